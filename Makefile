@@ -1,0 +1,50 @@
+# fluss-cpp top-level commands. `make run` and `make test` do all set-up on a fresh Debian 12 machine.
+BUILD_DIR      ?= build
+ASAN_BUILD_DIR ?= build-asan
+JOBS           ?= 2
+CMAKE_FLAGS    ?=
+INTEROP_DIR    := tests/interop
+
+.PHONY: all deps build build-asan test unit-test asan-test interop-deps run bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/CMakeCache.txt: | deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	@cmake --build $(BUILD_DIR) -j$(JOBS)
+
+$(ASAN_BUILD_DIR)/CMakeCache.txt: | deps
+	@cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DFLUSS_SANITIZE=ON -DFLUSS_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+
+build-asan: deps $(ASAN_BUILD_DIR)/CMakeCache.txt
+	@cmake --build $(ASAN_BUILD_DIR) -j$(JOBS)
+
+# npm verifiers for the interop tests, pinned by tests/interop/package-lock.json.
+$(INTEROP_DIR)/node_modules/.installed: $(INTEROP_DIR)/package.json $(INTEROP_DIR)/package-lock.json
+	@cd $(INTEROP_DIR) && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+interop-deps: $(INTEROP_DIR)/node_modules/.installed
+
+unit-test: build interop-deps
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
+
+# Unit tests again under AddressSanitizer + UBSan in a Debug build (catches what Release hides).
+asan-test: build-asan
+	@cd $(ASAN_BUILD_DIR) && ctest --output-on-failure -j$(JOBS) -L unit
+
+test: unit-test asan-test
+
+run: build
+	@scripts/run-demo.sh $(BUILD_DIR)
+
+bench: build
+	@bench/run.sh $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
