@@ -1,0 +1,145 @@
+#include "types/table_descriptor.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace fluss {
+namespace {
+
+constexpr std::string_view kSystemColumns[] = {"__offset", "__timestamp", "__bucket"};
+
+bool Contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+Result<std::vector<std::string>> StringArray(const nlohmann::json& j, const char* key) {
+  std::vector<std::string> out;
+  if (!j.contains(key)) return out;
+  if (!j[key].is_array()) return Status::Invalid(fmt::format("table JSON '{}' must be an array", key));
+  for (const auto& e : j[key]) {
+    if (!e.is_string()) return Status::Invalid(fmt::format("table JSON '{}' entries must be strings", key));
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+Result<std::map<std::string, std::string>> StringMap(const nlohmann::json& j, const char* key) {
+  std::map<std::string, std::string> out;
+  if (!j.contains(key)) return out;
+  if (!j[key].is_object()) return Status::Invalid(fmt::format("table JSON '{}' must be an object", key));
+  for (const auto& [k, v] : j[key].items()) {
+    if (!v.is_string()) return Status::Invalid(fmt::format("table JSON '{}.{}' must be a string", key, k));
+    out[k] = v.get<std::string>();
+  }
+  return out;
+}
+
+}  // namespace
+
+TableDescriptor& TableDescriptor::DistributedBy(std::optional<int> bucket_count, std::vector<std::string> bucket_keys) {
+  bucket_count_ = bucket_count;
+  bucket_keys_ = std::move(bucket_keys);
+  return *this;
+}
+TableDescriptor& TableDescriptor::PartitionedBy(std::vector<std::string> keys) {
+  partition_keys_ = std::move(keys);
+  return *this;
+}
+TableDescriptor& TableDescriptor::Property(std::string key, std::string value) {
+  properties_[std::move(key)] = std::move(value);
+  return *this;
+}
+TableDescriptor& TableDescriptor::CustomProperty(std::string key, std::string value) {
+  custom_properties_[std::move(key)] = std::move(value);
+  return *this;
+}
+TableDescriptor& TableDescriptor::Comment(std::string comment) {
+  comment_ = std::move(comment);
+  return *this;
+}
+
+std::vector<std::string> TableDescriptor::bucket_keys() const {
+  if (!bucket_keys_.empty() || !schema_.has_primary_key()) return bucket_keys_;
+  std::vector<std::string> keys;
+  for (const auto& k : schema_.primary_key()) {
+    if (!Contains(partition_keys_, k)) keys.push_back(k);
+  }
+  return keys;
+}
+
+Status TableDescriptor::Validate() const {
+  auto invalid = [](std::string msg) { return Status(ErrorCode::kInvalidTable, std::move(msg)); };
+  if (schema_.num_columns() == 0) return invalid("a table needs at least one column");
+  for (const auto& c : schema_.columns()) {
+    for (auto sys : kSystemColumns) {
+      if (c.name == sys) {
+        return invalid(fmt::format("column name '{}' is reserved for the lake system columns", c.name));
+      }
+    }
+  }
+  if (bucket_count_ && (*bucket_count_ < 1 || *bucket_count_ > kMaxBucketCount)) {
+    return Status(ErrorCode::kBucketMaxNum,
+                  fmt::format("bucket count must be between 1 and {}, got {}", kMaxBucketCount, *bucket_count_));
+  }
+  for (const auto& k : partition_keys_) {
+    if (!schema_.IndexOf(k)) return invalid(fmt::format("partition key '{}' is not a column of the table", k));
+  }
+  for (const auto& k : bucket_keys_) {
+    if (!schema_.IndexOf(k)) return invalid(fmt::format("bucket key '{}' is not a column of the table", k));
+  }
+  if (schema_.has_primary_key()) {
+    for (const auto& k : partition_keys_) {
+      if (!Contains(schema_.primary_key(), k)) {
+        return invalid(fmt::format("partitioned primary-key table: partition key '{}' must be part of the primary key", k));
+      }
+    }
+    std::vector<std::string> physical_pk;
+    for (const auto& k : schema_.primary_key()) {
+      if (!Contains(partition_keys_, k)) physical_pk.push_back(k);
+    }
+    if (physical_pk.empty()) return invalid("the primary key must have a column that is not a partition key");
+    for (const auto& k : bucket_keys_) {
+      if (!Contains(physical_pk, k)) {
+        return invalid(fmt::format(
+            "bucket key '{}' must be a primary-key column that is not a partition key in a primary-key table", k));
+      }
+    }
+  }
+  return Status::OK();
+}
+
+nlohmann::json TableDescriptor::ToJson() const {
+  nlohmann::json j;
+  j["version"] = 1;
+  j["schema"] = schema_.ToJson();
+  if (!comment_.empty()) j["comment"] = comment_;
+  j["partition_key"] = partition_keys_;
+  j["bucket_key"] = bucket_keys_;
+  if (bucket_count_) j["bucket_count"] = *bucket_count_;
+  j["properties"] = properties_;
+  j["custom_properties"] = custom_properties_;
+  return j;
+}
+
+Result<TableDescriptor> TableDescriptor::FromJson(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("schema")) return Status::Invalid("table JSON must be an object with 'schema'");
+  TableDescriptor d;
+  FLUSS_ASSIGN_OR_RETURN(d.schema_, Schema::FromJson(j["schema"]));
+  if (j.contains("comment")) {
+    if (!j["comment"].is_string()) return Status::Invalid("table JSON 'comment' must be a string");
+    d.comment_ = j["comment"].get<std::string>();
+  }
+  FLUSS_ASSIGN_OR_RETURN(d.partition_keys_, StringArray(j, "partition_key"));
+  FLUSS_ASSIGN_OR_RETURN(d.bucket_keys_, StringArray(j, "bucket_key"));
+  if (j.contains("bucket_count")) {
+    if (!j["bucket_count"].is_number_integer()) return Status::Invalid("table JSON 'bucket_count' must be an integer");
+    d.bucket_count_ = j["bucket_count"].get<int>();
+  }
+  FLUSS_ASSIGN_OR_RETURN(d.properties_, StringMap(j, "properties"));
+  FLUSS_ASSIGN_OR_RETURN(d.custom_properties_, StringMap(j, "custom_properties"));
+  return d;
+}
+
+}  // namespace fluss
