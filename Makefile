@@ -43,7 +43,7 @@ test: unit-test asan-test
 run: build
 	@scripts/run-demo.sh $(BUILD_DIR)
 
-bench: build
+bench: build interop-deps
 	@bench/run.sh $(BUILD_DIR)
 
 clean:
