@@ -17,7 +17,10 @@ constexpr size_t kMaxVariableBytes = std::numeric_limits<int32_t>::max();
 size_t BitmapBytes(size_t bits) { return (bits + 7) / 8; }
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
-int64_t FloorMod(int64_t a, int64_t b) { return a - FloorDiv(a, b) * b; }
+int64_t FloorMod(int64_t a, int64_t b) {
+  const int64_t r = a % b;
+  return r != 0 && ((r < 0) != (b < 0)) ? r + b : r;
+}
 
 __int128 Pow10(int n) {
   __int128 v = 1;

@@ -264,12 +264,17 @@ void ExerciseDecoders(const Schema& schema, std::span<const uint8_t> m) {
   Result<std::vector<uint8_t>> projected = ProjectRecordBatch(schema, m, columns);
   if (projected.ok()) {
     Result<std::vector<GenericRow>> p = DecodeRecordBatch(*schema.Project(columns), *projected);
-    if (rows.ok()) EXPECT_TRUE(p.ok()) << "a decodable batch must project to a decodable batch";
+    if (rows.ok()) {
+      EXPECT_TRUE(p.ok()) << "a decodable batch must project to a decodable batch";
+    }
   }
   (void)MessageSize(m);
   size_t consumed = 0;
   (void)DecodeSchemaMessage(m, &consumed);
 }
+
+// --gtest_random_seed=N explores other mutations (a longer campaign: repeat with many seeds).
+uint64_t ExtraSeed() { return static_cast<uint64_t>(::testing::UnitTest::GetInstance()->random_seed()) * 1000003; }
 
 class ArrowMutationTest : public ::testing::TestWithParam<CompressionCodec> {};
 
@@ -281,7 +286,7 @@ TEST_P(ArrowMutationTest, RandomByteMutationsNeverCrash) {
   Schema schema = AllTypesSchema();
   const std::vector<uint8_t> original = Encode(schema, SampleRows(schema, 12, 3), {.codec = GetParam()});
   const auto metadata_end = static_cast<size_t>(8 + LoadLE<int32_t>(original.data() + 4));
-  std::mt19937_64 rng(20240601 + static_cast<uint64_t>(GetParam()));
+  std::mt19937_64 rng(20240601 + static_cast<uint64_t>(GetParam()) + ExtraSeed());
   const uint8_t interesting[] = {0x00, 0x01, 0x07, 0x08, 0x7F, 0x80, 0xFE, 0xFF};
   for (int iter = 0; iter < 1500; ++iter) {
     std::vector<uint8_t> m = original;
@@ -309,14 +314,14 @@ TEST_P(ArrowMutationTest, RandomByteMutationsNeverCrash) {
 TEST_P(ArrowMutationTest, RandomLyingMetadataNeverCrashes) {
   Schema schema = AllTypesSchema();
   const EditableBatch original = EditableBatch::From(Encode(schema, SampleRows(schema, 9, 2), {.codec = GetParam()}));
-  std::mt19937_64 rng(777 + static_cast<uint64_t>(GetParam()));
+  std::mt19937_64 rng(777 + static_cast<uint64_t>(GetParam()) + ExtraSeed());
   auto lie = [&](int64_t truth) -> int64_t {
     switch (rng() % 8) {
       case 0: return 0;
       case 1: return -1;
-      case 2: return truth + 1;
-      case 3: return truth - 1;
-      case 4: return truth * 2 + 8;
+      case 2: return static_cast<int64_t>(static_cast<uint64_t>(truth) + 1);  // wrapping, as bytes would
+      case 3: return static_cast<int64_t>(static_cast<uint64_t>(truth) - 1);
+      case 4: return static_cast<int64_t>(static_cast<uint64_t>(truth) * 2 + 8);
       case 5: return std::numeric_limits<int64_t>::max();
       case 6: return std::numeric_limits<int64_t>::min();
       default: return static_cast<int64_t>(rng() % 4096);
