@@ -32,8 +32,8 @@ Result<ParsedMessage> ParseMessage(std::span<const uint8_t> data) {
   parsed.message = fb::GetMessage(parsed.metadata.data());
   const fb::MetadataVersion version = parsed.message->version();
   if (version != fb::MetadataVersion::V4 && version != fb::MetadataVersion::V5) {
-    return Status::NotSupported(
-        fmt::format("Arrow metadata version {} (only V4 and V5 are read)", static_cast<int>(version)));
+    return Status::Corruption(
+        fmt::format("unsupported Arrow metadata version {} (only V4 and V5 are read)", static_cast<int>(version)));
   }
   const int64_t body_length = parsed.message->bodyLength();
   const size_t body_start = kMessagePrefixSize + static_cast<size_t>(metadata_length);

@@ -23,7 +23,7 @@ struct ParsedMessage {
 };
 
 // Parses the message at the front of `data` (trailing bytes are ignored). Accepts metadata versions V4
-// and V5. The result must not outlive `data`.
+// and V5. Every failure is a Corruption error. The result must not outlive `data`.
 Result<ParsedMessage> ParseMessage(std::span<const uint8_t> data);
 
 // Writes prefix + the finished flatbuffer of `fbb` + padding to `out`, reserving room for `body_size`

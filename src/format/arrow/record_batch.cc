@@ -14,7 +14,7 @@ namespace {
 size_t BitmapBytes(size_t bits) { return (bits + 7) / 8; }
 
 Status AsCorruption(const Status& st) {
-  if (st.ok() || st.code() == ErrorCode::kCorruptRecord || st.code() == ErrorCode::kUnsupportedVersion) return st;
+  if (st.ok() || st.code() == ErrorCode::kCorruptRecord) return st;
   return Status(ErrorCode::kCorruptRecord, st.message());
 }
 
@@ -245,7 +245,7 @@ Result<RecordBatchView> ParseRecordBatch(const Schema& schema, std::span<const u
   }
   if (const fb::BodyCompression* c = view.batch->compression(); c != nullptr) {
     if (c->method() != fb::BodyCompressionMethod::BUFFER) {
-      return Status::NotSupported(fmt::format("Arrow body compression method {}", static_cast<int>(c->method())));
+      return Status::Corruption(fmt::format("unknown Arrow body compression method {}", static_cast<int>(c->method())));
     }
     switch (c->codec()) {
       case fb::CompressionType::LZ4_FRAME: view.codec = CompressionCodec::kLz4Frame; break;
