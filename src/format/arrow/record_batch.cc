@@ -102,6 +102,7 @@ Result<ColumnVector> DecodeColumn(const Column& column, const RecordBatchView& v
   const auto n = static_cast<size_t>(view.length);
   const fb::FieldNode& node = view.node(i);
   size_t b = view.first_buffer[i];
+  // Inflated buffers land in `scratch`, so each fetched span is copied out before the next fetch.
   std::vector<uint8_t> scratch;
   auto fetch = [&](size_t index, const char* what) -> Result<std::span<const uint8_t>> {
     std::span<const uint8_t> stored = view.stored(index);
