@@ -44,6 +44,12 @@ void AppendLE(std::vector<uint8_t>* out, T v) {
   StoreLE<T>(out->data() + n, v);
 }
 
+bool Int128ToInt64(__int128 v, int64_t* out) {
+  if (v < std::numeric_limits<int64_t>::min() || v > std::numeric_limits<int64_t>::max()) return false;
+  *out = static_cast<int64_t>(v);
+  return true;
+}
+
 // The Arrow value of a TIMESTAMP(p) for `ts`; false when it does not fit int64 in the unit.
 bool TimestampToArrow(const TimestampValue& ts, int precision, int64_t* out) {
   switch (TimeUnitForPrecision(precision)) {
@@ -53,16 +59,12 @@ bool TimestampToArrow(const TimestampValue& ts, int precision, int64_t* out) {
     case fb::TimeUnit::MILLISECOND:
       *out = ts.millis;
       return true;
-    case fb::TimeUnit::MICROSECOND: {
-      int64_t micros;
-      return !__builtin_mul_overflow(ts.millis, int64_t{1000}, &micros) &&
-             !__builtin_add_overflow(micros, int64_t{ts.nanos_of_milli / 1000}, out);
-    }
-    case fb::TimeUnit::NANOSECOND: {
-      int64_t nanos;
-      return !__builtin_mul_overflow(ts.millis, int64_t{1000000}, &nanos) &&
-             !__builtin_add_overflow(nanos, int64_t{ts.nanos_of_milli}, out);
-    }
+    // In 128 bits: millis * unit alone may leave int64 while the sum is back inside it (int64 min ns
+    // is -9223372036855 ms + 224192 ns), and such values must round-trip with TimestampFromArrow.
+    case fb::TimeUnit::MICROSECOND:
+      return Int128ToInt64(__int128{ts.millis} * 1000 + ts.nanos_of_milli / 1000, out);
+    case fb::TimeUnit::NANOSECOND:
+      return Int128ToInt64(__int128{ts.millis} * 1000000 + ts.nanos_of_milli, out);
   }
   return false;
 }
