@@ -1,0 +1,229 @@
+#include "log/log_manager.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "log/checkpoint_file.h"
+#include "log/file_io.h"
+
+namespace fluss {
+
+namespace fs = std::filesystem;
+
+LogManager::LogManager(std::string data_dir, LogConfig config, LogManagerOptions options)
+    : data_dir_(std::move(data_dir)), config_(config), options_(std::move(options)) {}
+
+std::string LogManager::BucketDir(std::string_view database, std::string_view table, int64_t table_id, int32_t bucket,
+                                  std::optional<std::pair<std::string, int64_t>> partition) {
+  if (partition) {
+    return fmt::format("{}/{}-{}/{}-p{}/log-{}", database, table, table_id, partition->first, partition->second, bucket);
+  }
+  return fmt::format("{}/{}-{}/log-{}", database, table, table_id, bucket);
+}
+
+Result<std::unique_ptr<LogManager>> LogManager::Open(std::string data_dir, LogConfig config, LogManagerOptions options) {
+  FLUSS_RETURN_NOT_OK(config.Validate());
+  if (!options.clock) options.clock = SystemClockMs;
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) return Status(ErrorCode::kLogStorageException, fmt::format("cannot create data dir '{}': {}", data_dir, ec.message()));
+  std::unique_ptr<LogManager> m(new LogManager(data_dir, config, options));
+  const std::string marker = fmt::format("{}/{}", data_dir, kCleanShutdownFile);
+  m->clean_start_ = fs::exists(marker);
+  FLUSS_ASSIGN_OR_RETURN(auto rps, OffsetCheckpointFile(fmt::format("{}/{}", data_dir, kRecoveryPointCheckpointFile)).Read());
+  FLUSS_ASSIGN_OR_RETURN(auto hws, OffsetCheckpointFile(fmt::format("{}/{}", data_dir, kHighWatermarkCheckpointFile)).Read());
+  // The marker only vouches for the state it was written for: remove it before anything changes.
+  if (m->clean_start_) {
+    fs::remove(marker, ec);
+    FLUSS_RETURN_NOT_OK(SyncDirectory(data_dir));
+  }
+  FLUSS_RETURN_NOT_OK(m->OpenAll(rps, hws));
+  spdlog::info("log manager: opened {} logs under '{}' ({} shutdown)", m->logs_.size(), data_dir,
+               m->clean_start_ ? "after a clean" : "after an unclean");
+  if (options.background) m->background_ = std::thread([p = m.get()] { p->BackgroundLoop(); });
+  return m;
+}
+
+Status LogManager::OpenAll(const std::map<std::string, int64_t>& rps, const std::map<std::string, int64_t>& hws) {
+  static const std::regex kLogDir("log-[0-9]+");
+  std::vector<std::string> dirs;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(data_dir_, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_directory()) continue;
+    if (std::regex_match(it->path().filename().string(), kLogDir)) {
+      dirs.push_back(fs::relative(it->path(), data_dir_).string());
+      it.disable_recursion_pending();
+    } else if (it.depth() >= 2) {
+      it.disable_recursion_pending();
+    }
+  }
+  if (ec) return Status(ErrorCode::kLogStorageException, fmt::format("cannot scan data dir '{}': {}", data_dir_, ec.message()));
+
+  std::vector<std::optional<Result<std::unique_ptr<LogTablet>>>> opened(dirs.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < dirs.size(); i = next++) {
+      LogTabletOptions o;
+      auto rp = rps.find(dirs[i]);
+      auto hw = hws.find(dirs[i]);
+      o.recovery_point = rp == rps.end() ? 0 : rp->second;
+      o.clean_shutdown = clean_start_ && rp != rps.end();
+      o.high_watermark = hw == hws.end() ? 0 : hw->second;
+      o.clock = options_.clock;
+      opened[i] = LogTablet::Open(fmt::format("{}/{}", data_dir_, dirs[i]), config_, o);
+    }
+  };
+  std::vector<std::thread> threads;
+  const size_t n = std::min<size_t>(static_cast<size_t>(config_.recovery_threads), dirs.size());
+  for (size_t t = 1; t < n; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    Result<std::unique_ptr<LogTablet>>& r = *opened[i];
+    if (!r.ok()) return r.status().WithContext(fmt::format("opening log '{}'", dirs[i]));
+    logs_[dirs[i]] = std::shared_ptr<LogTablet>(std::move(r).value());
+  }
+  return Status::OK();
+}
+
+LogManager::~LogManager() {
+  Status st = Close();
+  if (!st.ok()) spdlog::error("log manager '{}': close failed: {}", data_dir_, st.ToString());
+}
+
+Result<std::shared_ptr<LogTablet>> LogManager::GetOrCreateLog(const std::string& relative_dir) {
+  std::lock_guard<std::mutex> guard(lock_);
+  if (closed_) return Status(ErrorCode::kLogStorageException, "log manager is closed");
+  if (auto it = logs_.find(relative_dir); it != logs_.end()) return it->second;
+  LogTabletOptions o;
+  o.clock = options_.clock;
+  o.clean_shutdown = true;  // a new log has nothing to recover
+  FLUSS_ASSIGN_OR_RETURN(auto log, LogTablet::Open(fmt::format("{}/{}", data_dir_, relative_dir), config_, o));
+  std::shared_ptr<LogTablet> shared(std::move(log));
+  logs_[relative_dir] = shared;
+  return shared;
+}
+
+std::shared_ptr<LogTablet> LogManager::GetLog(const std::string& relative_dir) const {
+  std::lock_guard<std::mutex> guard(lock_);
+  auto it = logs_.find(relative_dir);
+  return it == logs_.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> LogManager::LogDirs() const {
+  std::lock_guard<std::mutex> guard(lock_);
+  std::vector<std::string> out;
+  for (const auto& [dir, log] : logs_) out.push_back(dir);
+  return out;
+}
+
+Status LogManager::DropLog(const std::string& relative_dir) {
+  std::shared_ptr<LogTablet> log;
+  {
+    std::lock_guard<std::mutex> guard(lock_);
+    auto it = logs_.find(relative_dir);
+    if (it == logs_.end()) return Status(ErrorCode::kUnknownTableOrBucket, fmt::format("no log '{}'", relative_dir));
+    log = it->second;
+    logs_.erase(it);
+  }
+  return log->Delete();
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<LogTablet>>> LogManager::Snapshot() const {
+  std::lock_guard<std::mutex> guard(lock_);
+  return {logs_.begin(), logs_.end()};
+}
+
+Status LogManager::FlushLogs(bool force) {
+  const int64_t now = options_.clock();
+  Status first_error;
+  for (auto& [dir, log] : Snapshot()) {
+    const int64_t since = log->UnflushedSinceMs();
+    if (since < 0 || (!force && now - since < config_.flush_interval_ms)) continue;
+    Status st = log->Flush();
+    if (!st.ok() && first_error.ok()) first_error = st;
+  }
+  return first_error;
+}
+
+Status LogManager::CheckpointRecoveryPoints() {
+  std::map<std::string, int64_t> offsets;
+  for (auto& [dir, log] : Snapshot()) offsets[dir] = log->recovery_point();
+  return OffsetCheckpointFile(fmt::format("{}/{}", data_dir_, kRecoveryPointCheckpointFile)).Write(offsets);
+}
+
+Status LogManager::CheckpointHighWatermarks() {
+  std::map<std::string, int64_t> offsets;
+  for (auto& [dir, log] : Snapshot()) offsets[dir] = log->high_watermark();
+  return OffsetCheckpointFile(fmt::format("{}/{}", data_dir_, kHighWatermarkCheckpointFile)).Write(offsets);
+}
+
+Result<int> LogManager::ApplyRetention() {
+  int total = 0;
+  for (auto& [dir, log] : Snapshot()) {
+    FLUSS_ASSIGN_OR_RETURN(int n, log->DeleteExpiredSegments());
+    total += n;
+  }
+  return total;
+}
+
+size_t LogManager::ExpireWriters() {
+  size_t total = 0;
+  for (auto& [dir, log] : Snapshot()) total += log->RemoveExpiredWriters();
+  return total;
+}
+
+void LogManager::BackgroundLoop() {
+  using Clock = std::chrono::steady_clock;
+  auto last_rp = Clock::now(), last_hw = Clock::now(), last_retention = Clock::now(), last_expiry = Clock::now();
+  auto due = [](Clock::time_point& last, int64_t interval_ms) {
+    if (interval_ms <= 0 || Clock::now() - last < std::chrono::milliseconds(interval_ms)) return false;
+    last = Clock::now();
+    return true;
+  };
+  const int64_t tick_ms = std::clamp<int64_t>(config_.flush_interval_ms > 0 ? config_.flush_interval_ms / 4 : 100, 1, 100);
+  std::unique_lock<std::mutex> lk(bg_lock_);
+  while (!stop_) {
+    bg_cv_.wait_for(lk, std::chrono::milliseconds(tick_ms));
+    if (stop_) break;
+    lk.unlock();
+    auto report = [&](const char* what, const Status& st) {
+      if (!st.ok()) spdlog::error("log manager '{}': {} failed: {}", data_dir_, what, st.ToString());
+    };
+    if (config_.flush_interval_ms > 0) report("flush", FlushLogs(false));
+    if (due(last_rp, config_.recovery_point_checkpoint_interval_ms)) report("recovery point checkpoint", CheckpointRecoveryPoints());
+    if (due(last_hw, config_.high_watermark_checkpoint_interval_ms)) report("high watermark checkpoint", CheckpointHighWatermarks());
+    if (due(last_retention, config_.retention_check_interval_ms)) report("retention", ApplyRetention().status());
+    if (due(last_expiry, config_.writer_expiration_check_interval_ms)) ExpireWriters();
+    lk.lock();
+  }
+}
+
+Status LogManager::Close() {
+  {
+    std::lock_guard<std::mutex> guard(lock_);
+    if (closed_) return Status::OK();
+    closed_ = true;
+  }
+  {
+    std::lock_guard<std::mutex> lk(bg_lock_);
+    stop_ = true;
+  }
+  bg_cv_.notify_all();
+  if (background_.joinable()) background_.join();
+  Status first_error;
+  for (auto& [dir, log] : Snapshot()) {
+    Status st = log->Close();
+    if (!st.ok() && first_error.ok()) first_error = st.WithContext(fmt::format("closing log '{}'", dir));
+  }
+  FLUSS_RETURN_NOT_OK(CheckpointRecoveryPoints());
+  FLUSS_RETURN_NOT_OK(CheckpointHighWatermarks());
+  if (!first_error.ok()) return first_error;  // no clean marker: the next start recovers
+  return WriteFileAtomically(fmt::format("{}/{}", data_dir_, kCleanShutdownFile), "");
+}
+
+}  // namespace fluss

@@ -1,0 +1,95 @@
+// LogManager: every bucket log under one data dir. Opens them all at start (in parallel, on
+// log.recovery.thread-num threads), owns the background work — flush on log.flush.interval,
+// recovery-point and high-watermark checkpoints, retention and writer expiry — and closes cleanly.
+//
+// Per data dir (reference/fluss.md §3.1): `recovery-point-offset-checkpoint`,
+// `high-watermark-checkpoint` and, present only between a clean Close and the next Open,
+// `.fluss_cleanshutdown`. Without the marker each log is checked from its recovery point on (only
+// the segments after the last flush), never from its start.
+// Bucket logs live at `{db}/{table}-{table_id}[/{partition}-p{partition_id}]/log-{bucket}`.
+// Thread-safety: all methods are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+#include "log/log_config.h"
+#include "log/log_tablet.h"
+
+namespace fluss {
+
+inline constexpr std::string_view kCleanShutdownFile = ".fluss_cleanshutdown";
+inline constexpr std::string_view kRecoveryPointCheckpointFile = "recovery-point-offset-checkpoint";
+inline constexpr std::string_view kHighWatermarkCheckpointFile = "high-watermark-checkpoint";
+
+struct LogManagerOptions {
+  ClockMs clock = SystemClockMs;
+  // Run flush / checkpoint / retention on a background thread. Off: call the steps yourself.
+  bool background = true;
+};
+
+class LogManager {
+ public:
+  static Result<std::unique_ptr<LogManager>> Open(std::string data_dir, LogConfig config, LogManagerOptions options = {});
+  // Closes (as Close) if not closed yet; errors are logged.
+  ~LogManager();
+  LogManager(const LogManager&) = delete;
+  LogManager& operator=(const LogManager&) = delete;
+
+  // The bucket log directory relative to the data dir, e.g. "db/orders-7/log-0".
+  static std::string BucketDir(std::string_view database, std::string_view table, int64_t table_id, int32_t bucket,
+                               std::optional<std::pair<std::string, int64_t>> partition = std::nullopt);
+
+  const std::string& data_dir() const { return data_dir_; }
+  bool opened_after_clean_shutdown() const { return clean_start_; }
+
+  // The log in `relative_dir`, created empty when absent.
+  Result<std::shared_ptr<LogTablet>> GetOrCreateLog(const std::string& relative_dir);
+  std::shared_ptr<LogTablet> GetLog(const std::string& relative_dir) const;
+  std::vector<std::string> LogDirs() const;
+  // Deletes the log and its directory.
+  Status DropLog(const std::string& relative_dir);
+
+  // Background steps (public for tests and for callers without the thread):
+  // fsyncs logs whose oldest unflushed append is older than log.flush.interval (all with `force`).
+  Status FlushLogs(bool force);
+  Status CheckpointRecoveryPoints();
+  Status CheckpointHighWatermarks();
+  Result<int> ApplyRetention();
+  size_t ExpireWriters();
+
+  // Stops the background thread, closes every log, writes both checkpoints and the clean shutdown
+  // marker. Idempotent.
+  Status Close();
+
+ private:
+  LogManager(std::string data_dir, LogConfig config, LogManagerOptions options);
+  Status OpenAll(const std::map<std::string, int64_t>& recovery_points, const std::map<std::string, int64_t>& hws);
+  void BackgroundLoop();
+  std::vector<std::pair<std::string, std::shared_ptr<LogTablet>>> Snapshot() const;
+
+  const std::string data_dir_;
+  const LogConfig config_;
+  const LogManagerOptions options_;
+  bool clean_start_ = false;
+
+  mutable std::mutex lock_;
+  std::map<std::string, std::shared_ptr<LogTablet>> logs_;
+  bool closed_ = false;
+
+  std::mutex bg_lock_;
+  std::condition_variable bg_cv_;
+  bool stop_ = false;
+  std::thread background_;
+};
+
+}  // namespace fluss
