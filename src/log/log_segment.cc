@@ -198,14 +198,17 @@ Result<SegmentRecovery> LogSegment::Recover(int64_t recovery_point, bool full) {
     ScannedBatch batch;
     int64_t expected = -1;
     std::string reason;
+    uint64_t cut_at = 0;
     bool anchor_mismatch = false;
     while (true) {
       FLUSS_ASSIGN_OR_RETURN(auto step, scanner.Next(&batch));
       if (step == BatchScanner::Step::kEnd) break;
       if (step == BatchScanner::Step::kInvalid) {
         reason = scanner.invalid_reason();
+        cut_at = scanner.position();
         break;
       }
+      cut_at = batch.position;  // where a batch rejected below starts
       if (expected < 0 && anchor && batch.last_offset != anchor->offset) {
         anchor_mismatch = true;
         break;
@@ -237,7 +240,7 @@ Result<SegmentRecovery> LogSegment::Recover(int64_t recovery_point, bool full) {
       continue;
     }
     SegmentRecovery result;
-    const uint64_t valid = reason.empty() ? size() : batch.position;
+    const uint64_t valid = reason.empty() ? size() : cut_at;
     result.valid_bytes = valid;
     result.truncated_bytes = size() - valid;
     result.reason = reason;

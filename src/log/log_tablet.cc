@@ -332,7 +332,10 @@ Status LogTablet::RollLocked() {
     }
     Status reopen = old.MakeActive();
     if (reopen.ok()) reopen = old.LoadTail();
-    if (!reopen.ok()) spdlog::error("log '{}': cannot reactivate segment {}: {}", dir_, old.base_offset(), reopen.ToString());
+    if (!reopen.ok()) {
+      spdlog::warn("log '{}': segment {} stays read-only ({}); the next append retries the roll", dir_,
+                   old.base_offset(), reopen.ToString());
+    }
     return seg.status().WithContext(fmt::format("rolling log '{}' at offset {}", dir_, new_base));
   }
   segments_[new_base] = std::move(seg).value();

@@ -1,0 +1,82 @@
+// A write that fails half way (the kernel refuses to grow the file, as on a full disk) is refused
+// with an error, cut back, and leaves the log readable and appendable once space returns.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include "log/log_tablet.h"
+#include "log_test_support.h"
+
+namespace fluss {
+namespace {
+
+using testing::MakeBatch;
+using testing::ReadAll;
+using testing::TempDir;
+
+// Limits the size of any file this process writes (RLIMIT_FSIZE); writes past it fail with EFBIG
+// after writing what fits, which is what a full disk does with ENOSPC.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    rlimit r = saved_;
+    r.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &r);
+  }
+  ~FileSizeLimit() { ::setrlimit(RLIMIT_FSIZE, &saved_); }
+
+ private:
+  rlimit saved_{};
+};
+
+TEST(DiskFullTest, FailedWriteIsRefusedCutBackAndLogStaysReadable) {
+  TempDir dir;
+  LogConfig config = testing::SmallConfig();
+  config.segment_bytes = 1 << 20;
+  auto log = std::move(LogTablet::Open(dir.Sub("log-0"), config)).value();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, 7, i, 100)).ok());
+  const std::string seg = testing::SegmentPath(log->dir(), 0, ".log");
+  const uint64_t size = std::filesystem::file_size(seg);
+  {
+    FileSizeLimit limit(size + 50);  // the next batch only half fits
+    auto r = log->AppendAsLeader(MakeBatch(1, 7, 3, 100));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), ErrorCode::kLogStorageException);
+    EXPECT_NE(r.status().message().find("File too large"), std::string::npos) << r.status().ToString();
+    EXPECT_EQ(std::filesystem::file_size(seg), size);
+    EXPECT_EQ(log->log_end_offset(), 3);
+    EXPECT_EQ(ReadAll(*log).size(), 3u);
+  }
+  // Space is back: the same batch (same sequence) goes in at the next offset.
+  auto r = log->AppendAsLeader(MakeBatch(1, 7, 3, 100));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->first_offset, 3);
+  log.reset();
+  auto reopened = std::move(LogTablet::Open(dir.Sub("log-0"), config)).value();
+  EXPECT_EQ(ReadAll(*reopened).size(), 4u);
+}
+
+TEST(DiskFullTest, RollThatCannotPreallocateIndexesIsRefusedAndOldSegmentKeepsWorking) {
+  TempDir dir;
+  LogConfig config = testing::SmallConfig();
+  config.segment_bytes = 1000;
+  config.index_file_bytes = 64 * 1024;
+  auto log = std::move(LogTablet::Open(dir.Sub("log-0"), config)).value();
+  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, -1, -1, 500)).ok());
+  {
+    FileSizeLimit limit(32 * 1024);  // index preallocation of the new segment fails
+    auto r = log->AppendAsLeader(MakeBatch(1, -1, -1, 500));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), ErrorCode::kLogStorageException) << r.status().ToString();
+    EXPECT_EQ(log->num_segments(), 1u);
+    EXPECT_EQ(log->log_end_offset(), 1);
+  }
+  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, -1, -1, 500)).ok());
+  EXPECT_EQ(log->num_segments(), 2u);
+  EXPECT_EQ(ReadAll(*log).size(), 2u);
+}
+
+}  // namespace
+}  // namespace fluss
