@@ -57,7 +57,7 @@ Status LogManager::OpenAll(const std::map<std::string, int64_t>& rps, const std:
     if (std::regex_match(it->path().filename().string(), kLogDir)) {
       dirs.push_back(fs::relative(it->path(), data_dir_).string());
       it.disable_recursion_pending();
-    } else if (it.depth() >= 2) {
+    } else if (it.depth() >= 3) {  // {db}/{table}-{id}/{partition}-p{id}/log-{bucket} at most
       it.disable_recursion_pending();
     }
   }
