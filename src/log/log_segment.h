@@ -62,6 +62,8 @@ class LogSegment {
   const TimeIndex& time_index() const { return *time_index_; }
   // The offset after the last batch. Known for the active segment (and after Recover/LoadTail).
   int64_t next_offset() const { return next_offset_; }
+  // For an inactive segment opened without a scan: its next offset is the next segment's base.
+  void set_next_offset(int64_t offset) { next_offset_ = offset; }
   // Largest commit timestamp in the segment, -1 when empty or unknown.
   int64_t max_timestamp() const { return max_timestamp_; }
   bool indexes_need_rebuild() const { return indexes_need_rebuild_; }

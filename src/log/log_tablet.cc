@@ -137,7 +137,10 @@ Status LogTablet::RecoverSegments(int64_t recovery_point, bool clean_shutdown) {
     }
     if (!last) FLUSS_RETURN_NOT_OK(seg.OnBecomeInactive());
   }
-  // An empty last segment may have been cut back below its base: it is still where appends go.
+  // Inactive segments end where the next one starts.
+  for (auto it = segments_.begin(); it != segments_.end() && std::next(it) != segments_.end(); ++it) {
+    it->second->set_next_offset(std::next(it)->first);
+  }
   return Status::OK();
 }
 
