@@ -4,6 +4,7 @@
 // which bench/run.sh runs beside it on the same directory. Throughput = batch bytes per second.
 // `--log_dir=<dir>` picks where the logs are written (default: $TMPDIR or /tmp).
 #include <benchmark/benchmark.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -141,6 +142,7 @@ int main(int argc, char** argv) {
     }
   }
   argc = out;
+  spdlog::set_level(spdlog::level::warn);  // no per-truncation info lines in the report
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <climits>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,24 +35,44 @@ Result<std::shared_ptr<LogFile>> LogFile::Open(const std::string& path, bool cre
 
 LogFile::~LogFile() { ::close(fd_); }
 
-Status LogFile::Append(std::span<const uint8_t> data) {
+Status LogFile::AppendParts(std::span<const std::span<const uint8_t>> parts) {
   const uint64_t start = size();
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(start + done));
+  uint64_t total = 0;
+  std::vector<iovec> iov;
+  iov.reserve(parts.size());
+  for (auto p : parts) {
+    if (p.empty()) continue;
+    iov.push_back({const_cast<uint8_t*>(p.data()), p.size()});
+    total += p.size();
+  }
+  size_t first = 0;  // first iovec not fully written
+  uint64_t done = 0;
+  while (first < iov.size()) {
+    const int count = static_cast<int>(std::min<size_t>(iov.size() - first, IOV_MAX));
+    ssize_t n = ::pwritev(fd_, iov.data() + first, count, static_cast<off_t>(start + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      int err = n < 0 ? errno : ENOSPC;  // a zero-byte write on a regular file means no room
-      // Cut any partial write back so the bytes on disk end where the log ends.
+      int err = n < 0 ? errno : ENOSPC;
       if (::ftruncate(fd_, static_cast<off_t>(start)) != 0) {
         return ErrnoStatus("ftruncate after failed write of", path_, errno).WithContext(std::strerror(err));
       }
-      return ErrnoStatus(fmt::format("append of {} bytes at position {} to", data.size(), start), path_, err);
+      return ErrnoStatus(fmt::format("append of {} bytes at position {} to", total, start), path_, err);
     }
-    done += static_cast<size_t>(n);
+    done += static_cast<uint64_t>(n);
+    size_t left = static_cast<size_t>(n);
+    while (first < iov.size() && left >= iov[first].iov_len) left -= iov[first++].iov_len;
+    if (left > 0) {
+      iov[first].iov_base = static_cast<uint8_t*>(iov[first].iov_base) + left;
+      iov[first].iov_len -= left;
+    }
   }
-  size_.store(start + data.size(), std::memory_order_release);
+  size_.store(start + total, std::memory_order_release);
   return Status::OK();
+}
+
+Status LogFile::Append(std::span<const uint8_t> data) {
+  const std::span<const uint8_t> parts[] = {data};
+  return AppendParts(parts);
 }
 
 Status LogFile::ReadUpTo(uint64_t position, size_t n, std::vector<uint8_t>* out) const {
@@ -75,6 +97,16 @@ Result<Buffer> LogFile::ReadAt(uint64_t position, size_t n) const {
         fmt::format("short read of '{}': {} bytes at position {}, only {} present", path_, n, position, bytes.size()));
   }
   return Buffer::FromVector(std::move(bytes));
+}
+
+void LogFile::StartWriteback(uint64_t min_bytes) {
+  const uint64_t end = size();
+  if (writeback_start_ > end) writeback_start_ = end;  // after a truncation
+  if (end - writeback_start_ < min_bytes) return;
+  // Best effort: an error here changes nothing (Flush reports real write errors).
+  (void)::sync_file_range(fd_, static_cast<off_t>(writeback_start_), static_cast<off_t>(end - writeback_start_),
+                          SYNC_FILE_RANGE_WRITE);
+  writeback_start_ = end;
 }
 
 Status LogFile::Flush() const {

@@ -35,10 +35,17 @@ class LogFile {
   // Writes all of `data` at size(). On any failure (ENOSPC, EFBIG, EIO, short write) the file is cut
   // back to its old size and kLogStorageException is returned: the file is as before the call.
   Status Append(std::span<const uint8_t> data);
+  // Same, gathering the bytes from `parts` in order (pwritev), so callers need not copy them into
+  // one buffer.
+  Status AppendParts(std::span<const std::span<const uint8_t>> parts);
   // Reads exactly `n` bytes at `position`; a short read is a Corruption error.
   Result<Buffer> ReadAt(uint64_t position, size_t n) const;
   // Reads up to `n` bytes into `out` (resized to what was read).
   Status ReadUpTo(uint64_t position, size_t n, std::vector<uint8_t>* out) const;
+  // Starts asynchronous writeback (sync_file_range, no wait) of what was appended since the last
+  // call, once at least `min_bytes` accumulated: the disk then writes while appends continue, and
+  // the next fsync has little left to do. Durability is unchanged (only Flush makes bytes durable).
+  void StartWriteback(uint64_t min_bytes);
   // fdatasync.
   Status Flush() const;
   // Cuts the file to `size` bytes (REQUIRES size <= size()).
@@ -52,6 +59,7 @@ class LogFile {
   std::string path_;
   int fd_;
   std::atomic<uint64_t> size_;
+  uint64_t writeback_start_ = 0;  // appended bytes before this were handed to StartWriteback
 };
 
 // A byte range of a .log file holding whole batches, as a fetch returns it. It keeps the file open

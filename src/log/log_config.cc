@@ -92,6 +92,7 @@ Result<LogConfig> LogConfig::FromOptions(const std::map<std::string, std::string
       {"log.flush.interval-messages", &LogConfig::flush_interval_messages, false},
       {"log.flush.interval-bytes", &LogConfig::flush_interval_bytes, false},
       {"log.flush.interval", &LogConfig::flush_interval_ms, true},
+      {"log.writeback.interval-size", &LogConfig::writeback_interval_bytes, false},
       {"log.flush.offset.checkpoint-interval", &LogConfig::recovery_point_checkpoint_interval_ms, true},
       {"log.replica.high-watermark.checkpoint-interval", &LogConfig::high_watermark_checkpoint_interval_ms, true},
       {"table.log.ttl", &LogConfig::retention_ms, true},

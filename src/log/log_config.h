@@ -44,6 +44,10 @@ struct LogConfig {
   // unflushed data this often. The loss window on power failure / kernel crash is this interval plus
   // one fsync; a process crash alone loses nothing written (the page cache survives). 0 = off.
   int64_t flush_interval_ms = 1000;
+  // log.writeback.interval-size (fluss-cpp): after this many appended bytes, start the kernel's
+  // writeback of them without waiting (sync_file_range), so disk writes overlap appends and an
+  // fsync finds little left to write. 0 = off. Does not change durability.
+  int64_t writeback_interval_bytes = 1 * kMiB;
   // log.flush.offset.checkpoint-interval: how often recovery-point-offset-checkpoint is written.
   int64_t recovery_point_checkpoint_interval_ms = 60 * 1000;
   // log.replica.high-watermark.checkpoint-interval: how often high-watermark-checkpoint is written.

@@ -93,9 +93,10 @@ Status LogSegment::IndexBatch(uint64_t position, size_t size, int64_t last_offse
   return Status::OK();
 }
 
-Status LogSegment::Append(std::span<const uint8_t> bytes, const std::vector<AppendedBatch>& batches) {
+Status LogSegment::Append(std::span<const std::span<const uint8_t>> parts, const std::vector<AppendedBatch>& batches) {
   const uint64_t start = size();
-  FLUSS_RETURN_NOT_OK(log_->Append(bytes));
+  FLUSS_RETURN_NOT_OK(log_->AppendParts(parts));
+  if (config_.writeback_interval_bytes > 0) log_->StartWriteback(static_cast<uint64_t>(config_.writeback_interval_bytes));
   for (const AppendedBatch& b : batches) {
     FLUSS_RETURN_NOT_OK(IndexBatch(start + b.position, b.size, b.last_offset, b.timestamp));
   }

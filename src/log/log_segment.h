@@ -73,9 +73,10 @@ class LogSegment {
   // Commit timestamp of the first batch (for roll by age), -1 when empty.
   Result<int64_t> FirstBatchTimestamp();
 
-  // Appends `bytes` (whole batches with offsets assigned, described by `batches`) and indexes them.
-  // On a write error the segment is unchanged.
-  Status Append(std::span<const uint8_t> bytes, const std::vector<AppendedBatch>& batches);
+  // Appends the bytes of `parts` (whole batches with offsets assigned, described by `batches`, whose
+  // positions count from the first byte of parts[0]) and indexes them. On a write error the segment
+  // is unchanged.
+  Status Append(std::span<const std::span<const uint8_t>> parts, const std::vector<AppendedBatch>& batches);
 
   // Position of the first batch whose last offset >= `offset`, searching from the index; nullopt
   // when the segment holds no such batch.

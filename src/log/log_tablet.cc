@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <filesystem>
 #include <unordered_map>
 
@@ -262,28 +264,35 @@ Result<LogAppendInfo> LogTablet::AppendLocked(const Buffer& records, bool as_lea
       expect = b.next_offset();
     }
   }
-  // 3. Assign offsets and the commit timestamp into one contiguous write.
-  std::vector<uint8_t> bytes(records.size());
+  // 3. Assign offsets and the commit timestamp: each batch goes out as a patched copy of its header
+  //    (BaseOffset and CommitTimestamp lie outside the CRC) plus its body straight from `records`.
+  std::vector<std::array<uint8_t, log_batch::kHeaderSizeV0>> headers(batches.size());
+  std::vector<std::span<const uint8_t>> parts;
+  parts.reserve(2 * batches.size());
   std::vector<AppendedBatch> appended;
   appended.reserve(batches.size());
   size_t pos = 0;
   int64_t next = leo;
-  for (const LogRecordBatch& b : batches) {
-    std::memcpy(bytes.data() + pos, b.bytes().data(), b.size_in_bytes());
-    std::span<uint8_t> span(bytes.data() + pos, b.size_in_bytes());
+  for (size_t i = 0; i < batches.size(); ++i) {
+    const LogRecordBatch& b = batches[i];
+    const uint8_t* data = b.bytes().data();
     int64_t ts = b.commit_timestamp();
     if (as_leader) {
       ts = now;
-      AssignOffsetAndTimestamp(span, next, ts);
+      std::memcpy(headers[i].data(), data, headers[i].size());
+      AssignOffsetAndTimestamp(headers[i], next, ts);
+      parts.emplace_back(headers[i].data(), headers[i].size());
+      parts.emplace_back(data + headers[i].size(), b.size_in_bytes() - headers[i].size());
+    } else {
+      parts.emplace_back(data, b.size_in_bytes());
     }
     appended.push_back({pos, b.size_in_bytes(), next, next + b.last_offset_delta(), ts});
     next += b.last_offset_delta() + 1;
     pos += b.size_in_bytes();
   }
-  bytes.resize(pos);
   // 4. Roll if needed, write, index.
-  FLUSS_RETURN_NOT_OK(MaybeRoll(bytes.size(), appended.size(), appended.back().last_offset, now));
-  FLUSS_RETURN_NOT_OK(active().Append(bytes, appended));
+  FLUSS_RETURN_NOT_OK(MaybeRoll(pos, appended.size(), appended.back().last_offset, now));
+  FLUSS_RETURN_NOT_OK(active().Append(parts, appended));
   // 5. Writer state and leader epoch.
   for (size_t i = 0; i < batches.size(); ++i) {
     const LogRecordBatch& b = batches[i];
@@ -297,7 +306,7 @@ Result<LogAppendInfo> LogTablet::AppendLocked(const Buffer& records, bool as_lea
   info.last_offset = appended.back().last_offset;
   info.commit_timestamp = appended.back().timestamp;
   info.batch_count = static_cast<int32_t>(appended.size());
-  info.valid_bytes = static_cast<int64_t>(bytes.size());
+  info.valid_bytes = static_cast<int64_t>(pos);
   info.log_end_offset = LogEndLocked();
   int64_t expected = -1;
   unflushed_since_ms_.compare_exchange_strong(expected, now);
