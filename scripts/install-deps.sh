@@ -10,6 +10,13 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
+# Node and npm run the pinned interop verifiers (tests/interop). The machine image ships them; a
+# machine without them gets Debian's.
+NODE_PACKAGES=()
+command -v node >/dev/null 2>&1 || NODE_PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || NODE_PACKAGES+=(npm)
+PACKAGES+=("${NODE_PACKAGES[@]}")
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
