@@ -187,28 +187,38 @@ Result<Buffer> LogRecordBatchBuilder::Build() {
   if (count > 0) {
     FLUSS_ASSIGN_OR_RETURN(arrow_message, arrow_builder_.Finish());
   }
+  auto out = WrapArrowMessage(arrow_message, count, options_.append_only ? std::span<const uint8_t>() : change_types_,
+                              options_);
+  change_types_.clear();
+  return out;
+}
+
+Result<Buffer> WrapArrowMessage(std::span<const uint8_t> arrow_message, int32_t count,
+                                std::span<const uint8_t> change_types, const LogRecordBatchBuilderOptions& options) {
+  if (!options.append_only && change_types.size() != static_cast<size_t>(count)) {
+    return Status::Invalid(fmt::format("changelog batch of {} rows has {} change types", count, change_types.size()));
+  }
   std::vector<uint8_t> out;
-  out.reserve(kHeaderSizeV0 + (options_.append_only ? 0 : change_types_.size()) + arrow_message.size());
+  out.reserve(kHeaderSizeV0 + (options.append_only ? 0 : change_types.size()) + arrow_message.size());
   ByteWriter w(&out);
   w.WriteLE<int64_t>(0);  // base offset: assigned by the server
   w.WriteLE<int32_t>(0);  // length: patched below
   w.WriteLE<int8_t>(kMagicV0);
   w.WriteLE<int64_t>(0);   // commit timestamp: assigned by the server
   w.WriteLE<uint32_t>(0);  // CRC: patched below
-  w.WriteLE<int16_t>(options_.schema_id);
-  w.WriteLE<uint8_t>(options_.append_only ? kAppendOnlyFlag : 0);
+  w.WriteLE<int16_t>(options.schema_id);
+  w.WriteLE<uint8_t>(options.append_only ? kAppendOnlyFlag : 0);
   w.WriteLE<int32_t>(count > 0 ? count - 1 : 0);
-  w.WriteLE<int64_t>(options_.writer_id);
-  w.WriteLE<int32_t>(options_.batch_sequence);
+  w.WriteLE<int64_t>(options.writer_id);
+  w.WriteLE<int32_t>(options.batch_sequence);
   w.WriteLE<int32_t>(count);
-  if (!options_.append_only) w.WriteBytes(change_types_.data(), change_types_.size());
-  w.WriteBytes(arrow_message.data(), arrow_message.size());
+  if (!options.append_only) w.WriteBytes(change_types.data(), change_types.size());
+  if (count > 0) w.WriteBytes(arrow_message.data(), arrow_message.size());
   if (out.size() - kLogOverhead > static_cast<size_t>(INT32_MAX)) {
     return Status(ErrorCode::kRecordTooLarge, fmt::format("log batch of {} bytes is too large", out.size()));
   }
   StoreLE<int32_t>(out.data() + kLengthOffset, static_cast<int32_t>(out.size() - kLogOverhead));
   StoreLE<uint32_t>(out.data() + kCrcOffset, crc32c::Value(out.data() + kSchemaIdOffset, out.size() - kSchemaIdOffset));
-  change_types_.clear();
   return Buffer::FromVector(std::move(out));
 }
 

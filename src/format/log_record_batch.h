@@ -142,6 +142,12 @@ class LogRecordBatchBuilder {
   std::vector<uint8_t> change_types_;
 };
 
+// Wraps an encoded Arrow RecordBatch message of `count` rows (e.g. from arrow::EncodeColumns) into a
+// V0 batch with `options`' schema id, writer id and sequence; `change_types` (one byte per row) only
+// for non-append-only batches. A zero-row batch carries no Arrow message.
+Result<Buffer> WrapArrowMessage(std::span<const uint8_t> arrow_message, int32_t count,
+                                std::span<const uint8_t> change_types, const LogRecordBatchBuilderOptions& options);
+
 // Server side: rewrites BaseOffset and CommitTimestamp in place (outside the CRC, so the CRC stays
 // valid). REQUIRES: `batch` holds at least the V0 header.
 void AssignOffsetAndTimestamp(std::span<uint8_t> batch, int64_t base_offset, int64_t commit_timestamp);

@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 
@@ -75,6 +76,8 @@ struct LogConfig {
   // Applies "key" -> "value" options by their names above. Sizes accept a unit suffix
   // (b, kb, mb, gb), durations one of ms, s, min, h, d ("7 d", "100ms"); unknown keys are an error.
   static Result<LogConfig> FromOptions(const std::map<std::string, std::string>& options);
+  // True for the keys FromOptions knows.
+  static bool IsLogOption(std::string_view key);
 };
 
 }  // namespace fluss
