@@ -1,0 +1,145 @@
+#include "metadata/metadata_file.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "common/crc32c.h"
+
+namespace fluss {
+namespace {
+
+// The header line is short; anything longer than this without a newline is not our file.
+constexpr size_t kMaxHeaderLength = 64;
+
+Status ErrnoError(std::string_view what, const std::string& path, int err) {
+  return Status::IOError(fmt::format("{} '{}': {}", what, path, std::strerror(err)));
+}
+
+Status WriteAll(int fd, std::string_view data, const std::string& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return ErrnoError("write", path, n < 0 ? errno : ENOSPC);
+    done += static_cast<size_t>(n);
+  }
+  return Status::OK();
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("open directory", dir, errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return ErrnoError("fsync directory", dir, err);
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string EncodeMetadataEnvelope(std::string_view body) {
+  uint32_t crc = crc32c::Value(reinterpret_cast<const uint8_t*>(body.data()), body.size());
+  std::string out = fmt::format("{} {} {:08x} {}\n", kMetadataFileMagic, kMetadataFileVersion, crc, body.size());
+  out.append(body);
+  return out;
+}
+
+Result<std::string> DecodeMetadataEnvelope(std::string_view file, const std::string& path) {
+  auto corrupt = [&](std::string_view why) {
+    return Status::Corruption(fmt::format("metadata file '{}': {}", path, why));
+  };
+  size_t newline = file.substr(0, kMaxHeaderLength).find('\n');
+  if (newline == std::string_view::npos) {
+    return corrupt(file.empty() ? "file is empty" : "no header line (expected 'fluss-metadata v1 <crc> <length>')");
+  }
+  std::string_view header = file.substr(0, newline);
+  std::string_view body = file.substr(newline + 1);
+
+  // Exactly four fields separated by single spaces.
+  std::vector<std::string_view> fields;
+  for (size_t start = 0;;) {
+    size_t space = header.find(' ', start);
+    fields.push_back(header.substr(start, space == std::string_view::npos ? std::string_view::npos : space - start));
+    if (space == std::string_view::npos) break;
+    start = space + 1;
+  }
+  if (fields.size() != 4 || fields[0] != kMetadataFileMagic)
+    return corrupt(fmt::format("malformed header '{}'", header));
+  if (fields[1] != kMetadataFileVersion) {
+    return Status::NotSupported(fmt::format("metadata file '{}': version '{}' is not supported (this build reads {})",
+                                            path, fields[1], kMetadataFileVersion));
+  }
+  std::string_view crc_text = fields[2];
+  std::string_view len_text = fields[3];
+  uint32_t crc = 0;
+  uint64_t length = 0;
+  auto parse_hex = std::from_chars(crc_text.data(), crc_text.data() + crc_text.size(), crc, 16);
+  if (crc_text.size() != 8 || parse_hex.ec != std::errc() || parse_hex.ptr != crc_text.data() + crc_text.size()) {
+    return corrupt(fmt::format("malformed CRC '{}' in header", crc_text));
+  }
+  auto parse_len = std::from_chars(len_text.data(), len_text.data() + len_text.size(), length);
+  if (len_text.empty() || parse_len.ec != std::errc() || parse_len.ptr != len_text.data() + len_text.size()) {
+    return corrupt(fmt::format("malformed length '{}' in header", len_text));
+  }
+  if (body.size() != length) {
+    return corrupt(fmt::format("header announces {} bytes of JSON but {} follow (truncated or extended file)", length,
+                               body.size()));
+  }
+  uint32_t actual = crc32c::Value(reinterpret_cast<const uint8_t*>(body.data()), body.size());
+  if (actual != crc) return corrupt(fmt::format("CRC32C mismatch: header {:08x}, content {:08x}", crc, actual));
+  return std::string(body);
+}
+
+Status ReplaceFileDurably(const std::string& path, std::string_view content) {
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError("open", tmp, errno);
+  Status st = WriteAll(fd, content, tmp);
+  if (st.ok() && ::fsync(fd) != 0) st = ErrnoError("fsync", tmp, errno);
+  ::close(fd);
+  if (!st.ok()) {
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return ErrnoError("rename to '" + path + "' of", tmp, err);
+  }
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  return SyncDir(dir.empty() ? "." : dir);
+}
+
+Result<std::optional<std::string>> ReadFileIfExists(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::optional<std::string>();
+    return ErrnoError("open", path, errno);
+  }
+  std::string out;
+  char buf[64 * 1024];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return ErrnoError("read", path, err);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return std::optional<std::string>(std::move(out));
+}
+
+}  // namespace fluss

@@ -1,0 +1,87 @@
+// Shared helpers of the metadata tests: temp dirs, descriptors built by the real types, raw file edits.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "metadata/embedded_metadata_store.h"
+#include "types/schema_parser.h"
+#include "types/table_descriptor.h"
+
+namespace fluss::metadata_testing {
+
+// A fresh directory under $TMPDIR, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "fluss-metadata-test-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string Sub(std::string_view name) const { return path_ + "/" + std::string(name); }
+
+ private:
+  std::string path_;
+};
+
+inline TablePath Path(const std::string& db, const std::string& table) { return *TablePath::Make(db, table); }
+
+// A descriptor JSON as the server stores it (bucket count filled in) and its schema JSON.
+struct TableJson {
+  std::string table;
+  std::string schema;
+};
+inline TableJson MakeTableJson(int buckets = 3, const std::string& schema_text = "id INT NOT NULL, v STRING") {
+  Schema schema = *ParseSchema(schema_text);
+  TableDescriptor d(schema);
+  d.DistributedBy(buckets);
+  return {d.ToJson().dump(), schema.ToJson().dump()};
+}
+
+inline std::vector<BucketAssignment> Assign(int buckets, int32_t server = 0) {
+  std::vector<BucketAssignment> out;
+  for (int b = 0; b < buckets; ++b) out.push_back({b, {server}, server, 0, 0});
+  return out;
+}
+
+inline std::unique_ptr<EmbeddedMetadataStore> OpenOrDie(const std::string& dir, MetadataClock clock = nullptr) {
+  auto store = EmbeddedMetadataStore::Open(dir, std::move(clock));
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+// Creates db.table with MakeTableJson(buckets) and one-server assignment; returns the record.
+inline TableRecord CreateOrDie(MetadataStore& store, const TablePath& path, int buckets = 3) {
+  TableJson j = MakeTableJson(buckets);
+  auto r = store.CreateTable(path, j.table, j.schema, buckets, Assign(buckets), false);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : TableRecord{};
+}
+
+inline std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void WriteAll(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+}  // namespace fluss::metadata_testing
