@@ -1,0 +1,259 @@
+// The fluss-cpp client: connect to a Fluss server, manage databases and tables, append rows or
+// columnar batches to log tables and scan them back.
+//
+//   auto conn = fluss::Connection::Create({.bootstrap_servers = "localhost:9123"});
+//   auto admin = (*conn)->GetAdmin();
+//   auto table = (*conn)->GetTable(fluss::TablePath::Parse("db.orders").value());
+//   auto writer = table->NewAppendWriter();
+//   writer->Append(row);            // batched, sent in the background; returns a WriteResult
+//   writer->Flush();                // waits until everything appended so far is acknowledged
+//   auto scanner = table->NewLogScanner(fluss::ScanOptions{.columns = {"id", "amount"}});
+//   scanner->Subscribe(0, fluss::kEarliestOffset);
+//   auto records = scanner->Poll(std::chrono::seconds(1));
+//
+// Every fallible call returns Status or Result<T>; nothing throws. Errors carry Fluss's error codes
+// (common/error_code.h) and say what failed ("table 'db.t' does not exist"). Objects are thread-safe
+// unless noted. The shape follows the Java and Rust Fluss clients (reference: Connection → Admin and
+// Table → writers and scanners) with Fluss's client option names and defaults.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "format/arrow/column_vector.h"
+#include "format/change_type.h"
+#include "types/row.h"
+#include "types/schema.h"
+#include "types/table_descriptor.h"
+#include "types/table_path.h"
+
+namespace fluss {
+
+// Fetch offset meaning "the first offset still in the log".
+inline constexpr int64_t kEarliestOffset = -2;
+
+// Client options, named after Fluss's client.* keys (docs/client.md lists them).
+struct Configuration {
+  std::string bootstrap_servers = "localhost:9123";          // bootstrap.servers ("host:port[,host:port]")
+  std::chrono::milliseconds connect_timeout{10000};          // client.connect-timeout (Fluss: 120 s)
+  std::chrono::milliseconds request_timeout{30000};          // client.request-timeout
+  // Writer.
+  int32_t writer_acks = -1;                                  // client.writer.acks: -1 ("all"), 0 or 1
+  int64_t writer_batch_size = 2 << 20;                       // client.writer.batch-size
+  std::chrono::milliseconds writer_batch_timeout{100};       // client.writer.batch-timeout (linger)
+  int64_t writer_buffer_memory = 64 << 20;                   // client.writer.buffer.memory-size
+  int64_t writer_request_max_size = 10 << 20;                // client.writer.request-max-size
+  int32_t writer_max_inflight_per_bucket = 5;                // client.writer.max-inflight-requests-per-bucket
+  int32_t writer_retries = INT32_MAX;                        // client.writer.retries
+  bool writer_enable_idempotence = true;                     // client.writer.enable-idempotence
+  std::chrono::milliseconds writer_delivery_timeout{120000}; // give up on a batch after this long
+  // Scanner.
+  int32_t scanner_max_poll_records = 500;                    // client.scanner.log.max-poll-records
+  int32_t scanner_fetch_max_bytes = 16 << 20;                // client.scanner.log.fetch.max-bytes
+  int32_t scanner_fetch_max_bytes_for_bucket = 1 << 20;      // client.scanner.log.fetch.max-bytes-for-bucket
+  int32_t scanner_fetch_min_bytes = 1;                       // client.scanner.log.fetch.min-bytes
+  std::chrono::milliseconds scanner_fetch_wait_max{500};     // client.scanner.log.fetch.wait-max-time
+  bool scanner_check_crc = true;                             // client.scanner.log.check-crc
+
+  // Applies Fluss's key names ("client.writer.batch-size" = "4mb", ...). Unknown keys are an error.
+  Status Set(const std::string& key, const std::string& value);
+};
+
+struct ServerNode {
+  int32_t id = 0;
+  std::string host;
+  uint16_t port = 0;
+};
+
+struct TableInfo {
+  TablePath path;
+  int64_t table_id = -1;
+  int32_t schema_id = 0;
+  TableDescriptor descriptor;  // schema, bucket count, bucket keys, properties
+  int32_t num_buckets = 0;
+  int64_t created_time_ms = 0;
+  int64_t modified_time_ms = 0;
+  const Schema& schema() const { return descriptor.schema(); }
+};
+
+struct DatabaseInfo {
+  std::string name;
+  std::string comment;
+  int64_t created_time_ms = 0;
+  int64_t modified_time_ms = 0;
+};
+
+// Which offset ListOffsets returns for each bucket.
+struct OffsetSpec {
+  enum class Kind { kEarliest, kLatest, kTimestamp };
+  Kind kind = Kind::kLatest;
+  int64_t timestamp_ms = 0;
+  static OffsetSpec Earliest() { return {Kind::kEarliest, 0}; }
+  static OffsetSpec Latest() { return {Kind::kLatest, 0}; }
+  // The first offset whose commit timestamp is >= `ms` (the latest offset when none is).
+  static OffsetSpec Timestamp(int64_t ms) { return {Kind::kTimestamp, ms}; }
+};
+
+class Connection;
+struct ClientContext;
+
+// DDL and metadata. Cheap to copy; shares the connection.
+class Admin {
+ public:
+  Status CreateDatabase(const std::string& name, bool ignore_if_exists = false, const std::string& comment = "");
+  Status DropDatabase(const std::string& name, bool ignore_if_not_exists = false, bool cascade = false);
+  Result<std::vector<std::string>> ListDatabases();
+  Result<bool> DatabaseExists(const std::string& name);
+  Result<DatabaseInfo> GetDatabaseInfo(const std::string& name);
+
+  // Creates a log table (primary-key and partitioned tables come later). Unset bucket count:
+  // the server's default.bucket.number.
+  Status CreateTable(const TablePath& path, const TableDescriptor& descriptor, bool ignore_if_exists = false);
+  Status DropTable(const TablePath& path, bool ignore_if_not_exists = false);
+  Result<std::vector<std::string>> ListTables(const std::string& database);
+  Result<bool> TableExists(const TablePath& path);
+  Result<TableInfo> GetTableInfo(const TablePath& path);
+  // The schema with `schema_id` (unset: the latest).
+  Result<Schema> GetTableSchema(const TablePath& path, std::optional<int32_t> schema_id = std::nullopt);
+  Result<std::vector<ServerNode>> GetServerNodes();
+  // Offset per bucket (all buckets when `buckets` is empty).
+  Result<std::map<int32_t, int64_t>> ListOffsets(const TablePath& path, const OffsetSpec& spec,
+                                                 std::vector<int32_t> buckets = {});
+
+ private:
+  friend class Connection;
+  explicit Admin(std::shared_ptr<ClientContext> ctx) : ctx_(std::move(ctx)) {}
+  std::shared_ptr<ClientContext> ctx_;
+};
+
+// Acknowledgement of one appended row (or batch): Wait() blocks until the server acknowledged it
+// (OK) or the writer gave up (the error). Cheap to copy.
+class WriteResult {
+ public:
+  struct State;
+  WriteResult() = default;
+  // `index`: the row's position in the batch `state` tracks.
+  WriteResult(std::shared_ptr<State> state, int32_t index) : state_(std::move(state)), index_(index) {}
+  Status Wait() const;
+  bool done() const;
+  // After a successful Wait: the bucket and the offset of the row (of the first row for a batch).
+  int32_t bucket() const;
+  int64_t offset() const;
+
+ private:
+  std::shared_ptr<State> state_;
+  int32_t index_ = 0;
+};
+
+struct AppendWriterStats {
+  int64_t records_sent = 0;
+  int64_t batches_sent = 0;
+  int64_t bytes_sent = 0;
+  int64_t requests_sent = 0;
+  int64_t retries = 0;
+};
+
+// Appends to a log table. Rows are batched per bucket (up to client.writer.batch-size, or until
+// client.writer.batch-timeout passes) into Arrow log batches and sent by a background sender, at most
+// max-inflight-requests-per-bucket at a time per bucket; failed sends are retried with the same
+// writer id and batch sequence, so the server keeps each batch once. Memory for unacknowledged data
+// is bounded by client.writer.buffer.memory-size: Append blocks while it is full (back-pressure).
+// The bucket of a row: hash of its bucket-key columns when the table has bucket keys, else the
+// writer fills buckets round-robin, one batch at a time.
+class AppendWriter {
+ public:
+  virtual ~AppendWriter() = default;
+  // Validates the row against the schema (type, nullability; nothing is queued on error) and queues it.
+  virtual Result<WriteResult> Append(const GenericRow& row) = 0;
+  // Appends equally long columns in schema order as one or more batches (no row conversion when the
+  // table has no bucket keys). Each column is validated first; on error nothing is queued.
+  virtual Result<WriteResult> AppendColumns(std::vector<arrow::ColumnVector> columns) = 0;
+  // Sends everything queued and waits for every acknowledgement; returns the first error of a
+  // batch that failed since the last Flush.
+  virtual Status Flush() = 0;
+  // Flushes and stops the sender. The writer takes no appends afterwards.
+  virtual Status Close() = 0;
+  virtual AppendWriterStats stats() const = 0;
+};
+
+struct ScanRecord {
+  int32_t bucket = 0;
+  int64_t offset = 0;
+  int64_t timestamp = 0;
+  ChangeType change_type = ChangeType::kAppendOnly;
+  GenericRow row;  // the projected columns, in the order asked for
+};
+
+// A columnar batch from Poll's columnar variant: one log batch of one bucket.
+struct ScanBatch {
+  int32_t bucket = 0;
+  int64_t base_offset = 0;
+  int64_t timestamp = 0;
+  std::vector<arrow::ColumnVector> columns;  // the projected columns, in the order asked for
+  std::vector<ChangeType> change_types;      // empty for append-only batches
+  size_t num_rows() const { return columns.empty() ? 0 : columns[0].length; }
+};
+
+struct ScanOptions {
+  // Column names to read; empty = all. The server cuts the other columns out of the stored batches.
+  std::vector<std::string> columns;
+};
+
+// Reads a log table from per-bucket offsets. Not thread-safe: one thread polls.
+class LogScanner {
+ public:
+  virtual ~LogScanner() = default;
+  // Starts (or moves) reading `bucket` at `offset` (kEarliestOffset: the log start).
+  virtual Status Subscribe(int32_t bucket, int64_t offset) = 0;
+  virtual Status Unsubscribe(int32_t bucket) = 0;
+  // Records after the subscribed offsets: waits up to `timeout` for data (the server holds the fetch
+  // until data arrives or the wait ends), returns at most client.scanner.log.max-poll-records rows;
+  // empty when nothing came. Errors: LOG_OFFSET_OUT_OF_RANGE and the like, naming the bucket.
+  virtual Result<std::vector<ScanRecord>> Poll(std::chrono::milliseconds timeout) = 0;
+  // Same, as columnar batches (no row conversion).
+  virtual Result<std::vector<ScanBatch>> PollBatches(std::chrono::milliseconds timeout) = 0;
+  // The next offset to read per subscribed bucket.
+  virtual std::map<int32_t, int64_t> positions() const = 0;
+  // The projected schema that rows and batches follow.
+  virtual const Schema& schema() const = 0;
+};
+
+class Table {
+ public:
+  const TableInfo& info() const { return info_; }
+  const TablePath& path() const { return info_.path; }
+  Result<std::unique_ptr<AppendWriter>> NewAppendWriter();
+  Result<std::unique_ptr<LogScanner>> NewLogScanner(const ScanOptions& options = {});
+
+ private:
+  friend class Connection;
+  Table(std::shared_ptr<ClientContext> ctx, TableInfo info) : ctx_(std::move(ctx)), info_(std::move(info)) {}
+  std::shared_ptr<ClientContext> ctx_;
+  TableInfo info_;
+};
+
+class Connection {
+ public:
+  // Connects to one of the bootstrap servers (ApiVersions handshake). Error: NETWORK_EXCEPTION
+  // "cannot connect to host:port: Connection refused" when none answers within connect_timeout.
+  static Result<std::shared_ptr<Connection>> Create(Configuration config);
+  ~Connection();
+  Admin GetAdmin() const { return Admin(ctx_); }
+  // The table's current info (TABLE_NOT_EXIST when there is none).
+  Result<Table> GetTable(const TablePath& path);
+  const Configuration& config() const;
+  // Closes every server connection; writers and scanners made from it fail afterwards.
+  void Close();
+
+ private:
+  explicit Connection(std::shared_ptr<ClientContext> ctx) : ctx_(std::move(ctx)) {}
+  std::shared_ptr<ClientContext> ctx_;
+};
+
+}  // namespace fluss

@@ -1,0 +1,245 @@
+#include "client/client_context.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/config_value.h"
+#include "fluss_api.pb.h"
+
+namespace fluss {
+
+bool IsRetriable(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kNetworkException:
+    case ErrorCode::kRequestTimeOut:
+    case ErrorCode::kNotLeaderOrFollower:
+    case ErrorCode::kUnknownTableOrBucket:
+    case ErrorCode::kLeaderNotAvailable:
+    case ErrorCode::kNotEnoughReplicas:
+    case ErrorCode::kNotEnoughReplicasAfterAppend:
+    case ErrorCode::kStorageBackpressure:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Result<std::vector<std::pair<std::string, uint16_t>>> ParseBootstrapServers(const std::string& text) {
+  std::vector<std::pair<std::string, uint16_t>> out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = TrimSpace(std::string_view(text).substr(pos, comma - pos));
+    pos = comma + 1;
+    if (item.empty()) continue;
+    const size_t scheme = item.find("://");
+    if (scheme != std::string::npos) item = item.substr(scheme + 3);
+    const size_t colon = item.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+      return Status::Invalid(fmt::format("bootstrap server '{}' is not host:port", item));
+    }
+    auto port = ParseIntOption("bootstrap.servers", item.substr(colon + 1));
+    if (!port.ok() || *port <= 0 || *port > 65535) {
+      return Status::Invalid(fmt::format("bootstrap server '{}' has an invalid port", item));
+    }
+    out.emplace_back(item.substr(0, colon), static_cast<uint16_t>(*port));
+  }
+  if (out.empty()) return Status::Invalid("bootstrap.servers is empty");
+  return out;
+}
+
+Result<std::shared_ptr<ClientContext>> ClientContext::Make(Configuration config) {
+  auto ctx = std::make_shared<ClientContext>();
+  FLUSS_ASSIGN_OR_RETURN(ctx->bootstrap, ParseBootstrapServers(config.bootstrap_servers));
+  ctx->config = std::move(config);
+  ctx->io = rpc::RpcClientIo::Create();
+  return ctx;
+}
+
+Result<std::shared_ptr<rpc::RpcClient>> ClientContext::Client(const std::string& host, uint16_t port) {
+  const std::string key = fmt::format("{}:{}", host, port);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (closed) return Status(ErrorCode::kNetworkException, "the connection was closed");
+    auto it = clients.find(key);
+    if (it != clients.end() && it->second->is_open()) return it->second;
+  }
+  rpc::RpcClientOptions options;
+  options.connect_timeout = config.connect_timeout;
+  FLUSS_ASSIGN_OR_RETURN(auto client, rpc::RpcClient::Connect(io, host, port, options));
+  // Handshake: the server lists the APIs it serves.
+  proto::ApiVersionsRequest req;
+  req.set_client_software_name("fluss-cpp");
+  req.set_client_software_version("0.1.0");
+  // The handshake is part of connecting: a server that accepts but does not answer (hung, stopped)
+  // fails within connect_timeout, as "cannot connect to host:port: ...".
+  auto body = client->CallSync(static_cast<int16_t>(rpc::ApiKey::kApiVersions), 0, req.SerializeAsString(),
+                               std::min(config.connect_timeout, config.request_timeout));
+  if (!body.ok()) {
+    client->Close();
+    return Status(ErrorCode::kNetworkException,
+                  fmt::format("cannot connect to {}: no answer to the ApiVersions handshake ({})", key,
+                              body.status().message()));
+  }
+  proto::ApiVersionsResponse resp;
+  if (!resp.ParseFromString(*body)) {
+    client->Close();
+    return Status(ErrorCode::kCorruptMessage, fmt::format("cannot parse ApiVersionsResponse from {}", key));
+  }
+  bool has_produce = false;
+  for (const auto& v : resp.api_versions()) {
+    if (v.api_key() == static_cast<int32_t>(rpc::ApiKey::kProduceLog) && v.min_version() <= 0) has_produce = true;
+  }
+  if (!has_produce) {
+    return Status(ErrorCode::kUnsupportedVersion, fmt::format("server {} does not serve ProduceLog version 0", key));
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  if (closed) {
+    client->Close();
+    return Status(ErrorCode::kNetworkException, "the connection was closed");
+  }
+  auto& slot = clients[key];
+  if (slot && slot->is_open()) {
+    client->Close();  // another thread connected first
+    return slot;
+  }
+  slot = client;
+  return client;
+}
+
+Result<std::shared_ptr<rpc::RpcClient>> ClientContext::AdminClient() {
+  std::optional<ServerNode> coord;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    coord = coordinator;
+  }
+  if (coord) {
+    auto c = Client(coord->host, coord->port);
+    if (c.ok()) return c;
+  }
+  Status last;
+  for (const auto& [host, port] : bootstrap) {
+    auto c = Client(host, port);
+    if (c.ok()) return c;
+    last = c.status();
+  }
+  return last;
+}
+
+Result<std::shared_ptr<rpc::RpcClient>> ClientContext::NodeClient(int32_t node_id) {
+  std::optional<ServerNode> node;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = nodes.find(node_id);
+    if (it != nodes.end()) node = it->second;
+  }
+  if (!node) return Status(ErrorCode::kLeaderNotAvailable, fmt::format("server {} is not known", node_id));
+  return Client(node->host, node->port);
+}
+
+Result<int32_t> ClientContext::LeaderNode(const TablePath& path, int32_t bucket) {
+  FLUSS_ASSIGN_OR_RETURN(auto meta, GetTableMetadata(path));
+  auto it = meta.bucket_leaders.find(bucket);
+  if (it == meta.bucket_leaders.end() || it->second < 0) {
+    FLUSS_ASSIGN_OR_RETURN(meta, GetTableMetadata(path, /*refresh=*/true));
+    it = meta.bucket_leaders.find(bucket);
+    if (it == meta.bucket_leaders.end()) {
+      return Status(ErrorCode::kUnknownTableOrBucket,
+                    fmt::format("table '{}' has no bucket {} (it has {})", path.ToString(), bucket,
+                                meta.info.num_buckets));
+    }
+    if (it->second < 0) {
+      return Status(ErrorCode::kLeaderNotAvailable,
+                    fmt::format("bucket {} of table '{}' has no leader", bucket, path.ToString()));
+    }
+  }
+  return it->second;
+}
+
+Result<std::shared_ptr<rpc::RpcClient>> ClientContext::LeaderClient(const TablePath& path, int32_t bucket) {
+  FLUSS_ASSIGN_OR_RETURN(int32_t node, LeaderNode(path, bucket));
+  return NodeClient(node);
+}
+
+Result<TableMetadata> ClientContext::GetTableMetadata(const TablePath& path, bool refresh) {
+  if (!refresh) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = tables.find(path);
+    if (it != tables.end()) return it->second;
+  }
+  proto::MetadataRequest req;
+  auto* p = req.add_table_path();
+  p->set_database_name(path.database());
+  p->set_table_name(path.table());
+  FLUSS_ASSIGN_OR_RETURN(auto resp, AdminCall<proto::MetadataResponse>(rpc::ApiKey::kGetMetadata, req));
+  TableMetadata meta;
+  bool found = false;
+  for (const auto& tm : resp.table_metadata()) {
+    if (tm.table_path().database_name() != path.database() || tm.table_path().table_name() != path.table()) continue;
+    auto j = nlohmann::json::parse(tm.table_json(), nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+      return Status(ErrorCode::kCorruptMessage, fmt::format("table '{}': table_json is not JSON", path.ToString()));
+    }
+    FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptor::FromJson(j));
+    meta.info.path = path;
+    meta.info.table_id = tm.table_id();
+    meta.info.schema_id = tm.schema_id();
+    meta.info.num_buckets = descriptor.bucket_count().value_or(tm.bucket_metadata_size());
+    meta.info.descriptor = std::move(descriptor);
+    meta.info.created_time_ms = tm.created_time();
+    meta.info.modified_time_ms = tm.modified_time();
+    for (const auto& b : tm.bucket_metadata()) meta.bucket_leaders[b.bucket_id()] = b.has_leader_id() ? b.leader_id() : -1;
+    found = true;
+  }
+  if (!found) return Status(ErrorCode::kTableNotExist, fmt::format("table '{}' does not exist", path.ToString()));
+  std::lock_guard<std::mutex> lock(mu);
+  nodes.clear();
+  for (const auto& n : resp.tablet_servers()) {
+    nodes[n.node_id()] = ServerNode{n.node_id(), n.host(), static_cast<uint16_t>(n.port())};
+  }
+  if (resp.has_coordinator_server()) {
+    const auto& c = resp.coordinator_server();
+    coordinator = ServerNode{c.node_id(), c.host(), static_cast<uint16_t>(c.port())};
+  }
+  tables[path] = meta;
+  schemas[{meta.info.table_id, meta.info.schema_id}] = meta.info.schema();
+  return meta;
+}
+
+void ClientContext::InvalidateTable(const TablePath& path) {
+  std::lock_guard<std::mutex> lock(mu);
+  tables.erase(path);
+}
+
+Result<Schema> ClientContext::GetSchema(const TablePath& path, int64_t table_id, int32_t schema_id) {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = schemas.find({table_id, schema_id});
+    if (it != schemas.end()) return it->second;
+  }
+  proto::GetTableSchemaRequest req;
+  req.mutable_table_path()->set_database_name(path.database());
+  req.mutable_table_path()->set_table_name(path.table());
+  req.set_schema_id(schema_id);
+  FLUSS_ASSIGN_OR_RETURN(auto resp, AdminCall<proto::GetTableSchemaResponse>(rpc::ApiKey::kGetTableSchema, req));
+  auto j = nlohmann::json::parse(resp.schema_json(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return Status(ErrorCode::kCorruptMessage, fmt::format("schema {} of '{}' is not JSON", schema_id, path.ToString()));
+  }
+  FLUSS_ASSIGN_OR_RETURN(auto schema, Schema::FromJson(j));
+  std::lock_guard<std::mutex> lock(mu);
+  schemas[{table_id, schema_id}] = schema;
+  return schema;
+}
+
+void ClientContext::Close() {
+  std::map<std::string, std::shared_ptr<rpc::RpcClient>> all;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    closed = true;
+    all.swap(clients);
+  }
+  for (auto& [k, c] : all) c->Close();
+}
+
+}  // namespace fluss

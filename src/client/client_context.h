@@ -1,0 +1,86 @@
+// ClientContext: what every client object of one Connection shares — options, the io thread, one
+// RpcClient per server (connected lazily, ApiVersions handshake first, replaced when it closed),
+// and the metadata cache (servers, table infos, bucket leaders, schemas by id), refreshed when a
+// server says NOT_LEADER_OR_FOLLOWER / UNKNOWN_TABLE_OR_BUCKET.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "fluss/client.h"
+#include "rpc/api_keys.h"
+#include "rpc/rpc_client.h"
+
+namespace fluss {
+
+// Table info plus where each bucket's leader is.
+struct TableMetadata {
+  TableInfo info;
+  std::map<int32_t, int32_t> bucket_leaders;  // bucket -> node id (-1: none)
+};
+
+// True for errors after which a write or read may succeed when retried (after a metadata refresh).
+bool IsRetriable(ErrorCode code);
+
+struct ClientContext {
+  Configuration config;
+  std::shared_ptr<rpc::RpcClientIo> io;
+  std::vector<std::pair<std::string, uint16_t>> bootstrap;
+
+  std::mutex mu;
+  bool closed = false;
+  std::map<int32_t, ServerNode> nodes;
+  std::optional<ServerNode> coordinator;
+  std::map<std::string, std::shared_ptr<rpc::RpcClient>> clients;  // by "host:port"
+  std::map<TablePath, TableMetadata> tables;
+  std::map<std::pair<int64_t, int32_t>, Schema> schemas;  // (table id, schema id)
+
+  static Result<std::shared_ptr<ClientContext>> Make(Configuration config);
+
+  // The connection to host:port, made (and handshaken) when there is none or it closed.
+  Result<std::shared_ptr<rpc::RpcClient>> Client(const std::string& host, uint16_t port);
+  // A server for admin calls: the coordinator when known, else a bootstrap server.
+  Result<std::shared_ptr<rpc::RpcClient>> AdminClient();
+  // The leader of a bucket (from the cache; refreshed when unknown).
+  Result<std::shared_ptr<rpc::RpcClient>> LeaderClient(const TablePath& path, int32_t bucket);
+  Result<int32_t> LeaderNode(const TablePath& path, int32_t bucket);
+  Result<std::shared_ptr<rpc::RpcClient>> NodeClient(int32_t node_id);
+
+  // Table metadata, from the cache unless `refresh` or absent.
+  Result<TableMetadata> GetTableMetadata(const TablePath& path, bool refresh = false);
+  void InvalidateTable(const TablePath& path);
+  // A schema of a table by id (cached; fetched with GetTableSchema).
+  Result<Schema> GetSchema(const TablePath& path, int64_t table_id, int32_t schema_id);
+
+  void Close();
+
+  // One request/response exchange with a typed request and response.
+  template <typename Resp, typename Req>
+  Result<Resp> Call(const std::shared_ptr<rpc::RpcClient>& client, rpc::ApiKey key, const Req& req) {
+    FLUSS_ASSIGN_OR_RETURN(std::string body, client->CallSync(static_cast<int16_t>(key), 0, req.SerializeAsString(),
+                                                              config.request_timeout));
+    Resp resp;
+    if (!resp.ParseFromString(body)) {
+      return Status(ErrorCode::kCorruptMessage,
+                    fmt::format("cannot parse {} from {}", Resp::descriptor()->name(), client->address()));
+    }
+    return resp;
+  }
+  // Call on the admin server.
+  template <typename Resp, typename Req>
+  Result<Resp> AdminCall(rpc::ApiKey key, const Req& req) {
+    FLUSS_ASSIGN_OR_RETURN(auto client, AdminClient());
+    return Call<Resp>(client, key, req);
+  }
+};
+
+// "host:port" list parsing ("localhost:9123,10.0.0.2:9123").
+Result<std::vector<std::pair<std::string, uint16_t>>> ParseBootstrapServers(const std::string& text);
+
+}  // namespace fluss

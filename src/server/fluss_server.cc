@@ -1,0 +1,145 @@
+#include "server/fluss_server.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "log/log_manager.h"
+#include "metadata/embedded_metadata_store.h"
+#include "rpc/rpc_server.h"
+#include "server/delayed_fetch.h"
+#include "server/fluss_service.h"
+#include "server/replica_manager.h"
+#include "server/worker_pool.h"
+
+namespace fluss {
+
+namespace fs = std::filesystem;
+
+struct FlussServer::Parts {
+  ServerConfig config;
+  int lock_fd = -1;
+  std::unique_ptr<EmbeddedMetadataStore> metadata;
+  std::unique_ptr<LogManager> logs;
+  std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<DelayedFetchQueue> delayed_fetches;
+  std::unique_ptr<ReplicaManager> replicas;
+  std::unique_ptr<FlussService> service;
+  std::unique_ptr<rpc::RpcServer> rpc;
+  bool stopped = false;
+};
+
+namespace {
+
+// One server per data dir: a second one would interleave appends into the same segments.
+Result<int> LockDataDir(const std::string& dir) {
+  const std::string path = dir + "/.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return Status::IOError(fmt::format("data dir '{}' is in use by another fluss-server", dir));
+    }
+    return Status::IOError(fmt::format("cannot lock '{}': {}", path, std::strerror(err)));
+  }
+  return fd;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config) {
+  auto parts = std::make_unique<Parts>();
+  parts->config = std::move(config);
+  const ServerConfig& c = parts->config;
+  std::error_code ec;
+  fs::create_directories(c.data_dir, ec);
+  if (ec) return Status::IOError(fmt::format("cannot create data dir '{}': {}", c.data_dir, ec.message()));
+  FLUSS_ASSIGN_OR_RETURN(parts->lock_fd, LockDataDir(c.data_dir));
+  // From here on the destructor of `server` releases what was opened.
+  std::unique_ptr<FlussServer> server(new FlussServer(std::move(parts)));
+  Parts& p = *server->parts_;
+
+  FLUSS_ASSIGN_OR_RETURN(p.metadata, EmbeddedMetadataStore::Open(c.data_dir + "/.metadata"));
+  FLUSS_ASSIGN_OR_RETURN(p.logs, LogManager::Open(c.data_dir, c.log));
+  p.workers = std::make_unique<WorkerPool>(c.worker_threads, "fluss-worker");
+  WorkerPool* workers = p.workers.get();
+  p.delayed_fetches = std::make_unique<DelayedFetchQueue>([workers](std::function<void()> task) {
+    workers->Submit(std::move(task));
+  });
+  DelayedFetchQueue* delayed = p.delayed_fetches.get();
+  p.replicas = std::make_unique<ReplicaManager>(p.logs.get(), [delayed](TableBucketId b) { delayed->OnAppend(b); });
+  p.service = std::make_unique<FlussService>(p.config, p.metadata.get(), p.replicas.get(), delayed, workers);
+  FLUSS_RETURN_NOT_OK(p.service->LoadTables());
+
+  // Bucket logs of tables the metadata no longer has: a crash came between a drop and the deletion.
+  const auto served = p.replicas->ServedLogDirs();
+  const std::set<std::string> keep(served.begin(), served.end());
+  for (const auto& dir : p.logs->LogDirs()) {
+    if (keep.count(dir) != 0) continue;
+    spdlog::warn("deleting bucket log '{}': its table no longer exists", dir);
+    Status st = p.logs->DropLog(dir);
+    if (!st.ok()) spdlog::warn("deleting '{}': {}", dir, st.ToString());
+  }
+
+  rpc::RpcServerOptions options;
+  options.host = c.bind.host;
+  options.port = c.bind.port;
+  options.io_threads = c.network_threads;
+  options.max_request_size = static_cast<size_t>(c.max_request_size);
+  options.idle_timeout = std::chrono::milliseconds(c.connection_max_idle_ms);
+  FlussService* service = p.service.get();
+  FLUSS_ASSIGN_OR_RETURN(p.rpc, rpc::RpcServer::Start(options, [service](rpc::RpcRequest req,
+                                                                           std::shared_ptr<rpc::RpcResponder> resp) {
+    service->Handle(std::move(req), std::move(resp));
+  }));
+  if (p.config.bind.port == 0) {
+    p.config.bind.port = p.rpc->port();
+    if (p.config.advertised_port == 0) p.config.advertised_port = p.rpc->port();
+  }
+  return server;
+}
+
+FlussServer::FlussServer(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+FlussServer::~FlussServer() {
+  Status st = Stop();
+  if (!st.ok()) spdlog::error("stopping fluss-server: {}", st.ToString());
+}
+
+uint16_t FlussServer::port() const { return parts_->config.bind.port; }
+const ServerConfig& FlussServer::config() const { return parts_->config; }
+
+Status FlussServer::Stop() {
+  Parts& p = *parts_;
+  if (p.stopped) return Status::OK();
+  p.stopped = true;
+  if (p.rpc) p.rpc->Stop();
+  if (p.delayed_fetches) p.delayed_fetches->Stop();
+  if (p.workers) p.workers->Stop();
+  Status st;
+  if (p.logs) st = p.logs->Close();
+  p.service.reset();
+  p.replicas.reset();
+  p.delayed_fetches.reset();
+  p.workers.reset();
+  p.logs.reset();
+  p.metadata.reset();
+  if (p.lock_fd >= 0) {
+    ::close(p.lock_fd);
+    p.lock_fd = -1;
+  }
+  return st;
+}
+
+}  // namespace fluss

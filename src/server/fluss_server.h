@@ -1,0 +1,38 @@
+// FlussServer: a standalone Fluss server — coordinator and tablet server in one process, metadata
+// in the embedded store under the data dir, no ZooKeeper. Owns, in start order: the data dir lock,
+// the metadata store, the LogManager, the worker pool, the delayed-fetch queue and the RPC server.
+//
+// Data dir layout: `.lock` (held while running), `.metadata/` (EmbeddedMetadataStore), and the
+// bucket logs at `{db}/{table}-{table_id}/log-{bucket}` as Fluss lays them out.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "server/server_config.h"
+
+namespace fluss {
+
+class FlussServer {
+ public:
+  // Opens everything and starts listening on config.bind (port 0: a free port, see port()).
+  static Result<std::unique_ptr<FlussServer>> Start(ServerConfig config);
+  ~FlussServer();  // Stop()
+  FlussServer(const FlussServer&) = delete;
+  FlussServer& operator=(const FlussServer&) = delete;
+
+  uint16_t port() const;
+  const ServerConfig& config() const;
+  // Stops accepting, answers waiting fetches, finishes running requests, closes every log cleanly
+  // (checkpoints and the clean-shutdown marker) and releases the data dir. Idempotent.
+  Status Stop();
+
+  struct Parts;
+
+ private:
+  explicit FlussServer(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace fluss

@@ -1,0 +1,63 @@
+// FlussService: answers every request of a standalone server — the coordinator's APIs (DDL,
+// metadata) and the tablet server's (produce, fetch, list offsets, writer ids) — by api key. Bodies
+// are parsed as the proto2 messages of src/rpc/proto (required fields checked); a body that does not
+// parse is answered CORRUPT_MESSAGE, an unknown api key or version UNSUPPORTED_VERSION, and the
+// connection stays open. Handlers run on the worker pool, except ProduceLog, which runs on the
+// connection's network thread so that pipelined appends of one connection keep their order.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "metadata/metadata_store.h"
+#include "rpc/rpc_server.h"
+#include "server/delayed_fetch.h"
+#include "server/replica_manager.h"
+#include "server/server_config.h"
+#include "server/worker_pool.h"
+
+namespace fluss {
+
+class FlussService {
+ public:
+  FlussService(const ServerConfig& config, MetadataStore* metadata, ReplicaManager* replicas,
+               DelayedFetchQueue* delayed_fetches, WorkerPool* workers);
+
+  // The RpcHandler: queues the request on the worker pool (ProduceLog: runs it in place).
+  void Handle(rpc::RpcRequest request, std::shared_ptr<rpc::RpcResponder> responder);
+  // Answers on the calling thread (tests, and the worker pool).
+  void Process(const rpc::RpcRequest& request, const std::shared_ptr<rpc::RpcResponder>& responder);
+
+  // Opens the logs of every table in the metadata store.
+  Status LoadTables();
+
+ private:
+  Result<std::string> CreateDatabase(const std::string& body);
+  Result<std::string> DropDatabase(const std::string& body);
+  Result<std::string> ListDatabases(const std::string& body);
+  Result<std::string> DatabaseExists(const std::string& body);
+  Result<std::string> GetDatabaseInfo(const std::string& body);
+  Result<std::string> CreateTable(const std::string& body);
+  Result<std::string> DropTable(const std::string& body);
+  Result<std::string> GetTableInfo(const std::string& body);
+  Result<std::string> ListTables(const std::string& body);
+  Result<std::string> TableExists(const std::string& body);
+  Result<std::string> GetTableSchema(const std::string& body);
+  Result<std::string> GetMetadata(const std::string& body);
+  Result<std::string> ApiVersions(const std::string& body);
+  Result<std::string> InitWriter(const std::string& body);
+  Result<std::string> ProduceLog(const std::string& body);
+  Result<std::string> ListOffsets(const std::string& body);
+  // Fetch may answer later (long poll), so it takes the responder.
+  void FetchLog(const std::string& body, const std::shared_ptr<rpc::RpcResponder>& responder);
+
+  Status OpenTable(const TableRecord& record);
+
+  const ServerConfig& config_;
+  MetadataStore* metadata_;
+  ReplicaManager* replicas_;
+  DelayedFetchQueue* delayed_fetches_;
+  WorkerPool* workers_;
+};
+
+}  // namespace fluss

@@ -1,0 +1,168 @@
+#include "server/server_config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "common/config_value.h"
+
+namespace fluss {
+
+std::string Listener::ToString() const { return fmt::format("{}://{}:{}", name, host, port); }
+
+Result<std::vector<Listener>> ParseListeners(std::string_view text) {
+  std::vector<Listener> out;
+  std::string s(text);
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t comma = s.find(',', pos);
+    if (comma == std::string::npos) comma = s.size();
+    std::string item = TrimSpace(std::string_view(s).substr(pos, comma - pos));
+    pos = comma + 1;
+    if (item.empty()) continue;
+    const size_t sep = item.find("://");
+    if (sep == std::string::npos || sep == 0) {
+      return Status::Invalid(fmt::format("listener '{}' is not NAME://host:port (e.g. FLUSS://localhost:9123)", item));
+    }
+    Listener l;
+    l.name = item.substr(0, sep);
+    std::string hostport = item.substr(sep + 3);
+    size_t colon = hostport.rfind(':');
+    if (colon == std::string::npos) {
+      return Status::Invalid(fmt::format("listener '{}' has no port (NAME://host:port)", item));
+    }
+    l.host = hostport.substr(0, colon);
+    if (l.host.size() >= 2 && l.host.front() == '[' && l.host.back() == ']') l.host = l.host.substr(1, l.host.size() - 2);
+    if (l.host.empty()) l.host = "0.0.0.0";
+    auto port = ParseIntOption("bind.listeners", hostport.substr(colon + 1));
+    if (!port.ok() || *port < 0 || *port > 65535) {
+      return Status::Invalid(fmt::format("listener '{}' has an invalid port", item));
+    }
+    l.port = static_cast<uint16_t>(*port);
+    out.push_back(std::move(l));
+  }
+  if (out.empty()) return Status::Invalid("bind.listeners is empty");
+  return out;
+}
+
+Result<std::map<std::string, std::string>> ParseConfigText(std::string_view text, std::string_view origin) {
+  std::map<std::string, std::string> out;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    std::string t = TrimSpace(line);
+    if (t.empty() || t[0] == '#') continue;
+    const size_t colon = t.find(':');
+    // "key: value"; a colon inside the value (URLs) is fine, the key has none.
+    if (colon == std::string::npos || colon == 0) {
+      return Status::Invalid(fmt::format("{}:{}: expected 'key: value', found '{}'", origin, line_no, t));
+    }
+    std::string key = TrimSpace(std::string_view(t).substr(0, colon));
+    std::string value = TrimSpace(std::string_view(t).substr(colon + 1));
+    if (line.find_first_not_of(" \t") != 0) {
+      return Status::Invalid(fmt::format("{}:{}: nested YAML is not supported; write '{}' as a flat 'a.b.c: value' key",
+                                         origin, line_no, key));
+    }
+    // Strip a trailing comment when the value is unquoted.
+    if (!value.empty() && value[0] != '"' && value[0] != '\'') {
+      const size_t hash = value.find(" #");
+      if (hash != std::string::npos) value = TrimSpace(std::string_view(value).substr(0, hash));
+    }
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+Result<ServerConfig> ServerConfig::Load(const std::string& config_path, const std::vector<std::string>& overrides) {
+  std::map<std::string, std::string> options;
+  if (!config_path.empty()) {
+    std::ifstream f(config_path);
+    if (!f) return Status::Invalid(fmt::format("cannot read config file '{}'", config_path));
+    std::stringstream ss;
+    ss << f.rdbuf();
+    FLUSS_ASSIGN_OR_RETURN(options, ParseConfigText(ss.str(), config_path));
+  }
+  for (const std::string& kv : overrides) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::Invalid(fmt::format("--set '{}' is not key=value", kv));
+    }
+    options[TrimSpace(std::string_view(kv).substr(0, eq))] = TrimSpace(std::string_view(kv).substr(eq + 1));
+  }
+  return FromOptions(std::move(options));
+}
+
+namespace {
+
+Result<int32_t> PositiveInt(const std::string& key, const std::string& value, int64_t max) {
+  FLUSS_ASSIGN_OR_RETURN(int64_t v, ParseIntOption(key, value));
+  if (v <= 0 || v > max) return Status::Invalid(fmt::format("option '{}': {} is not in [1, {}]", key, v, max));
+  return static_cast<int32_t>(v);
+}
+
+}  // namespace
+
+Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string> options) {
+  ServerConfig c;
+  std::map<std::string, std::string> log_options;
+  for (const auto& [key, value] : options) {
+    if (key == "bind.listeners") {
+      FLUSS_ASSIGN_OR_RETURN(auto listeners, ParseListeners(value));
+      c.bind = listeners.front();
+    } else if (key == "advertised.listeners") {
+      FLUSS_ASSIGN_OR_RETURN(auto listeners, ParseListeners(value));
+      c.advertised_host = listeners.front().host;
+      c.advertised_port = listeners.front().port;
+    } else if (key == "data.dir") {
+      if (value.empty()) return Status::Invalid("option 'data.dir' is empty");
+      c.data_dir = value;
+    } else if (key == "tablet-server.id") {
+      FLUSS_ASSIGN_OR_RETURN(int64_t v, ParseIntOption(key, value));
+      if (v < 0 || v > INT32_MAX) return Status::Invalid(fmt::format("option 'tablet-server.id': {} is negative", v));
+      c.server_id = static_cast<int32_t>(v);
+    } else if (key == "default.bucket.number") {
+      FLUSS_ASSIGN_OR_RETURN(c.default_bucket_number, PositiveInt(key, value, 4096));
+    } else if (key == "default.replication.factor") {
+      FLUSS_ASSIGN_OR_RETURN(c.default_replication_factor, PositiveInt(key, value, 1000));
+    } else if (key == "max.bucket.num") {
+      FLUSS_ASSIGN_OR_RETURN(c.max_bucket_num, PositiveInt(key, value, 1 << 20));
+    } else if (key == "netty.server.num-network-threads") {
+      FLUSS_ASSIGN_OR_RETURN(c.network_threads, PositiveInt(key, value, 256));
+    } else if (key == "netty.server.num-worker-threads") {
+      FLUSS_ASSIGN_OR_RETURN(c.worker_threads, PositiveInt(key, value, 1024));
+    } else if (key == "netty.server.max-request-size") {
+      FLUSS_ASSIGN_OR_RETURN(c.max_request_size, ParseSizeOption(key, value));
+      if (c.max_request_size < 1024 || c.max_request_size > (1LL << 31) - 1) {
+        return Status::Invalid(fmt::format("option '{}': {} is not in [1 KiB, 2 GiB)", key, c.max_request_size));
+      }
+    } else if (key == "netty.connection.max-idle-time") {
+      FLUSS_ASSIGN_OR_RETURN(c.connection_max_idle_ms, ParseDurationOption(key, value));
+    } else if (LogConfig::IsLogOption(key)) {
+      log_options[key] = value;
+    } else if (key.starts_with("log.") && !key.starts_with("log.replica.")) {
+      return Status::Invalid(fmt::format("unknown option '{}' (see docs/configuration.md)", key));
+    } else {
+      c.ignored_keys.push_back(key);
+    }
+  }
+  FLUSS_ASSIGN_OR_RETURN(c.log, LogConfig::FromOptions(log_options));
+  if (c.default_replication_factor != 1) {
+    return Status(ErrorCode::kInvalidReplicationFactor,
+                  fmt::format("default.replication.factor {} needs a cluster; a standalone server has one replica",
+                              c.default_replication_factor));
+  }
+  if (c.advertised_host.empty()) {
+    c.advertised_host = (c.bind.host == "0.0.0.0" || c.bind.host == "::") ? "localhost" : c.bind.host;
+    c.advertised_port = c.bind.port;
+  }
+  c.options = std::move(options);
+  return c;
+}
+
+}  // namespace fluss

@@ -1,0 +1,69 @@
+// ServerConfig: the options of `fluss-server`, from a server.yaml-style file (`key: value` lines)
+// and `--set key=value` overrides (later ones win). Key names and defaults follow Fluss where Fluss
+// has the option (reference/fluss.md §9); docs/configuration.md lists every one. Keys Fluss has
+// that fluss-cpp does not implement yet are accepted and reported as ignored, so a Fluss
+// server.yaml still starts the server; a misspelled key of a known family (log.*) is an error.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "log/log_config.h"
+
+namespace fluss {
+
+struct Listener {
+  std::string name = "FLUSS";
+  std::string host = "localhost";
+  uint16_t port = 9123;
+  std::string ToString() const;
+};
+
+// Parses "FLUSS://host:port[,NAME://host:port...]". Port 0 asks for a free port.
+Result<std::vector<Listener>> ParseListeners(std::string_view text);
+
+struct ServerConfig {
+  // bind.listeners (the first one is served; default FLUSS://localhost:9123).
+  Listener bind;
+  // advertised.listeners: what metadata tells clients; defaults to the bound address.
+  std::string advertised_host;
+  uint16_t advertised_port = 0;
+  // data.dir: logs and metadata. Fluss's default is /tmp/fluss-data; fluss-cpp's standalone
+  // default is ./data, next to where the server was started.
+  std::string data_dir = "./data";
+  // tablet-server.id: this server's node id.
+  int32_t server_id = 0;
+  // default.bucket.number, default.replication.factor, max.bucket.num.
+  int32_t default_bucket_number = 1;
+  int32_t default_replication_factor = 1;
+  int32_t max_bucket_num = 4096;
+  // netty.server.num-network-threads: socket threads (Fluss: 3).
+  int32_t network_threads = 2;
+  // netty.server.num-worker-threads: threads that run request handlers (Fluss: 8).
+  int32_t worker_threads = 4;
+  // netty.server.max-request-size.
+  int64_t max_request_size = 100LL * 1024 * 1024;
+  // netty.connection.max-idle-time.
+  int64_t connection_max_idle_ms = 10 * 60 * 1000;
+  // log.replica.fetch.wait-max-time caps a client's max_wait_ms (fluss-cpp: 30 s cap).
+  int64_t fetch_max_wait_cap_ms = 30 * 1000;
+  LogConfig log;
+
+  // Every option as given (file, then overrides), and the keys that were accepted but not used.
+  std::map<std::string, std::string> options;
+  std::vector<std::string> ignored_keys;
+
+  // Reads `config_path` (empty: none) then applies `overrides` ("key=value" each).
+  static Result<ServerConfig> Load(const std::string& config_path, const std::vector<std::string>& overrides);
+  static Result<ServerConfig> FromOptions(std::map<std::string, std::string> options);
+};
+
+// Parses server.yaml-style text: `key: value` per line, `#` comments, blank lines, optional quotes
+// around the value. `origin` names the file in errors ("server.yaml:12: ...").
+Result<std::map<std::string, std::string>> ParseConfigText(std::string_view text, std::string_view origin);
+
+}  // namespace fluss

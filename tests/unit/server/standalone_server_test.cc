@@ -1,0 +1,255 @@
+// An in-process standalone server driven by the real client: DDL, append, scan, projection,
+// offsets, long polling, and per-request errors. (Process-level tests, with kill -9, are in
+// tests/integration.)
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "fluss/client.h"
+#include "server/fluss_server.h"
+#include "types/schema_parser.h"
+#include "unit/log/log_test_support.h"
+
+namespace fluss {
+namespace {
+
+class StandaloneServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto config = ServerConfig::Load("", {"bind.listeners=FLUSS://127.0.0.1:0", "data.dir=" + dir_.path()});
+    ASSERT_TRUE(config.ok()) << config.status().ToString();
+    auto server = FlussServer::Start(*config);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(server).value();
+    Configuration c;
+    c.bootstrap_servers = "127.0.0.1:" + std::to_string(server_->port());
+    c.writer_batch_timeout = std::chrono::milliseconds(5);
+    c.writer_batch_size = 64 << 10;  // several batches per test, spread over the buckets
+    auto conn = Connection::Create(c);
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    conn_ = *conn;
+  }
+
+  void TearDown() override {
+    conn_.reset();
+    if (server_) ASSERT_TRUE(server_->Stop().ok());
+  }
+
+  Table CreateTable(const std::string& name, const std::string& dsl, int buckets) {
+    Admin admin = conn_->GetAdmin();
+    EXPECT_TRUE(admin.CreateDatabase("db", /*ignore_if_exists=*/true).ok());
+    auto schema = ParseSchema(dsl);
+    EXPECT_TRUE(schema.ok()) << schema.status().ToString();
+    TableDescriptor d(*schema);
+    d.DistributedBy(buckets);
+    auto path = TablePath::Make("db", name).value();
+    Status st = admin.CreateTable(path, d);
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    auto table = conn_->GetTable(path);
+    EXPECT_TRUE(table.ok()) << table.status().ToString();
+    return std::move(table).value();
+  }
+
+  std::vector<ScanRecord> ReadAll(LogScanner& scanner, size_t expected) {
+    std::vector<ScanRecord> out;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (out.size() < expected && std::chrono::steady_clock::now() < deadline) {
+      auto recs = scanner.Poll(std::chrono::milliseconds(200));
+      EXPECT_TRUE(recs.ok()) << recs.status().ToString();
+      if (!recs.ok()) break;
+      for (auto& r : *recs) out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<FlussServer> server_;
+  std::shared_ptr<Connection> conn_;
+};
+
+TEST_F(StandaloneServerTest, DatabaseLifecycleAndErrors) {
+  Admin admin = conn_->GetAdmin();
+  ASSERT_TRUE(admin.CreateDatabase("sales").ok());
+  Status again = admin.CreateDatabase("sales");
+  EXPECT_EQ(again.code(), ErrorCode::kDatabaseAlreadyExist);
+  EXPECT_NE(again.message().find("sales"), std::string::npos);
+  EXPECT_TRUE(admin.CreateDatabase("sales", /*ignore_if_exists=*/true).ok());
+  auto dbs = admin.ListDatabases();
+  ASSERT_TRUE(dbs.ok());
+  EXPECT_NE(std::find(dbs->begin(), dbs->end(), "sales"), dbs->end());
+  EXPECT_TRUE(admin.DatabaseExists("sales").value());
+  ASSERT_TRUE(admin.DropDatabase("sales").ok());
+  EXPECT_FALSE(admin.DatabaseExists("sales").value());
+  EXPECT_EQ(admin.DropDatabase("sales").code(), ErrorCode::kDatabaseNotExist);
+}
+
+TEST_F(StandaloneServerTest, MissingTableIsNamed) {
+  auto t = conn_->GetTable(TablePath::Make("db", "nope").value());
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), ErrorCode::kTableNotExist);
+  EXPECT_NE(t.status().message().find("db.nope"), std::string::npos) << t.status().message();
+}
+
+TEST_F(StandaloneServerTest, AppendAndScanEveryBucketInOrder) {
+  Table table = CreateTable("events", "id BIGINT NOT NULL, name STRING, score DOUBLE", 3);
+  auto writer = table.NewAppendWriter();
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  constexpr int kRows = 20000;
+  for (int i = 0; i < kRows; ++i) {
+    GenericRow row({Datum(int64_t{i}), Datum(std::string("n") + std::to_string(i)), Datum(i * 0.5)});
+    auto r = (*writer)->Append(row);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  ASSERT_TRUE((*writer)->Flush().ok());
+  auto scanner = table.NewLogScanner();
+  ASSERT_TRUE(scanner.ok());
+  for (int b = 0; b < 3; ++b) ASSERT_TRUE((*scanner)->Subscribe(b, kEarliestOffset).ok());
+  auto records = ReadAll(**scanner, kRows);
+  ASSERT_EQ(records.size(), static_cast<size_t>(kRows));
+  std::vector<bool> seen(kRows);
+  std::map<int32_t, int64_t> last_offset;
+  for (const auto& r : records) {
+    const int64_t id = r.row.GetBigInt(0);
+    ASSERT_FALSE(seen[id]) << "row " << id << " twice";
+    seen[id] = true;
+    EXPECT_EQ(r.row.GetString(1), "n" + std::to_string(id));
+    EXPECT_DOUBLE_EQ(r.row.GetDouble(2), id * 0.5);
+    auto it = last_offset.find(r.bucket);
+    if (it != last_offset.end()) EXPECT_EQ(r.offset, it->second + 1);
+    last_offset[r.bucket] = r.offset;
+  }
+  EXPECT_EQ(last_offset.size(), 3u) << "rows should spread over every bucket";
+}
+
+TEST_F(StandaloneServerTest, ProjectionReturnsOnlyAskedColumnsInAskedOrder) {
+  Table table = CreateTable("wide", "a INT, b STRING, c BIGINT, d DOUBLE", 1);
+  auto writer = table.NewAppendWriter().value();
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(writer->Append(GenericRow({Datum(i), Datum(std::string("b") + std::to_string(i)),
+                                           Datum(int64_t{i} * 10), Datum(i * 1.5)}))
+                    .ok());
+  }
+  ASSERT_TRUE(writer->Flush().ok());
+  auto scanner = table.NewLogScanner(ScanOptions{.columns = {"d", "a"}}).value();
+  ASSERT_TRUE(scanner->Subscribe(0, 0).ok());
+  EXPECT_EQ(scanner->schema().column_names(), (std::vector<std::string>{"d", "a"}));
+  auto records = ReadAll(*scanner, 100);
+  ASSERT_EQ(records.size(), 100u);
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(records[i].row.arity(), 2u);
+    EXPECT_DOUBLE_EQ(records[i].row.GetDouble(0), i * 1.5);
+    EXPECT_EQ(records[i].row.GetInt(1), i);
+  }
+  auto bad = table.NewLogScanner(ScanOptions{.columns = {"zzz"}});
+  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidColumnProjection);
+}
+
+TEST_F(StandaloneServerTest, ListOffsetsAndScanFromTimestamp) {
+  Table table = CreateTable("ts", "v INT", 1);
+  auto writer = table.NewAppendWriter().value();
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(writer->Append(GenericRow({Datum(i)})).ok());
+  ASSERT_TRUE(writer->Flush().ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const int64_t cut = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 10; i < 15; ++i) ASSERT_TRUE(writer->Append(GenericRow({Datum(i)})).ok());
+  ASSERT_TRUE(writer->Flush().ok());
+  Admin admin = conn_->GetAdmin();
+  auto earliest = admin.ListOffsets(table.path(), OffsetSpec::Earliest());
+  auto latest = admin.ListOffsets(table.path(), OffsetSpec::Latest());
+  auto at = admin.ListOffsets(table.path(), OffsetSpec::Timestamp(cut));
+  ASSERT_TRUE(earliest.ok() && latest.ok() && at.ok()) << at.status().ToString();
+  EXPECT_EQ(earliest->at(0), 0);
+  EXPECT_EQ(latest->at(0), 15);
+  EXPECT_EQ(at->at(0), 10);
+  auto scanner = table.NewLogScanner().value();
+  ASSERT_TRUE(scanner->Subscribe(0, at->at(0)).ok());
+  auto records = ReadAll(*scanner, 5);
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_EQ(records[0].row.GetInt(0), 10);
+}
+
+TEST_F(StandaloneServerTest, LongPollWakesOnAppend) {
+  Table table = CreateTable("poll", "v INT", 1);
+  auto scanner = table.NewLogScanner().value();
+  ASSERT_TRUE(scanner->Subscribe(0, 0).ok());
+  std::thread producer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto writer = table.NewAppendWriter().value();
+    ASSERT_TRUE(writer->Append(GenericRow({Datum(7)})).ok());
+    ASSERT_TRUE(writer->Flush().ok());
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto records = scanner->Poll(std::chrono::seconds(10));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  producer.join();
+  ASSERT_TRUE(records.ok()) << records.status().ToString();
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_EQ((*records)[0].row.GetInt(0), 7);
+  // Woken by the append, not by the end of the wait.
+  EXPECT_LT(waited, std::chrono::seconds(5));
+}
+
+TEST_F(StandaloneServerTest, BadRowIsRejectedBeforeQueueing) {
+  Table table = CreateTable("strict", "id INT NOT NULL, name STRING", 1);
+  auto writer = table.NewAppendWriter().value();
+  auto bad = writer->Append(GenericRow({Datum(), Datum(std::string("x"))}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("id"), std::string::npos) << bad.status().message();
+  auto wrong_type = writer->Append(GenericRow({Datum(std::string("1")), Datum(std::string("x"))}));
+  EXPECT_FALSE(wrong_type.ok());
+  ASSERT_TRUE(writer->Flush().ok());
+  auto latest = conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest());
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->at(0), 0);
+}
+
+TEST_F(StandaloneServerTest, ColumnarAppendAndPollBatches) {
+  Table table = CreateTable("cols", "id INT, name STRING", 1);
+  std::vector<arrow::ColumnVector> cols{arrow::ColumnVector(DataType::Int()), arrow::ColumnVector(DataType::String())};
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(cols[0].Append(Datum(i)).ok());
+    ASSERT_TRUE(cols[1].Append(Datum(std::to_string(i))).ok());
+  }
+  auto writer = table.NewAppendWriter().value();
+  auto r = writer->AppendColumns(cols);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_TRUE(r->Wait().ok());
+  EXPECT_EQ(r->offset(), 0);
+  auto scanner = table.NewLogScanner().value();
+  ASSERT_TRUE(scanner->Subscribe(0, 0).ok());
+  size_t rows = 0;
+  for (int attempt = 0; attempt < 20 && rows < 1000; ++attempt) {
+    auto batches = scanner->PollBatches(std::chrono::milliseconds(200));
+    ASSERT_TRUE(batches.ok()) << batches.status().ToString();
+    for (const auto& b : *batches) {
+      for (size_t i = 0; i < b.num_rows(); ++i) {
+        EXPECT_EQ(std::get<int32_t>(b.columns[0].Get(i)), static_cast<int32_t>(rows + i));
+      }
+      rows += b.num_rows();
+    }
+  }
+  EXPECT_EQ(rows, 1000u);
+}
+
+TEST_F(StandaloneServerTest, TablesSurviveRestart) {
+  Table table = CreateTable("durable", "v INT", 2);
+  auto writer = table.NewAppendWriter().value();
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(writer->Append(GenericRow({Datum(i)})).ok());
+  ASSERT_TRUE(writer->Flush().ok());
+  writer.reset();
+  conn_.reset();
+  ASSERT_TRUE(server_->Stop().ok());
+  SetUp();  // a new server on the same data dir
+  auto t = conn_->GetTable(table.path());
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  auto latest = conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest());
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->at(0) + latest->at(1), 100);
+}
+
+}  // namespace
+}  // namespace fluss
