@@ -211,6 +211,9 @@ class LogScanner {
   virtual ~LogScanner() = default;
   // Starts (or moves) reading `bucket` at `offset` (kEarliestOffset: the log start).
   virtual Status Subscribe(int32_t bucket, int64_t offset) = 0;
+  // Starts reading `bucket` at the earliest or latest offset, or at the first offset whose commit
+  // timestamp is >= the given one (asks the bucket's leader now).
+  virtual Status Subscribe(int32_t bucket, const OffsetSpec& spec) = 0;
   virtual Status Unsubscribe(int32_t bucket) = 0;
   // Records after the subscribed offsets: waits up to `timeout` for data (the server holds the fetch
   // until data arrives or the wait ends), returns at most client.scanner.log.max-poll-records rows;

@@ -169,6 +169,14 @@ TEST_F(StandaloneServerTest, ListOffsetsAndScanFromTimestamp) {
   auto records = ReadAll(*scanner, 5);
   ASSERT_EQ(records.size(), 5u);
   EXPECT_EQ(records[0].row.GetInt(0), 10);
+  // The same through the scanner's own offset lookups.
+  auto by_spec = table.NewLogScanner().value();
+  ASSERT_TRUE(by_spec->Subscribe(0, OffsetSpec::Timestamp(cut)).ok());
+  EXPECT_EQ(by_spec->positions().at(0), 10);
+  ASSERT_TRUE(by_spec->Subscribe(0, OffsetSpec::Latest()).ok());
+  EXPECT_EQ(by_spec->positions().at(0), 15);
+  ASSERT_TRUE(by_spec->Subscribe(0, OffsetSpec::Earliest()).ok());
+  EXPECT_EQ(by_spec->positions().at(0), kEarliestOffset);
 }
 
 TEST_F(StandaloneServerTest, LongPollWakesOnAppend) {

@@ -1,0 +1,71 @@
+#include <gtest/gtest.h>
+
+#include "server/server_config.h"
+
+namespace fluss {
+namespace {
+
+TEST(ServerConfigTest, DefaultsFollowFlussWithAStandaloneDataDir) {
+  auto c = ServerConfig::Load("", {});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->bind.ToString(), "FLUSS://localhost:9123");
+  EXPECT_EQ(c->data_dir, "./data");
+  EXPECT_EQ(c->default_bucket_number, 1);
+  EXPECT_EQ(c->max_request_size, 100LL << 20);
+  EXPECT_EQ(c->advertised_host, "localhost");
+  EXPECT_EQ(c->advertised_port, 9123);
+}
+
+TEST(ServerConfigTest, SetOverridesWinOverTheFile) {
+  auto opts = ParseConfigText(
+      "# comment\n"
+      "bind.listeners: FLUSS://0.0.0.0:9000\n"
+      "data.dir: '/var/lib/fluss'   \n"
+      "default.bucket.number: 3 # trailing comment\n"
+      "zookeeper.address: localhost:2181\n",
+      "server.yaml");
+  ASSERT_TRUE(opts.ok()) << opts.status().ToString();
+  EXPECT_EQ(opts->at("data.dir"), "/var/lib/fluss");
+  EXPECT_EQ(opts->at("default.bucket.number"), "3");
+  (*opts)["bind.listeners"] = "FLUSS://127.0.0.1:9123";
+  auto c = ServerConfig::FromOptions(*opts);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->bind.host, "127.0.0.1");
+  EXPECT_EQ(c->default_bucket_number, 3);
+  ASSERT_EQ(c->ignored_keys.size(), 1u);
+  EXPECT_EQ(c->ignored_keys[0], "zookeeper.address");
+}
+
+TEST(ServerConfigTest, BadValuesAreNamed) {
+  auto bad_port = ServerConfig::Load("", {"bind.listeners=FLUSS://localhost:99999"});
+  ASSERT_FALSE(bad_port.ok());
+  EXPECT_NE(bad_port.status().message().find("invalid port"), std::string::npos);
+  auto no_scheme = ServerConfig::Load("", {"bind.listeners=localhost:9123"});
+  ASSERT_FALSE(no_scheme.ok());
+  EXPECT_NE(no_scheme.status().message().find("NAME://host:port"), std::string::npos);
+  auto typo = ServerConfig::Load("", {"log.segment.filesize=1mb"});
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().message().find("log.segment.filesize"), std::string::npos);
+  auto not_kv = ServerConfig::Load("", {"data.dir"});
+  EXPECT_FALSE(not_kv.ok());
+  auto buckets = ServerConfig::Load("", {"default.bucket.number=0"});
+  EXPECT_FALSE(buckets.ok());
+  auto replication = ServerConfig::Load("", {"default.replication.factor=3"});
+  ASSERT_FALSE(replication.ok());
+  EXPECT_EQ(replication.status().code(), ErrorCode::kInvalidReplicationFactor);
+  auto nested = ParseConfigText("a:\n  b: 1\n", "server.yaml");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_NE(nested.status().message().find("server.yaml:2"), std::string::npos);
+}
+
+TEST(ServerConfigTest, SizesAndDurationsTakeUnits) {
+  auto c = ServerConfig::Load("", {"netty.server.max-request-size=16 mb", "netty.connection.max-idle-time=2 min",
+                                   "log.segment.file-size=64mb"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->max_request_size, 16LL << 20);
+  EXPECT_EQ(c->connection_max_idle_ms, 120000);
+  EXPECT_EQ(c->log.segment_bytes, 64LL << 20);
+}
+
+}  // namespace
+}  // namespace fluss
