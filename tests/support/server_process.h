@@ -13,7 +13,9 @@
 // its "fluss-server listening on FLUSS://127.0.0.1:<port>" line and parses the port. Its stdout and
 // stderr go to `log_path()` (appended across restarts), so a failing test can print them with
 // ReadLog(). By default the data dir is a fresh directory under $TMPDIR that the destructor removes;
-// the destructor also SIGKILLs a server still running. Not thread-safe; one test thread drives it.
+// the destructor also SIGKILLs a server still running, and so does the kernel when the thread that
+// started it exits (PR_SET_PDEATHSIG: a crashed test leaves no server behind) — start it from a
+// thread that outlives it, e.g. the test's own. Not thread-safe; one test thread drives it.
 #pragma once
 
 #include <sys/types.h>

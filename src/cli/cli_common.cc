@@ -1,0 +1,91 @@
+// Helpers shared by the subcommands: error reporting, connecting, position specs, table rendering.
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/value_codec.h"
+
+namespace fluss::cli {
+
+int Fail(std::string_view message) {
+  std::fflush(stdout);
+  std::string line = fmt::format("fluss: {}\n", message);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  return kExitError;
+}
+
+int Fail(const Status& status) { return Fail(status.message().empty() ? status.ToString() : status.message()); }
+
+int UsageError(std::string_view message) {
+  Fail(message);
+  return kExitUsage;
+}
+
+Result<std::shared_ptr<Connection>> Connect(const GlobalOptions& options) {
+  Configuration config;
+  config.bootstrap_servers = options.bootstrap_server;
+  config.connect_timeout = options.connect_timeout;
+  config.request_timeout = options.request_timeout;
+  return Connection::Create(std::move(config));
+}
+
+Result<PositionSpec> ParsePositionSpec(std::string_view text, bool allow_offset) {
+  const std::string expected = allow_offset ? "earliest, latest, offset:N or timestamp:T" : "earliest, latest or timestamp:T";
+  if (text == "earliest") return PositionSpec{PositionSpec::Kind::kEarliest, 0};
+  if (text == "latest") return PositionSpec{PositionSpec::Kind::kLatest, 0};
+  if (allow_offset && text.rfind("offset:", 0) == 0) {
+    std::string_view n = text.substr(7);
+    int64_t v = -1;
+    auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), v);
+    if (ec != std::errc() || p != n.data() + n.size() || v < 0) {
+      return Status::Invalid(fmt::format("'{}': the offset must be an integer >= 0", text));
+    }
+    return PositionSpec{PositionSpec::Kind::kOffset, v};
+  }
+  if (text.rfind("timestamp:", 0) == 0) {
+    FLUSS_ASSIGN_OR_RETURN(int64_t ms, ParseEpochMillis(text.substr(10)));
+    return PositionSpec{PositionSpec::Kind::kTimestamp, ms};
+  }
+  return Status::Invalid(fmt::format("'{}' is not a position; expected {}", text, expected));
+}
+
+std::string RenderTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                        const std::vector<bool>& right_align) {
+  std::vector<size_t> width(header.size());
+  // Display width counts UTF-8 code points, not bytes.
+  auto display_width = [](const std::string& s) {
+    size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+  };
+  for (size_t c = 0; c < header.size(); ++c) width[c] = display_width(header[c]);
+  for (const auto& r : rows) {
+    for (size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], display_width(r[c]));
+  }
+  std::string out;
+  auto cell = [&](const std::string& s, size_t c, bool right) {
+    const size_t pad = width[c] - display_width(s);
+    if (c > 0) out += " | ";
+    if (right) out.append(pad, ' ');
+    out += s;
+    if (!right && c + 1 < width.size()) out.append(pad, ' ');
+  };
+  for (size_t c = 0; c < header.size(); ++c) cell(header[c], c, false);
+  out += '\n';
+  for (size_t c = 0; c < header.size(); ++c) {
+    if (c > 0) out += "-+-";
+    out.append(width[c], '-');
+  }
+  out += '\n';
+  for (const auto& r : rows) {
+    for (size_t c = 0; c < r.size(); ++c) cell(r[c], c, c < right_align.size() && right_align[c]);
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace fluss::cli

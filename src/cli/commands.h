@@ -1,0 +1,118 @@
+// The `fluss` command's subcommands (docs/cli.md). main.cc parses the command line (CLI11) into the
+// argument structs below and calls Run*; each returns the process exit code and has printed any
+// error as one "fluss: ..." line on stderr.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "fluss/client.h"
+
+namespace fluss::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;  // runtime: server errors, bad data, missing objects
+inline constexpr int kExitUsage = 2;  // bad flags or arguments
+
+struct GlobalOptions {
+  std::string bootstrap_server;  // "host:port"; resolved from -b, $FLUSS_BOOTSTRAP, localhost:9123
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds request_timeout{30000};
+};
+
+// Prints "fluss: <message>" on stderr; returns kExitError / kExitUsage.
+int Fail(const Status& status);
+int Fail(std::string_view message);
+int UsageError(std::string_view message);
+
+// Connects (ApiVersions handshake) within the connect timeout.
+Result<std::shared_ptr<Connection>> Connect(const GlobalOptions& options);
+
+// ---- db -----------------------------------------------------------------------------------------
+struct DbCreateArgs {
+  std::string name;
+  bool if_not_exists = false;
+  std::string comment;
+};
+struct DbDropArgs {
+  std::string name;
+  bool if_exists = false;
+  bool cascade = false;
+};
+int RunDbCreate(const GlobalOptions& g, const DbCreateArgs& a);
+int RunDbList(const GlobalOptions& g);
+int RunDbDrop(const GlobalOptions& g, const DbDropArgs& a);
+
+// ---- table --------------------------------------------------------------------------------------
+struct TableCreateArgs {
+  std::string table;
+  std::string schema;
+  std::optional<int> buckets;
+  std::vector<std::string> bucket_keys;
+  std::vector<std::string> properties;  // "key=value"
+  std::string comment;
+  bool if_not_exists = false;
+};
+struct TableDropArgs {
+  std::string table;
+  bool if_exists = false;
+};
+int RunTableCreate(const GlobalOptions& g, const TableCreateArgs& a);
+int RunTableList(const GlobalOptions& g, const std::string& database);
+int RunTableDescribe(const GlobalOptions& g, const std::string& table);
+int RunTableDrop(const GlobalOptions& g, const TableDropArgs& a);
+
+// ---- produce ------------------------------------------------------------------------------------
+struct ProduceArgs {
+  std::string table;
+  std::string file;    // empty or "-": stdin
+  std::string format;  // csv | json; empty: from the file extension, else csv
+  bool header = false;
+  std::string delimiter = ",";
+  int64_t chunk_rows = 10000;
+  bool progress = false;  // progress lines also for stdin when stderr is not a terminal
+  bool quiet = false;     // no progress and no summary
+};
+int RunProduce(const GlobalOptions& g, const ProduceArgs& a);
+
+// ---- scan ---------------------------------------------------------------------------------------
+struct ScanArgs {
+  std::string table;
+  std::string from = "earliest";  // earliest | latest | offset:N | timestamp:T
+  std::vector<std::string> columns;
+  std::optional<int64_t> limit;
+  bool follow = false;
+  std::string format = "table";  // table | json | csv | arrow
+  std::vector<int32_t> buckets;
+};
+int RunScan(const GlobalOptions& g, const ScanArgs& a);
+
+// ---- offsets ------------------------------------------------------------------------------------
+struct OffsetsArgs {
+  std::string table;
+  std::string at;  // empty: earliest and latest; else earliest | latest | timestamp:T
+};
+int RunOffsets(const GlobalOptions& g, const OffsetsArgs& a);
+
+// ---- shared helpers -----------------------------------------------------------------------------
+// A start position or offset spec: earliest | latest | offset:N | timestamp:T (T: epoch millis or
+// 'YYYY-MM-DD HH:MM:SS[.fff]' UTC).
+struct PositionSpec {
+  enum class Kind { kEarliest, kLatest, kOffset, kTimestamp };
+  Kind kind = Kind::kEarliest;
+  int64_t value = 0;  // the offset or the timestamp in epoch ms
+};
+// `allow_offset`: whether offset:N is accepted (scan --from: yes; offsets --at: no).
+Result<PositionSpec> ParsePositionSpec(std::string_view text, bool allow_offset);
+
+// Renders rows as a table: a header, a rule, left-aligned text and right-aligned numbers.
+std::string RenderTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                        const std::vector<bool>& right_align);
+
+}  // namespace fluss::cli

@@ -1,0 +1,217 @@
+// fluss: the command-line client of fluss-cpp (docs/cli.md).
+//
+//   fluss [-b host:port] [--connect-timeout 5s] <command> ...
+//     db create|list|drop, table create|list|describe|drop, produce, scan, offsets
+//
+// Exit codes: 0 success, 1 runtime error (server error, bad data), 2 usage error. Errors are one
+// "fluss: ..." line on stderr.
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+
+namespace {
+
+using fluss::cli::GlobalOptions;
+
+// "5", "5s", "500ms", "2m" -> milliseconds.
+bool ParseDuration(const std::string& text, std::chrono::milliseconds* out) {
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (...) {
+    return false;
+  }
+  const std::string unit = text.substr(used);
+  double ms;
+  if (unit.empty() || unit == "s") {
+    ms = v * 1000;
+  } else if (unit == "ms") {
+    ms = v;
+  } else if (unit == "m" || unit == "min") {
+    ms = v * 60000;
+  } else {
+    return false;
+  }
+  if (!(ms > 0) || ms > 1e10) return false;
+  *out = std::chrono::milliseconds(static_cast<int64_t>(ms));
+  return true;
+}
+
+// "host:port[,host:port]" with a numeric port.
+bool IsBootstrapList(const std::string& text) {
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    const std::string one = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const size_t colon = one.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == one.size()) return false;
+    const std::string port = one.substr(colon + 1);
+    if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoi(port) > 65535 ||
+        std::stoi(port) == 0) {
+      return false;
+    }
+    if (comma == std::string::npos) return true;
+    start = comma + 1;
+  }
+}
+
+const char* kFooter =
+    "Environment: FLUSS_BOOTSTRAP=host:port is the server when -b is not given (default localhost:9123).\n"
+    "Exit codes: 0 success, 1 runtime error (server error, bad data), 2 usage error.";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"fluss: manage and use the tables of a Fluss server"};
+  app.footer(kFooter);
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand
+  app.set_version_flag("--version", "fluss 0.1.0");
+
+  std::string bootstrap;
+  std::string connect_timeout = "5s";
+  std::string request_timeout = "30s";
+  app.add_option("-b,--bootstrap-server", bootstrap, "server address host:port (else $FLUSS_BOOTSTRAP, else localhost:9123)");
+  app.add_option("--connect-timeout", connect_timeout, "give up connecting after this long (5s, 500ms)")->capture_default_str();
+  app.add_option("--request-timeout", request_timeout, "give up on one request after this long")->capture_default_str();
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "log the client's warnings and progress details on stderr");
+
+  std::function<int(const GlobalOptions&)> action;
+
+  // ---- db ----
+  auto* db = app.add_subcommand("db", "create, list and drop databases");
+  db->require_subcommand(1);
+  fluss::cli::DbCreateArgs db_create;
+  auto* dbc = db->add_subcommand("create", "create a database");
+  dbc->add_option("name", db_create.name, "database name")->required();
+  dbc->add_flag("--if-not-exists", db_create.if_not_exists, "succeed when it exists already");
+  dbc->add_option("--comment", db_create.comment, "a comment stored with the database");
+  dbc->callback([&] { action = [&](const GlobalOptions& g) { return RunDbCreate(g, db_create); }; });
+  auto* dbl = db->add_subcommand("list", "list databases, one per line");
+  dbl->callback([&] { action = [&](const GlobalOptions& g) { return RunDbList(g); }; });
+  fluss::cli::DbDropArgs db_drop;
+  auto* dbd = db->add_subcommand("drop", "drop a database");
+  dbd->add_option("name", db_drop.name, "database name")->required();
+  dbd->add_flag("--if-exists", db_drop.if_exists, "succeed when it does not exist");
+  dbd->add_flag("--cascade", db_drop.cascade, "drop its tables too (else it must be empty)");
+  dbd->callback([&] { action = [&](const GlobalOptions& g) { return RunDbDrop(g, db_drop); }; });
+
+  // ---- table ----
+  auto* table = app.add_subcommand("table", "create, list, describe and drop tables");
+  table->require_subcommand(1);
+  fluss::cli::TableCreateArgs t_create;
+  auto* tc = table->add_subcommand("create", "create a log table");
+  tc->add_option("table", t_create.table, "db.table")->required();
+  tc->add_option("--schema", t_create.schema,
+                 "columns, e.g. \"id INT NOT NULL, name STRING, ts TIMESTAMP(3)\" (docs/cli.md lists the types)")
+      ->required();
+  tc->add_option("--buckets", t_create.buckets, "bucket count (default: the server's default.bucket.number)");
+  tc->add_option("--bucket-key", t_create.bucket_keys, "columns whose hash picks the bucket: k[,k2]")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  tc->add_option("--property", t_create.properties, "a table property key=value (repeatable)")->allow_extra_args(false);
+  tc->add_option("--comment", t_create.comment, "a comment stored with the table");
+  tc->add_flag("--if-not-exists", t_create.if_not_exists, "succeed when it exists already");
+  tc->callback([&] { action = [&](const GlobalOptions& g) { return RunTableCreate(g, t_create); }; });
+  std::string t_list_db;
+  auto* tl = table->add_subcommand("list", "list the tables of a database, one per line");
+  tl->add_option("database", t_list_db, "database name")->required();
+  tl->callback([&] { action = [&](const GlobalOptions& g) { return RunTableList(g, t_list_db); }; });
+  std::string t_describe;
+  auto* td = table->add_subcommand("describe", "show a table's columns, buckets, keys, properties and ids");
+  td->add_option("table", t_describe, "db.table")->required();
+  td->callback([&] { action = [&](const GlobalOptions& g) { return RunTableDescribe(g, t_describe); }; });
+  fluss::cli::TableDropArgs t_drop;
+  auto* tdr = table->add_subcommand("drop", "drop a table");
+  tdr->add_option("table", t_drop.table, "db.table")->required();
+  tdr->add_flag("--if-exists", t_drop.if_exists, "succeed when it does not exist");
+  tdr->callback([&] { action = [&](const GlobalOptions& g) { return RunTableDrop(g, t_drop); }; });
+
+  // ---- produce ----
+  fluss::cli::ProduceArgs produce;
+  auto* pr = app.add_subcommand("produce", "append CSV or JSON-lines rows (stdin or --file) to a log table");
+  pr->add_option("table", produce.table, "db.table")->required();
+  pr->add_option("-f,--file", produce.file, "input file (default: stdin)");
+  pr->add_option("--format", produce.format, "csv or json (JSON lines); default: from the file extension, else csv");
+  pr->add_flag("--header", produce.header, "CSV: the first line names the columns (any order)");
+  pr->add_option("--delimiter", produce.delimiter, "CSV field delimiter, one character or \\t")->capture_default_str();
+  pr->add_option("--chunk-rows", produce.chunk_rows,
+                 "rows converted before any of them is appended; a bad value fails its whole chunk")
+      ->capture_default_str();
+  pr->add_flag("--progress", produce.progress, "print progress every second also when reading stdin");
+  pr->add_flag("-q,--quiet", produce.quiet, "no progress and no summary line");
+  pr->footer("Values: docs/cli.md, 'Value conversion'. Empty unquoted CSV field or missing/null JSON key = NULL.");
+  pr->callback([&] { action = [&](const GlobalOptions& g) { return RunProduce(g, produce); }; });
+
+  // ---- scan ----
+  fluss::cli::ScanArgs scan;
+  std::optional<int64_t> scan_limit;
+  auto* sc = app.add_subcommand("scan", "print the rows of a log table");
+  sc->add_option("table", scan.table, "db.table")->required();
+  sc->add_option("--from", scan.from, "start: earliest, latest, offset:N or timestamp:T (epoch ms or 'YYYY-MM-DD HH:MM:SS' UTC)")
+      ->capture_default_str();
+  sc->add_option("--columns", scan.columns, "columns to print, in this order: a,b")->delimiter(',')->allow_extra_args(false);
+  sc->add_option("--limit", scan_limit, "stop after N rows");
+  sc->add_flag("--follow", scan.follow, "keep polling for new rows until interrupted (else stop at the log end)");
+  sc->add_option("--format", scan.format, "table, json (lines), csv or arrow (an Arrow IPC stream)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"table", "json", "csv", "arrow"}));
+  sc->add_option("--buckets", scan.buckets, "read only these buckets: 0,2")->delimiter(',')->allow_extra_args(false);
+  sc->callback([&] {
+    scan.limit = scan_limit;
+    action = [&](const GlobalOptions& g) { return RunScan(g, scan); };
+  });
+
+  // ---- offsets ----
+  fluss::cli::OffsetsArgs offsets;
+  auto* of = app.add_subcommand("offsets", "per-bucket offsets of a log table");
+  of->add_option("table", offsets.table, "db.table")->required();
+  of->add_option("--at", offsets.at, "earliest, latest or timestamp:T (default: earliest and latest columns)");
+  of->callback([&] { action = [&](const GlobalOptions& g) { return RunOffsets(g, offsets); }; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return fluss::cli::UsageError(fmt::format("{} (see --help)", e.what()));
+  }
+
+  // The client library logs through spdlog: to stderr (stdout carries data), errors only unless -v.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("fluss"));
+  spdlog::set_pattern("fluss: %l: %v");
+  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::err);
+
+  GlobalOptions g;
+  std::string bootstrap_from = "-b";
+  if (bootstrap.empty()) {
+    const char* env = std::getenv("FLUSS_BOOTSTRAP");
+    bootstrap = env && *env ? env : "localhost:9123";
+    bootstrap_from = env && *env ? "FLUSS_BOOTSTRAP" : "the default";
+  }
+  if (!IsBootstrapList(bootstrap)) {
+    return fluss::cli::UsageError(fmt::format("server address '{}' (from {}) is not host:port", bootstrap, bootstrap_from));
+  }
+  g.bootstrap_server = bootstrap;
+  if (!ParseDuration(connect_timeout, &g.connect_timeout)) {
+    return fluss::cli::UsageError(fmt::format("--connect-timeout '{}': expected a duration like 5s or 500ms", connect_timeout));
+  }
+  if (!ParseDuration(request_timeout, &g.request_timeout)) {
+    return fluss::cli::UsageError(fmt::format("--request-timeout '{}': expected a duration like 30s", request_timeout));
+  }
+  if (!action) return fluss::cli::UsageError("no command given (see --help)");
+  return action(g);
+}

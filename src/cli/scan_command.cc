@@ -1,0 +1,395 @@
+// fluss scan: read a log table from a start position and print it as a table, JSON lines, CSV or an
+// Arrow IPC stream.
+//
+// Without --follow the scan stops once every bucket reached the latest offset it had when the scan
+// started (rows appended later are not printed); with --follow it polls until SIGINT/SIGTERM or a
+// closed pipe, then ends the output cleanly (exit 0).
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/csv.h"
+#include "cli/value_codec.h"
+#include "format/arrow/record_batch.h"
+#include "format/arrow/stream.h"
+
+namespace fluss::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void OnStopSignal(int) { g_stop.store(true); }
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a closed pipe shows up as EPIPE from fwrite
+}
+
+// Writes to stdout; remembers a closed pipe (the reader went away: stop quietly) or another error.
+class Stdout {
+ public:
+  bool Write(std::string_view bytes) {
+    if (broken_ || bytes.empty()) return !broken_;
+    if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size()) Broke();
+    return !broken_;
+  }
+  bool Write(std::span<const uint8_t> bytes) {
+    return Write(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  }
+  bool Flush() {
+    if (!broken_ && std::fflush(stdout) != 0) Broke();
+    return !broken_;
+  }
+  // True once stdout is a pipe whose reader went away (checked while a --follow scan idles, when
+  // no write would notice it).
+  bool ReaderGone() {
+    if (broken_) return true;
+    pollfd p{STDOUT_FILENO, 0, 0};
+    if (::poll(&p, 1, 0) == 1 && (p.revents & POLLERR)) {
+      broken_ = true;
+      errno_ = EPIPE;
+    }
+    return broken_;
+  }
+  bool broken() const { return broken_; }
+  bool pipe_closed() const { return errno_ == EPIPE; }
+  int error() const { return errno_; }
+
+ private:
+  void Broke() {
+    broken_ = true;
+    errno_ = errno;
+  }
+  bool broken_ = false;
+  int errno_ = 0;
+};
+
+// One output format. Rows arrive in the order the scanner returns them.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual void Begin() {}
+  virtual void Rows(const std::vector<const ScanRecord*>& rows) = 0;
+  // End of one poll's output (the table format prints what it buffered; every format flushes).
+  virtual void EndPoll(bool final) {}
+  virtual void End() {}
+};
+
+class JsonSink final : public Sink {
+ public:
+  JsonSink(const Schema& schema, Stdout& out) : schema_(schema), out_(out) {}
+  void Rows(const std::vector<const ScanRecord*>& rows) override {
+    std::string buf;
+    for (const ScanRecord* r : rows) {
+      nlohmann::ordered_json j = nlohmann::ordered_json::object();
+      for (size_t c = 0; c < schema_.num_columns(); ++c) {
+        j[schema_.column(c).name] = DatumToJson(r->row.field(c), schema_.column(c).type);
+      }
+      buf += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      buf += '\n';
+    }
+    out_.Write(buf);
+  }
+
+ private:
+  const Schema& schema_;
+  Stdout& out_;
+};
+
+class CsvSink final : public Sink {
+ public:
+  CsvSink(const Schema& schema, Stdout& out) : schema_(schema), out_(out) {}
+  void Begin() override {
+    std::string buf;
+    for (size_t c = 0; c < schema_.num_columns(); ++c) {
+      if (c > 0) buf += ',';
+      AppendCsvField(&buf, schema_.column(c).name, ',');
+    }
+    buf += '\n';
+    out_.Write(buf);
+  }
+  void Rows(const std::vector<const ScanRecord*>& rows) override {
+    std::string buf;
+    for (const ScanRecord* r : rows) {
+      for (size_t c = 0; c < schema_.num_columns(); ++c) {
+        if (c > 0) buf += ',';
+        const Datum& d = r->row.field(c);
+        if (std::holds_alternative<std::monostate>(d)) continue;  // NULL: an empty unquoted field
+        AppendCsvField(&buf, FormatValue(d, schema_.column(c).type), ',');
+      }
+      buf += '\n';
+    }
+    out_.Write(buf);
+  }
+
+ private:
+  const Schema& schema_;
+  Stdout& out_;
+};
+
+// Aligned columns; rows are buffered and printed as one table per poll under --follow, else at the
+// end (in blocks of kBlockRows so memory stays bounded).
+class TableSink final : public Sink {
+ public:
+  static constexpr size_t kBlockRows = 10000;
+  TableSink(const Schema& schema, Stdout& out, bool follow) : schema_(schema), out_(out), follow_(follow) {
+    for (const auto& c : schema.columns()) {
+      header_.push_back(c.name);
+      const TypeRoot t = c.type.root();
+      right_.push_back(t == TypeRoot::kTinyInt || t == TypeRoot::kSmallInt || t == TypeRoot::kInt ||
+                       t == TypeRoot::kBigInt || t == TypeRoot::kFloat || t == TypeRoot::kDouble ||
+                       t == TypeRoot::kDecimal);
+    }
+  }
+  void Rows(const std::vector<const ScanRecord*>& rows) override {
+    for (const ScanRecord* r : rows) {
+      std::vector<std::string> cells;
+      for (size_t c = 0; c < schema_.num_columns(); ++c) {
+        cells.push_back(FormatValue(r->row.field(c), schema_.column(c).type, BinaryForm::kHex));
+      }
+      rows_.push_back(std::move(cells));
+    }
+    if (rows_.size() >= kBlockRows) Print();
+  }
+  void EndPoll(bool final) override {
+    if (follow_ || final) Print();
+  }
+  void End() override {
+    if (!printed_) Print(/*even_if_empty=*/true);
+  }
+
+ private:
+  void Print(bool even_if_empty = false) {
+    if (rows_.empty() && !even_if_empty) return;
+    if (printed_) out_.Write("\n");
+    out_.Write(RenderTable(header_, rows_, right_));
+    rows_.clear();
+    printed_ = true;
+  }
+
+  const Schema& schema_;
+  Stdout& out_;
+  bool follow_;
+  std::vector<std::string> header_;
+  std::vector<bool> right_;
+  std::vector<std::vector<std::string>> rows_;
+  bool printed_ = false;
+};
+
+// Where each bucket starts and (without --follow) where it ends.
+struct BucketRange {
+  int64_t start = 0;
+  int64_t end = INT64_MAX;  // first offset not to print
+};
+
+class ScanRun {
+ public:
+  ScanRun(const ScanArgs& args, LogScanner& scanner, std::map<int32_t, BucketRange> ranges, Stdout& out)
+      : args_(args), scanner_(scanner), ranges_(std::move(ranges)), out_(out) {}
+
+  // Subscribes the buckets that have something to read; false when none has.
+  Status Subscribe() {
+    for (const auto& [b, r] : ranges_) {
+      if (!args_.follow && r.start >= r.end) continue;
+      FLUSS_RETURN_NOT_OK(scanner_.Subscribe(b, r.start));
+      active_.insert(b);
+    }
+    return Status::OK();
+  }
+
+  bool Finished() const {
+    return g_stop.load() || out_.broken() || (args_.limit && printed_ >= *args_.limit) ||
+           (!args_.follow && active_.empty());
+  }
+
+  // How many more rows may be printed.
+  int64_t Budget() const { return args_.limit ? *args_.limit - printed_ : INT64_MAX; }
+
+  // Records the rows of `bucket` up to `last_offset` as printed; ends buckets that reached their end.
+  void Advance(int32_t bucket, int64_t last_offset) {
+    if (!args_.follow && last_offset + 1 >= ranges_[bucket].end) Done(bucket);
+  }
+  // After an empty poll: buckets whose position passed their end are done (e.g. skipped offsets).
+  void CheckPositions() {
+    if (args_.follow) return;
+    const auto positions = scanner_.positions();
+    for (const auto& [b, pos] : positions) {
+      if (active_.count(b) && pos >= 0 && pos >= ranges_[b].end) Done(b);
+    }
+  }
+  bool InRange(int32_t bucket, int64_t offset) const {
+    return args_.follow || offset < ranges_.at(bucket).end;
+  }
+  void Printed(int64_t n) { printed_ += n; }
+
+ private:
+  void Done(int32_t bucket) {
+    if (active_.erase(bucket)) (void)scanner_.Unsubscribe(bucket);
+  }
+
+  const ScanArgs& args_;
+  LogScanner& scanner_;
+  std::map<int32_t, BucketRange> ranges_;
+  Stdout& out_;
+  std::set<int32_t> active_;
+  int64_t printed_ = 0;
+};
+
+constexpr std::chrono::milliseconds kPollTimeout{500};
+
+Status ScanRows(ScanRun& run, LogScanner& scanner, Sink& sink, Stdout& out) {
+  sink.Begin();
+  while (!run.Finished()) {
+    FLUSS_ASSIGN_OR_RETURN(auto records, scanner.Poll(kPollTimeout));
+    std::vector<const ScanRecord*> chosen;
+    std::map<int32_t, int64_t> last;  // bucket -> last offset seen in this poll
+    for (const auto& r : records) {
+      if (static_cast<int64_t>(chosen.size()) >= run.Budget()) break;
+      last[r.bucket] = r.offset;
+      if (run.InRange(r.bucket, r.offset)) chosen.push_back(&r);
+    }
+    sink.Rows(chosen);
+    run.Printed(static_cast<int64_t>(chosen.size()));
+    for (const auto& [b, off] : last) run.Advance(b, off);
+    if (records.empty()) {
+      run.CheckPositions();
+      out.ReaderGone();
+    }
+    sink.EndPoll(run.Finished());
+    out.Flush();
+  }
+  sink.End();
+  out.Flush();
+  return Status::OK();
+}
+
+// Arrow: a Schema message, one RecordBatch message per fetched batch (cut at the end offset and the
+// limit), the end-of-stream marker.
+Status ScanArrow(ScanRun& run, LogScanner& scanner, Stdout& out) {
+  const Schema& schema = scanner.schema();
+  out.Write(arrow::EncodeSchemaMessage(schema));
+  while (!run.Finished()) {
+    FLUSS_ASSIGN_OR_RETURN(auto batches, scanner.PollBatches(kPollTimeout));
+    for (const auto& b : batches) {
+      if (run.Finished()) break;
+      const int64_t n = static_cast<int64_t>(b.num_rows());
+      int64_t keep = n;
+      while (keep > 0 && !run.InRange(b.bucket, b.base_offset + keep - 1)) --keep;
+      keep = std::min(keep, run.Budget());
+      if (keep > 0) {
+        std::vector<uint8_t> message;
+        if (keep == n) {
+          FLUSS_ASSIGN_OR_RETURN(message, arrow::EncodeColumns(schema, b.columns));
+        } else {
+          FLUSS_ASSIGN_OR_RETURN(auto rows, arrow::ColumnsToRows(b.columns));
+          rows.resize(static_cast<size_t>(keep));
+          FLUSS_ASSIGN_OR_RETURN(message, arrow::EncodeRecordBatch(schema, rows));
+        }
+        out.Write(message);
+        run.Printed(keep);
+      }
+      if (n > 0) run.Advance(b.bucket, b.base_offset + n - 1);
+    }
+    if (batches.empty()) {
+      run.CheckPositions();
+      out.ReaderGone();
+    }
+    out.Flush();
+  }
+  out.Write(std::span<const uint8_t>(arrow::kEndOfStream, sizeof(arrow::kEndOfStream)));
+  out.Flush();
+  return Status::OK();
+}
+
+// Per-bucket start offsets (and end offsets without --follow) from ListOffsets.
+Result<std::map<int32_t, BucketRange>> ResolveRanges(Admin& admin, const Table& table, const PositionSpec& from,
+                                                     const std::vector<int32_t>& buckets, bool follow) {
+  FLUSS_ASSIGN_OR_RETURN(auto latest, admin.ListOffsets(table.path(), OffsetSpec::Latest(), buckets));
+  std::map<int32_t, int64_t> start;
+  switch (from.kind) {
+    case PositionSpec::Kind::kEarliest: {
+      FLUSS_ASSIGN_OR_RETURN(start, admin.ListOffsets(table.path(), OffsetSpec::Earliest(), buckets));
+      break;
+    }
+    case PositionSpec::Kind::kLatest: start = latest; break;
+    case PositionSpec::Kind::kTimestamp: {
+      FLUSS_ASSIGN_OR_RETURN(start, admin.ListOffsets(table.path(), OffsetSpec::Timestamp(from.value), buckets));
+      break;
+    }
+    case PositionSpec::Kind::kOffset:
+      for (const auto& [b, off] : latest) start[b] = from.value;
+      break;
+  }
+  std::map<int32_t, BucketRange> ranges;
+  for (const auto& [b, end] : latest) {
+    auto it = start.find(b);
+    ranges[b] = BucketRange{it == start.end() ? end : it->second, follow ? INT64_MAX : end};
+  }
+  return ranges;
+}
+
+}  // namespace
+
+int RunScan(const GlobalOptions& g, const ScanArgs& a) {
+  auto path = TablePath::Parse(a.table);
+  if (!path.ok()) return UsageError(path.status().message());
+  auto from = ParsePositionSpec(a.from, /*allow_offset=*/true);
+  if (!from.ok()) return UsageError("--from " + from.status().message());
+  if (a.format != "table" && a.format != "json" && a.format != "csv" && a.format != "arrow") {
+    return UsageError(fmt::format("--format '{}': expected table, json, csv or arrow", a.format));
+  }
+  if (a.limit && *a.limit < 0) return UsageError("--limit must be >= 0");
+
+  auto conn = Connect(g);
+  if (!conn.ok()) return Fail(conn.status());
+  auto table = (*conn)->GetTable(*path);
+  if (!table.ok()) return Fail(table.status());
+  std::vector<int32_t> buckets = a.buckets;
+  for (int32_t b : buckets) {
+    if (b < 0 || b >= table->info().num_buckets) {
+      return Fail(fmt::format("table '{}' has no bucket {} (it has {})", path->ToString(), b, table->info().num_buckets));
+    }
+  }
+  auto scanner = table->NewLogScanner(ScanOptions{.columns = a.columns});
+  if (!scanner.ok()) return Fail(scanner.status());
+  Admin admin = (*conn)->GetAdmin();
+  auto ranges = ResolveRanges(admin, *table, *from, buckets, a.follow);
+  if (!ranges.ok()) return Fail(ranges.status());
+
+  InstallSignalHandlers();
+  Stdout out;
+  ScanRun run(a, **scanner, std::move(ranges).value(), out);
+  Status st = run.Subscribe();
+  if (st.ok()) {
+    if (a.format == "arrow") {
+      st = ScanArrow(run, **scanner, out);
+    } else {
+      const Schema& schema = (*scanner)->schema();
+      std::unique_ptr<Sink> sink;
+      if (a.format == "json") sink = std::make_unique<JsonSink>(schema, out);
+      if (a.format == "csv") sink = std::make_unique<CsvSink>(schema, out);
+      if (a.format == "table") sink = std::make_unique<TableSink>(schema, out, a.follow);
+      st = ScanRows(run, **scanner, *sink, out);
+    }
+  }
+  if (out.broken() && !out.pipe_closed()) return Fail(fmt::format("cannot write the output: {}", std::strerror(out.error())));
+  if (!st.ok()) return Fail(st);
+  return kExitOk;
+}
+
+}  // namespace fluss::cli

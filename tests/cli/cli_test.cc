@@ -1,0 +1,550 @@
+// The `fluss` command end to end: the real binary against one real fluss-server (ServerProcess),
+// each test in its own database. Checks outputs exactly, exit codes, and the one-line errors.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "format/arrow/stream.h"
+#include "support/server_process.h"
+
+namespace fluss {
+namespace {
+
+using testing::ServerProcess;
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+  double seconds = 0;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+// A started `fluss` process with stdin from a file and stdout/stderr to files.
+class FlussProcess {
+ public:
+  FlussProcess(const std::string& dir, std::vector<std::string> args, const std::string& input,
+               std::vector<std::string> env = {}) {
+    static int counter = 0;
+    const std::string base = fmt::format("{}/run{}", dir, ++counter);
+    in_path_ = base + ".in";
+    out_path_ = base + ".out";
+    err_path_ = base + ".err";
+    WriteFile(in_path_, input);
+    args.insert(args.begin(), FLUSS_CLI_BINARY);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (char** e = environ; *e; ++e) {
+      if (std::string_view(*e).rfind("FLUSS_BOOTSTRAP=", 0) != 0) envp.push_back(*e);
+    }
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    start_ = std::chrono::steady_clock::now();
+    pid_ = fork();
+    if (pid_ == 0) {
+      int in = open(in_path_.c_str(), O_RDONLY);
+      int out = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int err = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(in, 0);
+      dup2(out, 1);
+      dup2(err, 2);
+      execve(argv[0], argv.data(), envp.data());
+      _exit(127);
+    }
+  }
+
+  void Signal(int sig) { kill(pid_, sig); }
+
+  // Waits (SIGKILL after `timeout`) and collects the outputs.
+  RunResult Wait(std::chrono::seconds timeout = std::chrono::seconds(30)) {
+    RunResult r;
+    int status = 0;
+    const auto deadline = start_ + timeout;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        r.err = "(killed after the timeout) ";
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = ReadFile(out_path_);
+    r.err += ReadFile(err_path_);
+    return r;
+  }
+
+  std::string CurrentOutput() const { return ReadFile(out_path_); }
+  const std::string& out_path() const { return out_path_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string in_path_, out_path_, err_path_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// A loopback port nothing listens on.
+uint16_t ClosedPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    testing::ServerProcessOptions options;
+    options.sets = {"default.bucket.number=1"};
+    auto s = ServerProcess::Start(options);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(s).value().release();
+    work_dir_ = server_->data_dir() + "/../cli-work";
+    fs::create_directories(work_dir_);
+  }
+  static void TearDownTestSuite() {
+    if (server_) {
+      EXPECT_TRUE(server_->Stop().ok());
+      delete server_;
+      server_ = nullptr;
+    }
+  }
+  void SetUp() override {
+    ASSERT_NE(server_, nullptr);
+    // One database per test, named after it.
+    db_ = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : db_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    Ok({"db", "create", db_});
+  }
+
+  RunResult Run(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), {"-b", server_->address()});
+    return FlussProcess(work_dir_, std::move(args), input).Wait();
+  }
+  // Runs and expects exit 0; returns stdout.
+  std::string Ok(std::vector<std::string> args, const std::string& input = "") {
+    RunResult r = Run(args, input);
+    EXPECT_EQ(r.exit_code, 0) << fmt::format("fluss {}\nstderr: {}", fmt::join(args, " "), r.err);
+    return r.out;
+  }
+  std::string T(const std::string& name) const { return db_ + "." + name; }
+  std::string Path(const std::string& name) const { return work_dir_ + "/" + db_ + "_" + name; }
+
+  static ServerProcess* server_;
+  static std::string work_dir_;
+  std::string db_;
+};
+
+ServerProcess* CliTest::server_ = nullptr;
+std::string CliTest::work_dir_;
+
+constexpr const char* kAllTypes =
+    "id INT NOT NULL, name STRING, amount DOUBLE, price DECIMAL(10, 2), ok BOOLEAN, small SMALLINT, tiny TINYINT, "
+    "big BIGINT, ratio FLOAT, day DATE, t TIME(3), ts TIMESTAMP(3), ltz TIMESTAMP_LTZ(6), raw BYTES, code CHAR(3)";
+
+TEST_F(CliTest, HelpExitsZeroOnEveryCommand) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"db", "--help"}, {"db", "create", "--help"}, {"table", "create", "--help"},
+           {"table", "describe", "--help"}, {"produce", "--help"}, {"scan", "--help"}, {"offsets", "--help"}}) {
+    RunResult r = FlussProcess(work_dir_, args, "").Wait();
+    EXPECT_EQ(r.exit_code, 0) << fmt::format("{}", fmt::join(args, " "));
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << r.out;
+  }
+  RunResult top = FlussProcess(work_dir_, {"--help"}, "").Wait();
+  for (const char* cmd : {"db", "table", "produce", "scan", "offsets", "FLUSS_BOOTSTRAP"}) {
+    EXPECT_NE(top.out.find(cmd), std::string::npos) << cmd;
+  }
+}
+
+TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {}, {"bogus"}, {"scan"}, {"scan", T("t"), "--format", "xml"}, {"scan", T("t"), "--from", "yesterday"},
+           {"scan", "no_dot"}, {"offsets", T("t"), "--at", "offset:3"}, {"--connect-timeout", "soon", "db", "list"}}) {
+    RunResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 2) << fmt::format("{}: {}", fmt::join(args, " "), r.err);
+    EXPECT_EQ(r.err.rfind("fluss: ", 0), 0u) << r.err;
+    EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  }
+}
+
+TEST_F(CliTest, DatabaseAndTableDdl) {
+  EXPECT_NE(Ok({"db", "list"}).find(db_ + "\n"), std::string::npos);
+  RunResult again = Run({"db", "create", db_});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find(db_), std::string::npos) << again.err;
+  Ok({"db", "create", db_, "--if-not-exists"});
+
+  Ok({"table", "create", T("orders"), "--schema", "id INT NOT NULL, name STRING, ts TIMESTAMP(3)", "--buckets", "3",
+      "--bucket-key", "id", "--property", "owner=ops", "--property", "team=core", "--comment", "the orders"});
+  RunResult dup = Run({"table", "create", T("orders"), "--schema", "id INT"});
+  EXPECT_EQ(dup.exit_code, 1);
+  EXPECT_NE(dup.err.find(T("orders")), std::string::npos) << dup.err;
+  Ok({"table", "create", T("orders"), "--schema", "id INT", "--if-not-exists"});
+  Ok({"table", "create", T("events"), "--schema", "x BIGINT"});
+  EXPECT_EQ(Ok({"table", "list", db_}), "events\norders\n");
+
+  const std::string d = Ok({"table", "describe", T("orders")});
+  for (const char* want : {"buckets:      3", "bucket keys:  id", "table id:", "schema id:", "owner = ops",
+                           "team = core", "the orders"}) {
+    EXPECT_NE(d.find(want), std::string::npos) << want << "\n" << d;
+  }
+  // Columns with their types, one per line.
+  bool id_line = false, ts_line = false;
+  for (const auto& l : Lines(d)) {
+    id_line |= l.find("id ") != std::string::npos && l.find("INT NOT NULL") != std::string::npos;
+    ts_line |= l.find("ts ") != std::string::npos && l.find("TIMESTAMP(3)") != std::string::npos;
+  }
+  EXPECT_TRUE(id_line && ts_line) << d;
+
+  Ok({"table", "drop", T("events")});
+  EXPECT_EQ(Run({"table", "drop", T("events")}).exit_code, 1);
+  Ok({"table", "drop", T("events"), "--if-exists"});
+  RunResult not_empty = Run({"db", "drop", db_});
+  EXPECT_EQ(not_empty.exit_code, 1) << not_empty.err;
+  Ok({"db", "drop", db_, "--cascade"});
+  EXPECT_EQ(Ok({"db", "list"}).find(db_ + "\n"), std::string::npos);
+  Ok({"db", "drop", db_, "--if-exists"});
+}
+
+TEST_F(CliTest, BadSchemaDslIsAUsageErrorNamingTheToken) {
+  RunResult r = Run({"table", "create", T("t"), "--schema", "id INT, name STRNG"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  EXPECT_EQ(r.err.rfind("fluss: schema: at column ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("STRNG"), std::string::npos) << r.err;
+  RunResult key = Run({"table", "create", T("t"), "--schema", "id INT", "--bucket-key", "nope"});
+  EXPECT_EQ(key.exit_code, 2);
+  EXPECT_NE(key.err.find("nope"), std::string::npos) << key.err;
+}
+
+TEST_F(CliTest, MissingTableIsReportedByName) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"scan", T("nope")}, {"produce", T("nope")}, {"table", "describe", T("nope")}, {"offsets", T("nope")}}) {
+    RunResult r = Run(args, "1\n");
+    EXPECT_EQ(r.exit_code, 1) << fmt::format("{}", fmt::join(args, " "));
+    EXPECT_EQ(r.err, fmt::format("fluss: table '{}' does not exist\n", T("nope")));
+  }
+}
+
+TEST_F(CliTest, CsvProduceThenJsonScanRoundTripsEveryType) {
+  Ok({"table", "create", T("all"), "--schema", kAllTypes});
+  // Header in another order; quoting; unquoted empty = NULL, quoted empty = empty string.
+  const std::string csv =
+      "code,id,name,amount,price,ok,small,tiny,big,ratio,day,t,ts,ltz,raw\n"
+      "abc,1,\"Smith, \"\"J\"\"\",1.5,12.34,true,-7,8,9007199254740993,0.25,2024-02-29,23:59:59.999,"
+      "2024-01-02 03:04:05.123,2024-01-02T03:04:05.123456Z,AAEC/w==\n"
+      ",2,,,,,,,,,,,,,\n"
+      "x,3,\"\",-0.001,-0.5,FALSE,32767,-128,-1,-1e-3,1969-12-31,00:00:00.000,1704164645123,0,\"\"\n"
+      "y,4,\"multi\nline\",1e300,99999999.99,true,0,0,0,0,0001-01-01,12:00:00.5,1960-06-01 00:00:00.001,"
+      "9999-12-31 23:59:59.999999,AA==\n";
+  const std::string file = Path("in.csv");
+  WriteFile(file, csv);
+  RunResult produce = Run({"produce", T("all"), "--file", file, "--header"});
+  ASSERT_EQ(produce.exit_code, 0) << produce.err;
+  EXPECT_NE(produce.err.find("produced 4 rows to " + T("all")), std::string::npos) << produce.err;
+
+  const std::vector<std::string> expected = {
+      R"({"id":1,"name":"Smith, \"J\"","amount":1.5,"price":"12.34","ok":true,"small":-7,"tiny":8,)"
+      R"("big":9007199254740993,"ratio":0.25,"day":"2024-02-29","t":"23:59:59.999","ts":"2024-01-02 03:04:05.123",)"
+      R"("ltz":"2024-01-02 03:04:05.123456Z","raw":"AAEC/w==","code":"abc"})",
+      R"({"id":2,"name":null,"amount":null,"price":null,"ok":null,"small":null,"tiny":null,"big":null,)"
+      R"("ratio":null,"day":null,"t":null,"ts":null,"ltz":null,"raw":null,"code":null})",
+      R"({"id":3,"name":"","amount":-0.001,"price":"-0.50","ok":false,"small":32767,"tiny":-128,"big":-1,)"
+      R"("ratio":-0.001,"day":"1969-12-31","t":"00:00:00.000","ts":"2024-01-02 03:04:05.123",)"
+      R"("ltz":"1970-01-01 00:00:00.000000Z","raw":"","code":"x"})",
+      R"({"id":4,"name":"multi\nline","amount":1e+300,"price":"99999999.99","ok":true,"small":0,"tiny":0,"big":0,)"
+      R"("ratio":0.0,"day":"0001-01-01","t":"12:00:00.500","ts":"1960-06-01 00:00:00.001",)"
+      R"("ltz":"9999-12-31 23:59:59.999999Z","raw":"AA==","code":"y"})",
+  };
+  EXPECT_EQ(Lines(Ok({"scan", T("all"), "--format", "json"})), expected);
+
+  // The JSON output produces the same rows again (JSON lines in, from stdin).
+  Ok({"table", "create", T("copy"), "--schema", kAllTypes});
+  std::string json_in;
+  for (const auto& l : expected) json_in += l + "\n";
+  RunResult again = Run({"produce", T("copy"), "--format", "json"}, json_in);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Lines(Ok({"scan", T("copy"), "--format", "json"})), expected);
+}
+
+TEST_F(CliTest, JsonLinesProduceThenCsvScan) {
+  Ok({"table", "create", T("t"), "--schema", "id BIGINT NOT NULL, name STRING, score DOUBLE, at TIMESTAMP(3)"});
+  const std::string file = Path("in.jsonl");
+  WriteFile(file,
+            "{\"id\": 1, \"name\": \"a,b\", \"score\": 2.5, \"at\": 1704164645123}\n"
+            "\n"
+            "{\"id\": 2, \"score\": null}\n"
+            "{\"id\": 3, \"name\": \"say \\\"hi\\\"\", \"at\": \"2024-01-02 03:04:05\"}\n");
+  Ok({"produce", T("t"), "--file", file});  // format from the extension
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv"}),
+            "id,name,score,at\n"
+            "1,\"a,b\",2.5,2024-01-02 03:04:05.123\n"
+            "2,,,\n"
+            "3,\"say \"\"hi\"\"\",,2024-01-02 03:04:05.000\n");
+  // CSV output reads back as CSV input with --header.
+  const std::string csv = Ok({"scan", T("t"), "--format", "csv"});
+  Ok({"table", "create", T("t2"), "--schema", "id BIGINT NOT NULL, name STRING, score DOUBLE, at TIMESTAMP(3)"});
+  Ok({"produce", T("t2"), "--header"}, csv);
+  EXPECT_EQ(Ok({"scan", T("t2"), "--format", "csv"}), csv);
+
+  RunResult bad = Run({"produce", T("t"), "--format", "json"}, "{\"id\": 5}\n{\"id\": 6, \"nam\": \"x\"}\n");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("line 2: 'nam' is not a column"), std::string::npos) << bad.err;
+  RunResult null_key = Run({"produce", T("t"), "--format", "json"}, "{\"name\": \"x\"}\n");
+  EXPECT_EQ(null_key.exit_code, 1);
+  EXPECT_NE(null_key.err.find("line 1, column 'id': NULL is not allowed"), std::string::npos) << null_key.err;
+}
+
+TEST_F(CliTest, ColumnsProjectionLimitAndTableFormat) {
+  Ok({"table", "create", T("t"), "--schema", "id INT, name STRING, v DOUBLE"});
+  Ok({"produce", T("t")}, "1,one,1.5\n2,two,2.5\n3,three,3.5\n");
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "json", "--columns", "v,id"}),
+            "{\"v\":1.5,\"id\":1}\n{\"v\":2.5,\"id\":2}\n{\"v\":3.5,\"id\":3}\n");
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv", "--columns", "name", "--limit", "2"}), "name\none\ntwo\n");
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "json", "--limit", "0"}), "");
+  EXPECT_EQ(Ok({"scan", T("t"), "--limit", "2"}),
+            "id | name | v\n"
+            "---+------+----\n"
+            " 1 | one  | 1.5\n"
+            " 2 | two  | 2.5\n");
+  RunResult bad = Run({"scan", T("t"), "--columns", "id,nope"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("'nope'"), std::string::npos) << bad.err;
+}
+
+TEST_F(CliTest, StartPositionsOffsetTimestampLatest) {
+  Ok({"table", "create", T("t"), "--schema", "id INT"});
+  Ok({"produce", T("t")}, "1\n2\n3\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  const int64_t between = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  Ok({"produce", T("t")}, "4\n5\n");
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv", "--from", "earliest"}), "id\n1\n2\n3\n4\n5\n");
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv", "--from", "offset:3"}), "id\n4\n5\n");
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv", "--from", "offset:99"}), "id\n");
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv", "--from", fmt::format("timestamp:{}", between)}), "id\n4\n5\n");
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv", "--from", "timestamp:2000-01-01 00:00:00"}),
+            "id\n1\n2\n3\n4\n5\n");
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv", "--from", "latest"}), "id\n");
+  EXPECT_EQ(Ok({"offsets", T("t")}),
+            "bucket | earliest | latest\n"
+            "-------+----------+-------\n"
+            "     0 |        0 |      5\n");
+  EXPECT_EQ(Ok({"offsets", T("t"), "--at", fmt::format("timestamp:{}", between)}),
+            fmt::format("bucket | timestamp:{}\n-------+-{}\n     0 | {:>{}}\n", between,
+                        std::string(10 + std::to_string(between).size(), '-'), 3,
+                        10 + std::to_string(between).size()));
+}
+
+TEST_F(CliTest, FollowPrintsNewRowsUntilInterrupted) {
+  Ok({"table", "create", T("t"), "--schema", "id INT, s STRING"});
+  Ok({"produce", T("t")}, "1,old\n");
+  // Starts after the old row (offset:1 rather than latest, so the test does not race the scan's start).
+  FlussProcess follow(work_dir_,
+                      {"-b", server_->address(), "scan", T("t"), "--follow", "--from", "offset:1", "--format", "json"}, "");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  Ok({"produce", T("t")}, "2,new\n3,newer\n");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (Lines(follow.CurrentOutput()).size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  follow.Signal(SIGINT);
+  RunResult r = follow.Wait(std::chrono::seconds(10));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"id\":2,\"s\":\"new\"}\n{\"id\":3,\"s\":\"newer\"}\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(CliTest, ClosedPipeEndsAFollowingScanCleanly) {
+  Ok({"table", "create", T("t"), "--schema", "id INT"});
+  std::string many;
+  for (int i = 0; i < 20000; ++i) many += std::to_string(i) + "\n";
+  Ok({"produce", T("t")}, many);
+  // `fluss scan --follow | head -n 2`: head exits, fluss sees the closed pipe and exits 0.
+  const std::string script = Path("pipe.sh");
+  WriteFile(script, fmt::format("'{}' -b {} scan {} --follow --format csv | head -n 2\nexit ${{PIPESTATUS[0]}}\n",
+                                FLUSS_CLI_BINARY, server_->address(), T("t")));
+  FILE* p = popen(fmt::format("timeout 20 bash '{}' 2>&1", script).c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[256];
+  while (size_t n = fread(buf, 1, sizeof(buf), p)) out.append(buf, n);
+  const int status = pclose(p);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << out;
+  EXPECT_EQ(out, "id\n0\n");
+}
+
+TEST_F(CliTest, CsvTypeMismatchNamesLineAndColumnAndWritesNothingOfTheChunk) {
+  Ok({"table", "create", T("t"), "--schema", "id INT NOT NULL, amount DOUBLE"});
+  RunResult r = Run({"produce", T("t"), "--header"}, "id,amount\n1,1.5\n2,abc\n3,2.5\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  EXPECT_EQ(r.err.rfind("fluss: line 3, column 'amount': 'abc' is not a DOUBLE", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("0 rows written"), std::string::npos) << r.err;
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv"}), "id,amount\n");
+
+  // With chunks of 2 rows, the chunk before the bad one is written, the bad one's is not.
+  RunResult chunked = Run({"produce", T("t"), "--chunk-rows", "2"}, "1,1\n2,2\n3,3\n4,x\n5,5\n");
+  EXPECT_EQ(chunked.exit_code, 1);
+  EXPECT_NE(chunked.err.find("line 4, column 'amount': 'x' is not a DOUBLE"), std::string::npos) << chunked.err;
+  EXPECT_NE(chunked.err.find("2 rows written"), std::string::npos) << chunked.err;
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv"}), "id,amount\n1,1\n2,2\n");
+
+  RunResult nulls = Run({"produce", T("t")}, ",1\n");
+  EXPECT_EQ(nulls.exit_code, 1);
+  EXPECT_NE(nulls.err.find("line 1, column 'id': NULL is not allowed"), std::string::npos) << nulls.err;
+  RunResult arity = Run({"produce", T("t")}, "1,2,3\n");
+  EXPECT_EQ(arity.exit_code, 1);
+  EXPECT_NE(arity.err.find("line 1: 3 fields, expected 2"), std::string::npos) << arity.err;
+  RunResult header = Run({"produce", T("t"), "--header"}, "id,amt\n1,2\n");
+  EXPECT_EQ(header.exit_code, 1);
+  EXPECT_NE(header.err.find("'amt'"), std::string::npos) << header.err;
+}
+
+TEST_F(CliTest, ArrowOutputIsAStreamOtherReadersRead) {
+  Ok({"table", "create", T("t"), "--schema", "id INT NOT NULL, name STRING, ts TIMESTAMP(3), price DECIMAL(10, 2)"});
+  Ok({"produce", T("t")}, "1,a,2024-01-02 03:04:05.123,1.50\n2,,,\n");
+  Ok({"produce", T("t")}, "3,c,1970-01-01 00:00:00.000,-2.00\n");
+  RunResult r = Run({"scan", T("t"), "--format", "arrow"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto decoded = arrow::ReadStream(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(r.out.data()), r.out.size()));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->schema.column_names(), (std::vector<std::string>{"id", "name", "ts", "price"}));
+  ASSERT_EQ(decoded->rows.size(), 3u);
+  EXPECT_EQ(decoded->rows[0].GetInt(0), 1);
+  EXPECT_EQ(decoded->rows[0].GetString(1), "a");
+  EXPECT_EQ(decoded->rows[0].GetTimestamp(2).millis, 1704164645123);
+  EXPECT_EQ(decoded->rows[0].GetDecimal(3).unscaled, 150);
+  EXPECT_TRUE(decoded->rows[1].IsNullAt(1));
+  EXPECT_TRUE(decoded->rows[1].IsNullAt(2));
+  EXPECT_EQ(decoded->rows[2].GetDecimal(3).unscaled, -200);
+  EXPECT_EQ(r.out.substr(r.out.size() - 8), std::string("\xff\xff\xff\xff\0\0\0\0", 8));
+
+  // Projection and limit cut the stream too.
+  RunResult cut = Run({"scan", T("t"), "--format", "arrow", "--columns", "name", "--limit", "1"});
+  ASSERT_EQ(cut.exit_code, 0) << cut.err;
+  auto small = arrow::ReadStream(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(cut.out.data()), cut.out.size()));
+  ASSERT_TRUE(small.ok()) << small.status().ToString();
+  ASSERT_EQ(small->rows.size(), 1u);
+  EXPECT_EQ(small->rows[0].GetString(0), "a");
+
+  // apache-arrow JS reads the same stream.
+  const std::string interop = FLUSS_INTEROP_DIR;
+  if (std::system("command -v node >/dev/null 2>&1") != 0 || !fs::exists(interop + "/node_modules/apache-arrow")) {
+    GTEST_SKIP() << "node or tests/interop/node_modules missing: apache-arrow JS part skipped";
+  }
+  const std::string stream = Path("out.arrows");
+  WriteFile(stream, r.out);
+  const std::string json_out = Path("out.json");
+  const std::string cmd = fmt::format("node '{}/arrow_read.mjs' '{}' '{}' > '{}' 2>&1", FLUSS_CLI_TEST_DIR, interop,
+                                      stream, json_out);
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFile(json_out);
+  auto js = nlohmann::json::parse(ReadFile(json_out), nullptr, false);
+  ASSERT_FALSE(js.is_discarded()) << ReadFile(json_out);
+  EXPECT_EQ(js["fields"][0]["name"], "id");
+  EXPECT_EQ(js["fields"][0]["nullable"], false);
+  EXPECT_EQ(js["fields"][2]["type"], "Timestamp<MILLISECOND>");
+  ASSERT_EQ(js["rows"].size(), 3u);
+  EXPECT_EQ(js["rows"][0]["id"], 1);
+  EXPECT_EQ(js["rows"][0]["name"], "a");
+  EXPECT_EQ(js["rows"][0]["ts"].dump(), "1704164645123");
+  EXPECT_TRUE(js["rows"][1]["name"].is_null());
+  EXPECT_EQ(js["rows"][2]["id"], 3);
+}
+
+TEST_F(CliTest, BucketsOptionReadsOnlyThoseBuckets) {
+  Ok({"table", "create", T("t"), "--schema", "id INT", "--buckets", "3", "--bucket-key", "id"});
+  std::string rows;
+  for (int i = 0; i < 30; ++i) rows += std::to_string(i) + "\n";
+  Ok({"produce", T("t")}, rows);
+  const auto all = Lines(Ok({"scan", T("t"), "--format", "csv"}));
+  EXPECT_EQ(all.size(), 31u);
+  size_t per_bucket = 0;
+  for (const char* b : {"0", "1", "2"}) per_bucket += Lines(Ok({"scan", T("t"), "--format", "csv", "--buckets", b})).size() - 1;
+  EXPECT_EQ(per_bucket, 30u);
+  const std::string offsets = Ok({"offsets", T("t")});
+  EXPECT_EQ(Lines(offsets).size(), 5u) << offsets;
+  RunResult bad = Run({"scan", T("t"), "--buckets", "7"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("no bucket 7"), std::string::npos) << bad.err;
+}
+
+TEST_F(CliTest, ServerDownFailsFastWithTheAddress) {
+  const uint16_t port = ClosedPort();
+  const std::string addr = fmt::format("127.0.0.1:{}", port);
+  RunResult r = FlussProcess(work_dir_, {"-b", addr, "--connect-timeout", "2s", "db", "list"}, "").Wait();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind(fmt::format("fluss: cannot connect to {}", addr), 0), 0u) << r.err;
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  EXPECT_LT(r.seconds, 3.0);
+  // A server that accepts connections but never answers (hung) fails within the connect timeout too.
+  int hung = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(hung, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  ASSERT_EQ(listen(hung, 16), 0);
+  socklen_t len = sizeof(sa);
+  getsockname(hung, reinterpret_cast<sockaddr*>(&sa), &len);
+  const std::string hung_addr = fmt::format("127.0.0.1:{}", ntohs(sa.sin_port));
+  RunResult h = FlussProcess(work_dir_, {"-b", hung_addr, "--connect-timeout", "1s", "db", "list"}, "").Wait();
+  close(hung);
+  EXPECT_EQ(h.exit_code, 1);
+  EXPECT_EQ(h.err.rfind(fmt::format("fluss: cannot connect to {}", hung_addr), 0), 0u) << h.err;
+  EXPECT_LT(h.seconds, 2.5);
+  // FLUSS_BOOTSTRAP is the server when -b is not given.
+  RunResult env = FlussProcess(work_dir_, {"db", "list"}, "", {"FLUSS_BOOTSTRAP=" + addr}).Wait();
+  EXPECT_EQ(env.exit_code, 1);
+  EXPECT_EQ(env.err.rfind(fmt::format("fluss: cannot connect to {}", addr), 0), 0u) << env.err;
+  RunResult env_ok = FlussProcess(work_dir_, {"db", "list"}, "", {"FLUSS_BOOTSTRAP=" + server_->address()}).Wait();
+  EXPECT_EQ(env_ok.exit_code, 0) << env_ok.err;
+}
+
+}  // namespace
+}  // namespace fluss
