@@ -530,7 +530,7 @@ class AppendWriterImpl final : public AppendWriter {
       if (st.code() == ErrorCode::kNotLeaderOrFollower || st.code() == ErrorCode::kUnknownTableOrBucket) {
         ctx_->InvalidateTable(info_.path);
       }
-      spdlog::debug("retrying batch {} of bucket {} of '{}': {}", b->sequence, b->bucket, info_.path.ToString(),
+      ClientLog().debug("retrying batch {} of bucket {} of '{}': {}", b->sequence, b->bucket, info_.path.ToString(),
                     st.ToString());
       cv_.notify_all();
       return;

@@ -1,11 +1,20 @@
 #include "client/client_context.h"
 
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 
 #include "common/config_value.h"
 #include "fluss_api.pb.h"
 
 namespace fluss {
+
+spdlog::logger& ClientLog() {
+  static std::shared_ptr<spdlog::logger> logger = [] {
+    if (auto existing = spdlog::get("fluss-client")) return existing;
+    return spdlog::stderr_color_mt("fluss-client");
+  }();
+  return *logger;
+}
 
 bool IsRetriable(ErrorCode code) {
   switch (code) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "fluss/client.h"
 #include "rpc/api_keys.h"
@@ -24,6 +25,10 @@ struct TableMetadata {
   TableInfo info;
   std::map<int32_t, int32_t> bucket_leaders;  // bucket -> node id (-1: none)
 };
+
+// The client library's logger: "fluss-client", to stderr (an application's stdout may carry data).
+// spdlog::set_level applies to it like to every registered logger.
+spdlog::logger& ClientLog();
 
 // True for errors after which a write or read may succeed when retried (after a metadata refresh).
 bool IsRetriable(ErrorCode code);

@@ -181,7 +181,7 @@ class LogScannerImpl final : public LogScanner {
       if (!body.ok()) {
         if (IsRetriable(body.status().code())) {
           ctx_->InvalidateTable(info_.path);
-          spdlog::debug("fetch from server {} failed, will retry: {}", leader, body.status().ToString());
+          ClientLog().debug("fetch from server {} failed, will retry: {}", leader, body.status().ToString());
           std::this_thread::sleep_for(std::chrono::milliseconds(100));
           continue;
         }
