@@ -30,6 +30,7 @@
 #include "format/change_type.h"
 #include "types/row.h"
 #include "types/schema.h"
+#include "types/schema_parser.h"
 #include "types/table_descriptor.h"
 #include "types/table_path.h"
 
