@@ -21,8 +21,9 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 $(ASAN_BUILD_DIR)/CMakeCache.txt: | deps
 	@cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DFLUSS_SANITIZE=ON -DFLUSS_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
 
+# Only the unit-test binaries (and what they run): the process-level tests stay in the Release run.
 build-asan: deps $(ASAN_BUILD_DIR)/CMakeCache.txt
-	@cmake --build $(ASAN_BUILD_DIR) -j$(JOBS)
+	@cmake --build $(ASAN_BUILD_DIR) -j$(JOBS) --target fluss_unit_tests
 
 # npm verifiers for the interop tests, pinned by tests/interop/package-lock.json.
 $(INTEROP_DIR)/node_modules/.installed: $(INTEROP_DIR)/package.json $(INTEROP_DIR)/package-lock.json
@@ -44,6 +45,7 @@ run: build
 	@scripts/run-demo.sh $(BUILD_DIR)
 
 bench: build interop-deps
+	@FLUSS_BENCH_DEPS=1 scripts/install-deps.sh
 	@bench/run.sh $(BUILD_DIR)
 
 clean:
