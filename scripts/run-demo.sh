@@ -48,6 +48,7 @@ printf 'id,item,amount,ts\n1,apple,1.25,2026-11-25 10:00:00\n2,pear,0.80,2026-11
 { set +x; } 2>/dev/null
 echo
 echo "== try it (in another terminal) =="
+if [ "$PORT" != 9123 ]; then echo "  export FLUSS_BOOTSTRAP=localhost:$PORT"; fi
 echo "  $CLI table create demo.clicks --schema \"user STRING, url STRING\" --buckets 4"
 echo "  printf 'alice,/home\\nbob,/cart\\n' | $CLI produce demo.clicks"
 echo "  $CLI scan demo.clicks --format json"
