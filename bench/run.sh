@@ -1,34 +1,150 @@
 #!/usr/bin/env bash
 # `make bench`: runs the micro-benchmarks and, in the same run, the peers measured on the same data.
 # Usage: bench/run.sh [build dir]. Codec argument of the format benchmarks: 0 none, 1 LZ4_FRAME, 2 ZSTD.
+# FLUSS_BENCH_PARTS=micro or =server runs only the micro-benchmarks or only the server end-to-end part.
 set -euo pipefail
 BUILD_DIR=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+# Every process started below is recorded here and stopped by its PID at exit.
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
+  done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-echo "== fluss-cpp: log record batch encode / decode / projection (20 columns, 4096 rows)"
-"$BUILD_DIR/bench/fluss_format_bench" --benchmark_min_time=0.5
+# A TCP port on 127.0.0.1 that nothing listens on (picked at random; bash's /dev/tcp probes it).
+free_port() {
+  local port
+  for _ in $(seq 1 100); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  echo "run.sh: no free port found" >&2
+  return 1
+}
 
-echo
-echo "== peer: apache-arrow (JS reference implementation) on the same Arrow stream"
-"$BUILD_DIR/bench/fluss_format_bench" --dump_arrow_stream="$TMP/mixed.arrows"
-if command -v node >/dev/null && [ -d "$ROOT/tests/interop/node_modules/apache-arrow" ]; then
-  node "$ROOT/bench/arrow_js_peer.mjs" "$TMP/mixed.arrows"
-else
-  echo "(skipped: run 'make interop-deps' to install apache-arrow)"
-fi
+# The micro-benchmarks, each beside its peer.
+micro_benchmarks() {
+  echo "== fluss-cpp: log record batch encode / decode / projection (20 columns, 4096 rows)"
+  "$BUILD_DIR/bench/fluss_format_bench" --benchmark_min_time=0.5
 
-echo
-echo "== fluss-cpp: log storage engine (256 MiB per run, 1 MiB / 64 KiB batches, one fsync at the end of each run)"
-"$BUILD_DIR/bench/fluss_log_bench" --log_dir="$TMP" --benchmark_min_time=1
-echo
-echo "== peer: the disk's raw sequential write speed, same directory, same size and block size"
-echo "   (dd bs=1M count=256 conv=fdatasync, 3 runs; the log benchmark's 1 MiB rows compare to these)"
-for run in 1 2 3; do
-  dd if=/dev/zero of="$TMP/dd.bin" bs=1M count=256 conv=fdatasync 2>&1 | tail -1
+  echo
+  echo "== peer: apache-arrow (JS reference implementation) on the same Arrow stream"
+  "$BUILD_DIR/bench/fluss_format_bench" --dump_arrow_stream="$TMP/mixed.arrows"
+  if command -v node >/dev/null && [ -d "$ROOT/tests/interop/node_modules/apache-arrow" ]; then
+    node "$ROOT/bench/arrow_js_peer.mjs" "$TMP/mixed.arrows"
+  else
+    echo "(skipped: run 'make interop-deps' to install apache-arrow)"
+  fi
+
+  echo
+  echo "== fluss-cpp: log storage engine (256 MiB per run, 1 MiB / 64 KiB batches, one fsync at the end of each run)"
+  "$BUILD_DIR/bench/fluss_log_bench" --log_dir="$TMP" --benchmark_min_time=1
+  echo
+  echo "== peer: the disk's raw sequential write speed, same directory, same size and block size"
+  echo "   (dd bs=1M count=256 conv=fdatasync, 3 runs; the log benchmark's 1 MiB rows compare to these)"
+  for run in 1 2 3; do
+    dd if=/dev/zero of="$TMP/dd.bin" bs=1M count=256 conv=fdatasync 2>&1 | tail -1
+    rm -f "$TMP/dd.bin"
+  done
+  echo "   (dd bs=64K count=4096 conv=fdatasync, for the 64 KiB rows)"
+  dd if=/dev/zero of="$TMP/dd.bin" bs=64K count=4096 conv=fdatasync 2>&1 | tail -1
   rm -f "$TMP/dd.bin"
-done
-echo "   (dd bs=64K count=4096 conv=fdatasync, for the 64 KiB rows)"
-dd if=/dev/zero of="$TMP/dd.bin" bs=64K count=4096 conv=fdatasync 2>&1 | tail -1
-rm -f "$TMP/dd.bin"
+}
+
+# fluss-bench against a real fluss-server, then iperf3 and Redis Streams on the same machine.
+server_end_to_end() {
+  echo
+  echo "== fluss-cpp server end to end: fluss-bench against a fluss-server on 127.0.0.1 (same machine, same run)"
+  echo "   rows of 20 columns, 1 KiB of payload (id, ts, then STRING/BIGINT/DOUBLE in turn: 6 strings of 152 bytes);"
+  echo "   MB/s = payload bytes / 10^6 per second; the human lines below, the JSON objects go to the summary"
+  SERVER="$BUILD_DIR/src/server/fluss-server"
+  FB="$BUILD_DIR/bench/fluss-bench"
+  "$SERVER" --set bind.listeners=FLUSS://127.0.0.1:0 --set data.dir="$TMP/fluss-data" --log-level warn \
+    >"$TMP/fluss-server.out" 2>"$TMP/fluss-server.err" &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  FLUSS_PORT=""
+  for _ in $(seq 1 100); do
+    FLUSS_PORT=$(grep -m1 -oE 'fluss-server listening on FLUSS://127\.0\.0\.1:[0-9]+' "$TMP/fluss-server.out" 2>/dev/null |
+      grep -oE '[0-9]+$' || true)
+    [ -n "$FLUSS_PORT" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$FLUSS_PORT" ]; then
+    echo "run.sh: fluss-server did not start:" >&2
+    cat "$TMP/fluss-server.out" "$TMP/fluss-server.err" >&2
+    exit 1
+  fi
+  BS="127.0.0.1:$FLUSS_PORT"
+  # Each run prints its human line (stderr) and leaves its JSON object in $TMP/<name>.json.
+  fb() {
+    local name=$1
+    shift
+    "$FB" "$@" -b "$BS" --json >"$TMP/$name.json"
+  }
+  fb produce-none produce --table bench.plain --compression none --buckets 1 --duration 8
+  fb produce-zstd produce --table bench.zstd --compression zstd --buckets 1 --duration 8
+  fb consume-all consume --table bench.plain
+  fb consume-2-str consume --table bench.plain --project id,s2
+  fb consume-2-num consume --table bench.plain --project id,ts
+  fb e2e e2e --table bench.e2e --compression none --buckets 1 --rate 10000 --duration 8
+  fb e2e-5ms e2e --table bench.e2e5 --compression none --buckets 1 --rate 10000 --duration 8 \
+    --set client.writer.batch-timeout=5ms
+  kill "$SERVER_PID"
+  wait "$SERVER_PID" || true
+
+  echo
+  echo "== peer: iperf3 over loopback, one TCP stream for 5 s (the ceiling for bytes between two processes)"
+  IPERF_PORT=$(free_port)
+  iperf3 -s -1 -B 127.0.0.1 -p "$IPERF_PORT" --forceflush >"$TMP/iperf3-server.log" 2>&1 &
+  IPERF_PID=$!
+  PIDS+=("$IPERF_PID")
+  # Wait for its "Server listening" line (a probe connection would use up the -1 server's one test).
+  for _ in $(seq 1 50); do
+    grep -q "Server listening" "$TMP/iperf3-server.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  iperf3 -c 127.0.0.1 -p "$IPERF_PORT" -t 5 -J >"$TMP/iperf3.json"
+  wait "$IPERF_PID" || true
+  node -e 'const e = JSON.parse(require("fs").readFileSync(process.argv[1])).end;
+    console.log(`iperf3 loopback: ${(e.sum_received.bits_per_second / 8e6).toFixed(1)} MB/s received`);' "$TMP/iperf3.json"
+
+  echo
+  echo "== peer: Redis Streams, XADD of one 1 KiB field, pipelined 64 deep (redis-benchmark -P 64, 50 clients)"
+  REDIS_PORT=$(free_port)
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --logfile "$TMP/redis.log" &
+  REDIS_PID=$!
+  PIDS+=("$REDIS_PID")
+  for _ in $(seq 1 50); do
+    redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  # redis-benchmark 7.0 has no __data__ placeholder for arbitrary commands: -x takes the last argument
+  # (the 1 KiB value, base64 text) from stdin.
+  head -c 768 /dev/urandom | base64 -w0 >"$TMP/value-1k.txt"
+  redis-benchmark -p "$REDIS_PORT" -n 500000 -P 64 --csv -x XADD bench-stream '*' payload <"$TMP/value-1k.txt" \
+    >"$TMP/redis.csv"
+  echo "redis XADD: $(tail -1 "$TMP/redis.csv")"
+  echo "(stream length: $(redis-cli -p "$REDIS_PORT" XLEN bench-stream))"
+  kill "$REDIS_PID"
+  wait "$REDIS_PID" || true
+
+  echo
+  echo "== summary: server end to end, this run (docs/BENCHMARKS.md, 'Server end to end (issue 4)')"
+  node "$ROOT/bench/server_table.mjs" "$TMP"
+}
+
+PARTS=${FLUSS_BENCH_PARTS:-micro,server}
+if [[ ,$PARTS, == *,micro,* ]]; then micro_benchmarks; fi
+if [[ ,$PARTS, == *,server,* ]]; then server_end_to_end; fi

@@ -1,0 +1,708 @@
+// fluss-bench: a load generator for a running fluss-server, through the public client library.
+//
+//   fluss-bench produce -b 127.0.0.1:9123 --table bench.t --records 1000000 --compression none
+//   fluss-bench consume -b 127.0.0.1:9123 --table bench.t --project id,s2
+//   fluss-bench e2e     -b 127.0.0.1:9123 --table bench.e2e --duration 10 --rate 10000
+//
+// The table (created when missing) is a log table of `--columns` columns: id BIGINT, ts BIGINT, then
+// STRING, BIGINT, DOUBLE in turn (s2, n3, d4, s5, ...). A row's values take `--record-size` bytes:
+// 8 per number, the strings share the rest and hold slices of a random word pool (so compression has
+// something to do, but not too much). Those bytes are the "payload": MB/s is payload bytes / 10^6 per
+// second; produce also prints the bytes the writer sent (Arrow batches with their headers).
+//
+// Latency: produce times each append call to its acknowledgement (`--api columns`: one AppendColumns
+// call = one batch, via its WriteResult; `--api rows`: every `--sample`-th row's WriteResult). e2e
+// puts the append time (system clock, µs) in `ts` and a scanner in the same process measures
+// append → returned by Poll. Output: one human line per run; with `--json` one JSON object on stdout
+// (the human line then goes to stderr).
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "fluss/client.h"
+
+namespace fluss::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string bootstrap = "localhost:9123";
+  std::string table = "fluss_bench.t";
+  int columns = 20;
+  int record_size = 1024;
+  int buckets = 0;  // 0: the server's default.bucket.number
+  int64_t records = 0;
+  double duration = 0;
+  std::string compression = "zstd";
+  std::vector<std::string> sets;
+  bool json = false;
+  std::string api = "columns";
+  int batch_rows = 1024;
+  int sample = 16;
+  std::string project;
+  double rate = 10000;
+};
+
+int64_t WallMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// ---- the table and its rows ----
+
+Result<Schema> BenchSchema(int columns) {
+  if (columns < 3) return Status::Invalid("--columns must be at least 3 (id, ts and one payload column)");
+  std::vector<Column> cols;
+  cols.push_back({"id", DataType::BigInt().NotNull(), -1, ""});
+  cols.push_back({"ts", DataType::BigInt().NotNull(), -1, ""});
+  for (int i = 2; i < columns; ++i) {
+    switch ((i - 2) % 3) {
+      case 0: cols.push_back({fmt::format("s{}", i), DataType::String(), -1, ""}); break;
+      case 1: cols.push_back({fmt::format("n{}", i), DataType::BigInt(), -1, ""}); break;
+      default: cols.push_back({fmt::format("d{}", i), DataType::Double(), -1, ""}); break;
+    }
+  }
+  return Schema::Make(std::move(cols));
+}
+
+const char* CodecProperty(const std::string& compression) {
+  if (compression == "none") return "NONE";
+  if (compression == "lz4") return "LZ4_FRAME";
+  return "ZSTD";
+}
+
+// Makes rows and columns of the bench schema whose values take `record_size` bytes per row.
+class RowGenerator {
+ public:
+  RowGenerator(const Schema& schema, int record_size, uint64_t seed) : schema_(schema), rng_(seed) {
+    size_t fixed = 0;
+    for (size_t c = 0; c < schema.num_columns(); ++c) {
+      if (schema.column(c).type.root() == TypeRoot::kString) {
+        string_columns_.push_back(c);
+      } else {
+        fixed += 8;
+      }
+    }
+    const size_t target = static_cast<size_t>(record_size);
+    const size_t rest = target > fixed ? target - fixed : 0;
+    string_len_.assign(schema.num_columns(), 0);
+    for (size_t k = 0; k < string_columns_.size(); ++k) {
+      string_len_[string_columns_[k]] = rest / string_columns_.size() + (k < rest % string_columns_.size() ? 1 : 0);
+    }
+    payload_bytes_ = fixed + (string_columns_.empty() ? 0 : rest);
+    // A pool of random lower-case words; strings are slices of it at random places.
+    static const char* kWords[] = {"fluss", "stream", "log", "bucket", "arrow", "offset", "table", "lake",
+                                   "order", "user", "event", "click", "amount", "city", "batch", "page"};
+    const size_t max_len = *std::max_element(string_len_.begin(), string_len_.end());
+    while (pool_.size() < (1u << 20) + max_len) {
+      const std::string& w = kWords[rng_() % 16];
+      pool_.append(w);
+      pool_.push_back(static_cast<char>('a' + rng_() % 26));
+      pool_.append(std::to_string(rng_() % 10000));
+      pool_.push_back(' ');
+    }
+  }
+
+  size_t payload_bytes() const { return payload_bytes_; }
+
+  // Rows [first_id, first_id + n) as columns, every row with ts = `ts`.
+  std::vector<arrow::ColumnVector> Columns(int64_t first_id, size_t n, int64_t ts) {
+    std::vector<arrow::ColumnVector> out;
+    out.reserve(schema_.num_columns());
+    for (size_t c = 0; c < schema_.num_columns(); ++c) {
+      arrow::ColumnVector v(schema_.column(c).type);
+      v.length = n;
+      if (c == 0) {
+        v.values.resize(n * 8);
+        for (size_t i = 0; i < n; ++i) Store(v.values.data() + i * 8, first_id + static_cast<int64_t>(i));
+      } else if (c == 1) {
+        v.values.resize(n * 8);
+        for (size_t i = 0; i < n; ++i) Store(v.values.data() + i * 8, ts);
+      } else if (v.type.root() == TypeRoot::kString) {
+        const size_t len = string_len_[c];
+        v.offsets.resize((n + 1) * 4);
+        v.values.resize(n * len);
+        for (size_t i = 0; i <= n; ++i) Store(v.offsets.data() + i * 4, static_cast<int32_t>(i * len));
+        for (size_t i = 0; i < n; ++i) std::memcpy(v.values.data() + i * len, Slice(len), len);
+      } else if (v.type.root() == TypeRoot::kDouble) {
+        v.values.resize(n * 8);
+        for (size_t i = 0; i < n; ++i) Store(v.values.data() + i * 8, static_cast<double>(rng_() % 1000000) / 100.0);
+      } else {
+        v.values.resize(n * 8);
+        for (size_t i = 0; i < n; ++i) Store(v.values.data() + i * 8, static_cast<int64_t>(rng_() % 1000000000));
+      }
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
+
+  GenericRow Row(int64_t id, int64_t ts) {
+    GenericRow row(schema_.num_columns());
+    row.SetField(0, id);
+    row.SetField(1, ts);
+    for (size_t c = 2; c < schema_.num_columns(); ++c) {
+      switch (schema_.column(c).type.root()) {
+        case TypeRoot::kString: row.SetField(c, std::string(Slice(string_len_[c]), string_len_[c])); break;
+        case TypeRoot::kDouble: row.SetField(c, static_cast<double>(rng_() % 1000000) / 100.0); break;
+        default: row.SetField(c, static_cast<int64_t>(rng_() % 1000000000)); break;
+      }
+    }
+    return row;
+  }
+
+ private:
+  template <typename T>
+  static void Store(uint8_t* p, T v) {
+    std::memcpy(p, &v, sizeof(v));  // little-endian host (x86-64, aarch64)
+  }
+  const char* Slice(size_t len) { return pool_.data() + rng_() % (pool_.size() - len); }
+
+  const Schema& schema_;
+  std::mt19937_64 rng_;
+  std::vector<size_t> string_columns_;
+  std::vector<size_t> string_len_;
+  size_t payload_bytes_ = 0;
+  std::string pool_;
+};
+
+// Payload bytes of the values in `columns` (8 per number, the bytes of each string).
+size_t PayloadBytes(const std::vector<arrow::ColumnVector>& columns) {
+  size_t bytes = 0;
+  for (const auto& c : columns) {
+    bytes += c.type.root() == TypeRoot::kString ? c.values.size() : c.length * 8;
+  }
+  return bytes;
+}
+
+size_t PayloadBytes(const GenericRow& row) {
+  size_t bytes = 0;
+  for (const auto& d : row.fields()) {
+    if (const auto* s = std::get_if<std::string>(&d)) {
+      bytes += s->size();
+    } else if (!std::holds_alternative<std::monostate>(d)) {
+      bytes += 8;
+    }
+  }
+  return bytes;
+}
+
+// ---- measurements ----
+
+struct Percentiles {
+  size_t samples = 0;
+  double p50 = 0, p99 = 0, p999 = 0, max = 0;  // milliseconds
+};
+
+Percentiles ComputePercentiles(std::vector<int64_t> micros) {
+  Percentiles p;
+  p.samples = micros.size();
+  if (micros.empty()) return p;
+  std::sort(micros.begin(), micros.end());
+  auto at = [&](double q) {
+    // Nearest rank.
+    size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(micros.size())));
+    return static_cast<double>(micros[std::clamp<size_t>(rank, 1, micros.size()) - 1]) / 1000.0;
+  };
+  p.p50 = at(0.50);
+  p.p99 = at(0.99);
+  p.p999 = at(0.999);
+  p.max = static_cast<double>(micros.back()) / 1000.0;
+  return p;
+}
+
+// Waits for WriteResults in the order they were added (one thread), recording add → acknowledged.
+// Acknowledgements arrive in order per bucket and one produce request carries every bucket, so a
+// result found done late (behind a slower one) is rare.
+class AckTracker {
+ public:
+  AckTracker() : thread_([this] { Run(); }) {}
+  ~AckTracker() { (void)Finish(); }
+
+  void Add(Clock::time_point appended, WriteResult result) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      pending_.emplace_back(appended, std::move(result));
+    }
+    cv_.notify_one();
+  }
+
+  // Waits for every added result; returns the first error.
+  Status Finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    return first_error_;
+  }
+
+  const std::vector<int64_t>& latencies_us() const { return latencies_; }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return stop_ || !pending_.empty(); });
+      if (pending_.empty()) return;
+      auto [appended, result] = std::move(pending_.front());
+      pending_.pop_front();
+      lock.unlock();
+      Status st = result.Wait();
+      const auto acked = Clock::now();
+      if (st.ok()) {
+        latencies_.push_back(std::chrono::duration_cast<std::chrono::microseconds>(acked - appended).count());
+      } else if (first_error_.ok()) {
+        first_error_ = st;
+      }
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<Clock::time_point, WriteResult>> pending_;
+  bool stop_ = false;
+  std::vector<int64_t> latencies_;
+  Status first_error_;
+  std::thread thread_;
+};
+
+struct RunResult {
+  std::string mode;
+  std::string compression;  // the table's codec
+  std::string what;  // human detail: api, projection
+  int64_t records = 0;
+  double seconds = 0;
+  double payload_bytes = 0;
+  double wire_bytes = -1;  // produce only
+  bool has_latency = false;
+  std::string latency_of;
+  Percentiles latency;
+  nlohmann::json extra = nlohmann::json::object();
+};
+
+void Report(const Options& o, const RunResult& r) {
+  const double rps = r.seconds > 0 ? static_cast<double>(r.records) / r.seconds : 0;
+  const double mbps = r.seconds > 0 ? r.payload_bytes / 1e6 / r.seconds : 0;
+  std::string line = fmt::format("{} {} ({}): {} records in {:.2f} s = {:.0f} records/s, {:.1f} MB/s payload", r.mode,
+                                 o.table, r.what, r.records, r.seconds, rps, mbps);
+  if (r.wire_bytes >= 0) line += fmt::format(" ({:.1f} MB/s sent)", r.wire_bytes / 1e6 / r.seconds);
+  if (r.has_latency) {
+    line += fmt::format(", {} latency p50 {:.2f} ms, p99 {:.2f} ms, p999 {:.2f} ms, max {:.2f} ms ({} samples)",
+                        r.latency_of, r.latency.p50, r.latency.p99, r.latency.p999, r.latency.max, r.latency.samples);
+  }
+  if (!o.json) {
+    std::cout << line << std::endl;
+    return;
+  }
+  std::cerr << line << std::endl;
+  nlohmann::json j = {{"mode", r.mode},
+                      {"table", o.table},
+                      {"detail", r.what},
+                      {"columns", o.columns},
+                      {"compression", r.compression},
+                      {"records", r.records},
+                      {"seconds", r.seconds},
+                      {"records_per_sec", rps},
+                      {"payload_mb_per_sec", mbps}};
+  if (r.mode != "consume") j["record_size"] = o.record_size;  // consume reads whatever the table holds
+  if (r.wire_bytes >= 0) j["sent_mb_per_sec"] = r.wire_bytes / 1e6 / r.seconds;
+  if (r.has_latency) {
+    j["latency_of"] = r.latency_of;
+    j["latency_ms"] = {{"p50", r.latency.p50},
+                       {"p99", r.latency.p99},
+                       {"p999", r.latency.p999},
+                       {"max", r.latency.max},
+                       {"samples", r.latency.samples}};
+  }
+  for (auto& [k, v] : r.extra.items()) j[k] = v;
+  std::cout << j.dump() << std::endl;
+}
+
+// ---- setup ----
+
+Result<std::shared_ptr<Connection>> Connect(const Options& o) {
+  Configuration config;
+  config.bootstrap_servers = o.bootstrap;
+  for (const auto& kv : o.sets) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) return Status::Invalid(fmt::format("--set '{}': expected key=value", kv));
+    FLUSS_RETURN_NOT_OK(config.Set(kv.substr(0, eq), kv.substr(eq + 1)));
+  }
+  return Connection::Create(std::move(config));
+}
+
+// The table's table.log.arrow.compression.type as a --compression value.
+std::string TableCodec(const Table& table) {
+  const auto& props = table.info().descriptor.properties();
+  auto it = props.find("table.log.arrow.compression.type");
+  const std::string codec = it == props.end() ? "ZSTD" : it->second;
+  return codec == "NONE" ? "none" : codec == "LZ4_FRAME" ? "lz4" : "zstd";
+}
+
+// The bench table: created when missing; an existing one must have the bench schema.
+Result<Table> OpenTable(Connection& conn, const Options& o) {
+  FLUSS_ASSIGN_OR_RETURN(auto path, TablePath::Parse(o.table));
+  FLUSS_ASSIGN_OR_RETURN(auto schema, BenchSchema(o.columns));
+  Admin admin = conn.GetAdmin();
+  FLUSS_ASSIGN_OR_RETURN(bool exists, admin.TableExists(path));
+  if (!exists) {
+    FLUSS_RETURN_NOT_OK(admin.CreateDatabase(path.database(), /*ignore_if_exists=*/true));
+    TableDescriptor d(schema);
+    d.DistributedBy(o.buckets > 0 ? std::optional<int>(o.buckets) : std::nullopt);
+    d.Property("table.log.arrow.compression.type", CodecProperty(o.compression));
+    FLUSS_RETURN_NOT_OK(admin.CreateTable(path, d, /*ignore_if_exists=*/true));
+  }
+  FLUSS_ASSIGN_OR_RETURN(auto table, conn.GetTable(path));
+  const Schema& have = table.info().schema();
+  bool same = have.num_columns() == schema.num_columns();
+  for (size_t i = 0; same && i < have.num_columns(); ++i) {
+    same = have.column(i).name == schema.column(i).name && have.column(i).type.root() == schema.column(i).type.root();
+  }
+  if (!same) {
+    return Status::Invalid(fmt::format("table '{}' exists with columns ({}), not the {}-column bench schema ({}); "
+                                       "drop it or pick another --table",
+                                       o.table, have.ToString(), o.columns, schema.ToString()));
+  }
+  if (exists && TableCodec(table) != o.compression) {
+    std::cerr << fmt::format("fluss-bench: note: table '{}' exists with compression {}; --compression {} ignored\n",
+                             o.table, TableCodec(table), o.compression);
+  }
+  return table;
+}
+
+bool TimeUp(const Options& o, Clock::time_point start, int64_t done) {
+  if (o.records > 0 && done >= o.records) return true;
+  if (o.duration > 0 && Clock::now() - start >= std::chrono::duration<double>(o.duration)) return true;
+  return false;
+}
+
+// ---- produce ----
+
+Result<RunResult> Produce(const Options& o) {
+  FLUSS_ASSIGN_OR_RETURN(auto conn, Connect(o));
+  FLUSS_ASSIGN_OR_RETURN(auto table, OpenTable(*conn, o));
+  FLUSS_ASSIGN_OR_RETURN(auto writer, table.NewAppendWriter());
+  RowGenerator gen(table.info().schema(), o.record_size, 1);
+  AckTracker tracker;
+  int64_t done = 0;
+  double payload = 0;
+  const auto start = Clock::now();
+  if (o.api == "columns") {
+    while (!TimeUp(o, start, done)) {
+      size_t n = static_cast<size_t>(o.batch_rows);
+      if (o.records > 0) n = std::min<size_t>(n, static_cast<size_t>(o.records - done));
+      auto columns = gen.Columns(done, n, WallMicros());
+      payload += static_cast<double>(PayloadBytes(columns));
+      const auto t0 = Clock::now();
+      FLUSS_ASSIGN_OR_RETURN(auto result, writer->AppendColumns(std::move(columns)));
+      tracker.Add(t0, std::move(result));
+      done += static_cast<int64_t>(n);
+    }
+  } else {
+    while (!TimeUp(o, start, done)) {
+      GenericRow row = gen.Row(done, WallMicros());
+      payload += static_cast<double>(PayloadBytes(row));
+      const auto t0 = Clock::now();
+      FLUSS_ASSIGN_OR_RETURN(auto result, writer->Append(row));
+      if (done % o.sample == 0) tracker.Add(t0, std::move(result));
+      ++done;
+    }
+  }
+  FLUSS_RETURN_NOT_OK(writer->Flush());
+  const double seconds = Seconds(Clock::now() - start);
+  FLUSS_RETURN_NOT_OK(tracker.Finish());
+  const auto stats = writer->stats();
+  FLUSS_RETURN_NOT_OK(writer->Close());
+  RunResult r;
+  r.mode = "produce";
+  r.compression = TableCodec(table);
+  r.what = o.api == "columns" ? fmt::format("AppendColumns of {} rows, {}", o.batch_rows, r.compression)
+                              : fmt::format("Append per row, {}", r.compression);
+  r.records = done;
+  r.seconds = seconds;
+  r.payload_bytes = payload;
+  r.wire_bytes = static_cast<double>(stats.bytes_sent);
+  r.has_latency = true;
+  r.latency_of = o.api == "columns" ? "append->ack per batch" : fmt::format("append->ack of every {}th row", o.sample);
+  r.latency = ComputePercentiles(tracker.latencies_us());
+  r.extra = {{"api", o.api}, {"batches_sent", stats.batches_sent}, {"requests_sent", stats.requests_sent},
+             {"retries", stats.retries}, {"buckets", table.info().num_buckets}};
+  return r;
+}
+
+// ---- consume ----
+
+std::vector<std::string> SplitColumns(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream ss(list);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+Result<RunResult> Consume(const Options& o) {
+  FLUSS_ASSIGN_OR_RETURN(auto conn, Connect(o));
+  FLUSS_ASSIGN_OR_RETURN(auto path, TablePath::Parse(o.table));
+  FLUSS_ASSIGN_OR_RETURN(auto table, conn->GetTable(path));
+  Admin admin = conn->GetAdmin();
+  FLUSS_ASSIGN_OR_RETURN(auto earliest, admin.ListOffsets(path, OffsetSpec::Earliest()));
+  FLUSS_ASSIGN_OR_RETURN(auto latest, admin.ListOffsets(path, OffsetSpec::Latest()));
+  int64_t available = 0;
+  for (const auto& [bucket, end] : latest) available += end - earliest[bucket];
+  const int64_t target = o.records > 0 ? o.records : available;
+  if (target <= 0) return Status::Invalid(fmt::format("table '{}' is empty; run 'fluss-bench produce' first", o.table));
+
+  ScanOptions scan;
+  scan.columns = SplitColumns(o.project);
+  FLUSS_ASSIGN_OR_RETURN(auto scanner, table.NewLogScanner(scan));
+  for (int32_t b = 0; b < table.info().num_buckets; ++b) FLUSS_RETURN_NOT_OK(scanner->Subscribe(b, kEarliestOffset));
+
+  int64_t done = 0;
+  double payload = 0;
+  int64_t id_sum = 0;  // touches the values so nothing is left undecoded
+  int empty_polls = 0;
+  const auto start = Clock::now();
+  while (done < target && !(o.duration > 0 && Clock::now() - start >= std::chrono::duration<double>(o.duration))) {
+    size_t got = 0;
+    if (o.api == "columns") {
+      FLUSS_ASSIGN_OR_RETURN(auto batches, scanner->PollBatches(std::chrono::seconds(1)));
+      for (const auto& b : batches) {
+        got += b.num_rows();
+        payload += static_cast<double>(PayloadBytes(b.columns));
+        if (!b.columns.empty() && !b.columns[0].values.empty()) id_sum += b.columns[0].values[0];
+      }
+    } else {
+      FLUSS_ASSIGN_OR_RETURN(auto records, scanner->Poll(std::chrono::seconds(1)));
+      for (const auto& r : records) {
+        payload += static_cast<double>(PayloadBytes(r.row));
+        if (r.row.arity() > 0 && !r.row.IsNullAt(0)) id_sum += std::visit(
+            [](const auto& v) -> int64_t {
+              if constexpr (std::is_arithmetic_v<std::decay_t<decltype(v)>>) return static_cast<int64_t>(v);
+              return 1;
+            }, r.row.field(0));
+      }
+      got = records.size();
+    }
+    done += static_cast<int64_t>(got);
+    empty_polls = got == 0 ? empty_polls + 1 : 0;
+    if (empty_polls >= 10) {
+      return Status(ErrorCode::kRequestTimeOut, fmt::format("no records for 10 s after {} of {}", done, target));
+    }
+  }
+  const double seconds = Seconds(Clock::now() - start);
+  RunResult r;
+  r.mode = "consume";
+  r.compression = TableCodec(table);
+  const size_t ncols = scan.columns.empty() ? table.info().schema().num_columns() : scan.columns.size();
+  r.what = fmt::format("{} of {} columns{}, {}", ncols, table.info().schema().num_columns(),
+                       scan.columns.empty() ? "" : " [" + o.project + "]",
+                       o.api == "columns" ? "PollBatches" : "Poll rows");
+  r.records = done;
+  r.seconds = seconds;
+  r.payload_bytes = payload;
+  r.extra = {{"api", o.api}, {"project", o.project}, {"columns", table.info().schema().num_columns()},
+             {"columns_read", ncols}, {"checksum", id_sum}};
+  return r;
+}
+
+// ---- end to end ----
+
+Result<RunResult> EndToEnd(const Options& o) {
+  FLUSS_ASSIGN_OR_RETURN(auto conn, Connect(o));
+  FLUSS_ASSIGN_OR_RETURN(auto table, OpenTable(*conn, o));
+  Admin admin = conn->GetAdmin();
+  FLUSS_ASSIGN_OR_RETURN(auto latest, admin.ListOffsets(table.path(), OffsetSpec::Latest()));
+  ScanOptions scan;
+  scan.columns = SplitColumns(o.project);
+  FLUSS_ASSIGN_OR_RETURN(auto scanner, table.NewLogScanner(scan));
+  for (const auto& [bucket, offset] : latest) FLUSS_RETURN_NOT_OK(scanner->Subscribe(bucket, offset));
+  auto ts_index = scanner->schema().IndexOf("ts");
+  if (!ts_index) return Status::Invalid("e2e reads the 'ts' column: keep it in --project");
+  FLUSS_ASSIGN_OR_RETURN(auto writer, table.NewAppendWriter());
+
+  std::atomic<int64_t> produced{-1};  // set once the producer is done
+  std::vector<int64_t> latencies;
+  int64_t received = 0;
+  double payload = 0;
+  Status consumer_status;
+  std::thread consumer([&] {
+    Clock::time_point give_up = Clock::time_point::max();
+    while (true) {
+      const int64_t total = produced.load();
+      if (total >= 0) {
+        if (received >= total) break;
+        if (give_up == Clock::time_point::max()) give_up = Clock::now() + std::chrono::seconds(10);
+        if (Clock::now() > give_up) {
+          consumer_status = Status(ErrorCode::kRequestTimeOut, fmt::format("received {} of {} records", received, total));
+          break;
+        }
+      }
+      if (o.api == "columns") {
+        auto batches = scanner->PollBatches(std::chrono::milliseconds(100));
+        if (!batches.ok()) {
+          consumer_status = batches.status();
+          break;
+        }
+        const int64_t now = WallMicros();
+        for (const auto& b : *batches) {
+          const auto& ts = b.columns[*ts_index];
+          for (size_t i = 0; i < b.num_rows(); ++i) {
+            int64_t t;
+            std::memcpy(&t, ts.values.data() + i * 8, 8);
+            latencies.push_back(now - t);
+          }
+          received += static_cast<int64_t>(b.num_rows());
+          payload += static_cast<double>(PayloadBytes(b.columns));
+        }
+      } else {
+        auto records = scanner->Poll(std::chrono::milliseconds(100));
+        if (!records.ok()) {
+          consumer_status = records.status();
+          break;
+        }
+        const int64_t now = WallMicros();
+        for (const auto& r : *records) {
+          latencies.push_back(now - r.row.GetBigInt(*ts_index));
+          payload += static_cast<double>(PayloadBytes(r.row));
+        }
+        received += static_cast<int64_t>(records->size());
+      }
+    }
+  });
+
+  // The producer: `rate` rows a second in 1 ms ticks, each row stamped with its append time.
+  RowGenerator gen(table.info().schema(), o.record_size, 2);
+  Status producer_status;
+  int64_t done = 0;
+  const auto start = Clock::now();
+  const auto tick = std::chrono::milliseconds(1);
+  auto next = start;
+  while (producer_status.ok() && !TimeUp(o, start, done)) {
+    const double elapsed = Seconds(Clock::now() - start);
+    int64_t due = o.rate > 0 ? static_cast<int64_t>(elapsed * o.rate) + 1 : done + o.batch_rows;
+    if (o.records > 0) due = std::min(due, o.records);
+    if (o.api == "columns" && due > done) {
+      auto r = writer->AppendColumns(gen.Columns(done, static_cast<size_t>(due - done), WallMicros()));
+      if (!r.ok()) producer_status = r.status();
+      done = due;
+    }
+    for (; o.api != "columns" && done < due && producer_status.ok(); ++done) {
+      auto r = writer->Append(gen.Row(done, WallMicros()));
+      if (!r.ok()) producer_status = r.status();
+    }
+    if (o.rate > 0) {
+      next += tick;
+      std::this_thread::sleep_until(next);
+    }
+  }
+  const double produce_seconds = Seconds(Clock::now() - start);
+  Status flushed = writer->Flush();
+  if (producer_status.ok()) producer_status = flushed;
+  produced.store(producer_status.ok() ? done : received);
+  consumer.join();
+  FLUSS_RETURN_NOT_OK(producer_status);
+  FLUSS_RETURN_NOT_OK(consumer_status);
+  FLUSS_RETURN_NOT_OK(writer->Close());
+  RunResult r;
+  r.mode = "e2e";
+  r.compression = TableCodec(table);
+  r.what = fmt::format("{} at {} records/s target, {}", o.api == "columns" ? "AppendColumns per 1 ms tick" : "Append per row",
+                       o.rate > 0 ? fmt::format("{:.0f}", o.rate) : "max", r.compression);
+  r.records = received;
+  r.seconds = produce_seconds;
+  r.payload_bytes = payload;
+  r.has_latency = true;
+  r.latency_of = "append->poll per record";
+  r.latency = ComputePercentiles(std::move(latencies));
+  r.extra = {{"api", o.api}, {"rate", o.rate}, {"buckets", table.info().num_buckets}};
+  return r;
+}
+
+}  // namespace
+}  // namespace fluss::bench
+
+int main(int argc, char** argv) {
+  using fluss::bench::Options;
+  CLI::App app{"fluss-bench: produce, consume and end-to-end load against a fluss-server"};
+  app.require_subcommand(1);
+  Options o;
+  auto common = [&o](CLI::App* sub) {
+    sub->add_option("-b,--bootstrap-server", o.bootstrap, "host:port of a fluss-server")->capture_default_str();
+    sub->add_option("--table", o.table, "db.table; a log table of the bench schema, created when missing")
+        ->capture_default_str();
+    sub->add_option("--columns", o.columns, "columns: id BIGINT, ts BIGINT, then STRING/BIGINT/DOUBLE in turn")
+        ->capture_default_str();
+    sub->add_option("--record-size", o.record_size, "payload bytes per row (8 per number, strings share the rest)")
+        ->capture_default_str();
+    sub->add_option("--buckets", o.buckets, "buckets of a created table (default: the server's default)");
+    sub->add_option("--records", o.records, "stop after this many records");
+    sub->add_option("--duration", o.duration,
+                    "stop after this many seconds (produce and e2e: 10 when neither this nor --records is given)");
+    sub->add_option("--compression", o.compression, "codec of a created table")
+        ->check(CLI::IsMember({"none", "lz4", "zstd"}))
+        ->capture_default_str();
+    sub->add_option("--set", o.sets, "client option key=value (repeatable), e.g. client.writer.batch-size=4mb");
+    sub->add_option("--api", o.api, "columns (AppendColumns / PollBatches) or rows (Append / Poll)")
+        ->check(CLI::IsMember({"columns", "rows"}))
+        ->capture_default_str();
+    sub->add_flag("--json", o.json, "print one JSON object per run on stdout (the human line goes to stderr)");
+  };
+  auto* produce = app.add_subcommand("produce", "append rows as fast as the writer takes them");
+  common(produce);
+  produce->add_option("--batch-rows", o.batch_rows, "rows per AppendColumns call (--api columns)")->capture_default_str();
+  produce->add_option("--sample", o.sample, "--api rows: time every N-th row's acknowledgement")->capture_default_str();
+  auto* consume = app.add_subcommand("consume", "read the table from the earliest offsets (default: all it holds)");
+  common(consume);
+  consume->add_option("--project", o.project, "columns to read, comma-separated (default: all)");
+  auto* e2e = app.add_subcommand("e2e", "append at --rate while a scanner polls: append -> poll latency");
+  common(e2e);
+  e2e->add_option("--rate", o.rate, "records per second (0: as fast as possible)")->capture_default_str();
+  e2e->add_option("--project", o.project, "columns the scanner reads (must include ts; default: all)");
+  e2e->add_option("--batch-rows", o.batch_rows, "--rate 0 with --api columns: rows per call")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (e2e->parsed() && !e2e->count("--api")) o.api = "rows";
+  if (o.batch_rows <= 0 || o.sample <= 0 || o.record_size <= 0) {
+    std::cerr << "fluss-bench: --batch-rows, --sample and --record-size must be positive\n";
+    return 2;
+  }
+  if ((produce->parsed() || e2e->parsed()) && o.records <= 0 && o.duration <= 0) o.duration = 10;
+
+  fluss::Result<fluss::bench::RunResult> result = fluss::Status::Invalid("no subcommand");
+  if (produce->parsed()) result = fluss::bench::Produce(o);
+  if (consume->parsed()) result = fluss::bench::Consume(o);
+  if (e2e->parsed()) result = fluss::bench::EndToEnd(o);
+  if (!result.ok()) {
+    std::cerr << "fluss-bench: " << result.status().ToString() << "\n";
+    return 1;
+  }
+  fluss::bench::Report(o, *result);
+  return 0;
+}
