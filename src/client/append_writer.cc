@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "client/client_context.h"
+#include "client/produce_request.h"
 #include "fluss_api.pb.h"
 #include "format/arrow/record_batch.h"
 #include "format/log_record_batch.h"
@@ -297,6 +298,7 @@ class AppendWriterImpl final : public AppendWriter {
     auto b = MakeBatch(bucket);
     b->builder = std::make_unique<LogRecordBatchBuilder>(info_.schema(), BatchOptions(b->sequence));
     queues_[bucket].open = std::move(b);
+    cv_.notify_all();  // the sender times this batch's linger from now
   }
 
   // REQUIRES: mu_ held and the bucket has an open batch.
@@ -455,20 +457,17 @@ class AppendWriterImpl final : public AppendWriter {
         for (auto& b : batches) OnBatchDone(b, client.status(), -1);
         continue;
       }
-      proto::ProduceLogRequest req;
-      req.set_acks(ctx_->config.writer_acks);
-      req.set_table_id(info_.table_id);
-      req.set_timeout_ms(static_cast<int32_t>(ctx_->config.request_timeout.count()));
+      std::vector<ProduceBucketBatch> parts;
       int64_t bytes = 0;
       int64_t rows = 0;
       for (auto& b : batches) {
-        auto* br = req.add_buckets_req();
-        br->set_bucket_id(b->bucket);
-        br->set_records(b->bytes.data(), b->bytes.size());
+        parts.push_back({b->bucket, &b->bytes});
         bytes += static_cast<int64_t>(b->bytes.size());
         rows += b->rows;
         ++b->attempts;
       }
+      std::string body = EncodeProduceLogRequest(ctx_->config.writer_acks, info_.table_id,
+                                                 static_cast<int32_t>(ctx_->config.request_timeout.count()), parts);
       {
         std::lock_guard<std::mutex> lock(mu_);
         stats_.requests_sent += 1;
@@ -477,7 +476,7 @@ class AppendWriterImpl final : public AppendWriter {
         stats_.records_sent += rows;
       }
       auto shared = std::make_shared<std::vector<std::shared_ptr<Batch>>>(std::move(batches));
-      (*client)->Call(static_cast<int16_t>(rpc::ApiKey::kProduceLog), 0, req.SerializeAsString(),
+      (*client)->Call(static_cast<int16_t>(rpc::ApiKey::kProduceLog), 0, std::move(body),
                       ctx_->config.request_timeout, [this, shared](Result<std::string> body) {
                         OnResponse(*shared, std::move(body));
                       });

@@ -187,9 +187,9 @@ class LogScannerImpl final : public LogScanner {
         }
         return body.status();
       }
-      proto::FetchLogResponse resp;
-      if (!resp.ParseFromString(*body)) return Status(ErrorCode::kCorruptMessage, "cannot parse FetchLogResponse");
-      for (const auto& tr : resp.tables_resp()) {
+      auto resp = std::make_shared<proto::FetchLogResponse>();
+      if (!resp->ParseFromString(*body)) return Status(ErrorCode::kCorruptMessage, "cannot parse FetchLogResponse");
+      for (const auto& tr : resp->tables_resp()) {
         for (const auto& br : tr.buckets_resp()) {
           const int32_t bucket = br.bucket_id();
           auto pos = positions_.find(bucket);
@@ -205,7 +205,8 @@ class LogScannerImpl final : public LogScanner {
           }
           if (pos->second == kEarliestOffset && br.has_log_start_offset()) pos->second = br.log_start_offset();
           if (!br.has_records() || br.records().empty()) continue;
-          Buffer data = Buffer::Copy(std::string_view(br.records()));
+          // The batches stay in the parsed response; the buffer keeps it alive.
+          Buffer data = Buffer::Wrap(resp, reinterpret_cast<const uint8_t*>(br.records().data()), br.records().size());
           const bool verify = ctx_->config.scanner_check_crc && !projected_;
           FLUSS_ASSIGN_OR_RETURN(auto batches, ParseLogRecordBatches(data, verify, /*allow_partial_tail=*/true));
           for (auto& batch : batches) {

@@ -90,13 +90,23 @@ Status LogFile::ReadUpTo(uint64_t position, size_t n, std::vector<uint8_t>* out)
 }
 
 Result<Buffer> LogFile::ReadAt(uint64_t position, size_t n) const {
-  std::vector<uint8_t> bytes;
-  FLUSS_RETURN_NOT_OK(ReadUpTo(position, n, &bytes));
-  if (bytes.size() != n) {
-    return Status::Corruption(
-        fmt::format("short read of '{}': {} bytes at position {}, only {} present", path_, n, position, bytes.size()));
+  if (n == 0) return Buffer();
+  // Not zero-filled first (a fetch reads megabytes): pread overwrites every byte kept.
+  std::shared_ptr<uint8_t[]> bytes(new uint8_t[n]);
+  size_t done = 0;
+  while (done < n) {
+    ssize_t r = ::pread(fd_, bytes.get() + done, n - done, static_cast<off_t>(position + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return ErrnoStatus("pread", path_, errno);
+    if (r == 0) break;
+    done += static_cast<size_t>(r);
   }
-  return Buffer::FromVector(std::move(bytes));
+  if (done != n) {
+    return Status::Corruption(
+        fmt::format("short read of '{}': {} bytes at position {}, only {} present", path_, n, position, done));
+  }
+  const uint8_t* data = bytes.get();
+  return Buffer::Wrap(std::shared_ptr<const void>(std::move(bytes), data), data, n);
 }
 
 void LogFile::StartWriteback(uint64_t min_bytes) {

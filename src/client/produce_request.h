@@ -1,0 +1,22 @@
+// Hand-encoded ProduceLogRequest (fluss_api.proto, proto2): the record bytes of each batch are
+// copied once, straight into the request body, instead of into a message and again by
+// SerializeAsString. The bytes equal what protobuf writes for the same message (tested).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/buffer.h"
+
+namespace fluss {
+
+struct ProduceBucketBatch {
+  int32_t bucket = 0;
+  const Buffer* records = nullptr;
+};
+
+std::string EncodeProduceLogRequest(int32_t acks, int64_t table_id, int32_t timeout_ms,
+                                    const std::vector<ProduceBucketBatch>& batches);
+
+}  // namespace fluss

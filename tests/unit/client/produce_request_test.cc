@@ -1,0 +1,37 @@
+#include <gtest/gtest.h>
+
+#include "client/produce_request.h"
+#include "fluss_api.pb.h"
+
+namespace fluss {
+namespace {
+
+TEST(ProduceRequestTest, HandEncodingEqualsProtobufs) {
+  Buffer a = Buffer::Copy(std::string_view("first batch bytes"));
+  Buffer b = Buffer::Copy(std::string(300, 'x'));  // a two-byte length
+  Buffer empty;
+  for (int32_t acks : {-1, 0, 1}) {
+    std::string mine = EncodeProduceLogRequest(acks, 1234567890123, 30000, {{0, &a}, {4095, &b}, {7, &empty}});
+    proto::ProduceLogRequest ref;
+    ref.set_acks(acks);
+    ref.set_table_id(1234567890123);
+    ref.set_timeout_ms(30000);
+    auto* r0 = ref.add_buckets_req();
+    r0->set_bucket_id(0);
+    r0->set_records(std::string(a.view()));
+    auto* r1 = ref.add_buckets_req();
+    r1->set_bucket_id(4095);
+    r1->set_records(std::string(b.view()));
+    auto* r2 = ref.add_buckets_req();
+    r2->set_bucket_id(7);
+    r2->set_records("");
+    EXPECT_EQ(mine, ref.SerializeAsString()) << "acks " << acks;
+    proto::ProduceLogRequest parsed;
+    ASSERT_TRUE(parsed.ParseFromString(mine));
+    EXPECT_TRUE(parsed.IsInitialized());
+    EXPECT_EQ(parsed.buckets_req(1).records(), std::string(300, 'x'));
+  }
+}
+
+}  // namespace
+}  // namespace fluss
