@@ -8,11 +8,11 @@ PACKAGES=(
   libzstd-dev liblz4-dev libflatbuffers-dev flatbuffers-compiler
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libprotobuf-dev protobuf-compiler libasio-dev
+  libprotobuf-dev protobuf-compiler libasio-dev librocksdb-dev
 )
 
 # Peers that `make bench` runs beside fluss-bench on the same machine (loopback ceiling, a streaming log).
-BENCH_PACKAGES=(iperf3 redis-server redis-tools)
+BENCH_PACKAGES=(iperf3 redis-server redis-tools rocksdb-tools)
 if [ "${FLUSS_BENCH_DEPS:-0}" = "1" ]; then PACKAGES+=("${BENCH_PACKAGES[@]}"); fi
 
 # Node and npm run the pinned interop verifiers (tests/interop). The machine image ships them; a
