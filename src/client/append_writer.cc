@@ -20,6 +20,8 @@
 #include "client/produce_request.h"
 #include "fluss_api.pb.h"
 #include "format/arrow/record_batch.h"
+#include "format/bucketing.h"
+#include "format/compacted_key.h"
 #include "format/log_record_batch.h"
 
 namespace fluss {
@@ -90,62 +92,6 @@ struct BucketQueue {
   std::set<int32_t> unacknowledged;  // sequences of batches not yet acknowledged nor failed
 };
 
-// 32-bit MurmurHash3 (x86_32) of `data`.
-uint32_t Murmur3(const uint8_t* data, size_t len, uint32_t seed) {
-  const uint32_t c1 = 0xcc9e2d51, c2 = 0x1b873593;
-  uint32_t h = seed;
-  const size_t nblocks = len / 4;
-  for (size_t i = 0; i < nblocks; ++i) {
-    uint32_t k;
-    std::memcpy(&k, data + i * 4, 4);
-    k *= c1;
-    k = (k << 15) | (k >> 17);
-    k *= c2;
-    h ^= k;
-    h = (h << 13) | (h >> 19);
-    h = h * 5 + 0xe6546b64;
-  }
-  uint32_t k = 0;
-  const uint8_t* tail = data + nblocks * 4;
-  switch (len & 3) {
-    case 3: k ^= static_cast<uint32_t>(tail[2]) << 16; [[fallthrough]];
-    case 2: k ^= static_cast<uint32_t>(tail[1]) << 8; [[fallthrough]];
-    case 1:
-      k ^= tail[0];
-      k *= c1;
-      k = (k << 15) | (k >> 17);
-      k *= c2;
-      h ^= k;
-  }
-  h ^= static_cast<uint32_t>(len);
-  h ^= h >> 16;
-  h *= 0x85ebca6b;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35;
-  h ^= h >> 16;
-  return h;
-}
-
-void AppendKeyBytes(const Datum& d, std::string* out) {
-  std::visit(
-      [out](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::monostate>) {
-          out->push_back('\0');
-        } else if constexpr (std::is_same_v<T, std::string>) {
-          out->append(v);
-        } else if constexpr (std::is_same_v<T, DecimalValue>) {
-          out->append(reinterpret_cast<const char*>(&v.unscaled), sizeof(v.unscaled));
-        } else if constexpr (std::is_same_v<T, TimestampValue>) {
-          out->append(reinterpret_cast<const char*>(&v.millis), sizeof(v.millis));
-          out->append(reinterpret_cast<const char*>(&v.nanos_of_milli), sizeof(v.nanos_of_milli));
-        } else {
-          out->append(reinterpret_cast<const char*>(&v), sizeof(v));
-        }
-      },
-      d);
-}
-
 class AppendWriterImpl final : public AppendWriter {
  public:
   AppendWriterImpl(std::shared_ptr<ClientContext> ctx, TableInfo info, int64_t writer_id)
@@ -185,7 +131,10 @@ class AppendWriterImpl final : public AppendWriter {
     }
     std::unique_lock<std::mutex> lock(mu_);
     FLUSS_RETURN_NOT_OK(WaitForMemory(lock));
-    const int32_t bucket = bucket_key_indexes_.empty() ? sticky_bucket_ : BucketOf(row);
+    int32_t bucket = sticky_bucket_;
+    if (!bucket_key_indexes_.empty()) {
+      FLUSS_ASSIGN_OR_RETURN(bucket, BucketOf(row));
+    }
     BucketQueue& q = queues_[bucket];
     if (q.open && !q.open->builder->HasRoomFor(row)) FLUSS_RETURN_NOT_OK(CloseOpenBatch(bucket));
     if (!q.open) OpenBatch(bucket);
@@ -325,11 +274,11 @@ class AppendWriterImpl final : public AppendWriter {
 
   void AdvanceStickyBucket() { sticky_bucket_ = (sticky_bucket_ + 1) % info_.num_buckets; }
 
-  int32_t BucketOf(const GenericRow& row) const {
-    std::string key;
-    for (size_t i : bucket_key_indexes_) AppendKeyBytes(row.field(i), &key);
-    const uint32_t h = Murmur3(reinterpret_cast<const uint8_t*>(key.data()), key.size(), 42);
-    return static_cast<int32_t>(h % static_cast<uint32_t>(info_.num_buckets));
+  // Fluss's bucketing: the bucket-key columns as a CompactedKey, hashed (MurmurHash, seed 42).
+  // A NULL bucket-key value is an error naming the column.
+  Result<int32_t> BucketOf(const GenericRow& row) const {
+    FLUSS_ASSIGN_OR_RETURN(auto key, EncodeCompactedKey(info_.schema(), bucket_key_indexes_, row));
+    return BucketForKey(key, info_.num_buckets);
   }
 
   // Back-pressure: blocks while unacknowledged data fills the buffer memory.

@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "fluss/client.h"
+#include "format/bucketing.h"
+#include "format/compacted_key.h"
 #include "server/fluss_server.h"
 #include "types/schema_parser.h"
 #include "unit/log/log_test_support.h"
@@ -119,6 +121,32 @@ TEST_F(StandaloneServerTest, AppendAndScanEveryBucketInOrder) {
     last_offset[r.bucket] = r.offset;
   }
   EXPECT_EQ(last_offset.size(), 3u) << "rows should spread over every bucket";
+}
+
+TEST_F(StandaloneServerTest, BucketKeyRowsLandWhereFlussBucketingPutsThem) {
+  Admin admin = conn_->GetAdmin();
+  ASSERT_TRUE(admin.CreateDatabase("db", true).ok());
+  TableDescriptor d(ParseSchema("user STRING NOT NULL, n INT").value());
+  d.DistributedBy(5, {"user"});
+  const auto path = TablePath::Make("db", "keyed").value();
+  ASSERT_TRUE(admin.CreateTable(path, d).ok());
+  Table table = conn_->GetTable(path).value();
+  auto writer = table.NewAppendWriter().value();
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(writer->Append(GenericRow({Datum("user-" + std::to_string(i % 40)), Datum(i)})).ok());
+  }
+  ASSERT_TRUE(writer->Flush().ok());
+  auto scanner = table.NewLogScanner().value();
+  for (int b = 0; b < 5; ++b) ASSERT_TRUE(scanner->Subscribe(b, 0).ok());
+  auto records = ReadAll(*scanner, 200);
+  ASSERT_EQ(records.size(), 200u);
+  const size_t key_index = 0;
+  for (const auto& r : records) {
+    auto key = EncodeCompactedKey(table.info().schema(), std::span<const size_t>(&key_index, 1), r.row).value();
+    EXPECT_EQ(r.bucket, BucketForKey(key, 5).value()) << r.row.GetString(0);
+  }
+  auto null_key = writer->Append(GenericRow({Datum(), Datum(1)}));
+  EXPECT_FALSE(null_key.ok());
 }
 
 TEST_F(StandaloneServerTest, ProjectionReturnsOnlyAskedColumnsInAskedOrder) {
