@@ -96,18 +96,7 @@ class AppendWriterImpl final : public AppendWriter {
  public:
   AppendWriterImpl(std::shared_ptr<ClientContext> ctx, TableInfo info, int64_t writer_id)
       : ctx_(std::move(ctx)), info_(std::move(info)), writer_id_(writer_id), queues_(info_.num_buckets) {
-    const auto& props = info_.descriptor.properties();
-    auto it = props.find("table.log.arrow.compression.type");
-    const std::string codec = it == props.end() ? "ZSTD" : it->second;
-    if (codec == "NONE") {
-      compression_.codec = arrow::CompressionCodec::kNone;
-    } else if (codec == "LZ4_FRAME") {
-      compression_.codec = arrow::CompressionCodec::kLz4Frame;
-    } else {
-      compression_.codec = arrow::CompressionCodec::kZstd;
-      auto level = props.find("table.log.arrow.compression.zstd.level");
-      if (level != props.end()) compression_.zstd_level = std::atoi(level->second.c_str());
-    }
+    compression_ = arrow::TableLogCompression(info_.descriptor.properties());
     for (const auto& key : info_.descriptor.bucket_keys()) {
       auto idx = info_.schema().IndexOf(key);
       if (idx) bucket_key_indexes_.push_back(*idx);

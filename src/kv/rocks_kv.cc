@@ -177,11 +177,19 @@ Result<std::unique_ptr<RocksKv::Snapshot>> RocksKv::TakeSnapshot() const {
 
 RocksKv::Snapshot::~Snapshot() { db_->ReleaseSnapshot(snap_); }
 
-Status RocksKv::Snapshot::Scan(const std::function<bool(std::string_view, std::string_view)>& visit) const {
+Status RocksKv::Snapshot::Scan(const std::function<bool(std::string_view, std::string_view)>& visit,
+                               std::optional<std::string_view> start_after) const {
   rocksdb::ReadOptions ro;
   ro.snapshot = snap_;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, rows_));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  if (start_after) {
+    const rocksdb::Slice after(start_after->data(), start_after->size());
+    it->Seek(after);
+    if (it->Valid() && it->key() == after) it->Next();
+  } else {
+    it->SeekToFirst();
+  }
+  for (; it->Valid(); it->Next()) {
     if (!visit(std::string_view(it->key().data(), it->key().size()),
                std::string_view(it->value().data(), it->value().size()))) {
       break;

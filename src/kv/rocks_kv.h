@@ -104,7 +104,9 @@ class RocksKv {
    public:
     ~Snapshot();
     int64_t applied_offset() const { return applied_offset_; }
-    Status Scan(const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+    // With `start_after`, the scan begins after that key (paging: pass the last key visited).
+    Status Scan(const std::function<bool(std::string_view key, std::string_view value)>& visit,
+                std::optional<std::string_view> start_after = std::nullopt) const;
 
    private:
     friend class RocksKv;

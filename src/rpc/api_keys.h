@@ -32,6 +32,7 @@ enum class ApiKey : int16_t {
   kInitWriter = 1026,
   kPrefixLookup = 1034,
   kGetDatabaseInfo = 1035,
+  kScanKv = 1061,
 };
 
 // ApiVersionsResponse.server_type.
@@ -73,6 +74,11 @@ inline constexpr ApiVersionRange kServedApis[] = {
     {ApiKey::kListOffsets, 0, 0, "ListOffsets"},
     {ApiKey::kInitWriter, 0, 0, "InitWriter"},
     {ApiKey::kGetDatabaseInfo, 0, 0, "GetDatabaseInfo"},
+    // Key-value APIs at v1: keys are CompactedKey bytes whatever the bucket key (v0 differed there).
+    {ApiKey::kPutKv, 1, 1, "PutKv"},
+    {ApiKey::kLookup, 1, 1, "Lookup"},
+    {ApiKey::kPrefixLookup, 1, 1, "PrefixLookup"},
+    {ApiKey::kScanKv, 0, 0, "ScanKv"},
 };
 
 // The served range of `key`, or nullopt for an API this server does not answer.

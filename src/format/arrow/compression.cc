@@ -1,5 +1,7 @@
 #include "format/arrow/compression.h"
 
+#include <cstdlib>
+
 #include <fmt/format.h>
 #include <lz4frame.h>
 #include <zstd.h>
@@ -186,6 +188,22 @@ Status BufferDecompressor::Inflate(std::span<const uint8_t> frame, size_t expect
   }
   out->resize(out_pos);
   return Status::OK();
+}
+
+CompressionOptions TableLogCompression(const std::map<std::string, std::string>& properties) {
+  CompressionOptions options;
+  auto it = properties.find("table.log.arrow.compression.type");
+  const std::string codec = it == properties.end() ? "ZSTD" : it->second;
+  if (codec == "NONE") {
+    options.codec = CompressionCodec::kNone;
+  } else if (codec == "LZ4_FRAME") {
+    options.codec = CompressionCodec::kLz4Frame;
+  } else {
+    options.codec = CompressionCodec::kZstd;
+    auto level = properties.find("table.log.arrow.compression.zstd.level");
+    if (level != properties.end()) options.zstd_level = std::atoi(level->second.c_str());
+  }
+  return options;
 }
 
 }  // namespace fluss::arrow

@@ -5,7 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "common/status.h"
@@ -18,6 +20,10 @@ struct CompressionOptions {
   CompressionCodec codec = CompressionCodec::kNone;
   int zstd_level = 3;
 };
+
+// The compression a table's log batches use, from its properties: table.log.arrow.compression.type
+// (NONE, LZ4_FRAME, ZSTD; default ZSTD) and table.log.arrow.compression.zstd.level (default 3).
+CompressionOptions TableLogCompression(const std::map<std::string, std::string>& properties);
 
 // Bytes of the uncompressed-length prefix in front of every non-empty compressed buffer.
 inline constexpr size_t kCompressedLengthPrefix = 8;

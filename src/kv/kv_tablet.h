@@ -1,0 +1,118 @@
+// KvTablet: the primary-key state of one bucket — a RocksKv beside the bucket's LogTablet, whose log
+// is the table's changelog (reference/fluss.md §4.1–4.2, 4.6).
+//
+// Write path (Put): the whole KvRecordBatch is checked and merged in memory first — each record's
+// row decoded and validated (key columns present and not NULL, key bytes equal to the row's key,
+// the key in this bucket), the old value read (this batch's earlier writes, else RocksDB), the
+// table's merge engine applied — so any error refuses the batch with nothing written. Then the
+// changelog (+I; -U/+U or, with table.changelog.image WAL, +U only; -D; nothing for a no-op) goes to
+// the log as one ARROW batch carrying the KV batch's writer id and sequence (an empty batch when
+// nothing changed, so the writer's sequence still advances), and only then the new values and the
+// log end offset go into RocksDB in one atomic write.
+//
+// The log is the source of truth. RocksDB writes skip its WAL; after a crash the store holds "the
+// changelog replayed up to its applied offset" and Open replays the log from there. A store ahead
+// of the log (the log lost an unflushed tail) is rebuilt from the start of the log.
+//
+// Idempotence: a retried batch (writer id and sequence of one of the writer's last 5 batches) is
+// answered as a duplicate without touching the state; sequence gaps are refused by the log.
+//
+// Thread-safety: Put and Flush are serialized by the tablet; lookups, prefix lookups and snapshots
+// run concurrently with them and see whole batches only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "format/arrow/compression.h"
+#include "format/kv_record_batch.h"
+#include "kv/rocks_kv.h"
+#include "kv/row_merger.h"
+#include "log/log_tablet.h"
+#include "types/schema.h"
+
+namespace fluss {
+
+enum class ChangelogImage { kFull, kWal };
+
+// `table.changelog.image`: FULL (default) or WAL, case-insensitive.
+Result<ChangelogImage> ParseChangelogImage(const std::map<std::string, std::string>& properties);
+
+struct KvTabletOptions {
+  int32_t bucket_id = 0;
+  int32_t bucket_count = 1;
+  std::vector<std::string> bucket_keys;           // column names; empty: the primary key
+  std::map<std::string, std::string> properties;  // the table's properties
+};
+
+struct KvPutResult {
+  int64_t log_end_offset = 0;  // of the changelog after the write
+  bool duplicate = false;      // a retried batch: nothing written
+  int32_t changes = 0;         // changelog records appended
+};
+
+class KvTablet {
+ public:
+  // Opens (creating) the store in `dir` for the bucket whose changelog is `log`, and catches it up
+  // with the log. `schemas`: every schema id of the table (the highest is the latest).
+  static Result<std::unique_ptr<KvTablet>> Open(std::string dir, std::shared_ptr<LogTablet> log,
+                                                std::map<int32_t, Schema> schemas, KvTabletOptions options,
+                                                std::shared_ptr<KvResources> resources);
+  ~KvTablet();
+  KvTablet(const KvTablet&) = delete;
+  KvTablet& operator=(const KvTablet&) = delete;
+
+  // Applies one batch. `target_columns`: schema indexes of a partial update (empty: whole rows).
+  Result<KvPutResult> Put(const KvRecordBatch& batch, const std::vector<int32_t>& target_columns);
+
+  // Stored values (int16 schema id + compacted row) of `keys` (encoded primary keys), in order;
+  // nullopt where absent.
+  Result<std::vector<std::optional<std::string>>> Lookup(const std::vector<std::string>& keys) const;
+  // Stored values of every key starting with `prefix` (an encoded bucket-key prefix of the key).
+  Result<std::vector<std::string>> PrefixLookup(const std::string& prefix) const;
+  // A consistent view of the state; its applied_offset is the changelog offset to continue from.
+  Result<std::unique_ptr<RocksKv::Snapshot>> TakeSnapshot() const;
+
+  // Adds a schema (schema evolution); later batches may use it.
+  void AddSchema(int32_t schema_id, Schema schema);
+  // Flushes RocksDB: the applied offset is then durable, and the log below it may be deleted.
+  Status Flush();
+  // The changelog offset the state reflects.
+  Result<int64_t> AppliedOffset() const { return kv_->AppliedOffset(); }
+  // Closes and deletes the store.
+  Status Destroy();
+  const std::string& dir() const { return kv_->dir(); }
+
+ private:
+  KvTablet(std::shared_ptr<LogTablet> log, std::unique_ptr<RocksKv> kv, std::map<int32_t, Schema> schemas,
+           KvTabletOptions options, ChangelogImage image, std::vector<size_t> key_indexes,
+           std::vector<size_t> bucket_key_indexes);
+  // Replays the changelog from the applied offset to the log end.
+  Status CatchUp();
+  Result<const RowMerger*> MergerFor(const std::vector<int32_t>& target_columns);
+  Result<GenericRow> ToLatest(int32_t schema_id, GenericRow row) const;
+  Result<GenericRow> DecodeValue(std::string_view value) const;
+
+  const std::shared_ptr<LogTablet> log_;
+  std::unique_ptr<RocksKv> kv_;
+  const KvTabletOptions options_;
+  const ChangelogImage image_;
+  const arrow::CompressionOptions compression_;
+  const std::vector<size_t> key_indexes_;
+  const std::vector<size_t> bucket_key_indexes_;
+
+  mutable std::mutex schema_mu_;
+  std::map<int32_t, Schema> schemas_;
+
+  std::mutex put_mu_;  // one Put (or catch-up) at a time
+  std::map<std::vector<int32_t>, std::unique_ptr<RowMerger>> mergers_;  // by target columns
+  int32_t mergers_schema_id_ = -1;  // the schema the cached mergers were made for
+};
+
+}  // namespace fluss
