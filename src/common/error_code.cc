@@ -65,6 +65,10 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kDeletionDisabled: return "DELETION_DISABLED";
     case ErrorCode::kServerNotExist: return "SERVER_NOT_EXIST";
     case ErrorCode::kConfigException: return "CONFIG_EXCEPTION";
+    case ErrorCode::kScannerExpired: return "SCANNER_EXPIRED";
+    case ErrorCode::kUnknownScannerId: return "UNKNOWN_SCANNER_ID";
+    case ErrorCode::kInvalidScanRequest: return "INVALID_SCAN_REQUEST";
+    case ErrorCode::kTooManyScanners: return "TOO_MANY_SCANNERS";
     case ErrorCode::kDiskWriteLocked: return "DISK_WRITE_LOCKED";
     case ErrorCode::kStorageBackpressure: return "STORAGE_BACKPRESSURE";
   }

@@ -69,6 +69,10 @@ enum class ErrorCode : int32_t {
   kDeletionDisabled = 57,
   kServerNotExist = 58,
   kConfigException = 64,
+  kScannerExpired = 66,
+  kUnknownScannerId = 67,
+  kInvalidScanRequest = 68,
+  kTooManyScanners = 69,
   kDiskWriteLocked = 70,
   kStorageBackpressure = 72,
 };

@@ -239,8 +239,15 @@ Result<const RowMerger*> KvTablet::MergerFor(const std::vector<int32_t>& target_
   return raw;
 }
 
+Status KvTablet::CheckOpen() const {
+  if (closed_) return Status(ErrorCode::kKvStorageException, fmt::format("KV tablet '{}' is closed", kv_->dir()));
+  return Status::OK();
+}
+
 Result<KvPutResult> KvTablet::Put(const KvRecordBatch& batch, const std::vector<int32_t>& target_columns) {
   std::lock_guard put_lock(put_mu_);
+  std::shared_lock open_lock(close_mu_);
+  FLUSS_RETURN_NOT_OK(CheckOpen());
   KvPutResult result;
 
   // A retry of one of the writer's last batches: answered without touching the state.
@@ -435,10 +442,14 @@ Result<KvPutResult> KvTablet::Put(const KvRecordBatch& batch, const std::vector<
 }
 
 Result<std::vector<std::optional<std::string>>> KvTablet::Lookup(const std::vector<std::string>& keys) const {
+  std::shared_lock open_lock(close_mu_);
+  FLUSS_RETURN_NOT_OK(CheckOpen());
   return kv_->MultiGet(keys);
 }
 
 Result<std::vector<std::string>> KvTablet::PrefixLookup(const std::string& prefix) const {
+  std::shared_lock open_lock(close_mu_);
+  FLUSS_RETURN_NOT_OK(CheckOpen());
   FLUSS_ASSIGN_OR_RETURN(auto rows, kv_->PrefixScan(prefix));
   std::vector<std::string> values;
   values.reserve(rows.size());
@@ -446,10 +457,16 @@ Result<std::vector<std::string>> KvTablet::PrefixLookup(const std::string& prefi
   return values;
 }
 
-Result<std::unique_ptr<RocksKv::Snapshot>> KvTablet::TakeSnapshot() const { return kv_->TakeSnapshot(); }
+Result<std::unique_ptr<RocksKv::Snapshot>> KvTablet::TakeSnapshot() const {
+  std::shared_lock open_lock(close_mu_);
+  FLUSS_RETURN_NOT_OK(CheckOpen());
+  return kv_->TakeSnapshot();
+}
 
 Status KvTablet::Flush() {
   std::lock_guard lock(put_mu_);
+  std::shared_lock open_lock(close_mu_);
+  FLUSS_RETURN_NOT_OK(CheckOpen());
   FLUSS_RETURN_NOT_OK(kv_->Flush());
   FLUSS_ASSIGN_OR_RETURN(int64_t applied, kv_->AppliedOffset());
   log_->SetMinRetainOffset(applied);
@@ -458,6 +475,9 @@ Status KvTablet::Flush() {
 
 Status KvTablet::Destroy() {
   std::lock_guard lock(put_mu_);
+  std::unique_lock close_lock(close_mu_);
+  if (closed_) return Status::OK();
+  closed_ = true;
   return kv_->Destroy();
 }
 

@@ -26,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -85,7 +86,8 @@ class KvTablet {
   Status Flush();
   // The changelog offset the state reflects.
   Result<int64_t> AppliedOffset() const { return kv_->AppliedOffset(); }
-  // Closes and deletes the store.
+  // Closes and deletes the store; later calls fail with KV_STORAGE. REQUIRES: no snapshot of the
+  // tablet is alive.
   Status Destroy();
   const std::string& dir() const { return kv_->dir(); }
 
@@ -109,6 +111,12 @@ class KvTablet {
 
   mutable std::mutex schema_mu_;
   std::map<int32_t, Schema> schemas_;
+
+  Status CheckOpen() const;
+
+  // Readers hold it shared; Destroy exclusively (the RocksDB closes under nobody's feet).
+  mutable std::shared_mutex close_mu_;
+  bool closed_ = false;
 
   std::mutex put_mu_;  // one Put (or catch-up) at a time
   std::map<std::vector<int32_t>, std::unique_ptr<RowMerger>> mergers_;  // by target columns

@@ -78,7 +78,8 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config) {
     workers->Submit(std::move(task));
   });
   DelayedFetchQueue* delayed = p.delayed_fetches.get();
-  p.replicas = std::make_unique<ReplicaManager>(p.logs.get(), [delayed](TableBucketId b) { delayed->OnAppend(b); });
+  p.replicas = std::make_unique<ReplicaManager>(p.logs.get(), KvResources::Create(c.kv),
+                                                [delayed](TableBucketId b) { delayed->OnAppend(b); });
   p.service = std::make_unique<FlussService>(p.config, p.metadata.get(), p.replicas.get(), delayed, workers);
   FLUSS_RETURN_NOT_OK(p.service->LoadTables());
 
@@ -128,6 +129,10 @@ Status FlussServer::Stop() {
   if (p.delayed_fetches) p.delayed_fetches->Stop();
   if (p.workers) p.workers->Stop();
   Status st;
+  if (p.replicas) {
+    Status kv = p.replicas->FlushKv();
+    if (!kv.ok()) spdlog::warn("flushing KV state on shutdown (the changelog replays it on start): {}", kv.ToString());
+  }
   if (p.logs) st = p.logs->Close();
   p.service.reset();
   p.replicas.reset();

@@ -3,7 +3,8 @@
 // the metadata store, the LogManager, the worker pool, the delayed-fetch queue and the RPC server.
 //
 // Data dir layout: `.lock` (held while running), `.metadata/` (EmbeddedMetadataStore), and the
-// bucket logs at `{db}/{table}-{table_id}/log-{bucket}` as Fluss lays them out.
+// bucket logs at `{db}/{table}-{table_id}/log-{bucket}` as Fluss lays them out, with the RocksDB of a
+// primary-key bucket beside its log at `{db}/{table}-{table_id}/kv-{bucket}`.
 #pragma once
 
 #include <memory>

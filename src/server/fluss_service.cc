@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "fluss_api.pb.h"
+#include "kv/kv_tablet.h"
+#include "kv/row_merger.h"
 #include "rpc/api_keys.h"
 #include "types/table_descriptor.h"
 
@@ -45,10 +47,12 @@ FlussService::FlussService(const ServerConfig& config, MetadataStore* metadata, 
     : config_(config), metadata_(metadata), replicas_(replicas), delayed_fetches_(delayed_fetches), workers_(workers) {}
 
 void FlussService::Handle(rpc::RpcRequest request, std::shared_ptr<rpc::RpcResponder> responder) {
-  if (request.api_key == static_cast<int16_t>(rpc::ApiKey::kProduceLog)) {
+  if (request.api_key == static_cast<int16_t>(rpc::ApiKey::kProduceLog) ||
+      request.api_key == static_cast<int16_t>(rpc::ApiKey::kPutKv)) {
     // Appends run on the connection's network thread, in arrival order: a writer pipelines several
-    // requests per bucket on one connection and relies on them being appended in the order sent
-    // (the worker pool could run them out of order). An append is a write into the page cache.
+    // requests per bucket on one connection and relies on them being applied in the order sent
+    // (the worker pool could run them out of order). An append is a write into the page cache; a
+    // KV put adds RocksDB reads and a memtable write (no RocksDB WAL).
     Process(request, responder);
     return;
   }
@@ -90,6 +94,10 @@ void FlussService::Process(const rpc::RpcRequest& request, const std::shared_ptr
     case ApiKey::kInitWriter: result = InitWriter(body); break;
     case ApiKey::kProduceLog: result = ProduceLog(body); break;
     case ApiKey::kListOffsets: result = ListOffsets(body); break;
+    case ApiKey::kPutKv: result = PutKv(body); break;
+    case ApiKey::kLookup: result = Lookup(body); break;
+    case ApiKey::kPrefixLookup: result = PrefixLookup(body); break;
+    case ApiKey::kScanKv: result = ScanKv(body); break;
     case ApiKey::kFetchLog: FetchLog(body, responder); return;
     default:
       result = Status(ErrorCode::kUnsupportedVersion, fmt::format("{} is not implemented", api->name));
@@ -221,9 +229,24 @@ Result<std::string> FlussService::CreateTable(const std::string& body) {
   if (!descriptor.bucket_count()) descriptor.DistributedBy(config_.default_bucket_number, descriptor.bucket_keys());
   FLUSS_RETURN_NOT_OK(descriptor.Validate());
   if (descriptor.has_primary_key()) {
-    return Status(ErrorCode::kInvalidTable,
-                  fmt::format("cannot create '{}': primary-key tables are not supported yet (log tables only)",
-                              path.ToString()));
+    // The merge engine and changelog options are checked now, not at the first write.
+    auto merger = RowMerger::Create(descriptor.schema(), descriptor.properties());
+    if (!merger.ok()) {
+      return Status(ErrorCode::kInvalidConfig,
+                    fmt::format("cannot create '{}': {}", path.ToString(), merger.status().message()));
+    }
+    auto image = ParseChangelogImage(descriptor.properties());
+    if (!image.ok()) {
+      return Status(ErrorCode::kInvalidConfig,
+                    fmt::format("cannot create '{}': {}", path.ToString(), image.status().message()));
+    }
+    auto format = descriptor.properties().find("table.log.format");
+    if (format != descriptor.properties().end() && format->second != "ARROW") {
+      return Status(ErrorCode::kInvalidConfig,
+                    fmt::format("cannot create '{}': a primary-key table's changelog is ARROW; table.log.format {} "
+                                "is not supported",
+                                path.ToString(), format->second));
+    }
   }
   if (descriptor.is_partitioned()) {
     return Status(ErrorCode::kInvalidTable,
@@ -388,6 +411,31 @@ void FlussService::FetchLog(const std::string& body, const std::shared_ptr<rpc::
                           responder->SendSuccess(r.response.SerializeAsString());
                           return true;
                         });
+}
+
+// ---- primary-key tables --------------------------------------------------------------------
+
+Result<std::string> FlussService::PutKv(const std::string& body) {
+  FLUSS_ASSIGN_OR_RETURN(auto req, Parse<proto::PutKvRequest>(body));
+  if (req.acks() != 0 && req.acks() != 1 && req.acks() != -1) {
+    return Status(ErrorCode::kInvalidRequiredAcks, fmt::format("acks must be 0, 1 or -1 (all), not {}", req.acks()));
+  }
+  return replicas_->PutKv(req).SerializeAsString();
+}
+
+Result<std::string> FlussService::Lookup(const std::string& body) {
+  FLUSS_ASSIGN_OR_RETURN(auto req, Parse<proto::LookupRequest>(body));
+  return replicas_->Lookup(req).SerializeAsString();
+}
+
+Result<std::string> FlussService::PrefixLookup(const std::string& body) {
+  FLUSS_ASSIGN_OR_RETURN(auto req, Parse<proto::PrefixLookupRequest>(body));
+  return replicas_->PrefixLookup(req).SerializeAsString();
+}
+
+Result<std::string> FlussService::ScanKv(const std::string& body) {
+  FLUSS_ASSIGN_OR_RETURN(auto req, Parse<proto::ScanKvRequest>(body));
+  return replicas_->ScanKv(req).SerializeAsString();
 }
 
 }  // namespace fluss

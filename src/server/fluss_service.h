@@ -2,8 +2,8 @@
 // metadata) and the tablet server's (produce, fetch, list offsets, writer ids) — by api key. Bodies
 // are parsed as the proto2 messages of src/rpc/proto (required fields checked); a body that does not
 // parse is answered CORRUPT_MESSAGE, an unknown api key or version UNSUPPORTED_VERSION, and the
-// connection stays open. Handlers run on the worker pool, except ProduceLog, which runs on the
-// connection's network thread so that pipelined appends of one connection keep their order.
+// connection stays open. Handlers run on the worker pool, except ProduceLog and PutKv, which run on
+// the connection's network thread so that pipelined writes of one connection keep their order.
 #pragma once
 
 #include <memory>
@@ -48,6 +48,10 @@ class FlussService {
   Result<std::string> InitWriter(const std::string& body);
   Result<std::string> ProduceLog(const std::string& body);
   Result<std::string> ListOffsets(const std::string& body);
+  Result<std::string> PutKv(const std::string& body);
+  Result<std::string> Lookup(const std::string& body);
+  Result<std::string> PrefixLookup(const std::string& body);
+  Result<std::string> ScanKv(const std::string& body);
   // Fetch may answer later (long poll), so it takes the responder.
   void FetchLog(const std::string& body, const std::shared_ptr<rpc::RpcResponder>& responder);
 

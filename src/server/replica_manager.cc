@@ -1,12 +1,18 @@
 #include "server/replica_manager.h"
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
+
+#include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "format/kv_record_batch.h"
 #include "format/log_record_batch.h"
+#include "format/value_encoding.h"
+#include "types/table_descriptor.h"
 #include "rpc/api_keys.h"
 
 namespace fluss {
@@ -28,21 +34,71 @@ Status UnknownTable(int64_t table_id) {
   return Status(ErrorCode::kUnknownTableOrBucket, fmt::format("unknown table id {}", table_id));
 }
 
+// "db/orders-7/log-0" -> "db/orders-7/kv-0": the KV tablet sits beside the bucket's log.
+std::string KvDirOf(const std::string& log_dir) {
+  const size_t slash = log_dir.rfind('/');
+  return log_dir.substr(0, slash + 1) + "kv-" + log_dir.substr(slash + 1 + 4);
+}
+
+// ScanKv limits (Fluss: kv.scanner.ttl 10 min, kv.scanner.max-per-server 200,
+// kv.scanner.max-batch-size 10 MiB; the client asks 4 MiB per page).
+constexpr auto kScannerTtl = std::chrono::minutes(10);
+constexpr size_t kMaxScanners = 200;
+constexpr int32_t kMaxScanBatchBytes = 10 << 20;
+constexpr int32_t kDefaultScanBatchBytes = 4 << 20;
+
 }  // namespace
 
-ReplicaManager::ReplicaManager(LogManager* logs, std::function<void(TableBucketId)> on_append)
-    : logs_(logs), on_append_(std::move(on_append)) {}
+struct ReplicaManager::ScanSession {
+  int64_t table_id = 0;
+  int32_t bucket = 0;
+  std::shared_ptr<KvTablet> tablet;  // keeps the RocksDB open under the snapshot
+  std::mutex mu;                     // one page at a time; guards the fields below
+  std::unique_ptr<RocksKv::Snapshot> snapshot;  // reset when the session ends
+  std::optional<std::string> last_key;
+  int64_t remaining = -1;  // rows still allowed by the limit; -1: no limit
+  int32_t next_seq = 0;
+  std::chrono::steady_clock::time_point last_used;
+};
+
+ReplicaManager::ReplicaManager(LogManager* logs, std::shared_ptr<KvResources> kv_resources,
+                               std::function<void(TableBucketId)> on_append)
+    : logs_(logs), kv_resources_(std::move(kv_resources)), on_append_(std::move(on_append)) {
+  if (kv_resources_ == nullptr) kv_resources_ = KvResources::Create(KvOptions{});
+}
+
+ReplicaManager::~ReplicaManager() {
+  // Snapshots go before the stores they read.
+  std::lock_guard lock(scan_mu_);
+  scanners_.clear();
+}
 
 Status ReplicaManager::AddTable(const TableRecord& table, std::map<int32_t, Schema> schemas) {
   if (schemas.empty()) return Status::Internal(fmt::format("table '{}' has no schema", table.path.ToString()));
   auto served = std::make_shared<ServedTable>();
   served->record = table;
   served->schemas = std::move(schemas);
+  const bool has_pk = served->latest_schema().has_primary_key();
+  KvTabletOptions kv_options;
+  if (has_pk) {
+    auto json = nlohmann::json::parse(table.table_json, nullptr, /*allow_exceptions=*/false);
+    if (json.is_discarded()) return Status(ErrorCode::kInvalidTable, "stored table_json is not valid JSON");
+    FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptor::FromJson(json));
+    kv_options.bucket_count = table.bucket_count;
+    kv_options.bucket_keys = descriptor.bucket_keys();
+    kv_options.properties = descriptor.properties();
+  }
   for (int32_t b = 0; b < table.bucket_count; ++b) {
     const std::string dir = LogManager::BucketDir(table.path.database(), table.path.table(), table.table_id, b);
     FLUSS_ASSIGN_OR_RETURN(auto log, logs_->GetOrCreateLog(dir));
     // One replica: everything appended is committed.
     log->UpdateHighWatermark(log->log_end_offset());
+    if (has_pk) {
+      kv_options.bucket_id = b;
+      FLUSS_ASSIGN_OR_RETURN(auto kv, KvTablet::Open(logs_->data_dir() + "/" + KvDirOf(dir), log, served->schemas,
+                                                     kv_options, kv_resources_));
+      served->kv.push_back(std::shared_ptr<KvTablet>(kv.release()));
+    }
     served->buckets.push_back(std::move(log));
   }
   std::unique_lock lock(mu_);
@@ -60,6 +116,29 @@ Status ReplicaManager::DropTable(int64_t table_id) {
     tables_.erase(it);
   }
   Status first;
+  if (table->has_primary_key()) {
+    // End the table's scan sessions (their snapshots pin the stores), then delete the stores.
+    std::vector<std::shared_ptr<ScanSession>> ended;
+    {
+      std::lock_guard lock(scan_mu_);
+      for (auto it = scanners_.begin(); it != scanners_.end();) {
+        if (it->second->table_id == table_id) {
+          ended.push_back(it->second);
+          it = scanners_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& session : ended) {
+      std::lock_guard lock(session->mu);
+      session->snapshot.reset();
+    }
+    for (auto& kv : table->kv) {
+      Status st = kv->Destroy();
+      if (!st.ok() && first.ok()) first = st;
+    }
+  }
   for (int32_t b = 0; b < static_cast<int32_t>(table->buckets.size()); ++b) {
     const auto& path = table->record.path;
     Status st = logs_->DropLog(LogManager::BucketDir(path.database(), path.table(), table_id, b));
@@ -99,6 +178,13 @@ proto::ProduceLogResponse ReplicaManager::Produce(const std::shared_ptr<proto::P
     if (req.has_partition_id() || req.bucket_id() < 0 ||
         req.bucket_id() >= static_cast<int32_t>(table->buckets.size())) {
       SetError(resp, UnknownBucket(request->table_id(), req.bucket_id()));
+      continue;
+    }
+    if (table->has_primary_key()) {
+      SetError(resp, Status(ErrorCode::kInvalidTable,
+                            fmt::format("table '{}' has a primary key: write it with PutKv (an UpsertWriter), its "
+                                        "log is the changelog",
+                                        table->record.path.ToString())));
       continue;
     }
     // The records stay in the request message: the log appends from them without a copy.
@@ -280,6 +366,246 @@ proto::ListOffsetsResponse ReplicaManager::ListOffsets(const proto::ListOffsetsR
     }
   }
   return response;
+}
+
+// ---- primary-key tables --------------------------------------------------------------------
+
+Result<std::shared_ptr<KvTablet>> ReplicaManager::KvBucket(int64_t table_id, bool has_partition, int32_t bucket) const {
+  auto table = GetTable(table_id);
+  if (table == nullptr) return UnknownTable(table_id);
+  if (!table->has_primary_key()) {
+    return Status(ErrorCode::kNonPrimaryKeyTable,
+                  fmt::format("table '{}' has no primary key", table->record.path.ToString()));
+  }
+  if (has_partition || bucket < 0 || bucket >= static_cast<int32_t>(table->kv.size())) {
+    return UnknownBucket(table_id, bucket);
+  }
+  return table->kv[bucket];
+}
+
+proto::PutKvResponse ReplicaManager::PutKv(const proto::PutKvRequest& request) {
+  proto::PutKvResponse response;
+  const std::vector<int32_t> targets(request.target_columns().begin(), request.target_columns().end());
+  for (const auto& req : request.buckets_req()) {
+    auto* resp = response.add_buckets_resp();
+    resp->set_bucket_id(req.bucket_id());
+    if (req.has_partition_id()) resp->set_partition_id(req.partition_id());
+    if (request.has_agg_mode() && request.agg_mode() != 0) {
+      SetError(resp, Status(ErrorCode::kInvalidConfig,
+                            fmt::format("agg_mode {} is not supported (only 0, through the merge engine)",
+                                        request.agg_mode())));
+      continue;
+    }
+    auto kv = KvBucket(request.table_id(), req.has_partition_id(), req.bucket_id());
+    if (!kv.ok()) {
+      SetError(resp, kv.status());
+      continue;
+    }
+    auto batch = KvRecordBatch::Parse(Buffer::Copy(std::string_view(req.records())));
+    if (!batch.ok()) {
+      SetError(resp, batch.status());
+      continue;
+    }
+    auto result = (*kv)->Put(*batch, targets);
+    if (!result.ok()) {
+      SetError(resp, result.status());
+      continue;
+    }
+    auto table = GetTable(request.table_id());
+    if (table != nullptr) table->buckets[req.bucket_id()]->UpdateHighWatermark(result->log_end_offset);
+    resp->set_log_end_offset(result->log_end_offset);
+    if (!result->duplicate && on_append_) on_append_({request.table_id(), req.bucket_id()});
+  }
+  return response;
+}
+
+proto::LookupResponse ReplicaManager::Lookup(const proto::LookupRequest& request) const {
+  proto::LookupResponse response;
+  for (const auto& req : request.buckets_req()) {
+    auto* resp = response.add_buckets_resp();
+    resp->set_bucket_id(req.bucket_id());
+    if (req.has_partition_id()) resp->set_partition_id(req.partition_id());
+    if (request.insert_if_not_exists()) {
+      SetError(resp, Status::NotSupported("insert_if_not_exists needs auto-increment columns, which fluss-cpp "
+                                          "does not have yet"));
+      continue;
+    }
+    auto kv = KvBucket(request.table_id(), req.has_partition_id(), req.bucket_id());
+    if (!kv.ok()) {
+      SetError(resp, kv.status());
+      continue;
+    }
+    std::vector<std::string> keys(req.keys().begin(), req.keys().end());
+    auto values = (*kv)->Lookup(keys);
+    if (!values.ok()) {
+      SetError(resp, values.status());
+      continue;
+    }
+    for (auto& v : *values) {
+      auto* pv = resp->add_values();
+      if (v) pv->set_values(std::move(*v));
+    }
+  }
+  return response;
+}
+
+proto::PrefixLookupResponse ReplicaManager::PrefixLookup(const proto::PrefixLookupRequest& request) const {
+  proto::PrefixLookupResponse response;
+  for (const auto& req : request.buckets_req()) {
+    auto* resp = response.add_buckets_resp();
+    resp->set_bucket_id(req.bucket_id());
+    if (req.has_partition_id()) resp->set_partition_id(req.partition_id());
+    auto kv = KvBucket(request.table_id(), req.has_partition_id(), req.bucket_id());
+    if (!kv.ok()) {
+      SetError(resp, kv.status());
+      continue;
+    }
+    proto::PbPrefixLookupRespForBucket out;
+    Status st;
+    for (const auto& key : req.keys()) {
+      if (key.empty()) {
+        st = Status(ErrorCode::kCorruptRecord, "an empty prefix-lookup key");
+        break;
+      }
+      auto values = (*kv)->PrefixLookup(key);
+      if (!values.ok()) {
+        st = values.status();
+        break;
+      }
+      auto* list = out.add_value_lists();
+      for (auto& v : *values) list->add_values(std::move(v));
+    }
+    if (!st.ok()) {
+      SetError(resp, st);
+      continue;
+    }
+    resp->mutable_value_lists()->Swap(out.mutable_value_lists());
+  }
+  return response;
+}
+
+proto::ScanKvResponse ReplicaManager::ScanKv(const proto::ScanKvRequest& request) {
+  proto::ScanKvResponse resp;
+  auto fail = [&resp](const Status& st) {
+    resp.set_error_code(static_cast<int32_t>(st.code()));
+    resp.set_error_message(st.message());
+    resp.set_has_more_results(false);
+    return resp;
+  };
+  if (request.has_scanner_id() == request.has_bucket_scan_req()) {
+    return fail(Status(ErrorCode::kInvalidScanRequest,
+                       "a ScanKv request names either a bucket (to open a scanner) or a scanner id, not both or "
+                       "neither"));
+  }
+  const auto now = std::chrono::steady_clock::now();
+  std::shared_ptr<ScanSession> session;
+  std::string id;
+  if (request.has_bucket_scan_req()) {
+    const auto& b = request.bucket_scan_req();
+    auto kv = KvBucket(b.table_id(), b.has_partition_id(), b.bucket_id());
+    if (!kv.ok()) return fail(kv.status());
+    session = std::make_shared<ScanSession>();
+    session->table_id = b.table_id();
+    session->bucket = b.bucket_id();
+    session->tablet = *kv;
+    session->remaining = b.has_limit() ? std::max<int64_t>(b.limit(), 0) : -1;
+    auto snapshot = session->tablet->TakeSnapshot();
+    if (!snapshot.ok()) return fail(snapshot.status());
+    session->snapshot = std::move(*snapshot);
+    session->last_used = now;
+    resp.set_log_offset(session->snapshot->applied_offset());
+    std::lock_guard lock(scan_mu_);
+    for (auto it = scanners_.begin(); it != scanners_.end();) {
+      it = now - it->second->last_used > kScannerTtl ? scanners_.erase(it) : std::next(it);
+    }
+    if (scanners_.size() >= kMaxScanners) {
+      return fail(Status(ErrorCode::kTooManyScanners,
+                         fmt::format("this server has {} open KV scanners already; close some or retry later",
+                                     scanners_.size())));
+    }
+    id = std::to_string(next_scanner_id_++);
+    scanners_[id] = session;
+  } else {
+    id = request.scanner_id();
+    std::lock_guard lock(scan_mu_);
+    auto it = scanners_.find(id);
+    if (it == scanners_.end()) {
+      return fail(Status(ErrorCode::kUnknownScannerId,
+                         "unknown KV scanner (it finished, was closed, or expired after 10 minutes idle)"));
+    }
+    session = it->second;
+  }
+  resp.set_scanner_id(id);
+
+  std::lock_guard lock(session->mu);
+  auto end_session = [&] {
+    session->snapshot.reset();
+    std::lock_guard l(scan_mu_);
+    scanners_.erase(id);
+  };
+  if (session->snapshot == nullptr) {
+    return fail(Status(ErrorCode::kUnknownScannerId, "the KV scanner was ended (its table was dropped)"));
+  }
+  if (request.has_scanner_id() && request.has_call_seq_id()) {
+    if (request.call_seq_id() != session->next_seq) {
+      return fail(Status(ErrorCode::kInvalidScanRequest,
+                         fmt::format("call_seq_id {} out of order (expected {})", request.call_seq_id(),
+                                     session->next_seq)));
+    }
+  }
+  if (request.has_scanner_id()) ++session->next_seq;
+  session->last_used = now;
+  if (request.close_scanner()) {
+    end_session();
+    resp.set_has_more_results(false);
+    return resp;
+  }
+  const int32_t page_bytes = request.has_batch_size_bytes() && request.batch_size_bytes() > 0
+                                 ? std::min(request.batch_size_bytes(), kMaxScanBatchBytes)
+                                 : kDefaultScanBatchBytes;
+  ValueRecordBatchBuilder page;
+  bool more = false;
+  Status append_status;
+  Status st = session->snapshot->Scan(
+      [&](std::string_view key, std::string_view value) {
+        if (session->remaining == 0 || (page.num_records() > 0 && page.size_in_bytes() >= static_cast<size_t>(page_bytes))) {
+          more = session->remaining != 0;
+          return false;
+        }
+        append_status = page.AppendValue(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(value.data()),
+                                                                  value.size()));
+        if (!append_status.ok()) return false;
+        session->last_key = std::string(key);
+        if (session->remaining > 0) --session->remaining;
+        return true;
+      },
+      session->last_key ? std::optional<std::string_view>(*session->last_key) : std::nullopt);
+  if (st.ok()) st = append_status;
+  if (!st.ok()) {
+    end_session();
+    return fail(st);
+  }
+  if (page.num_records() > 0) {
+    Buffer bytes = page.Build();
+    resp.set_records(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  }
+  resp.set_has_more_results(more);
+  if (!more) end_session();
+  return resp;
+}
+
+Status ReplicaManager::FlushKv() {
+  std::vector<std::shared_ptr<KvTablet>> all;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [id, t] : tables_) all.insert(all.end(), t->kv.begin(), t->kv.end());
+  }
+  Status first;
+  for (auto& kv : all) {
+    Status st = kv->Flush();
+    if (!st.ok() && first.ok()) first = st;
+  }
+  return first;
 }
 
 }  // namespace fluss

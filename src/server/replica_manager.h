@@ -2,6 +2,9 @@
 // every table (one replica each, this server the leader), appends produced batches, serves fetches
 // (with server-side column projection on the stored Arrow batches) and lists offsets. In standalone
 // mode the single replica is the whole ISR, so the high watermark moves with every append.
+// Primary-key tables also get a KvTablet per bucket (RocksDB at `{db}/{table}-{id}/kv-{bucket}`,
+// beside the log, which is the table's changelog): PutKv, Lookup, PrefixLookup and ScanKv sessions
+// (a paged scan of a RocksDB snapshot that tells the changelog offset it reflects).
 //
 // Thread-safety: all methods are thread-safe. Appends to one bucket are serialized by its LogTablet.
 #pragma once
@@ -16,6 +19,7 @@
 
 #include "common/status.h"
 #include "fluss_api.pb.h"
+#include "kv/kv_tablet.h"
 #include "log/log_manager.h"
 #include "metadata/metadata_store.h"
 #include "server/delayed_fetch.h"
@@ -28,6 +32,8 @@ struct ServedTable {
   TableRecord record;
   std::map<int32_t, Schema> schemas;  // every schema id the table had
   std::vector<std::shared_ptr<LogTablet>> buckets;
+  std::vector<std::shared_ptr<KvTablet>> kv;  // primary-key tables: one per bucket; else empty
+  bool has_primary_key() const { return !kv.empty(); }
   const Schema& latest_schema() const { return schemas.rbegin()->second; }
 };
 
@@ -41,7 +47,9 @@ struct FetchResult {
 class ReplicaManager {
  public:
   // `on_append` is told of every bucket that got new data (wakes waiting fetches).
-  ReplicaManager(LogManager* logs, std::function<void(TableBucketId)> on_append);
+  ReplicaManager(LogManager* logs, std::shared_ptr<KvResources> kv_resources,
+                 std::function<void(TableBucketId)> on_append);
+  ~ReplicaManager();
 
   // Opens (creating when absent) the logs of every bucket of `table`; idempotent.
   Status AddTable(const TableRecord& table, std::map<int32_t, Schema> schemas);
@@ -58,11 +66,30 @@ class ReplicaManager {
   // LIST_OFFSETS.
   proto::ListOffsetsResponse ListOffsets(const proto::ListOffsetsRequest& request) const;
 
+  // PUT_KV: applies each bucket's KvRecordBatch (per-bucket errors in the response).
+  proto::PutKvResponse PutKv(const proto::PutKvRequest& request);
+  // LOOKUP and PREFIX_LOOKUP.
+  proto::LookupResponse Lookup(const proto::LookupRequest& request) const;
+  proto::PrefixLookupResponse PrefixLookup(const proto::PrefixLookupRequest& request) const;
+  // SCAN_KV: opens, continues or closes a scanner session.
+  proto::ScanKvResponse ScanKv(const proto::ScanKvRequest& request);
+  // Flushes the RocksDB of every primary-key bucket (shutdown; the log stays the source of truth).
+  Status FlushKv();
+
  private:
+  // The KV tablet of a bucket, or the error to answer.
+  Result<std::shared_ptr<KvTablet>> KvBucket(int64_t table_id, bool has_partition, int32_t bucket) const;
+
   LogManager* logs_;
+  std::shared_ptr<KvResources> kv_resources_;
   std::function<void(TableBucketId)> on_append_;
   mutable std::shared_mutex mu_;
   std::map<int64_t, std::shared_ptr<ServedTable>> tables_;
+
+  struct ScanSession;
+  std::mutex scan_mu_;
+  std::map<std::string, std::shared_ptr<ScanSession>> scanners_;
+  int64_t next_scanner_id_ = 1;
 };
 
 }  // namespace fluss

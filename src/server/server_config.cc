@@ -143,6 +143,25 @@ Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string
       }
     } else if (key == "netty.connection.max-idle-time") {
       FLUSS_ASSIGN_OR_RETURN(c.connection_max_idle_ms, ParseDurationOption(key, value));
+    } else if (key == "kv.rocksdb.shared-write-buffer.size") {
+      FLUSS_ASSIGN_OR_RETURN(c.kv.shared_write_buffer_bytes, ParseSizeOption(key, value));
+    } else if (key == "kv.rocksdb.block.cache-size") {
+      FLUSS_ASSIGN_OR_RETURN(c.kv.block_cache_bytes, ParseSizeOption(key, value));
+    } else if (key == "kv.rocksdb.writebuffer.size") {
+      FLUSS_ASSIGN_OR_RETURN(c.kv.write_buffer_bytes, ParseSizeOption(key, value));
+    } else if (key == "kv.rocksdb.writebuffer.count") {
+      FLUSS_ASSIGN_OR_RETURN(c.kv.max_write_buffers, PositiveInt(key, value, 64));
+    } else if (key == "kv.rocksdb.block.blocksize") {
+      FLUSS_ASSIGN_OR_RETURN(c.kv.block_bytes, ParseSizeOption(key, value));
+    } else if (key == "kv.rocksdb.use-bloom-filter") {
+      if (value != "true" && value != "false") {
+        return Status::Invalid(fmt::format("option '{}': '{}' is not true or false", key, value));
+      }
+      c.kv.bloom_filter = value == "true";
+    } else if (key == "kv.rocksdb.thread.num") {
+      FLUSS_ASSIGN_OR_RETURN(c.kv.background_threads, PositiveInt(key, value, 256));
+    } else if (key.starts_with("kv.rocksdb.")) {
+      return Status::Invalid(fmt::format("unknown option '{}' (see docs/configuration.md)", key));
     } else if (LogConfig::IsLogOption(key)) {
       log_options[key] = value;
     } else if (key.starts_with("log.") && !key.starts_with("log.replica.")) {
@@ -152,6 +171,12 @@ Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string
     }
   }
   FLUSS_ASSIGN_OR_RETURN(c.log, LogConfig::FromOptions(log_options));
+  for (auto [name, bytes] : {std::pair<const char*, int64_t>{"kv.rocksdb.shared-write-buffer.size", c.kv.shared_write_buffer_bytes},
+                             {"kv.rocksdb.block.cache-size", c.kv.block_cache_bytes},
+                             {"kv.rocksdb.writebuffer.size", c.kv.write_buffer_bytes},
+                             {"kv.rocksdb.block.blocksize", c.kv.block_bytes}}) {
+    if (bytes <= 0) return Status::Invalid(fmt::format("option '{}' must be positive", name));
+  }
   if (c.default_replication_factor != 1) {
     return Status(ErrorCode::kInvalidReplicationFactor,
                   fmt::format("default.replication.factor {} needs a cluster; a standalone server has one replica",

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "kv/rocks_kv.h"
 #include "log/log_config.h"
 
 namespace fluss {
@@ -52,6 +53,8 @@ struct ServerConfig {
   // log.replica.fetch.wait-max-time caps a client's max_wait_ms (fluss-cpp: 30 s cap).
   int64_t fetch_max_wait_cap_ms = 30 * 1000;
   LogConfig log;
+  // kv.rocksdb.*: the RocksDB of primary-key buckets; every bucket shares one memory budget.
+  KvOptions kv;
 
   // Every option as given (file, then overrides), and the keys that were accepted but not used.
   std::map<std::string, std::string> options;
