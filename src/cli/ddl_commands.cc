@@ -64,8 +64,9 @@ int RunTableCreate(const GlobalOptions& g, const TableCreateArgs& a) {
     const size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) return UsageError(fmt::format("--property '{}': expected key=value", kv));
     std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
-    // Fluss's table options are the "table.*" keys; any other key is a custom property.
-    if (key.rfind("table.", 0) == 0) {
+    // Fluss's table options are the "table.*" keys and the per-column "fields.*" keys (aggregate
+    // functions of the aggregation merge engine); any other key is a custom property.
+    if (key.rfind("table.", 0) == 0 || key.rfind("fields.", 0) == 0) {
       descriptor.Property(std::move(key), std::move(value));
     } else {
       descriptor.CustomProperty(std::move(key), std::move(value));
