@@ -105,12 +105,12 @@ Status LogSegment::Append(std::span<const std::span<const uint8_t>> parts, const
 
 Result<std::optional<ScannedBatch>> LogSegment::TranslateOffset(int64_t offset) const {
   OffsetPosition from = offset_index_->Lookup(offset);
-  BatchScanner scanner(*log_, from.position, size(), BatchScanner::Mode::kHeaderOnly);
+  LogFileScanner scanner(*log_, from.position, size(), LogFileScanner::Mode::kHeaderOnly);
   ScannedBatch batch;
   while (true) {
     FLUSS_ASSIGN_OR_RETURN(auto step, scanner.Next(&batch));
-    if (step == BatchScanner::Step::kEnd) return std::optional<ScannedBatch>();
-    if (step == BatchScanner::Step::kInvalid) {
+    if (step == LogFileScanner::Step::kEnd) return std::optional<ScannedBatch>();
+    if (step == LogFileScanner::Step::kInvalid) {
       return Status(ErrorCode::kLogStorageException,
                     fmt::format("segment '{}': {}", log_->path(), scanner.invalid_reason()));
     }
@@ -146,11 +146,11 @@ Result<FileRegion> LogSegment::Read(int64_t offset, size_t max_bytes, int64_t ma
       hi = mid;
     }
   }
-  BatchScanner scanner(*log_, p, limit, BatchScanner::Mode::kHeaderOnly);
+  LogFileScanner scanner(*log_, p, limit, LogFileScanner::Mode::kHeaderOnly);
   ScannedBatch batch;
   while (true) {
     FLUSS_ASSIGN_OR_RETURN(auto step, scanner.Next(&batch));
-    if (step != BatchScanner::Step::kBatch) break;
+    if (step != LogFileScanner::Step::kBatch) break;
     if (batch.position + batch.size - start > max_bytes) break;
     p = batch.position + batch.size;
   }
@@ -164,11 +164,11 @@ Result<std::optional<int64_t>> LogSegment::FindOffsetByTimestamp(int64_t timesta
   const int64_t from_offset = before ? before->offset + 1 : base_offset_;
   FLUSS_ASSIGN_OR_RETURN(auto from, TranslateOffset(from_offset));
   if (!from) return std::optional<int64_t>();
-  BatchScanner scanner(*log_, from->position, size(), BatchScanner::Mode::kHeaderOnly);
+  LogFileScanner scanner(*log_, from->position, size(), LogFileScanner::Mode::kHeaderOnly);
   ScannedBatch batch;
   while (true) {
     FLUSS_ASSIGN_OR_RETURN(auto step, scanner.Next(&batch));
-    if (step != BatchScanner::Step::kBatch) return std::optional<int64_t>();
+    if (step != LogFileScanner::Step::kBatch) return std::optional<int64_t>();
     if (batch.commit_timestamp >= timestamp) return std::optional<int64_t>(std::max(batch.base_offset, from_offset));
   }
 }
@@ -195,7 +195,7 @@ Result<SegmentRecovery> LogSegment::Recover(int64_t recovery_point, bool full) {
     bytes_since_last_index_entry_ = 0;
     next_offset_ = base_offset_;
 
-    BatchScanner scanner(*log_, start, size(), BatchScanner::Mode::kVerify);
+    LogFileScanner scanner(*log_, start, size(), LogFileScanner::Mode::kVerify);
     ScannedBatch batch;
     int64_t expected = -1;
     std::string reason;
@@ -203,8 +203,8 @@ Result<SegmentRecovery> LogSegment::Recover(int64_t recovery_point, bool full) {
     bool anchor_mismatch = false;
     while (true) {
       FLUSS_ASSIGN_OR_RETURN(auto step, scanner.Next(&batch));
-      if (step == BatchScanner::Step::kEnd) break;
-      if (step == BatchScanner::Step::kInvalid) {
+      if (step == LogFileScanner::Step::kEnd) break;
+      if (step == LogFileScanner::Step::kInvalid) {
         reason = scanner.invalid_reason();
         cut_at = scanner.position();
         break;
@@ -259,12 +259,12 @@ Status LogSegment::LoadTail() {
   offset_of_max_timestamp_ = last_time ? last_time->offset : -1;
   bytes_since_last_index_entry_ = 0;
   next_offset_ = base_offset_;
-  BatchScanner scanner(*log_, last.position, size(), BatchScanner::Mode::kHeaderOnly);
+  LogFileScanner scanner(*log_, last.position, size(), LogFileScanner::Mode::kHeaderOnly);
   ScannedBatch batch;
   while (true) {
     FLUSS_ASSIGN_OR_RETURN(auto step, scanner.Next(&batch));
-    if (step == BatchScanner::Step::kEnd) return Status::OK();
-    if (step == BatchScanner::Step::kInvalid) {
+    if (step == LogFileScanner::Step::kEnd) return Status::OK();
+    if (step == LogFileScanner::Step::kInvalid) {
       return Status::Corruption(fmt::format("segment '{}': {}", log_->path(), scanner.invalid_reason()));
     }
     if (next_offset_ != base_offset_ && batch.base_offset != next_offset_) {

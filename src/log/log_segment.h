@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "log/batch_scanner.h"
+#include "log/log_file_scanner.h"
 #include "log/file_io.h"
 #include "log/log_config.h"
 #include "log/offset_index.h"

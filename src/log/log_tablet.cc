@@ -11,7 +11,7 @@
 #include <unordered_map>
 
 #include "format/log_record_batch.h"
-#include "log/batch_scanner.h"
+#include "log/log_file_scanner.h"
 
 namespace fluss {
 
@@ -167,11 +167,11 @@ Status LogTablet::ReplayWriterState(int64_t from_offset, int64_t to_offset) {
       if (!at) continue;
       start = at->position;
     }
-    BatchScanner scanner(*seg.log_file(), start, seg.size(), BatchScanner::Mode::kHeaderOnly);
+    LogFileScanner scanner(*seg.log_file(), start, seg.size(), LogFileScanner::Mode::kHeaderOnly);
     ScannedBatch b;
     while (true) {
       FLUSS_ASSIGN_OR_RETURN(auto step, scanner.Next(&b));
-      if (step != BatchScanner::Step::kBatch || b.base_offset >= to_offset) break;
+      if (step != LogFileScanner::Step::kBatch || b.base_offset >= to_offset) break;
       if (b.writer_id >= 0 && b.base_offset >= from_offset) {
         writers_.Update(b.writer_id, {b.batch_sequence, b.base_offset,
                                       static_cast<int32_t>(b.last_offset - b.base_offset), b.commit_timestamp});

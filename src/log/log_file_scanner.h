@@ -1,4 +1,4 @@
-// BatchScanner: walks the record batches of a .log file region in file order, reading in chunks.
+// LogFileScanner: walks the record batches of a .log file region in file order, reading in chunks.
 // Header mode reads only what it needs to learn each batch's size and header fields (recovery of
 // the tail of a clean segment, offset translation, writer-state replay); verify mode also reads the
 // whole batch and checks it with LogRecordBatch::Parse (length, magic, CRC), as unclean recovery does.
@@ -25,13 +25,13 @@ struct ScannedBatch {
   Buffer bytes;  // the whole batch in verify mode, empty in header mode
 };
 
-class BatchScanner {
+class LogFileScanner {
  public:
   enum class Mode { kHeaderOnly, kVerify };
   enum class Step { kBatch, kEnd, kInvalid };
 
   // Scans [start, end) of `file`. REQUIRES: `file` outlives the scanner.
-  BatchScanner(const LogFile& file, uint64_t start, uint64_t end, Mode mode);
+  LogFileScanner(const LogFile& file, uint64_t start, uint64_t end, Mode mode);
 
   // kBatch: `*out` holds the next batch. kEnd: `end` reached exactly. kInvalid: the bytes at
   // position() are not a whole valid batch (torn or corrupt); invalid_reason() says why. An I/O

@@ -1,4 +1,4 @@
-#include "log/batch_scanner.h"
+#include "log/log_file_scanner.h"
 
 #include <fmt/format.h>
 
@@ -14,10 +14,10 @@ constexpr size_t kHeaderChunk = 16 * 1024;
 constexpr size_t kVerifyChunk = 1024 * 1024;
 }  // namespace
 
-BatchScanner::BatchScanner(const LogFile& file, uint64_t start, uint64_t end, Mode mode)
+LogFileScanner::LogFileScanner(const LogFile& file, uint64_t start, uint64_t end, Mode mode)
     : file_(file), pos_(start), end_(end), mode_(mode) {}
 
-Result<bool> BatchScanner::Ensure(size_t n) {
+Result<bool> LogFileScanner::Ensure(size_t n) {
   if (pos_ + n > end_) return false;
   if (pos_ >= chunk_pos_ && pos_ + n <= chunk_pos_ + chunk_.size()) return true;
   size_t want = std::max(n, mode_ == Mode::kVerify ? kVerifyChunk : kHeaderChunk);
@@ -29,7 +29,7 @@ Result<bool> BatchScanner::Ensure(size_t n) {
   return chunk_.size() >= n;
 }
 
-Result<BatchScanner::Step> BatchScanner::Next(ScannedBatch* out) {
+Result<LogFileScanner::Step> LogFileScanner::Next(ScannedBatch* out) {
   using namespace log_batch;
   if (pos_ == end_) return Step::kEnd;
   FLUSS_ASSIGN_OR_RETURN(bool have_header, Ensure(kHeaderSizeV0));
