@@ -1,5 +1,6 @@
 // The fluss-cpp client: connect to a Fluss server, manage databases and tables, append rows or
-// columnar batches to log tables and scan them back.
+// columnar batches to log tables and scan them back, upsert, delete and look up rows of primary-key
+// tables.
 //
 //   auto conn = fluss::Connection::Create({.bootstrap_servers = "localhost:9123"});
 //   auto admin = (*conn)->GetAdmin();
@@ -10,6 +11,11 @@
 //   auto scanner = table->NewLogScanner(fluss::ScanOptions{.columns = {"id", "amount"}});
 //   scanner->Subscribe(0, fluss::kEarliestOffset);
 //   auto records = scanner->Poll(std::chrono::seconds(1));
+//
+//   auto upserts = pk_table->NewUpsertWriter();   // primary-key tables
+//   upserts->Upsert(row);                         // insert or replace the row of its key
+//   auto lookuper = pk_table->NewLookuper();
+//   auto found = lookuper->Lookup(key_row);       // std::optional<GenericRow>
 //
 // Every fallible call returns Status or Result<T>; nothing throws. Errors carry Fluss's error codes
 // (common/error_code.h) and say what failed ("table 'db.t' does not exist"). Objects are thread-safe
@@ -61,6 +67,7 @@ struct Configuration {
   int32_t scanner_fetch_min_bytes = 1;                       // client.scanner.log.fetch.min-bytes
   std::chrono::milliseconds scanner_fetch_wait_max{500};     // client.scanner.log.fetch.wait-max-time
   bool scanner_check_crc = true;                             // client.scanner.log.check-crc
+  int32_t scanner_kv_fetch_max_bytes = 4 << 20;              // client.scanner.kv.fetch.max-bytes (BatchScanner)
 
   // Applies Fluss's key names ("client.writer.batch-size" = "4mb", ...). Unknown keys are an error.
   Status Set(const std::string& key, const std::string& value);
@@ -113,8 +120,8 @@ class Admin {
   Result<bool> DatabaseExists(const std::string& name);
   Result<DatabaseInfo> GetDatabaseInfo(const std::string& name);
 
-  // Creates a log table (primary-key and partitioned tables come later). Unset bucket count:
-  // the server's default.bucket.number.
+  // Creates a log table, or a primary-key table when the schema has a primary key (partitioned
+  // tables come later). Unset bucket count: the server's default.bucket.number.
   Status CreateTable(const TablePath& path, const TableDescriptor& descriptor, bool ignore_if_exists = false);
   Status DropTable(const TablePath& path, bool ignore_if_not_exists = false);
   Result<std::vector<std::string>> ListTables(const std::string& database);
@@ -133,8 +140,8 @@ class Admin {
   std::shared_ptr<ClientContext> ctx_;
 };
 
-// Acknowledgement of one appended row (or batch): Wait() blocks until the server acknowledged it
-// (OK) or the writer gave up (the error). Cheap to copy.
+// Acknowledgement of one written row (or appended batch): Wait() blocks until the server
+// acknowledged it (OK) or the writer gave up (the error). Cheap to copy.
 class WriteResult {
  public:
   struct State;
@@ -143,7 +150,9 @@ class WriteResult {
   WriteResult(std::shared_ptr<State> state, int32_t index) : state_(std::move(state)), index_(index) {}
   Status Wait() const;
   bool done() const;
-  // After a successful Wait: the bucket and the offset of the row (of the first row for a batch).
+  // After a successful Wait: the bucket, and for an appended row the log offset of the row (of the
+  // first row for a batch); for an upsert or delete, the bucket's changelog end offset once the
+  // batch holding it was applied (its changes, if any, lie below it).
   int32_t bucket() const;
   int64_t offset() const;
 
@@ -152,13 +161,14 @@ class WriteResult {
   int32_t index_ = 0;
 };
 
-struct AppendWriterStats {
+struct WriterStats {
   int64_t records_sent = 0;
   int64_t batches_sent = 0;
   int64_t bytes_sent = 0;
   int64_t requests_sent = 0;
   int64_t retries = 0;
 };
+using AppendWriterStats = WriterStats;
 
 // Appends to a log table. Rows are batched per bucket (up to client.writer.batch-size, or until
 // client.writer.batch-timeout passes) into Arrow log batches and sent by a background sender, at most
@@ -180,7 +190,60 @@ class AppendWriter {
   virtual Status Flush() = 0;
   // Flushes and stops the sender. The writer takes no appends afterwards.
   virtual Status Close() = 0;
-  virtual AppendWriterStats stats() const = 0;
+  virtual WriterStats stats() const = 0;
+};
+
+struct UpsertOptions {
+  // Partial update: the columns to write, by name; they must include every primary-key column, and
+  // every other column must be nullable. An upsert then changes only these columns of a stored row
+  // (a new key gets NULL in the others), and a delete clears them, removing the row once all its
+  // non-key columns are NULL. Empty: whole rows.
+  std::vector<std::string> columns;
+};
+
+// Writes a primary-key table: upserts (insert or replace the row of a key) and deletes, batched per
+// bucket into KvRecordBatches and sent by a background sender exactly like AppendWriter (batch
+// size, linger, in-flight limit, buffer memory, idempotent writer id and per-bucket sequences,
+// retries). The writes of one key go to one bucket and are applied in the order they were made.
+// The bucket of a row is Fluss's: the hash of its bucket-key columns (by default the primary key).
+class UpsertWriter {
+ public:
+  virtual ~UpsertWriter() = default;
+  // `row` has every column in schema order. Checked before anything is queued (nothing is on
+  // error): arity, types, NOT NULL, and the primary-key columns set. In a partial update the
+  // columns outside UpsertOptions::columns are ignored (sent as NULL; the stored values stay).
+  virtual Result<WriteResult> Upsert(const GenericRow& row) = 0;
+  // Deletes the row of `row`'s key: `row` has every column in schema order, of which only the
+  // primary-key columns are read (the others may be NULL). Deleting an absent key is no error;
+  // merge engines other than the default ignore deletes unless table.delete.behavior allows them.
+  virtual Result<WriteResult> Delete(const GenericRow& row) = 0;
+  // Sends everything queued and waits for every acknowledgement; returns the first error of a
+  // batch that failed since the last Flush (a batch the server refused as a whole names the record).
+  virtual Status Flush() = 0;
+  // Flushes and stops the sender. The writer takes no writes afterwards.
+  virtual Status Close() = 0;
+  virtual WriterStats stats() const = 0;
+};
+
+// Point lookups on a primary-key table. Reads see every acknowledged write.
+class Lookuper {
+ public:
+  virtual ~Lookuper() = default;
+  // `key` holds the primary-key columns only, in primary-key order. The row of the key, or nullopt.
+  virtual Result<std::optional<GenericRow>> Lookup(const GenericRow& key) = 0;
+  // The rows of `keys`, in the order given: one request per server for all of them.
+  virtual Result<std::vector<std::optional<GenericRow>>> LookupMany(const std::vector<GenericRow>& keys) = 0;
+};
+
+// Lookups by a prefix of the primary key: every row whose primary key starts with the given
+// values. The prefix columns are the table's bucket key, which must be a proper prefix of the
+// primary key (so all rows of one prefix share a bucket).
+class PrefixLookuper {
+ public:
+  virtual ~PrefixLookuper() = default;
+  // `prefix` holds the lookup columns, in the order given to NewPrefixLookuper. The rows, in key
+  // order; empty when none matches.
+  virtual Result<std::vector<GenericRow>> Lookup(const GenericRow& prefix) = 0;
 };
 
 struct ScanRecord {
@@ -202,11 +265,14 @@ struct ScanBatch {
 };
 
 struct ScanOptions {
-  // Column names to read; empty = all. The server cuts the other columns out of the stored batches.
+  // Column names to read; empty = all. The server cuts the other columns out of the stored batches
+  // (LogScanner); a BatchScanner drops them on the client.
   std::vector<std::string> columns;
 };
 
-// Reads a log table from per-bucket offsets. Not thread-safe: one thread polls.
+// Reads a table's log from per-bucket offsets: the rows of a log table (+A), or the changelog of a
+// primary-key table (+I, -U, +U, -D; an update is a -U of the old row then a +U of the new one).
+// Not thread-safe: one thread polls.
 class LogScanner {
  public:
   virtual ~LogScanner() = default;
@@ -228,12 +294,50 @@ class LogScanner {
   virtual const Schema& schema() const = 0;
 };
 
+// Reads the rows of one bucket of a primary-key table as one consistent snapshot, page by page
+// (ScanKv). Not thread-safe: one thread polls.
+//
+// Snapshot, then changelog — every change exactly once:
+//   auto snapshot = table.NewBatchScanner(bucket).value();
+//   while (auto rows = snapshot->PollBatch().value()) apply(*rows);      // the state at one instant
+//   log_scanner->Subscribe(bucket, snapshot->snapshot_log_offset());    // every change after it
+// The snapshot reflects exactly the changelog below snapshot_log_offset(), so following the
+// changelog from there misses nothing and repeats nothing, even while writers keep writing.
+class BatchScanner {
+ public:
+  // Closes the server's scanner when the snapshot was not read to the end.
+  virtual ~BatchScanner() = default;
+  // The next rows of the snapshot (about client.scanner.kv.fetch.max-bytes of them), in key order
+  // within the bucket; nullopt once every row was returned. An error ends the scan: later polls
+  // return it again (the server's scanner is gone; make a new BatchScanner).
+  virtual Result<std::optional<std::vector<GenericRow>>> PollBatch() = 0;
+  // The changelog offset the snapshot reflects (the first offset it does not hold), known after the
+  // first PollBatch; -1 before.
+  virtual int64_t snapshot_log_offset() const = 0;
+  // The schema of the rows (the columns asked for, in that order).
+  virtual const Schema& schema() const = 0;
+  // Closes the server's scanner early.
+  virtual Status Close() = 0;
+};
+
 class Table {
  public:
   const TableInfo& info() const { return info_; }
   const TablePath& path() const { return info_.path; }
+  // Log tables only (INVALID_TABLE on a primary-key table).
   Result<std::unique_ptr<AppendWriter>> NewAppendWriter();
+  // Log tables, and the changelog of primary-key tables.
   Result<std::unique_ptr<LogScanner>> NewLogScanner(const ScanOptions& options = {});
+  // Primary-key tables only (NON_PRIMARY_KEY_TABLE otherwise). Errors: INVALID_TARGET_COLUMN for an
+  // unknown or repeated column, a partial update without a primary-key column, or one that leaves
+  // a NOT NULL column out.
+  Result<std::unique_ptr<UpsertWriter>> NewUpsertWriter(const UpsertOptions& options = {});
+  Result<std::unique_ptr<Lookuper>> NewLookuper();
+  // `lookup_columns` must be the table's bucket key, in order, and that a proper prefix of the
+  // primary key (INVALID_CONFIG otherwise, saying what the table allows).
+  Result<std::unique_ptr<PrefixLookuper>> NewPrefixLookuper(const std::vector<std::string>& lookup_columns);
+  // A snapshot of `bucket` (primary-key tables only).
+  Result<std::unique_ptr<BatchScanner>> NewBatchScanner(int32_t bucket, const ScanOptions& options = {});
 
  private:
   friend class Connection;

@@ -241,6 +241,16 @@ Result<Schema> ClientContext::GetSchema(const TablePath& path, int64_t table_id,
   return schema;
 }
 
+Result<int64_t> InitWriter(ClientContext& ctx, const TablePath& path) {
+  if (!ctx.config.writer_enable_idempotence) return int64_t{-1};
+  proto::InitWriterRequest req;
+  auto* p = req.add_table_path();
+  p->set_database_name(path.database());
+  p->set_table_name(path.table());
+  FLUSS_ASSIGN_OR_RETURN(auto resp, ctx.AdminCall<proto::InitWriterResponse>(rpc::ApiKey::kInitWriter, req));
+  return resp.writer_id();
+}
+
 void ClientContext::Close() {
   std::map<std::string, std::shared_ptr<rpc::RpcClient>> all;
   {

@@ -67,9 +67,10 @@ struct ClientContext {
 
   // One request/response exchange with a typed request and response.
   template <typename Resp, typename Req>
-  Result<Resp> Call(const std::shared_ptr<rpc::RpcClient>& client, rpc::ApiKey key, const Req& req) {
-    FLUSS_ASSIGN_OR_RETURN(std::string body, client->CallSync(static_cast<int16_t>(key), 0, req.SerializeAsString(),
-                                                              config.request_timeout));
+  Result<Resp> Call(const std::shared_ptr<rpc::RpcClient>& client, rpc::ApiKey key, const Req& req,
+                    int16_t version = 0) {
+    FLUSS_ASSIGN_OR_RETURN(std::string body, client->CallSync(static_cast<int16_t>(key), version,
+                                                              req.SerializeAsString(), config.request_timeout));
     Resp resp;
     if (!resp.ParseFromString(body)) {
       return Status(ErrorCode::kCorruptMessage,
@@ -84,6 +85,10 @@ struct ClientContext {
     return Call<Resp>(client, key, req);
   }
 };
+
+// A writer id for an idempotent writer of `path` (InitWriter), or kNoWriterId (-1) when
+// client.writer.enable-idempotence is off.
+Result<int64_t> InitWriter(ClientContext& ctx, const TablePath& path);
 
 // "host:port" list parsing ("localhost:9123,10.0.0.2:9123").
 Result<std::vector<std::pair<std::string, uint16_t>>> ParseBootstrapServers(const std::string& text);

@@ -62,6 +62,7 @@ Status Configuration::Set(const std::string& key, const std::string& value) {
   if (key == "client.scanner.log.fetch.min-bytes") return size32(&scanner_fetch_min_bytes);
   if (key == "client.scanner.log.fetch.wait-max-time") return ms(&scanner_fetch_wait_max);
   if (key == "client.scanner.log.check-crc") return boolean(&scanner_check_crc);
+  if (key == "client.scanner.kv.fetch.max-bytes") return size32(&scanner_kv_fetch_max_bytes);
   return Status::Invalid(fmt::format("unknown client option '{}' (see docs/client.md)", key));
 }
 

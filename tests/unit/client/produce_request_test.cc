@@ -33,5 +33,25 @@ TEST(ProduceRequestTest, HandEncodingEqualsProtobufs) {
   }
 }
 
+TEST(ProduceRequestTest, PutKvHandEncodingEqualsProtobufs) {
+  Buffer a = Buffer::Copy(std::string(200, 'k'));
+  Buffer b = Buffer::Copy(std::string_view("second"));
+  for (const std::vector<int32_t>& targets : {std::vector<int32_t>{}, std::vector<int32_t>{0, 3, 200}}) {
+    std::string mine = EncodePutKvRequest(-1, 77, 30000, targets, {{2, &a}, {0, &b}});
+    proto::PutKvRequest ref;
+    ref.set_acks(-1);
+    ref.set_table_id(77);
+    ref.set_timeout_ms(30000);
+    for (int32_t t : targets) ref.add_target_columns(t);
+    auto* r0 = ref.add_buckets_req();
+    r0->set_bucket_id(2);
+    r0->set_records(std::string(a.view()));
+    auto* r1 = ref.add_buckets_req();
+    r1->set_bucket_id(0);
+    r1->set_records(std::string(b.view()));
+    EXPECT_EQ(mine, ref.SerializeAsString()) << targets.size() << " target columns";
+  }
+}
+
 }  // namespace
 }  // namespace fluss
