@@ -68,8 +68,13 @@ int RunTableList(const GlobalOptions& g, const std::string& database);
 int RunTableDescribe(const GlobalOptions& g, const std::string& table);
 int RunTableDrop(const GlobalOptions& g, const TableDropArgs& a);
 
-// ---- produce ------------------------------------------------------------------------------------
+// ---- produce, upsert, delete --------------------------------------------------------------------
+// What a write command does with its rows: append them to a log table, upsert them into a
+// primary-key table (optionally a partial update of `columns`), or delete their keys.
+enum class WriteMode { kAppend, kUpsert, kDelete };
 struct ProduceArgs {
+  WriteMode mode = WriteMode::kAppend;
+  std::vector<std::string> columns;  // upsert: partial update of these columns (with the key)
   std::string table;
   std::string file;    // empty or "-": stdin
   std::string format;  // csv | json; empty: from the file extension, else csv
@@ -90,8 +95,19 @@ struct ScanArgs {
   bool follow = false;
   std::string format = "table";  // table | json | csv | arrow
   std::vector<int32_t> buckets;
+  // Primary-key tables: print each bucket's snapshot (as +I rows), then follow its changelog from
+  // exactly the offset the snapshot reflects.
+  bool snapshot_then_follow = false;
 };
 int RunScan(const GlobalOptions& g, const ScanArgs& a);
+
+// ---- lookup -------------------------------------------------------------------------------------
+struct LookupArgs {
+  std::string table;
+  std::vector<std::string> keys;  // "column=value", one per primary-key (or bucket-key) column
+  std::string format = "table";   // table | json | csv
+};
+int RunLookup(const GlobalOptions& g, const LookupArgs& a);
 
 // ---- offsets ------------------------------------------------------------------------------------
 struct OffsetsArgs {

@@ -136,26 +136,61 @@ int main(int argc, char** argv) {
   tdr->add_flag("--if-exists", t_drop.if_exists, "succeed when it does not exist");
   tdr->callback([&] { action = [&](const GlobalOptions& g) { return RunTableDrop(g, t_drop); }; });
 
-  // ---- produce ----
+  // ---- produce, upsert, delete ----
+  // The three write commands read rows the same way (CSV or JSON lines, stdin or --file).
+  auto add_input_options = [](CLI::App* cmd, fluss::cli::ProduceArgs& args) {
+    cmd->add_option("table", args.table, "db.table")->required();
+    cmd->add_option("-f,--file", args.file, "input file (default: stdin)");
+    cmd->add_option("--format", args.format, "csv or json (JSON lines); default: from the file extension, else csv");
+    cmd->add_flag("--header", args.header, "CSV: the first line names the columns (any order)");
+    cmd->add_option("--delimiter", args.delimiter, "CSV field delimiter, one character or \\t")->capture_default_str();
+    cmd->add_option("--chunk-rows", args.chunk_rows,
+                    "rows converted before any of them is written; a bad value fails its whole chunk")
+        ->capture_default_str();
+    cmd->add_flag("--progress", args.progress, "print progress every second also when reading stdin");
+    cmd->add_flag("-q,--quiet", args.quiet, "no progress and no summary line");
+  };
   fluss::cli::ProduceArgs produce;
   auto* pr = app.add_subcommand("produce", "append CSV or JSON-lines rows (stdin or --file) to a log table");
-  pr->add_option("table", produce.table, "db.table")->required();
-  pr->add_option("-f,--file", produce.file, "input file (default: stdin)");
-  pr->add_option("--format", produce.format, "csv or json (JSON lines); default: from the file extension, else csv");
-  pr->add_flag("--header", produce.header, "CSV: the first line names the columns (any order)");
-  pr->add_option("--delimiter", produce.delimiter, "CSV field delimiter, one character or \\t")->capture_default_str();
-  pr->add_option("--chunk-rows", produce.chunk_rows,
-                 "rows converted before any of them is appended; a bad value fails its whole chunk")
-      ->capture_default_str();
-  pr->add_flag("--progress", produce.progress, "print progress every second also when reading stdin");
-  pr->add_flag("-q,--quiet", produce.quiet, "no progress and no summary line");
+  add_input_options(pr, produce);
   pr->footer("Values: docs/cli.md, 'Value conversion'. Empty unquoted CSV field or missing/null JSON key = NULL.");
   pr->callback([&] { action = [&](const GlobalOptions& g) { return RunProduce(g, produce); }; });
+
+  fluss::cli::ProduceArgs upsert;
+  upsert.mode = fluss::cli::WriteMode::kUpsert;
+  auto* up = app.add_subcommand("upsert", "insert or replace rows of a primary-key table (CSV or JSON lines)");
+  add_input_options(up, upsert);
+  up->add_option("--columns", upsert.columns,
+                 "partial update: write only these columns (with the primary key); the others keep their values")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  up->footer("Each row replaces the row of its key (or merges into it, per the table's merge engine).");
+  up->callback([&] { action = [&](const GlobalOptions& g) { return RunProduce(g, upsert); }; });
+
+  fluss::cli::ProduceArgs del;
+  del.mode = fluss::cli::WriteMode::kDelete;
+  auto* de = app.add_subcommand("delete", "delete rows of a primary-key table by key (CSV or JSON lines)");
+  add_input_options(de, del);
+  de->footer("Each input row needs only the primary-key columns (whole rows are accepted; other columns are ignored).");
+  de->callback([&] { action = [&](const GlobalOptions& g) { return RunProduce(g, del); }; });
+
+  // ---- lookup ----
+  fluss::cli::LookupArgs lookup;
+  auto* lk = app.add_subcommand("lookup", "print the row of a primary key (nothing when absent)");
+  lk->add_option("table", lookup.table, "db.table")->required();
+  lk->add_option("-k,--key", lookup.keys,
+                 "column=value, once per primary-key column (or per bucket-key column: every row of that prefix)")
+      ->allow_extra_args(false)
+      ->required();
+  lk->add_option("--format", lookup.format, "table, json (one line per row) or csv")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  lk->callback([&] { action = [&](const GlobalOptions& g) { return RunLookup(g, lookup); }; });
 
   // ---- scan ----
   fluss::cli::ScanArgs scan;
   std::optional<int64_t> scan_limit;
-  auto* sc = app.add_subcommand("scan", "print the rows of a log table");
+  auto* sc = app.add_subcommand("scan", "print the rows of a log table, or the changelog of a primary-key table");
   sc->add_option("table", scan.table, "db.table")->required();
   sc->add_option("--from", scan.from, "start: earliest, latest, offset:N or timestamp:T (epoch ms or 'YYYY-MM-DD HH:MM:SS' UTC)")
       ->capture_default_str();
@@ -166,6 +201,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "json", "csv", "arrow"}));
   sc->add_option("--buckets", scan.buckets, "read only these buckets: 0,2")->delimiter(',')->allow_extra_args(false);
+  sc->add_flag("--snapshot-then-follow", scan.snapshot_then_follow,
+               "primary-key tables: print the current rows (+I), then every change after them, until interrupted");
   sc->callback([&] {
     scan.limit = scan_limit;
     action = [&](const GlobalOptions& g) { return RunScan(g, scan); };

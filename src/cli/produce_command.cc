@@ -1,4 +1,5 @@
-// fluss produce: CSV or JSON lines into a log table, converted and checked a chunk at a time.
+// fluss produce / upsert / delete: CSV or JSON lines into a table, converted and checked a chunk at a
+// time — appended to a log table, or upserted into / deleted from a primary-key table.
 //
 // The input is read in chunks of `chunk_rows` rows. A chunk is appended only after every row of it
 // converted; on the first bad value nothing of that chunk is appended, the chunks before it are
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -43,6 +45,22 @@ Status ValueError(int64_t line, const Column& column, const Status& st) {
   return Status(st.code(), fmt::format("line {}, column '{}': {}", line, column.name, st.message()));
 }
 
+// Which columns the input holds. Appends and whole-row upserts: every column. A partial upsert: the
+// --columns (key included). A delete: the key columns, or whole rows (the others are ignored).
+struct InputColumns {
+  std::vector<size_t> positional;            // CSV without a header: the columns, in field order
+  std::optional<std::vector<size_t>> alt;    // another accepted field order (delete: whole rows)
+  std::vector<bool> required;                // per column: must be given (NOT NULL ones non-NULL)
+  std::vector<bool> allowed;                 // per column: may be given
+  std::string what;                          // "the table's columns", for messages
+
+  std::vector<std::string> Names(const Schema& schema, const std::vector<size_t>& idx) const {
+    std::vector<std::string> out;
+    for (size_t i : idx) out.push_back(schema.column(i).name);
+    return out;
+  }
+};
+
 Status NullError(int64_t line, const Column& column) {
   return Status::Invalid(fmt::format("line {}, column '{}': NULL is not allowed (the column is {})", line,
                                      column.name, column.type.ToString()));
@@ -50,10 +68,8 @@ Status NullError(int64_t line, const Column& column) {
 
 class CsvSource final : public RowSource {
  public:
-  CsvSource(std::istream& in, char delimiter, const Schema& schema, bool header)
-      : reader_(in, delimiter), schema_(schema), header_(header) {
-    for (size_t i = 0; i < schema.num_columns(); ++i) mapping_.push_back(i);
-  }
+  CsvSource(std::istream& in, char delimiter, const Schema& schema, bool header, const InputColumns& cols)
+      : reader_(in, delimiter), schema_(schema), header_(header), cols_(cols), mapping_(cols.positional) {}
 
   Result<bool> Next(InputRow* out) override {
     if (header_) {
@@ -65,22 +81,29 @@ class CsvSource final : public RowSource {
     FLUSS_ASSIGN_OR_RETURN(bool more, reader_.Next(&fields_));
     if (!more) return false;
     const int64_t line = reader_.record_line();
-    if (fields_.size() != mapping_.size()) {
-      return Status::Invalid(fmt::format("line {}: {} field{}, expected {} ({})", line, fields_.size(),
+    const std::vector<size_t>* mapping = &mapping_;
+    if (fields_.size() != mapping_.size() && !have_header_ && cols_.alt && fields_.size() == cols_.alt->size()) {
+      mapping = &*cols_.alt;
+    }
+    if (fields_.size() != mapping->size()) {
+      return Status::Invalid(fmt::format("line {}: {} field{}, expected {} ({}){}", line, fields_.size(),
                                          fields_.size() == 1 ? "" : "s", mapping_.size(),
-                                         fmt::join(schema_.column_names(), ", ")));
+                                         fmt::join(cols_.Names(schema_, mapping_), ", "),
+                                         cols_.alt && !have_header_
+                                             ? fmt::format(" or {} (whole rows)", cols_.alt->size())
+                                             : ""));
     }
     out->line = line;
     out->row = GenericRow(schema_.num_columns());
     for (size_t f = 0; f < fields_.size(); ++f) {
-      const Column& column = schema_.column(mapping_[f]);
+      const Column& column = schema_.column((*mapping)[f]);
       if (fields_[f].text.empty() && !fields_[f].quoted) {
-        if (!column.type.nullable()) return NullError(line, column);
+        if (!column.type.nullable() && cols_.required[(*mapping)[f]]) return NullError(line, column);
         continue;
       }
       auto d = ParseValue(fields_[f].text, column.type);
       if (!d.ok()) return ValueError(line, column, d.status());
-      out->row.SetField(mapping_[f], std::move(d).value());
+      out->row.SetField((*mapping)[f], std::move(d).value());
     }
     return true;
   }
@@ -88,8 +111,9 @@ class CsvSource final : public RowSource {
   int64_t bytes_read() const override { return reader_.bytes_read(); }
 
  private:
-  // The header names the table's columns, each once, in any order.
+  // The header names the input's columns, each once, in any order.
   Status ReadHeader() {
+    have_header_ = true;
     mapping_.clear();
     std::set<size_t> seen;
     for (const auto& f : fields_) {
@@ -98,6 +122,10 @@ class CsvSource final : public RowSource {
         return Status::Invalid(fmt::format("line {}: the header names '{}', which is not a column of the table ({})",
                                            reader_.record_line(), f.text, fmt::join(schema_.column_names(), ", ")));
       }
+      if (!cols_.allowed[*idx]) {
+        return Status::Invalid(fmt::format("line {}: the header names '{}', which is not among {}",
+                                           reader_.record_line(), f.text, cols_.what));
+      }
       if (!seen.insert(*idx).second) {
         return Status::Invalid(fmt::format("line {}: the header names '{}' twice", reader_.record_line(), f.text));
       }
@@ -105,7 +133,7 @@ class CsvSource final : public RowSource {
     }
     std::vector<std::string> missing;
     for (size_t i = 0; i < schema_.num_columns(); ++i) {
-      if (!seen.count(i)) missing.push_back(schema_.column(i).name);
+      if (cols_.required[i] && !seen.count(i)) missing.push_back(schema_.column(i).name);
     }
     if (!missing.empty()) {
       return Status::Invalid(fmt::format("line {}: the header lacks column{} {}", reader_.record_line(),
@@ -117,13 +145,16 @@ class CsvSource final : public RowSource {
   CsvReader reader_;
   const Schema& schema_;
   bool header_;
+  bool have_header_ = false;
+  const InputColumns& cols_;
   std::vector<size_t> mapping_;  // field position -> column index
   std::vector<CsvField> fields_;
 };
 
 class JsonLinesSource final : public RowSource {
  public:
-  JsonLinesSource(std::istream& in, const Schema& schema) : in_(in), schema_(schema) {}
+  JsonLinesSource(std::istream& in, const Schema& schema, const InputColumns& cols)
+      : in_(in), schema_(schema), cols_(cols) {}
 
   Result<bool> Next(InputRow* out) override {
     std::string text;
@@ -139,16 +170,20 @@ class JsonLinesSource final : public RowSource {
     out->line = line_;
     out->row = GenericRow(schema_.num_columns());
     for (auto it = j.begin(); it != j.end(); ++it) {
-      if (!schema_.IndexOf(it.key())) {
+      auto idx = schema_.IndexOf(it.key());
+      if (!idx) {
         return Status::Invalid(fmt::format("line {}: '{}' is not a column of the table ({})", line_, it.key(),
                                            fmt::join(schema_.column_names(), ", ")));
+      }
+      if (!cols_.allowed[*idx]) {
+        return Status::Invalid(fmt::format("line {}: '{}' is not among {}", line_, it.key(), cols_.what));
       }
     }
     for (size_t c = 0; c < schema_.num_columns(); ++c) {
       const Column& column = schema_.column(c);
       auto it = j.find(column.name);
       if (it == j.end() || it->is_null()) {
-        if (!column.type.nullable()) return NullError(line_, column);
+        if (!column.type.nullable() && cols_.required[c]) return NullError(line_, column);
         continue;
       }
       auto d = JsonToDatum(*it, column.type);
@@ -163,6 +198,7 @@ class JsonLinesSource final : public RowSource {
  private:
   std::istream& in_;
   const Schema& schema_;
+  const InputColumns& cols_;
   int64_t line_ = 0;
   int64_t bytes_read_ = 0;
 };
@@ -192,19 +228,22 @@ Result<char> ParseDelimiter(const std::string& d) {
 
 class Progress {
  public:
-  Progress(bool enabled, bool quiet) : enabled_(enabled && !quiet), quiet_(quiet) {}
+  Progress(bool enabled, bool quiet, std::string verb)
+      : enabled_(enabled && !quiet), quiet_(quiet), verb_(std::move(verb)) {}
 
   void Tick(int64_t rows, int64_t bytes) {
     if (!enabled_) return;
     const auto now = Clock::now();
     if (now - last_ < std::chrono::seconds(1)) return;
     last_ = now;
-    Print(fmt::format("produced {} rows", rows), rows, bytes);
+    Print(fmt::format("{} {} rows", verb_, rows), rows, bytes);
   }
 
   void Summary(int64_t rows, int64_t bytes, const std::string& table) {
     if (quiet_) return;
-    Print(fmt::format("produced {} rows to {} in {:.2f} s", rows, table, Seconds()), rows, bytes);
+    Print(fmt::format("{} {} rows {} {} in {:.2f} s", verb_, rows, verb_ == "deleted" ? "from" : verb_ == "upserted" ? "into" : "to",
+                      table, Seconds()),
+          rows, bytes);
   }
 
  private:
@@ -217,9 +256,90 @@ class Progress {
 
   bool enabled_;
   bool quiet_;
+  std::string verb_;
   const Clock::time_point start_ = Clock::now();
   Clock::time_point last_ = Clock::now();
 };
+
+// The writer of a mode: an AppendWriter, or an UpsertWriter that upserts or deletes.
+class RowWriter {
+ public:
+  static Result<std::unique_ptr<RowWriter>> Make(Table& table, const ProduceArgs& a) {
+    auto w = std::unique_ptr<RowWriter>(new RowWriter());
+    w->mode_ = a.mode;
+    if (a.mode == WriteMode::kAppend) {
+      FLUSS_ASSIGN_OR_RETURN(w->append_, table.NewAppendWriter());
+    } else {
+      FLUSS_ASSIGN_OR_RETURN(w->upsert_, table.NewUpsertWriter(UpsertOptions{.columns = a.columns}));
+    }
+    return w;
+  }
+  Result<WriteResult> Write(const GenericRow& row) {
+    switch (mode_) {
+      case WriteMode::kAppend: return append_->Append(row);
+      case WriteMode::kUpsert: return upsert_->Upsert(row);
+      case WriteMode::kDelete: return upsert_->Delete(row);
+    }
+    return Status::Internal("unknown write mode");
+  }
+  Status Flush() { return append_ ? append_->Flush() : upsert_->Flush(); }
+  Status Close() { return append_ ? append_->Close() : upsert_->Close(); }
+
+ private:
+  RowWriter() = default;
+  WriteMode mode_ = WriteMode::kAppend;
+  std::unique_ptr<AppendWriter> append_;
+  std::unique_ptr<UpsertWriter> upsert_;
+};
+
+Result<InputColumns> ChooseInputColumns(const ProduceArgs& a, const Schema& schema, const std::string& table) {
+  const size_t n = schema.num_columns();
+  InputColumns c;
+  c.required.assign(n, true);
+  c.allowed.assign(n, true);
+  for (size_t i = 0; i < n; ++i) c.positional.push_back(i);
+  c.what = fmt::format("the columns of {}", table);
+  const auto key = schema.primary_key_indexes();
+  if (a.mode != WriteMode::kAppend && key.empty()) {
+    return Status(ErrorCode::kNonPrimaryKeyTable,
+                  fmt::format("table '{}' has no primary key: use 'fluss produce' to append to it", table));
+  }
+  if (a.mode == WriteMode::kAppend && !key.empty()) {
+    return Status(ErrorCode::kInvalidTable,
+                  fmt::format("table '{}' has a primary key: use 'fluss upsert' (or 'fluss delete')", table));
+  }
+  if (a.mode == WriteMode::kUpsert && !a.columns.empty()) {
+    c.positional.clear();
+    c.required.assign(n, false);
+    c.allowed.assign(n, false);
+    for (const auto& name : a.columns) {
+      auto idx = schema.IndexOf(name);
+      if (!idx) {
+        return Status(ErrorCode::kInvalidTargetColumn,
+                      fmt::format("--columns names '{}', which is not a column of {} ({})", name, table,
+                                  fmt::join(schema.column_names(), ", ")));
+      }
+      if (c.allowed[*idx]) return Status::Invalid(fmt::format("--columns names '{}' twice", name));
+      c.positional.push_back(*idx);
+      c.required[*idx] = c.allowed[*idx] = true;
+    }
+    for (size_t k : key) {
+      if (!c.allowed[k]) {
+        return Status(ErrorCode::kInvalidTargetColumn,
+                      fmt::format("--columns must include the primary key; '{}' is missing", schema.column(k).name));
+      }
+    }
+    c.what = fmt::format("--columns ({})", fmt::join(a.columns, ", "));
+  }
+  if (a.mode == WriteMode::kDelete) {
+    // The key columns (in key order) are enough; whole rows are accepted too, the rest ignored.
+    c.alt = c.positional;
+    c.positional = key;
+    c.required.assign(n, false);
+    for (size_t k : key) c.required[k] = true;
+  }
+  return c;
+}
 
 }  // namespace
 
@@ -247,16 +367,19 @@ int RunProduce(const GlobalOptions& g, const ProduceArgs& a) {
   auto table = (*conn)->GetTable(*path);
   if (!table.ok()) return Fail(table.status());
   const Schema& schema = table->info().schema();
-  auto writer = table->NewAppendWriter();
+  auto columns = ChooseInputColumns(a, schema, path->ToString());
+  if (!columns.ok()) return Fail(columns.status());
+  auto writer = RowWriter::Make(*table, a);
   if (!writer.ok()) return Fail(writer.status());
 
   std::unique_ptr<RowSource> source;
   if (format == "csv") {
-    source = std::make_unique<CsvSource>(in, *delimiter, schema, a.header);
+    source = std::make_unique<CsvSource>(in, *delimiter, schema, a.header, *columns);
   } else {
-    source = std::make_unique<JsonLinesSource>(in, schema);
+    source = std::make_unique<JsonLinesSource>(in, schema, *columns);
   }
-  Progress progress(!from_stdin || a.progress || isatty(STDERR_FILENO), a.quiet);
+  const char* verb = a.mode == WriteMode::kAppend ? "produced" : a.mode == WriteMode::kUpsert ? "upserted" : "deleted";
+  Progress progress(!from_stdin || a.progress || isatty(STDERR_FILENO), a.quiet, verb);
 
   int64_t written = 0;  // rows appended in whole chunks
   std::vector<InputRow> chunk;
@@ -282,7 +405,7 @@ int RunProduce(const GlobalOptions& g, const ProduceArgs& a) {
       chunk.push_back(std::move(row));
     }
     for (const auto& r : chunk) {
-      auto result = (*writer)->Append(r.row);
+      auto result = (*writer)->Write(r.row);
       if (!result.ok()) {
         // Not expected: the row passed the same checks during conversion.
         Status flushed = (*writer)->Flush();

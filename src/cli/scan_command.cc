@@ -1,5 +1,7 @@
-// fluss scan: read a log table from a start position and print it as a table, JSON lines, CSV or an
-// Arrow IPC stream.
+// fluss scan: read a log table (or a primary-key table's changelog) from a start position and print
+// it as a table, JSON lines, CSV or an Arrow IPC stream. The rows of a primary-key table carry their
+// change type (+I, -U, +U, -D) in a `_change` field/column. --snapshot-then-follow prints each
+// bucket's snapshot (ScanKv) as +I rows, then follows the changelog from the snapshot's offset.
 //
 // Without --follow the scan stops once every bucket reached the latest offset it had when the scan
 // started (rows appended later are not printed); with --follow it polls until SIGINT/SIGTERM or a
@@ -92,11 +94,13 @@ class Sink {
 
 class JsonSink final : public Sink {
  public:
-  JsonSink(const Schema& schema, Stdout& out) : schema_(schema), out_(out) {}
+  JsonSink(const Schema& schema, Stdout& out, bool show_change)
+      : schema_(schema), out_(out), show_change_(show_change) {}
   void Rows(const std::vector<const ScanRecord*>& rows) override {
     std::string buf;
     for (const ScanRecord* r : rows) {
       nlohmann::ordered_json j = nlohmann::ordered_json::object();
+      if (show_change_) j["_change"] = std::string(ChangeTypeShortString(r->change_type));
       for (size_t c = 0; c < schema_.num_columns(); ++c) {
         j[schema_.column(c).name] = DatumToJson(r->row.field(c), schema_.column(c).type);
       }
@@ -109,13 +113,16 @@ class JsonSink final : public Sink {
  private:
   const Schema& schema_;
   Stdout& out_;
+  bool show_change_;
 };
 
 class CsvSink final : public Sink {
  public:
-  CsvSink(const Schema& schema, Stdout& out) : schema_(schema), out_(out) {}
+  CsvSink(const Schema& schema, Stdout& out, bool show_change)
+      : schema_(schema), out_(out), show_change_(show_change) {}
   void Begin() override {
     std::string buf;
+    if (show_change_) buf += schema_.num_columns() > 0 ? "_change," : "_change";
     for (size_t c = 0; c < schema_.num_columns(); ++c) {
       if (c > 0) buf += ',';
       AppendCsvField(&buf, schema_.column(c).name, ',');
@@ -126,6 +133,10 @@ class CsvSink final : public Sink {
   void Rows(const std::vector<const ScanRecord*>& rows) override {
     std::string buf;
     for (const ScanRecord* r : rows) {
+      if (show_change_) {
+        buf += ChangeTypeShortString(r->change_type);
+        if (schema_.num_columns() > 0) buf += ',';
+      }
       for (size_t c = 0; c < schema_.num_columns(); ++c) {
         if (c > 0) buf += ',';
         const Datum& d = r->row.field(c);
@@ -140,6 +151,7 @@ class CsvSink final : public Sink {
  private:
   const Schema& schema_;
   Stdout& out_;
+  bool show_change_;
 };
 
 // Aligned columns; rows are buffered and printed as one table per poll under --follow, else at the
@@ -147,7 +159,12 @@ class CsvSink final : public Sink {
 class TableSink final : public Sink {
  public:
   static constexpr size_t kBlockRows = 10000;
-  TableSink(const Schema& schema, Stdout& out, bool follow) : schema_(schema), out_(out), follow_(follow) {
+  TableSink(const Schema& schema, Stdout& out, bool follow, bool show_change)
+      : schema_(schema), out_(out), follow_(follow), show_change_(show_change) {
+    if (show_change) {
+      header_.push_back("_change");
+      right_.push_back(false);
+    }
     for (const auto& c : schema.columns()) {
       header_.push_back(c.name);
       const TypeRoot t = c.type.root();
@@ -159,6 +176,7 @@ class TableSink final : public Sink {
   void Rows(const std::vector<const ScanRecord*>& rows) override {
     for (const ScanRecord* r : rows) {
       std::vector<std::string> cells;
+      if (show_change_) cells.emplace_back(ChangeTypeShortString(r->change_type));
       for (size_t c = 0; c < schema_.num_columns(); ++c) {
         cells.push_back(FormatValue(r->row.field(c), schema_.column(c).type, BinaryForm::kHex));
       }
@@ -185,6 +203,7 @@ class TableSink final : public Sink {
   const Schema& schema_;
   Stdout& out_;
   bool follow_;
+  bool show_change_;
   std::vector<std::string> header_;
   std::vector<bool> right_;
   std::vector<std::vector<std::string>> rows_;
@@ -253,7 +272,6 @@ class ScanRun {
 constexpr std::chrono::milliseconds kPollTimeout{500};
 
 Status ScanRows(ScanRun& run, LogScanner& scanner, Sink& sink, Stdout& out) {
-  sink.Begin();
   while (!run.Finished()) {
     FLUSS_ASSIGN_OR_RETURN(auto records, scanner.Poll(kPollTimeout));
     std::vector<const ScanRecord*> chosen;
@@ -343,6 +361,37 @@ Result<std::map<int32_t, BucketRange>> ResolveRanges(Admin& admin, const Table& 
   return ranges;
 }
 
+// Prints the snapshot of each bucket (as +I rows) and returns where each bucket's changelog goes on.
+Result<std::map<int32_t, BucketRange>> PrintSnapshots(Table& table, const std::vector<int32_t>& buckets,
+                                                      const ScanArgs& a, Sink& sink, Stdout& out, int64_t* printed) {
+  std::map<int32_t, BucketRange> ranges;
+  for (int32_t b : buckets) {
+    FLUSS_ASSIGN_OR_RETURN(auto snapshot, table.NewBatchScanner(b, ScanOptions{.columns = a.columns}));
+    while (!g_stop.load() && !out.broken() && !(a.limit && *printed >= *a.limit)) {
+      FLUSS_ASSIGN_OR_RETURN(auto rows, snapshot->PollBatch());
+      if (!rows) break;
+      std::vector<ScanRecord> records;
+      records.reserve(rows->size());
+      for (auto& row : *rows) {
+        if (a.limit && *printed + static_cast<int64_t>(records.size()) >= *a.limit) break;
+        records.push_back(ScanRecord{b, -1, 0, ChangeType::kInsert, std::move(row)});
+      }
+      std::vector<const ScanRecord*> ptrs;
+      for (const auto& r : records) ptrs.push_back(&r);
+      sink.Rows(ptrs);
+      *printed += static_cast<int64_t>(records.size());
+      out.Flush();
+    }
+    ranges[b] = BucketRange{snapshot->snapshot_log_offset(), INT64_MAX};
+    if (snapshot->snapshot_log_offset() < 0) {
+      // Stopped before the first page: no offset to follow from.
+      FLUSS_RETURN_NOT_OK(snapshot->Close());
+      break;
+    }
+  }
+  return ranges;
+}
+
 }  // namespace
 
 int RunScan(const GlobalOptions& g, const ScanArgs& a) {
@@ -365,25 +414,53 @@ int RunScan(const GlobalOptions& g, const ScanArgs& a) {
       return Fail(fmt::format("table '{}' has no bucket {} (it has {})", path->ToString(), b, table->info().num_buckets));
     }
   }
+  const bool has_pk = table->info().schema().has_primary_key();
+  if (a.snapshot_then_follow) {
+    if (!has_pk) {
+      return Fail(Status(ErrorCode::kNonPrimaryKeyTable,
+                         fmt::format("--snapshot-then-follow needs a primary-key table; '{}' has no primary key",
+                                     path->ToString())));
+    }
+    if (a.from != "earliest") return UsageError("--snapshot-then-follow starts at the snapshot; drop --from");
+    if (a.format == "arrow") return UsageError("--snapshot-then-follow prints rows: use --format table, json or csv");
+  }
   auto scanner = table->NewLogScanner(ScanOptions{.columns = a.columns});
   if (!scanner.ok()) return Fail(scanner.status());
   Admin admin = (*conn)->GetAdmin();
-  auto ranges = ResolveRanges(admin, *table, *from, buckets, a.follow);
-  if (!ranges.ok()) return Fail(ranges.status());
-
   InstallSignalHandlers();
   Stdout out;
-  ScanRun run(a, **scanner, std::move(ranges).value(), out);
-  Status st = run.Subscribe();
+  ScanArgs args = a;
+  std::unique_ptr<Sink> sink;
+  if (a.format != "arrow") {
+    const Schema& schema = (*scanner)->schema();
+    if (a.format == "json") sink = std::make_unique<JsonSink>(schema, out, has_pk);
+    if (a.format == "csv") sink = std::make_unique<CsvSink>(schema, out, has_pk);
+    if (a.format == "table") sink = std::make_unique<TableSink>(schema, out, a.follow || a.snapshot_then_follow, has_pk);
+    sink->Begin();
+  }
+  Result<std::map<int32_t, BucketRange>> ranges = std::map<int32_t, BucketRange>{};
+  int64_t printed = 0;
+  if (a.snapshot_then_follow) {
+    args.follow = true;
+    if (buckets.empty()) {
+      for (int32_t b = 0; b < table->info().num_buckets; ++b) buckets.push_back(b);
+    }
+    ranges = PrintSnapshots(*table, buckets, args, *sink, out, &printed);
+    sink->EndPoll(false);
+  } else {
+    ranges = ResolveRanges(admin, *table, *from, buckets, a.follow);
+  }
+  if (!ranges.ok()) return Fail(ranges.status());
+
+  ScanRun run(args, **scanner, std::move(ranges).value(), out);
+  run.Printed(printed);
+  // (A limit the snapshot already reached, or a reader gone: nothing to subscribe.)
+  const bool done = (a.limit && printed >= *a.limit) || out.broken();
+  Status st = done ? Status::OK() : run.Subscribe();
   if (st.ok()) {
     if (a.format == "arrow") {
       st = ScanArrow(run, **scanner, out);
     } else {
-      const Schema& schema = (*scanner)->schema();
-      std::unique_ptr<Sink> sink;
-      if (a.format == "json") sink = std::make_unique<JsonSink>(schema, out);
-      if (a.format == "csv") sink = std::make_unique<CsvSink>(schema, out);
-      if (a.format == "table") sink = std::make_unique<TableSink>(schema, out, a.follow);
       st = ScanRows(run, **scanner, *sink, out);
     }
   }

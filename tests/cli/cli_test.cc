@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -189,13 +190,14 @@ constexpr const char* kAllTypes =
 TEST_F(CliTest, HelpExitsZeroOnEveryCommand) {
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
            {"--help"}, {"db", "--help"}, {"db", "create", "--help"}, {"table", "create", "--help"},
-           {"table", "describe", "--help"}, {"produce", "--help"}, {"scan", "--help"}, {"offsets", "--help"}}) {
+           {"table", "describe", "--help"}, {"produce", "--help"}, {"scan", "--help"}, {"offsets", "--help"},
+           {"upsert", "--help"}, {"delete", "--help"}, {"lookup", "--help"}}) {
     RunResult r = FlussProcess(work_dir_, args, "").Wait();
     EXPECT_EQ(r.exit_code, 0) << fmt::format("{}", fmt::join(args, " "));
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << r.out;
   }
   RunResult top = FlussProcess(work_dir_, {"--help"}, "").Wait();
-  for (const char* cmd : {"db", "table", "produce", "scan", "offsets", "FLUSS_BOOTSTRAP"}) {
+  for (const char* cmd : {"db", "table", "produce", "upsert", "delete", "lookup", "scan", "offsets", "FLUSS_BOOTSTRAP"}) {
     EXPECT_NE(top.out.find(cmd), std::string::npos) << cmd;
   }
 }
@@ -544,6 +546,114 @@ TEST_F(CliTest, ServerDownFailsFastWithTheAddress) {
   EXPECT_EQ(env.err.rfind(fmt::format("fluss: cannot connect to {}", addr), 0), 0u) << env.err;
   RunResult env_ok = FlussProcess(work_dir_, {"db", "list"}, "", {"FLUSS_BOOTSTRAP=" + server_->address()}).Wait();
   EXPECT_EQ(env_ok.exit_code, 0) << env_ok.err;
+}
+
+// ---- primary-key tables ----------------------------------------------------------------------
+
+TEST_F(CliTest, UpsertDeleteLookupAndTheChangelogWithChangeTypes) {
+  Ok({"table", "create", T("users"), "--schema", "id INT NOT NULL, name STRING, city STRING, PRIMARY KEY (id)",
+      "--buckets", "2"});
+  Ok({"upsert", T("users"), "--header", "-q"}, "id,name,city\n1,ann,paris\n2,bob,rome\n3,cy,oslo\n");
+  // A partial update writes only its columns; a delete needs only the key.
+  Ok({"upsert", T("users"), "--columns", "id,name", "--format", "json", "-q"}, "{\"id\":2,\"name\":\"bea\"}\n");
+  Ok({"delete", T("users"), "-q"}, "3\n");
+  EXPECT_EQ(Ok({"lookup", T("users"), "--key", "id=2", "--format", "json"}),
+            "{\"id\":2,\"name\":\"bea\",\"city\":\"rome\"}\n");
+  EXPECT_EQ(Ok({"lookup", T("users"), "--key", "id=2"}),
+            "id | name | city\n---+------+-----\n 2 | bea  | rome\n");
+  // An absent key prints nothing and exits 0.
+  EXPECT_EQ(Ok({"lookup", T("users"), "--key", "id=3"}), "");
+  // The changelog, bucket by bucket, with each change's type.
+  std::vector<std::string> changes;
+  for (const char* b : {"0", "1"}) {
+    for (const auto& line : Lines(Ok({"scan", T("users"), "--format", "json", "--buckets", b}))) {
+      changes.push_back(line);
+    }
+  }
+  std::sort(changes.begin(), changes.end());
+  EXPECT_EQ(changes, (std::vector<std::string>{
+                         "{\"_change\":\"+I\",\"id\":1,\"name\":\"ann\",\"city\":\"paris\"}",
+                         "{\"_change\":\"+I\",\"id\":2,\"name\":\"bob\",\"city\":\"rome\"}",
+                         "{\"_change\":\"+I\",\"id\":3,\"name\":\"cy\",\"city\":\"oslo\"}",
+                         "{\"_change\":\"+U\",\"id\":2,\"name\":\"bea\",\"city\":\"rome\"}",
+                         "{\"_change\":\"-D\",\"id\":3,\"name\":\"cy\",\"city\":\"oslo\"}",
+                         "{\"_change\":\"-U\",\"id\":2,\"name\":\"bob\",\"city\":\"rome\"}"}));
+  EXPECT_EQ(Ok({"scan", T("users"), "--format", "csv", "--columns", "id", "--limit", "1"}).substr(0, 11),
+            "_change,id\n");
+}
+
+TEST_F(CliTest, BadUpsertInputIsRefusedWithNothingWritten) {
+  Ok({"table", "create", T("users"), "--schema", "id INT NOT NULL, name STRING, PRIMARY KEY (id)"});
+  RunResult null_key = Run({"upsert", T("users")}, "5,x\n,y\n");
+  EXPECT_EQ(null_key.exit_code, 1);
+  EXPECT_NE(null_key.err.find("line 2, column 'id': NULL is not allowed"), std::string::npos) << null_key.err;
+  RunResult no_key = Run({"upsert", T("users"), "--columns", "name"}, "x\n");
+  EXPECT_EQ(no_key.exit_code, 1);
+  EXPECT_NE(no_key.err.find("must include the primary key; 'id' is missing"), std::string::npos) << no_key.err;
+  RunResult unknown = Run({"upsert", T("users"), "--columns", "id,nope"}, "1,x\n");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("'nope', which is not a column"), std::string::npos) << unknown.err;
+  RunResult produce = Run({"produce", T("users")}, "1,x\n");
+  EXPECT_EQ(produce.exit_code, 1);
+  EXPECT_NE(produce.err.find("use 'fluss upsert'"), std::string::npos) << produce.err;
+  EXPECT_EQ(Ok({"lookup", T("users"), "--key", "id=5"}), "");
+  RunResult bad_key = Run({"lookup", T("users"), "--key", "name=x"});
+  EXPECT_EQ(bad_key.exit_code, 2);
+  EXPECT_NE(bad_key.err.find("primary key"), std::string::npos) << bad_key.err;
+  Ok({"table", "create", T("plain"), "--schema", "id INT"});
+  EXPECT_EQ(Run({"lookup", T("plain"), "--key", "id=1"}).exit_code, 1);
+  EXPECT_EQ(Run({"delete", T("plain")}, "1\n").exit_code, 1);
+}
+
+TEST_F(CliTest, MergeEnginesThroughTheCli) {
+  Ok({"table", "create", T("totals"), "--schema", "k STRING NOT NULL, n BIGINT, PRIMARY KEY (k)", "--property",
+      "table.merge-engine=aggregation", "--property", "fields.n.agg=sum"});
+  Ok({"upsert", T("totals"), "-q"}, "a,1\na,2\nb,5\na,3\n");
+  EXPECT_EQ(Ok({"lookup", T("totals"), "--key", "k=a", "--format", "csv"}), "k,n\na,6\n");
+  Ok({"table", "create", T("firsts"), "--schema", "k STRING NOT NULL, v STRING, PRIMARY KEY (k)", "--property",
+      "table.merge-engine=first_row"});
+  Ok({"upsert", T("firsts"), "-q"}, "a,first\na,second\n");
+  EXPECT_EQ(Ok({"lookup", T("firsts"), "--key", "k=a", "--format", "csv"}), "k,v\na,first\n");
+  RunResult bad = Run({"table", "create", T("bad"), "--schema", "k STRING NOT NULL, v INT, PRIMARY KEY (k)",
+                       "--property", "table.merge-engine=versioned"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("ver-column"), std::string::npos) << bad.err;
+}
+
+TEST_F(CliTest, PrefixLookupByTheBucketKey) {
+  Ok({"table", "create", T("orders"), "--schema",
+      "customer INT NOT NULL, id INT NOT NULL, item STRING, PRIMARY KEY (customer, id)", "--bucket-key", "customer",
+      "--buckets", "3"});
+  Ok({"upsert", T("orders"), "-q"}, "7,1,tea\n7,2,cake\n8,1,milk\n");
+  EXPECT_EQ(Ok({"lookup", T("orders"), "--key", "customer=7", "--format", "csv"}),
+            "customer,id,item\n7,1,tea\n7,2,cake\n");
+  EXPECT_EQ(Ok({"lookup", T("orders"), "--key", "customer=8", "--key", "id=1", "--format", "csv"}),
+            "customer,id,item\n8,1,milk\n");
+}
+
+TEST_F(CliTest, SnapshotThenFollowPrintsTheStateThenLaterChanges) {
+  Ok({"table", "create", T("users"), "--schema", "id INT NOT NULL, name STRING, PRIMARY KEY (id)"});
+  Ok({"upsert", T("users"), "-q"}, "1,a\n2,b\n1,a2\n");
+  FlussProcess follow(work_dir_,
+                      {"-b", server_->address(), "scan", T("users"), "--snapshot-then-follow", "--format", "json"}, "");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (Lines(follow.CurrentOutput()).size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Ok({"upsert", T("users"), "-q"}, "3,c\n");
+  Ok({"delete", T("users"), "-q"}, "2\n");
+  while (Lines(follow.CurrentOutput()).size() < 4 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  follow.Signal(SIGINT);
+  RunResult r = follow.Wait(std::chrono::seconds(10));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // The snapshot holds the state (not the history: no -U/+U of key 1), then only what came later.
+  EXPECT_EQ(r.out,
+            "{\"_change\":\"+I\",\"id\":1,\"name\":\"a2\"}\n{\"_change\":\"+I\",\"id\":2,\"name\":\"b\"}\n"
+            "{\"_change\":\"+I\",\"id\":3,\"name\":\"c\"}\n{\"_change\":\"-D\",\"id\":2,\"name\":\"b\"}\n");
+  RunResult log_table = Run({"scan", T("users"), "--snapshot-then-follow", "--from", "latest"});
+  EXPECT_EQ(log_table.exit_code, 2) << log_table.err;
 }
 
 }  // namespace
