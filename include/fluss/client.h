@@ -288,7 +288,9 @@ class LogScanner {
   virtual Result<std::vector<ScanRecord>> Poll(std::chrono::milliseconds timeout) = 0;
   // Same, as columnar batches (no row conversion).
   virtual Result<std::vector<ScanBatch>> PollBatches(std::chrono::milliseconds timeout) = 0;
-  // The next offset to read per subscribed bucket.
+  // The next offset to read per subscribed bucket: the offset after the last record Poll returned
+  // (or past the empty changelog batches after it), never past a record fetched but not yet
+  // returned. Subscribing to it later continues without gaps or repeats.
   virtual std::map<int32_t, int64_t> positions() const = 0;
   // The projected schema that rows and batches follow.
   virtual const Schema& schema() const = 0;

@@ -2,6 +2,7 @@
 // into rows or columns of the projected schema.
 #include <algorithm>
 #include <deque>
+#include <set>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -81,7 +82,16 @@ class LogScannerImpl final : public LogScanner {
     return Status::OK();
   }
 
-  std::map<int32_t, int64_t> positions() const override { return positions_; }
+  // Records fetched but not yet returned by Poll are not read: a bucket holding some is at the first
+  // of them, so a position saved and subscribed to later delivers them again rather than never.
+  std::map<int32_t, int64_t> positions() const override {
+    std::map<int32_t, int64_t> out = positions_;
+    std::set<int32_t> seen;
+    for (const auto& r : pending_records_) {
+      if (seen.insert(r.bucket).second) out[r.bucket] = r.offset;
+    }
+    return out;
+  }
   const Schema& schema() const override { return output_schema_; }
 
   Result<std::vector<ScanRecord>> Poll(std::chrono::milliseconds timeout) override {

@@ -2,6 +2,7 @@
 // the bucket they go to, and stored values read back across schema versions.
 #include "client/kv_encoding.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "format/bucketing.h"
@@ -144,7 +145,7 @@ TEST(LookupKeyEncoderTest, KeyAndBucketEqualTheWritersForTheSameRow) {
     auto lookup = LookupKeyEncoder::ForPrimaryKey(info).value();
     EXPECT_EQ(lookup.column_names(), (std::vector<std::string>{"id", "region"}));
     for (int64_t id = 0; id < 40; ++id) {
-      const std::string region = "r" + std::to_string(id % 5);
+      const std::string region = fmt::format("r{}", id % 5);
       auto w = writer.EncodeUpsert(Order(id, region, "n", 1)).value();
       auto k = lookup.Encode(GenericRow({Datum(id), Datum(region)}));
       ASSERT_TRUE(k.ok()) << k.status().ToString();

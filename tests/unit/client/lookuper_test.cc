@@ -1,6 +1,7 @@
 // Lookuper, PrefixLookuper and BatchScanner against a scripted server: the requests they send
 // (keys grouped per bucket in one request, API versions, scanner paging), the answers decoded
 // (absent rows, rows of an older schema, pages), and retries.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -53,7 +54,7 @@ TEST_F(KvReadTest, LookupManyAsksOnceForAllBucketsAndKeepsKeyOrder) {
         auto* v = r->add_values();
         const int64_t id = k.GetBigInt(0);
         if (id % 2 == 0) {
-          GenericRow row({Datum(id), Datum("row" + std::to_string(id))});
+          GenericRow row({Datum(id), Datum(fmt::format("row{}", id))});
           v->set_values(Bytes(EncodeKvValue(1, schema, row).value()));
         }
       }
@@ -72,7 +73,7 @@ TEST_F(KvReadTest, LookupManyAsksOnceForAllBucketsAndKeepsKeyOrder) {
       EXPECT_FALSE((*rows)[id].has_value()) << id;
     } else {
       ASSERT_TRUE((*rows)[id].has_value()) << id;
-      EXPECT_EQ((*rows)[id]->GetString(1), "row" + std::to_string(id));
+      EXPECT_EQ((*rows)[id]->GetString(1), fmt::format("row{}", id));
     }
   }
   auto requests = server_->Requests(rpc::ApiKey::kLookup);
@@ -181,7 +182,7 @@ TEST_F(KvReadTest, BatchScannerPagesThroughTheSnapshot) {
     if (page != 1) {  // the second page is empty: the scanner must ask again
       for (int i = 0; i < 3; ++i) {
         const int64_t id = page * 3 + i;
-        GenericRow row({Datum(id), Datum("n" + std::to_string(id))});
+        GenericRow row({Datum(id), Datum(fmt::format("n{}", id))});
         EXPECT_TRUE(builder.Append(1, EncodeCompactedRow(schema, row).value()).ok());
       }
     }

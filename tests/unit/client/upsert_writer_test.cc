@@ -1,6 +1,7 @@
 // UpsertWriter against a scripted server: the PutKv requests it sends (version, target columns, one
 // KvRecordBatch per bucket with the writer id and gapless sequences, the records in write order),
 // retries with the same sequence, and rows refused before anything is queued.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -110,7 +111,7 @@ TEST_F(UpsertWriterTest, BatchesPerBucketInWriteOrderWithGaplessSequences) {
       auto w = encoder.EncodeDelete(key_only).value();
       expected[w.bucket].emplace_back(std::string(w.key.begin(), w.key.end()), std::nullopt);
     } else {
-      GenericRow row = Row(id, "n" + std::to_string(i), i);
+      GenericRow row = Row(id, fmt::format("n{}", i), i);
       auto r = (*writer)->Upsert(row);
       ASSERT_TRUE(r.ok()) << r.status().ToString();
       results.push_back(*r);

@@ -1,0 +1,369 @@
+// Primary-key tables end to end: the real client (UpsertWriter, Lookuper, PrefixLookuper,
+// BatchScanner, LogScanner on the changelog) against an in-process standalone server.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include "fluss/client.h"
+#include "server/fluss_server.h"
+#include "types/schema_parser.h"
+#include "unit/log/log_test_support.h"
+
+namespace fluss {
+namespace {
+
+class PrimaryKeyTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto config = ServerConfig::Load("", {"bind.listeners=FLUSS://127.0.0.1:0", "data.dir=" + dir_.path()});
+    ASSERT_TRUE(config.ok()) << config.status().ToString();
+    auto server = FlussServer::Start(*config);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(server).value();
+    Configuration c;
+    c.bootstrap_servers = "127.0.0.1:" + std::to_string(server_->port());
+    c.writer_batch_timeout = std::chrono::milliseconds(5);
+    c.writer_batch_size = 16 << 10;
+    auto conn = Connection::Create(c);
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    conn_ = *conn;
+  }
+
+  void TearDown() override {
+    conn_.reset();
+    if (server_) {
+      ASSERT_TRUE(server_->Stop().ok());
+    }
+  }
+
+  Table CreateTable(const std::string& name, const std::string& dsl, int buckets,
+                    std::vector<std::string> bucket_keys = {}) {
+    Admin admin = conn_->GetAdmin();
+    EXPECT_TRUE(admin.CreateDatabase("db", /*ignore_if_exists=*/true).ok());
+    auto schema = ParseSchema(dsl);
+    EXPECT_TRUE(schema.ok()) << schema.status().ToString();
+    TableDescriptor d(*schema);
+    d.DistributedBy(buckets, std::move(bucket_keys));
+    auto path = TablePath::Make("db", name).value();
+    Status st = admin.CreateTable(path, d);
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    auto table = conn_->GetTable(path);
+    EXPECT_TRUE(table.ok()) << table.status().ToString();
+    return std::move(table).value();
+  }
+
+  std::map<int32_t, int64_t> LatestOffsets(const Table& table) {
+    auto offsets = conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest());
+    EXPECT_TRUE(offsets.ok()) << offsets.status().ToString();
+    return offsets.ok() ? *offsets : std::map<int32_t, int64_t>{};
+  }
+
+  // Polls until every subscribed bucket's position reached `ends`.
+  std::vector<ScanRecord> ReadUntil(LogScanner& scanner, const std::map<int32_t, int64_t>& ends) {
+    std::vector<ScanRecord> out;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    auto reached = [&] {
+      auto pos = scanner.positions();
+      for (const auto& [bucket, end] : ends) {
+        if (pos.count(bucket) && pos[bucket] < end) return false;
+      }
+      return true;
+    };
+    while (!reached() && std::chrono::steady_clock::now() < deadline) {
+      auto recs = scanner.Poll(std::chrono::milliseconds(200));
+      EXPECT_TRUE(recs.ok()) << recs.status().ToString();
+      if (!recs.ok()) break;
+      for (auto& r : *recs) out.push_back(std::move(r));
+    }
+    EXPECT_TRUE(reached()) << "the changelog was not read to its end";
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<FlussServer> server_;
+  std::shared_ptr<Connection> conn_;
+};
+
+GenericRow Row(int64_t id, std::string name, std::optional<int32_t> qty) {
+  return GenericRow({Datum(id), Datum(std::move(name)), qty ? Datum(*qty) : Datum()});
+}
+
+GenericRow Key(int64_t id) { return GenericRow({Datum(id)}); }
+
+const char* kItems = "id BIGINT, name STRING, qty INT, PRIMARY KEY (id)";
+
+TEST_F(PrimaryKeyTableTest, UpsertUpdateDeleteThenLookup) {
+  Table table = CreateTable("items", kItems, 3);
+  auto writer = table.NewUpsertWriter();
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  for (int64_t id = 0; id < 100; ++id) ASSERT_TRUE((*writer)->Upsert(Row(id, "v1", static_cast<int32_t>(id))).ok());
+  for (int64_t id = 0; id < 100; id += 2) ASSERT_TRUE((*writer)->Upsert(Row(id, "v2", -1)).ok());
+  for (int64_t id = 0; id < 100; id += 5) ASSERT_TRUE((*writer)->Delete(Row(id, "", {})).ok());
+  ASSERT_TRUE((*writer)->Flush().ok());
+
+  auto lookuper = table.NewLookuper();
+  ASSERT_TRUE(lookuper.ok()) << lookuper.status().ToString();
+  std::vector<GenericRow> keys;
+  for (int64_t id = 0; id < 110; ++id) keys.push_back(Key(id));
+  auto rows = (*lookuper)->LookupMany(keys);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  for (int64_t id = 0; id < 110; ++id) {
+    const auto& got = (*rows)[id];
+    if (id >= 100 || id % 5 == 0) {
+      EXPECT_FALSE(got.has_value()) << id;
+    } else if (id % 2 == 0) {
+      EXPECT_EQ(got, Row(id, "v2", -1)) << id;
+    } else {
+      EXPECT_EQ(got, Row(id, "v1", static_cast<int32_t>(id))) << id;
+    }
+  }
+  auto one = (*lookuper)->Lookup(Key(7));
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(*one, Row(7, "v1", 7));
+}
+
+TEST_F(PrimaryKeyTableTest, ChangelogShowsInsertUpdateBeforeAfterAndDeleteInOrder) {
+  Table table = CreateTable("changes", kItems, 1);
+  auto writer = table.NewUpsertWriter().value();
+  auto w1 = writer->Upsert(Row(1, "a", 1)).value();
+  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_TRUE(w1.Wait().ok());
+  EXPECT_EQ(w1.offset(), 1);  // the changelog end after the +I
+  ASSERT_TRUE(writer->Upsert(Row(1, "b", 2)).ok());
+  ASSERT_TRUE(writer->Flush().ok());
+  // Writes that change nothing still take an offset each (an empty changelog batch).
+  ASSERT_TRUE(writer->Upsert(Row(1, "b", 2)).ok());
+  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_TRUE(writer->Delete(Row(42, "", {})).ok());
+  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_TRUE(writer->Delete(Row(1, "", {})).ok());
+  ASSERT_TRUE(writer->Flush().ok());
+
+  auto scanner = table.NewLogScanner().value();
+  ASSERT_TRUE(scanner->Subscribe(0, kEarliestOffset).ok());
+  auto ends = LatestOffsets(table);
+  auto records = ReadUntil(*scanner, ends);
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[0].change_type, ChangeType::kInsert);
+  EXPECT_EQ(records[0].row, Row(1, "a", 1));
+  EXPECT_EQ(records[1].change_type, ChangeType::kUpdateBefore);
+  EXPECT_EQ(records[1].row, Row(1, "a", 1));
+  EXPECT_EQ(records[2].change_type, ChangeType::kUpdateAfter);
+  EXPECT_EQ(records[2].row, Row(1, "b", 2));
+  EXPECT_EQ(records[3].change_type, ChangeType::kDelete);
+  EXPECT_EQ(records[3].row, Row(1, "b", 2));
+  for (size_t i = 1; i < records.size(); ++i) EXPECT_GT(records[i].offset, records[i - 1].offset);
+  // The two no-op writes sit between the update and the delete, and reading moved past them.
+  EXPECT_EQ(records[3].offset, records[2].offset + 3);
+  EXPECT_EQ(scanner->positions().at(0), ends.at(0));
+  EXPECT_EQ(ends.at(0), records[3].offset + 1);
+
+  // Projection works on the changelog too.
+  auto projected = table.NewLogScanner({.columns = {"qty", "id"}}).value();
+  ASSERT_TRUE(projected->Subscribe(0, kEarliestOffset).ok());
+  auto narrow = ReadUntil(*projected, ends);
+  ASSERT_EQ(narrow.size(), 4u);
+  EXPECT_EQ(narrow[2].row, GenericRow({Datum(int32_t{2}), Datum(int64_t{1})}));
+  EXPECT_EQ(narrow[2].change_type, ChangeType::kUpdateAfter);
+}
+
+TEST_F(PrimaryKeyTableTest, PartialUpdateKeepsTheOtherColumns) {
+  Table table = CreateTable("partial", kItems, 2);
+  auto full = table.NewUpsertWriter().value();
+  ASSERT_TRUE(full->Upsert(Row(1, "pen", 10)).ok());
+  ASSERT_TRUE(full->Upsert(Row(2, "ink", 20)).ok());
+  ASSERT_TRUE(full->Flush().ok());
+
+  auto qty_only = table.NewUpsertWriter({.columns = {"id", "qty"}});
+  ASSERT_TRUE(qty_only.ok()) << qty_only.status().ToString();
+  ASSERT_TRUE((*qty_only)->Upsert(Row(1, "ignored", 11)).ok());
+  ASSERT_TRUE((*qty_only)->Upsert(Row(3, "ignored", 30)).ok());  // a new key: name stays NULL
+  ASSERT_TRUE((*qty_only)->Flush().ok());
+
+  auto lookuper = table.NewLookuper().value();
+  EXPECT_EQ(lookuper->Lookup(Key(1)).value(), Row(1, "pen", 11));
+  EXPECT_EQ(lookuper->Lookup(Key(2)).value(), Row(2, "ink", 20));
+  EXPECT_EQ(lookuper->Lookup(Key(3)).value(), GenericRow({Datum(int64_t{3}), Datum(), Datum(int32_t{30})}));
+
+  // A partial delete clears the target columns; the row goes once all non-key columns are NULL.
+  ASSERT_TRUE((*qty_only)->Delete(Row(1, "", {})).ok());
+  ASSERT_TRUE((*qty_only)->Delete(Row(3, "", {})).ok());
+  ASSERT_TRUE((*qty_only)->Flush().ok());
+  EXPECT_EQ(lookuper->Lookup(Key(1)).value(), Row(1, "pen", {}));
+  EXPECT_FALSE(lookuper->Lookup(Key(3)).value().has_value());
+}
+
+TEST_F(PrimaryKeyTableTest, BadInputIsRefusedClearlyAndNothingIsWritten) {
+  Table table = CreateTable("strict", "id BIGINT, name STRING NOT NULL, qty INT, PRIMARY KEY (id)", 2);
+  auto writer = table.NewUpsertWriter().value();
+  GenericRow null_key = Row(1, "a", 1);
+  null_key.SetNull(0);
+  auto r = writer->Upsert(null_key);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("primary-key column 'id' of 'db.strict' is NULL"), std::string::npos)
+      << r.status().message();
+  auto not_null = writer->Upsert(GenericRow({Datum(int64_t{2}), Datum(), Datum(int32_t{1})}));
+  ASSERT_FALSE(not_null.ok());
+  EXPECT_NE(not_null.status().message().find("'name' is NOT NULL"), std::string::npos) << not_null.status().message();
+  ASSERT_TRUE(writer->Flush().ok());
+
+  auto no_key = table.NewUpsertWriter({.columns = {"qty", "name"}});
+  EXPECT_EQ(no_key.status().code(), ErrorCode::kInvalidTargetColumn);
+  EXPECT_NE(no_key.status().message().find("every primary-key column (id); 'id' is missing"), std::string::npos)
+      << no_key.status().message();
+  auto unknown = table.NewUpsertWriter({.columns = {"id", "colour"}});
+  EXPECT_EQ(unknown.status().code(), ErrorCode::kInvalidTargetColumn);
+  EXPECT_NE(unknown.status().message().find("no column 'colour' (columns: id, name, qty)"), std::string::npos)
+      << unknown.status().message();
+  auto leaves_not_null = table.NewUpsertWriter({.columns = {"id", "qty"}});
+  EXPECT_EQ(leaves_not_null.status().code(), ErrorCode::kInvalidTargetColumn);
+
+  auto lookup_bad = table.NewLookuper().value()->Lookup(GenericRow({Datum(std::string("1"))}));
+  EXPECT_FALSE(lookup_bad.ok());
+
+  EXPECT_FALSE(table.NewLookuper().value()->Lookup(Key(1)).value().has_value());
+  for (const auto& [bucket, end] : LatestOffsets(table)) EXPECT_EQ(end, 0) << "bucket " << bucket;
+}
+
+TEST_F(PrimaryKeyTableTest, WritersAndReadersMatchTheKindOfTable) {
+  Table pk = CreateTable("pk", kItems, 1);
+  auto append = pk.NewAppendWriter();
+  EXPECT_EQ(append.status().code(), ErrorCode::kInvalidTable);
+  Table log = CreateTable("log", "id BIGINT, name STRING", 1);
+  auto upsert = log.NewUpsertWriter();
+  EXPECT_EQ(upsert.status().code(), ErrorCode::kNonPrimaryKeyTable);
+  EXPECT_NE(upsert.status().message().find("'db.log' has no primary key"), std::string::npos);
+  EXPECT_EQ(log.NewLookuper().status().code(), ErrorCode::kNonPrimaryKeyTable);
+  EXPECT_EQ(log.NewBatchScanner(0).status().code(), ErrorCode::kNonPrimaryKeyTable);
+}
+
+TEST_F(PrimaryKeyTableTest, PrefixLookupFindsEveryRowOfTheBucketKey) {
+  Table table = CreateTable("events", "uid BIGINT, ts BIGINT, what STRING, PRIMARY KEY (uid, ts)", 4, {"uid"});
+  auto writer = table.NewUpsertWriter().value();
+  for (int64_t uid = 0; uid < 20; ++uid) {
+    for (int64_t ts = 0; ts < uid % 4; ++ts) {
+      ASSERT_TRUE(writer->Upsert(GenericRow({Datum(uid), Datum(ts), Datum(fmt::format("e{}", ts))})).ok());
+    }
+  }
+  ASSERT_TRUE(writer->Flush().ok());
+  auto lookuper = table.NewPrefixLookuper({"uid"});
+  ASSERT_TRUE(lookuper.ok()) << lookuper.status().ToString();
+  for (int64_t uid = 0; uid < 20; ++uid) {
+    auto rows = (*lookuper)->Lookup(GenericRow({Datum(uid)}));
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    ASSERT_EQ(rows->size(), static_cast<size_t>(uid % 4)) << uid;
+    for (size_t i = 0; i < rows->size(); ++i) {
+      EXPECT_EQ((*rows)[i], GenericRow({Datum(uid), Datum(static_cast<int64_t>(i)), Datum(fmt::format("e{}", i))}));
+    }
+  }
+  auto wrong = table.NewPrefixLookuper({"ts"});
+  EXPECT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("bucket key (uid)"), std::string::npos) << wrong.status().message();
+  Table whole = CreateTable("whole", kItems, 2);
+  EXPECT_FALSE(whole.NewPrefixLookuper({"id"}).ok());
+}
+
+// Snapshot, then changelog from its offset, while a writer keeps writing: replaying the changes over
+// the snapshot sees each change exactly once (an insert only of an absent key, an update-before
+// equal to the row held, ...) and ends at what lookups return.
+TEST_F(PrimaryKeyTableTest, SnapshotThenChangelogSeesEveryChangeExactlyOnce) {
+  constexpr int kBuckets = 3;
+  constexpr int64_t kKeys = 300;
+  Table table = CreateTable("live", kItems, kBuckets);
+  auto writer = table.NewUpsertWriter().value();
+  for (int64_t id = 0; id < kKeys; id += 2) ASSERT_TRUE(writer->Upsert(Row(id, "seed", 0)).ok());
+  ASSERT_TRUE(writer->Flush().ok());
+  const auto seeded = LatestOffsets(table);
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> writes{0};
+  std::thread background([&] {
+    std::mt19937 rng(7);
+    int i = 0;
+    while (!stop || i < 2000) {
+      const int64_t id = static_cast<int64_t>(rng() % kKeys);
+      auto r = rng() % 5 == 0 ? writer->Delete(Row(id, "", {})) : writer->Upsert(Row(id, "w", ++i));
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      ++writes;
+      if (i % 200 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+
+  std::map<int64_t, GenericRow> state;
+  std::map<int32_t, int64_t> snapshot_offsets;
+  auto changelog = table.NewLogScanner().value();
+  for (int32_t b = 0; b < kBuckets; ++b) {
+    while (writes < 300 * (b + 1)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    auto snapshot = table.NewBatchScanner(b);
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+    while (true) {
+      auto page = (*snapshot)->PollBatch();
+      ASSERT_TRUE(page.ok()) << page.status().ToString();
+      if (!page->has_value()) break;
+      for (auto& row : **page) {
+        const int64_t id = row.GetBigInt(0);
+        EXPECT_TRUE(state.emplace(id, std::move(row)).second) << "key " << id << " twice in the snapshot";
+      }
+    }
+    snapshot_offsets[b] = (*snapshot)->snapshot_log_offset();
+    ASSERT_GE(snapshot_offsets[b], seeded.at(b));
+    ASSERT_TRUE(changelog->Subscribe(b, snapshot_offsets[b]).ok());
+  }
+  stop = true;
+  background.join();
+  ASSERT_TRUE(writer->Flush().ok());
+  const auto ends = LatestOffsets(table);
+  // The snapshots were taken in the middle of the writes, not before or after them all.
+  bool after_some = false;
+  bool before_some = false;
+  for (int32_t b = 0; b < kBuckets; ++b) {
+    after_some |= snapshot_offsets[b] > seeded.at(b);
+    before_some |= snapshot_offsets[b] < ends.at(b);
+  }
+  EXPECT_TRUE(after_some && before_some);
+
+  int changes = 0;
+  for (const auto& r : ReadUntil(*changelog, ends)) {
+    const int64_t id = r.row.GetBigInt(0);
+    auto it = state.find(id);
+    switch (r.change_type) {
+      case ChangeType::kInsert:
+        ASSERT_TRUE(it == state.end()) << "+I of key " << id << " at offset " << r.offset << " which is there";
+        state.emplace(id, r.row);
+        break;
+      case ChangeType::kUpdateBefore:
+      case ChangeType::kDelete:
+        ASSERT_TRUE(it != state.end()) << "change of absent key " << id << " at offset " << r.offset;
+        ASSERT_EQ(it->second, r.row) << "key " << id << " at offset " << r.offset;
+        state.erase(it);
+        break;
+      case ChangeType::kUpdateAfter:
+        ASSERT_TRUE(it == state.end()) << "+U of key " << id << " without -U at offset " << r.offset;
+        state.emplace(id, r.row);
+        break;
+      default:
+        FAIL() << "unexpected change type at offset " << r.offset;
+    }
+    ++changes;
+  }
+  EXPECT_GT(changes, 100);
+
+  std::vector<GenericRow> keys;
+  for (int64_t id = 0; id < kKeys; ++id) keys.push_back(Key(id));
+  auto rows = table.NewLookuper().value()->LookupMany(keys).value();
+  for (int64_t id = 0; id < kKeys; ++id) {
+    auto it = state.find(id);
+    if (!rows[id]) {
+      EXPECT_TRUE(it == state.end()) << "key " << id;
+    } else {
+      ASSERT_TRUE(it != state.end()) << "key " << id;
+      EXPECT_EQ(it->second, *rows[id]) << "key " << id;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fluss
