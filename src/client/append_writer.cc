@@ -73,6 +73,7 @@ class LogBatchProtocol final : public BatchProtocol {
   }
   bool per_record_offsets() const override { return true; }
   std::string_view action() const override { return "appending to"; }
+  bool idempotent() const override { return writer_id_ >= 0; }
   const arrow::CompressionOptions& compression() const { return compression_; }
 
  private:

@@ -68,6 +68,7 @@ struct BucketBatchWriter::Batch {
   Clock::time_point created;
   Clock::time_point retry_at;
   int attempts = 0;
+  bool filler = false;  // the empty stand-in for a failed batch (nobody waits for it)
 };
 
 struct BucketBatchWriter::BucketQueue {
@@ -430,10 +431,40 @@ void BucketBatchWriter::OnBatchDone(const std::shared_ptr<Batch>& b, Status st, 
   q.unacknowledged.erase(b->sequence);
   if (!st.ok()) {
     st = st.WithContext(fmt::format("{} bucket {} of '{}'", protocol_->action(), b->bucket, info_.path.ToString()));
-    if (first_error_.ok()) first_error_ = st;
+    if (b->filler) {
+      ClientLog().warn("the stand-in for failed batch {} of bucket {} of '{}' failed too: {}", b->sequence, b->bucket,
+                       info_.path.ToString(), st.ToString());
+    } else {
+      if (first_error_.ok()) first_error_ = st;
+      // A sequence gap (OUT_OF_ORDER_SEQUENCE, an unknown writer) is not ours to fill.
+      const bool gap = st.code() == ErrorCode::kOutOfOrderSequence || st.code() == ErrorCode::kUnknownWriterId;
+      if (protocol_->idempotent() && b->attempts > 0 && !gap && !closed_sender_) QueueFiller(*b);
+    }
   }
   b->state->Complete(st, offset);
   cv_.notify_all();
+}
+
+// REQUIRES: mu_ held. See the header: an empty batch takes the failed batch's sequence, in front of
+// the later batches of its bucket (those in flight come back OUT_OF_ORDER_SEQUENCE and are retried
+// after it, as `earlier_pending` allows).
+void BucketBatchWriter::QueueFiller(const Batch& failed) {
+  auto bytes = protocol_->NewBatch(failed.sequence)->Build();
+  if (!bytes.ok()) return;
+  auto f = std::make_shared<Batch>();
+  f->bucket = failed.bucket;
+  f->sequence = failed.sequence;
+  f->filler = true;
+  f->bytes = std::move(bytes).value();
+  f->memory = static_cast<int64_t>(f->bytes.size());
+  f->state = std::make_shared<WriteResult::State>();
+  f->created = Clock::now();
+  used_memory_ += f->memory;
+  BucketQueue& q = queues_[failed.bucket];
+  q.unacknowledged.insert(f->sequence);
+  auto pos = std::find_if(q.ready.begin(), q.ready.end(),
+                          [&](const std::shared_ptr<Batch>& o) { return o->sequence > f->sequence; });
+  q.ready.insert(pos, std::move(f));
 }
 
 }  // namespace fluss

@@ -9,6 +9,12 @@
 // writer state (last five sequences per writer and bucket) drops the retries it already has. The
 // batch format and the RPC that carries it come from a BatchProtocol: Arrow log batches in
 // ProduceLog for log tables, KvRecordBatches in PutKv for primary-key tables.
+//
+// A batch that fails for good (the server refused it, or retries ran out) would leave a gap in its
+// bucket's sequences, and the server answers OUT_OF_ORDER_SEQUENCE to every later batch. So an
+// idempotent writer sends an empty batch with the failed batch's sequence in its place: the server
+// appends it (one empty log batch) when the failed batch is not there, or answers DUPLICATE when it
+// is, and either way the later batches fit again. The failed rows stay failed.
 #pragma once
 
 #include <condition_variable>
@@ -66,6 +72,8 @@ class BatchProtocol {
   virtual bool per_record_offsets() const = 0;
   // What the writer does, for error messages: "appending to", "writing to".
   virtual std::string_view action() const = 0;
+  // True when batches carry a writer id and sequences (client.writer.enable-idempotence).
+  virtual bool idempotent() const = 0;
 };
 
 class BucketBatchWriter {
@@ -105,6 +113,7 @@ class BucketBatchWriter {
   using Clock = std::chrono::steady_clock;
 
   std::shared_ptr<Batch> MakeBatch(int32_t bucket);
+  void QueueFiller(const Batch& failed);
   void OpenBatch(int32_t bucket);
   Status CloseOpenBatch(int32_t bucket);
   void AdvanceStickyBucket();

@@ -62,6 +62,7 @@ class KvBatchProtocol final : public BatchProtocol {
   }
   bool per_record_offsets() const override { return false; }
   std::string_view action() const override { return "writing to"; }
+  bool idempotent() const override { return writer_id_ >= 0; }
 
  private:
   const std::shared_ptr<ClientContext> ctx_;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 
 #include "client/kv_encoding.h"
 #include "fake_tablet_server.h"
@@ -37,6 +38,8 @@ std::string AckAll(const rpc::RpcRequest& req) {
   }
   return resp.SerializeAsString();
 }
+
+std::string Bytes(const std::vector<uint8_t>& v) { return std::string(v.begin(), v.end()); }
 
 struct SentBatch {
   int32_t bucket;
@@ -211,6 +214,69 @@ TEST_F(UpsertWriterTest, RefusedBatchFailsItsRowsAndFlushNamesTheBucket) {
   EXPECT_NE(st.message().find("record 0: bad"), std::string::npos) << st.message();
   EXPECT_EQ(r.Wait().code(), ErrorCode::kInvalidTargetColumn);
   EXPECT_TRUE(writer->Flush().ok());  // the error was reported once
+}
+
+// The server's sequence rule (a known writer's next batch is last + 1; at or below it, a duplicate;
+// above, OUT_OF_ORDER_SEQUENCE), refusing every batch that holds the key of `bad_id`, slowly, so
+// the later batches are in flight behind the refused one.
+TEST_F(UpsertWriterTest, RefusedBatchIsReplacedByAnEmptyOneSoLaterBatchesLand) {
+  FakeTabletServer server("orders", PkTable(kSchema, 1));
+  std::mutex mu;
+  std::optional<int32_t> last;
+  std::vector<std::string> stored;  // keys, in the order the server took them
+  int fillers = 0;
+  Connect(server, server.ClientConfig());
+  auto encoder = KvWriteEncoder::Make(table_->info(), {}).value();
+  const auto bad_key = encoder.EncodeUpsert(Row(666, "bad", 0)).value().key;
+  server.On(rpc::ApiKey::kPutKv, [&](const rpc::RpcRequest& req) -> Result<std::string> {
+    proto::PutKvRequest put;
+    EXPECT_TRUE(put.ParseFromString(req.body));
+    auto batch = KvRecordBatch::Parse(Buffer::Copy(put.buckets_req(0).records())).value();
+    proto::PutKvResponse resp;
+    auto* r = resp.add_buckets_resp();
+    r->set_bucket_id(0);
+    bool bad = false;
+    for (const auto& rec : batch) bad |= std::equal(rec.key.begin(), rec.key.end(), bad_key.begin(), bad_key.end());
+    if (bad) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      r->set_error_code(static_cast<int32_t>(ErrorCode::kCorruptRecord));
+      r->set_error_message("record 0: refused");
+      return resp.SerializeAsString();
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    const int32_t seq = batch.batch_sequence();
+    if (last && seq <= *last) {
+      r->set_error_code(static_cast<int32_t>(ErrorCode::kDuplicateSequence));
+    } else if (last && seq != *last + 1) {
+      r->set_error_code(static_cast<int32_t>(ErrorCode::kOutOfOrderSequence));
+      r->set_error_message("out of order");
+    } else {
+      last = seq;
+      if (batch.record_count() == 0) ++fillers;
+      for (const auto& rec : batch) stored.emplace_back(rec.key.begin(), rec.key.end());
+      r->set_log_end_offset(seq);
+    }
+    return resp.SerializeAsString();
+  });
+  auto writer = table_->NewUpsertWriter().value();
+  ASSERT_TRUE(writer->Upsert(Row(1, "first", 1)).ok());
+  ASSERT_TRUE(writer->Flush().ok());
+  auto bad = writer->Upsert(Row(666, "bad", 0)).value();
+  std::vector<WriteResult> later;
+  std::vector<std::string> expected = {Bytes(encoder.EncodeUpsert(Row(1, "first", 1)).value().key)};
+  for (int64_t id = 10; id < 20; ++id) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(6));  // one batch each (linger 5 ms)
+    later.push_back(writer->Upsert(Row(id, "later", 1)).value());
+    expected.push_back(Bytes(encoder.EncodeUpsert(Row(id, "later", 1)).value().key));
+  }
+  Status st = writer->Flush();
+  EXPECT_EQ(st.code(), ErrorCode::kCorruptRecord);
+  EXPECT_EQ(bad.Wait().code(), ErrorCode::kCorruptRecord);
+  for (const auto& r : later) EXPECT_TRUE(r.Wait().ok()) << r.Wait().ToString();
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(stored, expected);
+  EXPECT_EQ(fillers, 1);
+  EXPECT_GE(writer->stats().retries, 1);  // the batches that were in flight behind the refused one
 }
 
 TEST_F(UpsertWriterTest, BadRowsQueueNothing) {

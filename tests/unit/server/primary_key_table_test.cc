@@ -228,6 +228,45 @@ TEST_F(PrimaryKeyTableTest, BadInputIsRefusedClearlyAndNothingIsWritten) {
   for (const auto& [bucket, end] : LatestOffsets(table)) EXPECT_EQ(end, 0) << "bucket " << bucket;
 }
 
+// A batch the server refuses (here: the versioned merge engine's NULL version, which only the
+// server checks) fails its rows, and the writer goes on: later batches of the bucket still land.
+TEST_F(PrimaryKeyTableTest, WriterGoesOnAfterTheServerRefusedABatch) {
+  Admin admin = conn_->GetAdmin();
+  ASSERT_TRUE(admin.CreateDatabase("db", true).ok());
+  TableDescriptor d(ParseSchema("id BIGINT, ver INT, v STRING, PRIMARY KEY (id)").value());
+  d.DistributedBy(1);
+  d.Property("table.merge-engine", "versioned");
+  d.Property("table.merge-engine.versioned.ver-column", "ver");
+  auto path = TablePath::Make("db", "versioned").value();
+  ASSERT_TRUE(admin.CreateTable(path, d).ok());
+  Table table = conn_->GetTable(path).value();
+  auto writer = table.NewUpsertWriter().value();
+  for (int round = 0; round < 3; ++round) {
+    auto good = writer->Upsert(GenericRow({Datum(int64_t{round}), Datum(int32_t{1}), Datum(std::string("ok"))})).value();
+    ASSERT_TRUE(writer->Flush().ok());
+    auto bad = writer->Upsert(GenericRow({Datum(int64_t{100}), Datum(), Datum(std::string("no version"))})).value();
+    Status st = writer->Flush();
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("writing to bucket 0 of 'db.versioned'"), std::string::npos) << st.message();
+    EXPECT_FALSE(bad.Wait().ok());
+    EXPECT_TRUE(good.Wait().ok());
+  }
+  // Batches in flight behind a refused one (a batch closes 5 ms after its first row).
+  std::vector<WriteResult> after;
+  auto bad = writer->Upsert(GenericRow({Datum(int64_t{100}), Datum(), Datum(std::string("no version"))})).value();
+  for (int64_t id = 10; id < 20; ++id) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(6));
+    after.push_back(writer->Upsert(GenericRow({Datum(id), Datum(int32_t{1}), Datum(std::string("later"))})).value());
+  }
+  EXPECT_FALSE(writer->Flush().ok());
+  EXPECT_TRUE(writer->Flush().ok());
+  EXPECT_FALSE(bad.Wait().ok());
+  for (const auto& r : after) EXPECT_TRUE(r.Wait().ok()) << r.Wait().ToString();
+  auto lookuper = table.NewLookuper().value();
+  for (int64_t id : {0, 1, 2, 10, 19}) EXPECT_TRUE(lookuper->Lookup(Key(id)).value().has_value()) << id;
+  EXPECT_FALSE(lookuper->Lookup(Key(100)).value().has_value());
+}
+
 TEST_F(PrimaryKeyTableTest, WritersAndReadersMatchTheKindOfTable) {
   Table pk = CreateTable("pk", kItems, 1);
   auto append = pk.NewAppendWriter();
