@@ -58,6 +58,10 @@ struct Options {
   int sample = 16;
   std::string project;
   double rate = 10000;
+  int64_t keys = 1000000;  // upsert / lookup: the key space
+  int value_size = 100;    // upsert: payload bytes per row (db_bench --value_size)
+  int batch_keys = 128;    // lookup: keys per LookupMany call (Fluss client.lookup.max-batch-size)
+  int threads = 1;         // lookup: concurrent lookupers
 };
 
 int64_t WallMicros() {
@@ -641,12 +645,135 @@ Result<RunResult> EndToEnd(const Options& o) {
   return r;
 }
 
+// ---- upsert and lookup (primary-key tables) ----
+
+// id BIGINT key (8 bytes, as db_bench --key_size=8) and a STRING payload (--value-size bytes).
+Result<Table> OpenKvTable(Connection& conn, const Options& o) {
+  FLUSS_ASSIGN_OR_RETURN(auto path, TablePath::Parse(o.table));
+  FLUSS_ASSIGN_OR_RETURN(auto schema, Schema::Make({{"id", DataType::BigInt()}, {"payload", DataType::String()}}, {"id"}));
+  Admin admin = conn.GetAdmin();
+  FLUSS_ASSIGN_OR_RETURN(bool exists, admin.TableExists(path));
+  if (!exists) {
+    FLUSS_RETURN_NOT_OK(admin.CreateDatabase(path.database(), /*ignore_if_exists=*/true));
+    TableDescriptor d(schema);
+    d.DistributedBy(o.buckets > 0 ? std::optional<int>(o.buckets) : std::nullopt);
+    d.Property("table.log.arrow.compression.type", CodecProperty(o.compression));
+    FLUSS_RETURN_NOT_OK(admin.CreateTable(path, d, /*ignore_if_exists=*/true));
+  }
+  FLUSS_ASSIGN_OR_RETURN(auto table, conn.GetTable(path));
+  if (!table.info().schema().has_primary_key() || table.info().schema().num_columns() != 2) {
+    return Status::Invalid(fmt::format("table '{}' exists but is not the (id BIGINT, payload STRING, PRIMARY KEY (id)) "
+                                       "bench table; drop it or pick another --table",
+                                       o.table));
+  }
+  return table;
+}
+
+// Random keys of the key space, as db_bench fillrandom writes them.
+Result<RunResult> Upsert(const Options& o) {
+  FLUSS_ASSIGN_OR_RETURN(auto conn, Connect(o));
+  FLUSS_ASSIGN_OR_RETURN(auto table, OpenKvTable(*conn, o));
+  FLUSS_ASSIGN_OR_RETURN(auto writer, table.NewUpsertWriter());
+  std::mt19937_64 rng(301);
+  AckTracker tracker;
+  int64_t done = 0;
+  const auto start = Clock::now();
+  while (!TimeUp(o, start, done)) {
+    const int64_t id = static_cast<int64_t>(rng() % static_cast<uint64_t>(o.keys));
+    GenericRow row({Datum(id), Datum(std::string(static_cast<size_t>(o.value_size), static_cast<char>('a' + done % 26)))});
+    const auto t0 = Clock::now();
+    FLUSS_ASSIGN_OR_RETURN(auto result, writer->Upsert(row));
+    if (done % o.sample == 0) tracker.Add(t0, std::move(result));
+    ++done;
+  }
+  FLUSS_RETURN_NOT_OK(writer->Flush());
+  const double seconds = Seconds(Clock::now() - start);
+  FLUSS_RETURN_NOT_OK(tracker.Finish());
+  const auto stats = writer->stats();
+  FLUSS_RETURN_NOT_OK(writer->Close());
+  RunResult r;
+  r.mode = "upsert";
+  r.compression = TableCodec(table);
+  r.what = fmt::format("Upsert per row, random keys of {}, {}-byte values, changelog {}", o.keys, o.value_size,
+                       r.compression);
+  r.records = done;
+  r.seconds = seconds;
+  r.payload_bytes = static_cast<double>(done) * (8 + o.value_size);
+  r.wire_bytes = static_cast<double>(stats.bytes_sent);
+  r.has_latency = true;
+  r.latency_of = fmt::format("upsert->ack of every {}th row", o.sample);
+  r.latency = ComputePercentiles(tracker.latencies_us());
+  r.extra = {{"keys", o.keys}, {"value_size", o.value_size}, {"buckets", table.info().num_buckets},
+             {"requests_sent", stats.requests_sent}};
+  return r;
+}
+
+// Random keys of the key space (some absent, as db_bench readrandom after fillrandom), --batch-keys
+// per LookupMany call, from --threads lookupers at once.
+Result<RunResult> Lookup(const Options& o) {
+  FLUSS_ASSIGN_OR_RETURN(auto conn, Connect(o));
+  FLUSS_ASSIGN_OR_RETURN(auto table, OpenKvTable(*conn, o));
+  std::atomic<int64_t> done{0}, found{0};
+  std::mutex mu;
+  std::vector<int64_t> latencies;
+  Status first_error;
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < o.threads; ++t) {
+    threads.emplace_back([&, t] {
+      auto lookuper = table.NewLookuper();
+      if (!lookuper.ok()) {
+        std::lock_guard lock(mu);
+        first_error = lookuper.status();
+        return;
+      }
+      std::mt19937_64 rng(1000 + t);
+      std::vector<int64_t> mine;
+      while (!TimeUp(o, start, done.load())) {
+        std::vector<GenericRow> keys;
+        for (int k = 0; k < o.batch_keys; ++k) {
+          keys.push_back(GenericRow({Datum(static_cast<int64_t>(rng() % static_cast<uint64_t>(o.keys)))}));
+        }
+        const auto t0 = Clock::now();
+        auto rows = (*lookuper)->LookupMany(keys);
+        mine.push_back(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
+        if (!rows.ok()) {
+          std::lock_guard lock(mu);
+          first_error = rows.status();
+          return;
+        }
+        int64_t hit = 0;
+        for (const auto& row : *rows) hit += row.has_value() ? 1 : 0;
+        found += hit;
+        done += o.batch_keys;
+      }
+      std::lock_guard lock(mu);
+      latencies.insert(latencies.end(), mine.begin(), mine.end());
+    });
+  }
+  for (auto& th : threads) th.join();
+  FLUSS_RETURN_NOT_OK(first_error);
+  RunResult r;
+  r.mode = "lookup";
+  r.compression = TableCodec(table);
+  r.what = fmt::format("LookupMany of {} random keys of {}, {} thread{}", o.batch_keys, o.keys, o.threads,
+                       o.threads == 1 ? "" : "s");
+  r.records = done.load();
+  r.seconds = Seconds(Clock::now() - start);
+  r.payload_bytes = static_cast<double>(found.load()) * (8 + o.value_size);
+  r.has_latency = true;
+  r.latency_of = "LookupMany call";
+  r.latency = ComputePercentiles(std::move(latencies));
+  r.extra = {{"keys", o.keys}, {"batch_keys", o.batch_keys}, {"threads", o.threads}, {"found", found.load()}};
+  return r;
+}
+
 }  // namespace
 }  // namespace fluss::bench
 
 int main(int argc, char** argv) {
   using fluss::bench::Options;
-  CLI::App app{"fluss-bench: produce, consume and end-to-end load against a fluss-server"};
+  CLI::App app{"fluss-bench: produce, consume, end-to-end, upsert and lookup load against a fluss-server"};
   app.require_subcommand(1);
   Options o;
   auto common = [&o](CLI::App* sub) {
@@ -682,6 +809,19 @@ int main(int argc, char** argv) {
   e2e->add_option("--rate", o.rate, "records per second (0: as fast as possible)")->capture_default_str();
   e2e->add_option("--project", o.project, "columns the scanner reads (must include ts; default: all)");
   e2e->add_option("--batch-rows", o.batch_rows, "--rate 0 with --api columns: rows per call")->capture_default_str();
+  auto kv_options = [&o](CLI::App* sub) {
+    sub->add_option("--keys", o.keys, "key space: ids 0..keys-1, drawn at random")->capture_default_str();
+    sub->add_option("--value-size", o.value_size, "payload bytes per row")->capture_default_str();
+  };
+  auto* upsert = app.add_subcommand("upsert", "upsert rows of random keys into a primary-key table");
+  common(upsert);
+  kv_options(upsert);
+  upsert->add_option("--sample", o.sample, "time every N-th row's acknowledgement")->capture_default_str();
+  auto* lookup = app.add_subcommand("lookup", "look random keys up in a primary-key table (after upsert)");
+  common(lookup);
+  kv_options(lookup);
+  lookup->add_option("--batch-keys", o.batch_keys, "keys per LookupMany call")->capture_default_str();
+  lookup->add_option("--threads", o.threads, "concurrent lookupers")->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -693,12 +833,21 @@ int main(int argc, char** argv) {
     std::cerr << "fluss-bench: --batch-rows, --sample and --record-size must be positive\n";
     return 2;
   }
-  if ((produce->parsed() || e2e->parsed()) && o.records <= 0 && o.duration <= 0) o.duration = 10;
+  if ((produce->parsed() || e2e->parsed() || upsert->parsed() || lookup->parsed()) && o.records <= 0 &&
+      o.duration <= 0) {
+    o.duration = 10;
+  }
+  if (o.keys <= 0 || o.value_size <= 0 || o.batch_keys <= 0 || o.threads <= 0) {
+    std::cerr << "fluss-bench: --keys, --value-size, --batch-keys and --threads must be positive\n";
+    return 2;
+  }
 
   fluss::Result<fluss::bench::RunResult> result = fluss::Status::Invalid("no subcommand");
   if (produce->parsed()) result = fluss::bench::Produce(o);
   if (consume->parsed()) result = fluss::bench::Consume(o);
   if (e2e->parsed()) result = fluss::bench::EndToEnd(o);
+  if (upsert->parsed()) result = fluss::bench::Upsert(o);
+  if (lookup->parsed()) result = fluss::bench::Lookup(o);
   if (!result.ok()) {
     std::cerr << "fluss-bench: " << result.status().ToString() << "\n";
     return 1;

@@ -68,7 +68,8 @@ void BM_KvPut(benchmark::State& state) {
   Fixture f(std::map<std::string, std::string>{{"table.log.arrow.compression.type", state.range(1) ? "ZSTD" : "NONE"}});
   std::mt19937_64 rng(42);
   std::vector<KvRecordBatch> batches;
-  for (int i = 0; i < 64; ++i) batches.push_back(f.Batch(rng, rows));
+  // A million distinct random writes (as many as db_bench fillrandom does), cycled.
+  for (int i = 0; i < 1000000 / rows; ++i) batches.push_back(f.Batch(rng, rows));
   size_t i = 0;
   for (auto _ : state) {
     auto r = f.kv->Put(batches[i++ % batches.size()], {});

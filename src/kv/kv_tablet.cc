@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <span>
+#include <string_view>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -285,17 +287,37 @@ Result<KvPutResult> KvTablet::Put(const KvRecordBatch& batch, const std::vector<
   FLUSS_ASSIGN_OR_RETURN(const RowMerger* merger, MergerFor(target_columns));
   const std::vector<size_t> batch_key_indexes = batch_schema.primary_key_indexes();
 
-  // 1. Decode and check every record before anything is written.
-  struct Pending {
-    std::string key;
-    std::optional<GenericRow> row;  // nullopt: delete
+  // 1. Decode and check every record before anything is written. Each distinct key gets one slot
+  //    holding the value it has as the batch is applied.
+  struct Slot {
+    std::string_view key;           // points into the batch
+    std::optional<GenericRow> row;  // the current value (latest schema); nullopt: absent
+    // The incoming row bytes when the current value is exactly that row in the latest schema
+    // (its stored form is then schema id + these bytes: no re-encoding).
+    std::optional<std::span<const uint8_t>> raw;
+    bool dirty = false;
   };
+  struct Pending {
+    size_t slot = 0;
+    std::optional<GenericRow> row;  // nullopt: delete
+    std::span<const uint8_t> bytes;
+  };
+  std::vector<Slot> slots;
+  std::unordered_map<std::string_view, size_t> slot_of;
   std::vector<Pending> pending;
   pending.reserve(static_cast<size_t>(batch.record_count()));
+  slot_of.reserve(static_cast<size_t>(batch.record_count()));
+  std::vector<size_t> bucket_idx;  // the bucket-key columns in the batch's schema
+  for (size_t b : bucket_key_indexes_) {
+    auto idx = batch_schema.IndexOf(latest.column(b).name);
+    if (!idx) return Status(ErrorCode::kSchemaNotExist, "the batch's schema lacks a bucket-key column");
+    bucket_idx.push_back(*idx);
+  }
+  const bool bucket_key_is_key = bucket_idx == batch_key_indexes;
   size_t index = 0;
   for (const KvRecordView& rec : batch) {
     Pending p;
-    p.key.assign(reinterpret_cast<const char*>(rec.key.data()), rec.key.size());
+    const std::string_view key(reinterpret_cast<const char*>(rec.key.data()), rec.key.size());
     GenericRow full;
     if (rec.is_delete()) {
       auto key_row = DecodeCompactedKey(batch_schema, batch_key_indexes, rec.key);
@@ -309,23 +331,23 @@ Result<KvPutResult> KvTablet::Put(const KvRecordBatch& batch, const std::vector<
           return BadRecord(index, fmt::format("primary-key column '{}' is NULL", batch_schema.column(k).name));
         }
       }
-      auto key = EncodeCompactedKey(batch_schema, batch_key_indexes, *row);
-      if (!key.ok()) return BadRecord(index, key.status().message());
-      if (!std::equal(key->begin(), key->end(), rec.key.begin(), rec.key.end())) {
+      auto encoded = EncodeCompactedKey(batch_schema, batch_key_indexes, *row);
+      if (!encoded.ok()) return BadRecord(index, encoded.status().message());
+      if (!std::equal(encoded->begin(), encoded->end(), rec.key.begin(), rec.key.end())) {
         return BadRecord(index, "its key bytes are not the encoding of its row's primary-key columns");
       }
       full = std::move(*row);
+      p.bytes = *rec.row;
     }
     // The key must belong to this bucket, or lookups would never find it.
-    std::vector<size_t> bucket_idx;
-    for (size_t b : bucket_key_indexes_) {
-      auto idx = batch_schema.IndexOf(latest.column(b).name);
-      if (!idx) return BadRecord(index, "the batch's schema lacks a bucket-key column");
-      bucket_idx.push_back(*idx);
+    Result<int32_t> bucket = 0;
+    if (bucket_key_is_key) {
+      bucket = BucketForKey(rec.key, options_.bucket_count);
+    } else {
+      auto bucket_key = EncodeCompactedKey(batch_schema, bucket_idx, full);
+      if (!bucket_key.ok()) return BadRecord(index, bucket_key.status().message());
+      bucket = BucketForKey(*bucket_key, options_.bucket_count);
     }
-    auto bucket_key = EncodeCompactedKey(batch_schema, bucket_idx, full);
-    if (!bucket_key.ok()) return BadRecord(index, bucket_key.status().message());
-    auto bucket = BucketForKey(*bucket_key, options_.bucket_count);
     if (!bucket.ok()) return BadRecord(index, bucket.status().message());
     if (*bucket != options_.bucket_id) {
       return BadRecord(index, fmt::format("its key belongs to bucket {}, not bucket {}", *bucket, options_.bucket_id));
@@ -334,22 +356,23 @@ Result<KvPutResult> KvTablet::Put(const KvRecordBatch& batch, const std::vector<
       FLUSS_ASSIGN_OR_RETURN(auto row, ToLatest(batch.schema_id(), std::move(full)));
       p.row = std::move(row);
     }
+    auto [it, added] = slot_of.emplace(key, slots.size());
+    if (added) slots.push_back(Slot{key, std::nullopt, std::nullopt, false});
+    p.slot = it->second;
     pending.push_back(std::move(p));
     ++index;
   }
 
   // 2. Old values: one MultiGet for the batch's distinct keys.
-  std::unordered_map<std::string, std::optional<GenericRow>> state;  // the value each key has now
   {
     std::vector<std::string> keys;
-    for (const auto& p : pending) {
-      if (state.emplace(p.key, std::nullopt).second) keys.push_back(p.key);
-    }
+    keys.reserve(slots.size());
+    for (const auto& slot : slots) keys.emplace_back(slot.key);
     FLUSS_ASSIGN_OR_RETURN(auto values, kv_->MultiGet(keys));
-    for (size_t i = 0; i < keys.size(); ++i) {
+    for (size_t i = 0; i < slots.size(); ++i) {
       if (!values[i]) continue;
       FLUSS_ASSIGN_OR_RETURN(auto row, DecodeValue(*values[i]));
-      state[keys[i]] = std::move(row);
+      slots[i].row = std::move(row);
     }
   }
 
@@ -362,13 +385,14 @@ Result<KvPutResult> KvTablet::Put(const KvRecordBatch& batch, const std::vector<
   build.writer_id = batch.writer_id();
   build.batch_sequence = batch.batch_sequence();
   LogRecordBatchBuilder changelog(latest, build);
-  std::vector<std::string> dirty;
   auto emit_update = [&](const GenericRow& before, const GenericRow& after) -> Status {
     if (image_ == ChangelogImage::kFull) FLUSS_RETURN_NOT_OK(changelog.Append(ChangeType::kUpdateBefore, before));
     return changelog.Append(ChangeType::kUpdateAfter, after);
   };
+  const bool raw_reusable = batch.schema_id() == latest_id;
   for (auto& p : pending) {
-    std::optional<GenericRow>& cur = state[p.key];
+    Slot& slot = slots[p.slot];
+    std::optional<GenericRow>& cur = slot.row;
     if (!p.row) {
       switch (merger->delete_behavior()) {
         case DeleteBehavior::kIgnore: continue;
@@ -389,6 +413,7 @@ Result<KvPutResult> KvTablet::Put(const KvRecordBatch& batch, const std::vector<
       } else {
         continue;
       }
+      slot.raw.reset();
     } else {
       FLUSS_ASSIGN_OR_RETURN(auto merged, merger->Merge(cur ? &*cur : nullptr, *p.row));
       if (!cur) {
@@ -398,9 +423,14 @@ Result<KvPutResult> KvTablet::Put(const KvRecordBatch& batch, const std::vector<
       } else {
         continue;
       }
+      if (raw_reusable && merged == *p.row) {
+        slot.raw = p.bytes;
+      } else {
+        slot.raw.reset();
+      }
       cur = std::move(merged);
     }
-    dirty.push_back(p.key);
+    slot.dirty = true;
   }
   result.changes = static_cast<int32_t>(changelog.num_records());
 
@@ -414,16 +444,20 @@ Result<KvPutResult> KvTablet::Put(const KvRecordBatch& batch, const std::vector<
     return result;
   }
   KvWrite write;
-  std::sort(dirty.begin(), dirty.end());
-  dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
-  write.ops.reserve(dirty.size());
-  for (auto& key : dirty) {
-    const auto& row = state[key];
-    if (!row) {
+  write.ops.reserve(slots.size());
+  for (auto& slot : slots) {
+    if (!slot.dirty) continue;
+    std::string key(slot.key);
+    if (!slot.row) {
       write.ops.push_back({std::move(key), std::nullopt});
       continue;
     }
-    FLUSS_ASSIGN_OR_RETURN(auto value, EncodeKvValue(static_cast<int16_t>(latest_id), latest, *row));
+    std::vector<uint8_t> value;
+    if (slot.raw) {
+      value = EncodeKvValue(static_cast<int16_t>(latest_id), *slot.raw);
+    } else {
+      FLUSS_ASSIGN_OR_RETURN(value, EncodeKvValue(static_cast<int16_t>(latest_id), latest, *slot.row));
+    }
     write.ops.push_back({std::move(key), std::string(value.begin(), value.end())});
   }
   write.applied_offset = info.log_end_offset;

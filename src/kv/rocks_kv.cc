@@ -62,6 +62,10 @@ Result<std::unique_ptr<RocksKv>> RocksKv::Open(const std::string& dir, std::shar
   options.max_background_jobs = o.background_threads;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   options.keep_log_file_num = 2;
+  // Every upsert reads its key first (to emit -U/+U or +I): a bloom filter over the memtable's keys
+  // answers "not here" for new keys without walking the skip list.
+  options.memtable_prefix_bloom_size_ratio = 0.1;
+  options.memtable_whole_key_filtering = true;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = resources->cache();
   table.block_size = static_cast<size_t>(o.block_bytes);
