@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: runs the micro-benchmarks and, in the same run, the peers measured on the same data.
 # Usage: bench/run.sh [build dir]. Codec argument of the format benchmarks: 0 none, 1 LZ4_FRAME, 2 ZSTD.
-# FLUSS_BENCH_PARTS=micro or =server runs only the micro-benchmarks or only the server end-to-end part.
+# FLUSS_BENCH_PARTS=micro,server,kv (the default) picks the parts: micro-benchmarks, log tables through
+# the server, primary-key tables through the server beside db_bench.
 set -euo pipefail
 BUILD_DIR=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,6 +60,60 @@ micro_benchmarks() {
   echo "   (dd bs=64K count=4096 conv=fdatasync, for the 64 KiB rows)"
   dd if=/dev/zero of="$TMP/dd.bin" bs=64K count=4096 conv=fdatasync 2>&1 | tail -1
   rm -f "$TMP/dd.bin"
+
+  echo
+  echo "== fluss-cpp: KV tablet without the network (1,000 random upserts per batch over 1M keys; lookups)"
+  "$BUILD_DIR/bench/fluss_kv_bench" --benchmark_min_time=2
+}
+
+# Starts a fluss-server on a free 127.0.0.1 port with a temp data dir; sets SERVER_PID and BS.
+start_server() {
+  local name=$1
+  "$BUILD_DIR/src/server/fluss-server" --set bind.listeners=FLUSS://127.0.0.1:0 --set data.dir="$TMP/$name-data" \
+    --log-level warn >"$TMP/$name.out" 2>"$TMP/$name.err" &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  local port=""
+  for _ in $(seq 1 100); do
+    port=$(grep -m1 -oE 'fluss-server listening on FLUSS://127\.0\.0\.1:[0-9]+' "$TMP/$name.out" 2>/dev/null |
+      grep -oE '[0-9]+$' || true)
+    [ -n "$port" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$port" ]; then
+    echo "run.sh: fluss-server did not start:" >&2
+    cat "$TMP/$name.out" "$TMP/$name.err" >&2
+    exit 1
+  fi
+  BS="127.0.0.1:$port"
+}
+
+# Primary-key tables: fluss-bench upsert / lookup through a real server, then RocksDB's own db_bench
+# with the same key and value sizes (8-byte keys, 100-byte values, 1M random keys).
+kv_end_to_end() {
+  echo
+  echo "== fluss-cpp primary-key table end to end: fluss-bench upsert / lookup against a fluss-server (same machine)"
+  echo "   table (id BIGINT, payload STRING(100), PRIMARY KEY (id)), 1 bucket, 1,000,000 upserts of random ids < 1,000,000"
+  start_server kv
+  local FB="$BUILD_DIR/bench/fluss-bench"
+  "$FB" upsert -b "$BS" --table bench.kv --buckets 1 --compression none --records 1000000 --json >"$TMP/kv-upsert.json"
+  "$FB" lookup -b "$BS" --table bench.kv --duration 8 --batch-keys 128 --json >"$TMP/kv-lookup.json"
+  "$FB" lookup -b "$BS" --table bench.kv --duration 5 --batch-keys 1 --json >"$TMP/kv-lookup-1.json"
+  kill "$SERVER_PID"
+  wait "$SERVER_PID" || true
+
+  echo
+  echo "== peer: db_bench (RocksDB $(dpkg-query -W -f='${Version}' librocksdb-dev 2>/dev/null || echo '?')), same sizes, WAL off as"
+  echo "   fluss-cpp's RocksDB (the changelog is the WAL), LZ4 like fluss-cpp's SST files, one thread"
+  db_bench --benchmarks=fillrandom,readrandom,updaterandom --num=1000000 --key_size=8 --value_size=100 \
+    --disable_wal=1 --compression_type=lz4 --threads=1 --db="$TMP/db_bench" 2>&1 |
+    grep -E '^(fillrandom|readrandom|updaterandom) ' | tee "$TMP/db_bench.txt"
+  rm -rf "$TMP/db_bench"
+
+  echo
+  echo "== summary: primary-key tables, this run (docs/BENCHMARKS.md, 'Primary-key tables (issue 5)')"
+  node "$ROOT/bench/kv_table.mjs" "$TMP"
 }
 
 # fluss-bench against a real fluss-server, then iperf3 and Redis Streams on the same machine.
@@ -145,6 +200,7 @@ server_end_to_end() {
   node "$ROOT/bench/server_table.mjs" "$TMP"
 }
 
-PARTS=${FLUSS_BENCH_PARTS:-micro,server}
+PARTS=${FLUSS_BENCH_PARTS:-micro,server,kv}
 if [[ ,$PARTS, == *,micro,* ]]; then micro_benchmarks; fi
 if [[ ,$PARTS, == *,server,* ]]; then server_end_to_end; fi
+if [[ ,$PARTS, == *,kv,* ]]; then kv_end_to_end; fi
