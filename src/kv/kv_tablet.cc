@@ -48,7 +48,7 @@ Result<ChangelogImage> ParseChangelogImage(const std::map<std::string, std::stri
 
 KvTablet::KvTablet(std::shared_ptr<LogTablet> log, std::unique_ptr<RocksKv> kv, std::map<int32_t, Schema> schemas,
                    KvTabletOptions options, ChangelogImage image, std::vector<size_t> key_indexes,
-                   std::vector<size_t> bucket_key_indexes)
+                   std::vector<size_t> bucket_key_indexes, std::shared_ptr<KvResources> resources)
     : log_(std::move(log)),
       kv_(std::move(kv)),
       options_(std::move(options)),
@@ -56,9 +56,14 @@ KvTablet::KvTablet(std::shared_ptr<LogTablet> log, std::unique_ptr<RocksKv> kv, 
       compression_(arrow::TableLogCompression(options_.properties)),
       key_indexes_(std::move(key_indexes)),
       bucket_key_indexes_(std::move(bucket_key_indexes)),
-      schemas_(std::move(schemas)) {}
+      schemas_(std::move(schemas)),
+      resources_(std::move(resources)) {}
 
-KvTablet::~KvTablet() = default;
+KvTablet::~KvTablet() {
+  // The flush threads must be done with this tablet.
+  std::unique_lock lock(buffer_mu_);
+  buffer_cv_.wait(lock, [this] { return !flushing_; });
+}
 
 Result<std::unique_ptr<KvTablet>> KvTablet::Open(std::string dir, std::shared_ptr<LogTablet> log,
                                                  std::map<int32_t, Schema> schemas, KvTabletOptions options,
@@ -96,7 +101,8 @@ Result<std::unique_ptr<KvTablet>> KvTablet::Open(std::string dir, std::shared_pt
   }
   log->SetMinRetainOffset(applied);
   std::unique_ptr<KvTablet> tablet(new KvTablet(std::move(log), std::move(kv), std::move(schemas), std::move(options),
-                                                image, std::move(key_indexes), std::move(bucket_key_indexes)));
+                                                image, std::move(key_indexes), std::move(bucket_key_indexes),
+                                                std::move(resources)));
   {
     std::lock_guard lock(tablet->put_mu_);
     FLUSS_RETURN_NOT_OK(tablet->CatchUp());
@@ -250,6 +256,15 @@ Result<KvPutResult> KvTablet::Put(const KvRecordBatch& batch, const std::vector<
   std::lock_guard put_lock(put_mu_);
   std::shared_lock open_lock(close_mu_);
   FLUSS_RETURN_NOT_OK(CheckOpen());
+  {
+    std::lock_guard lock(buffer_mu_);
+    if (!flush_error_.ok()) {
+      return Status(ErrorCode::kKvStorageException,
+                    fmt::format("the KV state of '{}' could not be written ({}); it is rebuilt from the changelog "
+                                "when the server restarts",
+                                kv_->dir(), flush_error_.message()));
+    }
+  }
   KvPutResult result;
 
   // A retry of one of the writer's last batches: answered without touching the state.
@@ -368,7 +383,7 @@ Result<KvPutResult> KvTablet::Put(const KvRecordBatch& batch, const std::vector<
     std::vector<std::string> keys;
     keys.reserve(slots.size());
     for (const auto& slot : slots) keys.emplace_back(slot.key);
-    FLUSS_ASSIGN_OR_RETURN(auto values, kv_->MultiGet(keys));
+    FLUSS_ASSIGN_OR_RETURN(auto values, Read(keys));
     for (size_t i = 0; i < slots.size(); ++i) {
       if (!values[i]) continue;
       FLUSS_ASSIGN_OR_RETURN(auto row, DecodeValue(*values[i]));
@@ -461,29 +476,107 @@ Result<KvPutResult> KvTablet::Put(const KvRecordBatch& batch, const std::vector<
     write.ops.push_back({std::move(key), std::string(value.begin(), value.end())});
   }
   write.applied_offset = info.log_end_offset;
-  Status st = kv_->Write(write);
-  if (!st.ok()) {
-    // The changelog has the batch; the state catches up from it (now, or when the bucket reopens).
-    Status again = CatchUp();
-    if (!again.ok()) {
-      return Status(ErrorCode::kKvStorageException,
-                    fmt::format("the changelog took the batch but the KV state could not apply it ({}); it catches "
-                                "up on restart",
-                                st.message()));
+  Buffer(std::move(write));
+  return result;
+}
+
+void KvTablet::Buffer(KvWrite write) {
+  std::unique_lock lock(buffer_mu_);
+  // Back-pressure: the decoding of new batches waits for RocksDB when it falls behind.
+  buffer_cv_.wait(lock, [this] { return queue_.size() < kMaxQueuedWrites || !flush_error_.ok(); });
+  const uint64_t seq = ++next_seq_;
+  for (const auto& op : write.ops) buffered_[op.key] = Buffered{seq, op.value};
+  queue_.emplace_back(seq, std::move(write));
+  if (!flushing_) {
+    flushing_ = true;
+    resources_->Submit([this] { FlushQueued(); });
+  }
+}
+
+void KvTablet::FlushQueued() {
+  std::unique_lock lock(buffer_mu_);
+  while (!queue_.empty() && flush_error_.ok()) {
+    // Everything queued goes in one RocksDB write (later ops of a key override earlier ones).
+    std::vector<std::pair<uint64_t, KvWrite>> taken(std::make_move_iterator(queue_.begin()),
+                                                    std::make_move_iterator(queue_.end()));
+    queue_.clear();
+    buffer_cv_.notify_all();
+    lock.unlock();
+    KvWrite merged;
+    for (auto& [seq, w] : taken) {
+      if (taken.size() == 1) {
+        merged = std::move(w);
+        break;
+      }
+      for (auto& op : w.ops) merged.ops.push_back(std::move(op));
+      merged.applied_offset = w.applied_offset;
+    }
+    Status st = kv_->Write(merged);
+    lock.lock();
+    if (!st.ok()) {
+      // The buffer keeps the values (reads stay right); puts fail until the bucket reopens and
+      // catches up from the changelog.
+      spdlog::error("writing buffered changes into '{}': {}", kv_->dir(), st.ToString());
+      flush_error_ = st;
+      break;
+    }
+    const uint64_t last = taken.back().first;
+    for (const auto& op : merged.ops) {
+      auto it = buffered_.find(op.key);
+      if (it != buffered_.end() && it->second.seq <= last) buffered_.erase(it);
     }
   }
-  return result;
+  flushing_ = false;
+  buffer_cv_.notify_all();
+}
+
+Status KvTablet::Drain() const {
+  std::unique_lock lock(buffer_mu_);
+  buffer_cv_.wait(lock, [this] { return !flushing_; });
+  return flush_error_;
+}
+
+Result<std::vector<std::optional<std::string>>> KvTablet::Read(const std::vector<std::string>& keys) const {
+  std::vector<std::optional<std::string>> out(keys.size());
+  std::vector<std::string> misses;
+  std::vector<size_t> miss_index;
+  {
+    std::lock_guard lock(buffer_mu_);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto it = buffered_.find(keys[i]);
+      if (it != buffered_.end()) {
+        out[i] = it->second.value;
+      } else {
+        misses.push_back(keys[i]);
+        miss_index.push_back(i);
+      }
+    }
+  }
+  // A key not buffered a moment ago is in RocksDB already: the buffer drops a key only after
+  // RocksDB has it, and only Put (serialized) adds keys.
+  if (misses.empty()) return out;
+  FLUSS_ASSIGN_OR_RETURN(auto values, kv_->MultiGet(misses));
+  for (size_t j = 0; j < values.size(); ++j) out[miss_index[j]] = std::move(values[j]);
+  return out;
+}
+
+Result<int64_t> KvTablet::AppliedOffset() const {
+  FLUSS_RETURN_NOT_OK(Drain());
+  return kv_->AppliedOffset();
 }
 
 Result<std::vector<std::optional<std::string>>> KvTablet::Lookup(const std::vector<std::string>& keys) const {
   std::shared_lock open_lock(close_mu_);
   FLUSS_RETURN_NOT_OK(CheckOpen());
-  return kv_->MultiGet(keys);
+  return Read(keys);
 }
 
 Result<std::vector<std::string>> KvTablet::PrefixLookup(const std::string& prefix) const {
+  std::unique_lock put_lock(put_mu_);  // no new batches while the buffer drains
   std::shared_lock open_lock(close_mu_);
   FLUSS_RETURN_NOT_OK(CheckOpen());
+  FLUSS_RETURN_NOT_OK(Drain());
+  put_lock.unlock();
   FLUSS_ASSIGN_OR_RETURN(auto rows, kv_->PrefixScan(prefix));
   std::vector<std::string> values;
   values.reserve(rows.size());
@@ -492,8 +585,12 @@ Result<std::vector<std::string>> KvTablet::PrefixLookup(const std::string& prefi
 }
 
 Result<std::unique_ptr<RocksKv::Snapshot>> KvTablet::TakeSnapshot() const {
+  // Draining first makes the snapshot current; without it, it would still be consistent (its
+  // applied offset says which changes it holds), only older.
+  std::unique_lock put_lock(put_mu_);
   std::shared_lock open_lock(close_mu_);
   FLUSS_RETURN_NOT_OK(CheckOpen());
+  FLUSS_RETURN_NOT_OK(Drain());
   return kv_->TakeSnapshot();
 }
 
@@ -501,6 +598,7 @@ Status KvTablet::Flush() {
   std::lock_guard lock(put_mu_);
   std::shared_lock open_lock(close_mu_);
   FLUSS_RETURN_NOT_OK(CheckOpen());
+  FLUSS_RETURN_NOT_OK(Drain());
   FLUSS_RETURN_NOT_OK(kv_->Flush());
   FLUSS_ASSIGN_OR_RETURN(int64_t applied, kv_->AppliedOffset());
   log_->SetMinRetainOffset(applied);
@@ -509,6 +607,7 @@ Status KvTablet::Flush() {
 
 Status KvTablet::Destroy() {
   std::lock_guard lock(put_mu_);
+  (void)Drain();  // the flush threads are done with the store (an error no longer matters)
   std::unique_lock close_lock(close_mu_);
   if (closed_) return Status::OK();
   closed_ = true;

@@ -7,8 +7,11 @@
 // table's merge engine applied — so any error refuses the batch with nothing written. Then the
 // changelog (+I; -U/+U or, with table.changelog.image WAL, +U only; -D; nothing for a no-op) goes to
 // the log as one ARROW batch carrying the KV batch's writer id and sequence (an empty batch when
-// nothing changed, so the writer's sequence still advances), and only then the new values and the
-// log end offset go into RocksDB in one atomic write.
+// nothing changed, so the writer's sequence still advances), and only then the new values go into
+// the pre-write buffer (as Fluss's KvPreWriteBuffer): a map that reads consult before RocksDB. A
+// flush thread (KvResources) writes the buffered batches, with the log end offset they reflect,
+// into RocksDB in one atomic write and drops them from the buffer. So the RocksDB write of one batch
+// overlaps the decoding and merging of the next; at most kMaxQueuedWrites batches wait.
 //
 // The log is the source of truth. RocksDB writes skip its WAL; after a crash the store holds "the
 // changelog replayed up to its applied offset" and Open replays the log from there. A store ahead
@@ -18,16 +21,21 @@
 // answered as a duplicate without touching the state; sequence gaps are refused by the log.
 //
 // Thread-safety: Put and Flush are serialized by the tablet; lookups, prefix lookups and snapshots
-// run concurrently with them and see whole batches only.
+// run concurrently with them and see whole batches only. Lookups read the buffer, then RocksDB;
+// prefix lookups and snapshots hold off puts for a moment while the buffer drains into RocksDB (a
+// scan cannot merge the buffer cheaply), then read RocksDB alone.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -84,8 +92,8 @@ class KvTablet {
   void AddSchema(int32_t schema_id, Schema schema);
   // Flushes RocksDB: the applied offset is then durable, and the log below it may be deleted.
   Status Flush();
-  // The changelog offset the state reflects.
-  Result<int64_t> AppliedOffset() const { return kv_->AppliedOffset(); }
+  // The changelog offset the state reflects (after the buffer drained).
+  Result<int64_t> AppliedOffset() const;
   // Closes and deletes the store; later calls fail with KV_STORAGE. REQUIRES: no snapshot of the
   // tablet is alive.
   Status Destroy();
@@ -94,7 +102,7 @@ class KvTablet {
  private:
   KvTablet(std::shared_ptr<LogTablet> log, std::unique_ptr<RocksKv> kv, std::map<int32_t, Schema> schemas,
            KvTabletOptions options, ChangelogImage image, std::vector<size_t> key_indexes,
-           std::vector<size_t> bucket_key_indexes);
+           std::vector<size_t> bucket_key_indexes, std::shared_ptr<KvResources> resources);
   // Replays the changelog from the applied offset to the log end.
   Status CatchUp();
   Result<const RowMerger*> MergerFor(const std::vector<int32_t>& target_columns);
@@ -113,12 +121,35 @@ class KvTablet {
   std::map<int32_t, Schema> schemas_;
 
   Status CheckOpen() const;
+  // Puts `write` (whose ops are unique keys) into the buffer and queues it for the flush threads.
+  void Buffer(KvWrite write);
+  // Writes queued batches into RocksDB until none is left (runs on a flush thread).
+  void FlushQueued();
+  // Waits until every buffered batch is in RocksDB; the first flush error, if any.
+  Status Drain() const;
+  // Values of `keys` from the buffer, else RocksDB.
+  Result<std::vector<std::optional<std::string>>> Read(const std::vector<std::string>& keys) const;
+
+  // The pre-write buffer: key -> (sequence of the write that set it, value; nullopt: deleted).
+  struct Buffered {
+    uint64_t seq = 0;
+    std::optional<std::string> value;
+  };
+  static constexpr size_t kMaxQueuedWrites = 4;
+  mutable std::mutex buffer_mu_;
+  mutable std::condition_variable buffer_cv_;
+  std::unordered_map<std::string, Buffered> buffered_;
+  std::deque<std::pair<uint64_t, KvWrite>> queue_;  // batches waiting for RocksDB, oldest first
+  bool flushing_ = false;                           // a flush task is queued or running
+  Status flush_error_;                              // a failed RocksDB write: later puts fail
+  uint64_t next_seq_ = 0;
+  std::shared_ptr<KvResources> resources_;
 
   // Readers hold it shared; Destroy exclusively (the RocksDB closes under nobody's feet).
   mutable std::shared_mutex close_mu_;
   bool closed_ = false;
 
-  std::mutex put_mu_;  // one Put (or catch-up) at a time
+  mutable std::mutex put_mu_;  // one Put (or catch-up) at a time; taken before close_mu_
   std::map<std::vector<int32_t>, std::unique_ptr<RowMerger>> mergers_;  // by target columns
   int32_t mergers_schema_id_ = -1;  // the schema the cached mergers were made for
 };

@@ -1,5 +1,7 @@
 #include "kv/rocks_kv.h"
 
+#include <pthread.h>
+
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -41,7 +43,42 @@ std::shared_ptr<KvResources> KvResources::Create(const KvOptions& options) {
                                                           r->cache_);
   rocksdb::Env::Default()->SetBackgroundThreads(options.background_threads, rocksdb::Env::Priority::LOW);
   rocksdb::Env::Default()->SetBackgroundThreads(1, rocksdb::Env::Priority::HIGH);
+  for (int i = 0; i < std::max(1, options.flush_threads); ++i) {
+    r->threads_.emplace_back([raw = r.get()] { raw->FlushThread(); });
+  }
   return r;
+}
+
+KvResources::~KvResources() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void KvResources::Submit(std::function<void()> task) {
+  {
+    std::lock_guard lock(mu_);
+    tasks_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+}
+
+void KvResources::FlushThread() {
+  pthread_setname_np(pthread_self(), "fluss-kv-flush");
+  while (true) {
+    std::function<void()> task;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;  // stopping, nothing left
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    task();
+  }
 }
 
 size_t KvResources::memtable_usage() const { return wbm_->memory_usage(); }

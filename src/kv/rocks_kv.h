@@ -14,8 +14,12 @@
 // Thread-safety: reads may run concurrently with one writer.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,22 +54,35 @@ struct KvOptions {
   bool bloom_filter = true;
   // kv.rocksdb.thread.num: background flush and compaction threads (shared env).
   int32_t background_threads = 2;
+  // kv.flush.thread-num: threads that write buffered changes into RocksDB (Fluss: 10).
+  int32_t flush_threads = 2;
 };
 
-// The memory budget every RocksKv of a server shares.
+// The memory budget every RocksKv of a server shares, and the threads that write KV tablets'
+// buffered changes into them.
 class KvResources {
  public:
   static std::shared_ptr<KvResources> Create(const KvOptions& options);
+  ~KvResources();  // finishes the queued tasks, then joins the threads
   const KvOptions& options() const { return options_; }
   std::shared_ptr<rocksdb::Cache> cache() const { return cache_; }
   std::shared_ptr<rocksdb::WriteBufferManager> write_buffer_manager() const { return wbm_; }
   // Bytes the memtables of all instances use now.
   size_t memtable_usage() const;
+  // Runs `task` on one of the flush threads.
+  void Submit(std::function<void()> task);
 
  private:
+  void FlushThread();
+
   KvOptions options_;
   std::shared_ptr<rocksdb::Cache> cache_;
   std::shared_ptr<rocksdb::WriteBufferManager> wbm_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
 };
 
 // One write: rows put or deleted, and the applied offset after them.
