@@ -160,6 +160,8 @@ Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string
       c.kv.bloom_filter = value == "true";
     } else if (key == "kv.rocksdb.thread.num") {
       FLUSS_ASSIGN_OR_RETURN(c.kv.background_threads, PositiveInt(key, value, 256));
+    } else if (key == "kv.flush.thread-num") {
+      FLUSS_ASSIGN_OR_RETURN(c.kv.flush_threads, PositiveInt(key, value, 256));
     } else if (key.starts_with("kv.rocksdb.")) {
       return Status::Invalid(fmt::format("unknown option '{}' (see docs/configuration.md)", key));
     } else if (LogConfig::IsLogOption(key)) {

@@ -67,5 +67,20 @@ TEST(ServerConfigTest, SizesAndDurationsTakeUnits) {
   EXPECT_EQ(c->log.segment_bytes, 64LL << 20);
 }
 
+TEST(ServerConfigTest, KvOptionsShareOneBudget) {
+  auto c = ServerConfig::Load("", {"kv.rocksdb.shared-write-buffer.size=32mb", "kv.rocksdb.block.cache-size=16 mb",
+                                   "kv.rocksdb.use-bloom-filter=false", "kv.flush.thread-num=3"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->kv.shared_write_buffer_bytes, 32LL << 20);
+  EXPECT_EQ(c->kv.block_cache_bytes, 16LL << 20);
+  EXPECT_FALSE(c->kv.bloom_filter);
+  EXPECT_EQ(c->kv.flush_threads, 3);
+  auto typo = ServerConfig::Load("", {"kv.rocksdb.block.cache-sise=16mb"});
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().message().find("kv.rocksdb.block.cache-sise"), std::string::npos);
+  EXPECT_FALSE(ServerConfig::Load("", {"kv.rocksdb.use-bloom-filter=maybe"}).ok());
+  EXPECT_FALSE(ServerConfig::Load("", {"kv.rocksdb.writebuffer.size=0"}).ok());
+}
+
 }  // namespace
 }  // namespace fluss
