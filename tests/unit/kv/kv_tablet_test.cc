@@ -191,6 +191,7 @@ TEST_F(KvTabletTest, PartialUpdateKeepsTheColumnsItDoesNotName) {
   ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 10)}}), {}).ok());
   ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, std::nullopt, 99)}}), {0, 2}).ok());
   EXPECT_EQ(Get(1), Row(1, "a", 99));
+  EXPECT_EQ(Changelog(*log_, schema_, 1), (std::vector<Change>{{"-U", Row(1, "a", 10)}, {"+U", Row(1, "a", 99)}}));
   // A partial update must name every key column, and only columns that exist.
   auto no_key = tablet_->Put(Batch(schema_, {{1, Row(1, std::nullopt, 5)}}), {2});
   EXPECT_EQ(no_key.status().code(), ErrorCode::kInvalidTargetColumn);
@@ -226,6 +227,13 @@ TEST_F(KvTabletTest, AggregationSumsAndDeletesAreIgnoredByDefault) {
   Open({{"table.merge-engine", "aggregation"}, {"fields.score.agg", "sum"}});
   ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "x", 1)}, {1, Row(1, "y", 2)}, {1, std::nullopt}}), {}).ok());
   EXPECT_EQ(Get(1), Row(1, "y", 3));
+  // name: last_value_ignore_nulls (the default function), score: sum; the delete is ignored.
+  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, std::nullopt, 4)}}), {}).ok());
+  EXPECT_EQ(Changelog(*log_, schema_), (std::vector<Change>{{"+I", Row(1, "x", 1)},
+                                                            {"-U", Row(1, "x", 1)},
+                                                            {"+U", Row(1, "y", 3)},
+                                                            {"-U", Row(1, "y", 3)},
+                                                            {"+U", Row(1, "y", 7)}}));
 }
 
 TEST_F(KvTabletTest, DisabledDeletesRefuseTheBatch) {
