@@ -47,11 +47,23 @@ printf 'id,item,amount,ts\n1,apple,1.25,2026-11-25 10:00:00\n2,pear,0.80,2026-11
 "$CLI" offsets demo.orders
 { set +x; } 2>/dev/null
 echo
+echo "== demo: a primary-key table — upserts, a delete, a lookup, and its changelog =="
+set -x
+"$CLI" table create demo.stock --schema "item STRING NOT NULL, qty INT, PRIMARY KEY (item)" --buckets 2 --if-not-exists
+printf 'apple,10\npear,4\nplum,7\n' | "$CLI" upsert demo.stock -q
+printf 'pear,3\n' | "$CLI" upsert demo.stock -q
+printf 'plum\n' | "$CLI" delete demo.stock -q
+"$CLI" lookup demo.stock --key item=pear
+"$CLI" scan demo.stock --format json
+{ set +x; } 2>/dev/null
+echo
 echo "== try it (in another terminal) =="
 if [ "$PORT" != 9123 ]; then echo "  export FLUSS_BOOTSTRAP=localhost:$PORT"; fi
 echo "  $CLI table create demo.clicks --schema \"user STRING, url STRING\" --buckets 4"
 echo "  printf 'alice,/home\\nbob,/cart\\n' | $CLI produce demo.clicks"
 echo "  $CLI scan demo.clicks --format json"
+echo "  printf 'kiwi,12\\n' | $CLI upsert demo.stock && $CLI lookup demo.stock --key item=kiwi"
+echo "  $CLI scan demo.stock --snapshot-then-follow      # current rows, then every change (Ctrl-C ends)"
 echo
 echo "fluss-server is running on localhost:$PORT (data in $DATA_DIR). Ctrl-C stops it."
 wait "$SERVER_PID"
