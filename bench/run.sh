@@ -122,26 +122,8 @@ server_end_to_end() {
   echo "== fluss-cpp server end to end: fluss-bench against a fluss-server on 127.0.0.1 (same machine, same run)"
   echo "   rows of 20 columns, 1 KiB of payload (id, ts, then STRING/BIGINT/DOUBLE in turn: 6 strings of 152 bytes);"
   echo "   MB/s = payload bytes / 10^6 per second; the human lines below, the JSON objects go to the summary"
-  SERVER="$BUILD_DIR/src/server/fluss-server"
   FB="$BUILD_DIR/bench/fluss-bench"
-  "$SERVER" --set bind.listeners=FLUSS://127.0.0.1:0 --set data.dir="$TMP/fluss-data" --log-level warn \
-    >"$TMP/fluss-server.out" 2>"$TMP/fluss-server.err" &
-  SERVER_PID=$!
-  PIDS+=("$SERVER_PID")
-  FLUSS_PORT=""
-  for _ in $(seq 1 100); do
-    FLUSS_PORT=$(grep -m1 -oE 'fluss-server listening on FLUSS://127\.0\.0\.1:[0-9]+' "$TMP/fluss-server.out" 2>/dev/null |
-      grep -oE '[0-9]+$' || true)
-    [ -n "$FLUSS_PORT" ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ -z "$FLUSS_PORT" ]; then
-    echo "run.sh: fluss-server did not start:" >&2
-    cat "$TMP/fluss-server.out" "$TMP/fluss-server.err" >&2
-    exit 1
-  fi
-  BS="127.0.0.1:$FLUSS_PORT"
+  start_server fluss-server
   # Each run prints its human line (stderr) and leaves its JSON object in $TMP/<name>.json.
   fb() {
     local name=$1

@@ -53,6 +53,12 @@ Result<PositionSpec> ParsePositionSpec(std::string_view text, bool allow_offset)
   return Status::Invalid(fmt::format("'{}' is not a position; expected {}", text, expected));
 }
 
+bool IsRightAligned(const DataType& type) {
+  const TypeRoot t = type.root();
+  return t == TypeRoot::kTinyInt || t == TypeRoot::kSmallInt || t == TypeRoot::kInt || t == TypeRoot::kBigInt ||
+         t == TypeRoot::kFloat || t == TypeRoot::kDouble || t == TypeRoot::kDecimal;
+}
+
 std::string RenderTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
                         const std::vector<bool>& right_align) {
   std::vector<size_t> width(header.size());

@@ -127,6 +127,9 @@ struct PositionSpec {
 // `allow_offset`: whether offset:N is accepted (scan --from: yes; offsets --at: no).
 Result<PositionSpec> ParsePositionSpec(std::string_view text, bool allow_offset);
 
+// Whether the table format right-aligns values of this type (numbers).
+bool IsRightAligned(const DataType& type);
+
 // Renders rows as a table: a header, a rule, left-aligned text and right-aligned numbers.
 std::string RenderTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
                         const std::vector<bool>& right_align);

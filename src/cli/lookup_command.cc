@@ -44,10 +44,7 @@ void Print(const Schema& schema, const std::vector<GenericRow>& rows, const std:
     std::vector<bool> right;
     for (const auto& c : schema.columns()) {
       header.push_back(c.name);
-      const TypeRoot t = c.type.root();
-      right.push_back(t == TypeRoot::kTinyInt || t == TypeRoot::kSmallInt || t == TypeRoot::kInt ||
-                      t == TypeRoot::kBigInt || t == TypeRoot::kFloat || t == TypeRoot::kDouble ||
-                      t == TypeRoot::kDecimal);
+      right.push_back(IsRightAligned(c.type));
     }
     std::vector<std::vector<std::string>> cells;
     for (const auto& row : rows) {

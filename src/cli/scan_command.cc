@@ -167,10 +167,7 @@ class TableSink final : public Sink {
     }
     for (const auto& c : schema.columns()) {
       header_.push_back(c.name);
-      const TypeRoot t = c.type.root();
-      right_.push_back(t == TypeRoot::kTinyInt || t == TypeRoot::kSmallInt || t == TypeRoot::kInt ||
-                       t == TypeRoot::kBigInt || t == TypeRoot::kFloat || t == TypeRoot::kDouble ||
-                       t == TypeRoot::kDecimal);
+      right_.push_back(IsRightAligned(c.type));
     }
   }
   void Rows(const std::vector<const ScanRecord*>& rows) override {
