@@ -106,13 +106,13 @@ Result<int32_t> KvWriteEncoder::BucketOf(const GenericRow& row, const std::vecto
   return BucketForKey(bucket_key, num_buckets_);
 }
 
-Result<KvWrite> KvWriteEncoder::EncodeUpsert(const GenericRow& row) const {
+Result<EncodedKvWrite> KvWriteEncoder::EncodeUpsert(const GenericRow& row) const {
   FLUSS_RETURN_NOT_OK(CheckArity(row));
   FLUSS_RETURN_NOT_OK(CheckKey(row));
   for (size_t i = 0; i < row.arity(); ++i) {
     if (written_[i]) FLUSS_RETURN_NOT_OK(ValidateDatum(row.field(i), schema_.column(i).type, schema_.column(i).name));
   }
-  KvWrite w;
+  EncodedKvWrite w;
   FLUSS_ASSIGN_OR_RETURN(w.key, EncodeCompactedKey(schema_, key_indexes_, row));
   FLUSS_ASSIGN_OR_RETURN(w.bucket, BucketOf(row, w.key));
   if (target_columns_.empty()) {
@@ -127,10 +127,10 @@ Result<KvWrite> KvWriteEncoder::EncodeUpsert(const GenericRow& row) const {
   return w;
 }
 
-Result<KvWrite> KvWriteEncoder::EncodeDelete(const GenericRow& row) const {
+Result<EncodedKvWrite> KvWriteEncoder::EncodeDelete(const GenericRow& row) const {
   FLUSS_RETURN_NOT_OK(CheckArity(row));
   FLUSS_RETURN_NOT_OK(CheckKey(row));
-  KvWrite w;
+  EncodedKvWrite w;
   FLUSS_ASSIGN_OR_RETURN(w.key, EncodeCompactedKey(schema_, key_indexes_, row));
   FLUSS_ASSIGN_OR_RETURN(w.bucket, BucketOf(row, w.key));
   return w;

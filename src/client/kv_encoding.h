@@ -23,7 +23,7 @@
 namespace fluss {
 
 // One encoded write.
-struct KvWrite {
+struct EncodedKvWrite {
   int32_t bucket = 0;
   std::vector<uint8_t> key;                 // CompactedKey of the primary key
   std::optional<std::vector<uint8_t>> row;  // COMPACTED row; nullopt: delete
@@ -39,9 +39,9 @@ class KvWriteEncoder {
 
   // `row`: every column in schema order; the primary key set; every written column checked (type,
   // NOT NULL, range). In a partial update the other columns are not read and are sent as NULL.
-  Result<KvWrite> EncodeUpsert(const GenericRow& row) const;
+  Result<EncodedKvWrite> EncodeUpsert(const GenericRow& row) const;
   // `row`: every column in schema order, of which only the primary key is read.
-  Result<KvWrite> EncodeDelete(const GenericRow& row) const;
+  Result<EncodedKvWrite> EncodeDelete(const GenericRow& row) const;
 
   // Schema indexes of the target columns, ascending (empty: whole rows): PutKvRequest.target_columns.
   const std::vector<int32_t>& target_columns() const { return target_columns_; }

@@ -98,7 +98,7 @@ class UpsertWriterImpl final : public UpsertWriter {
   WriterStats stats() const override { return writer_->stats(); }
 
  private:
-  Result<WriteResult> Queue(const KvWrite& w) {
+  Result<WriteResult> Queue(const EncodedKvWrite& w) {
     const size_t record_size =
         KvRecordBatchBuilder::RecordSize(w.key.size(), w.row ? std::optional<size_t>(w.row->size()) : std::nullopt);
     return writer_->Add(
