@@ -196,12 +196,13 @@ proto::ProduceLogResponse ReplicaManager::Produce(const std::shared_ptr<proto::P
       continue;
     }
     Status schema_check;
-    for (const auto& batch : *batches) {
+    for (size_t position = 0; position < batches->size(); ++position) {
+      const auto& batch = (*batches)[position];
       if (table->schemas.count(batch.schema_id()) == 0) {
         schema_check = Status(ErrorCode::kSchemaNotExist,
                               fmt::format("batch at position {} of bucket {} names schema id {}, which table '{}' "
                                           "does not have",
-                                          0, req.bucket_id(), batch.schema_id(), table->record.path.ToString()));
+                                          position, req.bucket_id(), batch.schema_id(), table->record.path.ToString()));
         break;
       }
     }
