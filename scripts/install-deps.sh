@@ -8,7 +8,7 @@ PACKAGES=(
   libzstd-dev liblz4-dev libflatbuffers-dev flatbuffers-compiler
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libprotobuf-dev protobuf-compiler libasio-dev librocksdb-dev
+  libprotobuf-dev protobuf-compiler libasio-dev librocksdb-dev libsnappy-dev
 )
 
 # Peers that `make bench` runs beside fluss-bench on the same machine (loopback ceiling, a streaming log).
