@@ -1,0 +1,474 @@
+#include "lake/parquet/parquet_writer.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+
+#include "common/byte_io.h"
+#include "lake/parquet/page_codec.h"
+#include "lake/parquet/parquet_schema.h"
+#include "lake/parquet/rle_hybrid.h"
+
+namespace fluss::parquet {
+namespace {
+
+constexpr char kMagic[4] = {'P', 'A', 'R', '1'};
+// Statistics of BYTE_ARRAY values longer than this are left out (readers gain little from them).
+constexpr size_t kMaxByteArrayStatSize = 4096;
+
+// The non-null values of one column chunk in their Parquet physical form, plus per-row presence.
+struct ChunkValues {
+  std::vector<uint32_t> def_levels;  // one per row (1 = value present), optional columns only
+  std::vector<uint8_t> bools;
+  std::vector<int32_t> i32;
+  std::vector<int64_t> i64;
+  std::vector<float> f32;
+  std::vector<double> f64;
+  std::vector<std::string_view> bytes;  // BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY
+  std::vector<__int128> decimals;       // FIXED_LEN_BYTE_ARRAY decimals, for statistics
+  std::vector<std::string> owned;       // storage behind `bytes` when converted (FLBA decimals)
+  size_t size = 0;                      // number of non-null values
+};
+
+size_t FixedWidth(PhysicalType t, int32_t type_length) {
+  switch (t) {
+    case PhysicalType::kBoolean: return 1;
+    case PhysicalType::kInt32: case PhysicalType::kFloat: return 4;
+    case PhysicalType::kInt64: case PhysicalType::kDouble: return 8;
+    case PhysicalType::kFixedLenByteArray: return static_cast<size_t>(type_length);
+    default: return 0;  // BYTE_ARRAY: 4 + length
+  }
+}
+
+Result<int64_t> TimestampMicros(const TimestampValue& ts) {
+  int64_t micros;
+  if (__builtin_mul_overflow(ts.millis, int64_t{1000}, &micros) ||
+      __builtin_add_overflow(micros, int64_t{ts.nanos_of_milli / 1000}, &micros)) {
+    return Status::Invalid(fmt::format("timestamp {} ms is out of the int64 microsecond range", ts.millis));
+  }
+  return micros;
+}
+
+std::string DecimalBigEndian(__int128 v, int width) {
+  std::string s(static_cast<size_t>(width), '\0');
+  auto u = static_cast<unsigned __int128>(v);
+  for (int i = width - 1; i >= 0; --i) {
+    s[static_cast<size_t>(i)] = static_cast<char>(static_cast<uint8_t>(u));
+    u >>= 8;
+  }
+  return s;
+}
+
+// Converts the column `col` of `rows` into ChunkValues.
+Status CollectValues(const std::vector<GenericRow>& rows, size_t col, const DataType& type,
+                     const SchemaElement& leaf, ChunkValues* out) {
+  const bool optional = type.nullable();
+  if (optional) out->def_levels.reserve(rows.size());
+  for (const GenericRow& row : rows) {
+    const Datum& d = row.field(col);
+    if (std::holds_alternative<std::monostate>(d)) {
+      out->def_levels.push_back(0);
+      continue;
+    }
+    if (optional) out->def_levels.push_back(1);
+    ++out->size;
+    switch (type.root()) {
+      case TypeRoot::kBoolean: out->bools.push_back(std::get<bool>(d) ? 1 : 0); break;
+      case TypeRoot::kTinyInt: out->i32.push_back(std::get<int8_t>(d)); break;
+      case TypeRoot::kSmallInt: out->i32.push_back(std::get<int16_t>(d)); break;
+      case TypeRoot::kInt: case TypeRoot::kDate: out->i32.push_back(std::get<int32_t>(d)); break;
+      case TypeRoot::kTime: out->i64.push_back(int64_t{std::get<int32_t>(d)} * 1000); break;
+      case TypeRoot::kBigInt: out->i64.push_back(std::get<int64_t>(d)); break;
+      case TypeRoot::kFloat: out->f32.push_back(std::get<float>(d)); break;
+      case TypeRoot::kDouble: out->f64.push_back(std::get<double>(d)); break;
+      case TypeRoot::kTimestamp:
+      case TypeRoot::kTimestampLtz: {
+        FLUSS_ASSIGN_OR_RETURN(int64_t micros, TimestampMicros(std::get<TimestampValue>(d)));
+        out->i64.push_back(micros);
+        break;
+      }
+      case TypeRoot::kDecimal: {
+        __int128 v = std::get<DecimalValue>(d).unscaled;
+        if (*leaf.type == PhysicalType::kInt32) {
+          out->i32.push_back(static_cast<int32_t>(v));
+        } else if (*leaf.type == PhysicalType::kInt64) {
+          out->i64.push_back(static_cast<int64_t>(v));
+        } else {
+          out->decimals.push_back(v);
+          out->owned.push_back(DecimalBigEndian(v, *leaf.type_length));
+        }
+        break;
+      }
+      case TypeRoot::kChar: case TypeRoot::kString: case TypeRoot::kBinary: case TypeRoot::kBytes: {
+        const std::string& s = std::get<std::string>(d);
+        if (s.size() > 0x7FFFFFFFu) return Status::Invalid("parquet BYTE_ARRAY value longer than 2 GiB");
+        out->bytes.push_back(s);
+        break;
+      }
+    }
+  }
+  for (const auto& s : out->owned) out->bytes.push_back(s);  // `owned` no longer grows
+  return Status::OK();
+}
+
+// PLAIN encoding of values [begin, end).
+void EncodePlain(const ChunkValues& v, PhysicalType type, size_t begin, size_t end, std::vector<uint8_t>* out) {
+  ByteWriter w(out);
+  switch (type) {
+    case PhysicalType::kBoolean: {
+      size_t start = out->size();
+      out->resize(start + (end - begin + 7) / 8, 0);
+      for (size_t i = begin; i < end; ++i) {
+        if (v.bools[i]) (*out)[start + (i - begin) / 8] |= static_cast<uint8_t>(1u << ((i - begin) % 8));
+      }
+      break;
+    }
+    case PhysicalType::kInt32: for (size_t i = begin; i < end; ++i) w.WriteLE(v.i32[i]); break;
+    case PhysicalType::kInt64: for (size_t i = begin; i < end; ++i) w.WriteLE(v.i64[i]); break;
+    case PhysicalType::kFloat: for (size_t i = begin; i < end; ++i) w.WriteLE(v.f32[i]); break;
+    case PhysicalType::kDouble: for (size_t i = begin; i < end; ++i) w.WriteLE(v.f64[i]); break;
+    case PhysicalType::kByteArray:
+      for (size_t i = begin; i < end; ++i) {
+        w.WriteLE(static_cast<uint32_t>(v.bytes[i].size()));
+        w.WriteBytes(v.bytes[i].data(), v.bytes[i].size());
+      }
+      break;
+    case PhysicalType::kFixedLenByteArray:
+      for (size_t i = begin; i < end; ++i) w.WriteBytes(v.bytes[i].data(), v.bytes[i].size());
+      break;
+    case PhysicalType::kInt96:
+      break;
+  }
+}
+
+template <typename T>
+std::string LE(T v) {
+  std::string s(sizeof(T), '\0');
+  std::memcpy(s.data(), &v, sizeof(T));
+  return s;
+}
+
+template <typename T>
+void MinMaxFloat(const std::vector<T>& values, Statistics* s) {
+  bool any = false;
+  T lo = 0, hi = 0;
+  for (T x : values) {
+    if (std::isnan(x)) continue;
+    if (!any) { lo = hi = x; any = true; continue; }
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  if (!any) return;  // all NaN: no min/max (the spec's rule)
+  if (lo == 0) lo = -T(0);  // a zero minimum is written as -0.0, a zero maximum as +0.0
+  if (hi == 0) hi = T(0);
+  s->min_value = LE(lo);
+  s->max_value = LE(hi);
+}
+
+Statistics ComputeStatistics(const ChunkValues& v, PhysicalType type, int64_t null_count) {
+  Statistics s;
+  s.null_count = null_count;
+  if (v.size > 0) {
+    switch (type) {
+      case PhysicalType::kBoolean: {
+        auto [lo, hi] = std::minmax_element(v.bools.begin(), v.bools.end());
+        s.min_value = std::string(1, static_cast<char>(*lo));
+        s.max_value = std::string(1, static_cast<char>(*hi));
+        break;
+      }
+      case PhysicalType::kInt32: {
+        auto [lo, hi] = std::minmax_element(v.i32.begin(), v.i32.end());
+        s.min_value = LE(*lo);
+        s.max_value = LE(*hi);
+        break;
+      }
+      case PhysicalType::kInt64: {
+        auto [lo, hi] = std::minmax_element(v.i64.begin(), v.i64.end());
+        s.min_value = LE(*lo);
+        s.max_value = LE(*hi);
+        break;
+      }
+      case PhysicalType::kFloat: MinMaxFloat(v.f32, &s); break;
+      case PhysicalType::kDouble: MinMaxFloat(v.f64, &s); break;
+      case PhysicalType::kByteArray: {
+        auto [lo, hi] = std::minmax_element(v.bytes.begin(), v.bytes.end());  // unsigned bytewise
+        if (lo->size() <= kMaxByteArrayStatSize && hi->size() <= kMaxByteArrayStatSize) {
+          s.min_value = std::string(*lo);
+          s.max_value = std::string(*hi);
+        }
+        break;
+      }
+      case PhysicalType::kFixedLenByteArray: {  // decimals: signed numeric order
+        auto [lo, hi] = std::minmax_element(v.decimals.begin(), v.decimals.end());
+        s.min_value = std::string(v.bytes[static_cast<size_t>(lo - v.decimals.begin())]);
+        s.max_value = std::string(v.bytes[static_cast<size_t>(hi - v.decimals.begin())]);
+        break;
+      }
+      case PhysicalType::kInt96:
+        break;
+    }
+  }
+  // The deprecated min/max carry the same values where their (signed) order agrees with the type's.
+  if (type != PhysicalType::kByteArray && type != PhysicalType::kFixedLenByteArray) {
+    s.min = s.min_value;
+    s.max = s.max_value;
+  }
+  return s;
+}
+
+}  // namespace
+
+ParquetWriter::ParquetWriter(Schema schema, ParquetWriterOptions options, std::vector<SchemaElement> elements)
+    : schema_(std::move(schema)), options_(std::move(options)), elements_(std::move(elements)) {
+  metadata_.version = 1;
+  metadata_.schema = elements_;
+  metadata_.key_value_metadata = options_.key_value_metadata;
+  metadata_.created_by = options_.created_by;
+  metadata_.type_defined_column_orders = static_cast<int32_t>(schema_.num_columns());
+}
+
+ParquetWriter::~ParquetWriter() = default;
+
+Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Make(Schema schema, ParquetWriterOptions options) {
+  if (schema.num_columns() == 0) return Status::Invalid("parquet writer: the schema has no columns");
+  if (options.compression != Codec::kUncompressed && options.compression != Codec::kSnappy &&
+      options.compression != Codec::kZstd) {
+    return Status::NotSupported("parquet writer: compression must be UNCOMPRESSED, SNAPPY or ZSTD");
+  }
+  if (options.row_group_max_rows <= 0 || options.row_group_max_bytes <= 0 || options.page_max_bytes <= 0) {
+    return Status::Invalid("parquet writer: row group and page sizes must be positive");
+  }
+  FLUSS_ASSIGN_OR_RETURN(std::vector<SchemaElement> elements, ToParquetSchema(schema));
+  std::unique_ptr<ParquetWriter> w(new ParquetWriter(std::move(schema), std::move(options), std::move(elements)));
+  FLUSS_RETURN_NOT_OK(w->Emit({reinterpret_cast<const uint8_t*>(kMagic), 4}));
+  return w;
+}
+
+Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Open(const std::string& path, Schema schema,
+                                                           ParquetWriterOptions options) {
+  FLUSS_ASSIGN_OR_RETURN(auto w, Make(std::move(schema), std::move(options)));
+  w->file_.reset(std::fopen(path.c_str(), "wb"));
+  if (!w->file_) return Status::IOError(fmt::format("cannot create parquet file '{}': {}", path, std::strerror(errno)));
+  w->path_ = path;
+  return w;
+}
+
+Status ParquetWriter::Emit(std::span<const uint8_t> bytes) {
+  out_.insert(out_.end(), bytes.begin(), bytes.end());
+  offset_ += static_cast<int64_t>(bytes.size());
+  return Status::OK();
+}
+
+Status ParquetWriter::Write(const GenericRow& row) {
+  if (finished_) return Status::Invalid("parquet writer: Write after Finish");
+  if (row.arity() != schema_.num_columns()) {
+    return Status::Invalid(fmt::format("parquet writer: row has {} fields, schema has {} columns", row.arity(),
+                                       schema_.num_columns()));
+  }
+  int64_t bytes = 0;
+  for (size_t i = 0; i < row.arity(); ++i) {
+    const Column& c = schema_.column(i);
+    FLUSS_RETURN_NOT_OK(ValidateDatum(row.field(i), c.type, c.name));
+    if (row.IsNullAt(i)) continue;
+    size_t w = FixedWidth(*elements_[i + 1].type, elements_[i + 1].type_length.value_or(0));
+    bytes += w != 0 ? static_cast<int64_t>(w) : 4 + static_cast<int64_t>(row.GetString(i).size());
+  }
+  pending_.push_back(row);
+  pending_bytes_ += bytes;
+  if (static_cast<int64_t>(pending_.size()) >= options_.row_group_max_rows ||
+      pending_bytes_ >= options_.row_group_max_bytes) {
+    return FlushRowGroup();
+  }
+  return Status::OK();
+}
+
+Status ParquetWriter::Write(std::span<const GenericRow> rows) {
+  for (const GenericRow& r : rows) FLUSS_RETURN_NOT_OK(Write(r));
+  return Status::OK();
+}
+
+Status ParquetWriter::WriteColumnChunk(size_t col, ColumnChunk* chunk) {
+  const Column& column = schema_.column(col);
+  const SchemaElement& leaf = elements_[col + 1];
+  const PhysicalType type = *leaf.type;
+  const bool optional = column.type.nullable();
+  ChunkValues v;
+  FLUSS_RETURN_NOT_OK(CollectValues(pending_, col, column.type, leaf, &v));
+  const size_t num_rows = pending_.size();
+  const int64_t null_count = static_cast<int64_t>(num_rows - v.size);
+
+  ColumnMetaData meta;
+  meta.type = type;
+  meta.path_in_schema = {column.name};
+  meta.codec = options_.compression;
+  meta.num_values = static_cast<int64_t>(num_rows);
+  meta.statistics = ComputeStatistics(v, type, null_count);
+  const int64_t chunk_start = offset_;
+
+  std::vector<uint8_t> body, compressed, header;
+  auto write_page = [&](PageHeader h) -> Status {
+    compressed.clear();
+    FLUSS_RETURN_NOT_OK(CompressPage(options_.compression, options_.zstd_level, body, &compressed));
+    if (body.size() > 0x7FFFFFFFu || compressed.size() > 0x7FFFFFFFu) {
+      return Status::Invalid("parquet writer: page larger than 2 GiB");
+    }
+    h.uncompressed_page_size = static_cast<int32_t>(body.size());
+    h.compressed_page_size = static_cast<int32_t>(compressed.size());
+    header.clear();
+    EncodePageHeader(h, &header);
+    FLUSS_RETURN_NOT_OK(Emit(header));
+    FLUSS_RETURN_NOT_OK(Emit(compressed));
+    meta.total_uncompressed_size += static_cast<int64_t>(header.size() + body.size());
+    meta.total_compressed_size += static_cast<int64_t>(header.size() + compressed.size());
+    return Status::OK();
+  };
+
+  // Dictionary for byte arrays when it pays: dictionary page + indices smaller than PLAIN.
+  std::vector<uint32_t> indices;
+  std::vector<std::string_view> dict;
+  if (options_.dictionary && type == PhysicalType::kByteArray && v.size > 0) {
+    std::unordered_map<std::string_view, uint32_t> ids;
+    int64_t dict_bytes = 0, plain_bytes = 0;
+    indices.reserve(v.size);
+    for (std::string_view s : v.bytes) {
+      plain_bytes += 4 + static_cast<int64_t>(s.size());
+      auto [it, inserted] = ids.emplace(s, static_cast<uint32_t>(dict.size()));
+      if (inserted) {
+        dict.push_back(s);
+        dict_bytes += 4 + static_cast<int64_t>(s.size());
+        if (dict_bytes > options_.dictionary_max_bytes) break;
+      }
+      indices.push_back(it->second);
+    }
+    const int width = std::max(1, BitWidthFor(static_cast<uint32_t>(dict.size() - 1)));
+    const int64_t index_bytes = static_cast<int64_t>(v.size) * width / 8 + 1;
+    if (dict_bytes > options_.dictionary_max_bytes || dict_bytes + index_bytes >= plain_bytes) {
+      dict.clear();
+      indices.clear();
+    }
+  }
+  const bool use_dict = !dict.empty();
+  if (use_dict) {
+    meta.dictionary_page_offset = offset_;
+    body.clear();
+    ByteWriter w(&body);
+    for (std::string_view s : dict) {
+      w.WriteLE(static_cast<uint32_t>(s.size()));
+      w.WriteBytes(s.data(), s.size());
+    }
+    PageHeader h;
+    h.type = PageType::kDictionaryPage;
+    h.dictionary_page_header = DictionaryPageHeader{static_cast<int32_t>(dict.size()), Encoding::kPlain, false};
+    FLUSS_RETURN_NOT_OK(write_page(h));
+  }
+  meta.data_page_offset = offset_;
+  const int dict_width = use_dict ? std::max(1, BitWidthFor(static_cast<uint32_t>(dict.size() - 1))) : 0;
+  const size_t fixed = FixedWidth(type, leaf.type_length.value_or(0));
+
+  // Data pages: rows [row, row_end) holding values [value, value_end).
+  size_t row = 0, value = 0;
+  do {
+    size_t row_end = row, value_end = value;
+    int64_t page_bits = 0;  // of values only; a page holds at least one row
+    const int64_t max_bits = options_.page_max_bytes * 8;
+    while (row_end < num_rows && (page_bits < max_bits || row_end == row)) {
+      if (!optional || v.def_levels[row_end] == 1) {
+        page_bits += use_dict ? dict_width
+                              : 8 * (fixed != 0 ? static_cast<int64_t>(fixed)
+                                                : 4 + static_cast<int64_t>(v.bytes[value_end].size()));
+        ++value_end;
+      }
+      ++row_end;
+    }
+    body.clear();
+    if (optional) {
+      std::vector<uint8_t> levels;
+      EncodeRleHybrid(std::span(v.def_levels).subspan(row, row_end - row), 1, &levels);
+      ByteWriter(&body).WriteLE(static_cast<uint32_t>(levels.size()));
+      body.insert(body.end(), levels.begin(), levels.end());
+    }
+    if (use_dict) {
+      body.push_back(static_cast<uint8_t>(dict_width));
+      EncodeRleHybrid(std::span(indices).subspan(value, value_end - value), dict_width, &body);
+    } else {
+      EncodePlain(v, type, value, value_end, &body);
+    }
+    PageHeader h;
+    h.type = PageType::kDataPage;
+    h.data_page_header = DataPageHeader{static_cast<int32_t>(row_end - row),
+                                        use_dict ? Encoding::kRleDictionary : Encoding::kPlain, Encoding::kRle,
+                                        Encoding::kRle};
+    FLUSS_RETURN_NOT_OK(write_page(h));
+    row = row_end;
+    value = value_end;
+  } while (row < num_rows);
+
+  meta.encodings = use_dict ? std::vector<Encoding>{Encoding::kPlain, Encoding::kRle, Encoding::kRleDictionary}
+                            : std::vector<Encoding>{Encoding::kPlain, Encoding::kRle};
+  chunk->file_offset = chunk_start;
+  chunk->meta_data = std::move(meta);
+  return Status::OK();
+}
+
+Status ParquetWriter::FlushRowGroup() {
+  if (pending_.empty()) return Status::OK();
+  RowGroup group;
+  group.num_rows = static_cast<int64_t>(pending_.size());
+  group.file_offset = offset_;
+  group.ordinal = static_cast<int16_t>(std::min<size_t>(metadata_.row_groups.size(), INT16_MAX));
+  int64_t compressed = 0;
+  for (size_t c = 0; c < schema_.num_columns(); ++c) {
+    ColumnChunk chunk;
+    FLUSS_RETURN_NOT_OK(WriteColumnChunk(c, &chunk));
+    group.total_byte_size += chunk.meta_data->total_uncompressed_size;
+    compressed += chunk.meta_data->total_compressed_size;
+    group.columns.push_back(std::move(chunk));
+  }
+  group.total_compressed_size = compressed;
+  metadata_.num_rows += group.num_rows;
+  metadata_.row_groups.push_back(std::move(group));
+  pending_.clear();
+  pending_bytes_ = 0;
+  if (file_) {
+    if (!out_.empty() && std::fwrite(out_.data(), 1, out_.size(), file_.get()) != out_.size()) {
+      return Status::IOError(fmt::format("write to parquet file '{}' failed", path_));
+    }
+    out_.clear();
+  }
+  return Status::OK();
+}
+
+Result<std::vector<uint8_t>> ParquetWriter::Finish() {
+  if (finished_) return Status::Invalid("parquet writer: Finish called twice");
+  FLUSS_RETURN_NOT_OK(FlushRowGroup());
+  finished_ = true;
+  std::vector<uint8_t> footer;
+  EncodeFileMetaData(metadata_, &footer);
+  FLUSS_RETURN_NOT_OK(Emit(footer));
+  std::vector<uint8_t> tail;
+  ByteWriter(&tail).WriteLE(static_cast<uint32_t>(footer.size()));
+  tail.insert(tail.end(), kMagic, kMagic + 4);
+  FLUSS_RETURN_NOT_OK(Emit(tail));
+  if (file_) {
+    if (std::fwrite(out_.data(), 1, out_.size(), file_.get()) != out_.size() || std::fflush(file_.get()) != 0) {
+      return Status::IOError(fmt::format("write to parquet file '{}' failed", path_));
+    }
+    std::FILE* f = file_.release();
+    if (std::fclose(f) != 0) return Status::IOError(fmt::format("close of parquet file '{}' failed", path_));
+    out_.clear();
+    return std::vector<uint8_t>{};
+  }
+  return std::move(out_);
+}
+
+Result<std::vector<uint8_t>> WriteParquet(const Schema& schema, std::span<const GenericRow> rows,
+                                          ParquetWriterOptions options) {
+  FLUSS_ASSIGN_OR_RETURN(auto w, ParquetWriter::Make(schema, std::move(options)));
+  FLUSS_RETURN_NOT_OK(w->Write(rows));
+  return w->Finish();
+}
+
+}  // namespace fluss::parquet

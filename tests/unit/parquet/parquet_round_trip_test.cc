@@ -1,0 +1,260 @@
+// ParquetWriter -> ParquetReader: every type, nulls, each compression, dictionary and plain, several
+// row groups and pages, projection, statistics, files on disk.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "parquet_test_support.h"
+#include "lake/parquet/parquet_schema.h"
+
+namespace fluss::parquet {
+namespace {
+
+using testing::AllTypesSchema;
+using testing::MakeRows;
+
+std::vector<GenericRow> RoundTrip(const Schema& schema, const std::vector<GenericRow>& rows,
+                                  const ParquetWriterOptions& options, std::unique_ptr<ParquetReader>* reader_out = nullptr) {
+  auto file = WriteParquet(schema, rows, options);
+  EXPECT_TRUE(file.ok()) << file.status().ToString();
+  if (!file.ok()) return {};
+  auto reader = ParquetReader::Open(Buffer::FromVector(std::move(file).value()));
+  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+  if (!reader.ok()) return {};
+  auto back = (*reader)->ReadAll();
+  EXPECT_TRUE(back.ok()) << back.status().ToString();
+  if (reader_out) *reader_out = std::move(reader).value();
+  return back.ok() ? std::move(back).value() : std::vector<GenericRow>{};
+}
+
+void ExpectRowsEqual(const std::vector<GenericRow>& want, const std::vector<GenericRow>& got, const Schema& schema) {
+  ASSERT_EQ(want.size(), got.size());
+  for (size_t r = 0; r < want.size(); ++r) {
+    for (size_t c = 0; c < schema.num_columns(); ++c) {
+      const DataType& t = schema.column(c).type;
+      ASSERT_EQ(want[r].field(c), got[r].field(c))
+          << "row " << r << " column " << schema.column(c).name << ": wrote " << DatumToString(want[r].field(c), t)
+          << ", read " << DatumToString(got[r].field(c), t);
+    }
+  }
+}
+
+class ParquetCodecTest : public ::testing::TestWithParam<Codec> {};
+
+TEST_P(ParquetCodecTest, EveryTypeRoundTripsOverRowGroupsAndPages) {
+  Schema schema = AllTypesSchema();
+  auto rows = MakeRows(schema, 2500);
+  ParquetWriterOptions options;
+  options.compression = GetParam();
+  options.row_group_max_rows = 1000;
+  options.page_max_bytes = 512;
+  std::unique_ptr<ParquetReader> reader;
+  auto back = RoundTrip(schema, rows, options, &reader);
+  ExpectRowsEqual(rows, back, schema);
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(reader->num_row_groups(), 3);
+  EXPECT_EQ(reader->num_rows(), 2500);
+  for (const auto& chunk : reader->metadata().row_groups[0].columns) {
+    EXPECT_EQ(chunk.meta_data->codec, GetParam());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Codecs, ParquetCodecTest,
+                         ::testing::Values(Codec::kUncompressed, Codec::kSnappy, Codec::kZstd),
+                         [](const auto& info) {
+                           return std::string(info.param == Codec::kUncompressed ? "Uncompressed"
+                                              : info.param == Codec::kSnappy     ? "Snappy"
+                                                                                 : "Zstd");
+                         });
+
+TEST(ParquetRoundTripTest, SchemaMapsBackWithFieldIds) {
+  Schema schema = AllTypesSchema();
+  auto file = WriteParquet(schema, MakeRows(schema, 3));
+  ASSERT_TRUE(file.ok());
+  auto reader = ParquetReader::Open(Buffer::FromVector(std::move(file).value()));
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  const Schema& got = (*reader)->schema();
+  ASSERT_EQ(got.num_columns(), schema.num_columns());
+  for (size_t i = 0; i < got.num_columns(); ++i) {
+    const Column& w = schema.column(i);
+    const Column& g = got.column(i);
+    EXPECT_EQ(g.name, w.name);
+    EXPECT_EQ(g.id, w.id);
+    EXPECT_EQ(g.type.nullable(), w.type.nullable());
+    // CHAR -> STRING, BINARY -> BYTES, TIME(p) -> TIME(6): what Parquet keeps.
+    TypeRoot want = w.type.root() == TypeRoot::kChar ? TypeRoot::kString
+                    : w.type.root() == TypeRoot::kBinary ? TypeRoot::kBytes : w.type.root();
+    EXPECT_EQ(g.type.root(), want) << g.name;
+    if (want == TypeRoot::kDecimal) {
+      EXPECT_EQ(g.type.precision(), w.type.precision());
+      EXPECT_EQ(g.type.scale(), w.type.scale());
+    }
+  }
+}
+
+TEST(ParquetRoundTripTest, DictionaryAndPlainGiveTheSameRows) {
+  auto schema = Schema::Make({Column{"s", DataType::String(), 1, ""}, Column{"b", DataType::Bytes().NotNull(), 2, ""}}).value();
+  std::vector<GenericRow> rows;
+  for (int i = 0; i < 3000; ++i) {
+    GenericRow row(2);
+    if (i % 5 != 0) row.SetField(0, Datum("city-" + std::to_string(i % 17)));
+    row.SetField(1, Datum(std::string(i % 3, 'x')));
+    rows.push_back(std::move(row));
+  }
+  for (bool dict : {true, false}) {
+    ParquetWriterOptions options;
+    options.dictionary = dict;
+    options.page_max_bytes = 100;
+    std::unique_ptr<ParquetReader> reader;
+    auto back = RoundTrip(schema, rows, options, &reader);
+    ExpectRowsEqual(rows, back, schema);
+    ASSERT_TRUE(reader);
+    const auto& meta = *reader->metadata().row_groups[0].columns[0].meta_data;
+    EXPECT_EQ(meta.dictionary_page_offset.has_value(), dict);
+    bool has_dict_encoding = std::find(meta.encodings.begin(), meta.encodings.end(), Encoding::kRleDictionary) !=
+                             meta.encodings.end();
+    EXPECT_EQ(has_dict_encoding, dict);
+  }
+}
+
+TEST(ParquetRoundTripTest, FallsBackToPlainWhenTheDictionaryGrowsLarge) {
+  auto schema = Schema::Make({Column{"s", DataType::String().NotNull(), 1, ""}}).value();
+  std::vector<GenericRow> rows;
+  for (int i = 0; i < 2000; ++i) rows.emplace_back(std::vector<Datum>{Datum("distinct value " + std::to_string(i))});
+  ParquetWriterOptions options;
+  options.dictionary_max_bytes = 4096;
+  std::unique_ptr<ParquetReader> reader;
+  ExpectRowsEqual(rows, RoundTrip(schema, rows, options, &reader), schema);
+  ASSERT_TRUE(reader);
+  EXPECT_FALSE(reader->metadata().row_groups[0].columns[0].meta_data->dictionary_page_offset);
+}
+
+TEST(ParquetRoundTripTest, ProjectionReadsChosenColumnsInOrder) {
+  Schema schema = AllTypesSchema();
+  auto rows = MakeRows(schema, 300);
+  auto file = WriteParquet(schema, rows);
+  ASSERT_TRUE(file.ok());
+  auto reader = ParquetReader::Open(Buffer::FromVector(std::move(file).value()));
+  ASSERT_TRUE(reader.ok());
+  std::vector<size_t> cols = {11, 3, 20};
+  auto got = (*reader)->ReadAll(cols);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    ASSERT_EQ((*got)[r].arity(), 3u);
+    for (size_t k = 0; k < cols.size(); ++k) EXPECT_EQ((*got)[r].field(k), rows[r].field(cols[k]));
+  }
+  EXPECT_FALSE((*reader)->ReadRowGroup(0, std::vector<size_t>{99}).ok());
+  EXPECT_FALSE((*reader)->ReadRowGroup(5).ok());
+}
+
+TEST(ParquetRoundTripTest, ZeroRowsAndAllNulls) {
+  auto schema = Schema::Make({Column{"a", DataType::Int(), 1, ""}, Column{"s", DataType::String(), 2, ""}}).value();
+  auto empty = RoundTrip(schema, {}, {});
+  EXPECT_TRUE(empty.empty());
+  std::vector<GenericRow> nulls(10, GenericRow(2));
+  std::unique_ptr<ParquetReader> reader;
+  ExpectRowsEqual(nulls, RoundTrip(schema, nulls, {}, &reader), schema);
+  ASSERT_TRUE(reader);
+  const Statistics& st = *reader->metadata().row_groups[0].columns[0].meta_data->statistics;
+  EXPECT_EQ(st.null_count, 10);
+  EXPECT_FALSE(st.min_value);
+  EXPECT_FALSE(st.max_value);
+}
+
+TEST(ParquetRoundTripTest, StatisticsHoldMinMaxAndNullCount) {
+  auto schema = Schema::Make({Column{"i", DataType::Int(), 1, ""}, Column{"d", DataType::Double(), 2, ""},
+                              Column{"s", DataType::String(), 3, ""}, Column{"m", DataType::Decimal(20, 2), 4, ""},
+                              Column{"z", DataType::Float(), 5, ""}})
+                    .value();
+  std::vector<GenericRow> rows;
+  rows.emplace_back(std::vector<Datum>{Datum(int32_t{5}), Datum(2.5), Datum(std::string("b")), Datum(DecimalValue{-300}),
+                                       Datum(0.0f)});
+  rows.emplace_back(std::vector<Datum>{Datum(int32_t{-7}), Datum(std::nan("")), Datum(std::string("\xC3\xA9")),
+                                       Datum(DecimalValue{20}), Datum(3.0f)});
+  rows.emplace_back(std::vector<Datum>{Datum(), Datum(-1.0), Datum(std::string("ab")), Datum(), Datum(-0.0f)});
+  auto file = WriteParquet(schema, rows);
+  ASSERT_TRUE(file.ok());
+  auto reader = ParquetReader::Open(Buffer::FromVector(std::move(file).value()));
+  ASSERT_TRUE(reader.ok());
+  auto stats = [&](size_t c) { return *(*reader)->metadata().row_groups[0].columns[c].meta_data->statistics; };
+  auto le32 = [](int32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
+  auto le64d = [](double v) { return std::string(reinterpret_cast<const char*>(&v), 8); };
+  auto le32f = [](float v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
+  EXPECT_EQ(stats(0).min_value, le32(-7));
+  EXPECT_EQ(stats(0).max_value, le32(5));
+  EXPECT_EQ(stats(0).min, le32(-7));  // legacy fields too, for the signed order
+  EXPECT_EQ(stats(0).null_count, 1);
+  EXPECT_EQ(stats(1).min_value, le64d(-1.0));  // NaN ignored
+  EXPECT_EQ(stats(1).max_value, le64d(2.5));
+  EXPECT_EQ(stats(2).min_value, "ab");
+  EXPECT_EQ(stats(2).max_value, "\xC3\xA9");  // unsigned byte order
+  EXPECT_FALSE(stats(2).min);                 // no legacy min/max for byte arrays
+  EXPECT_EQ(stats(2).null_count, 0);
+  // DECIMAL(20, 2): 9-byte big-endian two's complement, signed order.
+  EXPECT_EQ(stats(3).min_value, std::string("\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFE\xD4", 9));
+  EXPECT_EQ(stats(3).max_value, std::string("\0\0\0\0\0\0\0\0\x14", 9));
+  // Float zero bounds: -0.0 as minimum, +0.0 as maximum.
+  EXPECT_EQ(stats(4).min_value, le32f(-0.0f));
+  EXPECT_EQ(stats(4).max_value, le32f(3.0f));
+}
+
+TEST(ParquetRoundTripTest, KeyValueMetadataAndCreatedBy) {
+  auto schema = Schema::Make({Column{"a", DataType::Int(), 1, ""}}).value();
+  ParquetWriterOptions options;
+  options.key_value_metadata = {KeyValue{"iceberg.schema", std::string("{}")}, KeyValue{"flag", std::nullopt}};
+  std::unique_ptr<ParquetReader> reader;
+  RoundTrip(schema, {GenericRow(std::vector<Datum>{Datum(int32_t{1})})}, options, &reader);
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(reader->metadata().key_value_metadata, options.key_value_metadata);
+  EXPECT_EQ(reader->metadata().created_by, options.created_by);
+}
+
+TEST(ParquetRoundTripTest, StreamsToAFile) {
+  Schema schema = AllTypesSchema();
+  auto rows = MakeRows(schema, 700);
+  auto path = (std::filesystem::temp_directory_path() / "fluss_parquet_writer_test.parquet").string();
+  ParquetWriterOptions options;
+  options.row_group_max_rows = 300;
+  auto w = ParquetWriter::Open(path, schema, options);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ASSERT_TRUE((*w)->Write(rows).ok());
+  auto done = (*w)->Finish();
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(static_cast<int64_t>(std::filesystem::file_size(path)), (*w)->bytes_written());
+  auto reader = ParquetReader::OpenFile(path);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ((*reader)->num_row_groups(), 3);
+  auto back = (*reader)->ReadAll();
+  ASSERT_TRUE(back.ok());
+  ExpectRowsEqual(rows, *back, schema);
+  std::filesystem::remove(path);
+}
+
+TEST(ParquetRoundTripTest, RejectsRowsThatDoNotMatchTheSchema) {
+  auto schema = Schema::Make({Column{"a", DataType::Int().NotNull(), 1, ""}}).value();
+  auto w = ParquetWriter::Make(schema);
+  ASSERT_TRUE(w.ok());
+  EXPECT_FALSE((*w)->Write(GenericRow(1)).ok());                                   // null in NOT NULL
+  EXPECT_FALSE((*w)->Write(GenericRow(std::vector<Datum>{Datum(int64_t{1})})).ok());  // wrong type
+  EXPECT_FALSE((*w)->Write(GenericRow(2)).ok());                                   // arity
+}
+
+TEST(ParquetRoundTripTest, TimestampsKeepMicrosecondsAndFloorNegativeValues) {
+  auto schema = Schema::Make({Column{"t", DataType::Timestamp(9), 1, ""}, Column{"l", DataType::TimestampLtz(3), 2, ""}}).value();
+  std::vector<GenericRow> rows;
+  rows.emplace_back(std::vector<Datum>{Datum(TimestampValue{-1, 999999}), Datum(TimestampValue{-1, 0})});
+  auto file = WriteParquet(schema, rows);
+  ASSERT_TRUE(file.ok());
+  auto reader = ParquetReader::Open(Buffer::FromVector(std::move(file).value()));
+  ASSERT_TRUE(reader.ok());
+  auto back = (*reader)->ReadAll();
+  ASSERT_TRUE(back.ok());
+  // Nanoseconds below the microsecond are dropped (Parquet/Iceberg timestamps are microseconds).
+  EXPECT_EQ((*back)[0].field(0), Datum(TimestampValue{-1, 999000}));
+  EXPECT_EQ((*back)[0].field(1), Datum(TimestampValue{-1, 0}));
+}
+
+}  // namespace
+}  // namespace fluss::parquet
