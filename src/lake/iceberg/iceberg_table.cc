@@ -1,0 +1,336 @@
+#include "lake/iceberg/iceberg_table.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "lake/avro/avro_container.h"
+#include "lake/iceberg/iceberg_schema.h"
+
+namespace fluss::iceberg {
+
+namespace {
+
+constexpr int64_t kMaxVersionProbe = 1000000;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+uint64_t Random64() {
+  static thread_local std::mt19937_64 rng([] {
+    std::random_device rd;
+    return (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(NowMs());
+  }());
+  return rng();
+}
+
+std::string NewUuid() {
+  uint64_t hi = Random64();
+  uint64_t lo = Random64();
+  hi = (hi & ~uint64_t{0xF000}) | 0x4000;                      // version 4
+  lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);  // variant 10
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48,
+                     lo & 0xffffffffffffULL);
+}
+
+Status MakeDirs(const std::string& path) {
+  std::string cur;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || (path[i] == '/' && i > 0)) {
+      cur = path.substr(0, i);
+      if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) {
+        return Status::IOError(fmt::format("mkdir '{}': {}", cur, std::strerror(errno)));
+      }
+    }
+  }
+  return Status::OK();
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+Status Conflict(int64_t version) {
+  return Status(ErrorCode::kInvalidUpdateVersion,
+                fmt::format("iceberg: metadata version {} was committed by someone else; refresh and retry", version));
+}
+
+int64_t SummaryLong(const Snapshot* s, const char* key) {
+  if (s == nullptr) return 0;
+  auto it = s->summary.find(key);
+  if (it == s->summary.end()) return 0;
+  try {
+    return std::stoll(it->second);
+  } catch (...) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+Result<std::string> IcebergTable::LocalPath(std::string_view uri) {
+  if (uri.rfind("file://", 0) == 0) uri.remove_prefix(7);
+  else if (uri.rfind("file:", 0) == 0) uri.remove_prefix(5);
+  if (uri.empty() || uri[0] != '/') {
+    return Status::NotSupported(fmt::format("iceberg: '{}' is not a local file URI", uri));
+  }
+  return std::string(uri);
+}
+
+std::string IcebergTable::MetadataFilePath(int64_t version) const {
+  return fmt::format("{}/metadata/v{}.metadata.json", dir_, version);
+}
+
+Result<IcebergTable> IcebergTable::Create(const std::string& table_dir, const Schema& schema,
+                                          std::map<std::string, std::string> properties) {
+  if (table_dir.empty() || table_dir[0] != '/') {
+    return Status::Invalid(fmt::format("iceberg: table dir '{}' must be absolute", table_dir));
+  }
+  IcebergTable t;
+  t.dir_ = table_dir;
+  while (t.dir_.size() > 1 && t.dir_.back() == '/') t.dir_.pop_back();
+  FLUSS_RETURN_NOT_OK(MakeDirs(t.dir_ + "/metadata"));
+  FLUSS_RETURN_NOT_OK(MakeDirs(t.dir_ + "/data"));
+  FLUSS_ASSIGN_OR_RETURN(nlohmann::json schema_json, IcebergSchemaJson(schema, 0));
+  TableMetadata m;
+  m.table_uuid = NewUuid();
+  m.location = "file://" + t.dir_;
+  m.last_updated_ms = NowMs();
+  m.last_column_id = std::max(HighestFieldId(schema_json), schema.highest_field_id());
+  m.schemas.push_back(std::move(schema_json));
+  m.properties = std::move(properties);
+  Status st = t.CommitVersion(1, m);
+  if (st.code() == ErrorCode::kInvalidUpdateVersion) {
+    return Status(ErrorCode::kLakeTableAlreadyExist, fmt::format("iceberg: table '{}' already exists", t.dir_));
+  }
+  FLUSS_RETURN_NOT_OK(st);
+  t.version_ = 1;
+  t.metadata_ = std::move(m);
+  return t;
+}
+
+Result<IcebergTable> IcebergTable::Open(const std::string& table_dir) {
+  IcebergTable t;
+  t.dir_ = table_dir;
+  while (t.dir_.size() > 1 && t.dir_.back() == '/') t.dir_.pop_back();
+  FLUSS_RETURN_NOT_OK(t.Load());
+  return t;
+}
+
+Status IcebergTable::Refresh() { return Load(); }
+
+Status IcebergTable::Load() {
+  int64_t version = 0;
+  auto hint = avro::ReadWholeFile(dir_ + "/metadata/version-hint.text");
+  if (hint.ok()) {
+    std::string text(hint->begin(), hint->end());
+    char* end = nullptr;
+    long long v = std::strtoll(text.c_str(), &end, 10);
+    if (end != text.c_str() && v > 0) version = v;
+  }
+  if (version == 0) {
+    // No usable hint: the highest v<N>.metadata.json in the directory.
+    DIR* d = ::opendir((dir_ + "/metadata").c_str());
+    if (d == nullptr) return Status(ErrorCode::kTableNotExist, fmt::format("iceberg: no table at '{}'", dir_));
+    while (dirent* e = ::readdir(d)) {
+      long long v = 0;
+      char tail[32] = {0};
+      if (std::sscanf(e->d_name, "v%lld.metadata.jso%1s", &v, tail) == 2 && tail[0] == 'n' &&
+          std::string_view(e->d_name).ends_with(".metadata.json")) {
+        version = std::max<int64_t>(version, v);
+      }
+    }
+    ::closedir(d);
+    if (version == 0) return Status(ErrorCode::kTableNotExist, fmt::format("iceberg: no metadata in '{}'", dir_));
+  }
+  // The hint may lag a commit that crashed before swapping it: newer versions win.
+  for (int64_t i = 0; i < kMaxVersionProbe && FileExists(MetadataFilePath(version + 1)); ++i) ++version;
+  FLUSS_ASSIGN_OR_RETURN(auto bytes, avro::ReadWholeFile(MetadataFilePath(version)));
+  auto m = TableMetadata::Parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  if (!m.ok()) return m.status().WithContext(MetadataFilePath(version));
+  version_ = version;
+  metadata_ = std::move(m).value();
+  return Status::OK();
+}
+
+Status IcebergTable::CommitVersion(int64_t version, const TableMetadata& metadata) {
+  std::string path = MetadataFilePath(version);
+  std::string text = metadata.ToJson().dump(2);
+  std::string tmp = fmt::format("{}/metadata/.v{}.{:016x}.tmp", dir_, version, Random64());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError(fmt::format("open '{}': {}", tmp, std::strerror(errno)));
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    done += static_cast<size_t>(n);
+  }
+  bool ok = done == text.size() && ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return Status::IOError(fmt::format("write '{}' failed", tmp));
+  }
+  // Atomic create-if-absent: exactly one committer of `version` succeeds.
+  int rc = ::link(tmp.c_str(), path.c_str());
+  int err = errno;
+  ::unlink(tmp.c_str());
+  if (rc != 0) {
+    if (err == EEXIST) return Conflict(version);
+    return Status::IOError(fmt::format("link '{}': {}", path, std::strerror(err)));
+  }
+  std::string hint = std::to_string(version);
+  return avro::WriteFileAtomically(dir_ + "/metadata/version-hint.text",
+                                   std::span(reinterpret_cast<const uint8_t*>(hint.data()), hint.size()));
+}
+
+Result<Snapshot> IcebergTable::Append(const std::vector<DataFile>& files,
+                                      const std::map<std::string, std::string>& summary_properties) {
+  const Snapshot* parent = metadata_.CurrentSnapshot();
+  int64_t snapshot_id;
+  do {
+    snapshot_id = static_cast<int64_t>(Random64() >> 1);
+  } while (snapshot_id == 0 || metadata_.FindSnapshot(snapshot_id) != nullptr);
+  int64_t seq = metadata_.last_sequence_number + 1;
+  int64_t now = std::max(NowMs(), metadata_.last_updated_ms);
+
+  // 1. The manifest of the new files.
+  std::vector<ManifestEntry> entries;
+  int64_t added_records = 0;
+  int64_t added_size = 0;
+  for (const auto& f : files) {
+    if (f.content != DataFileContent::kData) return Status::NotSupported("iceberg: only data files can be appended");
+    if (f.record_count < 0 || f.file_size_in_bytes < 0) {
+      return Status::Invalid(fmt::format("iceberg: data file '{}' has negative counts", f.file_path));
+    }
+    ManifestEntry e;
+    e.status = ManifestEntryStatus::kAdded;
+    e.snapshot_id = snapshot_id;
+    e.sequence_number = seq;
+    e.file_sequence_number = seq;
+    e.data_file = f;
+    entries.push_back(std::move(e));
+    added_records += f.record_count;
+    added_size += f.file_size_in_bytes;
+  }
+  std::vector<ManifestFile> manifests;
+  if (!entries.empty()) {
+    ManifestWriteOptions mo;
+    const nlohmann::json* schema = metadata_.CurrentSchema();
+    mo.table_schema_json = schema ? schema->dump() : "{}";
+    mo.schema_id = metadata_.current_schema_id;
+    FLUSS_ASSIGN_OR_RETURN(auto manifest_bytes, WriteManifest(mo, entries));
+    std::string manifest_uri = fmt::format("{}/metadata/{}-m0.avro", metadata_.location, NewUuid());
+    FLUSS_ASSIGN_OR_RETURN(std::string manifest_path, LocalPath(manifest_uri));
+    FLUSS_RETURN_NOT_OK(avro::WriteFileAtomically(manifest_path, manifest_bytes));
+    ManifestFile mf;
+    mf.manifest_path = manifest_uri;
+    mf.manifest_length = static_cast<int64_t>(manifest_bytes.size());
+    mf.sequence_number = seq;
+    mf.min_sequence_number = seq;
+    mf.added_snapshot_id = snapshot_id;
+    mf.added_files_count = static_cast<int32_t>(entries.size());
+    mf.added_rows_count = added_records;
+    manifests.push_back(std::move(mf));
+  }
+  // 2. The manifest list: the new manifest, then every manifest of the parent snapshot.
+  if (parent != nullptr) {
+    FLUSS_ASSIGN_OR_RETURN(std::string list_path, LocalPath(parent->manifest_list));
+    FLUSS_ASSIGN_OR_RETURN(auto list_bytes, avro::ReadWholeFile(list_path));
+    FLUSS_ASSIGN_OR_RETURN(ManifestList parent_list, ReadManifestList(list_bytes));
+    for (auto& m : parent_list.manifests) manifests.push_back(std::move(m));
+  }
+  ManifestListWriteOptions lo;
+  lo.snapshot_id = snapshot_id;
+  if (parent) lo.parent_snapshot_id = parent->snapshot_id;
+  lo.sequence_number = seq;
+  FLUSS_ASSIGN_OR_RETURN(auto list_bytes, WriteManifestList(lo, manifests));
+  std::string list_uri = fmt::format("{}/metadata/snap-{}-1-{}.avro", metadata_.location, snapshot_id, NewUuid());
+  FLUSS_ASSIGN_OR_RETURN(std::string list_path, LocalPath(list_uri));
+  FLUSS_RETURN_NOT_OK(avro::WriteFileAtomically(list_path, list_bytes));
+
+  // 3. The snapshot and metadata version N+1.
+  Snapshot s;
+  s.snapshot_id = snapshot_id;
+  if (parent) s.parent_snapshot_id = parent->snapshot_id;
+  s.sequence_number = seq;
+  s.timestamp_ms = now;
+  s.manifest_list = list_uri;
+  s.schema_id = metadata_.current_schema_id;
+  for (const auto& [k, v] : summary_properties) {
+    if (k == "operation" || k.rfind("added-", 0) == 0 || k.rfind("total-", 0) == 0) {
+      return Status::Invalid(fmt::format("iceberg: summary key '{}' is reserved", k));
+    }
+    s.summary[k] = v;
+  }
+  s.summary["operation"] = "append";
+  s.summary["added-data-files"] = std::to_string(files.size());
+  s.summary["added-records"] = std::to_string(added_records);
+  s.summary["added-files-size"] = std::to_string(added_size);
+  s.summary["total-data-files"] = std::to_string(SummaryLong(parent, "total-data-files") + static_cast<int64_t>(files.size()));
+  s.summary["total-records"] = std::to_string(SummaryLong(parent, "total-records") + added_records);
+  s.summary["total-files-size"] = std::to_string(SummaryLong(parent, "total-files-size") + added_size);
+  s.summary["total-delete-files"] = "0";
+  s.summary["total-position-deletes"] = "0";
+  s.summary["total-equality-deletes"] = "0";
+
+  TableMetadata next = metadata_;
+  next.last_sequence_number = seq;
+  next.last_updated_ms = now;
+  next.current_snapshot_id = snapshot_id;
+  next.snapshots.push_back(s);
+  next.snapshot_log.push_back({now, snapshot_id});
+  next.metadata_log.push_back({metadata_.last_updated_ms, "file://" + MetadataFilePath(version_)});
+  FLUSS_RETURN_NOT_OK(CommitVersion(version_ + 1, next));
+  ++version_;
+  metadata_ = std::move(next);
+  return s;
+}
+
+Result<std::vector<ManifestEntry>> IcebergTable::ListDataFiles() const {
+  std::vector<ManifestEntry> out;
+  const Snapshot* s = metadata_.CurrentSnapshot();
+  if (s == nullptr) return out;
+  FLUSS_ASSIGN_OR_RETURN(std::string list_path, LocalPath(s->manifest_list));
+  FLUSS_ASSIGN_OR_RETURN(auto list_bytes, avro::ReadWholeFile(list_path));
+  auto list = ReadManifestList(list_bytes);
+  if (!list.ok()) return list.status().WithContext(list_path);
+  for (const auto& mf : list->manifests) {
+    if (mf.content != 0) continue;  // delete manifests: none are written here
+    FLUSS_ASSIGN_OR_RETURN(std::string path, LocalPath(mf.manifest_path));
+    FLUSS_ASSIGN_OR_RETURN(auto bytes, avro::ReadWholeFile(path));
+    if (static_cast<int64_t>(bytes.size()) != mf.manifest_length) {
+      return Status::Corruption(fmt::format("iceberg: manifest '{}' is {} bytes, the manifest list says {}", path,
+                                            bytes.size(), mf.manifest_length));
+    }
+    auto manifest = ReadManifest(bytes);
+    if (!manifest.ok()) return manifest.status().WithContext(path);
+    for (auto& e : manifest->entries) {
+      if (e.status == ManifestEntryStatus::kDeleted) continue;
+      if (!e.snapshot_id) e.snapshot_id = mf.added_snapshot_id;
+      if (e.status == ManifestEntryStatus::kAdded) {
+        if (!e.sequence_number) e.sequence_number = mf.sequence_number;
+        if (!e.file_sequence_number) e.file_sequence_number = mf.sequence_number;
+      } else if (!e.sequence_number || !e.file_sequence_number) {
+        return Status::Corruption(fmt::format("iceberg: EXISTING entry '{}' without sequence numbers",
+                                              e.data_file.file_path));
+      }
+      out.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
+}  // namespace fluss::iceberg

@@ -1,0 +1,76 @@
+// IcebergTable: one Iceberg v2 table in a filesystem warehouse directory (layout and commit protocol:
+// docs/formats/iceberg.md).
+//
+//   <table>/metadata/v<N>.metadata.json           table metadata, one file per version
+//   <table>/metadata/version-hint.text            the current N (a hint; newer vN files win)
+//   <table>/metadata/snap-<id>-1-<uuid>.avro      manifest list of a snapshot
+//   <table>/metadata/<uuid>-m0.avro               manifest
+//   <table>/data/...                              data files (written by the caller)
+//
+// A commit writes v<N+1>.metadata.json with an atomic create-if-absent (link of a fully written
+// temporary file), then swaps version-hint.text by rename. A commit based on version N fails with
+// INVALID_UPDATE_VERSION when v<N+1> already exists: the caller refreshes and retries.
+//
+// Not thread-safe; several processes may commit to one table (the link decides who wins).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "lake/iceberg/manifest.h"
+#include "lake/iceberg/manifest_list.h"
+#include "lake/iceberg/table_metadata.h"
+#include "types/schema.h"
+
+namespace fluss::iceberg {
+
+class IcebergTable {
+ public:
+  // Creates the table at `table_dir` (absolute; created if missing) with metadata v1: the schema
+  // (column ids as field ids), unpartitioned, no snapshot. Errors with LAKE_TABLE_ALREADY_EXIST if
+  // v1 exists.
+  static Result<IcebergTable> Create(const std::string& table_dir, const Schema& schema,
+                                     std::map<std::string, std::string> properties = {});
+  // Loads the latest metadata version of the table at `table_dir`.
+  static Result<IcebergTable> Open(const std::string& table_dir);
+
+  // Re-reads the latest version (after a conflict).
+  Status Refresh();
+
+  // Adds `files` (content DATA, paths as URIs) as a new snapshot with operation "append": a new
+  // manifest with the files as ADDED, a manifest list with it and the parent's manifests, and
+  // metadata version N+1. `summary_properties` are added to the snapshot summary (e.g. the Fluss
+  // log offsets per bucket); they may not replace the spec's keys ("operation", "added-*",
+  // "total-*"). Returns the new snapshot.
+  Result<Snapshot> Append(const std::vector<DataFile>& files,
+                          const std::map<std::string, std::string>& summary_properties = {});
+
+  // The live (not DELETED) manifest entries of the current snapshot, with inherited sequence numbers
+  // and snapshot ids filled in. Empty when the table has no snapshot.
+  Result<std::vector<ManifestEntry>> ListDataFiles() const;
+
+  const TableMetadata& metadata() const { return metadata_; }
+  int64_t version() const { return version_; }
+  const std::string& table_dir() const { return dir_; }
+  std::string MetadataFilePath(int64_t version) const;
+
+  // The local path of a file:// URI ("file:///a/b", "file:/a/b") or an absolute path; other schemes
+  // are NotSupported.
+  static Result<std::string> LocalPath(std::string_view uri);
+
+ private:
+  IcebergTable() = default;
+  // Writes metadata as version `version` if that version does not exist yet.
+  Status CommitVersion(int64_t version, const TableMetadata& metadata);
+  Status Load();
+
+  std::string dir_;
+  int64_t version_ = 0;
+  TableMetadata metadata_;
+};
+
+}  // namespace fluss::iceberg

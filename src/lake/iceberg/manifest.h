@@ -1,0 +1,75 @@
+// Iceberg v2 manifest files: Avro container files of `manifest_entry` records (table spec
+// "Manifests"), with the header keys the spec requires: schema, schema-id, partition-spec,
+// partition-spec-id, format-version "2", content "data". Field ids: docs/formats/iceberg.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "lake/avro/avro_container.h"
+
+namespace fluss::iceberg {
+
+enum class ManifestEntryStatus : int32_t { kExisting = 0, kAdded = 1, kDeleted = 2 };
+enum class DataFileContent : int32_t { kData = 0, kPositionDeletes = 1, kEqualityDeletes = 2 };
+
+// One data file as a manifest describes it. Maps are keyed by Iceberg field id; bounds hold the
+// single-value serialization (single_value.h).
+struct DataFile {
+  DataFileContent content = DataFileContent::kData;
+  std::string file_path;            // a URI, e.g. file:///warehouse/db/t/data/00000.parquet
+  std::string file_format = "PARQUET";
+  int64_t record_count = 0;
+  int64_t file_size_in_bytes = 0;
+  std::map<int32_t, int64_t> column_sizes;
+  std::map<int32_t, int64_t> value_counts;
+  std::map<int32_t, int64_t> null_value_counts;
+  std::map<int32_t, int64_t> nan_value_counts;
+  std::map<int32_t, std::vector<uint8_t>> lower_bounds;
+  std::map<int32_t, std::vector<uint8_t>> upper_bounds;
+  std::vector<int64_t> split_offsets;
+  std::optional<int32_t> sort_order_id;
+
+  bool operator==(const DataFile&) const = default;
+};
+
+struct ManifestEntry {
+  ManifestEntryStatus status = ManifestEntryStatus::kAdded;
+  std::optional<int64_t> snapshot_id;           // null: inherited from the manifest list entry
+  std::optional<int64_t> sequence_number;       // null: inherited (ADDED entries only)
+  std::optional<int64_t> file_sequence_number;  // null: inherited (ADDED entries only)
+  DataFile data_file;
+
+  bool operator==(const ManifestEntry&) const = default;
+};
+
+// The Avro schema of manifest_entry for an unpartitioned table (partition = empty struct), with the
+// spec's field ids, as JSON text.
+const std::string& ManifestEntryAvroSchema();
+
+struct ManifestWriteOptions {
+  std::string table_schema_json;  // the Iceberg schema JSON of the table (iceberg_schema.h)
+  int32_t schema_id = 0;
+  int32_t partition_spec_id = 0;
+  avro::AvroCodec codec = avro::AvroCodec::kDeflate;
+};
+
+Result<std::vector<uint8_t>> WriteManifest(const ManifestWriteOptions& options,
+                                           const std::vector<ManifestEntry>& entries);
+
+struct Manifest {
+  std::map<std::string, std::string> metadata;  // the container header keys
+  std::vector<ManifestEntry> entries;
+};
+
+// Reads a manifest, locating fields by name and checking the writer schema's field ids for the
+// required ones (status 0, data_file 2, file_path 100, ...). Missing required fields, wrong ids,
+// wrong types or a format-version other than 2 are Corruption errors.
+Result<Manifest> ReadManifest(std::span<const uint8_t> file);
+
+}  // namespace fluss::iceberg

@@ -1,0 +1,429 @@
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "lake/avro/avro_container.h"
+#include "lake/iceberg/iceberg_schema.h"
+#include "lake/iceberg/iceberg_table.h"
+#include "lake/iceberg/manifest.h"
+#include "lake/iceberg/manifest_list.h"
+#include "lake/iceberg/single_value.h"
+#include "lake/iceberg/table_metadata.h"
+
+namespace fluss::iceberg {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "fluss-iceberg-test.XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+Schema TestSchema() {
+  auto s = Schema::Make({{"id", DataType::BigInt(), -1, ""},
+                         {"name", DataType::String(), -1, "the name"},
+                         {"price", DataType::Decimal(10, 2), -1, ""},
+                         {"ts", DataType::TimestampLtz(6), -1, ""}},
+                        {"id"});
+  EXPECT_TRUE(s.ok());
+  return *s;
+}
+
+DataFile MakeFile(const std::string& path, int64_t records) {
+  DataFile f;
+  f.file_path = path;
+  f.record_count = records;
+  f.file_size_in_bytes = records * 10 + 100;
+  f.column_sizes = {{0, 80}, {1, 200}};
+  f.value_counts = {{0, records}, {1, records}};
+  f.null_value_counts = {{0, 0}, {1, 3}};
+  f.lower_bounds = {{0, SerializeLong(1)}, {1, SerializeString("a")}};
+  f.upper_bounds = {{0, SerializeLong(records)}, {1, SerializeString("zz")}};
+  f.split_offsets = {4};
+  return f;
+}
+
+TEST(IcebergSchema, ColumnIdsBecomeFieldIdsAndTypesMap) {
+  auto s = Schema::Make({{"b", DataType::Boolean(), 3, ""},
+                         {"t", DataType::TinyInt(), 4, ""},
+                         {"i", DataType::Int().NotNull(), 5, ""},
+                         {"l", DataType::BigInt(), 6, ""},
+                         {"f", DataType::Float(), 7, ""},
+                         {"d", DataType::Double(), 8, ""},
+                         {"dec", DataType::Decimal(38, 10), 9, ""},
+                         {"c", DataType::Char(3), 10, ""},
+                         {"s", DataType::String(), 11, ""},
+                         {"bin", DataType::Binary(16), 12, ""},
+                         {"by", DataType::Bytes(), 13, ""},
+                         {"date", DataType::Date(), 14, ""},
+                         {"time", DataType::Time(3), 15, ""},
+                         {"ts", DataType::Timestamp(6), 16, ""},
+                         {"tsz", DataType::TimestampLtz(3), 17, ""}});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto j = IcebergSchemaJson(*s, 4);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ((*j)["type"], "struct");
+  EXPECT_EQ((*j)["schema-id"], 4);
+  std::vector<std::string> types;
+  for (const auto& f : (*j)["fields"]) types.push_back(f["type"]);
+  EXPECT_EQ(types, (std::vector<std::string>{"boolean", "int", "int", "long", "float", "double", "decimal(38, 10)",
+                                             "string", "string", "fixed[16]", "binary", "date", "time", "timestamp",
+                                             "timestamptz"}));
+  EXPECT_EQ((*j)["fields"][2]["id"], 5);
+  EXPECT_EQ((*j)["fields"][2]["required"], true);
+  EXPECT_EQ((*j)["fields"][3]["required"], false);
+  EXPECT_EQ(HighestFieldId(*j), 17);
+}
+
+TEST(IcebergSchema, PrimaryKeyBecomesIdentifierFields) {
+  auto j = IcebergSchemaJson(TestSchema(), 0);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ((*j)["identifier-field-ids"], nlohmann::json::array({0}));
+  EXPECT_EQ((*j)["fields"][1]["doc"], "the name");
+}
+
+TEST(SingleValue, EncodingsFollowTheSpec) {
+  EXPECT_EQ(SerializeInt(1), (std::vector<uint8_t>{1, 0, 0, 0}));
+  EXPECT_EQ(SerializeLong(-2), (std::vector<uint8_t>{0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}));
+  EXPECT_EQ(SerializeBoolean(true), (std::vector<uint8_t>{1}));
+  EXPECT_EQ(SerializeDouble(1.0), (std::vector<uint8_t>{0, 0, 0, 0, 0, 0, 0xf0, 0x3f}));
+  EXPECT_EQ(SerializeDecimal(12345), (std::vector<uint8_t>{0x30, 0x39}));
+  EXPECT_EQ(SerializeDecimal(-1), (std::vector<uint8_t>{0xff}));
+  EXPECT_EQ(SerializeDecimal(128), (std::vector<uint8_t>{0x00, 0x80}));
+  EXPECT_EQ(SerializeDecimal(-129), (std::vector<uint8_t>{0xff, 0x7f}));
+  EXPECT_EQ(SerializeDecimal(0), (std::vector<uint8_t>{0x00}));
+  for (__int128 v : {__int128{0}, __int128{-129}, __int128{1} << 100, -(__int128{1} << 100)}) {
+    auto back = DeserializeDecimal(SerializeDecimal(v));
+    ASSERT_TRUE(back.ok());
+    EXPECT_TRUE(*back == v);
+  }
+  EXPECT_FALSE(DeserializeLong({1, 2}).ok());
+}
+
+TEST(Manifest, WritesTheSpecSchemaWithFieldIdsAndHeader) {
+  ManifestWriteOptions o;
+  o.table_schema_json = R"({"type":"struct","schema-id":0,"fields":[]})";
+  ManifestEntry e;
+  e.snapshot_id = 7;
+  e.sequence_number = 1;
+  e.file_sequence_number = 1;
+  e.data_file = MakeFile("file:///d/a.parquet", 10);
+  auto bytes = WriteManifest(o, {e});
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  auto c = avro::ReadAvroFile(*bytes);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->metadata["format-version"], "2");
+  EXPECT_EQ(c->metadata["content"], "data");
+  EXPECT_EQ(c->metadata["partition-spec"], "[]");
+  EXPECT_EQ(c->metadata["partition-spec-id"], "0");
+  EXPECT_EQ(c->metadata["schema-id"], "0");
+  EXPECT_EQ(c->metadata["schema"], o.table_schema_json);
+  EXPECT_EQ(c->metadata["avro.codec"], "deflate");
+  const auto& root = c->schema.root();
+  EXPECT_EQ(root.name, "manifest_entry");
+  EXPECT_EQ(root.fields[*root.FieldIndex("status")].field_id(), 0);
+  EXPECT_EQ(root.fields[*root.FieldIndex("data_file")].field_id(), 2);
+  const auto& df = *root.fields[*root.FieldIndex("data_file")].type;
+  EXPECT_EQ(df.fields[*df.FieldIndex("content")].field_id(), 134);
+  EXPECT_EQ(df.fields[*df.FieldIndex("lower_bounds")].field_id(), 125);
+  EXPECT_EQ(df.fields[*df.FieldIndex("lower_bounds")].type->branches[1]->items->fields[0].field_id(), 126);
+  EXPECT_EQ(df.fields[*df.FieldIndex("split_offsets")].type->branches[1]->attrs["element-id"], 133);
+}
+
+TEST(Manifest, RoundTrips) {
+  ManifestWriteOptions o;
+  o.table_schema_json = "{}";
+  std::vector<ManifestEntry> entries;
+  for (int i = 0; i < 5; ++i) {
+    ManifestEntry e;
+    e.snapshot_id = 100 + i;
+    if (i % 2 == 0) {
+      e.sequence_number = i;
+      e.file_sequence_number = i;
+    }
+    e.data_file = MakeFile("file:///d/" + std::to_string(i) + ".parquet", i * 7);
+    if (i == 3) {
+      e.data_file.column_sizes.clear();
+      e.data_file.lower_bounds.clear();
+      e.data_file.split_offsets.clear();
+      e.data_file.sort_order_id = 0;
+    }
+    entries.push_back(e);
+  }
+  for (auto codec : {avro::AvroCodec::kNull, avro::AvroCodec::kDeflate}) {
+    o.codec = codec;
+    auto bytes = WriteManifest(o, entries);
+    ASSERT_TRUE(bytes.ok());
+    auto m = ReadManifest(*bytes);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    EXPECT_EQ(m->entries, entries);
+  }
+}
+
+TEST(Manifest, WrongFieldIdsAreCorruption) {
+  ManifestWriteOptions o;
+  o.codec = avro::AvroCodec::kNull;
+  ManifestEntry e;
+  e.data_file = MakeFile("file:///x", 1);
+  auto bytes = WriteManifest(o, {e});
+  ASSERT_TRUE(bytes.ok());
+  // Same length rewrite inside the embedded schema: file_path's field-id 100 -> 190.
+  std::string s(bytes->begin(), bytes->end());
+  size_t at = s.find(R"("name":"file_path","type":"string","field-id":100)");
+  ASSERT_NE(at, std::string::npos);
+  s[at + std::string(R"("name":"file_path","type":"string","field-id":1)").size()] = '9';
+  auto m = ReadManifest(std::vector<uint8_t>(s.begin(), s.end()));
+  EXPECT_EQ(m.status().code(), ErrorCode::kCorruptRecord);
+  EXPECT_NE(m.status().message().find("file_path"), std::string::npos) << m.status().ToString();
+}
+
+TEST(ManifestList, RoundTripsWithFieldIdsAndHeader) {
+  ManifestFile a;
+  a.manifest_path = "file:///t/metadata/a-m0.avro";
+  a.manifest_length = 1234;
+  a.sequence_number = 3;
+  a.min_sequence_number = 2;
+  a.added_snapshot_id = 99;
+  a.added_files_count = 2;
+  a.existing_files_count = 1;
+  a.added_rows_count = 20;
+  a.existing_rows_count = 5;
+  ManifestFile b = a;
+  b.manifest_path = "file:///t/metadata/b-m0.avro";
+  b.partitions = {PartitionFieldSummary{true, false, std::vector<uint8_t>{1}, std::vector<uint8_t>{9}},
+                  PartitionFieldSummary{}};
+  ManifestListWriteOptions o;
+  o.snapshot_id = 99;
+  o.parent_snapshot_id = 98;
+  o.sequence_number = 3;
+  auto bytes = WriteManifestList(o, {a, b});
+  ASSERT_TRUE(bytes.ok());
+  auto l = ReadManifestList(*bytes);
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  EXPECT_EQ(l->manifests, (std::vector<ManifestFile>{a, b}));
+  EXPECT_EQ(l->metadata["snapshot-id"], "99");
+  EXPECT_EQ(l->metadata["parent-snapshot-id"], "98");
+  EXPECT_EQ(l->metadata["sequence-number"], "3");
+  EXPECT_EQ(l->metadata["format-version"], "2");
+  auto schema = avro::AvroSchema::Parse(ManifestFileAvroSchema());
+  ASSERT_TRUE(schema.ok());
+  const auto& root = schema->root();
+  EXPECT_EQ(root.fields[*root.FieldIndex("manifest_path")].field_id(), 500);
+  EXPECT_EQ(root.fields[*root.FieldIndex("min_sequence_number")].field_id(), 516);
+  EXPECT_EQ(root.fields[*root.FieldIndex("partitions")].type->branches[1]->attrs["element-id"], 508);
+}
+
+TEST(ManifestList, ManifestIsNotAManifestList) {
+  ManifestEntry e;
+  e.data_file = MakeFile("file:///x", 1);
+  auto bytes = WriteManifest({}, {e});
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(ReadManifestList(*bytes).status().code(), ErrorCode::kCorruptRecord);
+}
+
+TEST(TableMetadata, JsonRoundTripsAndHasTheRequiredFields) {
+  TableMetadata m;
+  m.table_uuid = "9c12d441-03fe-4693-9a96-a0705ddf69c1";
+  m.location = "file:///w/db/t";
+  m.last_sequence_number = 1;
+  m.last_updated_ms = 1700000000000;
+  m.last_column_id = 3;
+  m.schemas.push_back(*IcebergSchemaJson(TestSchema(), 0));
+  m.properties = {{"owner", "fluss"}};
+  Snapshot s;
+  s.snapshot_id = 42;
+  s.sequence_number = 1;
+  s.timestamp_ms = 1700000000000;
+  s.manifest_list = "file:///w/db/t/metadata/snap-42-1-x.avro";
+  s.summary = {{"operation", "append"}};
+  s.schema_id = 0;
+  m.snapshots.push_back(s);
+  m.current_snapshot_id = 42;
+  m.snapshot_log.push_back({s.timestamp_ms, 42});
+  m.metadata_log.push_back({1699999999999, "file:///w/db/t/metadata/v1.metadata.json"});
+  nlohmann::json j = m.ToJson();
+  for (const char* key : {"format-version", "table-uuid", "location", "last-sequence-number", "last-updated-ms",
+                          "last-column-id", "schemas", "current-schema-id", "partition-specs", "default-spec-id",
+                          "last-partition-id", "sort-orders", "default-sort-order-id"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["format-version"], 2);
+  EXPECT_EQ(j["refs"]["main"]["snapshot-id"], 42);
+  auto back = TableMetadata::FromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, m);
+}
+
+TEST(TableMetadata, CorruptMetadataIsAnError) {
+  TableMetadata m;
+  m.table_uuid = "u";
+  m.location = "file:///t";
+  m.schemas.push_back(*IcebergSchemaJson(TestSchema(), 0));
+  nlohmann::json good = m.ToJson();
+  ASSERT_TRUE(TableMetadata::FromJson(good).ok());
+  EXPECT_FALSE(TableMetadata::Parse("{not json").ok());
+  EXPECT_FALSE(TableMetadata::Parse("[]").ok());
+  for (const char* key : {"format-version", "table-uuid", "location", "last-sequence-number", "last-updated-ms",
+                          "last-column-id", "schemas", "current-schema-id", "partition-specs", "default-spec-id",
+                          "last-partition-id", "sort-orders", "default-sort-order-id"}) {
+    nlohmann::json bad = good;
+    bad.erase(key);
+    EXPECT_FALSE(TableMetadata::FromJson(bad).ok()) << key;
+  }
+  nlohmann::json v1 = good;
+  v1["format-version"] = 1;
+  EXPECT_EQ(TableMetadata::FromJson(v1).status().code(), ErrorCode::kUnsupportedVersion);
+  nlohmann::json no_snapshot = good;
+  no_snapshot["current-snapshot-id"] = 5;
+  EXPECT_FALSE(TableMetadata::FromJson(no_snapshot).ok());
+  nlohmann::json no_schema = good;
+  no_schema["current-schema-id"] = 3;
+  EXPECT_FALSE(TableMetadata::FromJson(no_schema).ok());
+  nlohmann::json wrong_type = good;
+  wrong_type["last-column-id"] = "3";
+  EXPECT_FALSE(TableMetadata::FromJson(wrong_type).ok());
+}
+
+TEST(IcebergTable, CreateAppendAndReadBack) {
+  TempDir tmp;
+  std::string dir = tmp.path() + "/db/orders";
+  auto t = IcebergTable::Create(dir, TestSchema(), {{"fluss.table", "db.orders"}});
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->version(), 1);
+  EXPECT_TRUE(fs::exists(dir + "/metadata/v1.metadata.json"));
+  auto empty = t->ListDataFiles();
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+
+  auto s1 = t->Append({MakeFile("file://" + dir + "/data/a.parquet", 10), MakeFile("file://" + dir + "/data/b.parquet", 5)},
+                      {{"fluss-offsets", R"({"0":10,"1":5})"}});
+  ASSERT_TRUE(s1.ok()) << s1.status().ToString();
+  auto s2 = t->Append({MakeFile("file://" + dir + "/data/c.parquet", 7)}, {{"fluss-offsets", R"({"0":17,"1":5})"}});
+  ASSERT_TRUE(s2.ok()) << s2.status().ToString();
+  EXPECT_EQ(t->version(), 3);
+  EXPECT_EQ(s2->parent_snapshot_id, s1->snapshot_id);
+  EXPECT_EQ(s2->sequence_number, 2);
+  EXPECT_EQ(s2->summary.at("total-records"), "22");
+  EXPECT_EQ(s2->summary.at("total-data-files"), "3");
+  EXPECT_EQ(s2->summary.at("fluss-offsets"), R"({"0":17,"1":5})");
+
+  std::ifstream hint(dir + "/metadata/version-hint.text");
+  std::string h;
+  hint >> h;
+  EXPECT_EQ(h, "3");
+
+  auto reopened = IcebergTable::Open(dir);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ(reopened->version(), 3);
+  EXPECT_EQ(reopened->metadata(), t->metadata());
+  EXPECT_EQ(reopened->metadata().properties.at("fluss.table"), "db.orders");
+  EXPECT_EQ(reopened->metadata().CurrentSnapshot()->summary.at("fluss-offsets"), R"({"0":17,"1":5})");
+  EXPECT_EQ(reopened->metadata().metadata_log.size(), 2u);
+  auto files = reopened->ListDataFiles();
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  ASSERT_EQ(files->size(), 3u);
+  std::set<std::string> paths;
+  for (const auto& e : *files) {
+    paths.insert(e.data_file.file_path);
+    if (e.data_file.file_path.ends_with("c.parquet")) {
+      EXPECT_EQ(e.sequence_number, 2);
+      EXPECT_EQ(e.snapshot_id, s2->snapshot_id);
+      EXPECT_EQ(e.data_file, MakeFile("file://" + dir + "/data/c.parquet", 7));
+    } else {
+      EXPECT_EQ(e.sequence_number, 1);
+    }
+  }
+  EXPECT_EQ(paths.size(), 3u);
+}
+
+TEST(IcebergTable, CreateTwiceFails) {
+  TempDir tmp;
+  ASSERT_TRUE(IcebergTable::Create(tmp.path() + "/t", TestSchema()).ok());
+  EXPECT_EQ(IcebergTable::Create(tmp.path() + "/t", TestSchema()).status().code(), ErrorCode::kLakeTableAlreadyExist);
+}
+
+TEST(IcebergTable, StaleCommitFailsAndRetrySucceedsAfterRefresh) {
+  TempDir tmp;
+  std::string dir = tmp.path() + "/t";
+  ASSERT_TRUE(IcebergTable::Create(dir, TestSchema()).ok());
+  auto a = IcebergTable::Open(dir);
+  auto b = IcebergTable::Open(dir);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(a->Append({MakeFile("file:///d/1.parquet", 1)}).ok());
+  auto stale = b->Append({MakeFile("file:///d/2.parquet", 2)});
+  EXPECT_EQ(stale.status().code(), ErrorCode::kInvalidUpdateVersion);
+  EXPECT_EQ(b->version(), 1);
+  ASSERT_TRUE(b->Refresh().ok());
+  EXPECT_EQ(b->version(), 2);
+  ASSERT_TRUE(b->Append({MakeFile("file:///d/2.parquet", 2)}).ok());
+  auto files = b->ListDataFiles();
+  ASSERT_TRUE(files.ok());
+  EXPECT_EQ(files->size(), 2u);
+}
+
+TEST(IcebergTable, LaggingVersionHintIsOvertakenByNewerMetadata) {
+  TempDir tmp;
+  std::string dir = tmp.path() + "/t";
+  auto t = IcebergTable::Create(dir, TestSchema());
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE(t->Append({MakeFile("file:///d/1.parquet", 1)}).ok());
+  std::ofstream(dir + "/metadata/version-hint.text") << "1";
+  auto o = IcebergTable::Open(dir);
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->version(), 2);
+  fs::remove(dir + "/metadata/version-hint.text");
+  auto o2 = IcebergTable::Open(dir);
+  ASSERT_TRUE(o2.ok()) << o2.status().ToString();
+  EXPECT_EQ(o2->version(), 2);
+}
+
+TEST(IcebergTable, CorruptFilesAreErrors) {
+  TempDir tmp;
+  std::string dir = tmp.path() + "/t";
+  auto t = IcebergTable::Create(dir, TestSchema());
+  ASSERT_TRUE(t.ok());
+  auto s = t->Append({MakeFile("file:///d/1.parquet", 1)});
+  ASSERT_TRUE(s.ok());
+  // A truncated manifest list.
+  std::string list = *IcebergTable::LocalPath(s->manifest_list);
+  auto list_bytes = *avro::ReadWholeFile(list);
+  fs::resize_file(list, list_bytes.size() - 5);
+  EXPECT_FALSE(t->ListDataFiles().ok());
+  std::ofstream(list, std::ios::binary).write(reinterpret_cast<const char*>(list_bytes.data()), list_bytes.size());
+  ASSERT_TRUE(t->ListDataFiles().ok());
+  // A manifest whose length disagrees with the manifest list.
+  auto l = ReadManifestList(list_bytes);
+  std::string manifest = *IcebergTable::LocalPath(l->manifests[0].manifest_path);
+  std::ofstream(manifest, std::ios::app) << "x";
+  EXPECT_EQ(t->ListDataFiles().status().code(), ErrorCode::kCorruptRecord);
+  // Corrupt metadata JSON.
+  std::ofstream(dir + "/metadata/v2.metadata.json") << "{\"format-version\": 2";
+  EXPECT_EQ(IcebergTable::Open(dir).status().code(), ErrorCode::kCorruptRecord);
+  EXPECT_EQ(IcebergTable::Open(tmp.path() + "/missing").status().code(), ErrorCode::kTableNotExist);
+}
+
+TEST(IcebergTable, ReservedSummaryKeysAndRemoteUrisAreRejected) {
+  TempDir tmp;
+  auto t = IcebergTable::Create(tmp.path() + "/t", TestSchema());
+  ASSERT_TRUE(t.ok());
+  EXPECT_FALSE(t->Append({}, {{"operation", "overwrite"}}).ok());
+  EXPECT_FALSE(IcebergTable::LocalPath("s3://bucket/x").ok());
+  EXPECT_EQ(*IcebergTable::LocalPath("file:/a/b"), "/a/b");
+  EXPECT_EQ(*IcebergTable::LocalPath("file:///a/b"), "/a/b");
+}
+
+}  // namespace
+}  // namespace fluss::iceberg
