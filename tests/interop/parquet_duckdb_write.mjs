@@ -41,12 +41,12 @@ await conn.run(`
     CASE WHEN i % 5 = 3 THEN NULL ELSE TIME '00:00:00' + to_milliseconds(i * 7919 % 86400000) END,
     CASE WHEN i % 5 = 4 THEN NULL ELSE make_timestamp(i * 86400123457 - 1000000000000000) END,
     CASE WHEN i % 5 = 0 THEN NULL ELSE make_timestamp(i * 3600000001)::TIMESTAMPTZ END
-  FROM range(0, 3000) r(i)`);
+  FROM range(0, 5000) r(i)`);
 
 for (const codec of ['UNCOMPRESSED', 'SNAPPY', 'ZSTD']) {
   const name = `duckdb_${codec.toLowerCase()}`;
   const file = join(dir, `${name}.parquet`);
-  await conn.run(`COPY (SELECT * FROM t ORDER BY id) TO ${sq(file)} (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 1024)`);
+  await conn.run(`COPY (SELECT * FROM t ORDER BY id) TO ${sq(file)} (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 2048)`);
   const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sq(file)})`)).getRowObjects();
   const schema = (await conn.runAndReadAll(`SELECT name, repetition_type FROM parquet_schema(${sq(file)})`)).getRowObjects();
   const rows = (await conn.runAndReadAll(`SELECT * FROM read_parquet(${sq(file)})`)).getRowObjects();
