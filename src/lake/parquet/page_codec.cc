@@ -62,6 +62,13 @@ Status DecompressPage(Codec codec, std::span<const uint8_t> compressed, size_t u
       return Status::OK();
     }
     case Codec::kZstd: {
+      // The frame header usually states its content size: check it before allocating.
+      unsigned long long declared = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
+      if (declared == ZSTD_CONTENTSIZE_ERROR) return Status::Corruption("zstd parquet page: not a zstd frame");
+      if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != uncompressed_size) {
+        return Status::Corruption(fmt::format("zstd parquet page declares {} bytes, page header says {}", declared,
+                                              uncompressed_size));
+      }
       out->resize(uncompressed_size);
       size_t n = ZSTD_decompress(out->data(), out->size(), compressed.data(), compressed.size());
       if (ZSTD_isError(n)) {

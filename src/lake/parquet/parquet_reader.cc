@@ -181,6 +181,10 @@ Status ParquetReader::ValidateRowGroups() const {
   int64_t total = 0;
   for (size_t g = 0; g < metadata_.row_groups.size(); ++g) {
     const RowGroup& group = metadata_.row_groups[g];
+    if (group.num_rows > kMaxRowGroupRows) {
+      return Status::NotSupported(fmt::format("parquet row group {} has {} rows, more than the reader's limit {}", g,
+                                              group.num_rows, kMaxRowGroupRows));
+    }
     if (group.num_rows < 0 || group.columns.size() != schema_.num_columns()) {
       return Status::Corruption(fmt::format("parquet row group {}: {} rows, {} column chunks for {} columns", g,
                                             group.num_rows, group.columns.size(), schema_.num_columns()));
@@ -349,10 +353,18 @@ Result<std::vector<GenericRow>> ParquetReader::ReadRowGroup(int index,
     return Status::Invalid(fmt::format("parquet: no row group {} (file has {})", index, num_row_groups()));
   }
   const size_t num_rows = static_cast<size_t>(metadata_.row_groups[static_cast<size_t>(index)].num_rows);
-  std::vector<GenericRow> rows(num_rows, GenericRow(cols.size()));
-  for (size_t k = 0; k < cols.size(); ++k) {
-    FLUSS_ASSIGN_OR_RETURN(std::vector<Datum> values, ReadColumn(index, cols[k]));
-    for (size_t r = 0; r < num_rows; ++r) rows[r].SetField(k, std::move(values[r]));
+  std::vector<std::vector<Datum>> columns_read;
+  for (size_t c : cols) {
+    FLUSS_ASSIGN_OR_RETURN(std::vector<Datum> values, ReadColumn(index, c));
+    columns_read.push_back(std::move(values));
+  }
+  std::vector<GenericRow> rows;
+  rows.reserve(num_rows);
+  for (size_t r = 0; r < num_rows; ++r) {
+    std::vector<Datum> fields;
+    fields.reserve(cols.size());
+    for (auto& column : columns_read) fields.push_back(std::move(column[r]));
+    rows.emplace_back(std::move(fields));
   }
   return rows;
 }

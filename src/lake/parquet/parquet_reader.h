@@ -24,6 +24,9 @@
 
 namespace fluss::parquet {
 
+// The most rows a row group may declare: a reader bound (memory), far above what ParquetWriter writes.
+inline constexpr int64_t kMaxRowGroupRows = int64_t{1} << 26;
+
 class ParquetReader {
  public:
   // Checks "PAR1" at both ends and the footer length, decodes the footer and maps the schema.
