@@ -32,6 +32,8 @@ echo "node $(node --version), avsc $(node -p "require('$HERE/node_modules/avsc/p
 step "fluss-cpp writes an Iceberg table" "$BIN" write "$WORK"
 step "avsc and icebird read the table" node "$HERE/iceberg_check.mjs" "$WORK"
 step "fluss-cpp reads its own table back" "$BIN" read "$WORK"
+step "avsc writes Avro container files" node "$HERE/avro_write.mjs" "$WORK/avsc"
+step "fluss-cpp reads the avsc container files" "$BIN" avro-read "$WORK/avsc"
 
 # The checks must be able to fail: give one manifest list a wrong field id (same length, so the
 # container stays well-formed) and expect both the checker and fluss-cpp to reject the table.
