@@ -226,6 +226,23 @@ TEST(ManifestList, RoundTripsWithFieldIdsAndHeader) {
   EXPECT_EQ(root.fields[*root.FieldIndex("partitions")].type->branches[1]->attrs["element-id"], 508);
 }
 
+TEST(Manifest, FlippedBytesAndTruncationsNeverCrash) {
+  ManifestWriteOptions o;
+  o.codec = avro::AvroCodec::kNull;
+  std::vector<ManifestEntry> entries(3);
+  for (int i = 0; i < 3; ++i) entries[i].data_file = MakeFile("file:///d/" + std::to_string(i), i + 1);
+  auto bytes = WriteManifest(o, entries);
+  ASSERT_TRUE(bytes.ok());
+  for (size_t i = 0; i < bytes->size(); ++i) {
+    auto copy = *bytes;
+    copy[i] ^= 0x41;
+    (void)ReadManifest(copy);
+    (void)ReadManifestList(copy);
+    EXPECT_FALSE(ReadManifest(std::span<const uint8_t>(bytes->data(), i)).ok() &&
+                 ReadManifest(std::span<const uint8_t>(bytes->data(), i))->entries.size() == 3);
+  }
+}
+
 TEST(ManifestList, ManifestIsNotAManifestList) {
   ManifestEntry e;
   e.data_file = MakeFile("file:///x", 1);
