@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -226,7 +227,8 @@ Result<AvroFileContents> ReadAvroFile(std::span<const uint8_t> file, const AvroR
 }
 
 Status WriteFileAtomically(const std::string& path, std::span<const uint8_t> bytes) {
-  std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
+  static std::atomic<uint64_t> counter{0};
+  std::string tmp = fmt::format("{}.tmp.{}.{}", path, ::getpid(), counter.fetch_add(1));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError(fmt::format("open '{}': {}", tmp, std::strerror(errno)));
   size_t done = 0;

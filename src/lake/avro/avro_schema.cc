@@ -161,10 +161,19 @@ class Parser {
       return AvroNodePtr(node);
     }
     if (n.find('.') == std::string::npos && !ns.empty()) {
-      if (auto it = named_.find(ns + "." + n); it != named_.end()) return it->second;
+      if (auto it = named_.find(ns + "." + n); it != named_.end()) return Resolved(it->second);
     }
-    if (auto it = named_.find(n); it != named_.end()) return it->second;
+    if (auto it = named_.find(n); it != named_.end()) return Resolved(it->second);
     return Status::Invalid(fmt::format("avro schema: unknown type name '{}'", n));
+  }
+
+  // A reference to a record still being defined would make the tree a cycle: refused (Iceberg never
+  // uses recursive types).
+  Result<AvroNodePtr> Resolved(const AvroNodePtr& node) {
+    if (open_records_.count(node.get())) {
+      return Status::NotSupported(fmt::format("avro schema: recursive type '{}' is not supported", node->name));
+    }
+    return node;
   }
 
   Status DefineName(const nlohmann::json& j, const std::shared_ptr<AvroNode>& node, std::string& ns_out) {
@@ -200,6 +209,7 @@ class Parser {
       return Status::Invalid(fmt::format("avro schema: record '{}' without fields", node->name));
     }
     std::set<std::string> seen;
+    open_records_.insert(node.get());
     for (const auto& fj : *f) {
       if (!fj.is_object() || !fj.contains("name") || !fj["name"].is_string() || !fj.contains("type")) {
         return Status::Invalid(fmt::format("avro schema: record '{}' has a field without name or type", node->name));
@@ -214,6 +224,7 @@ class Parser {
       field.attrs = Extra(fj, {"name", "type"});
       node->fields.push_back(std::move(field));
     }
+    open_records_.erase(node.get());
     node->attrs = Extra(j, {"type", "name", "namespace", "fields"});
     return AvroNodePtr(node);
   }
@@ -237,6 +248,7 @@ class Parser {
   }
 
   std::map<std::string, AvroNodePtr> named_;
+  std::set<const AvroNode*> open_records_;
 };
 
 }  // namespace

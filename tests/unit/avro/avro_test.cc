@@ -136,6 +136,26 @@ TEST(AvroSchema, RejectsInvalidSchemas) {
   EXPECT_FALSE(AvroSchema::Parse(R"(["null",["int"]])").ok());
   EXPECT_FALSE(AvroSchema::Parse(R"({"type":"fixed","name":"f","size":-1})").ok());
   EXPECT_FALSE(AvroSchema::Parse(R"({"type":"array"})").ok());
+  EXPECT_EQ(AvroSchema::Parse(R"({"type":"record","name":"node","fields":[{"name":"next","type":["null","node"]}]})")
+                .status()
+                .code(),
+            ErrorCode::kUnsupportedVersion);
+}
+
+TEST(AvroSchema, NamedTypesResolveWithinTheirNamespace) {
+  auto s = AvroSchema::Parse(R"({"type":"record","name":"a.outer","fields":[
+    {"name":"f1","type":{"type":"fixed","name":"f16","size":16}},
+    {"name":"f2","type":"f16"},
+    {"name":"f3","type":"a.f16"},
+    {"name":"r","type":{"type":"record","name":"inner","namespace":"b","fields":[{"name":"x","type":"a.f16"}]}},
+    {"name":"r2","type":"b.inner"}]})");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->root().name, "a.outer");
+  EXPECT_EQ(s->root().fields[1].type, s->root().fields[0].type);
+  EXPECT_EQ(s->root().fields[4].type->name, "b.inner");
+  EXPECT_FALSE(AvroSchema::Parse(R"({"type":"record","name":"a.outer","fields":[
+    {"name":"r","type":{"type":"record","name":"inner","namespace":"b","fields":[]}},
+    {"name":"r2","type":"inner"}]})").ok());
 }
 
 TEST(AvroBinary, NegativeBlockCountsWithByteSizeDecode) {
