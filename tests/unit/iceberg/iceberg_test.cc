@@ -1,10 +1,15 @@
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <atomic>
+
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "lake/avro/avro_container.h"
 #include "lake/iceberg/iceberg_schema.h"
@@ -389,6 +394,42 @@ TEST(IcebergTable, StaleCommitFailsAndRetrySucceedsAfterRefresh) {
   auto files = b->ListDataFiles();
   ASSERT_TRUE(files.ok());
   EXPECT_EQ(files->size(), 2u);
+}
+
+TEST(IcebergTable, RacingCommittersNeverLoseAnAppend) {
+  TempDir tmp;
+  std::string dir = tmp.path() + "/t";
+  ASSERT_TRUE(IcebergTable::Create(dir, TestSchema()).ok());
+  constexpr int kWriters = 4;
+  constexpr int kAppends = 8;
+  std::atomic<int> conflicts{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      auto t = IcebergTable::Open(dir);
+      ASSERT_TRUE(t.ok());
+      for (int i = 0; i < kAppends; ++i) {
+        DataFile f = MakeFile(fmt::format("file:///d/{}-{}.parquet", w, i), 1);
+        for (;;) {
+          auto s = t->Append({f});
+          if (s.ok()) break;
+          ASSERT_EQ(s.status().code(), ErrorCode::kInvalidUpdateVersion) << s.status().ToString();
+          ++conflicts;
+          ASSERT_TRUE(t->Refresh().ok());
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto t = IcebergTable::Open(dir);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->version(), 1 + kWriters * kAppends);
+  auto files = t->ListDataFiles();
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  EXPECT_EQ(files->size(), static_cast<size_t>(kWriters * kAppends));
+  EXPECT_EQ(t->metadata().CurrentSnapshot()->summary.at("total-data-files"), std::to_string(kWriters * kAppends));
+  EXPECT_EQ(t->metadata().snapshots.size(), static_cast<size_t>(kWriters * kAppends));
+  std::cout << "conflicts retried: " << conflicts << "\n";
 }
 
 TEST(IcebergTable, LaggingVersionHintIsOvertakenByNewerMetadata) {
