@@ -1,11 +1,13 @@
 # fluss-cpp top-level commands. `make run` and `make test` do all set-up on a fresh Debian 12 machine.
 BUILD_DIR      ?= build
 ASAN_BUILD_DIR ?= build-asan
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_TARGETS   := fuzz_seeds fuzz_log_batch fuzz_kv_formats fuzz_arrow fuzz_rpc_frames fuzz_metadata_file fuzz_iceberg_files
 JOBS           ?= 2
 CMAKE_FLAGS    ?=
 INTEROP_DIR    := tests/interop
 
-.PHONY: all deps build build-asan test unit-test asan-test interop-deps run bench clean
+.PHONY: all deps build build-asan test unit-test asan-test interop-deps run bench fuzz clean
 
 all: build
 
@@ -48,5 +50,13 @@ bench: build interop-deps
 	@FLUSS_BENCH_DEPS=1 scripts/install-deps.sh
 	@bench/run.sh $(BUILD_DIR)
 
+# libFuzzer targets (clang, ASan + UBSan) run FUZZ_SECONDS each (default 60); not part of `make test`.
+fuzz:
+	@FLUSS_FUZZ_DEPS=1 scripts/install-deps.sh
+	@test -f $(FUZZ_BUILD_DIR)/CMakeCache.txt || CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLUSS_FUZZ=ON -DFLUSS_BUILD_TESTS=OFF -DFLUSS_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD_DIR) -j$(JOBS) --target $(FUZZ_TARGETS)
+	@tests/fuzz/run.sh $(FUZZ_BUILD_DIR)
+
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR)

@@ -14,6 +14,8 @@ PACKAGES=(
 # Peers that `make bench` runs beside fluss-bench on the same machine (loopback ceiling, a streaming log).
 BENCH_PACKAGES=(iperf3 redis-server redis-tools rocksdb-tools)
 if [ "${FLUSS_BENCH_DEPS:-0}" = "1" ]; then PACKAGES+=("${BENCH_PACKAGES[@]}"); fi
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+if [ "${FLUSS_FUZZ_DEPS:-0}" = "1" ]; then PACKAGES+=("${FUZZ_PACKAGES[@]}"); fi
 
 # Node and npm run the pinned interop verifiers (tests/interop). The machine image ships them; a
 # machine without them gets Debian's.
