@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/config_value.h"
 #include "fluss_api.pb.h"
 #include "kv/kv_tablet.h"
 #include "kv/row_merger.h"
@@ -220,6 +221,35 @@ Result<std::string> FlussService::GetDatabaseInfo(const std::string& body) {
 
 // ---- tables -----------------------------------------------------------------------------------
 
+Status FlussService::CheckLakeProperties(const TablePath& path, const TableDescriptor& descriptor) const {
+  const auto& props = descriptor.properties();
+  auto enabled = props.find("table.datalake.enabled");
+  if (enabled != props.end()) {
+    if (enabled->second != "true" && enabled->second != "false") {
+      return Status(ErrorCode::kInvalidConfig,
+                    fmt::format("cannot create '{}': table.datalake.enabled must be true or false, not '{}'",
+                                path.ToString(), enabled->second));
+    }
+    if (enabled->second == "true" && config_.datalake_format.empty()) {
+      return Status(ErrorCode::kLakeStorageNotConfigured,
+                    fmt::format("cannot create '{}' with table.datalake.enabled=true: this server has no lake "
+                                "(start it with --set datalake.format=iceberg --set datalake.iceberg.warehouse=<dir>)",
+                                path.ToString()));
+    }
+  }
+  auto freshness = props.find("table.datalake.freshness");
+  if (freshness != props.end()) {
+    auto ms = ParseDurationOption("table.datalake.freshness", freshness->second);
+    if (!ms.ok() || *ms <= 0) {
+      return Status(ErrorCode::kInvalidConfig,
+                    fmt::format("cannot create '{}': table.datalake.freshness '{}' is not a positive duration "
+                                "(e.g. 3min, 30s)",
+                                path.ToString(), freshness->second));
+    }
+  }
+  return Status::OK();
+}
+
 Result<std::string> FlussService::CreateTable(const std::string& body) {
   FLUSS_ASSIGN_OR_RETURN(auto req, Parse<proto::CreateTableRequest>(body));
   FLUSS_ASSIGN_OR_RETURN(auto path, ToTablePath(req.table_path()));
@@ -248,6 +278,7 @@ Result<std::string> FlussService::CreateTable(const std::string& body) {
                                 path.ToString(), format->second));
     }
   }
+  FLUSS_RETURN_NOT_OK(CheckLakeProperties(path, descriptor));
   if (descriptor.is_partitioned()) {
     return Status(ErrorCode::kInvalidTable,
                   fmt::format("cannot create '{}': partitioned tables are not supported yet", path.ToString()));

@@ -15,6 +15,7 @@
 #include "server/replica_manager.h"
 #include "server/server_config.h"
 #include "server/worker_pool.h"
+#include "types/table_descriptor.h"
 
 namespace fluss {
 
@@ -56,6 +57,8 @@ class FlussService {
   void FetchLog(const std::string& body, const std::shared_ptr<rpc::RpcResponder>& responder);
 
   Status OpenTable(const TableRecord& record);
+  // table.datalake.enabled (true only with a lake configured) and table.datalake.freshness.
+  Status CheckLakeProperties(const TablePath& path, const TableDescriptor& descriptor) const;
 
   const ServerConfig& config_;
   MetadataStore* metadata_;

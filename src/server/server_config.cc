@@ -162,6 +162,16 @@ Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string
       FLUSS_ASSIGN_OR_RETURN(c.kv.background_threads, PositiveInt(key, value, 256));
     } else if (key == "kv.flush.thread-num") {
       FLUSS_ASSIGN_OR_RETURN(c.kv.flush_threads, PositiveInt(key, value, 256));
+    } else if (key == "datalake.format") {
+      if (value != "iceberg") {
+        return Status::Invalid(fmt::format("option 'datalake.format': '{}' is not supported (fluss-cpp tiers to "
+                                           "'iceberg')",
+                                           value));
+      }
+      c.datalake_format = value;
+    } else if (key == "datalake.iceberg.warehouse") {
+      if (value.empty()) return Status::Invalid("option 'datalake.iceberg.warehouse' is empty");
+      c.iceberg_warehouse = value;
     } else if (key.starts_with("kv.rocksdb.")) {
       return Status::Invalid(fmt::format("unknown option '{}' (see docs/configuration.md)", key));
     } else if (LogConfig::IsLogOption(key)) {
@@ -178,6 +188,12 @@ Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string
                              {"kv.rocksdb.writebuffer.size", c.kv.write_buffer_bytes},
                              {"kv.rocksdb.block.blocksize", c.kv.block_bytes}}) {
     if (bytes <= 0) return Status::Invalid(fmt::format("option '{}' must be positive", name));
+  }
+  if (!c.datalake_format.empty() && c.iceberg_warehouse.empty()) {
+    return Status::Invalid("datalake.format is 'iceberg' but datalake.iceberg.warehouse is not set");
+  }
+  if (c.datalake_format.empty() && !c.iceberg_warehouse.empty()) {
+    return Status::Invalid("datalake.iceberg.warehouse is set but datalake.format is not (set it to 'iceberg')");
   }
   if (c.default_replication_factor != 1) {
     return Status(ErrorCode::kInvalidReplicationFactor,

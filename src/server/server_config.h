@@ -55,6 +55,10 @@ struct ServerConfig {
   LogConfig log;
   // kv.rocksdb.*: the RocksDB of primary-key buckets; every bucket shares one memory budget.
   KvOptions kv;
+  // datalake.format (only "iceberg"; empty: no lake, tables cannot enable table.datalake.enabled)
+  // and datalake.iceberg.warehouse (the warehouse directory of the Iceberg tables).
+  std::string datalake_format;
+  std::string iceberg_warehouse;
 
   // Every option as given (file, then overrides), and the keys that were accepted but not used.
   std::map<std::string, std::string> options;

@@ -340,5 +340,17 @@ TEST_F(KvServiceTest, ApiVersionsAdvertiseTheKvApis) {
   }
 }
 
+TEST_F(KvServiceTest, LakePropertiesAreCheckedAtCreateTable) {
+  // This server has no lake: enabling tiering is refused with LAKE_STORAGE_NOT_CONFIGURED.
+  Status st = Create("laky", 1, {{"table.datalake.enabled", "true"}});
+  EXPECT_EQ(st.code(), ErrorCode::kLakeStorageNotConfigured) << st.ToString();
+  EXPECT_NE(st.message().find("datalake.format=iceberg"), std::string::npos) << st.ToString();
+  st = Create("laky2", 1, {{"table.datalake.enabled", "yes"}});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidConfig) << st.ToString();
+  st = Create("laky3", 1, {{"table.datalake.freshness", "soon"}});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidConfig) << st.ToString();
+  EXPECT_TRUE(Create("laky4", 1, {{"table.datalake.enabled", "false"}, {"table.datalake.freshness", "3min"}}).ok());
+}
+
 }  // namespace
 }  // namespace fluss

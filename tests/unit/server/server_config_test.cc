@@ -82,5 +82,16 @@ TEST(ServerConfigTest, KvOptionsShareOneBudget) {
   EXPECT_FALSE(ServerConfig::Load("", {"kv.rocksdb.writebuffer.size=0"}).ok());
 }
 
+TEST(ServerConfigTest, DatalakeNeedsFormatAndWarehouseTogether) {
+  auto c = ServerConfig::Load("", {"datalake.format=iceberg", "datalake.iceberg.warehouse=/tmp/wh"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->datalake_format, "iceberg");
+  EXPECT_EQ(c->iceberg_warehouse, "/tmp/wh");
+  auto paimon = ServerConfig::Load("", {"datalake.format=paimon", "datalake.iceberg.warehouse=/tmp/wh"});
+  EXPECT_NE(paimon.status().message().find("'paimon' is not supported"), std::string::npos);
+  EXPECT_FALSE(ServerConfig::Load("", {"datalake.format=iceberg"}).ok());
+  EXPECT_FALSE(ServerConfig::Load("", {"datalake.iceberg.warehouse=/tmp/wh"}).ok());
+}
+
 }  // namespace
 }  // namespace fluss
