@@ -127,12 +127,12 @@ Datum ValueFor(const DataType& t, int64_t r, int col) {
       __int128 m = MaxUnscaled(t.precision());
       return Datum(DecimalValue{k == 0 ? -m : k == 1 ? m : k == 2 ? 0 : static_cast<__int128>(r) * 104729 - 9000000});
     }
-    case TypeRoot::kChar: return Datum(k == 0 ? std::string("   ") : k == 1 ? std::string("\xE2\x82\xAC") : "c" + std::to_string(r % 10) + "x");
+    case TypeRoot::kChar: return Datum(k == 0 ? std::string("   ") : k == 1 ? std::string("\xE2\x82\xAC") : fmt::format("c{}x", r % 10));
     case TypeRoot::kString: {
       if (k == 0) return Datum(std::string());
       if (k == 1) return Datum(std::string("h\xC3\xA9llo w\xC3\xB6rld \xF0\x9F\x98\x80"));
       if (k == 2) return Datum(std::string(3000, 'z'));
-      return Datum("city-" + std::to_string(r % 13));
+      return Datum(fmt::format("city-{}", r % 13));
     }
     case TypeRoot::kBinary: return Datum(k == 0 ? std::string(4, '\0') : std::string(4, static_cast<char>(0xF0 + r % 16)));
     case TypeRoot::kBytes: return Datum(k == 0 ? std::string() : k == 1 ? std::string(257, '\xFF') : std::string(1 + r % 5, static_cast<char>(r)));
@@ -270,7 +270,7 @@ int Write(const std::filesystem::path& dir) {
     for (int64_t i = 0; i < 5000; ++i) {
       GenericRow r(4);
       r.SetField(0, Datum(i));
-      if (i % 7 != 0) r.SetField(1, Datum("name-" + std::to_string(i % 50)));
+      if (i % 7 != 0) r.SetField(1, Datum(fmt::format("name-{}", i % 50)));
       r.SetField(2, Datum(std::string(i % 2 ? "even" : "odd")));
       if (i % 3 != 0) r.SetField(3, Datum(std::string(1 + i % 4, static_cast<char>('a' + i % 3))));
       rows.push_back(std::move(r));

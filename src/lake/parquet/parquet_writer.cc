@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
@@ -306,7 +307,6 @@ Status ParquetWriter::WriteColumnChunk(size_t col, ColumnChunk* chunk) {
   meta.codec = options_.compression;
   meta.num_values = static_cast<int64_t>(num_rows);
   meta.statistics = ComputeStatistics(v, type, null_count);
-  const int64_t chunk_start = offset_;
 
   std::vector<uint8_t> body, compressed, header;
   auto write_page = [&](PageHeader h) -> Status {
@@ -408,7 +408,7 @@ Status ParquetWriter::WriteColumnChunk(size_t col, ColumnChunk* chunk) {
 
   meta.encodings = use_dict ? std::vector<Encoding>{Encoding::kPlain, Encoding::kRle, Encoding::kRleDictionary}
                             : std::vector<Encoding>{Encoding::kPlain, Encoding::kRle};
-  chunk->file_offset = chunk_start;
+  chunk->file_offset = 0;  // deprecated; the spec asks writers for 0 (no ColumnMetaData outside the footer)
   chunk->meta_data = std::move(meta);
   return Status::OK();
 }

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "lake/parquet/parquet_reader.h"
 #include "lake/parquet/parquet_writer.h"
 #include "types/schema.h"
@@ -26,9 +28,9 @@ inline Schema AllTypesSchema() {
   std::vector<Column> cols;
   auto types = AllTypes();
   int id = 1;
-  for (size_t i = 0; i < types.size(); ++i) cols.push_back(Column{"c" + std::to_string(i), types[i], id++, ""});
+  for (size_t i = 0; i < types.size(); ++i) cols.push_back(Column{fmt::format("c{}", i), types[i], id++, ""});
   for (size_t i = 0; i < types.size(); ++i) {
-    cols.push_back(Column{"n" + std::to_string(i), types[i].NotNull(), id++, ""});
+    cols.push_back(Column{fmt::format("n{}", i), types[i].NotNull(), id++, ""});
   }
   return Schema::Make(std::move(cols)).value();
 }
@@ -53,9 +55,9 @@ inline Datum ValueFor(const DataType& type, int64_t r) {
       __int128 max = type.precision() == 38 ? p38 : type.precision() == 18 ? 999999999999999999 : 999999999;
       return Datum(DecimalValue{edge_lo ? -max : edge_hi ? max : static_cast<__int128>(r) * 12345 - 600000});
     }
-    case TypeRoot::kChar: return Datum(std::string(edge_lo ? "   " : edge_hi ? "\xE2\x82\xAC" : "ab" + std::to_string(r % 10)));
+    case TypeRoot::kChar: return Datum(std::string(edge_lo ? "   " : edge_hi ? "\xE2\x82\xAC" : fmt::format("ab{}", r % 10)));
     case TypeRoot::kString:
-      return Datum(edge_lo ? std::string() : edge_hi ? std::string("h\xC3\xA9llo\0x", 8) : "s" + std::to_string(r % 7));
+      return Datum(edge_lo ? std::string() : edge_hi ? std::string("h\xC3\xA9llo\0x", 8) : fmt::format("s{}", r % 7));
     case TypeRoot::kBinary: return Datum(std::string(edge_lo ? std::string(4, '\0') : std::string(4, static_cast<char>(r))));
     case TypeRoot::kBytes: return Datum(edge_lo ? std::string() : edge_hi ? std::string(300, '\xFF') : std::to_string(r));
     case TypeRoot::kDate: return Datum(static_cast<int32_t>(edge_lo ? -719162 : edge_hi ? 2932896 : r));
