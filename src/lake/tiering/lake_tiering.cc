@@ -1,0 +1,270 @@
+#include "lake/tiering/lake_tiering.h"
+
+#include <filesystem>
+#include <random>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "lake/iceberg/iceberg_table.h"
+#include "lake/parquet/parquet_writer.h"
+
+namespace fluss::lake {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr auto kPollTimeout = std::chrono::milliseconds(500);
+// A bucket whose scan brings nothing for this long while short of its end offset fails the round.
+constexpr auto kStallTimeout = std::chrono::seconds(30);
+
+std::string RandomHex(size_t n) {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  std::string out;
+  while (out.size() < n) out += fmt::format("{:016x}", rng());
+  return out.substr(0, n);
+}
+
+Result<std::map<int32_t, int64_t>> ParseOffsets(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Status::Corruption(fmt::format("snapshot summary '{}' is not a JSON object: '{}'", kBucketOffsetsKey, text));
+  }
+  std::map<int32_t, int64_t> out;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (!it.value().is_number_integer()) {
+      return Status::Corruption(fmt::format("snapshot summary '{}': bucket {} has no integer offset", kBucketOffsetsKey,
+                                            it.key()));
+    }
+    int32_t bucket = 0;
+    try {
+      bucket = std::stoi(it.key());
+    } catch (...) {
+      return Status::Corruption(fmt::format("snapshot summary '{}': '{}' is not a bucket", kBucketOffsetsKey, it.key()));
+    }
+    out[bucket] = it.value().get<int64_t>();
+  }
+  return out;
+}
+
+std::string OffsetsJson(const std::map<int32_t, int64_t>& offsets) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [b, o] : offsets) j[std::to_string(b)] = o;
+  return j.dump();
+}
+
+// Deletes data files under `data_dir` that no snapshot references and that are older than `min_age`
+// (younger ones may belong to a round another service is running now).
+Result<int32_t> RemoveOrphans(const iceberg::IcebergTable& table, const std::string& data_dir,
+                              std::chrono::seconds min_age) {
+  std::error_code ec;
+  if (!fs::exists(data_dir, ec)) return 0;
+  FLUSS_ASSIGN_OR_RETURN(auto entries, table.ListDataFiles());
+  std::set<std::string> live;
+  for (const auto& e : entries) {
+    FLUSS_ASSIGN_OR_RETURN(auto p, iceberg::IcebergTable::LocalPath(e.data_file.file_path));
+    live.insert(fs::weakly_canonical(p, ec).string());
+  }
+  int32_t removed = 0;
+  const auto now = fs::file_time_type::clock::now();
+  for (const auto& f : fs::directory_iterator(data_dir, ec)) {
+    if (!f.is_regular_file(ec)) continue;
+    const std::string path = fs::weakly_canonical(f.path(), ec).string();
+    if (live.count(path)) continue;
+    const auto age = now - f.last_write_time(ec);
+    if (ec || age < min_age) continue;
+    if (fs::remove(f.path(), ec)) {
+      ++removed;
+      spdlog::info("lake: removed '{}', a data file of an interrupted tiering round", path);
+    }
+  }
+  return removed;
+}
+
+}  // namespace
+
+Result<Schema> LakeSchema(const Schema& table) {
+  std::vector<Column> columns = table.columns();
+  int32_t id = table.highest_field_id();
+  columns.push_back(Column{"__bucket", DataType::Int().NotNull(), ++id, "Fluss bucket"});
+  columns.push_back(Column{"__offset", DataType::BigInt().NotNull(), ++id, "offset in the bucket's log"});
+  columns.push_back(Column{"__timestamp", DataType::TimestampLtz(3).NotNull(), ++id, "commit time of the row's batch"});
+  return Schema::Make(std::move(columns));
+}
+
+std::string LakeTableDir(const std::string& warehouse, const TablePath& path) {
+  return (fs::absolute(warehouse) / path.database() / path.table()).lexically_normal().string();
+}
+
+LakeTiering::LakeTiering(std::shared_ptr<Connection> connection, TieringOptions options)
+    : conn_(std::move(connection)), options_(std::move(options)) {}
+
+Result<std::pair<std::map<int32_t, int64_t>, int64_t>> LakeTiering::LakeOffsets(const TablePath& path,
+                                                                                int32_t buckets) const {
+  std::map<int32_t, int64_t> offsets;
+  for (int32_t b = 0; b < buckets; ++b) offsets[b] = 0;
+  const std::string dir = LakeTableDir(options_.warehouse, path);
+  std::error_code ec;
+  if (!fs::exists(dir + "/metadata", ec)) return std::make_pair(offsets, int64_t{-1});
+  FLUSS_ASSIGN_OR_RETURN(auto table, iceberg::IcebergTable::Open(dir));
+  const iceberg::Snapshot* snap = table.metadata().CurrentSnapshot();
+  if (snap == nullptr) return std::make_pair(offsets, int64_t{-1});
+  auto it = snap->summary.find(kBucketOffsetsKey);
+  if (it == snap->summary.end()) {
+    return Status::Corruption(fmt::format("lake table '{}': snapshot {} has no '{}' summary (not written by Fluss "
+                                          "tiering?)",
+                                          dir, snap->snapshot_id, kBucketOffsetsKey));
+  }
+  FLUSS_ASSIGN_OR_RETURN(auto recorded, ParseOffsets(it->second));
+  for (const auto& [b, o] : recorded) offsets[b] = o;
+  return std::make_pair(offsets, snap->snapshot_id);
+}
+
+Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
+  FLUSS_ASSIGN_OR_RETURN(Table table, conn_->GetTable(path));
+  const TableInfo& info = table.info();
+  if (info.schema().has_primary_key()) {
+    return Status::NotSupported(fmt::format("'{}' has a primary key: tiering primary-key tables is not built yet",
+                                            path.ToString()));
+  }
+  FLUSS_ASSIGN_OR_RETURN(Schema lake_schema, LakeSchema(info.schema()));
+  const std::string dir = LakeTableDir(options_.warehouse, path);
+  const std::string data_dir = dir + "/data";
+  std::error_code ec;
+  if (!fs::exists(dir + "/metadata", ec)) {
+    auto created = iceberg::IcebergTable::Create(dir, lake_schema, {{"fluss.table", path.ToString()}});
+    // Another service may have created it a moment ago; opening it below is all that matters.
+    if (!created.ok() && created.status().code() != ErrorCode::kLakeTableAlreadyExist) return created.status();
+  }
+  FLUSS_ASSIGN_OR_RETURN(auto lake, iceberg::IcebergTable::Open(dir));
+
+  TieringRound round;
+  FLUSS_ASSIGN_OR_RETURN(round.orphans_removed, RemoveOrphans(lake, data_dir, options_.orphan_min_age));
+  FLUSS_ASSIGN_OR_RETURN(auto lake_offsets, LakeOffsets(path, info.num_buckets));
+  std::map<int32_t, int64_t> from = lake_offsets.first;
+  Admin admin = conn_->GetAdmin();
+  FLUSS_ASSIGN_OR_RETURN(auto earliest, admin.ListOffsets(path, OffsetSpec::Earliest()));
+  FLUSS_ASSIGN_OR_RETURN(auto latest, admin.ListOffsets(path, OffsetSpec::Latest()));
+  for (const auto& [b, start] : earliest) {
+    if (start > from[b]) {
+      return Status(ErrorCode::kLogOffsetOutOfRange,
+                    fmt::format("bucket {} of '{}' starts at offset {} but the lake holds it only up to {}: the rows "
+                                "in between were deleted before they were tiered",
+                                b, path.ToString(), start, from[b]));
+    }
+  }
+  // This round's end per bucket: the log end as of now, capped so one round stays bounded.
+  std::map<int32_t, int64_t> to;
+  int64_t budget = options_.max_rows_per_round;
+  for (const auto& [b, end] : latest) {
+    const int64_t n = std::min(end - from[b], std::max<int64_t>(budget, 0));
+    to[b] = from[b] + std::max<int64_t>(n, 0);
+    budget -= std::max<int64_t>(n, 0);
+  }
+  round.offsets = to;
+  bool any = false;
+  for (const auto& [b, end] : to) any |= end > from[b];
+  if (!any) return round;
+
+  // Read each bucket's range and write it as one Parquet file.
+  std::vector<iceberg::DataFile> files;
+  std::vector<std::string> written;
+  auto cleanup = [&written] {
+    std::error_code e;
+    for (const auto& p : written) fs::remove(p, e);
+  };
+  fs::create_directories(data_dir, ec);
+  if (ec) return Status::IOError(fmt::format("cannot create '{}': {}", data_dir, ec.message()));
+  FLUSS_ASSIGN_OR_RETURN(auto scanner, table.NewLogScanner());
+  const size_t ncols = info.schema().num_columns();
+  for (const auto& [bucket, end] : to) {
+    const int64_t start = from[bucket];
+    if (end <= start) continue;
+    const std::string file = fmt::format("{}/{:05d}-{:020d}-{}.parquet", data_dir, bucket, start, RandomHex(16));
+    auto writer = parquet::ParquetWriter::Open(file, lake_schema);
+    if (!writer.ok()) {
+      cleanup();
+      return writer.status();
+    }
+    written.push_back(file);
+    Status st = scanner->Subscribe(bucket, start);
+    auto last_data = std::chrono::steady_clock::now();
+    int64_t position = start;
+    while (st.ok() && position < end) {
+      auto records = scanner->Poll(kPollTimeout);
+      if (!records.ok()) {
+        st = records.status();
+        break;
+      }
+      if (!records->empty()) last_data = std::chrono::steady_clock::now();
+      for (const auto& r : *records) {
+        if (r.bucket != bucket || r.offset < start || r.offset >= end) continue;
+        GenericRow row(ncols + 3);
+        for (size_t c = 0; c < ncols; ++c) row.SetField(c, r.row.field(c));
+        row.SetField(ncols, bucket);
+        row.SetField(ncols + 1, r.offset);
+        row.SetField(ncols + 2, TimestampValue{r.timestamp, 0});
+        st = (*writer)->Write(row);
+        if (!st.ok()) break;
+        ++round.rows;
+      }
+      auto pos = scanner->positions();
+      if (pos.count(bucket)) position = pos[bucket];
+      if (st.ok() && std::chrono::steady_clock::now() - last_data > kStallTimeout) {
+        st = Status(ErrorCode::kRequestTimeOut,
+                    fmt::format("bucket {} of '{}' brought nothing for {} s at offset {} (round end {})", bucket,
+                                path.ToString(), kStallTimeout.count(), position, end));
+      }
+    }
+    if (st.ok()) st = scanner->Unsubscribe(bucket);
+    if (!st.ok()) {
+      cleanup();
+      return st;
+    }
+    auto finished = (*writer)->Finish();
+    if (!finished.ok()) {
+      cleanup();
+      return finished.status();
+    }
+    iceberg::DataFile df;
+    df.file_path = "file://" + file;
+    df.record_count = (*writer)->rows_written();
+    df.file_size_in_bytes = static_cast<int64_t>(fs::file_size(file, ec));
+    const auto& meta = (*writer)->metadata();
+    for (const auto& rg : meta.row_groups) {
+      for (size_t c = 0; c < rg.columns.size() && c < lake_schema.num_columns(); ++c) {
+        const int32_t id = lake_schema.column(c).id;
+        if (!rg.columns[c].meta_data) continue;
+        const auto& cm = *rg.columns[c].meta_data;
+        df.column_sizes[id] += cm.total_compressed_size;
+        df.value_counts[id] += cm.num_values;
+        if (cm.statistics && cm.statistics->null_count) df.null_value_counts[id] += *cm.statistics->null_count;
+      }
+    }
+    files.push_back(std::move(df));
+    ++round.files;
+  }
+
+  // One commit: the files and the offsets they bring the lake to.
+  auto snapshot = lake.Append(files, {{kBucketOffsetsKey, OffsetsJson(to)}, {"fluss.table", path.ToString()}});
+  if (!snapshot.ok()) {
+    cleanup();
+    if (snapshot.status().code() == ErrorCode::kInvalidUpdateVersion) {
+      return Status(ErrorCode::kInvalidUpdateVersion,
+                    fmt::format("lake table '{}' changed during the round (another tiering service committed); "
+                                "this round's files were removed and the next round starts from the new snapshot",
+                                dir));
+    }
+    return snapshot.status();
+  }
+  round.committed = true;
+  round.snapshot_id = snapshot->snapshot_id;
+  spdlog::info("lake: tiered {} rows of '{}' in {} files, snapshot {}", round.rows, path.ToString(), round.files,
+               round.snapshot_id);
+  return round;
+}
+
+}  // namespace fluss::lake

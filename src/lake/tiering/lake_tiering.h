@@ -1,0 +1,71 @@
+// LakeTiering: copies a log table's data into its Iceberg table, one round at a time, through the
+// public client (docs/lake.md).
+//
+// A round reads where the lake ends — the per-bucket log offsets recorded in the summary of the
+// Iceberg table's current snapshot (`fluss.bucket-offsets`, JSON {"<bucket>": <next offset>}) — to
+// where each bucket's log ends when the round starts, writes one Parquet file per bucket with new
+// rows under `<table>/data/`, and commits them as one Iceberg snapshot whose summary records the
+// new offsets. Data and offsets land in the same atomic commit, so the lake is always "the log up
+// to the recorded offsets", each row once. The service keeps no state of its own: a crash before
+// the commit leaves only unreferenced files (removed by a later round once older than
+// `orphan_min_age`); two services racing on one table cannot both commit the same range (the
+// second commit fails on the version check and deletes its files).
+//
+// Lake rows are the table's columns followed by the system columns `__bucket` INT, `__offset`
+// BIGINT and `__timestamp` TIMESTAMP_LTZ(3) (the batch's commit time), with Iceberg field ids
+// continuing after the table's highest column id.
+//
+// Primary-key tables are not tiered yet (NOT_SUPPORTED).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "fluss/client.h"
+
+namespace fluss::lake {
+
+// Snapshot summary key holding the log offsets a lake snapshot covers.
+inline constexpr const char* kBucketOffsetsKey = "fluss.bucket-offsets";
+
+// The lake table's schema: `table` plus __bucket, __offset, __timestamp.
+Result<Schema> LakeSchema(const Schema& table);
+// `<warehouse>/<database>/<table>`.
+std::string LakeTableDir(const std::string& warehouse, const TablePath& path);
+
+struct TieringOptions {
+  std::string warehouse;  // datalake.iceberg.warehouse
+  // Unreferenced data files older than this are leftovers of an interrupted round and deleted.
+  std::chrono::seconds orphan_min_age{600};
+  int64_t max_rows_per_round = 5'000'000;  // a round stops at this many rows (the next continues)
+};
+
+struct TieringRound {
+  bool committed = false;              // false: nothing new to tier
+  int64_t snapshot_id = -1;            // the committed snapshot
+  int64_t rows = 0;                    // rows tiered by this round
+  int32_t files = 0;                   // Parquet files written
+  std::map<int32_t, int64_t> offsets;  // per bucket, the next offset not in the lake after the round
+  int32_t orphans_removed = 0;
+};
+
+class LakeTiering {
+ public:
+  LakeTiering(std::shared_ptr<Connection> connection, TieringOptions options);
+
+  // One round for the table at `path` (a log table with table.datalake.enabled=true).
+  Result<TieringRound> TierOnce(const TablePath& path);
+  // The offsets the lake holds per bucket (0 for every bucket before the first snapshot), and its
+  // current snapshot id (-1 when none).
+  Result<std::pair<std::map<int32_t, int64_t>, int64_t>> LakeOffsets(const TablePath& path, int32_t buckets) const;
+
+ private:
+  std::shared_ptr<Connection> conn_;
+  TieringOptions options_;
+};
+
+}  // namespace fluss::lake
