@@ -7,6 +7,7 @@
 
 #include "parquet_test_support.h"
 #include "lake/parquet/parquet_schema.h"
+#include "lake/parquet/parquet_stats.h"
 
 namespace fluss::parquet {
 namespace {
@@ -254,6 +255,61 @@ TEST(ParquetRoundTripTest, TimestampsKeepMicrosecondsAndFloorNegativeValues) {
   // Nanoseconds below the microsecond are dropped (Parquet/Iceberg timestamps are microseconds).
   EXPECT_EQ((*back)[0].field(0), Datum(TimestampValue{-1, 999000}));
   EXPECT_EQ((*back)[0].field(1), Datum(TimestampValue{-1, 0}));
+}
+
+}  // namespace
+}  // namespace fluss::parquet
+
+namespace fluss::parquet {
+namespace {
+
+TEST(ParquetFileStatsTest, MergesRowGroupStatisticsIntoFileBounds) {
+  Schema schema = testing::AllTypesSchema();
+  auto rows = testing::MakeRows(schema, 1200);
+  ParquetWriterOptions options;
+  options.row_group_max_rows = 500;
+  auto w = ParquetWriter::Make(schema, options);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Write(rows).ok());
+  ASSERT_TRUE((*w)->Finish().ok());
+  auto reader_schema = FromParquetSchema((*w)->metadata().schema);
+  ASSERT_TRUE(reader_schema.ok());
+  auto stats = FileColumnStats((*w)->metadata(), *reader_schema);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  ASSERT_EQ(stats->size(), schema.num_columns());
+  for (size_t c = 0; c < schema.num_columns(); ++c) {
+    const ColumnFileStats& st = (*stats)[c];
+    std::optional<Datum> lo, hi;
+    int64_t nulls = 0;
+    for (const auto& r : rows) {
+      const Datum& d = r.field(c);
+      if (std::holds_alternative<std::monostate>(d)) { ++nulls; continue; }
+      if (!lo || CompareDatums(d, *lo) < 0) lo = d;
+      if (!hi || CompareDatums(d, *hi) > 0) hi = d;
+    }
+    const std::string& name = schema.column(c).name;
+    EXPECT_EQ(st.field_id, schema.column(c).id) << name;
+    EXPECT_EQ(st.value_count, 1200) << name;
+    EXPECT_EQ(st.null_count, nulls) << name;
+    EXPECT_GT(st.column_size, 0) << name;
+    // -0.0 and 0.0 compare equal; the file keeps -0.0 as a zero minimum.
+    ASSERT_TRUE(st.min && st.max) << name;
+    EXPECT_EQ(CompareDatums(*st.min, *lo), 0) << name;
+    EXPECT_EQ(CompareDatums(*st.max, *hi), 0) << name;
+  }
+}
+
+TEST(ParquetFileStatsTest, AllNullColumnsHaveNoBounds) {
+  auto schema = Schema::Make({Column{"a", DataType::Int(), 7, ""}}).value();
+  auto w = ParquetWriter::Make(schema);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Write(GenericRow(1)).ok());
+  ASSERT_TRUE((*w)->Finish().ok());
+  auto stats = FileColumnStats((*w)->metadata(), schema);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ((*stats)[0].field_id, 7);
+  EXPECT_EQ((*stats)[0].null_count, 1);
+  EXPECT_FALSE((*stats)[0].min);
 }
 
 }  // namespace
