@@ -89,6 +89,9 @@ async function checkFile(conn, dir, name) {
                            WHERE file_row_number >= ${lo} AND file_row_number < ${hi}`);
     if ((m.stats_min_value ?? null) !== agg.mn) fail(`${where}: stats_min_value ${m.stats_min_value}, DuckDB min() ${agg.mn}`);
     if ((m.stats_max_value ?? null) !== agg.mx) fail(`${where}: stats_max_value ${m.stats_max_value}, DuckDB max() ${agg.mx}`);
+    // The deprecated min/max, where written (signed orders only), must say the same.
+    if (m.stats_min !== null && m.stats_min !== m.stats_min_value) fail(`${where}: legacy stats_min ${m.stats_min} != ${m.stats_min_value}`);
+    if (m.stats_max !== null && m.stats_max !== m.stats_max_value) fail(`${where}: legacy stats_max ${m.stats_max} != ${m.stats_max_value}`);
     stats++;
   }
 
