@@ -116,6 +116,13 @@ struct OffsetsArgs {
 };
 int RunOffsets(const GlobalOptions& g, const OffsetsArgs& a);
 
+// ---- lake ---------------------------------------------------------------------------------------
+struct LakeStatusArgs {
+  std::string table;
+  std::string warehouse;  // empty: $FLUSS_WAREHOUSE
+};
+int RunLakeStatus(const GlobalOptions& g, const LakeStatusArgs& a);
+
 // ---- shared helpers -----------------------------------------------------------------------------
 // A start position or offset spec: earliest | latest | offset:N | timestamp:T (T: epoch millis or
 // 'YYYY-MM-DD HH:MM:SS[.fff]' UTC).

@@ -208,6 +208,16 @@ int main(int argc, char** argv) {
     action = [&](const GlobalOptions& g) { return RunScan(g, scan); };
   });
 
+  // ---- lake ----
+  auto* lake = app.add_subcommand("lake", "the lake (Iceberg) copy of tables");
+  lake->require_subcommand(1);
+  fluss::cli::LakeStatusArgs lake_status;
+  auto* ls = lake->add_subcommand("status", "lake snapshot, tiered offsets per bucket, and lag behind the log");
+  ls->add_option("table", lake_status.table, "db.table")->required();
+  ls->add_option("--warehouse", lake_status.warehouse,
+                 "the server's datalake.iceberg.warehouse (default: $FLUSS_WAREHOUSE)");
+  ls->callback([&] { action = [&](const GlobalOptions& g) { return RunLakeStatus(g, lake_status); }; });
+
   // ---- offsets ----
   fluss::cli::OffsetsArgs offsets;
   auto* of = app.add_subcommand("offsets", "per-bucket offsets of a log table");

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "lake/tiering/tiering_service.h"
 #include "server/fluss_server.h"
 
 int main(int argc, char** argv) {
@@ -60,9 +61,20 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   spdlog::info("listening on {}://{}:{}, data dir '{}'", c.bind.name, c.bind.host, (*server)->port(), c.data_dir);
 
+  // With a lake configured, this process also tiers (as `fluss-tiering` would, through the client).
+  std::unique_ptr<fluss::lake::TieringService> tiering;
+  if (!c.datalake_format.empty() && c.tiering_embedded) {
+    fluss::lake::TieringServiceOptions t;
+    const std::string host = c.bind.host == "0.0.0.0" || c.bind.host == "::" ? "127.0.0.1" : c.bind.host;
+    t.bootstrap_servers = host + ":" + std::to_string((*server)->port());
+    t.warehouse = c.iceberg_warehouse;
+    tiering = fluss::lake::TieringService::Start(t);
+  }
+
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("{} received, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  if (tiering) tiering->Stop();
   fluss::Status st = (*server)->Stop();
   if (!st.ok()) {
     spdlog::error("shutdown: {}", st.ToString());

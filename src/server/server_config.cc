@@ -169,6 +169,11 @@ Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string
                                            value));
       }
       c.datalake_format = value;
+    } else if (key == "datalake.tiering.embedded") {
+      if (value != "true" && value != "false") {
+        return Status::Invalid(fmt::format("option '{}': '{}' is not true or false", key, value));
+      }
+      c.tiering_embedded = value == "true";
     } else if (key == "datalake.iceberg.warehouse") {
       if (value.empty()) return Status::Invalid("option 'datalake.iceberg.warehouse' is empty");
       c.iceberg_warehouse = value;

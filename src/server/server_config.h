@@ -59,6 +59,9 @@ struct ServerConfig {
   // and datalake.iceberg.warehouse (the warehouse directory of the Iceberg tables).
   std::string datalake_format;
   std::string iceberg_warehouse;
+  // datalake.tiering.embedded (fluss-cpp): with a lake configured, fluss-server runs the tiering
+  // service itself (false: run `fluss-tiering` instead).
+  bool tiering_embedded = true;
 
   // Every option as given (file, then overrides), and the keys that were accepted but not used.
   std::map<std::string, std::string> options;

@@ -73,7 +73,8 @@ class FlussProcess {
     argv.push_back(nullptr);
     std::vector<char*> envp;
     for (char** e = environ; *e; ++e) {
-      if (std::string_view(*e).rfind("FLUSS_BOOTSTRAP=", 0) != 0) envp.push_back(*e);
+      const std::string_view var(*e);
+      if (var.rfind("FLUSS_BOOTSTRAP=", 0) != 0 && var.rfind("FLUSS_WAREHOUSE=", 0) != 0) envp.push_back(*e);
     }
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
@@ -654,6 +655,18 @@ TEST_F(CliTest, SnapshotThenFollowPrintsTheStateThenLaterChanges) {
             "{\"_change\":\"+I\",\"id\":3,\"name\":\"c\"}\n{\"_change\":\"-D\",\"id\":2,\"name\":\"b\"}\n");
   RunResult log_table = Run({"scan", T("users"), "--snapshot-then-follow", "--from", "latest"});
   EXPECT_EQ(log_table.exit_code, 2) << log_table.err;
+}
+
+TEST_F(CliTest, LakeStatusShowsTheLagOfATableNotTieredYet) {
+  Ok({"table", "create", T("t"), "--schema", "id INT", "--buckets", "2"});
+  Ok({"produce", T("t"), "-q"}, "1\n2\n3\n");
+  const std::string out = Ok({"lake", "status", T("t"), "--warehouse", work_dir_ + "/no-warehouse"});
+  EXPECT_NE(out.find("tiering:        not enabled"), std::string::npos) << out;
+  EXPECT_NE(out.find("lake snapshot:  none yet"), std::string::npos) << out;
+  EXPECT_NE(out.find("lag:            3 records; nothing tiered yet"), std::string::npos) << out;
+  RunResult no_warehouse = Run({"lake", "status", T("t")});
+  EXPECT_EQ(no_warehouse.exit_code, 2) << no_warehouse.err;
+  EXPECT_NE(no_warehouse.err.find("FLUSS_WAREHOUSE"), std::string::npos) << no_warehouse.err;
 }
 
 }  // namespace
