@@ -98,6 +98,9 @@ struct ScanArgs {
   // Primary-key tables: print each bucket's snapshot (as +I rows), then follow its changelog from
   // exactly the offset the snapshot reflects.
   bool snapshot_then_follow = false;
+  // Union read: the rows of the table's lake snapshot, then the log from the offsets it holds.
+  bool union_read = false;
+  std::string warehouse;  // --warehouse (default $FLUSS_WAREHOUSE)
 };
 int RunScan(const GlobalOptions& g, const ScanArgs& a);
 

@@ -66,7 +66,9 @@ class [[nodiscard]] Result {
   }
   const T& value() const& { return std::get<T>(v_); }
   T& value() & { return std::get<T>(v_); }
-  T&& value() && { return std::get<T>(std::move(v_)); }
+  // By value: `for (auto& x : F().value())` then owns what it iterates (a T&& into the dead temporary
+  // Result would dangle).
+  T value() && { return std::get<T>(std::move(v_)); }
   T ValueOr(T fallback) const { return ok() ? value() : std::move(fallback); }
 
   const T& operator*() const& { return value(); }

@@ -669,5 +669,15 @@ TEST_F(CliTest, LakeStatusShowsTheLagOfATableNotTieredYet) {
   EXPECT_NE(no_warehouse.err.find("FLUSS_WAREHOUSE"), std::string::npos) << no_warehouse.err;
 }
 
+TEST_F(CliTest, UnionScanOfATableWithAnEmptyLakeIsTheLog) {
+  Ok({"table", "create", T("t"), "--schema", "id INT", "--buckets", "1"});
+  Ok({"produce", T("t"), "-q"}, "1\n2\n3\n");
+  EXPECT_EQ(Ok({"scan", T("t"), "--union", "--warehouse", work_dir_ + "/empty-lake", "--format", "csv"}),
+            "id\n1\n2\n3\n");
+  RunResult no_warehouse = Run({"scan", T("t"), "--union"});
+  EXPECT_EQ(no_warehouse.exit_code, 2) << no_warehouse.err;
+  EXPECT_EQ(Run({"scan", T("t"), "--union", "--warehouse", "x", "--from", "latest"}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace fluss
