@@ -3,7 +3,6 @@
 #include <filesystem>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "lake/iceberg/iceberg_table.h"
 #include "lake/parquet/parquet_reader.h"
@@ -35,22 +34,10 @@ Result<LakeSnapshotInfo> ReadLakeSnapshot(const std::string& warehouse, const Ta
   if (!std::filesystem::exists(dir + "/metadata", ec)) return info;
   // Offsets and files from one loaded version of the table, so they describe the same snapshot.
   FLUSS_ASSIGN_OR_RETURN(auto lake, iceberg::IcebergTable::Open(dir));
-  const iceberg::Snapshot* snap = lake.metadata().CurrentSnapshot();
-  if (snap == nullptr) return info;
-  info.snapshot_id = snap->snapshot_id;
-  auto it = snap->summary.find(kBucketOffsetsKey);
-  if (it == snap->summary.end()) {
-    return Status::Corruption(fmt::format("lake table '{}': snapshot {} has no '{}'", dir, snap->snapshot_id,
-                                          kBucketOffsetsKey));
-  }
-  auto j = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return Status::Corruption(fmt::format("lake table '{}': '{}' is not a JSON object", dir, kBucketOffsetsKey));
-  }
-  for (auto b = j.begin(); b != j.end(); ++b) {
-    if (!b.value().is_number_integer()) return Status::Corruption(fmt::format("lake table '{}': bad offsets", dir));
-    info.offsets[std::atoi(b.key().c_str())] = b.value().get<int64_t>();
-  }
+  FLUSS_ASSIGN_OR_RETURN(auto recorded, SnapshotOffsets(lake, table.num_buckets));
+  if (recorded.second < 0) return info;
+  info.snapshot_id = recorded.second;
+  info.offsets = std::move(recorded.first);
   // The lake file's columns: the table's, then __bucket, __offset, __timestamp.
   const size_t n = schema.num_columns();
   std::vector<size_t> read = picked;

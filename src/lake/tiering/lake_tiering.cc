@@ -102,25 +102,34 @@ std::string LakeTableDir(const std::string& warehouse, const TablePath& path) {
 LakeTiering::LakeTiering(std::shared_ptr<Connection> connection, TieringOptions options)
     : conn_(std::move(connection)), options_(std::move(options)) {}
 
-Result<std::pair<std::map<int32_t, int64_t>, int64_t>> LakeTiering::LakeOffsets(const TablePath& path,
-                                                                                int32_t buckets) const {
+Result<std::pair<std::map<int32_t, int64_t>, int64_t>> SnapshotOffsets(const iceberg::IcebergTable& table,
+                                                                       int32_t buckets) {
   std::map<int32_t, int64_t> offsets;
   for (int32_t b = 0; b < buckets; ++b) offsets[b] = 0;
-  const std::string dir = LakeTableDir(options_.warehouse, path);
-  std::error_code ec;
-  if (!fs::exists(dir + "/metadata", ec)) return std::make_pair(offsets, int64_t{-1});
-  FLUSS_ASSIGN_OR_RETURN(auto table, iceberg::IcebergTable::Open(dir));
   const iceberg::Snapshot* snap = table.metadata().CurrentSnapshot();
   if (snap == nullptr) return std::make_pair(offsets, int64_t{-1});
   auto it = snap->summary.find(kBucketOffsetsKey);
   if (it == snap->summary.end()) {
     return Status::Corruption(fmt::format("lake table '{}': snapshot {} has no '{}' summary (not written by Fluss "
                                           "tiering?)",
-                                          dir, snap->snapshot_id, kBucketOffsetsKey));
+                                          table.table_dir(), snap->snapshot_id, kBucketOffsetsKey));
   }
   FLUSS_ASSIGN_OR_RETURN(auto recorded, ParseOffsets(it->second));
   for (const auto& [b, o] : recorded) offsets[b] = o;
   return std::make_pair(offsets, snap->snapshot_id);
+}
+
+Result<std::pair<std::map<int32_t, int64_t>, int64_t>> LakeTiering::LakeOffsets(const TablePath& path,
+                                                                                int32_t buckets) const {
+  const std::string dir = LakeTableDir(options_.warehouse, path);
+  std::error_code ec;
+  if (!fs::exists(dir + "/metadata", ec)) {
+    std::map<int32_t, int64_t> none;
+    for (int32_t b = 0; b < buckets; ++b) none[b] = 0;
+    return std::make_pair(none, int64_t{-1});
+  }
+  FLUSS_ASSIGN_OR_RETURN(auto table, iceberg::IcebergTable::Open(dir));
+  return SnapshotOffsets(table, buckets);
 }
 
 Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
@@ -143,7 +152,8 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
 
   TieringRound round;
   FLUSS_ASSIGN_OR_RETURN(round.orphans_removed, RemoveOrphans(lake, data_dir, options_.orphan_min_age));
-  FLUSS_ASSIGN_OR_RETURN(auto lake_offsets, LakeOffsets(path, info.num_buckets));
+  // Offsets from the version this round commits on top of (a newer commit makes the commit fail).
+  FLUSS_ASSIGN_OR_RETURN(auto lake_offsets, SnapshotOffsets(lake, info.num_buckets));
   std::map<int32_t, int64_t> from = lake_offsets.first;
   Admin admin = conn_->GetAdmin();
   FLUSS_ASSIGN_OR_RETURN(auto earliest, admin.ListOffsets(path, OffsetSpec::Earliest()));

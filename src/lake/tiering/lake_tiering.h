@@ -27,10 +27,20 @@
 #include "common/status.h"
 #include "fluss/client.h"
 
+namespace fluss::iceberg {
+class IcebergTable;
+}
+
 namespace fluss::lake {
 
 // Snapshot summary key holding the log offsets a lake snapshot covers.
 inline constexpr const char* kBucketOffsetsKey = "fluss.bucket-offsets";
+
+// The offsets per bucket (0 for buckets it does not name, of `buckets`) recorded with the current
+// snapshot of a loaded lake table, and that snapshot's id (-1: none yet). Reading them from the same
+// loaded version as its files is what makes a union read or a round consistent.
+Result<std::pair<std::map<int32_t, int64_t>, int64_t>> SnapshotOffsets(const iceberg::IcebergTable& table,
+                                                                       int32_t buckets);
 
 // The lake table's schema: `table` plus __bucket, __offset, __timestamp.
 Result<Schema> LakeSchema(const Schema& table);
