@@ -7,7 +7,7 @@ JOBS           ?= 2
 CMAKE_FLAGS    ?=
 INTEROP_DIR    := tests/interop
 
-.PHONY: all deps build build-asan test unit-test asan-test interop-deps run bench fuzz clean
+.PHONY: all deps build build-asan test unit-test process-test asan-test interop-deps run bench fuzz clean
 
 all: build
 
@@ -34,14 +34,21 @@ $(INTEROP_DIR)/node_modules/.installed: $(INTEROP_DIR)/package.json $(INTEROP_DI
 
 interop-deps: $(INTEROP_DIR)/node_modules/.installed
 
+# Every test in the Release build (unit tests included).
 unit-test: build interop-deps
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
+
+# The tests that start processes (integration, cli, interop, install) in Release, building only what
+# they run: the unit tests run once, under sanitizers, in asan-test.
+process-test: deps $(BUILD_DIR)/CMakeCache.txt interop-deps
+	@cmake --build $(BUILD_DIR) -j$(JOBS) --target fluss_process_tests
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) -LE unit -E "$$(cat unit-tests-not-built.regex)"
 
 # Unit tests again under AddressSanitizer + UBSan in a Debug build (catches what Release hides).
 asan-test: build-asan
 	@cd $(ASAN_BUILD_DIR) && ctest --output-on-failure -j$(JOBS) -L unit
 
-test: unit-test asan-test
+test: process-test asan-test
 
 run: build
 	@scripts/run-demo.sh $(BUILD_DIR)
