@@ -42,8 +42,11 @@ inline constexpr const char* kBucketOffsetsKey = "fluss.bucket-offsets";
 Result<std::pair<std::map<int32_t, int64_t>, int64_t>> SnapshotOffsets(const iceberg::IcebergTable& table,
                                                                        int32_t buckets);
 
-// The lake table's schema: `table` plus __bucket, __offset, __timestamp.
+// The lake table's schema: `table` plus __bucket, __offset, __timestamp (the primary key, if any,
+// kept: the Iceberg schema's identifier-field-ids).
 Result<Schema> LakeSchema(const Schema& table);
+// The schema of a primary-key table's equality-delete files: its primary-key columns, same ids.
+Result<Schema> LakeKeySchema(const Schema& table);
 // `<warehouse>/<database>/<table>`.
 std::string LakeTableDir(const std::string& warehouse, const TablePath& path);
 
@@ -58,7 +61,9 @@ struct TieringRound {
   bool committed = false;              // false: nothing new to tier
   int64_t snapshot_id = -1;            // the committed snapshot
   int64_t rows = 0;                    // rows tiered by this round
-  int32_t files = 0;                   // Parquet files written
+  int32_t files = 0;                   // Parquet data files written
+  int32_t delete_files = 0;            // equality-delete files written (primary-key tables)
+  int64_t deleted_keys = 0;            // keys in them
   std::map<int32_t, int64_t> offsets;  // per bucket, the next offset not in the lake after the round
   int32_t orphans_removed = 0;
 };
