@@ -1,4 +1,4 @@
-// LakeTiering: copies a log table's data into its Iceberg table, one round at a time, through the
+// LakeTiering: copies a table's data into its Iceberg table, one round at a time, through the
 // public client (docs/lake.md).
 //
 // A round reads where the lake ends — the per-bucket log offsets recorded in the summary of the
@@ -15,7 +15,14 @@
 // BIGINT and `__timestamp` TIMESTAMP_LTZ(3) (the batch's commit time), with Iceberg field ids
 // continuing after the table's highest column id.
 //
-// Primary-key tables are not tiered yet (NOT_SUPPORTED).
+// Primary-key tables (merge-on-read, Iceberg v2 equality deletes): a round reads each bucket's
+// changelog over the same range and collapses it per key, last change wins. It writes one data file
+// with the final row of every key whose last change is +I/+U, and one equality-delete file with the
+// key columns of every touched key whose first change in the range is not +I (a key first inserted
+// here cannot be in the lake; after -D/-U/+U it may be). Both go into the same snapshot as the
+// offsets; the deletes share the data file's sequence number, so they remove the key's rows of
+// earlier rounds only. A round costs what changed, not the table's size; delete files are never
+// compacted yet.
 #pragma once
 
 #include <chrono>
