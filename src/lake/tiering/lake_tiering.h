@@ -67,7 +67,7 @@ struct TieringOptions {
 struct TieringRound {
   bool committed = false;              // false: nothing new to tier
   int64_t snapshot_id = -1;            // the committed snapshot
-  int64_t rows = 0;                    // rows tiered by this round
+  int64_t rows = 0;                    // log records read: rows, or a primary-key table's changes
   int32_t files = 0;                   // Parquet data files written
   int32_t delete_files = 0;            // equality-delete files written (primary-key tables)
   int64_t deleted_keys = 0;            // keys in them

@@ -278,6 +278,7 @@ class LakePkTest : public LakeTieringTest {
     EXPECT_TRUE(round.ok()) << round.status().ToString();
     if (!round.ok()) return {};
     EXPECT_TRUE(round->committed);
+    EXPECT_EQ(round->orphans_removed, 0) << "a live (delete) file was taken for an orphan";
     lake::LakeSnapshotInfo info;
     KeyedRows lake = Lake(path, &info);
     EXPECT_EQ(info.snapshot_id, round->snapshot_id);
@@ -293,7 +294,9 @@ class LakePkTest : public LakeTieringTest {
 
 TEST_F(LakePkTest, RoundsOfUpsertsUpdatesDeletesAndPartialUpdatesKeepTheLakeEqualToLookups) {
   CreatePk(pk_);
-  lake::LakeTiering tiering(conn_, lake::TieringOptions{.warehouse = warehouse_});
+  // (No minimum age for orphans: every round checks that no live data or delete file is taken for one.)
+  lake::LakeTiering tiering(conn_,
+                            lake::TieringOptions{.warehouse = warehouse_, .orphan_min_age = std::chrono::seconds(0)});
   auto table = conn_->GetTable(pk_).value();
   auto w = table.NewUpsertWriter().value();
   auto partial = table.NewUpsertWriter({.columns = {"id", "qty"}}).value();
