@@ -26,7 +26,7 @@
 #include "cli/value_codec.h"
 #include "format/arrow/record_batch.h"
 #include "format/arrow/stream.h"
-#include "lake/tiering/lake_snapshot_reader.h"
+#include "lake/tiering/lake_snapshot_scanner.h"
 
 namespace fluss::cli {
 namespace {
@@ -391,36 +391,29 @@ Result<std::map<int32_t, BucketRange>> PrintSnapshots(Table& table, const std::v
   return ranges;
 }
 
-// Prints the rows of the table's lake snapshot and returns where each bucket's log goes on.
-Result<std::map<int32_t, BucketRange>> PrintLake(const std::string& warehouse, const Table& table,
-                                                 const std::map<int32_t, int64_t>& latest, const ScanArgs& a,
-                                                 Sink& sink, Stdout& out, int64_t* printed) {
-  const std::set<int32_t> wanted(a.buckets.begin(), a.buckets.end());
-  std::vector<ScanRecord> pending;
-  auto flush = [&] {
-    std::vector<const ScanRecord*> ptrs;
-    for (const auto& r : pending) ptrs.push_back(&r);
-    sink.Rows(ptrs);
-    *printed += static_cast<int64_t>(pending.size());
-    pending.clear();
-    out.Flush();
+// --union: the rows of the lake snapshot, then each bucket's log from the snapshot's offsets
+// (lake::LakeSnapshotScanner; a primary-key table's lake rows as +I, then its changelog).
+Status ScanUnion(lake::LakeSnapshotScanner& scanner, const ScanArgs& a, Sink& sink, Stdout& out) {
+  int64_t printed = 0;
+  auto finished = [&] {
+    return g_stop.load() || out.broken() || (a.limit && printed >= *a.limit) || scanner.done();
   };
-  FLUSS_ASSIGN_OR_RETURN(auto info, lake::ReadLakeSnapshot(warehouse, table.info(), a.columns, [&](ScanRecord&& r) {
-    if (!wanted.empty() && !wanted.count(r.bucket)) return true;
-    if (g_stop.load() || out.broken() || (a.limit && *printed + static_cast<int64_t>(pending.size()) >= *a.limit)) {
-      return false;
+  while (!finished()) {
+    FLUSS_ASSIGN_OR_RETURN(auto records, scanner.Poll(kPollTimeout));
+    std::vector<const ScanRecord*> chosen;
+    for (const auto& r : records) {
+      if (a.limit && printed + static_cast<int64_t>(chosen.size()) >= *a.limit) break;
+      chosen.push_back(&r);
     }
-    pending.push_back(std::move(r));
-    if (pending.size() >= 4096) flush();
-    return true;
-  }));
-  flush();
-  std::map<int32_t, BucketRange> ranges;
-  for (const auto& [b, end] : latest) {
-    const int64_t from = info.offsets.count(b) ? info.offsets.at(b) : 0;
-    ranges[b] = BucketRange{from, a.follow ? INT64_MAX : std::max(end, from)};
+    sink.Rows(chosen);
+    printed += static_cast<int64_t>(chosen.size());
+    if (records.empty()) out.ReaderGone();
+    sink.EndPoll(finished());
+    out.Flush();
   }
-  return ranges;
+  sink.End();
+  out.Flush();
+  return Status::OK();
 }
 
 }  // namespace
@@ -467,7 +460,23 @@ int RunScan(const GlobalOptions& g, const ScanArgs& a) {
     if (warehouse.empty()) {
       return UsageError("--union needs the lake's warehouse: --warehouse DIR or $FLUSS_WAREHOUSE");
     }
-    if (has_pk) return Fail(Status::NotSupported("--union of a primary-key table is not built yet"));
+    InstallSignalHandlers();
+    auto union_scanner = lake::LakeSnapshotScanner::Open(
+        **conn, *path, {.warehouse = warehouse, .columns = a.columns, .buckets = buckets, .follow = a.follow});
+    if (!union_scanner.ok()) return Fail(union_scanner.status());
+    Stdout out;
+    std::unique_ptr<Sink> sink;
+    const Schema& schema = (*union_scanner)->schema();
+    if (a.format == "json") sink = std::make_unique<JsonSink>(schema, out, has_pk);
+    if (a.format == "csv") sink = std::make_unique<CsvSink>(schema, out, has_pk);
+    if (a.format == "table") sink = std::make_unique<TableSink>(schema, out, a.follow, has_pk);
+    sink->Begin();
+    Status st = ScanUnion(**union_scanner, a, *sink, out);
+    if (out.broken() && !out.pipe_closed()) {
+      return Fail(fmt::format("cannot write the output: {}", std::strerror(out.error())));
+    }
+    if (!st.ok()) return Fail(st);
+    return kExitOk;
   }
   auto scanner = table->NewLogScanner(ScanOptions{.columns = a.columns});
   if (!scanner.ok()) return Fail(scanner.status());
@@ -491,13 +500,6 @@ int RunScan(const GlobalOptions& g, const ScanArgs& a) {
       for (int32_t b = 0; b < table->info().num_buckets; ++b) buckets.push_back(b);
     }
     ranges = PrintSnapshots(*table, buckets, args, *sink, out, &printed);
-    sink->EndPoll(false);
-  } else if (a.union_read) {
-    // The log end as of the start first, then the lake: a round committed meanwhile only moves the
-    // lake's offsets further, never leaves a gap.
-    auto latest = admin.ListOffsets(table->path(), OffsetSpec::Latest(), buckets);
-    if (!latest.ok()) return Fail(latest.status());
-    ranges = PrintLake(warehouse, *table, *latest, a, *sink, out, &printed);
     sink->EndPoll(false);
   } else {
     ranges = ResolveRanges(admin, *table, *from, buckets, a.follow);

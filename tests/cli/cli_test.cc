@@ -20,7 +20,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "fluss/client.h"
 #include "format/arrow/stream.h"
+#include "lake/tiering/lake_tiering.h"
 #include "support/server_process.h"
 
 namespace fluss {
@@ -677,6 +679,38 @@ TEST_F(CliTest, UnionScanOfATableWithAnEmptyLakeIsTheLog) {
   RunResult no_warehouse = Run({"scan", T("t"), "--union"});
   EXPECT_EQ(no_warehouse.exit_code, 2) << no_warehouse.err;
   EXPECT_EQ(Run({"scan", T("t"), "--union", "--warehouse", "x", "--from", "latest"}).exit_code, 2);
+}
+
+TEST_F(CliTest, UnionScanOfAPrimaryKeyTableIsTheLakeThenTheChangelog) {
+  // (This server has no lake configured; the rounds run here, straight from the client.)
+  Ok({"table", "create", T("users"), "--schema", "id INT NOT NULL, name STRING, PRIMARY KEY (id)", "--buckets", "1"});
+  Ok({"upsert", T("users"), "-q"}, "1,a\n2,b\n3,c\n");
+  const std::string warehouse = Path("lake");
+  Configuration c;
+  c.bootstrap_servers = server_->address();
+  auto conn = Connection::Create(c);
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  lake::LakeTiering tiering(*conn, lake::TieringOptions{.warehouse = warehouse});
+  const TablePath path = TablePath::Parse(T("users")).value();
+  ASSERT_TRUE(tiering.TierOnce(path).ok());
+  Ok({"upsert", T("users"), "-q"}, "1,a2\n4,d\n");
+  Ok({"delete", T("users"), "-q"}, "2\n");
+  // The lake's rows as +I, then the changelog after the lake's offsets with its change types.
+  EXPECT_EQ(Ok({"scan", T("users"), "--union", "--warehouse", warehouse, "--format", "csv"}),
+            "_change,id,name\n+I,1,a\n+I,2,b\n+I,3,c\n-U,1,a\n+U,1,a2\n+I,4,d\n-D,2,b\n");
+  // After a second round the lake applies the deletes: key 2 gone, key 1 only in its new version
+  // (the newest snapshot's files come first).
+  ASSERT_TRUE(tiering.TierOnce(path).ok());
+  Ok({"upsert", T("users"), "-q"}, "3,c2\n");
+  EXPECT_EQ(Ok({"scan", T("users"), "--union", "--warehouse", warehouse, "--format", "json", "--columns", "name,id"}),
+            "{\"_change\":\"+I\",\"name\":\"a2\",\"id\":1}\n{\"_change\":\"+I\",\"name\":\"d\",\"id\":4}\n"
+            "{\"_change\":\"+I\",\"name\":\"c\",\"id\":3}\n{\"_change\":\"-U\",\"name\":\"c\",\"id\":3}\n"
+            "{\"_change\":\"+U\",\"name\":\"c2\",\"id\":3}\n");
+  EXPECT_EQ(Ok({"scan", T("users"), "--union", "--warehouse", warehouse, "--format", "csv", "--limit", "2"}),
+            "_change,id,name\n+I,1,a2\n+I,4,d\n");
+  EXPECT_EQ(Ok({"scan", T("users"), "--union", "--warehouse", warehouse}),
+            "_change | id | name\n--------+----+-----\n+I      |  1 | a2\n+I      |  4 | d\n+I      |  3 | c\n"
+            "-U      |  3 | c\n+U      |  3 | c2\n");
 }
 
 }  // namespace

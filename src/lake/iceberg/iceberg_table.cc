@@ -198,6 +198,11 @@ Status IcebergTable::CommitVersion(int64_t version, const TableMetadata& metadat
 
 Result<Snapshot> IcebergTable::Append(const std::vector<DataFile>& files,
                                       const std::map<std::string, std::string>& summary_properties) {
+  return Commit(files, {}, summary_properties);
+}
+
+Result<Snapshot> IcebergTable::Commit(const std::vector<DataFile>& data_files, const std::vector<DataFile>& delete_files,
+                                      const std::map<std::string, std::string>& summary_properties) {
   const Snapshot* parent = metadata_.CurrentSnapshot();
   int64_t snapshot_id;
   do {
@@ -206,46 +211,67 @@ Result<Snapshot> IcebergTable::Append(const std::vector<DataFile>& files,
   int64_t seq = metadata_.last_sequence_number + 1;
   int64_t now = std::max(NowMs(), metadata_.last_updated_ms);
 
-  // 1. The manifest of the new files.
-  std::vector<ManifestEntry> entries;
-  int64_t added_records = 0;
-  int64_t added_size = 0;
-  for (const auto& f : files) {
-    if (f.content != DataFileContent::kData) return Status::NotSupported("iceberg: only data files can be appended");
-    if (f.record_count < 0 || f.file_size_in_bytes < 0) {
-      return Status::Invalid(fmt::format("iceberg: data file '{}' has negative counts", f.file_path));
-    }
-    ManifestEntry e;
-    e.status = ManifestEntryStatus::kAdded;
-    e.snapshot_id = snapshot_id;
-    e.sequence_number = seq;
-    e.file_sequence_number = seq;
-    e.data_file = f;
-    entries.push_back(std::move(e));
-    added_records += f.record_count;
-    added_size += f.file_size_in_bytes;
+  for (const auto& f : data_files) {
+    if (f.content != DataFileContent::kData) return Status::Invalid(fmt::format("iceberg: '{}' is no data file", f.file_path));
   }
+  for (const auto& f : delete_files) {
+    if (f.content != DataFileContent::kEqualityDeletes || f.equality_ids.empty()) {
+      return Status::Invalid(fmt::format("iceberg: '{}' is no equality delete file with equality_ids", f.file_path));
+    }
+  }
+  for (const auto* group : {&data_files, &delete_files}) {
+    for (const auto& f : *group) {
+      if (f.record_count < 0 || f.file_size_in_bytes < 0) {
+        return Status::Invalid(fmt::format("iceberg: file '{}' has negative counts", f.file_path));
+      }
+    }
+  }
+
+  // 1. One manifest per kind of new file.
   std::vector<ManifestFile> manifests;
-  if (!entries.empty()) {
+  auto write_manifest = [&](const std::vector<DataFile>& files, ManifestContent content) -> Result<int64_t> {
+    if (files.empty()) return int64_t{0};
+    std::vector<ManifestEntry> entries;
+    int64_t records = 0;
+    for (const auto& f : files) {
+      ManifestEntry e;
+      e.status = ManifestEntryStatus::kAdded;
+      e.snapshot_id = snapshot_id;
+      e.sequence_number = seq;
+      e.file_sequence_number = seq;
+      e.data_file = f;
+      entries.push_back(std::move(e));
+      records += f.record_count;
+    }
     ManifestWriteOptions mo;
+    mo.content = content;
     const nlohmann::json* schema = metadata_.CurrentSchema();
     mo.table_schema_json = schema ? schema->dump() : "{}";
     mo.schema_id = metadata_.current_schema_id;
     FLUSS_ASSIGN_OR_RETURN(auto manifest_bytes, WriteManifest(mo, entries));
-    std::string manifest_uri = fmt::format("{}/metadata/{}-m0.avro", metadata_.location, NewUuid());
+    std::string manifest_uri = fmt::format("{}/metadata/{}-m{}.avro", metadata_.location, NewUuid(),
+                                           static_cast<int>(content));
     FLUSS_ASSIGN_OR_RETURN(std::string manifest_path, LocalPath(manifest_uri));
     FLUSS_RETURN_NOT_OK(avro::WriteFileAtomically(manifest_path, manifest_bytes));
     ManifestFile mf;
     mf.manifest_path = manifest_uri;
     mf.manifest_length = static_cast<int64_t>(manifest_bytes.size());
+    mf.content = static_cast<int32_t>(content);
     mf.sequence_number = seq;
     mf.min_sequence_number = seq;
     mf.added_snapshot_id = snapshot_id;
     mf.added_files_count = static_cast<int32_t>(entries.size());
-    mf.added_rows_count = added_records;
+    mf.added_rows_count = records;
     manifests.push_back(std::move(mf));
-  }
-  // 2. The manifest list: the new manifest, then every manifest of the parent snapshot.
+    return records;
+  };
+  FLUSS_ASSIGN_OR_RETURN(int64_t added_records, write_manifest(data_files, ManifestContent::kData));
+  FLUSS_ASSIGN_OR_RETURN(int64_t added_deletes, write_manifest(delete_files, ManifestContent::kDeletes));
+  int64_t added_size = 0;
+  for (const auto& f : data_files) added_size += f.file_size_in_bytes;
+  for (const auto& f : delete_files) added_size += f.file_size_in_bytes;
+
+  // 2. The manifest list: the new manifests, then every manifest of the parent snapshot.
   if (parent != nullptr) {
     FLUSS_ASSIGN_OR_RETURN(std::string list_path, LocalPath(parent->manifest_list));
     FLUSS_ASSIGN_OR_RETURN(auto list_bytes, avro::ReadWholeFile(list_path));
@@ -275,16 +301,24 @@ Result<Snapshot> IcebergTable::Append(const std::vector<DataFile>& files,
     }
     s.summary[k] = v;
   }
-  s.summary["operation"] = "append";
-  s.summary["added-data-files"] = std::to_string(files.size());
+  const auto n_data = static_cast<int64_t>(data_files.size());
+  const auto n_deletes = static_cast<int64_t>(delete_files.size());
+  s.summary["operation"] = n_deletes > 0 ? "overwrite" : "append";
+  s.summary["added-data-files"] = std::to_string(n_data);
   s.summary["added-records"] = std::to_string(added_records);
   s.summary["added-files-size"] = std::to_string(added_size);
-  s.summary["total-data-files"] = std::to_string(SummaryLong(parent, "total-data-files") + static_cast<int64_t>(files.size()));
+  if (n_deletes > 0) {
+    s.summary["added-delete-files"] = std::to_string(n_deletes);
+    s.summary["added-equality-delete-files"] = std::to_string(n_deletes);
+    s.summary["added-equality-deletes"] = std::to_string(added_deletes);
+  }
+  s.summary["total-data-files"] = std::to_string(SummaryLong(parent, "total-data-files") + n_data);
   s.summary["total-records"] = std::to_string(SummaryLong(parent, "total-records") + added_records);
   s.summary["total-files-size"] = std::to_string(SummaryLong(parent, "total-files-size") + added_size);
-  s.summary["total-delete-files"] = "0";
-  s.summary["total-position-deletes"] = "0";
-  s.summary["total-equality-deletes"] = "0";
+  s.summary["total-delete-files"] = std::to_string(SummaryLong(parent, "total-delete-files") + n_deletes);
+  s.summary["total-position-deletes"] = std::to_string(SummaryLong(parent, "total-position-deletes"));
+  s.summary["total-equality-deletes"] =
+      std::to_string(SummaryLong(parent, "total-equality-deletes") + added_deletes);
 
   TableMetadata next = metadata_;
   next.last_sequence_number = seq;
@@ -300,7 +334,12 @@ Result<Snapshot> IcebergTable::Append(const std::vector<DataFile>& files,
 }
 
 Result<std::vector<ManifestEntry>> IcebergTable::ListDataFiles() const {
-  std::vector<ManifestEntry> out;
+  FLUSS_ASSIGN_OR_RETURN(SnapshotFiles files, ListFiles());
+  return std::move(files.data);
+}
+
+Result<SnapshotFiles> IcebergTable::ListFiles() const {
+  SnapshotFiles out;
   const Snapshot* s = metadata_.CurrentSnapshot();
   if (s == nullptr) return out;
   FLUSS_ASSIGN_OR_RETURN(std::string list_path, LocalPath(s->manifest_list));
@@ -308,7 +347,6 @@ Result<std::vector<ManifestEntry>> IcebergTable::ListDataFiles() const {
   auto list = ReadManifestList(list_bytes);
   if (!list.ok()) return list.status().WithContext(list_path);
   for (const auto& mf : list->manifests) {
-    if (mf.content != 0) continue;  // delete manifests: none are written here
     FLUSS_ASSIGN_OR_RETURN(std::string path, LocalPath(mf.manifest_path));
     FLUSS_ASSIGN_OR_RETURN(auto bytes, avro::ReadWholeFile(path));
     if (static_cast<int64_t>(bytes.size()) != mf.manifest_length) {
@@ -317,6 +355,11 @@ Result<std::vector<ManifestEntry>> IcebergTable::ListDataFiles() const {
     }
     auto manifest = ReadManifest(bytes);
     if (!manifest.ok()) return manifest.status().WithContext(path);
+    if (static_cast<int32_t>(manifest->content) != mf.content) {
+      return Status::Corruption(fmt::format("iceberg: manifest '{}' holds {} files but the manifest list says content {}",
+                                            path, manifest->content == ManifestContent::kData ? "data" : "delete",
+                                            mf.content));
+    }
     for (auto& e : manifest->entries) {
       if (e.status == ManifestEntryStatus::kDeleted) continue;
       if (!e.snapshot_id) e.snapshot_id = mf.added_snapshot_id;
@@ -327,7 +370,7 @@ Result<std::vector<ManifestEntry>> IcebergTable::ListDataFiles() const {
         return Status::Corruption(fmt::format("iceberg: EXISTING entry '{}' without sequence numbers",
                                               e.data_file.file_path));
       }
-      out.push_back(std::move(e));
+      (mf.content == 0 ? out.data : out.deletes).push_back(std::move(e));
     }
   }
   return out;

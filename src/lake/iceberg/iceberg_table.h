@@ -28,6 +28,14 @@
 
 namespace fluss::iceberg {
 
+// The live files of a snapshot: data files, and delete files (content kEqualityDeletes or
+// kPositionDeletes) from the delete manifests. Every entry has its sequence numbers and snapshot id
+// filled in (inherited from the manifest list entry where the manifest leaves them null).
+struct SnapshotFiles {
+  std::vector<ManifestEntry> data;
+  std::vector<ManifestEntry> deletes;
+};
+
 class IcebergTable {
  public:
   // Creates the table at `table_dir` (absolute; created if missing) with metadata v1: the schema
@@ -49,8 +57,22 @@ class IcebergTable {
   Result<Snapshot> Append(const std::vector<DataFile>& files,
                           const std::map<std::string, std::string>& summary_properties = {});
 
-  // The live (not DELETED) manifest entries of the current snapshot, with inherited sequence numbers
-  // and snapshot ids filled in. Empty when the table has no snapshot.
+  // Adds `data_files` (content DATA) and `delete_files` (equality delete files, each with
+  // equality_ids) in one snapshot: a data manifest and a delete manifest (content "deletes", list
+  // entry content 1), both at the new sequence number — so the deletes apply to the rows of earlier
+  // snapshots only, not to the data files committed with them. The operation is "overwrite" when
+  // there are delete files, "append" otherwise; the summary adds added-delete-files,
+  // added-equality-delete-files, added-equality-deletes and the total-* counters (spec "Snapshot
+  // summary"). Same rules for `summary_properties` as Append.
+  Result<Snapshot> Commit(const std::vector<DataFile>& data_files, const std::vector<DataFile>& delete_files,
+                          const std::map<std::string, std::string>& summary_properties = {});
+
+  // Data and delete files of the current snapshot (empty when there is none). Errors: a manifest
+  // whose content disagrees with its manifest list entry or its header, wrong lengths, corruption.
+  Result<SnapshotFiles> ListFiles() const;
+
+  // The live (not DELETED) data file entries of the current snapshot (ListFiles().data): with
+  // inherited sequence numbers and snapshot ids filled in. Empty when the table has no snapshot.
   Result<std::vector<ManifestEntry>> ListDataFiles() const;
 
   const TableMetadata& metadata() const { return metadata_; }

@@ -77,6 +77,12 @@ AvroValue EntryValue(const ManifestEntry& e) {
     for (int64_t o : f.split_offsets) a.items.emplace_back(o);
     split = std::move(a);
   }
+  AvroValue equality = AvroValue::Null();
+  if (!f.equality_ids.empty()) {
+    AvroArray a;
+    for (int32_t id : f.equality_ids) a.items.emplace_back(id);
+    equality = std::move(a);
+  }
   AvroRecord df{{
       static_cast<int32_t>(f.content),
       f.file_path,
@@ -92,7 +98,7 @@ AvroValue EntryValue(const ManifestEntry& e) {
       BytesMap(f.upper_bounds),
       AvroValue::Null(),
       std::move(split),
-      AvroValue::Null(),
+      std::move(equality),
       f.sort_order_id ? AvroValue(*f.sort_order_id) : AvroValue::Null(),
   }};
   return AvroRecord{{static_cast<int32_t>(e.status), internal::OptionalLong(e.snapshot_id),
@@ -139,6 +145,21 @@ Result<DataFile> ReadDataFile(const RecordView& r) {
       f.split_offsets.push_back(*o.get_if<int64_t>());
     }
   }
+  FLUSS_ASSIGN_OR_RETURN(const AvroValue* equality, r.Find("equality_ids", 135, false));
+  if (equality != nullptr && !equality->is_null()) {
+    const auto* a = equality->get_if<AvroArray>();
+    if (a == nullptr) return r.TypeError("equality_ids", "an array");
+    for (const auto& id : a->items) {
+      if (!id.is<int32_t>()) return r.TypeError("equality_ids", "an array of ints");
+      f.equality_ids.push_back(*id.get_if<int32_t>());
+    }
+  }
+  if (f.content == DataFileContent::kEqualityDeletes && f.equality_ids.empty()) {
+    return Status::Corruption(fmt::format("iceberg: equality delete file '{}' has no equality_ids", f.file_path));
+  }
+  if (f.content != DataFileContent::kEqualityDeletes && !f.equality_ids.empty()) {
+    return Status::Corruption(fmt::format("iceberg: '{}' has equality_ids but is no equality delete file", f.file_path));
+  }
   FLUSS_ASSIGN_OR_RETURN(f.sort_order_id, r.Opt<int32_t>("sort_order_id", 140));
   return f;
 }
@@ -154,14 +175,23 @@ Result<std::vector<uint8_t>> WriteManifest(const ManifestWriteOptions& options,
       {"partition-spec", "[]"},
       {"partition-spec-id", std::to_string(options.partition_spec_id)},
       {"format-version", "2"},
-      {"content", "data"},
+      {"content", options.content == ManifestContent::kDeletes ? "deletes" : "data"},
   };
   avro::AvroWriterOptions wo;
   wo.codec = options.codec;
   FLUSS_ASSIGN_OR_RETURN(auto writer, avro::AvroFileWriter::Make(std::move(schema), std::move(meta), wo));
+  const bool deletes = options.content == ManifestContent::kDeletes;
   for (const auto& e : entries) {
-    if (e.data_file.content != DataFileContent::kData) {
-      return Status::NotSupported("iceberg: only data files go into a data manifest");
+    const DataFile& f = e.data_file;
+    if ((f.content == DataFileContent::kData) == deletes) {
+      return Status::Invalid(fmt::format("iceberg: '{}' is {} file and cannot go into a {} manifest", f.file_path,
+                                         f.content == DataFileContent::kData ? "a data" : "a delete",
+                                         deletes ? "delete" : "data"));
+    }
+    if ((f.content == DataFileContent::kEqualityDeletes) != !f.equality_ids.empty()) {
+      return Status::Invalid(fmt::format("iceberg: '{}': equality_ids go with equality delete files (and they need "
+                                         "them)",
+                                         f.file_path));
     }
     FLUSS_RETURN_NOT_OK(writer.Append(EntryValue(e)));
   }
@@ -178,6 +208,13 @@ Result<Manifest> ReadManifest(std::span<const uint8_t> file) {
   for (const char* key : {"schema", "partition-spec"}) {
     if (!m.metadata.count(key)) return Status::Corruption(fmt::format("iceberg: manifest header has no '{}'", key));
   }
+  if (auto c = m.metadata.find("content"); c != m.metadata.end()) {
+    if (c->second == "deletes") {
+      m.content = ManifestContent::kDeletes;
+    } else if (c->second != "data") {
+      return Status::Corruption(fmt::format("iceberg: manifest content '{}' (expected data or deletes)", c->second));
+    }
+  }
   const avro::AvroNode& root = contents.schema.root();
   for (size_t i = 0; i < contents.records.size(); ++i) {
     RecordView r(root, contents.records[i], fmt::format("manifest_entry {}", i));
@@ -192,6 +229,12 @@ Result<Manifest> ReadManifest(std::span<const uint8_t> file) {
     FLUSS_ASSIGN_OR_RETURN(const AvroValue* df, r.Find("data_file", 2, true));
     RecordView dfv(r.FieldSchema("data_file"), *df, fmt::format("manifest_entry {} data_file", i));
     FLUSS_ASSIGN_OR_RETURN(e.data_file, ReadDataFile(dfv));
+    if ((e.data_file.content == DataFileContent::kData) != (m.content == ManifestContent::kData)) {
+      return Status::Corruption(fmt::format("iceberg: manifest_entry {} ('{}') is a {} file in a {} manifest", i,
+                                            e.data_file.file_path,
+                                            e.data_file.content == DataFileContent::kData ? "data" : "delete",
+                                            m.content == ManifestContent::kData ? "data" : "delete"));
+    }
     m.entries.push_back(std::move(e));
   }
   return m;

@@ -1,6 +1,7 @@
 // Iceberg v2 manifest files: Avro container files of `manifest_entry` records (table spec
 // "Manifests"), with the header keys the spec requires: schema, schema-id, partition-spec,
-// partition-spec-id, format-version "2", content "data". Field ids: docs/formats/iceberg.md.
+// partition-spec-id, format-version "2", content "data" or "deletes" (a manifest holds data files
+// only or delete files only). Field ids: docs/formats/iceberg.md.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,9 @@ struct DataFile {
   std::map<int32_t, std::vector<uint8_t>> lower_bounds;
   std::map<int32_t, std::vector<uint8_t>> upper_bounds;
   std::vector<int64_t> split_offsets;
+  // Equality delete files: the field ids whose values identify the deleted rows (field 135,
+  // element 136). Required for content kEqualityDeletes, absent otherwise.
+  std::vector<int32_t> equality_ids;
   std::optional<int32_t> sort_order_id;
 
   bool operator==(const DataFile&) const = default;
@@ -52,7 +56,11 @@ struct ManifestEntry {
 // spec's field ids, as JSON text.
 const std::string& ManifestEntryAvroSchema();
 
+// What a manifest holds (the header key "content", and manifest_file.content in the list).
+enum class ManifestContent : int32_t { kData = 0, kDeletes = 1 };
+
 struct ManifestWriteOptions {
+  ManifestContent content = ManifestContent::kData;  // kDeletes: delete files only
   std::string table_schema_json;  // the Iceberg schema JSON of the table (iceberg_schema.h)
   int32_t schema_id = 0;
   int32_t partition_spec_id = 0;
@@ -64,12 +72,15 @@ Result<std::vector<uint8_t>> WriteManifest(const ManifestWriteOptions& options,
 
 struct Manifest {
   std::map<std::string, std::string> metadata;  // the container header keys
+  ManifestContent content = ManifestContent::kData;  // from the header ("data" when absent)
   std::vector<ManifestEntry> entries;
 };
 
 // Reads a manifest, locating fields by name and checking the writer schema's field ids for the
 // required ones (status 0, data_file 2, file_path 100, ...). Missing required fields, wrong ids,
-// wrong types or a format-version other than 2 are Corruption errors.
+// wrong types or a format-version other than 2 are Corruption errors, and so are a header content
+// other than "data"/"deletes", a data file in a delete manifest (or the reverse), and an equality
+// delete file without equality_ids (or a data file with them).
 Result<Manifest> ReadManifest(std::span<const uint8_t> file);
 
 }  // namespace fluss::iceberg

@@ -1,24 +1,28 @@
 #include "lake/tiering/lake_snapshot_reader.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "lake/iceberg/iceberg_table.h"
 #include "lake/parquet/parquet_reader.h"
+#include "lake/tiering/lake_key_internal.h"
 #include "lake/tiering/lake_tiering.h"
 
 namespace fluss::lake {
 
-Result<LakeSnapshotInfo> ReadLakeSnapshot(const std::string& warehouse, const TableInfo& table,
-                                          const std::vector<std::string>& columns,
-                                          const std::function<bool(ScanRecord&&)>& visit) {
-  LakeSnapshotInfo info;
-  for (int32_t b = 0; b < table.num_buckets; ++b) info.offsets[b] = 0;
+LakeSnapshotReader::~LakeSnapshotReader() = default;
+
+Result<std::unique_ptr<LakeSnapshotReader>> LakeSnapshotReader::Open(const std::string& warehouse,
+                                                                     const TableInfo& table,
+                                                                     const std::vector<std::string>& columns) {
+  std::unique_ptr<LakeSnapshotReader> r(new LakeSnapshotReader());
+  r->table_ = table;
+  for (int32_t b = 0; b < table.num_buckets; ++b) r->info_.offsets[b] = 0;
   const Schema& schema = table.schema();
-  std::vector<size_t> picked;
   if (columns.empty()) {
-    for (size_t i = 0; i < schema.num_columns(); ++i) picked.push_back(i);
+    for (size_t i = 0; i < schema.num_columns(); ++i) r->picked_.push_back(i);
   } else {
     for (const auto& name : columns) {
       auto idx = schema.IndexOf(name);
@@ -26,48 +30,136 @@ Result<LakeSnapshotInfo> ReadLakeSnapshot(const std::string& warehouse, const Ta
         return Status(ErrorCode::kInvalidColumnProjection,
                       fmt::format("'{}' is not a column of '{}'", name, table.path.ToString()));
       }
-      picked.push_back(*idx);
+      r->picked_.push_back(*idx);
     }
   }
   const std::string dir = LakeTableDir(warehouse, table.path);
   std::error_code ec;
-  if (!std::filesystem::exists(dir + "/metadata", ec)) return info;
+  if (!std::filesystem::exists(dir + "/metadata", ec)) return r;
   // Offsets and files from one loaded version of the table, so they describe the same snapshot.
   FLUSS_ASSIGN_OR_RETURN(auto lake, iceberg::IcebergTable::Open(dir));
   FLUSS_ASSIGN_OR_RETURN(auto recorded, SnapshotOffsets(lake, table.num_buckets));
-  if (recorded.second < 0) return info;
-  info.snapshot_id = recorded.second;
-  info.offsets = std::move(recorded.first);
-  // The lake file's columns: the table's, then __bucket, __offset, __timestamp.
+  if (recorded.second < 0) return r;
+  r->info_.snapshot_id = recorded.second;
+  r->info_.offsets = std::move(recorded.first);
+  FLUSS_ASSIGN_OR_RETURN(auto files, lake.ListFiles());
+
+  // The lake file's columns: the table's, then __bucket, __offset, __timestamp. Read the picked
+  // ones, the key columns (to match deletes), then the system columns.
   const size_t n = schema.num_columns();
-  std::vector<size_t> read = picked;
-  read.push_back(n);
-  read.push_back(n + 1);
-  read.push_back(n + 2);
-  FLUSS_ASSIGN_OR_RETURN(auto entries, lake.ListDataFiles());
-  for (const auto& e : entries) {
-    FLUSS_ASSIGN_OR_RETURN(auto path, iceberg::IcebergTable::LocalPath(e.data_file.file_path));
+  r->read_ = r->picked_;
+  const std::vector<size_t> key = schema.primary_key_indexes();
+  for (size_t k : key) {
+    r->key_in_read_.push_back(r->read_.size());
+    r->read_.push_back(k);
+  }
+  r->read_.push_back(n);
+  r->read_.push_back(n + 1);
+  r->read_.push_back(n + 2);
+
+  // Deletes: every equality-delete file's keys with the highest sequence number that deletes them.
+  std::vector<int32_t> key_ids;
+  for (size_t k : key) key_ids.push_back(schema.column(k).id);
+  std::vector<size_t> all_key_columns;
+  for (size_t i = 0; i < key.size(); ++i) all_key_columns.push_back(i);
+  for (const auto& e : files.deletes) {
+    const auto& df = e.data_file;
+    if (df.content != iceberg::DataFileContent::kEqualityDeletes) {
+      return Status::NotSupported(fmt::format("lake file '{}': position deletes are not read here", df.file_path));
+    }
+    if (key.empty() || df.equality_ids != key_ids) {
+      return Status::NotSupported(fmt::format("lake file '{}': equality deletes on field ids other than the "
+                                              "primary key's are not read here",
+                                              df.file_path));
+    }
+    if (!e.sequence_number) return Status::Corruption(fmt::format("'{}' has no sequence number", df.file_path));
+    FLUSS_ASSIGN_OR_RETURN(auto path, iceberg::IcebergTable::LocalPath(df.file_path));
     FLUSS_ASSIGN_OR_RETURN(auto reader, parquet::ParquetReader::OpenFile(path));
-    if (reader->schema().num_columns() != n + 3) {
-      return Status::Corruption(fmt::format("lake file '{}' has {} columns; the table and its system columns are {}",
-                                            path, reader->schema().num_columns(), n + 3));
+    if (reader->schema().num_columns() != key.size()) {
+      return Status::Corruption(fmt::format("delete file '{}' has {} columns; the primary key has {}", path,
+                                            reader->schema().num_columns(), key.size()));
+    }
+    for (size_t i = 0; i < key.size(); ++i) {
+      const int32_t id = reader->schema().column(i).id;
+      if (id >= 0 && id != key_ids[i]) {
+        return Status::Corruption(fmt::format("delete file '{}': column {} has field id {}, the key column {}", path,
+                                              i, id, key_ids[i]));
+      }
     }
     for (int g = 0; g < reader->num_row_groups(); ++g) {
-      FLUSS_ASSIGN_OR_RETURN(auto rows, reader->ReadRowGroup(g, read));
-      for (auto& row : rows) {
-        ScanRecord r;
-        r.bucket = row.GetInt(picked.size());
-        r.offset = row.GetBigInt(picked.size() + 1);
-        r.timestamp = row.GetTimestamp(picked.size() + 2).millis;
-        GenericRow out(picked.size());
-        for (size_t c = 0; c < picked.size(); ++c) out.SetField(c, row.field(c));
-        r.row = std::move(out);
-        ++info.rows;
-        if (!visit(std::move(r))) return info;
+      FLUSS_ASSIGN_OR_RETURN(auto rows, reader->ReadRowGroup(g, all_key_columns));
+      for (const auto& row : rows) {
+        int64_t& seq = r->deletes_[internal::KeyOf(row, all_key_columns)];
+        seq = std::max(seq, *e.sequence_number);
       }
     }
   }
-  return info;
+  for (const auto& e : files.data) {
+    FLUSS_ASSIGN_OR_RETURN(auto path, iceberg::IcebergTable::LocalPath(e.data_file.file_path));
+    if (!e.sequence_number) return Status::Corruption(fmt::format("'{}' has no sequence number", path));
+    r->files_.push_back(DataFileRef{path, *e.sequence_number});
+  }
+  return r;
+}
+
+Result<std::optional<std::vector<ScanRecord>>> LakeSnapshotReader::Next() {
+  const size_t n = table_.schema().num_columns();
+  const size_t sys = read_.size() - 3;
+  const ChangeType change = table_.schema().has_primary_key() ? ChangeType::kInsert : ChangeType::kAppendOnly;
+  while (file_ < files_.size()) {
+    const DataFileRef& f = files_[file_];
+    if (!reader_) {
+      FLUSS_ASSIGN_OR_RETURN(reader_, parquet::ParquetReader::OpenFile(f.path));
+      if (reader_->schema().num_columns() != n + 3) {
+        return Status::Corruption(fmt::format("lake file '{}' has {} columns; the table and its system columns are {}",
+                                              f.path, reader_->schema().num_columns(), n + 3));
+      }
+      group_ = 0;
+    }
+    if (group_ >= reader_->num_row_groups()) {
+      reader_.reset();
+      ++file_;
+      continue;
+    }
+    FLUSS_ASSIGN_OR_RETURN(auto rows, reader_->ReadRowGroup(group_++, read_));
+    std::vector<ScanRecord> out;
+    out.reserve(rows.size());
+    for (auto& row : rows) {
+      if (!deletes_.empty()) {
+        auto d = deletes_.find(internal::KeyOf(row, key_in_read_));
+        if (d != deletes_.end() && d->second > f.sequence_number) {
+          ++info_.deleted_rows;
+          continue;
+        }
+      }
+      ScanRecord r;
+      r.bucket = row.GetInt(sys);
+      r.offset = row.GetBigInt(sys + 1);
+      r.timestamp = row.GetTimestamp(sys + 2).millis;
+      r.change_type = change;
+      GenericRow picked(picked_.size());
+      for (size_t c = 0; c < picked_.size(); ++c) picked.SetField(c, row.field(c));
+      r.row = std::move(picked);
+      out.push_back(std::move(r));
+    }
+    info_.rows += static_cast<int64_t>(out.size());
+    if (!out.empty()) return std::optional<std::vector<ScanRecord>>(std::move(out));
+  }
+  return std::optional<std::vector<ScanRecord>>();
+}
+
+Result<LakeSnapshotInfo> ReadLakeSnapshot(const std::string& warehouse, const TableInfo& table,
+                                          const std::vector<std::string>& columns,
+                                          const std::function<bool(ScanRecord&&)>& visit) {
+  FLUSS_ASSIGN_OR_RETURN(auto reader, LakeSnapshotReader::Open(warehouse, table, columns));
+  while (true) {
+    FLUSS_ASSIGN_OR_RETURN(auto batch, reader->Next());
+    if (!batch) break;
+    for (auto& r : *batch) {
+      if (!visit(std::move(r))) return reader->info();
+    }
+  }
+  return reader->info();
 }
 
 }  // namespace fluss::lake

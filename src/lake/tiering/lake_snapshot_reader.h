@@ -1,28 +1,74 @@
 // Reads a table's lake snapshot: every row of the Iceberg table's current snapshot, and — from the
 // same snapshot — the log offset per bucket it holds rows up to. A union read serves these rows and
 // then each bucket's log from that offset on: every row once, with no gap (docs/lake.md).
+//
+// A primary-key table's snapshot has equality-delete files (docs/lake.md "Primary-key tables"): a
+// data row is left out when a delete file with a strictly greater data sequence number holds its
+// key (Iceberg's rule; a delete never removes a row committed with it or later).
 #pragma once
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
 #include "fluss/client.h"
+
+namespace fluss::parquet {
+class ParquetReader;
+}
 
 namespace fluss::lake {
 
 struct LakeSnapshotInfo {
   int64_t snapshot_id = -1;            // -1: no snapshot yet (no rows; offsets all 0)
   std::map<int32_t, int64_t> offsets;  // per bucket: the first offset not in the snapshot
-  int64_t rows = 0;
+  int64_t rows = 0;                    // rows returned (after deletes)
+  int64_t deleted_rows = 0;            // data rows an equality delete removed
 };
 
-// Calls `visit` with every row of the snapshot as a ScanRecord (bucket, offset, timestamp from the
-// system columns; change type +A; the row has the table's columns, or `columns` in that order).
-// `visit` returns false to stop early. Errors: a data file that does not read, columns not in the
-// table, a snapshot without Fluss's offsets.
+// Pulls the rows of the current lake snapshot of a table, one row group at a time. The delete
+// files (primary-key tables) are read when it opens; memory: the deleted keys plus one row group.
+class LakeSnapshotReader {
+ public:
+  // Opens the current snapshot of `table`'s lake table under `warehouse` (none yet: no rows, all
+  // offsets 0). `columns`: the columns to return, in that order (empty: all). Errors: columns not in
+  // the table, a snapshot without Fluss's offsets, a delete file that is not an equality delete
+  // on the primary key, a file that does not read.
+  static Result<std::unique_ptr<LakeSnapshotReader>> Open(const std::string& warehouse, const TableInfo& table,
+                                                          const std::vector<std::string>& columns);
+  ~LakeSnapshotReader();
+  // The next rows as ScanRecords (bucket, offset, timestamp from the system columns; change type +A
+  // for a log table, +I for a primary-key table); nullopt after the last.
+  Result<std::optional<std::vector<ScanRecord>>> Next();
+  // The snapshot, its offsets and the rows returned so far.
+  const LakeSnapshotInfo& info() const { return info_; }
+
+ private:
+  LakeSnapshotReader() = default;
+
+  struct DataFileRef {
+    std::string path;
+    int64_t sequence_number = 0;
+  };
+  TableInfo table_;
+  LakeSnapshotInfo info_;
+  std::vector<size_t> picked_;       // table column indexes returned
+  std::vector<size_t> read_;         // file column indexes read: picked, key columns, system columns
+  std::vector<size_t> key_in_read_;  // positions of the key columns within read_
+  std::unordered_map<std::string, int64_t> deletes_;  // key -> highest delete sequence number
+  std::vector<DataFileRef> files_;
+  size_t file_ = 0;
+  int group_ = 0;
+  std::unique_ptr<parquet::ParquetReader> reader_;  // the open file files_[file_]
+};
+
+// Calls `visit` with every row of the snapshot (LakeSnapshotReader::Next's records). `visit`
+// returns false to stop early.
 Result<LakeSnapshotInfo> ReadLakeSnapshot(const std::string& warehouse, const TableInfo& table,
                                           const std::vector<std::string>& columns,
                                           const std::function<bool(ScanRecord&&)>& visit);

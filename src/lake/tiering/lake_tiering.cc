@@ -1,6 +1,8 @@
 #include "lake/tiering/lake_tiering.h"
 
 #include <filesystem>
+#include <functional>
+#include <unordered_map>
 #include <random>
 #include <set>
 
@@ -10,6 +12,7 @@
 
 #include "lake/iceberg/iceberg_table.h"
 #include "lake/parquet/parquet_writer.h"
+#include "lake/tiering/lake_key_internal.h"
 
 namespace fluss::lake {
 
@@ -56,13 +59,172 @@ std::string OffsetsJson(const std::map<int32_t, int64_t>& offsets) {
   return j.dump();
 }
 
+// Reads `bucket` of the table's log from `start` up to `end` (exclusive) and hands every record in
+// that range to `consume`, in offset order.
+Status ReadBucketRange(LogScanner& scanner, const TablePath& path, int32_t bucket, int64_t start, int64_t end,
+                       const std::function<Status(const ScanRecord&)>& consume) {
+  Status st = scanner.Subscribe(bucket, start);
+  auto last_data = std::chrono::steady_clock::now();
+  int64_t position = start;
+  while (st.ok() && position < end) {
+    auto records = scanner.Poll(kPollTimeout);
+    if (!records.ok()) {
+      st = records.status();
+      break;
+    }
+    if (!records->empty()) last_data = std::chrono::steady_clock::now();
+    for (const auto& r : *records) {
+      if (r.bucket != bucket || r.offset < start || r.offset >= end) continue;
+      st = consume(r);
+      if (!st.ok()) break;
+    }
+    auto pos = scanner.positions();
+    if (pos.count(bucket)) position = pos[bucket];
+    if (st.ok() && std::chrono::steady_clock::now() - last_data > kStallTimeout) {
+      st = Status(ErrorCode::kRequestTimeOut,
+                  fmt::format("bucket {} of '{}' brought nothing for {} s at offset {} (round end {})", bucket,
+                              path.ToString(), kStallTimeout.count(), position, end));
+    }
+  }
+  Status unsub = scanner.Unsubscribe(bucket);
+  return st.ok() ? unsub : st;
+}
+
+// The Iceberg DataFile of a Parquet file a tiering round wrote and finished: path, counts, sizes
+// and per-column counts (keyed by the Iceberg field ids of `file_schema`). The one place a round
+// describes its files, data and delete files alike.
+iceberg::DataFile MakeDataFile(const std::string& file, const parquet::ParquetWriter& writer,
+                               const Schema& file_schema, iceberg::DataFileContent content) {
+  std::error_code ec;
+  iceberg::DataFile df;
+  df.content = content;
+  df.file_path = "file://" + file;
+  df.record_count = writer.rows_written();
+  df.file_size_in_bytes = static_cast<int64_t>(fs::file_size(file, ec));
+  const auto& meta = writer.metadata();
+  for (const auto& rg : meta.row_groups) {
+    for (size_t c = 0; c < rg.columns.size() && c < file_schema.num_columns(); ++c) {
+      const int32_t id = file_schema.column(c).id;
+      if (!rg.columns[c].meta_data) continue;
+      const auto& cm = *rg.columns[c].meta_data;
+      df.column_sizes[id] += cm.total_compressed_size;
+      df.value_counts[id] += cm.num_values;
+      if (cm.statistics && cm.statistics->null_count) df.null_value_counts[id] += *cm.statistics->null_count;
+    }
+  }
+  if (content == iceberg::DataFileContent::kEqualityDeletes) {
+    for (const auto& c : file_schema.columns()) df.equality_ids.push_back(c.id);
+  }
+  return df;
+}
+
+// A Parquet file of one round being written, removed again unless the round commits it.
+class RoundFiles {
+ public:
+  ~RoundFiles() {
+    if (committed_) return;
+    std::error_code ec;
+    for (const auto& p : paths_) fs::remove(p, ec);
+  }
+  Result<std::unique_ptr<parquet::ParquetWriter>> Open(const std::string& file, const Schema& schema) {
+    auto writer = parquet::ParquetWriter::Open(file, schema);
+    if (writer.ok()) paths_.push_back(file);
+    return writer;
+  }
+  void Committed() { committed_ = true; }
+
+ private:
+  std::vector<std::string> paths_;
+  bool committed_ = false;
+};
+
+// A lake row: the table's columns of `r`, then __bucket, __offset, __timestamp.
+GenericRow LakeRow(const ScanRecord& r, size_t ncols) {
+  GenericRow row(ncols + 3);
+  for (size_t c = 0; c < ncols; ++c) row.SetField(c, r.row.field(c));
+  row.SetField(ncols, r.bucket);
+  row.SetField(ncols + 1, r.offset);
+  row.SetField(ncols + 2, TimestampValue{r.timestamp, 0});
+  return row;
+}
+
+// A primary-key table's changelog of one bucket, [start, end), as at most one data file and one
+// equality-delete file. Per key only the last change counts for the data file (the row of a key
+// whose last change is +I or +U); a key gets a delete unless its first change in the range is +I
+// (then it was absent before the range, so the lake holds no row of it). The delete file holds the
+// key columns only; committed at the same sequence number as the data file, it removes the key's
+// rows of earlier rounds, never the row written beside it.
+Status TierChangelog(LogScanner& scanner, const TablePath& path, const Schema& schema,
+                    const Schema& lake_schema, int32_t bucket, int64_t start, int64_t end,
+                    const std::string& file_prefix, RoundFiles& round_files,
+                    std::vector<iceberg::DataFile>* data_files, std::vector<iceberg::DataFile>* delete_files, TieringRound* round) {
+  struct KeyState {
+    ChangeType first;
+    ScanRecord last;
+  };
+  const std::vector<size_t> key_indexes = schema.primary_key_indexes();
+  std::unordered_map<std::string, KeyState> keys;
+  std::vector<const std::string*> order;  // keys in the order first seen, for a stable file layout
+  FLUSS_RETURN_NOT_OK(ReadBucketRange(scanner, path, bucket, start, end, [&](const ScanRecord& r) {
+    ++round->rows;
+    std::string key = internal::KeyOf(r.row, key_indexes);
+    auto [it, fresh] = keys.try_emplace(std::move(key), KeyState{r.change_type, r});
+    if (fresh) {
+      order.push_back(&it->first);
+    } else {
+      it->second.last = r;
+    }
+    return Status::OK();
+  }));
+  const size_t ncols = schema.num_columns();
+  int64_t upserts = 0;
+  int64_t deletes = 0;
+  for (const auto* key : order) {
+    const KeyState& k = keys.at(*key);
+    const ChangeType last = k.last.change_type;
+    upserts += last == ChangeType::kInsert || last == ChangeType::kUpdateAfter;
+    deletes += k.first != ChangeType::kInsert;
+  }
+  if (upserts > 0) {
+    const std::string file = file_prefix + ".parquet";
+    FLUSS_ASSIGN_OR_RETURN(auto writer, round_files.Open(file, lake_schema));
+    for (const auto* key : order) {
+      const ScanRecord& last = keys.at(*key).last;
+      if (last.change_type != ChangeType::kInsert && last.change_type != ChangeType::kUpdateAfter) continue;
+      FLUSS_RETURN_NOT_OK(writer->Write(LakeRow(last, ncols)));
+    }
+    FLUSS_RETURN_NOT_OK(writer->Finish().status());
+    data_files->push_back(MakeDataFile(file, *writer, lake_schema, iceberg::DataFileContent::kData));
+    ++round->files;
+  }
+  if (deletes > 0) {
+    FLUSS_ASSIGN_OR_RETURN(Schema key_schema, LakeKeySchema(schema));
+    const std::string file = file_prefix + "-eq-deletes.parquet";
+    FLUSS_ASSIGN_OR_RETURN(auto writer, round_files.Open(file, key_schema));
+    for (const auto* key : order) {
+      const KeyState& k = keys.at(*key);
+      if (k.first == ChangeType::kInsert) continue;
+      GenericRow row(key_indexes.size());
+      for (size_t i = 0; i < key_indexes.size(); ++i) row.SetField(i, k.last.row.field(key_indexes[i]));
+      FLUSS_RETURN_NOT_OK(writer->Write(row));
+    }
+    FLUSS_RETURN_NOT_OK(writer->Finish().status());
+    delete_files->push_back(MakeDataFile(file, *writer, key_schema, iceberg::DataFileContent::kEqualityDeletes));
+    ++round->delete_files;
+    round->deleted_keys += deletes;
+  }
+  return Status::OK();
+}
+
 // Deletes data files under `data_dir` that no snapshot references and that are older than `min_age`
 // (younger ones may belong to a round another service is running now).
 Result<int32_t> RemoveOrphans(const iceberg::IcebergTable& table, const std::string& data_dir,
                               std::chrono::seconds min_age) {
   std::error_code ec;
   if (!fs::exists(data_dir, ec)) return 0;
-  FLUSS_ASSIGN_OR_RETURN(auto entries, table.ListDataFiles());
+  FLUSS_ASSIGN_OR_RETURN(auto files, table.ListFiles());
+  std::vector<iceberg::ManifestEntry> entries = std::move(files.data);
+  for (auto& e : files.deletes) entries.push_back(std::move(e));
   std::set<std::string> live;
   for (const auto& e : entries) {
     FLUSS_ASSIGN_OR_RETURN(auto p, iceberg::IcebergTable::LocalPath(e.data_file.file_path));
@@ -92,7 +254,17 @@ Result<Schema> LakeSchema(const Schema& table) {
   columns.push_back(Column{"__bucket", DataType::Int().NotNull(), ++id, "Fluss bucket"});
   columns.push_back(Column{"__offset", DataType::BigInt().NotNull(), ++id, "offset in the bucket's log"});
   columns.push_back(Column{"__timestamp", DataType::TimestampLtz(3).NotNull(), ++id, "commit time of the row's batch"});
-  return Schema::Make(std::move(columns));
+  // The primary key stays the lake table's identifier fields (Iceberg "identifier-field-ids").
+  return Schema::Make(std::move(columns), table.primary_key());
+}
+
+Result<Schema> LakeKeySchema(const Schema& table) {
+  if (!table.has_primary_key()) {
+    return Status::Invalid("the lake key schema is for primary-key tables only");
+  }
+  std::vector<Column> columns;
+  for (size_t i : table.primary_key_indexes()) columns.push_back(table.column(i));
+  return Schema::Make(std::move(columns), table.primary_key());
 }
 
 std::string LakeTableDir(const std::string& warehouse, const TablePath& path) {
@@ -135,10 +307,7 @@ Result<std::pair<std::map<int32_t, int64_t>, int64_t>> LakeTiering::LakeOffsets(
 Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
   FLUSS_ASSIGN_OR_RETURN(Table table, conn_->GetTable(path));
   const TableInfo& info = table.info();
-  if (info.schema().has_primary_key()) {
-    return Status::NotSupported(fmt::format("'{}' has a primary key: tiering primary-key tables is not built yet",
-                                            path.ToString()));
-  }
+  const bool has_pk = info.schema().has_primary_key();
   FLUSS_ASSIGN_OR_RETURN(Schema lake_schema, LakeSchema(info.schema()));
   const std::string dir = LakeTableDir(options_.warehouse, path);
   const std::string data_dir = dir + "/data";
@@ -179,13 +348,11 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
   for (const auto& [b, end] : to) any |= end > from[b];
   if (!any) return round;
 
-  // Read each bucket's range and write it as one Parquet file.
-  std::vector<iceberg::DataFile> files;
-  std::vector<std::string> written;
-  auto cleanup = [&written] {
-    std::error_code e;
-    for (const auto& p : written) fs::remove(p, e);
-  };
+  // Read each bucket's range: a log table's rows go into one Parquet file per bucket as they come;
+  // a primary-key table's changelog is collapsed per key first (TierChangelog).
+  std::vector<iceberg::DataFile> data_files;
+  std::vector<iceberg::DataFile> delete_files;
+  RoundFiles round_files;
   fs::create_directories(data_dir, ec);
   if (ec) return Status::IOError(fmt::format("cannot create '{}': {}", data_dir, ec.message()));
   FLUSS_ASSIGN_OR_RETURN(auto scanner, table.NewLogScanner());
@@ -193,75 +360,27 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
   for (const auto& [bucket, end] : to) {
     const int64_t start = from[bucket];
     if (end <= start) continue;
-    const std::string file = fmt::format("{}/{:05d}-{:020d}-{}.parquet", data_dir, bucket, start, RandomHex(16));
-    auto writer = parquet::ParquetWriter::Open(file, lake_schema);
-    if (!writer.ok()) {
-      cleanup();
-      return writer.status();
+    const std::string name = fmt::format("{:05d}-{:020d}-{}", bucket, start, RandomHex(16));
+    if (has_pk) {
+      FLUSS_RETURN_NOT_OK(TierChangelog(*scanner, path, info.schema(), lake_schema, bucket, start, end,
+                                        data_dir + "/" + name, round_files, &data_files, &delete_files, &round));
+      continue;
     }
-    written.push_back(file);
-    Status st = scanner->Subscribe(bucket, start);
-    auto last_data = std::chrono::steady_clock::now();
-    int64_t position = start;
-    while (st.ok() && position < end) {
-      auto records = scanner->Poll(kPollTimeout);
-      if (!records.ok()) {
-        st = records.status();
-        break;
-      }
-      if (!records->empty()) last_data = std::chrono::steady_clock::now();
-      for (const auto& r : *records) {
-        if (r.bucket != bucket || r.offset < start || r.offset >= end) continue;
-        GenericRow row(ncols + 3);
-        for (size_t c = 0; c < ncols; ++c) row.SetField(c, r.row.field(c));
-        row.SetField(ncols, bucket);
-        row.SetField(ncols + 1, r.offset);
-        row.SetField(ncols + 2, TimestampValue{r.timestamp, 0});
-        st = (*writer)->Write(row);
-        if (!st.ok()) break;
-        ++round.rows;
-      }
-      auto pos = scanner->positions();
-      if (pos.count(bucket)) position = pos[bucket];
-      if (st.ok() && std::chrono::steady_clock::now() - last_data > kStallTimeout) {
-        st = Status(ErrorCode::kRequestTimeOut,
-                    fmt::format("bucket {} of '{}' brought nothing for {} s at offset {} (round end {})", bucket,
-                                path.ToString(), kStallTimeout.count(), position, end));
-      }
-    }
-    if (st.ok()) st = scanner->Unsubscribe(bucket);
-    if (!st.ok()) {
-      cleanup();
-      return st;
-    }
-    auto finished = (*writer)->Finish();
-    if (!finished.ok()) {
-      cleanup();
-      return finished.status();
-    }
-    iceberg::DataFile df;
-    df.file_path = "file://" + file;
-    df.record_count = (*writer)->rows_written();
-    df.file_size_in_bytes = static_cast<int64_t>(fs::file_size(file, ec));
-    const auto& meta = (*writer)->metadata();
-    for (const auto& rg : meta.row_groups) {
-      for (size_t c = 0; c < rg.columns.size() && c < lake_schema.num_columns(); ++c) {
-        const int32_t id = lake_schema.column(c).id;
-        if (!rg.columns[c].meta_data) continue;
-        const auto& cm = *rg.columns[c].meta_data;
-        df.column_sizes[id] += cm.total_compressed_size;
-        df.value_counts[id] += cm.num_values;
-        if (cm.statistics && cm.statistics->null_count) df.null_value_counts[id] += *cm.statistics->null_count;
-      }
-    }
-    files.push_back(std::move(df));
+    const std::string file = data_dir + "/" + name + ".parquet";
+    FLUSS_ASSIGN_OR_RETURN(auto writer, round_files.Open(file, lake_schema));
+    FLUSS_RETURN_NOT_OK(ReadBucketRange(*scanner, path, bucket, start, end, [&](const ScanRecord& r) {
+      ++round.rows;
+      return writer->Write(LakeRow(r, ncols));
+    }));
+    FLUSS_RETURN_NOT_OK(writer->Finish().status());
+    data_files.push_back(MakeDataFile(file, *writer, lake_schema, iceberg::DataFileContent::kData));
     ++round.files;
   }
 
-  // One commit: the files and the offsets they bring the lake to.
-  auto snapshot = lake.Append(files, {{kBucketOffsetsKey, OffsetsJson(to)}, {"fluss.table", path.ToString()}});
+  // One commit: the data files, the delete files and the offsets they bring the lake to.
+  auto snapshot = lake.Commit(data_files, delete_files,
+                              {{kBucketOffsetsKey, OffsetsJson(to)}, {"fluss.table", path.ToString()}});
   if (!snapshot.ok()) {
-    cleanup();
     if (snapshot.status().code() == ErrorCode::kInvalidUpdateVersion) {
       return Status(ErrorCode::kInvalidUpdateVersion,
                     fmt::format("lake table '{}' changed during the round (another tiering service committed); "
@@ -270,10 +389,11 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
     }
     return snapshot.status();
   }
+  round_files.Committed();
   round.committed = true;
   round.snapshot_id = snapshot->snapshot_id;
-  spdlog::info("lake: tiered {} rows of '{}' in {} files, snapshot {}", round.rows, path.ToString(), round.files,
-               round.snapshot_id);
+  spdlog::info("lake: tiered {} rows of '{}' in {} files ({} delete files), snapshot {}", round.rows,
+               path.ToString(), round.files, round.delete_files, round.snapshot_id);
   return round;
 }
 

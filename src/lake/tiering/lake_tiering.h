@@ -1,4 +1,4 @@
-// LakeTiering: copies a log table's data into its Iceberg table, one round at a time, through the
+// LakeTiering: copies a table's data into its Iceberg table, one round at a time, through the
 // public client (docs/lake.md).
 //
 // A round reads where the lake ends — the per-bucket log offsets recorded in the summary of the
@@ -15,7 +15,14 @@
 // BIGINT and `__timestamp` TIMESTAMP_LTZ(3) (the batch's commit time), with Iceberg field ids
 // continuing after the table's highest column id.
 //
-// Primary-key tables are not tiered yet (NOT_SUPPORTED).
+// Primary-key tables (merge-on-read, Iceberg v2 equality deletes): a round reads each bucket's
+// changelog over the same range and collapses it per key, last change wins. It writes one data file
+// with the final row of every key whose last change is +I/+U, and one equality-delete file with the
+// key columns of every touched key whose first change in the range is not +I (a key first inserted
+// here cannot be in the lake; after -D/-U/+U it may be). Both go into the same snapshot as the
+// offsets; the deletes share the data file's sequence number, so they remove the key's rows of
+// earlier rounds only. A round costs what changed, not the table's size; delete files are never
+// compacted yet.
 #pragma once
 
 #include <chrono>
@@ -42,8 +49,11 @@ inline constexpr const char* kBucketOffsetsKey = "fluss.bucket-offsets";
 Result<std::pair<std::map<int32_t, int64_t>, int64_t>> SnapshotOffsets(const iceberg::IcebergTable& table,
                                                                        int32_t buckets);
 
-// The lake table's schema: `table` plus __bucket, __offset, __timestamp.
+// The lake table's schema: `table` plus __bucket, __offset, __timestamp (the primary key, if any,
+// kept: the Iceberg schema's identifier-field-ids).
 Result<Schema> LakeSchema(const Schema& table);
+// The schema of a primary-key table's equality-delete files: its primary-key columns, same ids.
+Result<Schema> LakeKeySchema(const Schema& table);
 // `<warehouse>/<database>/<table>`.
 std::string LakeTableDir(const std::string& warehouse, const TablePath& path);
 
@@ -57,8 +67,10 @@ struct TieringOptions {
 struct TieringRound {
   bool committed = false;              // false: nothing new to tier
   int64_t snapshot_id = -1;            // the committed snapshot
-  int64_t rows = 0;                    // rows tiered by this round
-  int32_t files = 0;                   // Parquet files written
+  int64_t rows = 0;                    // log records read: rows, or a primary-key table's changes
+  int32_t files = 0;                   // Parquet data files written
+  int32_t delete_files = 0;            // equality-delete files written (primary-key tables)
+  int64_t deleted_keys = 0;            // keys in them
   std::map<int32_t, int64_t> offsets;  // per bucket, the next offset not in the lake after the round
   int32_t orphans_removed = 0;
 };

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -195,6 +196,102 @@ TEST(Manifest, WrongFieldIdsAreCorruption) {
   EXPECT_NE(m.status().message().find("file_path"), std::string::npos) << m.status().ToString();
 }
 
+DataFile MakeDeleteFile(const std::string& path, int64_t records, std::vector<int32_t> ids = {0}) {
+  DataFile f;
+  f.content = DataFileContent::kEqualityDeletes;
+  f.file_path = path;
+  f.record_count = records;
+  f.file_size_in_bytes = records * 8 + 50;
+  f.value_counts = {{0, records}};
+  f.equality_ids = std::move(ids);
+  return f;
+}
+
+TEST(Manifest, DeleteManifestRoundTripsWithEqualityIds) {
+  ManifestWriteOptions o;
+  o.content = ManifestContent::kDeletes;
+  o.table_schema_json = "{}";
+  std::vector<ManifestEntry> entries;
+  for (int i = 0; i < 3; ++i) {
+    ManifestEntry e;
+    e.snapshot_id = 9;
+    e.data_file = MakeDeleteFile("file:///d/del-" + std::to_string(i) + ".parquet", i + 1,
+                                 i == 2 ? std::vector<int32_t>{0, 3} : std::vector<int32_t>{0});
+    entries.push_back(e);
+  }
+  for (auto codec : {avro::AvroCodec::kNull, avro::AvroCodec::kDeflate}) {
+    o.codec = codec;
+    auto bytes = WriteManifest(o, entries);
+    ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+    auto c = avro::ReadAvroFile(*bytes);
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c->metadata["content"], "deletes");
+    const auto& df = *c->schema.root().fields[*c->schema.root().FieldIndex("data_file")].type;
+    const auto& eq = df.fields[*df.FieldIndex("equality_ids")];
+    EXPECT_EQ(eq.field_id(), 135);
+    EXPECT_EQ(eq.type->branches[1]->attrs["element-id"], 136);
+    auto m = ReadManifest(*bytes);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    EXPECT_EQ(m->content, ManifestContent::kDeletes);
+    EXPECT_EQ(m->entries, entries);
+    EXPECT_EQ(m->entries[2].data_file.equality_ids, std::vector<int32_t>({0, 3}));
+  }
+}
+
+TEST(Manifest, DataAndDeleteFilesKeepToTheirManifestKind) {
+  ManifestWriteOptions data;
+  ManifestWriteOptions deletes;
+  deletes.content = ManifestContent::kDeletes;
+  ManifestEntry d;
+  d.data_file = MakeFile("file:///d/a.parquet", 3);
+  ManifestEntry del;
+  del.data_file = MakeDeleteFile("file:///d/del.parquet", 2);
+  EXPECT_EQ(WriteManifest(data, {del}).status().code(), ErrorCode::kInvalidConfig) << "delete file in a data manifest";
+  EXPECT_EQ(WriteManifest(deletes, {d}).status().code(), ErrorCode::kInvalidConfig) << "data file in a delete manifest";
+  ManifestEntry no_ids = del;
+  no_ids.data_file.equality_ids.clear();
+  EXPECT_FALSE(WriteManifest(deletes, {no_ids}).ok());
+  ManifestEntry data_with_ids = d;
+  data_with_ids.data_file.equality_ids = {0};
+  EXPECT_FALSE(WriteManifest(data, {data_with_ids}).ok());
+}
+
+// Rewrites `from` to `to` once in `bytes` (the header and the embedded schema are plain text in an
+// uncompressed container).
+std::vector<uint8_t> Rewrite(const std::vector<uint8_t>& bytes, const std::string& from, const std::string& to) {
+  std::string s(bytes.begin(), bytes.end());
+  const size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+  return std::vector<uint8_t>(s.begin(), s.end());
+}
+
+TEST(Manifest, DeleteManifestCorruptionIsAnError) {
+  ManifestWriteOptions o;
+  o.codec = avro::AvroCodec::kNull;
+  o.content = ManifestContent::kDeletes;
+  ManifestEntry del;
+  del.data_file = MakeDeleteFile("file:///d/del.parquet", 2);
+  auto bytes = WriteManifest(o, {del});
+  ASSERT_TRUE(bytes.ok());
+  ASSERT_TRUE(ReadManifest(*bytes).ok());
+  // An equality delete file whose schema has no equality_ids: nothing says which columns match.
+  auto no_ids = ReadManifest(Rewrite(*bytes, R"("name":"equality_ids")", R"("name":"equality_idz")"));
+  EXPECT_EQ(no_ids.status().code(), ErrorCode::kCorruptRecord);
+  EXPECT_NE(no_ids.status().message().find("equality_ids"), std::string::npos) << no_ids.status().ToString();
+  // A delete file under a "data" header (the header value's length byte changes with it).
+  auto as_data = ReadManifest(Rewrite(*bytes, "\x0e" "deletes", "\x08" "data"));
+  EXPECT_EQ(as_data.status().code(), ErrorCode::kCorruptRecord);
+  EXPECT_NE(as_data.status().message().find("delete file in a data manifest"), std::string::npos)
+      << as_data.status().ToString();
+  // An unknown content.
+  auto odd = ReadManifest(Rewrite(*bytes, "\x0e" "deletes", "\x0e" "deleted"));
+  EXPECT_EQ(odd.status().code(), ErrorCode::kCorruptRecord);
+  // Equality ids that are not ints.
+  auto longs = ReadManifest(Rewrite(*bytes, R"("items":"int","element-id":136)", R"("items":"long","element-id":136)"));
+  EXPECT_FALSE(longs.ok());
+}
+
 TEST(ManifestList, RoundTripsWithFieldIdsAndHeader) {
   ManifestFile a;
   a.manifest_path = "file:///t/metadata/a-m0.avro";
@@ -369,6 +466,72 @@ TEST(IcebergTable, CreateAppendAndReadBack) {
     }
   }
   EXPECT_EQ(paths.size(), 3u);
+}
+
+TEST(IcebergTable, CommitWithEqualityDeletesIsAnOverwriteAndListsDeleteEntries) {
+  TempDir tmp;
+  std::string dir = tmp.path() + "/db/users";
+  auto t = IcebergTable::Create(dir, TestSchema());
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  auto s1 = t->Append({MakeFile("file://" + dir + "/data/a.parquet", 10)}, {{"k", "1"}});
+  ASSERT_TRUE(s1.ok());
+  EXPECT_EQ(s1->summary.at("operation"), "append");
+  EXPECT_EQ(s1->summary.count("added-delete-files"), 0u);
+  auto s2 = t->Commit({MakeFile("file://" + dir + "/data/b.parquet", 4)},
+                      {MakeDeleteFile("file://" + dir + "/data/b-del.parquet", 3)}, {{"k", "2"}});
+  ASSERT_TRUE(s2.ok()) << s2.status().ToString();
+  EXPECT_EQ(s2->summary.at("operation"), "overwrite");
+  EXPECT_EQ(s2->summary.at("added-data-files"), "1");
+  EXPECT_EQ(s2->summary.at("added-records"), "4");
+  EXPECT_EQ(s2->summary.at("added-delete-files"), "1");
+  EXPECT_EQ(s2->summary.at("added-equality-delete-files"), "1");
+  EXPECT_EQ(s2->summary.at("added-equality-deletes"), "3");
+  EXPECT_EQ(s2->summary.at("total-data-files"), "2");
+  EXPECT_EQ(s2->summary.at("total-records"), "14");
+  EXPECT_EQ(s2->summary.at("total-delete-files"), "1");
+  EXPECT_EQ(s2->summary.at("total-equality-deletes"), "3");
+  EXPECT_EQ(s2->summary.at("total-position-deletes"), "0");
+  EXPECT_EQ(s2->summary.at("added-files-size"), std::to_string(4 * 10 + 100 + 3 * 8 + 50));
+  // Deletes alone, and the totals carried by a later plain append.
+  auto s3 = t->Commit({}, {MakeDeleteFile("file://" + dir + "/data/c-del.parquet", 2)});
+  ASSERT_TRUE(s3.ok());
+  auto s4 = t->Append({MakeFile("file://" + dir + "/data/d.parquet", 1)});
+  ASSERT_TRUE(s4.ok());
+  EXPECT_EQ(s4->summary.at("operation"), "append");
+  EXPECT_EQ(s4->summary.at("total-delete-files"), "2");
+  EXPECT_EQ(s4->summary.at("total-equality-deletes"), "5");
+
+  auto reopened = IcebergTable::Open(dir);
+  ASSERT_TRUE(reopened.ok());
+  auto files = reopened->ListFiles();
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  ASSERT_EQ(files->data.size(), 3u);
+  ASSERT_EQ(files->deletes.size(), 2u);
+  std::map<std::string, int64_t> seq;
+  for (const auto* group : {&files->data, &files->deletes}) {
+    for (const auto& e : *group) seq[fs::path(e.data_file.file_path).filename().string()] = *e.sequence_number;
+  }
+  EXPECT_EQ(seq, (std::map<std::string, int64_t>{
+                     {"a.parquet", 1}, {"b.parquet", 2}, {"b-del.parquet", 2}, {"c-del.parquet", 3}, {"d.parquet", 4}}));
+  for (const auto& e : files->deletes) {
+    EXPECT_EQ(e.data_file.content, DataFileContent::kEqualityDeletes);
+    EXPECT_EQ(e.data_file.equality_ids, std::vector<int32_t>({0}));
+  }
+  EXPECT_EQ(reopened->ListDataFiles().value().size(), 3u);
+  // The manifest list marks the delete manifest content 1.
+  auto list_path = IcebergTable::LocalPath(reopened->metadata().CurrentSnapshot()->manifest_list).value();
+  auto list = ReadManifestList(avro::ReadWholeFile(list_path).value()).value();
+  int deletes = 0;
+  for (const auto& m : list.manifests) deletes += m.content == 1;
+  EXPECT_EQ(deletes, 2);
+
+  // Files of the wrong kind are refused before anything is written.
+  EXPECT_EQ(t->Commit({}, {MakeFile("file:///x.parquet", 1)}).status().code(), ErrorCode::kInvalidConfig);
+  DataFile no_ids = MakeDeleteFile("file:///y.parquet", 1);
+  no_ids.equality_ids.clear();
+  EXPECT_EQ(t->Commit({}, {no_ids}).status().code(), ErrorCode::kInvalidConfig);
+  EXPECT_EQ(t->Commit({MakeDeleteFile("file:///z.parquet", 1)}, {}).status().code(), ErrorCode::kInvalidConfig);
+  EXPECT_EQ(t->version(), 5);
 }
 
 TEST(IcebergTable, CreateTwiceFails) {

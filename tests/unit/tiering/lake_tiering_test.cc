@@ -1,14 +1,23 @@
 // Tiering rounds against an in-process server: the lake, read back through its Iceberg metadata and
-// Parquet files, holds every row of the log up to the recorded offsets, each once.
+// Parquet files, holds every row of the log up to the recorded offsets, each once; for primary-key
+// tables (equality deletes) the lake equals the lookups and the replayed changelog after each round,
+// and union reads (LakeSnapshotScanner) end at the table's state.
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <atomic>
+#include <random>
 #include <set>
+#include <thread>
 
 #include "fluss/client.h"
 #include "lake/iceberg/iceberg_table.h"
 #include "lake/parquet/parquet_reader.h"
+#include "lake/tiering/lake_snapshot_reader.h"
+#include "lake/tiering/lake_snapshot_scanner.h"
 #include "lake/tiering/lake_tiering.h"
 #include "server/fluss_server.h"
 #include "types/schema_parser.h"
@@ -163,17 +172,339 @@ TEST_F(LakeTieringTest, OldUnreferencedFilesOfInterruptedRoundsAreRemoved) {
   EXPECT_EQ(ReadLake().size(), 200u);
 }
 
-TEST_F(LakeTieringTest, PrimaryKeyTablesAreRefusedForNow) {
-  Admin admin = conn_->GetAdmin();
-  TableDescriptor d(ParseSchema("id BIGINT NOT NULL, v STRING, PRIMARY KEY (id)").value());
-  d.DistributedBy(1);
-  d.Property("table.datalake.enabled", "true");
-  auto pk = TablePath::Make("db", "pk").value();
-  ASSERT_TRUE(admin.CreateTable(pk, d).ok());
+// ---- Primary-key tables: changelog collapsed per key, equality deletes, union reads ----
+
+// Rows by primary key (id BIGINT, the first column).
+using KeyedRows = std::map<int64_t, GenericRow>;
+
+class LakePkTest : public LakeTieringTest {
+ protected:
+  TablePath pk_ = TablePath::Make("db", "users").value();
+
+  void CreatePk(const TablePath& path, std::map<std::string, std::string> props = {}, int buckets = 3) {
+    TableDescriptor d(ParseSchema("id BIGINT NOT NULL, name STRING, qty INT, PRIMARY KEY (id)").value());
+    d.DistributedBy(buckets);
+    d.Property("table.datalake.enabled", "true");
+    for (const auto& [k, v] : props) d.Property(k, v);
+    ASSERT_TRUE(conn_->GetAdmin().CreateTable(path, d).ok());
+  }
+
+  static GenericRow Row(int64_t id, const std::string& name, int32_t qty) {
+    return GenericRow({Datum(id), Datum(name), Datum(qty)});
+  }
+
+  // The table's rows of `ids`, by lookups.
+  KeyedRows Lookups(const TablePath& path, int64_t max_id) {
+    KeyedRows out;
+    auto lookuper = conn_->GetTable(path).value().NewLookuper().value();
+    std::vector<GenericRow> keys;
+    for (int64_t id = 0; id < max_id; ++id) keys.push_back(GenericRow({Datum(id)}));
+    auto rows = lookuper->LookupMany(keys);
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    if (!rows.ok()) return out;
+    for (const auto& r : *rows) {
+      if (r) out.emplace(r->GetBigInt(0), *r);
+    }
+    return out;
+  }
+
+  // The lake's rows (ReadLakeSnapshot: data files minus equality deletes), each key once.
+  KeyedRows Lake(const TablePath& path, lake::LakeSnapshotInfo* info = nullptr) {
+    KeyedRows out;
+    auto table = conn_->GetTable(path).value();
+    auto read = lake::ReadLakeSnapshot(warehouse_, table.info(), {}, [&](ScanRecord&& r) {
+      EXPECT_EQ(r.change_type, ChangeType::kInsert);
+      const bool fresh = out.emplace(r.row.GetBigInt(0), r.row).second;
+      EXPECT_TRUE(fresh) << "key " << r.row.GetBigInt(0) << " is in the lake twice";
+      return true;
+    });
+    EXPECT_TRUE(read.ok()) << read.status().ToString();
+    if (read.ok() && info) *info = *read;
+    return out;
+  }
+
+  // Applies one change to `state`, checking it fits (no +I over a live key, no -U/-D of an absent
+  // one): a record served twice or lost shows up here.
+  static void Apply(KeyedRows& state, const ScanRecord& r, bool strict) {
+    const int64_t id = r.row.GetBigInt(0);
+    switch (r.change_type) {
+      case ChangeType::kInsert:
+        if (strict) EXPECT_FALSE(state.count(id)) << "+I of live key " << id;
+        state[id] = r.row;
+        break;
+      case ChangeType::kUpdateAfter:
+        state[id] = r.row;
+        break;
+      case ChangeType::kUpdateBefore:
+      case ChangeType::kDelete:
+        if (strict) EXPECT_TRUE(state.count(id)) << "removal of absent key " << id;
+        state.erase(id);
+        break;
+      default:
+        ADD_FAILURE() << "change type " << static_cast<int>(r.change_type);
+    }
+  }
+
+  // The changelog replayed from offset 0 up to `to` per bucket.
+  KeyedRows Replay(const TablePath& path, const std::map<int32_t, int64_t>& to) {
+    KeyedRows state;
+    auto scanner = conn_->GetTable(path).value().NewLogScanner().value();
+    std::set<int32_t> open;
+    for (const auto& [b, end] : to) {
+      if (end > 0) {
+        EXPECT_TRUE(scanner->Subscribe(b, 0).ok());
+        open.insert(b);
+      }
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!open.empty() && std::chrono::steady_clock::now() < deadline) {
+      auto records = scanner->Poll(std::chrono::milliseconds(200));
+      EXPECT_TRUE(records.ok()) << records.status().ToString();
+      if (!records.ok()) break;
+      for (const auto& r : *records) {
+        if (r.offset < to.at(r.bucket)) Apply(state, r, true);
+      }
+      for (const auto& [b, p] : scanner->positions()) {
+        if (p >= to.at(b)) open.erase(b);
+      }
+    }
+    EXPECT_TRUE(open.empty()) << "the changelog did not reach the recorded offsets";
+    return state;
+  }
+
+  // A round, then: lake == lookups == replay of the changelog up to the recorded offsets.
+  lake::TieringRound RoundAndCheck(lake::LakeTiering& tiering, const TablePath& path, int64_t max_id) {
+    auto round = tiering.TierOnce(path);
+    EXPECT_TRUE(round.ok()) << round.status().ToString();
+    if (!round.ok()) return {};
+    EXPECT_TRUE(round->committed);
+    EXPECT_EQ(round->orphans_removed, 0) << "a live (delete) file was taken for an orphan";
+    lake::LakeSnapshotInfo info;
+    KeyedRows lake = Lake(path, &info);
+    EXPECT_EQ(info.snapshot_id, round->snapshot_id);
+    EXPECT_EQ(info.offsets, round->offsets);
+    EXPECT_EQ(round->offsets, conn_->GetAdmin().ListOffsets(path, OffsetSpec::Latest()).value());
+    KeyedRows lookups = Lookups(path, max_id);
+    EXPECT_EQ(lake.size(), lookups.size());
+    EXPECT_TRUE(lake == lookups) << "the lake differs from the lookups";
+    EXPECT_TRUE(Replay(path, round->offsets) == lake) << "the lake differs from the replayed changelog";
+    return *round;
+  }
+};
+
+TEST_F(LakePkTest, RoundsOfUpsertsUpdatesDeletesAndPartialUpdatesKeepTheLakeEqualToLookups) {
+  CreatePk(pk_);
+  // (No minimum age for orphans: every round checks that no live data or delete file is taken for one.)
+  lake::LakeTiering tiering(conn_,
+                            lake::TieringOptions{.warehouse = warehouse_, .orphan_min_age = std::chrono::seconds(0)});
+  auto table = conn_->GetTable(pk_).value();
+  auto w = table.NewUpsertWriter().value();
+  auto partial = table.NewUpsertWriter({.columns = {"id", "qty"}}).value();
+
+  // Round 1: inserts only: data files, no deletes.
+  for (int64_t i = 0; i < 1000; ++i) ASSERT_TRUE(w->Upsert(Row(i, "a" + std::to_string(i), 1)).ok());
+  ASSERT_TRUE(w->Flush().ok());
+  auto r1 = RoundAndCheck(tiering, pk_, 3000);
+  EXPECT_EQ(r1.delete_files, 0);
+  EXPECT_EQ(r1.rows, 1000);
+  EXPECT_EQ(Lake(pk_).size(), 1000u);
+
+  // Round 2: updates, deletes, new keys.
+  for (int64_t i = 0; i < 300; ++i) ASSERT_TRUE(w->Upsert(Row(i, "b" + std::to_string(i), 2)).ok());
+  for (int64_t i = 300; i < 500; ++i) ASSERT_TRUE(w->Delete(Row(i, "", 0)).ok());
+  for (int64_t i = 1000; i < 1200; ++i) ASSERT_TRUE(w->Upsert(Row(i, "c" + std::to_string(i), 3)).ok());
+  ASSERT_TRUE(w->Flush().ok());
+  auto r2 = RoundAndCheck(tiering, pk_, 3000);
+  EXPECT_GT(r2.delete_files, 0);
+  EXPECT_EQ(r2.deleted_keys, 500);  // 300 updated + 200 deleted keys; new keys need none
+  EXPECT_EQ(Lake(pk_).size(), 1000u);
+
+  // Round 3: re-inserts of deleted keys, deletes, partial updates, keys updated twice, keys
+  // inserted and deleted within the round (never in the lake).
+  for (int64_t i = 300; i < 400; ++i) ASSERT_TRUE(w->Upsert(Row(i, "d" + std::to_string(i), 4)).ok());
+  for (int64_t i = 0; i < 100; ++i) ASSERT_TRUE(w->Delete(Row(i, "", 0)).ok());
+  ASSERT_TRUE(w->Flush().ok());
+  for (int64_t i = 500; i < 700; ++i) ASSERT_TRUE(partial->Upsert(GenericRow({Datum(i), Datum(), Datum(int32_t(70))})).ok());
+  ASSERT_TRUE(partial->Flush().ok());
+  for (int round = 0; round < 2; ++round) {
+    for (int64_t i = 1000; i < 1100; ++i) ASSERT_TRUE(w->Upsert(Row(i, "e" + std::to_string(round), 5 + round)).ok());
+  }
+  for (int64_t i = 2000; i < 2100; ++i) ASSERT_TRUE(w->Upsert(Row(i, "gone", 0)).ok());
+  ASSERT_TRUE(w->Flush().ok());
+  for (int64_t i = 2000; i < 2100; ++i) ASSERT_TRUE(w->Delete(Row(i, "", 0)).ok());
+  ASSERT_TRUE(w->Flush().ok());
+  RoundAndCheck(tiering, pk_, 3000);
+  auto lake = Lake(pk_);
+  EXPECT_EQ(lake.size(), 1000u);  // 1000 - 200 + 200 + 100 - 100
+  EXPECT_EQ(lake.at(600).GetString(1), "a600");
+  EXPECT_EQ(lake.at(600).GetInt(2), 70);
+  EXPECT_EQ(lake.at(1050).GetString(1), "e1");
+  EXPECT_FALSE(lake.count(50));
+  EXPECT_FALSE(lake.count(2050));
+
+  // Round 4: delete then re-insert within one round (the delete file and the new row share a
+  // snapshot: the row stays), and deletes of every key of round 1 that is left.
+  for (int64_t i = 100; i < 200; ++i) ASSERT_TRUE(w->Delete(Row(i, "", 0)).ok());
+  ASSERT_TRUE(w->Flush().ok());
+  for (int64_t i = 100; i < 200; ++i) ASSERT_TRUE(w->Upsert(Row(i, "f" + std::to_string(i), 6)).ok());
+  for (int64_t i = 700; i < 1000; ++i) ASSERT_TRUE(w->Delete(Row(i, "", 0)).ok());
+  ASSERT_TRUE(w->Flush().ok());
+  RoundAndCheck(tiering, pk_, 3000);
+  lake = Lake(pk_);
+  EXPECT_EQ(lake.at(150).GetString(1), "f150");
+  EXPECT_FALSE(lake.count(800));
+
+  // The Iceberg side: identifier fields = the key, delete files with equality_ids = [id], the
+  // snapshot an "overwrite" with the delete counters.
+  auto ice = iceberg::IcebergTable::Open(lake::LakeTableDir(warehouse_, pk_)).value();
+  const auto* schema = ice.metadata().CurrentSchema();
+  ASSERT_NE(schema, nullptr);
+  EXPECT_EQ((*schema)["identifier-field-ids"], nlohmann::json::array({0}));
+  auto files = ice.ListFiles().value();
+  EXPECT_FALSE(files.deletes.empty());
+  int64_t delete_rows = 0;
+  for (const auto& e : files.deletes) {
+    EXPECT_EQ(e.data_file.content, iceberg::DataFileContent::kEqualityDeletes);
+    EXPECT_EQ(e.data_file.equality_ids, std::vector<int32_t>({0}));
+    delete_rows += e.data_file.record_count;
+  }
+  const auto* snap = ice.metadata().CurrentSnapshot();
+  EXPECT_EQ(snap->summary.at("operation"), "overwrite");
+  EXPECT_EQ(snap->summary.at("total-equality-deletes"), std::to_string(delete_rows));
+  EXPECT_EQ(snap->summary.at("total-delete-files"), std::to_string(files.deletes.size()));
+
+  // Nothing new: no commit.
+  auto idle = tiering.TierOnce(pk_);
+  ASSERT_TRUE(idle.ok());
+  EXPECT_FALSE(idle->committed);
+}
+
+TEST_F(LakePkTest, FirstRowAndWalImageTablesTierToTheirLookups) {
+  // first_row: the changelog is +I only (later upserts of a key are dropped): no delete files.
+  auto first = TablePath::Make("db", "first").value();
+  CreatePk(first, {{"table.merge-engine", "first_row"}}, 2);
+  // WAL image: updates are +U only (no -U), inserts too may be +U: every touched key gets a delete.
+  auto wal = TablePath::Make("db", "wal").value();
+  CreatePk(wal, {{"table.changelog.image", "WAL"}}, 2);
   lake::LakeTiering tiering(conn_, lake::TieringOptions{.warehouse = warehouse_});
-  auto round = tiering.TierOnce(pk);
-  ASSERT_FALSE(round.ok());
-  EXPECT_NE(round.status().message().find("primary key"), std::string::npos) << round.status().ToString();
+  auto fw = conn_->GetTable(first).value().NewUpsertWriter().value();
+  auto ww = conn_->GetTable(wal).value().NewUpsertWriter().value();
+  for (int step = 0; step < 3; ++step) {
+    for (int64_t i = 0; i < 400; ++i) {
+      const int64_t id = i + step * 200;  // half the keys are new, half seen before
+      ASSERT_TRUE(fw->Upsert(Row(id, "s" + std::to_string(step), step)).ok());
+      ASSERT_TRUE(ww->Upsert(Row(id, "s" + std::to_string(step), step)).ok());
+    }
+    for (int64_t i = step * 100; i < step * 100 + 50; ++i) ASSERT_TRUE(ww->Delete(Row(i, "", 0)).ok());
+    ASSERT_TRUE(fw->Flush().ok());
+    ASSERT_TRUE(ww->Flush().ok());
+    auto f = RoundAndCheck(tiering, first, 1000);
+    EXPECT_EQ(f.delete_files, 0) << "first_row never needs a delete";
+    auto w = RoundAndCheck(tiering, wal, 1000);
+    if (step > 0) EXPECT_GT(w.delete_files, 0);
+  }
+  auto lake = Lake(first);
+  EXPECT_EQ(lake.size(), 800u);
+  EXPECT_EQ(lake.at(0).GetString(1), "s0");  // the first row stays
+  EXPECT_EQ(lake.at(799).GetString(1), "s2");
+  EXPECT_EQ(Lake(wal).at(599).GetString(1), "s2");
+  EXPECT_EQ(Lake(wal).at(399).GetString(1), "s1");
+  EXPECT_FALSE(Lake(wal).count(220));  // deleted in the last round
+}
+
+TEST_F(LakePkTest, UnionReadWhileWritesAndTieringGoOnEndsAtTheTableState) {
+  CreatePk(pk_);
+  constexpr int64_t kKeys = 600;
+  lake::LakeTiering tiering(conn_, lake::TieringOptions{.warehouse = warehouse_});
+  std::atomic<bool> stop{false};
+  std::atomic<int> rounds{0};
+  // One writer with its own model, so deletes only hit live keys; tiering rounds beside it.
+  std::thread writer([&] {
+    auto w = conn_->GetTable(pk_).value().NewUpsertWriter().value();
+    std::set<int64_t> live;
+    std::mt19937_64 rng(7);
+    for (int batch = 0; batch < 40; ++batch) {
+      for (int i = 0; i < 200; ++i) {
+        const int64_t id = static_cast<int64_t>(rng() % kKeys);
+        if (live.count(id) && rng() % 3 == 0) {
+          ASSERT_TRUE(w->Delete(Row(id, "", 0)).ok());
+          live.erase(id);
+        } else {
+          ASSERT_TRUE(w->Upsert(Row(id, "v" + std::to_string(batch), batch)).ok());
+          live.insert(id);
+        }
+      }
+      ASSERT_TRUE(w->Flush().ok());
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  std::thread tierer([&] {
+    while (!stop.load()) {
+      auto r = tiering.TierOnce(pk_);
+      if (r.ok() && r->committed) ++rounds;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  // Wait for a lake to exist, then read while both go on.
+  for (int i = 0; i < 200 && rounds.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto scanner = lake::LakeSnapshotScanner::Open(*conn_, pk_, {.warehouse = warehouse_, .follow = true});
+  ASSERT_TRUE(scanner.ok()) << scanner.status().ToString();
+  KeyedRows state;
+  int64_t records_read = 0;
+  auto poll = [&] {
+    auto records = (*scanner)->Poll(std::chrono::milliseconds(100));
+    ASSERT_TRUE(records.ok()) << records.status().ToString();
+    for (const auto& r : *records) Apply(state, r, true);
+    records_read += static_cast<int64_t>(records->size());
+  };
+  for (int i = 0; i < 20; ++i) poll();
+  writer.join();
+  stop = true;
+  tierer.join();
+  const KeyedRows final_rows = Lookups(pk_, kKeys);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (state != final_rows && std::chrono::steady_clock::now() < deadline) poll();
+  EXPECT_TRUE(state == final_rows) << state.size() << " rows from the union read, " << final_rows.size()
+                                   << " by lookups";
+  EXPECT_GT((*scanner)->lake_info().snapshot_id, 0);
+  EXPECT_GT((*scanner)->lake_info().rows, 0);
+  EXPECT_GT(records_read - (*scanner)->lake_info().rows, 0) << "nothing came from the log";
+  EXPECT_GT(rounds.load(), 1);
+  EXPECT_FALSE((*scanner)->done());  // following
+
+  // Without follow: it ends, at the table's state (nothing is written now).
+  auto bounded = lake::LakeSnapshotScanner::Open(*conn_, pk_, {.warehouse = warehouse_});
+  ASSERT_TRUE(bounded.ok()) << bounded.status().ToString();
+  KeyedRows again;
+  for (int i = 0; i < 1000 && !(*bounded)->done(); ++i) {
+    auto records = (*bounded)->Poll(std::chrono::milliseconds(100));
+    ASSERT_TRUE(records.ok()) << records.status().ToString();
+    for (const auto& r : *records) Apply(again, r, true);
+  }
+  EXPECT_TRUE((*bounded)->done());
+  EXPECT_TRUE(again == final_rows);
+}
+
+TEST_F(LakeTieringTest, UnionScannerOfALogTableReturnsEveryRowOnce) {
+  lake::LakeTiering tiering(conn_, lake::TieringOptions{.warehouse = warehouse_});
+  Append(0, 3000);
+  ASSERT_TRUE(tiering.TierOnce(path_).ok());
+  Append(3000, 4000);
+  auto scanner = lake::LakeSnapshotScanner::Open(*conn_, path_, {.warehouse = warehouse_, .columns = {"id"}});
+  ASSERT_TRUE(scanner.ok()) << scanner.status().ToString();
+  std::set<int64_t> ids;
+  for (int i = 0; i < 1000 && !(*scanner)->done(); ++i) {
+    auto records = (*scanner)->Poll(std::chrono::milliseconds(100));
+    ASSERT_TRUE(records.ok()) << records.status().ToString();
+    for (const auto& r : *records) {
+      EXPECT_EQ(r.change_type, ChangeType::kAppendOnly);
+      ASSERT_EQ(r.row.arity(), 1u);
+      EXPECT_TRUE(ids.insert(r.row.GetBigInt(0)).second) << "id " << r.row.GetBigInt(0) << " twice";
+    }
+  }
+  EXPECT_TRUE((*scanner)->done());
+  EXPECT_EQ(ids.size(), 4000u);
+  EXPECT_EQ((*scanner)->lake_info().rows, 3000);
 }
 
 }  // namespace
