@@ -191,9 +191,13 @@ Status IcebergTable::CommitVersion(int64_t version, const TableMetadata& metadat
     if (err == EEXIST) return Conflict(version);
     return Status::IOError(fmt::format("link '{}': {}", path, std::strerror(err)));
   }
+  // The version is committed. The hint only speeds up Load (which probes for newer versions), so a
+  // hint that cannot be written is no error: failing here would make the caller delete the files of
+  // a committed snapshot.
   std::string hint = std::to_string(version);
-  return avro::WriteFileAtomically(dir_ + "/metadata/version-hint.text",
-                                   std::span(reinterpret_cast<const uint8_t*>(hint.data()), hint.size()));
+  (void)avro::WriteFileAtomically(dir_ + "/metadata/version-hint.text",
+                                  std::span(reinterpret_cast<const uint8_t*>(hint.data()), hint.size()));
+  return Status::OK();
 }
 
 Result<Snapshot> IcebergTable::Append(const std::vector<DataFile>& files,
@@ -226,6 +230,7 @@ Result<Snapshot> IcebergTable::Append(const std::vector<DataFile>& files,
     added_size += f.file_size_in_bytes;
   }
   std::vector<ManifestFile> manifests;
+  std::vector<std::string> written;  // this commit's Avro files, removed when another commit wins
   if (!entries.empty()) {
     ManifestWriteOptions mo;
     const nlohmann::json* schema = metadata_.CurrentSchema();
@@ -235,6 +240,7 @@ Result<Snapshot> IcebergTable::Append(const std::vector<DataFile>& files,
     std::string manifest_uri = fmt::format("{}/metadata/{}-m0.avro", metadata_.location, NewUuid());
     FLUSS_ASSIGN_OR_RETURN(std::string manifest_path, LocalPath(manifest_uri));
     FLUSS_RETURN_NOT_OK(avro::WriteFileAtomically(manifest_path, manifest_bytes));
+    written.push_back(manifest_path);
     ManifestFile mf;
     mf.manifest_path = manifest_uri;
     mf.manifest_length = static_cast<int64_t>(manifest_bytes.size());
@@ -260,6 +266,7 @@ Result<Snapshot> IcebergTable::Append(const std::vector<DataFile>& files,
   std::string list_uri = fmt::format("{}/metadata/snap-{}-1-{}.avro", metadata_.location, snapshot_id, NewUuid());
   FLUSS_ASSIGN_OR_RETURN(std::string list_path, LocalPath(list_uri));
   FLUSS_RETURN_NOT_OK(avro::WriteFileAtomically(list_path, list_bytes));
+  written.push_back(list_path);
 
   // 3. The snapshot and metadata version N+1.
   Snapshot s;
@@ -293,7 +300,13 @@ Result<Snapshot> IcebergTable::Append(const std::vector<DataFile>& files,
   next.snapshots.push_back(s);
   next.snapshot_log.push_back({now, snapshot_id});
   next.metadata_log.push_back({metadata_.last_updated_ms, "file://" + MetadataFilePath(version_)});
-  FLUSS_RETURN_NOT_OK(CommitVersion(version_ + 1, next));
+  Status committed = CommitVersion(version_ + 1, next);
+  if (!committed.ok()) {
+    // Version N+1 is not ours (another commit won, or its file could not be written): nothing
+    // references this commit's manifest and manifest list.
+    for (const auto& f : written) ::unlink(f.c_str());
+    return committed;
+  }
   ++version_;
   metadata_ = std::move(next);
   return s;
