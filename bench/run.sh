@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: runs the micro-benchmarks and, in the same run, the peers measured on the same data.
 # Usage: bench/run.sh [build dir]. Codec argument of the format benchmarks: 0 none, 1 LZ4_FRAME, 2 ZSTD.
-# FLUSS_BENCH_PARTS=micro,server,kv (the default) picks the parts: micro-benchmarks, log tables through
-# the server, primary-key tables through the server beside db_bench.
+# FLUSS_BENCH_PARTS=micro,server,kv,lake (the default) picks the parts: micro-benchmarks, log tables
+# through the server, primary-key tables through the server beside db_bench, lake tiering beside DuckDB.
+# FLUSS_BENCH_LAKE_ROWS (1000000) sets the rows of the lake part.
 set -euo pipefail
 BUILD_DIR=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,11 +67,13 @@ micro_benchmarks() {
   "$BUILD_DIR/bench/fluss_kv_bench" --benchmark_min_time=2
 }
 
-# Starts a fluss-server on a free 127.0.0.1 port with a temp data dir; sets SERVER_PID and BS.
+# Starts a fluss-server on a free 127.0.0.1 port with a temp data dir ($TMP/<name>-data) and any further
+# arguments (e.g. --set key=value); sets SERVER_PID and BS.
 start_server() {
   local name=$1
+  shift
   "$BUILD_DIR/src/server/fluss-server" --set bind.listeners=FLUSS://127.0.0.1:0 --set data.dir="$TMP/$name-data" \
-    --log-level warn >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    --log-level warn "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   local port=""
@@ -182,7 +185,34 @@ server_end_to_end() {
   node "$ROOT/bench/server_table.mjs" "$TMP"
 }
 
-PARTS=${FLUSS_BENCH_PARTS:-micro,server,kv}
+# Lake tiering: fluss-lake-bench against a fluss-server whose own tiering service is off (the benchmark
+# runs the rounds), then DuckDB writing and reading the same rows as ZSTD Parquet.
+lake_end_to_end() {
+  local rows=${FLUSS_BENCH_LAKE_ROWS:-1000000}
+  echo
+  echo "== fluss-cpp lake tiering: fluss-lake-bench against a fluss-server (same machine)"
+  echo "   $rows rows of a 16-column click stream, 4 buckets; 90 % tiered by LakeTiering::TierOnce rounds,"
+  echo "   10 % left in the log; then a union read (lake snapshot + log tail)"
+  start_server lake --set datalake.format=iceberg --set datalake.iceberg.warehouse="$TMP/lake-warehouse" \
+    --set datalake.tiering.embedded=false
+  "$BUILD_DIR/bench/fluss-lake-bench" -b "$BS" --warehouse "$TMP/lake-warehouse" --server-data-dir "$TMP/lake-data" \
+    --rows "$rows" --json >"$TMP/lake.json"
+  kill "$SERVER_PID"
+  wait "$SERVER_PID" || true
+
+  echo
+  echo "== peer: DuckDB (@duckdb/node-api of tests/interop) on the same rows: COPY TO ZSTD Parquet, read_parquet"
+  echo "== summary: lake tiering, this run (docs/BENCHMARKS.md, 'Lake tiering (issue 6)')"
+  if command -v node >/dev/null && [ -d "$ROOT/tests/interop/node_modules/@duckdb/node-api" ]; then
+    node "$ROOT/bench/lake_table.mjs" "$TMP"
+  else
+    echo "(DuckDB skipped: run 'make interop-deps')"
+    cat "$TMP/lake.json"
+  fi
+}
+
+PARTS=${FLUSS_BENCH_PARTS:-micro,server,kv,lake}
 if [[ ,$PARTS, == *,micro,* ]]; then micro_benchmarks; fi
 if [[ ,$PARTS, == *,server,* ]]; then server_end_to_end; fi
 if [[ ,$PARTS, == *,kv,* ]]; then kv_end_to_end; fi
+if [[ ,$PARTS, == *,lake,* ]]; then lake_end_to_end; fi

@@ -191,9 +191,13 @@ Status IcebergTable::CommitVersion(int64_t version, const TableMetadata& metadat
     if (err == EEXIST) return Conflict(version);
     return Status::IOError(fmt::format("link '{}': {}", path, std::strerror(err)));
   }
+  // The version is committed. The hint only speeds up Load (which probes for newer versions), so a
+  // hint that cannot be written is no error: failing here would make the caller delete the files of
+  // a committed snapshot.
   std::string hint = std::to_string(version);
-  return avro::WriteFileAtomically(dir_ + "/metadata/version-hint.text",
-                                   std::span(reinterpret_cast<const uint8_t*>(hint.data()), hint.size()));
+  (void)avro::WriteFileAtomically(dir_ + "/metadata/version-hint.text",
+                                  std::span(reinterpret_cast<const uint8_t*>(hint.data()), hint.size()));
+  return Status::OK();
 }
 
 Result<Snapshot> IcebergTable::Append(const std::vector<DataFile>& files,
@@ -229,6 +233,7 @@ Result<Snapshot> IcebergTable::Commit(const std::vector<DataFile>& data_files, c
 
   // 1. One manifest per kind of new file.
   std::vector<ManifestFile> manifests;
+  std::vector<std::string> written;  // this commit's Avro files, removed when another commit wins
   auto write_manifest = [&](const std::vector<DataFile>& files, ManifestContent content) -> Result<int64_t> {
     if (files.empty()) return int64_t{0};
     std::vector<ManifestEntry> entries;
@@ -253,6 +258,7 @@ Result<Snapshot> IcebergTable::Commit(const std::vector<DataFile>& data_files, c
                                            static_cast<int>(content));
     FLUSS_ASSIGN_OR_RETURN(std::string manifest_path, LocalPath(manifest_uri));
     FLUSS_RETURN_NOT_OK(avro::WriteFileAtomically(manifest_path, manifest_bytes));
+    written.push_back(manifest_path);
     ManifestFile mf;
     mf.manifest_path = manifest_uri;
     mf.manifest_length = static_cast<int64_t>(manifest_bytes.size());
@@ -286,6 +292,7 @@ Result<Snapshot> IcebergTable::Commit(const std::vector<DataFile>& data_files, c
   std::string list_uri = fmt::format("{}/metadata/snap-{}-1-{}.avro", metadata_.location, snapshot_id, NewUuid());
   FLUSS_ASSIGN_OR_RETURN(std::string list_path, LocalPath(list_uri));
   FLUSS_RETURN_NOT_OK(avro::WriteFileAtomically(list_path, list_bytes));
+  written.push_back(list_path);
 
   // 3. The snapshot and metadata version N+1.
   Snapshot s;
@@ -327,7 +334,13 @@ Result<Snapshot> IcebergTable::Commit(const std::vector<DataFile>& data_files, c
   next.snapshots.push_back(s);
   next.snapshot_log.push_back({now, snapshot_id});
   next.metadata_log.push_back({metadata_.last_updated_ms, "file://" + MetadataFilePath(version_)});
-  FLUSS_RETURN_NOT_OK(CommitVersion(version_ + 1, next));
+  Status committed = CommitVersion(version_ + 1, next);
+  if (!committed.ok()) {
+    // Version N+1 is not ours (another commit won, or its file could not be written): nothing
+    // references this commit's manifest and manifest list.
+    for (const auto& f : written) ::unlink(f.c_str());
+    return committed;
+  }
   ++version_;
   metadata_ = std::move(next);
   return s;

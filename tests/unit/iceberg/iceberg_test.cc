@@ -559,6 +559,48 @@ TEST(IcebergTable, StaleCommitFailsAndRetrySucceedsAfterRefresh) {
   EXPECT_EQ(files->size(), 2u);
 }
 
+// The Avro files in <dir>/metadata.
+size_t AvroFiles(const std::string& dir) {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/metadata")) n += e.path().extension() == ".avro";
+  return n;
+}
+
+TEST(IcebergTable, StaleCommitRemovesItsManifestAndManifestList) {
+  TempDir tmp;
+  std::string dir = tmp.path() + "/t";
+  ASSERT_TRUE(IcebergTable::Create(dir, TestSchema()).ok());
+  auto a = IcebergTable::Open(dir);
+  auto b = IcebergTable::Open(dir);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(a->Append({MakeFile("file:///d/1.parquet", 1)}).ok());
+  EXPECT_EQ(AvroFiles(dir), 2u);  // a's manifest and manifest list
+  EXPECT_EQ(b->Append({MakeFile("file:///d/2.parquet", 2)}).status().code(), ErrorCode::kInvalidUpdateVersion);
+  EXPECT_EQ(AvroFiles(dir), 2u) << "the losing commit left its Avro files";
+  ASSERT_TRUE(b->Refresh().ok());
+  ASSERT_TRUE(b->Append({MakeFile("file:///d/2.parquet", 2)}).ok());
+  EXPECT_EQ(AvroFiles(dir), 4u);
+}
+
+TEST(IcebergTable, AVersionHintThatCannotBeWrittenDoesNotFailACommit) {
+  TempDir tmp;
+  std::string dir = tmp.path() + "/t";
+  ASSERT_TRUE(IcebergTable::Create(dir, TestSchema()).ok());
+  auto t = IcebergTable::Open(dir);
+  ASSERT_TRUE(t.ok());
+  // A directory where the hint goes: its rename fails after v2 is linked, i.e. after the commit.
+  std::filesystem::remove(dir + "/metadata/version-hint.text");
+  std::filesystem::create_directory(dir + "/metadata/version-hint.text");
+  auto s = t->Append({MakeFile("file:///d/1.parquet", 5)});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(t->version(), 2);
+  auto reopened = IcebergTable::Open(dir);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ(reopened->version(), 2);
+  ASSERT_NE(reopened->metadata().CurrentSnapshot(), nullptr);
+  EXPECT_EQ(reopened->metadata().CurrentSnapshot()->snapshot_id, s->snapshot_id);
+}
+
 TEST(IcebergTable, RacingCommittersNeverLoseAnAppend) {
   TempDir tmp;
   std::string dir = tmp.path() + "/t";
