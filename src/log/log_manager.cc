@@ -43,8 +43,19 @@ Result<std::unique_ptr<LogManager>> LogManager::Open(std::string data_dir, LogCo
   FLUSS_RETURN_NOT_OK(m->OpenAll(rps, hws));
   spdlog::info("log manager: opened {} logs under '{}' ({} shutdown)", m->logs_.size(), data_dir,
                m->clean_start_ ? "after a clean" : "after an unclean");
-  if (options.background) m->background_ = std::thread([p = m.get()] { p->BackgroundLoop(); });
+  if (options.background) m->StartBackground();
   return m;
+}
+
+void LogManager::StartBackground() {
+  std::lock_guard<std::mutex> guard(lock_);
+  if (closed_ || background_.joinable()) return;
+  background_ = std::thread([this] { BackgroundLoop(); });
+}
+
+void LogManager::SetBeforeRetention(std::function<void()> hook) {
+  std::lock_guard<std::mutex> guard(lock_);
+  before_retention_ = std::move(hook);
 }
 
 Status LogManager::OpenAll(const std::map<std::string, int64_t>& rps, const std::map<std::string, int64_t>& hws) {
@@ -163,6 +174,13 @@ Status LogManager::CheckpointHighWatermarks() {
 }
 
 Result<int> LogManager::ApplyRetention() {
+  std::lock_guard<std::mutex> pass(retention_lock_);
+  std::function<void()> hook;
+  {
+    std::lock_guard<std::mutex> guard(lock_);
+    hook = before_retention_;
+  }
+  if (hook) hook();
   int total = 0;
   for (auto& [dir, log] : Snapshot()) {
     FLUSS_ASSIGN_OR_RETURN(int n, log->DeleteExpiredSegments());

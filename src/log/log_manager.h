@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -33,7 +34,8 @@ inline constexpr std::string_view kHighWatermarkCheckpointFile = "high-watermark
 
 struct LogManagerOptions {
   ClockMs clock = SystemClockMs;
-  // Run flush / checkpoint / retention on a background thread. Off: call the steps yourself.
+  // Run flush / checkpoint / retention on a background thread from Open on. Off: call the steps
+  // yourself, or StartBackground() once the logs' owners have set their retention holds.
   bool background = true;
 };
 
@@ -64,8 +66,17 @@ class LogManager {
   Status FlushLogs(bool force);
   Status CheckpointRecoveryPoints();
   Status CheckpointHighWatermarks();
+  // One retention pass: runs the before-retention hook (if set), then every log's
+  // DeleteExpiredSegments. Returns how many segments were deleted.
   Result<int> ApplyRetention();
   size_t ExpireWriters();
+
+  // Called at the start of every retention pass, before any segment is deleted, on the thread that
+  // runs the pass: lets the logs' owners refresh their retention holds (LogTablet::SetRetentionHold)
+  // once per pass. Replaces any hook set before; an empty function removes it.
+  void SetBeforeRetention(std::function<void()> hook);
+  // Starts the background thread (no-op when it runs, or after Close).
+  void StartBackground();
 
   // Stops the background thread, closes every log, writes both checkpoints and the clean shutdown
   // marker. Idempotent.
@@ -85,6 +96,8 @@ class LogManager {
   mutable std::mutex lock_;
   std::map<std::string, std::shared_ptr<LogTablet>> logs_;
   bool closed_ = false;
+  std::function<void()> before_retention_;
+  std::mutex retention_lock_;  // one retention pass at a time
 
   std::mutex bg_lock_;
   std::condition_variable bg_cv_;

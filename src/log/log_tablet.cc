@@ -510,9 +510,27 @@ Status LogTablet::TruncateFullyLocked(int64_t offset) {
   return Status::OK();
 }
 
-void LogTablet::SetMinRetainOffset(int64_t offset) {
+void LogTablet::SetRetentionHold(RetentionHold holder, int64_t offset) {
   std::lock_guard<std::mutex> guard(lock_);
-  min_retain_offset_ = offset;
+  retention_holds_[static_cast<size_t>(holder)] = std::max<int64_t>(offset, -1);
+}
+
+int64_t LogTablet::retention_hold(RetentionHold holder) const {
+  std::lock_guard<std::mutex> guard(lock_);
+  return retention_holds_[static_cast<size_t>(holder)];
+}
+
+int64_t LogTablet::retention_floor() const {
+  std::lock_guard<std::mutex> guard(lock_);
+  return RetentionFloorLocked();
+}
+
+int64_t LogTablet::RetentionFloorLocked() const {
+  int64_t floor = -1;
+  for (int64_t hold : retention_holds_) {
+    if (hold >= 0 && (floor < 0 || hold < floor)) floor = hold;
+  }
+  return floor;
 }
 
 Result<int> LogTablet::DeleteExpiredSegments() {
@@ -521,14 +539,15 @@ Result<int> LogTablet::DeleteExpiredSegments() {
   const bool size_limited = config_.retention_bytes > 0 && config_.retention_bytes != LogConfig::kNoLimit;
   uint64_t total = 0;
   for (const auto& [base, seg] : segments_) total += seg->size();
+  const int64_t floor = RetentionFloorLocked();
   int deleted = 0;
   while (segments_.size() > 1) {
     auto first = segments_.begin();
     LogSegment& seg = *first->second;
     const int64_t next_base = std::next(first)->first;
-    // Only segments wholly below the high watermark and the min retain offset may go.
+    // Only segments wholly below the high watermark and the retention floor may go.
     if (next_base > high_watermark_) break;
-    if (min_retain_offset_ >= 0 && next_base > min_retain_offset_) break;
+    if (floor >= 0 && next_base > floor) break;
     const bool expired = config_.retention_ms > 0 && seg.max_timestamp() < now - config_.retention_ms;
     const bool over_size = size_limited && total - seg.size() >= static_cast<uint64_t>(config_.retention_bytes);
     if (!expired && !over_size) break;

@@ -9,6 +9,7 @@
 // stall appends or reads.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -39,6 +40,17 @@ struct LogAppendInfo {
 };
 
 enum class FetchIsolation { kLogEnd, kHighWatermark };
+
+// Who may hold a bucket's log back from retention (LogTablet::SetRetentionHold).
+enum class RetentionHold : uint8_t {
+  // A primary-key bucket's KV state: the changelog offset it applied and flushed (a restart replays
+  // the log from there).
+  kKvApplied = 0,
+  // A lake-enabled table: the first offset of the bucket not yet in the lake (the lake's tiered
+  // offset); set by the server from the lake's snapshots.
+  kLakeTiered = 1,
+};
+inline constexpr size_t kRetentionHoldKinds = 2;
 
 // The result of a read: whole batches as a region of one segment file (possibly empty when the
 // offset is at the end), with the log's offsets at the time of the read.
@@ -113,10 +125,17 @@ class LogTablet {
   Status TruncateFullyAndStartAt(int64_t offset);
   // Retention: deletes the oldest inactive segments whose newest batch is older than table.log.ttl,
   // then while the log exceeds table.log.retention-size; never the active segment, nor a segment
-  // holding offsets >= the min retain offset. Returns how many were deleted.
+  // holding offsets >= the retention floor (so the log start never passes the floor). Returns how
+  // many were deleted.
   Result<int> DeleteExpiredSegments();
-  // Segments at or above this offset are kept whatever retention says (KV snapshots need them).
-  void SetMinRetainOffset(int64_t offset);
+  // Retention holds: a holder that still needs the log from `offset` on sets it here, and retention
+  // keeps every segment holding an offset >= the smallest hold set (the retention floor), whatever
+  // table.log.ttl and table.log.retention-size say. -1 clears the holder's hold.
+  void SetRetentionHold(RetentionHold holder, int64_t offset);
+  // The holder's hold, -1 when it has none.
+  int64_t retention_hold(RetentionHold holder) const;
+  // The smallest hold set, -1 when there is none (retention then goes by ttl and size alone).
+  int64_t retention_floor() const;
   // Forgets idempotent writers idle for longer than server.writer-id.expiration-time.
   size_t RemoveExpiredWriters();
 
@@ -157,6 +176,7 @@ class LogTablet {
   LogSegment& active() const { return *segments_.rbegin()->second; }
   int64_t LogEndLocked() const { return active().next_offset(); }
   int64_t LogStartLocked() const { return segments_.begin()->second->base_offset(); }
+  int64_t RetentionFloorLocked() const;
 
   const std::string dir_;
   const LogConfig config_;
@@ -168,7 +188,7 @@ class LogTablet {
   LeaderEpochCache epochs_;
   int64_t high_watermark_ = 0;
   int64_t recovery_point_ = 0;
-  int64_t min_retain_offset_ = -1;
+  std::array<int64_t, kRetentionHoldKinds> retention_holds_{-1, -1};  // by RetentionHold; -1: none
   bool dir_dirty_ = false;  // segments created or deleted since the last flush
   bool closed_ = false;
 

@@ -58,7 +58,7 @@ Result<int> LockDataDir(const std::string& dir) {
 
 }  // namespace
 
-Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config) {
+Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, ServerHooks hooks) {
   auto parts = std::make_unique<Parts>();
   parts->config = std::move(config);
   const ServerConfig& c = parts->config;
@@ -71,7 +71,8 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config) {
   Parts& p = *server->parts_;
 
   FLUSS_ASSIGN_OR_RETURN(p.metadata, EmbeddedMetadataStore::Open(c.data_dir + "/.metadata"));
-  FLUSS_ASSIGN_OR_RETURN(p.logs, LogManager::Open(c.data_dir, c.log));
+  // The background thread (and so retention) starts once every table's retention holds are set.
+  FLUSS_ASSIGN_OR_RETURN(p.logs, LogManager::Open(c.data_dir, c.log, LogManagerOptions{.background = false}));
   p.workers = std::make_unique<WorkerPool>(c.worker_threads, "fluss-worker");
   WorkerPool* workers = p.workers.get();
   p.delayed_fetches = std::make_unique<DelayedFetchQueue>([workers](std::function<void()> task) {
@@ -92,6 +93,10 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config) {
     Status st = p.logs->DropLog(dir);
     if (!st.ok()) spdlog::warn("deleting '{}': {}", dir, st.ToString());
   }
+  if (hooks.tiered_offsets) p.replicas->SetTieredOffsetsProvider(std::move(hooks.tiered_offsets));
+  ReplicaManager* replicas = p.replicas.get();
+  p.logs->SetBeforeRetention([replicas] { replicas->UpdateLakeRetentionHolds(); });
+  p.logs->StartBackground();
 
   rpc::RpcServerOptions options;
   options.host = c.bind.host;

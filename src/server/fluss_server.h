@@ -12,13 +12,21 @@
 
 #include "common/status.h"
 #include "server/server_config.h"
+#include "server/tiered_offsets.h"
 
 namespace fluss {
+
+// What the composition root (fluss-server's main.cc, or a test) plugs into the server.
+struct ServerHooks {
+  // The lake's tiered offsets, for the retention holds of lake-enabled tables (replica_manager.h).
+  // Empty: lake-enabled tables keep every log segment.
+  TieredOffsetsProvider tiered_offsets;
+};
 
 class FlussServer {
  public:
   // Opens everything and starts listening on config.bind (port 0: a free port, see port()).
-  static Result<std::unique_ptr<FlussServer>> Start(ServerConfig config);
+  static Result<std::unique_ptr<FlussServer>> Start(ServerConfig config, ServerHooks hooks = {});
   ~FlussServer();  // Stop()
   FlussServer(const FlussServer&) = delete;
   FlussServer& operator=(const FlussServer&) = delete;

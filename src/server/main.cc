@@ -7,13 +7,40 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "lake/iceberg/iceberg_table.h"
+#include "lake/tiering/lake_tiering.h"
 #include "lake/tiering/tiering_service.h"
 #include "server/fluss_server.h"
+
+namespace {
+
+// The lake's tiered offsets of a table, read from its Iceberg table in `warehouse` — whoever tiers it
+// (the embedded service or a separate fluss-tiering). No lake table or no snapshot yet: 0 for every
+// bucket (retention keeps everything).
+fluss::TieredOffsetsProvider IcebergTieredOffsets(std::string warehouse) {
+  return [warehouse = std::move(warehouse)](const fluss::TableRecord& t) -> fluss::Result<std::map<int32_t, int64_t>> {
+    const std::string dir = fluss::lake::LakeTableDir(warehouse, t.path);
+    std::error_code ec;
+    if (!std::filesystem::exists(dir + "/metadata", ec)) {
+      if (ec) return fluss::Status::IOError(fmt::format("cannot look at '{}': {}", dir, ec.message()));
+      std::map<int32_t, int64_t> none;
+      for (int32_t b = 0; b < t.bucket_count; ++b) none[b] = 0;
+      return none;
+    }
+    FLUSS_ASSIGN_OR_RETURN(auto table, fluss::iceberg::IcebergTable::Open(dir));
+    FLUSS_ASSIGN_OR_RETURN(auto offsets, fluss::lake::SnapshotOffsets(table, t.bucket_count));
+    return offsets.first;
+  };
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"fluss-server: a standalone Fluss server (coordinator and tablet server in one process)"};
@@ -50,7 +77,10 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  auto server = fluss::FlussServer::Start(std::move(config).value());
+  // Log retention of lake-enabled tables waits for the lake, read from the warehouse.
+  fluss::ServerHooks hooks;
+  if (!config->datalake_format.empty()) hooks.tiered_offsets = IcebergTieredOffsets(config->iceberg_warehouse);
+  auto server = fluss::FlussServer::Start(std::move(config).value(), std::move(hooks));
   if (!server.ok()) {
     std::cerr << "fluss-server: cannot start: " << server.status().message() << "\n";
     return 1;

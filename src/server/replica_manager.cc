@@ -79,11 +79,15 @@ Status ReplicaManager::AddTable(const TableRecord& table, std::map<int32_t, Sche
   served->record = table;
   served->schemas = std::move(schemas);
   const bool has_pk = served->latest_schema().has_primary_key();
+  auto json = nlohmann::json::parse(table.table_json, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return Status(ErrorCode::kInvalidTable, "stored table_json is not valid JSON");
+  FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptor::FromJson(json));
+  {
+    auto lake = descriptor.properties().find("table.datalake.enabled");
+    served->lake_enabled = lake != descriptor.properties().end() && lake->second == "true";
+  }
   KvTabletOptions kv_options;
   if (has_pk) {
-    auto json = nlohmann::json::parse(table.table_json, nullptr, /*allow_exceptions=*/false);
-    if (json.is_discarded()) return Status(ErrorCode::kInvalidTable, "stored table_json is not valid JSON");
-    FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptor::FromJson(json));
     kv_options.bucket_count = table.bucket_count;
     kv_options.bucket_keys = descriptor.bucket_keys();
     kv_options.properties = descriptor.properties();
@@ -93,6 +97,11 @@ Status ReplicaManager::AddTable(const TableRecord& table, std::map<int32_t, Sche
     FLUSS_ASSIGN_OR_RETURN(auto log, logs_->GetOrCreateLog(dir));
     // One replica: everything appended is committed.
     log->UpdateHighWatermark(log->log_end_offset());
+    // Nothing of a lake table goes before the lake has it; a hold set earlier (the table added
+    // again with a new schema) stays.
+    if (served->lake_enabled && log->retention_hold(RetentionHold::kLakeTiered) < 0) {
+      log->SetRetentionHold(RetentionHold::kLakeTiered, 0);
+    }
     if (has_pk) {
       kv_options.bucket_id = b;
       FLUSS_ASSIGN_OR_RETURN(auto kv, KvTablet::Open(logs_->data_dir() + "/" + KvDirOf(dir), log, served->schemas,
@@ -114,6 +123,10 @@ Status ReplicaManager::DropTable(int64_t table_id) {
     if (it == tables_.end()) return Status::OK();
     table = it->second;
     tables_.erase(it);
+  }
+  {
+    std::lock_guard lock(lake_mu_);
+    lake_warned_.erase(table_id);
   }
   Status first;
   if (table->has_primary_key()) {
@@ -145,6 +158,56 @@ Status ReplicaManager::DropTable(int64_t table_id) {
     if (!st.ok() && first.ok()) first = st;
   }
   return first;
+}
+
+void ReplicaManager::SetTieredOffsetsProvider(TieredOffsetsProvider provider) {
+  std::lock_guard lock(lake_mu_);
+  tiered_offsets_ = std::move(provider);
+}
+
+void ReplicaManager::UpdateLakeRetentionHolds() {
+  TieredOffsetsProvider provider;
+  {
+    std::lock_guard lock(lake_mu_);
+    provider = tiered_offsets_;
+  }
+  if (!provider) return;  // the holds stay where they are (0 from AddTable: nothing is deleted)
+  std::vector<std::shared_ptr<ServedTable>> lake_tables;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [id, t] : tables_) {
+      if (t->lake_enabled) lake_tables.push_back(t);
+    }
+  }
+  auto warn = [&](const ServedTable& t, const std::string& what) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(lake_mu_);
+    auto [it, first] = lake_warned_.try_emplace(t.record.table_id, now);
+    if (!first && now - it->second < std::chrono::minutes(1)) return;
+    it->second = now;
+    spdlog::warn("log retention of lake table '{}' keeps every segment: {}", t.record.path.ToString(), what);
+  };
+  for (const auto& t : lake_tables) {
+    // The provider reads the lake (files): no lock is held meanwhile.
+    Result<std::map<int32_t, int64_t>> offsets = provider(t->record);
+    if (!offsets.ok()) {
+      warn(*t, fmt::format("cannot read the lake's tiered offsets: {}", offsets.status().ToString()));
+      for (const auto& log : t->buckets) log->SetRetentionHold(RetentionHold::kLakeTiered, 0);
+      continue;
+    }
+    for (int32_t b = 0; b < static_cast<int32_t>(t->buckets.size()); ++b) {
+      LogTablet& log = *t->buckets[b];
+      auto it = offsets->find(b);
+      int64_t hold = it == offsets->end() ? 0 : std::max<int64_t>(it->second, 0);
+      if (hold > log.log_end_offset()) {
+        warn(*t, fmt::format("the lake holds bucket {} up to offset {}, past its log end {} (a lake of another "
+                             "table of that name?)",
+                             b, hold, log.log_end_offset()));
+        hold = 0;
+      }
+      log.SetRetentionHold(RetentionHold::kLakeTiered, hold);
+    }
+  }
 }
 
 std::shared_ptr<const ServedTable> ReplicaManager::GetTable(int64_t table_id) const {

@@ -6,9 +6,15 @@
 // beside the log, which is the table's changelog): PutKv, Lookup, PrefixLookup and ScanKv sessions
 // (a paged scan of a RocksDB snapshot that tells the changelog offset it reflects).
 //
+// Lake-enabled tables (table.datalake.enabled=true): each bucket's log carries a retention hold at
+// the lake's tiered offset (RetentionHold::kLakeTiered), so table.log.ttl and
+// table.log.retention-size delete only segments the lake already holds. The hold starts at 0
+// (nothing is deleted) and moves when UpdateLakeRetentionHolds hears from the TieredOffsetsProvider.
+//
 // Thread-safety: all methods are thread-safe. Appends to one bucket are serialized by its LogTablet.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -23,6 +29,7 @@
 #include "log/log_manager.h"
 #include "metadata/metadata_store.h"
 #include "server/delayed_fetch.h"
+#include "server/tiered_offsets.h"
 #include "types/schema.h"
 
 namespace fluss {
@@ -33,6 +40,7 @@ struct ServedTable {
   std::map<int32_t, Schema> schemas;  // every schema id the table had
   std::vector<std::shared_ptr<LogTablet>> buckets;
   std::vector<std::shared_ptr<KvTablet>> kv;  // primary-key tables: one per bucket; else empty
+  bool lake_enabled = false;                  // table.datalake.enabled=true
   bool has_primary_key() const { return !kv.empty(); }
   const Schema& latest_schema() const { return schemas.rbegin()->second; }
 };
@@ -76,6 +84,14 @@ class ReplicaManager {
   // Flushes the RocksDB of every primary-key bucket (shutdown; the log stays the source of truth).
   Status FlushKv();
 
+  // Where the lake's tiered offsets come from. Without one, lake-enabled tables delete nothing.
+  void SetTieredOffsetsProvider(TieredOffsetsProvider provider);
+  // Asks the provider once per lake-enabled table and moves the table's bucket holds to the offsets
+  // it answers. A failed read, or an offset past the bucket's log end (a lake that is not this
+  // table's log), holds the whole bucket (hold 0) and logs a warning at most once a minute per
+  // table. Run before each retention pass (LogManager::SetBeforeRetention).
+  void UpdateLakeRetentionHolds();
+
  private:
   // The KV tablet of a bucket, or the error to answer.
   Result<std::shared_ptr<KvTablet>> KvBucket(int64_t table_id, bool has_partition, int32_t bucket) const;
@@ -85,6 +101,10 @@ class ReplicaManager {
   std::function<void(TableBucketId)> on_append_;
   mutable std::shared_mutex mu_;
   std::map<int64_t, std::shared_ptr<ServedTable>> tables_;
+
+  std::mutex lake_mu_;  // guards the two below
+  TieredOffsetsProvider tiered_offsets_;
+  std::map<int64_t, std::chrono::steady_clock::time_point> lake_warned_;  // table id -> last warning
 
   struct ScanSession;
   std::mutex scan_mu_;

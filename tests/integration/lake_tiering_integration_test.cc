@@ -3,6 +3,7 @@
 // kill -9 of the server mid-tiering leaves the lake a consistent prefix of the log. The separate
 // fluss-tiering process, killed with SIGKILL inside its rounds 20 times while a writer appends, leaves
 // the lake a consistent snapshot of the log every time, then catches up and cleans up its leftovers.
+// Log retention of a lake-enabled table waits for the lake (tiering run outside the server).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -111,13 +112,14 @@ class LakeTieringIntegrationTest : public ::testing::Test {
     testing::ServerProcessOptions o;
     o.sets = {"datalake.format=iceberg", "datalake.iceberg.warehouse=" + warehouse_,
               std::string("datalake.tiering.embedded=") + (embedded_ ? "true" : "false")};
+    o.sets.insert(o.sets.end(), extra_sets_.begin(), extra_sets_.end());
     auto server = ServerProcess::Start(o);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(server).value();
     Configuration c;
     c.bootstrap_servers = server_->address();
     c.writer_batch_timeout = 5ms;
-    c.writer_batch_size = 32 << 10;
+    c.writer_batch_size = writer_batch_size_;
     conn_ = Connection::Create(c).value();
     Admin admin = conn_->GetAdmin();
     ASSERT_TRUE(admin.CreateDatabase("it", true).ok());
@@ -176,6 +178,8 @@ class LakeTieringIntegrationTest : public ::testing::Test {
 
   bool embedded_ = true;  // the server runs the tiering service itself
   int32_t buckets_ = 3;
+  std::vector<std::string> extra_sets_;  // more server options (set before SetUp)
+  int32_t writer_batch_size_ = 32 << 10;
   std::string warehouse_;
   TablePath path_ = TablePath::Make("it", "events").value();
   std::unique_ptr<ServerProcess> server_;
@@ -605,6 +609,102 @@ TEST_F(SeparateTieringServiceTest, KillDashNineOfTheTieringServiceMidRound20Time
             << (round_ms.empty() ? 0 : round_sum / round_ms.size()) << " ms on average; kill phase "
             << kill_phase_s << " s, total "
             << std::chrono::duration<double>(Clock::now() - t0).count() << " s\n";
+}
+
+// No tiering inside the server; tiny segments, a 2 s table.log.ttl checked every 200 ms.
+class LakeRetentionIntegrationTest : public LakeTieringIntegrationTest {
+ protected:
+  LakeRetentionIntegrationTest() {
+    embedded_ = false;
+    extra_sets_ = {"log.segment.file-size=4kb", "log.index.file-size=4kb",
+                   "table.log.ttl=2s", "log.retention.check-interval=200ms"};
+    writer_batch_size_ = 1 << 10;
+  }
+
+  std::map<int32_t, int64_t> Earliest() {
+    auto offsets = conn_->GetAdmin().ListOffsets(path_, OffsetSpec::Earliest());
+    EXPECT_TRUE(offsets.ok()) << offsets.status().ToString();
+    return offsets.ok() ? *offsets : std::map<int32_t, int64_t>{};
+  }
+
+  int64_t written_ = 0;
+  void Write(int rows) {
+    auto writer = conn_->GetTable(path_).value().NewAppendWriter().value();
+    for (int i = 0; i < rows; ++i, ++written_) {
+      ASSERT_TRUE(writer->Append(GenericRow({Datum(written_), Datum("p" + std::to_string(written_))})).ok());
+    }
+    ASSERT_TRUE(writer->Flush().ok());
+  }
+};
+
+TEST_F(LakeRetentionIntegrationTest, TtlDeletesOnlyWhatTheLakeHoldsAndTheUnionStaysWhole) {
+  const auto started = std::chrono::steady_clock::now();
+  Write(3000);
+  // Well past the ttl (~15 retention passes): nothing is in the lake, so nothing goes.
+  std::this_thread::sleep_for(3s);
+  for (const auto& [b, start] : Earliest()) EXPECT_EQ(start, 0) << "bucket " << b << " lost untiered rows";
+
+  // One tiering round, as fluss-tiering would run it.
+  lake::LakeTiering tiering(conn_, lake::TieringOptions{.warehouse = warehouse_});
+  auto round = tiering.TierOnce(path_);
+  ASSERT_TRUE(round.ok()) << round.status().ToString();
+  ASSERT_TRUE(round->committed);
+  const std::map<int32_t, int64_t> tiered = round->offsets;
+  Write(3000);  // rows the lake does not hold, in segments that pass the ttl below
+
+  // Retention now deletes what the lake holds — never past it.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  std::map<int32_t, int64_t> start;
+  while (std::chrono::steady_clock::now() < deadline) {
+    start = Earliest();
+    bool all_moved = !start.empty();
+    for (const auto& [b, s] : start) {
+      ASSERT_LE(s, tiered.at(b)) << "bucket " << b << ": retention passed the lake's offset";
+      all_moved &= s > 0;
+    }
+    if (all_moved) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  for (const auto& [b, s] : start) EXPECT_GT(s, 0) << "bucket " << b << ": nothing tiered was deleted";
+  // The second batch of rows is past the ttl too now, and still there.
+  std::this_thread::sleep_for(2500ms);
+  start = Earliest();
+  for (const auto& [b, s] : start) EXPECT_LE(s, tiered.at(b)) << "bucket " << b;
+
+  // The union (lake snapshot, then each bucket's log from its offsets) has every row once.
+  const auto latest = conn_->GetAdmin().ListOffsets(path_, OffsetSpec::Latest()).value();
+  const TableInfo info = conn_->GetTable(path_).value().info();
+  std::map<int64_t, int> seen;  // id -> times
+  auto lake = lake::ReadLakeSnapshot(warehouse_, info, {}, [&](ScanRecord&& r) {
+    ++seen[r.row.GetBigInt(0)];
+    return true;
+  });
+  ASSERT_TRUE(lake.ok()) << lake.status().ToString();
+  EXPECT_EQ(lake->offsets, tiered);
+  auto scanner = conn_->GetTable(path_).value().NewLogScanner().value();
+  for (const auto& [b, from] : lake->offsets) {
+    if (from < latest.at(b)) ASSERT_TRUE(scanner->Subscribe(b, from).ok());
+  }
+  const auto read_deadline = std::chrono::steady_clock::now() + 15s;
+  while (std::chrono::steady_clock::now() < read_deadline) {
+    bool done = true;
+    auto pos = scanner->positions();
+    for (const auto& [b, e] : latest) done &= lake->offsets[b] >= e || (pos.count(b) && pos[b] >= e);
+    if (done) break;
+    auto records = scanner->Poll(200ms);
+    ASSERT_TRUE(records.ok()) << records.status().ToString();
+    for (const auto& r : *records) {
+      if (r.offset < latest.at(r.bucket)) ++seen[r.row.GetBigInt(0)];
+    }
+  }
+  EXPECT_EQ(static_cast<int64_t>(seen.size()), written_);
+  for (const auto& [id, n] : seen) ASSERT_EQ(n, 1) << "id " << id;
+  int64_t deleted = 0;
+  for (const auto& [b, s] : start) deleted += s;
+  std::cerr << "retention: " << deleted << " of " << lake->rows << " tiered offsets deleted from the log; union read "
+            << seen.size() << " rows in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
+            << " ms\n";
 }
 
 }  // namespace

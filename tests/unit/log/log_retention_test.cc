@@ -1,4 +1,4 @@
-// Retention (ttl, size, high watermark, min retain offset) and truncation of a bucket log.
+// Retention (ttl, size, high watermark, retention holds) and truncation of a bucket log.
 #include <gtest/gtest.h>
 
 #include "log/log_tablet.h"
@@ -92,15 +92,37 @@ TEST_F(RetentionTest, KeepsSegmentsAboveTheHighWatermark) {
   EXPECT_EQ(log->log_start_offset(), bases[1]);
 }
 
-TEST_F(RetentionTest, KeepsSegmentsHoldingTheMinRetainOffset) {
+TEST_F(RetentionTest, KeepsSegmentsHoldingTheRetentionFloor) {
   config.retention_ms = 1000;
   auto log = Open();
   FillSegments(*log, 4);
   const auto bases = log->segment_base_offsets();
-  log->SetMinRetainOffset(bases[2]);
+  log->SetRetentionHold(RetentionHold::kKvApplied, bases[2]);
   clock.Advance(1'000'000);
   EXPECT_EQ(*log->DeleteExpiredSegments(), 2);
   EXPECT_EQ(log->log_start_offset(), bases[2]);
+}
+
+TEST_F(RetentionTest, TheSmallestHoldWinsAndClearingOneReleasesIt) {
+  config.retention_ms = 1000;
+  auto log = Open();
+  FillSegments(*log, 5);
+  const auto bases = log->segment_base_offsets();
+  log->SetRetentionHold(RetentionHold::kKvApplied, bases[3]);
+  // A hold inside a segment keeps that segment: the floor is an offset, not a segment boundary.
+  log->SetRetentionHold(RetentionHold::kLakeTiered, bases[1] + 1);
+  EXPECT_EQ(log->retention_floor(), bases[1] + 1);
+  clock.Advance(1'000'000);
+  EXPECT_EQ(*log->DeleteExpiredSegments(), 1);
+  EXPECT_EQ(log->log_start_offset(), bases[1]);
+  // A hold at 0 keeps everything.
+  log->SetRetentionHold(RetentionHold::kLakeTiered, 0);
+  EXPECT_EQ(*log->DeleteExpiredSegments(), 0);
+  log->SetRetentionHold(RetentionHold::kLakeTiered, -1);
+  EXPECT_EQ(log->retention_hold(RetentionHold::kLakeTiered), -1);
+  EXPECT_EQ(log->retention_floor(), bases[3]);
+  EXPECT_EQ(*log->DeleteExpiredSegments(), 2);
+  EXPECT_EQ(log->log_start_offset(), bases[3]);
 }
 
 TEST_F(RetentionTest, LogStartSurvivesRestartAfterRetention) {
