@@ -10,6 +10,7 @@
 
 #include "lake/iceberg/iceberg_table.h"
 #include "lake/parquet/parquet_writer.h"
+#include "lake/tiering/data_file_stats.h"
 
 namespace fluss::lake {
 
@@ -243,16 +244,9 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
     df.file_path = "file://" + file;
     df.record_count = (*writer)->rows_written();
     df.file_size_in_bytes = static_cast<int64_t>(fs::file_size(file, ec));
-    const auto& meta = (*writer)->metadata();
-    for (const auto& rg : meta.row_groups) {
-      for (size_t c = 0; c < rg.columns.size() && c < lake_schema.num_columns(); ++c) {
-        const int32_t id = lake_schema.column(c).id;
-        if (!rg.columns[c].meta_data) continue;
-        const auto& cm = *rg.columns[c].meta_data;
-        df.column_sizes[id] += cm.total_compressed_size;
-        df.value_counts[id] += cm.num_values;
-        if (cm.statistics && cm.statistics->null_count) df.null_value_counts[id] += *cm.statistics->null_count;
-      }
+    if (Status stats = FillDataFileStats((*writer)->metadata(), lake_schema, (*writer)->nan_counts(), &df); !stats.ok()) {
+      cleanup();
+      return stats;
     }
     files.push_back(std::move(df));
     ++round.files;
