@@ -244,7 +244,8 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
     df.file_path = "file://" + file;
     df.record_count = (*writer)->rows_written();
     df.file_size_in_bytes = static_cast<int64_t>(fs::file_size(file, ec));
-    if (Status stats = FillDataFileStats((*writer)->metadata(), lake_schema, (*writer)->nan_counts(), &df); !stats.ok()) {
+    Status stats = FillDataFileStats((*writer)->metadata(), lake_schema, (*writer)->nan_counts(), &df);
+    if (!stats.ok()) {
       cleanup();
       return stats;
     }
