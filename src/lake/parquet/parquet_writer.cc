@@ -275,10 +275,13 @@ Status ParquetWriter::Write(const GenericRow& row) {
     const Column& c = schema_.column(i);
     FLUSS_RETURN_NOT_OK(ValidateDatum(row.field(i), c.type, c.name));
     if (row.IsNullAt(i)) continue;
-    if (const auto* f = std::get_if<float>(&row.field(i)); f && std::isnan(*f)) ++nan_counts_[i];
-    if (const auto* d = std::get_if<double>(&row.field(i)); d && std::isnan(*d)) ++nan_counts_[i];
     size_t w = FixedWidth(*elements_[i + 1].type, elements_[i + 1].type_length.value_or(0));
     bytes += w != 0 ? static_cast<int64_t>(w) : 4 + static_cast<int64_t>(row.GetString(i).size());
+  }
+  // Counted once the whole row is accepted.
+  for (size_t i = 0; i < row.arity(); ++i) {
+    if (const auto* f = std::get_if<float>(&row.field(i)); f && std::isnan(*f)) ++nan_counts_[i];
+    if (const auto* d = std::get_if<double>(&row.field(i)); d && std::isnan(*d)) ++nan_counts_[i];
   }
   pending_.push_back(row);
   pending_bytes_ += bytes;

@@ -204,6 +204,17 @@ TEST(DataFileStats, NullOnlyAndNaNOnlyColumnsHaveCountsButNoBounds) {
   EXPECT_FALSE(FillDataFileStats(w.metadata, ParseSchema("f FLOAT").value(), {}, &file).ok());
 }
 
+TEST(DataFileStats, TheWriterCountsNaNsOfAcceptedRowsOnly) {
+  const Schema schema = ParseSchema("f FLOAT, d DOUBLE, n INT NOT NULL").value();
+  auto w = parquet::ParquetWriter::Make(schema).value();
+  const float nanf = std::numeric_limits<float>::quiet_NaN();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_TRUE(w->Write(GenericRow({Datum(nanf), Datum(1.0), Datum(int32_t{1})})).ok());
+  EXPECT_FALSE(w->Write(GenericRow({Datum(nanf), Datum(nan), Datum()})).ok());  // NOT NULL violated
+  EXPECT_TRUE(w->Write(GenericRow({Datum(), Datum(nan), Datum(int32_t{2})})).ok());
+  EXPECT_EQ(w->nan_counts(), (std::vector<int64_t>{1, 1, 0}));
+}
+
 TEST(DataFileStats, LongStringAndBytesBoundsAreTruncatedAndStillBoundTheValues) {
   const Schema schema = ParseSchema("s STRING, b BYTES, fx BINARY(20)").value();
   const std::string long_lo = "aaaaaaaaaaaaaaaaaaaaaaaa";           // 24 code points
