@@ -229,6 +229,7 @@ ParquetWriter::ParquetWriter(Schema schema, ParquetWriterOptions options, std::v
   metadata_.key_value_metadata = options_.key_value_metadata;
   metadata_.created_by = options_.created_by;
   metadata_.type_defined_column_orders = static_cast<int32_t>(schema_.num_columns());
+  nan_counts_.assign(schema_.num_columns(), 0);
 }
 
 ParquetWriter::~ParquetWriter() = default;
@@ -276,6 +277,11 @@ Status ParquetWriter::Write(const GenericRow& row) {
     if (row.IsNullAt(i)) continue;
     size_t w = FixedWidth(*elements_[i + 1].type, elements_[i + 1].type_length.value_or(0));
     bytes += w != 0 ? static_cast<int64_t>(w) : 4 + static_cast<int64_t>(row.GetString(i).size());
+  }
+  // Counted once the whole row is accepted.
+  for (size_t i = 0; i < row.arity(); ++i) {
+    if (const auto* f = std::get_if<float>(&row.field(i)); f && std::isnan(*f)) ++nan_counts_[i];
+    if (const auto* d = std::get_if<double>(&row.field(i)); d && std::isnan(*d)) ++nan_counts_[i];
   }
   pending_.push_back(row);
   pending_bytes_ += bytes;

@@ -63,6 +63,9 @@ class ParquetWriter {
   // Bytes written so far (the whole file size after Finish).
   int64_t bytes_written() const { return offset_; }
   int64_t rows_written() const { return metadata_.num_rows + static_cast<int64_t>(pending_.size()); }
+  // Per column, the NaN values written so far (FLOAT/DOUBLE; 0 for other columns). Parquet
+  // statistics carry no NaN count; Iceberg manifests do (nan_value_counts).
+  const std::vector<int64_t>& nan_counts() const { return nan_counts_; }
 
  private:
   ParquetWriter(Schema schema, ParquetWriterOptions options, std::vector<SchemaElement> leaves);
@@ -76,6 +79,7 @@ class ParquetWriter {
   FileMetaData metadata_;
   std::vector<GenericRow> pending_;
   int64_t pending_bytes_ = 0;
+  std::vector<int64_t> nan_counts_;
   std::vector<uint8_t> out_;  // file bytes (in memory) or the row group not yet flushed to file_
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_{nullptr, &std::fclose};
   std::string path_;

@@ -12,6 +12,7 @@
 
 #include "lake/iceberg/iceberg_table.h"
 #include "lake/parquet/parquet_writer.h"
+#include "lake/tiering/data_file_stats.h"
 #include "lake/tiering/lake_key_internal.h"
 
 namespace fluss::lake {
@@ -93,25 +94,16 @@ Status ReadBucketRange(LogScanner& scanner, const TablePath& path, int32_t bucke
 // The Iceberg DataFile of a Parquet file a tiering round wrote and finished: path, counts, sizes
 // and per-column counts (keyed by the Iceberg field ids of `file_schema`). The one place a round
 // describes its files, data and delete files alike.
-iceberg::DataFile MakeDataFile(const std::string& file, const parquet::ParquetWriter& writer,
-                               const Schema& file_schema, iceberg::DataFileContent content) {
+Result<iceberg::DataFile> MakeDataFile(const std::string& file, const parquet::ParquetWriter& writer,
+                                       const Schema& file_schema, iceberg::DataFileContent content) {
   std::error_code ec;
   iceberg::DataFile df;
   df.content = content;
   df.file_path = "file://" + file;
   df.record_count = writer.rows_written();
   df.file_size_in_bytes = static_cast<int64_t>(fs::file_size(file, ec));
-  const auto& meta = writer.metadata();
-  for (const auto& rg : meta.row_groups) {
-    for (size_t c = 0; c < rg.columns.size() && c < file_schema.num_columns(); ++c) {
-      const int32_t id = file_schema.column(c).id;
-      if (!rg.columns[c].meta_data) continue;
-      const auto& cm = *rg.columns[c].meta_data;
-      df.column_sizes[id] += cm.total_compressed_size;
-      df.value_counts[id] += cm.num_values;
-      if (cm.statistics && cm.statistics->null_count) df.null_value_counts[id] += *cm.statistics->null_count;
-    }
-  }
+  if (ec) return Status::IOError(fmt::format("lake: size of '{}': {}", file, ec.message()));
+  FLUSS_RETURN_NOT_OK(FillDataFileStats(writer.metadata(), file_schema, writer.nan_counts(), &df));
   if (content == iceberg::DataFileContent::kEqualityDeletes) {
     for (const auto& c : file_schema.columns()) df.equality_ids.push_back(c.id);
   }
@@ -194,7 +186,8 @@ Status TierChangelog(LogScanner& scanner, const TablePath& path, const Schema& s
       FLUSS_RETURN_NOT_OK(writer->Write(LakeRow(last, ncols)));
     }
     FLUSS_RETURN_NOT_OK(writer->Finish().status());
-    data_files->push_back(MakeDataFile(file, *writer, lake_schema, iceberg::DataFileContent::kData));
+    FLUSS_ASSIGN_OR_RETURN(auto df, MakeDataFile(file, *writer, lake_schema, iceberg::DataFileContent::kData));
+    data_files->push_back(std::move(df));
     ++round->files;
   }
   if (deletes > 0) {
@@ -209,7 +202,9 @@ Status TierChangelog(LogScanner& scanner, const TablePath& path, const Schema& s
       FLUSS_RETURN_NOT_OK(writer->Write(row));
     }
     FLUSS_RETURN_NOT_OK(writer->Finish().status());
-    delete_files->push_back(MakeDataFile(file, *writer, key_schema, iceberg::DataFileContent::kEqualityDeletes));
+    FLUSS_ASSIGN_OR_RETURN(auto df,
+                           MakeDataFile(file, *writer, key_schema, iceberg::DataFileContent::kEqualityDeletes));
+    delete_files->push_back(std::move(df));
     ++round->delete_files;
     round->deleted_keys += deletes;
   }
@@ -373,7 +368,8 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
       return writer->Write(LakeRow(r, ncols));
     }));
     FLUSS_RETURN_NOT_OK(writer->Finish().status());
-    data_files.push_back(MakeDataFile(file, *writer, lake_schema, iceberg::DataFileContent::kData));
+    FLUSS_ASSIGN_OR_RETURN(auto df, MakeDataFile(file, *writer, lake_schema, iceberg::DataFileContent::kData));
+    data_files.push_back(std::move(df));
     ++round.files;
   }
 
