@@ -26,6 +26,7 @@
 #include "lake/iceberg/iceberg_table.h"
 #include "lake/parquet/parquet_reader.h"
 #include "lake/tiering/lake_snapshot_reader.h"
+#include "lake/tiering/lake_snapshot_scanner.h"
 #include "lake/tiering/lake_tiering.h"
 #include "support/server_process.h"
 #include "types/schema_parser.h"
@@ -249,10 +250,28 @@ TEST_F(LakeTieringIntegrationTest, KillDashNineDuringTieringLeavesAConsistentLak
   EXPECT_EQ(ReadLake().size(), static_cast<size_t>(written));
 }
 
-TEST_F(LakeTieringIntegrationTest, UnionReadHasEveryRowOnceWhileTieringAndWritesGoOn) {
+// The acceptance: 1,000,000 rows written and tiered by the server's own service; then, with
+// writes still going on, the lake alone holds exactly each bucket's log below its recorded offsets,
+// and a union read (LakeSnapshotScanner, as `fluss scan --union`) returns every row exactly once.
+TEST_F(LakeTieringIntegrationTest, MillionRowsTieredThenAUnionReadWhileWritesGoOnHasEveryRowOnce) {
+  constexpr int64_t kRows = 1'000'000;
+  const auto t0 = std::chrono::steady_clock::now();
   auto writer = conn_->GetTable(path_).value().NewAppendWriter().value();
+  for (int64_t i = 0; i < kRows; ++i) {
+    ASSERT_TRUE(writer->Append(GenericRow({Datum(i), Datum("p" + std::to_string(i))})).ok());
+  }
+  ASSERT_TRUE(writer->Flush().ok());
+  const auto written = conn_->GetAdmin().ListOffsets(path_, OffsetSpec::Latest()).value();
+  int64_t total = 0;
+  for (const auto& [b, e] : written) total += e;
+  ASSERT_EQ(total, kRows);
+  const auto t_written = std::chrono::steady_clock::now();
+  ASSERT_TRUE(WaitForLake(written, 120s)) << "the lake did not reach the log end within 120 s";
+  const auto t_tiered = std::chrono::steady_clock::now();
+
+  // Writes go on from here.
   std::atomic<bool> stop{false};
-  std::atomic<int64_t> next{0};
+  std::atomic<int64_t> next{kRows};
   std::thread producer([&] {
     while (!stop.load()) {
       const int64_t i = next++;
@@ -261,55 +280,72 @@ TEST_F(LakeTieringIntegrationTest, UnionReadHasEveryRowOnceWhileTieringAndWrites
     }
     ASSERT_TRUE(writer->Flush().ok());
   });
-  std::this_thread::sleep_for(2500ms);  // a few tiering rounds have committed by now
-  // The union, as fluss scan --union does it: the log end first, then the lake, then the log from
-  // the lake's offsets up to that end.
-  const auto latest = conn_->GetAdmin().ListOffsets(path_, OffsetSpec::Latest()).value();
-  const TableInfo info = conn_->GetTable(path_).value().info();
-  std::map<std::pair<int32_t, int64_t>, int64_t> seen;
-  int64_t duplicates = 0;
-  auto add = [&](const ScanRecord& r) {
-    if (!seen.emplace(std::make_pair(r.bucket, r.offset), r.row.GetBigInt(0)).second) ++duplicates;
-  };
-  auto lake = lake::ReadLakeSnapshot(warehouse_, info, {}, [&](ScanRecord&& r) {
-    add(r);
-    return true;
-  });
-  ASSERT_TRUE(lake.ok()) << lake.status().ToString();
-  EXPECT_GT(lake->rows, 0) << "nothing was tiered within 2.5 s (freshness 1 s)";
-  auto scanner = conn_->GetTable(path_).value().NewLogScanner().value();
-  std::map<int32_t, int64_t> end;
-  for (const auto& [b, e] : latest) {
-    end[b] = std::max(e, lake->offsets[b]);
-    if (lake->offsets[b] < end[b]) ASSERT_TRUE(scanner->Subscribe(b, lake->offsets[b]).ok());
+  std::this_thread::sleep_for(1500ms);  // new rows in the log; a round may be tiering them
+
+  // The lake alone: exactly offsets [0, recorded) of every bucket, each once, with every row written
+  // before tiering among them.
+  {
+    lake::LakeTiering tiering(conn_, lake::TieringOptions{.warehouse = warehouse_});
+    auto table = iceberg::IcebergTable::Open(lake::LakeTableDir(warehouse_, path_)).value();
+    auto recorded = lake::SnapshotOffsets(table, buckets_);
+    ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+    const auto lake_rows = ReadLake();  // fails the test on a (bucket, offset) twice
+    size_t expected = 0;
+    for (const auto& [b, end] : recorded->first) {
+      ASSERT_GE(end, written.at(b));
+      expected += static_cast<size_t>(end);
+    }
+    // ReadLake opened the table again: a round committed in between only adds offsets.
+    ASSERT_GE(lake_rows.size(), expected);
+    std::vector<bool> have(kRows, false);
+    for (const auto& [bo, id] : lake_rows) {
+      if (bo.second >= recorded->first.at(bo.first)) continue;
+      ASSERT_GE(id, 0);
+      if (id < kRows) {
+        ASSERT_FALSE(have[id]) << "row " << id << " twice in the lake";
+        have[id] = true;
+      }
+    }
+    for (const auto& [b, end] : recorded->first) {
+      for (int64_t o = 0; o < end; ++o) ASSERT_TRUE(lake_rows.count({b, o})) << "bucket " << b << " offset " << o;
+    }
+    ASSERT_EQ(std::count(have.begin(), have.end(), true), kRows);
   }
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    bool done = true;
-    auto pos = scanner->positions();
-    for (const auto& [b, e] : end) done &= lake->offsets[b] >= e || (pos.count(b) && pos[b] >= e);
-    if (done) break;
-    auto records = scanner->Poll(200ms);
+
+  // The union read while writes go on.
+  const auto t_union = std::chrono::steady_clock::now();
+  auto scanner = lake::LakeSnapshotScanner::Open(*conn_, path_, {.warehouse = warehouse_});
+  ASSERT_TRUE(scanner.ok()) << scanner.status().ToString();
+  std::map<std::pair<int32_t, int64_t>, int64_t> seen;
+  std::set<int64_t> ids;
+  int64_t from_lake = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (!(*scanner)->done() && std::chrono::steady_clock::now() < deadline) {
+    const bool in_lake = (*scanner)->in_lake();
+    auto records = (*scanner)->Poll(200ms);
     ASSERT_TRUE(records.ok()) << records.status().ToString();
     for (const auto& r : *records) {
-      if (r.offset < end[r.bucket]) add(r);
+      ASSERT_TRUE(seen.emplace(std::make_pair(r.bucket, r.offset), r.row.GetBigInt(0)).second)
+          << "bucket " << r.bucket << " offset " << r.offset << " twice";
+      ASSERT_TRUE(ids.insert(r.row.GetBigInt(0)).second) << "row " << r.row.GetBigInt(0) << " twice";
+      if (in_lake) ++from_lake;
     }
   }
+  ASSERT_TRUE((*scanner)->done()) << "the union read did not finish within 120 s";
+  const double union_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_union).count();
   stop = true;
   producer.join();
-  EXPECT_EQ(duplicates, 0);
   size_t expected = 0;
-  for (const auto& [b, e] : end) {
-    expected += static_cast<size_t>(e);
-    for (int64_t o = 0; o < e; ++o) {
-      ASSERT_TRUE(seen.count({b, o})) << "bucket " << b << " offset " << o << " missing; lake holds up to "
-                                      << lake->offsets[b] << ", log end at the start " << latest.at(b)
-                                      << ", scanner position " << scanner->positions()[b];
-    }
+  for (const auto& [b, range] : (*scanner)->log_ranges()) {
+    expected += static_cast<size_t>(range.second);
+    for (int64_t o = 0; o < range.second; ++o) ASSERT_TRUE(seen.count({b, o})) << "bucket " << b << " offset " << o;
   }
   EXPECT_EQ(seen.size(), expected);
-  std::cerr << "union read: " << lake->rows << " rows from the lake + " << seen.size() - lake->rows
-            << " from the log\n";
+  for (int64_t i = 0; i < kRows; ++i) ASSERT_TRUE(ids.count(i)) << "row " << i << " missing";
+  auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
+  std::cerr << kRows << " rows written in " << secs(t0, t_written) << " s, in the lake " << secs(t_written, t_tiered)
+            << " s later; union read of " << seen.size() << " rows (" << from_lake << " from the lake, "
+            << seen.size() - from_lake << " from the log) in " << union_s << " s while writes went on\n";
 }
 
 // The server without its own tiering service; the test runs fluss-tiering beside it.
