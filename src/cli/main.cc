@@ -202,7 +202,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json", "csv", "arrow"}));
   sc->add_option("--buckets", scan.buckets, "read only these buckets: 0,2")->delimiter(',')->allow_extra_args(false);
   sc->add_flag("--union", scan.union_read,
-               "lake-enabled log tables: the rows of the lake snapshot, then the log from where the lake ends");
+               "lake-enabled tables: the rows of the lake snapshot, then the log (a PK table: its changelog) from where the lake ends");
   sc->add_option("--warehouse", scan.warehouse, "--union: the lake warehouse (default: $FLUSS_WAREHOUSE)");
   sc->add_flag("--snapshot-then-follow", scan.snapshot_then_follow,
                "primary-key tables: print the current rows (+I), then every change after them, until interrupted");
