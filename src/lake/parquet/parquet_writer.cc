@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <unordered_map>
 
 #include "common/byte_io.h"
 #include "format/arrow/column_vector.h"
@@ -129,6 +128,54 @@ void AppendDatum(const Datum& d, const DataType& type, const SchemaElement& leaf
   }
 }
 
+// The dictionary's id of each distinct string: open addressing over (hash, id) slots, the strings
+// themselves in the dictionary (no node or key allocations per value).
+class StringIds {
+ public:
+  static constexpr uint32_t kNew = UINT32_MAX;
+
+  // The id of `s`, or kNew.
+  uint32_t Find(std::string_view s, const std::vector<std::string_view>& dict) {
+    if (slots_.empty()) Rehash(1024);
+    last_hash_ = std::hash<std::string_view>{}(s);
+    for (size_t i = last_hash_ & mask_;; i = (i + 1) & mask_) {
+      const Slot& slot = slots_[i];
+      if (slot.id == kNew) return kNew;
+      if (slot.hash == last_hash_ && dict[slot.id] == s) return slot.id;
+    }
+  }
+  // Adds the string Find just looked up (and did not find) as `id`.
+  void Insert(uint32_t id) {
+    if ((size_ + 1) * 2 > slots_.size()) Rehash(slots_.size() * 2);
+    Place(last_hash_, id);
+    ++size_;
+  }
+
+ private:
+  struct Slot {
+    size_t hash = 0;
+    uint32_t id = kNew;
+  };
+  void Place(size_t hash, uint32_t id) {
+    size_t i = hash & mask_;
+    while (slots_[i].id != kNew) i = (i + 1) & mask_;
+    slots_[i] = Slot{hash, id};
+  }
+  void Rehash(size_t capacity) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(capacity, Slot{});
+    mask_ = capacity - 1;
+    for (const Slot& slot : old) {
+      if (slot.id != kNew) Place(slot.hash, slot.id);
+    }
+  }
+
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+  size_t last_hash_ = 0;
+};
+
 // PLAIN encoding of values [begin, end).
 void EncodePlain(const ChunkValues& v, PhysicalType type, size_t begin, size_t end, std::vector<uint8_t>* out) {
   ByteWriter w(out);
@@ -186,7 +233,10 @@ void MinMaxFloat(const std::vector<T>& values, Statistics* s) {
   s->max_value = LE(hi);
 }
 
-Statistics ComputeStatistics(const ChunkValues& v, PhysicalType type, int64_t null_count) {
+// `distinct`: for a dictionary-encoded BYTE_ARRAY chunk, its dictionary (every distinct value once:
+// the same bounds as over all values, found with fewer comparisons); empty otherwise.
+Statistics ComputeStatistics(const ChunkValues& v, PhysicalType type, int64_t null_count,
+                             std::span<const std::string_view> distinct) {
   Statistics s;
   s.null_count = null_count;
   if (v.size > 0) {
@@ -213,10 +263,17 @@ Statistics ComputeStatistics(const ChunkValues& v, PhysicalType type, int64_t nu
       case PhysicalType::kDouble: MinMaxFloat(v.f64, &s); break;
       case PhysicalType::kByteArray: {
         std::string_view lo = v.bytes(0), hi = lo;  // unsigned bytewise
-        for (size_t i = 1; i < v.size; ++i) {
-          const std::string_view x = v.bytes(i);
-          if (x < lo) lo = x;
-          if (hi < x) hi = x;
+        if (!distinct.empty()) {
+          for (const std::string_view x : distinct) {
+            if (x < lo) lo = x;
+            if (hi < x) hi = x;
+          }
+        } else {
+          for (size_t i = 1; i < v.size; ++i) {
+            const std::string_view x = v.bytes(i);
+            if (x < lo) lo = x;
+            if (hi < x) hi = x;
+          }
         }
         if (lo.size() <= kMaxByteArrayStatSize && hi.size() <= kMaxByteArrayStatSize) {
           s.min_value = std::string(lo);
@@ -522,7 +579,6 @@ Status ParquetWriter::WriteColumnChunk(size_t col, ColumnChunk* chunk) {
   meta.path_in_schema = {column.name};
   meta.codec = options_.compression;
   meta.num_values = static_cast<int64_t>(num_rows);
-  meta.statistics = ComputeStatistics(v, type, null_count);
 
   std::vector<uint8_t> body, compressed, header;
   auto write_page = [&](PageHeader h) -> Status {
@@ -546,19 +602,22 @@ Status ParquetWriter::WriteColumnChunk(size_t col, ColumnChunk* chunk) {
   std::vector<uint32_t> indices;
   std::vector<std::string_view> dict;
   if (options_.dictionary && type == PhysicalType::kByteArray && v.size > 0) {
-    std::unordered_map<std::string_view, uint32_t> ids;
+    StringIds ids;
     int64_t dict_bytes = 0, plain_bytes = 0;
     indices.reserve(v.size);
     for (size_t i = 0; i < v.size; ++i) {
       const std::string_view s = v.bytes(i);
       plain_bytes += 4 + static_cast<int64_t>(s.size());
-      auto [it, inserted] = ids.emplace(s, static_cast<uint32_t>(dict.size()));
-      if (inserted) {
+      const uint32_t id = ids.Find(s, dict);
+      if (id == StringIds::kNew) {
+        ids.Insert(static_cast<uint32_t>(dict.size()));
         dict.push_back(s);
         dict_bytes += 4 + static_cast<int64_t>(s.size());
         if (dict_bytes > options_.dictionary_max_bytes) break;
+        indices.push_back(static_cast<uint32_t>(dict.size() - 1));
+      } else {
+        indices.push_back(id);
       }
-      indices.push_back(it->second);
     }
     const int width = std::max(1, BitWidthFor(static_cast<uint32_t>(dict.size() - 1)));
     const int64_t index_bytes = static_cast<int64_t>(v.size) * width / 8 + 1;
@@ -568,6 +627,7 @@ Status ParquetWriter::WriteColumnChunk(size_t col, ColumnChunk* chunk) {
     }
   }
   const bool use_dict = !dict.empty();
+  meta.statistics = ComputeStatistics(v, type, null_count, dict);
   if (use_dict) {
     meta.dictionary_page_offset = offset_;
     body.clear();
