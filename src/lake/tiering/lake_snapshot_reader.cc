@@ -121,25 +121,47 @@ Result<std::optional<std::vector<ScanRecord>>> LakeSnapshotReader::Next() {
       ++file_;
       continue;
     }
-    FLUSS_ASSIGN_OR_RETURN(auto rows, reader_->ReadRowGroup(group_++, read_));
+    // The row group column by column; each record's fields are moved out of the columns (no copy).
+    const int group = group_++;
+    std::vector<std::vector<Datum>> cols;
+    cols.reserve(read_.size());
+    for (size_t c : read_) {
+      FLUSS_ASSIGN_OR_RETURN(std::vector<Datum> values, reader_->ReadColumn(group, c));
+      cols.push_back(std::move(values));
+    }
+    const size_t num_rows = cols.empty() ? 0 : cols[0].size();
+    for (const auto& c : cols) {
+      if (c.size() != num_rows) return Status::Corruption(fmt::format("lake file '{}': columns of unequal length", f.path));
+    }
+    // The system columns: __bucket INT, __offset BIGINT, __timestamp TIMESTAMP_LTZ, never null.
+    for (size_t i = 0; i < num_rows; ++i) {
+      if (!std::holds_alternative<int32_t>(cols[sys][i]) || !std::holds_alternative<int64_t>(cols[sys + 1][i]) ||
+          !std::holds_alternative<TimestampValue>(cols[sys + 2][i])) {
+        return Status::Corruption(
+            fmt::format("lake file '{}': row {} of row group {} has a null or mistyped system column", f.path, i, group));
+      }
+    }
     std::vector<ScanRecord> out;
-    out.reserve(rows.size());
-    for (auto& row : rows) {
+    out.reserve(num_rows);
+    GenericRow key_row(read_.size());
+    for (size_t i = 0; i < num_rows; ++i) {
       if (!deletes_.empty()) {
-        auto d = deletes_.find(internal::KeyOf(row, key_in_read_));
+        for (size_t k : key_in_read_) key_row.SetField(k, cols[k][i]);
+        auto d = deletes_.find(internal::KeyOf(key_row, key_in_read_));
         if (d != deletes_.end() && d->second > f.sequence_number) {
           ++info_.deleted_rows;
           continue;
         }
       }
       ScanRecord r;
-      r.bucket = row.GetInt(sys);
-      r.offset = row.GetBigInt(sys + 1);
-      r.timestamp = row.GetTimestamp(sys + 2).millis;
+      r.bucket = std::get<int32_t>(cols[sys][i]);
+      r.offset = std::get<int64_t>(cols[sys + 1][i]);
+      r.timestamp = std::get<TimestampValue>(cols[sys + 2][i]).millis;
       r.change_type = change;
-      GenericRow picked(picked_.size());
-      for (size_t c = 0; c < picked_.size(); ++c) picked.SetField(c, row.field(c));
-      r.row = std::move(picked);
+      std::vector<Datum> fields;
+      fields.reserve(picked_.size());
+      for (size_t c = 0; c < picked_.size(); ++c) fields.push_back(std::move(cols[c][i]));
+      r.row = GenericRow(std::move(fields));
       out.push_back(std::move(r));
     }
     info_.rows += static_cast<int64_t>(out.size());
