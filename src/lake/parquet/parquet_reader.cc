@@ -104,6 +104,13 @@ Status ParquetReader::ValidateRowGroups() const {
 }
 
 Result<std::vector<Datum>> ParquetReader::ReadColumn(int row_group, size_t column) const {
+  std::vector<Datum> out;
+  FLUSS_RETURN_NOT_OK(ReadColumn(row_group, column, &out));
+  return out;
+}
+
+Status ParquetReader::ReadColumn(int row_group, size_t column, std::vector<Datum>* out_values) const {
+  out_values->clear();
   if (row_group < 0 || row_group >= num_row_groups()) {
     return Status::Invalid(fmt::format("parquet: no row group {} (file has {})", row_group, num_row_groups()));
   }
@@ -126,7 +133,7 @@ Result<std::vector<Datum>> ParquetReader::ReadColumn(int row_group, size_t colum
   const size_t end = static_cast<size_t>(start + m.total_compressed_size);  // checked by ValidateRowGroups
   const size_t num_rows = static_cast<size_t>(group.num_rows);
 
-  std::vector<Datum> out;
+  std::vector<Datum>& out = *out_values;
   out.reserve(num_rows);
   std::vector<Datum> dict;
   bool dict_seen = false;
@@ -226,7 +233,7 @@ Result<std::vector<Datum>> ParquetReader::ReadColumn(int row_group, size_t colum
                                               static_cast<int>(dh.encoding)));
     }
   }
-  return out;
+  return Status::OK();
 }
 
 Result<std::vector<GenericRow>> ParquetReader::ReadRowGroup(int index,
