@@ -104,6 +104,13 @@ Status ParquetReader::ValidateRowGroups() const {
 }
 
 Result<std::vector<Datum>> ParquetReader::ReadColumn(int row_group, size_t column) const {
+  std::vector<Datum> out;
+  FLUSS_RETURN_NOT_OK(ReadColumn(row_group, column, &out));
+  return out;
+}
+
+Status ParquetReader::ReadColumn(int row_group, size_t column, std::vector<Datum>* out_values) const {
+  out_values->clear();
   if (row_group < 0 || row_group >= num_row_groups()) {
     return Status::Invalid(fmt::format("parquet: no row group {} (file has {})", row_group, num_row_groups()));
   }
@@ -126,12 +133,13 @@ Result<std::vector<Datum>> ParquetReader::ReadColumn(int row_group, size_t colum
   const size_t end = static_cast<size_t>(start + m.total_compressed_size);  // checked by ValidateRowGroups
   const size_t num_rows = static_cast<size_t>(group.num_rows);
 
-  std::vector<Datum> out;
+  std::vector<Datum>& out = *out_values;
   out.reserve(num_rows);
   std::vector<Datum> dict;
   bool dict_seen = false;
   std::vector<uint8_t> page;
   std::vector<uint32_t> levels, indices;
+  std::vector<Datum> values;
   size_t pos = start;
   while (out.size() < num_rows) {
     if (pos >= end) return corrupt("pages end before all values are read");
@@ -187,36 +195,45 @@ Result<std::vector<Datum>> ParquetReader::ReadColumn(int row_group, size_t colum
       present = 0;
       for (uint32_t l : levels) present += l;
     }
-    std::vector<Datum> values;
-    values.reserve(present);
+    // Values go straight into `out`; an optional column's PLAIN values pass through `values` (kept
+    // between pages) to be placed between the nulls.
     if (dh.encoding == Encoding::kPlain) {
-      FLUSS_RETURN_NOT_OK(conv.DecodePlain(body, present, &values));
+      if (optional) {
+        values.clear();
+        FLUSS_RETURN_NOT_OK(conv.DecodePlain(body, present, &values));
+        size_t k = 0;
+        for (uint32_t l : levels) {
+          if (l) out.push_back(std::move(values[k++]));
+          else out.emplace_back(std::monostate{});
+        }
+      } else {
+        FLUSS_RETURN_NOT_OK(conv.DecodePlain(body, present, &out));
+      }
     } else if (dh.encoding == Encoding::kRleDictionary || dh.encoding == Encoding::kPlainDictionary) {
       if (!dict_seen) return corrupt("dictionary-encoded page without a dictionary page");
+      indices.clear();
       if (present > 0) {
         if (body.empty()) return corrupt("missing dictionary index bit width");
-        indices.clear();
         FLUSS_RETURN_NOT_OK(DecodeRleHybrid(body.subspan(1), body[0], present, &indices));
         for (uint32_t i : indices) {
           if (i >= dict.size()) return corrupt(fmt::format("dictionary index {} >= dictionary size {}", i, dict.size()));
-          values.push_back(dict[i]);
         }
+      }
+      if (optional) {
+        size_t k = 0;
+        for (uint32_t l : levels) {
+          if (l) out.push_back(dict[indices[k++]]);
+          else out.emplace_back(std::monostate{});
+        }
+      } else {
+        for (uint32_t i : indices) out.push_back(dict[i]);
       }
     } else {
       return Status::NotSupported(fmt::format("parquet column '{}': encoding {} not supported", col.name,
                                               static_cast<int>(dh.encoding)));
     }
-    if (optional) {
-      size_t k = 0;
-      for (uint32_t l : levels) {
-        if (l) out.push_back(std::move(values[k++]));
-        else out.emplace_back(std::monostate{});
-      }
-    } else {
-      for (auto& v : values) out.push_back(std::move(v));
-    }
   }
-  return out;
+  return Status::OK();
 }
 
 Result<std::vector<GenericRow>> ParquetReader::ReadRowGroup(int index,

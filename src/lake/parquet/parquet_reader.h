@@ -48,6 +48,8 @@ class ParquetReader {
 
   // The values of one column chunk (one Datum per row; std::monostate for null).
   Result<std::vector<Datum>> ReadColumn(int row_group, size_t column) const;
+  // Same, into `out` (cleared first; its capacity is reused).
+  Status ReadColumn(int row_group, size_t column, std::vector<Datum>* out) const;
 
  private:
   ParquetReader(Buffer file, FileMetaData metadata, Schema schema, size_t footer_start)

@@ -6,9 +6,9 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <unordered_map>
 
 #include "common/byte_io.h"
+#include "format/arrow/column_vector.h"
 #include "lake/parquet/page_codec.h"
 #include "lake/parquet/parquet_schema.h"
 #include "lake/parquet/rle_hybrid.h"
@@ -28,10 +28,33 @@ struct ChunkValues {
   std::vector<int64_t> i64;
   std::vector<float> f32;
   std::vector<double> f64;
-  std::vector<std::string_view> bytes;  // BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY
-  std::vector<__int128> decimals;       // FIXED_LEN_BYTE_ARRAY decimals, for statistics
-  std::vector<std::string> owned;       // storage behind `bytes` when converted (FLBA decimals)
-  size_t size = 0;                      // number of non-null values
+  // BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY: value i is bytes_data[ends[i - 1], ends[i]) (one arena).
+  std::vector<char> bytes_data;
+  std::vector<size_t> bytes_ends;
+  std::vector<__int128> decimals;  // FIXED_LEN_BYTE_ARRAY decimals, for statistics
+  size_t size = 0;                 // number of non-null values
+
+  std::string_view bytes(size_t i) const {
+    const size_t b = i == 0 ? 0 : bytes_ends[i - 1];
+    return {bytes_data.data() + b, bytes_ends[i] - b};
+  }
+  size_t bytes_size(size_t i) const { return bytes_ends[i] - (i == 0 ? 0 : bytes_ends[i - 1]); }
+  void AppendBytes(const char* p, size_t n) {
+    bytes_data.insert(bytes_data.end(), p, p + n);
+    bytes_ends.push_back(bytes_data.size());
+  }
+  void Clear() {  // keeps the capacity for the next row group
+    def_levels.clear();
+    bools.clear();
+    i32.clear();
+    i64.clear();
+    f32.clear();
+    f64.clear();
+    bytes_data.clear();
+    bytes_ends.clear();
+    decimals.clear();
+    size = 0;
+  }
 };
 
 size_t FixedWidth(PhysicalType t, int32_t type_length) {
@@ -63,57 +86,95 @@ std::string DecimalBigEndian(__int128 v, int width) {
   return s;
 }
 
-// Converts the column `col` of `rows` into ChunkValues.
-Status CollectValues(const std::vector<GenericRow>& rows, size_t col, const DataType& type,
-                     const SchemaElement& leaf, ChunkValues* out) {
+void AppendDecimal(__int128 v, const SchemaElement& leaf, ChunkValues* out) {
+  if (*leaf.type == PhysicalType::kInt32) {
+    out->i32.push_back(static_cast<int32_t>(v));
+  } else if (*leaf.type == PhysicalType::kInt64) {
+    out->i64.push_back(static_cast<int64_t>(v));
+  } else {
+    out->decimals.push_back(v);
+    const std::string be = DecimalBigEndian(v, *leaf.type_length);
+    out->AppendBytes(be.data(), be.size());
+  }
+}
+
+// Appends one value (or null) of a column. REQUIRES: ValidateDatum(d, type) and, for timestamps,
+// TimestampMicros(d) succeeded.
+void AppendDatum(const Datum& d, const DataType& type, const SchemaElement& leaf, ChunkValues* out) {
   const bool optional = type.nullable();
-  if (optional) out->def_levels.reserve(rows.size());
-  for (const GenericRow& row : rows) {
-    const Datum& d = row.field(col);
-    if (std::holds_alternative<std::monostate>(d)) {
-      out->def_levels.push_back(0);
-      continue;
-    }
-    if (optional) out->def_levels.push_back(1);
-    ++out->size;
-    switch (type.root()) {
-      case TypeRoot::kBoolean: out->bools.push_back(std::get<bool>(d) ? 1 : 0); break;
-      case TypeRoot::kTinyInt: out->i32.push_back(std::get<int8_t>(d)); break;
-      case TypeRoot::kSmallInt: out->i32.push_back(std::get<int16_t>(d)); break;
-      case TypeRoot::kInt: case TypeRoot::kDate: out->i32.push_back(std::get<int32_t>(d)); break;
-      case TypeRoot::kTime: out->i64.push_back(int64_t{std::get<int32_t>(d)} * 1000); break;
-      case TypeRoot::kBigInt: out->i64.push_back(std::get<int64_t>(d)); break;
-      case TypeRoot::kFloat: out->f32.push_back(std::get<float>(d)); break;
-      case TypeRoot::kDouble: out->f64.push_back(std::get<double>(d)); break;
-      case TypeRoot::kTimestamp:
-      case TypeRoot::kTimestampLtz: {
-        FLUSS_ASSIGN_OR_RETURN(int64_t micros, TimestampMicros(std::get<TimestampValue>(d)));
-        out->i64.push_back(micros);
-        break;
-      }
-      case TypeRoot::kDecimal: {
-        __int128 v = std::get<DecimalValue>(d).unscaled;
-        if (*leaf.type == PhysicalType::kInt32) {
-          out->i32.push_back(static_cast<int32_t>(v));
-        } else if (*leaf.type == PhysicalType::kInt64) {
-          out->i64.push_back(static_cast<int64_t>(v));
-        } else {
-          out->decimals.push_back(v);
-          out->owned.push_back(DecimalBigEndian(v, *leaf.type_length));
-        }
-        break;
-      }
-      case TypeRoot::kChar: case TypeRoot::kString: case TypeRoot::kBinary: case TypeRoot::kBytes: {
-        const std::string& s = std::get<std::string>(d);
-        if (s.size() > 0x7FFFFFFFu) return Status::Invalid("parquet BYTE_ARRAY value longer than 2 GiB");
-        out->bytes.push_back(s);
-        break;
-      }
+  if (std::holds_alternative<std::monostate>(d)) {
+    out->def_levels.push_back(0);
+    return;
+  }
+  if (optional) out->def_levels.push_back(1);
+  ++out->size;
+  switch (type.root()) {
+    case TypeRoot::kBoolean: out->bools.push_back(std::get<bool>(d) ? 1 : 0); break;
+    case TypeRoot::kTinyInt: out->i32.push_back(std::get<int8_t>(d)); break;
+    case TypeRoot::kSmallInt: out->i32.push_back(std::get<int16_t>(d)); break;
+    case TypeRoot::kInt: case TypeRoot::kDate: out->i32.push_back(std::get<int32_t>(d)); break;
+    case TypeRoot::kTime: out->i64.push_back(int64_t{std::get<int32_t>(d)} * 1000); break;
+    case TypeRoot::kBigInt: out->i64.push_back(std::get<int64_t>(d)); break;
+    case TypeRoot::kFloat: out->f32.push_back(std::get<float>(d)); break;
+    case TypeRoot::kDouble: out->f64.push_back(std::get<double>(d)); break;
+    case TypeRoot::kTimestamp:
+    case TypeRoot::kTimestampLtz: out->i64.push_back(*TimestampMicros(std::get<TimestampValue>(d))); break;
+    case TypeRoot::kDecimal: AppendDecimal(std::get<DecimalValue>(d).unscaled, leaf, out); break;
+    case TypeRoot::kChar: case TypeRoot::kString: case TypeRoot::kBinary: case TypeRoot::kBytes: {
+      const std::string& s = std::get<std::string>(d);
+      out->AppendBytes(s.data(), s.size());
+      break;
     }
   }
-  for (const auto& s : out->owned) out->bytes.push_back(s);  // `owned` no longer grows
-  return Status::OK();
 }
+
+// The dictionary's id of each distinct string: open addressing over (hash, id) slots, the strings
+// themselves in the dictionary (no node or key allocations per value).
+class StringIds {
+ public:
+  static constexpr uint32_t kNew = UINT32_MAX;
+
+  // The id of `s`, or kNew.
+  uint32_t Find(std::string_view s, const std::vector<std::string_view>& dict) {
+    if (slots_.empty()) Rehash(1024);
+    last_hash_ = std::hash<std::string_view>{}(s);
+    for (size_t i = last_hash_ & mask_;; i = (i + 1) & mask_) {
+      const Slot& slot = slots_[i];
+      if (slot.id == kNew) return kNew;
+      if (slot.hash == last_hash_ && dict[slot.id] == s) return slot.id;
+    }
+  }
+  // Adds the string Find just looked up (and did not find) as `id`.
+  void Insert(uint32_t id) {
+    if ((size_ + 1) * 2 > slots_.size()) Rehash(slots_.size() * 2);
+    Place(last_hash_, id);
+    ++size_;
+  }
+
+ private:
+  struct Slot {
+    size_t hash = 0;
+    uint32_t id = kNew;
+  };
+  void Place(size_t hash, uint32_t id) {
+    size_t i = hash & mask_;
+    while (slots_[i].id != kNew) i = (i + 1) & mask_;
+    slots_[i] = Slot{hash, id};
+  }
+  void Rehash(size_t capacity) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(capacity, Slot{});
+    mask_ = capacity - 1;
+    for (const Slot& slot : old) {
+      if (slot.id != kNew) Place(slot.hash, slot.id);
+    }
+  }
+
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+  size_t last_hash_ = 0;
+};
 
 // PLAIN encoding of values [begin, end).
 void EncodePlain(const ChunkValues& v, PhysicalType type, size_t begin, size_t end, std::vector<uint8_t>* out) {
@@ -133,13 +194,16 @@ void EncodePlain(const ChunkValues& v, PhysicalType type, size_t begin, size_t e
     case PhysicalType::kDouble: for (size_t i = begin; i < end; ++i) w.WriteLE(v.f64[i]); break;
     case PhysicalType::kByteArray:
       for (size_t i = begin; i < end; ++i) {
-        w.WriteLE(static_cast<uint32_t>(v.bytes[i].size()));
-        w.WriteBytes(v.bytes[i].data(), v.bytes[i].size());
+        const std::string_view s = v.bytes(i);
+        w.WriteLE(static_cast<uint32_t>(s.size()));
+        w.WriteBytes(s.data(), s.size());
       }
       break;
-    case PhysicalType::kFixedLenByteArray:
-      for (size_t i = begin; i < end; ++i) w.WriteBytes(v.bytes[i].data(), v.bytes[i].size());
+    case PhysicalType::kFixedLenByteArray: {
+      const size_t b = begin == 0 ? 0 : v.bytes_ends[begin - 1];
+      if (end > begin) w.WriteBytes(v.bytes_data.data() + b, v.bytes_ends[end - 1] - b);
       break;
+    }
     case PhysicalType::kInt96:
       break;
   }
@@ -169,7 +233,10 @@ void MinMaxFloat(const std::vector<T>& values, Statistics* s) {
   s->max_value = LE(hi);
 }
 
-Statistics ComputeStatistics(const ChunkValues& v, PhysicalType type, int64_t null_count) {
+// `distinct`: for a dictionary-encoded BYTE_ARRAY chunk, its dictionary (every distinct value once:
+// the same bounds as over all values, found with fewer comparisons); empty otherwise.
+Statistics ComputeStatistics(const ChunkValues& v, PhysicalType type, int64_t null_count,
+                             std::span<const std::string_view> distinct) {
   Statistics s;
   s.null_count = null_count;
   if (v.size > 0) {
@@ -195,17 +262,29 @@ Statistics ComputeStatistics(const ChunkValues& v, PhysicalType type, int64_t nu
       case PhysicalType::kFloat: MinMaxFloat(v.f32, &s); break;
       case PhysicalType::kDouble: MinMaxFloat(v.f64, &s); break;
       case PhysicalType::kByteArray: {
-        auto [lo, hi] = std::minmax_element(v.bytes.begin(), v.bytes.end());  // unsigned bytewise
-        if (lo->size() <= kMaxByteArrayStatSize && hi->size() <= kMaxByteArrayStatSize) {
-          s.min_value = std::string(*lo);
-          s.max_value = std::string(*hi);
+        std::string_view lo = v.bytes(0), hi = lo;  // unsigned bytewise
+        if (!distinct.empty()) {
+          for (const std::string_view x : distinct) {
+            if (x < lo) lo = x;
+            if (hi < x) hi = x;
+          }
+        } else {
+          for (size_t i = 1; i < v.size; ++i) {
+            const std::string_view x = v.bytes(i);
+            if (x < lo) lo = x;
+            if (hi < x) hi = x;
+          }
+        }
+        if (lo.size() <= kMaxByteArrayStatSize && hi.size() <= kMaxByteArrayStatSize) {
+          s.min_value = std::string(lo);
+          s.max_value = std::string(hi);
         }
         break;
       }
       case PhysicalType::kFixedLenByteArray: {  // decimals: signed numeric order
         auto [lo, hi] = std::minmax_element(v.decimals.begin(), v.decimals.end());
-        s.min_value = std::string(v.bytes[static_cast<size_t>(lo - v.decimals.begin())]);
-        s.max_value = std::string(v.bytes[static_cast<size_t>(hi - v.decimals.begin())]);
+        s.min_value = std::string(v.bytes(static_cast<size_t>(lo - v.decimals.begin())));
+        s.max_value = std::string(v.bytes(static_cast<size_t>(hi - v.decimals.begin())));
         break;
       }
       case PhysicalType::kInt96:
@@ -222,6 +301,8 @@ Statistics ComputeStatistics(const ChunkValues& v, PhysicalType type, int64_t nu
 
 }  // namespace
 
+struct ParquetWriter::ColumnBuffer : ChunkValues {};
+
 ParquetWriter::ParquetWriter(Schema schema, ParquetWriterOptions options, std::vector<SchemaElement> elements)
     : schema_(std::move(schema)), options_(std::move(options)), elements_(std::move(elements)) {
   metadata_.version = 1;
@@ -230,6 +311,7 @@ ParquetWriter::ParquetWriter(Schema schema, ParquetWriterOptions options, std::v
   metadata_.created_by = options_.created_by;
   metadata_.type_defined_column_orders = static_cast<int32_t>(schema_.num_columns());
   nan_counts_.assign(schema_.num_columns(), 0);
+  buffers_.resize(schema_.num_columns());
 }
 
 ParquetWriter::~ParquetWriter() = default;
@@ -275,18 +357,24 @@ Status ParquetWriter::Write(const GenericRow& row) {
     const Column& c = schema_.column(i);
     FLUSS_RETURN_NOT_OK(ValidateDatum(row.field(i), c.type, c.name));
     if (row.IsNullAt(i)) continue;
+    if (const auto* ts = std::get_if<TimestampValue>(&row.field(i))) {
+      FLUSS_RETURN_NOT_OK(TimestampMicros(*ts).status());
+    }
     size_t w = FixedWidth(*elements_[i + 1].type, elements_[i + 1].type_length.value_or(0));
+    if (w == 0 && row.GetString(i).size() > 0x7FFFFFFFu) {
+      return Status::Invalid("parquet BYTE_ARRAY value longer than 2 GiB");
+    }
     bytes += w != 0 ? static_cast<int64_t>(w) : 4 + static_cast<int64_t>(row.GetString(i).size());
   }
-  // Counted once the whole row is accepted.
+  // Appended and counted once the whole row is accepted.
   for (size_t i = 0; i < row.arity(); ++i) {
+    AppendDatum(row.field(i), schema_.column(i).type, elements_[i + 1], &buffers_[i]);
     if (const auto* f = std::get_if<float>(&row.field(i)); f && std::isnan(*f)) ++nan_counts_[i];
     if (const auto* d = std::get_if<double>(&row.field(i)); d && std::isnan(*d)) ++nan_counts_[i];
   }
-  pending_.push_back(row);
+  ++pending_rows_;
   pending_bytes_ += bytes;
-  if (static_cast<int64_t>(pending_.size()) >= options_.row_group_max_rows ||
-      pending_bytes_ >= options_.row_group_max_bytes) {
+  if (pending_rows_ >= options_.row_group_max_rows || pending_bytes_ >= options_.row_group_max_bytes) {
     return FlushRowGroup();
   }
   return Status::OK();
@@ -297,14 +385,193 @@ Status ParquetWriter::Write(std::span<const GenericRow> rows) {
   return Status::OK();
 }
 
+Status ParquetWriter::WriteColumns(std::span<const arrow::ColumnVector* const> columns, size_t begin, size_t end) {
+  if (finished_) return Status::Invalid("parquet writer: Write after Finish");
+  if (columns.size() != schema_.num_columns()) {
+    return Status::Invalid(fmt::format("parquet writer: {} columns given, schema has {} columns", columns.size(),
+                                       schema_.num_columns()));
+  }
+  if (begin > end) return Status::Invalid("parquet writer: row range begins after its end");
+  const size_t n = end - begin;
+  // Checks first (nothing is appended unless every column passes), and the plain-encoded bytes per row.
+  std::vector<int64_t> row_bytes(n, 0);
+  for (size_t c = 0; c < columns.size(); ++c) {
+    const Column& col = schema_.column(c);
+    const arrow::ColumnVector& v = *columns[c];
+    if (v.type.WithNullable(true) != col.type.WithNullable(true)) {
+      return Status::Invalid(fmt::format("parquet writer: column '{}' is {}, the vector given is {}", col.name,
+                                         col.type.ToString(), v.type.ToString()));
+    }
+    if (end > v.length) {
+      return Status::Invalid(fmt::format("parquet writer: rows up to {} asked of column '{}' of {} rows", end, col.name,
+                                         v.length));
+    }
+    FLUSS_RETURN_NOT_OK(v.Validate(col.name));
+    const bool nulls = v.null_count > 0;
+    if (nulls && !col.type.nullable()) {
+      for (size_t r = begin; r < end; ++r) {
+        if (v.IsNull(r)) {
+          return Status::Invalid(fmt::format("column '{}' is NOT NULL but row {} is null", col.name, r));
+        }
+      }
+    }
+    const size_t w = FixedWidth(*elements_[c + 1].type, elements_[c + 1].type_length.value_or(0));
+    if (w != 0) {
+      for (size_t r = 0; r < n; ++r) row_bytes[r] += (nulls && v.IsNull(begin + r)) ? 0 : static_cast<int64_t>(w);
+    } else {  // CHAR/STRING/BYTES: int32 offsets; BINARY(n) is fixed in Arrow but BYTE_ARRAY here
+      const bool variable = v.type.root() != TypeRoot::kBinary;
+      for (size_t r = 0; r < n; ++r) {
+        if (nulls && v.IsNull(begin + r)) continue;
+        int64_t len = v.type.length();
+        if (variable) {
+          int32_t o0, o1;
+          std::memcpy(&o0, v.offsets.data() + (begin + r) * 4, 4);
+          std::memcpy(&o1, v.offsets.data() + (begin + r + 1) * 4, 4);
+          len = o1 - o0;
+        }
+        row_bytes[r] += 4 + len;
+      }
+    }
+    if (col.type.root() == TypeRoot::kTimestamp || col.type.root() == TypeRoot::kTimestampLtz) {
+      const bool millis = col.type.precision() >= 1 && col.type.precision() <= 3;
+      for (size_t r = begin; r < end; ++r) {
+        if (nulls && v.IsNull(r)) continue;
+        if (millis) {
+          int64_t ms, us;
+          std::memcpy(&ms, v.values.data() + r * 8, 8);
+          if (!__builtin_mul_overflow(ms, int64_t{1000}, &us)) continue;
+        }
+        FLUSS_RETURN_NOT_OK(TimestampMicros(std::get<TimestampValue>(v.Get(r))).status());
+      }
+    }
+  }
+  // Row groups close at the same rows as with Write of each row.
+  size_t seg = 0;
+  while (seg < n) {
+    size_t cut = seg;
+    bool full = false;
+    while (cut < n && !full) {
+      ++pending_rows_;
+      pending_bytes_ += row_bytes[cut++];
+      full = pending_rows_ >= options_.row_group_max_rows || pending_bytes_ >= options_.row_group_max_bytes;
+    }
+    for (size_t c = 0; c < columns.size(); ++c) {
+      FLUSS_RETURN_NOT_OK(AppendColumnRange(c, *columns[c], begin + seg, begin + cut));
+    }
+    if (full) FLUSS_RETURN_NOT_OK(FlushRowGroup());
+    seg = cut;
+  }
+  return Status::OK();
+}
+
+Status ParquetWriter::AppendColumnRange(size_t col, const arrow::ColumnVector& v, size_t begin, size_t end) {
+  const DataType& type = schema_.column(col).type;
+  ChunkValues& out = buffers_[col];
+  const bool optional = type.nullable();
+  const bool nulls = v.null_count > 0;
+  const uint8_t* values = v.values.data();
+  // Presence first; then the non-null values by type.
+  size_t present = end - begin;
+  if (optional) {
+    if (nulls) {
+      present = 0;
+      for (size_t r = begin; r < end; ++r) {
+        const uint32_t p = v.IsNull(r) ? 0 : 1;
+        out.def_levels.push_back(p);
+        present += p;
+      }
+    } else {
+      out.def_levels.insert(out.def_levels.end(), end - begin, 1);
+    }
+  }
+  out.size += present;
+  auto each = [&](auto&& f) {
+    for (size_t r = begin; r < end; ++r) {
+      if (!nulls || !v.IsNull(r)) f(r);
+    }
+  };
+  auto load = [&]<typename T>(size_t r) {
+    T x;
+    std::memcpy(&x, values + r * sizeof(T), sizeof(T));
+    return x;
+  };
+  switch (type.root()) {
+    case TypeRoot::kBoolean:
+      each([&](size_t r) { out.bools.push_back((values[r >> 3] >> (r & 7)) & 1); });
+      return Status::OK();
+    case TypeRoot::kTinyInt:
+      each([&](size_t r) { out.i32.push_back(load.template operator()<int8_t>(r)); });
+      return Status::OK();
+    case TypeRoot::kSmallInt:
+      each([&](size_t r) { out.i32.push_back(load.template operator()<int16_t>(r)); });
+      return Status::OK();
+    case TypeRoot::kInt:
+    case TypeRoot::kDate:
+      each([&](size_t r) { out.i32.push_back(load.template operator()<int32_t>(r)); });
+      return Status::OK();
+    case TypeRoot::kBigInt:
+      each([&](size_t r) { out.i64.push_back(load.template operator()<int64_t>(r)); });
+      return Status::OK();
+    case TypeRoot::kFloat:
+      each([&](size_t r) {
+        const float x = load.template operator()<float>(r);
+        if (std::isnan(x)) ++nan_counts_[col];
+        out.f32.push_back(x);
+      });
+      return Status::OK();
+    case TypeRoot::kDouble:
+      each([&](size_t r) {
+        const double x = load.template operator()<double>(r);
+        if (std::isnan(x)) ++nan_counts_[col];
+        out.f64.push_back(x);
+      });
+      return Status::OK();
+    case TypeRoot::kTimestamp:
+    case TypeRoot::kTimestampLtz:
+      if (type.precision() >= 1 && type.precision() <= 3) {  // Arrow milliseconds (range checked before)
+        each([&](size_t r) { out.i64.push_back(load.template operator()<int64_t>(r) * 1000); });
+        return Status::OK();
+      }
+      break;
+    case TypeRoot::kChar:
+    case TypeRoot::kString:
+    case TypeRoot::kBytes:
+      each([&](size_t r) {
+        int32_t o0, o1;
+        std::memcpy(&o0, v.offsets.data() + r * 4, 4);
+        std::memcpy(&o1, v.offsets.data() + (r + 1) * 4, 4);
+        out.AppendBytes(reinterpret_cast<const char*>(values) + o0, static_cast<size_t>(o1 - o0));
+      });
+      return Status::OK();
+    default:
+      break;
+  }
+  // DECIMAL, TIME, BINARY(n) and other timestamp precisions: through their row-form value.
+  const SchemaElement& leaf = elements_[col + 1];
+  each([&](size_t r) {
+    const Datum d = v.Get(r);
+    switch (type.root()) {
+      case TypeRoot::kTime: out.i64.push_back(int64_t{std::get<int32_t>(d)} * 1000); break;
+      case TypeRoot::kTimestamp:
+      case TypeRoot::kTimestampLtz: out.i64.push_back(*TimestampMicros(std::get<TimestampValue>(d))); break;
+      case TypeRoot::kDecimal: AppendDecimal(std::get<DecimalValue>(d).unscaled, leaf, &out); break;
+      default: {
+        const std::string& s = std::get<std::string>(d);
+        out.AppendBytes(s.data(), s.size());
+        break;
+      }
+    }
+  });
+  return Status::OK();
+}
+
 Status ParquetWriter::WriteColumnChunk(size_t col, ColumnChunk* chunk) {
   const Column& column = schema_.column(col);
   const SchemaElement& leaf = elements_[col + 1];
   const PhysicalType type = *leaf.type;
   const bool optional = column.type.nullable();
-  ChunkValues v;
-  FLUSS_RETURN_NOT_OK(CollectValues(pending_, col, column.type, leaf, &v));
-  const size_t num_rows = pending_.size();
+  const ChunkValues& v = buffers_[col];
+  const size_t num_rows = static_cast<size_t>(pending_rows_);
   const int64_t null_count = static_cast<int64_t>(num_rows - v.size);
 
   ColumnMetaData meta;
@@ -312,7 +579,6 @@ Status ParquetWriter::WriteColumnChunk(size_t col, ColumnChunk* chunk) {
   meta.path_in_schema = {column.name};
   meta.codec = options_.compression;
   meta.num_values = static_cast<int64_t>(num_rows);
-  meta.statistics = ComputeStatistics(v, type, null_count);
 
   std::vector<uint8_t> body, compressed, header;
   auto write_page = [&](PageHeader h) -> Status {
@@ -336,18 +602,22 @@ Status ParquetWriter::WriteColumnChunk(size_t col, ColumnChunk* chunk) {
   std::vector<uint32_t> indices;
   std::vector<std::string_view> dict;
   if (options_.dictionary && type == PhysicalType::kByteArray && v.size > 0) {
-    std::unordered_map<std::string_view, uint32_t> ids;
+    StringIds ids;
     int64_t dict_bytes = 0, plain_bytes = 0;
     indices.reserve(v.size);
-    for (std::string_view s : v.bytes) {
+    for (size_t i = 0; i < v.size; ++i) {
+      const std::string_view s = v.bytes(i);
       plain_bytes += 4 + static_cast<int64_t>(s.size());
-      auto [it, inserted] = ids.emplace(s, static_cast<uint32_t>(dict.size()));
-      if (inserted) {
+      const uint32_t id = ids.Find(s, dict);
+      if (id == StringIds::kNew) {
+        ids.Insert(static_cast<uint32_t>(dict.size()));
         dict.push_back(s);
         dict_bytes += 4 + static_cast<int64_t>(s.size());
         if (dict_bytes > options_.dictionary_max_bytes) break;
+        indices.push_back(static_cast<uint32_t>(dict.size() - 1));
+      } else {
+        indices.push_back(id);
       }
-      indices.push_back(it->second);
     }
     const int width = std::max(1, BitWidthFor(static_cast<uint32_t>(dict.size() - 1)));
     const int64_t index_bytes = static_cast<int64_t>(v.size) * width / 8 + 1;
@@ -357,6 +627,7 @@ Status ParquetWriter::WriteColumnChunk(size_t col, ColumnChunk* chunk) {
     }
   }
   const bool use_dict = !dict.empty();
+  meta.statistics = ComputeStatistics(v, type, null_count, dict);
   if (use_dict) {
     meta.dictionary_page_offset = offset_;
     body.clear();
@@ -384,7 +655,7 @@ Status ParquetWriter::WriteColumnChunk(size_t col, ColumnChunk* chunk) {
       if (!optional || v.def_levels[row_end] == 1) {
         page_bits += use_dict ? dict_width
                               : 8 * (fixed != 0 ? static_cast<int64_t>(fixed)
-                                                : 4 + static_cast<int64_t>(v.bytes[value_end].size()));
+                                                : 4 + static_cast<int64_t>(v.bytes_size(value_end)));
         ++value_end;
       }
       ++row_end;
@@ -420,9 +691,9 @@ Status ParquetWriter::WriteColumnChunk(size_t col, ColumnChunk* chunk) {
 }
 
 Status ParquetWriter::FlushRowGroup() {
-  if (pending_.empty()) return Status::OK();
+  if (pending_rows_ == 0) return Status::OK();
   RowGroup group;
-  group.num_rows = static_cast<int64_t>(pending_.size());
+  group.num_rows = pending_rows_;
   group.file_offset = offset_;
   group.ordinal = static_cast<int16_t>(std::min<size_t>(metadata_.row_groups.size(), INT16_MAX));
   int64_t compressed = 0;
@@ -436,7 +707,8 @@ Status ParquetWriter::FlushRowGroup() {
   group.total_compressed_size = compressed;
   metadata_.num_rows += group.num_rows;
   metadata_.row_groups.push_back(std::move(group));
-  pending_.clear();
+  for (ColumnBuffer& b : buffers_) b.Clear();
+  pending_rows_ = 0;
   pending_bytes_ = 0;
   if (file_) {
     if (!out_.empty() && std::fwrite(out_.data(), 1, out_.size(), file_.get()) != out_.size()) {

@@ -5,8 +5,11 @@
 //   FLUSS_ASSIGN_OR_RETURN(std::vector<uint8_t> file, w->Finish());
 //
 // or ParquetWriter::Open(path, ...) to stream row groups to a file (Finish returns no bytes then).
-// Rows are buffered per row group; a row group is written when it reaches row_group_max_rows or about
-// row_group_max_bytes of plain-encoded values, and on Finish. Not thread-safe.
+// Rows are buffered per row group, column by column in their Parquet physical form (no per-value
+// objects); a row group is written when it reaches row_group_max_rows or about row_group_max_bytes
+// of plain-encoded values, and on Finish. WriteColumns appends rows from Arrow-layout columns (a
+// decoded log batch) without building rows; the file is the same as writing those rows one by one.
+// Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +24,10 @@
 #include "lake/parquet/parquet_metadata.h"
 #include "types/row.h"
 #include "types/schema.h"
+
+namespace fluss::arrow {
+struct ColumnVector;
+}
 
 namespace fluss::parquet {
 
@@ -52,6 +59,11 @@ class ParquetWriter {
   // Checks the row against the schema (arity, value types, nulls only in nullable columns).
   Status Write(const GenericRow& row);
   Status Write(std::span<const GenericRow> rows);
+  // Rows [begin, end) of `columns`, one per schema column in schema order, each of the schema
+  // column's type (nullability aside: a nullable vector may feed a NOT NULL column if the rows
+  // written hold no null) and passing ColumnVector::Validate (checked). Same file as Write of those rows.
+  // A column or value that fails the checks fails the call before anything of it is written.
+  Status WriteColumns(std::span<const arrow::ColumnVector* const> columns, size_t begin, size_t end);
 
   // Writes the pending row group and the footer. Returns the file (empty when writing to a path).
   // The writer accepts nothing after Finish.
@@ -62,13 +74,16 @@ class ParquetWriter {
   const FileMetaData& metadata() const { return metadata_; }
   // Bytes written so far (the whole file size after Finish).
   int64_t bytes_written() const { return offset_; }
-  int64_t rows_written() const { return metadata_.num_rows + static_cast<int64_t>(pending_.size()); }
+  int64_t rows_written() const { return metadata_.num_rows + pending_rows_; }
   // Per column, the NaN values written so far (FLOAT/DOUBLE; 0 for other columns). Parquet
   // statistics carry no NaN count; Iceberg manifests do (nan_value_counts).
   const std::vector<int64_t>& nan_counts() const { return nan_counts_; }
 
  private:
+  struct ColumnBuffer;  // one column's values of the pending row group
+
   ParquetWriter(Schema schema, ParquetWriterOptions options, std::vector<SchemaElement> leaves);
+  Status AppendColumnRange(size_t column, const arrow::ColumnVector& v, size_t begin, size_t end);
   Status FlushRowGroup();
   Status Emit(std::span<const uint8_t> bytes);
   Status WriteColumnChunk(size_t column, ColumnChunk* chunk);
@@ -77,7 +92,8 @@ class ParquetWriter {
   ParquetWriterOptions options_;
   std::vector<SchemaElement> elements_;  // root + leaves
   FileMetaData metadata_;
-  std::vector<GenericRow> pending_;
+  std::vector<ColumnBuffer> buffers_;  // per column
+  int64_t pending_rows_ = 0;
   int64_t pending_bytes_ = 0;
   std::vector<int64_t> nan_counts_;
   std::vector<uint8_t> out_;  // file bytes (in memory) or the row group not yet flushed to file_

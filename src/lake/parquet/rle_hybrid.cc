@@ -26,11 +26,18 @@ void PutBitPacked(std::span<const uint32_t> values, int bit_width, size_t groups
   const size_t start = out->size();
   out->resize(start + groups * static_cast<size_t>(bit_width), 0);  // 8 values * w bits = w bytes
   uint8_t* p = out->data() + start;
-  size_t bit = 0;
+  // LSB first: each value's low bit_width bits after the previous value's, flushed a byte at a time.
+  const uint64_t mask = bit_width >= 32 ? 0xFFFFFFFFull : (uint64_t{1} << bit_width) - 1;
+  uint64_t acc = 0;
+  int bits = 0;
   for (size_t k = 0; k < groups * 8; ++k) {
-    uint64_t v = k < values.size() ? values[k] : 0;
-    for (int b = 0; b < bit_width; ++b, ++bit) {
-      if ((v >> b) & 1) p[bit / 8] |= static_cast<uint8_t>(1u << (bit % 8));
+    const uint64_t v = k < values.size() ? values[k] & mask : 0;
+    acc |= v << bits;
+    bits += bit_width;
+    while (bits >= 8) {
+      *p++ = static_cast<uint8_t>(acc);
+      acc >>= 8;
+      bits -= 8;
     }
   }
 }

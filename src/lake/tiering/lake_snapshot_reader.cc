@@ -102,11 +102,67 @@ Result<std::unique_ptr<LakeSnapshotReader>> LakeSnapshotReader::Open(const std::
   return r;
 }
 
+Status LakeSnapshotReader::LoadGroup(const DataFileRef& f, int group) {
+  const size_t sys = read_.size() - 3;
+  // The row group column by column (the buffers' capacity is kept from group to group); records
+  // move their fields out of these columns.
+  cols_.resize(read_.size());
+  for (size_t i = 0; i < read_.size(); ++i) FLUSS_RETURN_NOT_OK(reader_->ReadColumn(group, read_[i], &cols_[i]));
+  const size_t num_rows = cols_.empty() ? 0 : cols_[0].size();
+  for (const auto& c : cols_) {
+    if (c.size() != num_rows) return Status::Corruption(fmt::format("lake file '{}': columns of unequal length", f.path));
+  }
+  // The system columns: __bucket INT, __offset BIGINT, __timestamp TIMESTAMP_LTZ, never null.
+  for (size_t i = 0; i < num_rows; ++i) {
+    if (!std::holds_alternative<int32_t>(cols_[sys][i]) || !std::holds_alternative<int64_t>(cols_[sys + 1][i]) ||
+        !std::holds_alternative<TimestampValue>(cols_[sys + 2][i])) {
+      return Status::Corruption(
+          fmt::format("lake file '{}': row {} of row group {} has a null or mistyped system column", f.path, i, group));
+    }
+  }
+  group_rows_ = num_rows;
+  row_ = 0;
+  group_sequence_number_ = f.sequence_number;
+  return Status::OK();
+}
+
 Result<std::optional<std::vector<ScanRecord>>> LakeSnapshotReader::Next() {
   const size_t n = table_.schema().num_columns();
   const size_t sys = read_.size() - 3;
   const ChangeType change = table_.schema().has_primary_key() ? ChangeType::kInsert : ChangeType::kAppendOnly;
-  while (file_ < files_.size()) {
+  while (true) {
+    if (row_ < group_rows_) {
+      // The next rows of the loaded row group, at most kMaxRecords of them.
+      const size_t end = std::min(group_rows_, row_ + kMaxRecords);
+      std::vector<ScanRecord> out;
+      out.reserve(end - row_);
+      GenericRow key_row(read_.size());
+      for (; row_ < end; ++row_) {
+        const size_t i = row_;
+        if (!deletes_.empty()) {
+          for (size_t k : key_in_read_) key_row.SetField(k, cols_[k][i]);
+          auto d = deletes_.find(internal::KeyOf(key_row, key_in_read_));
+          if (d != deletes_.end() && d->second > group_sequence_number_) {
+            ++info_.deleted_rows;
+            continue;
+          }
+        }
+        ScanRecord r;
+        r.bucket = std::get<int32_t>(cols_[sys][i]);
+        r.offset = std::get<int64_t>(cols_[sys + 1][i]);
+        r.timestamp = std::get<TimestampValue>(cols_[sys + 2][i]).millis;
+        r.change_type = change;
+        std::vector<Datum> fields;
+        fields.reserve(picked_.size());
+        for (size_t c = 0; c < picked_.size(); ++c) fields.push_back(std::move(cols_[c][i]));
+        r.row = GenericRow(std::move(fields));
+        out.push_back(std::move(r));
+      }
+      info_.rows += static_cast<int64_t>(out.size());
+      if (!out.empty()) return std::optional<std::vector<ScanRecord>>(std::move(out));
+      continue;
+    }
+    if (file_ >= files_.size()) return std::optional<std::vector<ScanRecord>>();
     const DataFileRef& f = files_[file_];
     if (!reader_) {
       FLUSS_ASSIGN_OR_RETURN(reader_, parquet::ParquetReader::OpenFile(f.path));
@@ -121,31 +177,8 @@ Result<std::optional<std::vector<ScanRecord>>> LakeSnapshotReader::Next() {
       ++file_;
       continue;
     }
-    FLUSS_ASSIGN_OR_RETURN(auto rows, reader_->ReadRowGroup(group_++, read_));
-    std::vector<ScanRecord> out;
-    out.reserve(rows.size());
-    for (auto& row : rows) {
-      if (!deletes_.empty()) {
-        auto d = deletes_.find(internal::KeyOf(row, key_in_read_));
-        if (d != deletes_.end() && d->second > f.sequence_number) {
-          ++info_.deleted_rows;
-          continue;
-        }
-      }
-      ScanRecord r;
-      r.bucket = row.GetInt(sys);
-      r.offset = row.GetBigInt(sys + 1);
-      r.timestamp = row.GetTimestamp(sys + 2).millis;
-      r.change_type = change;
-      GenericRow picked(picked_.size());
-      for (size_t c = 0; c < picked_.size(); ++c) picked.SetField(c, row.field(c));
-      r.row = std::move(picked);
-      out.push_back(std::move(r));
-    }
-    info_.rows += static_cast<int64_t>(out.size());
-    if (!out.empty()) return std::optional<std::vector<ScanRecord>>(std::move(out));
+    FLUSS_RETURN_NOT_OK(LoadGroup(f, group_++));
   }
-  return std::optional<std::vector<ScanRecord>>();
 }
 
 Result<LakeSnapshotInfo> ReadLakeSnapshot(const std::string& warehouse, const TableInfo& table,

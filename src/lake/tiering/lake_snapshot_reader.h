@@ -31,8 +31,9 @@ struct LakeSnapshotInfo {
   int64_t deleted_rows = 0;            // data rows an equality delete removed
 };
 
-// Pulls the rows of the current lake snapshot of a table, one row group at a time. The delete
-// files (primary-key tables) are read when it opens; memory: the deleted keys plus one row group.
+// Pulls the rows of the current lake snapshot of a table, at most kMaxRecords at a time (a row
+// group is decoded column by column, then handed out in such slices). The delete files
+// (primary-key tables) are read when it opens; memory: the deleted keys plus one row group.
 class LakeSnapshotReader {
  public:
   // Opens the current snapshot of `table`'s lake table under `warehouse` (none yet: no rows, all
@@ -42,6 +43,7 @@ class LakeSnapshotReader {
   static Result<std::unique_ptr<LakeSnapshotReader>> Open(const std::string& warehouse, const TableInfo& table,
                                                           const std::vector<std::string>& columns);
   ~LakeSnapshotReader();
+  static constexpr size_t kMaxRecords = 8192;  // records per Next() at most
   // The next rows as ScanRecords (bucket, offset, timestamp from the system columns; change type +A
   // for a log table, +I for a primary-key table); nullopt after the last.
   Result<std::optional<std::vector<ScanRecord>>> Next();
@@ -55,6 +57,9 @@ class LakeSnapshotReader {
     std::string path;
     int64_t sequence_number = 0;
   };
+  // Decodes row group `group` of the open file `f` into cols_ and checks its system columns.
+  Status LoadGroup(const DataFileRef& f, int group);
+
   TableInfo table_;
   LakeSnapshotInfo info_;
   std::vector<size_t> picked_;       // table column indexes returned
@@ -65,6 +70,10 @@ class LakeSnapshotReader {
   size_t file_ = 0;
   int group_ = 0;
   std::unique_ptr<parquet::ParquetReader> reader_;  // the open file files_[file_]
+  std::vector<std::vector<Datum>> cols_;  // the loaded row group's columns (read_ order)
+  size_t group_rows_ = 0;                 // rows in cols_
+  size_t row_ = 0;                        // the next row of cols_ to hand out
+  int64_t group_sequence_number_ = 0;     // of the file cols_ came from
 };
 
 // Calls `visit` with every row of the snapshot (LakeSnapshotReader::Next's records). `visit`

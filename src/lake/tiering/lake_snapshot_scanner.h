@@ -39,7 +39,7 @@ class LakeSnapshotScanner {
   static Result<std::unique_ptr<LakeSnapshotScanner>> Open(Connection& connection, const TablePath& path,
                                                            LakeScanOptions options);
 
-  // The next records: lake rows (one row group at a time) until they are used up, then the log from
+  // The next records: lake rows (at most 8,192 at a time) until they are used up, then the log from
   // the snapshot's offsets (waiting up to `timeout` for them). Empty when nothing came; once done(),
   // always empty. Errors: the lake's, or the log's (LOG_OFFSET_OUT_OF_RANGE when rows the lake does
   // not hold were deleted from the log: a gap).

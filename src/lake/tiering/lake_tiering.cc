@@ -1,5 +1,6 @@
 #include "lake/tiering/lake_tiering.h"
 
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <unordered_map>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "format/arrow/column_vector.h"
 #include "lake/iceberg/iceberg_table.h"
 #include "lake/parquet/parquet_writer.h"
 #include "lake/tiering/data_file_stats.h"
@@ -89,6 +91,66 @@ Status ReadBucketRange(LogScanner& scanner, const TablePath& path, int32_t bucke
   }
   Status unsub = scanner.Unsubscribe(bucket);
   return st.ok() ? unsub : st;
+}
+
+// As ReadBucketRange, for a log table, as columnar batches: `consume` gets each batch with the row
+// range [begin, end) of it that lies within [start, end) (row i is offset base_offset + i).
+Status ReadBucketBatches(LogScanner& scanner, const TablePath& path, int32_t bucket, int64_t start, int64_t end,
+                         const std::function<Status(const ScanBatch&, size_t, size_t)>& consume) {
+  Status st = scanner.Subscribe(bucket, start);
+  auto last_data = std::chrono::steady_clock::now();
+  int64_t position = start;
+  while (st.ok() && position < end) {
+    auto batches = scanner.PollBatches(kPollTimeout);
+    if (!batches.ok()) {
+      st = batches.status();
+      break;
+    }
+    if (!batches->empty()) last_data = std::chrono::steady_clock::now();
+    for (const auto& b : *batches) {
+      const auto rows = static_cast<int64_t>(b.num_rows());
+      if (b.bucket != bucket || b.base_offset + rows <= start || b.base_offset >= end) continue;
+      const int64_t first = std::max<int64_t>(start - b.base_offset, 0);
+      const int64_t last = std::min<int64_t>(end - b.base_offset, rows);
+      st = consume(b, static_cast<size_t>(first), static_cast<size_t>(last));
+      if (!st.ok()) break;
+    }
+    auto pos = scanner.positions();
+    if (pos.count(bucket)) position = pos[bucket];
+    if (st.ok() && std::chrono::steady_clock::now() - last_data > kStallTimeout) {
+      st = Status(ErrorCode::kRequestTimeOut,
+                  fmt::format("bucket {} of '{}' brought nothing for {} s at offset {} (round end {})", bucket,
+                              path.ToString(), kStallTimeout.count(), position, end));
+    }
+  }
+  Status unsub = scanner.Unsubscribe(bucket);
+  return st.ok() ? unsub : st;
+}
+
+// Writes rows [begin, end) of a log table's batch as lake rows: the table's columns as they came,
+// then __bucket, __offset and __timestamp (the batch's commit time) built as columns.
+Status WriteLakeBatch(parquet::ParquetWriter& writer, const ScanBatch& b, size_t begin, size_t end) {
+  const size_t n = b.num_rows();
+  arrow::ColumnVector bucket(DataType::Int().NotNull());
+  arrow::ColumnVector offset(DataType::BigInt().NotNull());
+  arrow::ColumnVector timestamp(DataType::TimestampLtz(3).NotNull());
+  bucket.values.resize(n * 4);
+  offset.values.resize(n * 8);
+  timestamp.values.resize(n * 8);
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t o = b.base_offset + static_cast<int64_t>(i);
+    std::memcpy(bucket.values.data() + i * 4, &b.bucket, 4);
+    std::memcpy(offset.values.data() + i * 8, &o, 8);
+    std::memcpy(timestamp.values.data() + i * 8, &b.timestamp, 8);
+  }
+  bucket.length = offset.length = timestamp.length = n;
+  std::vector<const arrow::ColumnVector*> columns;
+  columns.reserve(b.columns.size() + 3);
+  for (const auto& c : b.columns) columns.push_back(&c);
+  columns.push_back(&bucket);
+  columns.push_back(&offset);
+  columns.push_back(&timestamp);
+  return writer.WriteColumns(columns, begin, end);
 }
 
 // The Iceberg DataFile of a Parquet file a tiering round wrote and finished: path, counts, sizes
@@ -351,7 +413,6 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
   fs::create_directories(data_dir, ec);
   if (ec) return Status::IOError(fmt::format("cannot create '{}': {}", data_dir, ec.message()));
   FLUSS_ASSIGN_OR_RETURN(auto scanner, table.NewLogScanner());
-  const size_t ncols = info.schema().num_columns();
   for (const auto& [bucket, end] : to) {
     const int64_t start = from[bucket];
     if (end <= start) continue;
@@ -363,10 +424,11 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
     }
     const std::string file = data_dir + "/" + name + ".parquet";
     FLUSS_ASSIGN_OR_RETURN(auto writer, round_files.Open(file, lake_schema));
-    FLUSS_RETURN_NOT_OK(ReadBucketRange(*scanner, path, bucket, start, end, [&](const ScanRecord& r) {
-      ++round.rows;
-      return writer->Write(LakeRow(r, ncols));
-    }));
+    FLUSS_RETURN_NOT_OK(ReadBucketBatches(*scanner, path, bucket, start, end,
+                                          [&](const ScanBatch& b, size_t first, size_t last) {
+                                            round.rows += static_cast<int64_t>(last - first);
+                                            return WriteLakeBatch(*writer, b, first, last);
+                                          }));
     FLUSS_RETURN_NOT_OK(writer->Finish().status());
     FLUSS_ASSIGN_OR_RETURN(auto df, MakeDataFile(file, *writer, lake_schema, iceberg::DataFileContent::kData));
     data_files.push_back(std::move(df));

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "format/arrow/column_vector.h"
 #include "parquet_test_support.h"
 #include "lake/parquet/parquet_schema.h"
 #include "lake/parquet/parquet_stats.h"
@@ -240,6 +241,127 @@ TEST(ParquetRoundTripTest, RejectsRowsThatDoNotMatchTheSchema) {
   EXPECT_FALSE((*w)->Write(GenericRow(1)).ok());                                   // null in NOT NULL
   EXPECT_FALSE((*w)->Write(GenericRow(std::vector<Datum>{Datum(int64_t{1})})).ok());  // wrong type
   EXPECT_FALSE((*w)->Write(GenericRow(2)).ok());                                   // arity
+}
+
+// Every type plus millisecond timestamps (WriteColumns' fast path) and a DOUBLE with NaNs.
+Schema ColumnarSchema() {
+  std::vector<Column> cols = AllTypesSchema().columns();
+  int id = static_cast<int>(cols.size());
+  cols.push_back(Column{"ms", DataType::TimestampLtz(3).NotNull(), ++id, ""});
+  cols.push_back(Column{"t3", DataType::Timestamp(3), ++id, ""});
+  cols.push_back(Column{"nan", DataType::Double(), ++id, ""});
+  return Schema::Make(std::move(cols)).value();
+}
+
+std::vector<GenericRow> ColumnarRows(const Schema& schema, int64_t n) {
+  auto rows = MakeRows(schema, n);
+  const size_t c = schema.num_columns();
+  for (int64_t r = 0; r < n; ++r) {
+    auto& row = rows[static_cast<size_t>(r)];
+    for (size_t t : {c - 3, c - 2}) {
+      if (!row.IsNullAt(t)) row.SetField(t, TimestampValue{row.GetTimestamp(t).millis, 0});
+    }
+    if (r % 7 == 3) row.SetField(c - 1, std::nan(""));
+  }
+  return rows;
+}
+
+// Rows [from, to) of `rows` as Arrow-layout columns, `lead` rows before them.
+std::vector<arrow::ColumnVector> ToColumns(const Schema& schema, const std::vector<GenericRow>& rows, size_t from,
+                                           size_t to, size_t lead) {
+  std::vector<arrow::ColumnVector> cols;
+  for (const auto& c : schema.columns()) cols.emplace_back(c.type);
+  for (size_t r = from - lead; r < to; ++r) {
+    for (size_t c = 0; c < cols.size(); ++c) EXPECT_TRUE(cols[c].Append(rows[r].field(c)).ok());
+  }
+  return cols;
+}
+
+std::vector<const arrow::ColumnVector*> Pointers(const std::vector<arrow::ColumnVector>& cols) {
+  std::vector<const arrow::ColumnVector*> out;
+  for (const auto& c : cols) out.push_back(&c);
+  return out;
+}
+
+TEST(ParquetRoundTripTest, WriteColumnsGivesTheSameFileAsWrite) {
+  const Schema schema = ColumnarSchema();
+  const auto rows = ColumnarRows(schema, 2500);
+  ParquetWriterOptions by_rows;
+  by_rows.row_group_max_rows = 700;
+  by_rows.page_max_bytes = 512;
+  ParquetWriterOptions by_bytes;
+  by_bytes.row_group_max_bytes = 40000;
+  by_bytes.compression = Codec::kSnappy;
+  for (const auto& options : {by_rows, by_bytes}) {
+    auto want = ParquetWriter::Make(schema, options);
+    ASSERT_TRUE(want.ok());
+    ASSERT_TRUE((*want)->Write(rows).ok());
+    auto want_file = (*want)->Finish();
+    ASSERT_TRUE(want_file.ok());
+
+    auto w = ParquetWriter::Make(schema, options);
+    ASSERT_TRUE(w.ok());
+    size_t at = 0, chunk = 1;
+    while (at < rows.size()) {  // chunks of 1, 4, 13, 40, ... rows, some behind leading rows
+      const size_t n = std::min(rows.size() - at, chunk);
+      const size_t lead = std::min(at, chunk % 3);
+      auto cols = ToColumns(schema, rows, at, at + n, lead);
+      ASSERT_TRUE((*w)->WriteColumns(Pointers(cols), lead, lead + n).ok());
+      at += n;
+      chunk = chunk * 3 + 1;
+    }
+    EXPECT_EQ((*w)->rows_written(), 2500);
+    auto file = (*w)->Finish();
+    ASSERT_TRUE(file.ok());
+    EXPECT_GT((*w)->metadata().row_groups.size(), 2u);
+    EXPECT_EQ(*file, *want_file);
+    EXPECT_EQ((*w)->nan_counts(), (*want)->nan_counts());
+    EXPECT_EQ((*w)->nan_counts().back(), 357);  // rows 3, 10, ... below 2500, none null there
+    EXPECT_EQ((*w)->metadata().row_groups.size(), (*want)->metadata().row_groups.size());
+  }
+}
+
+TEST(ParquetRoundTripTest, WriteColumnsRejectsWhatDoesNotMatchAndWritesNothingOfIt) {
+  auto schema = Schema::Make({Column{"a", DataType::Int().NotNull(), 1, ""},
+                              Column{"t", DataType::TimestampLtz(3), 2, ""}})
+                    .value();
+  auto w = ParquetWriter::Make(schema);
+  ASSERT_TRUE(w.ok());
+  arrow::ColumnVector a(DataType::Int());  // nullable vector, NOT NULL column: fine without nulls
+  arrow::ColumnVector t(DataType::TimestampLtz(3));
+  ASSERT_TRUE(a.Append(Datum(int32_t{1})).ok());
+  ASSERT_TRUE(t.Append(Datum(TimestampValue{5, 0})).ok());
+  const arrow::ColumnVector* both[] = {&a, &t};
+  ASSERT_TRUE((*w)->WriteColumns(both, 0, 1).ok());
+  EXPECT_FALSE((*w)->WriteColumns(both, 0, 2).ok());                        // past the vectors' length
+  EXPECT_FALSE((*w)->WriteColumns(std::span(both, 1), 0, 1).ok());          // one column short
+  ASSERT_TRUE(a.Append(Datum()).ok());                                      // a null for the NOT NULL column
+  ASSERT_TRUE(t.Append(Datum(TimestampValue{6, 0})).ok());
+  EXPECT_FALSE((*w)->WriteColumns(both, 0, 2).ok());
+  ASSERT_TRUE(a.Append(Datum(int32_t{3})).ok());
+  t.AppendNull();
+  arrow::ColumnVector wrong(DataType::BigInt());
+  ASSERT_TRUE(wrong.Append(Datum(int64_t{1})).ok());
+  const arrow::ColumnVector* mistyped[] = {&wrong, &t};
+  EXPECT_FALSE((*w)->WriteColumns(mistyped, 0, 1).ok());
+  // A millisecond timestamp beyond the int64 microsecond range.
+  arrow::ColumnVector far(DataType::TimestampLtz(3));
+  ASSERT_TRUE(far.Append(Datum(TimestampValue{INT64_MAX / 100, 0})).ok());
+  const arrow::ColumnVector* overflow[] = {&a, &far};
+  EXPECT_FALSE((*w)->WriteColumns(overflow, 0, 1).ok());
+  EXPECT_EQ((*w)->rows_written(), 1);
+  ASSERT_TRUE((*w)->WriteColumns(both, 2, 3).ok());  // row 2: a = 3, t null
+  auto file = (*w)->Finish();
+  ASSERT_TRUE(file.ok());
+  auto reader = ParquetReader::Open(Buffer::FromVector(std::move(file).value()));
+  ASSERT_TRUE(reader.ok());
+  auto back = (*reader)->ReadAll();
+  ASSERT_TRUE(back.ok());
+  ASSERT_EQ(back->size(), 2u);
+  EXPECT_EQ((*back)[0].field(0), Datum(int32_t{1}));
+  EXPECT_EQ((*back)[0].field(1), Datum(TimestampValue{5, 0}));
+  EXPECT_EQ((*back)[1].field(0), Datum(int32_t{3}));
+  EXPECT_TRUE((*back)[1].IsNullAt(1));
 }
 
 TEST(ParquetRoundTripTest, TimestampsKeepMicrosecondsAndFloorNegativeValues) {

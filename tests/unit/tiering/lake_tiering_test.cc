@@ -143,6 +143,33 @@ TEST_F(LakeTieringTest, RoundsTierEveryRowOnceUpToTheRecordedOffsets) {
   EXPECT_EQ(tiering.LakeOffsets(path_, 3).value().second, second->snapshot_id);
 }
 
+TEST_F(LakeTieringTest, RoundsCappedInsideLogBatchesTierEveryRowOnce) {
+  // 777 rows per round: round ends fall inside the log batches (each holds many rows).
+  lake::LakeTiering tiering(conn_, lake::TieringOptions{.warehouse = warehouse_, .max_rows_per_round = 777});
+  Append(0, 5000);
+  int rounds = 0;
+  int64_t tiered = 0;
+  while (true) {
+    auto round = tiering.TierOnce(path_);
+    ASSERT_TRUE(round.ok()) << round.status().ToString();
+    if (!round->committed) break;
+    EXPECT_LE(round->rows, 777);
+    tiered += round->rows;
+    ++rounds;
+  }
+  EXPECT_EQ(tiered, 5000);
+  EXPECT_EQ(rounds, 7);  // ceil(5000 / 777)
+  auto rows = ReadLake();
+  ASSERT_EQ(rows.size(), 5000u);
+  const auto latest = conn_->GetAdmin().ListOffsets(path_, OffsetSpec::Latest()).value();
+  for (const auto& [bucket, end] : latest) {
+    for (int64_t o = 0; o < end; ++o) ASSERT_TRUE(rows.count({bucket, o})) << "bucket " << bucket << " offset " << o;
+  }
+  std::set<int64_t> ids;
+  for (const auto& [where, id] : rows) ids.insert(id);
+  EXPECT_EQ(ids.size(), 5000u);
+}
+
 TEST_F(LakeTieringTest, AStaleRoundLosesTheCommitAndLeavesNoFiles) {
   Append(0, 1000);
   lake::LakeTiering a(conn_, lake::TieringOptions{.warehouse = warehouse_});
