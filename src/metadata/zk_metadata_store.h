@@ -12,7 +12,9 @@
 // its watchers have run when the mutation returns, and (2) by a background thread whenever a ZooKeeper
 // watch fires, so changes made by other stores arrive within a round trip. A reload diffs the new state
 // against the old one to produce MetadataEvents; changes made elsewhere that cancel out between two
-// reloads (a table created and dropped) may therefore be coalesced. The reload reads the whole tree:
+// reloads (a table created and dropped) may therefore be coalesced, and the events of concurrent
+// mutators that one reload observes together come in diff order (databases created, tables created or
+// changed, tables dropped, databases dropped) rather than commit order. The reload reads the whole tree:
 // O(state) ZooKeeper reads per change, like the embedded store's whole-file rewrite.
 //
 // Cluster-mode additions (not part of MetadataStore): ephemeral tablet-server registrations with a
@@ -123,8 +125,8 @@ class ZkMetadataStore final : public MetadataStore {
 
   // ---- tablet servers ----
   // Creates the ephemeral /tabletservers/ids/<id>; it lives as long as this store's session and is
-  // re-created after a session expiry. INVALID_SERVER... : a live registration of `id` by another
-  // session is an error (kInvalidCoordinator is not used; the code is STORAGE_EXCEPTION naming the id).
+  // re-created after a session expiry. A live registration of `id` by another session is
+  // STORAGE_EXCEPTION "tablet server id N is already registered ..."; by this store's session, OK.
   Status RegisterTabletServer(int32_t id, std::string listeners, std::string rack = "");
   Status UnregisterTabletServer(int32_t id);  // OK when not registered
   // Live servers ordered by id, from the cache (kept fresh by a watch on /tabletservers/ids).
