@@ -324,6 +324,10 @@ ZkMetadataStore::~ZkMetadataStore() {
     stopping_ = true;
   }
   queue_cv_.notify_all();
+  {
+    std::lock_guard lock(connect_mu_);
+    closing_ = true;  // a reconnect in progress gives up
+  }
   connect_cv_.notify_all();
   if (background_.joinable()) background_.join();
   std::unique_lock lock(handle_mu_);
@@ -341,10 +345,10 @@ Status ZkMetadataStore::Connect() {
   }
   connecting_ = h;
   bool connected = connect_cv_.wait_for(lock, std::chrono::milliseconds(options_.connect_timeout_ms), [&] {
-    return connect_state_ == ZOO_CONNECTED_STATE;
+    return connect_state_ == ZOO_CONNECTED_STATE || closing_.load();
   });
   connecting_ = nullptr;
-  if (!connected) {
+  if (!connected || connect_state_ != ZOO_CONNECTED_STATE) {
     lock.unlock();
     zookeeper_close(h);
     return Status::IOError(

@@ -211,6 +211,7 @@ class ZkMetadataStore final : public MetadataStore {
   std::mutex connect_mu_;
   std::condition_variable connect_cv_;
   int connect_state_ = 0;          // guarded by connect_mu_
+  std::atomic<bool> closing_{false};  // set by the destructor
   zhandle_t* connecting_ = nullptr;
 
   std::mutex sync_mu_;  // serializes Sync (and the events it enqueues)

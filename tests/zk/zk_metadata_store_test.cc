@@ -312,6 +312,6 @@ TEST(ZkMetadataStoreOpenTest, UnreachableEnsembleIsAnError) {
 
 namespace metadata_testing {
 using ZooKeeperImplementations = ::testing::Types<ZkEnv>;
-INSTANTIATE_TYPED_TEST_SUITE_P(ZooKeeper, MetadataStoreContractTest, ZooKeeperImplementations);
+INSTANTIATE_TYPED_TEST_SUITE_P(ZkMetadataStore, MetadataStoreContractTest, ZooKeeperImplementations);
 }  // namespace metadata_testing
 }  // namespace fluss

@@ -64,6 +64,6 @@ TEST_F(EmbeddedMetadataStoreTest, FailedWriteChangesNothing) {
 
 namespace metadata_testing {
 using EmbeddedImplementations = ::testing::Types<EmbeddedEnv>;
-INSTANTIATE_TYPED_TEST_SUITE_P(Embedded, MetadataStoreContractTest, EmbeddedImplementations);
+INSTANTIATE_TYPED_TEST_SUITE_P(EmbeddedMetadataStore, MetadataStoreContractTest, EmbeddedImplementations);
 }  // namespace metadata_testing
 }  // namespace fluss
