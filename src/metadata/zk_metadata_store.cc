@@ -1215,6 +1215,7 @@ void ZkMetadataStore::TryBecomeLeader() {
     // Won: bump the epoch, the token that fences the previous leader's writes.
     const std::string epoch_path = P("/coordinators/epoch");
     int64_t epoch = -1;
+    int32_t epoch_version = -1;
     for (int cas = 0; cas < kMaxRetries && epoch < 0; ++cas) {
       auto node = Get(epoch_path, false);
       if (!node.ok() || !node->has_value()) break;
@@ -1222,8 +1223,12 @@ void ZkMetadataStore::TryBecomeLeader() {
       if (!value.ok()) break;
       const std::string next = std::to_string(*value + 1);
       std::shared_lock lock(handle_mu_);
-      rc = zoo_set(zh_, epoch_path.c_str(), next.data(), static_cast<int>(next.size()), (*node)->second);
-      if (rc == ZOK) epoch = *value + 1;
+      struct Stat stat {};
+      rc = zoo_set2(zh_, epoch_path.c_str(), next.data(), static_cast<int>(next.size()), (*node)->second, &stat);
+      if (rc == ZOK) {
+        epoch = *value + 1;
+        epoch_version = stat.version;
+      }
     }
     if (epoch < 0) {
       spdlog::error("metadata: coordinator election won but '{}' could not be bumped; resigning", epoch_path);
@@ -1234,6 +1239,7 @@ void ZkMetadataStore::TryBecomeLeader() {
     {
       std::lock_guard lock(mu_);
       coordinator_epoch_ = epoch;
+      coordinator_epoch_version_ = epoch_version;
     }
     is_leader_ = true;
     spdlog::info("metadata: coordinator {} is the leader (epoch {})", me->id, epoch);
@@ -1277,34 +1283,69 @@ Result<int32_t> ZkMetadataStore::SetLeaderAndIsr(int64_t table_id, int32_t bucke
   const std::string bpath = P(fmt::format("/tabletservers/tables/{}/buckets/{}", table_id, bucket));
   const std::string path = bpath + "/leader_isr";
   const std::string body = LeaderAndIsrBody(value);
-  std::shared_lock lock(handle_mu_);
+  // A coordinator candidate writes only as the leader, and only while /coordinators/epoch is still at
+  // the version it set when it won: a deposed leader's late writes fail.
+  std::optional<int32_t> fence;
+  {
+    std::lock_guard lock(mu_);
+    if (candidacy_) {
+      if (!is_leader_.load()) {
+        return Status(ErrorCode::kInvalidCoordinator,
+                      fmt::format("coordinator {} is not the active coordinator", candidacy_->id));
+      }
+      fence = coordinator_epoch_version_;
+    }
+  }
+  MultiOps ops;
+  if (fence) ops.Check(P("/coordinators/epoch"), *fence);
+  const size_t first = fence ? 1 : 0;
   if (expected_version < 0) {
-    MultiOps ops;
     ops.Create(bpath, "");
     ops.Create(path, body);
-    MultiFailure f;
-    int rc = RunMulti(zh_, ops, &f);
-    if (rc == ZOK) return 0;
-    if (f.rc == ZNODEEXISTS) {
+  } else {
+    ops.Set(path, body, expected_version);
+  }
+  MultiFailure f;
+  int rc;
+  {
+    std::shared_lock lock(handle_mu_);
+    rc = RunMulti(zh_, ops, &f);
+  }
+  if (rc == ZOK) return expected_version < 0 ? 0 : expected_version + 1;
+  if (fence && f.index == 0) {
+    return Status(ErrorCode::kInvalidCoordinator,
+                  fmt::format("fenced: the coordinator epoch moved on ({})", zerror(f.rc)));
+  }
+  if (expected_version < 0) {
+    if (f.rc == ZNODEEXISTS && f.index == first + 1) {
       return Status(ErrorCode::kInvalidUpdateVersion,
                     fmt::format("leader and ISR of bucket {} of table id {} already exist", bucket, table_id));
+    }
+    if (f.rc == ZNODEEXISTS) {  // the bucket znode is there without a record: create the record alone
+      MultiOps retry;
+      if (fence) retry.Check(P("/coordinators/epoch"), *fence);
+      retry.Create(path, body);
+      std::shared_lock lock(handle_mu_);
+      rc = RunMulti(zh_, retry, &f);
+      if (rc == ZOK) return 0;
+      if (f.rc == ZNODEEXISTS) {
+        return Status(ErrorCode::kInvalidUpdateVersion,
+                      fmt::format("leader and ISR of bucket {} of table id {} already exist", bucket, table_id));
+      }
     }
     if (f.rc == ZNONODE) return TableIdNotExist(table_id);
     return Errno(f.rc, fmt::format("create '{}'", path));
   }
-  struct Stat stat {};
-  int rc = zoo_set2(zh_, path.c_str(), body.data(), static_cast<int>(body.size()), expected_version, &stat);
-  if (rc == ZOK) return stat.version;
-  if (rc == ZBADVERSION) {
+  if (f.rc == ZBADVERSION) {
     return Status(ErrorCode::kInvalidUpdateVersion,
                   fmt::format("leader and ISR of bucket {} of table id {} are not at version {}", bucket, table_id,
                               expected_version));
   }
-  if (rc == ZNONODE) {
+  if (f.rc == ZNONODE) {
     return Status(ErrorCode::kUnknownTableOrBucket,
                   fmt::format("bucket {} of table id {} has no leader and ISR", bucket, table_id));
   }
-  return Errno(rc, fmt::format("set '{}'", path));
+  return Errno(f.rc, fmt::format("set '{}'", path));
 }
 
 Result<std::pair<LeaderAndIsr, int32_t>> ZkMetadataStore::GetLeaderAndIsr(int64_t table_id, int32_t bucket) const {

@@ -149,8 +149,11 @@ class ZkMetadataStore final : public MetadataStore {
 
   // ---- leader and ISR ----
   // expected_version -1: create (INVALID_UPDATE_VERSION when it exists); otherwise set when the znode
-  // is at that version (INVALID_UPDATE_VERSION otherwise). TABLE_NOT_EXIST when the table is gone.
-  // Returns the new znode version. Read from ZooKeeper, not the cache.
+  // is at that version (INVALID_UPDATE_VERSION otherwise; UNKNOWN_TABLE_OR_BUCKET when there is
+  // none). TABLE_NOT_EXIST when the table is gone. Returns the new znode version. A store that runs
+  // for coordinator writes only while it is the leader and /coordinators/epoch is still at the
+  // version it set when it won (the same multi checks it), else INVALID_COORDINATOR: a deposed
+  // leader's late writes are fenced.
   Result<int32_t> SetLeaderAndIsr(int64_t table_id, int32_t bucket, const LeaderAndIsr& value,
                                   int32_t expected_version);
   // The record and its znode version; UNKNOWN_TABLE_OR_BUCKET when there is none.
@@ -232,6 +235,7 @@ class ZkMetadataStore final : public MetadataStore {
   std::optional<TabletServerInfo> candidacy_;  // id + listeners of this store's coordinator candidacy
   std::function<void(bool, int64_t)> leadership_listener_;
   int64_t coordinator_epoch_ = 0;
+  int32_t coordinator_epoch_version_ = -1;  // znode version of /coordinators/epoch this leader set
   std::atomic<bool> is_leader_{false};
   std::atomic<int64_t> session_generation_{0};
   std::atomic<int64_t> expiries_seen_{0};  // session-expired events of any handle (test hook)

@@ -215,6 +215,12 @@ TEST_F(ZkMetadataStoreTest, CoordinatorElectionHandsOverWhenTheLeaderGoes) {
   EXPECT_EQ(*b_->CoordinatorLeaderId(), 10);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_FALSE(b_->IsCoordinatorLeader());
+  // Only the leader writes leader-and-ISR records.
+  ASSERT_TRUE(a_->CreateDatabase("db", "{}", false).ok());
+  TableRecord t = CreateOrDie(*a_, Path("db", "t"), 1);
+  EXPECT_EQ(*a_->SetLeaderAndIsr(t.table_id, 0, LeaderAndIsr{1, 0, {1}, 1, 0}, -1), 0);
+  EXPECT_EQ(b_->SetLeaderAndIsr(t.table_id, 0, LeaderAndIsr{2, 1, {2}, 1, 0}, 0).status().code(),
+            ErrorCode::kInvalidCoordinator);
   ASSERT_EQ(la.Items().size(), 1u);
   int64_t first_epoch = la.Items()[0].second;
   EXPECT_TRUE(la.Items()[0].first);
@@ -224,6 +230,7 @@ TEST_F(ZkMetadataStoreTest, CoordinatorElectionHandsOverWhenTheLeaderGoes) {
   EXPECT_EQ(*b_->CoordinatorLeaderId(), 11);
   ASSERT_TRUE(Eventually([&] { return lb.Items().size() == 1; }));
   EXPECT_EQ(lb.Items()[0], std::make_pair(true, first_epoch + 1));
+  EXPECT_EQ(*b_->SetLeaderAndIsr(t.table_id, 0, LeaderAndIsr{2, 1, {2}, 2, 0}, 0), 1);
 
   b_->ResignCoordinator();
   EXPECT_FALSE(b_->IsCoordinatorLeader());
@@ -269,6 +276,9 @@ TEST_F(ZkMetadataStoreTest, SessionExpiryFencesThenReRegisters) {
   EXPECT_TRUE(Eventually([&] { return a_->DatabaseExists("from_b"); }));
   EXPECT_TRUE(a_->DatabaseExists("before"));
   EXPECT_TRUE(a_->DatabaseExists("during"));
+  // The new leadership's writes pass the epoch fence.
+  TableRecord t = CreateOrDie(*a_, Path("during", "t"), 1);
+  EXPECT_EQ(*a_->SetLeaderAndIsr(t.table_id, 0, LeaderAndIsr{5, 0, {5}, 2, 0}, -1), 0);
 }
 
 TEST_F(ZkMetadataStoreTest, LeaderAndIsrUpdatesAreVersionChecked) {
