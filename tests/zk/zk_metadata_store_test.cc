@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <zookeeper/zookeeper.h>
 
 #include <atomic>
 #include <chrono>
@@ -302,6 +303,61 @@ TEST_F(ZkMetadataStoreTest, LeaderAndIsrUpdatesAreVersionChecked) {
   ASSERT_TRUE(a_->DropTable(t.path, false).ok());
   EXPECT_EQ(a_->GetLeaderAndIsr(t.table_id, 0).status().code(), ErrorCode::kUnknownTableOrBucket);
   EXPECT_EQ(a_->SetLeaderAndIsr(t.table_id, 0, v, -1).status().code(), ErrorCode::kTableNotExist);
+}
+
+// Reads and writes the znode at `path` with a client of its own.
+std::string GetRaw(const std::string& path) {
+  zhandle_t* zh = zookeeper_init(ZkServer::Get().address().c_str(), nullptr, 6000, nullptr, nullptr, 0);
+  std::string buf(65536, '\0');
+  int len = 0, rc = ZCONNECTIONLOSS;
+  for (int i = 0; i < 500 && rc == ZCONNECTIONLOSS; ++i) {
+    len = static_cast<int>(buf.size());
+    rc = zoo_get(zh, path.c_str(), 0, buf.data(), &len, nullptr);
+    if (rc == ZCONNECTIONLOSS) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  zookeeper_close(zh);
+  EXPECT_EQ(rc, ZOK) << path << ": " << zerror(rc);
+  buf.resize(rc == ZOK ? static_cast<size_t>(len) : 0);
+  return buf;
+}
+
+void SetRaw(const std::string& path, const std::string& data) {
+  zhandle_t* zh = zookeeper_init(ZkServer::Get().address().c_str(), nullptr, 6000, nullptr, nullptr, 0);
+  ASSERT_NE(zh, nullptr);
+  int rc = ZCONNECTIONLOSS;
+  for (int i = 0; i < 500 && rc == ZCONNECTIONLOSS; ++i) {
+    rc = zoo_set(zh, path.c_str(), data.data(), static_cast<int>(data.size()), -1);
+    if (rc == ZCONNECTIONLOSS) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  zookeeper_close(zh);
+  ASSERT_EQ(rc, ZOK) << zerror(rc);
+}
+
+TEST_F(ZkMetadataStoreTest, DamagedZnodesAreErrorsNotCrashes) {
+  ASSERT_TRUE(a_->CreateDatabase("db", "{}", false).ok());
+  TableRecord t = CreateOrDie(*a_, Path("db", "t"), 2);
+  const std::string base = a_->base_path();
+  EXPECT_EQ(base, chroot_ + "/fluss");
+  for (const auto& [path, data] : std::vector<std::pair<std::string, std::string>>{
+           {"/metadata/databases/db/tables/t", "not json"},
+           {"/metadata/databases/db/tables/t", R"({"version":1,"table_id":"x"})"},
+           {fmt::format("/tabletservers/tables/{}", t.table_id), R"({"version":1,"buckets":[{"bucket_id":0}]})"},
+           {"/metadata/databases/db", "[]"}}) {
+    const std::string good = GetRaw(base + path);
+    SetRaw(base + path, data);
+    auto opened = ZkMetadataStore::Open(ZkOptions{ZkServer::Get().address() + chroot_});
+    ASSERT_FALSE(opened.ok()) << path;
+    EXPECT_EQ(opened.status().code(), ErrorCode::kCorruptRecord) << opened.status().ToString();
+    EXPECT_NE(opened.status().message().find(base + path), std::string::npos) << opened.status().ToString();
+    SetRaw(base + path, good);  // repaired: opens again
+    EXPECT_TRUE(ZkMetadataStore::Open(ZkOptions{ZkServer::Get().address() + chroot_}).ok()) << path;
+  }
+  // A running store keeps serving what it had.
+  EXPECT_TRUE(a_->TableExists(t.path));
+  SetRaw(base + "/metadata/table_seqid", "seven");
+  auto j = MakeTableJson(1);
+  EXPECT_EQ(a_->CreateTable(Path("db", "u"), j.table, j.schema, 1, {}, false).status().code(),
+            ErrorCode::kCorruptRecord);
 }
 
 TEST(ZkMetadataStoreOpenTest, UnreachableEnsembleIsAnError) {
