@@ -62,22 +62,6 @@ bool Eventually(Pred done) {
   return done();
 }
 
-class ZkMetadataStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string why;
-    if (!ZkServer::Get().Available(&why)) GTEST_SKIP() << why;
-    a_ = OpenZk(chroot_);
-    b_ = OpenZk(chroot_);
-    ASSERT_NE(a_, nullptr);
-    ASSERT_NE(b_, nullptr);
-  }
-
-  std::string chroot_ = NewChroot();
-  std::unique_ptr<ZkMetadataStore> a_;
-  std::unique_ptr<ZkMetadataStore> b_;
-};
-
 // Thread-safe event log of a watcher or listener.
 template <typename T>
 class Log {
@@ -100,8 +84,29 @@ class Log {
   std::vector<T> items_;
 };
 
+class ZkMetadataStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!ZkServer::Get().Available(&why)) GTEST_SKIP() << why;
+    a_ = OpenZk(chroot_);
+    b_ = OpenZk(chroot_);
+    ASSERT_NE(a_, nullptr);
+    ASSERT_NE(b_, nullptr);
+  }
+
+  std::string chroot_ = NewChroot();
+  // What the stores' watchers and listeners record: declared before the stores, so it outlives them
+  // (their background threads may call a listener until they are destroyed).
+  Log<std::string> seen_;
+  Log<std::vector<int32_t>> lists_;
+  Log<std::pair<bool, int64_t>> la_, lb_;
+  std::unique_ptr<ZkMetadataStore> a_;
+  std::unique_ptr<ZkMetadataStore> b_;
+};
+
 TEST_F(ZkMetadataStoreTest, TwoStoresSeeEachOthersChangesThroughWatches) {
-  Log<std::string> seen;
+  auto& seen = seen_;
   b_->AddWatcher([&](MetadataEvent e, const std::string& name) {
     seen.Add(fmt::format("{} {}", MetadataEventName(e), name));
   });
@@ -174,7 +179,7 @@ TEST_F(ZkMetadataStoreTest, CompareAndSetConflictsBetweenStores) {
 }
 
 TEST_F(ZkMetadataStoreTest, EphemeralServerNodeGoesWithItsSession) {
-  Log<std::vector<int32_t>> lists;
+  auto& lists = lists_;
   a_->SetLiveServersListener([&](const std::vector<TabletServerInfo>& live) {
     std::vector<int32_t> ids;
     for (const auto& s : live) ids.push_back(s.id);
@@ -206,7 +211,8 @@ TEST_F(ZkMetadataStoreTest, EphemeralServerNodeGoesWithItsSession) {
 }
 
 TEST_F(ZkMetadataStoreTest, CoordinatorElectionHandsOverWhenTheLeaderGoes) {
-  Log<std::pair<bool, int64_t>> la, lb;
+  auto& la = la_;
+  auto& lb = lb_;
   ASSERT_TRUE(a_->StartCoordinatorElection(10, "FLUSS://127.0.0.1:9123", [&](bool l, int64_t e) { la.Add({l, e}); })
                   .ok());
   ASSERT_TRUE(Eventually([&] { return a_->IsCoordinatorLeader(); }));
@@ -244,7 +250,7 @@ TEST_F(ZkMetadataStoreTest, SessionExpiryFencesThenReRegisters) {
   // A short session timeout: the client notices the lost session after about 2/3 of it.
   a_ = OpenZk(chroot_, nullptr, 1500);
   ASSERT_NE(a_, nullptr);
-  Log<std::string> events;
+  auto& events = seen_;
   a_->SetSessionListener([&](ZkSessionEvent e) {
     events.Add(e == ZkSessionEvent::kExpired ? "expired" : "reestablished");
   });
