@@ -24,7 +24,8 @@
 // stop acting as one — the leadership listener is told first), opens a new session, re-registers its
 // tablet servers, re-enters the coordinator election, reloads the cache and calls the listener again
 // (kReestablished). All listeners run on the store's background thread, outside its locks, one at a
-// time; they may call the store.
+// time; they may call the store. Listeners and watchers may be called until the store is destroyed:
+// what they reference must outlive it (or be removed first).
 #pragma once
 
 #include <atomic>
