@@ -9,6 +9,9 @@ PACKAGES=(
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libprotobuf-dev protobuf-compiler libasio-dev librocksdb-dev libsnappy-dev
+  # The ZooKeeper metadata store (cluster mode): the C client; the server jars and slf4j-simple (its
+  # log binding) that tests/zk starts a standalone ZooKeeper from.
+  libzookeeper-mt-dev libzookeeper-java libslf4j-java
 )
 
 # Peers that `make bench` runs beside fluss-bench on the same machine (loopback ceiling, a streaming log).
@@ -23,6 +26,8 @@ NODE_PACKAGES=()
 command -v node >/dev/null 2>&1 || NODE_PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || NODE_PACKAGES+=(npm)
 PACKAGES+=("${NODE_PACKAGES[@]}")
+# The ZooKeeper server the tests start runs on a JRE; the machine image ships one.
+command -v java >/dev/null 2>&1 || PACKAGES+=(default-jre-headless)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,6 +1,7 @@
 // MetadataStore: the metadata plane of fluss-cpp — databases, tables (ids, schema versions, bucket
 // assignment) and idempotent-writer ids. One interface, two implementations: the embedded store of a
-// standalone server (embedded_metadata_store.h) and, later, a ZooKeeper store for cluster mode.
+// standalone server (embedded_metadata_store.h) and the ZooKeeper store of cluster mode
+// (zk_metadata_store.h).
 //
 // Shared contract of every implementation:
 // - Thread-safe. Reads are served from memory and never wait on disk or network.

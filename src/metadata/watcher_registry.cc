@@ -19,6 +19,7 @@ void WatcherRegistry::Remove(int64_t id) {
 void WatcherRegistry::Enqueue(std::vector<Event> events) {
   std::lock_guard lock(mu_);
   for (auto& e : events) queue_.push_back(Queued{std::move(e), next_id_});
+  queued_count_ += events.size();
 }
 
 void WatcherRegistry::Deliver() {
@@ -42,9 +43,19 @@ void WatcherRegistry::Deliver() {
       running_id_ = 0;
       idle_.notify_all();
     }
+    delivered_count_++;
   }
   delivering_ = false;
   delivering_thread_ = {};
+  idle_.notify_all();
+}
+
+void WatcherRegistry::DeliverAndWait() {
+  Deliver();
+  std::unique_lock lock(mu_);
+  if (delivering_thread_ == std::this_thread::get_id()) return;
+  // Until the queue is drained, including events that watchers' own mutations queued meanwhile.
+  idle_.wait(lock, [&] { return delivered_count_ >= queued_count_; });
 }
 
 }  // namespace fluss

@@ -32,6 +32,10 @@ class WatcherRegistry {
   // Delivers queued events, one at a time in queue order, unless another thread is delivering (then
   // that thread delivers them). Call with no store lock held.
   void Deliver();
+  // Deliver(), then waits until every queued event has been delivered (also those queued meanwhile,
+  // e.g. by a watcher's own mutation), by whichever thread delivers them. From inside a watcher it does not wait (the current delivery goes on after
+  // the watcher returns). For stores whose events may also be queued by a background thread.
+  void DeliverAndWait();
 
  private:
   struct Queued {
@@ -47,6 +51,8 @@ class WatcherRegistry {
   bool delivering_ = false;
   std::thread::id delivering_thread_;
   int64_t running_id_ = 0;  // watcher being called by the delivering thread, 0 if none
+  uint64_t queued_count_ = 0;     // events ever queued
+  uint64_t delivered_count_ = 0;  // events ever taken off the queue and delivered
 };
 
 }  // namespace fluss

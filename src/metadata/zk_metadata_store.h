@@ -1,0 +1,252 @@
+// ZkMetadataStore: the MetadataStore of cluster mode, kept in ZooKeeper (C client, multi-threaded API).
+// Znode layout and JSON bodies: docs/formats/metadata-store.md ("ZooKeeper layout").
+//
+// Every mutation is one ZooKeeper request (a multi-op when it touches several znodes), so it is durable
+// (committed by a ZooKeeper quorum) before it returns OK, and atomic. Versions are znode versions:
+// compare-and-set is a version-checked setData inside the multi. Table ids come from a CAS'd counter
+// znode that is bumped in the same multi that creates the table, so ids are dense, monotonic and never
+// reused, also across stores and restarts.
+//
+// Reads are served from an in-memory cache (the same MetadataState the embedded store keeps) that is
+// reloaded (1) by the mutating thread right after its own commit, so a caller reads its own writes and
+// its watchers have run when the mutation returns, and (2) by a background thread whenever a ZooKeeper
+// watch fires, so changes made by other stores arrive within a round trip. A reload diffs the new state
+// against the old one to produce MetadataEvents; changes made elsewhere that cancel out between two
+// reloads (a table created and dropped) may therefore be coalesced, and the events of concurrent
+// mutators that one reload observes together come in diff order (databases created, tables created or
+// changed, tables dropped, databases dropped) rather than commit order. The reload reads the whole tree:
+// O(state) ZooKeeper reads per change, like the embedded store's whole-file rewrite.
+//
+// Cluster-mode additions (not part of MetadataStore): ephemeral tablet-server registrations with a
+// live-server listener, coordinator election with a leadership listener and an epoch (fencing token),
+// per-bucket leader-and-ISR records with version-checked updates, and session handling: when the
+// session expires the store calls the session listener (kExpired: ephemerals are gone, a leader must
+// stop acting as one — the leadership listener is told first), opens a new session, re-registers its
+// tablet servers, re-enters the coordinator election, reloads the cache and calls the listener again
+// (kReestablished). All listeners run on the store's background thread, outside its locks, one at a
+// time; they may call the store. Listeners and watchers may be called until the store is destroyed:
+// what they reference must outlive it (or be removed first).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "metadata/embedded_metadata_store.h"  // MetadataClock
+#include "metadata/metadata_state.h"
+#include "metadata/metadata_store.h"
+#include "metadata/watcher_registry.h"
+
+typedef struct _zhandle zhandle_t;
+
+namespace fluss {
+
+struct ZkOptions {
+  // `zookeeper.address`: host:port[,host:port...][/chroot]. The chroot (created when missing) is
+  // prepended to every path, as the ZooKeeper client does.
+  std::string address;
+  // `zookeeper.path.root` (Fluss's default): the store's znodes live under <chroot><root>.
+  std::string root = "/fluss";
+  int session_timeout_ms = 60000;     // `zookeeper.client.session-timeout`
+  int connect_timeout_ms = 15000;     // `zookeeper.client.connection-timeout`: Open gives up after this
+};
+
+// A tablet server's ephemeral registration (/tabletservers/ids/<id>).
+struct TabletServerInfo {
+  int32_t id = -1;
+  std::string listeners;  // "NAME://host:port[,...]", as bind/advertised.listeners
+  std::string rack;       // "" when none
+  int64_t register_timestamp_ms = 0;
+  bool operator==(const TabletServerInfo&) const = default;
+};
+
+// The leader and in-sync replicas of one bucket (/tabletservers/tables/<table id>/buckets/<b>/leader_isr).
+struct LeaderAndIsr {
+  int32_t leader = -1;
+  int32_t leader_epoch = 0;
+  std::vector<int32_t> isr;
+  int32_t coordinator_epoch = 0;
+  int32_t bucket_epoch = 0;
+  bool operator==(const LeaderAndIsr&) const = default;
+};
+
+enum class ZkSessionEvent {
+  kExpired,        // the session is gone (ephemerals deleted, leadership lost): stop acting on it
+  kReestablished,  // a new session is up: registrations re-created, cache reloaded
+};
+
+class ZkMetadataStore final : public MetadataStore {
+ public:
+  static constexpr int64_t kWriterIdBlock = EmbeddedMetadataStore::kWriterIdBlock;
+
+  // Connects (waiting up to connect_timeout_ms for the session), creates the base znodes when missing
+  // and loads the cache. An unreachable ensemble is STORAGE_EXCEPTION naming the address.
+  static Result<std::unique_ptr<ZkMetadataStore>> Open(ZkOptions options, MetadataClock clock = nullptr);
+  ~ZkMetadataStore() override;  // closes the session: its ephemeral znodes disappear at once
+  ZkMetadataStore(const ZkMetadataStore&) = delete;
+  ZkMetadataStore& operator=(const ZkMetadataStore&) = delete;
+
+  const std::string& base_path() const { return base_; }
+
+  // ---- MetadataStore ----
+  Status CreateDatabase(const std::string& name, std::string database_json, bool ignore_if_exists) override;
+  Result<std::vector<TableRecord>> DropDatabase(const std::string& name, bool ignore_if_not_exists,
+                                                bool cascade) override;
+  Result<DatabaseRecord> GetDatabase(const std::string& name) const override;
+  std::vector<std::string> ListDatabases() const override;
+  bool DatabaseExists(const std::string& name) const override;
+  Result<TableRecord> CreateTable(const TablePath& path, std::string table_json, std::string schema_json,
+                                  int32_t bucket_count, std::vector<BucketAssignment> assignment,
+                                  bool ignore_if_exists) override;
+  Result<TableRecord> DropTable(const TablePath& path, bool ignore_if_not_exists) override;
+  Result<TableRecord> GetTable(const TablePath& path) const override;
+  Result<TableRecord> GetTableById(int64_t table_id) const override;
+  bool TableExists(const TablePath& path) const override;
+  Result<std::vector<std::string>> ListTables(const std::string& database) const override;
+  std::vector<TableRecord> ListAllTables() const override;
+  Result<std::string> GetSchema(int64_t table_id, int32_t schema_id) const override;
+  Result<int32_t> AddSchema(const TablePath& path, std::string schema_json, std::string new_table_json,
+                            int32_t expected_version) override;
+  Result<std::vector<BucketAssignment>> GetAssignment(int64_t table_id) const override;
+  Result<int32_t> UpdateAssignment(int64_t table_id, std::vector<BucketAssignment> assignment,
+                                   int32_t expected_version) override;
+  Result<int64_t> AllocateWriterId() override;
+  int64_t AddWatcher(MetadataWatcher watcher) override;
+  void RemoveWatcher(int64_t watcher_id) override;
+
+  // ---- tablet servers ----
+  // Creates the ephemeral /tabletservers/ids/<id>; it lives as long as this store's session and is
+  // re-created after a session expiry. A live registration of `id` by another session is
+  // STORAGE_EXCEPTION "tablet server id N is already registered ..."; by this store's session, OK.
+  Status RegisterTabletServer(int32_t id, std::string listeners, std::string rack = "");
+  Status UnregisterTabletServer(int32_t id);  // OK when not registered
+  // Live servers ordered by id, from the cache (kept fresh by a watch on /tabletservers/ids).
+  std::vector<TabletServerInfo> LiveTabletServers() const;
+  // Called (background thread) with the new list whenever the set of live servers changes.
+  void SetLiveServersListener(std::function<void(const std::vector<TabletServerInfo>&)> listener);
+
+  // ---- coordinator election ----
+  // Enters the election: the winner holds the ephemeral /coordinators/active and bumps
+  // /coordinators/epoch. `listener(true, epoch)` when this store becomes leader, `(false, epoch)` when
+  // it stops being leader (resigned, or its session expired: fenced). Losers watch the leader znode and
+  // try again when it goes. One candidacy per store; INVALID_COORDINATOR when already entered.
+  Status StartCoordinatorElection(int32_t coordinator_id, std::string listeners,
+                                  std::function<void(bool is_leader, int64_t epoch)> listener);
+  // Leaves the election (deleting the leader znode when held).
+  void ResignCoordinator();
+  bool IsCoordinatorLeader() const { return is_leader_.load(); }
+  // The id in /coordinators/active right now (read from ZooKeeper), or -1 when there is none.
+  Result<int32_t> CoordinatorLeaderId() const;
+
+  // ---- leader and ISR ----
+  // expected_version -1: create (INVALID_UPDATE_VERSION when it exists); otherwise set when the znode
+  // is at that version (INVALID_UPDATE_VERSION otherwise; UNKNOWN_TABLE_OR_BUCKET when there is
+  // none). TABLE_NOT_EXIST when the table is gone. Returns the new znode version. A store that runs
+  // for coordinator writes only while it is the leader and /coordinators/epoch is still at the
+  // version it set when it won (the same multi checks it), else INVALID_COORDINATOR: a deposed
+  // leader's late writes are fenced.
+  Result<int32_t> SetLeaderAndIsr(int64_t table_id, int32_t bucket, const LeaderAndIsr& value,
+                                  int32_t expected_version);
+  // The record and its znode version; UNKNOWN_TABLE_OR_BUCKET when there is none.
+  Result<std::pair<LeaderAndIsr, int32_t>> GetLeaderAndIsr(int64_t table_id, int32_t bucket) const;
+
+  // ---- sessions ----
+  void SetSessionListener(std::function<void(ZkSessionEvent)> listener);
+  // Number of sessions opened so far (1 after Open; +1 per re-established session).
+  int64_t session_generation() const { return session_generation_.load(); }
+  // Test hook: expires this store's session from the server side (a second client takes over the
+  // session id and closes it) and returns once this store's client has seen the expiry; the new
+  // session is set up in the background.
+  Status ExpireSessionForTesting();
+
+ private:
+  // One item for the background thread: a ZooKeeper watch or session event, or a request.
+  struct Queued {
+    enum Kind { kZkEvent, kElection, kLeadershipLost } kind = kZkEvent;
+    zhandle_t* zh = nullptr;
+    int type = 0;
+    int state = 0;
+    std::string path;
+    int64_t epoch = 0;
+  };
+  ZkMetadataStore(ZkOptions options, std::string hosts, std::string base, MetadataClock clock);
+
+  // Session management.
+  Status Connect();  // REQUIRES: handle_mu_ held exclusively (or not yet shared)
+  static void GlobalWatcher(zhandle_t* zh, int type, int state, const char* path, void* ctx);
+  void Post(Queued item);
+  void BackgroundLoop();
+  void HandleExpiry();
+
+  // Loads the whole tree (setting watches) and diffs it against the cache. Serialized by sync_mu_.
+  Status Sync();
+  Result<MetadataState> LoadState(const MetadataState& previous) const;
+  Status SyncServers();
+  void TryBecomeLeader();
+
+  std::shared_ptr<const MetadataState> Snapshot() const;
+  template <typename Change>
+  auto Mutate(Change&& change) -> decltype(change());
+
+  // ZooKeeper helpers (take handle_mu_ shared).
+  std::string P(std::string_view rel) const { return base_ + std::string(rel); }
+  Result<std::optional<std::pair<std::string, int32_t>>> Get(const std::string& path, bool watch) const;
+  Result<std::optional<std::vector<std::string>>> Children(const std::string& path, bool watch) const;
+  Status EnsurePath(const std::string& path) const;
+  Status Errno(int rc, std::string_view what) const;
+
+  const ZkOptions options_;
+  const std::string hosts_;
+  const std::string base_;
+  const MetadataClock clock_;
+
+  mutable std::shared_mutex handle_mu_;  // exclusive while the handle is replaced
+  zhandle_t* zh_ = nullptr;
+  std::mutex connect_mu_;
+  std::condition_variable connect_cv_;
+  int connect_state_ = 0;          // guarded by connect_mu_
+  std::atomic<bool> closing_{false};  // set by the destructor
+  zhandle_t* connecting_ = nullptr;
+
+  std::mutex sync_mu_;  // serializes Sync (and the events it enqueues)
+  mutable std::mutex snapshot_mu_;
+  std::shared_ptr<const MetadataState> state_;
+  WatcherRegistry watchers_;
+
+  std::mutex writer_mu_;
+  int64_t next_writer_id_ = 0;
+  int64_t writer_id_limit_ = 0;
+
+  // Cluster-mode state, guarded by mu_.
+  mutable std::mutex mu_;
+  std::map<int32_t, TabletServerInfo> registered_;  // servers this store registered
+  std::vector<TabletServerInfo> live_servers_;
+  std::function<void(const std::vector<TabletServerInfo>&)> servers_listener_;
+  std::function<void(ZkSessionEvent)> session_listener_;
+  std::optional<TabletServerInfo> candidacy_;  // id + listeners of this store's coordinator candidacy
+  std::function<void(bool, int64_t)> leadership_listener_;
+  int64_t coordinator_epoch_ = 0;
+  int32_t coordinator_epoch_version_ = -1;  // znode version of /coordinators/epoch this leader set
+  std::atomic<bool> is_leader_{false};
+  std::atomic<int64_t> session_generation_{0};
+  std::atomic<int64_t> expiries_seen_{0};  // session-expired events of any handle (test hook)
+
+  // Background thread and its queue.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Queued> queue_;
+  bool stopping_ = false;
+  std::thread background_;
+};
+
+}  // namespace fluss
