@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "metadata/metadata_errors_internal.h"
 #include "metadata/metadata_file.h"
 #include "types/table_descriptor.h"
 
@@ -19,34 +20,12 @@ namespace {
 
 using Events = std::vector<WatcherRegistry::Event>;
 
-int64_t SystemMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-Status DatabaseNotExist(const std::string& name) {
-  return Status(ErrorCode::kDatabaseNotExist, fmt::format("database '{}' does not exist", name));
-}
-
-Status TableNotExist(const TablePath& path) {
-  return Status(ErrorCode::kTableNotExist, fmt::format("table '{}' does not exist", path.ToString()));
-}
-
-Status TableIdNotExist(int64_t table_id) {
-  return Status(ErrorCode::kTableNotExist, fmt::format("table id {} does not exist", table_id));
-}
-
-Status VersionMismatch(const std::string& table, int32_t expected, int32_t actual) {
-  return Status(
-      ErrorCode::kInvalidUpdateVersion,
-      fmt::format("table '{}' is at version {}, not the expected {}; re-read it and retry", table, actual, expected));
-}
-
-// A TablePath can be default-constructed with empty names; check both before using one.
-Status ValidatePath(const TablePath& path) {
-  FLUSS_RETURN_NOT_OK(TablePath::ValidateName(path.database(), "database"));
-  return TablePath::ValidateName(path.table(), "table");
-}
+using metadata_internal::DatabaseNotExist;
+using metadata_internal::SystemMs;
+using metadata_internal::TableIdNotExist;
+using metadata_internal::TableNotExist;
+using metadata_internal::ValidatePath;
+using metadata_internal::VersionMismatch;
 
 }  // namespace
 
