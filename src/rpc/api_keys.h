@@ -28,10 +28,14 @@ enum class ApiKey : int16_t {
   kFetchLog = 1015,
   kPutKv = 1016,
   kLookup = 1017,
+  kNotifyLeaderAndIsr = 1018,
+  kStopReplica = 1019,
+  kAdjustIsr = 1020,
   kListOffsets = 1021,
   kInitWriter = 1026,
   kPrefixLookup = 1034,
   kGetDatabaseInfo = 1035,
+  kControlledShutdown = 1043,
   kScanKv = 1061,
 };
 
@@ -79,6 +83,11 @@ inline constexpr ApiVersionRange kServedApis[] = {
     {ApiKey::kLookup, 1, 1, "Lookup"},
     {ApiKey::kPrefixLookup, 1, 1, "PrefixLookup"},
     {ApiKey::kScanKv, 0, 0, "ScanKv"},
+    // Cluster mode (private: only fluss-cpp servers send these).
+    {ApiKey::kNotifyLeaderAndIsr, 0, 0, "NotifyLeaderAndIsr"},
+    {ApiKey::kStopReplica, 0, 0, "StopReplica"},
+    {ApiKey::kAdjustIsr, 0, 0, "AdjustIsr"},
+    {ApiKey::kControlledShutdown, 0, 0, "ControlledShutdown"},
 };
 
 // The served range of `key`, or nullopt for an API this server does not answer.

@@ -59,6 +59,7 @@ Result<int> LockDataDir(const std::string& dir) {
 }  // namespace
 
 Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, ServerHooks hooks) {
+  FLUSS_RETURN_NOT_OK(config.Validate());
   auto parts = std::make_unique<Parts>();
   parts->config = std::move(config);
   const ServerConfig& c = parts->config;

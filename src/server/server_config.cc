@@ -108,6 +108,22 @@ Result<int32_t> PositiveInt(const std::string& key, const std::string& value, in
 
 }  // namespace
 
+std::string_view ServerRoleName(ServerRole role) {
+  switch (role) {
+    case ServerRole::kStandalone: return "standalone";
+    case ServerRole::kCoordinator: return "coordinator";
+    case ServerRole::kTablet: return "tablet";
+  }
+  return "?";
+}
+
+Result<ServerRole> ParseServerRole(std::string_view name) {
+  if (name == "standalone") return ServerRole::kStandalone;
+  if (name == "coordinator") return ServerRole::kCoordinator;
+  if (name == "tablet") return ServerRole::kTablet;
+  return Status::Invalid(fmt::format("unknown role '{}' (standalone, coordinator or tablet)", name));
+}
+
 Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string> options) {
   ServerConfig c;
   std::map<std::string, std::string> log_options;
@@ -177,6 +193,26 @@ Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string
     } else if (key == "datalake.iceberg.warehouse") {
       if (value.empty()) return Status::Invalid("option 'datalake.iceberg.warehouse' is empty");
       c.iceberg_warehouse = value;
+    } else if (key == "zookeeper.address") {
+      if (value.empty()) return Status::Invalid("option 'zookeeper.address' is empty");
+      c.zookeeper_address = value;
+    } else if (key == "zookeeper.path.root") {
+      if (value.empty() || value.front() != '/') {
+        return Status::Invalid(fmt::format("option 'zookeeper.path.root': '{}' is not an absolute path", value));
+      }
+      c.zookeeper_root = value;
+    } else if (key == "zookeeper.client.session-timeout") {
+      FLUSS_ASSIGN_OR_RETURN(c.zookeeper_session_timeout_ms, ParseDurationOption(key, value));
+    } else if (key == "log.replica.max-lag-time") {
+      FLUSS_ASSIGN_OR_RETURN(c.replica_max_lag_ms, ParseDurationOption(key, value));
+    } else if (key == "log.replica.min-in-sync-replicas-number") {
+      FLUSS_ASSIGN_OR_RETURN(c.min_in_sync_replicas, PositiveInt(key, value, 1000));
+    } else if (key == "log.replica.fetch.max-bytes") {
+      FLUSS_ASSIGN_OR_RETURN(c.replica_fetch_max_bytes, ParseSizeOption(key, value));
+    } else if (key == "log.replica.fetch.wait-max-time") {
+      FLUSS_ASSIGN_OR_RETURN(c.replica_fetch_wait_max_ms, ParseDurationOption(key, value));
+    } else if (key == "log.replica.fetch.backoff-interval") {
+      FLUSS_ASSIGN_OR_RETURN(c.replica_fetch_backoff_ms, ParseDurationOption(key, value));
     } else if (key.starts_with("kv.rocksdb.")) {
       return Status::Invalid(fmt::format("unknown option '{}' (see docs/configuration.md)", key));
     } else if (LogConfig::IsLogOption(key)) {
@@ -200,17 +236,25 @@ Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string
   if (c.datalake_format.empty() && !c.iceberg_warehouse.empty()) {
     return Status::Invalid("datalake.iceberg.warehouse is set but datalake.format is not (set it to 'iceberg')");
   }
-  if (c.default_replication_factor != 1) {
-    return Status(ErrorCode::kInvalidReplicationFactor,
-                  fmt::format("default.replication.factor {} needs a cluster; a standalone server has one replica",
-                              c.default_replication_factor));
-  }
   if (c.advertised_host.empty()) {
     c.advertised_host = (c.bind.host == "0.0.0.0" || c.bind.host == "::") ? "localhost" : c.bind.host;
     c.advertised_port = c.bind.port;
   }
   c.options = std::move(options);
   return c;
+}
+
+Status ServerConfig::Validate() const {
+  if (role == ServerRole::kStandalone && default_replication_factor != 1) {
+    return Status(ErrorCode::kInvalidReplicationFactor,
+                  fmt::format("default.replication.factor {} needs a cluster; a standalone server has one replica",
+                              default_replication_factor));
+  }
+  if (role != ServerRole::kStandalone && zookeeper_address.empty()) {
+    return Status::Invalid(fmt::format("role '{}' needs zookeeper.address (the cluster's ZooKeeper)",
+                                       ServerRoleName(role)));
+  }
+  return Status::OK();
 }
 
 }  // namespace fluss

@@ -27,7 +27,33 @@ struct Listener {
 // Parses "FLUSS://host:port[,NAME://host:port...]". Port 0 asks for a free port.
 Result<std::vector<Listener>> ParseListeners(std::string_view text);
 
+// What one fluss-server process is (`fluss-server --role`).
+enum class ServerRole {
+  kStandalone,   // coordinator and tablet server in one process, embedded metadata, no ZooKeeper
+  kCoordinator,  // cluster mode: metadata and DDL, bucket assignment, leader election (ZooKeeper)
+  kTablet,       // cluster mode: bucket replicas (ZooKeeper for registration and metadata)
+};
+std::string_view ServerRoleName(ServerRole role);          // "standalone", "coordinator", "tablet"
+Result<ServerRole> ParseServerRole(std::string_view name);  // INVALID_CONFIG-style error otherwise
+
 struct ServerConfig {
+  // --role (not a server.yaml key). Cluster roles need zookeeper.address.
+  ServerRole role = ServerRole::kStandalone;
+  // zookeeper.address ("host:port[,host:port][/chroot]") and zookeeper.path.root (default /fluss);
+  // zookeeper.client.session-timeout (default 60 s; tests use less).
+  std::string zookeeper_address;
+  std::string zookeeper_root = "/fluss";
+  int64_t zookeeper_session_timeout_ms = 60 * 1000;
+  // Replication (cluster mode), Fluss's names and defaults:
+  // log.replica.max-lag-time: a follower that has not caught up for this long leaves the ISR.
+  int64_t replica_max_lag_ms = 30 * 1000;
+  // log.replica.min-in-sync-replicas-number: acks=all needs at least this many in-sync replicas.
+  int32_t min_in_sync_replicas = 1;
+  // log.replica.fetch.max-bytes, log.replica.fetch.wait-max-time, log.replica.fetch.backoff-interval:
+  // the follower fetcher's request size, long-poll wait and back-off after an error.
+  int64_t replica_fetch_max_bytes = 16LL * 1024 * 1024;
+  int64_t replica_fetch_wait_max_ms = 500;
+  int64_t replica_fetch_backoff_ms = 1000;
   // bind.listeners (the first one is served; default FLUSS://localhost:9123).
   Listener bind;
   // advertised.listeners: what metadata tells clients; defaults to the bound address.
@@ -70,6 +96,9 @@ struct ServerConfig {
   // Reads `config_path` (empty: none) then applies `overrides` ("key=value" each).
   static Result<ServerConfig> Load(const std::string& config_path, const std::vector<std::string>& overrides);
   static Result<ServerConfig> FromOptions(std::map<std::string, std::string> options);
+  // Checks that depend on the role (set after loading): a standalone server has one replica
+  // (INVALID_REPLICATION_FACTOR otherwise); cluster roles need zookeeper.address.
+  Status Validate() const;
 };
 
 // Parses server.yaml-style text: `key: value` per line, `#` comments, blank lines, optional quotes

@@ -51,8 +51,14 @@ TEST(ServerConfigTest, BadValuesAreNamed) {
   auto buckets = ServerConfig::Load("", {"default.bucket.number=0"});
   EXPECT_FALSE(buckets.ok());
   auto replication = ServerConfig::Load("", {"default.replication.factor=3"});
-  ASSERT_FALSE(replication.ok());
-  EXPECT_EQ(replication.status().code(), ErrorCode::kInvalidReplicationFactor);
+  ASSERT_TRUE(replication.ok()) << replication.status().ToString();
+  EXPECT_EQ(replication->Validate().code(), ErrorCode::kInvalidReplicationFactor);  // standalone
+  replication->role = ServerRole::kTablet;
+  EXPECT_NE(replication->Validate().message().find("zookeeper.address"), std::string::npos);
+  replication->zookeeper_address = "127.0.0.1:2181";
+  EXPECT_TRUE(replication->Validate().ok());
+  EXPECT_FALSE(ParseServerRole("leader").ok());
+  EXPECT_EQ(*ParseServerRole("coordinator"), ServerRole::kCoordinator);
   auto nested = ParseConfigText("a:\n  b: 1\n", "server.yaml");
   ASSERT_FALSE(nested.ok());
   EXPECT_NE(nested.status().message().find("server.yaml:2"), std::string::npos);
