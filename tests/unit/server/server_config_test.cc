@@ -22,7 +22,8 @@ TEST(ServerConfigTest, SetOverridesWinOverTheFile) {
       "bind.listeners: FLUSS://0.0.0.0:9000\n"
       "data.dir: '/var/lib/fluss'   \n"
       "default.bucket.number: 3 # trailing comment\n"
-      "zookeeper.address: localhost:2181\n",
+      "zookeeper.address: localhost:2181\n"
+      "security.protocol.map: FLUSS:PLAINTEXT\n",
       "server.yaml");
   ASSERT_TRUE(opts.ok()) << opts.status().ToString();
   EXPECT_EQ(opts->at("data.dir"), "/var/lib/fluss");
@@ -32,8 +33,9 @@ TEST(ServerConfigTest, SetOverridesWinOverTheFile) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->bind.host, "127.0.0.1");
   EXPECT_EQ(c->default_bucket_number, 3);
+  EXPECT_EQ(c->zookeeper_address, "localhost:2181");
   ASSERT_EQ(c->ignored_keys.size(), 1u);
-  EXPECT_EQ(c->ignored_keys[0], "zookeeper.address");
+  EXPECT_EQ(c->ignored_keys[0], "security.protocol.map");
 }
 
 TEST(ServerConfigTest, BadValuesAreNamed) {
