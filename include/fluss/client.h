@@ -79,6 +79,27 @@ struct ServerNode {
   uint16_t port = 0;
 };
 
+// One bucket's replicas as the coordinator reports them (GetMetadata).
+struct BucketReplicas {
+  int32_t bucket = 0;
+  int32_t leader = -1;  // -1: no leader (the bucket is offline)
+  int32_t leader_epoch = -1;
+  std::vector<int32_t> replicas;
+  std::vector<int32_t> isr;  // in-sync replicas (fluss-cpp servers only; empty from others)
+};
+
+// What `fluss cluster status` shows: the servers, and the replicas of every bucket of every table.
+struct ClusterStatus {
+  std::optional<ServerNode> coordinator;  // the active coordinator, when one is elected
+  std::vector<ServerNode> tablet_servers;  // the live ones
+  struct Table {
+    TablePath path;
+    int64_t table_id = -1;
+    std::vector<BucketReplicas> buckets;
+  };
+  std::vector<Table> tables;
+};
+
 struct TableInfo {
   TablePath path;
   int64_t table_id = -1;
@@ -130,6 +151,9 @@ class Admin {
   // The schema with `schema_id` (unset: the latest).
   Result<Schema> GetTableSchema(const TablePath& path, std::optional<int32_t> schema_id = std::nullopt);
   Result<std::vector<ServerNode>> GetServerNodes();
+  // The coordinator, the live tablet servers, and the leader, replicas and ISR of each bucket of
+  // every table of every database (one GetMetadata after listing them).
+  Result<ClusterStatus> DescribeCluster();
   // Offset per bucket (all buckets when `buckets` is empty).
   Result<std::map<int32_t, int64_t>> ListOffsets(const TablePath& path, const OffsetSpec& spec,
                                                  std::vector<int32_t> buckets = {});

@@ -1,4 +1,6 @@
 // Admin and Connection: DDL and metadata calls, each one request to the coordinator.
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "client/client_context.h"
@@ -129,9 +131,54 @@ Result<Schema> Admin::GetTableSchema(const TablePath& path, std::optional<int32_
 
 Result<std::vector<ServerNode>> Admin::GetServerNodes() {
   proto::MetadataRequest req;
-  FLUSS_ASSIGN_OR_RETURN(auto resp, ctx_->AdminCall<proto::MetadataResponse>(rpc::ApiKey::kGetMetadata, req));
+  FLUSS_ASSIGN_OR_RETURN(auto resp, ctx_->GetMetadata(req));
   std::vector<ServerNode> out;
   for (const auto& n : resp.tablet_servers()) out.push_back({n.node_id(), n.host(), static_cast<uint16_t>(n.port())});
+  return out;
+}
+
+Result<ClusterStatus> Admin::DescribeCluster() {
+  proto::MetadataRequest req;
+  FLUSS_ASSIGN_OR_RETURN(auto databases, ListDatabases());
+  for (const auto& db : databases) {
+    FLUSS_ASSIGN_OR_RETURN(auto tables, ListTables(db));
+    for (const auto& t : tables) {
+      auto* p = req.add_table_path();
+      p->set_database_name(db);
+      p->set_table_name(t);
+    }
+  }
+  FLUSS_ASSIGN_OR_RETURN(auto resp, ctx_->GetMetadata(req));
+  ClusterStatus out;
+  auto node = [](const proto::PbServerNode& n) {
+    return ServerNode{n.node_id(), n.host(), static_cast<uint16_t>(n.port())};
+  };
+  if (resp.has_coordinator_server()) out.coordinator = node(resp.coordinator_server());
+  for (const auto& n : resp.tablet_servers()) out.tablet_servers.push_back(node(n));
+  std::sort(out.tablet_servers.begin(), out.tablet_servers.end(),
+            [](const ServerNode& a, const ServerNode& b) { return a.id < b.id; });
+  for (const auto& tm : resp.table_metadata()) {
+    auto path = TablePath::Make(tm.table_path().database_name(), tm.table_path().table_name());
+    if (!path.ok()) return path.status();
+    ClusterStatus::Table t;
+    t.path = *path;
+    t.table_id = tm.table_id();
+    for (const auto& b : tm.bucket_metadata()) {
+      BucketReplicas r;
+      r.bucket = b.bucket_id();
+      r.leader = b.has_leader_id() ? b.leader_id() : -1;
+      r.leader_epoch = b.has_leader_epoch() ? b.leader_epoch() : -1;
+      r.replicas.assign(b.replica_id().begin(), b.replica_id().end());
+      r.isr.assign(b.isr_id().begin(), b.isr_id().end());
+      t.buckets.push_back(std::move(r));
+    }
+    std::sort(t.buckets.begin(), t.buckets.end(),
+              [](const BucketReplicas& a, const BucketReplicas& b) { return a.bucket < b.bucket; });
+    out.tables.push_back(std::move(t));
+  }
+  std::sort(out.tables.begin(), out.tables.end(), [](const ClusterStatus::Table& a, const ClusterStatus::Table& b) {
+    return a.path.ToString() < b.path.ToString();
+  });
   return out;
 }
 

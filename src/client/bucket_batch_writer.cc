@@ -412,14 +412,20 @@ void BucketBatchWriter::OnBatchDone(const std::shared_ptr<Batch>& b, Status st, 
   const bool retriable = IsRetriable(st.code()) || (st.code() == ErrorCode::kOutOfOrderSequence && earlier_pending);
   if (!st.ok() && retriable && !closed_sender_ && b->attempts <= ctx_->config.writer_retries &&
       Clock::now() - b->created < ctx_->config.writer_delivery_timeout) {
-    // Back in front of the later batches of its bucket, in sequence order.
-    b->retry_at = Clock::now() + std::chrono::milliseconds(100);
+    // Back in front of the later batches of its bucket, in sequence order, after a pause that
+    // doubles with each failed send of the batch (100 ms up to 1 s): a failover takes seconds, and
+    // the delivery timeout, not a count, bounds the retries.
+    const int doublings = std::clamp(b->attempts - 1, 0, 4);
+    b->retry_at = Clock::now() + std::min(std::chrono::milliseconds(100) * (1 << doublings),
+                                          std::chrono::milliseconds(1000));
     auto pos = std::find_if(q.ready.begin(), q.ready.end(),
                             [&](const std::shared_ptr<Batch>& o) { return o->sequence > b->sequence; });
     q.ready.insert(pos, b);
     leader_cache_.erase(b->bucket);
     ++stats_.retries;
-    if (st.code() == ErrorCode::kNotLeaderOrFollower || st.code() == ErrorCode::kUnknownTableOrBucket) {
+    // The leader may have moved or died (NOT_LEADER_OR_FOLLOWER, a lost connection, no leader yet):
+    // ask the metadata again before the retry.
+    if (st.code() != ErrorCode::kStorageBackpressure && st.code() != ErrorCode::kOutOfOrderSequence) {
       ctx_->InvalidateTable(info_.path);
     }
     ClientLog().debug("retrying batch {} of bucket {} of '{}': {}", b->sequence, b->bucket, info_.path.ToString(),

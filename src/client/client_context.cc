@@ -1,5 +1,7 @@
 #include "client/client_context.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
@@ -26,6 +28,17 @@ bool IsRetriable(ErrorCode code) {
     case ErrorCode::kNotEnoughReplicas:
     case ErrorCode::kNotEnoughReplicasAfterAppend:
     case ErrorCode::kStorageBackpressure:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsCoordinatorRetriable(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kNetworkException:
+    case ErrorCode::kRequestTimeOut:
+    case ErrorCode::kInvalidCoordinator:
       return true;
     default:
       return false;
@@ -125,14 +138,97 @@ Result<std::shared_ptr<rpc::RpcClient>> ClientContext::AdminClient() {
   if (coord) {
     auto c = Client(coord->host, coord->port);
     if (c.ok()) return c;
+    ClientLog().info("coordinator {}:{} is unreachable ({}); looking for the coordinator again", coord->host,
+                     coord->port, c.status().ToString());
+    ForgetCoordinator();
   }
-  Status last;
+  auto found = DiscoverCoordinator();
+  if (found.ok()) return found;
+  // Servers that name no coordinator (none elected yet): the first reachable bootstrap server.
+  Status last = found.status();
   for (const auto& [host, port] : bootstrap) {
     auto c = Client(host, port);
     if (c.ok()) return c;
     last = c.status();
   }
   return last;
+}
+
+void ClientContext::ForgetCoordinator() {
+  std::lock_guard<std::mutex> lock(mu);
+  coordinator.reset();
+}
+
+std::vector<std::pair<std::string, uint16_t>> ClientContext::DiscoveryCandidates() {
+  std::vector<std::pair<std::string, uint16_t>> out = bootstrap;
+  std::lock_guard<std::mutex> lock(mu);
+  for (const auto& [id, n] : nodes) {
+    std::pair<std::string, uint16_t> hp{n.host, n.port};
+    if (std::find(out.begin(), out.end(), hp) == out.end()) out.push_back(std::move(hp));
+  }
+  return out;
+}
+
+void ClientContext::RememberServers(const proto::MetadataResponse& resp) {
+  std::lock_guard<std::mutex> lock(mu);
+  if (resp.tablet_servers_size() > 0) {
+    nodes.clear();
+    for (const auto& n : resp.tablet_servers()) {
+      nodes[n.node_id()] = ServerNode{n.node_id(), n.host(), static_cast<uint16_t>(n.port())};
+    }
+  }
+  if (resp.has_coordinator_server()) {
+    const auto& c = resp.coordinator_server();
+    coordinator = ServerNode{c.node_id(), c.host(), static_cast<uint16_t>(c.port())};
+  }
+}
+
+Result<std::shared_ptr<rpc::RpcClient>> ClientContext::DiscoverCoordinator() {
+  Status last(ErrorCode::kNetworkException, "no server answered");
+  for (const auto& [host, port] : DiscoveryCandidates()) {
+    auto c = Client(host, port);
+    if (!c.ok()) {
+      last = c.status();
+      continue;
+    }
+    auto resp = Call<proto::MetadataResponse>(*c, rpc::ApiKey::kGetMetadata, proto::MetadataRequest{});
+    if (!resp.ok()) {
+      last = resp.status();
+      continue;
+    }
+    if (!resp->has_coordinator_server()) {
+      last = Status(ErrorCode::kNetworkException, fmt::format("{}:{} knows no active coordinator", host, port));
+      continue;
+    }
+    const auto& n = resp->coordinator_server();
+    auto coord = Client(n.host(), static_cast<uint16_t>(n.port()));
+    if (!coord.ok()) {
+      last = coord.status().WithContext(fmt::format("the coordinator {}:{} that {}:{} names", n.host(), n.port(),
+                                                    host, port));
+      continue;
+    }
+    RememberServers(*resp);
+    return coord;
+  }
+  return Status(ErrorCode::kNetworkException, fmt::format("cannot find the coordinator: {}", last.message()));
+}
+
+Result<proto::MetadataResponse> ClientContext::GetMetadata(const proto::MetadataRequest& req) {
+  auto resp = AdminCall<proto::MetadataResponse>(rpc::ApiKey::kGetMetadata, req);
+  if (!resp.ok() && IsRetriable(resp.status().code())) {
+    // The coordinator is gone and none other is known yet: any live server knows the metadata.
+    for (const auto& [host, port] : DiscoveryCandidates()) {
+      auto c = Client(host, port);
+      if (!c.ok()) continue;
+      auto other = Call<proto::MetadataResponse>(*c, rpc::ApiKey::kGetMetadata, req);
+      if (other.ok()) {
+        resp = std::move(other);
+        break;
+      }
+    }
+  }
+  if (resp.ok()) RememberServers(*resp);
+  return resp;
 }
 
 Result<std::shared_ptr<rpc::RpcClient>> ClientContext::NodeClient(int32_t node_id) {
@@ -180,7 +276,7 @@ Result<TableMetadata> ClientContext::GetTableMetadata(const TablePath& path, boo
   auto* p = req.add_table_path();
   p->set_database_name(path.database());
   p->set_table_name(path.table());
-  FLUSS_ASSIGN_OR_RETURN(auto resp, AdminCall<proto::MetadataResponse>(rpc::ApiKey::kGetMetadata, req));
+  FLUSS_ASSIGN_OR_RETURN(auto resp, GetMetadata(req));
   TableMetadata meta;
   bool found = false;
   for (const auto& tm : resp.table_metadata()) {
@@ -202,14 +298,6 @@ Result<TableMetadata> ClientContext::GetTableMetadata(const TablePath& path, boo
   }
   if (!found) return Status(ErrorCode::kTableNotExist, fmt::format("table '{}' does not exist", path.ToString()));
   std::lock_guard<std::mutex> lock(mu);
-  nodes.clear();
-  for (const auto& n : resp.tablet_servers()) {
-    nodes[n.node_id()] = ServerNode{n.node_id(), n.host(), static_cast<uint16_t>(n.port())};
-  }
-  if (resp.has_coordinator_server()) {
-    const auto& c = resp.coordinator_server();
-    coordinator = ServerNode{c.node_id(), c.host(), static_cast<uint16_t>(c.port())};
-  }
   tables[path] = meta;
   schemas[{meta.info.table_id, meta.info.schema_id}] = meta.info.schema();
   return meta;

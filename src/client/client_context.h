@@ -2,6 +2,13 @@
 // RpcClient per server (connected lazily, ApiVersions handshake first, replaced when it closed),
 // and the metadata cache (servers, table infos, bucket leaders, schemas by id), refreshed when a
 // server says NOT_LEADER_OR_FOLLOWER / UNKNOWN_TABLE_OR_BUCKET.
+//
+// Cluster mode: bootstrap.servers may list several servers; an unreachable one is skipped. Admin
+// calls go to the active coordinator that GetMetadata names (coordinator_server); when a call to it
+// fails with an error that says it is gone or no longer the coordinator (IsCoordinatorRetriable), the
+// coordinator is found again by asking any live server (bootstrap servers, then the tablet servers
+// last seen) and the call is made once more. Metadata reads (GetMetadata) fall back to any live
+// server when the coordinator does not answer.
 #pragma once
 
 #include <map>
@@ -15,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include "fluss/client.h"
+#include "fluss_api.pb.h"
 #include "rpc/api_keys.h"
 #include "rpc/rpc_client.h"
 
@@ -32,6 +40,10 @@ spdlog::logger& ClientLog();
 
 // True for errors after which a write or read may succeed when retried (after a metadata refresh).
 bool IsRetriable(ErrorCode code);
+// True for errors of an admin call after which the coordinator should be looked up again and the
+// call repeated: the coordinator is unreachable (NETWORK_EXCEPTION, REQUEST_TIME_OUT) or is not the
+// active one (INVALID_COORDINATOR, a standby or a fenced one).
+bool IsCoordinatorRetriable(ErrorCode code);
 
 struct ClientContext {
   Configuration config;
@@ -50,8 +62,17 @@ struct ClientContext {
 
   // The connection to host:port, made (and handshaken) when there is none or it closed.
   Result<std::shared_ptr<rpc::RpcClient>> Client(const std::string& host, uint16_t port);
-  // A server for admin calls: the coordinator when known, else a bootstrap server.
+  // A server for admin calls: the coordinator when known and reachable, else the one a live server
+  // names (DiscoverCoordinator), else (servers that name none) the first reachable bootstrap server.
   Result<std::shared_ptr<rpc::RpcClient>> AdminClient();
+  // Asks the live servers (bootstrap, then the tablet servers last seen) for GetMetadata until one
+  // names a reachable coordinator; remembers and returns it. NETWORK_EXCEPTION when none does.
+  Result<std::shared_ptr<rpc::RpcClient>> DiscoverCoordinator();
+  // Forgets the coordinator (the next admin call discovers it again).
+  void ForgetCoordinator();
+  // GetMetadata on the coordinator; when that fails with a retriable error, on any live server.
+  // Remembers the servers and the coordinator the answer names.
+  Result<proto::MetadataResponse> GetMetadata(const proto::MetadataRequest& req);
   // The leader of a bucket (from the cache; refreshed when unknown).
   Result<std::shared_ptr<rpc::RpcClient>> LeaderClient(const TablePath& path, int32_t bucket);
   Result<int32_t> LeaderNode(const TablePath& path, int32_t bucket);
@@ -78,12 +99,27 @@ struct ClientContext {
     }
     return resp;
   }
-  // Call on the admin server.
+  // Call on the admin server (the coordinator); repeated once on the coordinator found again when
+  // the first one failed with IsCoordinatorRetriable. (A DDL call whose answer was lost may so run
+  // twice: its second answer is then e.g. TABLE_ALREADY_EXIST.)
   template <typename Resp, typename Req>
   Result<Resp> AdminCall(rpc::ApiKey key, const Req& req) {
     FLUSS_ASSIGN_OR_RETURN(auto client, AdminClient());
-    return Call<Resp>(client, key, req);
+    auto first = Call<Resp>(client, key, req);
+    if (first.ok() || !IsCoordinatorRetriable(first.status().code())) return first;
+    ClientLog().info("admin call {} to {} failed ({}); looking for the coordinator again", static_cast<int>(key),
+                     client->address(), first.status().ToString());
+    ForgetCoordinator();
+    auto again = DiscoverCoordinator();
+    if (!again.ok()) return first;
+    return Call<Resp>(*again, key, req);
   }
+
+ private:
+  // Servers to ask for the coordinator: bootstrap servers, then the tablet servers last seen.
+  std::vector<std::pair<std::string, uint16_t>> DiscoveryCandidates();
+  // Remembers the servers and the coordinator a GetMetadata answer names.
+  void RememberServers(const proto::MetadataResponse& resp);
 };
 
 // A writer id for an idempotent writer of `path` (InitWriter), or kNoWriterId (-1) when

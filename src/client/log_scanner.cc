@@ -160,9 +160,20 @@ class LogScannerImpl final : public LogScanner {
 
   Result<std::vector<FetchedBatch>> FetchRound(std::chrono::milliseconds wait) {
     std::map<int32_t, std::vector<int32_t>> by_leader;
+    // A bucket whose leader is unknown or unreachable (a failover) is skipped this round and asked
+    // again after a metadata refresh and a short pause.
+    bool retry_later = false;
     for (const auto& [bucket, offset] : positions_) {
-      FLUSS_ASSIGN_OR_RETURN(int32_t leader, ctx_->LeaderNode(info_.path, bucket));
-      by_leader[leader].push_back(bucket);
+      auto leader = ctx_->LeaderNode(info_.path, bucket);
+      if (!leader.ok()) {
+        if (!IsRetriable(leader.status().code())) return leader.status();
+        ClientLog().debug("bucket {} of '{}' has no reachable leader yet: {}", bucket, info_.path.ToString(),
+                          leader.status().ToString());
+        ctx_->InvalidateTable(info_.path);
+        retry_later = true;
+        continue;
+      }
+      by_leader[*leader].push_back(bucket);
     }
     std::vector<FetchedBatch> out;
     for (const auto& [leader, buckets] : by_leader) {
@@ -192,7 +203,7 @@ class LogScannerImpl final : public LogScanner {
         if (IsRetriable(body.status().code())) {
           ctx_->InvalidateTable(info_.path);
           ClientLog().debug("fetch from server {} failed, will retry: {}", leader, body.status().ToString());
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          retry_later = true;
           continue;
         }
         return body.status();
@@ -208,6 +219,7 @@ class LogScannerImpl final : public LogScanner {
             const auto code = static_cast<ErrorCode>(br.error_code());
             if (IsRetriable(code)) {
               ctx_->InvalidateTable(info_.path);
+              retry_later = true;
               continue;
             }
             return Status(code, fmt::format("reading bucket {} of '{}' at offset {}: {}", bucket, info_.path.ToString(),
@@ -228,6 +240,7 @@ class LogScannerImpl final : public LogScanner {
         }
       }
     }
+    if (out.empty() && retry_later) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     return out;
   }
 

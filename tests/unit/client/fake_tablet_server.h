@@ -1,13 +1,15 @@
 // FakeTabletServer: a Fluss server stand-in on a loopback port for client tests that need to see the
 // exact requests a client sends and to script the answers (errors, retries, pages). It answers the
-// handshake, metadata (one table, every bucket led by node 0), schemas and InitWriter itself; the
-// data APIs go to handlers a test sets. Requests are recorded in arrival order.
+// handshake, metadata (one table, every bucket led by node 0 = this server, which is also the
+// coordinator, unless SetCluster says otherwise), schemas and InitWriter itself; the data APIs go to
+// handlers a test sets. Requests are recorded in arrival order.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,20 @@ class FakeTabletServer {
     return out;
   }
 
+  // What GetMetadata answers from now on: these tablet servers (node id -> port on 127.0.0.1), this
+  // coordinator (none: no coordinator_server) and these bucket leaders (a bucket not named: -1, no
+  // leader). The default is {0: this server}, coordinator node 0, every bucket led by node 0.
+  struct Cluster {
+    std::map<int32_t, uint16_t> tablet_servers;
+    std::optional<std::pair<int32_t, uint16_t>> coordinator;
+    std::map<int32_t, int32_t> leaders;
+  };
+  void SetCluster(Cluster cluster) {
+    std::lock_guard<std::mutex> lock(mu_);
+    cluster_ = std::move(cluster);
+  }
+  uint16_t port() const { return server_->port(); }
+
   Configuration ClientConfig() const {
     Configuration c;
     c.bootstrap_servers = "127.0.0.1:" + std::to_string(server_->port());
@@ -96,13 +112,30 @@ class FakeTabletServer {
         return resp.SerializeAsString();
       }
       case rpc::ApiKey::kGetMetadata: {
+        Cluster cluster;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          if (cluster_) {
+            cluster = *cluster_;
+          } else {
+            cluster.tablet_servers[0] = server_->port();
+            cluster.coordinator = std::make_pair(0, server_->port());
+            for (int b = 0; b < *descriptor_.bucket_count(); ++b) cluster.leaders[b] = 0;
+          }
+        }
         proto::MetadataResponse resp;
-        auto* node = resp.add_tablet_servers();
-        node->set_node_id(0);
-        node->set_host("127.0.0.1");
-        node->set_port(server_->port());
-        auto* c = resp.mutable_coordinator_server();
-        c->CopyFrom(*node);
+        for (const auto& [id, port] : cluster.tablet_servers) {
+          auto* node = resp.add_tablet_servers();
+          node->set_node_id(id);
+          node->set_host("127.0.0.1");
+          node->set_port(port);
+        }
+        if (cluster.coordinator) {
+          auto* c = resp.mutable_coordinator_server();
+          c->set_node_id(cluster.coordinator->first);
+          c->set_host("127.0.0.1");
+          c->set_port(cluster.coordinator->second);
+        }
         auto* t = resp.add_table_metadata();
         t->mutable_table_path()->set_database_name(path_.database());
         t->mutable_table_path()->set_table_name(path_.table());
@@ -114,7 +147,8 @@ class FakeTabletServer {
         for (int b = 0; b < *descriptor_.bucket_count(); ++b) {
           auto* bm = t->add_bucket_metadata();
           bm->set_bucket_id(b);
-          bm->set_leader_id(0);
+          auto it = cluster.leaders.find(b);
+          if (it != cluster.leaders.end() && it->second >= 0) bm->set_leader_id(it->second);
         }
         return resp.SerializeAsString();
       }
@@ -144,6 +178,7 @@ class FakeTabletServer {
   const int32_t schema_id_;
   mutable std::mutex mu_;
   std::map<int32_t, Schema> schemas_;
+  std::optional<Cluster> cluster_;
   std::map<int16_t, Handler> handlers_;
   std::vector<rpc::RpcRequest> requests_;
   std::unique_ptr<rpc::RpcServer> server_;
