@@ -19,6 +19,7 @@ namespace fluss::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;  // runtime: server errors, bad data, missing objects
 inline constexpr int kExitUsage = 2;  // bad flags or arguments
+inline constexpr int kExitDegraded = 3;  // `cluster status`: under-replicated or offline buckets
 
 struct GlobalOptions {
   std::string bootstrap_server;  // "host:port"; resolved from -b, $FLUSS_BOOTSTRAP, localhost:9123
@@ -125,6 +126,12 @@ struct LakeStatusArgs {
   std::string warehouse;  // empty: $FLUSS_WAREHOUSE
 };
 int RunLakeStatus(const GlobalOptions& g, const LakeStatusArgs& a);
+
+// ---- cluster ------------------------------------------------------------------------------------
+struct ClusterStatusArgs {
+  std::string table;  // empty: every table
+};
+int RunClusterStatus(const GlobalOptions& g, const ClusterStatusArgs& a);
 
 // ---- shared helpers -----------------------------------------------------------------------------
 // A start position or offset spec: earliest | latest | offset:N | timestamp:T (T: epoch millis or

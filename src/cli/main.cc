@@ -1,7 +1,7 @@
 // fluss: the command-line client of fluss-cpp (docs/cli.md).
 //
 //   fluss [-b host:port] [--connect-timeout 5s] <command> ...
-//     db create|list|drop, table create|list|describe|drop, produce, scan, offsets
+//     db create|list|drop, table create|list|describe|drop, produce, scan, offsets, cluster status
 //
 // Exit codes: 0 success, 1 runtime error (server error, bad data), 2 usage error. Errors are one
 // "fluss: ..." line on stderr.
@@ -65,7 +65,8 @@ bool IsBootstrapList(const std::string& text) {
 
 const char* kFooter =
     "Environment: FLUSS_BOOTSTRAP=host:port is the server when -b is not given (default localhost:9123).\n"
-    "Exit codes: 0 success, 1 runtime error (server error, bad data), 2 usage error.";
+    "Exit codes: 0 success, 1 runtime error (server error, bad data), 2 usage error,\n"
+    "3 `cluster status` found under-replicated or offline buckets.";
 
 }  // namespace
 
@@ -220,6 +221,16 @@ int main(int argc, char** argv) {
   ls->add_option("--warehouse", lake_status.warehouse,
                  "the server's datalake.iceberg.warehouse (default: $FLUSS_WAREHOUSE)");
   ls->callback([&] { action = [&](const GlobalOptions& g) { return RunLakeStatus(g, lake_status); }; });
+
+  // ---- cluster ----
+  auto* cluster = app.add_subcommand("cluster", "the servers and replicas of a cluster");
+  cluster->require_subcommand(1);
+  fluss::cli::ClusterStatusArgs cluster_status;
+  auto* cs = cluster->add_subcommand(
+      "status", "servers (coordinator marked), and per bucket: leader, replicas, in-sync replicas; exit code 3 "
+                "when a bucket is under-replicated or offline or no coordinator is active");
+  cs->add_option("--table", cluster_status.table, "only this table (db.table)");
+  cs->callback([&] { action = [&](const GlobalOptions& g) { return RunClusterStatus(g, cluster_status); }; });
 
   // ---- offsets ----
   fluss::cli::OffsetsArgs offsets;

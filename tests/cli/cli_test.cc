@@ -194,7 +194,7 @@ TEST_F(CliTest, HelpExitsZeroOnEveryCommand) {
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
            {"--help"}, {"db", "--help"}, {"db", "create", "--help"}, {"table", "create", "--help"},
            {"table", "describe", "--help"}, {"produce", "--help"}, {"scan", "--help"}, {"offsets", "--help"},
-           {"upsert", "--help"}, {"delete", "--help"}, {"lookup", "--help"}}) {
+           {"upsert", "--help"}, {"delete", "--help"}, {"lookup", "--help"}, {"cluster", "status", "--help"}}) {
     RunResult r = FlussProcess(work_dir_, args, "").Wait();
     EXPECT_EQ(r.exit_code, 0) << fmt::format("{}", fmt::join(args, " "));
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << r.out;
@@ -385,6 +385,26 @@ TEST_F(CliTest, StartPositionsOffsetTimestampLatest) {
             fmt::format("bucket | timestamp:{}\n-------+-{}\n     0 | {:>{}}\n", between,
                         std::string(10 + std::to_string(between).size(), '-'), 3,
                         10 + std::to_string(between).size()));
+}
+
+TEST_F(CliTest, ClusterStatusListsServersAndBucketLeaders) {
+  Ok({"table", "create", T("t"), "--schema", "id INT", "--buckets", "2"});
+  const std::string out = Ok({"cluster", "status", "--table", T("t")});
+  const std::string port = std::to_string(server_->port());
+  // The standalone server is the coordinator and the one tablet server (id 0); it leads both buckets.
+  EXPECT_NE(out.find(" 0 | 127.0.0.1:" + port + " | coordinator (active)\n"), std::string::npos) << out;
+  EXPECT_NE(out.find(" 0 | 127.0.0.1:" + port + " | tablet"), std::string::npos) << out;
+  const std::string table = T("t");
+  for (const char* bucket : {"0", "1"}) {
+    const std::string row = fmt::format("{} |      {} |      0 |", table, bucket);
+    EXPECT_NE(out.find(row), std::string::npos) << row << "\n" << out;
+  }
+  EXPECT_NE(out.find("1 tablet server(s), coordinator 0, 2 bucket(s): 0 under-replicated, 0 offline"),
+            std::string::npos)
+      << out;
+  RunResult missing = Run({"cluster", "status", "--table", T("nope")});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, fmt::format("fluss: table '{}' does not exist\n", T("nope")));
 }
 
 TEST_F(CliTest, FollowPrintsNewRowsUntilInterrupted) {
