@@ -100,13 +100,13 @@ std::string ServerProcess::address() const { return "127.0.0.1:" + std::to_strin
 std::string ServerProcess::ReadLog() const { return ReadFrom(log_path_, 0); }
 
 Status ServerProcess::Spawn(uint16_t port) {
-  std::vector<std::string> args = {options_.binary,
-                                   "--set",
-                                   "bind.listeners=FLUSS://127.0.0.1:" + std::to_string(port),
-                                   "--set",
-                                   "data.dir=" + data_dir_,
-                                   "--log-level",
-                                   options_.log_level};
+  std::vector<std::string> args = {options_.binary};
+  args.insert(args.end(), options_.args.begin(), options_.args.end());
+  for (std::string a : {std::string("--set"), "bind.listeners=FLUSS://127.0.0.1:" + std::to_string(port),
+                        std::string("--set"), "data.dir=" + data_dir_, std::string("--log-level"),
+                        options_.log_level}) {
+    args.push_back(std::move(a));
+  }
   for (const auto& kv : options_.sets) {
     args.push_back("--set");
     args.push_back(kv);
@@ -193,6 +193,10 @@ Status ServerProcess::Stop(std::chrono::milliseconds timeout) {
                             "); log: " + Tail(ReadLog(), 2000));
   }
   return Status::OK();
+}
+
+void ServerProcess::Signal(int signal) {
+  if (pid_ > 0) ::kill(pid_, signal);
 }
 
 Status ServerProcess::Kill() {

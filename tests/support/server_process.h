@@ -36,6 +36,8 @@ struct ServerProcessOptions {
   // Extra "key=value" options, passed as --set after bind.listeners and data.dir (so they may
   // override them).
   std::vector<std::string> sets;
+  // Extra command-line arguments, before the --set options (e.g. {"--role", "tablet"}).
+  std::vector<std::string> args;
   // Data dir. Empty: a fresh temp dir, removed by the destructor (kept when $FLUSS_KEEP_TEST_DIRS
   // is set). A given dir is created when missing and never removed.
   std::string data_dir;
@@ -60,6 +62,8 @@ class ServerProcess {
   Status Stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // SIGKILL and reap: a crash. OK when it is not running.
   Status Kill();
+  // Sends `signal` (e.g. SIGSTOP, SIGCONT) to the running server; nothing when it is not running.
+  void Signal(int signal);
   // Stops (SIGTERM) a running server, then starts it again on the same data dir and the same port.
   Status Restart();
 
