@@ -7,7 +7,7 @@ JOBS           ?= 2
 CMAKE_FLAGS    ?=
 INTEROP_DIR    := tests/interop
 
-.PHONY: all deps build build-asan test unit-test process-test asan-test interop-deps run bench fuzz clean
+.PHONY: all deps build build-asan test unit-test process-test asan-test interop-deps run cluster cluster-stop cluster-status bench fuzz clean
 
 all: build
 
@@ -52,6 +52,17 @@ test: process-test asan-test
 
 run: build
 	@scripts/run-demo.sh $(BUILD_DIR)
+
+# A local cluster to try: ZooKeeper, a coordinator + a standby, 3 tablet servers on 127.0.0.1, data
+# under ./cluster-data (scripts/cluster.sh; README "Try a cluster").
+cluster: build
+	@scripts/cluster.sh start $(BUILD_DIR)
+
+cluster-status:
+	@scripts/cluster.sh status $(BUILD_DIR)
+
+cluster-stop:
+	@scripts/cluster.sh stop
 
 bench: build interop-deps
 	@FLUSS_BENCH_DEPS=1 scripts/install-deps.sh
