@@ -48,6 +48,7 @@ struct Options {
   int columns = 20;
   int record_size = 1024;
   int buckets = 0;  // 0: the server's default.bucket.number
+  int replication_factor = 0;  // 0: the server's default.replication.factor
   int64_t records = 0;
   double duration = 0;
   std::string compression = "zstd";
@@ -375,6 +376,7 @@ Result<Table> OpenTable(Connection& conn, const Options& o) {
     TableDescriptor d(schema);
     d.DistributedBy(o.buckets > 0 ? std::optional<int>(o.buckets) : std::nullopt);
     d.Property("table.log.arrow.compression.type", CodecProperty(o.compression));
+    if (o.replication_factor > 0) d.Property("table.replication.factor", std::to_string(o.replication_factor));
     FLUSS_RETURN_NOT_OK(admin.CreateTable(path, d, /*ignore_if_exists=*/true));
   }
   FLUSS_ASSIGN_OR_RETURN(auto table, conn.GetTable(path));
@@ -658,6 +660,7 @@ Result<Table> OpenKvTable(Connection& conn, const Options& o) {
     TableDescriptor d(schema);
     d.DistributedBy(o.buckets > 0 ? std::optional<int>(o.buckets) : std::nullopt);
     d.Property("table.log.arrow.compression.type", CodecProperty(o.compression));
+    if (o.replication_factor > 0) d.Property("table.replication.factor", std::to_string(o.replication_factor));
     FLUSS_RETURN_NOT_OK(admin.CreateTable(path, d, /*ignore_if_exists=*/true));
   }
   FLUSS_ASSIGN_OR_RETURN(auto table, conn.GetTable(path));
@@ -785,6 +788,8 @@ int main(int argc, char** argv) {
     sub->add_option("--record-size", o.record_size, "payload bytes per row (8 per number, strings share the rest)")
         ->capture_default_str();
     sub->add_option("--buckets", o.buckets, "buckets of a created table (default: the server's default)");
+    sub->add_option("--replication-factor", o.replication_factor,
+                    "replicas of a created table (cluster mode; default: the server's default.replication.factor)");
     sub->add_option("--records", o.records, "stop after this many records");
     sub->add_option("--duration", o.duration,
                     "stop after this many seconds (produce and e2e: 10 when neither this nor --records is given)");

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: runs the micro-benchmarks and, in the same run, the peers measured on the same data.
 # Usage: bench/run.sh [build dir]. Codec argument of the format benchmarks: 0 none, 1 LZ4_FRAME, 2 ZSTD.
-# FLUSS_BENCH_PARTS=micro,server,kv,lake (the default) picks the parts: micro-benchmarks, log tables
-# through the server, primary-key tables through the server beside db_bench, lake tiering beside DuckDB.
+# FLUSS_BENCH_PARTS=micro,server,kv,lake,cluster (the default) picks the parts: micro-benchmarks, log
+# tables through the server, primary-key tables through the server beside db_bench, lake tiering beside
+# DuckDB, and produce with replication factor 1 vs 3 on a local 3-server cluster (scripts/cluster.sh).
 # FLUSS_BENCH_LAKE_ROWS (1000000) sets the rows of the lake part.
 set -euo pipefail
 BUILD_DIR=${1:-build}
@@ -11,6 +12,7 @@ TMP=$(mktemp -d)
 # Every process started below is recorded here and stopped by its PID at exit.
 PIDS=()
 cleanup() {
+  if [ -n "${CLUSTER_DIR:-}" ]; then FLUSS_CLUSTER_DIR="$CLUSTER_DIR" "$ROOT/scripts/cluster.sh" stop >/dev/null || true; fi
   for pid in "${PIDS[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
   done
@@ -211,8 +213,44 @@ lake_end_to_end() {
   fi
 }
 
-PARTS=${FLUSS_BENCH_PARTS:-micro,server,kv,lake}
+# Cluster mode: scripts/cluster.sh starts ZooKeeper, two coordinators and three tablet servers on free
+# loopback ports (data in $TMP/cluster); fluss-bench produces into a table of replication factor 1 and
+# one of 3 (3 buckets each, acks=all), then e2e at a fixed rate: append -> poll, which waits for the
+# high watermark, so for factor 3 for the followers' fetch.
+cluster_end_to_end() {
+  echo
+  echo "== fluss-cpp cluster: produce with replication factor 1 vs 3, acks=all, 3 tablet servers on one machine"
+  echo "   (the three servers, the coordinators and ZooKeeper share this machine's cores with the client)"
+  if ! command -v java >/dev/null || [ ! -f /usr/share/java/zookeeper.jar ]; then
+    echo "(skipped: java and libzookeeper-java are needed: scripts/install-deps.sh)"
+    return 0
+  fi
+  CLUSTER_DIR="$TMP/cluster"
+  local zk coord tablet
+  zk=$(free_port)
+  coord=$(free_port)
+  tablet=$(free_port)
+  FLUSS_CLUSTER_DIR="$CLUSTER_DIR" FLUSS_ZK_PORT=$zk FLUSS_COORDINATOR_PORT=$coord FLUSS_TABLET_PORT=$tablet \
+    "$ROOT/scripts/cluster.sh" start "$BUILD_DIR" >"$TMP/cluster-start.log" 2>&1 ||
+    { cat "$TMP/cluster-start.log"; return 1; }
+  BS="127.0.0.1:$coord,127.0.0.1:$tablet"
+  local FB="$BUILD_DIR/bench/fluss-bench"
+  for rf in 1 3; do
+    "$FB" produce -b "$BS" --table "bench.rf$rf" --replication-factor $rf --buckets 3 --compression none \
+      --duration 8 --json >"$TMP/cluster-produce-rf$rf.json"
+    "$FB" produce -b "$BS" --table "bench.rows_rf$rf" --replication-factor $rf --buckets 3 --compression none \
+      --api rows --duration 8 --json >"$TMP/cluster-produce-rows-rf$rf.json"
+    "$FB" e2e -b "$BS" --table "bench.e2e_rf$rf" --replication-factor $rf --buckets 3 --compression none \
+      --rate 10000 --duration 8 --set client.writer.batch-timeout=5ms --json >"$TMP/cluster-e2e-rf$rf.json"
+  done
+  "$BUILD_DIR/src/cli/fluss" -b "$BS" cluster status --table bench.rf3 || true
+  FLUSS_CLUSTER_DIR="$CLUSTER_DIR" "$ROOT/scripts/cluster.sh" stop >/dev/null
+  CLUSTER_DIR=""
+}
+
+PARTS=${FLUSS_BENCH_PARTS:-micro,server,kv,lake,cluster}
 if [[ ,$PARTS, == *,micro,* ]]; then micro_benchmarks; fi
 if [[ ,$PARTS, == *,server,* ]]; then server_end_to_end; fi
 if [[ ,$PARTS, == *,kv,* ]]; then kv_end_to_end; fi
 if [[ ,$PARTS, == *,lake,* ]]; then lake_end_to_end; fi
+if [[ ,$PARTS, == *,cluster,* ]]; then cluster_end_to_end; fi
