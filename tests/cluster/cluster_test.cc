@@ -55,6 +55,9 @@ Configuration ClientConfig(const LocalCluster& cluster) {
   c.request_timeout = milliseconds(5000);
   c.writer_batch_timeout = milliseconds(5);
   c.writer_acks = -1;
+  // Longer than any failover here (a session timeout plus an election), short enough that a broken
+  // cluster fails the test instead of hanging it.
+  c.writer_delivery_timeout = milliseconds(30000);
   return c;
 }
 
