@@ -46,7 +46,7 @@ live_pid() {
 
 zk_ok() {
   local reply=""
-  exec 3<>"/dev/tcp/127.0.0.1/$ZK_PORT" 2>/dev/null || return 1
+  { exec 3<>"/dev/tcp/127.0.0.1/$ZK_PORT"; } 2>/dev/null || return 1
   printf ruok >&3
   read -r -t 2 -n 4 reply <&3 || true
   exec 3<&- 3>&-
