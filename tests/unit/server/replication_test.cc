@@ -358,12 +358,15 @@ TEST_F(ReplicationTest, StoppedFollowerTimesOutThenShrinksAndRejoins) {
   {
     const auto info = Info(0, table);
     ASSERT_EQ(info.log_end_offset, 20);
-    if (info.high_watermark < 20) {
-      auto fetched = ClientFetch(0, table, info.high_watermark);
-      EXPECT_EQ(fetched.error_code(), 0);
-      EXPECT_TRUE(fetched.records().empty());
-      EXPECT_EQ(ListLatest(0, table).offset(), fetched.high_watermark());
-    }
+    ASSERT_EQ(info.high_watermark, 10);
+    auto fetched = ClientFetch(0, table, 0);
+    EXPECT_EQ(fetched.error_code(), 0);
+    EXPECT_EQ(fetched.high_watermark(), 10);
+    auto batches = ParseLogRecordBatches(Buffer::Copy(std::string_view(fetched.records())), false).value();
+    ASSERT_FALSE(batches.empty());
+    EXPECT_EQ(batches.back().last_offset(), 9);
+    EXPECT_TRUE(ClientFetch(0, table, 10).records().empty());
+    EXPECT_EQ(ListLatest(0, table).offset(), 10);
   }
 
   // After log.replica.max-lag-time the leader drops server 2 from the ISR; acks=-1 then succeeds.
@@ -433,6 +436,49 @@ TEST_F(ReplicationTest, LeaderChangeTruncatesUnacknowledgedTailKeepsAcknowledged
   auto fetched = ClientFetch(2, table, 0);
   ASSERT_EQ(fetched.error_code(), 0);
   EXPECT_EQ(fetched.records(), LogBytes(2, table));
+}
+
+// The follower's truncation rule on its own (the fetcher's probe answer given by hand): the end of
+// its latest epoch on the leader, not its own (lagging) high watermark.
+TEST_F(ReplicationTest, FollowerTruncatesToTheLeadersEpochEndNotItsHighWatermark) {
+  const int64_t table = CreateTable("events");
+  ElectLeader(table, 0, {0}, {0});  // epoch 1; only server 0 hears of it
+  LogTablet& log = Log(0, table);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(log.AppendAsLeader(MakeBatch(4, -1, -1, 16, i * 4)).ok());
+  ASSERT_EQ(log.log_end_offset(), 12);
+  log.UpdateHighWatermark(4);  // the follower-to-be learned little of the high watermark
+  // Server 0 follows server 1 at epoch 2; server 1 does not serve the table, so the real fetcher's
+  // probe fails and backs off, and the answers below are the only ones applied.
+  ElectLeader(table, 1, {1, 0}, {0});
+  ReplicaManager& rm = *servers_[0]->replicas();
+  auto answer = [](int32_t epoch, int64_t end) {
+    proto::PbFetchLogRespForBucket r;
+    r.set_bucket_id(0);
+    r.set_log_start_offset(0);
+    r.set_truncation_epoch(epoch);
+    r.set_truncation_end_offset(end);
+    return r;
+  };
+  // The leader has all of epoch 1 (it ends at 12 there): nothing goes, although HW is 4.
+  ASSERT_TRUE(rm.TruncateFollower({table, 0}, 2, answer(1, 12)).ok());
+  EXPECT_EQ(log.log_end_offset(), 12);
+  // Epoch 1 ended at 8 on the leader: the batch from 8 goes.
+  ASSERT_TRUE(rm.TruncateFollower({table, 0}, 2, answer(1, 8)).ok());
+  EXPECT_EQ(log.log_end_offset(), 8);
+  // A stale leader epoch is ignored.
+  ASSERT_TRUE(rm.TruncateFollower({table, 0}, 1, answer(1, 0)).ok());
+  EXPECT_EQ(log.log_end_offset(), 8);
+  // The follower has a later epoch (3 from 8) the leader never had; the leader's epoch 1 ends at 12:
+  // keep no more than where epoch 1 ends here (8).
+  ASSERT_TRUE(log.AssignLeaderEpoch(3, 8).ok());
+  ASSERT_TRUE(log.AppendAsLeader(MakeBatch(4, -1, -1, 16, 100)).ok());
+  ASSERT_EQ(log.log_end_offset(), 12);
+  ASSERT_TRUE(rm.TruncateFollower({table, 0}, 2, answer(1, 12)).ok());
+  EXPECT_EQ(log.log_end_offset(), 8);
+  EXPECT_EQ(log.leader_epochs(), (std::vector<EpochEntry>{{1, 0}}));
+  // No common epoch: the high watermark is what is known committed.
+  ASSERT_TRUE(rm.TruncateFollower({table, 0}, 2, answer(-1, -1)).ok());
+  EXPECT_EQ(log.log_end_offset(), 4);
 }
 
 TEST_F(ReplicationTest, PrimaryKeyLeaderChangeRebuildsKvFromTheChangelog) {
