@@ -36,6 +36,13 @@ class ReplicaFetcherThread {
     std::lock_guard lock(mu_);
     targets_.erase(bucket);
   }
+  // Removes the bucket only while it is still registered at `leader_epoch` (a newer registration
+  // made meanwhile stays).
+  void RemoveIfAt(TableBucketId bucket, int32_t leader_epoch) {
+    std::lock_guard lock(mu_);
+    auto it = targets_.find(bucket);
+    if (it != targets_.end() && it->second.leader_epoch == leader_epoch) targets_.erase(it);
+  }
   void Stop() {
     {
       std::lock_guard lock(mu_);
@@ -168,7 +175,7 @@ class ReplicaFetcherThread {
     for (const auto& [b, t] : probes) {
       auto pos = replicas_->FollowerFetchPosition(b, t.leader_epoch);
       if (!pos) {
-        Remove(b);
+        RemoveIfAt(b, t.leader_epoch);  // no longer following that epoch
         continue;
       }
       auto* rb = AddBucket(req, b);
@@ -218,7 +225,7 @@ class ReplicaFetcherThread {
     for (const auto& [b, t] : fetches) {
       auto pos = replicas_->FollowerFetchPosition(b, t.leader_epoch);
       if (!pos) {
-        Remove(b);
+        RemoveIfAt(b, t.leader_epoch);  // no longer following that epoch
         continue;
       }
       auto* rb = AddBucket(req, b);

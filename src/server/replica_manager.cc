@@ -40,6 +40,11 @@ Status NotLeader(int64_t table_id, int32_t bucket) {
                 fmt::format("this server is not the leader of bucket {} of table id {}", bucket, table_id));
 }
 
+Status StaleEpoch(TableBucketId id, int32_t asked, int32_t known) {
+  return Status(ErrorCode::kFencedLeaderEpoch, fmt::format("bucket {} of table id {}: leader epoch {} is older than {}",
+                                                           id.bucket, id.table_id, asked, known));
+}
+
 Status UnknownTable(int64_t table_id) {
   return Status(ErrorCode::kUnknownTableOrBucket, fmt::format("unknown table id {}", table_id));
 }
@@ -1025,6 +1030,7 @@ Status ReplicaManager::MakeLeader(const std::shared_ptr<ServedTable>& table, int
   fetchers_->RemoveBucket(id);
   {
     std::lock_guard rl(r.mu);
+    if (req.leader_epoch() < r.leader_epoch) return StaleEpoch(id, req.leader_epoch(), r.leader_epoch);  // raced
     r.role = ReplicaRole::kLeader;
     r.leader_id = repl_.server_id;
     r.leader_epoch = req.leader_epoch();
@@ -1073,6 +1079,7 @@ Status ReplicaManager::MakeFollower(const std::shared_ptr<ServedTable>& table, i
   auto& r = *table->replica[bucket];
   {
     std::lock_guard rl(r.mu);
+    if (req.leader_epoch() < r.leader_epoch) return StaleEpoch(id, req.leader_epoch(), r.leader_epoch);  // raced
     r.role = ReplicaRole::kFollower;
     r.leader_id = req.leader();
     r.leader_epoch = req.leader_epoch();

@@ -216,8 +216,8 @@ class ReplicationTest : public ::testing::Test {
 
   // PRODUCE_LOG of one batch of `rows` rows; the bucket's response.
   proto::PbProduceLogRespForBucket Produce(int server, int64_t table, int acks, int rows, int timeout_ms = 10000,
-                                           int first_id = 0) {
-    Buffer batch = MakeBatch(rows, -1, -1, 16, first_id);
+                                           int first_id = 0, int64_t writer_id = -1, int32_t seq = -1) {
+    Buffer batch = MakeBatch(rows, writer_id, seq, 16, first_id);
     proto::ProduceLogRequest req;
     req.set_acks(acks);
     req.set_table_id(table);
@@ -400,7 +400,8 @@ TEST_F(ReplicationTest, StoppedFollowerTimesOutThenShrinksAndRejoins) {
 TEST_F(ReplicationTest, LeaderChangeTruncatesUnacknowledgedTailKeepsAcknowledged) {
   const int64_t table = CreateTable("events");
   ElectLeader(table, 0, {0, 1, 2});
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(Produce(0, table, -1, 4, 10000, i * 4).error_code(), 0);
+  // An idempotent writer (id 7, sequences 0..2).
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Produce(0, table, -1, 4, 10000, i * 4, 7, i).error_code(), 0);
   const int64_t acked_end = 12;
   for (int f : {1, 2}) ASSERT_TRUE(WaitFor([&] { return CaughtUp(f, table, 0); }));
   const std::string acknowledged = LogBytes(0, table);
@@ -420,6 +421,12 @@ TEST_F(ReplicationTest, LeaderChangeTruncatesUnacknowledgedTailKeepsAcknowledged
   ASSERT_EQ(r.error_code(), 0) << r.error_message();
   EXPECT_EQ(r.base_offset(), acked_end);
   EXPECT_EQ(Produce(0, table, 1, 1).error_code(), static_cast<int32_t>(ErrorCode::kNotLeaderOrFollower));
+  // The writer retries its last batch against the new leader: recognised as a duplicate (the
+  // follower kept the writer state), answered with the original offset, not appended again.
+  auto retry = Produce(1, table, -1, 4, 10000, 8, 7, 2);
+  ASSERT_EQ(retry.error_code(), 0) << retry.error_message();
+  EXPECT_EQ(retry.base_offset(), 8);
+  EXPECT_EQ(Info(1, table).log_end_offset, acked_end + 2);
   ASSERT_TRUE(WaitFor([&] { return CaughtUp(0, table, 1) && CaughtUp(2, table, 1); }));
   EXPECT_EQ(Info(0, table).log_end_offset, acked_end + 2);
   EXPECT_EQ(LogBytes(0, table).substr(0, acknowledged.size()), acknowledged);
