@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -324,6 +325,39 @@ TEST_F(ReplicationTest, AcksAllReplicatesByteIdenticalAndNonLeadersRefuse) {
   EXPECT_EQ(LogBytes(1, table).size(), LogBytes(0, table).size());
   EXPECT_GT(LogBytes(0, table).size(), 0u);
   EXPECT_EQ(ListLatest(0, table).offset(), expected_end);
+
+  // A client's long-poll fetch at the high watermark wakes when the high watermark moves (not at
+  // the append, which the followers have not acknowledged yet, nor at its 8 s max wait).
+  {
+    proto::FetchLogRequest req;
+    req.set_follower_server_id(-1);
+    req.set_max_bytes(1 << 20);
+    req.set_max_wait_ms(8000);
+    req.set_min_bytes(1);
+    auto* t = req.add_tables_req();
+    t->set_table_id(table);
+    t->set_projection_pushdown_enabled(false);
+    auto* b = t->add_buckets_req();
+    b->set_bucket_id(0);
+    b->set_fetch_offset(expected_end);
+    b->set_max_fetch_bytes(1 << 20);
+    std::promise<Result<std::string>> answered;
+    const auto start = std::chrono::steady_clock::now();
+    Client(0)->Call(static_cast<int16_t>(ApiKey::kFetchLog), rpc::FindServedApi(1015)->max_version,
+                    req.SerializeAsString(), kTimeout,
+                    [&answered](Result<std::string> body) { answered.set_value(std::move(body)); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ASSERT_EQ(Produce(0, table, -1, 3, 10000, 500).error_code(), 0);
+    auto body = answered.get_future().get();
+    ASSERT_TRUE(body.ok()) << body.status().ToString();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+    proto::FetchLogResponse resp;
+    ASSERT_TRUE(resp.ParseFromString(*body));
+    const auto& fetched = resp.tables_resp(0).buckets_resp(0);
+    EXPECT_FALSE(fetched.records().empty());
+    EXPECT_EQ(fetched.high_watermark(), expected_end + 3);
+    expected_end += 3;
+  }
 
   // Followers refuse client traffic so clients refresh their metadata.
   const auto not_leader = static_cast<int32_t>(ErrorCode::kNotLeaderOrFollower);
