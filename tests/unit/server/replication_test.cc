@@ -366,6 +366,17 @@ TEST_F(ReplicationTest, AcksAllReplicatesByteIdenticalAndNonLeadersRefuse) {
   EXPECT_EQ(ListLatest(1, table).error_code(), not_leader);
   EXPECT_EQ(Info(1, table).log_end_offset, expected_end);  // nothing appended by the refused produce
 
+  // STOP_REPLICA with delete: server 2 drops the bucket (its only one: the table's logs go);
+  // told its role again, it reopens the table from the metadata store and copies the log anew.
+  const std::string dir2 = dir_.Sub("server-2") + "/db/events-" + std::to_string(table) + "/log-0";
+  ASSERT_TRUE(std::filesystem::exists(dir2));
+  StopReplica(2, table, true);
+  EXPECT_EQ(servers_[2]->replicas()->GetTable(table), nullptr);
+  EXPECT_FALSE(std::filesystem::exists(dir2));
+  Notify(2, table, State(table));
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(2, table, 0); }));
+  EXPECT_EQ(Log(2, table).leader_epochs(), Log(0, table).leader_epochs());
+
   // A stale coordinator is refused.
   proto::NotifyLeaderAndIsrRequest stale;
   stale.set_coordinator_epoch(0);
