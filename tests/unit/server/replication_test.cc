@@ -67,7 +67,9 @@ class ReplicationTest : public ::testing::Test {
   void TearDown() override {
     clients_.clear();
     for (auto& s : servers_) {
-      if (s) EXPECT_TRUE(s->Stop().ok());
+      if (s) {
+        EXPECT_TRUE(s->Stop().ok());
+      }
     }
   }
 
@@ -150,7 +152,9 @@ class ReplicationTest : public ::testing::Test {
     auto body = Client(server)->CallSync(static_cast<int16_t>(key), version, req.SerializeAsString(), kTimeout);
     EXPECT_TRUE(body.ok()) << body.status().ToString();
     Resp resp;
-    if (body.ok()) EXPECT_TRUE(resp.ParseFromString(*body));
+    if (body.ok()) {
+      EXPECT_TRUE(resp.ParseFromString(*body));
+    }
     return resp;
   }
 
