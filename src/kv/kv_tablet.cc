@@ -99,7 +99,7 @@ Result<std::unique_ptr<KvTablet>> KvTablet::Open(std::string dir, std::shared_pt
                               "in between are gone",
                               dir, applied, log->log_start_offset()));
   }
-  log->SetRetentionHold(RetentionHold::kKvApplied, applied);
+  log->SetRetentionHold(RetentionHold::kKvApplied, options.hold_whole_log ? 0 : applied);
   std::unique_ptr<KvTablet> tablet(new KvTablet(std::move(log), std::move(kv), std::move(schemas), std::move(options),
                                                 image, std::move(key_indexes), std::move(bucket_key_indexes),
                                                 std::move(resources)));
@@ -601,7 +601,7 @@ Status KvTablet::Flush() {
   FLUSS_RETURN_NOT_OK(Drain());
   FLUSS_RETURN_NOT_OK(kv_->Flush());
   FLUSS_ASSIGN_OR_RETURN(int64_t applied, kv_->AppliedOffset());
-  log_->SetRetentionHold(RetentionHold::kKvApplied, applied);
+  log_->SetRetentionHold(RetentionHold::kKvApplied, options_.hold_whole_log ? 0 : applied);
   return Status::OK();
 }
 

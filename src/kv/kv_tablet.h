@@ -58,6 +58,9 @@ struct KvTabletOptions {
   int32_t bucket_count = 1;
   std::vector<std::string> bucket_keys;           // column names; empty: the primary key
   std::map<std::string, std::string> properties;  // the table's properties
+  // Cluster mode: keep the kKvApplied retention hold at 0, so the whole changelog stays (a new
+  // leader rebuilds its state from the log; there are no KV snapshots yet).
+  bool hold_whole_log = false;
 };
 
 struct KvPutResult {

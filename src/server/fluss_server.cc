@@ -28,10 +28,11 @@ namespace fs = std::filesystem;
 struct FlussServer::Parts {
   ServerConfig config;
   int lock_fd = -1;
-  std::unique_ptr<EmbeddedMetadataStore> metadata;
+  std::shared_ptr<MetadataStore> metadata;
   std::unique_ptr<LogManager> logs;
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<DelayedFetchQueue> delayed_fetches;
+  std::unique_ptr<DelayedFetchQueue> delayed_produces;  // cluster mode: acks=-1 writes
   std::unique_ptr<ReplicaManager> replicas;
   std::unique_ptr<FlussService> service;
   std::unique_ptr<rpc::RpcServer> rpc;
@@ -71,7 +72,12 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
   std::unique_ptr<FlussServer> server(new FlussServer(std::move(parts)));
   Parts& p = *server->parts_;
 
-  FLUSS_ASSIGN_OR_RETURN(p.metadata, EmbeddedMetadataStore::Open(c.data_dir + "/.metadata"));
+  if (hooks.metadata != nullptr) {
+    p.metadata = std::move(hooks.metadata);
+  } else {
+    FLUSS_ASSIGN_OR_RETURN(auto embedded, EmbeddedMetadataStore::Open(c.data_dir + "/.metadata"));
+    p.metadata = std::move(embedded);
+  }
   // The background thread (and so retention) starts once every table's retention holds are set.
   FLUSS_ASSIGN_OR_RETURN(p.logs, LogManager::Open(c.data_dir, c.log, LogManagerOptions{.background = false}));
   p.workers = std::make_unique<WorkerPool>(c.worker_threads, "fluss-worker");
@@ -82,7 +88,30 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
   DelayedFetchQueue* delayed = p.delayed_fetches.get();
   p.replicas = std::make_unique<ReplicaManager>(p.logs.get(), KvResources::Create(c.kv),
                                                 [delayed](TableBucketId b) { delayed->OnAppend(b); });
-  p.service = std::make_unique<FlussService>(p.config, p.metadata.get(), p.replicas.get(), delayed, workers);
+  if (c.role == ServerRole::kTablet) {
+    // Cluster mode: buckets wait for the coordinator's NotifyLeaderAndIsr; followers fetch from
+    // their leaders; acks=-1 writes wait for the high watermark.
+    p.delayed_produces = std::make_unique<DelayedFetchQueue>([workers](std::function<void()> task) {
+      workers->Submit(std::move(task));
+    });
+    DelayedFetchQueue* produces = p.delayed_produces.get();
+    ReplicationOptions repl;
+    repl.server_id = c.server_id;
+    repl.max_lag_ms = c.replica_max_lag_ms;
+    repl.min_insync_replicas = c.min_in_sync_replicas;
+    repl.fetch_max_bytes = c.replica_fetch_max_bytes;
+    repl.fetch_wait_max_ms = c.replica_fetch_wait_max_ms;
+    repl.fetch_backoff_ms = c.replica_fetch_backoff_ms;
+    repl.resolve_server = std::move(hooks.resolve_server);
+    repl.adjust_isr = std::move(hooks.adjust_isr);
+    repl.on_high_watermark = [delayed, produces](TableBucketId b) {
+      delayed->OnAppend(b);
+      produces->OnAppend(b);
+    };
+    p.replicas->EnableReplication(std::move(repl));
+  }
+  p.service = std::make_unique<FlussService>(p.config, p.metadata.get(), p.replicas.get(), delayed, workers,
+                                             p.delayed_produces.get());
   FLUSS_RETURN_NOT_OK(p.service->LoadTables());
 
   // Bucket logs of tables the metadata no longer has: a crash came between a drop and the deletion.
@@ -126,13 +155,16 @@ FlussServer::~FlussServer() {
 
 uint16_t FlussServer::port() const { return parts_->config.bind.port; }
 const ServerConfig& FlussServer::config() const { return parts_->config; }
+ReplicaManager* FlussServer::replicas() const { return parts_->replicas.get(); }
 
 Status FlussServer::Stop() {
   Parts& p = *parts_;
   if (p.stopped) return Status::OK();
   p.stopped = true;
   if (p.rpc) p.rpc->Stop();
+  if (p.replicas) p.replicas->StopReplication();  // fetchers and the ISR thread, before the logs close
   if (p.delayed_fetches) p.delayed_fetches->Stop();
+  if (p.delayed_produces) p.delayed_produces->Stop();
   if (p.workers) p.workers->Stop();
   Status st;
   if (p.replicas) {
@@ -143,6 +175,7 @@ Status FlussServer::Stop() {
   p.service.reset();
   p.replicas.reset();
   p.delayed_fetches.reset();
+  p.delayed_produces.reset();
   p.workers.reset();
   p.logs.reset();
   p.metadata.reset();

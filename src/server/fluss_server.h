@@ -11,6 +11,8 @@
 #include <string>
 
 #include "common/status.h"
+#include "metadata/metadata_store.h"
+#include "server/replica_manager.h"
 #include "server/server_config.h"
 #include "server/tiered_offsets.h"
 
@@ -21,6 +23,13 @@ struct ServerHooks {
   // The lake's tiered offsets, for the retention holds of lake-enabled tables (replica_manager.h).
   // Empty: lake-enabled tables keep every log segment.
   TieredOffsetsProvider tiered_offsets;
+  // The metadata store to use instead of opening the embedded one under the data dir (tests run
+  // several tablet-role servers over one shared store; a tablet server gets its ZooKeeper store).
+  std::shared_ptr<MetadataStore> metadata;
+  // Cluster mode (role kTablet): host:port of the other tablet servers by id (the leaders a follower
+  // fetches from), and the way ADJUST_ISR reaches the coordinator. Both required for replication.
+  ServerResolver resolve_server;
+  AdjustIsrSender adjust_isr;
 };
 
 class FlussServer {
@@ -33,6 +42,8 @@ class FlussServer {
 
   uint16_t port() const;
   const ServerConfig& config() const;
+  // The data plane (tests inspect replica state through it).
+  ReplicaManager* replicas() const;
   // Stops accepting, answers waiting fetches, finishes running requests, closes every log cleanly
   // (checkpoints and the clean-shutdown marker) and releases the data dir. Idempotent.
   Status Stop();

@@ -44,8 +44,14 @@ Status CheckJsonObject(const std::string& text, ErrorCode code, std::string_view
 }  // namespace
 
 FlussService::FlussService(const ServerConfig& config, MetadataStore* metadata, ReplicaManager* replicas,
-                           DelayedFetchQueue* delayed_fetches, WorkerPool* workers)
-    : config_(config), metadata_(metadata), replicas_(replicas), delayed_fetches_(delayed_fetches), workers_(workers) {}
+                           DelayedFetchQueue* delayed_fetches, WorkerPool* workers,
+                           DelayedFetchQueue* delayed_produces)
+    : config_(config),
+      metadata_(metadata),
+      replicas_(replicas),
+      delayed_fetches_(delayed_fetches),
+      workers_(workers),
+      delayed_produces_(delayed_produces) {}
 
 void FlussService::Handle(rpc::RpcRequest request, std::shared_ptr<rpc::RpcResponder> responder) {
   if (request.api_key == static_cast<int16_t>(rpc::ApiKey::kProduceLog) ||
@@ -93,9 +99,11 @@ void FlussService::Process(const rpc::RpcRequest& request, const std::shared_ptr
     case ApiKey::kGetTableSchema: result = GetTableSchema(body); break;
     case ApiKey::kGetMetadata: result = GetMetadata(body); break;
     case ApiKey::kInitWriter: result = InitWriter(body); break;
-    case ApiKey::kProduceLog: result = ProduceLog(body); break;
+    case ApiKey::kProduceLog: ProduceLog(body, responder); return;
     case ApiKey::kListOffsets: result = ListOffsets(body); break;
-    case ApiKey::kPutKv: result = PutKv(body); break;
+    case ApiKey::kPutKv: PutKv(body, responder); return;
+    case ApiKey::kNotifyLeaderAndIsr: result = NotifyLeaderAndIsr(body); break;
+    case ApiKey::kStopReplica: result = StopReplica(body); break;
     case ApiKey::kLookup: result = Lookup(body); break;
     case ApiKey::kPrefixLookup: result = PrefixLookup(body); break;
     case ApiKey::kScanKv: result = ScanKv(body); break;
@@ -398,14 +406,75 @@ Result<std::string> FlussService::InitWriter(const std::string& body) {
   return resp.SerializeAsString();
 }
 
-Result<std::string> FlussService::ProduceLog(const std::string& body) {
-  FLUSS_ASSIGN_OR_RETURN(auto parsed, Parse<proto::ProduceLogRequest>(body));
-  if (parsed.acks() != 0 && parsed.acks() != 1 && parsed.acks() != -1) {
-    return Status(ErrorCode::kInvalidRequiredAcks,
-                  fmt::format("acks must be 0, 1 or -1 (all), not {}", parsed.acks()));
+void FlussService::ProduceLog(const std::string& body, const std::shared_ptr<rpc::RpcResponder>& responder) {
+  auto parsed = Parse<proto::ProduceLogRequest>(body);
+  if (!parsed.ok()) {
+    responder->SendError(parsed.status());
+    return;
   }
-  auto req = std::make_shared<proto::ProduceLogRequest>(std::move(parsed));
-  return replicas_->Produce(req).SerializeAsString();
+  if (parsed->acks() != 0 && parsed->acks() != 1 && parsed->acks() != -1) {
+    responder->SendError(Status(ErrorCode::kInvalidRequiredAcks,
+                                fmt::format("acks must be 0, 1 or -1 (all), not {}", parsed->acks())));
+    return;
+  }
+  const int64_t timeout_ms = parsed->timeout_ms();
+  auto req = std::make_shared<proto::ProduceLogRequest>(std::move(parsed).value());
+  std::vector<ReplicaManager::PendingAck> pending;
+  auto resp = std::make_shared<proto::ProduceLogResponse>(replicas_->Produce(req, &pending));
+  AwaitAcks(std::move(resp), std::move(pending), timeout_ms, responder);
+}
+
+template <typename Response>
+void FlussService::AwaitAcks(std::shared_ptr<Response> response, std::vector<ReplicaManager::PendingAck> pending,
+                             int64_t timeout_ms, const std::shared_ptr<rpc::RpcResponder>& responder) {
+  if (pending.empty() || delayed_produces_ == nullptr) {
+    responder->SendSuccess(response->SerializeAsString());
+    return;
+  }
+  // Parked until the high watermark covers every bucket's write (acks=-1), the wait runs out
+  // (REQUEST_TIME_OUT) or this server stops leading the bucket (NOT_LEADER_OR_FOLLOWER). Responses
+  // are matched by request id, so a later request of the connection may be answered first.
+  std::set<TableBucketId> buckets;
+  for (const auto& p : pending) buckets.insert(p.bucket);
+  auto waiting = std::make_shared<std::vector<ReplicaManager::PendingAck>>(std::move(pending));
+  ReplicaManager* replicas = replicas_;
+  const auto deadline = DelayedFetchQueue::Clock::now() + std::chrono::milliseconds(std::clamp<int64_t>(
+                                                              timeout_ms, 0, config_.fetch_max_wait_cap_ms * 10));
+  delayed_produces_->Add(std::move(buckets), deadline, [replicas, response, waiting, responder](bool expired) {
+    if (!responder->connection_open()) return true;
+    auto set_error = [&](size_t index, const Status& st) {
+      auto* b = response->mutable_buckets_resp(static_cast<int>(index));
+      b->set_error_code(static_cast<int32_t>(st.code()));
+      b->set_error_message(st.message());
+    };
+    for (auto it = waiting->begin(); it != waiting->end();) {
+      switch (replicas->CheckAck(*it)) {
+        case ReplicaManager::AckState::kDone:
+          it = waiting->erase(it);
+          break;
+        case ReplicaManager::AckState::kNotLeader:
+          set_error(it->index, Status(ErrorCode::kNotLeaderOrFollower,
+                                      fmt::format("this server stopped leading bucket {} of table id {} before the "
+                                                  "write was replicated",
+                                                  it->bucket.bucket, it->bucket.table_id)));
+          it = waiting->erase(it);
+          break;
+        case ReplicaManager::AckState::kPending:
+          ++it;
+          break;
+      }
+    }
+    if (!waiting->empty() && !expired) return false;
+    for (const auto& p : *waiting) {
+      set_error(p.index, Status(ErrorCode::kRequestTimeOut,
+                                fmt::format("bucket {} of table id {}: the in-sync replicas did not acknowledge the "
+                                            "write (acks=-1) within the request timeout",
+                                            p.bucket.bucket, p.bucket.table_id)));
+    }
+    waiting->clear();
+    responder->SendSuccess(response->SerializeAsString());
+    return true;
+  });
 }
 
 Result<std::string> FlussService::ListOffsets(const std::string& body) {
@@ -423,6 +492,7 @@ void FlussService::FetchLog(const std::string& body, const std::shared_ptr<rpc::
   const int64_t min_bytes = req->has_min_bytes() ? std::max(req->min_bytes(), 0) : 1;
   const int64_t max_wait_ms =
       req->has_max_wait_ms() ? std::clamp<int64_t>(req->max_wait_ms(), 0, config_.fetch_max_wait_cap_ms) : 0;
+  replicas_->RecordFollowerFetch(*req);  // cluster mode: a follower's fetch offset is its log end
   FetchResult first = replicas_->Fetch(*req);
   if (first.has_error || first.bytes >= min_bytes || max_wait_ms == 0) {
     responder->SendSuccess(first.response.SerializeAsString());
@@ -446,12 +516,47 @@ void FlussService::FetchLog(const std::string& body, const std::shared_ptr<rpc::
 
 // ---- primary-key tables --------------------------------------------------------------------
 
-Result<std::string> FlussService::PutKv(const std::string& body) {
-  FLUSS_ASSIGN_OR_RETURN(auto req, Parse<proto::PutKvRequest>(body));
-  if (req.acks() != 0 && req.acks() != 1 && req.acks() != -1) {
-    return Status(ErrorCode::kInvalidRequiredAcks, fmt::format("acks must be 0, 1 or -1 (all), not {}", req.acks()));
+void FlussService::PutKv(const std::string& body, const std::shared_ptr<rpc::RpcResponder>& responder) {
+  auto req = Parse<proto::PutKvRequest>(body);
+  if (!req.ok()) {
+    responder->SendError(req.status());
+    return;
   }
-  return replicas_->PutKv(req).SerializeAsString();
+  if (req->acks() != 0 && req->acks() != 1 && req->acks() != -1) {
+    responder->SendError(
+        Status(ErrorCode::kInvalidRequiredAcks, fmt::format("acks must be 0, 1 or -1 (all), not {}", req->acks())));
+    return;
+  }
+  std::vector<ReplicaManager::PendingAck> pending;
+  auto resp = std::make_shared<proto::PutKvResponse>(replicas_->PutKv(*req, &pending));
+  AwaitAcks(std::move(resp), std::move(pending), req->timeout_ms(), responder);
+}
+
+// ---- cluster mode: coordinator -> tablet server -------------------------------------------
+
+Result<std::string> FlussService::NotifyLeaderAndIsr(const std::string& body) {
+  FLUSS_ASSIGN_OR_RETURN(auto req, Parse<proto::NotifyLeaderAndIsrRequest>(body));
+  // Tables this server has not opened yet come from the metadata store (the coordinator resends
+  // buckets answered UNKNOWN_TABLE_OR_BUCKET).
+  std::set<int64_t> unknown;
+  for (const auto& b : req.notify_buckets_leader_req()) {
+    const int64_t id = b.table_bucket().table_id();
+    if (unknown.count(id) != 0 || replicas_->GetTable(id) != nullptr) continue;
+    auto record = metadata_->GetTableById(id);
+    Status st = record.ok() ? OpenTable(*record) : record.status();
+    if (!st.ok()) {
+      spdlog::warn("NotifyLeaderAndIsr for table id {}: {}", id, st.ToString());
+      unknown.insert(id);
+    }
+  }
+  FLUSS_ASSIGN_OR_RETURN(auto resp, replicas_->BecomeLeaderOrFollower(req, unknown));
+  return resp.SerializeAsString();
+}
+
+Result<std::string> FlussService::StopReplica(const std::string& body) {
+  FLUSS_ASSIGN_OR_RETURN(auto req, Parse<proto::StopReplicaRequest>(body));
+  FLUSS_ASSIGN_OR_RETURN(auto resp, replicas_->StopReplica(req));
+  return resp.SerializeAsString();
 }
 
 Result<std::string> FlussService::Lookup(const std::string& body) {

@@ -21,8 +21,9 @@ namespace fluss {
 
 class FlussService {
  public:
+  // `delayed_produces` (cluster mode): where acks=-1 writes wait for the high watermark.
   FlussService(const ServerConfig& config, MetadataStore* metadata, ReplicaManager* replicas,
-               DelayedFetchQueue* delayed_fetches, WorkerPool* workers);
+               DelayedFetchQueue* delayed_fetches, WorkerPool* workers, DelayedFetchQueue* delayed_produces = nullptr);
 
   // The RpcHandler: queues the request on the worker pool (ProduceLog: runs it in place).
   void Handle(rpc::RpcRequest request, std::shared_ptr<rpc::RpcResponder> responder);
@@ -47,9 +48,17 @@ class FlussService {
   Result<std::string> GetMetadata(const std::string& body);
   Result<std::string> ApiVersions(const std::string& body);
   Result<std::string> InitWriter(const std::string& body);
-  Result<std::string> ProduceLog(const std::string& body);
+  // Cluster mode: acks=-1 writes may answer later (once the high watermark covers them).
+  void ProduceLog(const std::string& body, const std::shared_ptr<rpc::RpcResponder>& responder);
   Result<std::string> ListOffsets(const std::string& body);
-  Result<std::string> PutKv(const std::string& body);
+  void PutKv(const std::string& body, const std::shared_ptr<rpc::RpcResponder>& responder);
+  // Cluster mode (coordinator -> tablet server).
+  Result<std::string> NotifyLeaderAndIsr(const std::string& body);
+  Result<std::string> StopReplica(const std::string& body);
+  // Answers `response` once every pending bucket is acknowledged (or fails / times out).
+  template <typename Response>
+  void AwaitAcks(std::shared_ptr<Response> response, std::vector<ReplicaManager::PendingAck> pending,
+                 int64_t timeout_ms, const std::shared_ptr<rpc::RpcResponder>& responder);
   Result<std::string> Lookup(const std::string& body);
   Result<std::string> PrefixLookup(const std::string& body);
   Result<std::string> ScanKv(const std::string& body);
@@ -65,6 +74,7 @@ class FlussService {
   ReplicaManager* replicas_;
   DelayedFetchQueue* delayed_fetches_;
   WorkerPool* workers_;
+  DelayedFetchQueue* delayed_produces_;
 };
 
 }  // namespace fluss

@@ -1,12 +1,16 @@
 #include "server/replica_manager.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "format/kv_record_batch.h"
@@ -14,6 +18,7 @@
 #include "format/value_encoding.h"
 #include "types/table_descriptor.h"
 #include "rpc/api_keys.h"
+#include "server/replica_fetcher.h"
 
 namespace fluss {
 
@@ -28,6 +33,16 @@ void SetError(Resp* resp, const Status& st) {
 Status UnknownBucket(int64_t table_id, int32_t bucket) {
   return Status(ErrorCode::kUnknownTableOrBucket,
                 fmt::format("unknown bucket {} of table id {}", bucket, table_id));
+}
+
+Status NotLeader(int64_t table_id, int32_t bucket) {
+  return Status(ErrorCode::kNotLeaderOrFollower,
+                fmt::format("this server is not the leader of bucket {} of table id {}", bucket, table_id));
+}
+
+Status StaleEpoch(TableBucketId id, int32_t asked, int32_t known) {
+  return Status(ErrorCode::kFencedLeaderEpoch, fmt::format("bucket {} of table id {}: leader epoch {} is older than {}",
+                                                           id.bucket, id.table_id, asked, known));
 }
 
 Status UnknownTable(int64_t table_id) {
@@ -68,6 +83,7 @@ ReplicaManager::ReplicaManager(LogManager* logs, std::shared_ptr<KvResources> kv
 }
 
 ReplicaManager::~ReplicaManager() {
+  StopReplication();
   // Snapshots go before the stores they read.
   std::lock_guard lock(scan_mu_);
   scanners_.clear();
@@ -87,14 +103,51 @@ Status ReplicaManager::AddTable(const TableRecord& table, std::map<int32_t, Sche
     served->lake_enabled = lake != descriptor.properties().end() && lake->second == "true";
   }
   KvTabletOptions kv_options;
+  served->primary_key = has_pk;
   if (has_pk) {
     kv_options.bucket_count = table.bucket_count;
     kv_options.bucket_keys = descriptor.bucket_keys();
     kv_options.properties = descriptor.properties();
+    kv_options.hold_whole_log = cluster_;
+  }
+  served->kv_options = kv_options;
+  // Cluster mode: a table added again (new schema) keeps its replicas' state.
+  std::shared_ptr<ServedTable> previous;
+  if (cluster_) {
+    std::shared_lock lock(mu_);
+    auto it = tables_.find(table.table_id);
+    if (it != tables_.end()) previous = it->second;
   }
   for (int32_t b = 0; b < table.bucket_count; ++b) {
     const std::string dir = LogManager::BucketDir(table.path.database(), table.path.table(), table.table_id, b);
     FLUSS_ASSIGN_OR_RETURN(auto log, logs_->GetOrCreateLog(dir));
+    if (cluster_) {
+      // The bucket waits for the coordinator's NotifyLeaderAndIsr; the high watermark stays as
+      // checkpointed. The whole changelog of a primary-key table stays (a new leader rebuilds from it).
+      if (previous != nullptr && b < static_cast<int32_t>(previous->replica.size())) {
+        auto replica = previous->replica[b];
+        {
+          std::lock_guard rl(replica->mu);
+          if (replica->kv != nullptr) {
+            for (const auto& [id, schema] : served->schemas) {
+              if (previous->schemas.count(id) == 0) replica->kv->AddSchema(id, schema);
+            }
+          }
+        }
+        served->replica.push_back(std::move(replica));
+      } else {
+        served->replica.push_back(std::make_shared<BucketReplica>());
+      }
+      if (has_pk) log->SetRetentionHold(RetentionHold::kKvApplied, 0);
+      if (served->lake_enabled && log->retention_hold(RetentionHold::kLakeTiered) < 0) {
+        log->SetRetentionHold(RetentionHold::kLakeTiered, 0);
+      }
+      served->buckets.push_back(std::move(log));
+      continue;
+    }
+    auto replica = std::make_shared<BucketReplica>();
+    replica->role = ReplicaRole::kLeader;
+    served->replica.push_back(std::move(replica));
     // One replica: everything appended is committed.
     log->UpdateHighWatermark(log->log_end_offset());
     // Nothing of a lake table goes before the lake has it; a hold set earlier (the table added
@@ -127,6 +180,16 @@ Status ReplicaManager::DropTable(int64_t table_id) {
   {
     std::lock_guard lock(lake_mu_);
     lake_warned_.erase(table_id);
+  }
+  if (cluster_) {
+    for (int32_t b = 0; b < static_cast<int32_t>(table->replica.size()); ++b) {
+      if (fetchers_) fetchers_->RemoveBucket({table_id, b});
+      auto& r = *table->replica[b];
+      std::lock_guard rl(r.mu);
+      r.role = ReplicaRole::kNone;
+      r.deleted = true;
+      DropKvLocked(*table, b, r);
+    }
   }
   Status first;
   if (table->has_primary_key()) {
@@ -227,7 +290,8 @@ std::vector<std::string> ReplicaManager::ServedLogDirs() const {
   return out;
 }
 
-proto::ProduceLogResponse ReplicaManager::Produce(const std::shared_ptr<proto::ProduceLogRequest>& request) {
+proto::ProduceLogResponse ReplicaManager::Produce(const std::shared_ptr<proto::ProduceLogRequest>& request,
+                                                  std::vector<PendingAck>* pending) {
   proto::ProduceLogResponse response;
   auto table = GetTable(request->table_id());
   for (const auto& req : request->buckets_req()) {
@@ -274,6 +338,39 @@ proto::ProduceLogResponse ReplicaManager::Produce(const std::shared_ptr<proto::P
       continue;
     }
     const auto& log = table->buckets[req.bucket_id()];
+    if (cluster_) {
+      // The append happens under the bucket's replica lock, so it cannot interleave with a change
+      // to follower (which truncates).
+      auto& r = *table->replica[req.bucket_id()];
+      const TableBucketId id{request->table_id(), req.bucket_id()};
+      std::lock_guard rl(r.mu);
+      if (r.role != ReplicaRole::kLeader) {
+        SetError(resp, NotLeader(id.table_id, id.bucket));
+        continue;
+      }
+      if (request->acks() == -1 && static_cast<int32_t>(r.isr.size()) < repl_.min_insync_replicas) {
+        SetError(resp, Status(ErrorCode::kNotEnoughReplicas,
+                              fmt::format("bucket {} of table '{}' has {} in-sync replicas; acks=-1 needs at least {} "
+                                          "(log.replica.min-in-sync-replicas-number)",
+                                          id.bucket, table->record.path.ToString(), r.isr.size(),
+                                          repl_.min_insync_replicas)));
+        continue;
+      }
+      auto info = log->AppendAsLeader(records);
+      if (!info.ok()) {
+        SetError(resp, info.status());
+        continue;
+      }
+      resp->set_base_offset(info->first_offset);
+      if (!info->duplicate && on_append_) on_append_(id);
+      MaybeAdvanceHighWatermarkLocked(id, r, *log);
+      const int64_t required = info->last_offset + 1;
+      if (request->acks() == -1 && pending != nullptr && log->high_watermark() < required) {
+        pending->push_back(PendingAck{static_cast<size_t>(response.buckets_resp_size() - 1), id, r.leader_epoch,
+                                      required});
+      }
+      continue;
+    }
     auto info = log->AppendAsLeader(records);
     if (!info.ok()) {
       SetError(resp, info.status());
@@ -332,12 +429,53 @@ FetchResult ReplicaManager::Fetch(const proto::FetchLogRequest& request) const {
         continue;
       }
       const auto& log = table->buckets[req.bucket_id()];
+      // Cluster mode: only the leader serves fetches; a follower reads up to the log end, clients up
+      // to the high watermark.
+      const bool follower_fetch = cluster_ && request.follower_server_id() >= 0;
+      if (cluster_) {
+        auto& r = *table->replica[req.bucket_id()];
+        std::unique_lock rl(r.mu);
+        if (r.role != ReplicaRole::kLeader) {
+          st = NotLeader(table_req.table_id(), req.bucket_id());
+        } else if (follower_fetch && req.has_current_leader_epoch() && req.current_leader_epoch() != r.leader_epoch) {
+          st = Status(req.current_leader_epoch() < r.leader_epoch ? ErrorCode::kFencedLeaderEpoch
+                                                                  : ErrorCode::kNotLeaderOrFollower,
+                      fmt::format("follower fetch of bucket {} of table id {} at leader epoch {}; the leader is at {}",
+                                  req.bucket_id(), table_req.table_id(), req.current_leader_epoch(), r.leader_epoch));
+        }
+        rl.unlock();
+        if (!st.ok()) {
+          SetError(resp, st);
+          result.has_error = true;
+          continue;
+        }
+      }
+      if (follower_fetch) {
+        for (const auto& e : log->leader_epochs()) {
+          auto* pe = resp->add_leader_epochs();
+          pe->set_epoch(e.epoch);
+          pe->set_start_offset(e.start_offset);
+        }
+        if (req.has_truncation_epoch()) {
+          // Where the follower's latest epoch ends here (docs/formats/replication.md); no records.
+          resp->set_high_watermark(log->high_watermark());
+          resp->set_log_start_offset(log->log_start_offset());
+          const EpochEntry end = req.truncation_epoch() >= 0 ? log->EndOffsetForEpoch(req.truncation_epoch())
+                                                             : EpochEntry{-1, -1};
+          resp->set_truncation_epoch(end.epoch);
+          resp->set_truncation_end_offset(end.start_offset);
+          result.has_error = true;  // answer now
+          continue;
+        }
+      }
       const int64_t offset = req.fetch_offset() == rpc::kEarliestOffset ? log->log_start_offset() : req.fetch_offset();
       resp->set_high_watermark(log->high_watermark());
       resp->set_log_start_offset(log->log_start_offset());
-      if (budget <= 0 && offset >= 0 && offset <= log->high_watermark()) continue;  // answered in a later fetch
+      const int64_t readable_end = follower_fetch ? log->log_end_offset() : log->high_watermark();
+      if (budget <= 0 && offset >= 0 && offset <= readable_end) continue;  // answered in a later fetch
       const size_t max_bytes = static_cast<size_t>(std::max<int64_t>(1, std::min<int64_t>(req.max_fetch_bytes(), budget)));
-      auto data = log->Read(offset, max_bytes, FetchIsolation::kHighWatermark);
+      auto data = log->Read(offset, max_bytes,
+                            follower_fetch ? FetchIsolation::kLogEnd : FetchIsolation::kHighWatermark);
       if (!data.ok()) {
         SetError(resp, data.status());
         result.has_error = true;
@@ -402,6 +540,10 @@ proto::ListOffsetsResponse ReplicaManager::ListOffsets(const proto::ListOffsetsR
       SetError(resp, UnknownBucket(request.table_id(), bucket));
       continue;
     }
+    if (Status leader = CheckLeader(*table, bucket); !leader.ok()) {
+      SetError(resp, leader);
+      continue;
+    }
     const auto& log = table->buckets[bucket];
     switch (request.offset_type()) {
       case rpc::kListOffsetsEarliest:
@@ -441,13 +583,30 @@ Result<std::shared_ptr<KvTablet>> ReplicaManager::KvBucket(int64_t table_id, boo
     return Status(ErrorCode::kNonPrimaryKeyTable,
                   fmt::format("table '{}' has no primary key", table->record.path.ToString()));
   }
-  if (has_partition || bucket < 0 || bucket >= static_cast<int32_t>(table->kv.size())) {
+  if (has_partition || bucket < 0 || bucket >= static_cast<int32_t>(table->buckets.size())) {
     return UnknownBucket(table_id, bucket);
   }
-  return table->kv[bucket];
+  if (!cluster_) return table->kv[bucket];
+  auto& r = *table->replica[bucket];
+  std::lock_guard rl(r.mu);
+  if (r.role != ReplicaRole::kLeader) return NotLeader(table_id, bucket);
+  if (r.kv == nullptr) {
+    return Status(ErrorCode::kLeaderNotAvailable,
+                  fmt::format("bucket {} of table id {}: the new leader is still rebuilding its KV state", bucket,
+                              table_id));
+  }
+  return r.kv;
 }
 
-proto::PutKvResponse ReplicaManager::PutKv(const proto::PutKvRequest& request) {
+Status ReplicaManager::CheckLeader(const ServedTable& table, int32_t bucket) const {
+  if (!cluster_) return Status::OK();
+  auto& r = *table.replica[bucket];
+  std::lock_guard rl(r.mu);
+  if (r.role != ReplicaRole::kLeader) return NotLeader(table.record.table_id, bucket);
+  return Status::OK();
+}
+
+proto::PutKvResponse ReplicaManager::PutKv(const proto::PutKvRequest& request, std::vector<PendingAck>* pending) {
   proto::PutKvResponse response;
   const std::vector<int32_t> targets(request.target_columns().begin(), request.target_columns().end());
   for (const auto& req : request.buckets_req()) {
@@ -468,6 +627,42 @@ proto::PutKvResponse ReplicaManager::PutKv(const proto::PutKvRequest& request) {
     auto batch = KvRecordBatch::Parse(Buffer::Copy(std::string_view(req.records())));
     if (!batch.ok()) {
       SetError(resp, batch.status());
+      continue;
+    }
+    if (cluster_) {
+      auto table = GetTable(request.table_id());
+      if (table == nullptr) {
+        SetError(resp, UnknownTable(request.table_id()));
+        continue;
+      }
+      const TableBucketId id{request.table_id(), req.bucket_id()};
+      auto& r = *table->replica[req.bucket_id()];
+      std::lock_guard rl(r.mu);
+      if (r.role != ReplicaRole::kLeader || r.kv != *kv) {
+        SetError(resp, NotLeader(id.table_id, id.bucket));
+        continue;
+      }
+      if (request.acks() == -1 && static_cast<int32_t>(r.isr.size()) < repl_.min_insync_replicas) {
+        SetError(resp, Status(ErrorCode::kNotEnoughReplicas,
+                              fmt::format("bucket {} of table '{}' has {} in-sync replicas; acks=-1 needs at least {} "
+                                          "(log.replica.min-in-sync-replicas-number)",
+                                          id.bucket, table->record.path.ToString(), r.isr.size(),
+                                          repl_.min_insync_replicas)));
+        continue;
+      }
+      auto result = (*kv)->Put(*batch, targets);
+      if (!result.ok()) {
+        SetError(resp, result.status());
+        continue;
+      }
+      auto& log = *table->buckets[req.bucket_id()];
+      resp->set_log_end_offset(result->log_end_offset);
+      if (!result->duplicate && on_append_) on_append_(id);
+      MaybeAdvanceHighWatermarkLocked(id, r, log);
+      if (request.acks() == -1 && pending != nullptr && log.high_watermark() < result->log_end_offset) {
+        pending->push_back(PendingAck{static_cast<size_t>(response.buckets_resp_size() - 1), id, r.leader_epoch,
+                                      result->log_end_offset});
+      }
       continue;
     }
     auto result = (*kv)->Put(*batch, targets);
@@ -662,7 +857,13 @@ Status ReplicaManager::FlushKv() {
   std::vector<std::shared_ptr<KvTablet>> all;
   {
     std::shared_lock lock(mu_);
-    for (const auto& [id, t] : tables_) all.insert(all.end(), t->kv.begin(), t->kv.end());
+    for (const auto& [id, t] : tables_) {
+      all.insert(all.end(), t->kv.begin(), t->kv.end());
+      for (const auto& r : t->replica) {
+        std::lock_guard rl(r->mu);
+        if (r->kv != nullptr) all.push_back(r->kv);
+      }
+    }
   }
   Status first;
   for (auto& kv : all) {
@@ -670,6 +871,564 @@ Status ReplicaManager::FlushKv() {
     if (!st.ok() && first.ok()) first = st;
   }
   return first;
+}
+
+// ---- cluster mode: replication ---------------------------------------------------------------
+
+void ReplicaManager::EnableReplication(ReplicationOptions options) {
+  cluster_ = true;
+  repl_ = std::move(options);
+  fetchers_ = std::make_unique<ReplicaFetcherManager>(this, repl_);
+  isr_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "replica-isr");
+    IsrLoop();
+  });
+}
+
+void ReplicaManager::StopReplication() {
+  {
+    std::lock_guard lock(isr_mu_);
+    isr_stop_ = true;
+  }
+  isr_cv_.notify_all();
+  if (isr_thread_.joinable()) isr_thread_.join();
+  if (fetchers_) fetchers_->Stop();
+}
+
+std::string ReplicaManager::KvDir(const ServedTable& table, int32_t bucket) const {
+  const auto& path = table.record.path;
+  return logs_->data_dir() + "/" +
+         KvDirOf(LogManager::BucketDir(path.database(), path.table(), table.record.table_id, bucket));
+}
+
+KvTabletOptions ReplicaManager::KvOptionsFor(const ServedTable& table, int32_t bucket) const {
+  KvTabletOptions o = table.kv_options;
+  o.bucket_id = bucket;
+  return o;
+}
+
+void ReplicaManager::EndScanSessions(int64_t table_id, int32_t bucket) {
+  std::vector<std::shared_ptr<ScanSession>> ended;
+  {
+    std::lock_guard lock(scan_mu_);
+    for (auto it = scanners_.begin(); it != scanners_.end();) {
+      if (it->second->table_id == table_id && (bucket < 0 || it->second->bucket == bucket)) {
+        ended.push_back(it->second);
+        it = scanners_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& session : ended) {
+    std::lock_guard lock(session->mu);
+    session->snapshot.reset();
+  }
+}
+
+void ReplicaManager::DropKvLocked(const ServedTable& table, int32_t bucket, BucketReplica& replica) {
+  if (!table.has_primary_key()) return;
+  if (replica.kv != nullptr) {
+    EndScanSessions(table.record.table_id, bucket);
+    Status st = replica.kv->Destroy();
+    if (!st.ok()) spdlog::warn("deleting the KV state of bucket {} of '{}': {}", bucket, table.record.path.ToString(),
+                               st.ToString());
+    replica.kv.reset();
+    return;
+  }
+  // A store left from an earlier run as leader: its state may hold records a truncation removes.
+  std::error_code ec;
+  std::filesystem::remove_all(KvDir(table, bucket), ec);
+  if (ec) spdlog::warn("deleting '{}': {}", KvDir(table, bucket), ec.message());
+}
+
+void ReplicaManager::MaybeAdvanceHighWatermarkLocked(TableBucketId id, BucketReplica& r, LogTablet& log) {
+  if (r.role != ReplicaRole::kLeader) return;
+  int64_t hw = log.log_end_offset();
+  for (int32_t member : r.isr) {
+    if (member == repl_.server_id) continue;
+    auto it = r.followers.find(member);
+    if (it == r.followers.end() || it->second.log_end_offset < 0) return;  // not heard from yet
+    hw = std::min(hw, it->second.log_end_offset);
+  }
+  if (hw > log.high_watermark()) {
+    log.UpdateHighWatermark(hw);
+    if (repl_.on_high_watermark) repl_.on_high_watermark(id);
+  }
+}
+
+Result<proto::NotifyLeaderAndIsrResponse> ReplicaManager::BecomeLeaderOrFollower(
+    const proto::NotifyLeaderAndIsrRequest& request, const std::set<int64_t>& unknown_tables) {
+  if (!cluster_) return Status(ErrorCode::kInvalidCoordinator, "this server is standalone: it has no coordinator");
+  int32_t seen = coordinator_epoch_.load();
+  while (request.coordinator_epoch() > seen && !coordinator_epoch_.compare_exchange_weak(seen, request.coordinator_epoch())) {
+  }
+  if (request.coordinator_epoch() < coordinator_epoch_.load()) {
+    return Status(ErrorCode::kInvalidCoordinator,
+                  fmt::format("coordinator epoch {} is older than {}, which this server has seen",
+                              request.coordinator_epoch(), coordinator_epoch_.load()));
+  }
+  proto::NotifyLeaderAndIsrResponse response;
+  for (const auto& req : request.notify_buckets_leader_req()) {
+    auto* resp = response.add_notify_buckets_leader_resp();
+    *resp->mutable_table_bucket() = req.table_bucket();
+    const int64_t table_id = req.table_bucket().table_id();
+    const int32_t bucket = req.table_bucket().bucket_id();
+    auto table = unknown_tables.count(table_id) != 0 ? nullptr : std::const_pointer_cast<ServedTable>(GetTable(table_id));
+    Status st;
+    if (table == nullptr) {
+      st = UnknownTable(table_id);
+    } else if (req.table_bucket().has_partition_id() || bucket < 0 ||
+               bucket >= static_cast<int32_t>(table->buckets.size())) {
+      st = UnknownBucket(table_id, bucket);
+    } else {
+      auto& r = *table->replica[bucket];
+      const bool lead = req.leader() == repl_.server_id;
+      bool done = false;
+      {
+        std::lock_guard rl(r.mu);
+        if (req.leader_epoch() < r.leader_epoch) {
+          st = Status(ErrorCode::kFencedLeaderEpoch,
+                      fmt::format("bucket {} of table id {}: leader epoch {} is older than {}", bucket, table_id,
+                                  req.leader_epoch(), r.leader_epoch));
+          done = true;
+        } else if (req.leader_epoch() == r.leader_epoch && !r.deleted &&
+                   r.role == (lead ? ReplicaRole::kLeader : ReplicaRole::kFollower)) {
+          // The same leadership: the ISR (and its version) only.
+          if (req.bucket_epoch() >= r.bucket_epoch) {
+            r.bucket_epoch = req.bucket_epoch();
+            r.isr.assign(req.isr().begin(), req.isr().end());
+            r.replicas.assign(req.replicas().begin(), req.replicas().end());
+            r.isr_fenced = false;
+            if (lead) {
+              for (int32_t member : r.replicas) {
+                if (member != repl_.server_id && r.followers.count(member) == 0) {
+                  r.followers[member].last_caught_up = std::chrono::steady_clock::now();
+                }
+              }
+              MaybeAdvanceHighWatermarkLocked({table_id, bucket}, r, *table->buckets[bucket]);
+            }
+          }
+          done = true;
+        }
+      }
+      if (!done) st = lead ? MakeLeader(table, bucket, req) : MakeFollower(table, bucket, req);
+    }
+    if (!st.ok()) {
+      resp->set_error_code(static_cast<int32_t>(st.code()));
+      resp->set_error_message(st.message());
+    }
+  }
+  return response;
+}
+
+Status ReplicaManager::MakeLeader(const std::shared_ptr<ServedTable>& table, int32_t bucket,
+                                  const proto::PbNotifyLeaderAndIsrReqForBucket& req) {
+  const TableBucketId id{table->record.table_id, bucket};
+  auto& r = *table->replica[bucket];
+  auto& log = table->buckets[bucket];
+  fetchers_->RemoveBucket(id);
+  {
+    std::lock_guard rl(r.mu);
+    if (req.leader_epoch() < r.leader_epoch) return StaleEpoch(id, req.leader_epoch(), r.leader_epoch);  // raced
+    r.role = ReplicaRole::kLeader;
+    r.leader_id = repl_.server_id;
+    r.leader_epoch = req.leader_epoch();
+    r.bucket_epoch = req.bucket_epoch();
+    r.replicas.assign(req.replicas().begin(), req.replicas().end());
+    r.isr.assign(req.isr().begin(), req.isr().end());
+    r.isr_fenced = false;
+    r.deleted = false;
+    r.epoch_start_offset = log->log_end_offset();
+    FLUSS_RETURN_NOT_OK(log->AssignLeaderEpoch(req.leader_epoch(), r.epoch_start_offset));
+    r.followers.clear();
+    const auto now = std::chrono::steady_clock::now();
+    for (int32_t member : r.replicas) {
+      if (member != repl_.server_id) r.followers[member].last_caught_up = now;
+    }
+    if (r.kv != nullptr) {  // (cannot happen: a leader change passes through follower)
+      EndScanSessions(id.table_id, bucket);
+      r.kv.reset();
+    }
+    MaybeAdvanceHighWatermarkLocked(id, r, *log);
+  }
+  spdlog::info("leader of bucket {} of '{}' at epoch {} (log end {}, isr [{}])", bucket,
+               table->record.path.ToString(), req.leader_epoch(), log->log_end_offset(), fmt::join(req.isr(), ","));
+  if (repl_.on_high_watermark) repl_.on_high_watermark(id);
+  if (!table->has_primary_key()) return Status::OK();
+  // The KV state is rebuilt from the log (KvTablet's catch-up) before puts and lookups are served.
+  auto kv = KvTablet::Open(KvDir(*table, bucket), log, table->schemas, KvOptionsFor(*table, bucket), kv_resources_);
+  if (!kv.ok()) {
+    spdlog::error("rebuilding the KV state of bucket {} of '{}': {}", bucket, table->record.path.ToString(),
+                  kv.status().ToString());
+    return kv.status();
+  }
+  std::shared_ptr<KvTablet> tablet(kv->release());
+  std::lock_guard rl(r.mu);
+  if (r.role != ReplicaRole::kLeader || r.leader_epoch != req.leader_epoch()) {
+    (void)tablet->Destroy();  // it stopped leading meanwhile
+    return Status::OK();
+  }
+  r.kv = std::move(tablet);
+  return Status::OK();
+}
+
+Status ReplicaManager::MakeFollower(const std::shared_ptr<ServedTable>& table, int32_t bucket,
+                                    const proto::PbNotifyLeaderAndIsrReqForBucket& req) {
+  const TableBucketId id{table->record.table_id, bucket};
+  auto& r = *table->replica[bucket];
+  {
+    std::lock_guard rl(r.mu);
+    if (req.leader_epoch() < r.leader_epoch) return StaleEpoch(id, req.leader_epoch(), r.leader_epoch);  // raced
+    r.role = ReplicaRole::kFollower;
+    r.leader_id = req.leader();
+    r.leader_epoch = req.leader_epoch();
+    r.bucket_epoch = req.bucket_epoch();
+    r.replicas.assign(req.replicas().begin(), req.replicas().end());
+    r.isr.assign(req.isr().begin(), req.isr().end());
+    r.isr_fenced = false;
+    r.deleted = false;
+    r.followers.clear();
+    DropKvLocked(*table, bucket, r);
+  }
+  spdlog::info("follower of bucket {} of '{}' at epoch {} (leader {})", bucket, table->record.path.ToString(),
+               req.leader_epoch(), req.leader());
+  if (repl_.on_high_watermark) repl_.on_high_watermark(id);  // parked acks=-1 writes answer NOT_LEADER
+  fetchers_->AddBucket(id, req.leader(), req.leader_epoch());
+  return Status::OK();
+}
+
+Result<proto::StopReplicaResponse> ReplicaManager::StopReplica(const proto::StopReplicaRequest& request) {
+  if (!cluster_) return Status(ErrorCode::kInvalidCoordinator, "this server is standalone: it has no coordinator");
+  int32_t seen = coordinator_epoch_.load();
+  while (request.coordinator_epoch() > seen && !coordinator_epoch_.compare_exchange_weak(seen, request.coordinator_epoch())) {
+  }
+  if (request.coordinator_epoch() < coordinator_epoch_.load()) {
+    return Status(ErrorCode::kInvalidCoordinator,
+                  fmt::format("coordinator epoch {} is older than {}, which this server has seen",
+                              request.coordinator_epoch(), coordinator_epoch_.load()));
+  }
+  proto::StopReplicaResponse response;
+  std::set<int64_t> deleted_tables;
+  for (const auto& req : request.stop_replicas_req()) {
+    auto* resp = response.add_stop_replicas_resp();
+    *resp->mutable_table_bucket() = req.table_bucket();
+    const int64_t table_id = req.table_bucket().table_id();
+    const int32_t bucket = req.table_bucket().bucket_id();
+    auto table = GetTable(table_id);
+    Status st;
+    if (table == nullptr) {
+      if (!req.delete_()) st = UnknownTable(table_id);  // deleting what is not here is done
+    } else if (req.table_bucket().has_partition_id() || bucket < 0 ||
+               bucket >= static_cast<int32_t>(table->buckets.size())) {
+      st = UnknownBucket(table_id, bucket);
+    } else {
+      auto& r = *table->replica[bucket];
+      fetchers_->RemoveBucket({table_id, bucket});
+      std::lock_guard rl(r.mu);
+      if (req.leader_epoch() >= 0 && req.leader_epoch() < r.leader_epoch) {
+        st = Status(ErrorCode::kFencedLeaderEpoch,
+                    fmt::format("bucket {} of table id {}: leader epoch {} is older than {}", bucket, table_id,
+                                req.leader_epoch(), r.leader_epoch));
+      } else {
+        r.role = ReplicaRole::kNone;
+        r.followers.clear();
+        if (req.delete_()) {
+          DropKvLocked(*table, bucket, r);
+          st = table->buckets[bucket]->TruncateFullyAndStartAt(0);
+          r.deleted = true;
+          r.leader_epoch = -1;
+          r.bucket_epoch = -1;
+          deleted_tables.insert(table_id);
+        } else if (r.kv != nullptr) {
+          EndScanSessions(table_id, bucket);
+          r.kv.reset();  // closes the store; it stays on disk
+        }
+      }
+    }
+    if (repl_.on_high_watermark) repl_.on_high_watermark({table_id, bucket});
+    if (!st.ok()) {
+      resp->set_error_code(static_cast<int32_t>(st.code()));
+      resp->set_error_message(st.message());
+    }
+  }
+  // A table whose every bucket here was deleted goes entirely (its directories too).
+  for (int64_t table_id : deleted_tables) {
+    auto table = GetTable(table_id);
+    if (table == nullptr) continue;
+    bool all = true;
+    for (const auto& r : table->replica) {
+      std::lock_guard rl(r->mu);
+      all = all && r->deleted;
+    }
+    if (all) {
+      Status st = DropTable(table_id);
+      if (!st.ok()) spdlog::warn("deleting the stopped replicas of table id {}: {}", table_id, st.ToString());
+    }
+  }
+  return response;
+}
+
+std::optional<ReplicaManager::ReplicaInfo> ReplicaManager::GetReplicaInfo(TableBucketId bucket) const {
+  auto table = GetTable(bucket.table_id);
+  if (table == nullptr || bucket.bucket < 0 || bucket.bucket >= static_cast<int32_t>(table->buckets.size())) {
+    return std::nullopt;
+  }
+  auto& r = *table->replica[bucket.bucket];
+  std::lock_guard rl(r.mu);
+  ReplicaInfo info;
+  info.role = r.role;
+  info.leader_id = r.leader_id;
+  info.leader_epoch = r.leader_epoch;
+  info.bucket_epoch = r.bucket_epoch;
+  info.isr = r.isr;
+  info.high_watermark = table->buckets[bucket.bucket]->high_watermark();
+  info.log_end_offset = table->buckets[bucket.bucket]->log_end_offset();
+  return info;
+}
+
+ReplicaManager::AckState ReplicaManager::CheckAck(const PendingAck& ack) const {
+  auto table = GetTable(ack.bucket.table_id);
+  if (table == nullptr || ack.bucket.bucket >= static_cast<int32_t>(table->buckets.size())) return AckState::kNotLeader;
+  auto& r = *table->replica[ack.bucket.bucket];
+  std::lock_guard rl(r.mu);
+  if (r.role != ReplicaRole::kLeader || r.leader_epoch != ack.leader_epoch) return AckState::kNotLeader;
+  return table->buckets[ack.bucket.bucket]->high_watermark() >= ack.required_offset ? AckState::kDone
+                                                                                    : AckState::kPending;
+}
+
+void ReplicaManager::RecordFollowerFetch(const proto::FetchLogRequest& request) {
+  if (!cluster_ || request.follower_server_id() < 0) return;
+  const int32_t follower = request.follower_server_id();
+  const auto now = std::chrono::steady_clock::now();
+  bool wake_isr = false;
+  for (const auto& table_req : request.tables_req()) {
+    auto table = GetTable(table_req.table_id());
+    if (table == nullptr) continue;
+    for (const auto& req : table_req.buckets_req()) {
+      if (req.has_truncation_epoch() || req.has_partition_id() || req.bucket_id() < 0 ||
+          req.bucket_id() >= static_cast<int32_t>(table->buckets.size())) {
+        continue;
+      }
+      auto& r = *table->replica[req.bucket_id()];
+      auto& log = *table->buckets[req.bucket_id()];
+      std::lock_guard rl(r.mu);
+      if (r.role != ReplicaRole::kLeader) continue;
+      if (req.has_current_leader_epoch() && req.current_leader_epoch() != r.leader_epoch) continue;
+      auto it = r.followers.find(follower);
+      if (it == r.followers.end()) continue;  // not a replica of the bucket
+      auto& f = it->second;
+      const int64_t leader_end = log.log_end_offset();
+      const int64_t offset = std::min(req.fetch_offset(), leader_end);
+      // Caught up: at the log end now, or at least where the log ended at its previous fetch.
+      if (offset >= leader_end) {
+        f.last_caught_up = now;
+      } else if (f.leader_end_at_last_fetch >= 0 && offset >= f.leader_end_at_last_fetch) {
+        f.last_caught_up = std::max(f.last_caught_up, f.last_fetch);
+      }
+      f.leader_end_at_last_fetch = leader_end;
+      f.last_fetch = now;
+      f.log_end_offset = offset;
+      MaybeAdvanceHighWatermarkLocked({table_req.table_id(), req.bucket_id()}, r, log);
+      const bool in_isr = std::find(r.isr.begin(), r.isr.end(), follower) != r.isr.end();
+      if (!in_isr && !r.isr_fenced && offset >= log.high_watermark() && offset >= r.epoch_start_offset) {
+        wake_isr = true;
+      }
+    }
+  }
+  if (wake_isr) {
+    {
+      std::lock_guard lock(isr_mu_);
+      isr_wake_ = true;
+    }
+    isr_cv_.notify_all();
+  }
+}
+
+std::optional<ReplicaManager::FollowerPosition> ReplicaManager::FollowerFetchPosition(TableBucketId bucket,
+                                                                                       int32_t leader_epoch) const {
+  auto table = GetTable(bucket.table_id);
+  if (table == nullptr || bucket.bucket >= static_cast<int32_t>(table->buckets.size())) return std::nullopt;
+  auto& r = *table->replica[bucket.bucket];
+  std::lock_guard rl(r.mu);
+  if (r.role != ReplicaRole::kFollower || r.leader_epoch != leader_epoch) return std::nullopt;
+  const auto& log = *table->buckets[bucket.bucket];
+  FollowerPosition pos;
+  pos.log_end_offset = log.log_end_offset();
+  auto epochs = log.leader_epochs();
+  pos.latest_epoch = epochs.empty() ? -1 : epochs.back().epoch;
+  return pos;
+}
+
+namespace {
+
+// Follows the leader's epoch cache up to the follower's log end (our batch headers carry no epoch).
+void FollowLeaderEpochs(LogTablet& log, const proto::PbFetchLogRespForBucket& resp) {
+  const int64_t end = log.log_end_offset();
+  for (const auto& e : resp.leader_epochs()) {
+    if (e.start_offset() > end) break;
+    Status st = log.AssignLeaderEpoch(e.epoch(), e.start_offset());
+    if (!st.ok()) spdlog::warn("recording leader epoch {} at {} in '{}': {}", e.epoch(), e.start_offset(), log.dir(),
+                               st.ToString());
+  }
+}
+
+}  // namespace
+
+Status ReplicaManager::TruncateFollower(TableBucketId bucket, int32_t leader_epoch,
+                                        const proto::PbFetchLogRespForBucket& resp) {
+  auto table = GetTable(bucket.table_id);
+  if (table == nullptr || bucket.bucket >= static_cast<int32_t>(table->buckets.size())) return Status::OK();
+  auto& r = *table->replica[bucket.bucket];
+  auto& log = *table->buckets[bucket.bucket];
+  std::lock_guard rl(r.mu);
+  if (r.role != ReplicaRole::kFollower || r.leader_epoch != leader_epoch) return Status::OK();
+  const int64_t end = log.log_end_offset();
+  int64_t target;
+  const char* why;
+  if (!resp.has_truncation_epoch() || resp.truncation_epoch() < 0 || resp.truncation_end_offset() < 0) {
+    // Neither side knows a common epoch: the high watermark is what is known committed.
+    target = log.high_watermark();
+    why = "the high watermark (no common leader epoch)";
+  } else {
+    // KIP-101/279: the leader's end of the largest epoch <= ours; if that epoch is older than our
+    // latest, no further than where it ends here either.
+    target = resp.truncation_end_offset();
+    auto epochs = log.leader_epochs();
+    if (!epochs.empty() && epochs.back().epoch != resp.truncation_epoch()) {
+      const EpochEntry local = log.EndOffsetForEpoch(resp.truncation_epoch());
+      target = local.epoch >= 0 ? std::min(target, local.start_offset) : std::min(target, log.high_watermark());
+    }
+    why = "the end of its leader epoch on the leader";
+  }
+  if (resp.has_log_start_offset() && std::min(target, end) < resp.log_start_offset()) {
+    // The leader no longer has the offsets we would continue from: start over at its log start.
+    spdlog::info("follower of bucket {} of '{}': restarting its log at the leader's log start {}", bucket.bucket,
+                 table->record.path.ToString(), resp.log_start_offset());
+    FLUSS_RETURN_NOT_OK(log.TruncateFullyAndStartAt(resp.log_start_offset()));
+  } else if (target < end) {
+    spdlog::info("follower of bucket {} of '{}' at epoch {}: truncating from {} to {}, {}", bucket.bucket,
+                 table->record.path.ToString(), leader_epoch, end, target, why);
+    FLUSS_RETURN_NOT_OK(log.TruncateTo(target));
+  }
+  FollowLeaderEpochs(log, resp);
+  return Status::OK();
+}
+
+Status ReplicaManager::ApplyFetched(TableBucketId bucket, int32_t leader_epoch, int64_t fetch_offset,
+                                    const proto::PbFetchLogRespForBucket& resp) {
+  auto table = GetTable(bucket.table_id);
+  if (table == nullptr || bucket.bucket >= static_cast<int32_t>(table->buckets.size())) return Status::OK();
+  auto& r = *table->replica[bucket.bucket];
+  auto& log = *table->buckets[bucket.bucket];
+  std::lock_guard rl(r.mu);
+  if (r.role != ReplicaRole::kFollower || r.leader_epoch != leader_epoch) return Status::OK();
+  if (log.log_end_offset() != fetch_offset) return Status::OK();  // changed meanwhile; the next round refetches
+  if (!resp.records().empty()) {
+    FLUSS_RETURN_NOT_OK(log.AppendAsFollower(Buffer::Copy(std::string_view(resp.records()))).status());
+  }
+  FollowLeaderEpochs(log, resp);
+  if (resp.has_high_watermark()) {
+    const int64_t hw = std::min(resp.high_watermark(), log.log_end_offset());
+    if (hw > log.high_watermark()) log.UpdateHighWatermark(hw);
+  }
+  return Status::OK();
+}
+
+void ReplicaManager::IsrLoop() {
+  const auto period = std::chrono::milliseconds(std::clamp<int64_t>(repl_.max_lag_ms / 2, 50, 5000));
+  std::unique_lock lock(isr_mu_);
+  while (!isr_stop_) {
+    isr_cv_.wait_for(lock, period, [this] { return isr_stop_ || isr_wake_; });
+    if (isr_stop_) return;
+    isr_wake_ = false;
+    lock.unlock();
+    MaintainIsr();
+    lock.lock();
+  }
+}
+
+void ReplicaManager::MaintainIsr() {
+  if (!repl_.adjust_isr) return;
+  std::vector<std::shared_ptr<ServedTable>> tables;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [id, t] : tables_) tables.push_back(t);
+  }
+  const auto now = std::chrono::steady_clock::now();
+  const auto max_lag = std::chrono::milliseconds(repl_.max_lag_ms);
+  proto::AdjustIsrRequest request;
+  request.set_server_id(repl_.server_id);
+  struct Sent {
+    std::shared_ptr<ServedTable> table;
+    int32_t bucket;
+    int32_t leader_epoch;
+    int32_t bucket_epoch;
+  };
+  std::map<TableBucketId, Sent> sent;
+  for (const auto& t : tables) {
+    for (int32_t b = 0; b < static_cast<int32_t>(t->replica.size()); ++b) {
+      auto& r = *t->replica[b];
+      const auto& log = *t->buckets[b];
+      std::lock_guard rl(r.mu);
+      if (r.role != ReplicaRole::kLeader || r.isr_fenced) continue;
+      std::vector<int32_t> isr;
+      for (int32_t member : r.isr) {
+        auto it = r.followers.find(member);
+        if (member != repl_.server_id && it != r.followers.end() && now - it->second.last_caught_up > max_lag) {
+          continue;  // shrink: has not caught up for log.replica.max-lag-time
+        }
+        isr.push_back(member);
+      }
+      for (const auto& [member, f] : r.followers) {
+        if (std::find(isr.begin(), isr.end(), member) != isr.end()) continue;
+        if (std::find(r.isr.begin(), r.isr.end(), member) != r.isr.end()) continue;  // just shrunk
+        if (f.log_end_offset >= 0 && f.log_end_offset >= log.high_watermark() &&
+            f.log_end_offset >= r.epoch_start_offset && now - f.last_caught_up <= max_lag) {
+          isr.push_back(member);  // expand: caught up to the high watermark
+        }
+      }
+      if (isr == r.isr) continue;
+      auto* req = request.add_buckets_req();
+      req->mutable_table_bucket()->set_table_id(t->record.table_id);
+      req->mutable_table_bucket()->set_bucket_id(b);
+      req->set_leader_epoch(r.leader_epoch);
+      for (int32_t member : isr) req->add_new_isr(member);
+      req->set_coordinator_epoch(std::max(coordinator_epoch_.load(), 0));
+      req->set_bucket_epoch(r.bucket_epoch);
+      spdlog::info("bucket {} of '{}': proposing isr [{}] (was [{}])", b, t->record.path.ToString(),
+                   fmt::join(isr, ","), fmt::join(r.isr, ","));
+      sent[{t->record.table_id, b}] = Sent{t, b, r.leader_epoch, r.bucket_epoch};
+    }
+  }
+  if (sent.empty()) return;
+  auto response = repl_.adjust_isr(request);
+  if (!response.ok()) {
+    spdlog::warn("AdjustIsr to the coordinator failed (retrying): {}", response.status().ToString());
+    return;
+  }
+  for (const auto& resp : response->buckets_resp()) {
+    auto it = sent.find({resp.table_bucket().table_id(), resp.table_bucket().bucket_id()});
+    if (it == sent.end()) continue;
+    const auto& s = it->second;
+    auto& r = *s.table->replica[s.bucket];
+    std::lock_guard rl(r.mu);
+    if (r.role != ReplicaRole::kLeader || r.leader_epoch != s.leader_epoch || r.bucket_epoch != s.bucket_epoch) {
+      continue;  // a notify came meanwhile
+    }
+    if (resp.has_error_code() && resp.error_code() != 0) {
+      const auto code = static_cast<ErrorCode>(resp.error_code());
+      spdlog::warn("AdjustIsr of bucket {} of '{}' refused: {} {}", s.bucket, s.table->record.path.ToString(),
+                   resp.error_code(), resp.error_message());
+      if (code == ErrorCode::kInvalidUpdateVersion || code == ErrorCode::kFencedLeaderEpoch) {
+        r.isr_fenced = true;  // wait for the coordinator's next NotifyLeaderAndIsr
+      }
+      continue;
+    }
+    r.isr.assign(resp.isr().begin(), resp.isr().end());
+    if (resp.has_bucket_epoch()) r.bucket_epoch = resp.bucket_epoch();
+    MaybeAdvanceHighWatermarkLocked(it->first, r, *s.table->buckets[s.bucket]);
+  }
 }
 
 }  // namespace fluss
