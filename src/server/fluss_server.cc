@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 struct FlussServer::Parts {
   ServerConfig config;
   int lock_fd = -1;
-  std::unique_ptr<EmbeddedMetadataStore> metadata;
+  std::shared_ptr<MetadataStore> metadata;
   std::unique_ptr<LogManager> logs;
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<DelayedFetchQueue> delayed_fetches;
@@ -71,7 +71,11 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
   std::unique_ptr<FlussServer> server(new FlussServer(std::move(parts)));
   Parts& p = *server->parts_;
 
-  FLUSS_ASSIGN_OR_RETURN(p.metadata, EmbeddedMetadataStore::Open(c.data_dir + "/.metadata"));
+  if (hooks.metadata) {
+    p.metadata = std::move(hooks.metadata);
+  } else {
+    FLUSS_ASSIGN_OR_RETURN(p.metadata, EmbeddedMetadataStore::Open(c.data_dir + "/.metadata"));
+  }
   // The background thread (and so retention) starts once every table's retention holds are set.
   FLUSS_ASSIGN_OR_RETURN(p.logs, LogManager::Open(c.data_dir, c.log, LogManagerOptions{.background = false}));
   p.workers = std::make_unique<WorkerPool>(c.worker_threads, "fluss-worker");
@@ -83,6 +87,7 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
   p.replicas = std::make_unique<ReplicaManager>(p.logs.get(), KvResources::Create(c.kv),
                                                 [delayed](TableBucketId b) { delayed->OnAppend(b); });
   p.service = std::make_unique<FlussService>(p.config, p.metadata.get(), p.replicas.get(), delayed, workers);
+  p.service->SetHooks(std::move(hooks.service_hooks));
   FLUSS_RETURN_NOT_OK(p.service->LoadTables());
 
   // Bucket logs of tables the metadata no longer has: a crash came between a drop and the deletion.

@@ -7,20 +7,38 @@
 // primary-key bucket beside its log at `{db}/{table}-{table_id}/kv-{bucket}`.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "common/status.h"
+#include "fluss_api.pb.h"
+#include "metadata/metadata_store.h"
+#include "server/fluss_service.h"
 #include "server/server_config.h"
 #include "server/tiered_offsets.h"
 
 namespace fluss {
+
+// Cluster mode (server/cluster/tablet_cluster.h provides the ZooKeeper-based ones): a tablet server's
+// host:port by id (nullopt: not live), and the sender of ADJUST_ISR to the active coordinator.
+using ServerResolver = std::function<std::optional<std::pair<std::string, uint16_t>>(int32_t server_id)>;
+using AdjustIsrSender = std::function<Result<proto::AdjustIsrResponse>(const proto::AdjustIsrRequest&)>;
 
 // What the composition root (fluss-server's main.cc, or a test) plugs into the server.
 struct ServerHooks {
   // The lake's tiered offsets, for the retention holds of lake-enabled tables (replica_manager.h).
   // Empty: lake-enabled tables keep every log segment.
   TieredOffsetsProvider tiered_offsets;
+  // Cluster mode: the metadata store to use (set: no embedded store is opened), the replication
+  // hooks, and the service's cluster hooks (GetMetadata from ZooKeeper, coordinator-only APIs).
+  std::shared_ptr<MetadataStore> metadata;
+  ServerResolver resolve_server;
+  AdjustIsrSender adjust_isr;
+  FlussServiceHooks service_hooks;
 };
 
 class FlussServer {
