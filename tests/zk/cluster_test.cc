@@ -455,6 +455,33 @@ TEST_F(ClusterTest, StandbyCoordinatorTakesOverAndKeepsServingDdl) {
   }));
 }
 
+TEST_F(ClusterTest, StandbyTakesOverWhenTheActiveCoordinatorsSessionEndsAndFencesIt) {
+  CoordinatorServer* first = StartCoordinator(100);
+  ASSERT_NE(first, nullptr);
+  ASSERT_TRUE(Eventually([&] { return first->active(); }));
+  CoordinatorServer* second = StartCoordinator(101);
+  ASSERT_NE(second, nullptr);
+  ASSERT_TRUE(StartTablet(1).ok());
+  ASSERT_TRUE(Eventually([&] { return first->store().LiveTabletServers().size() == 1; }));
+  ASSERT_TRUE(CreateDatabase(first->port(), "db").ok());
+  ASSERT_TRUE(CreateTable(first->port(), "t", 1, 1).ok());
+  const int64_t table_id = TableId(first->store(), "t");
+  // The active coordinator's session ends as if it had died (its process hung or crashed).
+  const auto died_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(first->store().ExpireSessionForTesting().ok());
+  ASSERT_TRUE(Eventually([&] { return second->active(); }));
+  EXPECT_LT(std::chrono::steady_clock::now() - died_at, std::chrono::seconds(10));
+  EXPECT_TRUE(Eventually([&] { return !first->active(); }));
+  // The deposed one's writes are fenced; DDL goes to the new one.
+  auto current = second->store().GetLeaderAndIsr(table_id, 0);
+  ASSERT_TRUE(current.ok());
+  auto stale = first->store().SetLeaderAndIsr(table_id, 0, current->first, current->second);
+  EXPECT_EQ(stale.status().code(), ErrorCode::kInvalidCoordinator) << stale.status().ToString();
+  EXPECT_EQ(CreateTable(first->port(), "refused", 1, 1).code(), ErrorCode::kInvalidCoordinator);
+  ASSERT_TRUE(CreateTable(second->port(), "after", 1, 1).ok());
+  EXPECT_TRUE(Eventually([&] { return ToldCurrentState(second->store(), 1, "after"); }));
+}
+
 TEST_F(ClusterTest, TabletServerRefusesADataDirOfAnotherClusterOrServer) {
   CoordinatorServer* c = StartCluster(1);
   ASSERT_NE(c, nullptr);
