@@ -342,6 +342,29 @@ TEST_F(ClusterTest, BucketGoesOfflineWithoutIsrMemberAndComesBackWithIt) {
   EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), owner, "t"); }));
 }
 
+TEST_F(ClusterTest, TabletServerDeletesOnRestartTheTablesDroppedWhileItWasDown) {
+  CoordinatorServer* c = StartCluster(2);
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
+  ASSERT_TRUE(CreateTable(c->port(), "gone", 2, 2).ok());
+  ASSERT_TRUE(CreateTable(c->port(), "kept", 2, 2).ok());
+  const std::string gone_dir = fmt::format("{}/db/gone-{}/log-0", Config(ServerRole::kTablet, 1).data_dir,
+                                           TableId(c->store(), "gone"));
+  const std::string kept_dir = fmt::format("{}/db/kept-{}/log-0", Config(ServerRole::kTablet, 1).data_dir,
+                                           TableId(c->store(), "kept"));
+  // Restarted once, server 1 has both tables' buckets on disk.
+  tablets_.erase(1);
+  ASSERT_TRUE(StartTablet(1).ok());
+  ASSERT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), 1, "gone"); }));
+  ASSERT_TRUE(Eventually([&] { return fs::exists(gone_dir) && fs::exists(kept_dir); }));
+  ASSERT_TRUE(tablets_[1]->Stop(false).ok());
+  tablets_.erase(1);
+  ASSERT_TRUE(DropTable(c->port(), "gone").ok());
+  ASSERT_TRUE(StartTablet(1).ok());
+  EXPECT_FALSE(fs::exists(gone_dir));
+  EXPECT_TRUE(fs::exists(kept_dir));
+}
+
 TEST_F(ClusterTest, AdjustIsrIsCompareAndSetOnLeaderAndBucketEpochs) {
   CoordinatorServer* c = StartCluster(3);
   ASSERT_NE(c, nullptr);

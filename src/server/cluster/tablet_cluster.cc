@@ -168,7 +168,6 @@ std::optional<Result<std::string>> TabletClusterMember::Intercept(const rpc::Rpc
           Status(ErrorCode::kUnsupportedVersion,
                  fmt::format("api key {} is served by the coordinator, not by tablet server {}", request.api_key,
                              config_.server_id)));
-    // Placeholders until ReplicaManager serves these (helper R's replication): record and accept.
     case ApiKey::kNotifyLeaderAndIsr: {
       proto::NotifyLeaderAndIsrRequest req;
       if (!req.ParseFromString(request.body)) {
@@ -179,13 +178,14 @@ std::optional<Result<std::string>> TabletClusterMember::Intercept(const rpc::Rpc
       for (const auto& e : req.notify_buckets_leader_req()) {
         auto* out = resp.add_notify_buckets_leader_resp();
         *out->mutable_table_bucket() = e.table_bucket();
-        if (!store_->GetTableById(e.table_bucket().table_id()).ok()) {
+        if (kMemberAnswersReplicaRequests && !store_->GetTableById(e.table_bucket().table_id()).ok()) {
           out->set_error_code(static_cast<int32_t>(ErrorCode::kUnknownTableOrBucket));
           out->set_error_message(fmt::format("table id {} is not known here yet", e.table_bucket().table_id()));
           continue;
         }
         notified_[{e.table_bucket().table_id(), e.table_bucket().bucket_id()}] = e;
       }
+      if (!kMemberAnswersReplicaRequests) return std::nullopt;
       return resp.SerializeAsString();
     }
     case ApiKey::kStopReplica: {
@@ -201,6 +201,7 @@ std::optional<Result<std::string>> TabletClusterMember::Intercept(const rpc::Rpc
         notified_.erase(id);
         stopped_.push_back(id);
       }
+      if (!kMemberAnswersReplicaRequests) return std::nullopt;
       return resp.SerializeAsString();
     }
     default:

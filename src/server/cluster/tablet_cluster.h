@@ -31,6 +31,11 @@ AdjustIsrSender MakeZkAdjustIsrSender(std::shared_ptr<ZkMetadataStore> store);
 // Checks `<data_dir>/.cluster` against `cluster_id` and `server_id`, writing it when missing.
 Status ClaimDataDir(const std::string& data_dir, const std::string& cluster_id, int32_t server_id);
 
+// Until ReplicaManager serves NOTIFY_LEADER_AND_ISR and STOP_REPLICA itself (replication), the
+// member answers them: it accepts the buckets of tables its metadata cache has (UNKNOWN_TABLE_OR_BUCKET
+// for others, so the coordinator resends) and deletes nothing. false: they go on to FlussService.
+inline constexpr bool kMemberAnswersReplicaRequests = true;
+
 class TabletClusterMember {
  public:
   // Opens the ZooKeeper store, gets the cluster id and claims the data dir; refuses when the server
@@ -50,8 +55,7 @@ class TabletClusterMember {
                                                         std::chrono::milliseconds backoff = std::chrono::seconds(1));
 
   // What the coordinator told this server (the latest entry per bucket), and the buckets it was told
-  // to stop. Until ReplicaManager serves NOTIFY_LEADER_AND_ISR/STOP_REPLICA itself, this member
-  // answers them (accepting buckets of tables its metadata has).
+  // to stop (recorded for tests and status, whoever answers the requests).
   std::map<TableBucketId, proto::PbNotifyLeaderAndIsrReqForBucket> notified() const;
   std::vector<TableBucketId> stopped() const;
 
