@@ -431,6 +431,37 @@ TEST_F(ClusterTest, AdjustIsrIsCompareAndSetOnLeaderAndBucketEpochs) {
   r = answer(request(leader, 0, 1, v.replicas));
   EXPECT_EQ(r.error_code(), 0) << r.error_message();
   EXPECT_EQ(Buckets(c->store(), "t")[0].lai.bucket_epoch, 2);
+  // A dead follower leaves the ISR and cannot be added back while it is down.
+  ASSERT_TRUE(tablets_[followers[1]]->Stop(false).ok());
+  tablets_.erase(followers[1]);
+  ASSERT_TRUE(Eventually([&] { return Buckets(c->store(), "t")[0].lai.bucket_epoch == 3; }));
+  EXPECT_EQ(Buckets(c->store(), "t")[0].lai.isr, (std::vector<int32_t>{leader, followers[0]}));
+  r = answer(request(leader, 0, 3, v.replicas));
+  EXPECT_EQ(r.error_code(), static_cast<int>(ErrorCode::kIneligibleReplica)) << r.error_message();
+  EXPECT_EQ(Buckets(c->store(), "t")[0].lai.bucket_epoch, 3);
+}
+
+TEST_F(ClusterTest, TabletServerWhoseSessionEndsLosesItsLeadershipsAndIsToldAgain) {
+  CoordinatorServer* c = StartCluster(2);
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
+  ASSERT_TRUE(CreateTable(c->port(), "t", 2, 2).ok());
+  auto before = Buckets(c->store(), "t");
+  // Server 1's ZooKeeper session ends (a long pause); its store registers it again at once.
+  ASSERT_TRUE(tablets_[1]->member().store()->ExpireSessionForTesting().ok());
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& [b, v] : Buckets(c->store(), "t")) {
+      if (before[b].lai.leader == 1 && v.lai.leader_epoch == before[b].lai.leader_epoch) return false;
+    }
+    return true;
+  }));
+  for (const auto& [b, v] : Buckets(c->store(), "t")) {
+    EXPECT_EQ(v.lai.leader, 2) << "bucket " << b;
+    EXPECT_EQ(v.lai.isr, std::vector<int32_t>{2}) << "bucket " << b;
+  }
+  EXPECT_TRUE(Eventually([&] { return c->store().LiveTabletServers().size() == 2; }));
+  EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), 1, "t"); }));
+  EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), 2, "t"); }));
 }
 
 TEST_F(ClusterTest, StandbyCoordinatorTakesOverAndKeepsServingDdl) {

@@ -202,11 +202,15 @@ void CoordinatorController::OnLiveServers(std::vector<TabletServerInfo> servers)
   std::map<int32_t, TabletServerInfo> now;
   for (auto& s : servers) now[s.id] = s;
   std::vector<int32_t> joined;
+  std::vector<int32_t> restarted;  // registered again without this coordinator seeing it go
   for (const auto& [id, info] : now) {
     auto old = live_.find(id);
-    if (old == live_.end() || old->second.register_timestamp_ms != info.register_timestamp_ms ||
-        old->second.listeners != info.listeners) {
+    if (old == live_.end()) {
       joined.push_back(id);
+    } else if (old->second.register_timestamp_ms != info.register_timestamp_ms ||
+               old->second.listeners != info.listeners) {
+      joined.push_back(id);
+      restarted.push_back(id);
     }
   }
   for (const auto& [id, info] : live_) {
@@ -229,8 +233,14 @@ void CoordinatorController::OnLiveServers(std::vector<TabletServerInfo> servers)
       clients_.erase(c);
     }
   }
+  std::vector<TableBucketId> changed;
+  if (!restarted.empty()) {
+    // A restart is a failure: its leaderships move first (it lost whatever it had in memory).
+    for (int32_t id : restarted) live_.erase(id);
+    changed = ReconcileAll();
+  }
   live_ = std::move(now);
-  auto changed = ReconcileAll();
+  for (const auto& id : ReconcileAll()) changed.push_back(id);
   PushToReplicas(changed);
   for (int32_t id : joined) PushAll(id);
 }
@@ -472,6 +482,16 @@ Result<proto::AdjustIsrResponse> CoordinatorController::AdjustIsr(const proto::A
       for (int32_t r : isr) {
         if (!Contains(b.replicas, r) || std::count(isr.begin(), isr.end(), r) != 1) valid = false;
       }
+      std::vector<int32_t> unavailable;
+      for (int32_t r : isr) {
+        if (!Contains(b.lai.isr, r) && (live_.count(r) == 0 || shutting_down_.count(r) != 0)) unavailable.push_back(r);
+      }
+      if (valid && !unavailable.empty()) {
+        fail(ErrorCode::kIneligibleReplica,
+             fmt::format("the new ISR {} of bucket {} of table id {} adds {}, not live or shutting down", Ids(isr),
+                         id.bucket, id.table_id, Ids(unavailable)));
+        continue;
+      }
       if (!valid) {
         fail(ErrorCode::kIneligibleReplica,
              fmt::format("the new ISR {} of bucket {} of table id {} is not a set of its replicas {}", Ids(isr),
@@ -552,15 +572,15 @@ void CoordinatorController::DropClient(int32_t server, const std::shared_ptr<rpc
 }
 
 void CoordinatorController::PushToReplicas(const std::vector<TableBucketId>& buckets) {
-  std::map<int32_t, std::vector<TableBucketId>> per_server;
+  std::map<int32_t, std::set<TableBucketId>> per_server;
   for (const auto& id : buckets) {
     auto it = buckets_.find(id);
     if (it == buckets_.end()) continue;
     for (int32_t r : it->second.replicas) {
-      if (live_.count(r) != 0) per_server[r].push_back(id);
+      if (live_.count(r) != 0) per_server[r].insert(id);
     }
   }
-  for (auto& [server, ids] : per_server) Push(server, std::move(ids), 0);
+  for (auto& [server, ids] : per_server) Push(server, std::vector<TableBucketId>(ids.begin(), ids.end()), 0);
 }
 
 void CoordinatorController::PushAll(int32_t server) {
