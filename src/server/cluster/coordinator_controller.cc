@@ -133,8 +133,9 @@ void CoordinatorController::Loop() {
       continue;
     }
     auto first = queue_.begin();
-    if (first->first > Clock::now()) {
-      queue_cv_.wait_until(lock, first->first);
+    const Clock::time_point due = first->first;  // a copy: the entry may go while waiting
+    if (due > Clock::now()) {
+      queue_cv_.wait_until(lock, due);
       continue;
     }
     auto event = std::move(first->second);
