@@ -1260,6 +1260,40 @@ Result<int32_t> ZkMetadataStore::CoordinatorLeaderId() const {
   return id;
 }
 
+Result<std::optional<TabletServerInfo>> ZkMetadataStore::ActiveCoordinator() const {
+  const std::string path = P("/coordinators/active");
+  FLUSS_ASSIGN_OR_RETURN(auto node, Get(path, false));
+  if (!node) return std::optional<TabletServerInfo>();
+  FLUSS_ASSIGN_OR_RETURN(json j, ParseObject(node->first, path));
+  TabletServerInfo info;
+  if (!ReadInt(j, "id", &info.id) || !j.contains("listeners") || !j["listeners"].is_string()) {
+    return Status::Corruption(fmt::format("znode '{}' is not a coordinator registration", path));
+  }
+  info.listeners = j["listeners"].get<std::string>();
+  return std::optional<TabletServerInfo>(std::move(info));
+}
+
+Result<std::string> ZkMetadataStore::EnsureClusterId(const std::string& candidate) {
+  const std::string path = P("/cluster/id");
+  FLUSS_RETURN_NOT_OK(EnsurePath(P("/cluster")));
+  for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
+    FLUSS_ASSIGN_OR_RETURN(auto node, Get(path, false));
+    if (node) {
+      if (node->first.empty()) return Status::Corruption(fmt::format("znode '{}' is empty", path));
+      return node->first;
+    }
+    int rc;
+    {
+      std::shared_lock lock(handle_mu_);
+      rc = zoo_create(zh_, path.c_str(), candidate.data(), static_cast<int>(candidate.size()), &ZOO_OPEN_ACL_UNSAFE,
+                      0, nullptr, 0);
+    }
+    if (rc == ZOK) return candidate;
+    if (rc != ZNODEEXISTS) return Errno(rc, fmt::format("create '{}'", path));
+  }
+  return Status::IOError(fmt::format("cannot read or create '{}'", path));
+}
+
 // ---- leader and ISR ----
 
 Result<int32_t> ZkMetadataStore::SetLeaderAndIsr(int64_t table_id, int32_t bucket, const LeaderAndIsr& value,

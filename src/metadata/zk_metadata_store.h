@@ -147,6 +147,14 @@ class ZkMetadataStore final : public MetadataStore {
   bool IsCoordinatorLeader() const { return is_leader_.load(); }
   // The id in /coordinators/active right now (read from ZooKeeper), or -1 when there is none.
   Result<int32_t> CoordinatorLeaderId() const;
+  // The id and listeners in /coordinators/active right now (read from ZooKeeper); nullopt when there
+  // is no active coordinator.
+  Result<std::optional<TabletServerInfo>> ActiveCoordinator() const;
+
+  // ---- cluster identity ----
+  // The id of the cluster this ZooKeeper root holds (<root>/cluster/id): created with `candidate` by
+  // the first caller, read by every later one (all callers get the same id).
+  Result<std::string> EnsureClusterId(const std::string& candidate);
 
   // ---- leader and ISR ----
   // expected_version -1: create (INVALID_UPDATE_VERSION when it exists); otherwise set when the znode

@@ -112,6 +112,7 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
   }
   p.service = std::make_unique<FlussService>(p.config, p.metadata.get(), p.replicas.get(), delayed, workers,
                                              p.delayed_produces.get());
+  p.service->SetHooks(std::move(hooks.service_hooks));
   FLUSS_RETURN_NOT_OK(p.service->LoadTables());
 
   // Bucket logs of tables the metadata no longer has: a crash came between a drop and the deletion.

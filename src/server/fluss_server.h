@@ -7,11 +7,17 @@
 // primary-key bucket beside its log at `{db}/{table}-{table_id}/kv-{bucket}`.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "common/status.h"
+#include "fluss_api.pb.h"
 #include "metadata/metadata_store.h"
+#include "server/fluss_service.h"
 #include "server/replica_manager.h"
 #include "server/server_config.h"
 #include "server/tiered_offsets.h"
@@ -30,6 +36,9 @@ struct ServerHooks {
   // fetches from), and the way ADJUST_ISR reaches the coordinator. Both required for replication.
   ServerResolver resolve_server;
   AdjustIsrSender adjust_isr;
+  // Cluster mode: the service's hooks (GetMetadata from ZooKeeper, DDL forwarding, coordinator-only
+  // APIs; server/cluster/).
+  FlussServiceHooks service_hooks;
 };
 
 class FlussServer {

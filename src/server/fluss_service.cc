@@ -84,7 +84,11 @@ void FlussService::Process(const rpc::RpcRequest& request, const std::shared_ptr
   using rpc::ApiKey;
   Result<std::string> result = Status::Internal("unreachable");
   const std::string& body = request.body;
-  switch (api->key) {
+  std::optional<Result<std::string>> taken;
+  if (hooks_.intercept) taken = hooks_.intercept(request);
+  if (taken) {
+    result = std::move(*taken);
+  } else switch (api->key) {
     case ApiKey::kApiVersions: result = ApiVersions(body); break;
     case ApiKey::kCreateDatabase: result = CreateDatabase(body); break;
     case ApiKey::kDropDatabase: result = DropDatabase(body); break;
@@ -186,6 +190,10 @@ Result<std::string> FlussService::DropDatabase(const std::string& body) {
   FLUSS_ASSIGN_OR_RETURN(auto dropped,
                          metadata_->DropDatabase(req.database_name(), req.ignore_if_not_exists(), req.cascade()));
   for (const auto& t : dropped) {
+    if (hooks_.table_dropped) {
+      hooks_.table_dropped(t);
+      continue;
+    }
     Status st = replicas_->DropTable(t.table_id);
     if (!st.ok()) spdlog::warn("deleting the data of dropped table '{}': {}", t.path.ToString(), st.ToString());
   }
@@ -297,7 +305,9 @@ Result<std::string> FlussService::CreateTable(const std::string& body) {
                                                         path.ToString(), buckets, config_.max_bucket_num));
   }
   std::vector<BucketAssignment> assignment;
-  for (int32_t b = 0; b < buckets; ++b) {
+  if (hooks_.assign) {
+    FLUSS_ASSIGN_OR_RETURN(assignment, hooks_.assign(path, descriptor, buckets));
+  } else for (int32_t b = 0; b < buckets; ++b) {
     BucketAssignment a;
     a.bucket_id = b;
     a.replicas = {config_.server_id};
@@ -309,11 +319,11 @@ Result<std::string> FlussService::CreateTable(const std::string& body) {
                                                              descriptor.schema().ToJson().dump(), buckets,
                                                              std::move(assignment), req.ignore_if_exists()));
   if (!existed) {
-    Status st = OpenTable(record);
+    Status st = hooks_.table_created ? hooks_.table_created(record) : OpenTable(record);
     if (!st.ok()) {
       // Leave no half-created table behind.
       (void)metadata_->DropTable(path, /*ignore_if_not_exists=*/true);
-      (void)replicas_->DropTable(record.table_id);
+      if (!hooks_.table_created) (void)replicas_->DropTable(record.table_id);
       return st.WithContext(fmt::format("creating the logs of table '{}'", path.ToString()));
     }
     spdlog::info("created table '{}' (id {}, {} buckets)", path.ToString(), record.table_id, buckets);
@@ -325,7 +335,9 @@ Result<std::string> FlussService::DropTable(const std::string& body) {
   FLUSS_ASSIGN_OR_RETURN(auto req, Parse<proto::DropTableRequest>(body));
   FLUSS_ASSIGN_OR_RETURN(auto path, ToTablePath(req.table_path()));
   FLUSS_ASSIGN_OR_RETURN(auto record, metadata_->DropTable(path, req.ignore_if_not_exists()));
-  if (record.table_id >= 0) {
+  if (record.table_id >= 0 && hooks_.table_dropped) {
+    hooks_.table_dropped(record);
+  } else if (record.table_id >= 0) {
     Status st = replicas_->DropTable(record.table_id);
     if (!st.ok()) spdlog::warn("deleting the data of dropped table '{}': {}", path.ToString(), st.ToString());
     spdlog::info("dropped table '{}' (id {})", path.ToString(), record.table_id);

@@ -6,8 +6,11 @@
 // the connection's network thread so that pipelined writes of one connection keep their order.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "metadata/metadata_store.h"
 #include "rpc/rpc_server.h"
@@ -18,6 +21,20 @@
 #include "types/table_descriptor.h"
 
 namespace fluss {
+
+// Cluster mode: what the coordinator or a cluster tablet server plugs in (server/cluster/). A
+// standalone server leaves them empty.
+struct FlussServiceHooks {
+  // Sees every request first; a value is the answer, nullopt leaves it to the built-in handlers.
+  std::function<std::optional<Result<std::string>>(const rpc::RpcRequest&)> intercept;
+  // CreateTable: the bucket assignment of a new table; an error is the answer and nothing is created.
+  // Empty: every bucket on this server.
+  std::function<Result<std::vector<BucketAssignment>>(const TablePath&, const TableDescriptor&, int32_t buckets)>
+      assign;
+  // After the metadata store created / dropped a table: replaces opening / deleting local logs.
+  std::function<Status(const TableRecord&)> table_created;
+  std::function<void(const TableRecord&)> table_dropped;
+};
 
 class FlussService {
  public:
@@ -32,6 +49,8 @@ class FlussService {
 
   // Opens the logs of every table in the metadata store.
   Status LoadTables();
+  // Before the first request.
+  void SetHooks(FlussServiceHooks hooks) { hooks_ = std::move(hooks); }
 
  private:
   Result<std::string> CreateDatabase(const std::string& body);
@@ -75,6 +94,7 @@ class FlussService {
   DelayedFetchQueue* delayed_fetches_;
   WorkerPool* workers_;
   DelayedFetchQueue* delayed_produces_;
+  FlussServiceHooks hooks_;
 };
 
 }  // namespace fluss

@@ -1,9 +1,12 @@
-// fluss-server: a standalone Fluss server (coordinator + tablet server, embedded metadata).
+// fluss-server: a Fluss server. --role standalone (default): coordinator + tablet server in one
+// process, embedded metadata. --role coordinator / --role tablet: one server of a cluster, metadata
+// in ZooKeeper (docs/cluster.md).
 //
-//   fluss-server [--config server.yaml] [--set key=value ...]
+//   fluss-server [--role standalone|coordinator|tablet] [--config server.yaml] [--set key=value ...]
 //
 // Prints "fluss-server listening on FLUSS://host:port" once it accepts connections; SIGTERM or
-// SIGINT stops it cleanly (exit 0). Exit 1 when it cannot start, 2 on bad command-line usage.
+// SIGINT stops it cleanly (exit 0; a tablet server first asks the coordinator to move its bucket
+// leaderships away). Exit 1 when it cannot start, 2 on bad command-line usage.
 #include <signal.h>
 
 #include <cstdio>
@@ -18,6 +21,10 @@
 #include "lake/tiering/lake_tiering.h"
 #include "lake/tiering/tiering_service.h"
 #include "server/fluss_server.h"
+#ifdef FLUSS_HAVE_CLUSTER
+#include "server/cluster/coordinator_server.h"
+#include "server/cluster/tablet_cluster.h"
+#endif
 
 namespace {
 
@@ -40,13 +47,69 @@ fluss::TieredOffsetsProvider IcebergTieredOffsets(std::string warehouse) {
   };
 }
 
+int WaitForSignal(sigset_t signals) {
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("{} received, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  return sig;
+}
+
+#ifdef FLUSS_HAVE_CLUSTER
+int RunCoordinator(fluss::ServerConfig config, sigset_t signals) {
+  auto server = fluss::cluster::CoordinatorServer::Start(std::move(config));
+  if (!server.ok()) {
+    std::cerr << "fluss-server: cannot start the coordinator: " << server.status().message() << "\n";
+    return 1;
+  }
+  const auto& c = (*server)->config();
+  std::printf("fluss-server listening on %s://%s:%u (coordinator %d)\n", c.bind.name.c_str(), c.bind.host.c_str(),
+              static_cast<unsigned>((*server)->port()), c.server_id);
+  std::fflush(stdout);
+  WaitForSignal(signals);
+  (*server)->Stop();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+int RunTablet(fluss::ServerConfig config, sigset_t signals) {
+  fluss::ServerHooks hooks;
+  if (!config.datalake_format.empty()) hooks.tiered_offsets = IcebergTieredOffsets(config.iceberg_warehouse);
+  auto server = fluss::cluster::ClusterTabletServer::Start(std::move(config), std::move(hooks));
+  if (!server.ok()) {
+    std::cerr << "fluss-server: cannot start the tablet server: " << server.status().message() << "\n";
+    return 1;
+  }
+  const auto& c = (*server)->server().config();
+  std::printf("fluss-server listening on %s://%s:%u (tablet server %d, data dir %s)\n", c.bind.name.c_str(),
+              c.bind.host.c_str(), static_cast<unsigned>((*server)->port()), c.server_id, c.data_dir.c_str());
+  std::fflush(stdout);
+  WaitForSignal(signals);
+  fluss::Status st = (*server)->Stop(/*controlled=*/true);
+  if (!st.ok()) {
+    spdlog::error("shutdown: {}", st.ToString());
+    return 1;
+  }
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+#else
+int RunCoordinator(fluss::ServerConfig, sigset_t) {
+  std::cerr << "fluss-server: this build has no cluster mode (libzookeeper-mt-dev was missing)\n";
+  return 2;
+}
+int RunTablet(fluss::ServerConfig config, sigset_t signals) { return RunCoordinator(std::move(config), signals); }
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"fluss-server: a standalone Fluss server (coordinator and tablet server in one process)"};
+  CLI::App app{"fluss-server: a Fluss server (standalone, or a coordinator or tablet server of a cluster)"};
   std::string config_path;
   std::vector<std::string> sets;
   std::string log_level = "info";
+  std::string role = "standalone";
+  app.add_option("--role", role, "standalone (default), coordinator or tablet (cluster mode, needs zookeeper.address)")
+      ->check(CLI::IsMember({"standalone", "coordinator", "tablet"}));
   app.add_option("-c,--config", config_path, "server.yaml-style file of 'key: value' lines")->check(CLI::ExistingFile);
   app.add_option("-s,--set", sets, "an option as key=value (repeatable; wins over --config), e.g. "
                                    "--set bind.listeners=FLUSS://127.0.0.1:9123 --set data.dir=/var/lib/fluss");
@@ -67,6 +130,16 @@ int main(int argc, char** argv) {
     std::cerr << "fluss-server: " << config.status().message() << "\n";
     return 2;
   }
+  auto parsed_role = fluss::ParseServerRole(role);
+  if (!parsed_role.ok()) {
+    std::cerr << "fluss-server: " << parsed_role.status().message() << "\n";
+    return 2;
+  }
+  config->role = *parsed_role;
+  if (fluss::Status st = config->Validate(); !st.ok()) {
+    std::cerr << "fluss-server: " << st.message() << "\n";
+    return 2;
+  }
   for (const auto& key : config->ignored_keys) spdlog::info("option '{}' is not used by fluss-cpp yet; ignored", key);
 
   // Signals are taken synchronously by this thread; every thread started later inherits the mask.
@@ -76,6 +149,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+
+  if (config->role == fluss::ServerRole::kCoordinator) return RunCoordinator(std::move(config).value(), signals);
+  if (config->role == fluss::ServerRole::kTablet) return RunTablet(std::move(config).value(), signals);
 
   // Log retention of lake-enabled tables waits for the lake, read from the warehouse.
   fluss::ServerHooks hooks;
@@ -101,9 +177,7 @@ int main(int argc, char** argv) {
     tiering = fluss::lake::TieringService::Start(t);
   }
 
-  int sig = 0;
-  sigwait(&signals, &sig);
-  spdlog::info("{} received, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  WaitForSignal(signals);
   if (tiering) tiering->Stop();
   fluss::Status st = (*server)->Stop();
   if (!st.ok()) {

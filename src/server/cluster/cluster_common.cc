@@ -1,0 +1,123 @@
+#include "server/cluster/cluster_common.h"
+
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "rpc/api_keys.h"
+#include "server/server_config.h"
+
+namespace fluss::cluster {
+
+std::optional<std::pair<std::string, uint16_t>> ListenerAddress(const std::string& listeners) {
+  auto parsed = ParseListeners(listeners);
+  if (!parsed.ok() || parsed->empty()) return std::nullopt;
+  return std::pair(parsed->front().host, parsed->front().port);
+}
+
+namespace {
+
+void FillNode(proto::PbServerNode* node, int32_t id, const std::string& listeners, const std::string& rack) {
+  auto addr = ListenerAddress(listeners);
+  node->set_node_id(id);
+  node->set_host(addr ? addr->first : "");
+  node->set_port(addr ? addr->second : 0);
+  node->set_listeners(listeners);
+  if (!rack.empty()) node->set_rack(rack);
+}
+
+}  // namespace
+
+Result<std::string> ClusterMetadata(const ZkMetadataStore& store, const std::string& body) {
+  proto::MetadataRequest req;
+  if (!req.ParseFromString(body)) return Status(ErrorCode::kCorruptMessage, "cannot parse MetadataRequest");
+  if (req.partitions_path_size() > 0 || req.partitions_id_size() > 0) {
+    return Status(ErrorCode::kTableNotPartitioned, "partitioned tables are not supported yet");
+  }
+  proto::MetadataResponse resp;
+  FLUSS_ASSIGN_OR_RETURN(auto coordinator, store.ActiveCoordinator());
+  if (coordinator) FillNode(resp.mutable_coordinator_server(), coordinator->id, coordinator->listeners, "");
+  for (const auto& s : store.LiveTabletServers()) FillNode(resp.add_tablet_servers(), s.id, s.listeners, s.rack);
+  for (const auto& p : req.table_path()) {
+    FLUSS_ASSIGN_OR_RETURN(auto path, TablePath::Make(p.database_name(), p.table_name()));
+    FLUSS_ASSIGN_OR_RETURN(auto table, store.GetTable(path));
+    FLUSS_ASSIGN_OR_RETURN(auto assignment, store.GetAssignment(table.table_id));
+    auto* tm = resp.add_table_metadata();
+    *tm->mutable_table_path() = p;
+    tm->set_table_id(table.table_id);
+    tm->set_schema_id(table.schema_id);
+    tm->set_table_json(table.table_json);
+    tm->set_created_time(table.created_time_ms);
+    tm->set_modified_time(table.modified_time_ms);
+    for (const auto& a : assignment) {
+      auto* bm = tm->add_bucket_metadata();
+      bm->set_bucket_id(a.bucket_id);
+      for (int32_t r : a.replicas) bm->add_replica_id(r);
+      auto lai = store.GetLeaderAndIsr(table.table_id, a.bucket_id);
+      if (lai.ok()) {
+        if (lai->first.leader >= 0) bm->set_leader_id(lai->first.leader);
+        bm->set_leader_epoch(lai->first.leader_epoch);
+        for (int32_t r : lai->first.isr) bm->add_isr_id(r);
+      } else if (lai.status().code() != ErrorCode::kUnknownTableOrBucket) {
+        return lai.status();
+      }
+    }
+  }
+  return resp.SerializeAsString();
+}
+
+Result<std::string> ClusterApiVersions(int32_t server_type) {
+  proto::ApiVersionsResponse resp;
+  for (const auto& api : rpc::kServedApis) {
+    auto* v = resp.add_api_versions();
+    v->set_api_key(static_cast<int32_t>(api.key));
+    v->set_min_version(api.min_version);
+    v->set_max_version(api.max_version);
+  }
+  resp.set_server_type(server_type);
+  return resp.SerializeAsString();
+}
+
+Result<std::shared_ptr<rpc::RpcClient>> CoordinatorChannel::Connected() {
+  std::lock_guard lock(mu_);
+  if (client_ && client_->is_open()) return client_;
+  client_.reset();
+  FLUSS_ASSIGN_OR_RETURN(auto active, store_->ActiveCoordinator());
+  if (!active) return Status(ErrorCode::kNetworkException, "there is no active coordinator");
+  auto addr = ListenerAddress(active->listeners);
+  if (!addr) {
+    return Status(ErrorCode::kNetworkException,
+                  fmt::format("the active coordinator {} has no usable listener '{}'", active->id, active->listeners));
+  }
+  rpc::RpcClientOptions options;
+  options.connect_timeout = std::chrono::milliseconds(2000);
+  FLUSS_ASSIGN_OR_RETURN(client_, rpc::RpcClient::Connect(addr->first, addr->second, options));
+  return client_;
+}
+
+Result<std::string> CoordinatorChannel::Call(int16_t api_key, std::string body, int attempts,
+                                             std::chrono::milliseconds backoff, std::chrono::milliseconds timeout) {
+  Status last = Status(ErrorCode::kNetworkException, "no attempt made");
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(backoff);
+    auto client = Connected();
+    if (!client.ok()) {
+      last = client.status();
+      continue;
+    }
+    auto result = (*client)->CallSync(api_key, 0, body, timeout);
+    if (result.ok()) return result;
+    last = result.status();
+    const ErrorCode code = last.code();
+    if (code != ErrorCode::kNetworkException && code != ErrorCode::kRequestTimeOut &&
+        code != ErrorCode::kInvalidCoordinator) {
+      return last;  // the coordinator's answer
+    }
+    std::lock_guard lock(mu_);
+    if (client_ == *client) client_.reset();
+  }
+  return last.WithContext(fmt::format("calling the active coordinator ({} attempts)", attempts));
+}
+
+}  // namespace fluss::cluster

@@ -1,0 +1,49 @@
+// Pieces both cluster roles use: the address of a registration's listeners, GetMetadata answered
+// from ZooKeeper, and a channel to the active coordinator that follows it across fail-overs.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "common/status.h"
+#include "fluss_api.pb.h"
+#include "metadata/zk_metadata_store.h"
+#include "rpc/rpc_client.h"
+
+namespace fluss::cluster {
+
+// host:port of the first listener of "NAME://host:port[,...]"; nullopt when it does not parse.
+std::optional<std::pair<std::string, uint16_t>> ListenerAddress(const std::string& listeners);
+
+// GET_METADATA in cluster mode: tablet servers from the live registrations, the coordinator from
+// /coordinators/active, and per bucket the replicas (assignment) and leader, leader epoch and ISR
+// (the bucket's leader-and-ISR znode; a bucket without one has no leader yet).
+Result<std::string> ClusterMetadata(const ZkMetadataStore& store, const std::string& body);
+
+// ApiVersions of a cluster role (server_type 1 coordinator, 2 tablet server).
+Result<std::string> ClusterApiVersions(int32_t server_type);
+
+// Calls the active coordinator: resolves it from /coordinators/active, keeps the connection, and on
+// a network error, a timeout or an INVALID_COORDINATOR answer (a standby or a deposed leader)
+// drops it, re-resolves and tries again, `attempts` times in all with `backoff` between them.
+// Thread-safe.
+class CoordinatorChannel {
+ public:
+  explicit CoordinatorChannel(std::shared_ptr<ZkMetadataStore> store) : store_(std::move(store)) {}
+  Result<std::string> Call(int16_t api_key, std::string body, int attempts = 5,
+                           std::chrono::milliseconds backoff = std::chrono::milliseconds(200),
+                           std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+
+ private:
+  Result<std::shared_ptr<rpc::RpcClient>> Connected();
+  std::shared_ptr<ZkMetadataStore> store_;
+  std::mutex mu_;
+  std::shared_ptr<rpc::RpcClient> client_;
+};
+
+}  // namespace fluss::cluster

@@ -1,0 +1,607 @@
+// Cluster mode against a real ZooKeeper (zk_server.h): in-process coordinators
+// (cluster::CoordinatorServer) and tablet servers (cluster::ClusterTabletServer) on free 127.0.0.1
+// ports, driven over RPC. The coordinator's decisions are checked through the leader-and-ISR znodes
+// and what each tablet server was told (NOTIFY_LEADER_AND_ISR).
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "fluss_api.pb.h"
+#include "metadata/zk_metadata_store.h"
+#include "rpc/api_keys.h"
+#include "rpc/rpc_client.h"
+#include "server/cluster/coordinator_server.h"
+#include "server/cluster/tablet_cluster.h"
+#include "types/schema_parser.h"
+#include "types/table_descriptor.h"
+#include "zk_server.h"
+
+namespace fluss::cluster {
+namespace {
+
+using zk_testing::ZkServer;
+namespace fs = std::filesystem;
+
+template <typename Pred>
+bool Eventually(Pred done, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+Result<std::string> Call(uint16_t port, rpc::ApiKey key, const google::protobuf::Message& msg) {
+  FLUSS_ASSIGN_OR_RETURN(auto client, rpc::RpcClient::Connect("127.0.0.1", port));
+  return client->CallSync(static_cast<int16_t>(key), 0, msg.SerializeAsString(), std::chrono::seconds(15));
+}
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!ZkServer::Get().Available(&why)) GTEST_SKIP() << why;
+    static std::atomic<int> counter{0};
+    chroot_ = fmt::format("/cluster-{}-{}", ::getpid(), ++counter);
+    dir_ = fs::temp_directory_path() / fmt::format("fluss-cluster-test-{}-{}", ::getpid(), counter.load());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    tablets_.clear();
+    coordinators_.clear();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  ServerConfig Config(ServerRole role, int32_t id, const std::string& chroot = "") {
+    ServerConfig c;
+    c.role = role;
+    c.server_id = id;
+    c.zookeeper_address = ZkServer::Get().address() + (chroot.empty() ? chroot_ : chroot);
+    c.zookeeper_session_timeout_ms = 4000;
+    c.bind.host = "127.0.0.1";
+    c.bind.port = 0;
+    c.advertised_host = "127.0.0.1";
+    c.advertised_port = 0;
+    c.data_dir = (dir_ / fmt::format("ts-{}", id)).string();
+    c.network_threads = 1;
+    c.worker_threads = 2;
+    return c;
+  }
+
+  CoordinatorServer* StartCoordinator(int32_t id) {
+    auto c = CoordinatorServer::Start(Config(ServerRole::kCoordinator, id));
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    if (!c.ok()) return nullptr;
+    coordinators_[id] = std::move(c).value();
+    return coordinators_[id].get();
+  }
+  Result<ClusterTabletServer*> StartTablet(int32_t id) {
+    FLUSS_ASSIGN_OR_RETURN(auto t, ClusterTabletServer::Start(Config(ServerRole::kTablet, id)));
+    tablets_[id] = std::move(t);
+    return tablets_[id].get();
+  }
+  // One coordinator (active) and `n` tablet servers 1..n the coordinator sees live.
+  CoordinatorServer* StartCluster(int n) {
+    CoordinatorServer* c = StartCoordinator(100);
+    if (!c) return nullptr;
+    EXPECT_TRUE(Eventually([&] { return c->active(); }));
+    for (int id = 1; id <= n; ++id) {
+      auto t = StartTablet(id);
+      EXPECT_TRUE(t.ok()) << t.status().ToString();
+    }
+    EXPECT_TRUE(Eventually([&] { return c->store().LiveTabletServers().size() == static_cast<size_t>(n); }));
+    return c;
+  }
+
+  static Status CreateDatabase(uint16_t port, const std::string& db) {
+    proto::CreateDatabaseRequest req;
+    req.set_database_name(db);
+    req.set_ignore_if_exists(true);
+    return Call(port, rpc::ApiKey::kCreateDatabase, req).status();
+  }
+  static Status CreateTable(uint16_t port, const std::string& table, int buckets,
+                            std::optional<int> replication_factor) {
+    proto::CreateTableRequest req;
+    req.mutable_table_path()->set_database_name("db");
+    req.mutable_table_path()->set_table_name(table);
+    TableDescriptor d(*ParseSchema("id INT NOT NULL, v STRING"));
+    d.DistributedBy(buckets);
+    if (replication_factor) d.Property("table.replication.factor", std::to_string(*replication_factor));
+    req.set_table_json(d.ToJson().dump());
+    req.set_ignore_if_exists(false);
+    return Call(port, rpc::ApiKey::kCreateTable, req).status();
+  }
+  static Status DropTable(uint16_t port, const std::string& table) {
+    proto::DropTableRequest req;
+    req.mutable_table_path()->set_database_name("db");
+    req.mutable_table_path()->set_table_name(table);
+    req.set_ignore_if_not_exists(false);
+    return Call(port, rpc::ApiKey::kDropTable, req).status();
+  }
+
+  // The leader and ISR znodes of every bucket of db.<table>, with the assignment.
+  struct BucketView {
+    std::vector<int32_t> replicas;
+    LeaderAndIsr lai;
+  };
+  std::map<int32_t, BucketView> Buckets(ZkMetadataStore& store, const std::string& table) {
+    std::map<int32_t, BucketView> out;
+    auto t = store.GetTable(*TablePath::Make("db", table));
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    if (!t.ok()) return out;
+    auto assignment = store.GetAssignment(t->table_id);
+    for (const auto& a : *assignment) {
+      auto lai = store.GetLeaderAndIsr(t->table_id, a.bucket_id);
+      EXPECT_TRUE(lai.ok()) << lai.status().ToString();
+      out[a.bucket_id] = {a.replicas, lai.ok() ? lai->first : LeaderAndIsr{}};
+    }
+    return out;
+  }
+  int64_t TableId(ZkMetadataStore& store, const std::string& table) {
+    auto t = store.GetTable(*TablePath::Make("db", table));
+    return t.ok() ? t->table_id : -1;
+  }
+  // True when tablet server `id` was told the current record of every bucket of `table` it replicates.
+  bool ToldCurrentState(ZkMetadataStore& store, int32_t id, const std::string& table) {
+    const int64_t table_id = TableId(store, table);
+    auto told = tablets_.at(id)->member().notified();
+    for (const auto& [bucket, view] : Buckets(store, table)) {
+      if (std::find(view.replicas.begin(), view.replicas.end(), id) == view.replicas.end()) continue;
+      auto it = told.find({table_id, bucket});
+      if (it == told.end()) return false;
+      const auto& e = it->second;
+      // ISR and bucket epoch are compared only while no ISR change came from a leader: an ADJUST_ISR
+      // (a follower caught up) is answered to the leader and not pushed to the replicas.
+      const bool isr_adjusted = view.lai.leader_epoch == e.leader_epoch() && view.lai.bucket_epoch > e.bucket_epoch();
+      if (e.leader() != view.lai.leader || e.leader_epoch() != view.lai.leader_epoch ||
+          (!isr_adjusted && (e.bucket_epoch() != view.lai.bucket_epoch ||
+                           std::vector<int32_t>(e.isr().begin(), e.isr().end()) != view.lai.isr)) ||
+          std::vector<int32_t>(e.replicas().begin(), e.replicas().end()) != view.replicas) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  std::string chroot_;
+  fs::path dir_;
+  std::map<int32_t, std::unique_ptr<ClusterTabletServer>> tablets_;
+  std::map<int32_t, std::unique_ptr<CoordinatorServer>> coordinators_;
+};
+
+TEST(AssignReplicasTest, SpreadsReplicasAndLeadersEvenly) {
+  const std::vector<int32_t> servers = {1, 2, 3};
+  for (int start = 0; start < 3; ++start) {
+    for (int shift = 0; shift < 3; ++shift) {
+      auto a = AssignReplicas(servers, 6, 2, start, shift);
+      ASSERT_EQ(a.size(), 6u);
+      std::map<int32_t, int> leaders, replicas;
+      for (const auto& b : a) {
+        ASSERT_EQ(b.replicas.size(), 2u);
+        EXPECT_NE(b.replicas[0], b.replicas[1]) << "bucket " << b.bucket_id;
+        ++leaders[b.replicas[0]];
+        for (int32_t r : b.replicas) ++replicas[r];
+      }
+      for (int32_t s : servers) {
+        EXPECT_EQ(leaders[s], 2) << "server " << s << " start " << start << " shift " << shift;
+        EXPECT_EQ(replicas[s], 4) << "server " << s << " start " << start << " shift " << shift;
+      }
+    }
+  }
+  auto full = AssignReplicas(servers, 3, 3, 1, 2);
+  for (const auto& b : full) EXPECT_EQ(std::set<int32_t>(b.replicas.begin(), b.replicas.end()).size(), 3u);
+}
+
+TEST_F(ClusterTest, CreateTableSpreadsReplicasStoresThemAndTellsTheReplicas) {
+  CoordinatorServer* c = StartCluster(3);
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
+  ASSERT_TRUE(CreateTable(c->port(), "t", 6, 2).ok());
+  auto buckets = Buckets(c->store(), "t");
+  ASSERT_EQ(buckets.size(), 6u);
+  std::map<int32_t, int> leaders, replicas;
+  for (const auto& [b, v] : buckets) {
+    ASSERT_EQ(v.replicas.size(), 2u);
+    EXPECT_NE(v.replicas[0], v.replicas[1]);
+    EXPECT_EQ(v.lai.leader, v.replicas[0]) << "bucket " << b;
+    EXPECT_EQ(v.lai.isr, v.replicas) << "bucket " << b;
+    EXPECT_EQ(v.lai.leader_epoch, 0);
+    EXPECT_EQ(v.lai.bucket_epoch, 0);
+    EXPECT_EQ(v.lai.coordinator_epoch, c->controller().epoch());
+    ++leaders[v.lai.leader];
+    for (int32_t r : v.replicas) ++replicas[r];
+  }
+  for (int32_t s : {1, 2, 3}) {
+    EXPECT_EQ(leaders[s], 2) << "server " << s;
+    EXPECT_EQ(replicas[s], 4) << "server " << s;
+  }
+  for (int32_t s : {1, 2, 3}) EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), s, "t"); })) << s;
+
+  // DDL through a tablet server is forwarded to the coordinator; metadata from any server.
+  ASSERT_TRUE(CreateTable(tablets_[2]->port(), "via_tablet", 3, 3).ok());
+  EXPECT_EQ(Buckets(c->store(), "via_tablet").size(), 3u);
+  proto::MetadataRequest mreq;
+  mreq.add_table_path()->set_database_name("db");
+  mreq.mutable_table_path(0)->set_table_name("t");
+  for (uint16_t port : {c->port(), tablets_[3]->port()}) {
+    auto body = Call(port, rpc::ApiKey::kGetMetadata, mreq);
+    ASSERT_TRUE(body.ok()) << body.status().ToString();
+    proto::MetadataResponse resp;
+    ASSERT_TRUE(resp.ParseFromString(*body));
+    EXPECT_EQ(resp.coordinator_server().node_id(), 100);
+    EXPECT_EQ(resp.coordinator_server().port(), c->port());
+    EXPECT_EQ(resp.tablet_servers_size(), 3);
+    ASSERT_EQ(resp.table_metadata_size(), 1);
+    ASSERT_EQ(resp.table_metadata(0).bucket_metadata_size(), 6);
+    for (const auto& bm : resp.table_metadata(0).bucket_metadata()) {
+      const auto& v = buckets[bm.bucket_id()];
+      EXPECT_EQ(bm.leader_id(), v.lai.leader);
+      EXPECT_EQ(std::vector<int32_t>(bm.isr_id().begin(), bm.isr_id().end()), v.lai.isr);
+      EXPECT_EQ(std::vector<int32_t>(bm.replica_id().begin(), bm.replica_id().end()), v.replicas);
+    }
+  }
+
+  // Drop: every replica is told to stop (and delete) its buckets.
+  const int64_t id = TableId(c->store(), "t");
+  ASSERT_TRUE(DropTable(c->port(), "t").ok());
+  for (int32_t s : {1, 2, 3}) {
+    EXPECT_TRUE(Eventually([&] {
+      int n = 0;
+      for (const auto& b : tablets_[s]->member().stopped()) n += b.table_id == id;
+      return n == 4;
+    })) << s;
+  }
+}
+
+TEST_F(ClusterTest, ReplicationFactorAboveLiveServersIsRefusedAndCreatesNothing) {
+  CoordinatorServer* c = StartCluster(2);
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
+  Status st = CreateTable(c->port(), "t", 3, 3);
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidReplicationFactor) << st.ToString();
+  EXPECT_NE(st.message().find("replication factor 3 is larger than the 2 live tablet servers"), std::string::npos)
+      << st.message();
+  EXPECT_FALSE(c->store().TableExists(*TablePath::Make("db", "t")));
+  EXPECT_TRUE(c->store().ListAllTables().empty());
+  EXPECT_TRUE(CreateTable(c->port(), "t", 3, 2).ok());
+}
+
+TEST_F(ClusterTest, DeadTabletServerLosesLeadershipToAnIsrMember) {
+  CoordinatorServer* c = StartCluster(3);
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
+  ASSERT_TRUE(CreateTable(c->port(), "t", 3, 3).ok());
+  auto before = Buckets(c->store(), "t");
+  const int32_t victim = before[0].lai.leader;
+  ASSERT_TRUE(tablets_[victim]->Stop(/*controlled=*/false).ok());
+  tablets_.erase(victim);
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& [b, v] : Buckets(c->store(), "t")) {
+      if (std::find(v.lai.isr.begin(), v.lai.isr.end(), victim) != v.lai.isr.end()) return false;
+    }
+    return true;
+  }));
+  for (const auto& [b, v] : Buckets(c->store(), "t")) {
+    const auto& old = before[b].lai;
+    EXPECT_NE(v.lai.leader, victim);
+    EXPECT_NE(std::find(old.isr.begin(), old.isr.end(), v.lai.leader), old.isr.end()) << "bucket " << b;
+    if (old.leader == victim) {
+      // The first replica in assignment order that is live and in the ISR.
+      int32_t expected = -1;
+      for (int32_t r : before[b].replicas) {
+        if (r != victim) {
+          expected = r;
+          break;
+        }
+      }
+      EXPECT_EQ(v.lai.leader, expected) << "bucket " << b;
+      EXPECT_EQ(v.lai.leader_epoch, old.leader_epoch + 1) << "bucket " << b;
+    } else {
+      EXPECT_EQ(v.lai.leader, old.leader) << "bucket " << b;
+      EXPECT_EQ(v.lai.leader_epoch, old.leader_epoch) << "bucket " << b;
+    }
+    EXPECT_EQ(v.lai.bucket_epoch, old.bucket_epoch + 1) << "bucket " << b;
+    EXPECT_EQ(v.lai.isr.size(), 2u);
+  }
+  for (const auto& [id, t] : tablets_) {
+    EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), id, "t"); })) << id;
+  }
+  // Back with the same data dir: registered again and told the state of its buckets (a follower now,
+  // outside the ISR until its leader adds it back).
+  auto back = StartTablet(victim);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), victim, "t"); }));
+  // A second server with a live id is refused.
+  auto config = Config(ServerRole::kTablet, victim);
+  config.data_dir = (dir_ / "other").string();
+  auto dup = ClusterTabletServer::Start(config);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.status().message().find("already registered"), std::string::npos) << dup.status().ToString();
+}
+
+TEST_F(ClusterTest, BucketGoesOfflineWithoutIsrMemberAndComesBackWithIt) {
+  CoordinatorServer* c = StartCluster(2);
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
+  ASSERT_TRUE(CreateTable(c->port(), "t", 1, 1).ok());
+  const int32_t owner = Buckets(c->store(), "t")[0].lai.leader;
+  ASSERT_TRUE(tablets_[owner]->Stop(false).ok());
+  tablets_.erase(owner);
+  ASSERT_TRUE(Eventually([&] { return Buckets(c->store(), "t")[0].lai.leader == -1; }));
+  EXPECT_EQ(Buckets(c->store(), "t")[0].lai.isr, std::vector<int32_t>{owner});  // kept as it was
+  ASSERT_TRUE(StartTablet(owner).ok());
+  ASSERT_TRUE(Eventually([&] { return Buckets(c->store(), "t")[0].lai.leader == owner; }));
+  EXPECT_EQ(Buckets(c->store(), "t")[0].lai.leader_epoch, 2);
+  EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), owner, "t"); }));
+}
+
+TEST_F(ClusterTest, TabletServerDeletesOnRestartTheTablesDroppedWhileItWasDown) {
+  CoordinatorServer* c = StartCluster(2);
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
+  ASSERT_TRUE(CreateTable(c->port(), "gone", 2, 2).ok());
+  ASSERT_TRUE(CreateTable(c->port(), "kept", 2, 2).ok());
+  const std::string gone_dir = fmt::format("{}/db/gone-{}/log-0", Config(ServerRole::kTablet, 1).data_dir,
+                                           TableId(c->store(), "gone"));
+  const std::string kept_dir = fmt::format("{}/db/kept-{}/log-0", Config(ServerRole::kTablet, 1).data_dir,
+                                           TableId(c->store(), "kept"));
+  // Restarted once, server 1 has both tables' buckets on disk.
+  tablets_.erase(1);
+  ASSERT_TRUE(StartTablet(1).ok());
+  ASSERT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), 1, "gone"); }));
+  ASSERT_TRUE(Eventually([&] { return fs::exists(gone_dir) && fs::exists(kept_dir); }));
+  ASSERT_TRUE(tablets_[1]->Stop(false).ok());
+  tablets_.erase(1);
+  ASSERT_TRUE(DropTable(c->port(), "gone").ok());
+  ASSERT_TRUE(StartTablet(1).ok());
+  EXPECT_FALSE(fs::exists(gone_dir));
+  EXPECT_TRUE(fs::exists(kept_dir));
+}
+
+TEST_F(ClusterTest, AdjustIsrIsCompareAndSetOnLeaderAndBucketEpochs) {
+  CoordinatorServer* c = StartCluster(3);
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
+  ASSERT_TRUE(CreateTable(c->port(), "t", 1, 3).ok());
+  const int64_t table_id = TableId(c->store(), "t");
+  auto v = Buckets(c->store(), "t")[0];
+  const int32_t leader = v.lai.leader;
+  std::vector<int32_t> followers;
+  for (int32_t r : v.replicas) {
+    if (r != leader) followers.push_back(r);
+  }
+  auto request = [&](int32_t server, int32_t leader_epoch, int32_t bucket_epoch, std::vector<int32_t> isr) {
+    proto::AdjustIsrRequest req;
+    req.set_server_id(server);
+    auto* b = req.add_buckets_req();
+    b->mutable_table_bucket()->set_table_id(table_id);
+    b->mutable_table_bucket()->set_bucket_id(0);
+    b->set_leader_epoch(leader_epoch);
+    b->set_bucket_epoch(bucket_epoch);
+    b->set_coordinator_epoch(static_cast<int32_t>(c->controller().epoch()));
+    for (int32_t r : isr) b->add_new_isr(r);
+    return req;
+  };
+  // The sender the tablet servers use finds the active coordinator in ZooKeeper.
+  AdjustIsrSender send = MakeZkAdjustIsrSender(tablets_[leader]->member().store());
+  auto answer = [&](const proto::AdjustIsrRequest& req) {
+    auto resp = send(req);
+    EXPECT_TRUE(resp.ok()) << resp.status().ToString();
+    EXPECT_EQ(resp->buckets_resp_size(), 1);
+    return resp->buckets_resp(0);
+  };
+  // Not the leader / an old leader epoch: fenced, with the current record.
+  auto r = answer(request(followers[0], 0, 0, {followers[0]}));
+  EXPECT_EQ(r.error_code(), static_cast<int>(ErrorCode::kFencedLeaderEpoch));
+  EXPECT_EQ(r.leader_id(), leader);
+  r = answer(request(leader, 5, 0, {leader}));
+  EXPECT_EQ(r.error_code(), static_cast<int>(ErrorCode::kFencedLeaderEpoch));
+  // A stale bucket epoch.
+  r = answer(request(leader, 0, 7, {leader}));
+  EXPECT_EQ(r.error_code(), static_cast<int>(ErrorCode::kInvalidUpdateVersion));
+  EXPECT_EQ(r.bucket_epoch(), 0);
+  // An ISR without the leader, or with a non-replica, is never accepted.
+  r = answer(request(leader, 0, 0, followers));
+  EXPECT_NE(r.error_code(), 0);
+  EXPECT_NE(r.error_message().find("does not contain its leader"), std::string::npos) << r.error_message();
+  r = answer(request(leader, 0, 0, {leader, 42}));
+  EXPECT_NE(r.error_code(), 0);
+  EXPECT_EQ(Buckets(c->store(), "t")[0].lai, v.lai);  // nothing changed so far
+  // The right epochs: accepted, stored with bucket_epoch + 1.
+  r = answer(request(leader, 0, 0, {leader, followers[0]}));
+  EXPECT_EQ(r.error_code(), 0) << r.error_message();
+  EXPECT_EQ(r.bucket_epoch(), 1);
+  EXPECT_EQ(std::vector<int32_t>(r.isr().begin(), r.isr().end()), (std::vector<int32_t>{leader, followers[0]}));
+  auto stored = Buckets(c->store(), "t")[0].lai;
+  EXPECT_EQ(stored.isr, (std::vector<int32_t>{leader, followers[0]}));
+  EXPECT_EQ(stored.bucket_epoch, 1);
+  EXPECT_EQ(stored.leader_epoch, 0);
+  // Replaying the same request: its bucket epoch is stale now.
+  r = answer(request(leader, 0, 0, {leader, followers[0]}));
+  EXPECT_EQ(r.error_code(), static_cast<int>(ErrorCode::kInvalidUpdateVersion));
+  EXPECT_EQ(r.bucket_epoch(), 1);
+  // Grow back.
+  r = answer(request(leader, 0, 1, v.replicas));
+  EXPECT_EQ(r.error_code(), 0) << r.error_message();
+  EXPECT_EQ(Buckets(c->store(), "t")[0].lai.bucket_epoch, 2);
+  // A dead follower leaves the ISR and cannot be added back while it is down.
+  ASSERT_TRUE(tablets_[followers[1]]->Stop(false).ok());
+  tablets_.erase(followers[1]);
+  ASSERT_TRUE(Eventually([&] { return Buckets(c->store(), "t")[0].lai.bucket_epoch == 3; }));
+  EXPECT_EQ(Buckets(c->store(), "t")[0].lai.isr, (std::vector<int32_t>{leader, followers[0]}));
+  r = answer(request(leader, 0, 3, v.replicas));
+  EXPECT_EQ(r.error_code(), static_cast<int>(ErrorCode::kIneligibleReplica)) << r.error_message();
+  EXPECT_EQ(Buckets(c->store(), "t")[0].lai.bucket_epoch, 3);
+}
+
+TEST_F(ClusterTest, TabletServerWhoseSessionEndsLosesItsLeadershipsAndIsToldAgain) {
+  CoordinatorServer* c = StartCluster(2);
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
+  ASSERT_TRUE(CreateTable(c->port(), "t", 2, 2).ok());
+  auto before = Buckets(c->store(), "t");
+  // Server 1's ZooKeeper session ends (a long pause); its store registers it again at once.
+  ASSERT_TRUE(tablets_[1]->member().store()->ExpireSessionForTesting().ok());
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& [b, v] : Buckets(c->store(), "t")) {
+      if (before[b].lai.leader == 1 && v.lai.leader_epoch == before[b].lai.leader_epoch) return false;
+    }
+    return true;
+  }));
+  for (const auto& [b, v] : Buckets(c->store(), "t")) {
+    EXPECT_EQ(v.lai.leader, 2) << "bucket " << b;
+    EXPECT_EQ(v.lai.isr, std::vector<int32_t>{2}) << "bucket " << b;
+  }
+  EXPECT_TRUE(Eventually([&] { return c->store().LiveTabletServers().size() == 2; }));
+  EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), 1, "t"); }));
+  EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), 2, "t"); }));
+}
+
+TEST_F(ClusterTest, StandbyCoordinatorTakesOverAndKeepsServingDdl) {
+  CoordinatorServer* first = StartCoordinator(100);
+  ASSERT_NE(first, nullptr);
+  ASSERT_TRUE(Eventually([&] { return first->active(); }));
+  CoordinatorServer* second = StartCoordinator(101);
+  ASSERT_NE(second, nullptr);
+  for (int id = 1; id <= 2; ++id) ASSERT_TRUE(StartTablet(id).ok());
+  ASSERT_TRUE(Eventually([&] { return first->store().LiveTabletServers().size() == 2; }));
+  ASSERT_TRUE(CreateDatabase(first->port(), "db").ok());
+  ASSERT_TRUE(CreateTable(first->port(), "before", 2, 2).ok());
+  // The standby refuses DDL and names the active one.
+  EXPECT_FALSE(second->active());
+  Status st = CreateTable(second->port(), "refused", 1, 1);
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidCoordinator) << st.ToString();
+  EXPECT_NE(st.message().find("the active coordinator is 100"), std::string::npos) << st.message();
+  const int64_t old_epoch = first->controller().epoch();
+
+  const auto stopped_at = std::chrono::steady_clock::now();
+  coordinators_.erase(100);  // stops it
+  ASSERT_TRUE(Eventually([&] { return second->active(); }));
+  const auto took = std::chrono::steady_clock::now() - stopped_at;
+  EXPECT_LT(took, std::chrono::seconds(10));
+  std::printf("standby serving %lld ms after the active coordinator stopped\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  EXPECT_GT(second->controller().epoch(), old_epoch);
+  // Serves DDL; new records carry the new epoch; tablet servers hear from it (also about old tables).
+  ASSERT_TRUE(CreateTable(second->port(), "after", 2, 2).ok());
+  for (const auto& [b, v] : Buckets(second->store(), "after")) {
+    EXPECT_EQ(v.lai.coordinator_epoch, second->controller().epoch());
+  }
+  for (int32_t s : {1, 2}) {
+    EXPECT_TRUE(Eventually([&] { return ToldCurrentState(second->store(), s, "after"); })) << s;
+    EXPECT_TRUE(Eventually([&] { return ToldCurrentState(second->store(), s, "before"); })) << s;
+  }
+  // And it still handles failures: a tablet server dies, its leaderships move.
+  ASSERT_TRUE(tablets_[1]->Stop(false).ok());
+  tablets_.erase(1);
+  EXPECT_TRUE(Eventually([&] {
+    for (const auto& [b, v] : Buckets(second->store(), "after")) {
+      if (v.lai.leader != 2) return false;
+    }
+    return true;
+  }));
+}
+
+TEST_F(ClusterTest, StandbyTakesOverWhenTheActiveCoordinatorsSessionEndsAndFencesIt) {
+  CoordinatorServer* first = StartCoordinator(100);
+  ASSERT_NE(first, nullptr);
+  ASSERT_TRUE(Eventually([&] { return first->active(); }));
+  CoordinatorServer* second = StartCoordinator(101);
+  ASSERT_NE(second, nullptr);
+  ASSERT_TRUE(StartTablet(1).ok());
+  ASSERT_TRUE(Eventually([&] { return first->store().LiveTabletServers().size() == 1; }));
+  ASSERT_TRUE(CreateDatabase(first->port(), "db").ok());
+  ASSERT_TRUE(CreateTable(first->port(), "t", 1, 1).ok());
+  const int64_t table_id = TableId(first->store(), "t");
+  // The active coordinator's session ends as if it had died (its process hung or crashed).
+  const auto died_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(first->store().ExpireSessionForTesting().ok());
+  ASSERT_TRUE(Eventually([&] { return second->active(); }));
+  EXPECT_LT(std::chrono::steady_clock::now() - died_at, std::chrono::seconds(10));
+  EXPECT_TRUE(Eventually([&] { return !first->active(); }));
+  // The deposed one's writes are fenced; DDL goes to the new one.
+  auto current = second->store().GetLeaderAndIsr(table_id, 0);
+  ASSERT_TRUE(current.ok());
+  auto stale = first->store().SetLeaderAndIsr(table_id, 0, current->first, current->second);
+  EXPECT_EQ(stale.status().code(), ErrorCode::kInvalidCoordinator) << stale.status().ToString();
+  EXPECT_EQ(CreateTable(first->port(), "refused", 1, 1).code(), ErrorCode::kInvalidCoordinator);
+  ASSERT_TRUE(CreateTable(second->port(), "after", 1, 1).ok());
+  EXPECT_TRUE(Eventually([&] { return ToldCurrentState(second->store(), 1, "after"); }));
+}
+
+TEST_F(ClusterTest, TabletServerRefusesADataDirOfAnotherClusterOrServer) {
+  CoordinatorServer* c = StartCluster(1);
+  ASSERT_NE(c, nullptr);
+  const std::string dir1 = Config(ServerRole::kTablet, 1).data_dir;
+  tablets_.clear();  // stop server 1; its data dir now belongs to this cluster as server 1
+  // Another cluster (another ZooKeeper root) with the same data dir.
+  auto other = Config(ServerRole::kTablet, 1, chroot_ + "-other");
+  auto refused = ClusterTabletServer::Start(other);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("belongs to cluster"), std::string::npos) << refused.status().ToString();
+  // Another server id with the same data dir.
+  auto as_two = Config(ServerRole::kTablet, 2);
+  as_two.data_dir = dir1;
+  refused = ClusterTabletServer::Start(as_two);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("belongs to tablet server 1, not to tablet server 2"), std::string::npos)
+      << refused.status().ToString();
+  // A standalone server's data dir.
+  const std::string standalone = (dir_ / "standalone").string();
+  fs::create_directories(standalone + "/.metadata");
+  auto as_three = Config(ServerRole::kTablet, 3);
+  as_three.data_dir = standalone;
+  refused = ClusterTabletServer::Start(as_three);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("standalone"), std::string::npos) << refused.status().ToString();
+  // A corrupt identity file is an error, not a crash.
+  { std::ofstream(dir1 + "/.cluster") << "{not json"; }
+  refused = ClusterTabletServer::Start(Config(ServerRole::kTablet, 1));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kCorruptRecord) << refused.status().ToString();
+  // The right cluster and id: starts.
+  fs::remove(dir1 + "/.cluster");
+  EXPECT_TRUE(StartTablet(1).ok());
+}
+
+TEST_F(ClusterTest, ControlledShutdownMovesLeadershipFirst) {
+  CoordinatorServer* c = StartCluster(2);
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
+  ASSERT_TRUE(CreateTable(c->port(), "t", 4, 2).ok());
+  ASSERT_TRUE(CreateTable(c->port(), "single", 2, 1).ok());
+  const int32_t leaving = 1, staying = 2;
+  auto remaining = tablets_[leaving]->member().ControlledShutdown();
+  ASSERT_TRUE(remaining.ok()) << remaining.status().ToString();
+  // Still registered, but no longer leads a bucket that has another in-sync replica.
+  EXPECT_EQ(c->store().LiveTabletServers().size(), 2u);
+  for (const auto& [b, v] : Buckets(c->store(), "t")) {
+    EXPECT_EQ(v.lai.leader, staying) << "bucket " << b;
+    EXPECT_EQ(v.lai.isr, std::vector<int32_t>{staying}) << "bucket " << b;
+  }
+  // Single-replica buckets it leads have nowhere to go: they are what the answer lists.
+  const int64_t single = TableId(c->store(), "single");
+  size_t expected = 0;
+  for (const auto& [b, v] : Buckets(c->store(), "single")) {
+    if (v.lai.leader != leaving) continue;
+    ++expected;
+    EXPECT_NE(std::find(remaining->begin(), remaining->end(), TableBucketId{single, b}), remaining->end());
+  }
+  EXPECT_EQ(remaining->size(), expected);
+  EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), staying, "t"); }));
+  EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), leaving, "t"); }));
+  EXPECT_TRUE(tablets_[leaving]->Stop(/*controlled=*/true).ok());
+}
+
+}  // namespace
+}  // namespace fluss::cluster
