@@ -138,7 +138,7 @@ Result<std::shared_ptr<rpc::RpcClient>> ClientContext::AdminClient() {
   if (coord) {
     auto c = Client(coord->host, coord->port);
     if (c.ok()) return c;
-    ClientLog().info("coordinator {}:{} is unreachable ({}); looking for the coordinator again", coord->host,
+    ClientLog().debug("coordinator {}:{} is unreachable ({}); looking for the coordinator again", coord->host,
                      coord->port, c.status().ToString());
     ForgetCoordinator();
   }

@@ -395,9 +395,12 @@ class ClusterTest : public ::testing::Test {
   // With the workload paused: no write failed; every acknowledged append is in the log exactly
   // once; the replicas of every bucket hold the same bytes below the high watermark; the
   // primary-key table's lookups equal both the last acknowledged upserts and the changelog replay.
-  void CheckInvariants(const std::string& when) {
+  // `acked_before`: the workload's acknowledged appends before the disturbance; more must be
+  // acknowledged by now (the writes made during it completed).
+  void CheckInvariants(const std::string& when, int64_t acked_before) {
     SCOPED_TRACE(when);
     workload_->Pause();
+    EXPECT_GT(workload_->acked(), acked_before) << "no write was acknowledged since the disturbance";
     auto failures = workload_->failures();
     EXPECT_TRUE(failures.empty()) << "writes failed: " << fmt::format("{}", fmt::join(failures, " | "));
     Admin admin = conn_->GetAdmin();
@@ -440,6 +443,7 @@ class ClusterTest : public ::testing::Test {
                                fmt::format("log-{}", bucket);
           auto bytes = LogBytesBelow(dir, hw);
           ASSERT_TRUE(bytes.ok()) << "replica " << id << ": " << bytes.status().ToString();
+          compared_bytes_ += static_cast<int64_t>(bytes->size());
           if (!first) {
             first = *bytes;
           } else {
@@ -484,6 +488,7 @@ class ClusterTest : public ::testing::Test {
   std::unique_ptr<LocalCluster> cluster_;
   std::shared_ptr<Connection> conn_;
   std::unique_ptr<Workload> workload_;
+  int64_t compared_bytes_ = 0;  // replica log bytes compared so far
   TablePath log_path_;
   TablePath pk_path_;
 };
@@ -521,13 +526,14 @@ TEST_F(ClusterTest, KillingBucketLeadersLosesNoAcknowledgedWrite) {
     ASSERT_TRUE(restarted.ok()) << restarted.ToString();
     WaitFullyReplicated();
     if (HasFatalFailure()) return;
-    EXPECT_GT(workload_->acked(), acked_before) << "no write was acknowledged during the round";
     CheckInvariants(fmt::format("after killing server {} (leader of {} bucket {})", victim_id, path.ToString(),
-                                bucket));
+                                bucket),
+                    acked_before);
     if (HasFatalFailure()) return;
   }
-  std::cerr << fmt::format("{} leader kills in {:.1f} s, {} appends acknowledged\n", rounds,
-                           std::chrono::duration<double>(Clock::now() - start).count(), workload_->acked());
+  std::cerr << fmt::format("{} leader kills in {:.1f} s, {} appends acknowledged, {} replica log bytes compared\n",
+                           rounds, std::chrono::duration<double>(Clock::now() - start).count(), workload_->acked(),
+                           compared_bytes_);
 }
 
 TEST_F(ClusterTest, TheStandbyCoordinatorTakesOverWithinTenSeconds) {
@@ -563,7 +569,7 @@ TEST_F(ClusterTest, TheStandbyCoordinatorTakesOverWithinTenSeconds) {
   // Writes went on.
   const int64_t acked = workload_->acked();
   ASSERT_TRUE(WaitFor([&] { return workload_->acked() > acked + 100; }, seconds(20)));
-  CheckInvariants("after the coordinator failover");
+  CheckInvariants("after the coordinator failover", acked);
   // The old coordinator comes back as the standby; DDL still works.
   ASSERT_TRUE(victim->Restart().ok());
   EXPECT_TRUE(admin.CreateDatabase("after_restart", false).ok());
@@ -604,7 +610,7 @@ TEST_F(ClusterTest, AStoppedFollowerLeavesTheIsrAndRejoinsAfterCatchingUp) {
   // It catches up and rejoins.
   WaitFullyReplicated();
   if (HasFatalFailure()) return;
-  CheckInvariants("after the stopped follower rejoined");
+  CheckInvariants("after the stopped follower rejoined", acked);
 }
 
 TEST_F(ClusterTest, ReplicationFactorAboveTheLiveServersIsAClearErrorAndCreatesNothing) {
