@@ -188,37 +188,16 @@ Result<std::map<int32_t, int64_t>> Admin::ListOffsets(const TablePath& path, con
   if (buckets.empty()) {
     for (int32_t b = 0; b < meta.info.num_buckets; ++b) buckets.push_back(b);
   }
-  // One request per leader.
-  std::map<int32_t, std::vector<int32_t>> by_leader;
   for (int32_t b : buckets) {
-    FLUSS_ASSIGN_OR_RETURN(int32_t leader, ctx_->LeaderNode(path, b));
-    by_leader[leader].push_back(b);
-  }
-  std::map<int32_t, int64_t> out;
-  for (const auto& [leader, bs] : by_leader) {
-    proto::ListOffsetsRequest req;
-    req.set_follower_server_id(-1);
-    req.set_table_id(meta.info.table_id);
-    switch (spec.kind) {
-      case OffsetSpec::Kind::kEarliest: req.set_offset_type(rpc::kListOffsetsEarliest); break;
-      case OffsetSpec::Kind::kLatest: req.set_offset_type(rpc::kListOffsetsLatest); break;
-      case OffsetSpec::Kind::kTimestamp:
-        req.set_offset_type(rpc::kListOffsetsTimestamp);
-        req.set_starttimestamp(spec.timestamp_ms);
-        break;
-    }
-    for (int32_t b : bs) req.add_bucket_id(b);
-    FLUSS_ASSIGN_OR_RETURN(auto client, ctx_->NodeClient(leader));
-    FLUSS_ASSIGN_OR_RETURN(auto resp, ctx_->Call<proto::ListOffsetsResponse>(client, rpc::ApiKey::kListOffsets, req));
-    for (const auto& r : resp.buckets_resp()) {
-      if (r.has_error_code() && r.error_code() != 0) {
-        return Status(static_cast<ErrorCode>(r.error_code()),
-                      fmt::format("bucket {} of '{}': {}", r.bucket_id(), path.ToString(), r.error_message()));
-      }
-      out[r.bucket_id()] = r.offset();
+    if (b < 0 || b >= meta.info.num_buckets) {
+      return Status(ErrorCode::kUnknownTableOrBucket, fmt::format("table '{}' has no bucket {} (it has {})",
+                                                                  path.ToString(), b, meta.info.num_buckets));
     }
   }
-  return out;
+  int32_t type = rpc::kListOffsetsEarliest;
+  if (spec.kind == OffsetSpec::Kind::kLatest) type = rpc::kListOffsetsLatest;
+  if (spec.kind == OffsetSpec::Kind::kTimestamp) type = rpc::kListOffsetsTimestamp;
+  return ListBucketOffsets(*ctx_, path, meta.info.table_id, buckets, type, spec.timestamp_ms);
 }
 
 }  // namespace fluss

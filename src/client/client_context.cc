@@ -1,6 +1,8 @@
 #include "client/client_context.h"
 
 #include <algorithm>
+#include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -337,6 +339,64 @@ Result<int64_t> InitWriter(ClientContext& ctx, const TablePath& path) {
   p->set_table_name(path.table());
   FLUSS_ASSIGN_OR_RETURN(auto resp, ctx.AdminCall<proto::InitWriterResponse>(rpc::ApiKey::kInitWriter, req));
   return resp.writer_id();
+}
+
+Result<std::map<int32_t, int64_t>> ListBucketOffsets(ClientContext& ctx, const TablePath& path, int64_t table_id,
+                                                     const std::vector<int32_t>& buckets, int32_t offset_type,
+                                                     int64_t timestamp_ms) {
+  std::map<int32_t, int64_t> out;
+  std::set<int32_t> pending(buckets.begin(), buckets.end());
+  const auto deadline = std::chrono::steady_clock::now() + ctx.config.request_timeout;
+  while (true) {
+    Status last;
+    std::map<int32_t, std::vector<int32_t>> by_leader;
+    for (int32_t b : pending) {
+      auto leader = ctx.LeaderNode(path, b);
+      if (!leader.ok()) {
+        if (!IsRetriable(leader.status().code())) return leader.status();
+        last = leader.status();
+        continue;
+      }
+      by_leader[*leader].push_back(b);
+    }
+    for (const auto& [leader, bs] : by_leader) {
+      proto::ListOffsetsRequest req;
+      req.set_follower_server_id(-1);
+      req.set_table_id(table_id);
+      req.set_offset_type(offset_type);
+      if (offset_type == rpc::kListOffsetsTimestamp) req.set_starttimestamp(timestamp_ms);
+      for (int32_t b : bs) req.add_bucket_id(b);
+      auto client = ctx.NodeClient(leader);
+      auto resp = client.ok() ? ctx.Call<proto::ListOffsetsResponse>(*client, rpc::ApiKey::kListOffsets, req)
+                              : Result<proto::ListOffsetsResponse>(client.status());
+      if (!resp.ok()) {
+        if (!IsRetriable(resp.status().code())) return resp.status();
+        last = resp.status();
+        continue;
+      }
+      for (const auto& r : resp->buckets_resp()) {
+        if (!pending.count(r.bucket_id())) continue;
+        if (r.has_error_code() && r.error_code() != 0) {
+          const auto code = static_cast<ErrorCode>(r.error_code());
+          Status st(code, fmt::format("bucket {} of '{}': {}", r.bucket_id(), path.ToString(), r.error_message()));
+          if (!IsRetriable(code)) return st;
+          last = st;
+          continue;
+        }
+        out[r.bucket_id()] = r.offset();
+        pending.erase(r.bucket_id());
+      }
+    }
+    if (pending.empty()) return out;
+    if (last.ok()) {
+      return Status(ErrorCode::kCorruptMessage,
+                    fmt::format("ListOffsets of '{}' gave no answer for bucket {}", path.ToString(), *pending.begin()));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return last;
+    ClientLog().debug("offsets of '{}' will be asked again: {}", path.ToString(), last.ToString());
+    ctx.InvalidateTable(path);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 void ClientContext::Close() {

@@ -126,6 +126,14 @@ struct ClientContext {
 // client.writer.enable-idempotence is off.
 Result<int64_t> InitWriter(ClientContext& ctx, const TablePath& path);
 
+// The offsets of `buckets` of a table (ListOffsets to each bucket's leader, one request per leader;
+// `offset_type` rpc::kListOffsets*, `timestamp_ms` for the timestamp kind). Buckets whose leader is
+// unknown, moving or unreachable (a new table not yet on its servers, a failover) are asked again
+// after a metadata refresh until client.request-timeout passes; other errors are returned at once.
+Result<std::map<int32_t, int64_t>> ListBucketOffsets(ClientContext& ctx, const TablePath& path, int64_t table_id,
+                                                     const std::vector<int32_t>& buckets, int32_t offset_type,
+                                                     int64_t timestamp_ms = 0);
+
 // "host:port" list parsing ("localhost:9123,10.0.0.2:9123").
 Result<std::vector<std::pair<std::string, uint16_t>>> ParseBootstrapServers(const std::string& text);
 

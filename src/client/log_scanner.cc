@@ -53,27 +53,10 @@ class LogScannerImpl final : public LogScanner {
   Status Subscribe(int32_t bucket, const OffsetSpec& spec) override {
     if (spec.kind == OffsetSpec::Kind::kEarliest) return Subscribe(bucket, kEarliestOffset);
     if (bucket < 0 || bucket >= info_.num_buckets) return Subscribe(bucket, int64_t{0});  // the error
-    proto::ListOffsetsRequest req;
-    req.set_follower_server_id(-1);
-    req.set_table_id(info_.table_id);
-    req.add_bucket_id(bucket);
-    if (spec.kind == OffsetSpec::Kind::kLatest) {
-      req.set_offset_type(rpc::kListOffsetsLatest);
-    } else {
-      req.set_offset_type(rpc::kListOffsetsTimestamp);
-      req.set_starttimestamp(spec.timestamp_ms);
-    }
-    FLUSS_ASSIGN_OR_RETURN(auto client, ctx_->LeaderClient(info_.path, bucket));
-    FLUSS_ASSIGN_OR_RETURN(auto resp, ctx_->Call<proto::ListOffsetsResponse>(client, rpc::ApiKey::kListOffsets, req));
-    if (resp.buckets_resp_size() != 1) {
-      return Status(ErrorCode::kCorruptMessage, "ListOffsets answered for another number of buckets");
-    }
-    const auto& r = resp.buckets_resp(0);
-    if (r.has_error_code() && r.error_code() != 0) {
-      return Status(static_cast<ErrorCode>(r.error_code()),
-                    fmt::format("bucket {} of '{}': {}", bucket, info_.path.ToString(), r.error_message()));
-    }
-    return Subscribe(bucket, r.offset());
+    const int32_t type = spec.kind == OffsetSpec::Kind::kLatest ? rpc::kListOffsetsLatest : rpc::kListOffsetsTimestamp;
+    FLUSS_ASSIGN_OR_RETURN(auto offsets,
+                           ListBucketOffsets(*ctx_, info_.path, info_.table_id, {bucket}, type, spec.timestamp_ms));
+    return Subscribe(bucket, offsets.at(bucket));
   }
 
   Status Unsubscribe(int32_t bucket) override {

@@ -304,5 +304,42 @@ TEST(ClientFailoverTest, ScannerWaitsForABucketWithoutLeaderInsteadOfFailing) {
   EXPECT_FALSE(server.Requests(rpc::ApiKey::kFetchLog).empty());
 }
 
+TEST(ClientFailoverTest, ListOffsetsAsksAgainWhileTheBucketIsNotYetOnItsLeader) {
+  FakeTabletServer server("t", PkTable(2));
+  std::atomic<int> calls{0};
+  server.On(rpc::ApiKey::kListOffsets, [&](const rpc::RpcRequest& req) -> Result<std::string> {
+    proto::ListOffsetsRequest list;
+    EXPECT_TRUE(list.ParseFromString(req.body));
+    proto::ListOffsetsResponse resp;
+    const bool known = calls++ >= 2;  // a new table: the leader learns of it a moment later
+    for (int32_t b : list.bucket_id()) {
+      auto* r = resp.add_buckets_resp();
+      r->set_bucket_id(b);
+      if (known) {
+        r->set_offset(10 + b);
+      } else {
+        r->set_error_code(static_cast<int32_t>(ErrorCode::kUnknownTableOrBucket));
+        r->set_error_message("unknown table id 42");
+      }
+    }
+    return resp.SerializeAsString();
+  });
+  auto conn = Connection::Create(server.ClientConfig()).value();
+  auto admin = conn->GetAdmin();
+  auto offsets = admin.ListOffsets(server.path(), OffsetSpec::Latest());
+  ASSERT_TRUE(offsets.ok()) << offsets.status().ToString();
+  EXPECT_EQ(*offsets, (std::map<int32_t, int64_t>{{0, 10}, {1, 11}}));
+  EXPECT_EQ(calls.load(), 3);
+  // A bucket the table does not have is an error at once.
+  auto bad = admin.ListOffsets(server.path(), OffsetSpec::Latest(), {5});
+  EXPECT_EQ(bad.status().code(), ErrorCode::kUnknownTableOrBucket);
+  // A refusal that is not retriable is the answer.
+  server.On(rpc::ApiKey::kListOffsets, [](const rpc::RpcRequest&) -> Result<std::string> {
+    return Status(ErrorCode::kLogStorageException, "disk gone");
+  });
+  auto failed = admin.ListOffsets(server.path(), OffsetSpec::Latest());
+  EXPECT_EQ(failed.status().code(), ErrorCode::kLogStorageException);
+}
+
 }  // namespace
 }  // namespace fluss
