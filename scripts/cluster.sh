@@ -10,7 +10,7 @@
 # Environment: FLUSS_CLUSTER_DIR (./cluster-data), FLUSS_ZK_PORT (12181), FLUSS_COORDINATOR_PORT
 # (9123; the standby takes the next port), FLUSS_TABLET_PORT (9131; the tablet servers take it and the
 # next two), FLUSS_SESSION_TIMEOUT (10s: how long a crashed server keeps its ZooKeeper session, so
-# also how long a failover takes).
+# also how long a failover takes), FLUSS_SERVER_SETS (more "key=value" server options, space-separated).
 set -euo pipefail
 
 CMD=${1:-}
@@ -67,14 +67,15 @@ wait_listening() {
 }
 
 start_server() {  # name role id port
-  local name=$1 role=$2 id=$3 port=$4
+  local name=$1 role=$2 id=$3 port=$4 extra=()
+  for kv in ${FLUSS_SERVER_SETS:-}; do extra+=(--set "$kv"); done
   if [[ -n $(live_pid "$name") ]]; then echo "$name already runs (pid $(live_pid "$name"))"; return 0; fi
   mkdir -p "$DIR/$name"
   nohup "$SERVER" --role "$role" \
     --set "bind.listeners=FLUSS://127.0.0.1:$port" --set "data.dir=$DIR/$name" \
     --set "zookeeper.address=127.0.0.1:$ZK_PORT" --set "tablet-server.id=$id" \
     --set "zookeeper.client.session-timeout=$SESSION_TIMEOUT" --set "log.replica.max-lag-time=$SESSION_TIMEOUT" \
-    --set "default.replication.factor=3" --set "default.bucket.number=3" \
+    --set "default.replication.factor=3" --set "default.bucket.number=3" "${extra[@]}" \
     >>"$DIR/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$DIR/pids/$name.pid"
   wait_listening "$name"
