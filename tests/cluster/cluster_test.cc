@@ -1,8 +1,9 @@
 // Cluster mode end to end (issue 7's acceptance): a real ZooKeeper, two coordinators (active +
 // standby) and three tablet servers as processes on loopback (LocalCluster), replication factor 3,
-// short timeouts (ZooKeeper session 2 s, replica max lag 2 s). While a client thread appends to a
-// log table and upserts into a primary-key table with acks=all, the tests kill -9 bucket leaders,
-// the active coordinator, and SIGSTOP a follower; after each disturbance they check that every
+// short timeouts (ZooKeeper session 2 s, replica max lag 2 s; the lag test: session 8 s, max lag
+// 1.5 s). While a client thread appends to a log table and upserts into a primary-key table with
+// acks=all, the tests kill -9 bucket leaders, the active coordinator, and SIGSTOP a follower (for
+// longer than the max lag, and for longer than its session); after each disturbance they check that every
 // acknowledged record is readable exactly once, that the replicas' logs are byte-identical below
 // the high watermark, and that primary-key lookups equal the replay of the changelog.
 //
@@ -314,10 +315,13 @@ Result<std::string> LogBytesBelow(const fs::path& dir, int64_t end) {
 
 class ClusterTest : public ::testing::Test {
  protected:
+  // The cluster of this test.
+  virtual LocalClusterOptions Options() const { return ClusterOptions(); }
+
   void SetUp() override {
     const std::string why = LocalCluster::Unavailable();
     if (!why.empty()) GTEST_SKIP() << why;
-    auto cluster = LocalCluster::Start(ClusterOptions());
+    auto cluster = LocalCluster::Start(Options());
     ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
     cluster_ = std::move(cluster).value();
     auto conn = Connection::Create(ClientConfig(*cluster_));
@@ -578,7 +582,70 @@ TEST_F(ClusterTest, TheStandbyCoordinatorTakesOverWithinTenSeconds) {
   EXPECT_EQ(s->coordinator->id, standby);
 }
 
-TEST_F(ClusterTest, AStoppedFollowerLeavesTheIsrAndRejoinsAfterCatchingUp) {
+// A follower stopped for longer than log.replica.max-lag-time (1.5 s here) but well within its
+// ZooKeeper session (8 s here): its leaders shrink the ISR themselves (AdjustIsr), acks=all writes
+// go on, and after SIGCONT it catches up and the leaders take it back.
+class FollowerLagTest : public ClusterTest {
+ protected:
+  LocalClusterOptions Options() const override {
+    LocalClusterOptions o = ClusterOptions();
+    o.sets.push_back("zookeeper.client.session-timeout=8s");
+    o.sets.push_back("log.replica.max-lag-time=1500ms");
+    return o;
+  }
+};
+
+TEST_F(FollowerLagTest, ALaggingFollowerLeavesTheIsrWhileRegisteredAndRejoinsAfterCatchingUp) {
+  CreateTablesAndStartWorkload();
+  if (HasFatalFailure()) return;
+  // Server 1 leads nothing once it restarted after a controlled shutdown (its leaderships moved
+  // away), so stopping it stalls no bucket's leader: only its followers fall behind.
+  const int32_t follower_id = 1;
+  auto* follower = cluster_->ById(follower_id);
+  Status restarted = follower->Restart();
+  ASSERT_TRUE(restarted.ok()) << restarted.ToString();
+  WaitFullyReplicated();
+  if (HasFatalFailure()) return;
+  auto status = Current();
+  ASSERT_TRUE(status.ok());
+  for (const auto& t : status->tables) {
+    for (const auto& b : t.buckets) ASSERT_NE(b.leader, follower_id) << Describe(*status);
+  }
+  const int64_t acked_before = workload_->acked();
+  follower->Signal(SIGSTOP);
+  const auto stopped = Clock::now();
+  ClusterStatus seen;
+  const bool left = WaitFor(
+      [&] {
+        auto s = Current();
+        if (!s.ok()) return false;
+        seen = *s;
+        for (const auto& t : s->tables) {
+          for (const auto& b : t.buckets) {
+            if (std::find(b.isr.begin(), b.isr.end(), follower_id) != b.isr.end()) return false;
+          }
+        }
+        return true;
+      },
+      seconds(6));
+  const double took = std::chrono::duration<double>(Clock::now() - stopped).count();
+  if (!left) follower->Signal(SIGCONT);
+  ASSERT_TRUE(left) << "server " << follower_id << " is still in an ISR: " << Describe(seen);
+  // It left the ISRs by lag, not by death: it is still registered.
+  EXPECT_EQ(seen.tablet_servers.size(), 3u) << Describe(seen);
+  std::cerr << fmt::format("the stopped follower left every ISR {:.2f} s after SIGSTOP\n", took);
+  // acks=all writes go on without it.
+  const int64_t acked = workload_->acked();
+  const bool writes_go_on = WaitFor([&] { return workload_->acked() > acked + 100; }, seconds(4));
+  follower->Signal(SIGCONT);
+  ASSERT_TRUE(writes_go_on) << "no acknowledged write while server " << follower_id << " was stopped";
+  // It catches up and rejoins.
+  WaitFullyReplicated();
+  if (HasFatalFailure()) return;
+  CheckInvariants("after the lagging follower rejoined", acked_before);
+}
+
+TEST_F(ClusterTest, AFollowerStoppedPastItsSessionLeavesTheIsrAndRejoinsAfterCatchingUp) {
   CreateTablesAndStartWorkload();
   if (HasFatalFailure()) return;
   auto status = Current();
