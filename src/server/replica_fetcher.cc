@@ -26,11 +26,24 @@ class ReplicaFetcherThread {
   ~ReplicaFetcherThread() { Stop(); }
 
   void Add(TableBucketId bucket, int32_t leader_epoch) {
+    bool interrupt = false;
     {
       std::lock_guard lock(mu_);
       targets_[bucket] = Target{leader_epoch, /*truncated=*/false, Clock::time_point{}};
+      // A long poll in flight would hold the new bucket back for up to fetch.wait-max-time (a new
+      // table's first acks=all writes wait for it): end it by closing the connection; fetching is
+      // idempotent, the next round asks again from the log end.
+      if (in_long_poll_ && !interrupted_) interrupt = interrupted_ = true;
     }
     cv_.notify_all();
+    if (interrupt) {
+      std::shared_ptr<rpc::RpcClient> client;
+      {
+        std::lock_guard lock(client_mu_);
+        client = client_;
+      }
+      if (client) client->Close();
+    }
   }
   void Remove(TableBucketId bucket) {
     std::lock_guard lock(mu_);
@@ -72,11 +85,16 @@ class ReplicaFetcherThread {
     return !stop_;
   }
 
-  void Backoff(TableBucketId b, int32_t epoch, bool retruncate) {
+  // Backs the bucket off fetch.backoff-interval; for the errors of a leader that has not heard of
+  // the bucket's new epoch or table yet (the coordinator's notifications race), 100 ms at most.
+  void Backoff(TableBucketId b, int32_t epoch, bool retruncate, int32_t error_code = 0) {
+    const bool transient = error_code == static_cast<int32_t>(ErrorCode::kNotLeaderOrFollower) ||
+                           error_code == static_cast<int32_t>(ErrorCode::kUnknownTableOrBucket);
+    const int64_t ms = transient ? std::min<int64_t>(options_.fetch_backoff_ms, 100) : options_.fetch_backoff_ms;
     std::lock_guard lock(mu_);
     auto it = targets_.find(b);
     if (it == targets_.end() || it->second.leader_epoch != epoch) return;
-    it->second.backoff_until = Clock::now() + std::chrono::milliseconds(options_.fetch_backoff_ms);
+    it->second.backoff_until = Clock::now() + std::chrono::milliseconds(ms);
     if (retruncate) it->second.truncated = false;
   }
 
@@ -124,9 +142,11 @@ class ReplicaFetcherThread {
       const auto now = Clock::now();
       std::vector<std::pair<TableBucketId, Target>> probes, fetches;
       auto next_ready = now + std::chrono::milliseconds(options_.fetch_backoff_ms);
+      bool waiting = false;  // some bucket is backing off
       for (const auto& [b, t] : targets) {
         if (t.backoff_until > now) {
           next_ready = std::min(next_ready, t.backoff_until);
+          waiting = true;
           continue;
         }
         (t.truncated ? fetches : probes).emplace_back(b, t);
@@ -144,9 +164,19 @@ class ReplicaFetcherThread {
         continue;
       }
       if (!probes.empty()) {
-        if (!RunProbes(client, probes)) continue;
+        // Then round again: the buckets just truncated join this round's fetch instead of waiting
+        // for the next long poll to end.
+        RunProbes(client, probes);
+        continue;
       }
-      if (!fetches.empty()) RunFetch(client, fetches);
+      // The long poll ends when a backing-off bucket may go again (a new table's bucket whose leader
+      // had not heard of it yet), not a whole fetch.wait-max-time later.
+      int64_t wait_ms = options_.fetch_wait_max_ms;
+      if (waiting) {
+        const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(next_ready - Clock::now()).count();
+        wait_ms = std::clamp<int64_t>(until, 0, wait_ms);
+      }
+      if (!fetches.empty()) RunFetch(client, fetches, wait_ms);
     }
   }
 
@@ -196,7 +226,7 @@ class ReplicaFetcherThread {
         if (rb.has_error_code() && rb.error_code() != 0) {
           spdlog::debug("replica fetcher: truncation query for table {} bucket {} to leader {}: error {} {}",
                         b.table_id, b.bucket, leader_id_, rb.error_code(), rb.error_message());
-          Backoff(b, it->second, /*retruncate=*/true);
+          Backoff(b, it->second, /*retruncate=*/true, rb.error_code());
           continue;
         }
         Status st = replicas_->TruncateFollower(b, it->second, rb);
@@ -215,11 +245,11 @@ class ReplicaFetcherThread {
 
   // Step 2: one fetch round.
   void RunFetch(const std::shared_ptr<rpc::RpcClient>& client,
-                const std::vector<std::pair<TableBucketId, Target>>& fetches) {
+                const std::vector<std::pair<TableBucketId, Target>>& fetches, int64_t wait_ms) {
     proto::FetchLogRequest req;
     req.set_follower_server_id(options_.server_id);
     req.set_max_bytes(static_cast<int32_t>(std::min<int64_t>(options_.fetch_max_bytes, INT32_MAX)));
-    req.set_max_wait_ms(static_cast<int32_t>(options_.fetch_wait_max_ms));
+    req.set_max_wait_ms(static_cast<int32_t>(wait_ms));
     req.set_min_bytes(1);
     std::map<TableBucketId, std::pair<int32_t, int64_t>> asked;  // epoch, fetch offset
     for (const auto& [b, t] : fetches) {
@@ -235,7 +265,22 @@ class ReplicaFetcherThread {
       asked[b] = {t.leader_epoch, pos->log_end_offset};
     }
     if (asked.empty()) return;
-    auto resp = Call(client, req, options_.fetch_wait_max_ms);
+    {
+      std::lock_guard lock(mu_);
+      in_long_poll_ = true;
+    }
+    auto resp = Call(client, req, wait_ms);
+    bool interrupted = false;
+    {
+      std::lock_guard lock(mu_);
+      in_long_poll_ = false;
+      std::swap(interrupted, interrupted_);
+    }
+    if (interrupted) {  // Add closed the connection to take a new bucket in at once
+      std::lock_guard lock(client_mu_);
+      if (client_ == client) client_.reset();
+      return;
+    }
     if (!resp.ok()) {
       ConnectionFailed(resp.status());
       return;
@@ -249,7 +294,8 @@ class ReplicaFetcherThread {
           spdlog::debug("replica fetcher: fetch of table {} bucket {} from leader {}: error {} {}", b.table_id,
                         b.bucket, leader_id_, rb.error_code(), rb.error_message());
           Backoff(b, it->second.first,
-                  /*retruncate=*/rb.error_code() == static_cast<int32_t>(ErrorCode::kLogOffsetOutOfRange));
+                  /*retruncate=*/rb.error_code() == static_cast<int32_t>(ErrorCode::kLogOffsetOutOfRange),
+                  rb.error_code());
           continue;
         }
         Status st = replicas_->ApplyFetched(b, it->second.first, it->second.second, rb);
@@ -279,6 +325,8 @@ class ReplicaFetcherThread {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
+  bool in_long_poll_ = false;  // a FETCH_LOG with max_wait is in flight
+  bool interrupted_ = false;   // Add closed its connection
   std::map<TableBucketId, Target> targets_;
   std::mutex client_mu_;
   std::shared_ptr<rpc::RpcClient> client_;

@@ -4,8 +4,10 @@
 //      epoch ends (FETCH_LOG with truncation_epoch; docs/formats/replication.md) and truncate there;
 //   2. then one FETCH_LOG (follower_server_id = this server, read up to the leader's log end, long
 //      poll log.replica.fetch.wait-max-time) for all of them, appended with AppendAsFollower.
-// A failed bucket backs off log.replica.fetch.backoff-interval; a lost connection backs off the
-// whole thread. Role changes are checked by ReplicaManager under the bucket's lock, so a stale
+// A failed bucket backs off log.replica.fetch.backoff-interval (at most 100 ms when the leader has
+// not heard of the bucket's table or epoch yet: NOT_LEADER_OR_FOLLOWER, UNKNOWN_TABLE_OR_BUCKET); a
+// lost connection backs off the whole thread. A bucket added while a long poll is in flight closes
+// the connection, so the new bucket is fetched at once rather than after the poll. Role changes are checked by ReplicaManager under the bucket's lock, so a stale
 // fetcher never appends to a bucket that stopped following that leader epoch.
 #pragma once
 
