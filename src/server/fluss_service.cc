@@ -139,6 +139,18 @@ Result<std::string> FlussService::ApiVersions(const std::string& body) {
   return resp.SerializeAsString();
 }
 
+proto::PbTableMetadata* AddTableMetadata(proto::MetadataResponse& resp, const proto::PbTablePath& path,
+                                         const TableRecord& table) {
+  auto* tm = resp.add_table_metadata();
+  *tm->mutable_table_path() = path;
+  tm->set_table_id(table.table_id);
+  tm->set_schema_id(table.schema_id);
+  tm->set_table_json(table.table_json);
+  tm->set_created_time(table.created_time_ms);
+  tm->set_modified_time(table.modified_time_ms);
+  return tm;
+}
+
 Result<std::string> FlussService::GetMetadata(const std::string& body) {
   FLUSS_ASSIGN_OR_RETURN(auto req, Parse<proto::MetadataRequest>(body));
   if (req.partitions_path_size() > 0 || req.partitions_id_size() > 0) {
@@ -157,13 +169,7 @@ Result<std::string> FlussService::GetMetadata(const std::string& body) {
     FLUSS_ASSIGN_OR_RETURN(auto path, ToTablePath(p));
     FLUSS_ASSIGN_OR_RETURN(auto table, metadata_->GetTable(path));
     FLUSS_ASSIGN_OR_RETURN(auto assignment, metadata_->GetAssignment(table.table_id));
-    auto* tm = resp.add_table_metadata();
-    *tm->mutable_table_path() = p;
-    tm->set_table_id(table.table_id);
-    tm->set_schema_id(table.schema_id);
-    tm->set_table_json(table.table_json);
-    tm->set_created_time(table.created_time_ms);
-    tm->set_modified_time(table.modified_time_ms);
+    auto* tm = AddTableMetadata(resp, p, table);
     for (const auto& a : assignment) {
       auto* bm = tm->add_bucket_metadata();
       bm->set_bucket_id(a.bucket_id);

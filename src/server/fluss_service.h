@@ -36,6 +36,11 @@ struct FlussServiceHooks {
   std::function<void(const TableRecord&)> table_dropped;
 };
 
+// Adds the table part of a GET_METADATA answer (path, id, schema id, JSON, times) and returns it;
+// the caller adds the bucket entries (from its own view of leaders).
+proto::PbTableMetadata* AddTableMetadata(proto::MetadataResponse& resp, const proto::PbTablePath& path,
+                                         const TableRecord& table);
+
 class FlussService {
  public:
   // `delayed_produces` (cluster mode): where acks=-1 writes wait for the high watermark.

@@ -194,22 +194,7 @@ Status ReplicaManager::DropTable(int64_t table_id) {
   Status first;
   if (table->has_primary_key()) {
     // End the table's scan sessions (their snapshots pin the stores), then delete the stores.
-    std::vector<std::shared_ptr<ScanSession>> ended;
-    {
-      std::lock_guard lock(scan_mu_);
-      for (auto it = scanners_.begin(); it != scanners_.end();) {
-        if (it->second->table_id == table_id) {
-          ended.push_back(it->second);
-          it = scanners_.erase(it);
-        } else {
-          ++it;
-        }
-      }
-    }
-    for (auto& session : ended) {
-      std::lock_guard lock(session->mu);
-      session->snapshot.reset();
-    }
+    EndScanSessions(table_id, /*bucket=*/-1);
     for (auto& kv : table->kv) {
       Status st = kv->Destroy();
       if (!st.ok() && first.ok()) first = st;

@@ -460,7 +460,10 @@ TEST_F(ClusterTest, TabletServerWhoseSessionEndsLosesItsLeadershipsAndIsToldAgai
   }));
   for (const auto& [b, v] : Buckets(c->store(), "t")) {
     EXPECT_EQ(v.lai.leader, 2) << "bucket " << b;
-    EXPECT_EQ(v.lai.isr, std::vector<int32_t>{2}) << "bucket " << b;
+    // Server 1 left the ISR; having registered again it may already be back (the leader's ADJUST_ISR
+    // once it caught up), after the leader.
+    EXPECT_TRUE(v.lai.isr == std::vector<int32_t>{2} || v.lai.isr == (std::vector<int32_t>{2, 1}))
+        << "bucket " << b << ": isr " << fmt::format("{}", fmt::join(v.lai.isr, ","));
   }
   EXPECT_TRUE(Eventually([&] { return c->store().LiveTabletServers().size() == 2; }));
   EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), 1, "t"); }));

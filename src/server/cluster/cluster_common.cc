@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "rpc/api_keys.h"
+#include "server/fluss_service.h"
 #include "server/server_config.h"
 
 namespace fluss::cluster {
@@ -43,13 +44,7 @@ Result<std::string> ClusterMetadata(const ZkMetadataStore& store, const std::str
     FLUSS_ASSIGN_OR_RETURN(auto path, TablePath::Make(p.database_name(), p.table_name()));
     FLUSS_ASSIGN_OR_RETURN(auto table, store.GetTable(path));
     FLUSS_ASSIGN_OR_RETURN(auto assignment, store.GetAssignment(table.table_id));
-    auto* tm = resp.add_table_metadata();
-    *tm->mutable_table_path() = p;
-    tm->set_table_id(table.table_id);
-    tm->set_schema_id(table.schema_id);
-    tm->set_table_json(table.table_json);
-    tm->set_created_time(table.created_time_ms);
-    tm->set_modified_time(table.modified_time_ms);
+    auto* tm = AddTableMetadata(resp, p, table);
     for (const auto& a : assignment) {
       auto* bm = tm->add_bucket_metadata();
       bm->set_bucket_id(a.bucket_id);
