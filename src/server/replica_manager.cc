@@ -942,17 +942,22 @@ void ReplicaManager::MaybeAdvanceHighWatermarkLocked(TableBucketId id, BucketRep
   }
 }
 
-Result<proto::NotifyLeaderAndIsrResponse> ReplicaManager::BecomeLeaderOrFollower(
-    const proto::NotifyLeaderAndIsrRequest& request, const std::set<int64_t>& unknown_tables) {
+Status ReplicaManager::AcceptCoordinatorEpoch(int32_t epoch) {
   if (!cluster_) return Status(ErrorCode::kInvalidCoordinator, "this server is standalone: it has no coordinator");
   int32_t seen = coordinator_epoch_.load();
-  while (request.coordinator_epoch() > seen && !coordinator_epoch_.compare_exchange_weak(seen, request.coordinator_epoch())) {
+  while (epoch > seen && !coordinator_epoch_.compare_exchange_weak(seen, epoch)) {
   }
-  if (request.coordinator_epoch() < coordinator_epoch_.load()) {
+  if (epoch < coordinator_epoch_.load()) {
     return Status(ErrorCode::kInvalidCoordinator,
-                  fmt::format("coordinator epoch {} is older than {}, which this server has seen",
-                              request.coordinator_epoch(), coordinator_epoch_.load()));
+                  fmt::format("coordinator epoch {} is older than {}, which this server has seen", epoch,
+                              coordinator_epoch_.load()));
   }
+  return Status::OK();
+}
+
+Result<proto::NotifyLeaderAndIsrResponse> ReplicaManager::BecomeLeaderOrFollower(
+    const proto::NotifyLeaderAndIsrRequest& request, const std::set<int64_t>& unknown_tables) {
+  FLUSS_RETURN_NOT_OK(AcceptCoordinatorEpoch(request.coordinator_epoch()));
   proto::NotifyLeaderAndIsrResponse response;
   for (const auto& req : request.notify_buckets_leader_req()) {
     auto* resp = response.add_notify_buckets_leader_resp();
@@ -1084,15 +1089,7 @@ Status ReplicaManager::MakeFollower(const std::shared_ptr<ServedTable>& table, i
 }
 
 Result<proto::StopReplicaResponse> ReplicaManager::StopReplica(const proto::StopReplicaRequest& request) {
-  if (!cluster_) return Status(ErrorCode::kInvalidCoordinator, "this server is standalone: it has no coordinator");
-  int32_t seen = coordinator_epoch_.load();
-  while (request.coordinator_epoch() > seen && !coordinator_epoch_.compare_exchange_weak(seen, request.coordinator_epoch())) {
-  }
-  if (request.coordinator_epoch() < coordinator_epoch_.load()) {
-    return Status(ErrorCode::kInvalidCoordinator,
-                  fmt::format("coordinator epoch {} is older than {}, which this server has seen",
-                              request.coordinator_epoch(), coordinator_epoch_.load()));
-  }
+  FLUSS_RETURN_NOT_OK(AcceptCoordinatorEpoch(request.coordinator_epoch()));
   proto::StopReplicaResponse response;
   std::set<int64_t> deleted_tables;
   for (const auto& req : request.stop_replicas_req()) {

@@ -219,6 +219,9 @@ class ReplicaManager {
                     const proto::PbNotifyLeaderAndIsrReqForBucket& req);
   Status MakeFollower(const std::shared_ptr<ServedTable>& table, int32_t bucket,
                       const proto::PbNotifyLeaderAndIsrReqForBucket& req);
+  // Remembers the highest coordinator epoch seen; INVALID_COORDINATOR for an older one (a deposed
+  // coordinator) or on a standalone server.
+  Status AcceptCoordinatorEpoch(int32_t epoch);
   // Ends the scan sessions of a bucket (-1: all buckets) of a table.
   void EndScanSessions(int64_t table_id, int32_t bucket);
   // Closes (and deletes) the bucket's KV state. REQUIRES replica.mu.
