@@ -30,6 +30,9 @@ Status LogConfig::Validate() const {
   }
   if (segment_roll_ms <= 0) return Status::Invalid("log.segment.roll-time must be positive");
   if (recovery_threads <= 0) return Status::Invalid("log.recovery.thread-num must be positive");
+  if (open_files_max < 0) {
+    return Status::Invalid(fmt::format("log.open-files.max {} is negative (0 = auto)", open_files_max));
+  }
   return Status::OK();
 }
 
@@ -60,7 +63,7 @@ const Field kFields[] = {
 }  // namespace
 
 bool LogConfig::IsLogOption(std::string_view key) {
-  if (key == "log.recovery.thread-num") return true;
+  if (key == "log.recovery.thread-num" || key == "log.open-files.max") return true;
   for (const Field& f : kFields) {
     if (key == f.key) return true;
   }
@@ -73,6 +76,10 @@ Result<LogConfig> LogConfig::FromOptions(const std::map<std::string, std::string
     if (key == "log.recovery.thread-num") {
       FLUSS_ASSIGN_OR_RETURN(auto nu, ParseIntOption(key, value));
       c.recovery_threads = static_cast<int32_t>(nu);
+      continue;
+    }
+    if (key == "log.open-files.max") {
+      FLUSS_ASSIGN_OR_RETURN(c.open_files_max, ParseIntOption(key, value));
       continue;
     }
     const Field* found = nullptr;

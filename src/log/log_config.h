@@ -30,8 +30,9 @@ struct LogConfig {
   // log.segment.roll-time (fluss-cpp): roll a non-empty active segment this long after its first
   // batch, so time retention can delete the data of a quiet bucket.
   int64_t segment_roll_ms = 7 * kDayMs;
-  // log.index.file-size: bytes preallocated for each .index / .timeindex of the active segment. A
-  // segment also rolls when either index is full.
+  // log.index.file-size: the most bytes each .index / .timeindex of the active segment may grow to
+  // (the files grow in steps as entries are added, and are trimmed on roll). A segment also rolls
+  // when either index is full.
   int64_t index_file_bytes = 10 * kMiB;
   // log.index.interval-size: bytes of batches between two sparse index entries.
   int64_t index_interval_bytes = 4096;
@@ -69,6 +70,12 @@ struct LogConfig {
 
   // log.recovery.thread-num (fluss-cpp): threads that open bucket logs at LogManager start.
   int32_t recovery_threads = 2;
+
+  // log.open-files.max (fluss-cpp): the most segments whose files (one .log descriptor, up to two
+  // index maps) are open at once across all logs of a LogManager; the least recently used are
+  // closed and reopen on their next use (open_segment_cache.h). 0 = auto: half the process's soft
+  // open-file limit, at most 16384.
+  int64_t open_files_max = 0;
 
   // Checks ranges (positive sizes, index entries fit, ...).
   Status Validate() const;

@@ -6,12 +6,33 @@
 #include <filesystem>
 #include <regex>
 
+#include <unistd.h>
+
 #include "log/checkpoint_file.h"
 #include "log/file_io.h"
 
 namespace fluss {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// Threads that close logs at shutdown (each mostly waits on fsyncs).
+constexpr size_t kCloseThreads = 16;
+
+// Removes `top` and everything below it after a failed create of the log in `leaf` (below `top`).
+// Empty directories go with plain rmdir first, which needs no descriptor (the create may have failed
+// for want of one); anything left goes recursively.
+void RemoveFailedLogDirs(const fs::path& leaf, const fs::path& top) {
+  for (fs::path p = leaf; ::rmdir(p.c_str()) == 0; p = p.parent_path()) {
+    if (p == top) return;
+  }
+  std::error_code ec;
+  fs::remove_all(top, ec);
+  if (ec) spdlog::warn("cannot remove '{}' after a failed create: {}", top.string(), ec.message());
+}
+
+}  // namespace
 
 LogManager::LogManager(std::string data_dir, LogConfig config, LogManagerOptions options)
     : data_dir_(std::move(data_dir)), config_(config), options_(std::move(options)) {}
@@ -30,7 +51,9 @@ Result<std::unique_ptr<LogManager>> LogManager::Open(std::string data_dir, LogCo
   std::error_code ec;
   fs::create_directories(data_dir, ec);
   if (ec) return Status(ErrorCode::kLogStorageException, fmt::format("cannot create data dir '{}': {}", data_dir, ec.message()));
+  FLUSS_ASSIGN_OR_RETURN(int64_t open_budget, ResolveOpenSegmentBudget(config, SoftOpenFileLimit()));
   std::unique_ptr<LogManager> m(new LogManager(data_dir, config, options));
+  m->open_segments_ = std::make_shared<OpenSegmentCache>(static_cast<size_t>(open_budget));
   const std::string marker = fmt::format("{}/{}", data_dir, kCleanShutdownFile);
   m->clean_start_ = fs::exists(marker);
   FLUSS_ASSIGN_OR_RETURN(auto rps, OffsetCheckpointFile(fmt::format("{}/{}", data_dir, kRecoveryPointCheckpointFile)).Read());
@@ -41,8 +64,8 @@ Result<std::unique_ptr<LogManager>> LogManager::Open(std::string data_dir, LogCo
     FLUSS_RETURN_NOT_OK(SyncDirectory(data_dir));
   }
   FLUSS_RETURN_NOT_OK(m->OpenAll(rps, hws));
-  spdlog::info("log manager: opened {} logs under '{}' ({} shutdown)", m->logs_.size(), data_dir,
-               m->clean_start_ ? "after a clean" : "after an unclean");
+  spdlog::info("log manager: opened {} logs under '{}' ({} shutdown); at most {} segments keep files open",
+               m->logs_.size(), data_dir, m->clean_start_ ? "after a clean" : "after an unclean", open_budget);
   if (options.background) m->StartBackground();
   return m;
 }
@@ -85,6 +108,7 @@ Status LogManager::OpenAll(const std::map<std::string, int64_t>& rps, const std:
       o.clean_shutdown = clean_start_ && rp != rps.end();
       o.high_watermark = hw == hws.end() ? 0 : hw->second;
       o.clock = options_.clock;
+      o.open_segments = open_segments_;
       opened[i] = LogTablet::Open(fmt::format("{}/{}", data_dir_, dirs[i]), config_, o);
     }
   };
@@ -113,8 +137,21 @@ Result<std::shared_ptr<LogTablet>> LogManager::GetOrCreateLog(const std::string&
   LogTabletOptions o;
   o.clock = options_.clock;
   o.clean_shutdown = true;  // a new log has nothing to recover
-  FLUSS_ASSIGN_OR_RETURN(auto log, LogTablet::Open(fmt::format("{}/{}", data_dir_, relative_dir), config_, o));
-  std::shared_ptr<LogTablet> shared(std::move(log));
+  o.open_segments = open_segments_;
+  // The first directory of the path that does not exist yet: a failed create removes it (and all
+  // below), so the next start finds nothing half made.
+  fs::path created;
+  for (fs::path p = fs::path(data_dir_) / relative_dir; p != fs::path(data_dir_) && p.has_relative_path();
+       p = p.parent_path()) {
+    std::error_code exists_ec;
+    if (!fs::exists(p, exists_ec)) created = p;
+  }
+  auto log = LogTablet::Open(fmt::format("{}/{}", data_dir_, relative_dir), config_, o);
+  if (!log.ok()) {
+    if (!created.empty()) RemoveFailedLogDirs(fs::path(data_dir_) / relative_dir, created);
+    return log.status();
+  }
+  std::shared_ptr<LogTablet> shared(std::move(log).value());
   logs_[relative_dir] = shared;
   return shared;
 }
@@ -233,11 +270,24 @@ Status LogManager::Close() {
   }
   bg_cv_.notify_all();
   if (background_.joinable()) background_.join();
+  // Closing a log mostly waits for fsyncs (its last flush, its writer snapshot), which the file system
+  // commits together when they come at once: close many logs in parallel.
+  const auto logs = Snapshot();
+  std::vector<Status> closed(logs.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < logs.size(); i = next++) closed[i] = logs[i].second->Close();
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < std::min(kCloseThreads, logs.size()); ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
   Status first_error;
-  for (auto& [dir, log] : Snapshot()) {
-    Status st = log->Close();
-    if (!st.ok() && first_error.ok()) first_error = st.WithContext(fmt::format("closing log '{}'", dir));
+  for (size_t i = 0; i < logs.size() && first_error.ok(); ++i) {
+    if (!closed[i].ok()) first_error = closed[i].WithContext(fmt::format("closing log '{}'", logs[i].first));
   }
+  // What the logs wrote without syncing (writer snapshots) becomes durable here, at once.
+  if (first_error.ok()) first_error = SyncFileSystem(data_dir_);
   FLUSS_RETURN_NOT_OK(CheckpointRecoveryPoints());
   FLUSS_RETURN_NOT_OK(CheckpointHighWatermarks());
   if (!first_error.ok()) return first_error;  // no clean marker: the next start recovers

@@ -6,6 +6,9 @@
 // `high-watermark-checkpoint` and, present only between a clean Close and the next Open,
 // `.fluss_cleanshutdown`. Without the marker each log is checked from its recovery point on (only
 // the segments after the last flush), never from its start.
+// Segment files of all logs share one budget of open files (log.open-files.max, open_segment_cache.h):
+// idle buckets hold no descriptor. Open fails, naming the numbers, when the process's open-file limit
+// cannot cover that budget plus a reserve.
 // Bucket logs live at `{db}/{table}-{table_id}[/{partition}-p{partition_id}]/log-{bucket}`.
 // Thread-safety: all methods are thread-safe.
 #pragma once
@@ -25,6 +28,7 @@
 #include "common/status.h"
 #include "log/log_config.h"
 #include "log/log_tablet.h"
+#include "log/open_segment_cache.h"
 
 namespace fluss {
 
@@ -52,9 +56,12 @@ class LogManager {
                                std::optional<std::pair<std::string, int64_t>> partition = std::nullopt);
 
   const std::string& data_dir() const { return data_dir_; }
+  // The budget of open segment files shared by every log here (log.open-files.max).
+  const OpenSegmentCache& open_segments() const { return *open_segments_; }
   bool opened_after_clean_shutdown() const { return clean_start_; }
 
-  // The log in `relative_dir`, created empty when absent.
+  // The log in `relative_dir`, created empty when absent. A log that fails to be created leaves no
+  // directory behind (nor the parent directories the call created).
   Result<std::shared_ptr<LogTablet>> GetOrCreateLog(const std::string& relative_dir);
   std::shared_ptr<LogTablet> GetLog(const std::string& relative_dir) const;
   std::vector<std::string> LogDirs() const;
@@ -92,6 +99,7 @@ class LogManager {
   const LogConfig config_;
   const LogManagerOptions options_;
   bool clean_start_ = false;
+  std::shared_ptr<OpenSegmentCache> open_segments_;
 
   mutable std::mutex lock_;
   std::map<std::string, std::shared_ptr<LogTablet>> logs_;

@@ -16,8 +16,8 @@ std::string SegmentFileName(const std::string& dir, int64_t base_offset, std::st
 }
 
 Result<std::unique_ptr<LogSegment>> LogSegment::Create(const std::string& dir, int64_t base_offset,
-                                                       const LogConfig& config) {
-  std::unique_ptr<LogSegment> seg(new LogSegment(dir, base_offset, config));
+                                                       const LogConfig& config, std::shared_ptr<OpenSegmentCache> cache) {
+  std::unique_ptr<LogSegment> seg(new LogSegment(dir, base_offset, config, std::move(cache)));
   // Leftover index files of an earlier segment at this offset (deleted log, crash) are stale.
   ::unlink(SegmentFileName(dir, base_offset, kIndexFileSuffix).c_str());
   ::unlink(SegmentFileName(dir, base_offset, kTimeIndexFileSuffix).c_str());
@@ -27,12 +27,14 @@ Result<std::unique_ptr<LogSegment>> LogSegment::Create(const std::string& dir, i
   FLUSS_ASSIGN_OR_RETURN(seg->time_index_, TimeIndex::Open(SegmentFileName(dir, base_offset, kTimeIndexFileSuffix),
                                                            base_offset, true, config.index_file_bytes));
   seg->next_offset_ = base_offset;
+  if (seg->cache_) seg->cache_->Touch(seg.get());
   return seg;
 }
 
 Result<std::unique_ptr<LogSegment>> LogSegment::Open(const std::string& dir, int64_t base_offset,
-                                                     const LogConfig& config, bool active) {
-  std::unique_ptr<LogSegment> seg(new LogSegment(dir, base_offset, config));
+                                                     const LogConfig& config, bool active,
+                                                     std::shared_ptr<OpenSegmentCache> cache) {
+  std::unique_ptr<LogSegment> seg(new LogSegment(dir, base_offset, config, std::move(cache)));
   FLUSS_ASSIGN_OR_RETURN(seg->log_, LogFile::Open(SegmentFileName(dir, base_offset, kLogFileSuffix), false));
   const std::string index_path = SegmentFileName(dir, base_offset, kIndexFileSuffix);
   const std::string time_index_path = SegmentFileName(dir, base_offset, kTimeIndexFileSuffix);
@@ -53,7 +55,57 @@ Result<std::unique_ptr<LogSegment>> LogSegment::Open(const std::string& dir, int
     seg->max_timestamp_ = last->timestamp;
     seg->offset_of_max_timestamp_ = last->offset;
   }
+  if (seg->cache_) seg->cache_->Touch(seg.get());
   return seg;
+}
+
+LogSegment::~LogSegment() {
+  // First: the cache must not close (or even look at) this segment once its members start to go.
+  if (cache_) cache_->Remove(this);
+}
+
+Result<LogSegment::FilesLock> LogSegment::UseFiles() const {
+  FilesLock lock(files_mu_);
+  if (files_closed_) {
+    FLUSS_RETURN_NOT_OK(log_->Reopen());
+    FLUSS_RETURN_NOT_OK(offset_index_->EnsureMapped());
+    FLUSS_RETURN_NOT_OK(time_index_->EnsureMapped());
+    files_closed_ = false;
+  }
+  if (cache_) cache_->Touch(const_cast<LogSegment*>(this));
+  return lock;
+}
+
+bool LogSegment::TryClose() {
+  FilesLock lock(files_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return false;
+  CloseFilesLocked();
+  return true;
+}
+
+void LogSegment::CloseFilesLocked() const {
+  log_->Close();
+  offset_index_->Release();
+  time_index_->Release();
+  files_closed_ = true;
+}
+
+void LogSegment::CloseFiles() {
+  {
+    FilesLock lock(files_mu_);
+    CloseFilesLocked();
+  }
+  if (cache_) cache_->Remove(this);
+}
+
+bool LogSegment::files_open() const {
+  FilesLock lock(files_mu_);
+  return !files_closed_;
+}
+
+uint64_t LogSegment::index_mapped_bytes() const {
+  FilesLock lock(files_mu_);
+  return offset_index_->mapped_bytes() + time_index_->mapped_bytes();
 }
 
 bool LogSegment::CanIndex(size_t batch_count, int64_t last_offset) const {
@@ -66,6 +118,7 @@ bool LogSegment::CanIndex(size_t batch_count, int64_t last_offset) const {
 Result<int64_t> LogSegment::FirstBatchTimestamp() {
   if (size() == 0) return int64_t{-1};
   if (first_batch_timestamp_ < 0) {
+    FLUSS_ASSIGN_OR_RETURN(FilesLock lock, UseFiles());
     FLUSS_ASSIGN_OR_RETURN(Buffer header, log_->ReadAt(0, log_batch::kHeaderSizeV0));
     first_batch_timestamp_ = LoadLE<int64_t>(header.data() + log_batch::kCommitTimestampOffset);
   }
@@ -94,6 +147,20 @@ Status LogSegment::IndexBatch(uint64_t position, size_t size, int64_t last_offse
 }
 
 Status LogSegment::Append(std::span<const std::span<const uint8_t>> parts, const std::vector<AppendedBatch>& batches) {
+  FLUSS_ASSIGN_OR_RETURN(FilesLock lock, UseFiles());
+  // Room for the index entries these batches add (as IndexBatch decides them), grown before the
+  // log is written: a growth step that fails (disk full) leaves the segment unchanged.
+  size_t new_entries = 0;
+  int64_t since_entry = bytes_since_last_index_entry_;
+  for (const AppendedBatch& b : batches) {
+    if (since_entry > config_.index_interval_bytes) {
+      ++new_entries;
+      since_entry = 0;
+    }
+    since_entry += static_cast<int64_t>(b.size);
+  }
+  FLUSS_RETURN_NOT_OK(offset_index_->Reserve(new_entries));
+  FLUSS_RETURN_NOT_OK(time_index_->Reserve(new_entries));
   const uint64_t start = size();
   FLUSS_RETURN_NOT_OK(log_->AppendParts(parts));
   if (config_.writeback_interval_bytes > 0) log_->StartWriteback(static_cast<uint64_t>(config_.writeback_interval_bytes));
@@ -104,6 +171,11 @@ Status LogSegment::Append(std::span<const std::span<const uint8_t>> parts, const
 }
 
 Result<std::optional<ScannedBatch>> LogSegment::TranslateOffset(int64_t offset) const {
+  FLUSS_ASSIGN_OR_RETURN(FilesLock lock, UseFiles());
+  return TranslateOffsetLocked(offset);
+}
+
+Result<std::optional<ScannedBatch>> LogSegment::TranslateOffsetLocked(int64_t offset) const {
   OffsetPosition from = offset_index_->Lookup(offset);
   LogFileScanner scanner(*log_, from.position, size(), LogFileScanner::Mode::kHeaderOnly);
   ScannedBatch batch;
@@ -119,13 +191,15 @@ Result<std::optional<ScannedBatch>> LogSegment::TranslateOffset(int64_t offset) 
 }
 
 Result<FileRegion> LogSegment::Read(int64_t offset, size_t max_bytes, int64_t max_offset, bool min_one_batch) const {
-  FileRegion region{log_, 0, 0};
+  FileRegion region{log_, nullptr, 0, 0};
   if (offset >= max_offset) return region;
-  FLUSS_ASSIGN_OR_RETURN(auto first, TranslateOffset(offset));
+  FLUSS_ASSIGN_OR_RETURN(FilesLock lock, UseFiles());
+  region.descriptor = log_->descriptor();
+  FLUSS_ASSIGN_OR_RETURN(auto first, TranslateOffsetLocked(offset));
   if (!first || first->base_offset >= max_offset) return region;
   uint64_t limit = size();
   if (max_offset < next_offset_ || next_offset_ <= base_offset_) {
-    FLUSS_ASSIGN_OR_RETURN(auto bound, TranslateOffset(max_offset));
+    FLUSS_ASSIGN_OR_RETURN(auto bound, TranslateOffsetLocked(max_offset));
     if (bound) limit = bound->position;
   }
   const uint64_t start = first->position;
@@ -160,9 +234,10 @@ Result<FileRegion> LogSegment::Read(int64_t offset, size_t max_bytes, int64_t ma
 }
 
 Result<std::optional<int64_t>> LogSegment::FindOffsetByTimestamp(int64_t timestamp) const {
+  FLUSS_ASSIGN_OR_RETURN(FilesLock lock, UseFiles());
   std::optional<TimestampOffset> before = time_index_->LastEntryBefore(timestamp);
   const int64_t from_offset = before ? before->offset + 1 : base_offset_;
-  FLUSS_ASSIGN_OR_RETURN(auto from, TranslateOffset(from_offset));
+  FLUSS_ASSIGN_OR_RETURN(auto from, TranslateOffsetLocked(from_offset));
   if (!from) return std::optional<int64_t>();
   LogFileScanner scanner(*log_, from->position, size(), LogFileScanner::Mode::kHeaderOnly);
   ScannedBatch batch;
@@ -173,7 +248,24 @@ Result<std::optional<int64_t>> LogSegment::FindOffsetByTimestamp(int64_t timesta
   }
 }
 
+Status LogSegment::ScanBatchHeaders(int64_t from_offset, const std::function<bool(const ScannedBatch&)>& visit) const {
+  FLUSS_ASSIGN_OR_RETURN(FilesLock lock, UseFiles());
+  uint64_t start = 0;
+  if (from_offset > base_offset_) {
+    FLUSS_ASSIGN_OR_RETURN(auto at, TranslateOffsetLocked(from_offset));
+    if (!at) return Status::OK();
+    start = at->position;
+  }
+  LogFileScanner scanner(*log_, start, size(), LogFileScanner::Mode::kHeaderOnly);
+  ScannedBatch batch;
+  while (true) {
+    FLUSS_ASSIGN_OR_RETURN(auto step, scanner.Next(&batch));
+    if (step != LogFileScanner::Step::kBatch || !visit(batch)) return Status::OK();
+  }
+}
+
 Result<SegmentRecovery> LogSegment::Recover(int64_t recovery_point, bool full) {
+  FLUSS_ASSIGN_OR_RETURN(FilesLock lock, UseFiles());
   size_t keep = 0;
   if (!full) {
     while (keep < offset_index_->entries() && offset_index_->EntryAt(keep).offset < recovery_point) ++keep;
@@ -253,6 +345,11 @@ Result<SegmentRecovery> LogSegment::Recover(int64_t recovery_point, bool full) {
 }
 
 Status LogSegment::LoadTail() {
+  FLUSS_ASSIGN_OR_RETURN(FilesLock lock, UseFiles());
+  return LoadTailLocked();
+}
+
+Status LogSegment::LoadTailLocked() {
   OffsetPosition last = offset_index_->LastEntry();
   auto last_time = time_index_->LastEntry();
   max_timestamp_ = last_time ? last_time->timestamp : -1;
@@ -276,6 +373,7 @@ Status LogSegment::LoadTail() {
 }
 
 Status LogSegment::SanityCheck() const {
+  FLUSS_ASSIGN_OR_RETURN(FilesLock lock, UseFiles());
   if (offset_index_->had_trailing_garbage()) {
     return Status::Corruption(fmt::format("offset index '{}' has bytes after its last valid entry", offset_index_->path()));
   }
@@ -303,21 +401,23 @@ Status LogSegment::SanityCheck() const {
 }
 
 Result<uint64_t> LogSegment::TruncateTo(int64_t offset) {
-  FLUSS_RETURN_NOT_OK(MakeActive());
-  FLUSS_ASSIGN_OR_RETURN(auto at, TranslateOffset(offset));
+  FLUSS_ASSIGN_OR_RETURN(FilesLock lock, UseFiles());
+  FLUSS_RETURN_NOT_OK(MakeActiveLocked());
+  FLUSS_ASSIGN_OR_RETURN(auto at, TranslateOffsetLocked(offset));
   if (!at) return uint64_t{0};
   const uint64_t removed = size() - at->position;
   offset_index_->TruncateTo(at->base_offset);
   time_index_->TruncateTo(at->base_offset);
   FLUSS_RETURN_NOT_OK(log_->TruncateTo(at->position));
   if (at->position == 0) first_batch_timestamp_ = -1;
-  FLUSS_RETURN_NOT_OK(LoadTail());
+  FLUSS_RETURN_NOT_OK(LoadTailLocked());
   // The time index may still name a timestamp of a removed batch only if its entry offset was
   // removed too, which TruncateTo above did; max_timestamp_ now reflects what remains.
   return removed;
 }
 
 Status LogSegment::OnBecomeInactive() {
+  FLUSS_ASSIGN_OR_RETURN(FilesLock lock, UseFiles());
   if (max_timestamp_ >= 0 && time_index_->writable()) {
     FLUSS_RETURN_NOT_OK(time_index_->MaybeAppend(max_timestamp_, offset_of_max_timestamp_));
   }
@@ -326,12 +426,23 @@ Status LogSegment::OnBecomeInactive() {
 }
 
 Status LogSegment::MakeActive() {
+  FLUSS_ASSIGN_OR_RETURN(FilesLock lock, UseFiles());
+  return MakeActiveLocked();
+}
+
+Status LogSegment::MakeActiveLocked() {
   if (!offset_index_->writable()) FLUSS_RETURN_NOT_OK(offset_index_->MakeWritable(config_.index_file_bytes));
   if (!time_index_->writable()) FLUSS_RETURN_NOT_OK(time_index_->MakeWritable(config_.index_file_bytes));
   return Status::OK();
 }
 
 Status LogSegment::FlushIndexes() const {
+  // No reopen: a released index is synced through its file.
+  FilesLock lock(files_mu_);
+  return FlushIndexesLocked();
+}
+
+Status LogSegment::FlushIndexesLocked() const {
   FLUSS_RETURN_NOT_OK(offset_index_->Flush());
   return time_index_->Flush();
 }
@@ -342,6 +453,7 @@ Status LogSegment::Flush() const {
 }
 
 Status LogSegment::Delete() {
+  FilesLock lock(files_mu_);
   const std::string log_path = log_->path();
   FLUSS_RETURN_NOT_OK(log_->RenameTo(log_path + std::string(kDeletedFileSuffix)));
   FLUSS_RETURN_NOT_OK(offset_index_->RenameTo(offset_index_->path() + std::string(kDeletedFileSuffix)));

@@ -38,6 +38,10 @@ LogTablet::LogTablet(std::string dir, LogConfig config, LogTabletOptions options
     : dir_(std::move(dir)),
       config_(config),
       clock_(options.clock ? options.clock : ClockMs(SystemClockMs)),
+      open_segments_(options.open_segments != nullptr
+                         ? options.open_segments
+                         : std::make_shared<OpenSegmentCache>(static_cast<size_t>(
+                               ResolveOpenSegmentBudget(config, SoftOpenFileLimit()).ValueOr(kMinOpenSegments)))),
       writers_(dir_, config.writer_expiration_ms),
       epochs_(std::move(epochs)) {}
 
@@ -80,11 +84,11 @@ Status LogTablet::LoadSegments() {
   std::sort(bases.begin(), bases.end());
   for (size_t i = 0; i < bases.size(); ++i) {
     const bool active = i + 1 == bases.size();
-    FLUSS_ASSIGN_OR_RETURN(auto seg, LogSegment::Open(dir_, bases[i], config_, active));
+    FLUSS_ASSIGN_OR_RETURN(auto seg, LogSegment::Open(dir_, bases[i], config_, active, open_segments_));
     segments_[bases[i]] = std::move(seg);
   }
   if (segments_.empty()) {
-    FLUSS_ASSIGN_OR_RETURN(auto seg, LogSegment::Create(dir_, 0, config_));
+    FLUSS_ASSIGN_OR_RETURN(auto seg, LogSegment::Create(dir_, 0, config_, open_segments_));
     segments_[0] = std::move(seg);
     dir_dirty_ = true;
   }
@@ -160,23 +164,19 @@ Status LogTablet::ReplayWriterState(int64_t from_offset, int64_t to_offset) {
   auto it = segments_.upper_bound(from_offset);
   if (it != segments_.begin()) --it;
   for (; it != segments_.end(); ++it) {
-    LogSegment& seg = *it->second;
-    uint64_t start = 0;
-    if (seg.base_offset() < from_offset) {
-      FLUSS_ASSIGN_OR_RETURN(auto at, seg.TranslateOffset(from_offset));
-      if (!at) continue;
-      start = at->position;
-    }
-    LogFileScanner scanner(*seg.log_file(), start, seg.size(), LogFileScanner::Mode::kHeaderOnly);
-    ScannedBatch b;
-    while (true) {
-      FLUSS_ASSIGN_OR_RETURN(auto step, scanner.Next(&b));
-      if (step != LogFileScanner::Step::kBatch || b.base_offset >= to_offset) break;
+    bool past_end = false;
+    FLUSS_RETURN_NOT_OK(it->second->ScanBatchHeaders(from_offset, [&](const ScannedBatch& b) {
+      if (b.base_offset >= to_offset) {
+        past_end = true;
+        return false;
+      }
       if (b.writer_id >= 0 && b.base_offset >= from_offset) {
         writers_.Update(b.writer_id, {b.batch_sequence, b.base_offset,
                                       static_cast<int32_t>(b.last_offset - b.base_offset), b.commit_timestamp});
       }
-    }
+      return true;
+    }));
+    if (past_end) break;
   }
   return Status::OK();
 }
@@ -336,7 +336,7 @@ Status LogTablet::RollLocked() {
   const int64_t new_base = LogEndLocked();
   FLUSS_RETURN_NOT_OK(old.OnBecomeInactive());
   Status st = writers_.TakeSnapshot(new_base);
-  Result<std::unique_ptr<LogSegment>> seg = st.ok() ? LogSegment::Create(dir_, new_base, config_) : Result<std::unique_ptr<LogSegment>>(st);
+  Result<std::unique_ptr<LogSegment>> seg = st.ok() ? LogSegment::Create(dir_, new_base, config_, open_segments_) : Result<std::unique_ptr<LogSegment>>(st);
   if (!seg.ok()) {
     // Keep appending to the old segment once space allows; leave no half-created files behind.
     for (auto suffix : {kLogFileSuffix, kIndexFileSuffix, kTimeIndexFileSuffix}) {
@@ -497,7 +497,7 @@ Status LogTablet::TruncateFullyAndStartAt(int64_t offset) {
 Status LogTablet::TruncateFullyLocked(int64_t offset) {
   if (offset < 0) return Status::Invalid(fmt::format("cannot restart log '{}' at negative offset {}", dir_, offset));
   while (!segments_.empty()) FLUSS_RETURN_NOT_OK(DeleteSegmentLocked(segments_.begin()));
-  FLUSS_ASSIGN_OR_RETURN(auto seg, LogSegment::Create(dir_, offset, config_));
+  FLUSS_ASSIGN_OR_RETURN(auto seg, LogSegment::Create(dir_, offset, config_, open_segments_));
   segments_[offset] = std::move(seg);
   writers_.Clear();
   writers_.DeleteAllSnapshots();
@@ -578,7 +578,16 @@ Status LogTablet::Close() {
   std::lock_guard<std::mutex> guard(lock_);
   if (closed_) return Status::OK();
   FLUSS_RETURN_NOT_OK(active().OnBecomeInactive());
-  FLUSS_RETURN_NOT_OK(writers_.TakeSnapshot(LogEndLocked()));
+  // Writer state changes only with appends (which move the log end) and truncations (which reload
+  // it from the snapshots): a snapshot at the log end already holds it, and an idle log closes
+  // without writing (and syncing) one again.
+  // Not synced on its own (a snapshot lost to a crash is skipped and the log replayed from an older
+  // one): LogManager::Close syncs the file system once for all logs before it marks a clean shutdown.
+  if (!writers_.HasSnapshotAt(LogEndLocked())) {
+    FLUSS_RETURN_NOT_OK(writers_.TakeSnapshot(LogEndLocked(), /*sync=*/false));
+  }
+  // The files are not needed any more: their descriptors and maps go back to the budget.
+  for (auto& [base, seg] : segments_) seg->CloseFiles();
   closed_ = true;
   return Status::OK();
 }
@@ -596,6 +605,27 @@ Status LogTablet::Delete() {
 size_t LogTablet::num_segments() const {
   std::lock_guard<std::mutex> guard(lock_);
   return segments_.size();
+}
+
+size_t LogTablet::open_segment_count() const {
+  std::lock_guard<std::mutex> guard(lock_);
+  size_t n = 0;
+  for (const auto& [base, seg] : segments_) n += seg->files_open() ? 1 : 0;
+  return n;
+}
+
+uint64_t LogTablet::index_file_bytes() const {
+  std::lock_guard<std::mutex> guard(lock_);
+  uint64_t total = 0;
+  for (const auto& [base, seg] : segments_) total += seg->index_file_bytes();
+  return total;
+}
+
+uint64_t LogTablet::index_mapped_bytes() const {
+  std::lock_guard<std::mutex> guard(lock_);
+  uint64_t total = 0;
+  for (const auto& [base, seg] : segments_) total += seg->index_mapped_bytes();
+  return total;
 }
 
 std::vector<int64_t> LogTablet::segment_base_offsets() const {

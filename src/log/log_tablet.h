@@ -25,6 +25,7 @@
 #include "log/leader_epoch_cache.h"
 #include "log/log_config.h"
 #include "log/log_segment.h"
+#include "log/open_segment_cache.h"
 #include "log/writer_state.h"
 
 namespace fluss {
@@ -72,6 +73,9 @@ struct LogTabletOptions {
   // Initial high watermark (high-watermark-checkpoint); clamped to the recovered log.
   int64_t high_watermark = 0;
   ClockMs clock = SystemClockMs;
+  // The budget of open segment files this log shares with others (a LogManager's). Null: the log
+  // gets a budget of its own, sized by log.open-files.max.
+  std::shared_ptr<OpenSegmentCache> open_segments;
 };
 
 class LogTablet {
@@ -139,8 +143,8 @@ class LogTablet {
   // Forgets idempotent writers idle for longer than server.writer-id.expiration-time.
   size_t RemoveExpiredWriters();
 
-  // Flushes, writes a writer snapshot at the log end and trims the active segment's indexes. After
-  // Close the tablet takes no appends.
+  // Flushes, writes a writer snapshot at the log end (unless one is there already), trims the active
+  // segment's indexes and closes the segments' files. After Close the tablet takes no appends.
   Status Close();
   // Closes the files and removes the bucket directory.
   Status Delete();
@@ -148,6 +152,11 @@ class LogTablet {
   const std::string& dir() const { return dir_; }
   const LogConfig& config() const { return config_; }
   size_t num_segments() const;
+  // Segments whose files are open now (the others were closed by the open-segment budget).
+  size_t open_segment_count() const;
+  // Bytes of the index files on disk, and mapped into memory now, over all segments.
+  uint64_t index_file_bytes() const;
+  uint64_t index_mapped_bytes() const;
   std::vector<int64_t> segment_base_offsets() const;
   uint64_t size_in_bytes() const;
   size_t writer_count() const;
@@ -181,6 +190,7 @@ class LogTablet {
   const std::string dir_;
   const LogConfig config_;
   const ClockMs clock_;
+  const std::shared_ptr<OpenSegmentCache> open_segments_;
 
   mutable std::mutex lock_;  // segments_, writer state, epochs, offsets below
   std::map<int64_t, std::shared_ptr<LogSegment>> segments_;  // by base offset; never empty once open

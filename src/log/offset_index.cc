@@ -55,6 +55,7 @@ Status OffsetIndex::Append(int64_t offset, uint32_t position) {
                                           position, last.offset, last.position));
     }
   }
+  FLUSS_RETURN_NOT_OK(Reserve(1));
   uint8_t* p = AppendPtr();
   StoreBE<int32_t>(p, static_cast<int32_t>(rel));
   StoreBE<int32_t>(p + 4, static_cast<int32_t>(position));

@@ -20,7 +20,8 @@ class OffsetIndex : public MappedIndexFile {
  public:
   static constexpr size_t kEntrySize = 8;
 
-  // Opens `path` (created when absent). Writable: preallocated to `max_bytes` for appends.
+  // Opens `path` (created when absent). Writable: takes appends up to `max_bytes`, growing the file
+  // in steps (index_file.h).
   static Result<std::unique_ptr<OffsetIndex>> Open(const std::string& path, int64_t base_offset, bool writable,
                                                    int64_t max_bytes);
 
@@ -31,7 +32,8 @@ class OffsetIndex : public MappedIndexFile {
   // holding `target` starts at or after its position.
   OffsetPosition Lookup(int64_t target) const;
   // Adds an entry. REQUIRES: writable, not full, offset and position greater than the last entry's
-  // and offset - base_offset fits int32 (an error otherwise).
+  // and offset - base_offset fits int32 (an error otherwise). Grows the file when it is out of room;
+  // a failed growth step (disk full) is an error and adds nothing.
   Status Append(int64_t offset, uint32_t position);
   // Removes entries whose offset >= `offset`.
   void TruncateTo(int64_t offset);

@@ -52,6 +52,7 @@ Status TimeIndex::MaybeAppend(int64_t timestamp, int64_t offset) {
     return Status::Internal(fmt::format("time index '{}': offset {} out of range", path(), offset));
   }
   if (entries() == 0 && timestamp == 0 && rel == 0) return Status::OK();  // would read as "no entry"
+  FLUSS_RETURN_NOT_OK(Reserve(1));
   uint8_t* p = AppendPtr();
   StoreBE<int64_t>(p, timestamp);
   StoreBE<int32_t>(p + 8, static_cast<int32_t>(rel));

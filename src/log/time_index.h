@@ -32,7 +32,7 @@ class TimeIndex : public MappedIndexFile {
   // `timestamp`, so the first batch with timestamp >= `timestamp` comes after it.
   std::optional<TimestampOffset> LastEntryBefore(int64_t timestamp) const;
   // Appends (timestamp, offset) when both exceed the last entry; otherwise does nothing. An error
-  // only when the index is full or read-only, or the offset does not fit.
+  // when the index is full or read-only, the offset does not fit, or a growth step fails (disk full).
   Status MaybeAppend(int64_t timestamp, int64_t offset);
   // Removes entries whose offset >= `offset`.
   void TruncateTo(int64_t offset);

@@ -114,8 +114,13 @@ Status WriterStateManager::ParseSnapshot(std::string_view json) {
   return Status::OK();
 }
 
-Status WriterStateManager::TakeSnapshot(int64_t offset) const {
-  return WriteFileAtomically(SnapshotPath(dir_, offset), SerializeSnapshot());
+Status WriterStateManager::TakeSnapshot(int64_t offset, bool sync) const {
+  return WriteFileAtomically(SnapshotPath(dir_, offset), SerializeSnapshot(), sync);
+}
+
+bool WriterStateManager::HasSnapshotAt(int64_t offset) const {
+  std::error_code ec;
+  return std::filesystem::exists(SnapshotPath(dir_, offset), ec);
 }
 
 std::vector<int64_t> WriterStateManager::SnapshotOffsets() const {

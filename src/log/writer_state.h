@@ -73,8 +73,11 @@ class WriterStateManager {
   // Forgets writers whose last batch lies below `log_start_offset` (deleted by retention).
   void TruncateHead(int64_t log_start_offset);
 
-  // Writes the state as `{offset:020d}.writer_snapshot` (offset = the log end offset it reflects).
-  Status TakeSnapshot(int64_t offset) const;
+  // Writes the state as `{offset:020d}.writer_snapshot` (offset = the log end offset it reflects);
+  // without `sync`, not fsynced (see WriteFileAtomically: a damaged snapshot is skipped on load).
+  Status TakeSnapshot(int64_t offset, bool sync = true) const;
+  // True when a snapshot file at `offset` exists (taken when the log ended there).
+  bool HasSnapshotAt(int64_t offset) const;
   // Replaces the state with the newest snapshot at or below `max_offset` and deletes snapshots above
   // it. Returns the snapshot's offset, or nullopt when there is none (state left empty).
   Result<std::optional<int64_t>> LoadLatestSnapshot(int64_t max_offset);

@@ -58,15 +58,41 @@ TEST(DiskFullTest, FailedWriteIsRefusedCutBackAndLogStaysReadable) {
   EXPECT_EQ(ReadAll(*reopened).size(), 4u);
 }
 
-TEST(DiskFullTest, RollThatCannotPreallocateIndexesIsRefusedAndOldSegmentKeepsWorking) {
+TEST(DiskFullTest, IndexGrowthTheDiskCannotTakeRefusesTheAppendBeforeTheLogIsWritten) {
+  TempDir dir;
+  LogConfig config = testing::SmallConfig();
+  config.index_interval_bytes = 0;  // every batch after the first adds an index entry
+  auto log = std::move(LogTablet::Open(dir.Sub("log-0"), config)).value();
+  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, -1, -1, 100)).ok());  // no entry yet: no index bytes
+  const std::string seg = testing::SegmentPath(log->dir(), 0, ".log");
+  const uint64_t size = std::filesystem::file_size(seg);
+  ASSERT_LT(size, 2048u);
+  {
+    FileSizeLimit limit(2048);  // the .log fits; the index's first step (4 KiB) does not
+    auto r = log->AppendAsLeader(MakeBatch(1, -1, -1, 100));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), ErrorCode::kLogStorageException) << r.status().ToString();
+    EXPECT_EQ(std::filesystem::file_size(seg), size);
+    EXPECT_EQ(log->log_end_offset(), 1);
+    EXPECT_EQ(ReadAll(*log).size(), 1u);
+  }
+  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, -1, -1, 100)).ok());
+  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, -1, -1, 100)).ok());
+  EXPECT_EQ(ReadAll(*log).size(), 3u);
+  EXPECT_EQ(ReadAll(*log, 2).size(), 1u);  // through the index entries
+  log.reset();
+  auto reopened = std::move(LogTablet::Open(dir.Sub("log-0"), config)).value();
+  EXPECT_EQ(ReadAll(*reopened).size(), 3u);
+}
+
+TEST(DiskFullTest, RollWhoseFinalIndexEntryCannotBeAllocatedIsRefusedAndOldSegmentKeepsWorking) {
   TempDir dir;
   LogConfig config = testing::SmallConfig();
   config.segment_bytes = 1000;
-  config.index_file_bytes = 64 * 1024;
   auto log = std::move(LogTablet::Open(dir.Sub("log-0"), config)).value();
   ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, -1, -1, 500)).ok());
   {
-    FileSizeLimit limit(32 * 1024);  // index preallocation of the new segment fails
+    FileSizeLimit limit(1024);  // the roll's final time-index entry needs a 4 KiB step
     auto r = log->AppendAsLeader(MakeBatch(1, -1, -1, 500));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), ErrorCode::kLogStorageException) << r.status().ToString();
