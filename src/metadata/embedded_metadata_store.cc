@@ -13,6 +13,7 @@
 
 #include "metadata/metadata_errors_internal.h"
 #include "metadata/metadata_file.h"
+#include "metadata/metadata_records.h"
 #include "types/table_descriptor.h"
 
 namespace fluss {
@@ -29,7 +30,8 @@ using metadata_internal::VersionMismatch;
 
 }  // namespace
 
-Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::Open(std::string dir, MetadataClock clock) {
+Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::Open(std::string dir, MetadataClock clock,
+                                                                           EmbeddedMetadataStoreOptions options) {
   if (!clock) clock = SystemMs;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -55,41 +57,88 @@ Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::Open(std::
     }
   } guard{lock_fd};
 
-  const std::string path = (std::filesystem::path(dir) / kFileName).string();
+  const std::filesystem::path base(dir);
+  const std::string path = (base / kFileName).string();
+  const std::string legacy = (base / kLegacyFileName).string();
   // A leftover .tmp is a write that never committed (the rename did not happen): drop it.
-  const std::string tmp = path + ".tmp";
-  if (::unlink(tmp.c_str()) == 0) {
-    spdlog::warn("metadata: removed '{}' left by an interrupted write", tmp);
-  } else if (errno != ENOENT) {
-    return Status::IOError(fmt::format("unlink '{}': {}", tmp, std::strerror(errno)));
+  for (const std::string& tmp : {path + ".tmp", legacy + ".tmp"}) {
+    if (::unlink(tmp.c_str()) == 0) {
+      spdlog::warn("metadata: removed '{}' left by an interrupted write", tmp);
+    } else if (errno != ENOENT) {
+      return Status::IOError(fmt::format("unlink '{}': {}", tmp, std::strerror(errno)));
+    }
   }
 
   FLUSS_ASSIGN_OR_RETURN(std::optional<std::string> content, ReadFileIfExists(path));
-  MetadataState state;
-  if (content.has_value()) {
-    FLUSS_ASSIGN_OR_RETURN(std::string body, DecodeMetadataEnvelope(*content, path));
-    FLUSS_ASSIGN_OR_RETURN(state, DecodeMetadataState(body, path));
-  } else {
-    // A new store: write the empty state, so from now on a missing file is never mistaken for one.
-    FLUSS_RETURN_NOT_OK(ReplaceFileDurably(path, EncodeMetadataEnvelope(EncodeMetadataState(state))));
+  FLUSS_ASSIGN_OR_RETURN(std::optional<std::string> legacy_content, ReadFileIfExists(legacy));
+  if (!content.has_value()) {
+    // A new store, or one of the earlier whole-file format: write its state as a new log.
+    MetadataState initial;
+    if (legacy_content.has_value()) {
+      FLUSS_ASSIGN_OR_RETURN(std::string body, DecodeMetadataEnvelope(*legacy_content, legacy));
+      FLUSS_ASSIGN_OR_RETURN(initial, DecodeMetadataState(body, legacy));
+      spdlog::info("metadata: migrating '{}' ({} databases, {} tables) to the record log '{}'", legacy,
+                   initial.databases.size(), initial.tables.size(), path);
+    }
+    FLUSS_RETURN_NOT_OK(MetadataLog::WriteSnapshot(path, 1, SnapshotMetadataState(initial)));
+    FLUSS_ASSIGN_OR_RETURN(content, ReadFileIfExists(path));
+    if (!content.has_value()) return Status::IOError(fmt::format("'{}' vanished after it was written", path));
   }
-  spdlog::info("metadata: opened '{}' ({} databases, {} tables, next table id {})", path, state.databases.size(),
-               state.tables.size(), state.next_table_id);
+  if (legacy_content.has_value()) {
+    // Migrated (now, or by an open that crashed before this step): the log holds everything.
+    const std::string migrated = legacy + kMigratedSuffix;
+    if (::rename(legacy.c_str(), migrated.c_str()) != 0) {
+      return Status::IOError(fmt::format("rename '{}' to '{}': {}", legacy, migrated, std::strerror(errno)));
+    }
+    // Not synced: should the rename be lost in a crash, the next open renames it again.
+  }
+
+  FLUSS_ASSIGN_OR_RETURN(DecodedMetadataLog decoded, DecodeMetadataLog(*content, path));
+  if (!decoded.torn_tail.empty()) {
+    spdlog::warn("metadata log '{}': {}; dropped as a write cut short by a crash (it was never acknowledged)", path,
+                 decoded.torn_tail);
+  }
+  MetadataState state;
+  for (const MetadataLogRecord& record : decoded.records) {
+    const std::string where = fmt::format("metadata log '{}': record at offset {}:", path, record.offset);
+    for (const MetadataChange& change : record.changes) {
+      FLUSS_RETURN_NOT_OK(ApplyMetadataChange(change, where, &state));
+    }
+  }
+  FLUSS_RETURN_NOT_OK(ValidateMetadataState(state, fmt::format("metadata log '{}':", path)));
+  FLUSS_ASSIGN_OR_RETURN(std::unique_ptr<MetadataLog> log, MetadataLog::Open(path, decoded));
+  spdlog::info("metadata: opened '{}' ({} databases, {} tables, next table id {}; {} records, {} bytes)", path,
+               state.databases.size(), state.tables.size(), state.next_table_id, decoded.records.size(), log->size());
+  if (log->size() > std::max(options.compaction_min_bytes, 2 * log->snapshot_size())) {
+    Status st = log->Compact(SnapshotMetadataState(state));
+    if (!st.ok()) spdlog::warn("metadata: compacting '{}' at open failed (it stays as it is): {}", path, st.ToString());
+  }
   guard.fd = -1;
-  return std::unique_ptr<EmbeddedMetadataStore>(
-      new EmbeddedMetadataStore(std::move(dir), std::move(clock), lock_fd, std::move(state)));
+  return std::unique_ptr<EmbeddedMetadataStore>(new EmbeddedMetadataStore(
+      std::move(dir), std::move(clock), options, lock_fd, std::move(log), std::move(state)));
 }
 
-EmbeddedMetadataStore::EmbeddedMetadataStore(std::string dir, MetadataClock clock, int lock_fd, MetadataState state)
+EmbeddedMetadataStore::EmbeddedMetadataStore(std::string dir, MetadataClock clock, EmbeddedMetadataStoreOptions options,
+                                             int lock_fd, std::unique_ptr<MetadataLog> log, MetadataState state)
     : dir_(std::move(dir)),
       clock_(std::move(clock)),
+      options_(options),
       lock_fd_(lock_fd),
+      log_(std::move(log)),
       next_writer_id_(state.writer_id_limit),  // ids below the persisted limit may have been handed out
       state_(std::make_shared<const MetadataState>(std::move(state))) {}
 
-EmbeddedMetadataStore::~EmbeddedMetadataStore() { ::close(lock_fd_); }
+EmbeddedMetadataStore::~EmbeddedMetadataStore() {
+  log_.reset();
+  ::close(lock_fd_);
+}
 
 std::string EmbeddedMetadataStore::file_path() const { return (std::filesystem::path(dir_) / kFileName).string(); }
+
+uint64_t EmbeddedMetadataStore::compactions() const {
+  std::lock_guard lock(mutation_mu_);
+  return compactions_;
+}
 
 std::shared_ptr<const MetadataState> EmbeddedMetadataStore::Snapshot() const {
   std::lock_guard lock(snapshot_mu_);
@@ -97,11 +146,25 @@ std::shared_ptr<const MetadataState> EmbeddedMetadataStore::Snapshot() const {
 }
 
 Status EmbeddedMetadataStore::Commit(MetadataState next) {
-  Status st = ReplaceFileDurably(file_path(), EncodeMetadataEnvelope(EncodeMetadataState(next)));
-  if (!st.ok()) return st.WithContext("metadata change not saved");
+  const std::vector<MetadataChange> changes = DiffMetadataState(*Snapshot(), next);
+  if (!changes.empty()) {
+    Status st = log_->Append(changes);
+    if (!st.ok()) return st.WithContext("metadata change not saved");
+  }
   auto published = std::make_shared<const MetadataState>(std::move(next));
-  std::lock_guard lock(snapshot_mu_);
-  state_ = std::move(published);
+  {
+    std::lock_guard lock(snapshot_mu_);
+    state_ = published;
+  }
+  if (log_->size() > std::max(options_.compaction_min_bytes, 2 * log_->snapshot_size())) {
+    // The change is durable already: a failed compaction only leaves the log longer.
+    Status st = log_->Compact(SnapshotMetadataState(*published));
+    if (st.ok()) {
+      ++compactions_;
+    } else {
+      spdlog::warn("metadata: compacting '{}' failed (the log stays as it is): {}", log_->path(), st.ToString());
+    }
+  }
   return Status::OK();
 }
 

@@ -1,7 +1,10 @@
-// EmbeddedMetadataStore: the MetadataStore of a standalone server. The whole state lives in memory
-// and every mutation rewrites it as one file, <dir>/metadata.json, atomically (write
-// metadata.json.tmp, fsync, rename, fsync the directory). Bytes on disk:
-// docs/formats/metadata-store.md.
+// EmbeddedMetadataStore: the MetadataStore of a standalone server. The whole state lives in memory;
+// on disk it is <dir>/metadata.log, an append-only log of checksummed records (metadata_log.h): each
+// mutation appends one record holding the objects it changed (a database, a table, the counters) and
+// fdatasyncs it, so a change costs what it changes, not the size of the state. When the log has grown
+// past twice the size of its last snapshot (and past compaction_min_bytes), it is rewritten as one
+// snapshot of the current state (crash-safely: a new file renamed over the old). A metadata.json of
+// the earlier whole-file format is migrated on open. Bytes on disk: docs/formats/metadata-store.md.
 //
 // Concurrency: mutations are serialized by one mutex and build a new copy of the state, which is
 // published only after it is durable; reads take the published copy and never wait on disk. A
@@ -15,6 +18,7 @@
 #include <mutex>
 #include <string>
 
+#include "metadata/metadata_log.h"
 #include "metadata/metadata_state.h"
 #include "metadata/metadata_store.h"
 #include "metadata/watcher_registry.h"
@@ -24,26 +28,41 @@ namespace fluss {
 // Milliseconds since the Unix epoch (the same shape as the log engine's ClockMs).
 using MetadataClock = std::function<int64_t()>;
 
+struct EmbeddedMetadataStoreOptions {
+  // The log is compacted once it is larger than this and than twice its last snapshot.
+  uint64_t compaction_min_bytes = 1024 * 1024;
+};
+
 class EmbeddedMetadataStore final : public MetadataStore {
  public:
-  static constexpr const char* kFileName = "metadata.json";
+  static constexpr const char* kFileName = "metadata.log";
+  // The whole-file format of earlier versions: migrated on open, then renamed with kMigratedSuffix.
+  static constexpr const char* kLegacyFileName = "metadata.json";
+  static constexpr const char* kMigratedSuffix = ".migrated";
   static constexpr const char* kLockFileName = "metadata.lock";
   // Writer ids are reserved this many at a time; the reserved limit is persisted before any id of
   // the block is handed out, and a restart continues from the limit.
   static constexpr int64_t kWriterIdBlock = 1000;
 
-  // Opens (creating `dir` and an empty state if there is no metadata.json) the store in `dir`.
-  // A metadata.json that exists but fails its checks (header, length, CRC32C, JSON structure) is a
-  // CORRUPT_RECORD error naming the file: the store never starts empty over a damaged file. A
-  // leftover metadata.json.tmp (a crash during a write) is removed. `clock` defaults to the system
-  // clock.
-  static Result<std::unique_ptr<EmbeddedMetadataStore>> Open(std::string dir, MetadataClock clock = nullptr);
+  // Opens the store in `dir`, creating `dir` and a log of the empty state when there is neither a
+  // metadata.log nor a metadata.json. A metadata.log is replayed: a torn last record (a crash during
+  // an append) is dropped and cut off; a damaged record with valid ones after it, a record that does
+  // not decode, or a state that breaks the rules is a CORRUPT_RECORD error naming the file (and the
+  // offset): the store never starts empty over a damaged file. Without a metadata.log, a
+  // metadata.json (the earlier format) is checked as before (header, length, CRC32C, JSON), written
+  // as a new metadata.log, and renamed metadata.json.migrated. Leftover .tmp files (a crash during a
+  // write) are removed. `clock` defaults to the system clock.
+  static Result<std::unique_ptr<EmbeddedMetadataStore>> Open(std::string dir, MetadataClock clock = nullptr,
+                                                             EmbeddedMetadataStoreOptions options = {});
   ~EmbeddedMetadataStore() override;
   EmbeddedMetadataStore(const EmbeddedMetadataStore&) = delete;
   EmbeddedMetadataStore& operator=(const EmbeddedMetadataStore&) = delete;
 
   const std::string& dir() const { return dir_; }
+  // <dir>/metadata.log.
   std::string file_path() const;
+  // How often the log was compacted since Open (not counting one at Open).
+  uint64_t compactions() const;
 
   Status CreateDatabase(const std::string& name, std::string database_json, bool ignore_if_exists) override;
   Result<std::vector<TableRecord>> DropDatabase(const std::string& name, bool ignore_if_not_exists,
@@ -76,10 +95,12 @@ class EmbeddedMetadataStore final : public MetadataStore {
   void RemoveWatcher(int64_t watcher_id) override;
 
  private:
-  EmbeddedMetadataStore(std::string dir, MetadataClock clock, int lock_fd, MetadataState state);
+  EmbeddedMetadataStore(std::string dir, MetadataClock clock, EmbeddedMetadataStoreOptions options, int lock_fd,
+                        std::unique_ptr<MetadataLog> log, MetadataState state);
 
   std::shared_ptr<const MetadataState> Snapshot() const;
-  // Writes `next` durably, then publishes it; on failure nothing changes. REQUIRES mutation_mu_.
+  // Appends the changes from the published state to `next` durably, then publishes it; on failure
+  // nothing changes. Compacts the log when it has grown enough. REQUIRES mutation_mu_.
   Status Commit(MetadataState next);
   // Runs `change` under mutation_mu_, then delivers the events it enqueued with no lock held.
   template <typename Change>
@@ -87,9 +108,12 @@ class EmbeddedMetadataStore final : public MetadataStore {
 
   const std::string dir_;
   const MetadataClock clock_;
+  const EmbeddedMetadataStoreOptions options_;
   const int lock_fd_;
 
-  std::mutex mutation_mu_;  // serializes mutations (and the file writes)
+  mutable std::mutex mutation_mu_;  // serializes mutations (and the file writes)
+  std::unique_ptr<MetadataLog> log_;  // guarded by mutation_mu_
+  uint64_t compactions_ = 0;          // guarded by mutation_mu_
   int64_t next_writer_id_;  // guarded by mutation_mu_; < state's writer_id_limit when usable
 
   mutable std::mutex snapshot_mu_;  // guards the pointer only

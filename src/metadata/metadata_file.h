@@ -1,4 +1,5 @@
-// The checked envelope of metadata.json and the crash-safe way it is replaced. Byte layout:
+// The checked envelope of metadata.json (the whole-file format of earlier versions, read to migrate
+// it to metadata.log) and the crash-safe way a file is replaced. Byte layout:
 // docs/formats/metadata-store.md. POSIX only.
 #pragma once
 

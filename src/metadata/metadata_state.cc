@@ -126,9 +126,182 @@ Status NormalizeAssignment(std::string_view table, int32_t bucket_count, std::ve
   return Status::OK();
 }
 
+namespace {
+
+Result<json> ParseObjectText(std::string_view text, std::string_view where) {
+  json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return Status::Corruption(fmt::format("{} is not valid JSON", where));
+  return parsed;
+}
+
+Result<DatabaseRecord> DecodeDatabase(const json& obj, const std::string& where) {
+  FieldReader f(obj, where);
+  DatabaseRecord db;
+  db.name = f.String("name");
+  db.database_json = f.Object("database");
+  db.created_time_ms = f.Integer<int64_t>("created_time_ms");
+  db.modified_time_ms = f.Integer<int64_t>("modified_time_ms");
+  db.version = f.Integer<int32_t>("version");
+  if (!f.ok()) return f.status();
+  Status valid = TablePath::ValidateName(db.name, "database");
+  if (!valid.ok()) return Status::Corruption(fmt::format("{} {}", where, valid.message()));
+  return db;
+}
+
+// `where` names the file (and record); `label` the object when its name is not known yet ("table #3").
+Result<TableEntry> DecodeTable(const json& obj, std::string_view where, std::string_view label) {
+  FieldReader f(obj, fmt::format("{} {}", where, label));
+  std::string database = f.String("database");
+  std::string table = f.String("table");
+  if (!f.ok()) return f.status();
+  auto table_path = TablePath::Make(database, table);
+  if (!table_path.ok()) return Status::Corruption(fmt::format("{} {}", where, table_path.status().message()));
+  const std::string name = table_path->ToString();
+  FieldReader t(obj, fmt::format("{} table '{}'", where, name));
+  TableEntry entry;
+  TableRecord& r = entry.record;
+  r.path = *table_path;
+  r.table_id = t.Integer<int64_t>("table_id");
+  r.schema_id = t.Integer<int32_t>("schema_id");
+  r.bucket_count = t.Integer<int32_t>("bucket_count");
+  r.created_time_ms = t.Integer<int64_t>("created_time_ms");
+  r.modified_time_ms = t.Integer<int64_t>("modified_time_ms");
+  r.version = t.Integer<int32_t>("version");
+  r.table_json = t.Object("descriptor");
+  const json* schemas = t.Array("schemas");
+  const json* assignment = t.Array("assignment");
+  if (!t.ok()) return t.status();
+  auto bad = [&](std::string why) { return Status::Corruption(fmt::format("{} table '{}' {}", where, name, why)); };
+
+  for (size_t s = 0; s < schemas->size(); ++s) {
+    FieldReader sf((*schemas)[s], fmt::format("{} table '{}' schema #{}", where, name, s));
+    int32_t id = sf.Integer<int32_t>("schema_id");
+    std::string schema = sf.Object("schema");
+    if (!sf.ok()) return sf.status();
+    if (!entry.schemas.emplace(id, std::move(schema)).second) return bad(fmt::format("has schema {} twice", id));
+  }
+  for (size_t b = 0; b < assignment->size(); ++b) {
+    FieldReader bf((*assignment)[b], fmt::format("{} table '{}' assignment #{}", where, name, b));
+    BucketAssignment a;
+    a.bucket_id = bf.Integer<int32_t>("bucket_id");
+    const json* replicas = bf.Array("replicas");
+    a.leader = bf.Integer<int32_t>("leader");
+    a.leader_epoch = bf.Integer<int32_t>("leader_epoch");
+    a.bucket_epoch = bf.Integer<int32_t>("bucket_epoch");
+    if (!bf.ok()) return bf.status();
+    for (const json& replica : *replicas) {
+      if (!replica.is_number_integer()) return bad(fmt::format("bucket {} has a non-integer replica", a.bucket_id));
+      a.replicas.push_back(replica.get<int32_t>());
+    }
+    entry.assignment.push_back(std::move(a));
+  }
+  if (r.bucket_count < 1 || r.bucket_count > TableDescriptor::kMaxBucketCount) {
+    return bad(fmt::format("has bucket count {}", r.bucket_count));
+  }
+  if (!entry.schemas.contains(r.schema_id) || entry.schemas.rbegin()->first != r.schema_id) {
+    return bad(fmt::format("has latest schema id {} but no such (latest) schema", r.schema_id));
+  }
+  if (!entry.assignment.empty()) {
+    Status st = NormalizeAssignment(name, r.bucket_count, &entry.assignment);
+    if (!st.ok()) return Status::Corruption(fmt::format("{} {}", where, st.message()));
+  }
+  return entry;
+}
+
+Status DecodeCounters(const json& obj, std::string_view where, MetadataState* state) {
+  FieldReader top(obj, std::string(where));
+  int64_t next_table_id = top.Integer<int64_t>("next_table_id");
+  int64_t writer_id_limit = top.Integer<int64_t>("writer_id_limit");
+  if (!top.ok()) return top.status();
+  if (next_table_id < 1 || writer_id_limit < 0) {
+    return Status::Corruption(fmt::format("{} next_table_id {} or writer_id_limit {} is out of range", where,
+                                          next_table_id, writer_id_limit));
+  }
+  state->next_table_id = next_table_id;
+  state->writer_id_limit = writer_id_limit;
+  return Status::OK();
+}
+
+}  // namespace
+
 // Written by hand rather than through nlohmann::json: the stored JSON texts are already compact
-// JSON objects and are spliced in as they are, so a commit costs a copy of the bytes, not a parse of
-// every descriptor and schema.
+// JSON objects and are spliced in as they are, so an encode costs a copy of the bytes, not a parse
+// of every descriptor and schema.
+std::string EncodeDatabaseObject(const DatabaseRecord& db) {
+  return fmt::format(R"({{"name":{},"database":{},"created_time_ms":{},"modified_time_ms":{},"version":{}}})",
+                     Quote(db.name), db.database_json, db.created_time_ms, db.modified_time_ms, db.version);
+}
+
+std::string EncodeTableObject(const TableEntry& entry) {
+  std::string out;
+  auto it = std::back_inserter(out);
+  const TableRecord& r = entry.record;
+  fmt::format_to(it,
+                 R"({{"database":{},"table":{},"table_id":{},"schema_id":{},"bucket_count":{},)"
+                 R"("created_time_ms":{},"modified_time_ms":{},"version":{},"descriptor":{},"schemas":[)",
+                 Quote(r.path.database()), Quote(r.path.table()), r.table_id, r.schema_id, r.bucket_count,
+                 r.created_time_ms, r.modified_time_ms, r.version, r.table_json);
+  bool first_schema = true;
+  for (const auto& [id, schema] : entry.schemas) {
+    if (!std::exchange(first_schema, false)) out += ',';
+    fmt::format_to(it, R"({{"schema_id":{},"schema":{}}})", id, schema);
+  }
+  out += R"(],"assignment":[)";
+  bool first_bucket = true;
+  for (const BucketAssignment& b : entry.assignment) {
+    if (!std::exchange(first_bucket, false)) out += ',';
+    fmt::format_to(it, R"({{"bucket_id":{},"replicas":[{}],"leader":{},"leader_epoch":{},"bucket_epoch":{}}})",
+                   b.bucket_id, fmt::join(b.replicas, ","), b.leader, b.leader_epoch, b.bucket_epoch);
+  }
+  out += "]}";
+  return out;
+}
+
+std::string EncodeCountersObject(const MetadataState& state) {
+  return fmt::format(R"({{"next_table_id":{},"writer_id_limit":{}}})", state.next_table_id, state.writer_id_limit);
+}
+
+Result<DatabaseRecord> DecodeDatabaseObject(std::string_view text, std::string_view where) {
+  FLUSS_ASSIGN_OR_RETURN(json obj, ParseObjectText(text, where));
+  return DecodeDatabase(obj, fmt::format("{} database", where));
+}
+
+Result<TableEntry> DecodeTableObject(std::string_view text, std::string_view where) {
+  FLUSS_ASSIGN_OR_RETURN(json obj, ParseObjectText(text, where));
+  return DecodeTable(obj, where, "table");
+}
+
+Status DecodeCountersObject(std::string_view text, std::string_view where, MetadataState* state) {
+  FLUSS_ASSIGN_OR_RETURN(json obj, ParseObjectText(text, where));
+  return DecodeCounters(obj, fmt::format("{} counters", where), state);
+}
+
+Status ValidateMetadataState(const MetadataState& state, std::string_view where) {
+  size_t indexed = 0;
+  for (const auto& [path, entry] : state.tables) {
+    const TableRecord& r = entry.record;
+    auto bad = [&](std::string why) {
+      return Status::Corruption(fmt::format("{} table '{}' {}", where, path.ToString(), why));
+    };
+    if (!state.databases.contains(path.database())) {
+      return bad(fmt::format("belongs to missing database '{}'", path.database()));
+    }
+    if (r.table_id < 1 || r.table_id >= state.next_table_id) {
+      return bad(fmt::format("has id {} outside 1..{}", r.table_id, state.next_table_id - 1));
+    }
+    auto id = state.table_ids.find(r.table_id);
+    if (id == state.table_ids.end() || id->second != path) {
+      return bad(fmt::format("reuses table id {}", r.table_id));
+    }
+    ++indexed;
+  }
+  if (indexed != state.table_ids.size()) {
+    return Status::Corruption(fmt::format("{} the table id index names {} tables, {} exist", where,
+                                          state.table_ids.size(), indexed));
+  }
+  return Status::OK();
+}
+
 std::string EncodeMetadataState(const MetadataState& state) {
   std::string out;
   auto it = std::back_inserter(out);
@@ -137,32 +310,13 @@ std::string EncodeMetadataState(const MetadataState& state) {
   bool first = true;
   for (const auto& [name, db] : state.databases) {
     if (!std::exchange(first, false)) out += ',';
-    fmt::format_to(it, R"({{"name":{},"database":{},"created_time_ms":{},"modified_time_ms":{},"version":{}}})",
-                   Quote(db.name), db.database_json, db.created_time_ms, db.modified_time_ms, db.version);
+    out += EncodeDatabaseObject(db);
   }
   out += R"(],"tables":[)";
   first = true;
   for (const auto& [path, entry] : state.tables) {
-    const TableRecord& r = entry.record;
     if (!std::exchange(first, false)) out += ',';
-    fmt::format_to(it,
-                   R"({{"database":{},"table":{},"table_id":{},"schema_id":{},"bucket_count":{},)"
-                   R"("created_time_ms":{},"modified_time_ms":{},"version":{},"descriptor":{},"schemas":[)",
-                   Quote(r.path.database()), Quote(r.path.table()), r.table_id, r.schema_id, r.bucket_count,
-                   r.created_time_ms, r.modified_time_ms, r.version, r.table_json);
-    bool first_schema = true;
-    for (const auto& [id, schema] : entry.schemas) {
-      if (!std::exchange(first_schema, false)) out += ',';
-      fmt::format_to(it, R"({{"schema_id":{},"schema":{}}})", id, schema);
-    }
-    out += R"(],"assignment":[)";
-    bool first_bucket = true;
-    for (const BucketAssignment& b : entry.assignment) {
-      if (!std::exchange(first_bucket, false)) out += ',';
-      fmt::format_to(it, R"({{"bucket_id":{},"replicas":[{}],"leader":{},"leader_epoch":{},"bucket_epoch":{}}})",
-                     b.bucket_id, fmt::join(b.replicas, ","), b.leader, b.leader_epoch, b.bucket_epoch);
-    }
-    out += "]}";
+    out += EncodeTableObject(entry);
   }
   out += "]}";
   return out;
@@ -175,98 +329,32 @@ Result<MetadataState> DecodeMetadataState(std::string_view text, const std::stri
 
   MetadataState state;
   FieldReader top(root, prefix);
-  state.next_table_id = top.Integer<int64_t>("next_table_id");
-  state.writer_id_limit = top.Integer<int64_t>("writer_id_limit");
   const json* databases = top.Array("databases");
   const json* tables = top.Array("tables");
   if (!top.ok()) return top.status();
-  if (state.next_table_id < 1 || state.writer_id_limit < 0) {
-    return Status::Corruption(fmt::format("{} next_table_id {} or writer_id_limit {} is out of range", prefix,
-                                          state.next_table_id, state.writer_id_limit));
-  }
+  FLUSS_RETURN_NOT_OK(DecodeCounters(root, prefix, &state));
 
   for (size_t i = 0; i < databases->size(); ++i) {
-    FieldReader f((*databases)[i], fmt::format("{} database #{}", prefix, i));
-    DatabaseRecord db;
-    db.name = f.String("name");
-    db.database_json = f.Object("database");
-    db.created_time_ms = f.Integer<int64_t>("created_time_ms");
-    db.modified_time_ms = f.Integer<int64_t>("modified_time_ms");
-    db.version = f.Integer<int32_t>("version");
-    if (!f.ok()) return f.status();
-    Status valid = TablePath::ValidateName(db.name, "database");
-    if (!valid.ok()) return Status::Corruption(fmt::format("{} {}", prefix, valid.message()));
+    FLUSS_ASSIGN_OR_RETURN(DatabaseRecord db, DecodeDatabase((*databases)[i], fmt::format("{} database #{}", prefix, i)));
     std::string name = db.name;
     if (!state.databases.emplace(name, std::move(db)).second) {
       return Status::Corruption(fmt::format("{} database '{}' appears twice", prefix, name));
     }
   }
-
   for (size_t i = 0; i < tables->size(); ++i) {
-    FieldReader f((*tables)[i], fmt::format("{} table #{}", prefix, i));
-    std::string database = f.String("database");
-    std::string table = f.String("table");
-    if (!f.ok()) return f.status();
-    auto table_path = TablePath::Make(database, table);
-    if (!table_path.ok()) return Status::Corruption(fmt::format("{} {}", prefix, table_path.status().message()));
-    const std::string name = table_path->ToString();
-    FieldReader t((*tables)[i], fmt::format("{} table '{}'", prefix, name));
-    TableEntry entry;
-    TableRecord& r = entry.record;
-    r.path = *table_path;
-    r.table_id = t.Integer<int64_t>("table_id");
-    r.schema_id = t.Integer<int32_t>("schema_id");
-    r.bucket_count = t.Integer<int32_t>("bucket_count");
-    r.created_time_ms = t.Integer<int64_t>("created_time_ms");
-    r.modified_time_ms = t.Integer<int64_t>("modified_time_ms");
-    r.version = t.Integer<int32_t>("version");
-    r.table_json = t.Object("descriptor");
-    const json* schemas = t.Array("schemas");
-    const json* assignment = t.Array("assignment");
-    if (!t.ok()) return t.status();
-    auto bad = [&](std::string why) { return Status::Corruption(fmt::format("{} table '{}' {}", prefix, name, why)); };
-
-    for (size_t s = 0; s < schemas->size(); ++s) {
-      FieldReader sf((*schemas)[s], fmt::format("{} table '{}' schema #{}", prefix, name, s));
-      int32_t id = sf.Integer<int32_t>("schema_id");
-      std::string schema = sf.Object("schema");
-      if (!sf.ok()) return sf.status();
-      if (!entry.schemas.emplace(id, std::move(schema)).second) return bad(fmt::format("has schema {} twice", id));
+    FLUSS_ASSIGN_OR_RETURN(TableEntry entry, DecodeTable((*tables)[i], prefix, fmt::format("table #{}", i)));
+    const TableRecord& r = entry.record;
+    if (state.tables.contains(r.path)) {
+      return Status::Corruption(fmt::format("{} table '{}' appears twice", prefix, r.path.ToString()));
     }
-    for (size_t b = 0; b < assignment->size(); ++b) {
-      FieldReader bf((*assignment)[b], fmt::format("{} table '{}' assignment #{}", prefix, name, b));
-      BucketAssignment a;
-      a.bucket_id = bf.Integer<int32_t>("bucket_id");
-      const json* replicas = bf.Array("replicas");
-      a.leader = bf.Integer<int32_t>("leader");
-      a.leader_epoch = bf.Integer<int32_t>("leader_epoch");
-      a.bucket_epoch = bf.Integer<int32_t>("bucket_epoch");
-      if (!bf.ok()) return bf.status();
-      for (const json& replica : *replicas) {
-        if (!replica.is_number_integer()) return bad(fmt::format("bucket {} has a non-integer replica", a.bucket_id));
-        a.replicas.push_back(replica.get<int32_t>());
-      }
-      entry.assignment.push_back(std::move(a));
+    if (!state.table_ids.emplace(r.table_id, r.path).second) {
+      return Status::Corruption(
+          fmt::format("{} table '{}' reuses table id {}", prefix, r.path.ToString(), r.table_id));
     }
-
-    if (state.tables.contains(r.path)) return bad("appears twice");
-    if (!state.databases.contains(database)) return bad(fmt::format("belongs to missing database '{}'", database));
-    if (r.table_id < 1 || r.table_id >= state.next_table_id) {
-      return bad(fmt::format("has id {} outside 1..{}", r.table_id, state.next_table_id - 1));
-    }
-    if (r.bucket_count < 1 || r.bucket_count > TableDescriptor::kMaxBucketCount) {
-      return bad(fmt::format("has bucket count {}", r.bucket_count));
-    }
-    if (!entry.schemas.contains(r.schema_id) || entry.schemas.rbegin()->first != r.schema_id) {
-      return bad(fmt::format("has latest schema id {} but no such (latest) schema", r.schema_id));
-    }
-    if (!entry.assignment.empty()) {
-      Status st = NormalizeAssignment(name, r.bucket_count, &entry.assignment);
-      if (!st.ok()) return Status::Corruption(fmt::format("{} {}", prefix, st.message()));
-    }
-    if (!state.table_ids.emplace(r.table_id, r.path).second) return bad(fmt::format("reuses table id {}", r.table_id));
-    state.tables.emplace(r.path, std::move(entry));
+    TablePath key = r.path;
+    state.tables.emplace(std::move(key), std::move(entry));
   }
+  FLUSS_RETURN_NOT_OK(ValidateMetadataState(state, prefix));
   return state;
 }
 

@@ -1,5 +1,7 @@
-// MetadataState: everything the embedded store knows, as plain values, with its JSON form (the body
-// of metadata.json) and the rules every state obeys (bucket assignments, JSON arguments).
+// MetadataState: everything the embedded store knows, as plain values; the JSON form of each of its
+// objects (a database, a table with its schemas and assignment, the counters), used by the record
+// log (metadata_records.h) and by the legacy whole-file body of metadata.json; and the rules every
+// state obeys (bucket assignments, JSON arguments, references between objects).
 #pragma once
 
 #include <cstdint>
@@ -30,8 +32,23 @@ struct MetadataState {
   bool operator==(const MetadataState&) const = default;
 };
 
-// The JSON body of metadata.json (docs/formats/metadata-store.md). REQUIRES: the JSON texts in
-// `state` are compact JSON objects (as NormalizeJsonObject returns them).
+// One object of the state as a compact JSON object (docs/formats/metadata-store.md). REQUIRES: the
+// JSON texts in the records are compact JSON objects (as NormalizeJsonObject returns them).
+std::string EncodeDatabaseObject(const DatabaseRecord& database);
+std::string EncodeTableObject(const TableEntry& table);
+std::string EncodeCountersObject(const MetadataState& state);  // next_table_id, writer_id_limit
+// Parse and check one object; failures are CORRUPT_RECORD "<where> <what>" (`where` names the file
+// and the record). A table's own rules are checked (bucket count, schemas, assignment); references
+// to other objects are ValidateMetadataState's.
+Result<DatabaseRecord> DecodeDatabaseObject(std::string_view json, std::string_view where);
+Result<TableEntry> DecodeTableObject(std::string_view json, std::string_view where);
+Status DecodeCountersObject(std::string_view json, std::string_view where, MetadataState* state);
+// The rules between objects: every table's database exists, table ids are in 1..next_table_id-1 and
+// unique, `table_ids` indexes `tables` exactly. CORRUPT_RECORD "<where> table 'db.t' <what>".
+Status ValidateMetadataState(const MetadataState& state, std::string_view where);
+
+// The legacy whole-file JSON body of metadata.json (format v1, read to migrate it; written only by
+// tests). REQUIRES as above.
 std::string EncodeMetadataState(const MetadataState& state);
 // Parses and checks a body; failures are CORRUPT_RECORD "metadata file '<path>': <what>".
 Result<MetadataState> DecodeMetadataState(std::string_view json, const std::string& path);

@@ -12,6 +12,8 @@
 #include "format/kv_record_batch.h"
 #include "format/log_record_batch.h"
 #include "fuzz_schema.h"
+#include "metadata/metadata_log.h"
+#include "metadata/metadata_records.h"
 
 namespace {
 
@@ -84,5 +86,13 @@ int main(int argc, char** argv) {
   const std::string meta = "{}";
   Write(dir, "fuzz_metadata_file", "empty-json",
         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(meta.data()), meta.size()));
+  // A metadata.log: the snapshot of a new store, then a change creating a database.
+  std::string log(kMetadataLogHeader);
+  log += EncodeMetadataLogRecord(1, SnapshotMetadataState(MetadataState{}));
+  DatabaseRecord db{"db", "{}", 1, 1, 0};
+  log += EncodeMetadataLogRecord(2, {{MetadataChange::Op::kPut, MetadataObjectKind::kDatabase, "db",
+                                      EncodeDatabaseObject(db)}});
+  Write(dir, "fuzz_metadata_file", "metadata-log",
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(log.data()), log.size()));
   return 0;
 }

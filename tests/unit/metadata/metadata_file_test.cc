@@ -1,5 +1,6 @@
-// The metadata.json envelope and what Open does with damaged, foreign or leftover files: it refuses a
-// bad file with an error naming it, never starts empty over it, and ignores a leftover .tmp.
+// The metadata.json envelope of the earlier whole-file format, and what Open does with such files: it
+// migrates a good one to the record log, refuses a bad one with an error naming it (never starting
+// empty over it, never writing a log), and ignores a leftover .tmp.
 #include "metadata/metadata_file.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +14,8 @@ namespace fluss {
 namespace {
 
 using metadata_testing::CreateOrDie;
+using metadata_testing::LegacyFileOf;
+using metadata_testing::StateOfLog;
 using metadata_testing::OpenOrDie;
 using metadata_testing::Path;
 using metadata_testing::ReadAll;
@@ -62,17 +65,25 @@ TEST(MetadataEnvelopeTest, MalformedEnvelopesAreCorrupt) {
 
 class MetadataFileOpenTest : public ::testing::Test {
  protected:
-  // A store with a database and two tables, closed again; returns the file's bytes.
+  // A legacy metadata.json with a database and two tables (made by a store in another directory);
+  // returns the file's bytes.
   std::string Populate() {
-    auto store = OpenOrDie(dir_.path());
-    EXPECT_TRUE(store->CreateDatabase("db", R"({"comment":"c"})", false).ok());
-    CreateOrDie(*store, Path("db", "a"));
-    CreateOrDie(*store, Path("db", "b"), 2);
-    return ReadAll(file());
+    TempDir scratch;
+    {
+      auto store = OpenOrDie(scratch.path());
+      EXPECT_TRUE(store->CreateDatabase("db", R"({"comment":"c"})", false).ok());
+      CreateOrDie(*store, Path("db", "a"));
+      CreateOrDie(*store, Path("db", "b"), 2);
+    }
+    const std::string bytes = LegacyFileOf(StateOfLog(scratch.Sub(EmbeddedMetadataStore::kFileName)));
+    WriteAll(file(), bytes);
+    return bytes;
   }
-  std::string file() const { return dir_.Sub(EmbeddedMetadataStore::kFileName); }
+  std::string file() const { return dir_.Sub(EmbeddedMetadataStore::kLegacyFileName); }
+  std::string log_file() const { return dir_.Sub(EmbeddedMetadataStore::kFileName); }
 
-  // Opening must fail with a corruption error naming the file, and leave the file as it was.
+  // Opening must fail with a corruption error naming the file, leave the file as it was and write no
+  // log.
   void ExpectRefused(const std::string& bytes, const std::string& why = "") {
     WriteAll(file(), bytes);
     auto store = EmbeddedMetadataStore::Open(dir_.path());
@@ -83,6 +94,7 @@ class MetadataFileOpenTest : public ::testing::Test {
     EXPECT_NE(store.status().message().find(file()), std::string::npos) << store.status().message();
     EXPECT_NE(store.status().message().find(why), std::string::npos) << store.status().message();
     EXPECT_EQ(ReadAll(file()), bytes);
+    EXPECT_FALSE(std::filesystem::exists(log_file()));
   }
 
   // A file with a correct envelope around `body`.
@@ -91,14 +103,44 @@ class MetadataFileOpenTest : public ::testing::Test {
   TempDir dir_;
 };
 
-TEST_F(MetadataFileOpenTest, NewDirGetsAnEmptyStateFile) {
-  std::string sub = dir_.Sub("nested/meta");
-  auto store = OpenOrDie(sub);
-  ASSERT_NE(store, nullptr);
-  // Byte for byte the example of docs/formats/metadata-store.md.
-  EXPECT_EQ(ReadAll(sub + "/metadata.json"),
-            "fluss-metadata v1 47a93cbd 66\n"
-            R"({"next_table_id":1,"writer_id_limit":0,"databases":[],"tables":[]})");
+TEST_F(MetadataFileOpenTest, LegacyFileIsMigratedToTheRecordLogAndKeptAsMigrated) {
+  const std::string legacy = Populate();
+  const MetadataState before = *DecodeMetadataState(*DecodeMetadataEnvelope(legacy, file()), file());
+  {
+    auto store = OpenOrDie(dir_.path());
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(*store->ListTables("db"), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(store->GetDatabase("db")->database_json, R"({"comment":"c"})");
+    EXPECT_EQ(store->GetTable(Path("db", "b"))->bucket_count, 2);
+    // A change after the migration goes to the log.
+    CreateOrDie(*store, Path("db", "c"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(file()));
+  EXPECT_EQ(ReadAll(file() + EmbeddedMetadataStore::kMigratedSuffix), legacy);
+  MetadataState after = StateOfLog(log_file());
+  EXPECT_EQ(after.tables.size(), 3u);
+  after.tables.erase(Path("db", "c"));
+  after.table_ids.erase(3);
+  after.next_table_id = before.next_table_id;
+  EXPECT_EQ(after, before);
+  // Opens again from the log alone.
+  auto store = OpenOrDie(dir_.path());
+  EXPECT_EQ(*store->ListTables("db"), (std::vector<std::string>{"a", "b", "c"}));
+}
+
+TEST_F(MetadataFileOpenTest, LegacyFileBesideALogIsSetAsideAndTheLogWins) {
+  // A crash after the migration wrote the log but before it renamed metadata.json.
+  Populate();
+  { OpenOrDie(dir_.path()); }
+  std::filesystem::rename(file() + EmbeddedMetadataStore::kMigratedSuffix, file());
+  {
+    auto store = OpenOrDie(dir_.path());
+    CreateOrDie(*store, Path("db", "c"));
+  }
+  WriteAll(file(), LegacyFileOf(MetadataState{}));  // an old binary started over, empty
+  auto store = OpenOrDie(dir_.path());
+  EXPECT_EQ(*store->ListTables("db"), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_FALSE(std::filesystem::exists(file()));
 }
 
 TEST_F(MetadataFileOpenTest, EveryFlippedByteIsDetected) {
@@ -170,24 +212,31 @@ TEST_F(MetadataFileOpenTest, WellFramedButInvalidContentIsRefused) {
   EXPECT_EQ(store->GetTableById(1)->path, Path("db", "t"));
 }
 
-TEST_F(MetadataFileOpenTest, LeftoverTmpFileIsIgnoredAndRemoved) {
-  const std::string good = Populate();
-  const std::string tmp = file() + ".tmp";
-  WriteAll(tmp, "fluss-metadata v1 0000");  // a write cut short by a crash
+TEST_F(MetadataFileOpenTest, LeftoverTmpFilesAreIgnoredAndRemoved) {
+  Populate();
+  WriteAll(file() + ".tmp", "fluss-metadata v1 0000");  // a legacy write cut short by a crash
+  {
+    auto store = OpenOrDie(dir_.path());
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(*store->ListTables("db"), (std::vector<std::string>{"a", "b"}));
+  }
+  EXPECT_FALSE(std::filesystem::exists(file() + ".tmp"));
+  const std::string log = ReadAll(log_file());
+  WriteAll(log_file() + ".tmp", std::string(kMetadataLogHeader) + "partial compaction");
   auto store = OpenOrDie(dir_.path());
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(*store->ListTables("db"), (std::vector<std::string>{"a", "b"}));
-  EXPECT_FALSE(std::filesystem::exists(tmp));
-  EXPECT_EQ(ReadAll(file()), good);
+  EXPECT_FALSE(std::filesystem::exists(log_file() + ".tmp"));
+  EXPECT_EQ(ReadAll(log_file()), log);
 }
 
 TEST_F(MetadataFileOpenTest, TmpWithoutCommittedFileStartsEmpty) {
   // A crash before the first rename: nothing was ever committed.
-  WriteAll(file() + ".tmp", "partial");
+  WriteAll(log_file() + ".tmp", "partial");
   auto store = OpenOrDie(dir_.path());
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(store->ListDatabases().empty());
-  EXPECT_FALSE(std::filesystem::exists(file() + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(log_file() + ".tmp"));
 }
 
 }  // namespace

@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "metadata/embedded_metadata_store.h"
+#include "metadata/metadata_file.h"
+#include "metadata/metadata_log.h"
+#include "metadata/metadata_records.h"
 #include "types/schema_parser.h"
 #include "types/table_descriptor.h"
 
@@ -82,6 +85,23 @@ inline std::string ReadAll(const std::string& path) {
 inline void WriteAll(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;
+}
+
+// The state the metadata.log at `path` holds, decoded and replayed as Open does.
+inline MetadataState StateOfLog(const std::string& path) {
+  auto decoded = DecodeMetadataLog(ReadAll(path), path);
+  EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
+  MetadataState state;
+  if (!decoded.ok()) return state;
+  for (const auto& record : decoded->records) {
+    for (const auto& change : record.changes) EXPECT_TRUE(ApplyMetadataChange(change, "test:", &state).ok());
+  }
+  return state;
+}
+
+// A metadata.json of the earlier whole-file format holding `state`.
+inline std::string LegacyFileOf(const MetadataState& state) {
+  return EncodeMetadataEnvelope(EncodeMetadataState(state));
 }
 
 }  // namespace fluss::metadata_testing
