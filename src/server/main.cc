@@ -8,8 +8,11 @@
 // SIGINT stops it cleanly (exit 0; a tablet server first asks the coordinator to move its bucket
 // leaderships away). Exit 1 when it cannot start, 2 on bad command-line usage.
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -20,6 +23,7 @@
 #include "lake/iceberg/iceberg_table.h"
 #include "lake/tiering/lake_tiering.h"
 #include "lake/tiering/tiering_service.h"
+#include "log/open_segment_cache.h"
 #include "server/fluss_server.h"
 #ifdef FLUSS_HAVE_CLUSTER
 #include "server/cluster/coordinator_server.h"
@@ -45,6 +49,28 @@ fluss::TieredOffsetsProvider IcebergTieredOffsets(std::string warehouse) {
     FLUSS_ASSIGN_OR_RETURN(auto offsets, fluss::lake::SnapshotOffsets(table, t.bucket_count));
     return offsets.first;
   };
+}
+
+// Raises the soft open-file limit to the hard limit: a server with many buckets opens many files
+// (segment files up to log.open-files.max, sockets, RocksDB). Not being able to is a warning; whether
+// the limit is enough is checked next.
+void RaiseOpenFileLimit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0) {
+    spdlog::warn("cannot read the open-file limit: {}", std::strerror(errno));
+    return;
+  }
+  // The kernel caps descriptors at fs.nr_open (1048576 by default) even when the hard limit is infinite.
+  const rlim_t target = r.rlim_max == RLIM_INFINITY ? rlim_t{1048576} : r.rlim_max;
+  if (r.rlim_cur != RLIM_INFINITY && r.rlim_cur < target) {
+    const rlim_t before = r.rlim_cur;
+    r.rlim_cur = target;
+    if (::setrlimit(RLIMIT_NOFILE, &r) != 0) {
+      spdlog::warn("cannot raise the open-file limit from {} to {}: {}", before, target, std::strerror(errno));
+      return;
+    }
+    spdlog::info("raised the open-file limit (ulimit -n) from {} to the hard limit {}", before, target);
+  }
 }
 
 int WaitForSignal(sigset_t signals) {
@@ -141,6 +167,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (const auto& key : config->ignored_keys) spdlog::info("option '{}' is not used by fluss-cpp yet; ignored", key);
+
+  RaiseOpenFileLimit();
+  if (config->role != fluss::ServerRole::kCoordinator) {
+    // Bucket logs keep up to log.open-files.max segment files open: the limit must cover them.
+    auto budget = fluss::ResolveOpenSegmentBudget(config->log, fluss::SoftOpenFileLimit());
+    if (!budget.ok()) {
+      std::cerr << "fluss-server: cannot start: " << budget.status().message() << "\n";
+      return 1;
+    }
+  }
 
   // Signals are taken synchronously by this thread; every thread started later inherits the mask.
   sigset_t signals;

@@ -118,50 +118,78 @@ Status ReplicaManager::AddTable(const TableRecord& table, std::map<int32_t, Sche
     auto it = tables_.find(table.table_id);
     if (it != tables_.end()) previous = it->second;
   }
-  for (int32_t b = 0; b < table.bucket_count; ++b) {
-    const std::string dir = LogManager::BucketDir(table.path.database(), table.path.table(), table.table_id, b);
-    FLUSS_ASSIGN_OR_RETURN(auto log, logs_->GetOrCreateLog(dir));
-    if (cluster_) {
-      // The bucket waits for the coordinator's NotifyLeaderAndIsr; the high watermark stays as
-      // checkpointed. The whole changelog of a primary-key table stays (a new leader rebuilds from it).
-      if (previous != nullptr && b < static_cast<int32_t>(previous->replica.size())) {
-        auto replica = previous->replica[b];
-        {
-          std::lock_guard rl(replica->mu);
-          if (replica->kv != nullptr) {
-            for (const auto& [id, schema] : served->schemas) {
-              if (previous->schemas.count(id) == 0) replica->kv->AddSchema(id, schema);
+  // Bucket logs this call creates: a failure part way removes them again (and their KV stores and
+  // the table directory when this call made it), so a failed create leaves nothing for the next start.
+  const std::string table_dir = logs_->data_dir() + "/" +
+                                std::filesystem::path(LogManager::BucketDir(table.path.database(), table.path.table(),
+                                                                            table.table_id, 0))
+                                    .parent_path()
+                                    .string();
+  const bool table_dir_existed = std::filesystem::exists(table_dir);
+  std::vector<std::string> created_dirs;
+  auto add_buckets = [&]() -> Status {
+    for (int32_t b = 0; b < table.bucket_count; ++b) {
+      const std::string dir = LogManager::BucketDir(table.path.database(), table.path.table(), table.table_id, b);
+      if (logs_->GetLog(dir) == nullptr) created_dirs.push_back(dir);
+      FLUSS_ASSIGN_OR_RETURN(auto log, logs_->GetOrCreateLog(dir));
+      if (cluster_) {
+        // The bucket waits for the coordinator's NotifyLeaderAndIsr; the high watermark stays as
+        // checkpointed. The whole changelog of a primary-key table stays (a new leader rebuilds from it).
+        if (previous != nullptr && b < static_cast<int32_t>(previous->replica.size())) {
+          auto replica = previous->replica[b];
+          {
+            std::lock_guard rl(replica->mu);
+            if (replica->kv != nullptr) {
+              for (const auto& [id, schema] : served->schemas) {
+                if (previous->schemas.count(id) == 0) replica->kv->AddSchema(id, schema);
+              }
             }
           }
+          served->replica.push_back(std::move(replica));
+        } else {
+          served->replica.push_back(std::make_shared<BucketReplica>());
         }
-        served->replica.push_back(std::move(replica));
-      } else {
-        served->replica.push_back(std::make_shared<BucketReplica>());
+        if (has_pk) log->SetRetentionHold(RetentionHold::kKvApplied, 0);
+        if (served->lake_enabled && log->retention_hold(RetentionHold::kLakeTiered) < 0) {
+          log->SetRetentionHold(RetentionHold::kLakeTiered, 0);
+        }
+        served->buckets.push_back(std::move(log));
+        continue;
       }
-      if (has_pk) log->SetRetentionHold(RetentionHold::kKvApplied, 0);
+      auto replica = std::make_shared<BucketReplica>();
+      replica->role = ReplicaRole::kLeader;
+      served->replica.push_back(std::move(replica));
+      // One replica: everything appended is committed.
+      log->UpdateHighWatermark(log->log_end_offset());
+      // Nothing of a lake table goes before the lake has it; a hold set earlier (the table added
+      // again with a new schema) stays.
       if (served->lake_enabled && log->retention_hold(RetentionHold::kLakeTiered) < 0) {
         log->SetRetentionHold(RetentionHold::kLakeTiered, 0);
       }
+      if (has_pk) {
+        kv_options.bucket_id = b;
+        FLUSS_ASSIGN_OR_RETURN(auto kv, KvTablet::Open(logs_->data_dir() + "/" + KvDirOf(dir), log, served->schemas,
+                                                       kv_options, kv_resources_));
+        served->kv.push_back(std::shared_ptr<KvTablet>(kv.release()));
+      }
       served->buckets.push_back(std::move(log));
-      continue;
     }
-    auto replica = std::make_shared<BucketReplica>();
-    replica->role = ReplicaRole::kLeader;
-    served->replica.push_back(std::move(replica));
-    // One replica: everything appended is committed.
-    log->UpdateHighWatermark(log->log_end_offset());
-    // Nothing of a lake table goes before the lake has it; a hold set earlier (the table added
-    // again with a new schema) stays.
-    if (served->lake_enabled && log->retention_hold(RetentionHold::kLakeTiered) < 0) {
-      log->SetRetentionHold(RetentionHold::kLakeTiered, 0);
+    return Status::OK();
+  };
+  if (Status st = add_buckets(); !st.ok()) {
+    for (size_t b = 0; b < served->kv.size(); ++b) {
+      const std::string dir = LogManager::BucketDir(table.path.database(), table.path.table(), table.table_id,
+                                                    static_cast<int32_t>(b));
+      if (std::find(created_dirs.begin(), created_dirs.end(), dir) != created_dirs.end()) (void)served->kv[b]->Destroy();
     }
-    if (has_pk) {
-      kv_options.bucket_id = b;
-      FLUSS_ASSIGN_OR_RETURN(auto kv, KvTablet::Open(logs_->data_dir() + "/" + KvDirOf(dir), log, served->schemas,
-                                                     kv_options, kv_resources_));
-      served->kv.push_back(std::shared_ptr<KvTablet>(kv.release()));
+    for (const std::string& dir : created_dirs) {
+      if (logs_->GetLog(dir) != nullptr) (void)logs_->DropLog(dir);
+      std::error_code ec;
+      std::filesystem::remove_all(logs_->data_dir() + "/" + KvDirOf(dir), ec);
     }
-    served->buckets.push_back(std::move(log));
+    std::error_code ec;
+    if (!table_dir_existed && std::filesystem::is_empty(table_dir, ec)) std::filesystem::remove(table_dir, ec);
+    return st;
   }
   std::unique_lock lock(mu_);
   tables_[table.table_id] = std::move(served);

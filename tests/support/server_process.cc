@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -119,6 +120,7 @@ Status ServerProcess::Spawn(uint16_t port) {
   int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) return Status::IOError("cannot open '" + log_path_ + "': " + std::strerror(errno));
   const pid_t parent = ::getpid();
+  const rlimit open_files{static_cast<rlim_t>(options_.open_file_limit), static_cast<rlim_t>(options_.open_file_limit)};
   pid_t pid = ::fork();
   if (pid < 0) {
     ::close(log_fd);
@@ -132,6 +134,11 @@ Status ServerProcess::Spawn(uint16_t port) {
     ::dup2(log_fd, STDERR_FILENO);
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    if (open_files.rlim_cur > 0 && ::setrlimit(RLIMIT_NOFILE, &open_files) != 0) {
+      const char msg[] = "server_process: setrlimit(RLIMIT_NOFILE) failed\n";
+      (void)!::write(STDERR_FILENO, msg, sizeof(msg) - 1);
+      ::_exit(127);
+    }
     ::execv(argv[0], argv.data());
     const char msg[] = "server_process: exec failed\n";
     (void)!::write(STDERR_FILENO, msg, sizeof(msg) - 1);

@@ -45,6 +45,9 @@ struct ServerProcessOptions {
   std::chrono::milliseconds start_timeout{15000};
   // Passed as --log-level.
   std::string log_level = "info";
+  // > 0: the server runs with both its soft and hard open-file limits (RLIMIT_NOFILE, `ulimit -n`)
+  // set to this, so it cannot raise them. 0: inherited from the test.
+  uint64_t open_file_limit = 0;
 };
 
 class ServerProcess {

@@ -1,0 +1,161 @@
+// Buckets cost what they hold: 1,000 buckets (250 tables x 4) on one standalone fluss-server whose
+// open-file limit is 256 (soft and hard, so it cannot raise it), a row written to each, a restart,
+// and every row read back. The server keeps within its budget of open segment files meanwhile.
+// (10,000 buckets, with creation time, RSS and disk per bucket, are in `make bench`.)
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "fluss/client.h"
+#include "support/server_process.h"
+#include "types/schema_parser.h"
+
+namespace fluss {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ServerProcess;
+using testing::ServerProcessOptions;
+
+constexpr int kTables = 250;
+constexpr int kBuckets = 4;
+constexpr uint64_t kOpenFileLimit = 256;
+
+// Descriptors process `pid` holds on segment files ("{20 digits}{suffix}") under `dir`.
+size_t OpenFilesOf(pid_t pid, const std::string& dir, std::string_view suffix) {
+  const std::string prefix = std::filesystem::canonical(dir).string() + "/";
+  size_t n = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code link_ec;
+    const std::string target = std::filesystem::read_symlink(entry.path(), link_ec).string();
+    const std::string name = std::filesystem::path(target).filename().string();
+    if (!link_ec && target.starts_with(prefix) && name.size() == 20 + suffix.size() && name.ends_with(suffix)) ++n;
+  }
+  return n;
+}
+
+// The "Max open files" line of /proc/<pid>/limits.
+std::string OpenFileLimitOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("Max open files")) return line;
+  }
+  return {};
+}
+
+TablePath PathOf(int t) { return TablePath::Make("many", "t" + std::to_string(t)).value(); }
+
+class ManyBucketsIntegrationTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    conn_.reset();
+    if (HasFailure() && server_) std::cerr << "---- server log (end) ----\n" << Tail(server_->ReadLog()) << "\n";
+  }
+
+  static std::string Tail(const std::string& s) { return s.size() < 6000 ? s : s.substr(s.size() - 6000); }
+
+  void Connect() {
+    Configuration c;
+    c.bootstrap_servers = server_->address();
+    c.writer_batch_timeout = 5ms;
+    conn_ = Connection::Create(c).value();
+  }
+
+  std::unique_ptr<ServerProcess> server_;
+  std::shared_ptr<Connection> conn_;
+};
+
+TEST_F(ManyBucketsIntegrationTest, ThousandBucketsUnderAnOpenFileLimitOf256SurviveARestart) {
+  ServerProcessOptions options;
+  options.open_file_limit = kOpenFileLimit;
+  options.log_level = "warn";
+  options.start_timeout = 60s;
+  auto started = ServerProcess::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  server_ = std::move(started).value();
+  const std::string limits = OpenFileLimitOf(server_->pid());
+  std::istringstream fields(limits.substr(std::string("Max open files").size()));
+  uint64_t soft = 0, hard = 0;
+  fields >> soft >> hard;
+  ASSERT_EQ(soft, kOpenFileLimit) << limits;
+  ASSERT_EQ(hard, kOpenFileLimit) << limits;
+  Connect();
+
+  Admin admin = conn_->GetAdmin();
+  ASSERT_TRUE(admin.CreateDatabase("many").ok());
+  TableDescriptor descriptor(ParseSchema("id INT NOT NULL, name STRING").value());
+  descriptor.DistributedBy(kBuckets);
+  for (int t = 0; t < kTables; ++t) {
+    Status st = admin.CreateTable(PathOf(t), descriptor);
+    ASSERT_TRUE(st.ok()) << "table " << t << ": " << st.ToString();
+  }
+  // One row into each bucket: the writer moves to the next bucket after each sent batch.
+  for (int t = 0; t < kTables; ++t) {
+    Table table = conn_->GetTable(PathOf(t)).value();
+    auto writer = table.NewAppendWriter().value();
+    for (int b = 0; b < kBuckets; ++b) {
+      const int id = t * kBuckets + b;
+      ASSERT_TRUE(writer->Append(GenericRow({Datum(id), Datum("row-" + std::to_string(id))})).ok());
+      Status flushed = writer->Flush();
+      ASSERT_TRUE(flushed.ok()) << "table " << t << ": " << flushed.ToString();
+    }
+  }
+  for (int t = 0; t < kTables; t += 50) {
+    auto offsets = admin.ListOffsets(PathOf(t), OffsetSpec::Latest());
+    ASSERT_TRUE(offsets.ok()) << offsets.status().ToString();
+    for (const auto& [bucket, offset] : *offsets) EXPECT_EQ(offset, 1) << "table " << t << " bucket " << bucket;
+  }
+  // Within the budget (auto: half the limit) of open .log files, 1,000 segments notwithstanding.
+  EXPECT_LE(OpenFilesOf(server_->pid(), server_->data_dir(), ".log"), kOpenFileLimit / 2);
+
+  conn_.reset();
+  Status restarted = server_->Restart();
+  ASSERT_TRUE(restarted.ok()) << restarted.ToString();
+  Connect();
+  EXPECT_LE(OpenFilesOf(server_->pid(), server_->data_dir(), ".log"), kOpenFileLimit / 2);
+
+  for (int t = 0; t < kTables; ++t) {
+    Table table = conn_->GetTable(PathOf(t)).value();
+    auto scanner = table.NewLogScanner().value();
+    for (int b = 0; b < kBuckets; ++b) ASSERT_TRUE(scanner->Subscribe(b, kEarliestOffset).ok());
+    std::set<int32_t> ids;
+    std::set<int32_t> buckets;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (ids.size() < static_cast<size_t>(kBuckets) && std::chrono::steady_clock::now() < deadline) {
+      auto records = scanner->Poll(500ms);
+      ASSERT_TRUE(records.ok()) << "table " << t << ": " << records.status().ToString();
+      for (const auto& r : *records) {
+        const int32_t id = r.row.GetInt(0);
+        EXPECT_EQ(r.row.GetString(1), "row-" + std::to_string(id));
+        EXPECT_EQ(id / kBuckets, t);
+        ids.insert(id);
+        buckets.insert(r.bucket);
+      }
+    }
+    ASSERT_EQ(ids.size(), static_cast<size_t>(kBuckets)) << "table " << t;
+    EXPECT_EQ(buckets.size(), static_cast<size_t>(kBuckets)) << "table " << t;
+  }
+  EXPECT_LE(OpenFilesOf(server_->pid(), server_->data_dir(), ".log"), kOpenFileLimit / 2);
+  EXPECT_TRUE(server_->Stop().ok());
+}
+
+TEST_F(ManyBucketsIntegrationTest, ServerRefusesToStartWhenTheLimitCannotCoverWhatItMustKeepOpen) {
+  ServerProcessOptions options;
+  options.open_file_limit = 100;
+  options.sets = {"log.open-files.max=500"};
+  auto started = ServerProcess::Start(options);
+  ASSERT_FALSE(started.ok());
+  const std::string message = started.status().message();
+  EXPECT_NE(message.find("exited with code 1"), std::string::npos) << message;
+  EXPECT_NE(message.find("the open-file limit (ulimit -n) is 100"), std::string::npos) << message;
+  EXPECT_NE(message.find("log.open-files.max = 500"), std::string::npos) << message;
+  EXPECT_NE(message.find("at least 564"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace fluss
