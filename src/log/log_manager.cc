@@ -235,6 +235,7 @@ size_t LogManager::ExpireWriters() {
 void LogManager::BackgroundLoop() {
   using Clock = std::chrono::steady_clock;
   auto last_rp = Clock::now(), last_hw = Clock::now(), last_retention = Clock::now(), last_expiry = Clock::now();
+  auto last_idle_close = Clock::now();
   auto due = [](Clock::time_point& last, int64_t interval_ms) {
     if (interval_ms <= 0 || Clock::now() - last < std::chrono::milliseconds(interval_ms)) return false;
     last = Clock::now();
@@ -254,6 +255,9 @@ void LogManager::BackgroundLoop() {
     if (due(last_hw, config_.high_watermark_checkpoint_interval_ms)) report("high watermark checkpoint", CheckpointHighWatermarks());
     if (due(last_retention, config_.retention_check_interval_ms)) report("retention", ApplyRetention().status());
     if (due(last_expiry, config_.writer_expiration_check_interval_ms)) ExpireWriters();
+    if (due(last_idle_close, std::chrono::duration_cast<std::chrono::milliseconds>(kSegmentIdleClose).count() / 4)) {
+      open_segments_->CloseIdle(kSegmentIdleClose);
+    }
     lk.lock();
   }
 }

@@ -6,8 +6,9 @@
 // `high-watermark-checkpoint` and, present only between a clean Close and the next Open,
 // `.fluss_cleanshutdown`. Without the marker each log is checked from its recovery point on (only
 // the segments after the last flush), never from its start.
-// Segment files of all logs share one budget of open files (log.open-files.max, open_segment_cache.h):
-// idle buckets hold no descriptor. Open fails, naming the numbers, when the process's open-file limit
+// Segment files of all logs share one budget of open files (log.open-files.max, open_segment_cache.h),
+// and the background thread closes those unused for a minute: idle buckets hold no descriptor and no
+// mapped page. Open fails, naming the numbers, when the process's open-file limit
 // cannot cover that budget plus a reserve.
 // Bucket logs live at `{db}/{table}-{table_id}[/{partition}-p{partition_id}]/log-{bucket}`.
 // Thread-safety: all methods are thread-safe.

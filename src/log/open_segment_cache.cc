@@ -12,6 +12,7 @@ OpenSegmentCache::OpenSegmentCache(size_t capacity) : capacity_(std::max<size_t>
 
 void OpenSegmentCache::Touch(Entry* entry) {
   std::lock_guard lock(mu_);
+  entry->last_used_ = std::chrono::steady_clock::now();
   if (entry->listed_) {
     if (entry->position_ == lru_.begin()) return;
     lru_.splice(lru_.begin(), lru_, entry->position_);
@@ -37,6 +38,25 @@ void OpenSegmentCache::Remove(Entry* entry) {
   if (!entry->listed_) return;
   lru_.erase(entry->position_);
   entry->listed_ = false;
+}
+
+size_t OpenSegmentCache::CloseIdle(std::chrono::steady_clock::duration idle) {
+  std::lock_guard lock(mu_);
+  const auto before = std::chrono::steady_clock::now() - idle;
+  size_t closed = 0;
+  // Least recently used last: walk back from the end while the entries are idle long enough.
+  auto it = lru_.end();
+  while (it != lru_.begin()) {
+    --it;
+    Entry* candidate = *it;
+    if (candidate->last_used_ > before) break;
+    if (!candidate->TryClose()) continue;
+    candidate->listed_ = false;
+    it = lru_.erase(it);
+    ++closed_;
+    ++closed;
+  }
+  return closed;
 }
 
 size_t OpenSegmentCache::open_count() const {

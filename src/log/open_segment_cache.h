@@ -10,6 +10,7 @@
 // Thread-safety: every method is thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <list>
@@ -38,6 +39,7 @@ class OpenSegmentCache {
    private:
     friend class OpenSegmentCache;
     std::list<Entry*>::iterator position_;
+    std::chrono::steady_clock::time_point last_used_;
     bool listed_ = false;
   };
 
@@ -52,6 +54,9 @@ class OpenSegmentCache {
   // `entry` closed its files itself, or is being destroyed: it is no longer counted. REQUIRES: the
   // caller does not hold the entry's files lock (the cache may be closing it at this moment).
   void Remove(Entry* entry);
+  // Closes the entries not used for `idle` or longer (but those in use now), so idle buckets hold
+  // neither descriptors nor mapped pages whatever the budget. Returns how many it closed.
+  size_t CloseIdle(std::chrono::steady_clock::duration idle);
 
   size_t capacity() const { return capacity_; }
   // Entries open now.
@@ -65,6 +70,9 @@ class OpenSegmentCache {
   std::list<Entry*> lru_;  // most recently used first
   uint64_t closed_ = 0;
 };
+
+// LogManager closes the files of segments unused this long (its background thread).
+inline constexpr std::chrono::seconds kSegmentIdleClose{60};
 
 // Descriptors and memory maps a process keeps for things other than segments (sockets, the
 // metadata log, RocksDB, files opened for a moment): the server checks its open-file limit covers

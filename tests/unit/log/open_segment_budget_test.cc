@@ -77,6 +77,34 @@ TEST(OpenSegmentBudgetTest, MoreLogsThanTheBudgetStayReadableAndWritableWithinTh
   }
 }
 
+TEST(OpenSegmentBudgetTest, IdleSegmentsCloseAndHoldNoDescriptorOrMappedPage) {
+  TempDir dir;
+  auto cache = std::make_shared<OpenSegmentCache>(100);
+  std::vector<std::unique_ptr<LogTablet>> logs;
+  for (int i = 0; i < 5; ++i) {
+    logs.push_back(OpenLog(dir.Sub("log-" + std::to_string(i)), testing::SmallConfig(), cache));
+    for (int n = 0; n < 8; ++n) ASSERT_TRUE(logs.back()->AppendAsLeader(MakeBatch(2, -1, -1, 100, n)).ok());
+  }
+  EXPECT_GT(OpenDescriptorsUnder(dir.path()), 0u);
+  EXPECT_GT(logs[0]->index_mapped_bytes(), 0u);
+  // Used a moment ago: not idle for an hour.
+  EXPECT_EQ(cache->CloseIdle(std::chrono::hours(1)), 0u);
+  const size_t open = cache->open_count();
+  EXPECT_GE(open, 5u);
+  EXPECT_EQ(cache->CloseIdle(std::chrono::seconds(0)), open);
+  EXPECT_EQ(cache->open_count(), 0u);
+  EXPECT_EQ(OpenDescriptorsUnder(dir.path()), 0u);
+  for (const auto& log : logs) {
+    EXPECT_EQ(log->open_segment_count(), 0u);
+    EXPECT_EQ(log->index_mapped_bytes(), 0u);
+  }
+  // And they come back on use.
+  for (auto& log : logs) {
+    ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1)).ok());
+    EXPECT_EQ(ReadAll(*log).size(), 9u);
+  }
+}
+
 TEST(OpenSegmentBudgetTest, OneLogWithMoreSegmentsThanTheBudgetReadsEveryOffset) {
   TempDir dir;
   LogConfig config = testing::SmallConfig();  // 4 KiB segments, an index entry per 256 bytes
