@@ -3,6 +3,11 @@
 //   fluss-bench produce -b 127.0.0.1:9123 --table bench.t --records 1000000 --compression none
 //   fluss-bench consume -b 127.0.0.1:9123 --table bench.t --project id,s2
 //   fluss-bench e2e     -b 127.0.0.1:9123 --table bench.e2e --duration 10 --rate 10000
+//   fluss-bench tables  -b 127.0.0.1:9123 --table bench.t --tables 2500 --buckets 4 [--check]
+//
+// tables: creates tables <table>0 .. <table>N-1 of (id INT, name STRING) one after another and writes
+// one row into each of their buckets, timing every CREATE TABLE; --check instead reads every bucket's
+// row back (after a restart, say) and fails unless each is there.
 //
 // The table (created when missing) is a log table of `--columns` columns: id BIGINT, ts BIGINT, then
 // STRING, BIGINT, DOUBLE in turn (s2, n3, d4, s5, ...). A row's values take `--record-size` bytes:
@@ -63,6 +68,8 @@ struct Options {
   int value_size = 100;    // upsert: payload bytes per row (db_bench --value_size)
   int batch_keys = 128;    // lookup: keys per LookupMany call (Fluss client.lookup.max-batch-size)
   int threads = 1;         // lookup: concurrent lookupers
+  int tables = 100;        // tables: how many
+  bool check = false;      // tables: read back instead of create
 };
 
 int64_t WallMicros() {
@@ -771,6 +778,99 @@ Result<RunResult> Lookup(const Options& o) {
   return r;
 }
 
+// ---- many tables ----
+
+Result<RunResult> Tables(const Options& o) {
+  FLUSS_ASSIGN_OR_RETURN(auto conn, Connect(o));
+  FLUSS_ASSIGN_OR_RETURN(auto base, TablePath::Parse(o.table));
+  const int buckets = o.buckets > 0 ? o.buckets : 4;
+  auto path_of = [&](int t) { return TablePath::Make(base.database(), base.table() + std::to_string(t)); };
+  Admin admin = conn->GetAdmin();
+  RunResult r;
+  r.records = static_cast<int64_t>(o.tables) * buckets;  // rows: one per bucket
+  r.payload_bytes = 0;
+  const auto start = Clock::now();
+  if (!o.check) {
+    FLUSS_RETURN_NOT_OK(admin.CreateDatabase(base.database(), /*ignore_if_exists=*/true));
+    std::vector<Column> cols;
+    cols.push_back({"id", DataType::Int().NotNull(), -1, ""});
+    cols.push_back({"name", DataType::String(), -1, ""});
+    FLUSS_ASSIGN_OR_RETURN(auto schema, Schema::Make(std::move(cols)));
+    TableDescriptor d(schema);
+    d.DistributedBy(buckets);
+    std::vector<int64_t> create_us;
+    double first_ms = 0, last_ms = 0;  // average create time of the first and the last 100 tables
+    for (int t = 0; t < o.tables; ++t) {
+      FLUSS_ASSIGN_OR_RETURN(auto path, path_of(t));
+      const auto t0 = Clock::now();
+      FLUSS_RETURN_NOT_OK(admin.CreateTable(path, d));
+      create_us.push_back(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
+      if (t < 100) first_ms += create_us.back() / 1e3;
+      if (t >= o.tables - 100) last_ms += create_us.back() / 1e3;
+    }
+    const double create_seconds = Seconds(Clock::now() - start);
+    // One row per bucket: the writer of a table without bucket keys moves to the next bucket after each
+    // batch it sends.
+    const auto write_start = Clock::now();
+    for (int t = 0; t < o.tables; ++t) {
+      FLUSS_ASSIGN_OR_RETURN(auto path, path_of(t));
+      FLUSS_ASSIGN_OR_RETURN(auto table, conn->GetTable(path));
+      FLUSS_ASSIGN_OR_RETURN(auto writer, table.NewAppendWriter());
+      for (int b = 0; b < buckets; ++b) {
+        const int id = t * buckets + b;
+        FLUSS_RETURN_NOT_OK(writer->Append(GenericRow({Datum(id), Datum("row-" + std::to_string(id))})).status());
+        FLUSS_RETURN_NOT_OK(writer->Flush());
+      }
+    }
+    r.mode = "tables";
+    r.what = fmt::format("create {} tables of {} buckets, then one row per bucket", o.tables, buckets);
+    r.seconds = Seconds(Clock::now() - start);
+    const int n = std::min(o.tables, 100);
+    r.has_latency = true;
+    r.latency_of = "CREATE TABLE";
+    r.latency = ComputePercentiles(std::move(create_us));
+    r.extra = {{"tables", o.tables},
+               {"buckets", buckets},
+               {"create_seconds", create_seconds},
+               {"write_seconds", Seconds(Clock::now() - write_start)},
+               {"first_100_create_ms", n > 0 ? first_ms / n : 0},
+               {"last_100_create_ms", n > 0 ? last_ms / n : 0}};
+    return r;
+  }
+  int64_t rows = 0;
+  for (int t = 0; t < o.tables; ++t) {
+    FLUSS_ASSIGN_OR_RETURN(auto path, path_of(t));
+    FLUSS_ASSIGN_OR_RETURN(auto table, conn->GetTable(path));
+    FLUSS_ASSIGN_OR_RETURN(auto scanner, table.NewLogScanner());
+    for (int b = 0; b < table.info().num_buckets; ++b) FLUSS_RETURN_NOT_OK(scanner->Subscribe(b, kEarliestOffset));
+    std::vector<bool> seen(static_cast<size_t>(table.info().num_buckets), false);
+    int found = 0;
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    while (found < table.info().num_buckets && Clock::now() < deadline) {
+      FLUSS_ASSIGN_OR_RETURN(auto records, scanner->Poll(std::chrono::milliseconds(500)));
+      for (const auto& rec : records) {
+        const int32_t id = rec.row.GetInt(0);
+        if (id / table.info().num_buckets != t) {
+          return Status::Corruption(fmt::format("table '{}' holds row {} of another table", path.ToString(), id));
+        }
+        if (!seen[static_cast<size_t>(rec.bucket)]) ++found;
+        seen[static_cast<size_t>(rec.bucket)] = true;
+        ++rows;
+      }
+    }
+    if (found < table.info().num_buckets) {
+      return Status::Invalid(fmt::format("table '{}': only {} of its {} buckets gave their row back", path.ToString(),
+                                         found, table.info().num_buckets));
+    }
+  }
+  r.mode = "tables-check";
+  r.what = fmt::format("read back one row from each bucket of {} tables", o.tables);
+  r.records = rows;
+  r.seconds = Seconds(Clock::now() - start);
+  r.extra = {{"tables", o.tables}};
+  return r;
+}
+
 }  // namespace
 }  // namespace fluss::bench
 
@@ -827,6 +927,14 @@ int main(int argc, char** argv) {
   kv_options(lookup);
   lookup->add_option("--batch-keys", o.batch_keys, "keys per LookupMany call")->capture_default_str();
   lookup->add_option("--threads", o.threads, "concurrent lookupers")->capture_default_str();
+  auto* tables = app.add_subcommand("tables", "create many small tables and write a row into each bucket (or --check them)");
+  tables->add_option("-b,--bootstrap-server", o.bootstrap, "host:port of a fluss-server")->capture_default_str();
+  tables->add_option("--table", o.table, "db.prefix: the tables are db.prefix0, db.prefix1, ...")->capture_default_str();
+  tables->add_option("--tables", o.tables, "how many tables")->capture_default_str();
+  tables->add_option("--buckets", o.buckets, "buckets per table (default 4)");
+  tables->add_flag("--check", o.check, "read one row back from every bucket instead of creating");
+  tables->add_option("--set", o.sets, "client option key=value (repeatable)");
+  tables->add_flag("--json", o.json, "print one JSON object on stdout (the human line goes to stderr)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -853,6 +961,7 @@ int main(int argc, char** argv) {
   if (e2e->parsed()) result = fluss::bench::EndToEnd(o);
   if (upsert->parsed()) result = fluss::bench::Upsert(o);
   if (lookup->parsed()) result = fluss::bench::Lookup(o);
+  if (tables->parsed()) result = fluss::bench::Tables(o);
   if (!result.ok()) {
     std::cerr << "fluss-bench: " << result.status().ToString() << "\n";
     return 1;

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `make bench`: runs the micro-benchmarks and, in the same run, the peers measured on the same data.
 # Usage: bench/run.sh [build dir]. Codec argument of the format benchmarks: 0 none, 1 LZ4_FRAME, 2 ZSTD.
-# FLUSS_BENCH_PARTS=micro,server,kv,lake,cluster (the default) picks the parts: micro-benchmarks, log
-# tables through the server, primary-key tables through the server beside db_bench, lake tiering beside
-# DuckDB, and produce with replication factor 1 vs 3 on a local 3-server cluster (scripts/cluster.sh).
+# FLUSS_BENCH_PARTS=micro,server,kv,lake,cluster,buckets (the default) picks the parts: micro-benchmarks,
+# log tables through the server, primary-key tables through the server beside db_bench, lake tiering
+# beside DuckDB, produce with replication factor 1 vs 3 on a local 3-server cluster
+# (scripts/cluster.sh), and 10,000 buckets on one server (creation, RSS and disk per idle bucket,
+# restarts). FLUSS_BENCH_TABLES (2500) sets the tables of the buckets part (4 buckets each).
 # FLUSS_BENCH_LAKE_ROWS (1000000) sets the rows of the lake part.
 set -euo pipefail
 BUILD_DIR=${1:-build}
@@ -74,8 +76,9 @@ micro_benchmarks() {
 start_server() {
   local name=$1
   shift
-  "$BUILD_DIR/src/server/fluss-server" --set bind.listeners=FLUSS://127.0.0.1:0 --set data.dir="$TMP/$name-data" \
-    --log-level warn "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+  # $SERVER_WRAPPER (e.g. "prlimit --nofile=1024:1024") runs the server under it (it must exec it).
+  ${SERVER_WRAPPER:-} "$BUILD_DIR/src/server/fluss-server" --set bind.listeners=FLUSS://127.0.0.1:0 \
+    --set data.dir="$TMP/$name-data" --log-level warn "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   local port=""
@@ -254,9 +257,74 @@ cluster_end_to_end() {
   CLUSTER_DIR=""
 }
 
-PARTS=${FLUSS_BENCH_PARTS:-micro,server,kv,lake,cluster}
+# Many small tables on one standalone server: what an idle bucket costs, and restarts.
+many_buckets() {
+  local tables=${FLUSS_BENCH_TABLES:-2500}
+  local buckets=$((tables * 4))
+  local FB="$BUILD_DIR/bench/fluss-bench"
+  echo
+  echo "== fluss-cpp: $buckets buckets ($tables tables x 4, one row each) on one standalone fluss-server"
+  echo "   open-file limit of this shell: soft $(ulimit -Sn), hard $(ulimit -Hn); the server raises its soft limit to the hard one"
+  # kB of the server's memory (VmRSS, RssAnon, RssFile), KiB its data dir takes on disk, its descriptors.
+  rss() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
+  rss_split() { awk '/^RssAnon|^RssFile/ {printf "%s %s kB  ", $1, $2}' "/proc/$SERVER_PID/status"; }
+  disk() { du -sk "$TMP/many-data" | cut -f1; }
+  fds() { ls "/proc/$SERVER_PID/fd" | wc -l; }
+  local t0 t1
+  t0=$(date +%s.%N)
+  start_server many
+  t1=$(date +%s.%N)
+  sleep 2
+  local rss0 disk0
+  rss0=$(rss)
+  disk0=$(disk)
+  echo "empty server: started in $(awk "BEGIN {printf \"%.2f\", $t1 - $t0}") s; RSS $rss0 kB ($(rss_split)); data dir $disk0 KiB; $(fds) descriptors"
+  "$FB" tables -b "$BS" --table bench_many.t --tables "$tables" --buckets 4 --json >"$TMP/many-create.json"
+  sleep 3  # the background flush (1 s) and writeback settle; the buckets are idle from here
+  local rss1 disk1 meta
+  rss1=$(rss)
+  disk1=$(disk)
+  meta=$(stat -c %s "$TMP/many-data/.metadata/metadata.log")
+  echo "after: RSS $rss1 kB ($(rss_split)); data dir $disk1 KiB ($(du -sk --apparent-size "$TMP/many-data" | cut -f1) KiB apparent); $(fds) descriptors, $(ls -l "/proc/$SERVER_PID/fd" | grep -cE '/[0-9]{20}\.log$') on segment .log files; metadata.log $meta bytes"
+  echo "per idle bucket: RSS $(( (rss1 - rss0) * 1024 / buckets )) bytes, disk $(( (disk1 - disk0) * 1024 / buckets )) bytes"
+  t0=$(date +%s.%N)
+  kill "$SERVER_PID"
+  wait "$SERVER_PID" || true
+  t1=$(date +%s.%N)
+  echo "clean stop: $(awk "BEGIN {printf \"%.2f\", $t1 - $t0}") s"
+  t0=$(date +%s.%N)
+  start_server many
+  t1=$(date +%s.%N)
+  echo "restart (soft limit $(awk '/^Max open files/ {print $4}' "/proc/$SERVER_PID/limits") after raising): listening after $(awk "BEGIN {printf \"%.2f\", $t1 - $t0}") s; RSS $(rss) kB; $(fds) descriptors"
+  "$FB" tables -b "$BS" --table bench_many.t --tables "$tables" --buckets 4 --check --json >"$TMP/many-check.json"
+  echo "after reading every table: RSS $(rss) kB; $(fds) descriptors"
+  kill "$SERVER_PID"
+  wait "$SERVER_PID" || true
+  if command -v prlimit >/dev/null; then
+    t0=$(date +%s.%N)
+    SERVER_WRAPPER="prlimit --nofile=1024:1024" start_server many
+    t1=$(date +%s.%N)
+    echo "restart under ulimit -n 1024 (soft and hard): listening after $(awk "BEGIN {printf \"%.2f\", $t1 - $t0}") s; $(fds) descriptors"
+    "$FB" tables -b "$BS" --table bench_many.t --tables "$tables" --buckets 4 --check --json >"$TMP/many-check-1024.json"
+    kill "$SERVER_PID"
+    wait "$SERVER_PID" || true
+  fi
+  echo
+  echo "== summary: many buckets, this run (docs/BENCHMARKS.md, 'Many buckets (issue 16)')"
+  node -e 'const fs = require("fs");
+    const c = JSON.parse(fs.readFileSync(process.argv[1])), k = JSON.parse(fs.readFileSync(process.argv[2]));
+    console.log(`created ${c.tables} tables (${c.tables * c.buckets} buckets) in ${c.create_seconds.toFixed(1)} s: ` +
+      `CREATE TABLE p50 ${c.latency_ms.p50.toFixed(1)} ms, p99 ${c.latency_ms.p99.toFixed(1)} ms, ` +
+      `first 100 ${c.first_100_create_ms.toFixed(1)} ms, last 100 ${c.last_100_create_ms.toFixed(1)} ms each; ` +
+      `one row per bucket written in ${c.write_seconds.toFixed(1)} s`);
+    console.log(`after restart: every bucket read back (${k.records} rows) in ${k.seconds.toFixed(1)} s`);' \
+    "$TMP/many-create.json" "$TMP/many-check.json"
+}
+
+PARTS=${FLUSS_BENCH_PARTS:-micro,server,kv,lake,cluster,buckets}
 if [[ ,$PARTS, == *,micro,* ]]; then micro_benchmarks; fi
 if [[ ,$PARTS, == *,server,* ]]; then server_end_to_end; fi
 if [[ ,$PARTS, == *,kv,* ]]; then kv_end_to_end; fi
 if [[ ,$PARTS, == *,lake,* ]]; then lake_end_to_end; fi
 if [[ ,$PARTS, == *,cluster,* ]]; then cluster_end_to_end; fi
+if [[ ,$PARTS, == *,buckets,* ]]; then many_buckets; fi
