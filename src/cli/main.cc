@@ -3,8 +3,8 @@
 //   fluss [-b host:port] [--connect-timeout 5s] <command> ...
 //     db create|list|drop, table create|list|describe|drop, produce, scan, offsets, cluster status
 //
-// Exit codes: 0 success, 1 runtime error (server error, bad data), 2 usage error. Errors are one
-// "fluss: ..." line on stderr.
+// Exit codes: 0 success, 1 runtime error (server error, bad data), 2 usage error, 3 degraded cluster,
+// 130/143 a write command interrupted. Errors are one "fluss: ..." line on stderr.
 #include <cstdlib>
 #include <functional>
 #include <iostream>
@@ -118,7 +118,8 @@ std::optional<std::string> CommandWordError(CLI::App& app, int argc, char** argv
 const char* kFooter =
     "Environment: FLUSS_BOOTSTRAP=host:port is the server when -b is not given (default localhost:9123).\n"
     "Exit codes: 0 success, 1 runtime error (server error, bad data), 2 usage error,\n"
-    "3 `cluster status` found under-replicated or offline buckets.";
+    "3 `cluster status` found under-replicated or offline buckets, 130 a write command stopped by\n"
+    "Ctrl-C after flushing what it accepted (143: SIGTERM).";
 
 }  // namespace
 
