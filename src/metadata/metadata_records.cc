@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 namespace fluss {
 namespace {
 
@@ -29,6 +31,7 @@ void DiffMap(MetadataObjectKind kind, const Map& from, const Map& to, KeyText ke
 }
 
 std::string DatabaseKey(const std::string& name) { return name; }
+std::string DroppedTableKey(int64_t table_id) { return std::to_string(table_id); }
 std::string TableKey(const TablePath& path) { return path.ToString(); }
 
 // "db.table" (names never hold '.') back to a path.
@@ -47,6 +50,7 @@ std::string MetadataObjectKindName(MetadataObjectKind kind) {
     case MetadataObjectKind::kCounters: return "counters";
     case MetadataObjectKind::kDatabase: return "database";
     case MetadataObjectKind::kTable: return "table";
+    case MetadataObjectKind::kDroppedTable: return "dropped table";
   }
   return fmt::format("kind {}", static_cast<int>(kind));
 }
@@ -58,6 +62,8 @@ std::vector<MetadataChange> DiffMetadataState(const MetadataState& from, const M
   }
   DiffMap(MetadataObjectKind::kDatabase, from.databases, to.databases, DatabaseKey, EncodeDatabaseObject, &out);
   DiffMap(MetadataObjectKind::kTable, from.tables, to.tables, TableKey, EncodeTableObject, &out);
+  DiffMap(MetadataObjectKind::kDroppedTable, from.dropped_tables, to.dropped_tables, DroppedTableKey,
+          EncodeDroppedTableObject, &out);
   return out;
 }
 
@@ -109,6 +115,24 @@ Status ApplyMetadataChange(const MetadataChange& change, std::string_view where,
             fmt::format("{} table '{}' reuses table id {}", where, change.key, entry.record.table_id));
       }
       state->tables.insert_or_assign(path, std::move(entry));
+      return Status::OK();
+    }
+    case MetadataObjectKind::kDroppedTable: {
+      int64_t id = 0;
+      auto parsed = std::from_chars(change.key.data(), change.key.data() + change.key.size(), id);
+      if (change.key.empty() || parsed.ec != std::errc() || parsed.ptr != change.key.data() + change.key.size()) {
+        return Status::Corruption(fmt::format("{} dropped table key '{}' is not a table id", where, change.key));
+      }
+      if (!put) {
+        if (state->dropped_tables.erase(id) == 0) return missing();
+        return Status::OK();
+      }
+      FLUSS_ASSIGN_OR_RETURN(DroppedTableRecord dropped, DecodeDroppedTableObject(change.value, where));
+      if (dropped.table_id != id) {
+        return Status::Corruption(
+            fmt::format("{} dropped table id {} is stored under key '{}'", where, dropped.table_id, change.key));
+      }
+      state->dropped_tables.insert_or_assign(id, std::move(dropped));
       return Status::OK();
     }
   }

@@ -2,7 +2,7 @@
 // what the record log (metadata_log.h) writes and replays. Every object has a kind (one byte), a key
 // and a value (its JSON, metadata_state.h); a change puts or deletes one object.
 //
-// Adding a kind of object to MetadataState (say, records of dropped tables) is: a new
+// Adding a kind of object to MetadataState (as the records of dropped tables were) is: a new
 // MetadataObjectKind, one line in DiffMetadataState and SnapshotMetadataState, one case in
 // ApplyMetadataChange, and its row in docs/formats/metadata-store.md. Nothing else changes: the log
 // stores changes without knowing what they mean.
@@ -22,6 +22,7 @@ enum class MetadataObjectKind : uint8_t {
   kCounters = 1,  // key "": {"next_table_id":..,"writer_id_limit":..}
   kDatabase = 2,  // key: the database name; value: EncodeDatabaseObject
   kTable = 3,     // key: "db.table"; value: EncodeTableObject (record, schemas, assignment)
+  kDroppedTable = 4,  // key: the table id in decimal; value: EncodeDroppedTableObject
 };
 // "counters", "database", "table"; "kind <n>" for a kind this build does not know.
 std::string MetadataObjectKindName(MetadataObjectKind kind);
@@ -36,8 +37,8 @@ struct MetadataChange {
 };
 
 // The changes that turn `from` into `to`: a put for every object added or changed, a delete for every
-// object removed (counters first, then databases, then tables, each in key order). Empty when the
-// states are equal.
+// object removed (counters first, then databases, tables and dropped tables, each in key order).
+// Empty when the states are equal.
 std::vector<MetadataChange> DiffMetadataState(const MetadataState& from, const MetadataState& to);
 // Every object of `state` as a put: applied to an empty state, they give `state`.
 std::vector<MetadataChange> SnapshotMetadataState(const MetadataState& state);

@@ -102,6 +102,12 @@ Result<std::string> NormalizeJsonObject(std::string_view text, std::string_view 
   return parsed.dump();
 }
 
+void RecordTableDrop(MetadataState* state, const TableRecord& table, int64_t now_ms) {
+  std::erase_if(state->dropped_tables,
+                [&](const auto& entry) { return entry.second.dropped_time_ms < now_ms - kDroppedTableRetentionMs; });
+  state->dropped_tables[table.table_id] = DroppedTableRecord{table.path, table.table_id, now_ms};
+}
+
 Status NormalizeAssignment(std::string_view table, int32_t bucket_count, std::vector<BucketAssignment>* assignment) {
   auto& a = *assignment;
   if (a.size() != static_cast<size_t>(bucket_count)) {
@@ -208,6 +214,20 @@ Result<TableEntry> DecodeTable(const json& obj, std::string_view where, std::str
   return entry;
 }
 
+Result<DroppedTableRecord> DecodeDroppedTable(const json& obj, const std::string& where) {
+  FieldReader f(obj, where);
+  std::string database = f.String("database");
+  std::string table = f.String("table");
+  DroppedTableRecord d;
+  d.table_id = f.Integer<int64_t>("table_id");
+  d.dropped_time_ms = f.Integer<int64_t>("dropped_time_ms");
+  if (!f.ok()) return f.status();
+  auto table_path = TablePath::Make(database, table);
+  if (!table_path.ok()) return Status::Corruption(fmt::format("{} {}", where, table_path.status().message()));
+  d.path = *table_path;
+  return d;
+}
+
 Status DecodeCounters(const json& obj, std::string_view where, MetadataState* state) {
   FieldReader top(obj, std::string(where));
   int64_t next_table_id = top.Integer<int64_t>("next_table_id");
@@ -257,6 +277,12 @@ std::string EncodeTableObject(const TableEntry& entry) {
   return out;
 }
 
+std::string EncodeDroppedTableObject(const DroppedTableRecord& dropped) {
+  return fmt::format(R"({{"database":{},"table":{},"table_id":{},"dropped_time_ms":{}}})",
+                     Quote(dropped.path.database()), Quote(dropped.path.table()), dropped.table_id,
+                     dropped.dropped_time_ms);
+}
+
 std::string EncodeCountersObject(const MetadataState& state) {
   return fmt::format(R"({{"next_table_id":{},"writer_id_limit":{}}})", state.next_table_id, state.writer_id_limit);
 }
@@ -269,6 +295,11 @@ Result<DatabaseRecord> DecodeDatabaseObject(std::string_view text, std::string_v
 Result<TableEntry> DecodeTableObject(std::string_view text, std::string_view where) {
   FLUSS_ASSIGN_OR_RETURN(json obj, ParseObjectText(text, where));
   return DecodeTable(obj, where, "table");
+}
+
+Result<DroppedTableRecord> DecodeDroppedTableObject(std::string_view text, std::string_view where) {
+  FLUSS_ASSIGN_OR_RETURN(json obj, ParseObjectText(text, where));
+  return DecodeDroppedTable(obj, fmt::format("{} dropped table", where));
 }
 
 Status DecodeCountersObject(std::string_view text, std::string_view where, MetadataState* state) {
@@ -299,6 +330,12 @@ Status ValidateMetadataState(const MetadataState& state, std::string_view where)
     return Status::Corruption(fmt::format("{} the table id index names {} tables, {} exist", where,
                                           state.table_ids.size(), indexed));
   }
+  for (const auto& [id, d] : state.dropped_tables) {
+    if (d.table_id != id || d.table_id < 1 || d.table_id >= state.next_table_id || state.table_ids.contains(d.table_id)) {
+      return Status::Corruption(fmt::format("{} dropped table '{}' has id {}, which is out of range or still in use",
+                                            where, d.path.ToString(), d.table_id));
+    }
+  }
   return Status::OK();
 }
 
@@ -318,7 +355,18 @@ std::string EncodeMetadataState(const MetadataState& state) {
     if (!std::exchange(first, false)) out += ',';
     out += EncodeTableObject(entry);
   }
-  out += "]}";
+  out += "]";
+  // Written only when there are records, so a store with none keeps the form older readers know.
+  if (!state.dropped_tables.empty()) {
+    out += R"(,"dropped_tables":[)";
+    first = true;
+    for (const auto& [id, d] : state.dropped_tables) {
+      if (!std::exchange(first, false)) out += ',';
+      out += EncodeDroppedTableObject(d);
+    }
+    out += "]";
+  }
+  out += "}";
   return out;
 }
 
@@ -353,6 +401,17 @@ Result<MetadataState> DecodeMetadataState(std::string_view text, const std::stri
     }
     TablePath key = r.path;
     state.tables.emplace(std::move(key), std::move(entry));
+  }
+  // Written since drops leave records; a file without the field has none.
+  if (auto it = root.find("dropped_tables"); it != root.end()) {
+    if (!it->is_array()) return Status::Corruption(fmt::format("{} field 'dropped_tables' is not an array", prefix));
+    for (size_t i = 0; i < it->size(); ++i) {
+      FLUSS_ASSIGN_OR_RETURN(DroppedTableRecord d,
+                             DecodeDroppedTable((*it)[i], fmt::format("{} dropped table #{}", prefix, i)));
+      if (!state.dropped_tables.emplace(d.table_id, d).second) {
+        return Status::Corruption(fmt::format("{} dropped table id {} appears twice", prefix, d.table_id));
+      }
+    }
   }
   FLUSS_RETURN_NOT_OK(ValidateMetadataState(state, prefix));
   return state;

@@ -27,6 +27,7 @@ struct MetadataState {
   std::map<std::string, DatabaseRecord> databases;
   std::map<TablePath, TableEntry> tables;
   std::map<int64_t, TablePath> table_ids;  // index of `tables` by table id
+  std::map<int64_t, DroppedTableRecord> dropped_tables;  // by table id; see DroppedTableRecord
   int64_t next_table_id = 1;               // never decreases, so ids are never reused
   int64_t writer_id_limit = 0;             // writer ids below this may have been handed out
   bool operator==(const MetadataState&) const = default;
@@ -36,15 +37,18 @@ struct MetadataState {
 // JSON texts in the records are compact JSON objects (as NormalizeJsonObject returns them).
 std::string EncodeDatabaseObject(const DatabaseRecord& database);
 std::string EncodeTableObject(const TableEntry& table);
+std::string EncodeDroppedTableObject(const DroppedTableRecord& dropped);
 std::string EncodeCountersObject(const MetadataState& state);  // next_table_id, writer_id_limit
 // Parse and check one object; failures are CORRUPT_RECORD "<where> <what>" (`where` names the file
 // and the record). A table's own rules are checked (bucket count, schemas, assignment); references
 // to other objects are ValidateMetadataState's.
 Result<DatabaseRecord> DecodeDatabaseObject(std::string_view json, std::string_view where);
 Result<TableEntry> DecodeTableObject(std::string_view json, std::string_view where);
+Result<DroppedTableRecord> DecodeDroppedTableObject(std::string_view json, std::string_view where);
 Status DecodeCountersObject(std::string_view json, std::string_view where, MetadataState* state);
 // The rules between objects: every table's database exists, table ids are in 1..next_table_id-1 and
-// unique, `table_ids` indexes `tables` exactly. CORRUPT_RECORD "<where> table 'db.t' <what>".
+// unique, `table_ids` indexes `tables` exactly, a dropped table's id is in range and not in use.
+// CORRUPT_RECORD "<where> table 'db.t' <what>".
 Status ValidateMetadataState(const MetadataState& state, std::string_view where);
 
 // The legacy whole-file JSON body of metadata.json (format v1, read to migrate it; written only by
@@ -57,6 +61,10 @@ Result<MetadataState> DecodeMetadataState(std::string_view json, const std::stri
 // "<what> is not a JSON object". An empty text is "{}" when `empty_is_object`.
 Result<std::string> NormalizeJsonObject(std::string_view text, std::string_view what, ErrorCode code,
                                         bool empty_is_object);
+
+// Records in `state` the drop of `table` at `now_ms` and forgets drop records older than
+// kDroppedTableRetentionMs. (Removing the table itself is the caller's.)
+void RecordTableDrop(MetadataState* state, const TableRecord& table, int64_t now_ms);
 
 // Sorts `assignment` by bucket id and checks it has exactly one entry for each bucket
 // 0..bucket_count-1 and that a leader, when set, is one of the replicas. INVALID_TABLE naming `table`.

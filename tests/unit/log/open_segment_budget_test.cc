@@ -201,6 +201,9 @@ TEST(OpenSegmentBudgetTest, LogManagerSharesOneBudgetAcrossItsLogsAndReopensThem
     ASSERT_TRUE(manager->Close().ok());
   }
   auto manager = std::move(LogManager::Open(dir.path(), config, {.background = false})).value();
+  std::vector<std::string> dirs;
+  for (int i = 0; i < 60; ++i) dirs.push_back("db/t-1/log-" + std::to_string(i));
+  ASSERT_TRUE(manager->OpenLogs(dirs).ok());
   EXPECT_EQ(manager->LogDirs().size(), 60u);
   EXPECT_LE(OpenDescriptorsUnder(dir.path()), 16u);
   for (int i = 0; i < 60; ++i) {

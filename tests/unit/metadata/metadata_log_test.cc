@@ -79,6 +79,12 @@ TEST_F(MetadataLogTest, ReplayGivesBackEveryKindOfChange) {
   EXPECT_TRUE(store->GetSchema(b.table_id, 1).ok());
   EXPECT_FALSE(store->GetTableById(1).ok());
   EXPECT_FALSE(store->GetTableById(3).ok());
+  // The drops left their records: db.a (id 1) and, by the cascade, other.x (id 3).
+  auto dropped = store->ListDroppedTables();
+  ASSERT_EQ(dropped.size(), 2u);
+  EXPECT_EQ(dropped[0].path, Path("db", "a"));
+  EXPECT_EQ(dropped[0].dropped_time_ms, 5000);
+  EXPECT_EQ(dropped[1].table_id, 3);
   // Ids are never reused, writer ids continue past the persisted block.
   EXPECT_EQ(CreateOrDie(*store, Path("db", "n")).table_id, 4);
   EXPECT_GE(*store->AllocateWriterId(), EmbeddedMetadataStore::kWriterIdBlock);
@@ -114,10 +120,17 @@ TEST_F(MetadataLogTest, DropDatabaseCascadeIsOneRecordAppliedWhole) {
   for (int i = 0; i < 3; ++i) CreateOrDie(*store, Path("db", fmt::format("t{}", i)));
   ASSERT_TRUE(store->DropDatabase("db", false, true).ok());
   auto records = Records(ReadAll(log_file()));
+  // The database and its three tables go, and each table leaves its dropped-table record.
   const auto& last = records.back().changes;
-  ASSERT_EQ(last.size(), 4u);
+  ASSERT_EQ(last.size(), 7u);
   EXPECT_EQ(last[0].kind, MetadataObjectKind::kDatabase);
-  for (const auto& change : last) EXPECT_EQ(change.op, MetadataChange::Op::kDelete);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(last[i].op, MetadataChange::Op::kDelete) << i;
+  for (size_t i = 4; i < 7; ++i) {
+    EXPECT_EQ(last[i].kind, MetadataObjectKind::kDroppedTable) << i;
+    EXPECT_EQ(last[i].op, MetadataChange::Op::kPut) << i;
+  }
+  store.reset();
+  EXPECT_EQ(OpenOrDie(dir_.path())->ListDroppedTables().size(), 3u);
 }
 
 TEST_F(MetadataLogTest, EveryCutOfTheLastRecordDropsJustThatChange) {
