@@ -1,5 +1,7 @@
 // Admin and Connection: DDL and metadata calls, each one request to the coordinator.
 #include <algorithm>
+#include <future>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -137,8 +139,13 @@ Result<std::vector<ServerNode>> Admin::GetServerNodes() {
   return out;
 }
 
-Result<ClusterStatus> Admin::DescribeCluster() {
+bool ClusterStatus::Reachable(const ServerNode& n) const {
+  return unreachable.count(fmt::format("{}:{}", n.host, n.port)) == 0;
+}
+
+Result<ClusterStatus> Admin::DescribeCluster(bool probe_servers) {
   proto::MetadataRequest req;
+  req.set_include_coordinators(true);
   FLUSS_ASSIGN_OR_RETURN(auto databases, ListDatabases());
   for (const auto& db : databases) {
     FLUSS_ASSIGN_OR_RETURN(auto tables, ListTables(db));
@@ -153,10 +160,36 @@ Result<ClusterStatus> Admin::DescribeCluster() {
   auto node = [](const proto::PbServerNode& n) {
     return ServerNode{n.node_id(), n.host(), static_cast<uint16_t>(n.port())};
   };
+  auto by_id = [](const ServerNode& a, const ServerNode& b) { return a.id < b.id; };
   if (resp.has_coordinator_server()) out.coordinator = node(resp.coordinator_server());
+  for (const auto& n : resp.registered_coordinators()) out.coordinators.push_back(node(n));
+  std::sort(out.coordinators.begin(), out.coordinators.end(), by_id);
   for (const auto& n : resp.tablet_servers()) out.tablet_servers.push_back(node(n));
-  std::sort(out.tablet_servers.begin(), out.tablet_servers.end(),
-            [](const ServerNode& a, const ServerNode& b) { return a.id < b.id; });
+  std::sort(out.tablet_servers.begin(), out.tablet_servers.end(), by_id);
+  // Probe every server listed, all at once: a crashed one stays registered until its session ends.
+  std::vector<ServerNode> listed = out.tablet_servers;
+  listed.insert(listed.end(), out.coordinators.begin(), out.coordinators.end());
+  if (out.coordinator) listed.push_back(*out.coordinator);
+  std::map<std::string, std::future<bool>> probes;
+  if (!probe_servers) listed.clear();
+  for (const auto& n : listed) {
+    const std::string address = fmt::format("{}:{}", n.host, n.port);
+    if (probes.count(address)) continue;
+    probes[address] = std::async(std::launch::async, [ctx = ctx_, host = n.host, port = n.port] {
+      auto client = ctx->Client(host, port);
+      if (!client.ok()) return false;
+      proto::ApiVersionsRequest probe;
+      probe.set_client_software_name("fluss-cpp");
+      probe.set_client_software_version("0.1.0");
+      auto answer = (*client)->CallSync(static_cast<int16_t>(rpc::ApiKey::kApiVersions), 0,
+                                        probe.SerializeAsString(),
+                                        std::min(ctx->config.connect_timeout, ctx->config.request_timeout));
+      return answer.ok();
+    });
+  }
+  for (auto& [address, probe] : probes) {
+    if (!probe.get()) out.unreachable.insert(address);
+  }
   for (const auto& tm : resp.table_metadata()) {
     auto path = TablePath::Make(tm.table_path().database_name(), tm.table_path().table_name());
     if (!path.ok()) return path.status();
