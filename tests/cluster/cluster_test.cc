@@ -381,6 +381,22 @@ class ClusterTest : public ::testing::Test {
     ASSERT_TRUE(WaitFor([&] { return workload_->acked() > 100; }, seconds(20))) << "the workload does not write";
   }
 
+  // Until a killed server's registration is gone (its ZooKeeper session expired): it cannot
+  // restart under the same id before.
+  void WaitUnregistered(int32_t id) {
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          auto s = Current();
+          if (!s.ok()) return false;
+          for (const auto& n : s->tablet_servers) {
+            if (n.id == id) return false;
+          }
+          return true;
+        },
+        seconds(20)))
+        << "server " << id << " is still registered: " << DescribeNow();
+  }
+
   std::string DescribeNow() {
     auto s = Current();
     return s.ok() ? Describe(*s) : s.status().ToString();
@@ -529,6 +545,10 @@ TEST_F(ClusterTest, KillingBucketLeadersLosesNoAcknowledgedWrite) {
         },
         seconds(20)))
         << "no new leader for " << path.ToString() << " bucket " << bucket << ": " << DescribeNow();
+    // The new leader may come before the session expires (preferred-leader election moves a bucket the
+    // victim led without being its preferred replica): a restart needs the old registration gone.
+    WaitUnregistered(victim_id);
+    if (HasFatalFailure()) return;
     Status restarted = victim->Restart();
     ASSERT_TRUE(restarted.ok()) << restarted.ToString();
     WaitFullyReplicated();
@@ -653,6 +673,8 @@ TEST_F(ClusterTest, LeadershipEvensOutAfterAKilledServerRestartsAndNoAcknowledge
       },
       seconds(20)))
       << "server " << victim_id << " still leads: " << Describe(seen);
+  WaitUnregistered(victim_id);
+  if (HasFatalFailure()) return;
   Status restarted = victim->Restart();
   ASSERT_TRUE(restarted.ok()) << restarted.ToString();
   const auto back = Clock::now();
