@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <future>
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,31 @@ namespace {
 void SetPath(proto::PbTablePath* p, const TablePath& path) {
   p->set_database_name(path.database());
   p->set_table_name(path.table());
+}
+
+// The "host:port" of `servers` that do not answer ApiVersions within the connect timeout, asked of
+// all at once: a crashed server stays registered until its ZooKeeper session ends.
+std::set<std::string> Unreachable(const std::shared_ptr<ClientContext>& ctx, const std::vector<ServerNode>& servers) {
+  std::map<std::string, std::future<bool>> probes;
+  for (const auto& n : servers) {
+    const std::string address = fmt::format("{}:{}", n.host, n.port);
+    if (probes.count(address) != 0) continue;
+    probes[address] = std::async(std::launch::async, [ctx, host = n.host, port = n.port] {
+      auto client = ctx->Client(host, port);
+      if (!client.ok()) return false;
+      proto::ApiVersionsRequest probe;
+      probe.set_client_software_name("fluss-cpp");
+      probe.set_client_software_version("0.1.0");
+      auto answer = (*client)->CallSync(static_cast<int16_t>(rpc::ApiKey::kApiVersions), 0, probe.SerializeAsString(),
+                                        std::min(ctx->config.connect_timeout, ctx->config.request_timeout));
+      return answer.ok();
+    });
+  }
+  std::set<std::string> out;
+  for (auto& [address, probe] : probes) {
+    if (!probe.get()) out.insert(address);
+  }
+  return out;
 }
 
 }  // namespace
@@ -166,29 +192,11 @@ Result<ClusterStatus> Admin::DescribeCluster(bool probe_servers) {
   std::sort(out.coordinators.begin(), out.coordinators.end(), by_id);
   for (const auto& n : resp.tablet_servers()) out.tablet_servers.push_back(node(n));
   std::sort(out.tablet_servers.begin(), out.tablet_servers.end(), by_id);
-  // Probe every server listed, all at once: a crashed one stays registered until its session ends.
-  std::vector<ServerNode> listed = out.tablet_servers;
-  listed.insert(listed.end(), out.coordinators.begin(), out.coordinators.end());
-  if (out.coordinator) listed.push_back(*out.coordinator);
-  std::map<std::string, std::future<bool>> probes;
-  if (!probe_servers) listed.clear();
-  for (const auto& n : listed) {
-    const std::string address = fmt::format("{}:{}", n.host, n.port);
-    if (probes.count(address)) continue;
-    probes[address] = std::async(std::launch::async, [ctx = ctx_, host = n.host, port = n.port] {
-      auto client = ctx->Client(host, port);
-      if (!client.ok()) return false;
-      proto::ApiVersionsRequest probe;
-      probe.set_client_software_name("fluss-cpp");
-      probe.set_client_software_version("0.1.0");
-      auto answer = (*client)->CallSync(static_cast<int16_t>(rpc::ApiKey::kApiVersions), 0,
-                                        probe.SerializeAsString(),
-                                        std::min(ctx->config.connect_timeout, ctx->config.request_timeout));
-      return answer.ok();
-    });
-  }
-  for (auto& [address, probe] : probes) {
-    if (!probe.get()) out.unreachable.insert(address);
+  if (probe_servers) {
+    std::vector<ServerNode> listed = out.tablet_servers;
+    listed.insert(listed.end(), out.coordinators.begin(), out.coordinators.end());
+    if (out.coordinator) listed.push_back(*out.coordinator);
+    out.unreachable = Unreachable(ctx_, listed);
   }
   for (const auto& tm : resp.table_metadata()) {
     auto path = TablePath::Make(tm.table_path().database_name(), tm.table_path().table_name());

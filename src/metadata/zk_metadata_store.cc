@@ -477,16 +477,6 @@ void ZkMetadataStore::HandleExpiry() {
                         static_cast<int>(body.size()), &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, nullptr, 0);
     if (rc != ZOK) spdlog::error("metadata: re-registering tablet server {} failed: {}", id, zerror(rc));
   }
-  std::optional<TabletServerInfo> candidacy;
-  {
-    std::lock_guard lock(mu_);
-    candidacy = candidacy_;
-  }
-  if (candidacy) {
-    Status registered = RegisterCoordinator(*candidacy);
-    if (!registered.ok()) spdlog::error("metadata: re-registering coordinator {} failed: {}", candidacy->id,
-                                        registered.ToString());
-  }
   Status st = Sync();
   if (!st.ok()) spdlog::warn("metadata: reloading from ZooKeeper failed: {}", st.ToString());
   watchers_.Deliver();
@@ -1169,7 +1159,9 @@ Status ZkMetadataStore::StartCoordinatorElection(int32_t coordinator_id, std::st
                     fmt::format("this store already runs for coordinator as id {}", candidacy_->id));
     }
   }
-  FLUSS_RETURN_NOT_OK(RegisterCoordinator(me));
+  // Not fatal: every election attempt (TryBecomeLeader) registers again when it is missing.
+  Status registered = RegisterCoordinator(me);
+  if (!registered.ok()) spdlog::warn("metadata: registering coordinator {}: {}", me.id, registered.ToString());
   {
     std::lock_guard lock(mu_);
     candidacy_ = std::move(me);
@@ -1189,7 +1181,10 @@ void ZkMetadataStore::TryBecomeLeader() {
     me = candidacy_;
     listener = leadership_listener_;
   }
-  if (!me || is_leader_.load()) return;
+  if (!me) return;
+  Status registered = RegisterCoordinator(*me);
+  if (!registered.ok()) spdlog::warn("metadata: registering coordinator {}: {}", me->id, registered.ToString());
+  if (is_leader_.load()) return;
   const std::string active = P("/coordinators/active");
   const std::string body =
       json{{"version", 1}, {"id", me->id}, {"listeners", me->listeners}}.dump();

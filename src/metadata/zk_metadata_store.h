@@ -140,9 +140,10 @@ class ZkMetadataStore final : public MetadataStore {
   // /coordinators/epoch. `listener(true, epoch)` when this store becomes leader, `(false, epoch)` when
   // it stops being leader (resigned, or its session expired: fenced). Losers watch the leader znode and
   // try again when it goes. One candidacy per store; INVALID_COORDINATOR when already entered.
-  // Every candidate is also registered, active or standby: the ephemeral /coordinators/ids/<id>
-  // (re-created with a new session; a registration of the same id by another session — a crashed
-  // predecessor whose session has not expired yet — is replaced).
+  // Every candidate is also registered, active or standby: the ephemeral /coordinators/ids/<id>,
+  // created here and made sure of at every election attempt (so also with a new session); a
+  // registration of the same id by another session — a crashed predecessor whose session has not
+  // expired yet — is replaced.
   Status StartCoordinatorElection(int32_t coordinator_id, std::string listeners,
                                   std::function<void(bool is_leader, int64_t epoch)> listener);
   // Leaves the election (deleting the leader znode when held, and the registration).
