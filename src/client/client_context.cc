@@ -215,10 +215,56 @@ Result<std::shared_ptr<rpc::RpcClient>> ClientContext::DiscoverCoordinator() {
   return Status(ErrorCode::kNetworkException, fmt::format("cannot find the coordinator: {}", last.message()));
 }
 
+Result<std::string> ClientContext::AdminCallBody(rpc::ApiKey key, const std::string& body) {
+  using Clock = std::chrono::steady_clock;
+  using std::chrono::milliseconds;
+  const auto start = Clock::now();
+  const auto deadline = start + config.request_timeout;
+  milliseconds pause(100);
+  Status last;
+  int attempts = 0;
+  while (true) {
+    ++attempts;
+    auto client = AdminClient();
+    if (client.ok()) {
+      // Each attempt may use what is left of the request timeout (at least 100 ms).
+      const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+      const milliseconds timeout = std::min(config.request_timeout, std::max(left, milliseconds(100)));
+      auto answer = (*client)->CallSync(static_cast<int16_t>(key), 0, body, timeout);
+      if (answer.ok() || !IsCoordinatorRetriable(answer.status().code())) return answer;
+      last = answer.status().WithContext((*client)->address());
+    } else {
+      if (!IsCoordinatorRetriable(client.status().code())) return client.status();
+      last = client.status();
+    }
+    // The coordinator is gone, a standby answered, or none is elected yet: look it up again.
+    ForgetCoordinator();
+    const auto now = Clock::now();
+    if (now >= deadline) break;
+    if (attempts == 1) {
+      ClientLog().info("admin call {} failed ({}); looking for the active coordinator again for up to {} ms",
+                       static_cast<int>(key), last.ToString(), config.request_timeout.count());
+    } else {
+      ClientLog().debug("admin call {}, attempt {}: {}", static_cast<int>(key), attempts, last.ToString());
+    }
+    std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - now));
+    pause = std::min(pause * 2, milliseconds(1000));
+    if (Clock::now() >= deadline) break;
+  }
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  return last.WithContext(fmt::format("no active coordinator served admin call {} within {} ms ({} attempts)",
+                                      static_cast<int>(key), took.count(), attempts));
+}
+
 Result<proto::MetadataResponse> ClientContext::GetMetadata(const proto::MetadataRequest& req) {
-  auto resp = AdminCall<proto::MetadataResponse>(rpc::ApiKey::kGetMetadata, req);
+  // The coordinator first (its view is the freshest); when it does not answer, any live server,
+  // at once: every server answers GetMetadata, so metadata does not wait for a failover.
+  auto client = AdminClient();
+  Result<proto::MetadataResponse> resp =
+      client.ok() ? Call<proto::MetadataResponse>(*client, rpc::ApiKey::kGetMetadata, req)
+                  : Result<proto::MetadataResponse>(client.status());
   if (!resp.ok() && IsRetriable(resp.status().code())) {
-    // The coordinator is gone and none other is known yet: any live server knows the metadata.
+    ForgetCoordinator();
     for (const auto& [host, port] : DiscoveryCandidates()) {
       auto c = Client(host, port);
       if (!c.ok()) continue;

@@ -213,6 +213,16 @@ Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string
       FLUSS_ASSIGN_OR_RETURN(c.replica_fetch_wait_max_ms, ParseDurationOption(key, value));
     } else if (key == "log.replica.fetch.backoff-interval") {
       FLUSS_ASSIGN_OR_RETURN(c.replica_fetch_backoff_ms, ParseDurationOption(key, value));
+    } else if (key == "auto.leader.rebalance.enabled") {
+      if (value != "true" && value != "false") {
+        return Status::Invalid(fmt::format("option '{}': '{}' is not true or false", key, value));
+      }
+      c.auto_leader_rebalance = value == "true";
+    } else if (key == "leader.imbalance.check.interval") {
+      FLUSS_ASSIGN_OR_RETURN(c.leader_imbalance_check_interval_ms, ParseDurationOption(key, value));
+      if (c.leader_imbalance_check_interval_ms <= 0) {
+        return Status::Invalid(fmt::format("option '{}' must be positive", key));
+      }
     } else if (key.starts_with("kv.rocksdb.")) {
       return Status::Invalid(fmt::format("unknown option '{}' (see docs/configuration.md)", key));
     } else if (LogConfig::IsLogOption(key)) {

@@ -54,6 +54,11 @@ struct ServerConfig {
   int64_t replica_fetch_max_bytes = 16LL * 1024 * 1024;
   int64_t replica_fetch_wait_max_ms = 500;
   int64_t replica_fetch_backoff_ms = 1000;
+  // Preferred-leader election (coordinator; Kafka's names, Fluss has no such option):
+  // auto.leader.rebalance.enabled moves a bucket's leadership back to its first replica once that
+  // one is live and in sync again; leader.imbalance.check.interval is how often it is checked.
+  bool auto_leader_rebalance = true;
+  int64_t leader_imbalance_check_interval_ms = 30 * 1000;
   // bind.listeners (the first one is served; default FLUSS://localhost:9123).
   Listener bind;
   // advertised.listeners: what metadata tells clients; defaults to the bound address.

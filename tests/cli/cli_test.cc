@@ -431,7 +431,7 @@ TEST_F(CliTest, ClusterStatusListsServersAndBucketLeaders) {
   const std::string out = Ok({"cluster", "status", "--table", T("t")});
   const std::string port = std::to_string(server_->port());
   // The standalone server is the coordinator and the one tablet server (id 0); it leads both buckets.
-  EXPECT_NE(out.find(" 0 | 127.0.0.1:" + port + " | coordinator (active)\n"), std::string::npos) << out;
+  EXPECT_NE(out.find(" 0 | 127.0.0.1:" + port + " | coordinator (active) | ok\n"), std::string::npos) << out;
   EXPECT_NE(out.find(" 0 | 127.0.0.1:" + port + " | tablet"), std::string::npos) << out;
   const std::string table = T("t");
   for (const char* bucket : {"0", "1"}) {

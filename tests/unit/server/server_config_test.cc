@@ -101,5 +101,21 @@ TEST(ServerConfigTest, DatalakeNeedsFormatAndWarehouseTogether) {
   EXPECT_FALSE(ServerConfig::Load("", {"datalake.iceberg.warehouse=/tmp/wh"}).ok());
 }
 
+TEST(ServerConfigTest, PreferredLeaderElectionIsOnByDefaultAndCanBeTuned) {
+  auto dflt = ServerConfig::Load("", {});
+  ASSERT_TRUE(dflt.ok()) << dflt.status().ToString();
+  EXPECT_TRUE(dflt->auto_leader_rebalance);
+  EXPECT_EQ(dflt->leader_imbalance_check_interval_ms, 30 * 1000);
+  auto c = ServerConfig::Load("", {"auto.leader.rebalance.enabled=false", "leader.imbalance.check.interval=2 s"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->auto_leader_rebalance);
+  EXPECT_EQ(c->leader_imbalance_check_interval_ms, 2000);
+  EXPECT_TRUE(c->ignored_keys.empty());
+  auto bad = ServerConfig::Load("", {"auto.leader.rebalance.enabled=yes"});
+  EXPECT_NE(bad.status().message().find("auto.leader.rebalance.enabled"), std::string::npos) << bad.status().ToString();
+  auto zero = ServerConfig::Load("", {"leader.imbalance.check.interval=0 s"});
+  EXPECT_NE(zero.status().message().find("must be positive"), std::string::npos) << zero.status().ToString();
+}
+
 }  // namespace
 }  // namespace fluss
