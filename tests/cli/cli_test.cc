@@ -571,6 +571,31 @@ TEST_F(CliTest, ServerDownFailsFastWithTheAddress) {
   EXPECT_EQ(env_ok.exit_code, 0) << env_ok.err;
 }
 
+TEST_F(CliTest, TablePropertiesAreCheckedWithASuggestionAndNothingIsCreated) {
+  auto create = [&](const std::string& property) {
+    return Run({"table", "create", T("p"), "--schema", "id INT, name STRING", "--property", property});
+  };
+  RunResult r = create("table.log.ttl=abc");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, fmt::format("fluss: cannot create '{}': table property 'table.log.ttl': 'abc' is not a duration "
+                               "(e.g. 7d, 12h, 30min, 500ms)\n",
+                               T("p")));
+  r = create("table.log.ttl=-5d");
+  EXPECT_NE(r.err.find("'-5d' is negative"), std::string::npos) << r.err;
+  r = create("table.log.tll=1d");
+  EXPECT_NE(r.err.find("unknown table property 'table.log.tll'; did you mean 'table.log.ttl'?"), std::string::npos)
+      << r.err;
+  r = create("table.nonsense=1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown table property 'table.nonsense'"), std::string::npos) << r.err;
+  r = create("table.merge-engine=aggregation");
+  EXPECT_NE(r.err.find("a merge engine needs a primary-key table"), std::string::npos) << r.err;
+  EXPECT_EQ(Ok({"table", "list", db_}), "");
+  // Other keys are custom properties, stored as given.
+  Ok({"table", "create", T("p"), "--schema", "id INT", "--property", "owner=me"});
+  EXPECT_NE(Ok({"table", "describe", T("p")}).find("owner = me"), std::string::npos);
+}
+
 // ---- primary-key tables ----------------------------------------------------------------------
 
 TEST_F(CliTest, UpsertDeleteLookupAndTheChangelogWithChangeTypes) {

@@ -1,6 +1,7 @@
 // The key-value APIs of an in-process standalone server, spoken on the wire (raw PutKv, Lookup,
 // PrefixLookup and ScanKv requests): what the server answers, whatever client sends them.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "fluss/client.h"
 #include "fluss_api.pb.h"
@@ -338,6 +339,41 @@ TEST_F(KvServiceTest, ApiVersionsAdvertiseTheKvApis) {
   for (auto k : {ApiKey::kPutKv, ApiKey::kLookup, ApiKey::kPrefixLookup, ApiKey::kScanKv}) {
     EXPECT_EQ(keys.count(static_cast<int32_t>(k)), 1u) << static_cast<int>(k);
   }
+}
+
+TEST_F(KvServiceTest, TheServerChecksTablePropertiesWhateverTheClient) {
+  ASSERT_TRUE(conn_->GetAdmin().CreateDatabase("db", true).ok());
+  const Schema log_schema = ParseSchema("id INT, name STRING").value();
+  // Sent raw, as a client that checks nothing would; the server is the authority.
+  auto create = [&](std::map<std::string, std::string> props) {
+    TableDescriptor d(log_schema);
+    d.DistributedBy(1);
+    for (const auto& [k, v] : props) d.Property(k, v);
+    proto::CreateTableRequest req;
+    req.mutable_table_path()->set_database_name("db");
+    req.mutable_table_path()->set_table_name("raw");
+    req.set_table_json(d.ToJson().dump());
+    req.set_ignore_if_exists(false);
+    auto body = rpc_->CallSync(static_cast<int16_t>(ApiKey::kCreateTable), 0, req.SerializeAsString(), kTimeout);
+    return body.ok() ? Status::OK() : body.status();
+  };
+  Status st = create({{"table.log.ttl", "abc"}});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidConfig) << st.ToString();
+  EXPECT_EQ(st.message(),
+            "cannot create 'db.raw': table property 'table.log.ttl': 'abc' is not a duration (e.g. 7d, 12h, 30min, "
+            "500ms)");
+  st = create({{"table.log.ttl", "-5d"}});
+  EXPECT_EQ(st.message(), "cannot create 'db.raw': table property 'table.log.ttl': '-5d' is negative");
+  st = create({{"table.nonsense", "1"}});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidConfig);
+  EXPECT_NE(st.message().find("unknown table property 'table.nonsense'"), std::string::npos) << st.message();
+  st = create({{"table.merge-engine", "aggregation"}});
+  EXPECT_NE(st.message().find("a merge engine needs a primary-key table"), std::string::npos) << st.message();
+  EXPECT_FALSE(conn_->GetAdmin().TableExists(TablePath::Make("db", "raw").value()).value());
+  // A standalone server has one replica per bucket.
+  st = create({{"table.replication.factor", "3"}});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidReplicationFactor) << st.ToString();
+  EXPECT_TRUE(create({{"table.log.ttl", "3d"}, {"table.replication.factor", "1"}}).ok());
 }
 
 TEST_F(KvServiceTest, LakePropertiesAreCheckedAtCreateTable) {

@@ -242,6 +242,39 @@ TEST_F(StandaloneServerTest, BadRowIsRejectedBeforeQueueing) {
   EXPECT_EQ(latest->at(0), 0);
 }
 
+TEST_F(StandaloneServerTest, TablePropertiesAreCheckedByTheClientWithTheServersMessages) {
+  Admin admin = conn_->GetAdmin();
+  ASSERT_TRUE(admin.CreateDatabase("db", true).ok());
+  const auto path = TablePath::Make("db", "props").value();
+  auto create = [&](std::string key, std::string value) {
+    TableDescriptor d(ParseSchema("id INT, name STRING").value());
+    d.DistributedBy(1).Property(std::move(key), std::move(value));
+    return admin.CreateTable(path, d);
+  };
+  Status st = create("table.log.ttl", "abc");
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidConfig);
+  EXPECT_EQ(st.message(),
+            "cannot create 'db.props': table property 'table.log.ttl': 'abc' is not a duration (e.g. 7d, 12h, 30min, "
+            "500ms)");
+  st = create("table.log.ttl", "-5d");
+  EXPECT_EQ(st.message(), "cannot create 'db.props': table property 'table.log.ttl': '-5d' is negative");
+  st = create("table.nonsense", "1");
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidConfig);
+  EXPECT_NE(st.message().find("unknown table property 'table.nonsense'"), std::string::npos) << st.message();
+  st = create("table.merge-engine", "aggregation");
+  EXPECT_EQ(st.message(),
+            "cannot create 'db.props': table property 'table.merge-engine': a merge engine needs a primary-key "
+            "table; this table has no primary key");
+  st = create("table.datalake.freshness", "banana");
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidConfig);
+  EXPECT_FALSE(admin.TableExists(path).value());
+  // A Fluss property fluss-cpp does not act on is accepted and kept, as Fluss keeps it.
+  ASSERT_TRUE(create("table.auto-increment.cache-size", "1000").ok());
+  auto info = admin.GetTableInfo(path);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->descriptor.properties().at("table.auto-increment.cache-size"), "1000");
+}
+
 TEST_F(StandaloneServerTest, ColumnarAppendAndPollBatches) {
   Table table = CreateTable("cols", "id INT, name STRING", 1);
   std::vector<arrow::ColumnVector> cols{arrow::ColumnVector(DataType::Int()), arrow::ColumnVector(DataType::String())};
