@@ -596,6 +596,26 @@ TEST_F(CliTest, TablePropertiesAreCheckedWithASuggestionAndNothingIsCreated) {
   EXPECT_NE(Ok({"table", "describe", T("p")}).find("owner = me"), std::string::npos);
 }
 
+TEST_F(CliTest, CharLengthAndUtf8AreCheckedNamingLineAndColumn) {
+  Ok({"table", "create", T("t"), "--schema", "id INT, code CHAR(3), name STRING"});
+  RunResult r = Run({"produce", T("t")}, "1,abc,ok\n2,abcd,x\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("fluss: line 2, column 'code': 'abcd' is not a CHAR(3): 4 characters, at most 3"),
+            std::string::npos)
+      << r.err;
+  r = Run({"produce", T("t")}, "3,日本語x,ok\n");
+  EXPECT_NE(r.err.find("line 1, column 'code': '日本語x' is not a CHAR(3): 4 characters, at most 3"), std::string::npos)
+      << r.err;
+  r = Run({"produce", T("t")}, "4,abc,caf\xC3\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("line 1, column 'name': the text is not valid UTF-8 (byte 0xc3 at offset 3)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv"}), "id,code,name\n");
+  Ok({"produce", T("t")}, "5,日本語,ok\n");
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv"}), "id,code,name\n5,日本語,ok\n");
+}
+
 // ---- primary-key tables ----------------------------------------------------------------------
 
 TEST_F(CliTest, UpsertDeleteLookupAndTheChangelogWithChangeTypes) {

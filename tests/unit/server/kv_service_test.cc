@@ -341,6 +341,58 @@ TEST_F(KvServiceTest, ApiVersionsAdvertiseTheKvApis) {
   }
 }
 
+// Rows of the current schema_ (any columns) upserted in one PutKv request to `bucket`.
+proto::PutKvResponse PutRows(rpc::RpcClient& rpc, const Schema& schema, int64_t table_id, int32_t bucket,
+                             const std::vector<GenericRow>& rows) {
+  KvRecordBatchBuilderOptions o;
+  o.schema_id = 1;
+  KvRecordBatchBuilder b(o);
+  for (const auto& r : rows) {
+    // The formats encode text as given, so this writes what a client that checks nothing would send.
+    auto key = EncodeCompactedKey(schema, schema.primary_key_indexes(), r).value();
+    EXPECT_TRUE(b.AppendUpsert(key, EncodeCompactedRow(schema, r).value()).ok());
+  }
+  auto batch = b.Build().value();
+  proto::PutKvRequest req;
+  req.set_acks(-1);
+  req.set_table_id(table_id);
+  req.set_timeout_ms(10000);
+  auto* br = req.add_buckets_req();
+  br->set_bucket_id(bucket);
+  br->set_records(reinterpret_cast<const char*>(batch.data()), batch.size());
+  auto body = rpc.CallSync(static_cast<int16_t>(ApiKey::kPutKv), 1, req.SerializeAsString(), kTimeout);
+  EXPECT_TRUE(body.ok()) << body.status().ToString();
+  proto::PutKvResponse resp;
+  if (body.ok()) EXPECT_TRUE(resp.ParseFromString(*body));
+  return resp;
+}
+
+TEST_F(KvServiceTest, TheServerChecksTheTextOfRowsItDecodes) {
+  schema_ = ParseSchema("id INT NOT NULL, code CHAR(3), note STRING, PRIMARY KEY (id)").value();
+  ASSERT_TRUE(Create("texts", 1).ok());
+  auto row = [](int32_t id, std::string code, std::string note) {
+    return GenericRow({Datum(id), Datum(std::move(code)), Datum(std::move(note))});
+  };
+  // One bad record refuses the whole batch: the good one before it is not written either.
+  auto put = PutRows(*rpc_, schema_, table_id_, 0, {row(1, "abc", "ok"), row(2, "abcd", "x")});
+  ASSERT_EQ(put.buckets_resp_size(), 1);
+  EXPECT_EQ(put.buckets_resp(0).error_code(), static_cast<int32_t>(ErrorCode::kCorruptRecord));
+  EXPECT_EQ(put.buckets_resp(0).error_message(),
+            "record 1 of the batch: column 'code' is CHAR(3) but the value has 4 characters");
+  put = PutRows(*rpc_, schema_, table_id_, 0, {row(3, "日本語", "bad\xFF")});
+  EXPECT_EQ(put.buckets_resp(0).error_code(), static_cast<int32_t>(ErrorCode::kCorruptRecord));
+  EXPECT_EQ(put.buckets_resp(0).error_message(),
+            "record 0 of the batch: column 'note' (STRING): the value is not valid UTF-8 (byte 0xff at offset 3)");
+  EXPECT_EQ(Lookup(0, {1, 2, 3}), (std::vector<std::optional<std::string>>{std::nullopt, std::nullopt, std::nullopt}));
+  auto offsets = conn_->GetAdmin().ListOffsets(TablePath::Make("db", "texts").value(), OffsetSpec::Latest());
+  ASSERT_TRUE(offsets.ok());
+  EXPECT_EQ(offsets->at(0), 0);  // no changelog either
+  // Three characters of three bytes each fit CHAR(3).
+  put = PutRows(*rpc_, schema_, table_id_, 0, {row(1, "日本語", "ok")});
+  EXPECT_FALSE(put.buckets_resp(0).has_error_code()) << put.buckets_resp(0).error_message();
+  EXPECT_EQ(Lookup(0, {1}), (std::vector<std::optional<std::string>>{"日本語"}));
+}
+
 TEST_F(KvServiceTest, TheServerChecksTablePropertiesWhateverTheClient) {
   ASSERT_TRUE(conn_->GetAdmin().CreateDatabase("db", true).ok());
   const Schema log_schema = ParseSchema("id INT, name STRING").value();

@@ -242,6 +242,48 @@ TEST_F(StandaloneServerTest, BadRowIsRejectedBeforeQueueing) {
   EXPECT_EQ(latest->at(0), 0);
 }
 
+TEST_F(StandaloneServerTest, TextIsCheckedByTheClientAndNothingIsWritten) {
+  Table table = CreateTable("texts", "id INT NOT NULL, code CHAR(3), name STRING", 1);
+  auto writer = table.NewAppendWriter().value();
+  auto row = [](std::string code, std::string name) {
+    return GenericRow({Datum(int32_t{1}), Datum(std::move(code)), Datum(std::move(name))});
+  };
+  for (const char* code : {"abcd", "日本語x"}) {
+    auto bad = writer->Append(row(code, "ok"));
+    ASSERT_FALSE(bad.ok()) << code;
+    EXPECT_EQ(bad.status().message(), "column 'code' is CHAR(3) but the value has 4 characters");
+  }
+  auto bad = writer->Append(row("abc", "caf\xC3"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "column 'name' (STRING): the value is not valid UTF-8 (byte 0xc3 at offset 3)");
+  // Columns: the error names the row.
+  std::vector<arrow::ColumnVector> cols{arrow::ColumnVector(DataType::Int().NotNull()),
+                                        arrow::ColumnVector(DataType::Char(3)), arrow::ColumnVector(DataType::String())};
+  for (const char* name : {"fine", "\xFF"}) {
+    ASSERT_TRUE(cols[0].Append(Datum(int32_t{2})).ok());
+    ASSERT_TRUE(cols[1].Append(Datum(std::string("日本語"))).ok());
+    ASSERT_TRUE(cols[2].Append(Datum(std::string(name))).ok());
+  }
+  auto bad_cols = writer->AppendColumns(cols);
+  ASSERT_FALSE(bad_cols.ok());
+  EXPECT_EQ(bad_cols.status().message(),
+            "row 1: column 'name' (STRING): the value is not valid UTF-8 (byte 0xff at offset 0)");
+  ASSERT_TRUE(writer->Flush().ok());
+  EXPECT_EQ(conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest()).value().at(0), 0);
+  // Three characters fit CHAR(3), however many bytes they take.
+  ASSERT_TRUE(writer->Append(row("日本語", "ok")).ok());
+  ASSERT_TRUE(writer->Flush().ok());
+  EXPECT_EQ(conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest()).value().at(0), 1);
+
+  Table keyed = CreateTable("keyed_texts", "id INT NOT NULL, code CHAR(2), PRIMARY KEY (id)", 1);
+  auto upserts = keyed.NewUpsertWriter().value();
+  auto bad_upsert = upserts->Upsert(GenericRow({Datum(int32_t{1}), Datum(std::string("abc"))}));
+  ASSERT_FALSE(bad_upsert.ok());
+  EXPECT_EQ(bad_upsert.status().message(), "column 'code' is CHAR(2) but the value has 3 characters");
+  ASSERT_TRUE(upserts->Flush().ok());
+  EXPECT_EQ(conn_->GetAdmin().ListOffsets(keyed.path(), OffsetSpec::Latest()).value().at(0), 0);
+}
+
 TEST_F(StandaloneServerTest, TablePropertiesAreCheckedByTheClientWithTheServersMessages) {
   Admin admin = conn_->GetAdmin();
   ASSERT_TRUE(admin.CreateDatabase("db", true).ok());
