@@ -6,8 +6,12 @@ FUZZ_TARGETS   := fuzz_seeds fuzz_log_batch fuzz_kv_formats fuzz_arrow fuzz_rpc_
 JOBS           ?= 2
 CMAKE_FLAGS    ?=
 INTEROP_DIR    := tests/interop
+PREFIX         ?= /usr/local
+# cmake's generated Makefiles run make recursively; without this each of their ~55 targets prints
+# "Entering/Leaving directory" lines.
+MAKEFLAGS      += --no-print-directory
 
-.PHONY: all deps build build-asan test unit-test process-test asan-test interop-deps run cluster cluster-stop cluster-status bench fuzz clean
+.PHONY: all deps build build-asan test unit-test process-test asan-test interop-deps run install cluster cluster-stop cluster-status bench fuzz clean
 
 all: build
 
@@ -50,8 +54,16 @@ asan-test: build-asan
 
 test: process-test asan-test
 
-run: build
+# Builds only what the demo runs (the server and the CLI), then scripts/run-demo.sh.
+run: deps $(BUILD_DIR)/CMakeCache.txt
+	@cmake --build $(BUILD_DIR) -j$(JOBS) --target fluss_run_binaries
 	@scripts/run-demo.sh $(BUILD_DIR)
+
+# fluss, fluss-server and fluss-tiering into $(PREFIX)/bin, the client library, headers and CMake
+# package into $(PREFIX)/lib and include (`make install PREFIX=$$HOME/.local`; /usr/local needs root).
+install: deps $(BUILD_DIR)/CMakeCache.txt
+	@cmake --build $(BUILD_DIR) -j$(JOBS) --target fluss-server fluss fluss-tiering fluss_client
+	@cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 # A local cluster to try: ZooKeeper, a coordinator + a standby, 3 tablet servers on 127.0.0.1, data
 # under ./cluster-data (scripts/cluster.sh; README "Try a cluster").

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # `make run`: starts a standalone fluss-server (coordinator + tablet server, embedded metadata, data
-# in ./data) on FLUSS://localhost:9123, runs a short demo against it with the `fluss` CLI, prints
-# three commands to paste, and keeps the server in the foreground until Ctrl-C (clean shutdown).
+# in ./data, its log in ./fluss-server.log) on FLUSS://localhost:9123, runs a short demo against it
+# with the `fluss` CLI (on fresh demo tables each time), prints commands to try, and keeps the server
+# in the foreground until Ctrl-C (clean shutdown).
 #   FLUSS_PORT=9124 make run     another port;   FLUSS_DATA_DIR=/var/lib/fluss make run   another data dir
+#   FLUSS_LOG=/tmp/fluss.log make run            another server log (rewritten at each start)
 set -euo pipefail
 BUILD_DIR=${1:-build}
 PORT=${FLUSS_PORT:-9123}
 DATA_DIR=${FLUSS_DATA_DIR:-./data}
+LOG=${FLUSS_LOG:-./fluss-server.log}
 SERVER="$BUILD_DIR/src/server/fluss-server"
 CLI="$BUILD_DIR/src/cli/fluss"
 export FLUSS_BOOTSTRAP="localhost:$PORT"
 
-LOG=$(mktemp -t fluss-server-XXXXXX.log)
 "$SERVER" --set "bind.listeners=FLUSS://localhost:$PORT" --set "data.dir=$DATA_DIR" >"$LOG" 2>&1 &
 SERVER_PID=$!
 stop_server() {
@@ -40,7 +42,8 @@ echo
 echo "== demo: a log table, three rows in, read back =="
 set -x
 "$CLI" db create demo --if-not-exists
-"$CLI" table create demo.orders --schema "id BIGINT NOT NULL, item STRING, amount DOUBLE, ts TIMESTAMP(3)" --buckets 2 --if-not-exists
+"$CLI" table drop demo.orders --if-exists
+"$CLI" table create demo.orders --schema "id BIGINT NOT NULL, item STRING, amount DOUBLE, ts TIMESTAMP(3)" --buckets 2
 printf 'id,item,amount,ts\n1,apple,1.25,2026-11-25 10:00:00\n2,pear,0.80,2026-11-25 10:00:01\n3,plum,2.10,2026-11-25 10:00:02\n' \
   | "$CLI" produce demo.orders --format csv --header
 "$CLI" scan demo.orders --from earliest --format table
@@ -49,7 +52,8 @@ printf 'id,item,amount,ts\n1,apple,1.25,2026-11-25 10:00:00\n2,pear,0.80,2026-11
 echo
 echo "== demo: a primary-key table — upserts, a delete, a lookup, and its changelog =="
 set -x
-"$CLI" table create demo.stock --schema "item STRING NOT NULL, qty INT, PRIMARY KEY (item)" --buckets 2 --if-not-exists
+"$CLI" table drop demo.stock --if-exists
+"$CLI" table create demo.stock --schema "item STRING NOT NULL, qty INT, PRIMARY KEY (item)" --buckets 2
 printf 'apple,10\npear,4\nplum,7\n' | "$CLI" upsert demo.stock -q
 printf 'pear,3\n' | "$CLI" upsert demo.stock -q
 printf 'plum\n' | "$CLI" delete demo.stock -q
@@ -65,5 +69,5 @@ echo "  $CLI scan demo.clicks --format json"
 echo "  printf 'kiwi,12\\n' | $CLI upsert demo.stock && $CLI lookup demo.stock --key item=kiwi"
 echo "  $CLI scan demo.stock --snapshot-then-follow      # current rows, then every change (Ctrl-C ends)"
 echo
-echo "fluss-server is running on localhost:$PORT (data in $DATA_DIR). Ctrl-C stops it."
+echo "fluss-server is running on localhost:$PORT (data in $DATA_DIR, log in $LOG). Ctrl-C stops it."
 wait "$SERVER_PID"

@@ -1,5 +1,4 @@
-// Helpers shared by the subcommands: error reporting, connecting, position specs, table rendering.
-#include <algorithm>
+// Helpers shared by the subcommands: error reporting, connecting, position specs.
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -57,41 +56,6 @@ bool IsRightAligned(const DataType& type) {
   const TypeRoot t = type.root();
   return t == TypeRoot::kTinyInt || t == TypeRoot::kSmallInt || t == TypeRoot::kInt || t == TypeRoot::kBigInt ||
          t == TypeRoot::kFloat || t == TypeRoot::kDouble || t == TypeRoot::kDecimal;
-}
-
-std::string RenderTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
-                        const std::vector<bool>& right_align) {
-  std::vector<size_t> width(header.size());
-  // Display width counts UTF-8 code points, not bytes.
-  auto display_width = [](const std::string& s) {
-    size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-    return n;
-  };
-  for (size_t c = 0; c < header.size(); ++c) width[c] = display_width(header[c]);
-  for (const auto& r : rows) {
-    for (size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], display_width(r[c]));
-  }
-  std::string out;
-  auto cell = [&](const std::string& s, size_t c, bool right) {
-    const size_t pad = width[c] - display_width(s);
-    if (c > 0) out += " | ";
-    if (right) out.append(pad, ' ');
-    out += s;
-    if (!right && c + 1 < width.size()) out.append(pad, ' ');
-  };
-  for (size_t c = 0; c < header.size(); ++c) cell(header[c], c, false);
-  out += '\n';
-  for (size_t c = 0; c < header.size(); ++c) {
-    if (c > 0) out += "-+-";
-    out.append(width[c], '-');
-  }
-  out += '\n';
-  for (const auto& r : rows) {
-    for (size_t c = 0; c < r.size(); ++c) cell(r[c], c, c < right_align.size() && right_align[c]);
-    out += '\n';
-  }
-  return out;
 }
 
 }  // namespace fluss::cli

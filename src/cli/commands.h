@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/table_output.h"  // RenderTable, for the commands that print tables
 #include "common/status.h"
 #include "fluss/client.h"
 
@@ -102,6 +103,7 @@ struct ScanArgs {
   // Union read: the rows of the table's lake snapshot, then the log from the offsets it holds.
   bool union_read = false;
   std::string warehouse;  // --warehouse (default $FLUSS_WAREHOUSE)
+  size_t max_width = kDefaultMaxCellWidth;  // --format table: the widest a cell may be (0: no limit)
 };
 int RunScan(const GlobalOptions& g, const ScanArgs& a);
 
@@ -110,6 +112,7 @@ struct LookupArgs {
   std::string table;
   std::vector<std::string> keys;  // "column=value", one per primary-key (or bucket-key) column
   std::string format = "table";   // table | json | csv
+  size_t max_width = kDefaultMaxCellWidth;  // --format table: the widest a cell may be (0: no limit)
 };
 int RunLookup(const GlobalOptions& g, const LookupArgs& a);
 
@@ -146,9 +149,5 @@ Result<PositionSpec> ParsePositionSpec(std::string_view text, bool allow_offset)
 
 // Whether the table format right-aligns values of this type (numbers).
 bool IsRightAligned(const DataType& type);
-
-// Renders rows as a table: a header, a rule, left-aligned text and right-aligned numbers.
-std::string RenderTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
-                        const std::vector<bool>& right_align);
 
 }  // namespace fluss::cli

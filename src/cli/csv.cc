@@ -8,6 +8,7 @@ bool CsvReader::ReadLine(std::string* line) {
   if (!std::getline(in_, *line)) return false;
   ++line_;
   bytes_read_ += static_cast<int64_t>(line->size()) + (in_.eof() ? 0 : 1);
+  if (line_ == 1 && line->rfind(kUtf8ByteOrderMark, 0) == 0) line->erase(0, kUtf8ByteOrderMark.size());
   if (!line->empty() && line->back() == '\r') line->pop_back();
   return true;
 }

@@ -18,7 +18,11 @@ struct CsvField {
   bool quoted = false;
 };
 
-// Reads records from a stream. Lines end in LF or CRLF; blank lines (outside quotes) are skipped.
+// The UTF-8 byte order mark (U+FEFF) that some programs (Excel) write at the start of a file.
+inline constexpr std::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
+
+// Reads records from a stream. Lines end in LF or CRLF; blank lines (outside quotes) are skipped; a
+// byte order mark at the start of the input is dropped.
 class CsvReader {
  public:
   CsvReader(std::istream& in, char delimiter) : in_(in), delimiter_(delimiter) {}
@@ -31,6 +35,8 @@ class CsvReader {
   int64_t record_line() const { return record_line_; }
   // Bytes consumed so far.
   int64_t bytes_read() const { return bytes_read_; }
+  // Lines consumed so far (the last line of the record last returned, or of the input).
+  int64_t lines_read() const { return line_; }
 
  private:
   bool ReadLine(std::string* line);

@@ -38,9 +38,9 @@ int RunLakeStatus(const GlobalOptions& g, const LakeStatusArgs& a) {
 
   int64_t snapshot_ms = -1;
   if (lake->second >= 0) {
-    auto ice = iceberg::IcebergTable::Open(lake::LakeTableDir(warehouse, *path));
-    if (ice.ok() && ice->metadata().CurrentSnapshot() != nullptr) {
-      snapshot_ms = ice->metadata().CurrentSnapshot()->timestamp_ms;
+    auto ice = lake::OpenLakeTableOf(warehouse, *path, table->info().table_id);
+    if (ice.ok() && *ice && (*ice)->metadata().CurrentSnapshot() != nullptr) {
+      snapshot_ms = (*ice)->metadata().CurrentSnapshot()->timestamp_ms;
     }
   }
   const int64_t now_ms =

@@ -14,7 +14,7 @@
 namespace fluss::cli {
 namespace {
 
-void Print(const Schema& schema, const std::vector<GenericRow>& rows, const std::string& format) {
+void Print(const Schema& schema, const std::vector<GenericRow>& rows, const std::string& format, size_t max_width) {
   std::string out;
   if (format == "json") {
     for (const auto& row : rows) {
@@ -50,11 +50,12 @@ void Print(const Schema& schema, const std::vector<GenericRow>& rows, const std:
     for (const auto& row : rows) {
       std::vector<std::string> line;
       for (size_t c = 0; c < schema.num_columns(); ++c) {
-        line.push_back(FormatValue(row.field(c), schema.column(c).type, BinaryForm::kHex));
+        line.push_back(FormatTableCell(row.field(c), schema.column(c).type, max_width));
       }
       cells.push_back(std::move(line));
     }
-    out = RenderTable(header, cells, right);
+    TableWriter table(header, right, max_width);
+    out = table.Add(cells);
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
 }
@@ -131,7 +132,7 @@ int RunLookup(const GlobalOptions& g, const LookupArgs& a) {
     rows = std::move(found).value();
   }
   if (rows.empty()) return kExitOk;  // absent: nothing printed
-  Print(schema, rows, a.format);
+  Print(schema, rows, a.format, a.max_width);
   return std::fflush(stdout) == 0 ? kExitOk : Fail("cannot write the output");
 }
 

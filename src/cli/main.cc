@@ -3,11 +3,12 @@
 //   fluss [-b host:port] [--connect-timeout 5s] <command> ...
 //     db create|list|drop, table create|list|describe|drop, produce, scan, offsets, cluster status
 //
-// Exit codes: 0 success, 1 runtime error (server error, bad data), 2 usage error. Errors are one
-// "fluss: ..." line on stderr.
+// Exit codes: 0 success, 1 runtime error (server error, bad data), 2 usage error, 3 degraded cluster,
+// 130/143 a write command interrupted. Errors are one "fluss: ..." line on stderr.
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -15,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/suggest.h"
 
 namespace {
 
@@ -63,10 +65,61 @@ bool IsBootstrapList(const std::string& text) {
   }
 }
 
+// The names of a command's subcommands, in the order they were added.
+std::vector<std::string> SubcommandNames(CLI::App* app) {
+  std::vector<std::string> names;
+  for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) names.push_back(sub->get_name());
+  return names;
+}
+
+// After a parse error: a clearer message when the command line names a command that does not exist
+// ("unknown command 'tabel'; did you mean 'table'?") or stops where a command is required. Walks the
+// arguments as CLI11 would: options (of the command or, by fallthrough, of its parents) and their
+// values are skipped; the first other word must name a subcommand of a command that has them.
+std::optional<std::string> CommandWordError(CLI::App& app, int argc, char** argv) {
+  CLI::App* current = &app;
+  std::string path;  // the commands so far, each followed by a space
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") return std::nullopt;
+    if (arg.size() > 1 && arg[0] == '-') {
+      if (arg.find('=') != std::string::npos || (arg[1] != '-' && arg.size() > 2)) continue;  // value attached
+      const CLI::Option* option = nullptr;
+      for (CLI::App* a = current; a != nullptr && option == nullptr; a = a->get_parent()) {
+        option = a->get_option_no_throw(arg);
+      }
+      if (option != nullptr && option->get_items_expected_max() > 0) ++i;  // its value
+      continue;
+    }
+    const std::vector<std::string> names = SubcommandNames(current);
+    if (names.empty()) return std::nullopt;  // an argument of a command that has no subcommands
+    CLI::App* next = nullptr;
+    for (CLI::App* sub : current->get_subcommands([](CLI::App*) { return true; })) {
+      if (sub->check_name(arg)) next = sub;
+    }
+    if (next == nullptr) {
+      if (auto closest = fluss::cli::ClosestName(arg, names)) {
+        return fmt::format("unknown command '{}{}'; did you mean '{}{}'?", path, arg, path, *closest);
+      }
+      return fmt::format("unknown command '{}{}'; the commands{} are: {}", path, arg,
+                         path.empty() ? "" : fmt::format(" of '{}'", path.substr(0, path.size() - 1)),
+                         fmt::join(names, ", "));
+    }
+    path += arg + " ";
+    current = next;
+  }
+  if (current->get_require_subcommand_min() > 0) {
+    return fmt::format("'fluss{}{}' needs a command: {} (see --help)", path.empty() ? "" : " ",
+                       path.substr(0, path.empty() ? 0 : path.size() - 1), fmt::join(SubcommandNames(current), ", "));
+  }
+  return std::nullopt;
+}
+
 const char* kFooter =
     "Environment: FLUSS_BOOTSTRAP=host:port is the server when -b is not given (default localhost:9123).\n"
     "Exit codes: 0 success, 1 runtime error (server error, bad data), 2 usage error,\n"
-    "3 `cluster status` found under-replicated or offline buckets.";
+    "3 `cluster status` found under-replicated or offline buckets, 130 a write command stopped by\n"
+    "Ctrl-C after flushing what it accepted (143: SIGTERM).";
 
 }  // namespace
 
@@ -110,7 +163,8 @@ int main(int argc, char** argv) {
   auto* table = app.add_subcommand("table", "create, list, describe and drop tables");
   table->require_subcommand(1);
   fluss::cli::TableCreateArgs t_create;
-  auto* tc = table->add_subcommand("create", "create a log table");
+  auto* tc = table->add_subcommand(
+      "create", "create a table: a log table, or a primary-key table when the schema has PRIMARY KEY (...)");
   tc->add_option("table", t_create.table, "db.table")->required();
   tc->add_option("--schema", t_create.schema,
                  "columns, e.g. \"id INT NOT NULL, name STRING, ts TIMESTAMP(3)\" (docs/cli.md lists the types)")
@@ -186,6 +240,8 @@ int main(int argc, char** argv) {
   lk->add_option("--format", lookup.format, "table, json (one line per row) or csv")
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "json", "csv"}));
+  lk->add_option("--max-width", lookup.max_width, "--format table: cut cells to this many columns (0: never)")
+      ->capture_default_str();
   lk->callback([&] { action = [&](const GlobalOptions& g) { return RunLookup(g, lookup); }; });
 
   // ---- scan ----
@@ -201,6 +257,8 @@ int main(int argc, char** argv) {
   sc->add_option("--format", scan.format, "table, json (lines), csv or arrow (an Arrow IPC stream)")
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "json", "csv", "arrow"}));
+  sc->add_option("--max-width", scan.max_width, "--format table: cut cells to this many columns (0: never)")
+      ->capture_default_str();
   sc->add_option("--buckets", scan.buckets, "read only these buckets: 0,2")->delimiter(',')->allow_extra_args(false);
   sc->add_flag("--union", scan.union_read,
                "lake-enabled tables: the rows of the lake snapshot, then the log (a PK table: its changelog) from where the lake ends");
@@ -248,6 +306,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (auto message = CommandWordError(app, argc, argv)) return fluss::cli::UsageError(*message);
     return fluss::cli::UsageError(fmt::format("{} (see --help)", e.what()));
   }
 

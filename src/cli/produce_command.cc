@@ -4,12 +4,18 @@
 // The input is read in chunks of `chunk_rows` rows. A chunk is appended only after every row of it
 // converted; on the first bad value nothing of that chunk is appended, the chunks before it are
 // flushed (written), and the error names the line, the column and the text.
+//
+// Ctrl-C (or SIGTERM) stops the reading: the chunk being read is dropped, the chunks handed to the
+// writer are flushed and acknowledged, and the command says how many rows that is and the input
+// line to resume from, then exits 130 (143). A second Ctrl-C ends it at once.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
-#include <iostream>
+#include <cstring>
+#include <istream>
 #include <map>
 #include <optional>
 #include <set>
@@ -19,12 +25,12 @@
 
 #include "cli/commands.h"
 #include "cli/csv.h"
+#include "cli/interrupt.h"
+#include "cli/progress.h"
 #include "cli/value_codec.h"
 
 namespace fluss::cli {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // A row converted from the input, with the line it started on (for messages).
 struct InputRow {
@@ -36,9 +42,13 @@ struct InputRow {
 class RowSource {
  public:
   virtual ~RowSource() = default;
+  // Reads what precedes the rows (a CSV header). Errors name the line.
+  virtual Status Start() { return Status::OK(); }
   // The next row into *out; false at the end. Errors name the line (and column).
   virtual Result<bool> Next(InputRow* out) = 0;
   virtual int64_t bytes_read() const = 0;
+  // Input lines consumed so far: the last line of the last row returned (or of the header).
+  virtual int64_t lines_read() const = 0;
 };
 
 Status ValueError(int64_t line, const Column& column, const Status& st) {
@@ -51,8 +61,10 @@ struct InputColumns {
   std::vector<size_t> positional;            // CSV without a header: the columns, in field order
   std::optional<std::vector<size_t>> alt;    // another accepted field order (delete: whole rows)
   std::vector<bool> required;                // per column: must be given (NOT NULL ones non-NULL)
+  std::vector<bool> optional_in_header;      // per column: a CSV header may leave it out (NULL)
   std::vector<bool> allowed;                 // per column: may be given
   std::string what;                          // "the table's columns", for messages
+  std::string lacking_hint;                  // why a header must name every required column
 
   std::vector<std::string> Names(const Schema& schema, const std::vector<size_t>& idx) const {
     std::vector<std::string> out;
@@ -60,6 +72,11 @@ struct InputColumns {
     return out;
   }
 };
+
+std::string Lowercase(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 
 Status NullError(int64_t line, const Column& column) {
   return Status::Invalid(fmt::format("line {}, column '{}': NULL is not allowed (the column is {})", line,
@@ -71,13 +88,15 @@ class CsvSource final : public RowSource {
   CsvSource(std::istream& in, char delimiter, const Schema& schema, bool header, const InputColumns& cols)
       : reader_(in, delimiter), schema_(schema), header_(header), cols_(cols), mapping_(cols.positional) {}
 
+  Status Start() override {
+    if (!header_) return Status::OK();
+    header_ = false;
+    FLUSS_ASSIGN_OR_RETURN(bool more, reader_.Next(&fields_));
+    if (!more) return Status::OK();
+    return ReadHeader();
+  }
+
   Result<bool> Next(InputRow* out) override {
-    if (header_) {
-      header_ = false;
-      FLUSS_ASSIGN_OR_RETURN(bool more, reader_.Next(&fields_));
-      if (!more) return false;
-      FLUSS_RETURN_NOT_OK(ReadHeader());
-    }
     FLUSS_ASSIGN_OR_RETURN(bool more, reader_.Next(&fields_));
     if (!more) return false;
     const int64_t line = reader_.record_line();
@@ -109,15 +128,34 @@ class CsvSource final : public RowSource {
   }
 
   int64_t bytes_read() const override { return reader_.bytes_read(); }
+  int64_t lines_read() const override { return reader_.lines_read(); }
 
  private:
-  // The header names the input's columns, each once, in any order.
+  // The column a header name means: the one of that exact name, else the one whose name matches in
+  // any case (an error when several do).
+  Result<std::optional<size_t>> HeaderColumn(const std::string& name) const {
+    if (auto idx = schema_.IndexOf(name)) return idx;
+    std::vector<size_t> matches;
+    for (size_t i = 0; i < schema_.num_columns(); ++i) {
+      if (Lowercase(schema_.column(i).name) == Lowercase(name)) matches.push_back(i);
+    }
+    if (matches.size() > 1) {
+      return Status::Invalid(fmt::format("line {}: the header names '{}', which matches columns {} in case: write one "
+                                         "of them exactly",
+                                         reader_.record_line(), name, fmt::join(cols_.Names(schema_, matches), ", ")));
+    }
+    if (matches.empty()) return std::optional<size_t>();
+    return std::optional<size_t>(matches[0]);
+  }
+
+  // The header names the input's columns, each once, in any order and any case; columns it leaves
+  // out are NULL where InputColumns allows that.
   Status ReadHeader() {
     have_header_ = true;
     mapping_.clear();
     std::set<size_t> seen;
     for (const auto& f : fields_) {
-      auto idx = schema_.IndexOf(f.text);
+      FLUSS_ASSIGN_OR_RETURN(auto idx, HeaderColumn(f.text));
       if (!idx) {
         return Status::Invalid(fmt::format("line {}: the header names '{}', which is not a column of the table ({})",
                                            reader_.record_line(), f.text, fmt::join(schema_.column_names(), ", ")));
@@ -133,11 +171,11 @@ class CsvSource final : public RowSource {
     }
     std::vector<std::string> missing;
     for (size_t i = 0; i < schema_.num_columns(); ++i) {
-      if (cols_.required[i] && !seen.count(i)) missing.push_back(schema_.column(i).name);
+      if (cols_.required[i] && !cols_.optional_in_header[i] && !seen.count(i)) missing.push_back(schema_.column(i).name);
     }
     if (!missing.empty()) {
-      return Status::Invalid(fmt::format("line {}: the header lacks column{} {}", reader_.record_line(),
-                                         missing.size() == 1 ? "" : "s", fmt::join(missing, ", ")));
+      return Status::Invalid(fmt::format("line {}: the header lacks column{} {}{}", reader_.record_line(),
+                                         missing.size() == 1 ? "" : "s", fmt::join(missing, ", "), cols_.lacking_hint));
     }
     return Status::OK();
   }
@@ -162,6 +200,7 @@ class JsonLinesSource final : public RowSource {
       if (!std::getline(in_, text)) return false;
       ++line_;
       bytes_read_ += static_cast<int64_t>(text.size()) + 1;
+      if (line_ == 1 && text.rfind(kUtf8ByteOrderMark, 0) == 0) text.erase(0, kUtf8ByteOrderMark.size());
       if (text.find_first_not_of(" \t\r") != std::string::npos) break;
     }
     auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -194,6 +233,7 @@ class JsonLinesSource final : public RowSource {
   }
 
   int64_t bytes_read() const override { return bytes_read_; }
+  int64_t lines_read() const override { return line_; }
 
  private:
   std::istream& in_;
@@ -202,11 +242,6 @@ class JsonLinesSource final : public RowSource {
   int64_t line_ = 0;
   int64_t bytes_read_ = 0;
 };
-
-std::string Lowercase(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // csv for .csv, json for .json / .jsonl / .ndjson, else csv.
 std::string FormatFromExtension(const std::string& file) {
@@ -225,41 +260,6 @@ Result<char> ParseDelimiter(const std::string& d) {
   }
   return d[0];
 }
-
-class Progress {
- public:
-  Progress(bool enabled, bool quiet, std::string verb)
-      : enabled_(enabled && !quiet), quiet_(quiet), verb_(std::move(verb)) {}
-
-  void Tick(int64_t rows, int64_t bytes) {
-    if (!enabled_) return;
-    const auto now = Clock::now();
-    if (now - last_ < std::chrono::seconds(1)) return;
-    last_ = now;
-    Print(fmt::format("{} {} rows", verb_, rows), rows, bytes);
-  }
-
-  void Summary(int64_t rows, int64_t bytes, const std::string& table) {
-    if (quiet_) return;
-    Print(fmt::format("{} {} rows {} {} in {:.2f} s", verb_, rows, verb_ == "deleted" ? "from" : verb_ == "upserted" ? "into" : "to",
-                      table, Seconds()),
-          rows, bytes);
-  }
-
- private:
-  double Seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
-  void Print(const std::string& what, int64_t rows, int64_t bytes) {
-    const double s = std::max(Seconds(), 1e-6);
-    std::string line = fmt::format("{} ({:.0f} rows/s, {:.2f} MB/s)\n", what, rows / s, bytes / s / 1e6);
-    std::fwrite(line.data(), 1, line.size(), stderr);
-  }
-
-  bool enabled_;
-  bool quiet_;
-  std::string verb_;
-  const Clock::time_point start_ = Clock::now();
-  Clock::time_point last_ = Clock::now();
-};
 
 // The writer of a mode: an AppendWriter, or an UpsertWriter that upserts or deletes.
 class RowWriter {
@@ -297,8 +297,17 @@ Result<InputColumns> ChooseInputColumns(const ProduceArgs& a, const Schema& sche
   InputColumns c;
   c.required.assign(n, true);
   c.allowed.assign(n, true);
+  c.optional_in_header.assign(n, false);
   for (size_t i = 0; i < n; ++i) c.positional.push_back(i);
   c.what = fmt::format("the columns of {}", table);
+  if (a.mode == WriteMode::kAppend) {
+    // An appended row's nullable columns may be left out of a header: they are NULL.
+    for (size_t i = 0; i < n; ++i) c.optional_in_header[i] = schema.column(i).type.nullable();
+    c.lacking_hint = " (NOT NULL columns must be given)";
+  } else if (a.mode == WriteMode::kUpsert && a.columns.empty()) {
+    // An upsert replaces the whole row: a column left out would silently become NULL.
+    c.lacking_hint = "; an upsert writes whole rows: name every column, or give --columns for a partial update";
+  }
   const auto key = schema.primary_key_indexes();
   if (a.mode != WriteMode::kAppend && key.empty()) {
     return Status(ErrorCode::kNonPrimaryKeyTable,
@@ -354,13 +363,24 @@ int RunProduce(const GlobalOptions& g, const ProduceArgs& a) {
   if (!delimiter.ok()) return UsageError(delimiter.status().message());
   if (a.chunk_rows < 1) return UsageError("--chunk-rows must be at least 1");
 
-  std::ifstream file;
+  // The input, read through an InterruptibleInput so that Ctrl-C ends a read that waits for data.
+  int fd = STDIN_FILENO;
   if (!from_stdin) {
-    file.open(a.file, std::ios::binary);
-    if (!file) return Fail(fmt::format("cannot open '{}': {}", a.file, std::strerror(errno)));
+    fd = ::open(a.file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Fail(fmt::format("cannot open '{}': {}", a.file, std::strerror(errno)));
   }
-  std::istream& in = from_stdin ? std::cin : file;
-  if (from_stdin) std::ios::sync_with_stdio(false);
+  struct CloseFile {
+    int fd;
+    ~CloseFile() {
+      if (fd != STDIN_FILENO) ::close(fd);
+    }
+  } close_file{fd};
+  std::optional<int64_t> input_size;  // known for a regular file: progress shows a percentage
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) input_size = static_cast<int64_t>(st.st_size);
+  InterruptibleInput input_buffer(fd);
+  std::istream in(&input_buffer);
+  const std::string input_name = from_stdin ? "stdin" : fmt::format("'{}'", a.file);
 
   auto conn = Connect(g);
   if (!conn.ok()) return Fail(conn.status());
@@ -379,49 +399,85 @@ int RunProduce(const GlobalOptions& g, const ProduceArgs& a) {
     source = std::make_unique<JsonLinesSource>(in, schema, *columns);
   }
   const char* verb = a.mode == WriteMode::kAppend ? "produced" : a.mode == WriteMode::kUpsert ? "upserted" : "deleted";
-  Progress progress(!from_stdin || a.progress || isatty(STDERR_FILENO), a.quiet, verb);
+  Progress progress(!from_stdin || a.progress || isatty(STDERR_FILENO), a.quiet, verb, input_size);
+  // From here on Ctrl-C stops the reading and the accepted rows are flushed (the file comment).
+  InstallInterruptHandlers(/*second_signal_kills=*/true);
 
-  int64_t written = 0;  // rows appended in whole chunks
+  int64_t written = 0;       // rows handed to the writer, in whole chunks
+  int64_t resume_line = 1;   // the input line after the last row handed to the writer
+  bool interrupted = false;
+  Status started = source->Start();
+  if (Interrupted()) {
+    interrupted = true;
+  } else if (!started.ok()) {
+    return Fail(started);
+  } else {
+    resume_line = source->lines_read() + 1;
+  }
   std::vector<InputRow> chunk;
   chunk.reserve(static_cast<size_t>(std::min<int64_t>(a.chunk_rows, 100000)));
-  while (true) {
+  while (!interrupted) {
     // Read and convert a whole chunk before appending any of it.
     chunk.clear();
     bool end = false;
     while (static_cast<int64_t>(chunk.size()) < a.chunk_rows) {
       InputRow row;
       auto more = source->Next(&row);
+      // An interrupted read may end in the middle of a line: whatever it gave is dropped.
+      if (Interrupted()) {
+        interrupted = true;
+        break;
+      }
       if (!more.ok()) {
         // The chunks before this one are written; this one is not.
         Status flushed = (*writer)->Flush();
         if (!flushed.ok()) return Fail(flushed);
-        return Fail(fmt::format("{}; {} rows written (none of the chunk of up to {} rows that holds this line)",
-                                more.status().message(), written, a.chunk_rows));
+        return Fail(fmt::format("{}; {} written (none of the chunk of up to {} that holds this line)",
+                                more.status().message(), RowCount(written), RowCount(a.chunk_rows)));
       }
       if (!*more) {
+        if (input_buffer.error() != 0) {
+          Status flushed = (*writer)->Flush();
+          if (!flushed.ok()) return Fail(flushed);
+          return Fail(fmt::format("cannot read {} after line {}: {}; {} written (none of the last chunk)", input_name,
+                                  source->lines_read(), std::strerror(input_buffer.error()), RowCount(written)));
+        }
         end = true;
         break;
       }
       chunk.push_back(std::move(row));
     }
+    if (interrupted) break;  // the chunk being read is dropped whole
+    const int64_t chunk_end_line = source->lines_read();
     for (const auto& r : chunk) {
       auto result = (*writer)->Write(r.row);
       if (!result.ok()) {
         // Not expected: the row passed the same checks during conversion.
         Status flushed = (*writer)->Flush();
-        return Fail(fmt::format("line {}: {}; {} rows written{}", r.line, result.status().message(),
-                                flushed.ok() ? written : 0, flushed.ok() ? "" : " at most"));
+        return Fail(fmt::format("line {}: {}; {} written{}", r.line, result.status().message(),
+                                RowCount(flushed.ok() ? written : 0), flushed.ok() ? "" : " at most"));
       }
       ++written;
     }
+    if (!chunk.empty()) resume_line = chunk_end_line + 1;
     progress.Tick(written, source->bytes_read());
     if (end) break;
+    interrupted = Interrupted();
   }
   // Flush waits for every acknowledgement and returns the first failed batch's error.
-  Status st = (*writer)->Flush();
-  if (!st.ok()) return Fail(st);
-  st = (*writer)->Close();
-  if (!st.ok()) return Fail(st);
+  Status flushed = (*writer)->Flush();
+  if (!flushed.ok()) return Fail(flushed);
+  flushed = (*writer)->Close();
+  if (!flushed.ok()) return Fail(flushed);
+  if (interrupted) {
+    // Exactly what the table holds from this input: `written` rows, the input before resume_line.
+    Fail(fmt::format("interrupted: {} {} {}, all acknowledged; resume from input line {}", RowCount(written),
+                     progress.verb(), a.mode == WriteMode::kDelete ? "from " + path->ToString()
+                                      : a.mode == WriteMode::kUpsert ? "into " + path->ToString()
+                                                                     : "to " + path->ToString(),
+                     resume_line));
+    return InterruptExitCode();
+  }
   progress.Summary(written, source->bytes_read(), path->ToString());
   return kExitOk;
 }

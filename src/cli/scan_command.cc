@@ -7,10 +7,8 @@
 // started (rows appended later are not printed); with --follow it polls until SIGINT/SIGTERM or a
 // closed pipe, then ends the output cleanly (exit 0).
 #include <poll.h>
-#include <signal.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +21,8 @@
 
 #include "cli/commands.h"
 #include "cli/csv.h"
+#include "cli/interrupt.h"
+#include "cli/table_output.h"
 #include "cli/value_codec.h"
 #include "format/arrow/record_batch.h"
 #include "format/arrow/stream.h"
@@ -30,19 +30,6 @@
 
 namespace fluss::cli {
 namespace {
-
-std::atomic<bool> g_stop{false};
-
-extern "C" void OnStopSignal(int) { g_stop.store(true); }
-
-void InstallSignalHandlers() {
-  struct sigaction sa {};
-  sa.sa_handler = OnStopSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);  // a closed pipe shows up as EPIPE from fwrite
-}
 
 // Writes to stdout; remembers a closed pipe (the reader went away: stop quietly) or another error.
 class Stdout {
@@ -156,28 +143,21 @@ class CsvSink final : public Sink {
   bool show_change_;
 };
 
-// Aligned columns; rows are buffered and printed as one table per poll under --follow, else at the
-// end (in blocks of kBlockRows so memory stays bounded).
+// Aligned columns (TableWriter): rows are buffered and printed per poll under --follow, else at the
+// end (in blocks of kBlockRows so memory stays bounded); the header is printed again only when a
+// block has a cell wider than its column.
 class TableSink final : public Sink {
  public:
   static constexpr size_t kBlockRows = 10000;
-  TableSink(const Schema& schema, Stdout& out, bool follow, bool show_change)
-      : schema_(schema), out_(out), follow_(follow), show_change_(show_change) {
-    if (show_change) {
-      header_.push_back("_change");
-      right_.push_back(false);
-    }
-    for (const auto& c : schema.columns()) {
-      header_.push_back(c.name);
-      right_.push_back(IsRightAligned(c.type));
-    }
-  }
+  TableSink(const Schema& schema, Stdout& out, bool follow, bool show_change, size_t max_width)
+      : schema_(schema), out_(out), follow_(follow), show_change_(show_change), max_width_(max_width),
+        writer_(Header(schema, show_change), RightAlign(schema, show_change), max_width) {}
   void Rows(const std::vector<const ScanRecord*>& rows) override {
     for (const ScanRecord* r : rows) {
       std::vector<std::string> cells;
       if (show_change_) cells.emplace_back(ChangeTypeShortString(r->change_type));
       for (size_t c = 0; c < schema_.num_columns(); ++c) {
-        cells.push_back(FormatValue(r->row.field(c), schema_.column(c).type, BinaryForm::kHex));
+        cells.push_back(FormatTableCell(r->row.field(c), schema_.column(c).type, max_width_));
       }
       rows_.push_back(std::move(cells));
     }
@@ -187,26 +167,35 @@ class TableSink final : public Sink {
     if (follow_ || final) Print();
   }
   void End() override {
-    if (!printed_) Print(/*even_if_empty=*/true);
+    Print();
+    out_.Write(writer_.Finish());
   }
 
  private:
-  void Print(bool even_if_empty = false) {
-    if (rows_.empty() && !even_if_empty) return;
-    if (printed_) out_.Write("\n");
-    out_.Write(RenderTable(header_, rows_, right_));
+  static std::vector<std::string> Header(const Schema& schema, bool show_change) {
+    std::vector<std::string> header;
+    if (show_change) header.push_back("_change");
+    for (const auto& c : schema.columns()) header.push_back(c.name);
+    return header;
+  }
+  static std::vector<bool> RightAlign(const Schema& schema, bool show_change) {
+    std::vector<bool> right;
+    if (show_change) right.push_back(false);
+    for (const auto& c : schema.columns()) right.push_back(IsRightAligned(c.type));
+    return right;
+  }
+  void Print() {
+    out_.Write(writer_.Add(rows_));
     rows_.clear();
-    printed_ = true;
   }
 
   const Schema& schema_;
   Stdout& out_;
   bool follow_;
   bool show_change_;
-  std::vector<std::string> header_;
-  std::vector<bool> right_;
+  size_t max_width_;
+  TableWriter writer_;
   std::vector<std::vector<std::string>> rows_;
-  bool printed_ = false;
 };
 
 // Where each bucket starts and (without --follow) where it ends.
@@ -231,7 +220,7 @@ class ScanRun {
   }
 
   bool Finished() const {
-    return g_stop.load() || out_.broken() || (args_.limit && printed_ >= *args_.limit) ||
+    return Interrupted() || out_.broken() || (args_.limit && printed_ >= *args_.limit) ||
            (!args_.follow && active_.empty());
   }
 
@@ -353,9 +342,32 @@ Result<std::map<int32_t, BucketRange>> ResolveRanges(Admin& admin, const Table& 
       break;
   }
   std::map<int32_t, BucketRange> ranges;
+  std::vector<int32_t> past;  // buckets that --from offset:N starts beyond the end of
+  std::vector<int64_t> past_ends;
   for (const auto& [b, end] : latest) {
     auto it = start.find(b);
     ranges[b] = BucketRange{it == start.end() ? end : it->second, follow ? INT64_MAX : end};
+    if (ranges[b].start > end) {
+      past.push_back(b);
+      past_ends.push_back(end);
+    }
+  }
+  if (follow && !past.empty()) {
+    // The server does not read past a bucket's end: a following scan cannot wait there.
+    const bool one = past.size() == 1;
+    return Status::Invalid(fmt::format("--from offset:{} is past the end of bucket{} {} ({} {}): --follow can start "
+                                       "at most at the end (--from latest)",
+                                       from.value, one ? "" : "s", fmt::join(past, ", "),
+                                       one ? "its latest offset is" : "latest offsets", fmt::join(past_ends, ", ")));
+  }
+  if (!latest.empty() && past.size() == latest.size()) {
+    // Nothing at all to print: not an error (rows may come later), but not silence either.
+    const bool one = past.size() == 1;
+    std::string note = fmt::format("fluss: --from offset:{} is past the end of {} ({} {}): nothing to print\n",
+                                   from.value, one ? fmt::format("bucket {}", past[0]) : "every bucket",
+                                   one ? "its latest offset is" : "latest offsets", fmt::join(past_ends, ", "));
+    std::fflush(stdout);
+    std::fwrite(note.data(), 1, note.size(), stderr);
   }
   return ranges;
 }
@@ -366,7 +378,7 @@ Result<std::map<int32_t, BucketRange>> PrintSnapshots(Table& table, const std::v
   std::map<int32_t, BucketRange> ranges;
   for (int32_t b : buckets) {
     FLUSS_ASSIGN_OR_RETURN(auto snapshot, table.NewBatchScanner(b, ScanOptions{.columns = a.columns}));
-    while (!g_stop.load() && !out.broken() && !(a.limit && *printed >= *a.limit)) {
+    while (!Interrupted() && !out.broken() && !(a.limit && *printed >= *a.limit)) {
       FLUSS_ASSIGN_OR_RETURN(auto rows, snapshot->PollBatch());
       if (!rows) break;
       std::vector<ScanRecord> records;
@@ -396,7 +408,7 @@ Result<std::map<int32_t, BucketRange>> PrintSnapshots(Table& table, const std::v
 Status ScanUnion(lake::LakeSnapshotScanner& scanner, const ScanArgs& a, Sink& sink, Stdout& out) {
   int64_t printed = 0;
   auto finished = [&] {
-    return g_stop.load() || out.broken() || (a.limit && printed >= *a.limit) || scanner.done();
+    return Interrupted() || out.broken() || (a.limit && printed >= *a.limit) || scanner.done();
   };
   while (!finished()) {
     FLUSS_ASSIGN_OR_RETURN(auto records, scanner.Poll(kPollTimeout));
@@ -460,7 +472,7 @@ int RunScan(const GlobalOptions& g, const ScanArgs& a) {
     if (warehouse.empty()) {
       return UsageError("--union needs the lake's warehouse: --warehouse DIR or $FLUSS_WAREHOUSE");
     }
-    InstallSignalHandlers();
+    InstallInterruptHandlers(/*second_signal_kills=*/false);
     auto union_scanner = lake::LakeSnapshotScanner::Open(
         **conn, *path, {.warehouse = warehouse, .columns = a.columns, .buckets = buckets, .follow = a.follow});
     if (!union_scanner.ok()) return Fail(union_scanner.status());
@@ -469,7 +481,7 @@ int RunScan(const GlobalOptions& g, const ScanArgs& a) {
     const Schema& schema = (*union_scanner)->schema();
     if (a.format == "json") sink = std::make_unique<JsonSink>(schema, out, has_pk);
     if (a.format == "csv") sink = std::make_unique<CsvSink>(schema, out, has_pk);
-    if (a.format == "table") sink = std::make_unique<TableSink>(schema, out, a.follow, has_pk);
+    if (a.format == "table") sink = std::make_unique<TableSink>(schema, out, a.follow, has_pk, a.max_width);
     sink->Begin();
     Status st = ScanUnion(**union_scanner, a, *sink, out);
     if (out.broken() && !out.pipe_closed()) {
@@ -481,7 +493,7 @@ int RunScan(const GlobalOptions& g, const ScanArgs& a) {
   auto scanner = table->NewLogScanner(ScanOptions{.columns = a.columns});
   if (!scanner.ok()) return Fail(scanner.status());
   Admin admin = (*conn)->GetAdmin();
-  InstallSignalHandlers();
+  InstallInterruptHandlers(/*second_signal_kills=*/false);
   Stdout out;
   ScanArgs args = a;
   std::unique_ptr<Sink> sink;
@@ -489,12 +501,12 @@ int RunScan(const GlobalOptions& g, const ScanArgs& a) {
     const Schema& schema = (*scanner)->schema();
     if (a.format == "json") sink = std::make_unique<JsonSink>(schema, out, has_pk);
     if (a.format == "csv") sink = std::make_unique<CsvSink>(schema, out, has_pk);
-    if (a.format == "table") sink = std::make_unique<TableSink>(schema, out, a.follow || a.snapshot_then_follow, has_pk);
-    sink->Begin();
+    if (a.format == "table") sink = std::make_unique<TableSink>(schema, out, a.follow || a.snapshot_then_follow, has_pk, a.max_width);
   }
   Result<std::map<int32_t, BucketRange>> ranges = std::map<int32_t, BucketRange>{};
   int64_t printed = 0;
   if (a.snapshot_then_follow) {
+    sink->Begin();
     args.follow = true;
     if (buckets.empty()) {
       for (int32_t b = 0; b < table->info().num_buckets; ++b) buckets.push_back(b);
@@ -503,6 +515,7 @@ int RunScan(const GlobalOptions& g, const ScanArgs& a) {
     sink->EndPoll(false);
   } else {
     ranges = ResolveRanges(admin, *table, *from, buckets, a.follow);
+    if (ranges.ok() && sink) sink->Begin();  // (the CSV header: after a note on stderr, none on error)
   }
   if (!ranges.ok()) return Fail(ranges.status());
 

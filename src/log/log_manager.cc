@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
-#include <regex>
 
 #include "log/checkpoint_file.h"
 #include "log/file_io.h"
@@ -33,16 +32,17 @@ Result<std::unique_ptr<LogManager>> LogManager::Open(std::string data_dir, LogCo
   std::unique_ptr<LogManager> m(new LogManager(data_dir, config, options));
   const std::string marker = fmt::format("{}/{}", data_dir, kCleanShutdownFile);
   m->clean_start_ = fs::exists(marker);
-  FLUSS_ASSIGN_OR_RETURN(auto rps, OffsetCheckpointFile(fmt::format("{}/{}", data_dir, kRecoveryPointCheckpointFile)).Read());
-  FLUSS_ASSIGN_OR_RETURN(auto hws, OffsetCheckpointFile(fmt::format("{}/{}", data_dir, kHighWatermarkCheckpointFile)).Read());
+  FLUSS_ASSIGN_OR_RETURN(m->recovery_points_,
+                         OffsetCheckpointFile(fmt::format("{}/{}", data_dir, kRecoveryPointCheckpointFile)).Read());
+  FLUSS_ASSIGN_OR_RETURN(m->high_watermarks_,
+                         OffsetCheckpointFile(fmt::format("{}/{}", data_dir, kHighWatermarkCheckpointFile)).Read());
   // The marker only vouches for the state it was written for: remove it before anything changes.
   if (m->clean_start_) {
     fs::remove(marker, ec);
     FLUSS_RETURN_NOT_OK(SyncDirectory(data_dir));
   }
-  FLUSS_RETURN_NOT_OK(m->OpenAll(rps, hws));
-  spdlog::info("log manager: opened {} logs under '{}' ({} shutdown)", m->logs_.size(), data_dir,
-               m->clean_start_ ? "after a clean" : "after an unclean");
+  spdlog::info("log manager: '{}' opened after {} shutdown ({} logs checkpointed)", data_dir,
+               m->clean_start_ ? "a clean" : "an unclean", m->recovery_points_.size());
   if (options.background) m->StartBackground();
   return m;
 }
@@ -58,34 +58,31 @@ void LogManager::SetBeforeRetention(std::function<void()> hook) {
   before_retention_ = std::move(hook);
 }
 
-Status LogManager::OpenAll(const std::map<std::string, int64_t>& rps, const std::map<std::string, int64_t>& hws) {
-  static const std::regex kLogDir("log-[0-9]+");
+LogTabletOptions LogManager::ExistingLogOptions(const std::string& relative_dir) const {
+  LogTabletOptions o;
+  auto rp = recovery_points_.find(relative_dir);
+  auto hw = high_watermarks_.find(relative_dir);
+  o.recovery_point = rp == recovery_points_.end() ? 0 : rp->second;
+  o.clean_shutdown = clean_start_ && rp != recovery_points_.end();
+  o.high_watermark = hw == high_watermarks_.end() ? 0 : hw->second;
+  o.clock = options_.clock;
+  return o;
+}
+
+Status LogManager::OpenLogs(const std::vector<std::string>& relative_dirs) {
   std::vector<std::string> dirs;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(data_dir_, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    if (!it->is_directory()) continue;
-    if (std::regex_match(it->path().filename().string(), kLogDir)) {
-      dirs.push_back(fs::relative(it->path(), data_dir_).string());
-      it.disable_recursion_pending();
-    } else if (it.depth() >= 3) {  // {db}/{table}-{id}/{partition}-p{id}/log-{bucket} at most
-      it.disable_recursion_pending();
+  {
+    std::lock_guard<std::mutex> guard(lock_);
+    if (closed_) return Status(ErrorCode::kLogStorageException, "log manager is closed");
+    for (const auto& d : relative_dirs) {
+      if (!logs_.contains(d)) dirs.push_back(d);
     }
   }
-  if (ec) return Status(ErrorCode::kLogStorageException, fmt::format("cannot scan data dir '{}': {}", data_dir_, ec.message()));
-
   std::vector<std::optional<Result<std::unique_ptr<LogTablet>>>> opened(dirs.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i = next++; i < dirs.size(); i = next++) {
-      LogTabletOptions o;
-      auto rp = rps.find(dirs[i]);
-      auto hw = hws.find(dirs[i]);
-      o.recovery_point = rp == rps.end() ? 0 : rp->second;
-      o.clean_shutdown = clean_start_ && rp != rps.end();
-      o.high_watermark = hw == hws.end() ? 0 : hw->second;
-      o.clock = options_.clock;
-      opened[i] = LogTablet::Open(fmt::format("{}/{}", data_dir_, dirs[i]), config_, o);
+      opened[i] = LogTablet::Open(fmt::format("{}/{}", data_dir_, dirs[i]), config_, ExistingLogOptions(dirs[i]));
     }
   };
   std::vector<std::thread> threads;
@@ -93,12 +90,17 @@ Status LogManager::OpenAll(const std::map<std::string, int64_t>& rps, const std:
   for (size_t t = 1; t < n; ++t) threads.emplace_back(work);
   work();
   for (auto& t : threads) t.join();
+  Status first;
+  std::lock_guard<std::mutex> guard(lock_);
   for (size_t i = 0; i < dirs.size(); ++i) {
     Result<std::unique_ptr<LogTablet>>& r = *opened[i];
-    if (!r.ok()) return r.status().WithContext(fmt::format("opening log '{}'", dirs[i]));
-    logs_[dirs[i]] = std::shared_ptr<LogTablet>(std::move(r).value());
+    if (!r.ok()) {
+      if (first.ok()) first = r.status().WithContext(fmt::format("opening log '{}'", dirs[i]));
+      continue;
+    }
+    logs_.emplace(dirs[i], std::shared_ptr<LogTablet>(std::move(r).value()));
   }
-  return Status::OK();
+  return first;
 }
 
 LogManager::~LogManager() {
@@ -110,10 +112,16 @@ Result<std::shared_ptr<LogTablet>> LogManager::GetOrCreateLog(const std::string&
   std::lock_guard<std::mutex> guard(lock_);
   if (closed_) return Status(ErrorCode::kLogStorageException, "log manager is closed");
   if (auto it = logs_.find(relative_dir); it != logs_.end()) return it->second;
+  const std::string dir = fmt::format("{}/{}", data_dir_, relative_dir);
+  std::error_code ec;
   LogTabletOptions o;
-  o.clock = options_.clock;
-  o.clean_shutdown = true;  // a new log has nothing to recover
-  FLUSS_ASSIGN_OR_RETURN(auto log, LogTablet::Open(fmt::format("{}/{}", data_dir_, relative_dir), config_, o));
+  if (fs::exists(dir, ec)) {
+    o = ExistingLogOptions(relative_dir);
+  } else {
+    o.clock = options_.clock;
+    o.clean_shutdown = true;  // a new log has nothing to recover
+  }
+  FLUSS_ASSIGN_OR_RETURN(auto log, LogTablet::Open(dir, config_, o));
   std::shared_ptr<LogTablet> shared(std::move(log));
   logs_[relative_dir] = shared;
   return shared;

@@ -1,6 +1,9 @@
-// LogManager: every bucket log under one data dir. Opens them all at start (in parallel, on
-// log.recovery.thread-num threads), owns the background work — flush on log.flush.interval,
-// recovery-point and high-watermark checkpoints, retention and writer expiry — and closes cleanly.
+// LogManager: the bucket logs under one data dir. It opens the logs its owner names — never by
+// scanning the data dir for names that look like logs, which a user's table name could spell (the
+// server decides what is a bucket log from its metadata: server/data_dir_layout.h) — recovering them
+// in parallel on log.recovery.thread-num threads (OpenLogs), owns the background work — flush on
+// log.flush.interval, recovery-point and high-watermark checkpoints, retention and writer expiry —
+// and closes cleanly.
 //
 // Per data dir (reference/fluss.md §3.1): `recovery-point-offset-checkpoint`,
 // `high-watermark-checkpoint` and, present only between a clean Close and the next Open,
@@ -41,6 +44,7 @@ struct LogManagerOptions {
 
 class LogManager {
  public:
+  // Reads the data dir's checkpoints; opens no log yet (OpenLogs, GetOrCreateLog).
   static Result<std::unique_ptr<LogManager>> Open(std::string data_dir, LogConfig config, LogManagerOptions options = {});
   // Closes (as Close) if not closed yet; errors are logged.
   ~LogManager();
@@ -54,7 +58,12 @@ class LogManager {
   const std::string& data_dir() const { return data_dir_; }
   bool opened_after_clean_shutdown() const { return clean_start_; }
 
-  // The log in `relative_dir`, created empty when absent.
+  // Opens the existing logs in `relative_dirs` (those not open yet) in parallel, each recovered from
+  // its checkpointed recovery point (all of it after an unclean shutdown without one). An error names
+  // the first log that failed; the logs opened stay open.
+  Status OpenLogs(const std::vector<std::string>& relative_dirs);
+  // The log in `relative_dir`: open already, else opened (and recovered) when its directory exists,
+  // else created empty.
   Result<std::shared_ptr<LogTablet>> GetOrCreateLog(const std::string& relative_dir);
   std::shared_ptr<LogTablet> GetLog(const std::string& relative_dir) const;
   std::vector<std::string> LogDirs() const;
@@ -84,7 +93,8 @@ class LogManager {
 
  private:
   LogManager(std::string data_dir, LogConfig config, LogManagerOptions options);
-  Status OpenAll(const std::map<std::string, int64_t>& recovery_points, const std::map<std::string, int64_t>& hws);
+  // Options to open the existing log in `relative_dir` with, from the checkpoints read at Open.
+  LogTabletOptions ExistingLogOptions(const std::string& relative_dir) const;
   void BackgroundLoop();
   std::vector<std::pair<std::string, std::shared_ptr<LogTablet>>> Snapshot() const;
 
@@ -92,6 +102,8 @@ class LogManager {
   const LogConfig config_;
   const LogManagerOptions options_;
   bool clean_start_ = false;
+  std::map<std::string, int64_t> recovery_points_;  // as checkpointed when Open ran
+  std::map<std::string, int64_t> high_watermarks_;
 
   mutable std::mutex lock_;
   std::map<std::string, std::shared_ptr<LogTablet>> logs_;

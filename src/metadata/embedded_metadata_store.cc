@@ -121,7 +121,7 @@ auto EmbeddedMetadataStore::Mutate(Change&& change) -> decltype(change()) {
 
 Status EmbeddedMetadataStore::CreateDatabase(const std::string& name, std::string database_json,
                                              bool ignore_if_exists) {
-  FLUSS_RETURN_NOT_OK(TablePath::ValidateName(name, "database"));
+  FLUSS_RETURN_NOT_OK(TablePath::ValidateNewDatabaseName(name));
   FLUSS_ASSIGN_OR_RETURN(std::string json,
                          NormalizeJsonObject(database_json, fmt::format("descriptor of database '{}'", name),
                                              ErrorCode::kInvalidDatabase, /*empty_is_object=*/true));
@@ -160,9 +160,11 @@ Result<std::vector<TableRecord>> EmbeddedMetadataStore::DropDatabase(const std::
     }
     MetadataState next = *current;
     Events events;
+    const int64_t now = clock_();
     for (const TableRecord& r : dropped) {
       next.tables.erase(r.path);
       next.table_ids.erase(r.table_id);
+      RecordTableDrop(&next, r, now);
       events.push_back({MetadataEvent::kTableDropped, r.path.ToString()});
     }
     next.databases.erase(name);
@@ -245,6 +247,7 @@ Result<TableRecord> EmbeddedMetadataStore::DropTable(const TablePath& path, bool
     MetadataState next = *current;
     next.tables.erase(path);
     next.table_ids.erase(dropped.table_id);
+    RecordTableDrop(&next, dropped, clock_());
     FLUSS_RETURN_NOT_OK(Commit(std::move(next)));
     watchers_.Enqueue({{MetadataEvent::kTableDropped, path.ToString()}});
     return dropped;
@@ -282,6 +285,14 @@ std::vector<TableRecord> EmbeddedMetadataStore::ListAllTables() const {
   std::vector<TableRecord> records;
   records.reserve(state->tables.size());
   for (const auto& [path, entry] : state->tables) records.push_back(entry.record);
+  return records;
+}
+
+std::vector<DroppedTableRecord> EmbeddedMetadataStore::ListDroppedTables() const {
+  auto state = Snapshot();
+  std::vector<DroppedTableRecord> records;
+  records.reserve(state->dropped_tables.size());
+  for (const auto& [id, record] : state->dropped_tables) records.push_back(record);
   return records;
 }
 

@@ -61,6 +61,7 @@ class EmbeddedMetadataStore final : public MetadataStore {
   bool TableExists(const TablePath& path) const override;
   Result<std::vector<std::string>> ListTables(const std::string& database) const override;
   std::vector<TableRecord> ListAllTables() const override;
+  std::vector<DroppedTableRecord> ListDroppedTables() const override;
 
   Result<std::string> GetSchema(int64_t table_id, int32_t schema_id) const override;
   Result<int32_t> AddSchema(const TablePath& path, std::string schema_json, std::string new_table_json,

@@ -102,6 +102,12 @@ Result<std::string> NormalizeJsonObject(std::string_view text, std::string_view 
   return parsed.dump();
 }
 
+void RecordTableDrop(MetadataState* state, const TableRecord& table, int64_t now_ms) {
+  std::erase_if(state->dropped_tables,
+                [&](const auto& entry) { return entry.second.dropped_time_ms < now_ms - kDroppedTableRetentionMs; });
+  state->dropped_tables[table.table_id] = DroppedTableRecord{table.path, table.table_id, now_ms};
+}
+
 Status NormalizeAssignment(std::string_view table, int32_t bucket_count, std::vector<BucketAssignment>* assignment) {
   auto& a = *assignment;
   if (a.size() != static_cast<size_t>(bucket_count)) {
@@ -164,7 +170,19 @@ std::string EncodeMetadataState(const MetadataState& state) {
     }
     out += "]}";
   }
-  out += "]}";
+  out += "]";
+  // Written only when there are records, so a store with none keeps the form older readers know.
+  if (!state.dropped_tables.empty()) {
+    out += R"(,"dropped_tables":[)";
+    first = true;
+    for (const auto& [id, d] : state.dropped_tables) {
+      if (!std::exchange(first, false)) out += ',';
+      fmt::format_to(it, R"({{"database":{},"table":{},"table_id":{},"dropped_time_ms":{}}})",
+                     Quote(d.path.database()), Quote(d.path.table()), d.table_id, d.dropped_time_ms);
+    }
+    out += "]";
+  }
+  out += "}";
   return out;
 }
 
@@ -266,6 +284,30 @@ Result<MetadataState> DecodeMetadataState(std::string_view text, const std::stri
     }
     if (!state.table_ids.emplace(r.table_id, r.path).second) return bad(fmt::format("reuses table id {}", r.table_id));
     state.tables.emplace(r.path, std::move(entry));
+  }
+
+  // Written since drops leave records; a file without the field has none.
+  if (auto it = root.find("dropped_tables"); it != root.end()) {
+    if (!it->is_array()) return Status::Corruption(fmt::format("{} field 'dropped_tables' is not an array", prefix));
+    for (size_t i = 0; i < it->size(); ++i) {
+      FieldReader f((*it)[i], fmt::format("{} dropped table #{}", prefix, i));
+      std::string database = f.String("database");
+      std::string table = f.String("table");
+      DroppedTableRecord d;
+      d.table_id = f.Integer<int64_t>("table_id");
+      d.dropped_time_ms = f.Integer<int64_t>("dropped_time_ms");
+      if (!f.ok()) return f.status();
+      auto table_path = TablePath::Make(database, table);
+      if (!table_path.ok()) return Status::Corruption(fmt::format("{} {}", prefix, table_path.status().message()));
+      d.path = *table_path;
+      if (d.table_id < 1 || d.table_id >= state.next_table_id || state.table_ids.contains(d.table_id)) {
+        return Status::Corruption(fmt::format("{} dropped table '{}' has id {}, which is out of range or still in use",
+                                              prefix, d.path.ToString(), d.table_id));
+      }
+      if (!state.dropped_tables.emplace(d.table_id, d).second) {
+        return Status::Corruption(fmt::format("{} dropped table id {} appears twice", prefix, d.table_id));
+      }
+    }
   }
   return state;
 }

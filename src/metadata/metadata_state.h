@@ -25,6 +25,7 @@ struct MetadataState {
   std::map<std::string, DatabaseRecord> databases;
   std::map<TablePath, TableEntry> tables;
   std::map<int64_t, TablePath> table_ids;  // index of `tables` by table id
+  std::map<int64_t, DroppedTableRecord> dropped_tables;  // by table id; see DroppedTableRecord
   int64_t next_table_id = 1;               // never decreases, so ids are never reused
   int64_t writer_id_limit = 0;             // writer ids below this may have been handed out
   bool operator==(const MetadataState&) const = default;
@@ -40,6 +41,10 @@ Result<MetadataState> DecodeMetadataState(std::string_view json, const std::stri
 // "<what> is not a JSON object". An empty text is "{}" when `empty_is_object`.
 Result<std::string> NormalizeJsonObject(std::string_view text, std::string_view what, ErrorCode code,
                                         bool empty_is_object);
+
+// Records in `state` the drop of `table` at `now_ms` and forgets drop records older than
+// kDroppedTableRetentionMs. (Removing the table itself is the caller's.)
+void RecordTableDrop(MetadataState* state, const TableRecord& table, int64_t now_ms);
 
 // Sorts `assignment` by bucket id and checks it has exactly one entry for each bucket
 // 0..bucket_count-1 and that a leader, when set, is one of the replicas. INVALID_TABLE naming `table`.

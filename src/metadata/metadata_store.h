@@ -58,6 +58,21 @@ struct BucketAssignment {
   bool operator==(const BucketAssignment&) const = default;
 };
 
+// The record a drop leaves behind (a tombstone): what tablet servers need to delete the data of a
+// table that was dropped while they were down, or that a crash stopped them deleting. Only data whose
+// directory names exactly this path and id is deleted because of it; data no record explains is moved
+// aside, never deleted (docs/formats/data-dir.md).
+struct DroppedTableRecord {
+  TablePath path;
+  int64_t table_id = -1;
+  int64_t dropped_time_ms = 0;
+  bool operator==(const DroppedTableRecord&) const = default;
+};
+
+// How long a store keeps a DroppedTableRecord. A tablet server that comes back later finds its data
+// of such a table unexplained, and moves it aside instead of deleting it.
+inline constexpr int64_t kDroppedTableRetentionMs = 7LL * 24 * 3600 * 1000;
+
 enum class MetadataEvent {
   kDatabaseCreated,
   kDatabaseDropped,
@@ -83,8 +98,8 @@ class MetadataStore {
   virtual Status CreateDatabase(const std::string& name, std::string database_json, bool ignore_if_exists) = 0;
   // DATABASE_NOT_EXIST unless ignore_if_not_exists (then OK with no tables). DATABASE_NOT_EMPTY when
   // the database has tables and !cascade; with cascade its tables are dropped in the same durable
-  // step (a kTableDropped event for each, then kDatabaseDropped). Returns the dropped tables, so the
-  // caller can delete their data.
+  // step (a kTableDropped event for each, then kDatabaseDropped), each leaving a DroppedTableRecord.
+  // Returns the dropped tables, so the caller can delete their data.
   virtual Result<std::vector<TableRecord>> DropDatabase(const std::string& name, bool ignore_if_not_exists,
                                                         bool cascade) = 0;
   virtual Result<DatabaseRecord> GetDatabase(const std::string& name) const = 0;  // DATABASE_NOT_EXIST
@@ -100,7 +115,8 @@ class MetadataStore {
   virtual Result<TableRecord> CreateTable(const TablePath& path, std::string table_json, std::string schema_json,
                                           int32_t bucket_count, std::vector<BucketAssignment> assignment,
                                           bool ignore_if_exists) = 0;
-  // Returns the dropped record (the caller deletes the table's data). TABLE_NOT_EXIST
+  // Returns the dropped record (the caller deletes the table's data) and keeps a DroppedTableRecord of
+  // it, in the same durable step, for kDroppedTableRetentionMs (older ones go with later drops). TABLE_NOT_EXIST
   // "table 'db.t' does not exist" unless ignore_if_not_exists, in which case the result is a
   // TableRecord with table_id -1.
   virtual Result<TableRecord> DropTable(const TablePath& path, bool ignore_if_not_exists) = 0;
@@ -111,6 +127,8 @@ class MetadataStore {
   virtual Result<std::vector<std::string>> ListTables(const std::string& database) const = 0;
   // Every table of every database, ordered by path (e.g. to open all buckets at server start).
   virtual std::vector<TableRecord> ListAllTables() const = 0;
+  // The records of tables dropped within kDroppedTableRetentionMs, ordered by table id.
+  virtual std::vector<DroppedTableRecord> ListDroppedTables() const = 0;
 
   // ---- schemas ----
   // SCHEMA_NOT_EXIST "schema 3 of table id 7 does not exist" (also when the table does not exist).

@@ -116,6 +116,30 @@ Result<DatabaseRecord> ParseDatabase(const std::string& name, const std::string&
   return db;
 }
 
+std::string DroppedTableBody(const TableRecord& r, int64_t now_ms) {
+  return json{{"version", 1},
+              {"database", r.path.database()},
+              {"table", r.path.table()},
+              {"dropped_time", now_ms}}
+      .dump();
+}
+
+Result<DroppedTableRecord> ParseDroppedTable(int64_t table_id, const std::string& data, const std::string& path) {
+  FLUSS_ASSIGN_OR_RETURN(json j, ParseObject(data, path));
+  DroppedTableRecord d;
+  d.table_id = table_id;
+  auto db = j.find("database");
+  auto t = j.find("table");
+  if (db == j.end() || !db->is_string() || t == j.end() || !t->is_string() ||
+      !ReadInt(j, "dropped_time", &d.dropped_time_ms)) {
+    return Status::Corruption(fmt::format("znode '{}' is not a dropped-table record", path));
+  }
+  auto table_path = TablePath::Make(db->get<std::string>(), t->get<std::string>());
+  if (!table_path.ok()) return Status::Corruption(fmt::format("znode '{}': {}", path, table_path.status().message()));
+  d.path = *table_path;
+  return d;
+}
+
 Result<TableRecord> ParseTable(const TablePath& table, const std::string& data, int32_t version,
                                const std::string& path) {
   FLUSS_ASSIGN_OR_RETURN(json j, ParseObject(data, path));
@@ -272,7 +296,8 @@ Result<std::unique_ptr<ZkMetadataStore>> ZkMetadataStore::Open(ZkOptions options
     FLUSS_RETURN_NOT_OK(store->Connect());
   }
   store->session_generation_ = 1;
-  for (const char* p : {"/metadata/databases", "/tabletservers/ids", "/tabletservers/tables", "/coordinators"}) {
+  for (const char* p :
+       {"/metadata/databases", "/metadata/dropped_tables", "/tabletservers/ids", "/tabletservers/tables", "/coordinators"}) {
     FLUSS_RETURN_NOT_OK(store->EnsurePath(store->P(p)));
   }
   for (const char* counter : {"/metadata/table_seqid", "/metadata/writer_id", "/coordinators/epoch"}) {
@@ -656,7 +681,38 @@ Result<MetadataState> ZkMetadataStore::LoadState(const MetadataState& previous) 
       state.tables.emplace(*table_path, std::move(entry));
     }
   }
+  // Drop records never change once written: only new ones are read.
+  const std::string dropped_path = P("/metadata/dropped_tables");
+  FLUSS_ASSIGN_OR_RETURN(auto dropped, Children(dropped_path, false));
+  for (const std::string& name : dropped ? *dropped : std::vector<std::string>()) {
+    int64_t id = 0;
+    auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+    if (ec != std::errc() || end != name.data() + name.size() || id < 1) continue;  // not ours
+    if (auto prev = previous.dropped_tables.find(id); prev != previous.dropped_tables.end()) {
+      state.dropped_tables.emplace(id, prev->second);
+      continue;
+    }
+    const std::string path = dropped_path + "/" + name;
+    FLUSS_ASSIGN_OR_RETURN(auto node, Get(path, false));
+    if (!node) continue;  // pruned meanwhile
+    FLUSS_ASSIGN_OR_RETURN(DroppedTableRecord record, ParseDroppedTable(id, node->first, path));
+    state.dropped_tables.emplace(id, std::move(record));
+  }
   return state;
+}
+
+void ZkMetadataStore::PruneDroppedTables() {
+  const int64_t cutoff = clock_() - kDroppedTableRetentionMs;
+  for (const auto& [id, record] : Snapshot()->dropped_tables) {
+    if (record.dropped_time_ms >= cutoff) continue;
+    const std::string path = P(fmt::format("/metadata/dropped_tables/{}", id));
+    int rc;
+    {
+      std::shared_lock lock(handle_mu_);
+      rc = zoo_delete(zh_, path.c_str(), -1);
+    }
+    if (rc != ZOK && rc != ZNONODE) spdlog::warn("metadata: cannot remove the expired record '{}': {}", path, zerror(rc));
+  }
 }
 
 Status ZkMetadataStore::Sync() {
@@ -711,7 +767,7 @@ auto ZkMetadataStore::Mutate(Change&& change) -> decltype(change()) {
 // ---- databases ----
 
 Status ZkMetadataStore::CreateDatabase(const std::string& name, std::string database_json, bool ignore_if_exists) {
-  FLUSS_RETURN_NOT_OK(TablePath::ValidateName(name, "database"));
+  FLUSS_RETURN_NOT_OK(TablePath::ValidateNewDatabaseName(name));
   FLUSS_ASSIGN_OR_RETURN(std::string json_text,
                          NormalizeJsonObject(database_json, fmt::format("descriptor of database '{}'", name),
                                              ErrorCode::kInvalidDatabase, /*empty_is_object=*/true));
@@ -779,6 +835,7 @@ Result<std::vector<TableRecord>> ZkMetadataStore::DropDatabase(const std::string
         }
         ops.Delete(apath + "/buckets", -1);
         ops.Delete(apath, -1);
+        ops.Create(P(fmt::format("/metadata/dropped_tables/{}", r.table_id)), DroppedTableBody(r, clock_()));
         dropped.push_back(std::move(r));
       }
       if (raced) continue;
@@ -790,7 +847,10 @@ Result<std::vector<TableRecord>> ZkMetadataStore::DropDatabase(const std::string
         std::shared_lock lock(handle_mu_);
         rc = RunMulti(zh_, ops, &f);
       }
-      if (rc == ZOK) return dropped;
+      if (rc == ZOK) {
+        PruneDroppedTables();
+        return dropped;
+      }
       if (f.rc == ZNOTEMPTY || f.rc == ZBADVERSION || f.rc == ZNONODE) continue;  // changed meanwhile: again
       return Errno(f.rc, fmt::format("drop database '{}'", name));
     }
@@ -906,13 +966,17 @@ Result<TableRecord> ZkMetadataStore::DropTable(const TablePath& path, bool ignor
       }
       ops.Delete(apath + "/buckets", -1);
       ops.Delete(apath, -1);
+      ops.Create(P(fmt::format("/metadata/dropped_tables/{}", r.table_id)), DroppedTableBody(r, clock_()));
       MultiFailure f;
       int rc;
       {
         std::shared_lock lock(handle_mu_);
         rc = RunMulti(zh_, ops, &f);
       }
-      if (rc == ZOK) return r;
+      if (rc == ZOK) {
+        PruneDroppedTables();
+        return r;
+      }
       if (f.rc == ZNOTEMPTY || f.rc == ZBADVERSION || f.rc == ZNONODE) continue;
       return Errno(f.rc, fmt::format("drop table '{}'", path.ToString()));
     }
@@ -950,6 +1014,14 @@ std::vector<TableRecord> ZkMetadataStore::ListAllTables() const {
   auto state = Snapshot();
   std::vector<TableRecord> records;
   for (const auto& [path, entry] : state->tables) records.push_back(entry.record);
+  return records;
+}
+
+std::vector<DroppedTableRecord> ZkMetadataStore::ListDroppedTables() const {
+  auto state = Snapshot();
+  std::vector<DroppedTableRecord> records;
+  records.reserve(state->dropped_tables.size());
+  for (const auto& [id, record] : state->dropped_tables) records.push_back(record);
   return records;
 }
 

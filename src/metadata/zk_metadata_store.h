@@ -114,6 +114,7 @@ class ZkMetadataStore final : public MetadataStore {
   bool TableExists(const TablePath& path) const override;
   Result<std::vector<std::string>> ListTables(const std::string& database) const override;
   std::vector<TableRecord> ListAllTables() const override;
+  std::vector<DroppedTableRecord> ListDroppedTables() const override;
   Result<std::string> GetSchema(int64_t table_id, int32_t schema_id) const override;
   Result<int32_t> AddSchema(const TablePath& path, std::string schema_json, std::string new_table_json,
                             int32_t expected_version) override;
@@ -200,6 +201,8 @@ class ZkMetadataStore final : public MetadataStore {
   Status Sync();
   Result<MetadataState> LoadState(const MetadataState& previous) const;
   Status SyncServers();
+  // Deletes the drop records older than kDroppedTableRetentionMs (best effort: a failure is logged).
+  void PruneDroppedTables();
   void TryBecomeLeader();
 
   std::shared_ptr<const MetadataState> Snapshot() const;

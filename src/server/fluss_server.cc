@@ -6,20 +6,23 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <set>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "log/log_manager.h"
 #include "metadata/embedded_metadata_store.h"
 #include "rpc/rpc_server.h"
+#include "server/data_dir_layout.h"
 #include "server/delayed_fetch.h"
 #include "server/fluss_service.h"
 #include "server/replica_manager.h"
 #include "server/worker_pool.h"
+#include "types/table_descriptor.h"
 
 namespace fluss {
 
@@ -40,6 +43,25 @@ struct FlussServer::Parts {
 };
 
 namespace {
+
+// The live tables as the data dir layout needs them (a primary-key table keeps kv-{b} directories).
+Result<std::vector<LocalTable>> LocalTables(const MetadataStore& metadata) {
+  std::vector<LocalTable> out;
+  for (const TableRecord& r : metadata.ListAllTables()) {
+    auto json = nlohmann::json::parse(r.table_json, nullptr, /*allow_exceptions=*/false);
+    if (json.is_discarded()) {
+      return Status::Corruption(fmt::format("table '{}': stored descriptor is not valid JSON", r.path.ToString()));
+    }
+    FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptor::FromJson(json));
+    out.push_back(LocalTable{r.path, r.table_id, r.bucket_count, descriptor.has_primary_key()});
+  }
+  return out;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // One server per data dir: a second one would interleave appends into the same segments.
 Result<int> LockDataDir(const std::string& dir) {
@@ -80,6 +102,22 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
   }
   // The background thread (and so retention) starts once every table's retention holds are set.
   FLUSS_ASSIGN_OR_RETURN(p.logs, LogManager::Open(c.data_dir, c.log, LogManagerOptions{.background = false}));
+  // What is in the data dir, from the metadata: the live tables' bucket logs are recovered (in
+  // parallel), dropped tables' leftovers deleted, anything unexplained moved aside.
+  {
+    FLUSS_ASSIGN_OR_RETURN(auto tables, LocalTables(*p.metadata));
+    FLUSS_ASSIGN_OR_RETURN(auto report,
+                           DataDirLayout::Reconcile(c.data_dir, tables, p.metadata->ListDroppedTables(), NowMs()));
+    if (!report.quarantined.empty()) {
+      spdlog::warn("data dir '{}': {} entries the metadata does not explain were moved aside to '{}' (nothing was "
+                   "deleted; inspect them, then remove or restore them)",
+                   c.data_dir, report.quarantined.size(), report.quarantine_dir);
+    }
+    if (!report.deleted.empty()) {
+      spdlog::info("data dir '{}': deleted the data of {} dropped tables", c.data_dir, report.deleted.size());
+    }
+    FLUSS_RETURN_NOT_OK(p.logs->OpenLogs(report.bucket_logs));
+  }
   p.workers = std::make_unique<WorkerPool>(c.worker_threads, "fluss-worker");
   WorkerPool* workers = p.workers.get();
   p.delayed_fetches = std::make_unique<DelayedFetchQueue>([workers](std::function<void()> task) {
@@ -115,15 +153,6 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
   p.service->SetHooks(std::move(hooks.service_hooks));
   FLUSS_RETURN_NOT_OK(p.service->LoadTables());
 
-  // Bucket logs of tables the metadata no longer has: a crash came between a drop and the deletion.
-  const auto served = p.replicas->ServedLogDirs();
-  const std::set<std::string> keep(served.begin(), served.end());
-  for (const auto& dir : p.logs->LogDirs()) {
-    if (keep.count(dir) != 0) continue;
-    spdlog::warn("deleting bucket log '{}': its table no longer exists", dir);
-    Status st = p.logs->DropLog(dir);
-    if (!st.ok()) spdlog::warn("deleting '{}': {}", dir, st.ToString());
-  }
   if (hooks.tiered_offsets) p.replicas->SetTieredOffsetsProvider(std::move(hooks.tiered_offsets));
   ReplicaManager* replicas = p.replicas.get();
   p.logs->SetBeforeRetention([replicas] { replicas->UpdateLakeRetentionHolds(); });

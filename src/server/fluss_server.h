@@ -4,7 +4,8 @@
 //
 // Data dir layout: `.lock` (held while running), `.metadata/` (EmbeddedMetadataStore), and the
 // bucket logs at `{db}/{table}-{table_id}/log-{bucket}` as Fluss lays them out, with the RocksDB of a
-// primary-key bucket beside its log at `{db}/{table}-{table_id}/kv-{bucket}`.
+// primary-key bucket beside its log at `{db}/{table}-{table_id}/kv-{bucket}`. At start the data dir is
+// reconciled with the metadata before any log opens (data_dir_layout.h, docs/formats/data-dir.md).
 #pragma once
 
 #include <cstdint>

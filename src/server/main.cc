@@ -31,20 +31,17 @@
 namespace {
 
 // The lake's tiered offsets of a table, read from its Iceberg table in `warehouse` — whoever tiers it
-// (the embedded service or a separate fluss-tiering). No lake table or no snapshot yet: 0 for every
-// bucket (retention keeps everything).
+// (the embedded service or a separate fluss-tiering). No lake table of this table id, or no snapshot
+// yet: 0 for every bucket (retention keeps everything).
 fluss::TieredOffsetsProvider IcebergTieredOffsets(std::string warehouse) {
   return [warehouse = std::move(warehouse)](const fluss::TableRecord& t) -> fluss::Result<std::map<int32_t, int64_t>> {
-    const std::string dir = fluss::lake::LakeTableDir(warehouse, t.path);
-    std::error_code ec;
-    if (!std::filesystem::exists(dir + "/metadata", ec)) {
-      if (ec) return fluss::Status::IOError(fmt::format("cannot look at '{}': {}", dir, ec.message()));
+    FLUSS_ASSIGN_OR_RETURN(auto table, fluss::lake::OpenLakeTableOf(warehouse, t.path, t.table_id));
+    if (!table) {
       std::map<int32_t, int64_t> none;
       for (int32_t b = 0; b < t.bucket_count; ++b) none[b] = 0;
       return none;
     }
-    FLUSS_ASSIGN_OR_RETURN(auto table, fluss::iceberg::IcebergTable::Open(dir));
-    FLUSS_ASSIGN_OR_RETURN(auto offsets, fluss::lake::SnapshotOffsets(table, t.bucket_count));
+    FLUSS_ASSIGN_OR_RETURN(auto offsets, fluss::lake::SnapshotOffsets(*table, t.bucket_count));
     return offsets.first;
   };
 }

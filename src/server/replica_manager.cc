@@ -18,6 +18,7 @@
 #include "format/value_encoding.h"
 #include "types/table_descriptor.h"
 #include "rpc/api_keys.h"
+#include "server/data_dir_layout.h"
 #include "server/replica_fetcher.h"
 
 namespace fluss {
@@ -205,6 +206,11 @@ Status ReplicaManager::DropTable(int64_t table_id) {
     Status st = logs_->DropLog(LogManager::BucketDir(path.database(), path.table(), table_id, b));
     if (!st.ok() && first.ok()) first = st;
   }
+  // The table's own directory ({db}/{table}-{id}, named by this record), now without buckets.
+  std::error_code ec;
+  const std::string table_dir = logs_->data_dir() + "/" + DataDirLayout::TableDir(table->record.path, table_id);
+  std::filesystem::remove_all(table_dir, ec);
+  if (ec && first.ok()) first = Status::IOError(fmt::format("cannot remove '{}': {}", table_dir, ec.message()));
   return first;
 }
 
@@ -262,17 +268,6 @@ std::shared_ptr<const ServedTable> ReplicaManager::GetTable(int64_t table_id) co
   std::shared_lock lock(mu_);
   auto it = tables_.find(table_id);
   return it == tables_.end() ? nullptr : it->second;
-}
-
-std::vector<std::string> ReplicaManager::ServedLogDirs() const {
-  std::shared_lock lock(mu_);
-  std::vector<std::string> out;
-  for (const auto& [id, t] : tables_) {
-    for (int32_t b = 0; b < static_cast<int32_t>(t->buckets.size()); ++b) {
-      out.push_back(LogManager::BucketDir(t->record.path.database(), t->record.path.table(), id, b));
-    }
-  }
-  return out;
 }
 
 proto::ProduceLogResponse ReplicaManager::Produce(const std::shared_ptr<proto::ProduceLogRequest>& request,

@@ -178,8 +178,6 @@ class ReplicaManager {
   // Forgets the table and deletes its logs.
   Status DropTable(int64_t table_id);
   std::shared_ptr<const ServedTable> GetTable(int64_t table_id) const;
-  // Bucket log directories of the tables served, relative to the data dir.
-  std::vector<std::string> ServedLogDirs() const;
 
   // PRODUCE_LOG: appends each bucket's batches; per-bucket errors in the response. Cluster mode with
   // acks=-1: `pending` gets the buckets still waiting for the high watermark.

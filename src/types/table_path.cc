@@ -25,6 +25,19 @@ Status TablePath::ValidateName(std::string_view name, std::string_view kind) {
   return Status::OK();
 }
 
+Status TablePath::ValidateNewDatabaseName(std::string_view name) {
+  FLUSS_RETURN_NOT_OK(ValidateName(name, "database"));
+  for (std::string_view reserved : kReservedDatabaseNames) {
+    if (name == reserved) {
+      return Status(ErrorCode::kInvalidDatabase,
+                    fmt::format("database name '{}' is reserved: tablet servers keep a file of that name in their "
+                                "data directory",
+                                name));
+    }
+  }
+  return Status::OK();
+}
+
 Result<TablePath> TablePath::Make(std::string database, std::string table) {
   FLUSS_RETURN_NOT_OK(ValidateName(database, "database"));
   FLUSS_RETURN_NOT_OK(ValidateName(table, "table"));

@@ -9,8 +9,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <regex>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -58,17 +62,23 @@ std::vector<std::string> Lines(const std::string& text) {
   return out;
 }
 
-// A started `fluss` process with stdin from a file and stdout/stderr to files.
+// A started `fluss` process with stdin from a file (or a pipe the test writes: `input` nullopt)
+// and stdout/stderr to files.
 class FlussProcess {
  public:
-  FlussProcess(const std::string& dir, std::vector<std::string> args, const std::string& input,
+  FlussProcess(const std::string& dir, std::vector<std::string> args, const std::optional<std::string>& input,
                std::vector<std::string> env = {}) {
     static int counter = 0;
     const std::string base = fmt::format("{}/run{}", dir, ++counter);
     in_path_ = base + ".in";
     out_path_ = base + ".out";
     err_path_ = base + ".err";
-    WriteFile(in_path_, input);
+    int pipe_fds[2] = {-1, -1};
+    if (input) {
+      WriteFile(in_path_, *input);
+    } else if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+      ADD_FAILURE() << "pipe2: " << std::strerror(errno);
+    }
     args.insert(args.begin(), FLUSS_CLI_BINARY);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -83,7 +93,7 @@ class FlussProcess {
     start_ = std::chrono::steady_clock::now();
     pid_ = fork();
     if (pid_ == 0) {
-      int in = open(in_path_.c_str(), O_RDONLY);
+      int in = input ? open(in_path_.c_str(), O_RDONLY) : pipe_fds[0];
       int out = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       int err = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       dup2(in, 0);
@@ -92,6 +102,28 @@ class FlussProcess {
       execve(argv[0], argv.data(), envp.data());
       _exit(127);
     }
+    if (!input) {
+      close(pipe_fds[0]);
+      stdin_fd_ = pipe_fds[1];
+    }
+  }
+  ~FlussProcess() { CloseInput(); }
+
+  // The write end of the stdin pipe (-1 when stdin is a file).
+  int stdin_fd() const { return stdin_fd_; }
+  void CloseInput() {
+    if (stdin_fd_ >= 0) close(stdin_fd_);
+    stdin_fd_ = -1;
+  }
+  // Writes all of `text` to the stdin pipe; false once the reader is gone (EPIPE).
+  bool WriteInput(std::string_view text) {
+    while (!text.empty()) {
+      const ssize_t n = write(stdin_fd_, text.data(), text.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      text.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
   }
 
   void Signal(int sig) { kill(pid_, sig); }
@@ -118,9 +150,11 @@ class FlussProcess {
   }
 
   std::string CurrentOutput() const { return ReadFile(out_path_); }
+  std::string CurrentErrors() const { return ReadFile(err_path_); }
   const std::string& out_path() const { return out_path_; }
 
  private:
+  int stdin_fd_ = -1;
   pid_t pid_ = -1;
   std::string in_path_, out_path_, err_path_;
   std::chrono::steady_clock::time_point start_;
@@ -142,6 +176,7 @@ uint16_t ClosedPort() {
 class CliTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    signal(SIGPIPE, SIG_IGN);  // a test writing to a `fluss` that exited sees EPIPE
     testing::ServerProcessOptions options;
     options.sets = {"default.bucket.number=1"};
     auto s = ServerProcess::Start(options);
@@ -372,7 +407,11 @@ TEST_F(CliTest, StartPositionsOffsetTimestampLatest) {
   Ok({"produce", T("t")}, "4\n5\n");
   EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv", "--from", "earliest"}), "id\n1\n2\n3\n4\n5\n");
   EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv", "--from", "offset:3"}), "id\n4\n5\n");
-  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv", "--from", "offset:99"}), "id\n");
+  // Past the end: nothing printed, and a note on stderr says why.
+  RunResult past = Run({"scan", T("t"), "--format", "csv", "--from", "offset:99"});
+  EXPECT_EQ(past.exit_code, 0) << past.err;
+  EXPECT_EQ(past.out, "id\n");
+  EXPECT_EQ(past.err, "fluss: --from offset:99 is past the end of bucket 0 (its latest offset is 5): nothing to print\n");
   EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv", "--from", fmt::format("timestamp:{}", between)}), "id\n4\n5\n");
   EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv", "--from", "timestamp:2000-01-01 00:00:00"}),
             "id\n1\n2\n3\n4\n5\n");
@@ -614,6 +653,215 @@ TEST_F(CliTest, CharLengthAndUtf8AreCheckedNamingLineAndColumn) {
   EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv"}), "id,code,name\n");
   Ok({"produce", T("t")}, "5,日本語,ok\n");
   EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv"}), "id,code,name\n5,日本語,ok\n");
+}
+
+// ---- what a new user hits: typos, BOMs, headers, odd text, Ctrl-C ------------------------------
+
+TEST_F(CliTest, UnknownCommandsAreNamedWithASuggestion) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string err;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"tabel", "list", db_}, "fluss: unknown command 'tabel'; did you mean 'table'?\n"},
+           {{"table", "lst", db_}, "fluss: unknown command 'table lst'; did you mean 'table list'?\n"},
+           {{"-b", server_->address(), "scna", T("t")}, "fluss: unknown command 'scna'; did you mean 'scan'?\n"},
+           {{"prod", T("t")}, "fluss: unknown command 'prod'; did you mean 'produce'?\n"},
+           {{"xyzzy"},
+            "fluss: unknown command 'xyzzy'; the commands are: db, table, produce, upsert, delete, lookup, scan, "
+            "lake, cluster, offsets\n"},
+           {{"db"}, "fluss: 'fluss db' needs a command: create, list, drop (see --help)\n"},
+           {{}, "fluss: 'fluss' needs a command: db, table, produce, upsert, delete, lookup, scan, lake, cluster, "
+                "offsets (see --help)\n"},
+       }) {
+    RunResult r = FlussProcess(work_dir_, c.args, "").Wait();
+    EXPECT_EQ(r.exit_code, 2) << fmt::format("{}", fmt::join(c.args, " "));
+    EXPECT_EQ(r.err, c.err) << fmt::format("{}", fmt::join(c.args, " "));
+  }
+  // Options and their values before the command are skipped over, not taken for commands.
+  RunResult ok = FlussProcess(work_dir_, {"--connect-timeout", "5s", "-b", server_->address(), "db", "list"}, "").Wait();
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
+TEST_F(CliTest, AByteOrderMarkAtTheStartOfTheInputIsDropped) {
+  Ok({"table", "create", T("t"), "--schema", "id INT NOT NULL, name STRING"});
+  const std::string file = Path("excel.csv");
+  WriteFile(file, "\xEF\xBB\xBFid,name\r\n1,a\r\n");
+  RunResult with_header = Run({"produce", T("t"), "--file", file, "--header"});
+  EXPECT_EQ(with_header.exit_code, 0) << with_header.err;
+  Ok({"produce", T("t"), "-q"}, "\xEF\xBB\xBF" "2,b\n");  // no header: the first value
+  Ok({"produce", T("t"), "--format", "json", "-q"}, "\xEF\xBB\xBF{\"id\":3,\"name\":\"c\"}\n");
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv"}), "id,name\n1,a\n2,b\n3,c\n");
+}
+
+TEST_F(CliTest, AHeaderMatchesColumnsInAnyCaseAndMayLeaveOutNullableOnes) {
+  Ok({"table", "create", T("t"), "--schema", "id INT NOT NULL, Name STRING, city STRING, n BIGINT NOT NULL"});
+  RunResult r = Run({"produce", T("t"), "--header"}, "N,ID,name\n7,1,ann\n8,2,bob\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv"}), "id,Name,city,n\n1,ann,,7\n2,bob,,8\n");
+  // A NOT NULL column cannot be left out.
+  RunResult lacks = Run({"produce", T("t"), "--header"}, "id,name\n3,cy\n");
+  EXPECT_EQ(lacks.exit_code, 1);
+  EXPECT_NE(lacks.err.find("line 1: the header lacks column n (NOT NULL columns must be given)"), std::string::npos)
+      << lacks.err;
+  // An upsert writes whole rows: leaving a column out is refused (it would become NULL).
+  Ok({"table", "create", T("users"), "--schema", "id INT NOT NULL, name STRING, city STRING, PRIMARY KEY (id)"});
+  RunResult upsert = Run({"upsert", T("users"), "--header"}, "id,name\n1,ann\n");
+  EXPECT_EQ(upsert.exit_code, 1);
+  EXPECT_NE(upsert.err.find("the header lacks column city; an upsert writes whole rows"), std::string::npos)
+      << upsert.err;
+  // Two columns that differ only in case: a header must name one exactly.
+  Ok({"table", "create", T("cases"), "--schema", "`a` INT, `A` INT"});
+  Ok({"produce", T("cases"), "--header", "-q"}, "A,a\n1,2\n");
+  EXPECT_EQ(Ok({"scan", T("cases"), "--format", "csv"}), "a,A\n2,1\n");
+}
+
+TEST_F(CliTest, TableFormatEscapesControlCharactersAlignsWideTextAndCutsLongCells) {
+  Ok({"table", "create", T("t"), "--schema", "id INT, s STRING, b BYTES"});
+  const std::string file = Path("odd.jsonl");
+  WriteFile(file,
+            "{\"id\":1,\"s\":\"two\\nlines\",\"b\":\"AAE=\"}\n"
+            "{\"id\":2,\"s\":\"日本語\",\"b\":null}\n"
+            "{\"id\":3,\"s\":\"😀 ok\",\"b\":null}\n"
+            "{\"id\":4,\"s\":\"" + std::string(60, 'x') + "\",\"b\":\"" + std::string(400, 'A') + "\"}\n"
+            "{\"id\":5,\"s\":\"\\u001b[2J\",\"b\":null}\n");
+  Ok({"produce", T("t"), "--file", file, "-q"});
+  EXPECT_EQ(Ok({"scan", T("t"), "--max-width", "12"}),
+            "id | s            | b\n"
+            "---+--------------+-------------\n"
+            " 1 | two\\nlines   | x'0001'\n"
+            " 2 | 日本語       | NULL\n"
+            " 3 | 😀 ok        | NULL\n"
+            " 4 | xxxxxxxxxxx… | x'000000000…\n"
+            " 5 | \\x1b[2J      | NULL\n");
+  // The default cuts at 40 columns; --max-width 0 never cuts.
+  const std::string wide = Ok({"scan", T("t"), "--from", "offset:3", "--limit", "1", "--columns", "s"});
+  EXPECT_EQ(wide, "s\n" + std::string(40, '-') + "\n" + std::string(39, 'x') + "…\n");
+  EXPECT_EQ(Ok({"scan", T("t"), "--from", "offset:3", "--limit", "1", "--columns", "s", "--max-width", "0"}),
+            "s\n" + std::string(60, '-') + "\n" + std::string(60, 'x') + "\n");
+}
+
+TEST_F(CliTest, FollowInTableFormatPrintsTheHeaderOnceWhileRowsFit) {
+  Ok({"table", "create", T("t"), "--schema", "id INT, s STRING"});
+  Ok({"produce", T("t"), "-q"}, "1,aa\n");
+  FlussProcess follow(work_dir_, {"-b", server_->address(), "scan", T("t"), "--follow"}, "");
+  auto wait_for_lines = [&](size_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (Lines(follow.CurrentOutput()).size() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  };
+  wait_for_lines(3);
+  Ok({"produce", T("t"), "-q"}, "2,bb\n");
+  wait_for_lines(4);
+  Ok({"produce", T("t"), "-q"}, "3,a wider value\n");  // wider than the column: a new header
+  wait_for_lines(8);
+  follow.Signal(SIGINT);
+  RunResult r = follow.Wait(std::chrono::seconds(20));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "id | s\n"
+            "---+---\n"
+            " 1 | aa\n"
+            " 2 | bb\n"
+            "\n"
+            "id | s\n"
+            "---+--------------\n"
+            " 3 | a wider value\n");
+}
+
+TEST_F(CliTest, OneRowIsOneRow) {
+  Ok({"table", "create", T("t"), "--schema", "id INT"});
+  RunResult r = Run({"produce", T("t")}, "1\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.rfind("produced 1 row to " + T("t") + " in ", 0), 0u) << r.err;
+}
+
+// The table's latest offset of bucket 0 (the tests' tables have one bucket), through the client.
+int64_t LatestOffset(const std::string& address, const std::string& table) {
+  Configuration c;
+  c.bootstrap_servers = address;
+  auto conn = Connection::Create(c);
+  if (!conn.ok()) return -1;
+  auto offsets = (*conn)->GetAdmin().ListOffsets(TablePath::Parse(table).value(), OffsetSpec::Latest(), {0});
+  return offsets.ok() && offsets->count(0) ? offsets->at(0) : -1;
+}
+
+// "fluss: interrupted: N rows produced to db.t, all acknowledged; resume from input line L".
+std::optional<std::pair<int64_t, int64_t>> InterruptedReport(const std::string& err, const std::string& table) {
+  static const std::regex kReport(R"(fluss: interrupted: (\d+) rows? produced to (\S+), all acknowledged; resume from input line (\d+)\n$)");
+  std::smatch m;
+  if (!std::regex_search(err, m, kReport) || m[2] != table) return std::nullopt;
+  return std::make_pair(std::stoll(m[1]), std::stoll(m[3]));
+}
+
+TEST_F(CliTest, CtrlCDuringProduceFlushesWholeChunksAndSaysWhereToResume) {
+  Ok({"table", "create", T("t"), "--schema", "id BIGINT"});
+  FlussProcess produce(work_dir_, {"-b", server_->address(), "produce", T("t"), "--chunk-rows", "100"}, std::nullopt);
+  // Two whole chunks, half of a third, and half of a line: then the input waits (a terminal, a pipe).
+  std::string input;
+  for (int i = 1; i <= 250; ++i) input += std::to_string(i) + "\n";
+  input += "25";
+  ASSERT_TRUE(produce.WriteInput(input));
+  // The two whole chunks reach the table (sent after the writer's linger, without a flush).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (LatestOffset(server_->address(), T("t")) < 200 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(LatestOffset(server_->address(), T("t")), 200);
+  produce.Signal(SIGINT);
+  RunResult r = produce.Wait(std::chrono::seconds(30));
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  auto report = InterruptedReport(r.err, T("t"));
+  ASSERT_TRUE(report) << r.err;
+  // The chunk being read (lines 201-250 and the cut line) is not written: the table holds lines 1-200.
+  EXPECT_EQ(report->first, 200) << r.err;
+  EXPECT_EQ(report->second, 201) << r.err;
+  EXPECT_EQ(LatestOffset(server_->address(), T("t")), 200);
+  std::string expected = "id\n";
+  for (int i = 1; i <= 200; ++i) expected += std::to_string(i) + "\n";
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv"}), expected);
+}
+
+TEST_F(CliTest, CtrlCDuringAStreamingProduceReportsExactlyWhatTheTableHolds) {
+  Ok({"table", "create", T("t"), "--schema", "id BIGINT"});
+  FlussProcess produce(work_dir_,
+                       {"-b", server_->address(), "produce", T("t"), "--chunk-rows", "1000", "--progress"},
+                       std::nullopt);
+  // Input line i holds id i, written until the producer is gone (the pipe breaks).
+  std::thread writer([&] {
+    for (int64_t i = 1;; i += 1000) {
+      std::string block;
+      for (int64_t k = i; k < i + 1000; ++k) block += std::to_string(k) + "\n";
+      if (!produce.WriteInput(block)) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // bounds the volume, not the outcome
+    }
+  });
+  // Interrupt relative to what the CLI reported: once it printed a progress line.
+  static const std::regex kProgress(R"(produced (\d+) rows \()");
+  std::smatch m;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::string err;
+  while (!std::regex_search(err = produce.CurrentErrors(), m, kProgress) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const bool progressed = std::regex_search(err, m, kProgress);
+  const int64_t progress_rows = progressed ? std::stoll(m[1]) : -1;
+  produce.Signal(SIGINT);
+  RunResult r = produce.Wait(std::chrono::seconds(60));
+  writer.join();
+  ASSERT_TRUE(progressed) << err;
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  auto report = InterruptedReport(r.err, T("t"));
+  ASSERT_TRUE(report) << r.err;
+  const auto [rows, resume_line] = *report;
+  EXPECT_GE(rows, progress_rows);
+  EXPECT_EQ(rows % 1000, 0) << "whole chunks only";
+  EXPECT_EQ(resume_line, rows + 1);
+  // The table holds exactly the reported rows, ending with the row of the line before resume_line.
+  EXPECT_EQ(LatestOffset(server_->address(), T("t")), rows);
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv", "--from", fmt::format("offset:{}", rows - 1)}),
+            fmt::format("id\n{}\n", rows));
 }
 
 // ---- primary-key tables ----------------------------------------------------------------------

@@ -33,6 +33,11 @@ echo "== cmake --install $BUILD_DIR --prefix $PREFIX"
 
 echo "== installed layout"
 fail=0
+# `make install` puts the commands on PATH: the CLI and the server must be among the installed files.
+for f in bin/fluss bin/fluss-server; do
+  [ -x "$PREFIX/$f" ] || { echo "!! missing $f"; fail=1; }
+done
+"$PREFIX/bin/fluss" --version >/dev/null || { echo "!! installed bin/fluss does not run"; fail=1; }
 for f in include/fluss/client.h include/fluss/common/status.h include/fluss/types/row.h \
          include/fluss/types/schema.h include/fluss/format/arrow/column_vector.h include/fluss/format/change_type.h; do
   [ -f "$PREFIX/$f" ] || { echo "!! missing $f"; fail=1; }

@@ -252,6 +252,17 @@ Status WriteFileAtomically(const std::string& path, std::span<const uint8_t> byt
     ::unlink(tmp.c_str());
     return Status::IOError(fmt::format("rename '{}' -> '{}': {}", tmp, path, std::strerror(e)));
   }
+  const size_t slash = path.rfind('/');
+  return SyncDirectory(slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash));
+}
+
+Status SyncDirectory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError(fmt::format("open directory '{}': {}", dir, std::strerror(errno)));
+  int rc = ::fsync(fd);
+  int e = errno;
+  ::close(fd);
+  if (rc != 0) return Status::IOError(fmt::format("fsync directory '{}': {}", dir, std::strerror(e)));
   return Status::OK();
 }
 

@@ -83,8 +83,12 @@ struct AvroReadLimits {
 // (an unknown codec is NotSupported).
 Result<AvroFileContents> ReadAvroFile(std::span<const uint8_t> file, const AvroReadLimits& limits = {});
 
-// File helpers: write via a temporary file + rename (never a torn file at `path`), read whole.
+// File helpers: write via a temporary file, fsync, rename, fsync of the directory — never a torn file
+// at `path`, and the new content durable when this returns; read whole.
 Status WriteFileAtomically(const std::string& path, std::span<const uint8_t> bytes);
+// fsync of a directory (after creating, renaming or linking files in it), so the names survive a
+// power loss.
+Status SyncDirectory(const std::string& dir);
 Result<std::vector<uint8_t>> ReadWholeFile(const std::string& path);
 
 }  // namespace fluss::avro

@@ -191,6 +191,9 @@ Status IcebergTable::CommitVersion(int64_t version, const TableMetadata& metadat
     if (err == EEXIST) return Conflict(version);
     return Status::IOError(fmt::format("link '{}': {}", path, std::strerror(err)));
   }
+  // The new version's name must survive a power loss before anyone is told it committed (the
+  // tiering's caller then lets retention delete the log below the offsets it records).
+  FLUSS_RETURN_NOT_OK(avro::SyncDirectory(dir_ + "/metadata"));
   // The version is committed. The hint only speeds up Load (which probes for newer versions), so a
   // hint that cannot be written is no error: failing here would make the caller delete the files of
   // a committed snapshot.
@@ -351,10 +354,45 @@ Result<std::vector<ManifestEntry>> IcebergTable::ListDataFiles() const {
   return std::move(files.data);
 }
 
+Status IcebergTable::Replace(const Schema& schema, std::map<std::string, std::string> properties) {
+  int32_t schema_id = 0;
+  for (const auto& existing : metadata_.schemas) {
+    auto id = existing.find("schema-id");
+    if (id != existing.end() && id->is_number_integer()) schema_id = std::max(schema_id, id->get<int32_t>() + 1);
+  }
+  FLUSS_ASSIGN_OR_RETURN(nlohmann::json schema_json, IcebergSchemaJson(schema, schema_id));
+  const int64_t now = std::max(NowMs(), metadata_.last_updated_ms);
+  TableMetadata next = metadata_;
+  next.last_column_id = std::max({next.last_column_id, HighestFieldId(schema_json), schema.highest_field_id()});
+  next.schemas.push_back(std::move(schema_json));
+  next.current_schema_id = schema_id;
+  next.properties = std::move(properties);
+  next.current_snapshot_id.reset();
+  next.last_updated_ms = now;
+  next.metadata_log.push_back({metadata_.last_updated_ms, "file://" + MetadataFilePath(version_)});
+  FLUSS_RETURN_NOT_OK(CommitVersion(version_ + 1, next));
+  ++version_;
+  metadata_ = std::move(next);
+  return Status::OK();
+}
+
 Result<SnapshotFiles> IcebergTable::ListFiles() const {
-  SnapshotFiles out;
   const Snapshot* s = metadata_.CurrentSnapshot();
-  if (s == nullptr) return out;
+  if (s == nullptr) return SnapshotFiles{};
+  return ListFilesOf(*s);
+}
+
+Result<SnapshotFiles> IcebergTable::ListFiles(int64_t snapshot_id) const {
+  const Snapshot* s = metadata_.FindSnapshot(snapshot_id);
+  if (s == nullptr) {
+    return Status::Invalid(fmt::format("iceberg: table '{}' has no snapshot {}", dir_, snapshot_id));
+  }
+  return ListFilesOf(*s);
+}
+
+Result<SnapshotFiles> IcebergTable::ListFilesOf(const Snapshot& snapshot) const {
+  SnapshotFiles out;
+  const Snapshot* s = &snapshot;
   FLUSS_ASSIGN_OR_RETURN(std::string list_path, LocalPath(s->manifest_list));
   FLUSS_ASSIGN_OR_RETURN(auto list_bytes, avro::ReadWholeFile(list_path));
   auto list = ReadManifestList(list_bytes);

@@ -67,9 +67,18 @@ class IcebergTable {
   Result<Snapshot> Commit(const std::vector<DataFile>& data_files, const std::vector<DataFile>& delete_files,
                           const std::map<std::string, std::string>& summary_properties = {});
 
+  // Replaces the table's schema and properties in a new metadata version that has no current
+  // snapshot (Iceberg's "replace table"): readers of the current snapshot see an empty table with the
+  // new schema; the earlier snapshots and their files stay in the history (time travel by snapshot
+  // id). The table keeps its uuid, location and sequence numbers. The new schema gets the next
+  // schema id; its field ids are kept as given. INVALID_UPDATE_VERSION when another commit came first.
+  Status Replace(const Schema& schema, std::map<std::string, std::string> properties);
+
   // Data and delete files of the current snapshot (empty when there is none). Errors: a manifest
   // whose content disagrees with its manifest list entry or its header, wrong lengths, corruption.
   Result<SnapshotFiles> ListFiles() const;
+  // The same for snapshot `snapshot_id` (NOT_FOUND-style INVALID when the table has no such snapshot).
+  Result<SnapshotFiles> ListFiles(int64_t snapshot_id) const;
 
   // The live (not DELETED) data file entries of the current snapshot (ListFiles().data): with
   // inherited sequence numbers and snapshot ids filled in. Empty when the table has no snapshot.
@@ -86,6 +95,7 @@ class IcebergTable {
 
  private:
   IcebergTable() = default;
+  Result<SnapshotFiles> ListFilesOf(const Snapshot& snapshot) const;
   // Writes metadata as version `version` if that version does not exist yet.
   Status CommitVersion(int64_t version, const TableMetadata& metadata);
   Status Load();

@@ -1,6 +1,7 @@
 #include "lake/parquet/parquet_writer.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -734,6 +735,11 @@ Result<std::vector<uint8_t>> ParquetWriter::Finish() {
   if (file_) {
     if (std::fwrite(out_.data(), 1, out_.size(), file_.get()) != out_.size() || std::fflush(file_.get()) != 0) {
       return Status::IOError(fmt::format("write to parquet file '{}' failed", path_));
+    }
+    // Durable before anyone can name it (a lake snapshot commit follows): fsync, not just the page
+    // cache. The caller syncs the directory that holds the new name.
+    if (::fsync(::fileno(file_.get())) != 0) {
+      return Status::IOError(fmt::format("fsync of parquet file '{}' failed: {}", path_, std::strerror(errno)));
     }
     std::FILE* f = file_.release();
     if (std::fclose(f) != 0) return Status::IOError(fmt::format("close of parquet file '{}' failed", path_));

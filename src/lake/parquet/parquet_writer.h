@@ -4,7 +4,8 @@
 //   FLUSS_RETURN_NOT_OK(w->Write(row)); ...
 //   FLUSS_ASSIGN_OR_RETURN(std::vector<uint8_t> file, w->Finish());
 //
-// or ParquetWriter::Open(path, ...) to stream row groups to a file (Finish returns no bytes then).
+// or ParquetWriter::Open(path, ...) to stream row groups to a file (Finish returns no bytes then, and
+// the file is fsynced when it returns; its directory entry is the caller's to sync).
 // Rows are buffered per row group, column by column in their Parquet physical form (no per-value
 // objects); a row group is written when it reaches row_group_max_rows or about row_group_max_bytes
 // of plain-encoded values, and on Finish. WriteColumns appends rows from Arrow-layout columns (a

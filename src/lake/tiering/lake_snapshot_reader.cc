@@ -33,11 +33,11 @@ Result<std::unique_ptr<LakeSnapshotReader>> LakeSnapshotReader::Open(const std::
       r->picked_.push_back(*idx);
     }
   }
-  const std::string dir = LakeTableDir(warehouse, table.path);
-  std::error_code ec;
-  if (!std::filesystem::exists(dir + "/metadata", ec)) return r;
-  // Offsets and files from one loaded version of the table, so they describe the same snapshot.
-  FLUSS_ASSIGN_OR_RETURN(auto lake, iceberg::IcebergTable::Open(dir));
+  // Offsets and files from one loaded version of the table, so they describe the same snapshot. A
+  // lake table of another table id (a dropped table of this name) holds none of this table's rows.
+  FLUSS_ASSIGN_OR_RETURN(auto own, OpenLakeTableOf(warehouse, table.path, table.table_id));
+  if (!own) return r;
+  iceberg::IcebergTable& lake = *own;
   FLUSS_ASSIGN_OR_RETURN(auto recorded, SnapshotOffsets(lake, table.num_buckets));
   if (recorded.second < 0) return r;
   r->info_.snapshot_id = recorded.second;

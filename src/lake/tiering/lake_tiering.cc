@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "format/arrow/column_vector.h"
+#include "lake/avro/avro_container.h"
 #include "lake/iceberg/iceberg_table.h"
 #include "lake/parquet/parquet_writer.h"
 #include "lake/tiering/data_file_stats.h"
@@ -274,18 +275,28 @@ Status TierChangelog(LogScanner& scanner, const TablePath& path, const Schema& s
 }
 
 // Deletes data files under `data_dir` that no snapshot references and that are older than `min_age`
-// (younger ones may belong to a round another service is running now).
+// (younger ones may belong to a round another service is running now). Tiering only adds files to a
+// snapshot's lineage (appends, and equality deletes beside new data), so the files of a lineage's
+// newest snapshot are every file of that lineage: the snapshots no other snapshot names as parent
+// (the current one, and the last one before each Replace) reference every file any snapshot does.
 Result<int32_t> RemoveOrphans(const iceberg::IcebergTable& table, const std::string& data_dir,
                               std::chrono::seconds min_age) {
   std::error_code ec;
   if (!fs::exists(data_dir, ec)) return 0;
-  FLUSS_ASSIGN_OR_RETURN(auto files, table.ListFiles());
-  std::vector<iceberg::ManifestEntry> entries = std::move(files.data);
-  for (auto& e : files.deletes) entries.push_back(std::move(e));
+  std::set<int64_t> parents;
+  for (const auto& s : table.metadata().snapshots) {
+    if (s.parent_snapshot_id) parents.insert(*s.parent_snapshot_id);
+  }
   std::set<std::string> live;
-  for (const auto& e : entries) {
-    FLUSS_ASSIGN_OR_RETURN(auto p, iceberg::IcebergTable::LocalPath(e.data_file.file_path));
-    live.insert(fs::weakly_canonical(p, ec).string());
+  for (const auto& s : table.metadata().snapshots) {
+    if (parents.contains(s.snapshot_id)) continue;
+    FLUSS_ASSIGN_OR_RETURN(auto files, table.ListFiles(s.snapshot_id));
+    std::vector<iceberg::ManifestEntry> entries = std::move(files.data);
+    for (auto& e : files.deletes) entries.push_back(std::move(e));
+    for (const auto& e : entries) {
+      FLUSS_ASSIGN_OR_RETURN(auto p, iceberg::IcebergTable::LocalPath(e.data_file.file_path));
+      live.insert(fs::weakly_canonical(p, ec).string());
+    }
   }
   int32_t removed = 0;
   const auto now = fs::file_time_type::clock::now();
@@ -348,17 +359,32 @@ Result<std::pair<std::map<int32_t, int64_t>, int64_t>> SnapshotOffsets(const ice
   return std::make_pair(offsets, snap->snapshot_id);
 }
 
-Result<std::pair<std::map<int32_t, int64_t>, int64_t>> LakeTiering::LakeOffsets(const TablePath& path,
-                                                                                int32_t buckets) const {
-  const std::string dir = LakeTableDir(options_.warehouse, path);
+Result<std::optional<iceberg::IcebergTable>> OpenLakeTableOf(const std::string& warehouse, const TablePath& path,
+                                                            int64_t table_id) {
+  const std::string dir = LakeTableDir(warehouse, path);
   std::error_code ec;
   if (!fs::exists(dir + "/metadata", ec)) {
+    if (ec) return Status::IOError(fmt::format("cannot look at '{}': {}", dir, ec.message()));
+    return std::optional<iceberg::IcebergTable>();
+  }
+  FLUSS_ASSIGN_OR_RETURN(auto table, iceberg::IcebergTable::Open(dir));
+  auto owner = table.metadata().properties.find(kTableIdKey);
+  if (owner == table.metadata().properties.end() || owner->second != std::to_string(table_id)) {
+    return std::optional<iceberg::IcebergTable>();
+  }
+  return std::optional<iceberg::IcebergTable>(std::move(table));
+}
+
+Result<std::pair<std::map<int32_t, int64_t>, int64_t>> LakeTiering::LakeOffsets(const TablePath& path,
+                                                                                int32_t buckets) const {
+  FLUSS_ASSIGN_OR_RETURN(Table table, conn_->GetTable(path));
+  FLUSS_ASSIGN_OR_RETURN(auto lake, OpenLakeTableOf(options_.warehouse, path, table.info().table_id));
+  if (!lake) {
     std::map<int32_t, int64_t> none;
     for (int32_t b = 0; b < buckets; ++b) none[b] = 0;
     return std::make_pair(none, int64_t{-1});
   }
-  FLUSS_ASSIGN_OR_RETURN(auto table, iceberg::IcebergTable::Open(dir));
-  return SnapshotOffsets(table, buckets);
+  return SnapshotOffsets(*lake, buckets);
 }
 
 Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
@@ -368,13 +394,37 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
   FLUSS_ASSIGN_OR_RETURN(Schema lake_schema, LakeSchema(info.schema()));
   const std::string dir = LakeTableDir(options_.warehouse, path);
   const std::string data_dir = dir + "/data";
+  const std::string table_id = std::to_string(info.table_id);
+  const std::map<std::string, std::string> properties = {{"fluss.table", path.ToString()}, {kTableIdKey, table_id}};
   std::error_code ec;
   if (!fs::exists(dir + "/metadata", ec)) {
-    auto created = iceberg::IcebergTable::Create(dir, lake_schema, {{"fluss.table", path.ToString()}});
+    auto created = iceberg::IcebergTable::Create(dir, lake_schema, properties);
     // Another service may have created it a moment ago; opening it below is all that matters.
     if (!created.ok() && created.status().code() != ErrorCode::kLakeTableAlreadyExist) return created.status();
   }
   FLUSS_ASSIGN_OR_RETURN(auto lake, iceberg::IcebergTable::Open(dir));
+  if (auto owner = lake.metadata().properties.find(kTableIdKey);
+      owner == lake.metadata().properties.end() || owner->second != table_id) {
+    // The lake table of a dropped table of this name (or one tiered before ids were recorded): this
+    // table starts from an empty current snapshot; the old rows stay in the lake table's history.
+    spdlog::warn("lake: '{}' held the rows of {}; replacing it for table '{}' (id {}); its earlier snapshots stay "
+                 "in its history",
+                 dir,
+                 owner == lake.metadata().properties.end() ? std::string("a table of unknown id")
+                                                           : fmt::format("table id {}", owner->second),
+                 path.ToString(), info.table_id);
+    Status replaced = lake.Replace(lake_schema, properties);
+    if (!replaced.ok() && replaced.code() != ErrorCode::kInvalidUpdateVersion) return replaced;
+    // Another service replaced (or committed) first: check again from what is there now.
+    if (!replaced.ok()) {
+      FLUSS_RETURN_NOT_OK(lake.Refresh());
+      auto now = lake.metadata().properties.find(kTableIdKey);
+      if (now == lake.metadata().properties.end() || now->second != table_id) {
+        return Status(ErrorCode::kInvalidUpdateVersion,
+                      fmt::format("lake table '{}' changed while it was being replaced; the next round retries", dir));
+      }
+    }
+  }
 
   TieringRound round;
   FLUSS_ASSIGN_OR_RETURN(round.orphans_removed, RemoveOrphans(lake, data_dir, options_.orphan_min_age));
@@ -435,9 +485,12 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
     ++round.files;
   }
 
+  // The data files are fsynced (ParquetWriter::Finish); their names too, before a snapshot names them.
+  FLUSS_RETURN_NOT_OK(avro::SyncDirectory(data_dir));
   // One commit: the data files, the delete files and the offsets they bring the lake to.
   auto snapshot = lake.Commit(data_files, delete_files,
-                              {{kBucketOffsetsKey, OffsetsJson(to)}, {"fluss.table", path.ToString()}});
+                              {{kBucketOffsetsKey, OffsetsJson(to)}, {"fluss.table", path.ToString()},
+                               {kTableIdKey, table_id}});
   if (!snapshot.ok()) {
     if (snapshot.status().code() == ErrorCode::kInvalidUpdateVersion) {
       return Status(ErrorCode::kInvalidUpdateVersion,

@@ -29,19 +29,28 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
 #include "fluss/client.h"
+#include "lake/iceberg/iceberg_table.h"
 
-namespace fluss::iceberg {
-class IcebergTable;
-}
 
 namespace fluss::lake {
 
 // Snapshot summary key holding the log offsets a lake snapshot covers.
 inline constexpr const char* kBucketOffsetsKey = "fluss.bucket-offsets";
+// Table property (and snapshot summary key) naming the id of the Fluss table whose rows the lake
+// table holds. A lake table belongs to exactly one Fluss table id: a table dropped and created again
+// under the same name has a new id and never reads, tiers into or trusts the old table's lake.
+inline constexpr const char* kTableIdKey = "fluss.table-id";
+
+// The lake table of the Fluss table `table_id` at `path`: nullopt when the warehouse has none there,
+// or when the Iceberg table there holds another table's rows (its `fluss.table-id` differs or is
+// missing — a dropped table of the same name, or one tiered before table ids were recorded).
+Result<std::optional<iceberg::IcebergTable>> OpenLakeTableOf(const std::string& warehouse, const TablePath& path,
+                                                            int64_t table_id);
 
 // The offsets per bucket (0 for buckets it does not name, of `buckets`) recorded with the current
 // snapshot of a loaded lake table, and that snapshot's id (-1: none yet). Reading them from the same
@@ -79,10 +88,13 @@ class LakeTiering {
  public:
   LakeTiering(std::shared_ptr<Connection> connection, TieringOptions options);
 
-  // One round for the table at `path` (a log table with table.datalake.enabled=true).
+  // One round for the table at `path` (a log table with table.datalake.enabled=true). The first
+  // round creates the lake table; a lake table of another table id at the same place (a dropped
+  // table's) is replaced (IcebergTable::Replace: its history stays, its current snapshot is empty).
   Result<TieringRound> TierOnce(const TablePath& path);
-  // The offsets the lake holds per bucket (0 for every bucket before the first snapshot), and its
-  // current snapshot id (-1 when none).
+  // The offsets the lake holds per bucket of the table now at `path` (0 for every bucket before its
+  // first snapshot, or when the lake table there is another table id's), and its current snapshot id
+  // (-1 when none).
   Result<std::pair<std::map<int32_t, int64_t>, int64_t>> LakeOffsets(const TablePath& path, int32_t buckets) const;
 
  private:

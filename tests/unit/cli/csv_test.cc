@@ -75,6 +75,17 @@ TEST(CsvReaderTest, OtherDelimiter) {
   EXPECT_EQ(rows[0][1].text, "b,c");
 }
 
+TEST(CsvReaderTest, AByteOrderMarkAtTheStartIsDropped) {
+  auto rows = ReadAll("\xEF\xBB\xBFid,name\n1,\xEF\xBB\xBFkept\n");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][0].text, "id");
+  EXPECT_EQ(rows[1][1].text, "\xEF\xBB\xBFkept");  // only at the start of the input
+  auto quoted = ReadAll("\xEF\xBB\xBF\"a\",b\n");
+  ASSERT_EQ(quoted.size(), 1u);
+  EXPECT_EQ(quoted[0][0].text, "a");
+  EXPECT_TRUE(quoted[0][0].quoted);
+}
+
 TEST(CsvWriterTest, QuotesOnlyWhenNeeded) {
   std::string out;
   AppendCsvField(&out, "plain", ',');

@@ -31,7 +31,7 @@ TEST(LogManagerTest, BucketDirFollowsFlussLayout) {
             "db/orders-7/2024-p12/log-3");
 }
 
-TEST(LogManagerTest, ReopenFindsEveryBucketAfterCleanShutdown) {
+TEST(LogManagerTest, ReopenOpensTheNamedBucketsAfterCleanShutdown) {
   TempDir dir;
   const std::vector<std::string> buckets = {LogManager::BucketDir("db", "a", 1, 0), LogManager::BucketDir("db", "a", 1, 1),
                                             LogManager::BucketDir("db", "b", 2, 0, std::make_pair(std::string("x"), int64_t{5}))};
@@ -54,6 +54,9 @@ TEST(LogManagerTest, ReopenFindsEveryBucketAfterCleanShutdown) {
   auto m = std::move(LogManager::Open(dir.path(), testing::SmallConfig(), NoBackground())).value();
   EXPECT_TRUE(m->opened_after_clean_shutdown());
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/.fluss_cleanshutdown"));  // until the next Close
+  // Nothing is opened by looking at directory names: the owner names its logs.
+  EXPECT_TRUE(m->LogDirs().empty());
+  ASSERT_TRUE(m->OpenLogs(buckets).ok());
   auto dirs = m->LogDirs();
   EXPECT_EQ(dirs, buckets);
   for (size_t i = 0; i < buckets.size(); ++i) {
@@ -84,8 +87,9 @@ TEST(LogManagerTest, UncleanStartRecoversFromCheckpointedRecoveryPoint) {
   }
   auto m = std::move(LogManager::Open(dir.path() + "/crash", testing::SmallConfig(), NoBackground())).value();
   EXPECT_FALSE(m->opened_after_clean_shutdown());
-  auto log = m->GetLog(bucket);
-  ASSERT_NE(log, nullptr);
+  auto opened = m->GetOrCreateLog(bucket);  // an existing directory: opened and recovered, not created
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto log = *opened;
   EXPECT_EQ(log->log_end_offset(), end + 1);
   EXPECT_EQ(ReadAll(*log).size(), 31u);
 }

@@ -239,6 +239,47 @@ TYPED_TEST_P(MetadataStoreContractTest, DropTableReturnsRecordAndFreesName) {
   EXPECT_EQ(CreateOrDie(*this->store_, Path("db", "t")).table_id, created.table_id + 1);
 }
 
+TYPED_TEST_P(MetadataStoreContractTest, DropsLeaveRecordsThatSurviveReopenAndExpire) {
+  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_TRUE(this->store_->CreateDatabase("gone", "{}", false).ok());
+  TableRecord t = CreateOrDie(*this->store_, Path("db", "t"));
+  TableRecord a = CreateOrDie(*this->store_, Path("gone", "a"));
+  TableRecord b = CreateOrDie(*this->store_, Path("gone", "b"));
+  EXPECT_TRUE(this->store_->ListDroppedTables().empty());
+  this->now_ = 5000;
+  ASSERT_TRUE(this->store_->DropTable(Path("db", "t"), false).ok());
+  this->now_ = 6000;
+  ASSERT_TRUE(this->store_->DropDatabase("gone", false, /*cascade=*/true).ok());
+  const std::vector<DroppedTableRecord> expected = {{Path("db", "t"), t.table_id, 5000},
+                                                    {Path("gone", "a"), a.table_id, 6000},
+                                                    {Path("gone", "b"), b.table_id, 6000}};
+  EXPECT_EQ(this->store_->ListDroppedTables(), expected);
+  // A drop that drops nothing records nothing.
+  ASSERT_TRUE(this->store_->DropTable(Path("db", "t"), /*ignore_if_not_exists=*/true).ok());
+  this->Reopen();
+  EXPECT_EQ(this->store_->ListDroppedTables(), expected);
+
+  // Records older than the retention go with a later drop.
+  TableRecord u = CreateOrDie(*this->store_, Path("db", "u"));
+  this->now_ = 5000 + kDroppedTableRetentionMs + 1;
+  ASSERT_TRUE(this->store_->DropTable(Path("db", "u"), false).ok());
+  const std::vector<DroppedTableRecord> kept = {{Path("gone", "a"), a.table_id, 6000},
+                                                {Path("gone", "b"), b.table_id, 6000},
+                                                {Path("db", "u"), u.table_id, this->now_.load()}};
+  EXPECT_EQ(this->store_->ListDroppedTables(), kept);
+  this->Reopen();
+  EXPECT_EQ(this->store_->ListDroppedTables(), kept);
+}
+
+TYPED_TEST_P(MetadataStoreContractTest, DatabasesNamedAfterServerFilesAreRefused) {
+  for (std::string_view name : TablePath::kReservedDatabaseNames) {
+    Status st = this->store_->CreateDatabase(std::string(name), "{}", false);
+    EXPECT_EQ(st.code(), ErrorCode::kInvalidDatabase) << name;
+    EXPECT_NE(st.message().find("reserved"), std::string::npos) << st.message();
+  }
+  EXPECT_TRUE(this->store_->ListDatabases().empty());
+}
+
 // ---- schemas and compare-and-set ----
 
 TYPED_TEST_P(MetadataStoreContractTest, AddSchemaBumpsSchemaIdAndVersion) {
@@ -504,6 +545,8 @@ REGISTER_TYPED_TEST_SUITE_P(MetadataStoreContractTest,
                            CreateTableErrors,
                            AssignmentMustCoverEachBucketOnce,
                            DropTableReturnsRecordAndFreesName,
+                           DropsLeaveRecordsThatSurviveReopenAndExpire,
+                           DatabasesNamedAfterServerFilesAreRefused,
                            AddSchemaBumpsSchemaIdAndVersion,
                            StaleVersionIsRejectedAndChangesNothing,
                            UpdateAssignmentIsCompareAndSet,
