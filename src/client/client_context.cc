@@ -82,28 +82,50 @@ Result<std::shared_ptr<ClientContext>> ClientContext::Make(Configuration config)
 
 Result<std::shared_ptr<rpc::RpcClient>> ClientContext::Client(const std::string& host, uint16_t port) {
   const std::string key = fmt::format("{}:{}", host, port);
+  const auto start = std::chrono::steady_clock::now();
   {
     std::lock_guard<std::mutex> lock(mu);
     if (closed) return Status(ErrorCode::kNetworkException, "the connection was closed");
     auto it = clients.find(key);
     if (it != clients.end() && it->second->is_open()) return it->second;
+    auto failed = timed_out.find(key);
+    if (failed != timed_out.end()) {
+      if (start < failed->second.until) return failed->second.status;
+      timed_out.erase(failed);
+    }
   }
+  // One deadline for the TCP connect and the handshake together: client.connect-timeout is the
+  // whole of connecting.
+  const auto deadline = start + config.connect_timeout;
+  auto fail = [&](Status st) {
+    if (std::chrono::steady_clock::now() >= start + std::min(config.connect_timeout, config.request_timeout)) {
+      // The server let the whole wait pass (no TCP answer, or no handshake answer): asking it again
+      // at once (discovery, then the fallback) would only wait as long again.
+      std::lock_guard<std::mutex> lock(mu);
+      timed_out[key] = TimedOut{st, std::chrono::steady_clock::now() + config.connect_timeout};
+    }
+    return st;
+  };
   rpc::RpcClientOptions options;
   options.connect_timeout = config.connect_timeout;
-  FLUSS_ASSIGN_OR_RETURN(auto client, rpc::RpcClient::Connect(io, host, port, options));
+  auto connected = rpc::RpcClient::Connect(io, host, port, options);
+  if (!connected.ok()) return fail(connected.status());
+  auto client = std::move(connected).value();
   // Handshake: the server lists the APIs it serves.
   proto::ApiVersionsRequest req;
   req.set_client_software_name("fluss-cpp");
   req.set_client_software_version("0.1.0");
   // The handshake is part of connecting: a server that accepts but does not answer (hung, stopped)
-  // fails within connect_timeout, as "cannot connect to host:port: ...".
+  // fails within what is left of connect_timeout, as "cannot connect to host:port: ...".
+  const auto left = std::max(std::chrono::milliseconds(1),
+                             std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
   auto body = client->CallSync(static_cast<int16_t>(rpc::ApiKey::kApiVersions), 0, req.SerializeAsString(),
-                               std::min(config.connect_timeout, config.request_timeout));
+                               std::min(left, config.request_timeout));
   if (!body.ok()) {
     client->Close();
-    return Status(ErrorCode::kNetworkException,
-                  fmt::format("cannot connect to {}: no answer to the ApiVersions handshake ({})", key,
-                              body.status().message()));
+    return fail(Status(ErrorCode::kNetworkException,
+                       fmt::format("cannot connect to {}: no answer to the ApiVersions handshake ({})", key,
+                                   body.status().message())));
   }
   proto::ApiVersionsResponse resp;
   if (!resp.ParseFromString(*body)) {

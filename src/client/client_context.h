@@ -12,6 +12,7 @@
 // (GetMetadata) fall back to any live server at once when the coordinator does not answer.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,12 +57,22 @@ struct ClientContext {
   std::map<int32_t, ServerNode> nodes;
   std::optional<ServerNode> coordinator;
   std::map<std::string, std::shared_ptr<rpc::RpcClient>> clients;  // by "host:port"
+  // Servers whose last connect attempt timed out (it waited its whole time: client.connect-timeout,
+  // or client.request-timeout when shorter), by "host:port": Client() answers with that failure until
+  // `until` (one connect timeout later) instead of waiting again. Refused connects are not kept.
+  struct TimedOut {
+    Status status;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::map<std::string, TimedOut> timed_out;
   std::map<TablePath, TableMetadata> tables;
   std::map<std::pair<int64_t, int32_t>, Schema> schemas;  // (table id, schema id)
 
   static Result<std::shared_ptr<ClientContext>> Make(Configuration config);
 
-  // The connection to host:port, made (and handshaken) when there is none or it closed.
+  // The connection to host:port, made (and handshaken) when there is none or it closed. Connecting
+  // (TCP connect and ApiVersions handshake together) gives up after client.connect-timeout; a server
+  // that let it pass is not tried again for as long (see timed_out).
   Result<std::shared_ptr<rpc::RpcClient>> Client(const std::string& host, uint16_t port);
   // A server for admin calls: the coordinator when known and reachable, else the one a live server
   // names (DiscoverCoordinator), else (servers that name none) the first reachable bootstrap server.
