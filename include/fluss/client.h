@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -91,7 +92,17 @@ struct BucketReplicas {
 // What `fluss cluster status` shows: the servers, and the replicas of every bucket of every table.
 struct ClusterStatus {
   std::optional<ServerNode> coordinator;  // the active coordinator, when one is elected
-  std::vector<ServerNode> tablet_servers;  // the live ones
+  // Every registered coordinator, the active one and the standbys, by id (cluster mode; empty when
+  // the server does not list them — a standalone server is its own coordinator).
+  std::vector<ServerNode> coordinators;
+  // The registered tablet servers, by id. A crashed one stays registered until its ZooKeeper session
+  // expires (zookeeper.client.session-timeout).
+  std::vector<ServerNode> tablet_servers;
+  // DescribeCluster(probe_servers = true): "host:port" of the servers above that this client could
+  // not reach just now (no connection, or no answer to ApiVersions within client.connect-timeout):
+  // suspects — e.g. a crashed server whose session has not expired yet, whose buckets are at risk.
+  std::set<std::string> unreachable;
+  bool Reachable(const ServerNode& n) const;
   struct Table {
     TablePath path;
     int64_t table_id = -1;
@@ -151,9 +162,11 @@ class Admin {
   // The schema with `schema_id` (unset: the latest).
   Result<Schema> GetTableSchema(const TablePath& path, std::optional<int32_t> schema_id = std::nullopt);
   Result<std::vector<ServerNode>> GetServerNodes();
-  // The coordinator, the live tablet servers, and the leader, replicas and ISR of each bucket of
-  // every table of every database (one GetMetadata after listing them).
-  Result<ClusterStatus> DescribeCluster();
+  // The coordinators (active and standby), the registered tablet servers, and the leader, replicas
+  // and ISR of each bucket of every table of every database (one GetMetadata after listing them).
+  // With `probe_servers`, every server listed is then probed (ApiVersions, each within
+  // client.connect-timeout, all at once) and the ones that do not answer go to `unreachable`.
+  Result<ClusterStatus> DescribeCluster(bool probe_servers = false);
   // Offset per bucket (all buckets when `buckets` is empty).
   Result<std::map<int32_t, int64_t>> ListOffsets(const TablePath& path, const OffsetSpec& spec,
                                                  std::vector<int32_t> buckets = {});

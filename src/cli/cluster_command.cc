@@ -1,7 +1,11 @@
-// fluss cluster status: the servers (the active coordinator marked), and per bucket of every table
-// its leader, replicas and in-sync replicas; under-replicated (ISR smaller than the replicas) and
-// offline (no leader) buckets are counted, and make the exit code kExitDegraded.
+// fluss cluster status: the servers — every registered coordinator with its role (active or
+// standby), the registered tablet servers — each probed and shown SUSPECT when it does not answer
+// (a crashed server stays registered until its ZooKeeper session expires); and per bucket of every
+// table its leader, replicas and in-sync replicas. Under-replicated (ISR smaller than the replicas),
+// offline (no leader) and at-risk (the leader is suspect) buckets are counted; any of them, a
+// suspect server or no active coordinator makes the exit code kExitDegraded.
 #include <cstdio>
+#include <set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -14,27 +18,48 @@ namespace {
 
 std::string Ids(const std::vector<int32_t>& ids) { return ids.empty() ? "-" : fmt::format("{}", fmt::join(ids, ",")); }
 
+std::string Address(const ServerNode& n) { return fmt::format("{}:{}", n.host, n.port); }
+
 }  // namespace
 
 int RunClusterStatus(const GlobalOptions& g, const ClusterStatusArgs& a) {
   auto conn = Connect(g);
   if (!conn.ok()) return Fail(conn.status());
-  auto status = (*conn)->GetAdmin().DescribeCluster();
+  auto status = (*conn)->GetAdmin().DescribeCluster(/*probe_servers=*/true);
   if (!status.ok()) return Fail(status.status());
 
-  std::vector<std::vector<std::string>> servers;
+  // Coordinators: every registered one; a server that lists none (standalone) names the active one.
+  std::vector<ServerNode> coordinators = status->coordinators;
   if (status->coordinator) {
-    const auto& c = *status->coordinator;
-    servers.push_back({std::to_string(c.id), fmt::format("{}:{}", c.host, c.port), "coordinator (active)"});
+    bool listed = false;
+    for (const auto& c : coordinators) listed = listed || c.id == status->coordinator->id;
+    if (!listed) coordinators.insert(coordinators.begin(), *status->coordinator);
   }
+  std::vector<int32_t> standbys;
+  std::vector<int32_t> suspects;
+  std::vector<std::vector<std::string>> servers;
+  auto state_of = [&](const ServerNode& n) {
+    if (status->Reachable(n)) return std::string("ok");
+    suspects.push_back(n.id);
+    return std::string("SUSPECT");
+  };
+  for (const auto& c : coordinators) {
+    const bool active = status->coordinator && status->coordinator->id == c.id;
+    if (!active) standbys.push_back(c.id);
+    servers.push_back({std::to_string(c.id), Address(c), active ? "coordinator (active)" : "coordinator (standby)",
+                       state_of(c)});
+  }
+  std::set<int32_t> suspect_tablets;
   for (const auto& n : status->tablet_servers) {
-    servers.push_back({std::to_string(n.id), fmt::format("{}:{}", n.host, n.port), "tablet"});
+    servers.push_back({std::to_string(n.id), Address(n), "tablet", state_of(n)});
+    if (!status->Reachable(n)) suspect_tablets.insert(n.id);
   }
-  std::string out = RenderTable({"id", "address", "role"}, servers, {true, false, false});
+  std::string out = RenderTable({"id", "address", "role", "state"}, servers, {true, false, false, false});
 
   int buckets = 0;
   int under_replicated = 0;
   int offline = 0;
+  int at_risk = 0;
   std::vector<std::vector<std::string>> rows;
   for (const auto& t : status->tables) {
     if (!a.table.empty() && t.path.ToString() != a.table) continue;
@@ -44,6 +69,9 @@ int RunClusterStatus(const GlobalOptions& g, const ClusterStatusArgs& a) {
       if (b.leader < 0) {
         ++offline;
         state = "OFFLINE";
+      } else if (suspect_tablets.count(b.leader) != 0) {
+        ++at_risk;
+        state = "AT-RISK";  // its leader does not answer: writes and reads stall until a new one is elected
       } else if (!b.isr.empty() && b.isr.size() < b.replicas.size()) {
         ++under_replicated;
         state = "UNDER-REPLICATED";
@@ -57,13 +85,19 @@ int RunClusterStatus(const GlobalOptions& g, const ClusterStatusArgs& a) {
   out += "\n";
   out += RenderTable({"table", "bucket", "leader", "epoch", "replicas", "isr", "state"}, rows,
                      {false, true, true, true, false, false, false});
-  out += fmt::format("\n{} tablet server(s), coordinator {}, {} bucket(s): {} under-replicated, {} offline\n",
-                     status->tablet_servers.size(), status->coordinator ? std::to_string(status->coordinator->id) : "none",
-                     buckets, under_replicated, offline);
+  out += fmt::format(
+      "\n{} tablet server(s), coordinator {}, {} bucket(s): {} under-replicated, {} offline, {} at risk; "
+      "standby coordinator(s): {}; suspect server(s): {}\n",
+      status->tablet_servers.size(), status->coordinator ? std::to_string(status->coordinator->id) : "none", buckets,
+      under_replicated, offline, at_risk, standbys.empty() ? "none" : Ids(standbys),
+      suspects.empty() ? "none" : Ids(suspects));
   std::fwrite(out.data(), 1, out.size(), stdout);
-  if (!status->coordinator || under_replicated > 0 || offline > 0) {
-    Fail(fmt::format("cluster degraded: {} under-replicated bucket(s), {} offline bucket(s){}", under_replicated,
-                     offline, status->coordinator ? "" : ", no active coordinator"));
+  if (!status->coordinator || under_replicated > 0 || offline > 0 || at_risk > 0 || !suspects.empty()) {
+    std::string why = fmt::format("{} under-replicated bucket(s), {} offline bucket(s), {} bucket(s) at risk",
+                                  under_replicated, offline, at_risk);
+    if (!suspects.empty()) why += fmt::format(", suspect server(s) {}", Ids(suspects));
+    if (!status->coordinator) why += ", no active coordinator";
+    Fail(fmt::format("cluster degraded: {}", why));
     return kExitDegraded;
   }
   return kExitOk;

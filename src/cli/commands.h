@@ -20,7 +20,7 @@ namespace fluss::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;  // runtime: server errors, bad data, missing objects
 inline constexpr int kExitUsage = 2;  // bad flags or arguments
-inline constexpr int kExitDegraded = 3;  // `cluster status`: under-replicated or offline buckets
+inline constexpr int kExitDegraded = 3;  // `cluster status`: a degraded cluster (see cluster_command.cc)
 
 struct GlobalOptions {
   std::string bootstrap_server;  // "host:port"; resolved from -b, $FLUSS_BOOTSTRAP, localhost:9123

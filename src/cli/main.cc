@@ -118,7 +118,8 @@ std::optional<std::string> CommandWordError(CLI::App& app, int argc, char** argv
 const char* kFooter =
     "Environment: FLUSS_BOOTSTRAP=host:port is the server when -b is not given (default localhost:9123).\n"
     "Exit codes: 0 success, 1 runtime error (server error, bad data), 2 usage error,\n"
-    "3 `cluster status` found under-replicated or offline buckets, 130 a write command stopped by\n"
+    "3 `cluster status` found the cluster degraded (a bucket under-replicated, offline or at risk, a\n"
+    "server suspect, no active coordinator), 130 a write command stopped by\n"
     "Ctrl-C after flushing what it accepted (143: SIGTERM).";
 
 }  // namespace
@@ -285,8 +286,9 @@ int main(int argc, char** argv) {
   cluster->require_subcommand(1);
   fluss::cli::ClusterStatusArgs cluster_status;
   auto* cs = cluster->add_subcommand(
-      "status", "servers (coordinator marked), and per bucket: leader, replicas, in-sync replicas; exit code 3 "
-                "when a bucket is under-replicated or offline or no coordinator is active");
+      "status", "coordinators (active/standby), tablet servers (SUSPECT when they do not answer), and per bucket: "
+                "leader, replicas, in-sync replicas; exit code 3 when a bucket is under-replicated, offline or at "
+                "risk, a server is suspect or no coordinator is active");
   cs->add_option("--table", cluster_status.table, "only this table (db.table)");
   cs->callback([&] { action = [&](const GlobalOptions& g) { return RunClusterStatus(g, cluster_status); }; });
 

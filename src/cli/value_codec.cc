@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/utf8.h"
 #include "format/arrow/column_vector.h"
 
 namespace fluss::cli {
@@ -260,7 +261,19 @@ Result<Datum> ParseValue(std::string_view text, const DataType& type) {
       return Checked(*d, text, type);
     }
     case TypeRoot::kChar:
-    case TypeRoot::kString: return Datum(std::string(text));
+    case TypeRoot::kString: {
+      // The rules of ValidateText (types/row.h), in this file's words. Invalid text is not repeated
+      // in the message: it may not be printable.
+      const Utf8Scan scan = ScanUtf8(text);
+      if (!scan.valid) {
+        return Status::Invalid(fmt::format("the text is not valid UTF-8 (byte {:#04x} at offset {})",
+                                           static_cast<uint8_t>(text[scan.error_offset]), scan.error_offset));
+      }
+      if (type.root() == TypeRoot::kChar && scan.code_points > static_cast<size_t>(type.length())) {
+        return NotA(text, type, fmt::format("{} characters, at most {}", scan.code_points, type.length()));
+      }
+      return Datum(std::string(text));
+    }
     case TypeRoot::kBinary:
     case TypeRoot::kBytes: {
       auto bytes = Base64Decode(t);

@@ -1,10 +1,14 @@
 // Admin and Connection: DDL and metadata calls, each one request to the coordinator.
 #include <algorithm>
+#include <future>
+#include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "client/client_context.h"
 #include "fluss_api.pb.h"
+#include "types/table_properties.h"
 
 namespace fluss {
 
@@ -13,6 +17,31 @@ namespace {
 void SetPath(proto::PbTablePath* p, const TablePath& path) {
   p->set_database_name(path.database());
   p->set_table_name(path.table());
+}
+
+// The "host:port" of `servers` that do not answer ApiVersions within the connect timeout, asked of
+// all at once: a crashed server stays registered until its ZooKeeper session ends.
+std::set<std::string> Unreachable(const std::shared_ptr<ClientContext>& ctx, const std::vector<ServerNode>& servers) {
+  std::map<std::string, std::future<bool>> probes;
+  for (const auto& n : servers) {
+    const std::string address = fmt::format("{}:{}", n.host, n.port);
+    if (probes.count(address) != 0) continue;
+    probes[address] = std::async(std::launch::async, [ctx, host = n.host, port = n.port] {
+      auto client = ctx->Client(host, port);
+      if (!client.ok()) return false;
+      proto::ApiVersionsRequest probe;
+      probe.set_client_software_name("fluss-cpp");
+      probe.set_client_software_version("0.1.0");
+      auto answer = (*client)->CallSync(static_cast<int16_t>(rpc::ApiKey::kApiVersions), 0, probe.SerializeAsString(),
+                                        std::min(ctx->config.connect_timeout, ctx->config.request_timeout));
+      return answer.ok();
+    });
+  }
+  std::set<std::string> out;
+  for (auto& [address, probe] : probes) {
+    if (!probe.get()) out.insert(address);
+  }
+  return out;
 }
 
 }  // namespace
@@ -89,6 +118,13 @@ Result<DatabaseInfo> Admin::GetDatabaseInfo(const std::string& name) {
 
 Status Admin::CreateTable(const TablePath& path, const TableDescriptor& descriptor, bool ignore_if_exists) {
   FLUSS_RETURN_NOT_OK(descriptor.Validate());
+  // The server checks the properties too (it is the authority); checking here first gives the same
+  // message without a round trip.
+  FLUSS_ASSIGN_OR_RETURN(auto property_check, CheckTablePropertiesForCreate(path, descriptor));
+  if (!property_check.not_implemented.empty()) {
+    ClientLog().warn("table '{}': {} of Apache Fluss that fluss-cpp does not implement (accepted and ignored)",
+                     path.ToString(), fmt::join(property_check.not_implemented, ", "));
+  }
   proto::CreateTableRequest req;
   SetPath(req.mutable_table_path(), path);
   req.set_table_json(descriptor.ToJson().dump());
@@ -137,8 +173,13 @@ Result<std::vector<ServerNode>> Admin::GetServerNodes() {
   return out;
 }
 
-Result<ClusterStatus> Admin::DescribeCluster() {
+bool ClusterStatus::Reachable(const ServerNode& n) const {
+  return unreachable.count(fmt::format("{}:{}", n.host, n.port)) == 0;
+}
+
+Result<ClusterStatus> Admin::DescribeCluster(bool probe_servers) {
   proto::MetadataRequest req;
+  req.set_include_coordinators(true);
   FLUSS_ASSIGN_OR_RETURN(auto databases, ListDatabases());
   for (const auto& db : databases) {
     FLUSS_ASSIGN_OR_RETURN(auto tables, ListTables(db));
@@ -153,10 +194,18 @@ Result<ClusterStatus> Admin::DescribeCluster() {
   auto node = [](const proto::PbServerNode& n) {
     return ServerNode{n.node_id(), n.host(), static_cast<uint16_t>(n.port())};
   };
+  auto by_id = [](const ServerNode& a, const ServerNode& b) { return a.id < b.id; };
   if (resp.has_coordinator_server()) out.coordinator = node(resp.coordinator_server());
+  for (const auto& n : resp.registered_coordinators()) out.coordinators.push_back(node(n));
+  std::sort(out.coordinators.begin(), out.coordinators.end(), by_id);
   for (const auto& n : resp.tablet_servers()) out.tablet_servers.push_back(node(n));
-  std::sort(out.tablet_servers.begin(), out.tablet_servers.end(),
-            [](const ServerNode& a, const ServerNode& b) { return a.id < b.id; });
+  std::sort(out.tablet_servers.begin(), out.tablet_servers.end(), by_id);
+  if (probe_servers) {
+    std::vector<ServerNode> listed = out.tablet_servers;
+    listed.insert(listed.end(), out.coordinators.begin(), out.coordinators.end());
+    if (out.coordinator) listed.push_back(*out.coordinator);
+    out.unreachable = Unreachable(ctx_, listed);
+  }
   for (const auto& tm : resp.table_metadata()) {
     auto path = TablePath::Make(tm.table_path().database_name(), tm.table_path().table_name());
     if (!path.ok()) return path.status();

@@ -136,6 +136,11 @@ class AppendWriterImpl final : public AppendWriter {
     }
     const size_t n = columns.empty() ? 0 : columns[0].length;
     if (n == 0) return Status::Invalid("no rows to append");
+    // EncodeColumns checks the buffers; the text is checked here, as Append checks a row's.
+    for (size_t i = 0; i < columns.size(); ++i) {
+      FLUSS_RETURN_NOT_OK(columns[i].Validate(schema.column(i).name));
+      FLUSS_RETURN_NOT_OK(columns[i].ValidateText(schema.column(i).name));
+    }
     FLUSS_ASSIGN_OR_RETURN(auto message, arrow::EncodeColumns(schema, columns, protocol_->compression()));
     return writer_->AddEncoded(static_cast<int32_t>(n), [&](int32_t sequence) {
       return WrapArrowMessage(message, static_cast<int32_t>(n), {}, protocol_->BatchOptions(sequence));

@@ -82,28 +82,50 @@ Result<std::shared_ptr<ClientContext>> ClientContext::Make(Configuration config)
 
 Result<std::shared_ptr<rpc::RpcClient>> ClientContext::Client(const std::string& host, uint16_t port) {
   const std::string key = fmt::format("{}:{}", host, port);
+  const auto start = std::chrono::steady_clock::now();
   {
     std::lock_guard<std::mutex> lock(mu);
     if (closed) return Status(ErrorCode::kNetworkException, "the connection was closed");
     auto it = clients.find(key);
     if (it != clients.end() && it->second->is_open()) return it->second;
+    auto failed = timed_out.find(key);
+    if (failed != timed_out.end()) {
+      if (start < failed->second.until) return failed->second.status;
+      timed_out.erase(failed);
+    }
   }
+  // One deadline for the TCP connect and the handshake together: client.connect-timeout is the
+  // whole of connecting.
+  const auto deadline = start + config.connect_timeout;
+  auto fail = [&](Status st) {
+    if (std::chrono::steady_clock::now() >= start + std::min(config.connect_timeout, config.request_timeout)) {
+      // The server let the whole wait pass (no TCP answer, or no handshake answer): asking it again
+      // at once (discovery, then the fallback) would only wait as long again.
+      std::lock_guard<std::mutex> lock(mu);
+      timed_out[key] = TimedOut{st, std::chrono::steady_clock::now() + config.connect_timeout};
+    }
+    return st;
+  };
   rpc::RpcClientOptions options;
   options.connect_timeout = config.connect_timeout;
-  FLUSS_ASSIGN_OR_RETURN(auto client, rpc::RpcClient::Connect(io, host, port, options));
+  auto connected = rpc::RpcClient::Connect(io, host, port, options);
+  if (!connected.ok()) return fail(connected.status());
+  auto client = std::move(connected).value();
   // Handshake: the server lists the APIs it serves.
   proto::ApiVersionsRequest req;
   req.set_client_software_name("fluss-cpp");
   req.set_client_software_version("0.1.0");
   // The handshake is part of connecting: a server that accepts but does not answer (hung, stopped)
-  // fails within connect_timeout, as "cannot connect to host:port: ...".
+  // fails within what is left of connect_timeout, as "cannot connect to host:port: ...".
+  const auto left = std::max(std::chrono::milliseconds(1),
+                             std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
   auto body = client->CallSync(static_cast<int16_t>(rpc::ApiKey::kApiVersions), 0, req.SerializeAsString(),
-                               std::min(config.connect_timeout, config.request_timeout));
+                               std::min(left, config.request_timeout));
   if (!body.ok()) {
     client->Close();
-    return Status(ErrorCode::kNetworkException,
-                  fmt::format("cannot connect to {}: no answer to the ApiVersions handshake ({})", key,
-                              body.status().message()));
+    return fail(Status(ErrorCode::kNetworkException,
+                       fmt::format("cannot connect to {}: no answer to the ApiVersions handshake ({})", key,
+                                   body.status().message())));
   }
   proto::ApiVersionsResponse resp;
   if (!resp.ParseFromString(*body)) {
@@ -215,10 +237,56 @@ Result<std::shared_ptr<rpc::RpcClient>> ClientContext::DiscoverCoordinator() {
   return Status(ErrorCode::kNetworkException, fmt::format("cannot find the coordinator: {}", last.message()));
 }
 
+Result<std::string> ClientContext::AdminCallBody(rpc::ApiKey key, const std::string& body) {
+  using Clock = std::chrono::steady_clock;
+  using std::chrono::milliseconds;
+  const auto start = Clock::now();
+  const auto deadline = start + config.request_timeout;
+  milliseconds pause(100);
+  Status last;
+  int attempts = 0;
+  while (true) {
+    ++attempts;
+    auto client = AdminClient();
+    if (client.ok()) {
+      // Each attempt may use what is left of the request timeout (at least 100 ms).
+      const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+      const milliseconds timeout = std::min(config.request_timeout, std::max(left, milliseconds(100)));
+      auto answer = (*client)->CallSync(static_cast<int16_t>(key), 0, body, timeout);
+      if (answer.ok() || !IsCoordinatorRetriable(answer.status().code())) return answer;
+      last = answer.status().WithContext((*client)->address());
+    } else {
+      if (!IsCoordinatorRetriable(client.status().code())) return client.status();
+      last = client.status();
+    }
+    // The coordinator is gone, a standby answered, or none is elected yet: look it up again.
+    ForgetCoordinator();
+    const auto now = Clock::now();
+    if (now >= deadline) break;
+    if (attempts == 1) {
+      ClientLog().info("admin call {} failed ({}); looking for the active coordinator again for up to {} ms",
+                       static_cast<int>(key), last.ToString(), config.request_timeout.count());
+    } else {
+      ClientLog().debug("admin call {}, attempt {}: {}", static_cast<int>(key), attempts, last.ToString());
+    }
+    std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - now));
+    pause = std::min(pause * 2, milliseconds(1000));
+    if (Clock::now() >= deadline) break;
+  }
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  return last.WithContext(fmt::format("no active coordinator served admin call {} within {} ms ({} attempts)",
+                                      static_cast<int>(key), took.count(), attempts));
+}
+
 Result<proto::MetadataResponse> ClientContext::GetMetadata(const proto::MetadataRequest& req) {
-  auto resp = AdminCall<proto::MetadataResponse>(rpc::ApiKey::kGetMetadata, req);
+  // The coordinator first (its view is the freshest); when it does not answer, any live server,
+  // at once: every server answers GetMetadata, so metadata does not wait for a failover.
+  auto client = AdminClient();
+  Result<proto::MetadataResponse> resp =
+      client.ok() ? Call<proto::MetadataResponse>(*client, rpc::ApiKey::kGetMetadata, req)
+                  : Result<proto::MetadataResponse>(client.status());
   if (!resp.ok() && IsRetriable(resp.status().code())) {
-    // The coordinator is gone and none other is known yet: any live server knows the metadata.
+    ForgetCoordinator();
     for (const auto& [host, port] : DiscoveryCandidates()) {
       auto c = Client(host, port);
       if (!c.ok()) continue;

@@ -4,13 +4,15 @@
 // server says NOT_LEADER_OR_FOLLOWER / UNKNOWN_TABLE_OR_BUCKET.
 //
 // Cluster mode: bootstrap.servers may list several servers; an unreachable one is skipped. Admin
-// calls go to the active coordinator that GetMetadata names (coordinator_server); when a call to it
-// fails with an error that says it is gone or no longer the coordinator (IsCoordinatorRetriable), the
-// coordinator is found again by asking any live server (bootstrap servers, then the tablet servers
-// last seen) and the call is made once more. Metadata reads (GetMetadata) fall back to any live
-// server when the coordinator does not answer.
+// calls go to the active coordinator that GetMetadata names (coordinator_server); while a call fails
+// with an error that says the coordinator is gone or is not the active one (IsCoordinatorRetriable:
+// it died, a standby answered, the election is still running), the coordinator is found again by
+// asking any live server (bootstrap servers, then the tablet servers last seen) and the call is
+// repeated, with a growing pause, until client.request-timeout has passed. Metadata reads
+// (GetMetadata) fall back to any live server at once when the coordinator does not answer.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -55,12 +57,22 @@ struct ClientContext {
   std::map<int32_t, ServerNode> nodes;
   std::optional<ServerNode> coordinator;
   std::map<std::string, std::shared_ptr<rpc::RpcClient>> clients;  // by "host:port"
+  // Servers whose last connect attempt timed out (it waited its whole time: client.connect-timeout,
+  // or client.request-timeout when shorter), by "host:port": Client() answers with that failure until
+  // `until` (one connect timeout later) instead of waiting again. Refused connects are not kept.
+  struct TimedOut {
+    Status status;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::map<std::string, TimedOut> timed_out;
   std::map<TablePath, TableMetadata> tables;
   std::map<std::pair<int64_t, int32_t>, Schema> schemas;  // (table id, schema id)
 
   static Result<std::shared_ptr<ClientContext>> Make(Configuration config);
 
-  // The connection to host:port, made (and handshaken) when there is none or it closed.
+  // The connection to host:port, made (and handshaken) when there is none or it closed. Connecting
+  // (TCP connect and ApiVersions handshake together) gives up after client.connect-timeout; a server
+  // that let it pass is not tried again for as long (see timed_out).
   Result<std::shared_ptr<rpc::RpcClient>> Client(const std::string& host, uint16_t port);
   // A server for admin calls: the coordinator when known and reachable, else the one a live server
   // names (DiscoverCoordinator), else (servers that name none) the first reachable bootstrap server.
@@ -99,21 +111,24 @@ struct ClientContext {
     }
     return resp;
   }
-  // Call on the admin server (the coordinator); repeated once on the coordinator found again when
-  // the first one failed with IsCoordinatorRetriable. (A DDL call whose answer was lost may so run
-  // twice: its second answer is then e.g. TABLE_ALREADY_EXIST.)
+  // Call on the admin server (the coordinator), repeated through a coordinator failover: while it
+  // fails with IsCoordinatorRetriable, the coordinator is looked up again (DiscoverCoordinator, else
+  // a bootstrap server) and the call made again after a pause (100 ms, doubling up to 1 s), until
+  // client.request-timeout has passed since the first attempt; then the last error, saying how
+  // long and how often it tried. Any other error is the answer, returned at once. (A DDL call whose
+  // answer was lost may so run twice: its second answer is then e.g. TABLE_ALREADY_EXIST.)
   template <typename Resp, typename Req>
   Result<Resp> AdminCall(rpc::ApiKey key, const Req& req) {
-    FLUSS_ASSIGN_OR_RETURN(auto client, AdminClient());
-    auto first = Call<Resp>(client, key, req);
-    if (first.ok() || !IsCoordinatorRetriable(first.status().code())) return first;
-    ClientLog().info("admin call {} to {} failed ({}); looking for the coordinator again", static_cast<int>(key),
-                     client->address(), first.status().ToString());
-    ForgetCoordinator();
-    auto again = DiscoverCoordinator();
-    if (!again.ok()) return first;
-    return Call<Resp>(*again, key, req);
+    FLUSS_ASSIGN_OR_RETURN(std::string body, AdminCallBody(key, req.SerializeAsString()));
+    Resp resp;
+    if (!resp.ParseFromString(body)) {
+      return Status(ErrorCode::kCorruptMessage,
+                    fmt::format("cannot parse {} from the coordinator", Resp::descriptor()->name()));
+    }
+    return resp;
   }
+  // AdminCall's exchange of bytes.
+  Result<std::string> AdminCallBody(rpc::ApiKey key, const std::string& body);
 
  private:
   // Servers to ask for the coordinator: bootstrap servers, then the tablet servers last seen.

@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdint>
+#include <initializer_list>
 #include <utility>
 
 #include <fmt/format.h>
@@ -46,13 +48,25 @@ Result<int64_t> ParseSizeOption(std::string_view key, std::string_view text) {
 Result<int64_t> ParseDurationOption(std::string_view key, std::string_view text) {
   FLUSS_ASSIGN_OR_RETURN(auto nu, SplitNumber(key, text));
   const std::string& u = nu.second;
+  // Fluss's (Flink's) duration units, long and short forms; below a millisecond rounds down.
+  auto is = [&u](std::initializer_list<std::string_view> names) {
+    for (std::string_view n : names) {
+      if (u == n) return true;
+    }
+    return false;
+  };
+  if (is({"ns", "nano", "nanos", "nanosecond", "nanoseconds"})) return nu.first / 1000000;
+  if (is({"us", "\u00b5s", "micro", "micros", "microsecond", "microseconds"})) return nu.first / 1000;
   int64_t mult = 1;
-  if (u.empty() || u == "ms") mult = 1;
-  else if (u == "s" || u == "sec") mult = 1000;
-  else if (u == "min" || u == "m") mult = 60 * 1000;
-  else if (u == "h") mult = 3600LL * 1000;
-  else if (u == "d" || u == "day" || u == "days") mult = 24LL * 3600 * 1000;
+  if (u.empty() || is({"ms", "milli", "millis", "millisecond", "milliseconds"})) mult = 1;
+  else if (is({"s", "sec", "secs", "second", "seconds"})) mult = 1000;
+  else if (is({"m", "min", "mins", "minute", "minutes"})) mult = 60 * 1000;
+  else if (is({"h", "hour", "hours"})) mult = 3600LL * 1000;
+  else if (is({"d", "day", "days"})) mult = 24LL * 3600 * 1000;
   else return Status::Invalid(fmt::format("option '{}': unknown duration unit '{}'", key, u));
+  if (nu.first > INT64_MAX / mult || nu.first < INT64_MIN / mult) {
+    return Status::Invalid(fmt::format("option '{}': '{}' is too long a duration", key, text));
+  }
   return nu.first * mult;
 }
 

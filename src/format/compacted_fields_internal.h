@@ -26,7 +26,8 @@ struct FieldList {
   std::string_view name(size_t i, std::string* scratch) const;
 };
 
-// ValidateDatum of field i, formatting the field's name only when the value is invalid.
+// ValidateDatum of field i (text as given: TextCheck::kNone), formatting the field's name only when the
+// value is invalid.
 Status ValidateValue(const FieldList& fields, size_t i, const Datum& d);
 
 // A string/bytes value must fit Java's int length.

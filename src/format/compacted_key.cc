@@ -48,7 +48,9 @@ Result<std::vector<uint8_t>> EncodeKey(const KeyFields& fields, ValueAt value) {
       return Status::Invalid(
           fmt::format("key column '{}' is null: key columns must not be null", fields.name(k, &scratch)));
     }
-    if (!ValidateDatum(d, type, {}).ok()) return ValidateDatum(d, type, fields.name(k, &scratch));
+    if (!ValidateDatum(d, type, {}, TextCheck::kNone).ok()) {
+      return ValidateDatum(d, type, fields.name(k, &scratch), TextCheck::kNone);
+    }
     if (const auto* s = std::get_if<std::string>(&d); s != nullptr && s->size() > static_cast<size_t>(INT32_MAX)) {
       return compacted_internal::CheckLength(s->size(), fields.name(k, &scratch));
     }

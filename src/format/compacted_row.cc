@@ -217,7 +217,8 @@ Result<Datum> ReadField(const DataType& type, std::span<const uint8_t> in, size_
   FieldCursor cursor(in, pos, type, column);
   FLUSS_ASSIGN_OR_RETURN(Datum d, ReadRaw(type, cursor));
   // Range checks (DECIMAL precision, TIME of day, nanos, BINARY(n) length) as for a written value.
-  Status valid = ValidateDatum(d, type, column);
+  // Text is returned as it was stored: what a writer sends is checked where it is received.
+  Status valid = ValidateDatum(d, type, column, TextCheck::kNone);
   if (!valid.ok()) {
     return Status::Corruption(fmt::format("compacted field '{}' at byte {}: {}", column, start, valid.message()));
   }
@@ -236,9 +237,10 @@ std::string_view FieldList::name(size_t i, std::string* scratch) const {
 
 Status ValidateValue(const FieldList& fields, size_t i, const Datum& d) {
   // Name-free first, so the common (valid) path formats nothing.
-  if (ValidateDatum(d, fields.type(i), {}).ok()) return Status::OK();
+  // Text is encoded as given (stored rows are re-encoded too); writers check it where it enters.
+  if (ValidateDatum(d, fields.type(i), {}, TextCheck::kNone).ok()) return Status::OK();
   std::string scratch;
-  return ValidateDatum(d, fields.type(i), fields.name(i, &scratch));
+  return ValidateDatum(d, fields.type(i), fields.name(i, &scratch), TextCheck::kNone);
 }
 
 Status CheckLength(size_t n, std::string_view column) {

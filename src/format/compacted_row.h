@@ -47,14 +47,14 @@ void AppendField(const DataType& type, const Datum& value, std::vector<uint8_t>*
 
 // Reads one non-null field of `type` from `in` at `*pos` and advances `*pos`. Every length and varint
 // is checked against the bytes left; the value is checked against the type (BOOLEAN 0/1, DECIMAL
-// within its precision, TIME within the day, nanos 0..999999, BINARY(n) exactly n bytes). Errors are
-// CORRUPT_RECORD naming `column`.
+// within its precision, TIME within the day, nanos 0..999999, BINARY(n) exactly n bytes); text is
+// returned as stored (ValidateText is the writers' check). Errors are CORRUPT_RECORD naming `column`.
 Result<Datum> ReadField(const DataType& type, std::span<const uint8_t> in, size_t* pos, std::string_view column);
 
 }  // namespace compacted
 
-// Encodes `row` (validated against the column types first: alternatives, NOT NULL, ranges). Errors
-// name the column. The `types` overloads name fields by position ("#2").
+// Encodes `row` (validated against the column types first: alternatives, NOT NULL, ranges; text is
+// encoded as given, see ValidateText). Errors name the column. The `types` overloads name fields by position ("#2").
 Result<std::vector<uint8_t>> EncodeCompactedRow(const Schema& schema, const GenericRow& row);
 Result<std::vector<uint8_t>> EncodeCompactedRow(std::span<const DataType> types, const GenericRow& row);
 // Appends the encoding to `out`; nothing is appended on error.

@@ -341,6 +341,11 @@ Result<KvPutResult> KvTablet::Put(const KvRecordBatch& batch, const std::vector<
     } else {
       auto row = DecodeCompactedRow(batch_schema, *rec.row);
       if (!row.ok()) return BadRecord(index, "its row does not decode: " + row.status().message());
+      // Text as a writer must send it (decoding returns stored text as is): valid UTF-8, CHAR(n) length.
+      for (size_t c = 0; c < batch_schema.num_columns(); ++c) {
+        Status text = ValidateText(row->field(c), batch_schema.column(c).type, batch_schema.column(c).name);
+        if (!text.ok()) return BadRecord(index, text.message());
+      }
       for (size_t k : batch_key_indexes) {
         if (row->IsNullAt(k)) {
           return BadRecord(index, fmt::format("primary-key column '{}' is NULL", batch_schema.column(k).name));

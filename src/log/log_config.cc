@@ -70,6 +70,12 @@ bool LogConfig::IsLogOption(std::string_view key) {
   return false;
 }
 
+std::vector<std::string_view> LogConfig::OptionNames() {
+  std::vector<std::string_view> names = {"log.recovery.thread-num", "log.open-files.max"};
+  for (const Field& f : kFields) names.push_back(f.key);
+  return names;
+}
+
 Result<LogConfig> LogConfig::FromOptions(const std::map<std::string, std::string>& options) {
   LogConfig c;
   for (const auto& [key, value] : options) {

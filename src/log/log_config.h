@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -85,6 +86,8 @@ struct LogConfig {
   static Result<LogConfig> FromOptions(const std::map<std::string, std::string>& options);
   // True for the keys FromOptions knows.
   static bool IsLogOption(std::string_view key);
+  // Those keys.
+  static std::vector<std::string_view> OptionNames();
 };
 
 }  // namespace fluss

@@ -297,7 +297,8 @@ Result<std::unique_ptr<ZkMetadataStore>> ZkMetadataStore::Open(ZkOptions options
   }
   store->session_generation_ = 1;
   for (const char* p :
-       {"/metadata/databases", "/metadata/dropped_tables", "/tabletservers/ids", "/tabletservers/tables", "/coordinators"}) {
+       {"/metadata/databases", "/metadata/dropped_tables", "/tabletservers/ids", "/tabletservers/tables", "/coordinators",
+        "/coordinators/ids"}) {
     FLUSS_RETURN_NOT_OK(store->EnsurePath(store->P(p)));
   }
   for (const char* counter : {"/metadata/table_seqid", "/metadata/writer_id", "/coordinators/epoch"}) {
@@ -1222,13 +1223,20 @@ void ZkMetadataStore::SetSessionListener(std::function<void(ZkSessionEvent)> lis
 
 Status ZkMetadataStore::StartCoordinatorElection(int32_t coordinator_id, std::string listeners,
                                                  std::function<void(bool, int64_t)> listener) {
+  TabletServerInfo me{coordinator_id, std::move(listeners), "", clock_()};
   {
     std::lock_guard lock(mu_);
     if (candidacy_) {
       return Status(ErrorCode::kInvalidCoordinator,
                     fmt::format("this store already runs for coordinator as id {}", candidacy_->id));
     }
-    candidacy_ = TabletServerInfo{coordinator_id, std::move(listeners), "", clock_()};
+  }
+  // Not fatal: every election attempt (TryBecomeLeader) registers again when it is missing.
+  Status registered = RegisterCoordinator(me);
+  if (!registered.ok()) spdlog::warn("metadata: registering coordinator {}: {}", me.id, registered.ToString());
+  {
+    std::lock_guard lock(mu_);
+    candidacy_ = std::move(me);
     leadership_listener_ = std::move(listener);
   }
   Queued q;
@@ -1245,7 +1253,10 @@ void ZkMetadataStore::TryBecomeLeader() {
     me = candidacy_;
     listener = leadership_listener_;
   }
-  if (!me || is_leader_.load()) return;
+  if (!me) return;
+  Status registered = RegisterCoordinator(*me);
+  if (!registered.ok()) spdlog::warn("metadata: registering coordinator {}: {}", me->id, registered.ToString());
+  if (is_leader_.load()) return;
   const std::string active = P("/coordinators/active");
   const std::string body =
       json{{"version", 1}, {"id", me->id}, {"listeners", me->listeners}}.dump();
@@ -1304,13 +1315,71 @@ void ZkMetadataStore::TryBecomeLeader() {
   }
 }
 
+Status ZkMetadataStore::RegisterCoordinator(const TabletServerInfo& me) {
+  const std::string path = P(fmt::format("/coordinators/ids/{}", me.id));
+  const std::string body = json{{"version", 2}, {"id", me.id}, {"listeners", me.listeners}}.dump();
+  for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
+    std::shared_lock lock(handle_mu_);
+    int rc = zoo_create(zh_, path.c_str(), body.data(), static_cast<int>(body.size()), &ZOO_OPEN_ACL_UNSAFE,
+                        ZOO_EPHEMERAL, nullptr, 0);
+    if (rc == ZOK) return Status::OK();
+    if (rc != ZNODEEXISTS) return Errno(rc, fmt::format("register coordinator {}", me.id));
+    struct Stat stat {};
+    rc = zoo_exists(zh_, path.c_str(), 0, &stat);
+    if (rc == ZNONODE) continue;  // it just went
+    if (rc != ZOK) return Errno(rc, fmt::format("register coordinator {}", me.id));
+    if (stat.ephemeralOwner == zoo_client_id(zh_)->client_id) return Status::OK();
+    spdlog::warn("metadata: coordinator id {} is registered by another ZooKeeper session (a crashed predecessor, "
+                 "or another coordinator with the same id); replacing its registration",
+                 me.id);
+    rc = zoo_delete(zh_, path.c_str(), stat.version);
+    if (rc != ZOK && rc != ZNONODE && rc != ZBADVERSION) {
+      return Errno(rc, fmt::format("replace the registration of coordinator {}", me.id));
+    }
+  }
+  return Status::IOError(fmt::format("cannot register coordinator {} at '{}'", me.id, path));
+}
+
+void ZkMetadataStore::UnregisterCoordinator(int32_t id) {
+  const std::string path = P(fmt::format("/coordinators/ids/{}", id));
+  std::shared_lock lock(handle_mu_);
+  struct Stat stat {};
+  if (zoo_exists(zh_, path.c_str(), 0, &stat) != ZOK) return;
+  if (stat.ephemeralOwner != zoo_client_id(zh_)->client_id) return;  // not ours (any more)
+  int rc = zoo_delete(zh_, path.c_str(), stat.version);
+  if (rc != ZOK && rc != ZNONODE) spdlog::warn("metadata: unregistering coordinator {}: {}", id, zerror(rc));
+}
+
+Result<std::vector<TabletServerInfo>> ZkMetadataStore::RegisteredCoordinators() const {
+  const std::string ids_path = P("/coordinators/ids");
+  FLUSS_ASSIGN_OR_RETURN(auto ids, Children(ids_path, false));
+  std::vector<TabletServerInfo> out;
+  for (const std::string& name : ids ? *ids : std::vector<std::string>()) {
+    const std::string path = ids_path + "/" + name;
+    FLUSS_ASSIGN_OR_RETURN(auto node, Get(path, false));
+    if (!node) continue;  // went meanwhile
+    FLUSS_ASSIGN_OR_RETURN(json j, ParseObject(node->first, path));
+    TabletServerInfo info;
+    if (!ReadInt(j, "id", &info.id) || !j.contains("listeners") || !j["listeners"].is_string()) {
+      return Status::Corruption(fmt::format("znode '{}' is not a coordinator registration", path));
+    }
+    info.listeners = j["listeners"].get<std::string>();
+    out.push_back(std::move(info));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
 void ZkMetadataStore::ResignCoordinator() {
   int64_t epoch;
+  std::optional<TabletServerInfo> candidacy;
   {
     std::lock_guard lock(mu_);
+    candidacy = std::move(candidacy_);
     candidacy_.reset();
     epoch = coordinator_epoch_;
   }
+  if (candidacy) UnregisterCoordinator(candidacy->id);
   if (!is_leader_.exchange(false)) return;
   {
     std::shared_lock lock(handle_mu_);

@@ -141,10 +141,16 @@ class ZkMetadataStore final : public MetadataStore {
   // /coordinators/epoch. `listener(true, epoch)` when this store becomes leader, `(false, epoch)` when
   // it stops being leader (resigned, or its session expired: fenced). Losers watch the leader znode and
   // try again when it goes. One candidacy per store; INVALID_COORDINATOR when already entered.
+  // Every candidate is also registered, active or standby: the ephemeral /coordinators/ids/<id>,
+  // created here and made sure of at every election attempt (so also with a new session); a
+  // registration of the same id by another session — a crashed predecessor whose session has not
+  // expired yet — is replaced.
   Status StartCoordinatorElection(int32_t coordinator_id, std::string listeners,
                                   std::function<void(bool is_leader, int64_t epoch)> listener);
-  // Leaves the election (deleting the leader znode when held).
+  // Leaves the election (deleting the leader znode when held, and the registration).
   void ResignCoordinator();
+  // The registered coordinators (active and standby), ordered by id, read from ZooKeeper now.
+  Result<std::vector<TabletServerInfo>> RegisteredCoordinators() const;
   bool IsCoordinatorLeader() const { return is_leader_.load(); }
   // The id in /coordinators/active right now (read from ZooKeeper), or -1 when there is none.
   Result<int32_t> CoordinatorLeaderId() const;
@@ -204,6 +210,9 @@ class ZkMetadataStore final : public MetadataStore {
   // Deletes the drop records older than kDroppedTableRetentionMs (best effort: a failure is logged).
   void PruneDroppedTables();
   void TryBecomeLeader();
+  // Creates /coordinators/ids/<id> for this session (replacing another session's); deletes it.
+  Status RegisterCoordinator(const TabletServerInfo& me);
+  void UnregisterCoordinator(int32_t id);
 
   std::shared_ptr<const MetadataState> Snapshot() const;
   template <typename Change>

@@ -13,6 +13,7 @@
 #include "kv/row_merger.h"
 #include "rpc/api_keys.h"
 #include "types/table_descriptor.h"
+#include "types/table_properties.h"
 
 namespace fluss {
 
@@ -246,28 +247,12 @@ Result<std::string> FlussService::GetDatabaseInfo(const std::string& body) {
 Status FlussService::CheckLakeProperties(const TablePath& path, const TableDescriptor& descriptor) const {
   const auto& props = descriptor.properties();
   auto enabled = props.find("table.datalake.enabled");
-  if (enabled != props.end()) {
-    if (enabled->second != "true" && enabled->second != "false") {
-      return Status(ErrorCode::kInvalidConfig,
-                    fmt::format("cannot create '{}': table.datalake.enabled must be true or false, not '{}'",
-                                path.ToString(), enabled->second));
-    }
-    if (enabled->second == "true" && config_.datalake_format.empty()) {
-      return Status(ErrorCode::kLakeStorageNotConfigured,
-                    fmt::format("cannot create '{}' with table.datalake.enabled=true: this server has no lake "
-                                "(start it with --set datalake.format=iceberg --set datalake.iceberg.warehouse=<dir>)",
-                                path.ToString()));
-    }
-  }
-  auto freshness = props.find("table.datalake.freshness");
-  if (freshness != props.end()) {
-    auto ms = ParseDurationOption("table.datalake.freshness", freshness->second);
-    if (!ms.ok() || *ms <= 0) {
-      return Status(ErrorCode::kInvalidConfig,
-                    fmt::format("cannot create '{}': table.datalake.freshness '{}' is not a positive duration "
-                                "(e.g. 3min, 30s)",
-                                path.ToString(), freshness->second));
-    }
+  if (enabled != props.end() && ParseBoolOption(enabled->first, enabled->second).ValueOr(false) &&
+      config_.datalake_format.empty()) {
+    return Status(ErrorCode::kLakeStorageNotConfigured,
+                  fmt::format("cannot create '{}' with table.datalake.enabled=true: this server has no lake "
+                              "(start it with --set datalake.format=iceberg --set datalake.iceberg.warehouse=<dir>)",
+                              path.ToString()));
   }
   return Status::OK();
 }
@@ -280,27 +265,27 @@ Result<std::string> FlussService::CreateTable(const std::string& body) {
   FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptor::FromJson(json));
   if (!descriptor.bucket_count()) descriptor.DistributedBy(config_.default_bucket_number, descriptor.bucket_keys());
   FLUSS_RETURN_NOT_OK(descriptor.Validate());
+  // Every property by type, range and the kind of table (types/table_properties.h).
+  FLUSS_ASSIGN_OR_RETURN(auto property_check, CheckTablePropertiesForCreate(path, descriptor));
   if (descriptor.has_primary_key()) {
-    // The merge engine and changelog options are checked now, not at the first write.
+    // The merge engine's per-column functions are checked now, not at the first write.
     auto merger = RowMerger::Create(descriptor.schema(), descriptor.properties());
     if (!merger.ok()) {
       return Status(ErrorCode::kInvalidConfig,
                     fmt::format("cannot create '{}': {}", path.ToString(), merger.status().message()));
     }
-    auto image = ParseChangelogImage(descriptor.properties());
-    if (!image.ok()) {
-      return Status(ErrorCode::kInvalidConfig,
-                    fmt::format("cannot create '{}': {}", path.ToString(), image.status().message()));
-    }
-    auto format = descriptor.properties().find("table.log.format");
-    if (format != descriptor.properties().end() && format->second != "ARROW") {
-      return Status(ErrorCode::kInvalidConfig,
-                    fmt::format("cannot create '{}': a primary-key table's changelog is ARROW; table.log.format {} "
-                                "is not supported",
-                                path.ToString(), format->second));
-    }
   }
   FLUSS_RETURN_NOT_OK(CheckLakeProperties(path, descriptor));
+  if (!hooks_.assign) {
+    // Standalone: one replica per bucket.
+    auto factor = descriptor.properties().find("table.replication.factor");
+    if (factor != descriptor.properties().end() && ParseIntOption(factor->first, factor->second).ValueOr(1) != 1) {
+      return Status(ErrorCode::kInvalidReplicationFactor,
+                    fmt::format("cannot create '{}': table.replication.factor {} needs a cluster; a standalone "
+                                "server has one replica",
+                                path.ToString(), factor->second));
+    }
+  }
   if (descriptor.is_partitioned()) {
     return Status(ErrorCode::kInvalidTable,
                   fmt::format("cannot create '{}': partitioned tables are not supported yet", path.ToString()));
@@ -333,6 +318,11 @@ Result<std::string> FlussService::CreateTable(const std::string& body) {
       return st.WithContext(fmt::format("creating the logs of table '{}'", path.ToString()));
     }
     spdlog::info("created table '{}' (id {}, {} buckets)", path.ToString(), record.table_id, buckets);
+    if (!property_check.not_implemented.empty()) {
+      spdlog::warn("table '{}': {} {} of Apache Fluss that fluss-cpp does not implement; accepted and ignored",
+                   path.ToString(), property_check.not_implemented.size() == 1 ? "property" : "properties",
+                   fmt::join(property_check.not_implemented, ", "));
+    }
   }
   return proto::CreateTableResponse().SerializeAsString();
 }

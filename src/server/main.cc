@@ -6,7 +6,8 @@
 //
 // Prints "fluss-server listening on FLUSS://host:port" once it accepts connections; SIGTERM or
 // SIGINT stops it cleanly (exit 0; a tablet server first asks the coordinator to move its bucket
-// leaderships away). Exit 1 when it cannot start, 2 on bad command-line usage.
+// leaderships away). Exit 1 when it cannot start, 2 on bad command-line usage or configuration (an
+// unknown option, a bad value: nothing is started).
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -150,7 +152,9 @@ int main(int argc, char** argv) {
 
   auto config = fluss::ServerConfig::Load(config_path, sets);
   if (!config.ok()) {
-    std::cerr << "fluss-server: " << config.status().message() << "\n";
+    // One line per problem (each unknown option has its own), each prefixed.
+    std::istringstream lines(config.status().message());
+    for (std::string line; std::getline(lines, line);) std::cerr << "fluss-server: " << line << "\n";
     return 2;
   }
   auto parsed_role = fluss::ParseServerRole(role);
@@ -163,7 +167,9 @@ int main(int argc, char** argv) {
     std::cerr << "fluss-server: " << st.message() << "\n";
     return 2;
   }
-  for (const auto& key : config->ignored_keys) spdlog::info("option '{}' is not used by fluss-cpp yet; ignored", key);
+  for (const auto& key : config->ignored_keys) {
+    spdlog::warn("option '{}' is an Apache Fluss option that fluss-cpp does not implement; ignored", key);
+  }
 
   RaiseOpenFileLimit();
   if (config->role != fluss::ServerRole::kCoordinator) {

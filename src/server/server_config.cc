@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "common/closest_name.h"
 #include "common/config_value.h"
+#include "server/upstream_options.h"
 
 namespace fluss {
 
@@ -46,7 +48,8 @@ Result<std::vector<Listener>> ParseListeners(std::string_view text) {
   return out;
 }
 
-Result<std::map<std::string, std::string>> ParseConfigText(std::string_view text, std::string_view origin) {
+Result<std::map<std::string, std::string>> ParseConfigText(std::string_view text, std::string_view origin,
+                                                          std::map<std::string, int>* key_lines) {
   std::map<std::string, std::string> out;
   std::istringstream in{std::string(text)};
   std::string line;
@@ -75,30 +78,67 @@ Result<std::map<std::string, std::string>> ParseConfigText(std::string_view text
       value = value.substr(1, value.size() - 2);
     }
     out[key] = value;
+    if (key_lines != nullptr) (*key_lines)[key] = line_no;
   }
   return out;
 }
 
 Result<ServerConfig> ServerConfig::Load(const std::string& config_path, const std::vector<std::string>& overrides) {
   std::map<std::string, std::string> options;
+  std::map<std::string, std::string> origins;
   if (!config_path.empty()) {
     std::ifstream f(config_path);
     if (!f) return Status::Invalid(fmt::format("cannot read config file '{}'", config_path));
     std::stringstream ss;
     ss << f.rdbuf();
-    FLUSS_ASSIGN_OR_RETURN(options, ParseConfigText(ss.str(), config_path));
+    std::map<std::string, int> lines;
+    FLUSS_ASSIGN_OR_RETURN(options, ParseConfigText(ss.str(), config_path, &lines));
+    for (const auto& [key, line] : lines) origins[key] = fmt::format("{}:{}", config_path, line);
   }
   for (const std::string& kv : overrides) {
     const size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
       return Status::Invalid(fmt::format("--set '{}' is not key=value", kv));
     }
-    options[TrimSpace(std::string_view(kv).substr(0, eq))] = TrimSpace(std::string_view(kv).substr(eq + 1));
+    const std::string key = TrimSpace(std::string_view(kv).substr(0, eq));
+    options[key] = TrimSpace(std::string_view(kv).substr(eq + 1));
+    origins[key] = "--set";
   }
-  return FromOptions(std::move(options));
+  return FromOptions(std::move(options), origins);
 }
 
 namespace {
+
+// The options fluss-server reads itself (LogConfig reads the log ones).
+constexpr std::string_view kServerOptions[] = {
+    "bind.listeners", "advertised.listeners", "data.dir", "tablet-server.id", "default.bucket.number",
+    "default.replication.factor", "max.bucket.num", "netty.server.num-network-threads",
+    "netty.server.num-worker-threads", "netty.server.max-request-size", "netty.connection.max-idle-time",
+    "kv.rocksdb.shared-write-buffer.size", "kv.rocksdb.block.cache-size", "kv.rocksdb.writebuffer.size",
+    "kv.rocksdb.writebuffer.count", "kv.rocksdb.block.blocksize", "kv.rocksdb.use-bloom-filter",
+    "kv.rocksdb.thread.num", "kv.flush.thread-num", "datalake.format", "datalake.tiering.embedded",
+    "datalake.iceberg.warehouse", "zookeeper.address", "zookeeper.path.root", "zookeeper.client.session-timeout",
+    "log.replica.max-lag-time", "log.replica.min-in-sync-replicas-number", "log.replica.fetch.max-bytes",
+    "log.replica.fetch.wait-max-time", "log.replica.fetch.backoff-interval", "auto.leader.rebalance.enabled",
+    "leader.imbalance.check.interval",
+};
+
+// One line per unknown key: where it was given and, when a known name is near, the suggestion.
+Status UnknownOptions(const std::vector<std::string>& unknown, const std::map<std::string, std::string>& origins) {
+  std::vector<std::string_view> names(std::begin(kServerOptions), std::end(kServerOptions));
+  for (std::string_view n : LogConfig::OptionNames()) names.push_back(n);
+  for (std::string_view n : UpstreamOptionNames()) names.push_back(n);
+  std::string message;
+  for (const std::string& key : unknown) {
+    if (!message.empty()) message += '\n';
+    auto origin = origins.find(key);
+    if (origin != origins.end()) message += origin->second + ": ";
+    message += fmt::format("unknown option '{}'", key);
+    std::string hint = DidYouMean(key, names);
+    message += hint.empty() ? " (docs/configuration.md lists the options)" : hint;
+  }
+  return Status::Invalid(std::move(message));
+}
 
 Result<int32_t> PositiveInt(const std::string& key, const std::string& value, int64_t max) {
   FLUSS_ASSIGN_OR_RETURN(int64_t v, ParseIntOption(key, value));
@@ -124,9 +164,11 @@ Result<ServerRole> ParseServerRole(std::string_view name) {
   return Status::Invalid(fmt::format("unknown role '{}' (standalone, coordinator or tablet)", name));
 }
 
-Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string> options) {
+Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string> options,
+                                              const std::map<std::string, std::string>& origins) {
   ServerConfig c;
   std::map<std::string, std::string> log_options;
+  std::vector<std::string> unknown;
   for (const auto& [key, value] : options) {
     if (key == "bind.listeners") {
       FLUSS_ASSIGN_OR_RETURN(auto listeners, ParseListeners(value));
@@ -213,16 +255,25 @@ Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string
       FLUSS_ASSIGN_OR_RETURN(c.replica_fetch_wait_max_ms, ParseDurationOption(key, value));
     } else if (key == "log.replica.fetch.backoff-interval") {
       FLUSS_ASSIGN_OR_RETURN(c.replica_fetch_backoff_ms, ParseDurationOption(key, value));
-    } else if (key.starts_with("kv.rocksdb.")) {
-      return Status::Invalid(fmt::format("unknown option '{}' (see docs/configuration.md)", key));
+    } else if (key == "auto.leader.rebalance.enabled") {
+      if (value != "true" && value != "false") {
+        return Status::Invalid(fmt::format("option '{}': '{}' is not true or false", key, value));
+      }
+      c.auto_leader_rebalance = value == "true";
+    } else if (key == "leader.imbalance.check.interval") {
+      FLUSS_ASSIGN_OR_RETURN(c.leader_imbalance_check_interval_ms, ParseDurationOption(key, value));
+      if (c.leader_imbalance_check_interval_ms <= 0) {
+        return Status::Invalid(fmt::format("option '{}' must be positive", key));
+      }
     } else if (LogConfig::IsLogOption(key)) {
       log_options[key] = value;
-    } else if (key.starts_with("log.") && !key.starts_with("log.replica.")) {
-      return Status::Invalid(fmt::format("unknown option '{}' (see docs/configuration.md)", key));
-    } else {
+    } else if (IsUpstreamOption(key)) {
       c.ignored_keys.push_back(key);
+    } else {
+      unknown.push_back(key);
     }
   }
+  if (!unknown.empty()) return UnknownOptions(unknown, origins);
   FLUSS_ASSIGN_OR_RETURN(c.log, LogConfig::FromOptions(log_options));
   for (auto [name, bytes] : {std::pair<const char*, int64_t>{"kv.rocksdb.shared-write-buffer.size", c.kv.shared_write_buffer_bytes},
                              {"kv.rocksdb.block.cache-size", c.kv.block_cache_bytes},

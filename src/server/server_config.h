@@ -1,8 +1,9 @@
 // ServerConfig: the options of `fluss-server`, from a server.yaml-style file (`key: value` lines)
 // and `--set key=value` overrides (later ones win). Key names and defaults follow Fluss where Fluss
-// has the option (reference/fluss.md §9); docs/configuration.md lists every one. Keys Fluss has
-// that fluss-cpp does not implement yet are accepted and reported as ignored, so a Fluss
-// server.yaml still starts the server; a misspelled key of a known family (log.*) is an error.
+// has the option; docs/configuration.md lists every one. Keys Apache Fluss has that fluss-cpp does
+// not implement are accepted and reported as ignored (fluss-server logs a warning naming them), so a
+// Fluss server.yaml still starts the server; any other key is an error naming where it was given,
+// with a "did you mean" suggestion when a known name is near (a typo must not go unnoticed).
 #pragma once
 
 #include <cstdint>
@@ -54,6 +55,11 @@ struct ServerConfig {
   int64_t replica_fetch_max_bytes = 16LL * 1024 * 1024;
   int64_t replica_fetch_wait_max_ms = 500;
   int64_t replica_fetch_backoff_ms = 1000;
+  // Preferred-leader election (coordinator; Kafka's names, Fluss has no such option):
+  // auto.leader.rebalance.enabled moves a bucket's leadership back to its first replica once that
+  // one is live and in sync again; leader.imbalance.check.interval is how often it is checked.
+  bool auto_leader_rebalance = true;
+  int64_t leader_imbalance_check_interval_ms = 30 * 1000;
   // bind.listeners (the first one is served; default FLUSS://localhost:9123).
   Listener bind;
   // advertised.listeners: what metadata tells clients; defaults to the bound address.
@@ -89,20 +95,27 @@ struct ServerConfig {
   // service itself (false: run `fluss-tiering` instead).
   bool tiering_embedded = true;
 
-  // Every option as given (file, then overrides), and the keys that were accepted but not used.
+  // Every option as given (file, then overrides), and the Apache Fluss keys that were accepted but
+  // are not implemented by fluss-cpp.
   std::map<std::string, std::string> options;
   std::vector<std::string> ignored_keys;
 
   // Reads `config_path` (empty: none) then applies `overrides` ("key=value" each).
   static Result<ServerConfig> Load(const std::string& config_path, const std::vector<std::string>& overrides);
-  static Result<ServerConfig> FromOptions(std::map<std::string, std::string> options);
+  // Applies `options`. An unknown key is INVALID_CONFIG, one line per key: "<origin>: unknown option
+  // 'data.dirr'; did you mean 'data.dir'?", where origins[key] says where it was given ("--set",
+  // "server.yaml:3"; nothing when absent).
+  static Result<ServerConfig> FromOptions(std::map<std::string, std::string> options,
+                                          const std::map<std::string, std::string>& origins = {});
   // Checks that depend on the role (set after loading): a standalone server has one replica
   // (INVALID_REPLICATION_FACTOR otherwise); cluster roles need zookeeper.address.
   Status Validate() const;
 };
 
 // Parses server.yaml-style text: `key: value` per line, `#` comments, blank lines, optional quotes
-// around the value. `origin` names the file in errors ("server.yaml:12: ...").
-Result<std::map<std::string, std::string>> ParseConfigText(std::string_view text, std::string_view origin);
+// around the value. `origin` names the file in errors ("server.yaml:12: ..."). When `key_lines` is
+// given, it receives the line of each key (the last one when a key repeats).
+Result<std::map<std::string, std::string>> ParseConfigText(std::string_view text, std::string_view origin,
+                                                          std::map<std::string, int>* key_lines = nullptr);
 
 }  // namespace fluss

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/utf8.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -120,7 +122,27 @@ bool DatumMatchesType(const Datum& d, const DataType& type) {
   return false;
 }
 
-Status ValidateDatum(const Datum& d, const DataType& type, std::string_view column) {
+Status ValidateTextBytes(std::string_view text, const DataType& type, std::string_view column) {
+  if (type.root() != TypeRoot::kChar && type.root() != TypeRoot::kString) return Status::OK();
+  const Utf8Scan scan = ScanUtf8(text);
+  if (!scan.valid) {
+    return Status::Invalid(fmt::format("column '{}' ({}): the value is not valid UTF-8 (byte {:#04x} at offset {})",
+                                       column, type.ToString(), static_cast<uint8_t>(text[scan.error_offset]),
+                                       scan.error_offset));
+  }
+  if (type.root() == TypeRoot::kChar && scan.code_points > static_cast<size_t>(type.length())) {
+    return Status::Invalid(fmt::format("column '{}' is {} but the value has {} characters", column,
+                                       type.WithNullable(true).ToString(), scan.code_points));
+  }
+  return Status::OK();
+}
+
+Status ValidateText(const Datum& d, const DataType& type, std::string_view column) {
+  const auto* s = std::get_if<std::string>(&d);
+  return s == nullptr ? Status::OK() : ValidateTextBytes(*s, type, column);
+}
+
+Status ValidateDatum(const Datum& d, const DataType& type, std::string_view column, TextCheck text) {
   if (std::holds_alternative<std::monostate>(d)) {
     if (!type.nullable()) return Status::Invalid(fmt::format("column '{}' is NOT NULL but the value is null", column));
     return Status::OK();
@@ -129,6 +151,10 @@ Status ValidateDatum(const Datum& d, const DataType& type, std::string_view colu
     return Status::Invalid(fmt::format("column '{}' of type {} got a value of another type", column, type.ToString()));
   }
   switch (type.root()) {
+    case TypeRoot::kChar:
+    case TypeRoot::kString:
+      if (text == TextCheck::kFull) return ValidateTextBytes(std::get<std::string>(d), type, column);
+      break;
     case TypeRoot::kBinary: {
       size_t n = std::get<std::string>(d).size();
       if (n != static_cast<size_t>(type.length())) {

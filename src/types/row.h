@@ -70,9 +70,25 @@ class GenericRow {
 // True when `d` is the Datum alternative that `type` uses (std::monostate matches any type).
 bool DatumMatchesType(const Datum& d, const DataType& type);
 
+// What ValidateDatum checks of CHAR and STRING values.
+enum class TextCheck {
+  kFull,  // ValidateText: every value written (clients, and servers for what they receive)
+  kNone,  // any bytes: values read back from storage or a fetch, returned as they were stored
+};
+
 // Checks a value against its type: right alternative, null only when nullable, BINARY(n) exactly n
-// bytes, DECIMAL within precision, TIMESTAMP nanos in range. `column` names the column in the error.
-Status ValidateDatum(const Datum& d, const DataType& type, std::string_view column);
+// bytes, DECIMAL within precision, TIMESTAMP nanos in range, and with TextCheck::kFull the text
+// checks of ValidateText. `column` names the column in the error.
+Status ValidateDatum(const Datum& d, const DataType& type, std::string_view column,
+                     TextCheck text = TextCheck::kFull);
+
+// A CHAR or STRING value must be valid UTF-8, and a CHAR(n) value at most n characters (code points,
+// as Fluss and Flink count them; a shorter value is stored as given, not padded). Other types and
+// nulls pass. Errors: "column 'code' is CHAR(3) but the value has 4 characters", "column 'name'
+// (STRING): the value is not valid UTF-8 (byte 0xff at offset 2)".
+Status ValidateText(const Datum& d, const DataType& type, std::string_view column);
+// ValidateText of text bytes as such (the Arrow column form).
+Status ValidateTextBytes(std::string_view text, const DataType& type, std::string_view column);
 
 // Human-readable rendering for CLIs and test failures: 42, 'abc', x'0a0b', 12.50, NULL,
 // 2024-01-02 03:04:05.123 (timestamps), 2024-01-02 (dates), 12:00:00.000 (times).

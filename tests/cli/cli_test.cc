@@ -431,7 +431,7 @@ TEST_F(CliTest, ClusterStatusListsServersAndBucketLeaders) {
   const std::string out = Ok({"cluster", "status", "--table", T("t")});
   const std::string port = std::to_string(server_->port());
   // The standalone server is the coordinator and the one tablet server (id 0); it leads both buckets.
-  EXPECT_NE(out.find(" 0 | 127.0.0.1:" + port + " | coordinator (active)\n"), std::string::npos) << out;
+  EXPECT_NE(out.find(" 0 | 127.0.0.1:" + port + " | coordinator (active) | ok\n"), std::string::npos) << out;
   EXPECT_NE(out.find(" 0 | 127.0.0.1:" + port + " | tablet"), std::string::npos) << out;
   const std::string table = T("t");
   for (const char* bucket : {"0", "1"}) {
@@ -608,6 +608,51 @@ TEST_F(CliTest, ServerDownFailsFastWithTheAddress) {
   EXPECT_EQ(env.err.rfind(fmt::format("fluss: cannot connect to {}", addr), 0), 0u) << env.err;
   RunResult env_ok = FlussProcess(work_dir_, {"db", "list"}, "", {"FLUSS_BOOTSTRAP=" + server_->address()}).Wait();
   EXPECT_EQ(env_ok.exit_code, 0) << env_ok.err;
+}
+
+TEST_F(CliTest, TablePropertiesAreCheckedWithASuggestionAndNothingIsCreated) {
+  auto create = [&](const std::string& property) {
+    return Run({"table", "create", T("p"), "--schema", "id INT, name STRING", "--property", property});
+  };
+  RunResult r = create("table.log.ttl=abc");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, fmt::format("fluss: cannot create '{}': table property 'table.log.ttl': 'abc' is not a duration "
+                               "(e.g. 7d, 12h, 30min, 500ms)\n",
+                               T("p")));
+  r = create("table.log.ttl=-5d");
+  EXPECT_NE(r.err.find("'-5d' is negative"), std::string::npos) << r.err;
+  r = create("table.log.tll=1d");
+  EXPECT_NE(r.err.find("unknown table property 'table.log.tll'; did you mean 'table.log.ttl'?"), std::string::npos)
+      << r.err;
+  r = create("table.nonsense=1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown table property 'table.nonsense'"), std::string::npos) << r.err;
+  r = create("table.merge-engine=aggregation");
+  EXPECT_NE(r.err.find("a merge engine needs a primary-key table"), std::string::npos) << r.err;
+  EXPECT_EQ(Ok({"table", "list", db_}), "");
+  // Other keys are custom properties, stored as given.
+  Ok({"table", "create", T("p"), "--schema", "id INT", "--property", "owner=me"});
+  EXPECT_NE(Ok({"table", "describe", T("p")}).find("owner = me"), std::string::npos);
+}
+
+TEST_F(CliTest, CharLengthAndUtf8AreCheckedNamingLineAndColumn) {
+  Ok({"table", "create", T("t"), "--schema", "id INT, code CHAR(3), name STRING"});
+  RunResult r = Run({"produce", T("t")}, "1,abc,ok\n2,abcd,x\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("fluss: line 2, column 'code': 'abcd' is not a CHAR(3): 4 characters, at most 3"),
+            std::string::npos)
+      << r.err;
+  r = Run({"produce", T("t")}, "3,日本語x,ok\n");
+  EXPECT_NE(r.err.find("line 1, column 'code': '日本語x' is not a CHAR(3): 4 characters, at most 3"), std::string::npos)
+      << r.err;
+  r = Run({"produce", T("t")}, "4,abc,caf\xC3\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("line 1, column 'name': the text is not valid UTF-8 (byte 0xc3 at offset 3)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv"}), "id,code,name\n");
+  Ok({"produce", T("t")}, "5,日本語,ok\n");
+  EXPECT_EQ(Ok({"scan", T("t"), "--format", "csv"}), "id,code,name\n5,日本語,ok\n");
 }
 
 // ---- what a new user hits: typos, BOMs, headers, odd text, Ctrl-C ------------------------------

@@ -148,7 +148,7 @@ int Write(const std::string& dir) {
   e.data_file = all[0];
   auto manifest = WriteManifest(mo, {e});
   if (!manifest.ok()) return Fail(manifest.status().ToString());
-  if (auto st = avro::WriteFileAtomically(plain + "/manifest.avro", *manifest); !st.ok()) return Fail(st.ToString());
+  if (auto st = WriteFileDurably(FileSystem::Local(), plain + "/manifest.avro", *manifest); !st.ok()) return Fail(st.ToString());
   ManifestFile mf;
   mf.manifest_path = "file://" + plain + "/manifest.avro";
   mf.manifest_length = static_cast<int64_t>(manifest->size());
@@ -163,7 +163,7 @@ int Write(const std::string& dir) {
   lo.codec = avro::AvroCodec::kNull;
   auto list = WriteManifestList(lo, {mf});
   if (!list.ok()) return Fail(list.status().ToString());
-  if (auto st = avro::WriteFileAtomically(plain + "/manifest-list.avro", *list); !st.ok()) return Fail(st.ToString());
+  if (auto st = WriteFileDurably(FileSystem::Local(), plain + "/manifest-list.avro", *list); !st.ok()) return Fail(st.ToString());
   expected["plain"] = {{"manifest", plain + "/manifest.avro"}, {"manifest_list", plain + "/manifest-list.avro"}};
 
   std::ofstream(dir + "/expected.json") << expected.dump(2);

@@ -288,6 +288,46 @@ TEST_F(ZkMetadataStoreTest, SessionExpiryFencesThenReRegisters) {
   EXPECT_EQ(*a_->SetLeaderAndIsr(t.table_id, 0, LeaderAndIsr{5, 0, {5}, 2, 0}, -1), 0);
 }
 
+TEST_F(ZkMetadataStoreTest, EveryCoordinatorCandidateIsRegisteredActiveOrStandby) {
+  using Registered = std::vector<std::pair<int32_t, std::string>>;
+  auto registered = [](const ZkMetadataStore& s) {
+    Registered out;
+    auto list = s.RegisteredCoordinators();
+    EXPECT_TRUE(list.ok()) << list.status().ToString();
+    if (list.ok()) {
+      for (const auto& c : *list) out.emplace_back(c.id, c.listeners);
+    }
+    return out;
+  };
+  auto& la = la_;
+  auto& lb = lb_;
+  ASSERT_TRUE(a_->StartCoordinatorElection(10, "FLUSS://127.0.0.1:9123", [&](bool l, int64_t e) { la.Add({l, e}); })
+                  .ok());
+  ASSERT_TRUE(Eventually([&] { return a_->IsCoordinatorLeader(); }));
+  ASSERT_TRUE(b_->StartCoordinatorElection(11, "FLUSS://127.0.0.1:9124", [&](bool l, int64_t e) { lb.Add({l, e}); })
+                  .ok());
+  EXPECT_EQ(registered(*a_), (Registered{{10, "FLUSS://127.0.0.1:9123"}, {11, "FLUSS://127.0.0.1:9124"}}));
+  EXPECT_FALSE(b_->IsCoordinatorLeader());
+
+  // Coordinator 11 restarted after a crash: its old session still lives, the new one takes the
+  // registration over, and the old session's end leaves it in place.
+  auto restarted = OpenZk(chroot_);
+  ASSERT_NE(restarted, nullptr);
+  ASSERT_TRUE(restarted->StartCoordinatorElection(11, "FLUSS://127.0.0.1:9125", nullptr).ok());
+  EXPECT_EQ(registered(*a_), (Registered{{10, "FLUSS://127.0.0.1:9123"}, {11, "FLUSS://127.0.0.1:9125"}}));
+  b_.reset();
+  EXPECT_EQ(registered(*a_), (Registered{{10, "FLUSS://127.0.0.1:9123"}, {11, "FLUSS://127.0.0.1:9125"}}));
+
+  // Resigning unregisters.
+  restarted->ResignCoordinator();
+  EXPECT_EQ(registered(*a_), (Registered{{10, "FLUSS://127.0.0.1:9123"}}));
+
+  // A session that expires registers again with the new one.
+  ASSERT_TRUE(a_->ExpireSessionForTesting().ok());
+  ASSERT_TRUE(Eventually([&] { return a_->session_generation() == 2; }));
+  EXPECT_TRUE(Eventually([&] { return registered(*restarted) == Registered{{10, "FLUSS://127.0.0.1:9123"}}; }));
+}
+
 TEST_F(ZkMetadataStoreTest, LeaderAndIsrUpdatesAreVersionChecked) {
   ASSERT_TRUE(a_->CreateDatabase("db", "{}", false).ok());
   TableRecord t = CreateOrDie(*a_, Path("db", "t"), 2);

@@ -110,7 +110,9 @@ ColumnVector::ColumnVector(DataType t) : type(std::move(t)) {
 }
 
 Status ColumnVector::CheckAppend(const Datum& d, std::string_view column_name) const {
-  FLUSS_RETURN_NOT_OK(ValidateDatum(d, type, column_name));
+  // Text is encoded as given: the format layer also re-encodes stored rows (changelogs, recovery),
+  // and what a writer sends is checked where it enters (ValidateText).
+  FLUSS_RETURN_NOT_OK(ValidateDatum(d, type, column_name, TextCheck::kNone));
   if (std::holds_alternative<std::monostate>(d)) return Status::OK();
   if (type.root() == TypeRoot::kTimestamp || type.root() == TypeRoot::kTimestampLtz) {
     int64_t v;
@@ -232,6 +234,19 @@ Datum ColumnVector::Get(size_t i) const {
     }
   }
   return std::monostate{};
+}
+
+Status ColumnVector::ValidateText(std::string_view column_name) const {
+  if (type.root() != TypeRoot::kChar && type.root() != TypeRoot::kString) return Status::OK();
+  for (size_t i = 0; i < length; ++i) {
+    if (IsNull(i)) continue;
+    const int32_t begin = LoadLE<int32_t>(offsets.data() + i * 4);
+    const int32_t end = LoadLE<int32_t>(offsets.data() + (i + 1) * 4);
+    const std::string_view text(reinterpret_cast<const char*>(values.data()) + begin, static_cast<size_t>(end - begin));
+    Status st = ValidateTextBytes(text, type, column_name);
+    if (!st.ok()) return Status(st.code(), fmt::format("row {}: {}", i, st.message()));
+  }
+  return Status::OK();
 }
 
 Status ColumnVector::Validate(std::string_view column_name) const {

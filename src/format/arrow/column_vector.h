@@ -35,7 +35,7 @@ struct ColumnVector {
 
   bool IsNull(size_t i) const { return !validity.empty() && ((validity[i >> 3] >> (i & 7)) & 1) == 0; }
 
-  // Whether `d` can be appended: ValidateDatum, plus the Arrow-side limits (a TIMESTAMP(7..9) must fit
+  // Whether `d` can be appended: ValidateDatum (text aside: TextCheck::kNone), plus the Arrow-side limits (a TIMESTAMP(7..9) must fit
   // int64 nanoseconds, TIMESTAMP(4..6) int64 microseconds, variable-width data at most 2^31 - 1 bytes).
   Status CheckAppend(const Datum& d, std::string_view column_name) const;
   // Appends `d` after CheckAppend; on error nothing is appended.
@@ -52,6 +52,9 @@ struct ColumnVector {
   // NOT NULL types without nulls, and that every valid value converts to a valid Datum (DECIMAL within
   // its precision, TIME within a day, timestamps within int64 milliseconds).
   Status Validate(std::string_view column_name = "") const;
+  // For CHAR and STRING columns, ValidateText of every valid value (UTF-8, CHAR(n) length), naming the
+  // row. REQUIRES: Validate().ok(). Writers check this; encoding and decoding take text as it is.
+  Status ValidateText(std::string_view column_name = "") const;
 
   // Bytes the column's buffers take, unpadded.
   size_t BufferBytes() const { return validity.size() + offsets.size() + values.size(); }

@@ -55,7 +55,8 @@ Result<std::vector<uint8_t>> EncodeRecordBatch(const Schema& schema, std::span<c
                                                CompressionOptions options = {});
 
 // Encodes equally long columns, one per schema column in order, each of the schema column's type
-// (nullability aside: a NOT NULL schema column must have no nulls). Every column is Validate()d.
+// (nullability aside: a NOT NULL schema column must have no nulls). Every column is Validate()d; text
+// is encoded as given (writers check it first: ColumnVector::ValidateText).
 Result<std::vector<uint8_t>> EncodeColumns(const Schema& schema, std::span<const ColumnVector> columns,
                                            CompressionOptions options = {});
 

@@ -226,46 +226,6 @@ Result<AvroFileContents> ReadAvroFile(std::span<const uint8_t> file, const AvroR
   return c;
 }
 
-Status WriteFileAtomically(const std::string& path, std::span<const uint8_t> bytes) {
-  static std::atomic<uint64_t> counter{0};
-  std::string tmp = fmt::format("{}.tmp.{}.{}", path, ::getpid(), counter.fetch_add(1));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError(fmt::format("open '{}': {}", tmp, std::strerror(errno)));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Status::IOError(fmt::format("write '{}': {}", tmp, std::strerror(e)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return Status::IOError(fmt::format("fsync/close '{}': {}", tmp, std::strerror(errno)));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    return Status::IOError(fmt::format("rename '{}' -> '{}': {}", tmp, path, std::strerror(e)));
-  }
-  const size_t slash = path.rfind('/');
-  return SyncDirectory(slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash));
-}
-
-Status SyncDirectory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError(fmt::format("open directory '{}': {}", dir, std::strerror(errno)));
-  int rc = ::fsync(fd);
-  int e = errno;
-  ::close(fd);
-  if (rc != 0) return Status::IOError(fmt::format("fsync directory '{}': {}", dir, std::strerror(e)));
-  return Status::OK();
-}
-
 Result<std::vector<uint8_t>> ReadWholeFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IOError(fmt::format("open '{}': {}", path, std::strerror(errno)));

@@ -83,12 +83,8 @@ struct AvroReadLimits {
 // (an unknown codec is NotSupported).
 Result<AvroFileContents> ReadAvroFile(std::span<const uint8_t> file, const AvroReadLimits& limits = {});
 
-// File helpers: write via a temporary file, fsync, rename, fsync of the directory — never a torn file
-// at `path`, and the new content durable when this returns; read whole.
-Status WriteFileAtomically(const std::string& path, std::span<const uint8_t> bytes);
-// fsync of a directory (after creating, renaming or linking files in it), so the names survive a
-// power loss.
-Status SyncDirectory(const std::string& dir);
+// Reads a whole file. (Files are written through the file-system layer: fs/file_system.h,
+// WriteFileDurably.)
 Result<std::vector<uint8_t>> ReadWholeFile(const std::string& path);
 
 }  // namespace fluss::avro

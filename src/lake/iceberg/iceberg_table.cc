@@ -43,19 +43,6 @@ std::string NewUuid() {
                      lo & 0xffffffffffffULL);
 }
 
-Status MakeDirs(const std::string& path) {
-  std::string cur;
-  for (size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || (path[i] == '/' && i > 0)) {
-      cur = path.substr(0, i);
-      if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) {
-        return Status::IOError(fmt::format("mkdir '{}': {}", cur, std::strerror(errno)));
-      }
-    }
-  }
-  return Status::OK();
-}
-
 bool FileExists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
@@ -93,15 +80,16 @@ std::string IcebergTable::MetadataFilePath(int64_t version) const {
 }
 
 Result<IcebergTable> IcebergTable::Create(const std::string& table_dir, const Schema& schema,
-                                          std::map<std::string, std::string> properties) {
+                                          std::map<std::string, std::string> properties, FileSystem& fs) {
   if (table_dir.empty() || table_dir[0] != '/') {
     return Status::Invalid(fmt::format("iceberg: table dir '{}' must be absolute", table_dir));
   }
   IcebergTable t;
   t.dir_ = table_dir;
   while (t.dir_.size() > 1 && t.dir_.back() == '/') t.dir_.pop_back();
-  FLUSS_RETURN_NOT_OK(MakeDirs(t.dir_ + "/metadata"));
-  FLUSS_RETURN_NOT_OK(MakeDirs(t.dir_ + "/data"));
+  t.fs_ = &fs;
+  FLUSS_RETURN_NOT_OK(fs.CreateDirectories(t.dir_ + "/metadata"));
+  FLUSS_RETURN_NOT_OK(fs.CreateDirectories(t.dir_ + "/data"));
   FLUSS_ASSIGN_OR_RETURN(nlohmann::json schema_json, IcebergSchemaJson(schema, 0));
   TableMetadata m;
   m.table_uuid = NewUuid();
@@ -110,7 +98,8 @@ Result<IcebergTable> IcebergTable::Create(const std::string& table_dir, const Sc
   m.last_column_id = std::max(HighestFieldId(schema_json), schema.highest_field_id());
   m.schemas.push_back(std::move(schema_json));
   m.properties = std::move(properties);
-  Status st = t.CommitVersion(1, m);
+  bool linked = false;
+  Status st = t.CommitVersion(1, m, &linked);
   if (st.code() == ErrorCode::kInvalidUpdateVersion) {
     return Status(ErrorCode::kLakeTableAlreadyExist, fmt::format("iceberg: table '{}' already exists", t.dir_));
   }
@@ -120,8 +109,9 @@ Result<IcebergTable> IcebergTable::Create(const std::string& table_dir, const Sc
   return t;
 }
 
-Result<IcebergTable> IcebergTable::Open(const std::string& table_dir) {
+Result<IcebergTable> IcebergTable::Open(const std::string& table_dir, FileSystem& fs) {
   IcebergTable t;
+  t.fs_ = &fs;
   t.dir_ = table_dir;
   while (t.dir_.size() > 1 && t.dir_.back() == '/') t.dir_.pop_back();
   FLUSS_RETURN_NOT_OK(t.Load());
@@ -164,42 +154,35 @@ Status IcebergTable::Load() {
   return Status::OK();
 }
 
-Status IcebergTable::CommitVersion(int64_t version, const TableMetadata& metadata) {
-  std::string path = MetadataFilePath(version);
-  std::string text = metadata.ToJson().dump(2);
-  std::string tmp = fmt::format("{}/metadata/.v{}.{:016x}.tmp", dir_, version, Random64());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError(fmt::format("open '{}': {}", tmp, std::strerror(errno)));
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    done += static_cast<size_t>(n);
-  }
-  bool ok = done == text.size() && ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    return Status::IOError(fmt::format("write '{}' failed", tmp));
+Status IcebergTable::CommitVersion(int64_t version, const TableMetadata& metadata, bool* linked) {
+  *linked = false;
+  const std::string path = MetadataFilePath(version);
+  const std::string text = metadata.ToJson().dump(2);
+  const std::string tmp = fmt::format("{}/metadata/.v{}.{:016x}.tmp", dir_, version, Random64());
+  auto write = [&]() -> Status {
+    FLUSS_ASSIGN_OR_RETURN(auto file, fs_->NewWritableFile(tmp));
+    FLUSS_RETURN_NOT_OK(file->Append(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size())));
+    FLUSS_RETURN_NOT_OK(file->Sync());
+    return file->Close();
+  };
+  Status written = write();
+  if (!written.ok()) {
+    (void)fs_->Remove(tmp);
+    return written;
   }
   // Atomic create-if-absent: exactly one committer of `version` succeeds.
-  int rc = ::link(tmp.c_str(), path.c_str());
-  int err = errno;
-  ::unlink(tmp.c_str());
-  if (rc != 0) {
-    if (err == EEXIST) return Conflict(version);
-    return Status::IOError(fmt::format("link '{}': {}", path, std::strerror(err)));
-  }
+  Result<bool> link = fs_->LinkIfAbsent(tmp, path);
+  (void)fs_->Remove(tmp);
+  if (!link.ok()) return link.status();
+  if (!*link) return Conflict(version);
+  *linked = true;
   // The new version's name must survive a power loss before anyone is told it committed (the
   // tiering's caller then lets retention delete the log below the offsets it records).
-  FLUSS_RETURN_NOT_OK(avro::SyncDirectory(dir_ + "/metadata"));
+  FLUSS_RETURN_NOT_OK(fs_->SyncDirectory(dir_ + "/metadata"));
   // The version is committed. The hint only speeds up Load (which probes for newer versions), so a
   // hint that cannot be written is no error: failing here would make the caller delete the files of
   // a committed snapshot.
-  std::string hint = std::to_string(version);
-  (void)avro::WriteFileAtomically(dir_ + "/metadata/version-hint.text",
-                                  std::span(reinterpret_cast<const uint8_t*>(hint.data()), hint.size()));
+  (void)WriteFileDurably(*fs_, dir_ + "/metadata/version-hint.text", std::to_string(version));
   return Status::OK();
 }
 
@@ -260,7 +243,7 @@ Result<Snapshot> IcebergTable::Commit(const std::vector<DataFile>& data_files, c
     std::string manifest_uri = fmt::format("{}/metadata/{}-m{}.avro", metadata_.location, NewUuid(),
                                            static_cast<int>(content));
     FLUSS_ASSIGN_OR_RETURN(std::string manifest_path, LocalPath(manifest_uri));
-    FLUSS_RETURN_NOT_OK(avro::WriteFileAtomically(manifest_path, manifest_bytes));
+    FLUSS_RETURN_NOT_OK(WriteFileDurably(*fs_, manifest_path, manifest_bytes));
     written.push_back(manifest_path);
     ManifestFile mf;
     mf.manifest_path = manifest_uri;
@@ -294,7 +277,7 @@ Result<Snapshot> IcebergTable::Commit(const std::vector<DataFile>& data_files, c
   FLUSS_ASSIGN_OR_RETURN(auto list_bytes, WriteManifestList(lo, manifests));
   std::string list_uri = fmt::format("{}/metadata/snap-{}-1-{}.avro", metadata_.location, snapshot_id, NewUuid());
   FLUSS_ASSIGN_OR_RETURN(std::string list_path, LocalPath(list_uri));
-  FLUSS_RETURN_NOT_OK(avro::WriteFileAtomically(list_path, list_bytes));
+  FLUSS_RETURN_NOT_OK(WriteFileDurably(*fs_, list_path, list_bytes));
   written.push_back(list_path);
 
   // 3. The snapshot and metadata version N+1.
@@ -337,11 +320,15 @@ Result<Snapshot> IcebergTable::Commit(const std::vector<DataFile>& data_files, c
   next.snapshots.push_back(s);
   next.snapshot_log.push_back({now, snapshot_id});
   next.metadata_log.push_back({metadata_.last_updated_ms, "file://" + MetadataFilePath(version_)});
-  Status committed = CommitVersion(version_ + 1, next);
+  bool linked = false;
+  Status committed = CommitVersion(version_ + 1, next, &linked);
   if (!committed.ok()) {
     // Version N+1 is not ours (another commit won, or its file could not be written): nothing
-    // references this commit's manifest and manifest list.
-    for (const auto& f : written) ::unlink(f.c_str());
+    // references this commit's manifest and manifest list. (Once linked, it may be visible: keep
+    // every file it names.)
+    if (!linked) {
+      for (const auto& f : written) (void)fs_->Remove(f);
+    }
     return committed;
   }
   ++version_;
@@ -370,7 +357,8 @@ Status IcebergTable::Replace(const Schema& schema, std::map<std::string, std::st
   next.current_snapshot_id.reset();
   next.last_updated_ms = now;
   next.metadata_log.push_back({metadata_.last_updated_ms, "file://" + MetadataFilePath(version_)});
-  FLUSS_RETURN_NOT_OK(CommitVersion(version_ + 1, next));
+  bool linked = false;
+  FLUSS_RETURN_NOT_OK(CommitVersion(version_ + 1, next, &linked));
   ++version_;
   metadata_ = std::move(next);
   return Status::OK();

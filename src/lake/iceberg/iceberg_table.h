@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "fs/file_system.h"
 #include "lake/iceberg/manifest.h"
 #include "lake/iceberg/manifest_list.h"
 #include "lake/iceberg/table_metadata.h"
@@ -41,10 +42,12 @@ class IcebergTable {
   // Creates the table at `table_dir` (absolute; created if missing) with metadata v1: the schema
   // (column ids as field ids), unpartitioned, no snapshot. Errors with LAKE_TABLE_ALREADY_EXIST if
   // v1 exists.
+  // Everything it writes goes through `fs` (and is durable before a commit returns).
   static Result<IcebergTable> Create(const std::string& table_dir, const Schema& schema,
-                                     std::map<std::string, std::string> properties = {});
-  // Loads the latest metadata version of the table at `table_dir`.
-  static Result<IcebergTable> Open(const std::string& table_dir);
+                                     std::map<std::string, std::string> properties = {},
+                                     FileSystem& fs = FileSystem::Local());
+  // Loads the latest metadata version of the table at `table_dir`; commits write through `fs`.
+  static Result<IcebergTable> Open(const std::string& table_dir, FileSystem& fs = FileSystem::Local());
 
   // Re-reads the latest version (after a conflict).
   Status Refresh();
@@ -96,10 +99,13 @@ class IcebergTable {
  private:
   IcebergTable() = default;
   Result<SnapshotFiles> ListFilesOf(const Snapshot& snapshot) const;
-  // Writes metadata as version `version` if that version does not exist yet.
-  Status CommitVersion(int64_t version, const TableMetadata& metadata);
+  // Writes metadata as version `version` if that version does not exist yet (INVALID_UPDATE_VERSION
+  // when it does), durably. `linked` tells whether the version became visible (then the files it
+  // names must stay, whatever the result).
+  Status CommitVersion(int64_t version, const TableMetadata& metadata, bool* linked);
   Status Load();
 
+  FileSystem* fs_ = &FileSystem::Local();
   std::string dir_;
   int64_t version_ = 0;
   TableMetadata metadata_;

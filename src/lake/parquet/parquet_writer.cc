@@ -1,7 +1,6 @@
 #include "lake/parquet/parquet_writer.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -333,11 +332,9 @@ Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Make(Schema schema, Parque
 }
 
 Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Open(const std::string& path, Schema schema,
-                                                           ParquetWriterOptions options) {
+                                                           ParquetWriterOptions options, FileSystem& fs) {
   FLUSS_ASSIGN_OR_RETURN(auto w, Make(std::move(schema), std::move(options)));
-  w->file_.reset(std::fopen(path.c_str(), "wb"));
-  if (!w->file_) return Status::IOError(fmt::format("cannot create parquet file '{}': {}", path, std::strerror(errno)));
-  w->path_ = path;
+  FLUSS_ASSIGN_OR_RETURN(w->file_, fs.NewWritableFile(path));
   return w;
 }
 
@@ -356,7 +353,8 @@ Status ParquetWriter::Write(const GenericRow& row) {
   int64_t bytes = 0;
   for (size_t i = 0; i < row.arity(); ++i) {
     const Column& c = schema_.column(i);
-    FLUSS_RETURN_NOT_OK(ValidateDatum(row.field(i), c.type, c.name));
+    // Text goes to the lake as the log holds it (writers check it before it is appended).
+    FLUSS_RETURN_NOT_OK(ValidateDatum(row.field(i), c.type, c.name, TextCheck::kNone));
     if (row.IsNullAt(i)) continue;
     if (const auto* ts = std::get_if<TimestampValue>(&row.field(i))) {
       FLUSS_RETURN_NOT_OK(TimestampMicros(*ts).status());
@@ -712,9 +710,7 @@ Status ParquetWriter::FlushRowGroup() {
   pending_rows_ = 0;
   pending_bytes_ = 0;
   if (file_) {
-    if (!out_.empty() && std::fwrite(out_.data(), 1, out_.size(), file_.get()) != out_.size()) {
-      return Status::IOError(fmt::format("write to parquet file '{}' failed", path_));
-    }
+    if (!out_.empty()) FLUSS_RETURN_NOT_OK(file_->Append(out_));
     out_.clear();
   }
   return Status::OK();
@@ -732,16 +728,12 @@ Result<std::vector<uint8_t>> ParquetWriter::Finish() {
   tail.insert(tail.end(), kMagic, kMagic + 4);
   FLUSS_RETURN_NOT_OK(Emit(tail));
   if (file_) {
-    if (std::fwrite(out_.data(), 1, out_.size(), file_.get()) != out_.size() || std::fflush(file_.get()) != 0) {
-      return Status::IOError(fmt::format("write to parquet file '{}' failed", path_));
-    }
-    // Durable before anyone can name it (a lake snapshot commit follows): fsync, not just the page
-    // cache. The caller syncs the directory that holds the new name.
-    if (::fsync(::fileno(file_.get())) != 0) {
-      return Status::IOError(fmt::format("fsync of parquet file '{}' failed: {}", path_, std::strerror(errno)));
-    }
-    std::FILE* f = file_.release();
-    if (std::fclose(f) != 0) return Status::IOError(fmt::format("close of parquet file '{}' failed", path_));
+    // Durable before anyone can name it (a lake snapshot commit follows). The caller syncs the
+    // directory that holds the new name.
+    FLUSS_RETURN_NOT_OK(file_->Append(out_));
+    FLUSS_RETURN_NOT_OK(file_->Sync());
+    FLUSS_RETURN_NOT_OK(file_->Close());
+    file_.reset();
     out_.clear();
     return std::vector<uint8_t>{};
   }

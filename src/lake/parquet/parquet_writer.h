@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "fs/file_system.h"
 #include "lake/parquet/parquet_metadata.h"
 #include "types/row.h"
 #include "types/schema.h"
@@ -50,9 +51,11 @@ class ParquetWriter {
  public:
   // Validates the schema and options; the file is built in memory and returned by Finish().
   static Result<std::unique_ptr<ParquetWriter>> Make(Schema schema, ParquetWriterOptions options = {});
-  // As Make, but writes to `path` (created or truncated) as row groups complete.
+  // As Make, but writes to `path` (created or truncated) through `fs` as row groups complete;
+  // Finish syncs and closes the file.
   static Result<std::unique_ptr<ParquetWriter>> Open(const std::string& path, Schema schema,
-                                                     ParquetWriterOptions options = {});
+                                                     ParquetWriterOptions options = {},
+                                                     FileSystem& fs = FileSystem::Local());
   ~ParquetWriter();
   ParquetWriter(const ParquetWriter&) = delete;
   ParquetWriter& operator=(const ParquetWriter&) = delete;
@@ -98,8 +101,7 @@ class ParquetWriter {
   int64_t pending_bytes_ = 0;
   std::vector<int64_t> nan_counts_;
   std::vector<uint8_t> out_;  // file bytes (in memory) or the row group not yet flushed to file_
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_{nullptr, &std::fclose};
-  std::string path_;
+  std::unique_ptr<WritableFile> file_;
   int64_t offset_ = 0;  // file offset of out_[0] + out_.size()
   bool finished_ = false;
 };

@@ -12,7 +12,6 @@
 #include <spdlog/spdlog.h>
 
 #include "format/arrow/column_vector.h"
-#include "lake/avro/avro_container.h"
 #include "lake/iceberg/iceberg_table.h"
 #include "lake/parquet/parquet_writer.h"
 #include "lake/tiering/data_file_stats.h"
@@ -173,24 +172,26 @@ Result<iceberg::DataFile> MakeDataFile(const std::string& file, const parquet::P
   return df;
 }
 
-// A Parquet file of one round being written, removed again unless the round commits it.
+// A Parquet file of one round being written, removed again unless the round commits it (or its
+// commit may have become visible).
 class RoundFiles {
  public:
+  explicit RoundFiles(FileSystem& fs) : fs_(fs) {}
   ~RoundFiles() {
-    if (committed_) return;
-    std::error_code ec;
-    for (const auto& p : paths_) fs::remove(p, ec);
+    if (keep_) return;
+    for (const auto& p : paths_) (void)fs_.Remove(p);
   }
   Result<std::unique_ptr<parquet::ParquetWriter>> Open(const std::string& file, const Schema& schema) {
-    auto writer = parquet::ParquetWriter::Open(file, schema);
+    auto writer = parquet::ParquetWriter::Open(file, schema, {}, fs_);
     if (writer.ok()) paths_.push_back(file);
     return writer;
   }
-  void Committed() { committed_ = true; }
+  void Keep() { keep_ = true; }
 
  private:
+  FileSystem& fs_;
   std::vector<std::string> paths_;
-  bool committed_ = false;
+  bool keep_ = false;
 };
 
 // A lake row: the table's columns of `r`, then __bucket, __offset, __timestamp.
@@ -280,7 +281,7 @@ Status TierChangelog(LogScanner& scanner, const TablePath& path, const Schema& s
 // newest snapshot are every file of that lineage: the snapshots no other snapshot names as parent
 // (the current one, and the last one before each Replace) reference every file any snapshot does.
 Result<int32_t> RemoveOrphans(const iceberg::IcebergTable& table, const std::string& data_dir,
-                              std::chrono::seconds min_age) {
+                              std::chrono::seconds min_age, FileSystem& file_system) {
   std::error_code ec;
   if (!fs::exists(data_dir, ec)) return 0;
   std::set<int64_t> parents;
@@ -306,7 +307,7 @@ Result<int32_t> RemoveOrphans(const iceberg::IcebergTable& table, const std::str
     if (live.count(path)) continue;
     const auto age = now - f.last_write_time(ec);
     if (ec || age < min_age) continue;
-    if (fs::remove(f.path(), ec)) {
+    if (file_system.Remove(f.path().string()).ok()) {
       ++removed;
       spdlog::info("lake: removed '{}', a data file of an interrupted tiering round", path);
     }
@@ -396,13 +397,14 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
   const std::string data_dir = dir + "/data";
   const std::string table_id = std::to_string(info.table_id);
   const std::map<std::string, std::string> properties = {{"fluss.table", path.ToString()}, {kTableIdKey, table_id}};
+  FileSystem& file_system = options_.file_system != nullptr ? *options_.file_system : FileSystem::Local();
   std::error_code ec;
   if (!fs::exists(dir + "/metadata", ec)) {
-    auto created = iceberg::IcebergTable::Create(dir, lake_schema, properties);
+    auto created = iceberg::IcebergTable::Create(dir, lake_schema, properties, file_system);
     // Another service may have created it a moment ago; opening it below is all that matters.
     if (!created.ok() && created.status().code() != ErrorCode::kLakeTableAlreadyExist) return created.status();
   }
-  FLUSS_ASSIGN_OR_RETURN(auto lake, iceberg::IcebergTable::Open(dir));
+  FLUSS_ASSIGN_OR_RETURN(auto lake, iceberg::IcebergTable::Open(dir, file_system));
   if (auto owner = lake.metadata().properties.find(kTableIdKey);
       owner == lake.metadata().properties.end() || owner->second != table_id) {
     // The lake table of a dropped table of this name (or one tiered before ids were recorded): this
@@ -427,7 +429,8 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
   }
 
   TieringRound round;
-  FLUSS_ASSIGN_OR_RETURN(round.orphans_removed, RemoveOrphans(lake, data_dir, options_.orphan_min_age));
+  FLUSS_ASSIGN_OR_RETURN(round.orphans_removed,
+                         RemoveOrphans(lake, data_dir, options_.orphan_min_age, file_system));
   // Offsets from the version this round commits on top of (a newer commit makes the commit fail).
   FLUSS_ASSIGN_OR_RETURN(auto lake_offsets, SnapshotOffsets(lake, info.num_buckets));
   std::map<int32_t, int64_t> from = lake_offsets.first;
@@ -459,9 +462,8 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
   // a primary-key table's changelog is collapsed per key first (TierChangelog).
   std::vector<iceberg::DataFile> data_files;
   std::vector<iceberg::DataFile> delete_files;
-  RoundFiles round_files;
-  fs::create_directories(data_dir, ec);
-  if (ec) return Status::IOError(fmt::format("cannot create '{}': {}", data_dir, ec.message()));
+  RoundFiles round_files(file_system);
+  FLUSS_RETURN_NOT_OK(file_system.CreateDirectories(data_dir));
   FLUSS_ASSIGN_OR_RETURN(auto scanner, table.NewLogScanner());
   for (const auto& [bucket, end] : to) {
     const int64_t start = from[bucket];
@@ -486,7 +488,7 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
   }
 
   // The data files are fsynced (ParquetWriter::Finish); their names too, before a snapshot names them.
-  FLUSS_RETURN_NOT_OK(avro::SyncDirectory(data_dir));
+  FLUSS_RETURN_NOT_OK(file_system.SyncDirectory(data_dir));
   // One commit: the data files, the delete files and the offsets they bring the lake to.
   auto snapshot = lake.Commit(data_files, delete_files,
                               {{kBucketOffsetsKey, OffsetsJson(to)}, {"fluss.table", path.ToString()},
@@ -498,9 +500,12 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
                                 "this round's files were removed and the next round starts from the new snapshot",
                                 dir));
     }
+    // The commit may have become visible before it failed (a failed directory fsync): its files
+    // stay; if no snapshot names them, a later round's orphan cleanup removes them.
+    round_files.Keep();
     return snapshot.status();
   }
-  round_files.Committed();
+  round_files.Keep();
   round.committed = true;
   round.snapshot_id = snapshot->snapshot_id;
   spdlog::info("lake: tiered {} rows of '{}' in {} files ({} delete files), snapshot {}", round.rows,

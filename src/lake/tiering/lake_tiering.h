@@ -71,6 +71,9 @@ struct TieringOptions {
   // Unreferenced data files older than this are leftovers of an interrupted round and deleted.
   std::chrono::seconds orphan_min_age{600};
   int64_t max_rows_per_round = 5'000'000;  // a round stops at this many rows (the next continues)
+  // Where the lake's files are written (data files, manifests, metadata); null: the local file
+  // system. Tests pass a FaultInjectionFileSystem. Must outlive the LakeTiering.
+  FileSystem* file_system = nullptr;
 };
 
 struct TieringRound {

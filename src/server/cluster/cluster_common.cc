@@ -39,6 +39,18 @@ Result<std::string> ClusterMetadata(const ZkMetadataStore& store, const std::str
   proto::MetadataResponse resp;
   FLUSS_ASSIGN_OR_RETURN(auto coordinator, store.ActiveCoordinator());
   if (coordinator) FillNode(resp.mutable_coordinator_server(), coordinator->id, coordinator->listeners, "");
+  if (req.include_coordinators()) {
+    FLUSS_ASSIGN_OR_RETURN(auto registered, store.RegisteredCoordinators());
+    bool active_listed = false;
+    for (const auto& c : registered) {
+      FillNode(resp.add_registered_coordinators(), c.id, c.listeners, "");
+      if (coordinator && c.id == coordinator->id) active_listed = true;
+    }
+    // The active one registered before coordinators registered under /coordinators/ids.
+    if (coordinator && !active_listed) {
+      FillNode(resp.add_registered_coordinators(), coordinator->id, coordinator->listeners, "");
+    }
+  }
   for (const auto& s : store.LiveTabletServers()) FillNode(resp.add_tablet_servers(), s.id, s.listeners, s.rack);
   for (const auto& p : req.table_path()) {
     FLUSS_ASSIGN_OR_RETURN(auto path, TablePath::Make(p.database_name(), p.table_name()));

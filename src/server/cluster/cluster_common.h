@@ -22,7 +22,8 @@ std::optional<std::pair<std::string, uint16_t>> ListenerAddress(const std::strin
 
 // GET_METADATA in cluster mode: tablet servers from the live registrations, the coordinator from
 // /coordinators/active, and per bucket the replicas (assignment) and leader, leader epoch and ISR
-// (the bucket's leader-and-ISR znode; a bucket without one has no leader yet).
+// (the bucket's leader-and-ISR znode; a bucket without one has no leader yet). With the fluss-cpp
+// request field include_coordinators, also every registered coordinator (/coordinators/ids).
 Result<std::string> ClusterMetadata(const ZkMetadataStore& store, const std::string& body);
 
 // ApiVersions of a cluster role (server_type 1 coordinator, 2 tablet server).

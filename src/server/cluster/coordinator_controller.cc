@@ -183,6 +183,7 @@ void CoordinatorController::OnBecameActive(int64_t epoch) {
   spdlog::info("coordinator {}: active (epoch {}), {} buckets, {} live tablet servers", options_.server_id, epoch,
                buckets_.size(), live_.size());
   for (const auto& [id, info] : live_) PushAll(id);
+  SchedulePreferredLeaderCheck(epoch);
 }
 
 void CoordinatorController::OnResigned() {
@@ -654,6 +655,79 @@ void CoordinatorController::Push(int32_t server, std::vector<TableBucketId> buck
                    if (!failed.empty()) retry(std::move(failed), attempt + 1);
                  });
                });
+}
+
+// ---- preferred-leader election -----------------------------------------------------------------
+
+bool CoordinatorController::PreferredLeaderEligible(const Bucket& b) const {
+  if (b.replicas.empty() || b.lai.leader < 0) return false;  // no leader: the ordinary election's case
+  const int32_t preferred = b.replicas.front();
+  return b.lai.leader != preferred && live_.count(preferred) != 0 && shutting_down_.count(preferred) == 0 &&
+         Contains(b.lai.isr, preferred);
+}
+
+void CoordinatorController::SchedulePreferredLeaderCheck(int64_t epoch) {
+  if (!options_.auto_leader_rebalance) return;
+  Post([this, epoch] { CheckPreferredLeaders(epoch); }, options_.leader_imbalance_check_interval);
+}
+
+void CoordinatorController::CheckPreferredLeaders(int64_t epoch) {
+  if (!is_active_ || epoch != epoch_.load()) return;  // a later activation runs its own check
+  std::set<int32_t> servers;
+  for (const auto& [id, b] : buckets_) {
+    if (PreferredLeaderEligible(b)) servers.insert(b.replicas.front());
+  }
+  for (int32_t server : servers) {
+    // Probe first: a server killed a moment ago is still registered and may still be in the ISR.
+    auto client = Client(server);
+    if (!client) {
+      spdlog::info("coordinator: tablet server {} is registered but cannot be reached; its preferred leaderships "
+                   "stay where they are for now",
+                   server);
+      continue;
+    }
+    proto::ApiVersionsRequest probe;
+    probe.set_client_software_name("fluss-cpp-coordinator");
+    probe.set_client_software_version("0.1.0");
+    client->Call(static_cast<int16_t>(rpc::ApiKey::kApiVersions), 0, probe.SerializeAsString(),
+                 options_.preferred_probe_timeout,
+                 [this, gate = gate_, server, epoch, client](Result<std::string> body) {
+                   PostVia(gate, [this, server, epoch, client, body = std::move(body)] {
+                     if (!body.ok()) {
+                       spdlog::info("coordinator: tablet server {} did not answer the probe ({}); its preferred "
+                                    "leaderships stay where they are for now",
+                                    server, body.status().ToString());
+                       if (body.status().code() == ErrorCode::kNetworkException) DropClient(server, client);
+                       return;
+                     }
+                     MovePreferredLeaders(server, epoch);
+                   });
+                 });
+  }
+  SchedulePreferredLeaderCheck(epoch);
+}
+
+void CoordinatorController::MovePreferredLeaders(int32_t server, int64_t epoch) {
+  if (!is_active_ || epoch != epoch_.load()) return;
+  std::vector<TableBucketId> changed;
+  for (auto& [id, b] : buckets_) {
+    if (b.replicas.empty() || b.replicas.front() != server || !PreferredLeaderEligible(b)) continue;
+    LeaderAndIsr next = b.lai;
+    next.leader = server;
+    next.leader_epoch = b.lai.leader_epoch + 1;
+    next.bucket_epoch = b.lai.bucket_epoch + 1;
+    const int32_t before = b.lai.leader;
+    Status st = Write(id, b, next);
+    if (!st.ok()) {
+      spdlog::warn("coordinator: preferred leader of bucket {} of table {}: {}", id.bucket, id.table_id,
+                   st.ToString());
+      continue;
+    }
+    spdlog::info("coordinator: bucket {} of table {}: leader {} -> {} (epoch {}), back to its preferred replica",
+                 id.bucket, id.table_id, before, b.lai.leader, b.lai.leader_epoch);
+    changed.push_back(id);
+  }
+  PushToReplicas(changed);
 }
 
 void CoordinatorController::SendStopReplica(int32_t server, proto::StopReplicaRequest request, int attempt) {

@@ -17,6 +17,16 @@
 // the old one without dead or shutting-down servers. No eligible replica: leader -1 and the ISR as
 // it was (the bucket is offline until an ISR member returns; no unclean election). A leader change
 // bumps leader_epoch; every change bumps bucket_epoch.
+//
+// Preferred-leader election (auto.leader.rebalance.enabled, every leader.imbalance.check.interval):
+// the first replica of a bucket's assignment is its preferred leader (assignment spreads those
+// evenly). A bucket led by another replica while its preferred one is live, not shutting down and
+// in the ISR — typically after that server restarted and caught up — has its leadership moved back:
+// the preferred server is first probed (ApiVersions: a crashed server stays registered until its
+// session expires), then the move is an ordinary leader change (leader_epoch and bucket_epoch + 1,
+// the ISR kept, written to ZooKeeper and pushed as NOTIFY_LEADER_AND_ISR). The new leader is in the
+// ISR, so it holds every acknowledged acks=all write; the old one becomes a follower and answers its
+// parked writes NOT_LEADER_OR_FOLLOWER, which clients resend to the new leader.
 #pragma once
 
 #include <chrono>
@@ -46,6 +56,11 @@ struct CoordinatorOptions {
   int32_t default_replication_factor = 1;  // default.replication.factor
   std::chrono::milliseconds push_retry{200};
   int push_attempts = 50;
+  // auto.leader.rebalance.enabled and leader.imbalance.check.interval (see above).
+  bool auto_leader_rebalance = true;
+  std::chrono::milliseconds leader_imbalance_check_interval{30000};
+  // How long a preferred server has to answer the probe before leadership moves to it.
+  std::chrono::milliseconds preferred_probe_timeout{2000};
 };
 
 // Replicas of `buckets` buckets over `servers` (sorted ids), Fluss's rack-unaware assignment: the
@@ -121,6 +136,13 @@ class CoordinatorController {
   void PushToReplicas(const std::vector<TableBucketId>& buckets);
   void PushAll(int32_t server);
   void SendStopReplica(int32_t server, proto::StopReplicaRequest request, int attempt);
+  // Preferred-leader election (event thread): the periodic check of this activation (`epoch`), and
+  // the move of the buckets whose preferred replica is `server`, once it answered the probe.
+  void SchedulePreferredLeaderCheck(int64_t epoch);
+  void CheckPreferredLeaders(int64_t epoch);
+  void MovePreferredLeaders(int32_t server, int64_t epoch);
+  // True when `b`'s leadership should move to its first replica now.
+  bool PreferredLeaderEligible(const Bucket& b) const;
   std::shared_ptr<rpc::RpcClient> Client(int32_t server);
   void DropClient(int32_t server, const std::shared_ptr<rpc::RpcClient>& client);
 

@@ -52,6 +52,8 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(ServerConfig
   CoordinatorOptions options;
   options.server_id = c.server_id;
   options.default_replication_factor = c.default_replication_factor;
+  options.auto_leader_rebalance = c.auto_leader_rebalance;
+  options.leader_imbalance_check_interval = std::chrono::milliseconds(c.leader_imbalance_check_interval_ms);
   p.controller = std::make_unique<CoordinatorController>(p.store, options);
   p.workers = std::make_unique<WorkerPool>(c.worker_threads, "fluss-coord");
   p.service = std::make_unique<FlussService>(p.config, p.store.get(), nullptr, nullptr, p.workers.get());
@@ -60,9 +62,16 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(ServerConfig
   const int32_t id = c.server_id;
   auto standby = [zs, id]() -> Status {
     auto active = zs->CoordinatorLeaderId();
+    if (!active.ok() || *active < 0) {
+      return Status(ErrorCode::kInvalidCoordinator,
+                    fmt::format("coordinator {} is a standby; no active coordinator is elected yet", id));
+    }
+    // ZooKeeper's view: a crashed coordinator stays registered as active until its session expires,
+    // and this standby takes over then. Clients retry until their request timeout.
     return Status(ErrorCode::kInvalidCoordinator,
-                  fmt::format("coordinator {} is a standby; the active coordinator is {}", id,
-                              active.ok() && *active >= 0 ? std::to_string(*active) : "not elected yet"));
+                  fmt::format("coordinator {} is a standby; ZooKeeper names coordinator {} as the active one "
+                              "(a crashed coordinator is replaced when its ZooKeeper session expires)",
+                              id, *active));
   };
   FlussServiceHooks hooks;
   hooks.intercept = [controller, zs, standby](const rpc::RpcRequest& req) -> std::optional<Result<std::string>> {

@@ -1,7 +1,9 @@
 // The client in a cluster, against scripted servers: bootstrap skips an unreachable server, admin
-// calls follow the coordinator (found again through any live server when it dies or steps down),
+// calls follow the coordinator (found again through any live server when it dies or steps down,
+// until the request timeout: a failover takes a ZooKeeper session timeout),
 // and writes outlive a leader that dies or a bucket that is briefly without enough replicas,
 // bounded by the delivery timeout rather than a retry count.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -146,7 +148,7 @@ TEST(ClientFailoverTest, AdminCallsGoToTheCoordinatorAndFollowItWhenItDies) {
   (void)coordinator_port;
 }
 
-TEST(ClientFailoverTest, AStandbyThatRefusesMakesTheClientAskAgainOnceOnlyForRetriableErrors) {
+TEST(ClientFailoverTest, AStandbyThatRefusesMakesTheClientAskAgainOnlyForRetriableErrors) {
   FakeTabletServer old_coordinator("t", PkTable(1));
   FakeTabletServer new_coordinator("t", PkTable(1));
   FakeTabletServer::Cluster cluster;
@@ -154,6 +156,7 @@ TEST(ClientFailoverTest, AStandbyThatRefusesMakesTheClientAskAgainOnceOnlyForRet
   cluster.coordinator = std::make_pair(100, old_coordinator.port());
   old_coordinator.SetCluster(cluster);
   Configuration config = old_coordinator.ClientConfig();
+  config.request_timeout = std::chrono::milliseconds(1000);
   auto conn = Connection::Create(config);
   ASSERT_TRUE(conn.ok()) << conn.status().ToString();
   auto admin = (*conn)->GetAdmin();
@@ -179,14 +182,68 @@ TEST(ClientFailoverTest, AStandbyThatRefusesMakesTheClientAskAgainOnceOnlyForRet
   EXPECT_EQ(st.code(), ErrorCode::kDatabaseNotExist) << st.ToString();
   EXPECT_EQ(new_coordinator.Requests(rpc::ApiKey::kDropDatabase).size(), 1u);
 
-  // Retriable but still failing after the coordinator was found again: two tries, then the error.
+  // Retriable and never better: asked again with growing pauses (100, 200, 400 ms, ...) until the
+  // request timeout (1 s) has passed, then the last error, saying so.
   new_coordinator.On(rpc::ApiKey::kListDatabases, [](const rpc::RpcRequest&) -> Result<std::string> {
     return Status(ErrorCode::kInvalidCoordinator, "stepping down");
   });
+  const size_t before = new_coordinator.Requests(rpc::ApiKey::kListDatabases).size();
+  const auto start = Clock::now();
   dbs = admin.ListDatabases();
+  const auto took = Clock::now() - start;
   ASSERT_FALSE(dbs.ok());
   EXPECT_EQ(dbs.status().code(), ErrorCode::kInvalidCoordinator);
-  EXPECT_EQ(new_coordinator.Requests(rpc::ApiKey::kListDatabases).size(), 3u);  // 1 earlier + 2
+  EXPECT_NE(dbs.status().message().find("no active coordinator served"), std::string::npos)
+      << dbs.status().ToString();
+  EXPECT_NE(dbs.status().message().find("stepping down"), std::string::npos) << dbs.status().ToString();
+  EXPECT_GE(took, std::chrono::milliseconds(1000));
+  EXPECT_LT(took, std::chrono::milliseconds(10000));
+  const size_t asked = new_coordinator.Requests(rpc::ApiKey::kListDatabases).size() - before;
+  EXPECT_GE(asked, 3u);   // at 0, 100, 300, 700 ms: four while nothing is slow
+  EXPECT_LE(asked, 10u);  // the pauses alone bound it
+}
+
+// The issue-16 failover: the active coordinator died, and for a while (its ZooKeeper session has not
+// expired) every server still names it while the standby refuses DDL naming the dead one as active.
+// The DDL call waits that out and succeeds on the standby once it is active.
+TEST(ClientFailoverTest, DdlDuringACoordinatorFailoverSucceedsOnceTheStandbyTakesOver) {
+  FakeTabletServer standby("t", PkTable(1));
+  FakeTabletServer tablet("t", PkTable(1));
+  const uint16_t dead = DeadPort();
+  FakeTabletServer::Cluster cluster;
+  cluster.tablet_servers = {{1, tablet.port()}};
+  cluster.coordinator = std::make_pair(101, dead);  // the dead one, until its session ends
+  cluster.leaders = {{0, 1}};
+  standby.SetCluster(cluster);
+  tablet.SetCluster(cluster);
+
+  // The standby refuses three times, then takes over: from then on every server names it.
+  std::atomic<int> refused{0};
+  standby.On(rpc::ApiKey::kCreateDatabase, [&](const rpc::RpcRequest&) -> Result<std::string> {
+    if (refused < 3) {
+      if (++refused == 3) {
+        FakeTabletServer::Cluster now = cluster;
+        now.coordinator = std::make_pair(100, standby.port());
+        standby.SetCluster(now);
+        tablet.SetCluster(now);
+      }
+      return Status(ErrorCode::kInvalidCoordinator, "coordinator 100 is a standby; the active coordinator is 101");
+    }
+    return proto::CreateDatabaseResponse().SerializeAsString();
+  });
+  Configuration config = standby.ClientConfig();
+  config.bootstrap_servers = fmt::format("127.0.0.1:{},127.0.0.1:{},127.0.0.1:{}", dead, standby.port(), tablet.port());
+  config.request_timeout = std::chrono::milliseconds(30000);
+  auto conn = Connection::Create(config);
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  Status st = (*conn)->GetAdmin().CreateDatabase("during_failover");
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(refused.load(), 3);
+  EXPECT_EQ(standby.Requests(rpc::ApiKey::kCreateDatabase).size(), 4u);  // three refusals, then the answer
+  // Once the standby is known to be active, the next call goes straight to it.
+  st = (*conn)->GetAdmin().CreateDatabase("after_failover");
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(standby.Requests(rpc::ApiKey::kCreateDatabase).size(), 5u);
 }
 
 TEST(ClientFailoverTest, WritesOutliveALeaderThatDiesWithTheSameWriterIdAndSequences) {

@@ -1,6 +1,7 @@
 // The key-value APIs of an in-process standalone server, spoken on the wire (raw PutKv, Lookup,
 // PrefixLookup and ScanKv requests): what the server answers, whatever client sends them.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "fluss/client.h"
 #include "fluss_api.pb.h"
@@ -338,6 +339,93 @@ TEST_F(KvServiceTest, ApiVersionsAdvertiseTheKvApis) {
   for (auto k : {ApiKey::kPutKv, ApiKey::kLookup, ApiKey::kPrefixLookup, ApiKey::kScanKv}) {
     EXPECT_EQ(keys.count(static_cast<int32_t>(k)), 1u) << static_cast<int>(k);
   }
+}
+
+// Rows of the current schema_ (any columns) upserted in one PutKv request to `bucket`.
+proto::PutKvResponse PutRows(rpc::RpcClient& rpc, const Schema& schema, int64_t table_id, int32_t bucket,
+                             const std::vector<GenericRow>& rows) {
+  KvRecordBatchBuilderOptions o;
+  o.schema_id = 1;
+  KvRecordBatchBuilder b(o);
+  for (const auto& r : rows) {
+    // The formats encode text as given, so this writes what a client that checks nothing would send.
+    auto key = EncodeCompactedKey(schema, schema.primary_key_indexes(), r).value();
+    EXPECT_TRUE(b.AppendUpsert(key, EncodeCompactedRow(schema, r).value()).ok());
+  }
+  auto batch = b.Build().value();
+  proto::PutKvRequest req;
+  req.set_acks(-1);
+  req.set_table_id(table_id);
+  req.set_timeout_ms(10000);
+  auto* br = req.add_buckets_req();
+  br->set_bucket_id(bucket);
+  br->set_records(reinterpret_cast<const char*>(batch.data()), batch.size());
+  auto body = rpc.CallSync(static_cast<int16_t>(ApiKey::kPutKv), 1, req.SerializeAsString(), kTimeout);
+  EXPECT_TRUE(body.ok()) << body.status().ToString();
+  proto::PutKvResponse resp;
+  if (body.ok()) EXPECT_TRUE(resp.ParseFromString(*body));
+  return resp;
+}
+
+TEST_F(KvServiceTest, TheServerChecksTheTextOfRowsItDecodes) {
+  schema_ = ParseSchema("id INT NOT NULL, code CHAR(3), note STRING, PRIMARY KEY (id)").value();
+  ASSERT_TRUE(Create("texts", 1).ok());
+  auto row = [](int32_t id, std::string code, std::string note) {
+    return GenericRow({Datum(id), Datum(std::move(code)), Datum(std::move(note))});
+  };
+  // One bad record refuses the whole batch: the good one before it is not written either.
+  auto put = PutRows(*rpc_, schema_, table_id_, 0, {row(1, "abc", "ok"), row(2, "abcd", "x")});
+  ASSERT_EQ(put.buckets_resp_size(), 1);
+  EXPECT_EQ(put.buckets_resp(0).error_code(), static_cast<int32_t>(ErrorCode::kCorruptRecord));
+  EXPECT_EQ(put.buckets_resp(0).error_message(),
+            "record 1 of the batch: column 'code' is CHAR(3) but the value has 4 characters");
+  put = PutRows(*rpc_, schema_, table_id_, 0, {row(3, "日本語", "bad\xFF")});
+  EXPECT_EQ(put.buckets_resp(0).error_code(), static_cast<int32_t>(ErrorCode::kCorruptRecord));
+  EXPECT_EQ(put.buckets_resp(0).error_message(),
+            "record 0 of the batch: column 'note' (STRING): the value is not valid UTF-8 (byte 0xff at offset 3)");
+  EXPECT_EQ(Lookup(0, {1, 2, 3}), (std::vector<std::optional<std::string>>{std::nullopt, std::nullopt, std::nullopt}));
+  auto offsets = conn_->GetAdmin().ListOffsets(TablePath::Make("db", "texts").value(), OffsetSpec::Latest());
+  ASSERT_TRUE(offsets.ok());
+  EXPECT_EQ(offsets->at(0), 0);  // no changelog either
+  // Three characters of three bytes each fit CHAR(3).
+  put = PutRows(*rpc_, schema_, table_id_, 0, {row(1, "日本語", "ok")});
+  EXPECT_FALSE(put.buckets_resp(0).has_error_code()) << put.buckets_resp(0).error_message();
+  EXPECT_EQ(Lookup(0, {1}), (std::vector<std::optional<std::string>>{"日本語"}));
+}
+
+TEST_F(KvServiceTest, TheServerChecksTablePropertiesWhateverTheClient) {
+  ASSERT_TRUE(conn_->GetAdmin().CreateDatabase("db", true).ok());
+  const Schema log_schema = ParseSchema("id INT, name STRING").value();
+  // Sent raw, as a client that checks nothing would; the server is the authority.
+  auto create = [&](std::map<std::string, std::string> props) {
+    TableDescriptor d(log_schema);
+    d.DistributedBy(1);
+    for (const auto& [k, v] : props) d.Property(k, v);
+    proto::CreateTableRequest req;
+    req.mutable_table_path()->set_database_name("db");
+    req.mutable_table_path()->set_table_name("raw");
+    req.set_table_json(d.ToJson().dump());
+    req.set_ignore_if_exists(false);
+    auto body = rpc_->CallSync(static_cast<int16_t>(ApiKey::kCreateTable), 0, req.SerializeAsString(), kTimeout);
+    return body.ok() ? Status::OK() : body.status();
+  };
+  Status st = create({{"table.log.ttl", "abc"}});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidConfig) << st.ToString();
+  EXPECT_EQ(st.message(),
+            "cannot create 'db.raw': table property 'table.log.ttl': 'abc' is not a duration (e.g. 7d, 12h, 30min, "
+            "500ms)");
+  st = create({{"table.log.ttl", "-5d"}});
+  EXPECT_EQ(st.message(), "cannot create 'db.raw': table property 'table.log.ttl': '-5d' is negative");
+  st = create({{"table.nonsense", "1"}});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidConfig);
+  EXPECT_NE(st.message().find("unknown table property 'table.nonsense'"), std::string::npos) << st.message();
+  st = create({{"table.merge-engine", "aggregation"}});
+  EXPECT_NE(st.message().find("a merge engine needs a primary-key table"), std::string::npos) << st.message();
+  EXPECT_FALSE(conn_->GetAdmin().TableExists(TablePath::Make("db", "raw").value()).value());
+  // A standalone server has one replica per bucket.
+  st = create({{"table.replication.factor", "3"}});
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidReplicationFactor) << st.ToString();
+  EXPECT_TRUE(create({{"table.log.ttl", "3d"}, {"table.replication.factor", "1"}}).ok());
 }
 
 TEST_F(KvServiceTest, LakePropertiesAreCheckedAtCreateTable) {

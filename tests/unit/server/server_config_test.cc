@@ -101,5 +101,62 @@ TEST(ServerConfigTest, DatalakeNeedsFormatAndWarehouseTogether) {
   EXPECT_FALSE(ServerConfig::Load("", {"datalake.iceberg.warehouse=/tmp/wh"}).ok());
 }
 
+TEST(ServerConfigTest, PreferredLeaderElectionIsOnByDefaultAndCanBeTuned) {
+  auto dflt = ServerConfig::Load("", {});
+  ASSERT_TRUE(dflt.ok()) << dflt.status().ToString();
+  EXPECT_TRUE(dflt->auto_leader_rebalance);
+  EXPECT_EQ(dflt->leader_imbalance_check_interval_ms, 30 * 1000);
+  auto c = ServerConfig::Load("", {"auto.leader.rebalance.enabled=false", "leader.imbalance.check.interval=2 s"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->auto_leader_rebalance);
+  EXPECT_EQ(c->leader_imbalance_check_interval_ms, 2000);
+  EXPECT_TRUE(c->ignored_keys.empty());
+  auto bad = ServerConfig::Load("", {"auto.leader.rebalance.enabled=yes"});
+  EXPECT_NE(bad.status().message().find("auto.leader.rebalance.enabled"), std::string::npos) << bad.status().ToString();
+  auto zero = ServerConfig::Load("", {"leader.imbalance.check.interval=0 s"});
+  EXPECT_NE(zero.status().message().find("must be positive"), std::string::npos) << zero.status().ToString();
+}
+
+TEST(ServerConfigTest, UnknownOptionsAreErrorsWithASuggestion) {
+  auto typo = ServerConfig::Load("", {"data.dirr=/x"});
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.status().code(), ErrorCode::kInvalidConfig);
+  EXPECT_EQ(typo.status().message(), "--set: unknown option 'data.dirr'; did you mean 'data.dir'?");
+  // Every unknown key is named, one line each; a log option is suggested from LogConfig's names.
+  auto two = ServerConfig::Load("", {"bind.listener=FLUSS://127.0.0.1:9123", "log.segment.filesize=1mb",
+                                     "no.such.thing=1"});
+  ASSERT_FALSE(two.ok());
+  EXPECT_EQ(two.status().message(),
+            "--set: unknown option 'bind.listener'; did you mean 'bind.listeners'?\n"
+            "--set: unknown option 'log.segment.filesize'; did you mean 'log.segment.file-size'?\n"
+            "--set: unknown option 'no.such.thing' (docs/configuration.md lists the options)");
+  // From a file, the line is named.
+  std::map<std::string, int> lines;
+  auto opts = ParseConfigText("# a comment\ndata.dir: /d\n\nbind.listener: FLUSS://127.0.0.1:9\n", "server.yaml", &lines);
+  ASSERT_TRUE(opts.ok());
+  EXPECT_EQ(lines.at("bind.listener"), 4);
+  auto from_file = ServerConfig::FromOptions(*opts, {{"bind.listener", "server.yaml:4"}});
+  ASSERT_FALSE(from_file.ok());
+  EXPECT_EQ(from_file.status().message(), "server.yaml:4: unknown option 'bind.listener'; did you mean 'bind.listeners'?");
+}
+
+TEST(ServerConfigTest, FlussOptionsFlussCppDoesNotImplementAreListedNotRefused) {
+  auto c = ServerConfig::Load("", {"remote.data.dir=s3://b/p", "client.writer.batch-size=2mb", "kv.snapshot.interval=10min",
+                                   "datalake.iceberg.type=hadoop", "fs.s3a.endpoint=http://x", "log.file-preallocate=true",
+                                   "kv.rocksdb.compaction.style=LEVEL", "table.auto-partition.num-retention=3",
+                                   "metrics.reporter.prometheus.port=9249"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->ignored_keys,
+            (std::vector<std::string>{"client.writer.batch-size", "datalake.iceberg.type", "fs.s3a.endpoint",
+                                      "kv.rocksdb.compaction.style", "kv.snapshot.interval", "log.file-preallocate",
+                                      "metrics.reporter.prometheus.port", "remote.data.dir",
+                                      "table.auto-partition.num-retention"}));
+  // Implemented keys are not listed.
+  auto implemented = ServerConfig::Load("", {"data.dir=/d", "table.log.ttl=3d", "log.recovery.thread-num=1"});
+  ASSERT_TRUE(implemented.ok()) << implemented.status().ToString();
+  EXPECT_TRUE(implemented->ignored_keys.empty());
+  EXPECT_EQ(implemented->log.retention_ms, 3 * 24 * 3600 * 1000LL);
+}
+
 }  // namespace
 }  // namespace fluss

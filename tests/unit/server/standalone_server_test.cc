@@ -242,6 +242,81 @@ TEST_F(StandaloneServerTest, BadRowIsRejectedBeforeQueueing) {
   EXPECT_EQ(latest->at(0), 0);
 }
 
+TEST_F(StandaloneServerTest, TextIsCheckedByTheClientAndNothingIsWritten) {
+  Table table = CreateTable("texts", "id INT NOT NULL, code CHAR(3), name STRING", 1);
+  auto writer = table.NewAppendWriter().value();
+  auto row = [](std::string code, std::string name) {
+    return GenericRow({Datum(int32_t{1}), Datum(std::move(code)), Datum(std::move(name))});
+  };
+  for (const char* code : {"abcd", "日本語x"}) {
+    auto bad = writer->Append(row(code, "ok"));
+    ASSERT_FALSE(bad.ok()) << code;
+    EXPECT_EQ(bad.status().message(), "column 'code' is CHAR(3) but the value has 4 characters");
+  }
+  auto bad = writer->Append(row("abc", "caf\xC3"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "column 'name' (STRING): the value is not valid UTF-8 (byte 0xc3 at offset 3)");
+  // Columns: the error names the row.
+  std::vector<arrow::ColumnVector> cols{arrow::ColumnVector(DataType::Int().NotNull()),
+                                        arrow::ColumnVector(DataType::Char(3)), arrow::ColumnVector(DataType::String())};
+  for (const char* name : {"fine", "\xFF"}) {
+    ASSERT_TRUE(cols[0].Append(Datum(int32_t{2})).ok());
+    ASSERT_TRUE(cols[1].Append(Datum(std::string("日本語"))).ok());
+    ASSERT_TRUE(cols[2].Append(Datum(std::string(name))).ok());
+  }
+  auto bad_cols = writer->AppendColumns(cols);
+  ASSERT_FALSE(bad_cols.ok());
+  EXPECT_EQ(bad_cols.status().message(),
+            "row 1: column 'name' (STRING): the value is not valid UTF-8 (byte 0xff at offset 0)");
+  ASSERT_TRUE(writer->Flush().ok());
+  EXPECT_EQ(conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest()).value().at(0), 0);
+  // Three characters fit CHAR(3), however many bytes they take.
+  ASSERT_TRUE(writer->Append(row("日本語", "ok")).ok());
+  ASSERT_TRUE(writer->Flush().ok());
+  EXPECT_EQ(conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest()).value().at(0), 1);
+
+  Table keyed = CreateTable("keyed_texts", "id INT NOT NULL, code CHAR(2), PRIMARY KEY (id)", 1);
+  auto upserts = keyed.NewUpsertWriter().value();
+  auto bad_upsert = upserts->Upsert(GenericRow({Datum(int32_t{1}), Datum(std::string("abc"))}));
+  ASSERT_FALSE(bad_upsert.ok());
+  EXPECT_EQ(bad_upsert.status().message(), "column 'code' is CHAR(2) but the value has 3 characters");
+  ASSERT_TRUE(upserts->Flush().ok());
+  EXPECT_EQ(conn_->GetAdmin().ListOffsets(keyed.path(), OffsetSpec::Latest()).value().at(0), 0);
+}
+
+TEST_F(StandaloneServerTest, TablePropertiesAreCheckedByTheClientWithTheServersMessages) {
+  Admin admin = conn_->GetAdmin();
+  ASSERT_TRUE(admin.CreateDatabase("db", true).ok());
+  const auto path = TablePath::Make("db", "props").value();
+  auto create = [&](std::string key, std::string value) {
+    TableDescriptor d(ParseSchema("id INT, name STRING").value());
+    d.DistributedBy(1).Property(std::move(key), std::move(value));
+    return admin.CreateTable(path, d);
+  };
+  Status st = create("table.log.ttl", "abc");
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidConfig);
+  EXPECT_EQ(st.message(),
+            "cannot create 'db.props': table property 'table.log.ttl': 'abc' is not a duration (e.g. 7d, 12h, 30min, "
+            "500ms)");
+  st = create("table.log.ttl", "-5d");
+  EXPECT_EQ(st.message(), "cannot create 'db.props': table property 'table.log.ttl': '-5d' is negative");
+  st = create("table.nonsense", "1");
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidConfig);
+  EXPECT_NE(st.message().find("unknown table property 'table.nonsense'"), std::string::npos) << st.message();
+  st = create("table.merge-engine", "aggregation");
+  EXPECT_EQ(st.message(),
+            "cannot create 'db.props': table property 'table.merge-engine': a merge engine needs a primary-key "
+            "table; this table has no primary key");
+  st = create("table.datalake.freshness", "banana");
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidConfig);
+  EXPECT_FALSE(admin.TableExists(path).value());
+  // A Fluss property fluss-cpp does not act on is accepted and kept, as Fluss keeps it.
+  ASSERT_TRUE(create("table.auto-increment.cache-size", "1000").ok());
+  auto info = admin.GetTableInfo(path);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->descriptor.properties().at("table.auto-increment.cache-size"), "1000");
+}
+
 TEST_F(StandaloneServerTest, ColumnarAppendAndPollBatches) {
   Table table = CreateTable("cols", "id INT, name STRING", 1);
   std::vector<arrow::ColumnVector> cols{arrow::ColumnVector(DataType::Int()), arrow::ColumnVector(DataType::String())};

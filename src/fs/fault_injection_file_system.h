@@ -1,0 +1,92 @@
+// FaultInjectionFileSystem: the local file system with failures and power cuts on demand, for tests.
+//
+//   FaultInjectionFileSystem fs;           // over FileSystem::Local()
+//   fs.FailFrom(7);                        // the 7th mutating operation and every later one fail
+//   ... run the code under test with `fs` ...
+//   fs.PowerCut();                         // undo everything not made durable, on the real disk
+//   ... recover with FileSystem::Local() and check invariants ...
+//
+// Mutating operations are counted from 1 in the order they start: NewWritableFile, Append, Sync,
+// Close, CreateDirectories, SyncDirectory, Rename, LinkIfAbsent, Remove, RemoveAll (reads are not
+// counted). FailFrom(n) makes operation n and all after it fail with an IOError "injected fault" and
+// change nothing — as if the machine stopped at that step. PowerCut() then models the loss of the
+// page cache on the real files, for what went through this object:
+// - a file written here keeps only the bytes of its last Sync() (all of them if it was never
+//   written after one; none if it was never synced);
+// - names created, renamed, linked or removed in a directory since that directory's last
+//   SyncDirectory() are undone, newest first: created and linked names vanish, a rename moves back
+//   (restoring a file it replaced), a removed file or tree comes back. (Removes are deferred: the
+//   data moves to a hidden trash until the directory is synced.)
+// Files and directories this object never touched are left as they are. After PowerCut() the
+// object forgets its history (and any FailFrom), as a rebooted machine would.
+//
+// Thread-safe (one lock). Not for production: every operation is recorded.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fs/file_system.h"
+
+namespace fluss {
+
+class FaultInjectionFileSystem final : public FileSystem {
+ public:
+  explicit FaultInjectionFileSystem(FileSystem& base = FileSystem::Local());
+  ~FaultInjectionFileSystem() override;
+
+  // Operation `n` (1-based) and every later one fail. 0: none fail (the default).
+  void FailFrom(int64_t n);
+  // Mutating operations started so far (failed ones included).
+  int64_t operations() const;
+  // Undoes, on disk, what was not durable (above) and forgets the history.
+  Status PowerCut();
+
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
+  Result<std::vector<uint8_t>> ReadFile(const std::string& path) override { return base_.ReadFile(path); }
+  Status CreateDirectories(const std::string& path) override;
+  Status SyncDirectory(const std::string& path) override;
+  Status Rename(const std::string& from, const std::string& to) override;
+  Result<bool> LinkIfAbsent(const std::string& from, const std::string& to) override;
+  Status Remove(const std::string& path) override;
+  Status RemoveAll(const std::string& path) override;
+  Result<bool> Exists(const std::string& path) override { return base_.Exists(path); }
+  Result<std::vector<std::string>> ListDirectory(const std::string& path) override;
+
+ private:
+  class File;
+  friend class File;
+
+  // A change to a directory's names not yet made durable by SyncDirectory.
+  struct NameChange {
+    enum Kind { kCreated, kRenamed, kRemoved } kind;
+    std::string path;                   // the name created / the rename's target / the name removed
+    std::string from;                   // kRenamed: the old name
+    std::optional<std::string> backup;  // kRenamed over an existing file / kRemoved: where the old data waits
+  };
+
+  // Counts an operation; the injected error when it is to fail. REQUIRES mu_.
+  Status Begin(const std::string& what, const std::string& path);
+  // Records a change of `dir`'s names. REQUIRES mu_.
+  void Record(const std::string& dir, NameChange change);
+  // A fresh place in the trash for data to keep until its removal is durable. REQUIRES mu_.
+  std::string TrashPath();
+  Status AppendOf(const std::string& path, uint64_t new_size);
+  Status SyncOf(const std::string& path, uint64_t size);
+
+  FileSystem& base_;
+  std::string trash_;  // a private temp dir (removed by the destructor)
+  mutable std::mutex mu_;
+  int64_t ops_ = 0;
+  int64_t fail_from_ = 0;
+  int64_t trash_seq_ = 0;
+  std::map<std::string, uint64_t> synced_size_;                // files written here -> bytes made durable
+  std::map<std::string, std::vector<NameChange>> pending_;     // directory -> changes since its last sync
+};
+
+}  // namespace fluss

@@ -1,0 +1,170 @@
+// The file-system layer: durable writes on the local file system, and the fault-injecting one whose
+// power cut undoes exactly what was not fsynced.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fs/fault_injection_file_system.h"
+#include "fs/file_system.h"
+
+namespace fluss {
+namespace {
+
+namespace sfs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (sfs::temp_directory_path() / "fluss-fs-test-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    sfs::remove_all(path_, ec);
+  }
+  std::string Sub(std::string_view name) const { return path_ + "/" + std::string(name); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+std::span<const uint8_t> Bytes(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+
+TEST(FileSystemTest, WriteFileDurablyReplacesTheFileAndLeavesNoTemporary) {
+  TempDir dir;
+  FileSystem& fs = FileSystem::Local();
+  ASSERT_TRUE(WriteFileDurably(fs, dir.Sub("f"), std::string_view("one")).ok());
+  ASSERT_TRUE(WriteFileDurably(fs, dir.Sub("f"), std::string_view("two")).ok());
+  EXPECT_EQ(Read(dir.Sub("f")), "two");
+  auto names = fs.ListDirectory(dir.path());
+  ASSERT_TRUE(names.ok());
+  EXPECT_EQ(*names, std::vector<std::string>{"f"});
+  auto bytes = fs.ReadFile(dir.Sub("f"));
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(std::string(bytes->begin(), bytes->end()), "two");
+}
+
+TEST(FileSystemTest, ErrorsNameTheFile) {
+  TempDir dir;
+  Status st = WriteFileDurably(FileSystem::Local(), dir.Sub("missing/f"), std::string_view("x"));
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("missing/f"), std::string::npos) << st.message();
+  EXPECT_FALSE(FileSystem::Local().ReadFile(dir.Sub("nope")).ok());
+}
+
+TEST(FileSystemTest, LinkIfAbsentCreatesOnlyOnce) {
+  TempDir dir;
+  FileSystem& fs = FileSystem::Local();
+  Write(dir.Sub("a"), "a");
+  Write(dir.Sub("b"), "b");
+  EXPECT_TRUE(fs.LinkIfAbsent(dir.Sub("a"), dir.Sub("v1")).value());
+  EXPECT_FALSE(fs.LinkIfAbsent(dir.Sub("b"), dir.Sub("v1")).value());
+  EXPECT_EQ(Read(dir.Sub("v1")), "a");
+}
+
+TEST(FileSystemTest, ParentDirectory) {
+  EXPECT_EQ(ParentDirectory("/a/b/c"), "/a/b");
+  EXPECT_EQ(ParentDirectory("/a/b/"), "/a");
+  EXPECT_EQ(ParentDirectory("/a"), "/");
+  EXPECT_EQ(ParentDirectory("a"), ".");
+}
+
+TEST(FaultInjectionFileSystemTest, PowerCutKeepsOnlySyncedBytesAndSyncedNames) {
+  TempDir dir;
+  FaultInjectionFileSystem fs;
+  // Durable: written, synced, its directory synced.
+  {
+    auto f = fs.NewWritableFile(dir.Sub("durable")).value();
+    ASSERT_TRUE(f->Append(Bytes("abc")).ok());
+    ASSERT_TRUE(f->Sync().ok());
+    ASSERT_TRUE(f->Append(Bytes("def")).ok());  // after the sync: lost
+    ASSERT_TRUE(f->Close().ok());
+  }
+  ASSERT_TRUE(fs.SyncDirectory(dir.path()).ok());
+  // Synced data, unsynced name: the file vanishes.
+  {
+    auto f = fs.NewWritableFile(dir.Sub("unnamed")).value();
+    ASSERT_TRUE(f->Append(Bytes("x")).ok());
+    ASSERT_TRUE(f->Sync().ok());
+    ASSERT_TRUE(f->Close().ok());
+  }
+  EXPECT_EQ(Read(dir.Sub("durable")), "abcdef");
+  ASSERT_TRUE(fs.PowerCut().ok());
+  EXPECT_EQ(Read(dir.Sub("durable")), "abc");
+  EXPECT_FALSE(sfs::exists(dir.Sub("unnamed")));
+}
+
+TEST(FaultInjectionFileSystemTest, AnUnsyncedReplaceAndRemoveAreUndone) {
+  TempDir dir;
+  Write(dir.Sub("f"), "old");
+  Write(dir.Sub("g"), "keep me");
+  sfs::create_directories(dir.Sub("tree/sub"));
+  Write(dir.Sub("tree/sub/x"), "x");
+  FaultInjectionFileSystem fs;
+  ASSERT_TRUE(WriteFileDurably(fs, dir.Sub("f"), std::string_view("new")).ok());  // synced: stays
+  ASSERT_TRUE(fs.Remove(dir.Sub("g")).ok());
+  ASSERT_TRUE(fs.RemoveAll(dir.Sub("tree")).ok());
+  ASSERT_TRUE(fs.Rename(dir.Sub("f"), dir.Sub("f2")).ok());
+  EXPECT_FALSE(sfs::exists(dir.Sub("g")));
+  EXPECT_FALSE(sfs::exists(dir.Sub("tree")));
+  ASSERT_TRUE(fs.PowerCut().ok());
+  EXPECT_EQ(Read(dir.Sub("f")), "new");
+  EXPECT_FALSE(sfs::exists(dir.Sub("f2")));
+  EXPECT_EQ(Read(dir.Sub("g")), "keep me");
+  EXPECT_EQ(Read(dir.Sub("tree/sub/x")), "x");
+}
+
+TEST(FaultInjectionFileSystemTest, APowerCutAtEveryStepOfAReplaceLeavesTheOldOrTheNewContent) {
+  TempDir dir;
+  Write(dir.Sub("f"), "old");
+  int64_t steps = 0;
+  {
+    FaultInjectionFileSystem counting;
+    ASSERT_TRUE(WriteFileDurably(counting, dir.Sub("f"), std::string_view("new")).ok());
+    steps = counting.operations();
+    Write(dir.Sub("f"), "old");
+  }
+  ASSERT_GE(steps, 5);  // create, append, sync, close, rename, sync directory
+  for (int64_t k = 1; k <= steps + 1; ++k) {
+    SCOPED_TRACE(k);
+    Write(dir.Sub("f"), "old");
+    FaultInjectionFileSystem fs;
+    fs.FailFrom(k);
+    Status st = WriteFileDurably(fs, dir.Sub("f"), std::string_view("new"));
+    EXPECT_EQ(st.ok(), k > steps);
+    ASSERT_TRUE(fs.PowerCut().ok());
+    const std::string content = Read(dir.Sub("f"));
+    if (k > steps) {
+      EXPECT_EQ(content, "new");  // acknowledged: durable
+    } else {
+      EXPECT_TRUE(content == "old" || content == "new") << content;
+    }
+    auto names = FileSystem::Local().ListDirectory(dir.path()).value();
+    EXPECT_EQ(names, std::vector<std::string>{"f"}) << "a temporary file was left";
+  }
+}
+
+TEST(FaultInjectionFileSystemTest, AFailedOperationChangesNothing) {
+  TempDir dir;
+  FaultInjectionFileSystem fs;
+  fs.FailFrom(1);
+  EXPECT_FALSE(fs.NewWritableFile(dir.Sub("f")).ok());
+  EXPECT_FALSE(sfs::exists(dir.Sub("f")));
+  Status st = fs.CreateDirectories(dir.Sub("a/b"));
+  EXPECT_NE(st.message().find("injected fault"), std::string::npos) << st.message();
+  EXPECT_FALSE(sfs::exists(dir.Sub("a")));
+  EXPECT_EQ(fs.operations(), 2);
+}
+
+}  // namespace
+}  // namespace fluss
