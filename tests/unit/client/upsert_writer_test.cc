@@ -42,7 +42,7 @@ std::string AckAll(const rpc::RpcRequest& req) {
   return resp.SerializeAsString();
 }
 
-std::string Bytes(const std::vector<uint8_t>& v) { return std::string(v.begin(), v.end()); }
+std::string KeyString(const std::vector<uint8_t>& v) { return std::string(v.begin(), v.end()); }
 
 struct SentBatch {
   int32_t bucket;
@@ -290,11 +290,11 @@ TEST_F(UpsertWriterTest, RefusedBatchIsReplacedByAnEmptyOneSoLaterBatchesLand) {
     ASSERT_TRUE(cv.wait_for(lock, testing::kGenerousWait, [&] { return bad_arrived; }));
   }
   std::vector<WriteResult> later;
-  std::vector<std::string> expected = {Bytes(encoder.EncodeUpsert(Row(1, "first", 1)).value().key)};
+  std::vector<std::string> expected = {KeyString(encoder.EncodeUpsert(Row(1, "first", 1)).value().key)};
   for (int64_t id = 10; id < 20; ++id) {
     const int64_t sent = writer->stats().batches_sent;
     later.push_back(writer->Upsert(Row(id, "later", 1)).value());
-    expected.push_back(Bytes(encoder.EncodeUpsert(Row(id, "later", 1)).value().key));
+    expected.push_back(KeyString(encoder.EncodeUpsert(Row(id, "later", 1)).value().key));
     // One batch each: the next row is written once this one's batch went out.
     ASSERT_TRUE(testing::Eventually([&] { return writer->stats().batches_sent > sent; })) << "row " << id;
   }

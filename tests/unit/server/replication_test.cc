@@ -32,7 +32,7 @@ namespace {
 using rpc::ApiKey;
 using testing::MakeBatch;
 using testing::TestSchema;
-constexpr auto kTimeout = std::chrono::seconds(20);
+constexpr auto kCallTimeout = std::chrono::seconds(20);
 constexpr int kServers = 3;
 
 // True once `pred` holds (polled), false after `limit` (generous: a sanitizer build on a busy machine).
@@ -149,7 +149,7 @@ class ReplicationTest : public ::testing::Test {
   template <typename Resp, typename Req>
   Resp Call(int server, ApiKey key, const Req& req) {
     const int16_t version = rpc::FindServedApi(static_cast<int16_t>(key))->max_version;
-    auto body = Client(server)->CallSync(static_cast<int16_t>(key), version, req.SerializeAsString(), kTimeout);
+    auto body = Client(server)->CallSync(static_cast<int16_t>(key), version, req.SerializeAsString(), kCallTimeout);
     EXPECT_TRUE(body.ok()) << body.status().ToString();
     Resp resp;
     if (body.ok()) {
@@ -386,7 +386,7 @@ TEST_F(ReplicationTest, AcksAllReplicatesByteIdenticalAndNonLeadersRefuse) {
   proto::NotifyLeaderAndIsrRequest stale;
   stale.set_coordinator_epoch(0);
   auto body = Client(1)->CallSync(static_cast<int16_t>(ApiKey::kNotifyLeaderAndIsr), 0, stale.SerializeAsString(),
-                                  kTimeout);
+                                  kCallTimeout);
   ASSERT_FALSE(body.ok());
   EXPECT_EQ(body.status().code(), ErrorCode::kInvalidCoordinator);
 }
