@@ -187,6 +187,10 @@ uint16_t FlussServer::port() const { return parts_->config.bind.port; }
 const ServerConfig& FlussServer::config() const { return parts_->config; }
 ReplicaManager* FlussServer::replicas() const { return parts_->replicas.get(); }
 
+size_t FlussServer::waiting_fetches() const {
+  return parts_->delayed_fetches ? parts_->delayed_fetches->waiting() : 0;
+}
+
 Status FlussServer::Stop() {
   Parts& p = *parts_;
   if (p.stopped) return Status::OK();

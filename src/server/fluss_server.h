@@ -54,6 +54,9 @@ class FlussServer {
   const ServerConfig& config() const;
   // The data plane (tests inspect replica state through it).
   ReplicaManager* replicas() const;
+  // Fetches (clients' and followers') parked until data arrives or their max wait ends: a test of
+  // long polling waits for its fetch to be parked here before it appends.
+  size_t waiting_fetches() const;
   // Stops accepting, answers waiting fetches, finishes running requests, closes every log cleanly
   // (checkpoints and the clean-shutdown marker) and releases the data dir. Idempotent.
   Status Stop();

@@ -1,6 +1,6 @@
 // Cluster mode end to end (issue 7's acceptance): a real ZooKeeper, two coordinators (active +
 // standby) and three tablet servers as processes on loopback (LocalCluster), replication factor 3,
-// short timeouts (ZooKeeper session 2 s, replica max lag 2 s; the lag test: session 8 s, max lag
+// short timeouts (ZooKeeper session 2 s, replica max lag 2 s; the lag test: session 30 s, max lag
 // 1.5 s). While a client thread appends to a log table and upserts into a primary-key table with
 // acks=all, the tests kill -9 bucket leaders, the active coordinator, and SIGSTOP a follower (for
 // longer than the max lag, and for longer than its session); after each disturbance they check that every
@@ -336,7 +336,7 @@ class ClusterTest : public ::testing::Test {
           auto s = conn_->GetAdmin().DescribeCluster();
           return s.ok() && s->tablet_servers.size() == 3 && s->coordinator.has_value();
         },
-        seconds(20)))
+        seconds(60)))
         << cluster_->Logs();
   }
   void TearDown() override {
@@ -367,7 +367,7 @@ class ClusterTest : public ::testing::Test {
           auto s = Current();
           return s.ok() && FullyReplicated(*s, {log_path_, pk_path_}, 3);
         },
-        seconds(20)))
+        seconds(60)))
         << DescribeNow();
     auto log_table = conn_->GetTable(log_path_);
     auto pk_table = conn_->GetTable(pk_path_);
@@ -378,7 +378,7 @@ class ClusterTest : public ::testing::Test {
     workload_ = std::make_unique<Workload>(*wconn, wconn.value()->GetTable(log_path_).value(),
                                            wconn.value()->GetTable(pk_path_).value());
     ASSERT_TRUE(workload_->Start().ok());
-    ASSERT_TRUE(WaitFor([&] { return workload_->acked() > 100; }, seconds(20))) << "the workload does not write";
+    ASSERT_TRUE(WaitFor([&] { return workload_->acked() > 100; }, seconds(60))) << "the workload does not write";
   }
 
   // Until a killed server's registration is gone (its ZooKeeper session expired): it cannot
@@ -402,7 +402,7 @@ class ClusterTest : public ::testing::Test {
     return s.ok() ? Describe(*s) : s.status().ToString();
   }
 
-  void WaitFullyReplicated(milliseconds timeout = seconds(30)) {
+  void WaitFullyReplicated(milliseconds timeout = seconds(60)) {
     ClusterStatus last;
     const bool ok = WaitFor(
         [&] {
@@ -543,7 +543,7 @@ TEST_F(ClusterTest, KillingBucketLeadersLosesNoAcknowledgedWrite) {
           const BucketReplicas* nb = FindBucket(*s, path, bucket);
           return nb != nullptr && nb->leader >= 0 && nb->leader != victim_id;
         },
-        seconds(20)))
+        seconds(60)))
         << "no new leader for " << path.ToString() << " bucket " << bucket << ": " << DescribeNow();
     // The new leader may come before the session expires (preferred-leader election moves a bucket the
     // victim led without being its preferred replica): a restart needs the old registration gone.
@@ -616,7 +616,7 @@ TEST_F(ClusterTest, DdlRightAfterKillingTheActiveCoordinatorSucceedsOnceTheStand
   EXPECT_EQ(s->coordinator->id, standby);
   // Writes went on.
   const int64_t acked = workload_->acked();
-  ASSERT_TRUE(WaitFor([&] { return workload_->acked() > acked + 100; }, seconds(20)));
+  ASSERT_TRUE(WaitFor([&] { return workload_->acked() > acked + 100; }, seconds(60)));
   CheckInvariants("after the coordinator failover", acked);
   // The old coordinator comes back as the standby; DDL still works.
   ASSERT_TRUE(victim->Restart().ok());
@@ -698,13 +698,14 @@ TEST_F(ClusterTest, LeadershipEvensOutAfterAKilledServerRestartsAndNoAcknowledge
 }
 
 // A follower stopped for longer than log.replica.max-lag-time (1.5 s here) but well within its
-// ZooKeeper session (8 s here): its leaders shrink the ISR themselves (AdjustIsr), acks=all writes
-// go on, and after SIGCONT it catches up and the leaders take it back.
+// ZooKeeper session (30 s here, far from the lag so that a slow machine does not blur the two): its
+// leaders shrink the ISR themselves (AdjustIsr), acks=all writes go on, and after SIGCONT it catches
+// up and the leaders take it back.
 class FollowerLagTest : public ClusterTest {
  protected:
   LocalClusterOptions Options() const override {
     LocalClusterOptions o = ClusterOptions();
-    o.sets.push_back("zookeeper.client.session-timeout=8s");
+    o.sets.push_back("zookeeper.client.session-timeout=30s");
     o.sets.push_back("log.replica.max-lag-time=1500ms");
     // The test needs a server that leads nothing after its restart.
     o.sets.push_back("auto.leader.rebalance.enabled=false");
@@ -744,7 +745,7 @@ TEST_F(FollowerLagTest, ALaggingFollowerLeavesTheIsrWhileRegisteredAndRejoinsAft
         }
         return true;
       },
-      seconds(6));
+      seconds(15));
   const double took = std::chrono::duration<double>(Clock::now() - stopped).count();
   if (!left) follower->Signal(SIGCONT);
   ASSERT_TRUE(left) << "server " << follower_id << " is still in an ISR: " << Describe(seen);
@@ -753,7 +754,7 @@ TEST_F(FollowerLagTest, ALaggingFollowerLeavesTheIsrWhileRegisteredAndRejoinsAft
   std::cerr << fmt::format("the stopped follower left every ISR {:.2f} s after SIGSTOP\n", took);
   // acks=all writes go on without it.
   const int64_t acked = workload_->acked();
-  const bool writes_go_on = WaitFor([&] { return workload_->acked() > acked + 100; }, seconds(4));
+  const bool writes_go_on = WaitFor([&] { return workload_->acked() > acked + 100; }, seconds(10));
   follower->Signal(SIGCONT);
   ASSERT_TRUE(writes_go_on) << "no acknowledged write while server " << follower_id << " was stopped";
   // It catches up and rejoins.
@@ -784,11 +785,11 @@ TEST_F(ClusterTest, AFollowerStoppedPastItsSessionLeavesTheIsrAndRejoinsAfterCat
         return nb != nullptr && nb->leader >= 0 &&
                std::find(nb->isr.begin(), nb->isr.end(), follower_id) == nb->isr.end();
       },
-      seconds(15)))
+      seconds(60)))
       << "server " << follower_id << " is still in the ISR: " << DescribeNow();
   // acks=all writes go on without it.
   const int64_t acked = workload_->acked();
-  const bool writes_go_on = WaitFor([&] { return workload_->acked() > acked + 100; }, seconds(15));
+  const bool writes_go_on = WaitFor([&] { return workload_->acked() > acked + 100; }, seconds(60));
   follower->Signal(SIGCONT);
   ASSERT_TRUE(writes_go_on) << "no acknowledged write while server " << follower_id << " was stopped";
   // It catches up and rejoins.
@@ -816,7 +817,7 @@ TEST_F(ClusterTest, ReplicationFactorAboveTheLiveServersIsAClearErrorAndCreatesN
         auto s = Current();
         return s.ok() && s->tablet_servers.size() == 2;
       },
-      seconds(15)))
+      seconds(60)))
       << DescribeNow();
   TableDescriptor dflt(ParseSchema("id BIGINT").value());
   dflt.DistributedBy(1);
@@ -838,7 +839,6 @@ TEST_F(ClusterTest, ATabletServerRefusesTheDataDirOfAnotherCluster) {
   ASSERT_TRUE(foreign.ok()) << foreign.status().ToString();
   testing::ServerProcessOptions o = (*foreign)->TabletOptions(3);
   o.data_dir = cluster_->tablet(2).data_dir();
-  o.start_timeout = milliseconds(15000);
   auto intruder = testing::ServerProcess::Start(o);
   ASSERT_FALSE(intruder.ok()) << "a tablet server of another cluster started on " << o.data_dir;
   std::cerr << "refused as expected: " << intruder.status().message().substr(0, 600) << "\n";

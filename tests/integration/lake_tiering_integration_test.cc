@@ -28,6 +28,7 @@
 #include "lake/tiering/lake_snapshot_reader.h"
 #include "lake/tiering/lake_snapshot_scanner.h"
 #include "lake/tiering/lake_tiering.h"
+#include "support/eventually.h"
 #include "support/server_process.h"
 #include "types/schema_parser.h"
 
@@ -161,6 +162,17 @@ class LakeTieringIntegrationTest : public ::testing::Test {
     return out;
   }
 
+  // Names of the files under the lake table's data/ (none before the first round).
+  std::set<std::string> DataFiles() const {
+    std::set<std::string> out;
+    std::error_code ec;
+    for (fs::directory_iterator it(lake::LakeTableDir(warehouse_, path_) + "/data", ec), end; !ec && it != end;
+         it.increment(ec)) {
+      out.insert(it->path().filename().string());
+    }
+    return out;
+  }
+
   // Waits until the lake's recorded offsets reach `target` in every bucket.
   bool WaitForLake(const std::map<int32_t, int64_t>& target, std::chrono::seconds timeout) {
     lake::LakeTiering reader(conn_, lake::TieringOptions{.warehouse = warehouse_});
@@ -195,15 +207,24 @@ TEST_F(LakeTieringIntegrationTest, AppendedRowsReachTheLakeOnceWhileWritesGoOn) 
     while (!stop.load()) {
       const int64_t i = next++;
       ASSERT_TRUE(writer->Append(GenericRow({Datum(i), Datum("p" + std::to_string(i))})).ok());
-      if (i % 500 == 499) std::this_thread::sleep_for(2ms);
+      if (i % 500 == 499) std::this_thread::sleep_for(2ms);  // paces the writes; waits for nothing
     }
     ASSERT_TRUE(writer->Flush().ok());
   });
-  std::this_thread::sleep_for(2500ms);
+  // Writes go on until a round committed rows while they did, and a few thousand more came after.
+  const bool tiered_while_writing = testing::Eventually([&] {
+    lake::LakeTiering reader(conn_, lake::TieringOptions{.warehouse = warehouse_});
+    auto offsets = reader.LakeOffsets(path_, buckets_);
+    if (!offsets.ok()) return false;
+    int64_t in_lake = 0;
+    for (const auto& [b, end] : offsets->first) in_lake += end;
+    return in_lake > 0 && next.load() > in_lake + 5000;
+  }, 120s, 50ms);
   stop = true;
   producer.join();
+  ASSERT_TRUE(tiered_while_writing) << "no round committed within 120 s of writing";
   auto latest = conn_->GetAdmin().ListOffsets(path_, OffsetSpec::Latest()).value();
-  ASSERT_TRUE(WaitForLake(latest, 30s)) << "the lake did not reach the log end within 30 s";
+  ASSERT_TRUE(WaitForLake(latest, 120s)) << "the lake did not reach the log end within 120 s";
   auto rows = ReadLake();
   // Every offset below the recorded ones, once; every id written, once.
   lake::LakeTiering reader(conn_, lake::TieringOptions{.warehouse = warehouse_});
@@ -222,6 +243,8 @@ TEST_F(LakeTieringIntegrationTest, AppendedRowsReachTheLakeOnceWhileWritesGoOn) 
 
 TEST_F(LakeTieringIntegrationTest, KillDashNineDuringTieringLeavesAConsistentLake) {
   int64_t written = 0;
+  constexpr int kKillDelaysMs[] = {0, 5, 20, 2, 50};  // places each kill; waits for nothing
+  std::set<std::string> files_before = DataFiles();
   for (int round = 0; round < 5; ++round) {
     {
       auto writer = conn_->GetTable(path_).value().NewAppendWriter().value();
@@ -230,8 +253,12 @@ TEST_F(LakeTieringIntegrationTest, KillDashNineDuringTieringLeavesAConsistentLak
       }
       ASSERT_TRUE(writer->Flush().ok());
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(300 + 170 * round));
+    // The kill lands in the round that tiers these rows: once it wrote a new data file, a moment later.
+    ASSERT_TRUE(testing::Eventually([&] { return DataFiles() != files_before; }, 120s))
+        << "round " << round << ": no new data file within 120 s";
+    std::this_thread::sleep_for(std::chrono::milliseconds(kKillDelaysMs[round]));
     ASSERT_TRUE(server_->Kill().ok());
+    files_before = DataFiles();
     // Whatever the lake holds now is a prefix of the log, each row once.
     auto rows = ReadLake();
     ASSERT_TRUE(server_->Restart().ok()) << server_->ReadLog();
@@ -246,7 +273,7 @@ TEST_F(LakeTieringIntegrationTest, KillDashNineDuringTieringLeavesAConsistentLak
     ASSERT_EQ(rows.size(), expected) << "round " << round;
   }
   auto latest = conn_->GetAdmin().ListOffsets(path_, OffsetSpec::Latest()).value();
-  ASSERT_TRUE(WaitForLake(latest, 30s));
+  ASSERT_TRUE(WaitForLake(latest, 120s));
   EXPECT_EQ(ReadLake().size(), static_cast<size_t>(written));
 }
 
@@ -276,11 +303,17 @@ TEST_F(LakeTieringIntegrationTest, MillionRowsTieredThenAUnionReadWhileWritesGoO
     while (!stop.load()) {
       const int64_t i = next++;
       ASSERT_TRUE(writer->Append(GenericRow({Datum(i), Datum("p" + std::to_string(i))})).ok());
-      if (i % 200 == 199) std::this_thread::sleep_for(2ms);
+      if (i % 200 == 199) std::this_thread::sleep_for(2ms);  // paces the writes; waits for nothing
     }
     ASSERT_TRUE(writer->Flush().ok());
   });
-  std::this_thread::sleep_for(1500ms);  // new rows in the log; a round may be tiering them
+  // New rows in the log (a round may be tiering them).
+  EXPECT_TRUE(testing::Eventually([&] {
+    auto now = conn_->GetAdmin().ListOffsets(path_, OffsetSpec::Latest());
+    int64_t sum = 0;
+    if (now.ok()) for (const auto& [b, e] : *now) sum += e;
+    return sum >= kRows + 20000;
+  }, 120s, 50ms));
 
   // The lake alone: exactly offsets [0, recorded) of every bucket, each once, with every row written
   // before tiering among them.
@@ -424,7 +457,7 @@ TEST_F(SeparateTieringServiceTest, KillDashNineOfTheTieringServiceMidRound20Time
   auto scanner = conn_->GetTable(path_).value().NewLogScanner().value();
   for (int32_t b = 0; b < buckets_; ++b) ASSERT_TRUE(scanner->Subscribe(b, 0).ok());
   auto read_log_to = [&](const std::map<int32_t, int64_t>& ends) -> ::testing::AssertionResult {
-    const auto deadline = Clock::now() + 20s;
+    const auto deadline = Clock::now() + 60s;
     while (true) {
       bool done = true;
       for (const auto& [b, e] : ends) done &= static_cast<int64_t>(log[b].size()) >= e;
@@ -527,9 +560,9 @@ TEST_F(SeparateTieringServiceTest, KillDashNineOfTheTieringServiceMidRound20Time
     }
     return out;
   };
-  // Waits up to 15 s for `done`, polling every `every`.
+  // Waits up to 60 s (generous) for `done`, polling every `every`.
   auto wait_for = [](const std::function<bool()>& done, std::chrono::milliseconds every) {
-    const auto deadline = Clock::now() + 15s;
+    const auto deadline = Clock::now() + 60s;
     while (Clock::now() < deadline) {
       if (done()) return true;
       std::this_thread::sleep_for(every);
@@ -557,7 +590,7 @@ TEST_F(SeparateTieringServiceTest, KillDashNineOfTheTieringServiceMidRound20Time
       ASSERT_TRUE(wait_for([&] {
         auto o = lake_reader.LakeOffsets(path_, buckets_);
         return o.ok() && o->second != state.snapshot_id;
-      }, 10ms)) << "kill " << k << ": no round committed within 15 s\n"
+      }, 10ms)) << "kill " << k << ": no round committed within 60 s\n"
           << tiering.ReadLog();
       round_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
       before = data_files();
@@ -567,7 +600,7 @@ TEST_F(SeparateTieringServiceTest, KillDashNineOfTheTieringServiceMidRound20Time
       size_t fresh = 0;
       for (const auto& f : data_files()) fresh += before.count(f) ? 0 : 1;
       return fresh >= trigger;
-    }, 1ms)) << "kill " << k << ": the round did not write " << trigger << " files within 15 s\n"
+    }, 1ms)) << "kill " << k << ": the round did not write " << trigger << " files within 60 s\n"
         << tiering.ReadLog();
     std::this_thread::sleep_for(std::chrono::milliseconds(kDelaysMs[k % 12]));
     tiering.Kill();
@@ -594,7 +627,7 @@ TEST_F(SeparateTieringServiceTest, KillDashNineOfTheTieringServiceMidRound20Time
   ASSERT_EQ(write_error, "");
   const auto latest = conn_->GetAdmin().ListOffsets(path_, OffsetSpec::Latest()).value();
   ASSERT_TRUE(tiering.Start());
-  ASSERT_TRUE(WaitForLake(latest, 30s)) << tiering.ReadLog();
+  ASSERT_TRUE(WaitForLake(latest, 120s)) << tiering.ReadLog();
   ASSERT_TRUE(check_lake("caught up", &state)) << tiering.ReadLog();
   int64_t total = 0;
   for (const auto& [b, end] : latest) {
@@ -676,7 +709,8 @@ class LakeRetentionIntegrationTest : public LakeTieringIntegrationTest {
 TEST_F(LakeRetentionIntegrationTest, TtlDeletesOnlyWhatTheLakeHoldsAndTheUnionStaysWhole) {
   const auto started = std::chrono::steady_clock::now();
   Write(3000);
-  // Well past the ttl (~15 retention passes): nothing is in the lake, so nothing goes.
+  // Well past the ttl (~15 retention passes): nothing is in the lake, so nothing goes. (The test
+  // waits for nothing to happen: there is no event to wait on; a slower machine runs fewer passes.)
   std::this_thread::sleep_for(3s);
   for (const auto& [b, start] : Earliest()) EXPECT_EQ(start, 0) << "bucket " << b << " lost untiered rows";
 
@@ -689,7 +723,7 @@ TEST_F(LakeRetentionIntegrationTest, TtlDeletesOnlyWhatTheLakeHoldsAndTheUnionSt
   Write(3000);  // rows the lake does not hold, in segments that pass the ttl below
 
   // Retention now deletes what the lake holds — never past it.
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
   std::map<int32_t, int64_t> start;
   while (std::chrono::steady_clock::now() < deadline) {
     start = Earliest();
@@ -702,7 +736,7 @@ TEST_F(LakeRetentionIntegrationTest, TtlDeletesOnlyWhatTheLakeHoldsAndTheUnionSt
     std::this_thread::sleep_for(100ms);
   }
   for (const auto& [b, s] : start) EXPECT_GT(s, 0) << "bucket " << b << ": nothing tiered was deleted";
-  // The second batch of rows is past the ttl too now, and still there.
+  // The second batch of rows is past the ttl too now, and still there (again nothing to wait on).
   std::this_thread::sleep_for(2500ms);
   start = Earliest();
   for (const auto& [b, s] : start) EXPECT_LE(s, tiered.at(b)) << "bucket " << b;

@@ -5,10 +5,12 @@
 
 #include <atomic>
 #include <mutex>
+#include <random>
 #include <set>
 #include <thread>
 
 #include "fluss/client.h"
+#include "support/eventually.h"
 #include "support/server_process.h"
 #include "types/schema_parser.h"
 
@@ -54,8 +56,8 @@ class LogTableIntegrationTest : public ::testing::Test {
     return conn_->GetTable(path).value();
   }
 
-  // Polls until `expected` records came or nothing came for `idle`.
-  static std::vector<ScanRecord> ReadAll(LogScanner& scanner, size_t expected, std::chrono::milliseconds idle = 3s) {
+  // Polls until `expected` records came or nothing came for `idle` (generous: it ends a failing test).
+  static std::vector<ScanRecord> ReadAll(LogScanner& scanner, size_t expected, std::chrono::milliseconds idle = 30s) {
     std::vector<ScanRecord> out;
     auto last_data = std::chrono::steady_clock::now();
     while (out.size() < expected && std::chrono::steady_clock::now() - last_data < idle) {
@@ -100,7 +102,7 @@ TEST_F(LogTableIntegrationTest, MillionRowsThroughFourBucketsComeBackExactly) {
   std::map<int32_t, int64_t> last_id, next_offset;
   int64_t count = 0;
   auto last_data = std::chrono::steady_clock::now();
-  while (count < kRows && std::chrono::steady_clock::now() - last_data < 5s) {
+  while (count < kRows && std::chrono::steady_clock::now() - last_data < 30s) {
     auto recs = scanner->Poll(500ms);
     ASSERT_TRUE(recs.ok()) << recs.status().ToString();
     if (!recs->empty()) last_data = std::chrono::steady_clock::now();
@@ -164,10 +166,14 @@ TEST_F(LogTableIntegrationTest, ReadFromTimestampAndLongPoll) {
   auto writer = table.NewAppendWriter().value();
   for (int i = 0; i < 50; ++i) ASSERT_TRUE(writer->Append(GenericRow({Datum(i)})).ok());
   ASSERT_TRUE(writer->Flush().ok());
-  std::this_thread::sleep_for(30ms);
-  const int64_t cut = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
-  std::this_thread::sleep_for(30ms);
+  // The rows so far are stamped before `cut`, the later ones at or after it (the clock is waited for,
+  // not slept on).
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const int64_t cut = now_ms() + 1;
+  while (now_ms() < cut) std::this_thread::yield();
   for (int i = 50; i < 60; ++i) ASSERT_TRUE(writer->Append(GenericRow({Datum(i)})).ok());
   ASSERT_TRUE(writer->Flush().ok());
 
@@ -178,16 +184,23 @@ TEST_F(LogTableIntegrationTest, ReadFromTimestampAndLongPoll) {
   ASSERT_EQ(records.size(), 10u);
   EXPECT_EQ(records.front().row.GetInt(0), 50);
 
-  // At the end: a poll waits on the server and wakes when a row arrives.
+  // At the end: a poll waits on the server (up to 30 s, the server's cap) and wakes when a row arrives.
+  Configuration c = conn_->config();
+  c.scanner_fetch_wait_max = 30s;
+  auto reader = Connection::Create(c).value();
+  auto tail = reader->GetTable(table.path()).value().NewLogScanner().value();
+  ASSERT_TRUE(tail->Subscribe(0, 60).ok());
+  const auto start = std::chrono::steady_clock::now();
   std::thread later([&] {
+    // Usually the poll is parked by then; if the machine is slow and it is not, the poll finds the
+    // row at once, which the checks below accept too. It waits for nothing.
     std::this_thread::sleep_for(400ms);
     ASSERT_TRUE(writer->Append(GenericRow({Datum(99)})).ok());
     ASSERT_TRUE(writer->Flush().ok());
   });
-  const auto start = std::chrono::steady_clock::now();
   std::vector<ScanRecord> got;
-  while (got.empty() && std::chrono::steady_clock::now() - start < 10s) {
-    auto recs = scanner->Poll(10s);
+  while (got.empty() && std::chrono::steady_clock::now() - start < 60s) {
+    auto recs = tail->Poll(60s);
     ASSERT_TRUE(recs.ok());
     got = std::move(recs).value();
   }
@@ -195,8 +208,8 @@ TEST_F(LogTableIntegrationTest, ReadFromTimestampAndLongPoll) {
   later.join();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].row.GetInt(0), 99);
-  EXPECT_GE(waited, 300ms);
-  EXPECT_LT(waited, 5s);
+  EXPECT_GE(waited, 400ms);
+  EXPECT_LT(waited, 25s);  // woken by the append, not by the end of the server's 30 s wait
 }
 
 TEST_F(LogTableIntegrationTest, KillDashNineMidWriteLosesNoAcknowledgedRowAndDuplicatesNone) {
@@ -224,14 +237,29 @@ TEST_F(LogTableIntegrationTest, KillDashNineMidWriteLosesNoAcknowledgedRowAndDup
     }
     (void)writer->Flush();
   });
-  // Let some writes be acknowledged, then crash the server while the writer keeps going.
-  for (int round = 0; round < 2; ++round) {
-    std::this_thread::sleep_for(700ms);
+  // Acknowledged appends so far (results complete roughly in order; counted from the front).
+  size_t counted = 0;
+  size_t acked_so_far = 0;
+  auto acknowledged = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    while (counted < results.size() && results[counted].second.done()) {
+      if (results[counted].second.Wait().ok()) ++acked_so_far;
+      ++counted;
+    }
+    return acked_so_far;
+  };
+  // Let writes be acknowledged, then crash the server while the writer keeps going; twice, each time
+  // once the restarted server acknowledged more. The kills follow what the server acknowledged, not
+  // the clock.
+  std::mt19937 rng(std::random_device{}());
+  for (int round = 0; round < 3; ++round) {
+    const size_t target = acknowledged() + 1000;
+    const bool reached = testing::Eventually([&] { return acknowledged() >= target; }, 120s);
+    if (!reached || round == 2) break;
+    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 5000)(rng)));
     ASSERT_TRUE(server_->Kill().ok());
-    std::this_thread::sleep_for(300ms);
     ASSERT_TRUE(server_->Restart().ok()) << server_->ReadLog();
   }
-  std::this_thread::sleep_for(700ms);
   stop = true;
   producer.join();
 
@@ -247,7 +275,7 @@ TEST_F(LogTableIntegrationTest, KillDashNineMidWriteLosesNoAcknowledgedRowAndDup
       if (failures[std::string(ErrorCodeName(st.code()))]++ == 0) std::cerr << "append failed: " << st.ToString() << "\n";
     }
   }
-  ASSERT_GT(acked.size(), 1000u);
+  ASSERT_GT(acked.size(), 3000u);  // 1000 before each kill and after the last restart
 
   conn_.reset();
   Connect();
@@ -275,11 +303,11 @@ TEST_F(LogTableIntegrationTest, ServerDownIsReportedClearly) {
   ASSERT_TRUE(server_->Stop().ok());
   Configuration c;
   c.bootstrap_servers = addr;
-  c.connect_timeout = 2s;
+  c.connect_timeout = 120s;
   const auto start = std::chrono::steady_clock::now();
   auto conn = Connection::Create(c);
   ASSERT_FALSE(conn.ok());
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);  // refused at once, not after the connect timeout
   EXPECT_EQ(conn.status().code(), ErrorCode::kNetworkException);
   EXPECT_NE(conn.status().message().find("cannot connect to " + addr), std::string::npos) << conn.status().message();
 }

@@ -13,7 +13,7 @@ namespace fluss::testing {
 
 namespace {
 
-std::string Tail(const std::string& s, size_t n) { return s.size() <= n ? s : "..." + s.substr(s.size() - n); }
+std::string LogTail(const std::string& s, size_t n) { return s.size() <= n ? s : "..." + s.substr(s.size() - n); }
 
 }  // namespace
 
@@ -105,11 +105,11 @@ std::string LocalCluster::Logs() const {
   std::string out;
   int i = 0;
   for (const auto& p : coordinators_) {
-    out += fmt::format("---- coordinator {} ----\n{}\n", kFirstCoordinatorId + i++, Tail(p->ReadLog(), 6000));
+    out += fmt::format("---- coordinator {} ----\n{}\n", kFirstCoordinatorId + i++, LogTail(p->ReadLog(), 6000));
   }
   i = 0;
   for (const auto& p : tablets_) {
-    out += fmt::format("---- tablet server {} ----\n{}\n", kFirstTabletId + i++, Tail(p->ReadLog(), 6000));
+    out += fmt::format("---- tablet server {} ----\n{}\n", kFirstTabletId + i++, LogTail(p->ReadLog(), 6000));
   }
   return out;
 }

@@ -41,8 +41,9 @@ struct ServerProcessOptions {
   // Data dir. Empty: a fresh temp dir, removed by the destructor (kept when $FLUSS_KEEP_TEST_DIRS
   // is set). A given dir is created when missing and never removed.
   std::string data_dir;
-  // How long Start/Restart wait for the listening line.
-  std::chrono::milliseconds start_timeout{15000};
+  // How long Start/Restart wait for the listening line (generous: a loaded machine is slow to start
+  // a process, and a server that fails exits long before it).
+  std::chrono::milliseconds start_timeout{60000};
   // Passed as --log-level.
   std::string log_level = "info";
   // > 0: the server runs with both its soft and hard open-file limits (RLIMIT_NOFILE, `ulimit -n`)
@@ -62,7 +63,7 @@ class ServerProcess {
 
   // SIGTERM, then waits up to `timeout` for exit (SIGKILL after it). Error when the server had to be
   // killed or exited with a non-zero code. OK when it is not running.
-  Status Stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  Status Stop(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   // SIGKILL and reap: a crash. OK when it is not running.
   Status Kill();
   // Sends `signal` (e.g. SIGSTOP, SIGCONT) to the running server; nothing when it is not running.

@@ -30,8 +30,9 @@ namespace {
 using zk_testing::ZkServer;
 namespace fs = std::filesystem;
 
+// Polls `done` with a generous deadline (a loaded machine is slow, not wrong).
 template <typename Pred>
-bool Eventually(Pred done, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+bool Eventually(Pred done, std::chrono::milliseconds limit = std::chrono::seconds(60)) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     if (done()) return true;
@@ -549,7 +550,7 @@ TEST_F(ClusterTest, StandbyCoordinatorTakesOverAndKeepsServingDdl) {
   coordinators_.erase(100);  // stops it
   ASSERT_TRUE(Eventually([&] { return second->active(); }));
   const auto took = std::chrono::steady_clock::now() - stopped_at;
-  EXPECT_LT(took, std::chrono::seconds(10));
+  EXPECT_LT(took, std::chrono::seconds(30));  // a generous bound: no session has to expire here
   std::printf("standby serving %lld ms after the active coordinator stopped\n",
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
   EXPECT_GT(second->controller().epoch(), old_epoch);
@@ -588,7 +589,7 @@ TEST_F(ClusterTest, StandbyTakesOverWhenTheActiveCoordinatorsSessionEndsAndFence
   const auto died_at = std::chrono::steady_clock::now();
   ASSERT_TRUE(first->store().ExpireSessionForTesting().ok());
   ASSERT_TRUE(Eventually([&] { return second->active(); }));
-  EXPECT_LT(std::chrono::steady_clock::now() - died_at, std::chrono::seconds(10));
+  EXPECT_LT(std::chrono::steady_clock::now() - died_at, std::chrono::seconds(30));  // generous
   EXPECT_TRUE(Eventually([&] { return !first->active(); }));
   // The deposed one's writes are fenced; DDL goes to the new one.
   auto current = second->store().GetLeaderAndIsr(table_id, 0);

@@ -51,10 +51,10 @@ struct ZkEnv {
 };
 
 
-// Polls `done` for up to 10 s.
+// Polls `done` for up to 60 s (generous: a loaded machine is slow, not wrong).
 template <typename Pred>
 bool Eventually(Pred done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     if (done()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -220,7 +220,7 @@ TEST_F(ZkMetadataStoreTest, CoordinatorElectionHandsOverWhenTheLeaderGoes) {
   ASSERT_TRUE(b_->StartCoordinatorElection(11, "FLUSS://127.0.0.1:9124", [&](bool l, int64_t e) { lb.Add({l, e}); })
                   .ok());
   EXPECT_EQ(*b_->CoordinatorLeaderId(), 10);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // b must stay a follower: nothing to wait on
   EXPECT_FALSE(b_->IsCoordinatorLeader());
   // Only the leader writes leader-and-ISR records.
   ASSERT_TRUE(a_->CreateDatabase("db", "{}", false).ok());
@@ -415,7 +415,7 @@ TEST(ZkMetadataStoreOpenTest, UnreachableEnsembleIsAnError) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), ErrorCode::kStorageException);
   EXPECT_NE(store.status().message().find("127.0.0.1:1"), std::string::npos) << store.status().ToString();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));  // bounded by the connect timeout
   options.address = "";
   EXPECT_EQ(ZkMetadataStore::Open(options).status().code(), ErrorCode::kInvalidConfig);
 }

@@ -67,7 +67,7 @@ class ZkServer {
       std::ofstream cfg(dir_ + "/zoo.cfg");
       cfg << "tickTime=500\ndataDir=" << dir_ << "/data\nclientPort=" << port_
           << "\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=ruok\n"
-             "maxClientCnxns=0\nminSessionTimeout=1000\n";
+             "maxClientCnxns=0\nminSessionTimeout=1000\nmaxSessionTimeout=60000\n";
     }
     std::string classpath = std::string(kJar) + ":" + kLogBinding;
     std::string cfg = dir_ + "/zoo.cfg";

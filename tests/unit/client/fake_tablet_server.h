@@ -84,7 +84,7 @@ class FakeTabletServer {
     Configuration c;
     c.bootstrap_servers = "127.0.0.1:" + std::to_string(server_->port());
     c.writer_batch_timeout = std::chrono::milliseconds(5);
-    c.request_timeout = std::chrono::milliseconds(5000);
+    c.request_timeout = std::chrono::seconds(60);  // generous: a scripted answer may be held back
     return c;
   }
   const TablePath& path() const { return path_; }

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "client/kv_encoding.h"
@@ -12,6 +14,7 @@
 #include "format/compacted_key.h"
 #include "format/compacted_row.h"
 #include "format/kv_record_batch.h"
+#include "support/eventually.h"
 
 namespace fluss {
 namespace {
@@ -39,7 +42,7 @@ std::string AckAll(const rpc::RpcRequest& req) {
   return resp.SerializeAsString();
 }
 
-std::string Bytes(const std::vector<uint8_t>& v) { return std::string(v.begin(), v.end()); }
+std::string KeyString(const std::vector<uint8_t>& v) { return std::string(v.begin(), v.end()); }
 
 struct SentBatch {
   int32_t bucket;
@@ -217,15 +220,32 @@ TEST_F(UpsertWriterTest, RefusedBatchFailsItsRowsAndFlushNamesTheBucket) {
 }
 
 // The server's sequence rule (a known writer's next batch is last + 1; at or below it, a duplicate;
-// above, OUT_OF_ORDER_SEQUENCE), refusing every batch that holds the key of `bad_id`, slowly, so
-// the later batches are in flight behind the refused one.
+// above, OUT_OF_ORDER_SEQUENCE), refusing every batch that holds the key of `bad_id`. The refusal is
+// held back until ten later batches (one row each) were sent behind the refused one, so they are in
+// flight when it fails, whatever the speed of the machine.
 TEST_F(UpsertWriterTest, RefusedBatchIsReplacedByAnEmptyOneSoLaterBatchesLand) {
   FakeTabletServer server("orders", PkTable(kSchema, 1));
   std::mutex mu;
+  std::condition_variable cv;
+  bool bad_arrived = false;
+  bool release_bad = false;
   std::optional<int32_t> last;
   std::vector<std::string> stored;  // keys, in the order the server took them
   int fillers = 0;
-  Connect(server, server.ClientConfig());
+  // Lets the held refusal go when the test ends early (the server's Stop waits for its handler).
+  struct Release {
+    std::mutex& mu;
+    std::condition_variable& cv;
+    bool& release;
+    ~Release() {
+      std::lock_guard<std::mutex> lock(mu);
+      release = true;
+      cv.notify_all();
+    }
+  } release_at_exit{mu, cv, release_bad};
+  Configuration config = server.ClientConfig();
+  config.writer_max_inflight_per_bucket = 16;  // the ten later batches all go out behind the held one
+  Connect(server, config);
   auto encoder = KvWriteEncoder::Make(table_->info(), {}).value();
   const auto bad_key = encoder.EncodeUpsert(Row(666, "bad", 0)).value().key;
   server.On(rpc::ApiKey::kPutKv, [&](const rpc::RpcRequest& req) -> Result<std::string> {
@@ -237,13 +257,15 @@ TEST_F(UpsertWriterTest, RefusedBatchIsReplacedByAnEmptyOneSoLaterBatchesLand) {
     r->set_bucket_id(0);
     bool bad = false;
     for (const auto& rec : batch) bad |= std::equal(rec.key.begin(), rec.key.end(), bad_key.begin(), bad_key.end());
+    std::unique_lock<std::mutex> lock(mu);
     if (bad) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      bad_arrived = true;
+      cv.notify_all();
+      cv.wait_for(lock, testing::kGenerousWait, [&] { return release_bad; });
       r->set_error_code(static_cast<int32_t>(ErrorCode::kCorruptRecord));
       r->set_error_message("record 0: refused");
       return resp.SerializeAsString();
     }
-    std::lock_guard<std::mutex> lock(mu);
     const int32_t seq = batch.batch_sequence();
     if (last && seq <= *last) {
       r->set_error_code(static_cast<int32_t>(ErrorCode::kDuplicateSequence));
@@ -262,12 +284,24 @@ TEST_F(UpsertWriterTest, RefusedBatchIsReplacedByAnEmptyOneSoLaterBatchesLand) {
   ASSERT_TRUE(writer->Upsert(Row(1, "first", 1)).ok());
   ASSERT_TRUE(writer->Flush().ok());
   auto bad = writer->Upsert(Row(666, "bad", 0)).value();
+  {
+    // The bad row's batch reached the server before any later row is written: none can join it.
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, testing::kGenerousWait, [&] { return bad_arrived; }));
+  }
   std::vector<WriteResult> later;
-  std::vector<std::string> expected = {Bytes(encoder.EncodeUpsert(Row(1, "first", 1)).value().key)};
+  std::vector<std::string> expected = {KeyString(encoder.EncodeUpsert(Row(1, "first", 1)).value().key)};
   for (int64_t id = 10; id < 20; ++id) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(6));  // one batch each (linger 5 ms)
+    const int64_t sent = writer->stats().batches_sent;
     later.push_back(writer->Upsert(Row(id, "later", 1)).value());
-    expected.push_back(Bytes(encoder.EncodeUpsert(Row(id, "later", 1)).value().key));
+    expected.push_back(KeyString(encoder.EncodeUpsert(Row(id, "later", 1)).value().key));
+    // One batch each: the next row is written once this one's batch went out.
+    ASSERT_TRUE(testing::Eventually([&] { return writer->stats().batches_sent > sent; })) << "row " << id;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release_bad = true;
+    cv.notify_all();
   }
   Status st = writer->Flush();
   EXPECT_EQ(st.code(), ErrorCode::kCorruptRecord);
@@ -276,7 +310,7 @@ TEST_F(UpsertWriterTest, RefusedBatchIsReplacedByAnEmptyOneSoLaterBatchesLand) {
   std::lock_guard<std::mutex> lock(mu);
   EXPECT_EQ(stored, expected);
   EXPECT_EQ(fillers, 1);
-  EXPECT_GE(writer->stats().retries, 1);  // the batches that were in flight behind the refused one
+  EXPECT_GE(writer->stats().retries, 10);  // every later batch was in flight behind the refused one
 }
 
 TEST_F(UpsertWriterTest, BadRowsQueueNothing) {

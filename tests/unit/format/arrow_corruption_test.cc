@@ -23,7 +23,7 @@ std::vector<uint8_t> Encode(const Schema& schema, const std::vector<GenericRow>&
   return encoded.ok() ? *encoded : std::vector<uint8_t>{};
 }
 
-GenericRow Row(std::vector<Datum> fields) { return GenericRow(std::move(fields)); }
+using testing::Row;
 
 void ExpectCorruption(const Schema& schema, std::span<const uint8_t> message) {
   Result<std::vector<GenericRow>> r = DecodeRecordBatch(schema, message);

@@ -11,7 +11,7 @@ namespace {
 
 using testing::MustParse;
 
-GenericRow Row(std::vector<Datum> fields) { return GenericRow(std::move(fields)); }
+using testing::Row;
 
 std::vector<uint8_t> Int32s(std::initializer_list<int32_t> values) {
   std::vector<uint8_t> out;

@@ -24,7 +24,7 @@ __int128 Pow10(int n) {
   return v;
 }
 
-GenericRow Row(std::vector<Datum> fields) { return GenericRow(std::move(fields)); }
+using testing::Row;
 
 // ---- Every codec ----------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ using testing::AllTypesSchema;
 using testing::MustParse;
 using testing::SampleRows;
 
-GenericRow Row(std::vector<Datum> fields) { return GenericRow(std::move(fields)); }
+using testing::Row;
 
 const fb::Schema* SchemaOf(const ParsedMessage& parsed) { return parsed.message->header_as_Schema(); }
 

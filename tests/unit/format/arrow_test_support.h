@@ -14,6 +14,9 @@
 
 namespace fluss::arrow::testing {
 
+// A row of `fields`, written as Row({Datum(1), Datum("a")}).
+inline GenericRow Row(std::vector<Datum> fields) { return GenericRow(std::move(fields)); }
+
 inline Schema MustParse(std::string_view dsl) {
   Result<Schema> s = ParseSchema(dsl);
   EXPECT_TRUE(s.ok()) << s.status().ToString();

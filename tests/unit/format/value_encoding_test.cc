@@ -13,7 +13,7 @@ namespace {
 
 using kv_test::Bytes;
 
-Schema UsersSchema() {
+Schema KvUsersSchema() {
   return kv_test::MakeSchema({{"id", DataType::Int()}, {"name", DataType::String()}}, {"id"});
 }
 
@@ -34,7 +34,7 @@ const std::vector<uint8_t> kGoldenValueBatch = {
 };
 
 TEST(KvValueTest, MatchesHandBuiltBytes) {
-  auto value = EncodeKvValue(5, UsersSchema(), GenericRow(std::vector<Datum>{int32_t{1}, std::string("a")}));
+  auto value = EncodeKvValue(5, KvUsersSchema(), GenericRow(std::vector<Datum>{int32_t{1}, std::string("a")}));
   ASSERT_TRUE(value.ok()) << value.status().ToString();
   EXPECT_EQ(Bytes(*value), Bytes(kGoldenValue));
   const std::vector<uint8_t> row = {0x00, 0x01, 0x01, 0x61};
@@ -48,7 +48,7 @@ TEST(KvValueTest, ParsesAndDecodesHandBuiltBytes) {
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->schema_id, 5);
   EXPECT_EQ(Bytes(view->row), Bytes({0x00, 0x01, 0x01, 0x61}));
-  auto row = DecodeKvValue(kGoldenValue, UsersSchema());
+  auto row = DecodeKvValue(kGoldenValue, KvUsersSchema());
   ASSERT_TRUE(row.ok()) << row.status().ToString();
   EXPECT_EQ(*row, GenericRow(std::vector<Datum>{int32_t{1}, std::string("a")}));
 }
@@ -61,12 +61,12 @@ TEST(KvValueTest, RejectsValuesWithoutARow) {
   }
   // Truncated rows fail in the row decoder, with the schema id as context.
   for (size_t n = 3; n < kGoldenValue.size(); ++n) {
-    auto r = DecodeKvValue(std::span<const uint8_t>(kGoldenValue.data(), n), UsersSchema());
+    auto r = DecodeKvValue(std::span<const uint8_t>(kGoldenValue.data(), n), KvUsersSchema());
     ASSERT_FALSE(r.ok()) << n;
     EXPECT_EQ(r.status().code(), ErrorCode::kCorruptRecord);
     EXPECT_NE(r.status().message().find("schema 5"), std::string::npos) << r.status().message();
   }
-  EXPECT_FALSE(EncodeKvValue(1, UsersSchema(), GenericRow(2)).ok());  // id is NOT NULL
+  EXPECT_FALSE(EncodeKvValue(1, KvUsersSchema(), GenericRow(2)).ok());  // id is NOT NULL
 }
 
 TEST(ValueRecordBatchTest, BuilderMatchesHandBuiltBytes) {
@@ -101,7 +101,7 @@ TEST(ValueRecordBatchTest, ParsesHandBuiltBytes) {
   EXPECT_EQ(values[0].schema_id, 5);
   EXPECT_EQ(Bytes(values[0].row), Bytes({0x00, 0x01, 0x01, 0x61}));
   EXPECT_EQ(values[1].schema_id, 6);
-  auto row1 = DecodeCompactedRow(UsersSchema(), values[1].row);
+  auto row1 = DecodeCompactedRow(KvUsersSchema(), values[1].row);
   ASSERT_TRUE(row1.ok()) << row1.status().ToString();
   EXPECT_EQ(*row1, GenericRow(std::vector<Datum>{int32_t{2}, std::monostate{}}));
 }

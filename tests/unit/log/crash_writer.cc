@@ -1,7 +1,7 @@
-// fluss_log_crash_writer: the process the crash test kills. Opens the data dir with a LogManager
-// (fsync on every append), appends idempotent batches to one bucket forever, and prints
-// "OPEN" once the log is open (recovered), then "ACK <sequence> <first offset> <last offset>" after
-// each append returned (i.e. was fsynced).
+// fluss_log_crash_writer: the process the crash test kills. Prints "OPEN" before it opens the data
+// dir with a LogManager (fsync on every append; the opening recovers what the last kill left), then
+// appends idempotent batches to one bucket forever, and prints "ACK <sequence> <first offset> <last
+// offset>" after each append returned (i.e. was fsynced). The test kills it relative to these lines.
 // The content of batch `s` is a function of `s` (CrashBatch), so the test can check it after a kill.
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const long max_batches = argc > 2 ? std::atol(argv[2]) : -1;
+  std::printf("OPEN\n");
+  std::fflush(stdout);
   fluss::LogManagerOptions options;
   auto manager = fluss::LogManager::Open(argv[1], fluss::testing::CrashConfig(), options);
   if (!manager.ok()) {
@@ -27,8 +29,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "log failed: %s\n", log.status().ToString().c_str());
     return 1;
   }
-  std::printf("OPEN\n");
-  std::fflush(stdout);
   auto state = (*log)->writer_state(fluss::testing::kCrashWriterId);
   int32_t seq = state ? state->last_sequence() + 1 : 0;
   for (long n = 0; max_batches < 0 || n < max_batches; ++n, ++seq) {

@@ -1,8 +1,11 @@
 // Crash test with a real process: fluss_log_crash_writer appends with fsync per append and prints
-// each acknowledged batch; it is SIGKILLed 50 times, each a random 0..20 ms after a random number of
-// acknowledgements (relative to what it reported, never to the clock), sometimes with a torn batch
-// left at the end of the log (as a kill during a multi-page write leaves). After restarts every
-// acknowledged batch must be present and intact, and nothing after a torn tail served.
+// each acknowledged batch; it is SIGKILLed 50 times (sometimes with a torn batch left at the end of
+// the log, as a kill during a multi-page write leaves), and after restarts every acknowledged batch
+// must be present and intact, and nothing after a torn tail served. Each kill is placed by what the
+// child printed, never by the clock alone: most rounds kill a random moment after the child's k-th
+// acknowledgement (so every such round adds acknowledged batches, however slow the machine), the
+// others a random moment after it said it is opening the log (landing in recovery or in the first
+// appends).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -11,9 +14,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <random>
 #include <sstream>
+#include <string_view>
+#include <thread>
 
 #include "log/log_manager.h"
 #include "log_test_support.h"
@@ -49,16 +55,32 @@ Child Spawn(const std::string& writer, const std::string& data_dir) {
   return {pid, fds[0]};
 }
 
-// Reads what the child prints; once it has printed "OPEN" (its log is open) and then `acks`
-// acknowledgements — however long that takes on this machine — lets it run `extra` more, then
-// SIGKILLs it (mostly in the middle of an append) and drains the pipe. A child that does not get
-// there within a generous deadline is killed too.
-std::string RunAndKill(Child child, int acks, std::chrono::milliseconds extra) {
+// Generous upper bound for the child to print what a round waits for (it prints it in milliseconds
+// on an idle machine; a sanitizer build on a loaded one is much slower).
+constexpr auto kChildLimit = std::chrono::seconds(60);
+
+// Complete lines (ended by a newline) that start with `prefix`.
+size_t CountLines(const std::string& text, std::string_view prefix) {
+  size_t n = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t end = text.find('\n', pos);
+    if (end == std::string::npos) break;
+    if (std::string_view(text).substr(pos, end - pos).starts_with(prefix)) ++n;
+    pos = end + 1;
+  }
+  return n;
+}
+
+// Reads what the child prints until `enough(text)` holds, the child closes its output or
+// kChildLimit passes; then waits `delay`, SIGKILLs it and drains the pipe. Returns everything it
+// printed and whether `enough` held before the kill.
+std::pair<std::string, bool> RunAndKill(Child child, const std::function<bool(const std::string&)>& enough,
+                                        std::chrono::microseconds delay) {
   std::string text;
   char buf[4096];
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  bool reported = false;
-  while (true) {
+  const auto deadline = std::chrono::steady_clock::now() + kChildLimit;
+  bool reached = false;
+  while (!(reached = enough(text))) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     pollfd p{child.out, POLLIN, 0};
@@ -66,25 +88,15 @@ std::string RunAndKill(Child child, int acks, std::chrono::milliseconds extra) {
     ssize_t n = ::read(child.out, buf, sizeof(buf));
     if (n <= 0) break;
     text.append(buf, static_cast<size_t>(n));
-    const size_t open = text.find("OPEN\n");
-    if (!reported && open != std::string::npos) {
-      int seen = 0;
-      for (size_t at = text.find("\nACK ", open); at != std::string::npos; at = text.find("\nACK ", at + 1)) {
-        if (text.find('\n', at + 1) != std::string::npos) ++seen;  // a whole line
-      }
-      if (seen >= acks) {
-        reported = true;
-        deadline = std::chrono::steady_clock::now() + extra;
-      }
-    }
   }
+  if (reached) std::this_thread::sleep_for(delay);  // places the kill, it waits for nothing
   ::kill(child.pid, SIGKILL);
   int status = 0;
   ::waitpid(child.pid, &status, 0);
   ssize_t n;
   while ((n = ::read(child.out, buf, sizeof(buf))) > 0) text.append(buf, static_cast<size_t>(n));
   ::close(child.out);
-  return text;
+  return {std::move(text), reached};
 }
 
 struct Ack {
@@ -156,10 +168,27 @@ TEST(LogCrashTest, AcknowledgedBatchesSurviveFiftySigkills) {
   SCOPED_TRACE(::testing::Message() << "seed " << seed);
   std::mt19937 rng(seed);
   std::map<int32_t, Ack> acked;
+  size_t awaited_acks = 0;  // acknowledgements the rounds waited for before killing
   for (int round = 0; round < 50; ++round) {
-    const int acks = std::uniform_int_distribution<int>(0, 4)(rng);
-    const int extra_ms = std::uniform_int_distribution<int>(0, 20)(rng);
-    std::string out = RunAndKill(Spawn(writer, dir.path()), acks, std::chrono::milliseconds(extra_ms));
+    std::function<bool(const std::string&)> enough;
+    std::chrono::microseconds delay;
+    std::string waited_for;
+    if (round % 5 == 2) {
+      // During the recovery of what the last kill left, or the first appends after it.
+      enough = [](const std::string& out) { return CountLines(out, "OPEN") > 0; };
+      delay = std::chrono::microseconds(std::uniform_int_distribution<int>(0, 30'000)(rng));
+      waited_for = "OPEN";
+    } else {
+      // Anywhere in the append (and fsync) after the k-th acknowledgement.
+      const size_t k = std::uniform_int_distribution<size_t>(1, 8)(rng);
+      enough = [k](const std::string& out) { return CountLines(out, "ACK ") >= k; };
+      delay = std::chrono::microseconds(std::uniform_int_distribution<int>(0, 3'000)(rng));
+      waited_for = std::to_string(k) + " ACK lines";
+      awaited_acks += k;
+    }
+    auto [out, reached] = RunAndKill(Spawn(writer, dir.path()), enough, delay);
+    ASSERT_TRUE(reached) << "round " << round << ": the writer did not print " << waited_for << " within "
+                         << kChildLimit.count() << " s; it printed:\n" << out;
     std::istringstream lines(out);
     std::string line;
     while (std::getline(lines, line)) {
@@ -182,8 +211,10 @@ TEST(LogCrashTest, AcknowledgedBatchesSurviveFiftySigkills) {
     }
   }
   std::printf("crash test: %zu acknowledged batches over 50 kills\n", acked.size());
-  // Not vacuous: each round waits for 0..4 acknowledgements before its kill.
-  EXPECT_GT(acked.size(), 10u);
+  // Not vacuous: each round that waited for k acknowledgements added k batches that were never
+  // acknowledged before (the writer goes on after the last durable sequence).
+  EXPECT_GE(acked.size(), awaited_acks);
+  EXPECT_GE(awaited_acks, 40u);
 }
 
 }  // namespace

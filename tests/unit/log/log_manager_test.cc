@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "log_test_support.h"
+#include "support/eventually.h"
 
 namespace fluss {
 namespace {
@@ -101,7 +102,7 @@ TEST(LogManagerTest, BackgroundThreadFlushesOnInterval) {
   auto m = std::move(LogManager::Open(dir.path(), config)).value();
   auto log = *m->GetOrCreateLog(LogManager::BucketDir("db", "t", 1, 0));
   ASSERT_TRUE(log->AppendAsLeader(MakeBatch(3)).ok());
-  for (int i = 0; i < 200 && log->recovery_point() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(testing::Eventually([&] { return log->recovery_point() >= 3; }));
   EXPECT_EQ(log->recovery_point(), 3);
 }
 

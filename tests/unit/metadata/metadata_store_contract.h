@@ -504,6 +504,7 @@ TYPED_TEST_P(MetadataStoreContractTest, RemoveWatcherWaitsForARunningCall) {
   std::atomic<bool> finished{false};
   int64_t id = this->store_->AddWatcher([&](MetadataEvent, const std::string&) {
     entered = true;
+    // Keeps the call running while RemoveWatcher is made; the test waits on `entered`, not on this.
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     finished = true;
   });

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -22,8 +23,9 @@
 
 namespace fluss::rpc::testing {
 
-// Polls `done` every millisecond until it holds or `limit` passes; returns its last value.
-inline bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+// Polls `done` every millisecond until it holds or `limit` passes (generous: a sanitizer build on a
+// machine with every core busy); returns its last value.
+inline bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::seconds(60)) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   while (!done()) {
     if (std::chrono::steady_clock::now() > deadline) return done();
@@ -35,8 +37,9 @@ inline bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds
 // A blocking TCP connection to 127.0.0.1:port with a receive timeout.
 class RawSocket {
  public:
-  // With `nonblocking_connect` the connect is only started (for filling accept queues).
-  explicit RawSocket(uint16_t port, std::chrono::milliseconds recv_timeout = std::chrono::seconds(5),
+  // With `nonblocking_connect` the connect is only started (for filling accept queues). The receive
+  // timeout bounds every read and WaitForClose (generous: it fails a test only when nothing comes).
+  explicit RawSocket(uint16_t port, std::chrono::milliseconds recv_timeout = std::chrono::seconds(30),
                      bool nonblocking_connect = false) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | (nonblocking_connect ? SOCK_NONBLOCK : 0), 0);
     sockaddr_in addr{};
@@ -58,6 +61,14 @@ class RawSocket {
   RawSocket& operator=(const RawSocket&) = delete;
 
   bool connected() const { return connected_; }
+  // True once a started (non-blocking) connect has completed, false if it failed or `limit` passed.
+  bool WaitConnected(std::chrono::milliseconds limit) {
+    pollfd p{fd_, POLLOUT, 0};
+    if (::poll(&p, 1, static_cast<int>(limit.count())) != 1) return false;
+    int err = 0;
+    socklen_t len = sizeof(err);
+    return ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+  }
 
   bool Send(std::string_view bytes) {
     size_t sent = 0;
@@ -128,7 +139,7 @@ class RawListener {
   std::unique_ptr<RawSocket> Accept() {
     int fd = ::accept(fd_, nullptr, nullptr);
     if (fd < 0) return nullptr;
-    timeval tv{5, 0};
+    timeval tv{30, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     return RawSocket::FromFd(fd);
   }

@@ -26,7 +26,7 @@ using testing::RawListener;
 using testing::RawSocket;
 using testing::WaitFor;
 
-constexpr auto kTimeout = std::chrono::milliseconds(10000);
+constexpr auto kTimeout = std::chrono::milliseconds(30000);
 
 // Requests whose answers the test gives later, possibly from another thread.
 class HeldRequests {
@@ -307,7 +307,7 @@ TEST(RpcTransportTest, WellFormedFramesFromARawClientAreAnswered) {
   ASSERT_TRUE(raw.Send(two));
   std::string split = EncodeRequestFrame(RequestHeader{1000, 0, 9}, "nine");
   ASSERT_TRUE(raw.Send(split.substr(0, 6)));
-  std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(20ms);  // two writes apart in time (usually two reads); it waits for nothing
   ASSERT_TRUE(raw.Send(split.substr(6)));
   for (auto [id, body] : {std::pair{7, "seven"}, {8, "eight"}, {9, "nine"}}) {
     auto payload = raw.ReadFrame();
@@ -322,15 +322,20 @@ TEST(RpcTransportTest, IdleConnectionsAreClosedButNotWhileAnAnswerIsAwaited) {
   HeldRequests held;
   auto server = StartServer(HoldingHandler(&held), options);
   {
+    auto start = std::chrono::steady_clock::now();  // before the connect: the server's clock starts later
     RawSocket idle(server->port());
-    auto start = std::chrono::steady_clock::now();
     EXPECT_TRUE(idle.WaitForClose());
     EXPECT_GE(std::chrono::steady_clock::now() - start, 100ms);
   }
   RawSocket waiting(server->port());
   ASSERT_TRUE(waiting.Send(EncodeRequestFrame(RequestHeader{1015, 0, 1}, "long poll")));
   ASSERT_TRUE(WaitFor([&] { return held.size() == 1; }));
-  std::this_thread::sleep_for(400ms);  // well past the idle timeout
+  {
+    // An idle connection opened after the request arrived is closed: the idle timeout has passed
+    // for the waiting one too.
+    RawSocket later(server->port());
+    EXPECT_TRUE(later.WaitForClose());
+  }
   auto items = held.Take();
   EXPECT_TRUE(items[0].second->connection_open());
   items[0].second->SendSuccess("late");
@@ -357,7 +362,7 @@ TEST(RpcTransportTest, CallTimesOutAndTheLateAnswerIsDropped) {
   EXPECT_EQ(r.status().code(), ErrorCode::kRequestTimeOut);
   EXPECT_NE(r.status().message().find("timed out after 100 ms"), std::string::npos) << r.status().message();
   EXPECT_GE(elapsed, 90ms);
-  EXPECT_LT(elapsed, 3s);
+  EXPECT_LT(elapsed, 30s);  // generous: it is the 100 ms timeout that ended the call, not kTimeout
   EXPECT_EQ(client->pending_calls(), 0u);
 
   ASSERT_TRUE(WaitFor([&] { return held.size() == 1; }));
@@ -439,7 +444,7 @@ TEST(RpcTransportTest, ConnectToAClosedPortFailsQuickly) {
   auto start = std::chrono::steady_clock::now();
   auto client = RpcClient::Connect("127.0.0.1", port);
   ASSERT_FALSE(client.ok());
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);  // refused at once, not retried
   EXPECT_EQ(client.status().code(), ErrorCode::kNetworkException);
   EXPECT_EQ(client.status().message().rfind(fmt::format("cannot connect to 127.0.0.1:{}: ", port), 0), 0u)
       << client.status().message();
@@ -450,7 +455,8 @@ TEST(RpcTransportTest, ConnectGivesUpWithinTheConnectTimeout) {
   RawListener listener(/*backlog=*/0);
   std::vector<std::unique_ptr<RawSocket>> fillers;
   for (int i = 0; i < 2; ++i) fillers.push_back(std::make_unique<RawSocket>(listener.port(), 1s, /*nonblocking_connect=*/true));
-  std::this_thread::sleep_for(50ms);
+  // The first fills the queue (its handshake completes); the second's SYN is dropped.
+  if (!fillers[0]->WaitConnected(60s)) GTEST_SKIP() << "this network stack did not queue the first connection";
   RpcClientOptions options;
   options.connect_timeout = 200ms;
   auto start = std::chrono::steady_clock::now();
@@ -460,7 +466,7 @@ TEST(RpcTransportTest, ConnectGivesUpWithinTheConnectTimeout) {
   EXPECT_EQ(client.status().code(), ErrorCode::kNetworkException);
   EXPECT_EQ(client.status().message(), fmt::format("cannot connect to 127.0.0.1:{}: timed out after 200 ms", listener.port()));
   EXPECT_GE(elapsed, 150ms);
-  EXPECT_LT(elapsed, 3s);
+  EXPECT_LT(elapsed, 30s);  // the kernel's own SYN retries would take minutes
 }
 
 TEST(RpcTransportTest, ConnectToAnUnresolvableHostFails) {

@@ -9,6 +9,7 @@
 
 #include "fluss/client.h"
 #include "server/fluss_server.h"
+#include "support/eventually.h"
 #include "types/schema_parser.h"
 #include "unit/log/log_test_support.h"
 
@@ -251,11 +252,14 @@ TEST_F(PrimaryKeyTableTest, WriterGoesOnAfterTheServerRefusedABatch) {
     EXPECT_FALSE(bad.Wait().ok());
     EXPECT_TRUE(good.Wait().ok());
   }
-  // Batches in flight behind a refused one (a batch closes 5 ms after its first row).
+  // Batches behind a refused one, one row each: each row is written once the batch before it went
+  // out (else it would join that batch, and share the refusal).
   std::vector<WriteResult> after;
+  int64_t sent = writer->stats().batches_sent;
   auto bad = writer->Upsert(GenericRow({Datum(int64_t{100}), Datum(), Datum(std::string("no version"))})).value();
   for (int64_t id = 10; id < 20; ++id) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(6));
+    ASSERT_TRUE(testing::Eventually([&] { return writer->stats().batches_sent > sent; })) << "before row " << id;
+    sent = writer->stats().batches_sent;
     after.push_back(writer->Upsert(GenericRow({Datum(id), Datum(int32_t{1}), Datum(std::string("later"))})).value());
   }
   EXPECT_FALSE(writer->Flush().ok());
@@ -335,7 +339,7 @@ TEST_F(PrimaryKeyTableTest, SnapshotThenChangelogSeesEveryChangeExactlyOnce) {
   std::map<int32_t, int64_t> snapshot_offsets;
   auto changelog = table.NewLogScanner().value();
   for (int32_t b = 0; b < kBuckets; ++b) {
-    while (writes < 300 * (b + 1)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_TRUE(testing::Eventually([&] { return writes >= 300 * (b + 1); })) << "the writer stalled";
     auto snapshot = table.NewBatchScanner(b);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
     while (true) {

@@ -32,11 +32,11 @@ namespace {
 using rpc::ApiKey;
 using testing::MakeBatch;
 using testing::TestSchema;
-constexpr auto kTimeout = std::chrono::seconds(20);
+constexpr auto kCallTimeout = std::chrono::seconds(20);
 constexpr int kServers = 3;
 
-// True once `pred` holds (polled), false after `limit`.
-bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds limit = std::chrono::milliseconds(15000)) {
+// True once `pred` holds (polled), false after `limit` (generous: a sanitizer build on a busy machine).
+bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds limit = std::chrono::seconds(60)) {
   const auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {
     if (pred()) return true;
@@ -149,7 +149,7 @@ class ReplicationTest : public ::testing::Test {
   template <typename Resp, typename Req>
   Resp Call(int server, ApiKey key, const Req& req) {
     const int16_t version = rpc::FindServedApi(static_cast<int16_t>(key))->max_version;
-    auto body = Client(server)->CallSync(static_cast<int16_t>(key), version, req.SerializeAsString(), kTimeout);
+    auto body = Client(server)->CallSync(static_cast<int16_t>(key), version, req.SerializeAsString(), kCallTimeout);
     EXPECT_TRUE(body.ok()) << body.status().ToString();
     Resp resp;
     if (body.ok()) {
@@ -331,12 +331,12 @@ TEST_F(ReplicationTest, AcksAllReplicatesByteIdenticalAndNonLeadersRefuse) {
   EXPECT_EQ(ListLatest(0, table).offset(), expected_end);
 
   // A client's long-poll fetch at the high watermark wakes when the high watermark moves (not at
-  // the append, which the followers have not acknowledged yet, nor at its 8 s max wait).
+  // the append, which the followers have not acknowledged yet, nor at its 30 s max wait).
   {
     proto::FetchLogRequest req;
     req.set_follower_server_id(-1);
     req.set_max_bytes(1 << 20);
-    req.set_max_wait_ms(8000);
+    req.set_max_wait_ms(30000);
     req.set_min_bytes(1);
     auto* t = req.add_tables_req();
     t->set_table_id(table);
@@ -348,13 +348,14 @@ TEST_F(ReplicationTest, AcksAllReplicatesByteIdenticalAndNonLeadersRefuse) {
     std::promise<Result<std::string>> answered;
     const auto start = std::chrono::steady_clock::now();
     Client(0)->Call(static_cast<int16_t>(ApiKey::kFetchLog), rpc::FindServedApi(1015)->max_version,
-                    req.SerializeAsString(), kTimeout,
+                    req.SerializeAsString(), std::chrono::seconds(60),
                     [&answered](Result<std::string> body) { answered.set_value(std::move(body)); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // The produce comes once the fetch is parked: beside the two followers' fetches (one each).
+    ASSERT_TRUE(WaitFor([&] { return servers_[0]->waiting_fetches() >= 3; }));
     ASSERT_EQ(Produce(0, table, -1, 3, 10000, 500).error_code(), 0);
     auto body = answered.get_future().get();
     ASSERT_TRUE(body.ok()) << body.status().ToString();
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(25));
     proto::FetchLogResponse resp;
     ASSERT_TRUE(resp.ParseFromString(*body));
     const auto& fetched = resp.tables_resp(0).buckets_resp(0);
@@ -385,7 +386,7 @@ TEST_F(ReplicationTest, AcksAllReplicatesByteIdenticalAndNonLeadersRefuse) {
   proto::NotifyLeaderAndIsrRequest stale;
   stale.set_coordinator_epoch(0);
   auto body = Client(1)->CallSync(static_cast<int16_t>(ApiKey::kNotifyLeaderAndIsr), 0, stale.SerializeAsString(),
-                                  kTimeout);
+                                  kCallTimeout);
   ASSERT_FALSE(body.ok());
   EXPECT_EQ(body.status().code(), ErrorCode::kInvalidCoordinator);
 }

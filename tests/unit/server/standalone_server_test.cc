@@ -9,11 +9,17 @@
 #include "format/bucketing.h"
 #include "format/compacted_key.h"
 #include "server/fluss_server.h"
+#include "support/eventually.h"
 #include "types/schema_parser.h"
 #include "unit/log/log_test_support.h"
 
 namespace fluss {
 namespace {
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 class StandaloneServerTest : public ::testing::Test {
  protected:
@@ -177,11 +183,10 @@ TEST_F(StandaloneServerTest, ListOffsetsAndScanFromTimestamp) {
   auto writer = table.NewAppendWriter().value();
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(writer->Append(GenericRow({Datum(i)})).ok());
   ASSERT_TRUE(writer->Flush().ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  const int64_t cut = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Every row so far is stamped before `cut`, every later one at or after it (the clock is waited
+  // for, not slept on).
+  const int64_t cut = NowMillis() + 1;
+  ASSERT_TRUE(testing::Eventually([&] { return NowMillis() >= cut; }));
   for (int i = 10; i < 15; ++i) ASSERT_TRUE(writer->Append(GenericRow({Datum(i)})).ok());
   ASSERT_TRUE(writer->Flush().ok());
   Admin admin = conn_->GetAdmin();
@@ -209,23 +214,28 @@ TEST_F(StandaloneServerTest, ListOffsetsAndScanFromTimestamp) {
 
 TEST_F(StandaloneServerTest, LongPollWakesOnAppend) {
   Table table = CreateTable("poll", "v INT", 1);
-  auto scanner = table.NewLogScanner().value();
+  // The server holds each fetch up to 30 s (its cap): a poll that ends well before that was woken.
+  Configuration c = conn_->config();
+  c.scanner_fetch_wait_max = std::chrono::seconds(30);
+  auto reader = Connection::Create(c).value();
+  auto scanner = reader->GetTable(table.path()).value().NewLogScanner().value();
   ASSERT_TRUE(scanner->Subscribe(0, 0).ok());
   std::thread producer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // The append comes once the poll's fetch is parked on the server.
+    ASSERT_TRUE(testing::Eventually([&] { return server_->waiting_fetches() == 1; }));
     auto writer = table.NewAppendWriter().value();
     ASSERT_TRUE(writer->Append(GenericRow({Datum(7)})).ok());
     ASSERT_TRUE(writer->Flush().ok());
   });
   const auto start = std::chrono::steady_clock::now();
-  auto records = scanner->Poll(std::chrono::seconds(10));
+  auto records = scanner->Poll(std::chrono::seconds(60));
   const auto waited = std::chrono::steady_clock::now() - start;
   producer.join();
   ASSERT_TRUE(records.ok()) << records.status().ToString();
   ASSERT_EQ(records->size(), 1u);
   EXPECT_EQ((*records)[0].row.GetInt(0), 7);
-  // Woken by the append, not by the end of the wait.
-  EXPECT_LT(waited, std::chrono::seconds(5));
+  // Woken by the append, not by the end of the server's 30 s wait.
+  EXPECT_LT(waited, std::chrono::seconds(25));
 }
 
 TEST_F(StandaloneServerTest, BadRowIsRejectedBeforeQueueing) {

@@ -22,6 +22,7 @@
 #include "lake/tiering/lake_snapshot_scanner.h"
 #include "lake/tiering/lake_tiering.h"
 #include "server/fluss_server.h"
+#include "support/eventually.h"
 #include "types/schema_parser.h"
 #include "unit/log/log_test_support.h"
 
@@ -516,13 +517,23 @@ TEST_F(LakePkTest, UnionReadWhileWritesAndTieringGoOnEndsAtTheTableState) {
   constexpr int64_t kKeys = 600;
   lake::LakeTiering tiering(conn_, lake::TieringOptions{.warehouse = warehouse_});
   std::atomic<bool> stop{false};
+  std::atomic<bool> reading{false};
   std::atomic<int> rounds{0};
-  // One writer with its own model, so deletes only hit live keys; tiering rounds beside it.
+  // One writer with its own model, so deletes only hit live keys; tiering rounds beside it. It goes
+  // on (whatever the speed of the machine) until two rounds committed and the union reader has
+  // read beside a few of its batches.
   std::thread writer([&] {
     auto w = conn_->GetTable(pk_).value().NewUpsertWriter().value();
     std::set<int64_t> live;
     std::mt19937_64 rng(7);
-    for (int batch = 0; batch < 40; ++batch) {
+    int batches_while_reading = 0;
+    const auto give_up = std::chrono::steady_clock::now() + 2 * testing::kGenerousWait;
+    for (int batch = 0; batch < 40 || rounds.load() < 2 || batches_while_reading < 3; ++batch) {
+      if (std::chrono::steady_clock::now() > give_up) {
+        ADD_FAILURE() << "tiering committed " << rounds.load() << " rounds in " << batch << " batches";
+        break;
+      }
+      if (reading.load()) ++batches_while_reading;
       for (int i = 0; i < 200; ++i) {
         const int64_t id = static_cast<int64_t>(rng() % kKeys);
         if (live.count(id) && rng() % 3 == 0) {
@@ -534,20 +545,26 @@ TEST_F(LakePkTest, UnionReadWhileWritesAndTieringGoOnEndsAtTheTableState) {
         }
       }
       ASSERT_TRUE(w->Flush().ok());
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // paces the writes; waits for nothing
     }
   });
   std::thread tierer([&] {
     while (!stop.load()) {
       auto r = tiering.TierOnce(pk_);
       if (r.ok() && r->committed) ++rounds;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // paces the rounds; waits for nothing
     }
   });
   // Wait for a lake to exist, then read while both go on.
-  for (int i = 0; i < 200 && rounds.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(testing::Eventually([&] { return rounds.load() > 0; })) << "no tiering round committed";
   auto scanner = lake::LakeSnapshotScanner::Open(*conn_, pk_, {.warehouse = warehouse_, .follow = true});
-  ASSERT_TRUE(scanner.ok()) << scanner.status().ToString();
+  reading = true;
+  if (!scanner.ok()) {
+    writer.join();
+    stop = true;
+    tierer.join();
+    FAIL() << scanner.status().ToString();
+  }
   KeyedRows state;
   int64_t records_read = 0;
   auto poll = [&] {
@@ -561,7 +578,7 @@ TEST_F(LakePkTest, UnionReadWhileWritesAndTieringGoOnEndsAtTheTableState) {
   stop = true;
   tierer.join();
   const KeyedRows final_rows = Lookups(pk_, kKeys);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const auto deadline = std::chrono::steady_clock::now() + testing::kGenerousWait;
   while (state != final_rows && std::chrono::steady_clock::now() < deadline) poll();
   EXPECT_TRUE(state == final_rows) << state.size() << " rows from the union read, " << final_rows.size()
                                    << " by lookups";
