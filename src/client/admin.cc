@@ -91,7 +91,7 @@ Status Admin::CreateTable(const TablePath& path, const TableDescriptor& descript
   FLUSS_RETURN_NOT_OK(descriptor.Validate());
   proto::CreateTableRequest req;
   SetPath(req.mutable_table_path(), path);
-  req.set_table_json(descriptor.ToJson().dump());
+  req.set_table_json(TableDescriptorToJson(descriptor).dump());
   req.set_ignore_if_exists(ignore_if_exists);
   return ctx_->AdminCall<proto::CreateTableResponse>(rpc::ApiKey::kCreateTable, req).status();
 }

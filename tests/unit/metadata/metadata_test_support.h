@@ -49,7 +49,7 @@ inline TableJson MakeTableJson(int buckets = 3, const std::string& schema_text =
   Schema schema = *ParseSchema(schema_text);
   TableDescriptor d(schema);
   d.DistributedBy(buckets);
-  return {d.ToJson().dump(), schema.ToJson().dump()};
+  return {TableDescriptorToJson(d).dump(), SchemaToJson(schema).dump()};
 }
 
 inline std::vector<BucketAssignment> Assign(int buckets, int32_t server = 0) {
