@@ -5,6 +5,7 @@
 
 #include "client/client_context.h"
 #include "fluss_api.pb.h"
+#include "types/table_descriptor.h"
 
 namespace fluss {
 

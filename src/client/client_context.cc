@@ -9,6 +9,7 @@
 
 #include "common/config_value.h"
 #include "fluss_api.pb.h"
+#include "types/table_descriptor.h"
 
 namespace fluss {
 

@@ -20,6 +20,7 @@
 #include "rpc/api_keys.h"
 #include "rpc/rpc_server.h"
 #include "types/schema_parser.h"
+#include "types/table_descriptor.h"
 
 namespace fluss::testing {
 
