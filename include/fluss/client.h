@@ -18,7 +18,7 @@
 //   auto found = lookuper->Lookup(key_row);       // std::optional<GenericRow>
 //
 // Every fallible call returns Status or Result<T>; nothing throws. Errors carry Fluss's error codes
-// (common/error_code.h) and say what failed ("table 'db.t' does not exist"). Objects are thread-safe
+// (fluss/error_code.h) and say what failed ("table 'db.t' does not exist"). Objects are thread-safe
 // unless noted. The shape follows the Java and Rust Fluss clients (reference: Connection → Admin and
 // Table → writers and scanners) with Fluss's client option names and defaults.
 #pragma once
@@ -32,14 +32,15 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
-#include "format/arrow/column_vector.h"
-#include "format/change_type.h"
-#include "types/row.h"
-#include "types/schema.h"
-#include "types/schema_parser.h"
-#include "types/table_descriptor.h"
-#include "types/table_path.h"
+#include "fluss/change_type.h"
+#include "fluss/column_vector.h"
+#include "fluss/error_code.h"
+#include "fluss/row.h"
+#include "fluss/schema.h"
+#include "fluss/schema_parser.h"
+#include "fluss/status.h"
+#include "fluss/table_descriptor.h"
+#include "fluss/table_path.h"
 
 namespace fluss {
 

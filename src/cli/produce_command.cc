@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/ascii.h"
 #include "cli/commands.h"
 #include "cli/csv.h"
 #include "cli/interrupt.h"
@@ -73,10 +74,6 @@ struct InputColumns {
   }
 };
 
-std::string Lowercase(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 Status NullError(int64_t line, const Column& column) {
   return Status::Invalid(fmt::format("line {}, column '{}': NULL is not allowed (the column is {})", line,
@@ -137,7 +134,7 @@ class CsvSource final : public RowSource {
     if (auto idx = schema_.IndexOf(name)) return idx;
     std::vector<size_t> matches;
     for (size_t i = 0; i < schema_.num_columns(); ++i) {
-      if (Lowercase(schema_.column(i).name) == Lowercase(name)) matches.push_back(i);
+      if (AsciiLower(schema_.column(i).name) == AsciiLower(name)) matches.push_back(i);
     }
     if (matches.size() > 1) {
       return Status::Invalid(fmt::format("line {}: the header names '{}', which matches columns {} in case: write one "
@@ -247,7 +244,7 @@ class JsonLinesSource final : public RowSource {
 std::string FormatFromExtension(const std::string& file) {
   const size_t dot = file.find_last_of('.');
   if (dot == std::string::npos) return "csv";
-  const std::string ext = Lowercase(file.substr(dot + 1));
+  const std::string ext = AsciiLower(file.substr(dot + 1));
   if (ext == "json" || ext == "jsonl" || ext == "ndjson") return "json";
   return "csv";
 }
@@ -356,7 +353,7 @@ int RunProduce(const GlobalOptions& g, const ProduceArgs& a) {
   auto path = TablePath::Parse(a.table);
   if (!path.ok()) return UsageError(path.status().message());
   const bool from_stdin = a.file.empty() || a.file == "-";
-  std::string format = a.format.empty() ? (from_stdin ? "csv" : FormatFromExtension(a.file)) : Lowercase(a.format);
+  std::string format = a.format.empty() ? (from_stdin ? "csv" : FormatFromExtension(a.file)) : AsciiLower(a.format);
   if (format == "jsonl" || format == "ndjson") format = "json";
   if (format != "csv" && format != "json") return UsageError(fmt::format("--format '{}': expected csv or json", a.format));
   auto delimiter = ParseDelimiter(a.delimiter);

@@ -9,6 +9,7 @@
 #include "client/client_context.h"
 #include "fluss_api.pb.h"
 #include "types/table_properties.h"
+#include "types/table_descriptor.h"
 
 namespace fluss {
 
@@ -127,7 +128,7 @@ Status Admin::CreateTable(const TablePath& path, const TableDescriptor& descript
   }
   proto::CreateTableRequest req;
   SetPath(req.mutable_table_path(), path);
-  req.set_table_json(descriptor.ToJson().dump());
+  req.set_table_json(TableDescriptorToJson(descriptor).dump());
   req.set_ignore_if_exists(ignore_if_exists);
   return ctx_->AdminCall<proto::CreateTableResponse>(rpc::ApiKey::kCreateTable, req).status();
 }

@@ -9,6 +9,7 @@
 
 #include "common/config_value.h"
 #include "fluss_api.pb.h"
+#include "types/table_descriptor.h"
 
 namespace fluss {
 
@@ -355,7 +356,7 @@ Result<TableMetadata> ClientContext::GetTableMetadata(const TablePath& path, boo
     if (j.is_discarded()) {
       return Status(ErrorCode::kCorruptMessage, fmt::format("table '{}': table_json is not JSON", path.ToString()));
     }
-    FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptor::FromJson(j));
+    FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptorFromJson(j));
     meta.info.path = path;
     meta.info.table_id = tm.table_id();
     meta.info.schema_id = tm.schema_id();
@@ -393,7 +394,7 @@ Result<Schema> ClientContext::GetSchema(const TablePath& path, int64_t table_id,
   if (j.is_discarded()) {
     return Status(ErrorCode::kCorruptMessage, fmt::format("schema {} of '{}' is not JSON", schema_id, path.ToString()));
   }
-  FLUSS_ASSIGN_OR_RETURN(auto schema, Schema::FromJson(j));
+  FLUSS_ASSIGN_OR_RETURN(auto schema, SchemaFromJson(j));
   std::lock_guard<std::mutex> lock(mu);
   schemas[{table_id, schema_id}] = schema;
   return schema;

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "common/ascii.h"
+
 namespace fluss {
 
 std::string TrimSpace(std::string_view s) {
@@ -27,7 +29,7 @@ Result<std::pair<int64_t, std::string>> SplitNumber(std::string_view key, std::s
     return Status::Invalid(fmt::format("option '{}': '{}' is not a number", key, text));
   }
   std::string unit = TrimSpace(std::string_view(end, s.data() + s.size() - end));
-  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  unit = AsciiLower(unit);
   return std::make_pair(v, unit);
 }
 
@@ -78,7 +80,7 @@ Result<int64_t> ParseIntOption(std::string_view key, std::string_view text) {
 
 Result<bool> ParseBoolOption(std::string_view key, std::string_view text) {
   std::string s = TrimSpace(text);
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  s = AsciiLower(s);
   if (s == "true") return true;
   if (s == "false") return false;
   return Status::Invalid(fmt::format("option '{}': '{}' is not true or false", key, text));

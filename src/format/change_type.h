@@ -1,24 +1,14 @@
-// Change types of a record, one byte each, as Fluss encodes them in the change-type vector of an
-// ARROW batch and in the attributes byte of row-format records.
+// ChangeType is part of the public SDK: include/fluss/change_type.h. This header adds what is
+// internal: reading a change-type byte from disk or the wire.
 #pragma once
 
 #include <cstdint>
-#include <string_view>
 
 #include "common/status.h"
+#include "fluss/change_type.h"
 
 namespace fluss {
 
-enum class ChangeType : uint8_t {
-  kAppendOnly = 0,    // +A
-  kInsert = 1,        // +I
-  kUpdateBefore = 2,  // -U
-  kUpdateAfter = 3,   // +U
-  kDelete = 4,        // -D
-};
-
-// "+A", "+I", "-U", "+U", "-D".
-std::string_view ChangeTypeShortString(ChangeType t);
 // Validates a byte read from disk or the wire.
 Result<ChangeType> ChangeTypeFromByte(uint8_t b);
 

@@ -14,6 +14,7 @@
 #include "format/compacted_row.h"
 #include "format/log_record_batch.h"
 #include "format/value_encoding.h"
+#include "common/ascii.h"
 
 namespace fluss {
 
@@ -38,8 +39,7 @@ GenericRow KeyToFullRow(const GenericRow& key_row, const std::vector<size_t>& ke
 Result<ChangelogImage> ParseChangelogImage(const std::map<std::string, std::string>& properties) {
   auto it = properties.find("table.changelog.image");
   if (it == properties.end()) return ChangelogImage::kFull;
-  std::string v = it->second;
-  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::toupper(c); });
+  const std::string v = AsciiUpper(it->second);
   if (v == "FULL") return ChangelogImage::kFull;
   if (v == "WAL") return ChangelogImage::kWal;
   return Status(ErrorCode::kInvalidConfig,

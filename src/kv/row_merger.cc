@@ -5,14 +5,12 @@
 
 #include <fmt/format.h>
 
+#include "common/ascii.h"
+
 namespace fluss {
 
 namespace {
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string Prop(const std::map<std::string, std::string>& p, const std::string& key, std::string fallback = "") {
   auto it = p.find(key);
@@ -149,7 +147,7 @@ enum class AggFn { kKey, kSum, kProduct, kMin, kMax, kCount, kLastValue, kLastNo
                    kBoolAnd, kBoolOr, kListAgg };
 
 Result<AggFn> ParseAggFn(const std::string& text, const Column& column) {
-  const std::string f = Lower(text);
+  const std::string f = AsciiLower(text);
   const TypeRoot r = column.type.root();
   auto unfit = [&](std::string_view need) {
     return Status::Invalid(fmt::format("aggregate function '{}' of column '{}' needs {} (the column is {})", f,
@@ -323,7 +321,7 @@ class AggregationRowMerger final : public RowMerger {
 
 Result<DeleteBehavior> ParseDeleteBehavior(const std::map<std::string, std::string>& properties,
                                            std::string_view engine) {
-  const std::string text = Lower(Prop(properties, "table.delete.behavior"));
+  const std::string text = AsciiLower(Prop(properties, "table.delete.behavior"));
   if (text.empty()) return engine == "default" ? DeleteBehavior::kAllow : DeleteBehavior::kIgnore;
   if (text == "allow") return DeleteBehavior::kAllow;
   if (text == "ignore") return DeleteBehavior::kIgnore;
@@ -335,7 +333,7 @@ Result<std::unique_ptr<RowMerger>> RowMerger::Create(const Schema& schema,
                                                      const std::map<std::string, std::string>& properties,
                                                      std::optional<std::vector<size_t>> target_columns) {
   if (!schema.has_primary_key()) return Status::Invalid("a row merger needs a primary-key table");
-  std::string engine = Lower(Prop(properties, "table.merge-engine", "default"));
+  std::string engine = AsciiLower(Prop(properties, "table.merge-engine", "default"));
   if (engine.empty()) engine = "default";
   FLUSS_ASSIGN_OR_RETURN(DeleteBehavior behavior, ParseDeleteBehavior(properties, engine));
   if (target_columns) {

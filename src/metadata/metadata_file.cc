@@ -12,16 +12,15 @@
 #include <vector>
 
 #include "common/crc32c.h"
+#include "metadata/metadata_errors_internal.h"
 
 namespace fluss {
 namespace {
 
+using metadata_internal::ErrnoError;
+
 // The header line is short; anything longer than this without a newline is not our file.
 constexpr size_t kMaxHeaderLength = 64;
-
-Status ErrnoError(std::string_view what, const std::string& path, int err) {
-  return Status::IOError(fmt::format("{} '{}': {}", what, path, std::strerror(err)));
-}
 
 Status WriteAll(int fd, std::string_view data, const std::string& path) {
   size_t done = 0;

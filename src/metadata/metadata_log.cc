@@ -13,9 +13,12 @@
 #include "common/byte_io.h"
 #include "common/crc32c.h"
 #include "metadata/metadata_file.h"
+#include "metadata/metadata_errors_internal.h"
 
 namespace fluss {
 namespace {
+
+using metadata_internal::ErrnoError;
 
 constexpr std::string_view kHeaderVersionPrefix = "fluss-metadata-log v";
 
@@ -94,10 +97,6 @@ Result<MetadataLogRecord> DecodeBody(std::string_view body) {
   }
   if (p != body.size()) return Status::Corruption(fmt::format("{} bytes follow the last change", body.size() - p));
   return record;
-}
-
-Status ErrnoError(std::string_view what, const std::string& path, int err) {
-  return Status::IOError(fmt::format("{} '{}': {}", what, path, std::strerror(err)));
 }
 
 }  // namespace

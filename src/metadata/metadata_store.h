@@ -40,7 +40,7 @@ struct TableRecord {
   TablePath path;
   int64_t table_id = -1;
   int32_t schema_id = 0;   // the latest schema; the first is 1
-  std::string table_json;  // TableDescriptor::ToJson().dump() with bucket_count filled in
+  std::string table_json;  // TableDescriptorToJson(descriptor).dump() with bucket_count filled in
   int32_t bucket_count = 0;
   int64_t created_time_ms = 0;
   int64_t modified_time_ms = 0;

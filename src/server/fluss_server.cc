@@ -52,7 +52,7 @@ Result<std::vector<LocalTable>> LocalTables(const MetadataStore& metadata) {
     if (json.is_discarded()) {
       return Status::Corruption(fmt::format("table '{}': stored descriptor is not valid JSON", r.path.ToString()));
     }
-    FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptor::FromJson(json));
+    FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptorFromJson(json));
     out.push_back(LocalTable{r.path, r.table_id, r.bucket_count, descriptor.has_primary_key()});
   }
   return out;

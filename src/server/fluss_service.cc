@@ -262,7 +262,7 @@ Result<std::string> FlussService::CreateTable(const std::string& body) {
   FLUSS_ASSIGN_OR_RETURN(auto path, ToTablePath(req.table_path()));
   auto json = nlohmann::json::parse(req.table_json(), nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return Status(ErrorCode::kInvalidTable, "table_json is not valid JSON");
-  FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptor::FromJson(json));
+  FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptorFromJson(json));
   if (!descriptor.bucket_count()) descriptor.DistributedBy(config_.default_bucket_number, descriptor.bucket_keys());
   FLUSS_RETURN_NOT_OK(descriptor.Validate());
   // Every property by type, range and the kind of table (types/table_properties.h).
@@ -306,8 +306,8 @@ Result<std::string> FlussService::CreateTable(const std::string& body) {
     assignment.push_back(std::move(a));
   }
   const bool existed = metadata_->TableExists(path);
-  FLUSS_ASSIGN_OR_RETURN(auto record, metadata_->CreateTable(path, descriptor.ToJson().dump(),
-                                                             descriptor.schema().ToJson().dump(), buckets,
+  FLUSS_ASSIGN_OR_RETURN(auto record, metadata_->CreateTable(path, TableDescriptorToJson(descriptor).dump(),
+                                                             SchemaToJson(descriptor.schema()).dump(), buckets,
                                                              std::move(assignment), req.ignore_if_exists()));
   if (!existed) {
     Status st = hooks_.table_created ? hooks_.table_created(record) : OpenTable(record);
@@ -391,7 +391,7 @@ Status FlussService::OpenTable(const TableRecord& record) {
       return Status(ErrorCode::kSchemaNotExist,
                     fmt::format("schema {} of table '{}' is not valid JSON", id, record.path.ToString()));
     }
-    FLUSS_ASSIGN_OR_RETURN(auto schema, Schema::FromJson(j));
+    FLUSS_ASSIGN_OR_RETURN(auto schema, SchemaFromJson(j));
     schemas.emplace(id, std::move(schema));
   }
   return replicas_->AddTable(record, std::move(schemas));

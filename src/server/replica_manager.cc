@@ -98,7 +98,7 @@ Status ReplicaManager::AddTable(const TableRecord& table, std::map<int32_t, Sche
   const bool has_pk = served->latest_schema().has_primary_key();
   auto json = nlohmann::json::parse(table.table_json, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return Status(ErrorCode::kInvalidTable, "stored table_json is not valid JSON");
-  FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptor::FromJson(json));
+  FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptorFromJson(json));
   {
     auto lake = descriptor.properties().find("table.datalake.enabled");
     served->lake_enabled = lake != descriptor.properties().end() && lake->second == "true";

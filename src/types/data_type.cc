@@ -89,17 +89,26 @@ std::string DataType::ToString() const {
   return s;
 }
 
-nlohmann::json DataType::ToJson() const {
+// Friend of DataType: the JSON form reads and writes its fields.
+struct internal::DataTypeJson {
+  static nlohmann::json ToJson(const DataType& t);
+  static Result<DataType> FromJson(const nlohmann::json& j);
+};
+
+nlohmann::json DataTypeToJson(const DataType& type) { return internal::DataTypeJson::ToJson(type); }
+Result<DataType> DataTypeFromJson(const nlohmann::json& j) { return internal::DataTypeJson::FromJson(j); }
+
+nlohmann::json internal::DataTypeJson::ToJson(const DataType& t) {
   nlohmann::json j;
-  j["type"] = std::string(RootName());
-  if (!nullable_) j["nullable"] = false;
-  if (HasLength(root_)) j["length"] = length_;
-  if (HasPrecision(root_)) j["precision"] = precision_;
-  if (root_ == TypeRoot::kDecimal) j["scale"] = scale_;
+  j["type"] = std::string(t.RootName());
+  if (!t.nullable_) j["nullable"] = false;
+  if (HasLength(t.root_)) j["length"] = t.length_;
+  if (HasPrecision(t.root_)) j["precision"] = t.precision_;
+  if (t.root_ == TypeRoot::kDecimal) j["scale"] = t.scale_;
   return j;
 }
 
-Result<DataType> DataType::FromJson(const nlohmann::json& j) {
+Result<DataType> internal::DataTypeJson::FromJson(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) {
     return Status::Invalid("data type JSON must be an object with a string 'type'");
   }
@@ -117,7 +126,7 @@ Result<DataType> DataType::FromJson(const nlohmann::json& j) {
   FLUSS_ASSIGN_OR_RETURN(int length, get_int("length", 1));
   FLUSS_ASSIGN_OR_RETURN(int precision, get_int("precision", info->root == TypeRoot::kDecimal ? 10
                                                                : info->root == TypeRoot::kTime ? 0
-                                                                                               : kDefaultTimestampPrecision));
+                                                                                               : DataType::kDefaultTimestampPrecision));
   FLUSS_ASSIGN_OR_RETURN(int scale, get_int("scale", 0));
   DataType t(info->root, HasLength(info->root) ? length : 0, HasPrecision(info->root) ? precision : 0,
              info->root == TypeRoot::kDecimal ? scale : 0);

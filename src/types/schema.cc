@@ -123,24 +123,33 @@ std::string Schema::ToString() const {
   return out;
 }
 
-nlohmann::json Schema::ToJson() const {
+// Friend of Schema: the JSON form reads and writes its fields.
+struct internal::SchemaJson {
+  static nlohmann::json ToJson(const Schema& s);
+  static Result<Schema> FromJson(const nlohmann::json& j);
+};
+
+nlohmann::json SchemaToJson(const Schema& schema) { return internal::SchemaJson::ToJson(schema); }
+Result<Schema> SchemaFromJson(const nlohmann::json& j) { return internal::SchemaJson::FromJson(j); }
+
+nlohmann::json internal::SchemaJson::ToJson(const Schema& s) {
   nlohmann::json j;
   j["version"] = 1;
   auto& cols = j["columns"] = nlohmann::json::array();
-  for (const auto& c : columns_) {
+  for (const auto& c : s.columns_) {
     nlohmann::json cj;
     cj["name"] = c.name;
-    cj["data_type"] = c.type.ToJson();
+    cj["data_type"] = DataTypeToJson(c.type);
     if (!c.comment.empty()) cj["comment"] = c.comment;
     cj["id"] = c.id;
     cols.push_back(std::move(cj));
   }
-  if (!primary_key_.empty()) j["primary_key"] = primary_key_;
-  j["highest_field_id"] = highest_field_id_;
+  if (!s.primary_key_.empty()) j["primary_key"] = s.primary_key_;
+  j["highest_field_id"] = s.highest_field_id_;
   return j;
 }
 
-Result<Schema> Schema::FromJson(const nlohmann::json& j) {
+Result<Schema> internal::SchemaJson::FromJson(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("columns") || !j["columns"].is_array()) {
     return Status::Invalid("schema JSON must be an object with a 'columns' array");
   }
@@ -150,7 +159,7 @@ Result<Schema> Schema::FromJson(const nlohmann::json& j) {
       return Status::Invalid("schema JSON column needs 'name' and 'data_type'");
     }
     Column c{cj["name"].get<std::string>(), DataType::Int(), -1, ""};
-    FLUSS_ASSIGN_OR_RETURN(c.type, DataType::FromJson(cj["data_type"]));
+    FLUSS_ASSIGN_OR_RETURN(c.type, DataTypeFromJson(cj["data_type"]));
     if (cj.contains("id")) {
       if (!cj["id"].is_number_integer()) return Status::Invalid("schema JSON column 'id' must be an integer");
       c.id = cj["id"].get<int32_t>();
@@ -166,7 +175,7 @@ Result<Schema> Schema::FromJson(const nlohmann::json& j) {
       pk.push_back(k.get<std::string>());
     }
   }
-  FLUSS_ASSIGN_OR_RETURN(Schema s, Make(std::move(cols), std::move(pk)));
+  FLUSS_ASSIGN_OR_RETURN(Schema s, Schema::Make(std::move(cols), std::move(pk)));
   if (j.contains("highest_field_id") && j["highest_field_id"].is_number_integer()) {
     int32_t h = j["highest_field_id"].get<int32_t>();
     if (h < s.highest_field_id_) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/ascii.h"
+
 namespace fluss {
 namespace {
 
@@ -18,12 +20,6 @@ struct Token {
   std::string text;  // identifier / number / string contents
   size_t pos;        // 0-based offset in the input
 };
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 class Parser {
  public:
@@ -136,7 +132,7 @@ class Parser {
     const Token& t = Peek();
     if (t.kind != TokenKind::kIdent) return Expected("a data type");
     size_t type_pos = t.pos;
-    std::string kw = Upper(t.text);
+    std::string kw = AsciiUpper(t.text);
     std::optional<DataType> type;
     Next();
     if (kw == "BOOLEAN" || kw == "BOOL") {
@@ -219,7 +215,7 @@ class Parser {
   const Token& Next() { return tokens_[idx_ < tokens_.size() - 1 ? idx_++ : idx_]; }
 
   bool IsKeyword(std::string_view kw) const {
-    return Peek().kind == TokenKind::kIdent && Upper(Peek().text) == kw;
+    return Peek().kind == TokenKind::kIdent && AsciiUpper(Peek().text) == kw;
   }
 
   Status ErrorAt(size_t pos, const std::string& msg) const {

@@ -110,23 +110,36 @@ Status TableDescriptor::Validate() const {
   return Status::OK();
 }
 
-nlohmann::json TableDescriptor::ToJson() const {
+// Friend of TableDescriptor: the JSON form reads and writes its fields (the bucket keys as given).
+struct internal::TableDescriptorJson {
+  static nlohmann::json ToJson(const TableDescriptor& d);
+  static Result<TableDescriptor> FromJson(const nlohmann::json& j);
+};
+
+nlohmann::json TableDescriptorToJson(const TableDescriptor& descriptor) {
+  return internal::TableDescriptorJson::ToJson(descriptor);
+}
+Result<TableDescriptor> TableDescriptorFromJson(const nlohmann::json& j) {
+  return internal::TableDescriptorJson::FromJson(j);
+}
+
+nlohmann::json internal::TableDescriptorJson::ToJson(const TableDescriptor& d) {
   nlohmann::json j;
   j["version"] = 1;
-  j["schema"] = schema_.ToJson();
-  if (!comment_.empty()) j["comment"] = comment_;
-  j["partition_key"] = partition_keys_;
-  j["bucket_key"] = bucket_keys_;
-  if (bucket_count_) j["bucket_count"] = *bucket_count_;
-  j["properties"] = properties_;
-  j["custom_properties"] = custom_properties_;
+  j["schema"] = SchemaToJson(d.schema_);
+  if (!d.comment_.empty()) j["comment"] = d.comment_;
+  j["partition_key"] = d.partition_keys_;
+  j["bucket_key"] = d.bucket_keys_;
+  if (d.bucket_count_) j["bucket_count"] = *d.bucket_count_;
+  j["properties"] = d.properties_;
+  j["custom_properties"] = d.custom_properties_;
   return j;
 }
 
-Result<TableDescriptor> TableDescriptor::FromJson(const nlohmann::json& j) {
+Result<TableDescriptor> internal::TableDescriptorJson::FromJson(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("schema")) return Status::Invalid("table JSON must be an object with 'schema'");
   TableDescriptor d;
-  FLUSS_ASSIGN_OR_RETURN(d.schema_, Schema::FromJson(j["schema"]));
+  FLUSS_ASSIGN_OR_RETURN(d.schema_, SchemaFromJson(j["schema"]));
   if (j.contains("comment")) {
     if (!j["comment"].is_string()) return Status::Invalid("table JSON 'comment' must be a string");
     d.comment_ = j["comment"].get<std::string>();

@@ -11,6 +11,7 @@
 
 #include "common/closest_name.h"
 #include "common/config_value.h"
+#include "common/ascii.h"
 
 namespace fluss {
 namespace {
@@ -74,12 +75,6 @@ const PropertySpec* FindSpec(std::string_view key) {
   return nullptr;
 }
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 Status Invalid(std::string_view key, std::string_view why) {
   return Status(ErrorCode::kInvalidConfig, fmt::format("table property '{}': {}", key, why));
 }
@@ -101,7 +96,7 @@ std::string RangeText(const PropertySpec& s) {
 Status CheckValue(const PropertySpec& s, const std::string& value) {
   switch (s.kind) {
     case Kind::kBool: {
-      std::string v = Upper(TrimSpace(value));
+      std::string v = AsciiUpper(TrimSpace(value));
       if (v != "TRUE" && v != "FALSE") return Invalid(s.key, fmt::format("'{}' is not true or false", value));
       return Status::OK();
     }
@@ -119,7 +114,7 @@ Status CheckValue(const PropertySpec& s, const std::string& value) {
       return Status::OK();
     }
     case Kind::kEnum: {
-      const std::string v = Upper(TrimSpace(value));
+      const std::string v = AsciiUpper(TrimSpace(value));
       for (std::string_view allowed : s.values) {
         if (v == allowed) return Status::OK();
       }
@@ -134,7 +129,7 @@ Status CheckValue(const PropertySpec& s, const std::string& value) {
 
 std::string Get(const std::map<std::string, std::string>& props, std::string_view key) {
   auto it = props.find(std::string(key));
-  return it == props.end() ? std::string() : Upper(TrimSpace(it->second));
+  return it == props.end() ? std::string() : AsciiUpper(TrimSpace(it->second));
 }
 
 bool Has(const std::map<std::string, std::string>& props, std::string_view key) {

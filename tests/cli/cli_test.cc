@@ -29,6 +29,7 @@
 #include "lake/tiering/lake_tiering.h"
 #include "support/eventually.h"
 #include "support/server_process.h"
+#include "support/temp_dir.h"
 
 namespace fluss {
 namespace {
@@ -48,12 +49,6 @@ struct RunResult {
   double seconds = 0;
 };
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
@@ -150,13 +145,13 @@ class FlussProcess {
     }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = ReadFile(out_path_);
-    r.err += ReadFile(err_path_);
+    r.out = testing::ReadFileToString(out_path_);
+    r.err += testing::ReadFileToString(err_path_);
     return r;
   }
 
-  std::string CurrentOutput() const { return ReadFile(out_path_); }
-  std::string CurrentErrors() const { return ReadFile(err_path_); }
+  std::string CurrentOutput() const { return testing::ReadFileToString(out_path_); }
+  std::string CurrentErrors() const { return testing::ReadFileToString(err_path_); }
   const std::string& out_path() const { return out_path_; }
 
  private:
@@ -552,9 +547,9 @@ TEST_F(CliTest, ArrowOutputIsAStreamOtherReadersRead) {
   const std::string json_out = Path("out.json");
   const std::string cmd = fmt::format("node '{}/arrow_read.mjs' '{}' '{}' > '{}' 2>&1", FLUSS_CLI_TEST_DIR, interop,
                                       stream, json_out);
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFile(json_out);
-  auto js = nlohmann::json::parse(ReadFile(json_out), nullptr, false);
-  ASSERT_FALSE(js.is_discarded()) << ReadFile(json_out);
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << testing::ReadFileToString(json_out);
+  auto js = nlohmann::json::parse(testing::ReadFileToString(json_out), nullptr, false);
+  ASSERT_FALSE(js.is_discarded()) << testing::ReadFileToString(json_out);
   EXPECT_EQ(js["fields"][0]["name"], "id");
   EXPECT_EQ(js["fields"][0]["nullable"], false);
   EXPECT_EQ(js["fields"][2]["type"], "Timestamp<MILLISECOND>");

@@ -19,17 +19,13 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "support/temp_dir.h"
+
 namespace fluss {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 uint16_t FreePort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -76,7 +72,7 @@ DemoRun RunDemo(const fs::path& dir, uint16_t port, int run) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (waitpid(pid, &status, WNOHANG) == 0) {
     const bool late = std::chrono::steady_clock::now() > deadline;
-    if (!interrupted && (late || ReadFile(out_path).find("fluss-server is running on") != std::string::npos)) {
+    if (!interrupted && (late || testing::ReadFileToString(out_path).find("fluss-server is running on") != std::string::npos)) {
       kill(-pid, SIGINT);
       interrupted = true;
     } else if (std::chrono::steady_clock::now() > deadline + std::chrono::seconds(20)) {
@@ -85,7 +81,7 @@ DemoRun RunDemo(const fs::path& dir, uint16_t port, int run) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.output = ReadFile(out_path);
+  r.output = testing::ReadFileToString(out_path);
   return r;
 }
 
@@ -113,7 +109,7 @@ TEST(DemoScriptTest, TwoRunsEachShowTheThreeDemoRowsAndTheLogPath) {
         << r.output;
     // The primary-key demo: pear updated to 3, plum deleted, on every run.
     EXPECT_NE(r.output.find("pear |   3"), std::string::npos) << r.output;
-    EXPECT_NE(ReadFile((dir / "server.log").string()).find("fluss-server listening on"), std::string::npos);
+    EXPECT_NE(testing::ReadFileToString((dir / "server.log").string()).find("fluss-server listening on"), std::string::npos);
   }
   if (std::getenv("FLUSS_KEEP_TEST_DIRS") == nullptr) fs::remove_all(dir);
 }

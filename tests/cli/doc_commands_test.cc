@@ -40,6 +40,7 @@
 #include <gtest/gtest.h>
 
 #include "support/server_process.h"
+#include "support/temp_dir.h"
 
 namespace fluss {
 namespace {
@@ -48,12 +49,6 @@ namespace fs = std::filesystem;
 using testing::ServerProcess;
 using testing::ServerProcessOptions;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::vector<std::string> SplitLines(const std::string& text) {
   std::vector<std::string> out;
@@ -352,7 +347,7 @@ class DocRunner {
     bool interrupted = wait_lines == 0;
     while (waitpid(pid, &status, WNOHANG) == 0) {
       const bool late = std::chrono::steady_clock::now() > deadline;
-      if (!interrupted && (late || SplitLines(ReadFile(out_path)).size() >= wait_lines)) {
+      if (!interrupted && (late || SplitLines(testing::ReadFileToString(out_path)).size() >= wait_lines)) {
         kill(-pid, SIGINT);
         interrupted = true;
       } else if (late && std::chrono::steady_clock::now() > deadline + std::chrono::seconds(10)) {
@@ -361,7 +356,7 @@ class DocRunner {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.output = ReadFile(out_path);
+    r.output = testing::ReadFileToString(out_path);
     return r;
   }
 
@@ -376,7 +371,7 @@ class DocRunner {
 
 // Runs every block of the document; the skipped ones are listed (with their reasons) in the output.
 int RunDocument(const std::string& relative_path) {
-  const std::string text = ReadFile(std::string(FLUSS_SOURCE_DIR) + "/" + relative_path);
+  const std::string text = testing::ReadFileToString(std::string(FLUSS_SOURCE_DIR) + "/" + relative_path);
   EXPECT_FALSE(text.empty()) << relative_path;
   DocRunner runner(fs::path(relative_path).stem().string());
   for (const DocBlock& block : ExtractBlocks(text)) {

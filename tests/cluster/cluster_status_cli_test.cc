@@ -19,6 +19,7 @@
 
 #include "fluss/client.h"
 #include "support/local_cluster.h"
+#include "support/temp_dir.h"
 
 namespace fluss {
 namespace {
@@ -34,12 +35,6 @@ struct RunResult {
   std::string err;
 };
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Runs the `fluss` binary with `args` (stdout and stderr to files in `dir`), waiting up to `limit`.
 RunResult RunFluss(const fs::path& dir, std::vector<std::string> args, seconds limit = seconds(60)) {
@@ -72,8 +67,8 @@ RunResult RunFluss(const fs::path& dir, std::vector<std::string> args, seconds l
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = ReadFile(out_path);
-  r.err += ReadFile(err_path);
+  r.out = testing::ReadFileToString(out_path);
+  r.err += testing::ReadFileToString(err_path);
   return r;
 }
 

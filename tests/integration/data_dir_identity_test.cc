@@ -12,6 +12,7 @@
 #include "fluss/client.h"
 #include "support/server_process.h"
 #include "types/schema_parser.h"
+#include "support/temp_dir.h"
 
 namespace fluss {
 namespace {
@@ -190,10 +191,6 @@ void WriteFile(const std::string& path, const std::string& content) {
   std::ofstream(path) << content;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 TEST_F(DataDirIdentityTest, WhatTheServerCannotPlaceIsMovedAsideAndDroppedTablesAreDeleted) {
   Table kept = Create("app", "log", "id BIGINT NOT NULL, msg STRING", 1);
@@ -232,11 +229,11 @@ TEST_F(DataDirIdentityTest, WhatTheServerCannotPlaceIsMovedAsideAndDroppedTables
   for (const auto& e : fs::directory_iterator(data + "/.quarantine")) stamps.push_back(e.path());
   ASSERT_EQ(stamps.size(), 1u);
   const std::string q = stamps[0].string();
-  EXPECT_EQ(ReadFile(q + "/app/log-999/log-0/00000000000000000000.log"), "a table id nobody has");
-  EXPECT_EQ(ReadFile(q + "/app/notes.txt"), "a file in a database directory");
-  EXPECT_EQ(ReadFile(q + "/app/log-" + std::to_string(kept.info().table_id) + "/log-5/00000000000000000000.log"),
+  EXPECT_EQ(testing::ReadFileToString(q + "/app/log-999/log-0/00000000000000000000.log"), "a table id nobody has");
+  EXPECT_EQ(testing::ReadFileToString(q + "/app/notes.txt"), "a file in a database directory");
+  EXPECT_EQ(testing::ReadFileToString(q + "/app/log-" + std::to_string(kept.info().table_id) + "/log-5/00000000000000000000.log"),
             "a bucket the table does not have");
-  EXPECT_EQ(ReadFile(q + "/stray/t-1/log-0/00000000000000000000.log"), "a database nobody has");
+  EXPECT_EQ(testing::ReadFileToString(q + "/stray/t-1/log-0/00000000000000000000.log"), "a database nobody has");
   EXPECT_FALSE(fs::exists(data + "/app/log-999"));
   EXPECT_NE(log.find("moved aside"), std::string::npos) << log;
   // The table `log` kept its rows.

@@ -451,7 +451,7 @@ json ExpectedJson(const StreamCase& c) {
                       {"fluss_type", col.type.ToString()},
                       {"nullable", col.type.nullable()},
                       {"column_id", col.id},
-                      {"fluss_data_type", json::parse(col.type.ToJson().dump())},
+                      {"fluss_data_type", json::parse(DataTypeToJson(col.type).dump())},
                       {"arrow", ExpectedArrowType(col.type)}});
   }
   json batches = json::array();

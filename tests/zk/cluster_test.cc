@@ -122,7 +122,7 @@ class ClusterTest : public ::testing::Test {
     TableDescriptor d(*ParseSchema("id INT NOT NULL, v STRING"));
     d.DistributedBy(buckets);
     if (replication_factor) d.Property("table.replication.factor", std::to_string(*replication_factor));
-    req.set_table_json(d.ToJson().dump());
+    req.set_table_json(TableDescriptorToJson(d).dump());
     req.set_ignore_if_exists(false);
     return Call(port, rpc::ApiKey::kCreateTable, req).status();
   }

@@ -250,7 +250,7 @@ flatbuffers::Offset<fb::Field> BuildField(flatbuffers::FlatBufferBuilder& fbb, c
   }
   std::vector<flatbuffers::Offset<fb::KeyValue>> metadata;
   metadata.push_back(fb::CreateKeyValue(fbb, fbb.CreateString(kDataTypeKey.data(), kDataTypeKey.size()),
-                                        fbb.CreateString(type.ToJson().dump())));
+                                        fbb.CreateString(DataTypeToJson(type).dump())));
   if (column.id >= 0) {
     metadata.push_back(fb::CreateKeyValue(fbb, fbb.CreateString(kColumnIdKey.data(), kColumnIdKey.size()),
                                           fbb.CreateString(std::to_string(column.id))));
@@ -284,7 +284,7 @@ Result<Column> ColumnFromField(const fb::Field& field, size_t index) {
       if (key == kDataTypeKey) {
         auto json = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
         if (json.is_discarded()) continue;
-        Result<DataType> exact = DataType::FromJson(json);
+        Result<DataType> exact = DataTypeFromJson(json);
         // Only a type Arrow-identical to the field's own refines it (CHAR(n), TIME(p), TIMESTAMP_LTZ).
         if (exact.ok() && ArrowTypeOf(*exact) == desc) type = *exact;
       } else if (key == kColumnIdKey) {

@@ -20,6 +20,7 @@
 #include "rpc/api_keys.h"
 #include "rpc/rpc_server.h"
 #include "types/schema_parser.h"
+#include "types/table_descriptor.h"
 
 namespace fluss::testing {
 
@@ -141,7 +142,7 @@ class FakeTabletServer {
         t->mutable_table_path()->set_table_name(path_.table());
         t->set_table_id(kTableId);
         t->set_schema_id(schema_id_);
-        t->set_table_json(descriptor_.ToJson().dump());
+        t->set_table_json(TableDescriptorToJson(descriptor_).dump());
         t->set_created_time(0);
         t->set_modified_time(0);
         for (int b = 0; b < *descriptor_.bucket_count(); ++b) {
@@ -160,7 +161,7 @@ class FakeTabletServer {
         if (it == schemas_.end()) return Status(ErrorCode::kSchemaNotExist, "no such schema");
         proto::GetTableSchemaResponse resp;
         resp.set_schema_id(it->first);
-        resp.set_schema_json(it->second.ToJson().dump());
+        resp.set_schema_json(SchemaToJson(it->second).dump());
         return resp.SerializeAsString();
       }
       case rpc::ApiKey::kInitWriter: {

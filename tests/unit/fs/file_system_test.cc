@@ -8,28 +8,15 @@
 
 #include "fs/fault_injection_file_system.h"
 #include "fs/file_system.h"
+#include "support/temp_dir.h"
 
 namespace fluss {
 namespace {
 
+using testing::TempDir;
+
 namespace sfs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (sfs::temp_directory_path() / "fluss-fs-test-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    sfs::remove_all(path_, ec);
-  }
-  std::string Sub(std::string_view name) const { return path_ + "/" + std::string(name); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::string Read(const std::string& path) {
   std::ifstream in(path);

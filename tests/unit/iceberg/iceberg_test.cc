@@ -20,24 +20,15 @@
 #include "lake/iceberg/manifest_list.h"
 #include "lake/iceberg/single_value.h"
 #include "lake/iceberg/table_metadata.h"
+#include "support/temp_dir.h"
 
 namespace fluss::iceberg {
 namespace {
 
+using testing::TempDir;
+
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "fluss-iceberg-test.XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 Schema TestSchema() {
   auto s = Schema::Make({{"id", DataType::BigInt(), -1, ""},

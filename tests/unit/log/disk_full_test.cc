@@ -12,24 +12,9 @@ namespace {
 
 using testing::MakeBatch;
 using testing::ReadAll;
+using testing::FileSizeLimit;
 using testing::TempDir;
 
-// Limits the size of any file this process writes (RLIMIT_FSIZE); writes past it fail with EFBIG
-// after writing what fits, which is what a full disk does with ENOSPC.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    ::signal(SIGXFSZ, SIG_IGN);
-    ::getrlimit(RLIMIT_FSIZE, &saved_);
-    rlimit r = saved_;
-    r.rlim_cur = bytes;
-    ::setrlimit(RLIMIT_FSIZE, &r);
-  }
-  ~FileSizeLimit() { ::setrlimit(RLIMIT_FSIZE, &saved_); }
-
- private:
-  rlimit saved_{};
-};
 
 TEST(DiskFullTest, FailedWriteIsRefusedCutBackAndLogStaysReadable) {
   TempDir dir;

@@ -14,27 +14,12 @@
 namespace fluss {
 namespace {
 
+using testing::FileSizeLimit;
 using testing::TempDir;
 
 constexpr int64_t kTenMiB = 10 * 1024 * 1024;
 constexpr uint64_t kStep = MappedIndexFile::kFirstGrowthBytes;
 
-// Limits the size of any file this process writes or allocates (RLIMIT_FSIZE): growing past it fails
-// with EFBIG, as a full disk fails with ENOSPC.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    ::signal(SIGXFSZ, SIG_IGN);
-    ::getrlimit(RLIMIT_FSIZE, &saved_);
-    rlimit r = saved_;
-    r.rlim_cur = bytes;
-    ::setrlimit(RLIMIT_FSIZE, &r);
-  }
-  ~FileSizeLimit() { ::setrlimit(RLIMIT_FSIZE, &saved_); }
-
- private:
-  rlimit saved_{};
-};
 
 std::unique_ptr<OffsetIndex> OpenOffsetIndex(const std::string& path, bool writable, int64_t max_bytes = kTenMiB) {
   auto index = OffsetIndex::Open(path, 0, writable, max_bytes);

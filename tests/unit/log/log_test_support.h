@@ -3,6 +3,8 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -14,25 +16,26 @@
 #include "format/log_record_batch.h"
 #include "log/log_tablet.h"
 #include "types/schema_parser.h"
+#include "support/temp_dir.h"
 
 namespace fluss::testing {
 
-// A fresh directory under $TMPDIR, removed with everything in it on destruction.
-class TempDir {
+
+// Limits the size of any file this process writes or allocates (RLIMIT_FSIZE) while it lives:
+// writes past it fail with EFBIG after writing what fits, as a full disk fails with ENOSPC.
+class FileSizeLimit {
  public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "fluss-log-test-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    rlimit r = saved_;
+    r.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &r);
   }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string Sub(std::string_view name) const { return path_ + "/" + std::string(name); }
+  ~FileSizeLimit() { ::setrlimit(RLIMIT_FSIZE, &saved_); }
 
  private:
-  std::string path_;
+  rlimit saved_{};
 };
 
 inline const Schema& TestSchema() {

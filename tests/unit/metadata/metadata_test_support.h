@@ -18,28 +18,12 @@
 #include "metadata/metadata_records.h"
 #include "types/schema_parser.h"
 #include "types/table_descriptor.h"
+#include "support/temp_dir.h"
 
 namespace fluss::metadata_testing {
 
-// A fresh directory under $TMPDIR, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "fluss-metadata-test-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string Sub(std::string_view name) const { return path_ + "/" + std::string(name); }
+using fluss::testing::TempDir;
 
- private:
-  std::string path_;
-};
 
 inline TablePath Path(const std::string& db, const std::string& table) { return *TablePath::Make(db, table); }
 
@@ -52,7 +36,7 @@ inline TableJson MakeTableJson(int buckets = 3, const std::string& schema_text =
   Schema schema = *ParseSchema(schema_text);
   TableDescriptor d(schema);
   d.DistributedBy(buckets);
-  return {d.ToJson().dump(), schema.ToJson().dump()};
+  return {TableDescriptorToJson(d).dump(), SchemaToJson(schema).dump()};
 }
 
 inline std::vector<BucketAssignment> Assign(int buckets, int32_t server = 0) {

@@ -9,6 +9,7 @@
 
 #include "server/data_dir_layout.h"
 #include "unit/log/log_test_support.h"
+#include "support/temp_dir.h"
 
 namespace fluss {
 namespace {
@@ -23,12 +24,8 @@ void WriteFile(const std::string& path, const std::string& content) {
   std::ofstream(path) << content;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
-LocalTable Table(const std::string& db, const std::string& name, int64_t id, int32_t buckets, bool pk = false) {
+LocalTable LiveTable(const std::string& db, const std::string& name, int64_t id, int32_t buckets, bool pk = false) {
   return LocalTable{TablePath::Make(db, name).value(), id, buckets, pk};
 }
 
@@ -56,8 +53,8 @@ TEST(DataDirLayoutTest, TablesNamedLikeBucketDirectoriesAreTheirTables) {
   TempDir dir;
   // Table `log` (id 1) lives at app/log-1; its buckets at app/log-1/log-0 and log-1. A table
   // `log-0` (id 2) and a primary-key table `kv` (id 3) beside it.
-  const std::vector<LocalTable> live = {Table("app", "log", 1, 2), Table("app", "log-0", 2, 1),
-                                        Table("app", "kv", 3, 2, /*pk=*/true)};
+  const std::vector<LocalTable> live = {LiveTable("app", "log", 1, 2), LiveTable("app", "log-0", 2, 1),
+                                        LiveTable("app", "kv", 3, 2, /*pk=*/true)};
   for (const char* rel : {"app/log-1/log-0/00000000000000000000.log", "app/log-1/log-1/00000000000000000000.log",
                           "app/log-0-2/log-0/00000000000000000000.log", "app/kv-3/log-0/00000000000000000000.log",
                           "app/kv-3/kv-0/CURRENT", "app/kv-3/log-1/00000000000000000000.log", "app/kv-3/kv-1/CURRENT"}) {
@@ -72,7 +69,7 @@ TEST(DataDirLayoutTest, TablesNamedLikeBucketDirectoriesAreTheirTables) {
   EXPECT_TRUE(report->quarantined.empty());
   EXPECT_TRUE(report->deleted.empty());
   EXPECT_TRUE(report->quarantine_dir.empty());
-  EXPECT_EQ(ReadFile(dir.Sub("app/kv-3/kv-1/CURRENT")), "data");
+  EXPECT_EQ(testing::ReadFileToString(dir.Sub("app/kv-3/kv-1/CURRENT")), "data");
 }
 
 TEST(DataDirLayoutTest, ServerFilesAtTheRootAreLeftAlone) {
@@ -85,8 +82,8 @@ TEST(DataDirLayoutTest, ServerFilesAtTheRootAreLeftAlone) {
   auto report = DataDirLayout::Reconcile(dir.path(), {}, {}, kNow);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->quarantined.empty()) << report->quarantined.front();
-  EXPECT_EQ(ReadFile(dir.Sub("high-watermark-checkpoint")), "server");
-  EXPECT_EQ(ReadFile(dir.Sub("recovery-point-offset-checkpoint.tmp")), "server");
+  EXPECT_EQ(testing::ReadFileToString(dir.Sub("high-watermark-checkpoint")), "server");
+  EXPECT_EQ(testing::ReadFileToString(dir.Sub("recovery-point-offset-checkpoint.tmp")), "server");
 }
 
 TEST(DataDirLayoutTest, DroppedTablesAreDeletedOnlyWhenARecordNamesThemExactly) {
@@ -104,8 +101,8 @@ TEST(DataDirLayoutTest, DroppedTablesAreDeletedOnlyWhenARecordNamesThemExactly) 
   std::vector<std::string> moved = report->quarantined;
   std::sort(moved.begin(), moved.end());
   EXPECT_EQ(moved, (std::vector<std::string>{"d/u-5", "e/t-6"}));
-  EXPECT_EQ(ReadFile(report->quarantine_dir + "/d/u-5/log-0/00000000000000000000.log"), "id 5 was 'd.other'");
-  EXPECT_EQ(ReadFile(report->quarantine_dir + "/e/t-6/log-0/00000000000000000000.log"), "id 6 was 'd.t'");
+  EXPECT_EQ(testing::ReadFileToString(report->quarantine_dir + "/d/u-5/log-0/00000000000000000000.log"), "id 5 was 'd.other'");
+  EXPECT_EQ(testing::ReadFileToString(report->quarantine_dir + "/e/t-6/log-0/00000000000000000000.log"), "id 6 was 'd.t'");
   // Database directories left empty by a database the metadata no longer has go.
   EXPECT_FALSE(fs::exists(dir.Sub("d")));
   EXPECT_FALSE(fs::exists(dir.Sub("e")));
@@ -113,7 +110,7 @@ TEST(DataDirLayoutTest, DroppedTablesAreDeletedOnlyWhenARecordNamesThemExactly) 
 
 TEST(DataDirLayoutTest, WhatNoRecordExplainsIsMovedAsideWithItsContent) {
   TempDir dir;
-  const std::vector<LocalTable> live = {Table("app", "orders", 7, 2), Table("app", "events", 8, 1)};
+  const std::vector<LocalTable> live = {LiveTable("app", "orders", 7, 2), LiveTable("app", "events", 8, 1)};
   WriteFile(dir.Sub("app/orders-7/log-0/00000000000000000000.log"), "live 0");
   WriteFile(dir.Sub("app/orders-7/log-2/00000000000000000000.log"), "bucket beyond the count");
   WriteFile(dir.Sub("app/orders-7/kv-0/CURRENT"), "kv of a log table");
@@ -135,10 +132,10 @@ TEST(DataDirLayoutTest, WhatNoRecordExplainsIsMovedAsideWithItsContent) {
                                              "app/orders-7/log-01", "app/orders-7/log-2", "app/orders-7/notes.txt",
                                              "app/orders-8", "app/orders-99", "other/t-3"}));
   EXPECT_EQ(report->quarantine_dir, dir.Sub(".quarantine/20251206-054640"));
-  EXPECT_EQ(ReadFile(report->quarantine_dir + "/app/orders-7/log-2/00000000000000000000.log"),
+  EXPECT_EQ(testing::ReadFileToString(report->quarantine_dir + "/app/orders-7/log-2/00000000000000000000.log"),
             "bucket beyond the count");
-  EXPECT_EQ(ReadFile(report->quarantine_dir + "/README"), "a file at the root");
-  EXPECT_EQ(ReadFile(dir.Sub("app/orders-7/log-0/00000000000000000000.log")), "live 0");
+  EXPECT_EQ(testing::ReadFileToString(report->quarantine_dir + "/README"), "a file at the root");
+  EXPECT_EQ(testing::ReadFileToString(dir.Sub("app/orders-7/log-0/00000000000000000000.log")), "live 0");
 
   // A second start moves nothing more and keeps what was moved.
   auto again = DataDirLayout::Reconcile(dir.path(), live, {}, kNow);
@@ -149,7 +146,7 @@ TEST(DataDirLayoutTest, WhatNoRecordExplainsIsMovedAsideWithItsContent) {
 
 TEST(DataDirLayoutTest, ALiveDatabaseWithAReservedNameStopsTheStart) {
   TempDir dir;
-  auto report = DataDirLayout::Reconcile(dir.path(), {Table("high-watermark-checkpoint", "t", 1, 1)}, {}, kNow);
+  auto report = DataDirLayout::Reconcile(dir.path(), {LiveTable("high-watermark-checkpoint", "t", 1, 1)}, {}, kNow);
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.status().code(), ErrorCode::kInvalidDatabase);
   EXPECT_NE(report.status().message().find("high-watermark-checkpoint"), std::string::npos);

@@ -404,7 +404,7 @@ TEST_F(KvServiceTest, TheServerChecksTablePropertiesWhateverTheClient) {
     proto::CreateTableRequest req;
     req.mutable_table_path()->set_database_name("db");
     req.mutable_table_path()->set_table_name("raw");
-    req.set_table_json(d.ToJson().dump());
+    req.set_table_json(TableDescriptorToJson(d).dump());
     req.set_ignore_if_exists(false);
     auto body = rpc_->CallSync(static_cast<int16_t>(ApiKey::kCreateTable), 0, req.SerializeAsString(), kTimeout);
     return body.ok() ? Status::OK() : body.status();

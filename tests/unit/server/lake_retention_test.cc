@@ -48,7 +48,7 @@ class LakeRetentionTest : public ::testing::Test {
     record.table_id = id;
     record.schema_id = 1;
     record.bucket_count = buckets;
-    record.table_json = d.ToJson().dump();
+    record.table_json = TableDescriptorToJson(d).dump();
     ASSERT_TRUE(replicas_->AddTable(record, {{1, testing::TestSchema()}}).ok());
   }
 

@@ -164,8 +164,8 @@ class ReplicationTest : public ::testing::Test {
     d.DistributedBy(1);
     std::vector<BucketAssignment> assignment(1);
     assignment[0].replicas = {0, 1, 2};
-    auto record = store_->CreateTable(TablePath::Make("db", name).value(), d.ToJson().dump(),
-                                      schema.ToJson().dump(), 1, assignment, false);
+    auto record = store_->CreateTable(TablePath::Make("db", name).value(), TableDescriptorToJson(d).dump(),
+                                      SchemaToJson(schema).dump(), 1, assignment, false);
     EXPECT_TRUE(record.ok()) << record.status().ToString();
     return record.ok() ? record->table_id : -1;
   }
