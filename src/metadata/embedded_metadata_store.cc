@@ -120,13 +120,13 @@ Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::Open(std::
 
 EmbeddedMetadataStore::EmbeddedMetadataStore(std::string dir, MetadataClock clock, EmbeddedMetadataStoreOptions options,
                                              int lock_fd, std::unique_ptr<MetadataLog> log, MetadataState state)
-    : dir_(std::move(dir)),
+    : CachedMetadataStore(state),
+      dir_(std::move(dir)),
       clock_(std::move(clock)),
       options_(options),
       lock_fd_(lock_fd),
       log_(std::move(log)),
-      next_writer_id_(state.writer_id_limit),  // ids below the persisted limit may have been handed out
-      state_(std::make_shared<const MetadataState>(std::move(state))) {}
+      next_writer_id_(state.writer_id_limit) {}  // ids below the persisted limit may have been handed out
 
 EmbeddedMetadataStore::~EmbeddedMetadataStore() {
   log_.reset();
@@ -140,11 +140,6 @@ uint64_t EmbeddedMetadataStore::compactions() const {
   return compactions_;
 }
 
-std::shared_ptr<const MetadataState> EmbeddedMetadataStore::Snapshot() const {
-  std::lock_guard lock(snapshot_mu_);
-  return state_;
-}
-
 Status EmbeddedMetadataStore::Commit(MetadataState next) {
   const std::vector<MetadataChange> changes = DiffMetadataState(*Snapshot(), next);
   if (!changes.empty()) {
@@ -152,10 +147,7 @@ Status EmbeddedMetadataStore::Commit(MetadataState next) {
     if (!st.ok()) return st.WithContext("metadata change not saved");
   }
   auto published = std::make_shared<const MetadataState>(std::move(next));
-  {
-    std::lock_guard lock(snapshot_mu_);
-    state_ = published;
-  }
+  cache_.Publish(published);
   if (log_->size() > std::max(options_.compaction_min_bytes, 2 * log_->snapshot_size())) {
     // The change is durable already: a failed compaction only leaves the log longer.
     Status st = log_->Compact(SnapshotMetadataState(*published));
@@ -238,25 +230,6 @@ Result<std::vector<TableRecord>> EmbeddedMetadataStore::DropDatabase(const std::
   });
 }
 
-Result<DatabaseRecord> EmbeddedMetadataStore::GetDatabase(const std::string& name) const {
-  auto state = Snapshot();
-  auto it = state->databases.find(name);
-  if (it == state->databases.end()) return DatabaseNotExist(name);
-  return it->second;
-}
-
-std::vector<std::string> EmbeddedMetadataStore::ListDatabases() const {
-  auto state = Snapshot();
-  std::vector<std::string> names;
-  names.reserve(state->databases.size());
-  for (const auto& [name, db] : state->databases) names.push_back(name);
-  return names;
-}
-
-bool EmbeddedMetadataStore::DatabaseExists(const std::string& name) const {
-  return Snapshot()->databases.contains(name);
-}
-
 // ---- tables ----
 
 Result<TableRecord> EmbeddedMetadataStore::CreateTable(const TablePath& path, std::string table_json,
@@ -317,61 +290,7 @@ Result<TableRecord> EmbeddedMetadataStore::DropTable(const TablePath& path, bool
   });
 }
 
-Result<TableRecord> EmbeddedMetadataStore::GetTable(const TablePath& path) const {
-  auto state = Snapshot();
-  auto it = state->tables.find(path);
-  if (it == state->tables.end()) return TableNotExist(path);
-  return it->second.record;
-}
-
-Result<TableRecord> EmbeddedMetadataStore::GetTableById(int64_t table_id) const {
-  auto state = Snapshot();
-  auto it = state->table_ids.find(table_id);
-  if (it == state->table_ids.end()) return TableIdNotExist(table_id);
-  return state->tables.at(it->second).record;
-}
-
-bool EmbeddedMetadataStore::TableExists(const TablePath& path) const { return Snapshot()->tables.contains(path); }
-
-Result<std::vector<std::string>> EmbeddedMetadataStore::ListTables(const std::string& database) const {
-  auto state = Snapshot();
-  if (!state->databases.contains(database)) return DatabaseNotExist(database);
-  std::vector<std::string> names;
-  for (const auto& [path, entry] : state->tables) {
-    if (path.database() == database) names.push_back(path.table());
-  }
-  return names;  // sorted: the map orders by (database, table)
-}
-
-std::vector<TableRecord> EmbeddedMetadataStore::ListAllTables() const {
-  auto state = Snapshot();
-  std::vector<TableRecord> records;
-  records.reserve(state->tables.size());
-  for (const auto& [path, entry] : state->tables) records.push_back(entry.record);
-  return records;
-}
-
-std::vector<DroppedTableRecord> EmbeddedMetadataStore::ListDroppedTables() const {
-  auto state = Snapshot();
-  std::vector<DroppedTableRecord> records;
-  records.reserve(state->dropped_tables.size());
-  for (const auto& [id, record] : state->dropped_tables) records.push_back(record);
-  return records;
-}
-
 // ---- schemas ----
-
-Result<std::string> EmbeddedMetadataStore::GetSchema(int64_t table_id, int32_t schema_id) const {
-  auto state = Snapshot();
-  auto id = state->table_ids.find(table_id);
-  if (id != state->table_ids.end()) {
-    const TableEntry& entry = state->tables.at(id->second);
-    if (auto it = entry.schemas.find(schema_id); it != entry.schemas.end()) return it->second;
-  }
-  return Status(ErrorCode::kSchemaNotExist,
-                fmt::format("schema {} of table id {} does not exist{}", schema_id, table_id,
-                            id == state->table_ids.end() ? " (no such table)" : ""));
-}
 
 Result<int32_t> EmbeddedMetadataStore::AddSchema(const TablePath& path, std::string schema_json,
                                                  std::string new_table_json, int32_t expected_version) {
@@ -402,13 +321,6 @@ Result<int32_t> EmbeddedMetadataStore::AddSchema(const TablePath& path, std::str
 }
 
 // ---- bucket assignment ----
-
-Result<std::vector<BucketAssignment>> EmbeddedMetadataStore::GetAssignment(int64_t table_id) const {
-  auto state = Snapshot();
-  auto it = state->table_ids.find(table_id);
-  if (it == state->table_ids.end()) return TableIdNotExist(table_id);
-  return state->tables.at(it->second).assignment;
-}
 
 Result<int32_t> EmbeddedMetadataStore::UpdateAssignment(int64_t table_id, std::vector<BucketAssignment> assignment,
                                                         int32_t expected_version) {
@@ -445,11 +357,5 @@ Result<int64_t> EmbeddedMetadataStore::AllocateWriterId() {
   }
   return next_writer_id_++;
 }
-
-// ---- watches ----
-
-int64_t EmbeddedMetadataStore::AddWatcher(MetadataWatcher watcher) { return watchers_.Add(std::move(watcher)); }
-
-void EmbeddedMetadataStore::RemoveWatcher(int64_t watcher_id) { watchers_.Remove(watcher_id); }
 
 }  // namespace fluss
