@@ -31,11 +31,11 @@ using metadata_internal::VersionMismatch;
 }  // namespace
 
 Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::Open(std::string dir, MetadataClock clock,
-                                                                           EmbeddedMetadataStoreOptions options) {
+                                                                           EmbeddedMetadataStoreOptions options,
+                                                                           FileSystem& fs) {
   if (!clock) clock = SystemMs;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IOError(fmt::format("cannot create metadata dir '{}': {}", dir, ec.message()));
+  Status created = fs.CreateDirectories(dir);
+  if (!created.ok()) return Status::IOError(fmt::format("cannot create metadata dir '{}': {}", dir, created.message()));
 
   const std::string lock_path = (std::filesystem::path(dir) / kLockFileName).string();
   int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -62,17 +62,16 @@ Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::Open(std::
   const std::string legacy = (base / kLegacyFileName).string();
   // A leftover .tmp is a write that never committed (the rename did not happen): drop it.
   for (const std::string& tmp : {path + ".tmp", legacy + ".tmp"}) {
-    if (::unlink(tmp.c_str()) == 0) {
-      spdlog::warn("metadata: removed '{}' left by an interrupted write", tmp);
-    } else if (errno != ENOENT) {
-      return Status::IOError(fmt::format("unlink '{}': {}", tmp, std::strerror(errno)));
-    }
+    FLUSS_ASSIGN_OR_RETURN(bool exists, fs.Exists(tmp));
+    if (!exists) continue;
+    FLUSS_RETURN_NOT_OK(fs.Remove(tmp));
+    spdlog::warn("metadata: removed '{}' left by an interrupted write", tmp);
   }
 
-  FLUSS_ASSIGN_OR_RETURN(std::optional<std::string> content, ReadFileIfExists(path));
-  FLUSS_ASSIGN_OR_RETURN(std::optional<std::string> legacy_content, ReadFileIfExists(legacy));
+  FLUSS_ASSIGN_OR_RETURN(std::optional<std::string> content, ReadFileIfExists(fs, path));
+  FLUSS_ASSIGN_OR_RETURN(std::optional<std::string> legacy_content, ReadFileIfExists(fs, legacy));
   if (!content.has_value()) {
-    // A new store, or one of the earlier whole-file format: write its state as a new log.
+    // A new store, or one of the earlier whole-file format: its state becomes a new log, written below.
     MetadataState initial;
     if (legacy_content.has_value()) {
       FLUSS_ASSIGN_OR_RETURN(std::string body, DecodeMetadataEnvelope(*legacy_content, legacy));
@@ -80,17 +79,7 @@ Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::Open(std::
       spdlog::info("metadata: migrating '{}' ({} databases, {} tables) to the record log '{}'", legacy,
                    initial.databases.size(), initial.tables.size(), path);
     }
-    FLUSS_RETURN_NOT_OK(MetadataLog::WriteSnapshot(path, 1, SnapshotMetadataState(initial)));
-    FLUSS_ASSIGN_OR_RETURN(content, ReadFileIfExists(path));
-    if (!content.has_value()) return Status::IOError(fmt::format("'{}' vanished after it was written", path));
-  }
-  if (legacy_content.has_value()) {
-    // Migrated (now, or by an open that crashed before this step): the log holds everything.
-    const std::string migrated = legacy + kMigratedSuffix;
-    if (::rename(legacy.c_str(), migrated.c_str()) != 0) {
-      return Status::IOError(fmt::format("rename '{}' to '{}': {}", legacy, migrated, std::strerror(errno)));
-    }
-    // Not synced: should the rename be lost in a crash, the next open renames it again.
+    content = std::string(kMetadataLogHeader) + EncodeMetadataLogRecord(1, SnapshotMetadataState(initial));
   }
 
   FLUSS_ASSIGN_OR_RETURN(DecodedMetadataLog decoded, DecodeMetadataLog(*content, path));
@@ -106,7 +95,15 @@ Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::Open(std::
     }
   }
   FLUSS_RETURN_NOT_OK(ValidateMetadataState(state, fmt::format("metadata log '{}':", path)));
-  FLUSS_ASSIGN_OR_RETURN(std::unique_ptr<MetadataLog> log, MetadataLog::Open(path, decoded));
+  // Writes the log's valid bytes (the new log) durably; a torn tail is gone from here on.
+  FLUSS_ASSIGN_OR_RETURN(std::unique_ptr<MetadataLog> log, MetadataLog::Open(fs, path, *content, decoded));
+  if (legacy_content.has_value()) {
+    // Migrated (now, or by an open that crashed before this step): the log holds everything.
+    const std::string migrated = legacy + kMigratedSuffix;
+    Status renamed = fs.Rename(legacy, migrated);
+    if (!renamed.ok()) return renamed;
+    // Not synced: should the rename be lost in a crash, the next open renames it again.
+  }
   spdlog::info("metadata: opened '{}' ({} databases, {} tables, next table id {}; {} records, {} bytes)", path,
                state.databases.size(), state.tables.size(), state.next_table_id, decoded.records.size(), log->size());
   if (log->size() > std::max(options.compaction_min_bytes, 2 * log->snapshot_size())) {

@@ -1,15 +1,19 @@
 // EmbeddedMetadataStore: the MetadataStore of a standalone server. The whole state lives in memory;
 // on disk it is <dir>/metadata.log, an append-only log of checksummed records (metadata_log.h): each
 // mutation appends one record holding the objects it changed (a database, a table, the counters) and
-// fdatasyncs it, so a change costs what it changes, not the size of the state. When the log has grown
+// fsyncs it, so a change costs what it changes, not the size of the state. When the log has grown
 // past twice the size of its last snapshot (and past compaction_min_bytes), it is rewritten as one
 // snapshot of the current state (crash-safely: a new file renamed over the old). A metadata.json of
 // the earlier whole-file format is migrated on open. Bytes on disk: docs/formats/metadata-store.md.
 //
+// Every file write goes through a FileSystem (src/fs; the local one by default), so failures and
+// power cuts can be injected in tests. What survives a power cut: every acknowledged change; a
+// change whose call failed is either wholly there or not at all.
+//
 // Concurrency: mutations are serialized by one mutex and build a new copy of the state, which is
-// published only after it is durable; reads take the published copy (CachedMetadataStore) and never wait on disk. A
-// mutation whose write fails changes nothing in memory. One process at a time: Open takes an
-// exclusive flock on <dir>/metadata.lock.
+// published only after it is durable; reads take the published copy (CachedMetadataStore) and never
+// wait on disk. A mutation whose write fails changes nothing in memory. One process at a time: Open
+// takes an exclusive flock on <dir>/metadata.lock (a lock, not data: not through the FileSystem).
 #pragma once
 
 #include <cstdint>
@@ -18,6 +22,7 @@
 #include <mutex>
 #include <string>
 
+#include "fs/file_system.h"
 #include "metadata/metadata_cache.h"
 #include "metadata/metadata_log.h"
 #include "metadata/metadata_state.h"
@@ -51,9 +56,12 @@ class EmbeddedMetadataStore final : public CachedMetadataStore {
   // offset): the store never starts empty over a damaged file. Without a metadata.log, a
   // metadata.json (the earlier format) is checked as before (header, length, CRC32C, JSON), written
   // as a new metadata.log, and renamed metadata.json.migrated. Leftover .tmp files (a crash during a
-  // write) are removed. `clock` defaults to the system clock.
+  // write) are removed. Opening rewrites the log's valid bytes as a new file (crash-safely) and appends
+  // to that. `clock` defaults to the system clock; `fs` (which must outlive the store) to the local
+  // file system.
   static Result<std::unique_ptr<EmbeddedMetadataStore>> Open(std::string dir, MetadataClock clock = nullptr,
-                                                             EmbeddedMetadataStoreOptions options = {});
+                                                             EmbeddedMetadataStoreOptions options = {},
+                                                             FileSystem& fs = FileSystem::Local());
   ~EmbeddedMetadataStore() override;
   EmbeddedMetadataStore(const EmbeddedMetadataStore&) = delete;
   EmbeddedMetadataStore& operator=(const EmbeddedMetadataStore&) = delete;

@@ -153,5 +153,25 @@ TEST(FaultInjectionFileSystemTest, AFailedOperationChangesNothing) {
   EXPECT_EQ(fs.operations(), 2);
 }
 
+// A file renamed while open (a log rewritten under a temporary name, then renamed over the old one,
+// and appended to): its later appends and syncs count for the new name.
+TEST(FaultInjectionFileSystemTest, AFileRenamedWhileOpenKeepsItsSyncedBytesUnderTheNewName) {
+  TempDir dir;
+  FaultInjectionFileSystem fs;
+  auto file = fs.NewWritableFile(dir.Sub("log.tmp"));
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  ASSERT_TRUE((*file)->Append(Bytes("head")).ok());
+  ASSERT_TRUE((*file)->Sync().ok());
+  ASSERT_TRUE(fs.Rename(dir.Sub("log.tmp"), dir.Sub("log")).ok());
+  ASSERT_TRUE(fs.SyncDirectory(dir.path()).ok());
+  EXPECT_EQ((*file)->path(), dir.Sub("log"));
+  ASSERT_TRUE((*file)->Append(Bytes("+synced")).ok());
+  ASSERT_TRUE((*file)->Sync().ok());
+  ASSERT_TRUE((*file)->Append(Bytes("+lost")).ok());
+  ASSERT_TRUE(fs.PowerCut().ok());
+  EXPECT_EQ(Read(dir.Sub("log")), "head+synced");
+  EXPECT_FALSE(sfs::exists(dir.Sub("log.tmp")));
+}
+
 }  // namespace
 }  // namespace fluss
