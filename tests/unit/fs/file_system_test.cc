@@ -160,16 +160,16 @@ TEST(FaultInjectionFileSystemTest, AFileRenamedWhileOpenKeepsItsSyncedBytesUnder
   TempDir dir;
   FaultInjectionFileSystem fs;
   auto file = fs.NewWritableFile(dir.Sub("log.tmp"));
-  ASSERT_TRUE(file.ok()) << file.status().ToString();
-  ASSERT_TRUE((*file)->Append(Bytes("head")).ok());
-  ASSERT_TRUE((*file)->Sync().ok());
-  ASSERT_TRUE(fs.Rename(dir.Sub("log.tmp"), dir.Sub("log")).ok());
-  ASSERT_TRUE(fs.SyncDirectory(dir.path()).ok());
+  ASSERT_OK(file);
+  ASSERT_OK((*file)->Append(Bytes("head")));
+  ASSERT_OK((*file)->Sync());
+  ASSERT_OK(fs.Rename(dir.Sub("log.tmp"), dir.Sub("log")));
+  ASSERT_OK(fs.SyncDirectory(dir.path()));
   EXPECT_EQ((*file)->path(), dir.Sub("log"));
-  ASSERT_TRUE((*file)->Append(Bytes("+synced")).ok());
-  ASSERT_TRUE((*file)->Sync().ok());
-  ASSERT_TRUE((*file)->Append(Bytes("+lost")).ok());
-  ASSERT_TRUE(fs.PowerCut().ok());
+  ASSERT_OK((*file)->Append(Bytes("+synced")));
+  ASSERT_OK((*file)->Sync());
+  ASSERT_OK((*file)->Append(Bytes("+lost")));
+  ASSERT_OK(fs.PowerCut());
   EXPECT_EQ(Read(dir.Sub("log")), "head+synced");
   EXPECT_FALSE(sfs::exists(dir.Sub("log.tmp")));
 }

@@ -66,7 +66,7 @@ class MetadataPowerCutTest : public ::testing::Test {
       EmbeddedMetadataStoreOptions no_compaction;
       no_compaction.compaction_min_bytes = uint64_t{1} << 40;
       auto store = EmbeddedMetadataStore::Open(dir(), FixedClock, no_compaction);
-      ASSERT_TRUE(store.ok()) << store.status().ToString();
+      ASSERT_OK(store);
       s.setup(**store);
     }
     sfs::copy(dir(), saved(), sfs::copy_options::recursive);
@@ -76,11 +76,11 @@ class MetadataPowerCutTest : public ::testing::Test {
     {
       FaultInjectionFileSystem counting;
       auto store = OpenStore(counting, s);
-      ASSERT_TRUE(store.ok()) << store.status().ToString();
+      ASSERT_OK(store);
       open_steps = counting.operations();
       before = DescribeStore(**store);
       Status st = s.commit(**store);
-      ASSERT_TRUE(st.ok()) << st.ToString();
+      ASSERT_OK(st);
       steps = counting.operations();
       after = DescribeStore(**store);
       EXPECT_EQ((*store)->compactions(), s.expect_compaction ? 1u : 0u);
@@ -100,9 +100,9 @@ class MetadataPowerCutTest : public ::testing::Test {
         EXPECT_EQ(store.ok(), k > open_steps) << store.status().ToString();
         if (store.ok()) acknowledged = s.commit(**store).ok();
       }
-      ASSERT_TRUE(faulty.PowerCut().ok());
+      ASSERT_OK(faulty.PowerCut());
       auto reopened = OpenStore(FileSystem::Local(), s);
-      ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+      ASSERT_OK(reopened);
       const std::string state = DescribeStore(**reopened);
       if (acknowledged) {
         EXPECT_EQ(state, after) << "an acknowledged change was lost";
@@ -122,10 +122,10 @@ class MetadataPowerCutTest : public ::testing::Test {
     {
       FaultInjectionFileSystem counting;
       auto store = OpenStore(counting, s);
-      ASSERT_TRUE(store.ok()) << store.status().ToString();
+      ASSERT_OK(store);
       open_steps = counting.operations();
       before = DescribeStore(**store);
-      ASSERT_TRUE(s.commit(**store).ok());
+      ASSERT_OK(s.commit(**store));
       steps = counting.operations();
       after = DescribeStore(**store);
     }
@@ -136,7 +136,7 @@ class MetadataPowerCutTest : public ::testing::Test {
       bool acknowledged = false, later = false;
       {
         auto store = OpenStore(faulty, s);
-        ASSERT_TRUE(store.ok()) << store.status().ToString();
+        ASSERT_OK(store);
         faulty.FailFrom(k);
         acknowledged = s.commit(**store).ok();
         if (!acknowledged) {
@@ -146,13 +146,13 @@ class MetadataPowerCutTest : public ::testing::Test {
         later = (*store)->CreateDatabase("later", "{}", false).ok();
       }
       auto reopened = OpenStore(FileSystem::Local(), s);
-      ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+      ASSERT_OK(reopened);
       const bool has_later = (*reopened)->DatabaseExists("later");
       if (later) {
         EXPECT_TRUE(has_later) << "an acknowledged change was lost";
       }
       if (has_later) {
-        ASSERT_TRUE((*reopened)->DropDatabase("later", false, false).ok());
+        ASSERT_OK((*reopened)->DropDatabase("later", false, false));
       }
       const std::string state = DescribeStore(**reopened);
       if (acknowledged) {
@@ -168,7 +168,7 @@ class MetadataPowerCutTest : public ::testing::Test {
 
 Scenario CreateDatabaseScenario() {
   Scenario s;
-  s.setup = [](EmbeddedMetadataStore& store) { ASSERT_TRUE(store.CreateDatabase("db", "{}", false).ok()); };
+  s.setup = [](EmbeddedMetadataStore& store) { ASSERT_OK(store.CreateDatabase("db", "{}", false)); };
   s.commit = [](EmbeddedMetadataStore& store) { return store.CreateDatabase("db2", R"({"comment":"x"})", false); };
   return s;
 }
@@ -176,7 +176,7 @@ Scenario CreateDatabaseScenario() {
 Scenario CreateTableScenario() {
   Scenario s;
   s.setup = [](EmbeddedMetadataStore& store) {
-    ASSERT_TRUE(store.CreateDatabase("db", "{}", false).ok());
+    ASSERT_OK(store.CreateDatabase("db", "{}", false));
     CreateOrDie(store, Path("db", "first"));
   };
   s.commit = [](EmbeddedMetadataStore& store) -> Status {
@@ -189,7 +189,7 @@ Scenario CreateTableScenario() {
 Scenario DropTableScenario() {
   Scenario s;
   s.setup = [](EmbeddedMetadataStore& store) {
-    ASSERT_TRUE(store.CreateDatabase("db", "{}", false).ok());
+    ASSERT_OK(store.CreateDatabase("db", "{}", false));
     CreateOrDie(store, Path("db", "orders"));
     CreateOrDie(store, Path("db", "other"));
   };
@@ -201,9 +201,9 @@ Scenario DropTableScenario() {
 Scenario CompactionScenario(uint64_t log_size) {
   Scenario s;
   s.setup = [](EmbeddedMetadataStore& store) {
-    ASSERT_TRUE(store.CreateDatabase("db", "{}", false).ok());
+    ASSERT_OK(store.CreateDatabase("db", "{}", false));
     for (int i = 0; i < 6; ++i) CreateOrDie(store, Path("db", "t" + std::to_string(i)));
-    for (int i = 0; i < 3; ++i) ASSERT_TRUE(store.DropTable(Path("db", "t" + std::to_string(i)), false).ok());
+    for (int i = 0; i < 3; ++i) ASSERT_OK(store.DropTable(Path("db", "t" + std::to_string(i)), false));
   };
   s.commit = [](EmbeddedMetadataStore& store) -> Status {
     return store.CreateTable(Path("db", "last"), metadata_testing::MakeTableJson().table,
@@ -229,7 +229,7 @@ TEST_F(MetadataPowerCutTest, CompactionSurvivesAPowerCutAtEveryStep) {
     EmbeddedMetadataStoreOptions no_compaction;
     no_compaction.compaction_min_bytes = uint64_t{1} << 40;
     auto store = EmbeddedMetadataStore::Open(probe.path(), FixedClock, no_compaction);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_OK(store);
     CompactionScenario(0).setup(**store);
     log_size = sfs::file_size((*store)->file_path());
   }
@@ -240,7 +240,7 @@ TEST_F(MetadataPowerCutTest, AFailedCommitLeavesTheStoreGoingOnOrRefusingButNeve
   Scenario s = CreateTableScenario();
   {
     auto store = EmbeddedMetadataStore::Open(dir(), FixedClock);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_OK(store);
     s.setup(**store);
   }
   sfs::copy(dir(), saved(), sfs::copy_options::recursive);
@@ -253,7 +253,7 @@ TEST_F(MetadataPowerCutTest, AFailedCompactionStepNeverLosesAChange) {
     EmbeddedMetadataStoreOptions no_compaction;
     no_compaction.compaction_min_bytes = uint64_t{1} << 40;
     auto store = EmbeddedMetadataStore::Open(dir(), FixedClock, no_compaction);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_OK(store);
     CompactionScenario(0).setup(**store);
     log_size = sfs::file_size((*store)->file_path());
   }
