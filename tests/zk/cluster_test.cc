@@ -215,7 +215,7 @@ std::pair<std::set<int32_t>, int32_t> AdvertisedApis(uint16_t port) {
   req.set_client_software_name("cluster-test");
   req.set_client_software_version("0");
   auto body = Call(port, rpc::ApiKey::kApiVersions, req);
-  EXPECT_TRUE(body.ok()) << body.status().ToString();
+  EXPECT_OK(body);
   proto::ApiVersionsResponse resp;
   if (body.ok()) {
     EXPECT_TRUE(resp.ParseFromString(*body));
@@ -243,7 +243,7 @@ TEST_F(ClusterTest, EachRoleAdvertisesAndServesExactlyItsApis) {
     for (const auto& api : rpc::kServedApis) {
       if (served.count(static_cast<int32_t>(api.key)) != 0) continue;
       auto client = rpc::RpcClient::Connect("127.0.0.1", port);
-      ASSERT_TRUE(client.ok()) << client.status().ToString();
+      ASSERT_OK(client);
       auto r = (*client)->CallSync(static_cast<int16_t>(api.key), api.max_version, "", std::chrono::seconds(15));
       ASSERT_FALSE(r.ok()) << api.name;
       EXPECT_EQ(r.status().code(), ErrorCode::kUnsupportedVersion) << api.name << ": " << r.status().ToString();
@@ -262,7 +262,7 @@ TEST_F(ClusterTest, EachRoleAdvertisesAndServesExactlyItsApis) {
   EXPECT_EQ(tablet_keys, with(with(reads, ddl), data));
   expect_refused(tablet, tablet_keys, "served by the coordinator");
   // The tablet server's DDL reaches the active coordinator.
-  ASSERT_TRUE(CreateDatabase(tablet, "db").ok());
+  ASSERT_OK(CreateDatabase(tablet, "db"));
   EXPECT_TRUE(c->store().DatabaseExists("db"));
 }
 

@@ -21,6 +21,7 @@
 #include "server/fluss_server.h"
 #include "server/metadata_service.h"
 #include "server/tablet_service.h"
+#include "support/status_macros.h"
 #include "support/temp_dir.h"
 
 namespace fluss {
@@ -131,10 +132,10 @@ class UnusedClusterControl : public ClusterControl {
 TEST(ApiTableTest, DispatchesARegisteredKeyToItsHandler) {
   ApiTable table(InlineExecutor());
   std::string seen;
-  ASSERT_TRUE(table.AddBody(ApiKey::kListTables, [&](const std::string& body) -> Result<std::string> {
+  ASSERT_OK(table.AddBody(ApiKey::kListTables, [&](const std::string& body) -> Result<std::string> {
     seen = body;
     return std::string("answer");
-  }).ok());
+  }));
   auto responder = std::make_shared<CapturingResponder>();
   table.Process(MakeRequest(ApiKey::kListTables, "request"), responder);
   EXPECT_EQ(seen, "request");
@@ -145,9 +146,9 @@ TEST(ApiTableTest, DispatchesARegisteredKeyToItsHandler) {
 
 TEST(ApiTableTest, HandlerErrorIsTheErrorAnswer) {
   ApiTable table(InlineExecutor());
-  ASSERT_TRUE(table.AddBody(ApiKey::kListTables, [](const std::string&) -> Result<std::string> {
+  ASSERT_OK(table.AddBody(ApiKey::kListTables, [](const std::string&) -> Result<std::string> {
     return Status(ErrorCode::kDatabaseNotExist, "database 'x' does not exist");
-  }).ok());
+  }));
   auto responder = std::make_shared<CapturingResponder>();
   table.Process(MakeRequest(ApiKey::kListTables), responder);
   ASSERT_EQ(responder->answers(), 1);
@@ -158,7 +159,7 @@ TEST(ApiTableTest, HandlerErrorIsTheErrorAnswer) {
 TEST(ApiTableTest, AKeyRegisteredTwiceOrWithoutAServedRangeIsRefused) {
   ApiTable table(InlineExecutor());
   auto answer = [](const std::string&) -> Result<std::string> { return std::string(); };
-  ASSERT_TRUE(table.AddBody(ApiKey::kListTables, answer).ok());
+  ASSERT_OK(table.AddBody(ApiKey::kListTables, answer));
   Status twice = table.AddBody(ApiKey::kListTables, answer);
   EXPECT_FALSE(twice.ok());
   EXPECT_NE(twice.message().find("ListTables"), std::string::npos) << twice.ToString();
@@ -170,9 +171,9 @@ TEST(ApiTableTest, AKeyRegisteredTwiceOrWithoutAServedRangeIsRefused) {
 
 TEST(ApiTableTest, UnknownKeyUnsupportedVersionAndUnservedKeyAreUnsupportedVersion) {
   ApiTable table(InlineExecutor(), [](int16_t key) { return "key " + std::to_string(key) + " is the other role's"; });
-  ASSERT_TRUE(table.AddBody(ApiKey::kListTables, [](const std::string&) -> Result<std::string> {
+  ASSERT_OK(table.AddBody(ApiKey::kListTables, [](const std::string&) -> Result<std::string> {
     return std::string();
-  }).ok());
+  }));
 
   auto unknown = std::make_shared<CapturingResponder>();
   table.Process(MakeRequest(999, 0), unknown);
@@ -198,17 +199,17 @@ TEST(ApiTableTest, NetworkThreadHandlersRunInPlaceAndTheOthersOnTheWorkers) {
   ApiTable table([&](std::function<void()> task) { queued.push_back(std::move(task)); });
   int network_calls = 0;
   int worker_calls = 0;
-  ASSERT_TRUE(table.Add(ApiKey::kProduceLog,
+  ASSERT_OK(table.Add(ApiKey::kProduceLog,
                         [&](const rpc::RpcRequest&, const std::shared_ptr<rpc::RpcResponder>& r) {
                           ++network_calls;
                           r->SendSuccess("");
                         },
                         ApiThread::kNetwork)
-                  .ok());
-  ASSERT_TRUE(table.Add(ApiKey::kFetchLog, [&](const rpc::RpcRequest&, const std::shared_ptr<rpc::RpcResponder>& r) {
+                  );
+  ASSERT_OK(table.Add(ApiKey::kFetchLog, [&](const rpc::RpcRequest&, const std::shared_ptr<rpc::RpcResponder>& r) {
     ++worker_calls;
     r->SendSuccess("");
-  }).ok());
+  }));
   table.Handle(MakeRequest(ApiKey::kProduceLog), std::make_shared<CapturingResponder>());
   EXPECT_EQ(network_calls, 1);
   EXPECT_TRUE(queued.empty());
@@ -224,10 +225,10 @@ TEST(ApiTableTest, NetworkThreadHandlersRunInPlaceAndTheOthersOnTheWorkers) {
 TEST(ApiTableTest, ApiVersionsListsExactlyTheRegisteredKeys) {
   ApiTable table(InlineExecutor());
   auto answer = [](const std::string&) -> Result<std::string> { return std::string(); };
-  ASSERT_TRUE(table.AddBody(ApiKey::kListTables, answer).ok());
-  ASSERT_TRUE(table.AddApiVersions(rpc::kServerTypeTabletServer).ok());
+  ASSERT_OK(table.AddBody(ApiKey::kListTables, answer));
+  ASSERT_OK(table.AddApiVersions(rpc::kServerTypeTabletServer));
   // Registered after ApiVersions: listed too.
-  ASSERT_TRUE(table.AddBody(ApiKey::kPutKv, answer).ok());
+  ASSERT_OK(table.AddBody(ApiKey::kPutKv, answer));
   auto responder = std::make_shared<CapturingResponder>();
   table.Process(MakeRequest(ApiKey::kApiVersions, ApiVersionsBody()), responder);
   ASSERT_TRUE(responder->ok()) << responder->error().ToString();
@@ -254,26 +255,26 @@ TEST(ServiceRegistrationTest, EachServiceRegistersExactlyItsKeys) {
   {
     ApiTable table(InlineExecutor());
     TabletService tablets(config, nullptr, nullptr, nullptr);
-    ASSERT_TRUE(tablets.Register(table).ok());
+    ASSERT_OK(tablets.Register(table));
     EXPECT_EQ(KeysOf(table), kTabletServiceKeys);
   }
   {
     ApiTable table(InlineExecutor());
     MetadataService metadata(config, nullptr);
-    ASSERT_TRUE(metadata.Register(table).ok());
+    ASSERT_OK(metadata.Register(table));
     EXPECT_EQ(KeysOf(table), kMetadataServiceKeys);
   }
   {
     ApiTable table(InlineExecutor());
     CoordinatorService standalone(config, nullptr, nullptr);
-    ASSERT_TRUE(standalone.Register(table).ok());
+    ASSERT_OK(standalone.Register(table));
     EXPECT_EQ(KeysOf(table), kDdlKeys);
   }
   {
     ApiTable table(InlineExecutor());
     UnusedClusterControl control;
     CoordinatorService cluster(config, nullptr, nullptr, &control);
-    ASSERT_TRUE(cluster.Register(table).ok());
+    ASSERT_OK(cluster.Register(table));
     EXPECT_EQ(KeysOf(table), Union({kDdlKeys, kClusterControlKeys}));
   }
 }
@@ -286,10 +287,10 @@ TEST(ServiceRegistrationTest, TheServicesOfOneServerShareNoKey) {
   MetadataService metadata(config, nullptr);
   UnusedClusterControl control;
   CoordinatorService coordinator(config, nullptr, nullptr, &control);
-  ASSERT_TRUE(tablets.Register(table).ok());
-  ASSERT_TRUE(metadata.Register(table).ok());
-  ASSERT_TRUE(coordinator.Register(table).ok());
-  ASSERT_TRUE(table.AddApiVersions(std::nullopt).ok());
+  ASSERT_OK(tablets.Register(table));
+  ASSERT_OK(metadata.Register(table));
+  ASSERT_OK(coordinator.Register(table));
+  ASSERT_OK(table.AddApiVersions(std::nullopt));
   EXPECT_EQ(table.size(), kTabletServiceKeys.size() + kMetadataServiceKeys.size() + kDdlKeys.size() +
                               kClusterControlKeys.size() + 1);
   // Every API with a served range has exactly one handler here.
@@ -308,31 +309,31 @@ class RoleApisTest : public ::testing::Test {
     if (role == ServerRole::kTablet) {
       sets.push_back("zookeeper.address=unused:2181");
       auto store = EmbeddedMetadataStore::Open(dir_.Sub("meta"));
-      ASSERT_TRUE(store.ok()) << store.status().ToString();
+      ASSERT_OK(store);
       hooks.metadata = std::shared_ptr<MetadataStore>(std::move(store).value());
     }
     auto config = ServerConfig::Load("", sets);
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
+    ASSERT_OK(config);
     config->role = role;
     auto server = FlussServer::Start(*config, std::move(hooks));
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    ASSERT_OK(server);
     server_ = std::move(server).value();
     auto client = rpc::RpcClient::Connect("127.0.0.1", server_->port());
-    ASSERT_TRUE(client.ok()) << client.status().ToString();
+    ASSERT_OK(client);
     client_ = std::move(client).value();
   }
 
   void TearDown() override {
     client_.reset();
     if (server_) {
-      EXPECT_TRUE(server_->Stop().ok());
+      EXPECT_OK(server_->Stop());
     }
   }
 
   proto::ApiVersionsResponse ApiVersions() {
     auto body = client_->CallSync(static_cast<int16_t>(ApiKey::kApiVersions), 0,
                                   ApiVersionsBody(), std::chrono::seconds(30));
-    EXPECT_TRUE(body.ok()) << body.status().ToString();
+    EXPECT_OK(body);
     proto::ApiVersionsResponse resp;
     if (body.ok()) {
       EXPECT_TRUE(resp.ParseFromString(*body));
