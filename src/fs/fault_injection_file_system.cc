@@ -81,7 +81,7 @@ class FaultInjectionFileSystem::RWFile final : public RandomRWFile {
   Status Sync() override {
     std::lock_guard lock(owner_->mu_);
     FLUSS_RETURN_NOT_OK(owner_->Begin("fsync", path_));
-    FLUSS_RETURN_NOT_OK(base_->Sync());
+    if (owner_->real_syncs_) FLUSS_RETURN_NOT_OK(base_->Sync());
     FLUSS_ASSIGN_OR_RETURN(owner_->synced_content_[path_], ContentOf(*base_));
     return Status::OK();
   }
@@ -107,7 +107,7 @@ class FaultInjectionFileSystem::File final : public WritableFile {
   Status Sync() override {
     std::lock_guard lock(owner_->mu_);
     FLUSS_RETURN_NOT_OK(owner_->Begin("fsync", path_));
-    FLUSS_RETURN_NOT_OK(base_->Sync());
+    if (owner_->real_syncs_) FLUSS_RETURN_NOT_OK(base_->Sync());
     owner_->synced_size_[path_] = size_;
     return Status::OK();
   }
@@ -123,7 +123,10 @@ class FaultInjectionFileSystem::File final : public WritableFile {
   std::unique_ptr<WritableFile> base_;
 };
 
-FaultInjectionFileSystem::FaultInjectionFileSystem(FileSystem& base) : base_(base) {
+FaultInjectionFileSystem::FaultInjectionFileSystem(FileSystem& base) : FaultInjectionFileSystem(base, true) {}
+
+FaultInjectionFileSystem::FaultInjectionFileSystem(FileSystem& base, bool real_syncs)
+    : base_(base), real_syncs_(real_syncs) {
   std::string tmpl = (sfs::temp_directory_path() / "fluss-fault-trash-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) != nullptr) trash_ = tmpl;
 }
@@ -183,7 +186,7 @@ Status FaultInjectionFileSystem::CreateDirectories(const std::string& path) {
     sfs::create_directory(*it, ec);
     if (ec) return Status::IOError(fmt::format("mkdir '{}': {}", *it, ec.message()));
     const std::string parent = ParentDirectory(*it);
-    FLUSS_RETURN_NOT_OK(base_.SyncDirectory(parent));
+    if (real_syncs_) FLUSS_RETURN_NOT_OK(base_.SyncDirectory(parent));
     pending_.erase(parent);  // the parent's fsync made its earlier changes durable too
   }
   return Status::OK();
@@ -192,7 +195,7 @@ Status FaultInjectionFileSystem::CreateDirectories(const std::string& path) {
 Status FaultInjectionFileSystem::SyncDirectory(const std::string& path) {
   std::lock_guard lock(mu_);
   FLUSS_RETURN_NOT_OK(Begin("fsync directory", path));
-  FLUSS_RETURN_NOT_OK(base_.SyncDirectory(path));
+  if (real_syncs_) FLUSS_RETURN_NOT_OK(base_.SyncDirectory(path));
   auto it = pending_.find(path);
   if (it == pending_.end()) return Status::OK();
   for (const NameChange& c : it->second) {
@@ -308,7 +311,7 @@ Result<std::unique_ptr<RandomRWFile>> FaultInjectionFileSystem::OpenRandomRWFile
 Status FaultInjectionFileSystem::SyncFileSystem(const std::string& path) {
   std::lock_guard lock(mu_);
   FLUSS_RETURN_NOT_OK(Begin("sync the file system of", path));
-  FLUSS_RETURN_NOT_OK(base_.SyncFileSystem(path));
+  if (real_syncs_) FLUSS_RETURN_NOT_OK(base_.SyncFileSystem(path));
   // Every byte and every name is durable now.
   for (auto& [file, size] : synced_size_) {
     std::error_code ec;
