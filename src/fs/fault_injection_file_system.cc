@@ -333,14 +333,20 @@ Status FaultInjectionFileSystem::SyncFileSystem(const std::string& path) {
   return Status::OK();
 }
 
-Status FaultInjectionFileSystem::PowerCut() {
+Status FaultInjectionFileSystem::PowerCut(PowerCutTail tail) {
   std::lock_guard lock(mu_);
+  // The bytes past `durable` a torn write leaves of a file now `size` long.
+  auto kept_after = [&](uint64_t durable, uint64_t size) -> uint64_t {
+    return tail == PowerCutTail::kTorn && size > durable ? (size - durable) / 2 : 0;
+  };
   // 1. Unsynced bytes go, by the files' current names.
   for (const auto& [path, synced] : synced_size_) {
     std::error_code ec;
     if (!sfs::is_regular_file(path, ec)) continue;
-    if (sfs::file_size(path, ec) > synced && !ec) {
-      if (::truncate(path.c_str(), static_cast<off_t>(synced)) != 0) {
+    const uint64_t size = sfs::file_size(path, ec);
+    if (!ec && size > synced) {
+      const uint64_t keep = synced + kept_after(synced, size);
+      if (::truncate(path.c_str(), static_cast<off_t>(keep)) != 0) {
         return Status::IOError(fmt::format("power cut: truncate '{}': {}", path, std::strerror(errno)));
       }
     }
@@ -348,8 +354,17 @@ Status FaultInjectionFileSystem::PowerCut() {
   for (const auto& [path, content] : synced_content_) {
     std::error_code ec;
     if (!sfs::is_regular_file(path, ec)) continue;
+    FLUSS_ASSIGN_OR_RETURN(std::vector<uint8_t> now, ContentAt(path));
+    std::vector<uint8_t> kept = content;
+    if (now.size() > content.size() && std::equal(content.begin(), content.end(), now.begin())) {
+      // It only grew: a torn write may leave part of the growth.
+      const auto extra = static_cast<std::ptrdiff_t>(kept_after(content.size(), now.size()));
+      kept.insert(kept.end(), now.begin() + static_cast<std::ptrdiff_t>(content.size()),
+                  now.begin() + static_cast<std::ptrdiff_t>(content.size()) + extra);
+    }
+    if (kept == now) continue;
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(content.data()), static_cast<std::streamsize>(content.size()));
+    out.write(reinterpret_cast<const char*>(kept.data()), static_cast<std::streamsize>(kept.size()));
     if (!out) return Status::IOError(fmt::format("power cut: rewrite '{}'", path));
   }
   // 2. Unsynced name changes are undone, newest first (within each directory).

@@ -18,6 +18,9 @@
 //   cut or extended since — also through a shared mapping of it, which this object cannot see
 //   being written, but whose pages a power cut loses all the same;
 // - SyncFileSystem makes everything done so far durable, as syncfs does;
+// - with PowerCut(PowerCutTail::kTorn), a file that only grew since its last sync keeps, besides its
+//   durable bytes, the first half of what came after them (rounded down): a torn write, as a disk
+//   that wrote some of the sectors leaves it;
 // - names created, renamed, linked or removed in a directory since that directory's last
 //   SyncDirectory() are undone, newest first: created and linked names vanish, a rename moves back
 //   (restoring a file it replaced), a removed file or tree comes back. (Removes are deferred: the
@@ -53,8 +56,10 @@ class FaultInjectionFileSystem final : public FileSystem {
   void FailFrom(int64_t n);
   // Mutating operations started so far (failed ones included).
   int64_t operations() const;
+  // What PowerCut leaves of the bytes a file gained since its last sync.
+  enum class PowerCutTail { kLost, kTorn };
   // Undoes, on disk, what was not durable (above) and forgets the history.
-  Status PowerCut();
+  Status PowerCut(PowerCutTail tail = PowerCutTail::kLost);
 
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
   Result<std::vector<uint8_t>> ReadFile(const std::string& path) override { return base_.ReadFile(path); }

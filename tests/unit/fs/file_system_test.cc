@@ -275,5 +275,31 @@ TEST(FaultInjectionFileSystemTest, SyncFileSystemMakesDeferredWritesDurable) {
   EXPECT_EQ(FileSystem::Local().ListDirectory(dir.path()).value().size(), 2u) << "a temporary file was left";
 }
 
+TEST(FaultInjectionFileSystemTest, ATornPowerCutKeepsHalfOfWhatAFileGainedSinceItsSync) {
+  TempDir dir;
+  Write(dir.Sub("rw-grown"), "0123");
+  Write(dir.Sub("rw-overwritten"), "0123");
+  FaultInjectionFileSystem fs;
+  {
+    auto f = fs.NewWritableFile(dir.Sub("appended")).value();
+    ASSERT_OK(f->Append(Bytes("abc")));
+    ASSERT_OK(f->Sync());
+    ASSERT_OK(f->Append(Bytes("defg")));
+  }
+  {
+    auto f = fs.OpenRandomRWFile(dir.Sub("rw-grown"), OpenMode::kOpenExisting).value();
+    ASSERT_OK(f->WriteAt(4, Parts({"4567"})));
+  }
+  {
+    auto f = fs.OpenRandomRWFile(dir.Sub("rw-overwritten"), OpenMode::kOpenExisting).value();
+    ASSERT_OK(f->WriteAt(2, Parts({"xxxxx"})));  // changed in place, then grown: not a torn append
+  }
+  ASSERT_OK(fs.SyncDirectory(dir.path()));
+  ASSERT_OK(fs.PowerCut(FaultInjectionFileSystem::PowerCutTail::kTorn));
+  EXPECT_EQ(Read(dir.Sub("appended")), "abcde");
+  EXPECT_EQ(Read(dir.Sub("rw-grown")), "012345");
+  EXPECT_EQ(Read(dir.Sub("rw-overwritten")), "0123");
+}
+
 }  // namespace
 }  // namespace fluss

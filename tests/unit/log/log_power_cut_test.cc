@@ -261,5 +261,72 @@ TEST(LogPowerCutTest, APowerCutAtEveryStepOfACleanCloseLeavesADataDirThatOpensWi
   }
 }
 
+// The same at every step of two appends and their flush, with a power cut that keeps half of what a
+// file gained since its last sync: the .log ends in a torn batch, which recovery cuts.
+TEST(LogPowerCutTest, ATornTailLeftByAPowerCutAtEveryStepOfAnAppendIsCutAndNeverServed) {
+  TempDir dir;
+  const std::string log_dir = dir.Sub("log-0");
+  LogConfig config = PowerCutConfig();
+  config.segment_bytes = 1 << 20;  // no roll here
+  const uint64_t batch_bytes = PowerCutBatch(0).size();
+  constexpr size_t kFlushed = 3;
+  constexpr size_t kWritten = kFlushed + 2;
+  for (size_t i = 0; i < kWritten; ++i) ASSERT_EQ(PowerCutBatch(static_cast<int32_t>(i)).size(), batch_bytes);
+  {
+    auto log = std::move(LogTablet::Open(log_dir, config)).value();
+    for (size_t i = 0; i < kFlushed; ++i) ASSERT_OK(log->AppendAsLeader(PowerCutBatch(static_cast<int32_t>(i))));
+    ASSERT_OK(log->Flush());
+  }
+  const PowerCutSnapshot saved(log_dir, dir.Sub("saved"));
+  auto open_faulty = [&](FaultInjectionFileSystem& fs) {
+    LogTabletOptions o;
+    o.file_system = &fs;
+    return LogTablet::Open(log_dir, config, o);
+  };
+  auto append_and_flush = [&](LogTablet& log) {
+    for (size_t i = kFlushed; i < kWritten; ++i) {
+      if (!log.AppendAsLeader(PowerCutBatch(static_cast<int32_t>(i))).ok()) return false;
+    }
+    return log.Flush().ok();
+  };
+  int64_t opened_at = 0;
+  int64_t steps = 0;
+  {
+    FaultInjectionFileSystem counting(FileSystem::Local(), /*real_syncs=*/false);
+    auto log = std::move(open_faulty(counting)).value();
+    opened_at = counting.operations();
+    ASSERT_TRUE(append_and_flush(*log));
+    steps = counting.operations() - opened_at;
+  }
+  ASSERT_GE(steps, 4);
+  const std::string segment = testing::SegmentPath(log_dir, 0, ".log");
+  int torn = 0;
+  for (int64_t k = 1; k <= steps + 1; ++k) {
+    SCOPED_TRACE(fmt::format("power cut at step {} of {}", k, steps));
+    saved.Restore();
+    FaultInjectionFileSystem faulty(FileSystem::Local(), /*real_syncs=*/false);
+    bool acknowledged = false;
+    {
+      auto log = open_faulty(faulty);
+      ASSERT_OK(log);
+      ASSERT_EQ(faulty.operations(), opened_at);
+      faulty.FailFrom(opened_at + k);
+      acknowledged = append_and_flush(**log);
+    }
+    EXPECT_EQ(acknowledged, k > steps);
+    ASSERT_OK(faulty.PowerCut(FaultInjectionFileSystem::PowerCutTail::kTorn));
+    torn += sfs::file_size(segment) % batch_bytes != 0 ? 1 : 0;
+
+    auto log = LogTablet::Open(log_dir, config);
+    ASSERT_TRUE(log.ok()) << "the log does not open after the cut: " << log.status().ToString();
+    ExpectWholeLog(**log, acknowledged ? kWritten : kFlushed, kWritten);
+    const int64_t end = (*log)->log_end_offset();
+    EXPECT_EQ(sfs::file_size(segment), static_cast<uint64_t>(end / 2) * batch_bytes) << "the torn tail was not cut";
+    ASSERT_OK((*log)->AppendAsLeader(PowerCutBatch(static_cast<int32_t>(end / 2))));
+    ExpectWholeLog(**log, static_cast<size_t>(end / 2) + 1, static_cast<size_t>(end / 2) + 1);
+  }
+  EXPECT_GT(torn, 0) << "no power cut left a torn batch: the test does not test the cut";
+}
+
 }  // namespace
 }  // namespace fluss
