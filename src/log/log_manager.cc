@@ -22,15 +22,16 @@ constexpr size_t kCloseThreads = 16;
 
 // Removes `top` and everything below it after a failed create of the log in `leaf` (below `top`).
 // Empty directories go with plain rmdir first, which needs no descriptor (the create may have failed
-// for want of one); anything left goes recursively.
-void RemoveFailedLogDirs(const fs::path& leaf, const fs::path& top) {
+// for want of one; the file-system layer has no rmdir of its own); anything left goes recursively
+// through the layer.
+void RemoveFailedLogDirs(FileSystem& file_system, const fs::path& leaf, const fs::path& top) {
   // (A directory the create did not get to make is skipped.)
   for (fs::path p = leaf; ::rmdir(p.c_str()) == 0 || errno == ENOENT; p = p.parent_path()) {
     if (p == top) return;
   }
-  std::error_code ec;
-  fs::remove_all(top, ec);
-  if (ec) spdlog::warn("cannot remove '{}' after a failed create: {}", top.string(), ec.message());
+  if (Status st = file_system.RemoveAll(top.string()); !st.ok()) {
+    spdlog::warn("cannot remove '{}' after a failed create: {}", top.string(), st.message());
+  }
 }
 
 }  // namespace
@@ -178,7 +179,7 @@ Result<std::shared_ptr<LogTablet>> LogManager::GetOrCreateLog(const std::string&
   auto log = LogTablet::Open(dir, config_, o);
   if (!log.ok()) {
     // So that the next start finds nothing half made.
-    if (!created.empty()) RemoveFailedLogDirs(fs::path(dir), created);
+    if (!created.empty()) RemoveFailedLogDirs(fs_, fs::path(dir), created);
     return log.status();
   }
   std::shared_ptr<LogTablet> shared(std::move(log).value());
