@@ -3,7 +3,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <climits>
 
 #include <atomic>
 #include <cerrno>
@@ -18,8 +22,99 @@ namespace fluss {
 namespace {
 
 Status Errno(std::string_view what, const std::string& path, int err) {
-  return Status::IOError(fmt::format("{} '{}': {}", what, path, std::strerror(err)));
+  const char* full = err == ENOSPC || err == EDQUOT ? " (disk full)" : "";
+  return Status::IOError(fmt::format("{} '{}': {}{}", what, path, std::strerror(err), full));
 }
+
+class PosixRandomRWFile final : public RandomRWFile {
+ public:
+  PosixRandomRWFile(std::string path, int fd) : RandomRWFile(std::move(path)), fd_(fd) {}
+  ~PosixRandomRWFile() override { ::close(fd_); }
+
+  int native_handle() const override { return fd_; }
+
+  Result<uint64_t> Size() const override {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return Errno("fstat", path_, errno);
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  Status WriteAt(uint64_t position, std::span<const std::span<const uint8_t>> parts) override {
+    iovec small[8];
+    std::vector<iovec> large;
+    iovec* iov = small;
+    if (parts.size() > std::size(small)) {
+      large.resize(parts.size());
+      iov = large.data();
+    }
+    size_t count = 0;
+    uint64_t total = 0;
+    for (auto p : parts) {
+      if (p.empty()) continue;
+      iov[count++] = {const_cast<uint8_t*>(p.data()), p.size()};
+      total += p.size();
+    }
+    size_t first = 0;  // first iovec not fully written
+    uint64_t done = 0;
+    while (first < count) {
+      const int n_iov = static_cast<int>(std::min<size_t>(count - first, IOV_MAX));
+      ssize_t n = ::pwritev(fd_, iov + first, n_iov, static_cast<off_t>(position + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        return Errno(fmt::format("write of {} bytes at position {} to", total, position), path_, n < 0 ? errno : ENOSPC);
+      }
+      done += static_cast<uint64_t>(n);
+      size_t left = static_cast<size_t>(n);
+      while (first < count && left >= iov[first].iov_len) left -= iov[first++].iov_len;
+      if (left > 0) {
+        iov[first].iov_base = static_cast<uint8_t*>(iov[first].iov_base) + left;
+        iov[first].iov_len -= left;
+      }
+    }
+    return Status::OK();
+  }
+
+  Result<size_t> ReadAt(uint64_t position, std::span<uint8_t> out) const override {
+    size_t done = 0;
+    while (done < out.size()) {
+      ssize_t r = ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(position + done));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return Errno("read", path_, errno);
+      if (r == 0) break;
+      done += static_cast<size_t>(r);
+    }
+    return done;
+  }
+
+  Status Truncate(uint64_t size) override {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return Errno("truncate", path_, errno);
+    return Status::OK();
+  }
+
+  Status Allocate(uint64_t offset, uint64_t length) override {
+    int rc = ::posix_fallocate(fd_, static_cast<off_t>(offset), static_cast<off_t>(length));
+    if (rc == EOPNOTSUPP || rc == EINVAL) {
+      // A file system that cannot reserve: extend the file (its pages are allocated when written).
+      FLUSS_ASSIGN_OR_RETURN(uint64_t size, Size());
+      if (size < offset + length) return Truncate(offset + length);
+      return Status::OK();
+    }
+    if (rc != 0) return Errno(fmt::format("allocate {} bytes at position {} of", length, offset), path_, rc);
+    return Status::OK();
+  }
+
+  Status Sync() override {
+    if (::fdatasync(fd_) != 0) return Errno("fdatasync", path_, errno);
+    return Status::OK();
+  }
+
+  void StartWriteback(uint64_t offset, uint64_t length) override {
+    (void)::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE);
+  }
+
+ private:
+  const int fd_;
+};
 
 class PosixWritableFile final : public WritableFile {
  public:
@@ -133,6 +228,26 @@ class PosixFileSystem final : public FileSystem {
     return Errno("stat", path, errno);
   }
 
+  Result<std::unique_ptr<RandomRWFile>> OpenRandomRWFile(const std::string& path, OpenMode mode,
+                                                         bool writable) override {
+    int flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+    if (mode == OpenMode::kCreateNew) flags |= O_CREAT | O_EXCL;
+    if (mode == OpenMode::kOpenOrCreate) flags |= O_CREAT;
+    int fd = ::open(path.c_str(), flags, 0644);
+    if (fd < 0) return Errno(mode == OpenMode::kCreateNew ? "create" : "open", path, errno);
+    return std::unique_ptr<RandomRWFile>(new PosixRandomRWFile(path, fd));
+  }
+
+  Status SyncFileSystem(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Errno("open", path, errno);
+    int rc = ::syncfs(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return Errno("syncfs of the file system of", path, err);
+    return Status::OK();
+  }
+
   Result<std::vector<std::string>> ListDirectory(const std::string& path) override {
     DIR* d = ::opendir(path.c_str());
     if (d == nullptr) return Errno("list", path, errno);
@@ -153,6 +268,14 @@ uint64_t RandomSuffix() {
 
 }  // namespace
 
+Result<std::unique_ptr<RandomRWFile>> FileSystem::OpenRandomRWFile(const std::string& path, OpenMode, bool) {
+  return Status::NotSupported(fmt::format("open '{}' for positional writes: not supported by this file system", path));
+}
+
+Status FileSystem::SyncFileSystem(const std::string& path) {
+  return Status::NotSupported(fmt::format("sync the file system of '{}': not supported by this file system", path));
+}
+
 FileSystem& FileSystem::Local() {
   static PosixFileSystem local;  // stateless
   return local;
@@ -166,12 +289,14 @@ std::string ParentDirectory(std::string_view path) {
   return std::string(path.substr(0, slash));
 }
 
-Status WriteFileDurably(FileSystem& fs, const std::string& path, std::span<const uint8_t> bytes) {
+Status WriteFileDurably(FileSystem& fs, const std::string& path, std::span<const uint8_t> bytes,
+                        Durability durability) {
+  const bool now = durability == Durability::kNow;
   const std::string tmp = fmt::format("{}.{:016x}.tmp", path, RandomSuffix());
   auto write = [&]() -> Status {
     FLUSS_ASSIGN_OR_RETURN(auto file, fs.NewWritableFile(tmp));
     FLUSS_RETURN_NOT_OK(file->Append(bytes));
-    FLUSS_RETURN_NOT_OK(file->Sync());
+    if (now) FLUSS_RETURN_NOT_OK(file->Sync());
     FLUSS_RETURN_NOT_OK(file->Close());
     return fs.Rename(tmp, path);
   };
@@ -180,11 +305,20 @@ Status WriteFileDurably(FileSystem& fs, const std::string& path, std::span<const
     (void)fs.Remove(tmp);
     return st;
   }
-  return fs.SyncDirectory(ParentDirectory(path));
+  return now ? fs.SyncDirectory(ParentDirectory(path)) : Status::OK();
 }
 
-Status WriteFileDurably(FileSystem& fs, const std::string& path, std::string_view text) {
-  return WriteFileDurably(fs, path, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+Status WriteFileDurably(FileSystem& fs, const std::string& path, std::string_view text, Durability durability) {
+  return WriteFileDurably(fs, path, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()), durability);
+}
+
+bool IsDurableWriteTemporary(std::string_view name) {
+  constexpr std::string_view kSuffix = ".tmp";
+  constexpr size_t kHex = 16;
+  if (name.size() < 1 + kHex + kSuffix.size() + 1 || !name.ends_with(kSuffix)) return false;
+  const std::string_view hex = name.substr(name.size() - kSuffix.size() - kHex, kHex);
+  if (name[name.size() - kSuffix.size() - kHex - 1] != '.') return false;
+  return std::all_of(hex.begin(), hex.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 }  // namespace fluss

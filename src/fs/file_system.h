@@ -7,7 +7,12 @@
 // WriteFileDurably does the whole dance for a file written in one go: temporary file, fsync, rename,
 // fsync of the directory.
 //
-// Thread-safety: FileSystem implementations are thread-safe; a WritableFile is used by one thread.
+// Files written in place (log segments and their index files) are RandomRWFiles: positional reads
+// and writes, truncation, allocation, and the OS descriptor for what only a local file can do
+// (mmap of an index, sendfile). Their bytes and size are durable after Sync().
+//
+// Thread-safety: FileSystem implementations are thread-safe; a WritableFile is used by one thread;
+// a RandomRWFile takes reads, Sync and StartWriteback from any thread alongside one writer.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +47,49 @@ class WritableFile {
   uint64_t size_ = 0;
 };
 
+// A file read and written at positions (a log segment, an index file). Errors name the file.
+class RandomRWFile {
+ public:
+  virtual ~RandomRWFile() = default;
+  // The name the file was opened by (a later Rename does not change it).
+  const std::string& path() const { return path_; }
+  // The OS descriptor, for mmap and sendfile; -1 when the file system has none. Valid while this
+  // object lives; closing it is this object's business.
+  virtual int native_handle() const = 0;
+  // The file's size now (fstat).
+  virtual Result<uint64_t> Size() const = 0;
+  // Writes all bytes of `parts`, in order, from `position` (pwritev): the hot append of a log.
+  // On failure some of the bytes may have been written; the caller cuts them (Truncate).
+  virtual Status WriteAt(uint64_t position, std::span<const std::span<const uint8_t>> parts) = 0;
+  // Reads up to out.size() bytes at `position`; returns how many (fewer only at the end of the file).
+  virtual Result<size_t> ReadAt(uint64_t position, std::span<uint8_t> out) const = 0;
+  // Cuts or extends (with zeros) the file to `size` bytes.
+  virtual Status Truncate(uint64_t size) = 0;
+  // Reserves [offset, offset + length) on disk and extends the file over it (posix_fallocate), so
+  // that writes there (also through a mapping) cannot fail for want of space; where the file system
+  // cannot reserve, the file is only extended. A failure (disk full) may leave part reserved.
+  virtual Status Allocate(uint64_t offset, uint64_t length) = 0;
+  // fdatasync: the bytes written (also through a shared mapping) and the size are durable.
+  virtual Status Sync() = 0;
+  // Starts writeback of [offset, offset + length) without waiting (sync_file_range), so a later
+  // Sync has little left to do. A hint: durability is unchanged, errors are ignored.
+  virtual void StartWriteback(uint64_t offset, uint64_t length) {
+    (void)offset;
+    (void)length;
+  }
+
+ protected:
+  explicit RandomRWFile(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+// How OpenRandomRWFile treats the name.
+enum class OpenMode {
+  kCreateNew,     // create; an error when the name exists (O_CREAT | O_EXCL)
+  kOpenExisting,  // open; an error when it does not exist
+  kOpenOrCreate,  // open, creating an empty file when absent
+};
+
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
@@ -69,6 +117,15 @@ class FileSystem {
   virtual Result<bool> Exists(const std::string& path) = 0;
   // The names in a directory (not "." or ".."), unsorted.
   virtual Result<std::vector<std::string>> ListDirectory(const std::string& path) = 0;
+
+  // A file for positional reads and writes (read-only unless `writable`). Object storage has none:
+  // the default says so.
+  virtual Result<std::unique_ptr<RandomRWFile>> OpenRandomRWFile(const std::string& path, OpenMode mode,
+                                                                 bool writable = true);
+  // syncfs(2) of the file system holding `path`: every file written and every name changed on it so
+  // far is durable. (Closing thousands of logs syncs once instead of once per file.) The default
+  // says it is not supported.
+  virtual Status SyncFileSystem(const std::string& path);
 };
 
 // The directory part of `path` ("." when it has none).
@@ -77,7 +134,17 @@ std::string ParentDirectory(std::string_view path);
 // Writes `bytes` to `path` so that a crash or power loss leaves the old content or the new one, never
 // a mix, and the new one is durable when this returns: a unique temporary file beside it, fsync,
 // rename over `path`, fsync of the directory. The temporary file is removed on failure.
-Status WriteFileDurably(FileSystem& fs, const std::string& path, std::span<const uint8_t> bytes);
-Status WriteFileDurably(FileSystem& fs, const std::string& path, std::string_view text);
+// With Durability::kAtNextSyncFileSystem the two fsyncs are left out: the rename still makes the
+// change all-or-nothing for a running system, but after a power loss before the next
+// SyncFileSystem the file may hold the old content, the new one, or be empty or cut short; only
+// files whose readers detect and skip a damaged copy may be written so (writer snapshots at close).
+enum class Durability { kNow, kAtNextSyncFileSystem };
+Status WriteFileDurably(FileSystem& fs, const std::string& path, std::span<const uint8_t> bytes,
+                        Durability durability = Durability::kNow);
+Status WriteFileDurably(FileSystem& fs, const std::string& path, std::string_view text,
+                        Durability durability = Durability::kNow);
+// True for the temporary names WriteFileDurably uses beside `path` ("<path>.<16 hex>.tmp"): what
+// a crash in the middle leaves, for the owner of `path` to remove when it next opens.
+bool IsDurableWriteTemporary(std::string_view name);
 
 }  // namespace fluss

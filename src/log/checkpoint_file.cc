@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <filesystem>
 #include <sstream>
 
 #include "log/file_io.h"
@@ -41,13 +40,15 @@ Result<std::vector<std::pair<std::string, int64_t>>> ParseCheckpointText(std::st
 
 Status OffsetCheckpointFile::Write(const std::map<std::string, int64_t>& offsets) const {
   std::vector<std::pair<std::string, int64_t>> entries(offsets.begin(), offsets.end());
-  return WriteFileAtomically(path_, FormatCheckpointText(entries));
+  return AsLogStorageError(WriteFileDurably(*fs_, path_, FormatCheckpointText(entries)));
 }
 
 Result<std::map<std::string, int64_t>> OffsetCheckpointFile::Read() const {
   std::map<std::string, int64_t> out;
-  if (!std::filesystem::exists(path_)) return out;
-  FLUSS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path_));
+  FLUSS_ASSIGN_OR_RETURN(bool exists, AsLogStorageError(fs_->Exists(path_)));
+  if (!exists) return out;
+  FLUSS_ASSIGN_OR_RETURN(auto bytes, AsLogStorageError(fs_->ReadFile(path_)));
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   FLUSS_ASSIGN_OR_RETURN(auto entries, ParseCheckpointText(text, path_));
   for (auto& [k, v] : entries) out[k] = v;
   return out;

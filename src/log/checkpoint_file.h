@@ -1,4 +1,5 @@
-// Small text checkpoint files, written atomically (temp file, fsync, rename, fsync dir):
+// Small text checkpoint files, written with the one durable-write helper WriteFileDurably (temp file,
+// fsync, rename, fsync dir) so that a crash or power loss leaves the old content or the new one:
 //   OffsetCheckpointFile — `recovery-point-offset-checkpoint` and `high-watermark-checkpoint` of a
 //     data dir: "0\n<count>\n" then "<bucket dir relative to the data dir> <offset>\n" per log.
 //   LeaderEpochCheckpoint — `leader-epoch-checkpoint` of a bucket: "0\n<count>\n" then
@@ -13,12 +14,15 @@
 #include <vector>
 
 #include "common/status.h"
+#include "fs/file_system.h"
 
 namespace fluss {
 
 class OffsetCheckpointFile {
  public:
-  explicit OffsetCheckpointFile(std::string path) : path_(std::move(path)) {}
+  // The file at `path` on `fs` (which must outlive this object).
+  explicit OffsetCheckpointFile(std::string path, FileSystem& fs = FileSystem::Local())
+      : fs_(&fs), path_(std::move(path)) {}
   const std::string& path() const { return path_; }
 
   Status Write(const std::map<std::string, int64_t>& offsets) const;
@@ -26,6 +30,7 @@ class OffsetCheckpointFile {
   Result<std::map<std::string, int64_t>> Read() const;
 
  private:
+  FileSystem* fs_;
   std::string path_;
 };
 

@@ -1,6 +1,7 @@
-// File primitives of the log engine: the append-only .log file of a segment (LogFile), the region of
-// it a fetch returns (FileRegion, sendfile-ready), and small helpers for checkpoint files written by
-// rename. POSIX only; every failure is a Status naming the file and errno's text.
+// File primitives of the log engine, over the file-system layer (fs/file_system.h): the append-only
+// .log file of a segment (LogFile), the region of it a fetch returns (FileRegion), and the mapping of
+// the layer's I/O errors to the log's (LOG_STORAGE_EXCEPTION). Every failure is a Status naming the
+// file and the reason.
 #pragma once
 
 #include <atomic>
@@ -13,50 +14,48 @@
 
 #include "common/buffer.h"
 #include "common/status.h"
+#include "fs/file_system.h"
 
 namespace fluss {
 
-// An open file descriptor, closed when the last reference to it goes.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor();
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+// An error of the file-system layer as the log reports it: I/O errors become
+// kLogStorageException (same message); other errors pass unchanged.
+Status AsLogStorageError(Status st);
+template <typename T>
+Result<T> AsLogStorageError(Result<T> r) {
+  if (r.ok()) return r;
+  return AsLogStorageError(r.status());
+}
 
 // A .log file. Appends go to the end at the size this object tracks, so bytes beyond it (a torn
 // write after a crash, or a failed append) are never served and are cut by TruncateTo.
-// Its descriptor can be closed (Close, by the open-segment budget) and reopened (Reopen) while the
-// object lives; reads and Flush of a closed file open a descriptor for the call alone.
-// Thread-safety: ReadAt, ReadUpTo, Flush, descriptor() and path() may run concurrently with one
+// Its open file can be closed (Close, by the open-segment budget) and reopened (Reopen) while the
+// object lives; reads and Flush of a closed file open the file for the call alone.
+// Thread-safety: ReadAt, ReadUpTo, Flush, open_file() and path() may run concurrently with one
 // appender and with Close; Append, TruncateTo, RenameTo and Reopen REQUIRE external serialization
 // (the owning LogSegment's files lock).
 class LogFile {
  public:
-  // Opens `path`, creating it when `create` (failing if it exists and `create`). The tracked size is
-  // the file's size on disk.
-  static Result<std::shared_ptr<LogFile>> Open(const std::string& path, bool create);
+  // Opens `path` on `fs`, creating it when `create` (failing if it exists and `create`). The tracked
+  // size is the file's size on disk. REQUIRES: `fs` outlives the file.
+  static Result<std::shared_ptr<LogFile>> Open(FileSystem& fs, const std::string& path, bool create);
   LogFile(const LogFile&) = delete;
   LogFile& operator=(const LogFile&) = delete;
 
   std::string path() const;
   uint64_t size() const { return size_.load(std::memory_order_acquire); }
-  // The open descriptor, or null while closed.
-  std::shared_ptr<const FileDescriptor> descriptor() const;
-  bool is_open() const { return descriptor() != nullptr; }
-  // Drops this file's reference to its descriptor: it closes once no FileRegion pins it.
+  // The open file, or null while closed.
+  std::shared_ptr<RandomRWFile> open_file() const;
+  bool is_open() const { return open_file() != nullptr; }
+  // Drops this object's reference to its open file: it closes once no FileRegion pins it.
   void Close();
-  // Opens the descriptor again after Close (no-op when open). An error when the file is gone or
-  // shorter than the tracked size.
+  // Opens the file again after Close (no-op when open). An error when the file is gone or shorter
+  // than the tracked size.
   Status Reopen();
 
-  // Writes all of `data` at size(). On any failure (ENOSPC, EFBIG, EIO, short write) the file is cut
-  // back to its old size and kLogStorageException is returned: the file is as before the call.
+  // Writes all of `data` at size() — one positional write on the open file. On any failure (ENOSPC,
+  // EFBIG, EIO, short write) the file is cut back to its old size and kLogStorageException is
+  // returned: the file is as before the call.
   Status Append(std::span<const uint8_t> data);
   // Same, gathering the bytes from `parts` in order (pwritev), so callers need not copy them into
   // one buffer.
@@ -74,28 +73,29 @@ class LogFile {
   Status Flush() const;
   // Cuts the file to `size` bytes (REQUIRES size <= size()).
   Status TruncateTo(uint64_t size);
-  // Renames the file (an open descriptor stays valid), e.g. to the ".deleted" name before unlinking.
+  // Renames the file (an open file stays valid), e.g. to the ".deleted" name before removing it.
   Status RenameTo(const std::string& new_path);
 
  private:
-  LogFile(std::string path, std::shared_ptr<const FileDescriptor> fd, uint64_t size)
-      : path_(std::move(path)), fd_(std::move(fd)), size_(size) {}
-  // The open descriptor, or one opened for the caller alone while closed.
-  Result<std::shared_ptr<const FileDescriptor>> Descriptor() const;
+  LogFile(FileSystem& fs, std::string path, std::shared_ptr<RandomRWFile> file, uint64_t size)
+      : fs_(fs), path_(std::move(path)), file_(std::move(file)), size_(size) {}
+  // The open file, or one opened for the caller alone while closed.
+  Result<std::shared_ptr<RandomRWFile>> Handle() const;
 
-  mutable std::mutex mu_;  // path_ and fd_
+  FileSystem& fs_;
+  mutable std::mutex mu_;  // path_ and file_
   std::string path_;
-  std::shared_ptr<const FileDescriptor> fd_;
+  std::shared_ptr<RandomRWFile> file_;
   std::atomic<uint64_t> size_;
   uint64_t writeback_start_ = 0;  // appended bytes before this were handed to StartWriteback
 };
 
-// A byte range of a .log file holding whole batches, as a fetch returns it. It pins the file's
-// descriptor open (even when the open-segment budget closes the segment, or retention deletes it
-// meanwhile), so the network layer can sendfile(descriptor, ...) it or Read() it into memory.
+// A byte range of a .log file holding whole batches, as a fetch returns it. It pins the open file
+// (even when the open-segment budget closes the segment, or retention deletes it meanwhile), so the
+// network layer can sendfile(open_file->native_handle(), ...) it or Read() it into memory.
 struct FileRegion {
   std::shared_ptr<const LogFile> file;
-  std::shared_ptr<const FileDescriptor> descriptor;  // null only for an empty region
+  std::shared_ptr<const RandomRWFile> open_file;  // null only for an empty region
   uint64_t position = 0;
   size_t size = 0;
 
@@ -104,20 +104,8 @@ struct FileRegion {
   Result<Buffer> Read() const;
 };
 
-// Writes `content` to `path` crash-safely: write `path`.tmp, fsync it, rename over `path`, fsync the
-// directory. A reader sees the old or the new content, never a mix.
-// Without `sync` the two fsyncs are left out: after a crash the file may hold the old content, the
-// new one, or be empty or cut short, so only files whose readers detect and skip a damaged copy may
-// be written so (writer snapshots at close, made durable together by SyncFileSystem).
-Status WriteFileAtomically(const std::string& path, std::string_view content, bool sync = true);
-// syncfs(2) of the file system holding `path`: everything written there so far becomes durable.
-Status SyncFileSystem(const std::string& path);
-// Reads a whole (small) file.
-Result<std::string> ReadWholeFile(const std::string& path);
-// fsync of a directory, so creates, renames and unlinks in it are durable.
+// fsync of a local directory, so creates, renames and unlinks in it are durable
+// (FileSystem::Local().SyncDirectory with the log's error code).
 Status SyncDirectory(const std::string& dir);
-// An error Status for the failed system call `what` on `path`, with errno's text; ENOSPC and EDQUOT
-// say the disk is full.
-Status ErrnoStatus(std::string_view what, const std::string& path, int err);
 
 }  // namespace fluss

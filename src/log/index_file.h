@@ -8,9 +8,10 @@
 // Entries are strictly increasing; the first entry that is not (or an all-zero first entry) ends the
 // index, so an untrimmed file left by a crash (entries, then zeros) is read correctly.
 //
-// The index holds no file descriptor: the file is opened only to grow, trim, sync or map it. The
-// mapping itself can be released (Release) when the segment goes idle, and is made again on demand
-// (EnsureMapped); the entry count is kept in memory meanwhile.
+// The index holds no file descriptor: the file is opened only to grow, trim, sync or map it, through
+// the file-system layer, which creates, allocates, cuts and syncs it (only the mapping is made
+// here, over the layer's descriptor). The mapping itself can be released (Release) when the segment
+// goes idle, and is made again on demand (EnsureMapped); the entry count is kept in memory meanwhile.
 // Thread-safety: none; the owning LogSegment serializes every call.
 #pragma once
 
@@ -19,6 +20,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "fs/file_system.h"
 
 namespace fluss {
 
@@ -62,8 +64,8 @@ class MappedIndexFile {
   Status TrimToEntries();
   // Forgets entries from `n` on and zeroes them in the file (so a crash cannot resurrect them).
   void TruncateToEntries(size_t n);
-  // Makes the entries durable: msync of the mapping, or fdatasync when the mapping was released
-  // with entries written since the last flush.
+  // Makes the entries durable: fdatasync of the file through the layer (which writes the mapped
+  // pages too), when entries were written or zeroed since the last flush.
   Status Flush() const;
   Status RenameTo(const std::string& new_path);
   // Drops all entries (zeroed) — used before a rebuild.
@@ -76,8 +78,9 @@ class MappedIndexFile {
   Status EnsureMapped();
 
  protected:
-  MappedIndexFile(std::string path, int64_t base_offset, size_t entry_size)
-      : path_(std::move(path)), base_offset_(base_offset), entry_size_(entry_size) {}
+  // REQUIRES: `fs` outlives the index.
+  MappedIndexFile(FileSystem& fs, std::string path, int64_t base_offset, size_t entry_size)
+      : fs_(fs), path_(std::move(path)), base_offset_(base_offset), entry_size_(entry_size) {}
 
   // Opens (creating when absent) and maps the file; counts entries with IsAfterEnd.
   Status OpenFile(bool writable, int64_t max_bytes);
@@ -93,13 +96,14 @@ class MappedIndexFile {
   }
 
  private:
-  // Maps [0, file_size_) of the open `fd` (nothing when empty).
-  Status MapFd(int fd, bool writable);
+  // Maps [0, file_size_) of the open `file` (nothing when empty).
+  Status MapFile(const RandomRWFile& file, bool writable);
   void Unmap();
   // Grows the file to `bytes`: allocate on disk, then map the longer file.
   Status GrowTo(uint64_t bytes);
-  Result<int> OpenFd(bool writable) const;
+  Result<std::unique_ptr<RandomRWFile>> OpenExisting(bool writable) const;
 
+  FileSystem& fs_;
   std::string path_;
   int64_t base_offset_;
   size_t entry_size_;

@@ -3,17 +3,18 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <filesystem>
 
 #include "log/checkpoint_file.h"
 #include "log/file_io.h"
 
 namespace fluss {
 
-Result<LeaderEpochCache> LeaderEpochCache::Load(const std::string& dir) {
-  LeaderEpochCache cache(fmt::format("{}/{}", dir, kLeaderEpochCheckpointFile));
-  if (!std::filesystem::exists(cache.path_)) return cache;
-  FLUSS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(cache.path_));
+Result<LeaderEpochCache> LeaderEpochCache::Load(const std::string& dir, FileSystem& fs) {
+  LeaderEpochCache cache(fmt::format("{}/{}", dir, kLeaderEpochCheckpointFile), fs);
+  FLUSS_ASSIGN_OR_RETURN(bool exists, AsLogStorageError(fs.Exists(cache.path_)));
+  if (!exists) return cache;
+  FLUSS_ASSIGN_OR_RETURN(auto bytes, AsLogStorageError(fs.ReadFile(cache.path_)));
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   FLUSS_ASSIGN_OR_RETURN(auto entries, ParseCheckpointText(text, cache.path_));
   for (const auto& [epoch_text, offset] : entries) {
     int32_t epoch = 0;
@@ -38,7 +39,7 @@ std::optional<int32_t> LeaderEpochCache::latest_epoch() const {
 Status LeaderEpochCache::Persist() const {
   std::vector<std::pair<std::string, int64_t>> rows;
   for (const EpochEntry& e : entries_) rows.emplace_back(std::to_string(e.epoch), e.start_offset);
-  return WriteFileAtomically(path_, FormatCheckpointText(rows));
+  return AsLogStorageError(WriteFileDurably(*fs_, path_, FormatCheckpointText(rows)));
 }
 
 Status LeaderEpochCache::Assign(int32_t epoch, int64_t start_offset) {

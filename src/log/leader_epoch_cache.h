@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "fs/file_system.h"
 
 namespace fluss {
 
@@ -23,8 +24,9 @@ inline constexpr std::string_view kLeaderEpochCheckpointFile = "leader-epoch-che
 
 class LeaderEpochCache {
  public:
-  // Loads `{dir}/leader-epoch-checkpoint` (absent = empty).
-  static Result<LeaderEpochCache> Load(const std::string& dir);
+  // Loads `{dir}/leader-epoch-checkpoint` (absent = empty) from `fs`, where every change is then
+  // written with WriteFileDurably. REQUIRES: `fs` outlives the cache.
+  static Result<LeaderEpochCache> Load(const std::string& dir, FileSystem& fs = FileSystem::Local());
 
   const std::vector<EpochEntry>& entries() const { return entries_; }
   std::optional<int32_t> latest_epoch() const;
@@ -43,9 +45,10 @@ class LeaderEpochCache {
   Status Clear();
 
  private:
-  explicit LeaderEpochCache(std::string path) : path_(std::move(path)) {}
+  LeaderEpochCache(std::string path, FileSystem& fs) : fs_(&fs), path_(std::move(path)) {}
   Status Persist() const;
 
+  FileSystem* fs_;
   std::string path_;
   std::vector<EpochEntry> entries_;  // ascending epoch and start offset
 };

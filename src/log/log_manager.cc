@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <filesystem>
 
 #include <unistd.h>
@@ -21,20 +22,38 @@ constexpr size_t kCloseThreads = 16;
 
 // Removes `top` and everything below it after a failed create of the log in `leaf` (below `top`).
 // Empty directories go with plain rmdir first, which needs no descriptor (the create may have failed
-// for want of one); anything left goes recursively.
-void RemoveFailedLogDirs(const fs::path& leaf, const fs::path& top) {
-  for (fs::path p = leaf; ::rmdir(p.c_str()) == 0; p = p.parent_path()) {
+// for want of one; the file-system layer has no rmdir of its own); anything left goes recursively
+// through the layer.
+void RemoveFailedLogDirs(FileSystem& file_system, const fs::path& leaf, const fs::path& top) {
+  // (A directory the create did not get to make is skipped.)
+  for (fs::path p = leaf; ::rmdir(p.c_str()) == 0 || errno == ENOENT; p = p.parent_path()) {
     if (p == top) return;
   }
-  std::error_code ec;
-  fs::remove_all(top, ec);
-  if (ec) spdlog::warn("cannot remove '{}' after a failed create: {}", top.string(), ec.message());
+  if (Status st = file_system.RemoveAll(top.string()); !st.ok()) {
+    spdlog::warn("cannot remove '{}' after a failed create: {}", top.string(), st.message());
+  }
 }
 
 }  // namespace
 
 LogManager::LogManager(std::string data_dir, LogConfig config, LogManagerOptions options)
-    : data_dir_(std::move(data_dir)), config_(config), options_(std::move(options)) {}
+    : data_dir_(std::move(data_dir)),
+      config_(config),
+      options_(std::move(options)),
+      fs_(options_.file_system != nullptr ? *options_.file_system : FileSystem::Local()) {}
+
+Status LogManager::RemoveInterruptedWrites() {
+  FLUSS_ASSIGN_OR_RETURN(auto names, AsLogStorageError(fs_.ListDirectory(data_dir_)));
+  for (const std::string& name : names) {
+    if (!IsDurableWriteTemporary(name)) continue;
+    for (std::string_view file : {kRecoveryPointCheckpointFile, kHighWatermarkCheckpointFile, kCleanShutdownFile}) {
+      if (name.starts_with(file) && name.size() > file.size() && name[file.size()] == '.') {
+        FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.Remove(fmt::format("{}/{}", data_dir_, name))));
+      }
+    }
+  }
+  return Status::OK();
+}
 
 std::string LogManager::BucketDir(std::string_view database, std::string_view table, int64_t table_id, int32_t bucket,
                                   std::optional<std::pair<std::string, int64_t>> partition) {
@@ -47,22 +66,26 @@ std::string LogManager::BucketDir(std::string_view database, std::string_view ta
 Result<std::unique_ptr<LogManager>> LogManager::Open(std::string data_dir, LogConfig config, LogManagerOptions options) {
   FLUSS_RETURN_NOT_OK(config.Validate());
   if (!options.clock) options.clock = SystemClockMs;
-  std::error_code ec;
-  fs::create_directories(data_dir, ec);
-  if (ec) return Status(ErrorCode::kLogStorageException, fmt::format("cannot create data dir '{}': {}", data_dir, ec.message()));
+  FileSystem& file_system = options.file_system != nullptr ? *options.file_system : FileSystem::Local();
+  if (Status st = file_system.CreateDirectories(data_dir); !st.ok()) {
+    return Status(ErrorCode::kLogStorageException, fmt::format("cannot create data dir '{}': {}", data_dir, st.message()));
+  }
   FLUSS_ASSIGN_OR_RETURN(int64_t open_budget, ResolveOpenSegmentBudget(config, SoftOpenFileLimit()));
   std::unique_ptr<LogManager> m(new LogManager(data_dir, config, options));
   m->open_segments_ = std::make_shared<OpenSegmentCache>(static_cast<size_t>(open_budget));
+  FLUSS_RETURN_NOT_OK(m->RemoveInterruptedWrites());
   const std::string marker = fmt::format("{}/{}", data_dir, kCleanShutdownFile);
-  m->clean_start_ = fs::exists(marker);
-  FLUSS_ASSIGN_OR_RETURN(m->recovery_points_,
-                         OffsetCheckpointFile(fmt::format("{}/{}", data_dir, kRecoveryPointCheckpointFile)).Read());
-  FLUSS_ASSIGN_OR_RETURN(m->high_watermarks_,
-                         OffsetCheckpointFile(fmt::format("{}/{}", data_dir, kHighWatermarkCheckpointFile)).Read());
+  FLUSS_ASSIGN_OR_RETURN(m->clean_start_, AsLogStorageError(file_system.Exists(marker)));
+  FLUSS_ASSIGN_OR_RETURN(
+      m->recovery_points_,
+      OffsetCheckpointFile(fmt::format("{}/{}", data_dir, kRecoveryPointCheckpointFile), file_system).Read());
+  FLUSS_ASSIGN_OR_RETURN(
+      m->high_watermarks_,
+      OffsetCheckpointFile(fmt::format("{}/{}", data_dir, kHighWatermarkCheckpointFile), file_system).Read());
   // The marker only vouches for the state it was written for: remove it before anything changes.
   if (m->clean_start_) {
-    fs::remove(marker, ec);
-    FLUSS_RETURN_NOT_OK(SyncDirectory(data_dir));
+    FLUSS_RETURN_NOT_OK(AsLogStorageError(file_system.Remove(marker)));
+    FLUSS_RETURN_NOT_OK(AsLogStorageError(file_system.SyncDirectory(data_dir)));
   }
   spdlog::info("log manager: '{}' opened after {} shutdown ({} logs checkpointed); at most {} segments keep files open",
                data_dir, m->clean_start_ ? "a clean" : "an unclean", m->recovery_points_.size(), open_budget);
@@ -90,6 +113,7 @@ LogTabletOptions LogManager::ExistingLogOptions(const std::string& relative_dir)
   o.high_watermark = hw == high_watermarks_.end() ? 0 : hw->second;
   o.clock = options_.clock;
   o.open_segments = open_segments_;
+  o.file_system = &fs_;
   return o;
 }
 
@@ -137,15 +161,16 @@ Result<std::shared_ptr<LogTablet>> LogManager::GetOrCreateLog(const std::string&
   if (closed_) return Status(ErrorCode::kLogStorageException, "log manager is closed");
   if (auto it = logs_.find(relative_dir); it != logs_.end()) return it->second;
   const std::string dir = fmt::format("{}/{}", data_dir_, relative_dir);
-  std::error_code ec;
   LogTabletOptions o;
   fs::path created;  // the first directory of the path that did not exist: a failed create removes it
-  if (fs::exists(dir, ec)) {
+  FLUSS_ASSIGN_OR_RETURN(bool exists, AsLogStorageError(fs_.Exists(dir)));
+  if (exists) {
     o = ExistingLogOptions(relative_dir);
   } else {
     o.clock = options_.clock;
     o.clean_shutdown = true;  // a new log has nothing to recover
     o.open_segments = open_segments_;
+    o.file_system = &fs_;
     for (fs::path p = fs::path(dir); p != fs::path(data_dir_) && p.has_relative_path(); p = p.parent_path()) {
       std::error_code exists_ec;
       if (!fs::exists(fs::symlink_status(p, exists_ec))) created = p;  // a dangling link is not ours
@@ -154,7 +179,7 @@ Result<std::shared_ptr<LogTablet>> LogManager::GetOrCreateLog(const std::string&
   auto log = LogTablet::Open(dir, config_, o);
   if (!log.ok()) {
     // So that the next start finds nothing half made.
-    if (!created.empty()) RemoveFailedLogDirs(fs::path(dir), created);
+    if (!created.empty()) RemoveFailedLogDirs(fs_, fs::path(dir), created);
     return log.status();
   }
   std::shared_ptr<LogTablet> shared(std::move(log).value());
@@ -207,13 +232,13 @@ Status LogManager::FlushLogs(bool force) {
 Status LogManager::CheckpointRecoveryPoints() {
   std::map<std::string, int64_t> offsets;
   for (auto& [dir, log] : Snapshot()) offsets[dir] = log->recovery_point();
-  return OffsetCheckpointFile(fmt::format("{}/{}", data_dir_, kRecoveryPointCheckpointFile)).Write(offsets);
+  return OffsetCheckpointFile(fmt::format("{}/{}", data_dir_, kRecoveryPointCheckpointFile), fs_).Write(offsets);
 }
 
 Status LogManager::CheckpointHighWatermarks() {
   std::map<std::string, int64_t> offsets;
   for (auto& [dir, log] : Snapshot()) offsets[dir] = log->high_watermark();
-  return OffsetCheckpointFile(fmt::format("{}/{}", data_dir_, kHighWatermarkCheckpointFile)).Write(offsets);
+  return OffsetCheckpointFile(fmt::format("{}/{}", data_dir_, kHighWatermarkCheckpointFile), fs_).Write(offsets);
 }
 
 Result<int> LogManager::ApplyRetention() {
@@ -297,11 +322,11 @@ Status LogManager::Close() {
     if (!closed[i].ok()) first_error = closed[i].WithContext(fmt::format("closing log '{}'", logs[i].first));
   }
   // What the logs wrote without syncing (writer snapshots) becomes durable here, at once.
-  if (first_error.ok()) first_error = SyncFileSystem(data_dir_);
+  if (first_error.ok()) first_error = AsLogStorageError(fs_.SyncFileSystem(data_dir_));
   FLUSS_RETURN_NOT_OK(CheckpointRecoveryPoints());
   FLUSS_RETURN_NOT_OK(CheckpointHighWatermarks());
   if (!first_error.ok()) return first_error;  // no clean marker: the next start recovers
-  return WriteFileAtomically(fmt::format("{}/{}", data_dir_, kCleanShutdownFile), "");
+  return AsLogStorageError(WriteFileDurably(fs_, fmt::format("{}/{}", data_dir_, kCleanShutdownFile), std::string_view()));
 }
 
 }  // namespace fluss

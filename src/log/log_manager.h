@@ -45,6 +45,9 @@ struct LogManagerOptions {
   // Run flush / checkpoint / retention on a background thread from Open on. Off: call the steps
   // yourself, or StartBackground() once the logs' owners have set their retention holds.
   bool background = true;
+  // The file system of the data dir and every log in it (tests: a FaultInjectionFileSystem). Null:
+  // the local one. REQUIRES: outlives the manager.
+  FileSystem* file_system = nullptr;
 };
 
 class LogManager {
@@ -101,6 +104,8 @@ class LogManager {
 
  private:
   LogManager(std::string data_dir, LogConfig config, LogManagerOptions options);
+  // Removes what WriteFileDurably leaves of the data dir's files when a crash interrupts it.
+  Status RemoveInterruptedWrites();
   // Options to open the existing log in `relative_dir` with, from the checkpoints read at Open.
   LogTabletOptions ExistingLogOptions(const std::string& relative_dir) const;
   void BackgroundLoop();
@@ -109,6 +114,7 @@ class LogManager {
   const std::string data_dir_;
   const LogConfig config_;
   const LogManagerOptions options_;
+  FileSystem& fs_;
   bool clean_start_ = false;
   std::shared_ptr<OpenSegmentCache> open_segments_;
   std::map<std::string, int64_t> recovery_points_;  // as checkpointed when Open ran

@@ -2,9 +2,6 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "common/byte_io.h"
 #include "format/log_record_batch.h"
@@ -15,32 +12,36 @@ std::string SegmentFileName(const std::string& dir, int64_t base_offset, std::st
   return fmt::format("{}/{:020d}{}", dir, base_offset, suffix);
 }
 
-Result<std::unique_ptr<LogSegment>> LogSegment::Create(const std::string& dir, int64_t base_offset,
+Result<std::unique_ptr<LogSegment>> LogSegment::Create(FileSystem& fs, const std::string& dir, int64_t base_offset,
                                                        const LogConfig& config, std::shared_ptr<OpenSegmentCache> cache) {
-  std::unique_ptr<LogSegment> seg(new LogSegment(dir, base_offset, config, std::move(cache)));
+  std::unique_ptr<LogSegment> seg(new LogSegment(fs, dir, base_offset, config, std::move(cache)));
   // Leftover index files of an earlier segment at this offset (deleted log, crash) are stale.
-  ::unlink(SegmentFileName(dir, base_offset, kIndexFileSuffix).c_str());
-  ::unlink(SegmentFileName(dir, base_offset, kTimeIndexFileSuffix).c_str());
-  FLUSS_ASSIGN_OR_RETURN(seg->log_, LogFile::Open(SegmentFileName(dir, base_offset, kLogFileSuffix), /*create=*/true));
+  FLUSS_RETURN_NOT_OK(AsLogStorageError(fs.Remove(SegmentFileName(dir, base_offset, kIndexFileSuffix))));
+  FLUSS_RETURN_NOT_OK(AsLogStorageError(fs.Remove(SegmentFileName(dir, base_offset, kTimeIndexFileSuffix))));
+  FLUSS_ASSIGN_OR_RETURN(seg->log_, LogFile::Open(fs, SegmentFileName(dir, base_offset, kLogFileSuffix), /*create=*/true));
   FLUSS_ASSIGN_OR_RETURN(seg->offset_index_, OffsetIndex::Open(SegmentFileName(dir, base_offset, kIndexFileSuffix),
-                                                               base_offset, true, config.index_file_bytes));
+                                                               base_offset, true, config.index_file_bytes, fs));
   FLUSS_ASSIGN_OR_RETURN(seg->time_index_, TimeIndex::Open(SegmentFileName(dir, base_offset, kTimeIndexFileSuffix),
-                                                           base_offset, true, config.index_file_bytes));
+                                                           base_offset, true, config.index_file_bytes, fs));
   seg->next_offset_ = base_offset;
   if (seg->cache_) seg->cache_->Touch(seg.get());
   return seg;
 }
 
-Result<std::unique_ptr<LogSegment>> LogSegment::Open(const std::string& dir, int64_t base_offset,
+Result<std::unique_ptr<LogSegment>> LogSegment::Open(FileSystem& fs, const std::string& dir, int64_t base_offset,
                                                      const LogConfig& config, bool active,
                                                      std::shared_ptr<OpenSegmentCache> cache) {
-  std::unique_ptr<LogSegment> seg(new LogSegment(dir, base_offset, config, std::move(cache)));
-  FLUSS_ASSIGN_OR_RETURN(seg->log_, LogFile::Open(SegmentFileName(dir, base_offset, kLogFileSuffix), false));
+  std::unique_ptr<LogSegment> seg(new LogSegment(fs, dir, base_offset, config, std::move(cache)));
+  FLUSS_ASSIGN_OR_RETURN(seg->log_, LogFile::Open(fs, SegmentFileName(dir, base_offset, kLogFileSuffix), false));
   const std::string index_path = SegmentFileName(dir, base_offset, kIndexFileSuffix);
   const std::string time_index_path = SegmentFileName(dir, base_offset, kTimeIndexFileSuffix);
-  seg->indexes_need_rebuild_ = !std::filesystem::exists(index_path) || !std::filesystem::exists(time_index_path);
-  FLUSS_ASSIGN_OR_RETURN(seg->offset_index_, OffsetIndex::Open(index_path, base_offset, active, config.index_file_bytes));
-  FLUSS_ASSIGN_OR_RETURN(seg->time_index_, TimeIndex::Open(time_index_path, base_offset, active, config.index_file_bytes));
+  FLUSS_ASSIGN_OR_RETURN(bool index_exists, AsLogStorageError(fs.Exists(index_path)));
+  FLUSS_ASSIGN_OR_RETURN(bool time_index_exists, AsLogStorageError(fs.Exists(time_index_path)));
+  seg->indexes_need_rebuild_ = !index_exists || !time_index_exists;
+  FLUSS_ASSIGN_OR_RETURN(seg->offset_index_,
+                         OffsetIndex::Open(index_path, base_offset, active, config.index_file_bytes, fs));
+  FLUSS_ASSIGN_OR_RETURN(seg->time_index_,
+                         TimeIndex::Open(time_index_path, base_offset, active, config.index_file_bytes, fs));
   if (!active) {
     // A crash between writing the last entries and trimming leaves zeros after them: trim now.
     if (seg->offset_index_->untrimmed() && !seg->offset_index_->had_trailing_garbage()) {
@@ -194,7 +195,7 @@ Result<FileRegion> LogSegment::Read(int64_t offset, size_t max_bytes, int64_t ma
   FileRegion region{log_, nullptr, 0, 0};
   if (offset >= max_offset) return region;
   FLUSS_ASSIGN_OR_RETURN(FilesLock lock, UseFiles());
-  region.descriptor = log_->descriptor();
+  region.open_file = log_->open_file();
   FLUSS_ASSIGN_OR_RETURN(auto first, TranslateOffsetLocked(offset));
   if (!first || first->base_offset >= max_offset) return region;
   uint64_t limit = size();
@@ -458,10 +459,9 @@ Status LogSegment::Delete() {
   FLUSS_RETURN_NOT_OK(log_->RenameTo(log_path + std::string(kDeletedFileSuffix)));
   FLUSS_RETURN_NOT_OK(offset_index_->RenameTo(offset_index_->path() + std::string(kDeletedFileSuffix)));
   FLUSS_RETURN_NOT_OK(time_index_->RenameTo(time_index_->path() + std::string(kDeletedFileSuffix)));
-  ::unlink(log_->path().c_str());
-  ::unlink(offset_index_->path().c_str());
-  ::unlink(time_index_->path().c_str());
-  return Status::OK();
+  FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.Remove(log_->path())));
+  FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.Remove(offset_index_->path())));
+  return AsLogStorageError(fs_.Remove(time_index_->path()));
 }
 
 }  // namespace fluss

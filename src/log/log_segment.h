@@ -2,9 +2,10 @@
 // `.timeindex` (docs/formats/log-segments.md). Only the last segment of a log (the active one) takes
 // appends; its indexes grow as entries are added, mapped writable, and are trimmed when it rolls.
 //
-// Its files (the .log descriptor, the index maps) are open only while the segment is in use: the
-// OpenSegmentCache given at creation closes the least recently used segments past its budget, and
-// every method below reopens what was closed. An idle segment holds no descriptor and no mapping.
+// Its files go through the file-system layer given at creation (fs/file_system.h; only the index
+// mappings are made here, over the layer's files). They (the .log file, the index maps) are open
+// only while the segment is in use: the OpenSegmentCache given at creation closes the least
+// recently used segments past its budget, and every method below reopens what was closed. An idle segment holds no descriptor and no mapping.
 // Thread-safety: REQUIRES external synchronization of all calls (the owning LogTablet's lock); the
 // cache may close the files from another thread, which each call excludes with the segment's own
 // files lock. FileRegions handed out pin their descriptor and may be read from any thread.
@@ -55,13 +56,14 @@ struct SegmentRecovery {
 
 class LogSegment final : private OpenSegmentCache::Entry {
  public:
-  // Creates the files of a new, empty, active segment. `cache` (null: no budget) counts its files.
-  static Result<std::unique_ptr<LogSegment>> Create(const std::string& dir, int64_t base_offset,
+  // Creates the files of a new, empty, active segment on `fs` (which must outlive the segment).
+  // `cache` (null: no budget) counts its files.
+  static Result<std::unique_ptr<LogSegment>> Create(FileSystem& fs, const std::string& dir, int64_t base_offset,
                                                     const LogConfig& config,
                                                     std::shared_ptr<OpenSegmentCache> cache = nullptr);
   // Opens an existing segment; `active` maps its indexes writable. A missing index file is created
   // empty and flagged in indexes_need_rebuild().
-  static Result<std::unique_ptr<LogSegment>> Open(const std::string& dir, int64_t base_offset,
+  static Result<std::unique_ptr<LogSegment>> Open(FileSystem& fs, const std::string& dir, int64_t base_offset,
                                                   const LogConfig& config, bool active,
                                                   std::shared_ptr<OpenSegmentCache> cache = nullptr);
   ~LogSegment();
@@ -132,17 +134,18 @@ class LogSegment final : private OpenSegmentCache::Entry {
   Status OnBecomeInactive();
   // Maps the indexes writable again (a truncation made this the last segment).
   Status MakeActive();
-  Status Flush() const;  // fdatasync of the .log, msync of the indexes
+  Status Flush() const;  // fdatasync of the .log and of the indexes
   Status FlushIndexes() const;
-  // Renames the files to *.deleted and unlinks them; open FileRegions stay readable.
+  // Renames the files to *.deleted and removes them; open FileRegions stay readable.
   Status Delete();
 
  private:
   // The files lock, held for one call, with every file open again.
   using FilesLock = std::unique_lock<std::mutex>;
 
-  LogSegment(std::string dir, int64_t base_offset, const LogConfig& config, std::shared_ptr<OpenSegmentCache> cache)
-      : dir_(std::move(dir)), base_offset_(base_offset), config_(config), cache_(std::move(cache)) {}
+  LogSegment(FileSystem& fs, std::string dir, int64_t base_offset, const LogConfig& config,
+             std::shared_ptr<OpenSegmentCache> cache)
+      : fs_(fs), dir_(std::move(dir)), base_offset_(base_offset), config_(config), cache_(std::move(cache)) {}
   // Locks the files, reopens what the cache closed and marks the segment used.
   Result<FilesLock> UseFiles() const;
   bool TryClose() override;
@@ -157,6 +160,7 @@ class LogSegment final : private OpenSegmentCache::Entry {
   Status MakeActiveLocked();
   Status FlushIndexesLocked() const;
 
+  FileSystem& fs_;
   std::string dir_;
   int64_t base_offset_;
   LogConfig config_;

@@ -2,20 +2,16 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <filesystem>
 #include <unordered_map>
 
 #include "format/log_record_batch.h"
 #include "log/log_file_scanner.h"
 
 namespace fluss {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -35,24 +31,26 @@ Status StorageError(std::string msg) { return Status(ErrorCode::kLogStorageExcep
 }  // namespace
 
 LogTablet::LogTablet(std::string dir, LogConfig config, LogTabletOptions options, LeaderEpochCache epochs)
-    : dir_(std::move(dir)),
+    : fs_(options.file_system != nullptr ? *options.file_system : FileSystem::Local()),
+      dir_(std::move(dir)),
       config_(config),
       clock_(options.clock ? options.clock : ClockMs(SystemClockMs)),
       open_segments_(options.open_segments != nullptr
                          ? options.open_segments
                          : std::make_shared<OpenSegmentCache>(static_cast<size_t>(
                                ResolveOpenSegmentBudget(config, SoftOpenFileLimit()).ValueOr(kMinOpenSegments)))),
-      writers_(dir_, config.writer_expiration_ms),
+      writers_(dir_, config.writer_expiration_ms, fs_),
       epochs_(std::move(epochs)) {}
 
 LogTablet::~LogTablet() = default;
 
 Result<std::unique_ptr<LogTablet>> LogTablet::Open(std::string dir, LogConfig config, LogTabletOptions options) {
   FLUSS_RETURN_NOT_OK(config.Validate());
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return StorageError(fmt::format("cannot create log directory '{}': {}", dir, ec.message()));
-  FLUSS_ASSIGN_OR_RETURN(LeaderEpochCache epochs, LeaderEpochCache::Load(dir));
+  FileSystem& file_system = options.file_system != nullptr ? *options.file_system : FileSystem::Local();
+  if (Status st = file_system.CreateDirectories(dir); !st.ok()) {
+    return StorageError(fmt::format("cannot create log directory '{}': {}", dir, st.message()));
+  }
+  FLUSS_ASSIGN_OR_RETURN(LeaderEpochCache epochs, LeaderEpochCache::Load(dir, file_system));
   std::unique_ptr<LogTablet> log(new LogTablet(std::move(dir), config, options, std::move(epochs)));
   std::lock_guard<std::mutex> guard(log->lock_);
   FLUSS_RETURN_NOT_OK(log->LoadSegments());
@@ -70,25 +68,24 @@ Result<std::unique_ptr<LogTablet>> LogTablet::Open(std::string dir, LogConfig co
 
 Status LogTablet::LoadSegments() {
   std::vector<int64_t> bases;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    const std::string name = entry.path().filename().string();
+  auto names = fs_.ListDirectory(dir_);
+  if (!names.ok()) return StorageError(fmt::format("cannot list log directory '{}': {}", dir_, names.status().message()));
+  for (const std::string& name : *names) {
     if (name.ends_with(kDeletedFileSuffix) || name.ends_with(".tmp")) {
-      // Left by a delete or an atomic write that a crash interrupted.
-      fs::remove(entry.path(), ec);
+      // Left by a delete or a durable write that a crash interrupted.
+      FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.Remove(fmt::format("{}/{}", dir_, name))));
       continue;
     }
     if (auto base = BaseOffsetOf(name, kLogFileSuffix)) bases.push_back(*base);
   }
-  if (ec) return StorageError(fmt::format("cannot list log directory '{}': {}", dir_, ec.message()));
   std::sort(bases.begin(), bases.end());
   for (size_t i = 0; i < bases.size(); ++i) {
     const bool active = i + 1 == bases.size();
-    FLUSS_ASSIGN_OR_RETURN(auto seg, LogSegment::Open(dir_, bases[i], config_, active, open_segments_));
+    FLUSS_ASSIGN_OR_RETURN(auto seg, LogSegment::Open(fs_, dir_, bases[i], config_, active, open_segments_));
     segments_[bases[i]] = std::move(seg);
   }
   if (segments_.empty()) {
-    FLUSS_ASSIGN_OR_RETURN(auto seg, LogSegment::Create(dir_, 0, config_, open_segments_));
+    FLUSS_ASSIGN_OR_RETURN(auto seg, LogSegment::Create(fs_, dir_, 0, config_, open_segments_));
     segments_[0] = std::move(seg);
     dir_dirty_ = true;
   }
@@ -336,11 +333,11 @@ Status LogTablet::RollLocked() {
   const int64_t new_base = LogEndLocked();
   FLUSS_RETURN_NOT_OK(old.OnBecomeInactive());
   Status st = writers_.TakeSnapshot(new_base);
-  Result<std::unique_ptr<LogSegment>> seg = st.ok() ? LogSegment::Create(dir_, new_base, config_, open_segments_) : Result<std::unique_ptr<LogSegment>>(st);
+  Result<std::unique_ptr<LogSegment>> seg = st.ok() ? LogSegment::Create(fs_, dir_, new_base, config_, open_segments_) : Result<std::unique_ptr<LogSegment>>(st);
   if (!seg.ok()) {
     // Keep appending to the old segment once space allows; leave no half-created files behind.
     for (auto suffix : {kLogFileSuffix, kIndexFileSuffix, kTimeIndexFileSuffix}) {
-      ::unlink(SegmentFileName(dir_, new_base, suffix).c_str());
+      (void)fs_.Remove(SegmentFileName(dir_, new_base, suffix));
     }
     Status reopen = old.MakeActive();
     if (reopen.ok()) reopen = old.LoadTail();
@@ -388,7 +385,7 @@ Status LogTablet::Flush() {
     st = seg->log_file()->Flush();
     if (!st.ok()) break;
   }
-  if (st.ok() && dirty) st = SyncDirectory(dir_);
+  if (st.ok() && dirty) st = AsLogStorageError(fs_.SyncDirectory(dir_));
   std::lock_guard<std::mutex> guard(lock_);
   if (!st.ok()) {
     dir_dirty_ = dir_dirty_ || dirty;
@@ -497,14 +494,14 @@ Status LogTablet::TruncateFullyAndStartAt(int64_t offset) {
 Status LogTablet::TruncateFullyLocked(int64_t offset) {
   if (offset < 0) return Status::Invalid(fmt::format("cannot restart log '{}' at negative offset {}", dir_, offset));
   while (!segments_.empty()) FLUSS_RETURN_NOT_OK(DeleteSegmentLocked(segments_.begin()));
-  FLUSS_ASSIGN_OR_RETURN(auto seg, LogSegment::Create(dir_, offset, config_, open_segments_));
+  FLUSS_ASSIGN_OR_RETURN(auto seg, LogSegment::Create(fs_, dir_, offset, config_, open_segments_));
   segments_[offset] = std::move(seg);
   writers_.Clear();
   writers_.DeleteAllSnapshots();
   FLUSS_RETURN_NOT_OK(epochs_.Clear());
   high_watermark_ = offset;
   recovery_point_ = offset;
-  FLUSS_RETURN_NOT_OK(SyncDirectory(dir_));
+  FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.SyncDirectory(dir_)));
   dir_dirty_ = false;
   spdlog::info("log '{}': truncated fully, restarting at offset {}", dir_, offset);
   return Status::OK();
@@ -596,9 +593,9 @@ Status LogTablet::Delete() {
   std::lock_guard<std::mutex> flush_guard(flush_lock_);
   std::lock_guard<std::mutex> guard(lock_);
   closed_ = true;
-  std::error_code ec;
-  fs::remove_all(dir_, ec);
-  if (ec) return StorageError(fmt::format("cannot remove log directory '{}': {}", dir_, ec.message()));
+  if (Status st = fs_.RemoveAll(dir_); !st.ok()) {
+    return StorageError(fmt::format("cannot remove log directory '{}': {}", dir_, st.message()));
+  }
   return Status::OK();
 }
 

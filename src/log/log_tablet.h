@@ -27,6 +27,7 @@
 #include "log/log_segment.h"
 #include "log/open_segment_cache.h"
 #include "log/writer_state.h"
+#include "fs/file_system.h"
 
 namespace fluss {
 
@@ -76,6 +77,9 @@ struct LogTabletOptions {
   // The budget of open segment files this log shares with others (a LogManager's). Null: the log
   // gets a budget of its own, sized by log.open-files.max.
   std::shared_ptr<OpenSegmentCache> open_segments;
+  // The file system every file of the log goes through (tests: a FaultInjectionFileSystem). Null:
+  // the local one. REQUIRES: outlives the log.
+  FileSystem* file_system = nullptr;
 };
 
 class LogTablet {
@@ -187,6 +191,7 @@ class LogTablet {
   int64_t LogStartLocked() const { return segments_.begin()->second->base_offset(); }
   int64_t RetentionFloorLocked() const;
 
+  FileSystem& fs_;
   const std::string dir_;
   const LogConfig config_;
   const ClockMs clock_;

@@ -23,7 +23,8 @@ class OffsetIndex : public MappedIndexFile {
   // Opens `path` (created when absent). Writable: takes appends up to `max_bytes`, growing the file
   // in steps (index_file.h).
   static Result<std::unique_ptr<OffsetIndex>> Open(const std::string& path, int64_t base_offset, bool writable,
-                                                   int64_t max_bytes);
+                                                   int64_t max_bytes,
+                                                   FileSystem& fs = FileSystem::Local());
 
   OffsetPosition EntryAt(size_t i) const;
   // The last entry, or {base_offset, 0} when empty.

@@ -7,8 +7,8 @@
 namespace fluss {
 
 Result<std::unique_ptr<TimeIndex>> TimeIndex::Open(const std::string& path, int64_t base_offset, bool writable,
-                                                   int64_t max_bytes) {
-  std::unique_ptr<TimeIndex> index(new TimeIndex(path, base_offset, kEntrySize));
+                                                   int64_t max_bytes, FileSystem& fs) {
+  std::unique_ptr<TimeIndex> index(new TimeIndex(fs, path, base_offset, kEntrySize));
   FLUSS_RETURN_NOT_OK(index->OpenFile(writable, max_bytes));
   return index;
 }

@@ -23,7 +23,8 @@ class TimeIndex : public MappedIndexFile {
   static constexpr size_t kEntrySize = 12;
 
   static Result<std::unique_ptr<TimeIndex>> Open(const std::string& path, int64_t base_offset, bool writable,
-                                                 int64_t max_bytes);
+                                                 int64_t max_bytes,
+                                                 FileSystem& fs = FileSystem::Local());
 
   TimestampOffset EntryAt(size_t i) const;
   // The last entry, if any.

@@ -2,10 +2,8 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "log/file_io.h"
@@ -14,8 +12,7 @@ namespace fluss {
 
 namespace {
 
-std::optional<int64_t> SnapshotOffsetOf(const std::filesystem::path& p) {
-  const std::string name = p.filename().string();
+std::optional<int64_t> SnapshotOffsetOf(std::string_view name) {
   if (name.size() != 20 + kWriterSnapshotSuffix.size() || !name.ends_with(kWriterSnapshotSuffix)) return std::nullopt;
   int64_t v = 0;
   for (size_t i = 0; i < 20; ++i) {
@@ -115,19 +112,18 @@ Status WriterStateManager::ParseSnapshot(std::string_view json) {
 }
 
 Status WriterStateManager::TakeSnapshot(int64_t offset, bool sync) const {
-  return WriteFileAtomically(SnapshotPath(dir_, offset), SerializeSnapshot(), sync);
+  return AsLogStorageError(WriteFileDurably(fs_, SnapshotPath(dir_, offset), SerializeSnapshot(),
+                                            sync ? Durability::kNow : Durability::kAtNextSyncFileSystem));
 }
 
 bool WriterStateManager::HasSnapshotAt(int64_t offset) const {
-  std::error_code ec;
-  return std::filesystem::exists(SnapshotPath(dir_, offset), ec);
+  return fs_.Exists(SnapshotPath(dir_, offset)).ValueOr(false);
 }
 
 std::vector<int64_t> WriterStateManager::SnapshotOffsets() const {
   std::vector<int64_t> out;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
-    if (auto off = SnapshotOffsetOf(entry.path())) out.push_back(*off);
+  for (const std::string& name : fs_.ListDirectory(dir_).ValueOr({})) {
+    if (auto off = SnapshotOffsetOf(name)) out.push_back(*off);
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -139,14 +135,15 @@ Result<std::optional<int64_t>> WriterStateManager::LoadLatestSnapshot(int64_t ma
   for (auto it = offsets.rbegin(); it != offsets.rend(); ++it) {
     const std::string path = SnapshotPath(dir_, *it);
     if (*it > max_offset) {
-      ::unlink(path.c_str());
+      FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.Remove(path)));
       continue;
     }
-    auto text = ReadWholeFile(path);
-    Status st = text.ok() ? ParseSnapshot(*text) : text.status();
+    auto bytes = fs_.ReadFile(path);
+    Status st = bytes.ok() ? ParseSnapshot(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()))
+                           : bytes.status();
     if (st.ok()) return std::optional<int64_t>(*it);
     spdlog::warn("writer snapshot '{}' is unreadable ({}); deleting it and trying an older one", path, st.ToString());
-    ::unlink(path.c_str());
+    FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.Remove(path)));
     writers_.clear();
   }
   return std::optional<int64_t>();
@@ -159,12 +156,12 @@ void WriterStateManager::DeleteSnapshotsBefore(int64_t offset) {
     if (o <= offset) keep = o;
   }
   for (int64_t o : offsets) {
-    if (o < offset && o != keep) ::unlink(SnapshotPath(dir_, o).c_str());
+    if (o < offset && o != keep) (void)fs_.Remove(SnapshotPath(dir_, o));
   }
 }
 
 void WriterStateManager::DeleteAllSnapshots() {
-  for (int64_t o : SnapshotOffsets()) ::unlink(SnapshotPath(dir_, o).c_str());
+  for (int64_t o : SnapshotOffsets()) (void)fs_.Remove(SnapshotPath(dir_, o));
 }
 
 }  // namespace fluss

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "fs/file_system.h"
 
 namespace fluss {
 
@@ -57,7 +58,9 @@ inline constexpr std::string_view kWriterSnapshotSuffix = ".writer_snapshot";
 
 class WriterStateManager {
  public:
-  WriterStateManager(std::string dir, int64_t expiration_ms) : dir_(std::move(dir)), expiration_ms_(expiration_ms) {}
+  // Snapshots live in `dir` on `fs` (which must outlive the manager).
+  WriterStateManager(std::string dir, int64_t expiration_ms, FileSystem& fs = FileSystem::Local())
+      : fs_(fs), dir_(std::move(dir)), expiration_ms_(expiration_ms) {}
 
   // Applies the sequence rule above to an incoming leader batch.
   Result<WriterCheck> CheckBatch(int64_t writer_id, int32_t batch_sequence) const;
@@ -73,8 +76,9 @@ class WriterStateManager {
   // Forgets writers whose last batch lies below `log_start_offset` (deleted by retention).
   void TruncateHead(int64_t log_start_offset);
 
-  // Writes the state as `{offset:020d}.writer_snapshot` (offset = the log end offset it reflects);
-  // without `sync`, not fsynced (see WriteFileAtomically: a damaged snapshot is skipped on load).
+  // Writes the state as `{offset:020d}.writer_snapshot` (offset = the log end offset it reflects)
+  // with WriteFileDurably; without `sync`, durable only at the next FileSystem::SyncFileSystem (a
+  // damaged snapshot is skipped on load).
   Status TakeSnapshot(int64_t offset, bool sync = true) const;
   // True when a snapshot file at `offset` exists (taken when the log ended there).
   bool HasSnapshotAt(int64_t offset) const;
@@ -82,9 +86,10 @@ class WriterStateManager {
   // it. Returns the snapshot's offset, or nullopt when there is none (state left empty).
   Result<std::optional<int64_t>> LoadLatestSnapshot(int64_t max_offset);
   // Deletes snapshot files below `offset`, keeping the newest of those.
+  // Removal errors are ignored: a stale snapshot is harmless (loading deletes those above the log).
   void DeleteSnapshotsBefore(int64_t offset);
   void DeleteAllSnapshots();
-  // Offsets of the snapshot files present, ascending.
+  // Offsets of the snapshot files present, ascending (none when the directory cannot be listed).
   std::vector<int64_t> SnapshotOffsets() const;
 
   // The snapshot JSON (Fluss's WriterSnapshot: version, writer_id_entries[...]).
@@ -92,6 +97,7 @@ class WriterStateManager {
   Status ParseSnapshot(std::string_view json);
 
  private:
+  FileSystem& fs_;
   std::string dir_;
   int64_t expiration_ms_;
   std::map<int64_t, WriterStateEntry> writers_;
