@@ -222,22 +222,29 @@ std::vector<std::shared_ptr<Replica>> ReplicaManager::ReplicasOf(int64_t table_i
   return out;
 }
 
-template <typename Reqs, typename Resps, typename BucketOf, typename Serve>
+template <typename Reqs, typename Resps, typename BucketOf, typename Serve, typename Missing>
 bool ReplicaManager::ForEachBucket(const Reqs& reqs, Resps* resps, BucketOf bucket_of, const Status& request_error,
-                                   Serve serve) const {
+                                   Serve serve, Missing missing) const {
   bool failed = false;
   for (const auto& req : reqs) {
     const TableBucket id = bucket_of(req);
     auto* resp = resps->Add();
-    resp->set_bucket_id(id.bucket);
     using Resp = std::remove_pointer_t<decltype(resp)>;
-    if constexpr (requires(Resp& r) { r.set_partition_id(int64_t{0}); }) {
-      if (id.partition_id) resp->set_partition_id(*id.partition_id);
+    if constexpr (requires(Resp& r) { r.mutable_table_bucket(); }) {
+      auto* tb = resp->mutable_table_bucket();
+      tb->set_table_id(id.table_id);
+      if (id.partition_id) tb->set_partition_id(*id.partition_id);
+      tb->set_bucket_id(id.bucket);
+    } else {
+      resp->set_bucket_id(id.bucket);
+      if constexpr (requires(Resp& r) { r.set_partition_id(int64_t{0}); }) {
+        if (id.partition_id) resp->set_partition_id(*id.partition_id);
+      }
     }
     Status st = request_error;
     if (st.ok()) {
       auto replica = FindReplica(id);
-      st = replica.ok() ? serve(req, **replica, resp) : replica.status();
+      st = replica.ok() ? serve(req, **replica, resp) : missing(req, replica.status());
     }
     if (!st.ok()) {
       SetBucketError(resp, st);
@@ -245,6 +252,13 @@ bool ReplicaManager::ForEachBucket(const Reqs& reqs, Resps* resps, BucketOf buck
     }
   }
   return failed;
+}
+
+template <typename Reqs, typename Resps, typename BucketOf, typename Serve>
+bool ReplicaManager::ForEachBucket(const Reqs& reqs, Resps* resps, BucketOf bucket_of, const Status& request_error,
+                                   Serve serve) const {
+  return ForEachBucket(reqs, resps, bucket_of, request_error, serve,
+                       [](const auto&, const Status& not_found) { return not_found; });
 }
 
 // ---- client requests ----------------------------------------------------------------------------
@@ -500,34 +514,28 @@ Result<proto::NotifyLeaderAndIsrResponse> ReplicaManager::BecomeLeaderOrFollower
     const proto::NotifyLeaderAndIsrRequest& request, const std::set<int64_t>& unknown_tables) {
   FLUSS_RETURN_NOT_OK(AcceptCoordinatorEpoch(request.coordinator_epoch()));
   proto::NotifyLeaderAndIsrResponse response;
-  for (const auto& req : request.notify_buckets_leader_req()) {
-    auto* resp = response.add_notify_buckets_leader_resp();
-    *resp->mutable_table_bucket() = req.table_bucket();
-    const TableBucket id = BucketOfPb(req.table_bucket());
-    auto replica = unknown_tables.count(id.table_id) != 0
-                       ? Result<std::shared_ptr<Replica>>(UnknownTableError(id.table_id))
-                       : FindReplica(id);
-    Status st = replica.status();
-    if (replica.ok()) {
-      LeaderAndIsrState state;
-      state.leader = req.leader();
-      state.leader_epoch = req.leader_epoch();
-      state.bucket_epoch = req.bucket_epoch();
-      state.replicas.assign(req.replicas().begin(), req.replicas().end());
-      state.isr.assign(req.isr().begin(), req.isr().end());
-      auto unchanged = (*replica)->UpdateLeadership(state);
-      if (!unchanged.ok()) {
-        st = unchanged.status();
-      } else if (!*unchanged && state.leader == repl_.server_id) {
-        fetchers_->RemoveBucket(id);
-        st = (*replica)->BecomeLeader(state);
-      } else if (!*unchanged) {
-        st = (*replica)->BecomeFollower(state);
-        if (st.ok()) fetchers_->AddBucket(id, state.leader, state.leader_epoch);
-      }
-    }
-    if (!st.ok()) SetBucketError(resp, st);
-  }
+  ForEachBucket(
+      request.notify_buckets_leader_req(), response.mutable_notify_buckets_leader_resp(),
+      [](const auto& req) { return BucketOfPb(req.table_bucket()); }, Status::OK(),
+      [&](const proto::PbNotifyLeaderAndIsrReqForBucket& req, Replica& replica,
+          proto::PbNotifyLeaderAndIsrRespForBucket*) -> Status {
+        if (unknown_tables.count(replica.id().table_id) != 0) return UnknownTableError(replica.id().table_id);
+        LeaderAndIsrState state;
+        state.leader = req.leader();
+        state.leader_epoch = req.leader_epoch();
+        state.bucket_epoch = req.bucket_epoch();
+        state.replicas.assign(req.replicas().begin(), req.replicas().end());
+        state.isr.assign(req.isr().begin(), req.isr().end());
+        FLUSS_ASSIGN_OR_RETURN(const bool unchanged, replica.UpdateLeadership(state));
+        if (unchanged) return Status::OK();
+        if (state.leader == repl_.server_id) {
+          fetchers_->RemoveBucket(replica.id());
+          return replica.BecomeLeader(state);
+        }
+        FLUSS_RETURN_NOT_OK(replica.BecomeFollower(state));
+        fetchers_->AddBucket(replica.id(), state.leader, state.leader_epoch);
+        return Status::OK();
+      });
   return response;
 }
 
@@ -535,22 +543,22 @@ Result<proto::StopReplicaResponse> ReplicaManager::StopReplica(const proto::Stop
   FLUSS_RETURN_NOT_OK(AcceptCoordinatorEpoch(request.coordinator_epoch()));
   proto::StopReplicaResponse response;
   std::set<int64_t> deleted_tables;
-  for (const auto& req : request.stop_replicas_req()) {
-    auto* resp = response.add_stop_replicas_resp();
-    *resp->mutable_table_bucket() = req.table_bucket();
-    const TableBucket id = BucketOfPb(req.table_bucket());
-    auto replica = FindReplica(id);
-    Status st;
-    if (!replica.ok()) {
-      // Deleting what is not here is done.
-      if (GetTable(id.table_id) != nullptr || !req.delete_()) st = replica.status();
-    } else {
-      fetchers_->RemoveBucket(id);
-      st = (*replica)->Stop(req.leader_epoch(), req.delete_());
-      if (req.delete_() && (*replica)->deleted()) deleted_tables.insert(id.table_id);
-    }
-    if (repl_.on_high_watermark) repl_.on_high_watermark(id);
-    if (!st.ok()) SetBucketError(resp, st);
+  ForEachBucket(
+      request.stop_replicas_req(), response.mutable_stop_replicas_resp(),
+      [](const auto& req) { return BucketOfPb(req.table_bucket()); }, Status::OK(),
+      [&](const proto::PbStopReplicaReqForBucket& req, Replica& replica, proto::PbStopReplicaRespForBucket*) {
+        fetchers_->RemoveBucket(replica.id());
+        Status st = replica.Stop(req.leader_epoch(), req.delete_());
+        if (req.delete_() && replica.deleted()) deleted_tables.insert(replica.id().table_id);
+        return st;
+      },
+      [&](const proto::PbStopReplicaReqForBucket& req, const Status& not_found) {
+        // Deleting a table that is not here is done.
+        return req.delete_() && GetTable(req.table_bucket().table_id()) == nullptr ? Status::OK() : not_found;
+      });
+  // Parked acks=-1 writes and fetches of these buckets answer now (NOT_LEADER_OR_FOLLOWER).
+  if (repl_.on_high_watermark) {
+    for (const auto& req : request.stop_replicas_req()) repl_.on_high_watermark(BucketOfPb(req.table_bucket()));
   }
   // A table whose every bucket here was deleted goes entirely (its directories too).
   for (int64_t table_id : deleted_tables) {

@@ -165,9 +165,13 @@ class ReplicaManager {
   // The replica of `bucket`, or UNKNOWN_TABLE_OR_BUCKET naming the table or the bucket.
   Result<std::shared_ptr<Replica>> FindReplica(const TableBucket& bucket) const;
   // The per-bucket loop of every multi-bucket request: for each entry of `reqs` adds an entry to
-  // `resps` with its bucket (and partition) id, finds the replica of `bucket_of(req)`, and unless
-  // that fails or `request_error` is set calls `serve(req, replica, resp)`; the first failure is
-  // the entry's error. Returns whether any entry has an error.
+  // `resps` naming its bucket (bucket and partition id, or a PbTableBucket), finds the replica of
+  // `bucket_of(req)`, and unless `request_error` is set calls `serve(req, replica, resp)` — or, when
+  // this server has no such replica, `missing(req, not_found)` (default: not_found, i.e.
+  // UNKNOWN_TABLE_OR_BUCKET). A failed status is the entry's error. Returns whether any entry has one.
+  template <typename Reqs, typename Resps, typename BucketOf, typename Serve, typename Missing>
+  bool ForEachBucket(const Reqs& reqs, Resps* resps, BucketOf bucket_of, const Status& request_error, Serve serve,
+                     Missing missing) const;
   template <typename Reqs, typename Resps, typename BucketOf, typename Serve>
   bool ForEachBucket(const Reqs& reqs, Resps* resps, BucketOf bucket_of, const Status& request_error,
                      Serve serve) const;
