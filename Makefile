@@ -7,6 +7,8 @@ JOBS           ?= 2
 # Unity build (CMakeLists.txt, FLUSS_UNITY_BUILD) for the build directories this Makefile creates:
 # a cold build takes ~40% less CPU. UNITY=OFF for small batches-free rebuilds while editing.
 UNITY          ?= ON
+# Warnings are errors in CI (CI=true, as .ci/run and the clean-clone test set it); WERROR=ON/OFF overrides.
+WERROR         ?= $(if $(CI),ON,OFF)
 CMAKE_FLAGS    ?=
 INTEROP_DIR    := tests/interop
 PREFIX         ?= /usr/local
@@ -22,14 +24,14 @@ deps:
 	@scripts/install-deps.sh
 
 $(BUILD_DIR)/CMakeCache.txt: | deps
-	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DFLUSS_UNITY_BUILD=$(UNITY) $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DFLUSS_UNITY_BUILD=$(UNITY) -DFLUSS_WERROR=$(WERROR) $(CMAKE_FLAGS) >/dev/null
 
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	@cmake --build $(BUILD_DIR) -j$(JOBS)
 
 $(ASAN_BUILD_DIR)/CMakeCache.txt: | deps
 	@cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DFLUSS_SANITIZE=ON -DFLUSS_BUILD_BENCH=OFF \
-	  -DFLUSS_UNITY_BUILD=$(UNITY) $(CMAKE_FLAGS) >/dev/null
+	  -DFLUSS_UNITY_BUILD=$(UNITY) -DFLUSS_WERROR=$(WERROR) $(CMAKE_FLAGS) >/dev/null
 
 # Only the unit-test binaries (and what they run): the process-level tests stay in the Release run.
 build-asan: deps $(ASAN_BUILD_DIR)/CMakeCache.txt

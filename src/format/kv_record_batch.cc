@@ -120,7 +120,7 @@ KvRecordBatch::Iterator& KvRecordBatch::Iterator::operator++() {
 // ---- KvRecordBatchBuilder ----
 
 KvRecordBatchBuilder::KvRecordBatchBuilder(KvRecordBatchBuilderOptions options) : options_(options) {
-  bytes_.resize(kHeaderSize, 0);
+  bytes_.assign(kHeaderSize, uint8_t{0});
 }
 
 size_t KvRecordBatchBuilder::RecordSize(size_t key_size, std::optional<size_t> row_size) {

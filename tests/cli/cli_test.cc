@@ -30,6 +30,7 @@
 #include "support/eventually.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -181,14 +182,14 @@ class CliTest : public ::testing::Test {
     testing::ServerProcessOptions options;
     options.sets = {"default.bucket.number=1"};
     auto s = ServerProcess::Start(options);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_OK(s);
     server_ = std::move(s).value().release();
     work_dir_ = server_->data_dir() + "/../cli-work";
     fs::create_directories(work_dir_);
   }
   static void TearDownTestSuite() {
     if (server_) {
-      EXPECT_TRUE(server_->Stop().ok());
+      EXPECT_OK(server_->Stop());
       delete server_;
       server_ = nullptr;
     }
@@ -517,7 +518,7 @@ TEST_F(CliTest, ArrowOutputIsAStreamOtherReadersRead) {
   RunResult r = Run({"scan", T("t"), "--format", "arrow"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto decoded = arrow::ReadStream(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(r.out.data()), r.out.size()));
-  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_OK(decoded);
   EXPECT_EQ(decoded->schema.column_names(), (std::vector<std::string>{"id", "name", "ts", "price"}));
   ASSERT_EQ(decoded->rows.size(), 3u);
   EXPECT_EQ(decoded->rows[0].GetInt(0), 1);
@@ -533,7 +534,7 @@ TEST_F(CliTest, ArrowOutputIsAStreamOtherReadersRead) {
   RunResult cut = Run({"scan", T("t"), "--format", "arrow", "--columns", "name", "--limit", "1"});
   ASSERT_EQ(cut.exit_code, 0) << cut.err;
   auto small = arrow::ReadStream(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(cut.out.data()), cut.out.size()));
-  ASSERT_TRUE(small.ok()) << small.status().ToString();
+  ASSERT_OK(small);
   ASSERT_EQ(small->rows.size(), 1u);
   EXPECT_EQ(small->rows[0].GetString(0), "a");
 
@@ -1000,10 +1001,10 @@ TEST_F(CliTest, UnionScanOfAPrimaryKeyTableIsTheLakeThenTheChangelog) {
   Configuration c;
   c.bootstrap_servers = server_->address();
   auto conn = Connection::Create(c);
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_OK(conn);
   lake::LakeTiering tiering(*conn, lake::TieringOptions{.warehouse = warehouse});
   const TablePath path = TablePath::Parse(T("users")).value();
-  ASSERT_TRUE(tiering.TierOnce(path).ok());
+  ASSERT_OK(tiering.TierOnce(path));
   Ok({"upsert", T("users"), "-q"}, "1,a2\n4,d\n");
   Ok({"delete", T("users"), "-q"}, "2\n");
   // The lake's rows as +I, then the changelog after the lake's offsets with its change types.
@@ -1011,7 +1012,7 @@ TEST_F(CliTest, UnionScanOfAPrimaryKeyTableIsTheLakeThenTheChangelog) {
             "_change,id,name\n+I,1,a\n+I,2,b\n+I,3,c\n-U,1,a\n+U,1,a2\n+I,4,d\n-D,2,b\n");
   // After a second round the lake applies the deletes: key 2 gone, key 1 only in its new version
   // (the newest snapshot's files come first).
-  ASSERT_TRUE(tiering.TierOnce(path).ok());
+  ASSERT_OK(tiering.TierOnce(path));
   Ok({"upsert", T("users"), "-q"}, "3,c2\n");
   EXPECT_EQ(Ok({"scan", T("users"), "--union", "--warehouse", warehouse, "--format", "json", "--columns", "name,id"}),
             "{\"_change\":\"+I\",\"name\":\"a2\",\"id\":1}\n{\"_change\":\"+I\",\"name\":\"d\",\"id\":4}\n"

@@ -284,7 +284,7 @@ class DocRunner {
   // A `fluss-server` line: its --set options (bind.listeners aside: a free loopback port), its
   // data.dir (default: the document's) and other arguments.
   void StartServer(const std::vector<std::string>& words, const std::string& doc, int line) {
-    if (server_) EXPECT_TRUE(server_->Stop().ok()) << doc << ":" << line << ": the previous server did not stop cleanly";
+    if (server_) { EXPECT_TRUE(server_->Stop().ok()) << doc << ":" << line << ": the previous server did not stop cleanly"; }
     server_.reset();  // (its data dir stays: the new server may be the same one restarted)
     ServerProcessOptions options;
     options.data_dir = (root_ / "data").string();

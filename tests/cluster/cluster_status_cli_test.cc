@@ -20,6 +20,7 @@
 #include "fluss/client.h"
 #include "support/local_cluster.h"
 #include "support/temp_dir.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -110,7 +111,7 @@ TEST(ClusterStatusCliTest, ListsTheStandbyCoordinatorAndAKilledServerAsSuspectUn
   // 10 s: the test ZooKeeper's longest session; a crashed server stays registered that long.
   options.sets = {"zookeeper.client.session-timeout=10s", "default.replication.factor=3", "default.bucket.number=3"};
   auto started = LocalCluster::Start(options);
-  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  ASSERT_OK(started);
   auto& cluster = **started;
   const fs::path dir = fs::temp_directory_path() / fmt::format("fluss-cluster-status-{}", ::getpid());
   fs::create_directories(dir);
@@ -118,17 +119,17 @@ TEST(ClusterStatusCliTest, ListsTheStandbyCoordinatorAndAKilledServerAsSuspectUn
   Configuration config;
   config.bootstrap_servers = cluster.bootstrap();
   auto conn = Connection::Create(config);
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_OK(conn);
   Admin admin = conn.value()->GetAdmin();
-  ASSERT_TRUE(admin.CreateDatabase("db", true).ok());
+  ASSERT_OK(admin.CreateDatabase("db", true));
   const TablePath path = TablePath::Make("db", "t").value();
   TableDescriptor d(ParseSchema("id BIGINT").value());
-  ASSERT_TRUE(admin.CreateTable(path, d).ok());
+  ASSERT_OK(admin.CreateTable(path, d));
   const auto deadline = std::chrono::steady_clock::now() + seconds(30);
   ClusterStatus status;
   while (true) {
     auto s = admin.DescribeCluster();
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_OK(s);
     status = *s;
     bool healthy = status.coordinator.has_value() && status.tablet_servers.size() == 3 && status.tables.size() == 1;
     for (const auto& t : status.tables) {
@@ -163,7 +164,7 @@ TEST(ClusterStatusCliTest, ListsTheStandbyCoordinatorAndAKilledServerAsSuspectUn
   for (const auto& b : status.tables[0].buckets) {
     if (b.leader == victim) led.push_back(b.bucket);
   }
-  ASSERT_TRUE(cluster.ById(victim)->Kill().ok());
+  ASSERT_OK(cluster.ById(victim)->Kill());
   RunResult degraded = RunFluss(dir, args);
   std::cerr << "fluss cluster status right after kill -9 of server " << victim << ":\n" << degraded.out << degraded.err;
   EXPECT_EQ(degraded.exit_code, 3) << degraded.out << degraded.err;

@@ -29,6 +29,7 @@
 
 #include "fluss/client.h"
 #include "support/local_cluster.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -325,10 +326,10 @@ class ClusterTest : public ::testing::Test {
     const std::string why = LocalCluster::Unavailable();
     if (!why.empty()) GTEST_SKIP() << why;
     auto cluster = LocalCluster::Start(Options());
-    ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+    ASSERT_OK(cluster);
     cluster_ = std::move(cluster).value();
     auto conn = Connection::Create(ClientConfig(*cluster_));
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_OK(conn);
     conn_ = *conn;
     // The tablet servers register in ZooKeeper after they listen: wait for all three.
     ASSERT_TRUE(WaitFor(
@@ -351,7 +352,7 @@ class ClusterTest : public ::testing::Test {
   // replication factor 3 (the cluster default); then the workload starts.
   void CreateTablesAndStartWorkload() {
     Admin admin = conn_->GetAdmin();
-    ASSERT_TRUE(admin.CreateDatabase("db", true).ok());
+    ASSERT_OK(admin.CreateDatabase("db", true));
     log_path_ = TablePath::Make("db", "logs").value();
     pk_path_ = TablePath::Make("db", "kv").value();
     TableDescriptor log(ParseSchema("id BIGINT, payload STRING").value());
@@ -359,9 +360,9 @@ class ClusterTest : public ::testing::Test {
     TableDescriptor pk(ParseSchema("k INT, v BIGINT, PRIMARY KEY (k)").value());
     pk.DistributedBy(2);
     Status st = admin.CreateTable(log_path_, log);
-    ASSERT_TRUE(st.ok()) << st.ToString();
+    ASSERT_OK(st);
     st = admin.CreateTable(pk_path_, pk);
-    ASSERT_TRUE(st.ok()) << st.ToString();
+    ASSERT_OK(st);
     ASSERT_TRUE(WaitFor(
         [&] {
           auto s = Current();
@@ -374,10 +375,10 @@ class ClusterTest : public ::testing::Test {
     ASSERT_TRUE(log_table.ok() && pk_table.ok());
     // The workload has its own connection, as another application would.
     auto wconn = Connection::Create(ClientConfig(*cluster_));
-    ASSERT_TRUE(wconn.ok()) << wconn.status().ToString();
+    ASSERT_OK(wconn);
     workload_ = std::make_unique<Workload>(*wconn, wconn.value()->GetTable(log_path_).value(),
                                            wconn.value()->GetTable(pk_path_).value());
-    ASSERT_TRUE(workload_->Start().ok());
+    ASSERT_OK(workload_->Start());
     ASSERT_TRUE(WaitFor([&] { return workload_->acked() > 100; }, seconds(60))) << "the workload does not write";
   }
 
@@ -432,9 +433,9 @@ class ClusterTest : public ::testing::Test {
 
     // Exactly once.
     auto log_end = admin.ListOffsets(log_path_, OffsetSpec::Latest());
-    ASSERT_TRUE(log_end.ok()) << log_end.status().ToString();
+    ASSERT_OK(log_end);
     auto records = ReadBelow(log_table, *log_end);
-    ASSERT_TRUE(records.ok()) << records.status().ToString();
+    ASSERT_OK(records);
     std::map<int64_t, int> seen;
     for (const auto& r : *records) ++seen[r.row.GetBigInt(0)];
     int64_t missing = 0;
@@ -451,7 +452,7 @@ class ClusterTest : public ::testing::Test {
 
     // Byte-identical replicas below the high watermark.
     auto status = Current();
-    ASSERT_TRUE(status.ok()) << status.status().ToString();
+    ASSERT_OK(status);
     for (const auto& [path, table] : {std::pair{log_path_, &log_table}, std::pair{pk_path_, &pk_table}}) {
       auto end = path.ToString() == log_path_.ToString() ? *log_end : admin.ListOffsets(path, OffsetSpec::Latest()).value();
       for (const auto& [bucket, hw] : end) {
@@ -480,20 +481,20 @@ class ClusterTest : public ::testing::Test {
 
     // Lookups = last acknowledged upserts = changelog replay.
     auto lookuper = pk_table.NewLookuper();
-    ASSERT_TRUE(lookuper.ok());
+    ASSERT_OK(lookuper);
     std::map<int32_t, int64_t> looked_up;
     std::vector<GenericRow> keys;
     for (int32_t k = 0; k < kKeys; ++k) keys.push_back(GenericRow({Datum(k)}));
     auto rows = (*lookuper)->LookupMany(keys);
-    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    ASSERT_OK(rows);
     for (int32_t k = 0; k < kKeys; ++k) {
       if ((*rows)[k]) looked_up[k] = (*rows)[k]->GetBigInt(1);
     }
     EXPECT_EQ(looked_up, workload_->acked_values());
     auto pk_end = admin.ListOffsets(pk_path_, OffsetSpec::Latest());
-    ASSERT_TRUE(pk_end.ok());
+    ASSERT_OK(pk_end);
     auto changes = ReadBelow(pk_table, *pk_end);
-    ASSERT_TRUE(changes.ok()) << changes.status().ToString();
+    ASSERT_OK(changes);
     std::map<int32_t, int64_t> replay;
     for (const auto& c : *changes) {
       const int32_t k = c.row.GetInt(0);
@@ -527,14 +528,14 @@ TEST_F(ClusterTest, KillingBucketLeadersLosesNoAcknowledgedWrite) {
     const TablePath& path = round % 2 == 0 ? log_path_ : pk_path_;
     const int32_t bucket = (round / 2) % 2;
     auto status = Current();
-    ASSERT_TRUE(status.ok()) << status.status().ToString();
+    ASSERT_OK(status);
     const BucketReplicas* b = FindBucket(*status, path, bucket);
     ASSERT_NE(b, nullptr);
     const int32_t victim_id = b->leader;
     auto* victim = cluster_->ById(victim_id);
     ASSERT_NE(victim, nullptr) << Describe(*status);
     const int64_t acked_before = workload_->acked();
-    ASSERT_TRUE(victim->Kill().ok());
+    ASSERT_OK(victim->Kill());
     // A new leader once ZooKeeper ended the dead server's session.
     ASSERT_TRUE(WaitFor(
         [&] {
@@ -550,7 +551,7 @@ TEST_F(ClusterTest, KillingBucketLeadersLosesNoAcknowledgedWrite) {
     WaitUnregistered(victim_id);
     if (HasFatalFailure()) return;
     Status restarted = victim->Restart();
-    ASSERT_TRUE(restarted.ok()) << restarted.ToString();
+    ASSERT_OK(restarted);
     WaitFullyReplicated();
     if (HasFatalFailure()) return;
     CheckInvariants(fmt::format("after killing server {} (leader of {} bucket {})", victim_id, path.ToString(),
@@ -579,13 +580,13 @@ TEST_F(ClusterTest, DdlRightAfterKillingTheActiveCoordinatorSucceedsOnceTheStand
   Configuration config = ClientConfig(*cluster_);
   config.request_timeout = seconds(30);
   auto ddl_conn = Connection::Create(config);
-  ASSERT_TRUE(ddl_conn.ok()) << ddl_conn.status().ToString();
+  ASSERT_OK(ddl_conn);
   Admin ddl = ddl_conn.value()->GetAdmin();
-  ASSERT_TRUE(ddl.ListDatabases().ok());
+  ASSERT_OK(ddl.ListDatabases());
   auto* victim = cluster_->ById(active);
   ASSERT_NE(victim, nullptr);
   const auto killed = Clock::now();
-  ASSERT_TRUE(victim->Kill().ok());
+  ASSERT_OK(victim->Kill());
   const TablePath during = TablePath::Make("db", "created_during_failover").value();
   TableDescriptor d(ParseSchema("id BIGINT").value());
   d.DistributedBy(2);
@@ -598,7 +599,7 @@ TEST_F(ClusterTest, DdlRightAfterKillingTheActiveCoordinatorSucceedsOnceTheStand
   // The standby did it, and its replicas are elected like any table's.
   Admin admin = conn_->GetAdmin();
   auto s = admin.DescribeCluster();
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_OK(s);
   ASSERT_TRUE(s->coordinator.has_value());
   EXPECT_EQ(s->coordinator->id, standby);
   EXPECT_TRUE(WaitFor(
@@ -610,19 +611,19 @@ TEST_F(ClusterTest, DdlRightAfterKillingTheActiveCoordinatorSucceedsOnceTheStand
       << DescribeNow();
   // A fresh client (bootstrap: every server, the dead one first) finds the new coordinator too.
   auto fresh = Connection::Create(ClientConfig(*cluster_));
-  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  ASSERT_OK(fresh);
   s = fresh.value()->GetAdmin().DescribeCluster();
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_OK(s);
   EXPECT_EQ(s->coordinator->id, standby);
   // Writes went on.
   const int64_t acked = workload_->acked();
   ASSERT_TRUE(WaitFor([&] { return workload_->acked() > acked + 100; }, seconds(60)));
   CheckInvariants("after the coordinator failover", acked);
   // The old coordinator comes back as the standby; DDL still works.
-  ASSERT_TRUE(victim->Restart().ok());
-  EXPECT_TRUE(admin.CreateDatabase("after_restart", false).ok());
+  ASSERT_OK(victim->Restart());
+  EXPECT_OK(admin.CreateDatabase("after_restart", false));
   s = admin.DescribeCluster();
-  ASSERT_TRUE(s.ok());
+  ASSERT_OK(s);
   EXPECT_EQ(s->coordinator->id, standby);
   EXPECT_TRUE(WaitFor(
       [&] {
@@ -649,7 +650,7 @@ TEST_F(ClusterTest, LeadershipEvensOutAfterAKilledServerRestartsAndNoAcknowledge
     return true;
   };
   auto status = Current();
-  ASSERT_TRUE(status.ok());
+  ASSERT_OK(status);
   ASSERT_TRUE(preferred_everywhere(*status)) << "a new table starts on its preferred leaders: " << Describe(*status);
   const BucketReplicas* b = FindBucket(*status, log_path_, 0);
   ASSERT_NE(b, nullptr);
@@ -657,7 +658,7 @@ TEST_F(ClusterTest, LeadershipEvensOutAfterAKilledServerRestartsAndNoAcknowledge
   auto* victim = cluster_->ById(victim_id);
   ASSERT_NE(victim, nullptr);
   const int64_t acked_before = workload_->acked();
-  ASSERT_TRUE(victim->Kill().ok());
+  ASSERT_OK(victim->Kill());
   ClusterStatus seen;
   ASSERT_TRUE(WaitFor(
       [&] {
@@ -676,7 +677,7 @@ TEST_F(ClusterTest, LeadershipEvensOutAfterAKilledServerRestartsAndNoAcknowledge
   WaitUnregistered(victim_id);
   if (HasFatalFailure()) return;
   Status restarted = victim->Restart();
-  ASSERT_TRUE(restarted.ok()) << restarted.ToString();
+  ASSERT_OK(restarted);
   const auto back = Clock::now();
   const bool evened = WaitFor(
       [&] {
@@ -721,11 +722,11 @@ TEST_F(FollowerLagTest, ALaggingFollowerLeavesTheIsrWhileRegisteredAndRejoinsAft
   const int32_t follower_id = 1;
   auto* follower = cluster_->ById(follower_id);
   Status restarted = follower->Restart();
-  ASSERT_TRUE(restarted.ok()) << restarted.ToString();
+  ASSERT_OK(restarted);
   WaitFullyReplicated();
   if (HasFatalFailure()) return;
   auto status = Current();
-  ASSERT_TRUE(status.ok());
+  ASSERT_OK(status);
   for (const auto& t : status->tables) {
     for (const auto& b : t.buckets) ASSERT_NE(b.leader, follower_id) << Describe(*status);
   }
@@ -767,7 +768,7 @@ TEST_F(ClusterTest, AFollowerStoppedPastItsSessionLeavesTheIsrAndRejoinsAfterCat
   CreateTablesAndStartWorkload();
   if (HasFatalFailure()) return;
   auto status = Current();
-  ASSERT_TRUE(status.ok());
+  ASSERT_OK(status);
   const BucketReplicas* b = FindBucket(*status, log_path_, 0);
   ASSERT_NE(b, nullptr);
   int32_t follower_id = -1;
@@ -800,7 +801,7 @@ TEST_F(ClusterTest, AFollowerStoppedPastItsSessionLeavesTheIsrAndRejoinsAfterCat
 
 TEST_F(ClusterTest, ReplicationFactorAboveTheLiveServersIsAClearErrorAndCreatesNothing) {
   Admin admin = conn_->GetAdmin();
-  ASSERT_TRUE(admin.CreateDatabase("db", true).ok());
+  ASSERT_OK(admin.CreateDatabase("db", true));
   TableDescriptor d(ParseSchema("id BIGINT").value());
   d.DistributedBy(1);
   d.Property("table.replication.factor", "4");
@@ -811,7 +812,7 @@ TEST_F(ClusterTest, ReplicationFactorAboveTheLiveServersIsAClearErrorAndCreatesN
   EXPECT_NE(st.message().find("4"), std::string::npos) << st.ToString();
   EXPECT_FALSE(admin.TableExists(path).ValueOr(true));
   // The cluster default (3) with one of the three servers down: also refused, nothing created.
-  ASSERT_TRUE(cluster_->tablet(2).Stop().ok());
+  ASSERT_OK(cluster_->tablet(2).Stop());
   ASSERT_TRUE(WaitFor(
       [&] {
         auto s = Current();
@@ -829,14 +830,14 @@ TEST_F(ClusterTest, ReplicationFactorAboveTheLiveServersIsAClearErrorAndCreatesN
 
 TEST_F(ClusterTest, ATabletServerRefusesTheDataDirOfAnotherCluster) {
   // Server 3 has been part of this cluster: its data dir belongs to it.
-  ASSERT_TRUE(cluster_->tablet(2).Stop().ok());
+  ASSERT_OK(cluster_->tablet(2).Stop());
   auto foreign = LocalCluster::Start([] {
     LocalClusterOptions o = ClusterOptions();
     o.coordinators = 1;
     o.tablet_servers = 0;
     return o;
   }());
-  ASSERT_TRUE(foreign.ok()) << foreign.status().ToString();
+  ASSERT_OK(foreign);
   testing::ServerProcessOptions o = (*foreign)->TabletOptions(3);
   o.data_dir = cluster_->tablet(2).data_dir();
   auto intruder = testing::ServerProcess::Start(o);
@@ -846,7 +847,7 @@ TEST_F(ClusterTest, ATabletServerRefusesTheDataDirOfAnotherCluster) {
   EXPECT_NE(intruder.status().message().find("cluster"), std::string::npos) << intruder.status().ToString();
   // Its own cluster takes it back.
   Status st = cluster_->tablet(2).Restart();
-  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_OK(st);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "fluss/client.h"
 #include "support/local_cluster.h"
 #include "types/schema_parser.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -33,7 +34,7 @@ class DataDirIdentityClusterTest : public ::testing::Test {
     o.sets = {"zookeeper.client.session-timeout=2s", "log.replica.fetch.wait-max-time=100ms",
               "log.replica.fetch.backoff-interval=100ms", "default.replication.factor=3", "default.bucket.number=2"};
     auto cluster = LocalCluster::Start(o);
-    ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+    ASSERT_OK(cluster);
     cluster_ = std::move(cluster).value();
     Connect();
   }
@@ -50,7 +51,7 @@ class DataDirIdentityClusterTest : public ::testing::Test {
     c.writer_batch_timeout = 5ms;
     c.writer_delivery_timeout = 60s;
     auto conn = Connection::Create(c);
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_OK(conn);
     conn_ = *conn;
   }
 
@@ -79,9 +80,9 @@ class DataDirIdentityClusterTest : public ::testing::Test {
   void Check() {
     for (const auto& name : kNames) {
       auto log = conn_->GetTable(TablePath::Make("lt", name).value());
-      ASSERT_TRUE(log.ok()) << log.status().ToString();
+      ASSERT_OK(log);
       auto scanner = log->NewLogScanner().value();
-      for (int b = 0; b < 2; ++b) ASSERT_TRUE(scanner->Subscribe(b, kEarliestOffset).ok());
+      for (int b = 0; b < 2; ++b) ASSERT_OK(scanner->Subscribe(b, kEarliestOffset));
       std::set<int64_t> ids;
       const auto deadline = std::chrono::steady_clock::now() + 30s;
       while (ids.size() < kRows && std::chrono::steady_clock::now() < deadline) {
@@ -92,11 +93,11 @@ class DataDirIdentityClusterTest : public ::testing::Test {
       EXPECT_EQ(ids.size(), static_cast<size_t>(kRows)) << "lt." << name << " lost acknowledged rows";
 
       auto pk = conn_->GetTable(TablePath::Make("pk", name).value());
-      ASSERT_TRUE(pk.ok()) << pk.status().ToString();
+      ASSERT_OK(pk);
       auto lookuper = pk->NewLookuper().value();
       for (int64_t i = 0; i < kRows; ++i) {
         auto row = lookuper->Lookup(GenericRow({Datum(i)}));
-        ASSERT_TRUE(row.ok()) << row.status().ToString();
+        ASSERT_OK(row);
         ASSERT_TRUE(row->has_value()) << "pk." << name << ": key " << i << " is lost";
         EXPECT_EQ((*row)->GetBigInt(1), i + 100) << "pk." << name;
       }
@@ -109,26 +110,26 @@ class DataDirIdentityClusterTest : public ::testing::Test {
 
 TEST_F(DataDirIdentityClusterTest, EveryTabletServerRestartedKeepsTablesNamedLikeItsDirectories) {
   Admin admin = conn_->GetAdmin();
-  ASSERT_TRUE(admin.CreateDatabase("lt", true).ok());
-  ASSERT_TRUE(admin.CreateDatabase("pk", true).ok());
+  ASSERT_OK(admin.CreateDatabase("lt", true));
+  ASSERT_OK(admin.CreateDatabase("pk", true));
   for (const auto& name : kNames) {
     TableDescriptor log(ParseSchema("id BIGINT NOT NULL, msg STRING").value());
-    ASSERT_TRUE(admin.CreateTable(TablePath::Make("lt", name).value(), log).ok());
+    ASSERT_OK(admin.CreateTable(TablePath::Make("lt", name).value(), log));
     TableDescriptor pk(ParseSchema("id BIGINT NOT NULL, v BIGINT, PRIMARY KEY (id)").value());
-    ASSERT_TRUE(admin.CreateTable(TablePath::Make("pk", name).value(), pk).ok());
+    ASSERT_OK(admin.CreateTable(TablePath::Make("pk", name).value(), pk));
   }
   WaitFullyReplicated();
   for (const auto& name : kNames) {
     auto log = conn_->GetTable(TablePath::Make("lt", name).value()).value();
     auto appender = log.NewAppendWriter().value();
-    for (int64_t i = 0; i < kRows; ++i) ASSERT_TRUE(appender->Append(GenericRow({Datum(i), Datum(name)})).ok());
+    for (int64_t i = 0; i < kRows; ++i) ASSERT_OK(appender->Append(GenericRow({Datum(i), Datum(name)})));
     Status st = appender->Flush();
-    ASSERT_TRUE(st.ok()) << st.ToString();
+    ASSERT_OK(st);
     auto pk = conn_->GetTable(TablePath::Make("pk", name).value()).value();
     auto upserter = pk.NewUpsertWriter().value();
-    for (int64_t i = 0; i < kRows; ++i) ASSERT_TRUE(upserter->Upsert(GenericRow({Datum(i), Datum(i + 100)})).ok());
+    for (int64_t i = 0; i < kRows; ++i) ASSERT_OK(upserter->Upsert(GenericRow({Datum(i), Datum(i + 100)})));
     st = upserter->Flush();
-    ASSERT_TRUE(st.ok()) << st.ToString();
+    ASSERT_OK(st);
   }
   Check();
 
@@ -137,7 +138,7 @@ TEST_F(DataDirIdentityClusterTest, EveryTabletServerRestartedKeepsTablesNamedLik
     conn_.reset();
     for (int i = 0; i < cluster_->num_tablets(); ++i) {
       Status st = kill ? cluster_->tablet(i).Kill() : cluster_->tablet(i).Stop();
-      ASSERT_TRUE(st.ok()) << st.ToString();
+      ASSERT_OK(st);
     }
     // A killed server's registration lives until its ZooKeeper session expires; its id cannot
     // register again before that.
@@ -152,7 +153,7 @@ TEST_F(DataDirIdentityClusterTest, EveryTabletServerRestartedKeepsTablesNamedLik
     conn_.reset();
     for (int i = 0; i < cluster_->num_tablets(); ++i) {
       Status st = cluster_->tablet(i).Restart();
-      ASSERT_TRUE(st.ok()) << st.ToString();
+      ASSERT_OK(st);
     }
     Connect();
     WaitFullyReplicated();

@@ -15,6 +15,7 @@
 #include "fluss/client.h"
 #include "fluss_api.pb.h"
 #include "support/server_process.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -71,7 +72,7 @@ class RawConnection {
       r.body = payload.substr(1);
       return r;
     }
-    uint32_t id;
+    uint32_t id = 0;
     std::memcpy(&id, payload.data() + 1, 4);
     r.request_id = static_cast<int32_t>(ntohl(id));
     r.body = payload.substr(5);
@@ -102,7 +103,7 @@ class BadWireInputTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto server = ServerProcess::Start({.sets = {"netty.server.max-request-size=1mb"}});
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    ASSERT_OK(server);
     server_ = std::move(server).value();
   }
   void TearDown() override {
@@ -114,9 +115,9 @@ class BadWireInputTest : public ::testing::Test {
     Configuration c;
     c.bootstrap_servers = server_->address();
     auto conn = Connection::Create(c);
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_OK(conn);
     auto dbs = (*conn)->GetAdmin().ListDatabases();
-    EXPECT_TRUE(dbs.ok()) << dbs.status().ToString();
+    EXPECT_OK(dbs);
   }
 
   static proto::ErrorResponse ParseError(const std::string& body) {

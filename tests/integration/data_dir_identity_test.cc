@@ -13,6 +13,7 @@
 #include "support/server_process.h"
 #include "types/schema_parser.h"
 #include "support/temp_dir.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -28,7 +29,7 @@ class DataDirIdentityTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto server = ServerProcess::Start();
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    ASSERT_OK(server);
     server_ = std::move(server).value();
     Connect();
   }
@@ -43,7 +44,7 @@ class DataDirIdentityTest : public ::testing::Test {
     c.bootstrap_servers = server_->address();
     c.writer_batch_timeout = 5ms;
     auto conn = Connection::Create(c);
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_OK(conn);
     conn_ = *conn;
   }
 
@@ -54,7 +55,7 @@ class DataDirIdentityTest : public ::testing::Test {
 
   Table Create(const std::string& db, const std::string& name, const std::string& dsl, int buckets) {
     Admin admin = conn_->GetAdmin();
-    EXPECT_TRUE(admin.CreateDatabase(db, /*ignore_if_exists=*/true).ok());
+    EXPECT_OK(admin.CreateDatabase(db, /*ignore_if_exists=*/true));
     TableDescriptor d(ParseSchema(dsl).value());
     d.DistributedBy(buckets);
     const auto path = TablePath::Make(db, name).value();
@@ -67,33 +68,33 @@ class DataDirIdentityTest : public ::testing::Test {
   void WriteLog(Table& table) {
     auto writer = table.NewAppendWriter().value();
     for (int64_t i = 0; i < kRowsPerTable; ++i) {
-      ASSERT_TRUE(writer->Append(GenericRow({Datum(i), Datum(table.path().table() + "-" + std::to_string(i))})).ok());
+      ASSERT_OK(writer->Append(GenericRow({Datum(i), Datum(table.path().table() + "-" + std::to_string(i))})));
     }
     Status st = writer->Flush();
-    ASSERT_TRUE(st.ok()) << st.ToString();
+    ASSERT_OK(st);
   }
 
   // Upserts keys 0..kRowsPerTable-1 twice (the second value wins) and deletes every fifth key.
   void WritePk(Table& table) {
     auto writer = table.NewUpsertWriter().value();
     for (int round = 0; round < 2; ++round) {
-      for (int64_t i = 0; i < kRowsPerTable; ++i) ASSERT_TRUE(writer->Upsert(GenericRow({Datum(i), Datum(i * 10 + round)})).ok());
+      for (int64_t i = 0; i < kRowsPerTable; ++i) ASSERT_OK(writer->Upsert(GenericRow({Datum(i), Datum(i * 10 + round)})));
     }
-    for (int64_t i = 0; i < kRowsPerTable; i += 5) ASSERT_TRUE(writer->Delete(GenericRow({Datum(i), Datum()})).ok());
+    for (int64_t i = 0; i < kRowsPerTable; i += 5) ASSERT_OK(writer->Delete(GenericRow({Datum(i), Datum()})));
     Status st = writer->Flush();
-    ASSERT_TRUE(st.ok()) << st.ToString();
+    ASSERT_OK(st);
   }
 
   void CheckLog(const std::string& name) {
     auto table = conn_->GetTable(TablePath::Make("lt", name).value());
     ASSERT_TRUE(table.ok()) << name << ": " << table.status().ToString();
     auto scanner = table->NewLogScanner().value();
-    for (int b = 0; b < table->info().num_buckets; ++b) ASSERT_TRUE(scanner->Subscribe(b, kEarliestOffset).ok());
+    for (int b = 0; b < table->info().num_buckets; ++b) ASSERT_OK(scanner->Subscribe(b, kEarliestOffset));
     std::set<int64_t> ids;
     const auto deadline = std::chrono::steady_clock::now() + 30s;
     while (ids.size() < kRowsPerTable && std::chrono::steady_clock::now() < deadline) {
       auto recs = scanner->Poll(200ms);
-      ASSERT_TRUE(recs.ok()) << recs.status().ToString();
+      ASSERT_OK(recs);
       for (const auto& r : *recs) {
         const int64_t id = r.row.GetBigInt(0);
         ASSERT_TRUE(ids.insert(id).second) << "lt." << name << ": row " << id << " came twice";
@@ -113,7 +114,7 @@ class DataDirIdentityTest : public ::testing::Test {
     auto lookuper = table->NewLookuper().value();
     for (int64_t i = 0; i < kRowsPerTable; ++i) {
       auto row = lookuper->Lookup(GenericRow({Datum(i)}));
-      ASSERT_TRUE(row.ok()) << row.status().ToString();
+      ASSERT_OK(row);
       if (i % 5 == 0) {
         EXPECT_FALSE(row->has_value()) << "pk." << name << ": deleted key " << i << " is back";
       } else {
@@ -147,9 +148,9 @@ TEST_F(DataDirIdentityTest, TablesNamedLikeServerDirectoriesKeepEveryRowThroughR
   for (int round = 0; round < 4; ++round) {
     SCOPED_TRACE(round < 2 ? "after a clean restart" : "after kill -9");
     conn_.reset();
-    if (round >= 2) ASSERT_TRUE(server_->Kill().ok());
+    if (round >= 2) ASSERT_OK(server_->Kill());
     Status st = server_->Restart();
-    ASSERT_TRUE(st.ok()) << st.ToString();
+    ASSERT_OK(st);
     Connect();
     CheckAll();
   }
@@ -161,7 +162,7 @@ TEST_F(DataDirIdentityTest, TablesNamedLikeServerDirectoriesKeepEveryRowThroughR
 TEST_F(DataDirIdentityTest, DatabasesNamedAfterTheServersFilesAreRefused) {
   Table t = Create("app", "t", "id BIGINT NOT NULL, msg STRING", 1);
   WriteLog(t);
-  ASSERT_TRUE(server_->Stop().ok());
+  ASSERT_OK(server_->Stop());
   // Every name the server keeps at the root of its data dir (after a clean shutdown, with tables).
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(server_->data_dir())) {
@@ -170,7 +171,7 @@ TEST_F(DataDirIdentityTest, DatabasesNamedAfterTheServersFilesAreRefused) {
   }
   ASSERT_GE(names.size(), 4u);  // .lock, .metadata, the checkpoints, the clean-shutdown marker
   for (std::string_view reserved : TablePath::kReservedDatabaseNames) names.emplace_back(reserved);
-  ASSERT_TRUE(server_->Restart().ok());
+  ASSERT_OK(server_->Restart());
   Reconnect();
   Admin admin = conn_->GetAdmin();
   for (const auto& name : names) {
@@ -179,8 +180,8 @@ TEST_F(DataDirIdentityTest, DatabasesNamedAfterTheServersFilesAreRefused) {
   }
   EXPECT_EQ(admin.ListDatabases().value(), std::vector<std::string>{"app"});
   // The server still stops and starts, and keeps its rows.
-  ASSERT_TRUE(server_->Restart().ok());
-  ASSERT_TRUE(server_->Restart().ok());
+  ASSERT_OK(server_->Restart());
+  ASSERT_OK(server_->Restart());
   Reconnect();
   auto latest = conn_->GetAdmin().ListOffsets(t.path(), OffsetSpec::Latest()).value();
   EXPECT_EQ(latest.at(0), kRowsPerTable);
@@ -203,14 +204,14 @@ TEST_F(DataDirIdentityTest, WhatTheServerCannotPlaceIsMovedAsideAndDroppedTables
   ASSERT_TRUE(fs::exists(gone_dir + "/log-0"));
   // A copy of the table to be dropped, put back after the drop: what a crash between the drop and
   // the deletion of its data leaves.
-  ASSERT_TRUE(server_->Stop().ok());
+  ASSERT_OK(server_->Stop());
   const std::string saved = data + "/../saved-gone";
   fs::copy(gone_dir, saved, fs::copy_options::recursive);
-  ASSERT_TRUE(server_->Restart().ok());
+  ASSERT_OK(server_->Restart());
   Reconnect();
-  ASSERT_TRUE(conn_->GetAdmin().DropTable(gone.path()).ok());
+  ASSERT_OK(conn_->GetAdmin().DropTable(gone.path()));
   ASSERT_FALSE(fs::exists(gone_dir));
-  ASSERT_TRUE(server_->Stop().ok());
+  ASSERT_OK(server_->Stop());
   fs::copy(saved, gone_dir, fs::copy_options::recursive);
   fs::remove_all(saved);
   // Entries nothing explains.
@@ -219,7 +220,7 @@ TEST_F(DataDirIdentityTest, WhatTheServerCannotPlaceIsMovedAsideAndDroppedTables
   WriteFile(kept_dir + "/log-5/00000000000000000000.log", "a bucket the table does not have");
   WriteFile(data + "/stray/t-1/log-0/00000000000000000000.log", "a database nobody has");
 
-  ASSERT_TRUE(server_->Restart().ok());
+  ASSERT_OK(server_->Restart());
   Reconnect();
   const std::string log = server_->ReadLog();
   EXPECT_FALSE(fs::exists(gone_dir)) << "the dropped table's data is still there";

@@ -31,6 +31,7 @@
 #include "support/eventually.h"
 #include "support/server_process.h"
 #include "types/schema_parser.h"
+#include "support/status_macros.h"
 
 #ifndef FLUSS_TEST_TIERING_BINARY
 #define FLUSS_TEST_TIERING_BINARY "fluss-tiering"
@@ -116,7 +117,7 @@ class LakeTieringIntegrationTest : public ::testing::Test {
               std::string("datalake.tiering.embedded=") + (embedded_ ? "true" : "false")};
     o.sets.insert(o.sets.end(), extra_sets_.begin(), extra_sets_.end());
     auto server = ServerProcess::Start(o);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    ASSERT_OK(server);
     server_ = std::move(server).value();
     Configuration c;
     c.bootstrap_servers = server_->address();
@@ -124,12 +125,12 @@ class LakeTieringIntegrationTest : public ::testing::Test {
     c.writer_batch_size = writer_batch_size_;
     conn_ = Connection::Create(c).value();
     Admin admin = conn_->GetAdmin();
-    ASSERT_TRUE(admin.CreateDatabase("it", true).ok());
+    ASSERT_OK(admin.CreateDatabase("it", true));
     TableDescriptor d(ParseSchema("id BIGINT NOT NULL, payload STRING").value());
     d.DistributedBy(buckets_);
     d.Property("table.datalake.enabled", "true");
     d.Property("table.datalake.freshness", "1s");
-    ASSERT_TRUE(admin.CreateTable(path_, d).ok());
+    ASSERT_OK(admin.CreateTable(path_, d));
   }
 
   void TearDown() override {
@@ -145,14 +146,14 @@ class LakeTieringIntegrationTest : public ::testing::Test {
     auto table = iceberg::IcebergTable::Open(lake::LakeTableDir(warehouse_, path_));
     if (!table.ok()) return out;
     auto entries = table->ListDataFiles();
-    EXPECT_TRUE(entries.ok()) << entries.status().ToString();
+    EXPECT_OK(entries);
     if (!entries.ok()) return out;
     for (const auto& e : *entries) {
       auto reader = parquet::ParquetReader::OpenFile(iceberg::IcebergTable::LocalPath(e.data_file.file_path).value());
-      EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+      EXPECT_OK(reader);
       if (!reader.ok()) continue;
       auto rows = (*reader)->ReadAll();
-      EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+      EXPECT_OK(rows);
       if (!rows.ok()) continue;
       for (const auto& row : *rows) {
         EXPECT_TRUE(out.emplace(std::make_pair(row.GetInt(2), row.GetBigInt(3)), row.GetBigInt(0)).second)
@@ -206,10 +207,10 @@ TEST_F(LakeTieringIntegrationTest, AppendedRowsReachTheLakeOnceWhileWritesGoOn) 
   std::thread producer([&] {
     while (!stop.load()) {
       const int64_t i = next++;
-      ASSERT_TRUE(writer->Append(GenericRow({Datum(i), Datum("p" + std::to_string(i))})).ok());
+      ASSERT_OK(writer->Append(GenericRow({Datum(i), Datum("p" + std::to_string(i))})));
       if (i % 500 == 499) std::this_thread::sleep_for(2ms);  // paces the writes; waits for nothing
     }
-    ASSERT_TRUE(writer->Flush().ok());
+    ASSERT_OK(writer->Flush());
   });
   // Writes go on until a round committed rows while they did, and a few thousand more came after.
   const bool tiered_while_writing = testing::Eventually([&] {
@@ -249,15 +250,15 @@ TEST_F(LakeTieringIntegrationTest, KillDashNineDuringTieringLeavesAConsistentLak
     {
       auto writer = conn_->GetTable(path_).value().NewAppendWriter().value();
       for (int i = 0; i < 4000; ++i, ++written) {
-        ASSERT_TRUE(writer->Append(GenericRow({Datum(written), Datum("p" + std::to_string(written))})).ok());
+        ASSERT_OK(writer->Append(GenericRow({Datum(written), Datum("p" + std::to_string(written))})));
       }
-      ASSERT_TRUE(writer->Flush().ok());
+      ASSERT_OK(writer->Flush());
     }
     // The kill lands in the round that tiers these rows: once it wrote a new data file, a moment later.
     ASSERT_TRUE(testing::Eventually([&] { return DataFiles() != files_before; }, 120s))
         << "round " << round << ": no new data file within 120 s";
     std::this_thread::sleep_for(std::chrono::milliseconds(kKillDelaysMs[round]));
-    ASSERT_TRUE(server_->Kill().ok());
+    ASSERT_OK(server_->Kill());
     files_before = DataFiles();
     // Whatever the lake holds now is a prefix of the log, each row once.
     auto rows = ReadLake();
@@ -285,9 +286,9 @@ TEST_F(LakeTieringIntegrationTest, MillionRowsTieredThenAUnionReadWhileWritesGoO
   const auto t0 = std::chrono::steady_clock::now();
   auto writer = conn_->GetTable(path_).value().NewAppendWriter().value();
   for (int64_t i = 0; i < kRows; ++i) {
-    ASSERT_TRUE(writer->Append(GenericRow({Datum(i), Datum("p" + std::to_string(i))})).ok());
+    ASSERT_OK(writer->Append(GenericRow({Datum(i), Datum("p" + std::to_string(i))})));
   }
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_OK(writer->Flush());
   const auto written = conn_->GetAdmin().ListOffsets(path_, OffsetSpec::Latest()).value();
   int64_t total = 0;
   for (const auto& [b, e] : written) total += e;
@@ -302,10 +303,10 @@ TEST_F(LakeTieringIntegrationTest, MillionRowsTieredThenAUnionReadWhileWritesGoO
   std::thread producer([&] {
     while (!stop.load()) {
       const int64_t i = next++;
-      ASSERT_TRUE(writer->Append(GenericRow({Datum(i), Datum("p" + std::to_string(i))})).ok());
+      ASSERT_OK(writer->Append(GenericRow({Datum(i), Datum("p" + std::to_string(i))})));
       if (i % 200 == 199) std::this_thread::sleep_for(2ms);  // paces the writes; waits for nothing
     }
-    ASSERT_TRUE(writer->Flush().ok());
+    ASSERT_OK(writer->Flush());
   });
   // New rows in the log (a round may be tiering them).
   EXPECT_TRUE(testing::Eventually([&] {
@@ -321,7 +322,7 @@ TEST_F(LakeTieringIntegrationTest, MillionRowsTieredThenAUnionReadWhileWritesGoO
     lake::LakeTiering tiering(conn_, lake::TieringOptions{.warehouse = warehouse_});
     auto table = iceberg::IcebergTable::Open(lake::LakeTableDir(warehouse_, path_)).value();
     auto recorded = lake::SnapshotOffsets(table, buckets_);
-    ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+    ASSERT_OK(recorded);
     const auto lake_rows = ReadLake();  // fails the test on a (bucket, offset) twice
     size_t expected = 0;
     for (const auto& [b, end] : recorded->first) {
@@ -348,7 +349,7 @@ TEST_F(LakeTieringIntegrationTest, MillionRowsTieredThenAUnionReadWhileWritesGoO
   // The union read while writes go on.
   const auto t_union = std::chrono::steady_clock::now();
   auto scanner = lake::LakeSnapshotScanner::Open(*conn_, path_, {.warehouse = warehouse_});
-  ASSERT_TRUE(scanner.ok()) << scanner.status().ToString();
+  ASSERT_OK(scanner);
   std::map<std::pair<int32_t, int64_t>, int64_t> seen;
   std::set<int64_t> ids;
   int64_t from_lake = 0;
@@ -356,7 +357,7 @@ TEST_F(LakeTieringIntegrationTest, MillionRowsTieredThenAUnionReadWhileWritesGoO
   while (!(*scanner)->done() && std::chrono::steady_clock::now() < deadline) {
     const bool in_lake = (*scanner)->in_lake();
     auto records = (*scanner)->Poll(200ms);
-    ASSERT_TRUE(records.ok()) << records.status().ToString();
+    ASSERT_OK(records);
     for (const auto& r : *records) {
       ASSERT_TRUE(seen.emplace(std::make_pair(r.bucket, r.offset), r.row.GetBigInt(0)).second)
           << "bucket " << r.bucket << " offset " << r.offset << " twice";
@@ -455,7 +456,7 @@ TEST_F(SeparateTieringServiceTest, KillDashNineOfTheTieringServiceMidRound20Time
   const std::hash<std::string> hash;
   std::map<int32_t, std::vector<LogRow>> log;
   auto scanner = conn_->GetTable(path_).value().NewLogScanner().value();
-  for (int32_t b = 0; b < buckets_; ++b) ASSERT_TRUE(scanner->Subscribe(b, 0).ok());
+  for (int32_t b = 0; b < buckets_; ++b) ASSERT_OK(scanner->Subscribe(b, 0));
   auto read_log_to = [&](const std::map<int32_t, int64_t>& ends) -> ::testing::AssertionResult {
     const auto deadline = Clock::now() + 60s;
     while (true) {
@@ -645,7 +646,7 @@ TEST_F(SeparateTieringServiceTest, KillDashNineOfTheTieringServiceMidRound20Time
     EXPECT_EQ(r.row.GetString(1), Payload(id));
     return true;
   });
-  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  ASSERT_OK(snapshot);
   EXPECT_EQ(snapshot->rows, total);
   EXPECT_EQ(repeated, 0);
   EXPECT_EQ(std::count(ids.begin(), ids.end(), 0), 0) << "appended ids missing from the lake";
@@ -692,7 +693,7 @@ class LakeRetentionIntegrationTest : public LakeTieringIntegrationTest {
 
   std::map<int32_t, int64_t> Earliest() {
     auto offsets = conn_->GetAdmin().ListOffsets(path_, OffsetSpec::Earliest());
-    EXPECT_TRUE(offsets.ok()) << offsets.status().ToString();
+    EXPECT_OK(offsets);
     return offsets.ok() ? *offsets : std::map<int32_t, int64_t>{};
   }
 
@@ -700,9 +701,9 @@ class LakeRetentionIntegrationTest : public LakeTieringIntegrationTest {
   void Write(int rows) {
     auto writer = conn_->GetTable(path_).value().NewAppendWriter().value();
     for (int i = 0; i < rows; ++i, ++written_) {
-      ASSERT_TRUE(writer->Append(GenericRow({Datum(written_), Datum("p" + std::to_string(written_))})).ok());
+      ASSERT_OK(writer->Append(GenericRow({Datum(written_), Datum("p" + std::to_string(written_))})));
     }
-    ASSERT_TRUE(writer->Flush().ok());
+    ASSERT_OK(writer->Flush());
   }
 };
 
@@ -717,7 +718,7 @@ TEST_F(LakeRetentionIntegrationTest, TtlDeletesOnlyWhatTheLakeHoldsAndTheUnionSt
   // One tiering round, as fluss-tiering would run it.
   lake::LakeTiering tiering(conn_, lake::TieringOptions{.warehouse = warehouse_});
   auto round = tiering.TierOnce(path_);
-  ASSERT_TRUE(round.ok()) << round.status().ToString();
+  ASSERT_OK(round);
   ASSERT_TRUE(round->committed);
   const std::map<int32_t, int64_t> tiered = round->offsets;
   Write(3000);  // rows the lake does not hold, in segments that pass the ttl below
@@ -749,11 +750,11 @@ TEST_F(LakeRetentionIntegrationTest, TtlDeletesOnlyWhatTheLakeHoldsAndTheUnionSt
     ++seen[r.row.GetBigInt(0)];
     return true;
   });
-  ASSERT_TRUE(lake.ok()) << lake.status().ToString();
+  ASSERT_OK(lake);
   EXPECT_EQ(lake->offsets, tiered);
   auto scanner = conn_->GetTable(path_).value().NewLogScanner().value();
   for (const auto& [b, from] : lake->offsets) {
-    if (from < latest.at(b)) ASSERT_TRUE(scanner->Subscribe(b, from).ok());
+    if (from < latest.at(b)) ASSERT_OK(scanner->Subscribe(b, from));
   }
   const auto read_deadline = std::chrono::steady_clock::now() + 15s;
   while (std::chrono::steady_clock::now() < read_deadline) {
@@ -762,7 +763,7 @@ TEST_F(LakeRetentionIntegrationTest, TtlDeletesOnlyWhatTheLakeHoldsAndTheUnionSt
     for (const auto& [b, e] : latest) done &= lake->offsets[b] >= e || (pos.count(b) && pos[b] >= e);
     if (done) break;
     auto records = scanner->Poll(200ms);
-    ASSERT_TRUE(records.ok()) << records.status().ToString();
+    ASSERT_OK(records);
     for (const auto& r : *records) {
       if (r.offset < latest.at(r.bucket)) ++seen[r.row.GetBigInt(0)];
     }

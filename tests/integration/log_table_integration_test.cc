@@ -13,6 +13,7 @@
 #include "support/eventually.h"
 #include "support/server_process.h"
 #include "types/schema_parser.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -24,7 +25,7 @@ class LogTableIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto server = ServerProcess::Start();
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    ASSERT_OK(server);
     server_ = std::move(server).value();
     Connect();
   }
@@ -34,7 +35,7 @@ class LogTableIntegrationTest : public ::testing::Test {
     c.bootstrap_servers = server_->address();
     c.writer_batch_timeout = 10ms;
     auto conn = Connection::Create(c);
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_OK(conn);
     conn_ = *conn;
   }
 
@@ -46,13 +47,13 @@ class LogTableIntegrationTest : public ::testing::Test {
   Table CreateTable(const std::string& name, const std::string& dsl, int buckets,
                     std::map<std::string, std::string> properties = {}) {
     Admin admin = conn_->GetAdmin();
-    EXPECT_TRUE(admin.CreateDatabase("it", /*ignore_if_exists=*/true).ok());
+    EXPECT_OK(admin.CreateDatabase("it", /*ignore_if_exists=*/true));
     TableDescriptor d(ParseSchema(dsl).value());
     d.DistributedBy(buckets);
     for (auto& [k, v] : properties) d.Property(k, v);
     const auto path = TablePath::Make("it", name).value();
     Status st = admin.CreateTable(path, d);
-    EXPECT_TRUE(st.ok()) << st.ToString();
+    EXPECT_OK(st);
     return conn_->GetTable(path).value();
   }
 
@@ -62,7 +63,7 @@ class LogTableIntegrationTest : public ::testing::Test {
     auto last_data = std::chrono::steady_clock::now();
     while (out.size() < expected && std::chrono::steady_clock::now() - last_data < idle) {
       auto recs = scanner.Poll(200ms);
-      EXPECT_TRUE(recs.ok()) << recs.status().ToString();
+      EXPECT_OK(recs);
       if (!recs.ok()) break;
       if (!recs->empty()) last_data = std::chrono::steady_clock::now();
       for (auto& r : *recs) out.push_back(std::move(r));
@@ -83,10 +84,10 @@ TEST_F(LogTableIntegrationTest, MillionRowsThroughFourBucketsComeBackExactly) {
     for (int64_t i = 0; i < kRows; ++i) {
       GenericRow row({Datum(i), Datum("name-" + std::to_string(i)), Datum(static_cast<double>(i) / 4),
                       i % 7 == 0 ? Datum() : Datum(i % 2 == 0)});
-      ASSERT_TRUE(writer->Append(row).ok());
+      ASSERT_OK(writer->Append(row));
     }
     Status flushed = writer->Flush();
-    ASSERT_TRUE(flushed.ok()) << flushed.ToString();
+    ASSERT_OK(flushed);
   }
   auto offsets = conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest()).value();
   int64_t total = 0;
@@ -97,14 +98,14 @@ TEST_F(LogTableIntegrationTest, MillionRowsThroughFourBucketsComeBackExactly) {
   EXPECT_EQ(total, kRows);
 
   auto scanner = table.NewLogScanner().value();
-  for (int b = 0; b < 4; ++b) ASSERT_TRUE(scanner->Subscribe(b, kEarliestOffset).ok());
+  for (int b = 0; b < 4; ++b) ASSERT_OK(scanner->Subscribe(b, kEarliestOffset));
   std::vector<uint8_t> seen(kRows, 0);
   std::map<int32_t, int64_t> last_id, next_offset;
   int64_t count = 0;
   auto last_data = std::chrono::steady_clock::now();
   while (count < kRows && std::chrono::steady_clock::now() - last_data < 30s) {
     auto recs = scanner->Poll(500ms);
-    ASSERT_TRUE(recs.ok()) << recs.status().ToString();
+    ASSERT_OK(recs);
     if (!recs->empty()) last_data = std::chrono::steady_clock::now();
     for (const auto& r : *recs) {
       const int64_t id = r.row.GetBigInt(0);
@@ -120,10 +121,10 @@ TEST_F(LogTableIntegrationTest, MillionRowsThroughFourBucketsComeBackExactly) {
       }
       // One writer: within a bucket, ids and offsets both increase.
       auto it = last_id.find(r.bucket);
-      if (it != last_id.end()) ASSERT_GT(id, it->second) << "bucket " << r.bucket;
+      if (it != last_id.end()) { ASSERT_GT(id, it->second) << "bucket " << r.bucket; }
       last_id[r.bucket] = id;
       auto no = next_offset.find(r.bucket);
-      if (no != next_offset.end()) ASSERT_EQ(r.offset, no->second) << "bucket " << r.bucket;
+      if (no != next_offset.end()) { ASSERT_EQ(r.offset, no->second) << "bucket " << r.bucket; }
       next_offset[r.bucket] = r.offset + 1;
       ++count;
     }
@@ -143,11 +144,11 @@ TEST_F(LogTableIntegrationTest, TwoOfTwentyColumnsProjection) {
       if (c % 2) row.SetField(c, Datum("v" + std::to_string(i * 100 + c)));
       else row.SetField(c, Datum(int64_t{i} * 100 + c));
     }
-    ASSERT_TRUE(writer->Append(row).ok());
+    ASSERT_OK(writer->Append(row));
   }
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_OK(writer->Flush());
   auto scanner = table.NewLogScanner(ScanOptions{.columns = {"c13", "c4"}}).value();
-  for (int b = 0; b < 2; ++b) ASSERT_TRUE(scanner->Subscribe(b, 0).ok());
+  for (int b = 0; b < 2; ++b) ASSERT_OK(scanner->Subscribe(b, 0));
   auto records = ReadAll(*scanner, kRows);
   ASSERT_EQ(records.size(), static_cast<size_t>(kRows));
   std::set<int64_t> ids;
@@ -164,8 +165,8 @@ TEST_F(LogTableIntegrationTest, TwoOfTwentyColumnsProjection) {
 TEST_F(LogTableIntegrationTest, ReadFromTimestampAndLongPoll) {
   Table table = CreateTable("clock", "v INT", 1);
   auto writer = table.NewAppendWriter().value();
-  for (int i = 0; i < 50; ++i) ASSERT_TRUE(writer->Append(GenericRow({Datum(i)})).ok());
-  ASSERT_TRUE(writer->Flush().ok());
+  for (int i = 0; i < 50; ++i) ASSERT_OK(writer->Append(GenericRow({Datum(i)})));
+  ASSERT_OK(writer->Flush());
   // The rows so far are stamped before `cut`, the later ones at or after it (the clock is waited for,
   // not slept on).
   auto now_ms = [] {
@@ -174,12 +175,12 @@ TEST_F(LogTableIntegrationTest, ReadFromTimestampAndLongPoll) {
   };
   const int64_t cut = now_ms() + 1;
   while (now_ms() < cut) std::this_thread::yield();
-  for (int i = 50; i < 60; ++i) ASSERT_TRUE(writer->Append(GenericRow({Datum(i)})).ok());
-  ASSERT_TRUE(writer->Flush().ok());
+  for (int i = 50; i < 60; ++i) ASSERT_OK(writer->Append(GenericRow({Datum(i)})));
+  ASSERT_OK(writer->Flush());
 
   auto at = conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Timestamp(cut)).value();
   auto scanner = table.NewLogScanner().value();
-  ASSERT_TRUE(scanner->Subscribe(0, at.at(0)).ok());
+  ASSERT_OK(scanner->Subscribe(0, at.at(0)));
   auto records = ReadAll(*scanner, 10);
   ASSERT_EQ(records.size(), 10u);
   EXPECT_EQ(records.front().row.GetInt(0), 50);
@@ -189,19 +190,19 @@ TEST_F(LogTableIntegrationTest, ReadFromTimestampAndLongPoll) {
   c.scanner_fetch_wait_max = 30s;
   auto reader = Connection::Create(c).value();
   auto tail = reader->GetTable(table.path()).value().NewLogScanner().value();
-  ASSERT_TRUE(tail->Subscribe(0, 60).ok());
+  ASSERT_OK(tail->Subscribe(0, 60));
   const auto start = std::chrono::steady_clock::now();
   std::thread later([&] {
     // Usually the poll is parked by then; if the machine is slow and it is not, the poll finds the
     // row at once, which the checks below accept too. It waits for nothing.
     std::this_thread::sleep_for(400ms);
-    ASSERT_TRUE(writer->Append(GenericRow({Datum(99)})).ok());
-    ASSERT_TRUE(writer->Flush().ok());
+    ASSERT_OK(writer->Append(GenericRow({Datum(99)})));
+    ASSERT_OK(writer->Flush());
   });
   std::vector<ScanRecord> got;
   while (got.empty() && std::chrono::steady_clock::now() - start < 60s) {
     auto recs = tail->Poll(60s);
-    ASSERT_TRUE(recs.ok());
+    ASSERT_OK(recs);
     got = std::move(recs).value();
   }
   const auto waited = std::chrono::steady_clock::now() - start;
@@ -228,7 +229,7 @@ TEST_F(LogTableIntegrationTest, KillDashNineMidWriteLosesNoAcknowledgedRowAndDup
     auto writer = conn->GetTable(table.path()).value().NewAppendWriter().value();
     for (int64_t i = 0; !stop.load(); ++i) {
       auto r = writer->Append(GenericRow({Datum(i), Datum(std::string(100, 'a' + i % 26))}));
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      ASSERT_OK(r);
       {
         std::lock_guard<std::mutex> lock(mu);
         results.emplace_back(i, *r);
@@ -257,7 +258,7 @@ TEST_F(LogTableIntegrationTest, KillDashNineMidWriteLosesNoAcknowledgedRowAndDup
     const bool reached = testing::Eventually([&] { return acknowledged() >= target; }, 120s);
     if (!reached || round == 2) break;
     std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 5000)(rng)));
-    ASSERT_TRUE(server_->Kill().ok());
+    ASSERT_OK(server_->Kill());
     ASSERT_TRUE(server_->Restart().ok()) << server_->ReadLog();
   }
   stop = true;
@@ -284,7 +285,7 @@ TEST_F(LogTableIntegrationTest, KillDashNineMidWriteLosesNoAcknowledgedRowAndDup
   int64_t total = 0;
   for (auto& [b, o] : latest) total += o;
   auto scanner = t.NewLogScanner().value();
-  for (int b = 0; b < 4; ++b) ASSERT_TRUE(scanner->Subscribe(b, 0).ok());
+  for (int b = 0; b < 4; ++b) ASSERT_OK(scanner->Subscribe(b, 0));
   auto records = ReadAll(*scanner, static_cast<size_t>(total));
   ASSERT_EQ(records.size(), static_cast<size_t>(total));
   std::set<int64_t> stored;
@@ -300,7 +301,7 @@ TEST_F(LogTableIntegrationTest, KillDashNineMidWriteLosesNoAcknowledgedRowAndDup
 
 TEST_F(LogTableIntegrationTest, ServerDownIsReportedClearly) {
   const std::string addr = server_->address();
-  ASSERT_TRUE(server_->Stop().ok());
+  ASSERT_OK(server_->Stop());
   Configuration c;
   c.bootstrap_servers = addr;
   c.connect_timeout = 120s;

@@ -20,6 +20,7 @@
 #include "fluss/client.h"
 #include "support/server_process.h"
 #include "types/schema_parser.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -84,7 +85,7 @@ TEST_F(ManyBucketsIntegrationTest, ThousandBucketsUnderAnOpenFileLimitOf256Survi
   options.log_level = "warn";
   options.start_timeout = 60s;
   auto started = ServerProcess::Start(options);
-  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  ASSERT_OK(started);
   server_ = std::move(started).value();
   const std::string limits = OpenFileLimitOf(server_->pid());
   std::istringstream fields(limits.substr(std::string("Max open files").size()));
@@ -95,7 +96,7 @@ TEST_F(ManyBucketsIntegrationTest, ThousandBucketsUnderAnOpenFileLimitOf256Survi
   Connect();
 
   Admin admin = conn_->GetAdmin();
-  ASSERT_TRUE(admin.CreateDatabase("many").ok());
+  ASSERT_OK(admin.CreateDatabase("many"));
   TableDescriptor descriptor(ParseSchema("id INT NOT NULL, name STRING").value());
   descriptor.DistributedBy(kBuckets);
   for (int t = 0; t < kTables; ++t) {
@@ -108,14 +109,14 @@ TEST_F(ManyBucketsIntegrationTest, ThousandBucketsUnderAnOpenFileLimitOf256Survi
     auto writer = table.NewAppendWriter().value();
     for (int b = 0; b < kBuckets; ++b) {
       const int id = t * kBuckets + b;
-      ASSERT_TRUE(writer->Append(GenericRow({Datum(id), Datum("row-" + std::to_string(id))})).ok());
+      ASSERT_OK(writer->Append(GenericRow({Datum(id), Datum("row-" + std::to_string(id))})));
       Status flushed = writer->Flush();
       ASSERT_TRUE(flushed.ok()) << "table " << t << ": " << flushed.ToString();
     }
   }
   for (int t = 0; t < kTables; t += 50) {
     auto offsets = admin.ListOffsets(PathOf(t), OffsetSpec::Latest());
-    ASSERT_TRUE(offsets.ok()) << offsets.status().ToString();
+    ASSERT_OK(offsets);
     for (const auto& [bucket, offset] : *offsets) EXPECT_EQ(offset, 1) << "table " << t << " bucket " << bucket;
   }
   // Within the budget (auto: half the limit) of open .log files, 1,000 segments notwithstanding.
@@ -123,14 +124,14 @@ TEST_F(ManyBucketsIntegrationTest, ThousandBucketsUnderAnOpenFileLimitOf256Survi
 
   conn_.reset();
   Status restarted = server_->Restart();
-  ASSERT_TRUE(restarted.ok()) << restarted.ToString();
+  ASSERT_OK(restarted);
   Connect();
   EXPECT_LE(OpenFilesOf(server_->pid(), server_->data_dir(), ".log"), kOpenFileLimit / 2);
 
   for (int t = 0; t < kTables; ++t) {
     Table table = conn_->GetTable(PathOf(t)).value();
     auto scanner = table.NewLogScanner().value();
-    for (int b = 0; b < kBuckets; ++b) ASSERT_TRUE(scanner->Subscribe(b, kEarliestOffset).ok());
+    for (int b = 0; b < kBuckets; ++b) ASSERT_OK(scanner->Subscribe(b, kEarliestOffset));
     std::set<int32_t> ids;
     std::set<int32_t> buckets;
     const auto deadline = std::chrono::steady_clock::now() + 30s;
@@ -149,7 +150,7 @@ TEST_F(ManyBucketsIntegrationTest, ThousandBucketsUnderAnOpenFileLimitOf256Survi
     EXPECT_EQ(buckets.size(), static_cast<size_t>(kBuckets)) << "table " << t;
   }
   EXPECT_LE(OpenFilesOf(server_->pid(), server_->data_dir(), ".log"), kOpenFileLimit / 2);
-  EXPECT_TRUE(server_->Stop().ok());
+  EXPECT_OK(server_->Stop());
 }
 
 // The descriptors process `pid` holds.
@@ -182,14 +183,14 @@ TEST_F(ManyBucketsIntegrationTest, CreateThatRunsOutOfDescriptorsLeavesNothingBe
   options.open_file_limit = kLimit;
   options.sets = {"log.open-files.max=16"};
   auto started = ServerProcess::Start(options);
-  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  ASSERT_OK(started);
   server_ = std::move(started).value();
   Connect();
   Admin admin = conn_->GetAdmin();
-  ASSERT_TRUE(admin.CreateDatabase("full").ok());
+  ASSERT_OK(admin.CreateDatabase("full"));
   TableDescriptor descriptor(ParseSchema("id INT NOT NULL, name STRING").value());
   descriptor.DistributedBy(kBuckets);
-  ASSERT_TRUE(admin.CreateTable(TablePath::Make("full", "before").value(), descriptor).ok());
+  ASSERT_OK(admin.CreateTable(TablePath::Make("full", "before").value(), descriptor));
 
   // Idle connections until the server has no descriptor left (the rest wait in its accept queue).
   std::vector<int> sockets;
@@ -222,14 +223,14 @@ TEST_F(ManyBucketsIntegrationTest, CreateThatRunsOutOfDescriptorsLeavesNothingBe
     return names;
   };
   EXPECT_EQ(table_dirs(), std::vector<std::string>{"before-1"});
-  ASSERT_TRUE(admin.CreateTable(TablePath::Make("full", "t").value(), descriptor).ok());
+  ASSERT_OK(admin.CreateTable(TablePath::Make("full", "t").value(), descriptor));
   conn_.reset();
-  ASSERT_TRUE(server_->Restart().ok());
+  ASSERT_OK(server_->Restart());
   Connect();
   EXPECT_EQ(conn_->GetAdmin().ListTables("full").value(), (std::vector<std::string>{"before", "t"}));
   EXPECT_EQ(table_dirs(), (std::vector<std::string>{"before-1", "t-3"}));
   EXPECT_FALSE(std::filesystem::exists(server_->data_dir() + "/.quarantine")) << server_->ReadLog();
-  EXPECT_TRUE(server_->Stop().ok());
+  EXPECT_OK(server_->Stop());
 }
 
 TEST_F(ManyBucketsIntegrationTest, ServerRefusesToStartWhenTheLimitCannotCoverWhatItMustKeepOpen) {

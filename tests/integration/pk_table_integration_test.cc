@@ -15,6 +15,7 @@
 #include "support/eventually.h"
 #include "support/server_process.h"
 #include "types/schema_parser.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -81,7 +82,7 @@ class PkTableIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto server = ServerProcess::Start();
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    ASSERT_OK(server);
     server_ = std::move(server).value();
     Connect();
   }
@@ -91,7 +92,7 @@ class PkTableIntegrationTest : public ::testing::Test {
     c.bootstrap_servers = server_->address();
     c.writer_batch_timeout = 10ms;
     auto conn = Connection::Create(c);
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_OK(conn);
     conn_ = *conn;
   }
 
@@ -102,32 +103,32 @@ class PkTableIntegrationTest : public ::testing::Test {
 
   Table CreateTable(const std::string& name, int buckets) {
     Admin admin = conn_->GetAdmin();
-    EXPECT_TRUE(admin.CreateDatabase("it", /*ignore_if_exists=*/true).ok());
+    EXPECT_OK(admin.CreateDatabase("it", /*ignore_if_exists=*/true));
     TableDescriptor d(ParseSchema(kSchema).value());
     d.DistributedBy(buckets);
     const auto path = TablePath::Make("it", name).value();
     Status st = admin.CreateTable(path, d);
-    EXPECT_TRUE(st.ok()) << st.ToString();
+    EXPECT_OK(st);
     return conn_->GetTable(path).value();
   }
 
   // Reads the changelog of every bucket from `from` up to the latest offsets into `replay`.
   void ReadChangelog(const Table& table, const std::map<int32_t, int64_t>& from, Replay* replay) {
     auto latest = conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest());
-    ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+    ASSERT_OK(latest);
     auto scanner = conn_->GetTable(table.path()).value().NewLogScanner().value();
     std::set<int32_t> open;
     for (const auto& [b, end] : *latest) {
       const int64_t start = from.count(b) ? from.at(b) : 0;
       if (start < end) {
-        ASSERT_TRUE(scanner->Subscribe(b, start).ok());
+        ASSERT_OK(scanner->Subscribe(b, start));
         open.insert(b);
       }
     }
     auto last_data = std::chrono::steady_clock::now();
     while (!open.empty() && std::chrono::steady_clock::now() - last_data < 60s) {
       auto recs = scanner->Poll(200ms);
-      ASSERT_TRUE(recs.ok()) << recs.status().ToString();
+      ASSERT_OK(recs);
       if (!recs->empty()) last_data = std::chrono::steady_clock::now();
       for (const auto& r : *recs) {
         if (r.offset >= latest->at(r.bucket)) continue;
@@ -149,7 +150,7 @@ class PkTableIntegrationTest : public ::testing::Test {
       std::vector<GenericRow> batch;
       for (int64_t id = base; id < std::min(keys, base + 1000); ++id) batch.push_back(GenericRow({Datum(id)}));
       auto rows = lookuper->LookupMany(batch);
-      EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+      EXPECT_OK(rows);
       if (!rows.ok()) return out;
       for (size_t i = 0; i < rows->size(); ++i) {
         if ((*rows)[i]) out.emplace(base + static_cast<int64_t>(i), *(*rows)[i]);
@@ -173,16 +174,16 @@ TEST_F(PkTableIntegrationTest, MillionUpsertsOverHundredThousandKeysReplayToTheL
     for (int64_t op = 0; op < kOps; ++op) {
       const int64_t id = static_cast<int64_t>(rng() % kKeys);
       if (rng() % 10 == 0) {
-        ASSERT_TRUE(writer->Delete(KeyRow(id)).ok());
+        ASSERT_OK(writer->Delete(KeyRow(id)));
         expected.erase(id);
       } else {
         GenericRow row = Row(id, op);
-        ASSERT_TRUE(writer->Upsert(row).ok());
+        ASSERT_OK(writer->Upsert(row));
         expected[id] = std::move(row);
       }
     }
     Status st = writer->Flush();
-    ASSERT_TRUE(st.ok()) << st.ToString();
+    ASSERT_OK(st);
   }
   Replay replay;
   ReadChangelog(table, {}, &replay);
@@ -215,7 +216,7 @@ TEST_F(PkTableIntegrationTest, KillDashNineDuringUpsertsLeavesStateEqualToTheCha
       const int64_t id = static_cast<int64_t>(rng() % kKeys);
       const bool del = rng() % 8 == 0;
       auto r = del ? writer->Delete(KeyRow(id)) : writer->Upsert(Row(id, v));
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      ASSERT_OK(r);
       if (!del) {
         std::lock_guard<std::mutex> lock(mu);
         results.emplace_back(v, *r);
@@ -243,7 +244,7 @@ TEST_F(PkTableIntegrationTest, KillDashNineDuringUpsertsLeavesStateEqualToTheCha
     const bool reached = testing::Eventually([&] { return acknowledged() >= target; }, 120s);
     if (!reached || round == 2) break;
     std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 5000)(kill_rng)));
-    ASSERT_TRUE(server_->Kill().ok());
+    ASSERT_OK(server_->Kill());
     ASSERT_TRUE(server_->Restart().ok()) << server_->ReadLog();
   }
   stop = true;
@@ -286,11 +287,11 @@ TEST_F(PkTableIntegrationTest, SnapshotThenChangelogUnderConcurrentWritesHasEver
     for (int64_t v = 0; !stop.load() || v < 20000; ++v) {
       const int64_t id = static_cast<int64_t>(rng() % kKeys);
       auto r = rng() % 6 == 0 ? writer->Delete(KeyRow(id)) : writer->Upsert(Row(id, v));
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      ASSERT_OK(r);
       written = v + 1;
       if (v % 200 == 199) std::this_thread::sleep_for(2ms);
     }
-    ASSERT_TRUE(writer->Flush().ok());
+    ASSERT_OK(writer->Flush());
   });
   EXPECT_TRUE(testing::Eventually([&] { return written.load() >= 5000; }));
 
@@ -302,7 +303,7 @@ TEST_F(PkTableIntegrationTest, SnapshotThenChangelogUnderConcurrentWritesHasEver
     auto scanner = table.NewBatchScanner(b).value();
     while (true) {
       auto rows = scanner->PollBatch();
-      ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+      ASSERT_OK(rows);
       if (!*rows) break;
       for (auto& row : **rows) {
         replay.Put(row);
@@ -333,13 +334,13 @@ TEST_F(PkTableIntegrationTest, StateSurvivesAGracefulRestart) {
   Table table = CreateTable("restart", 2);
   {
     auto writer = table.NewUpsertWriter().value();
-    for (int64_t i = 0; i < 10000; ++i) ASSERT_TRUE(writer->Upsert(Row(i % 3000, i)).ok());
-    ASSERT_TRUE(writer->Flush().ok());
+    for (int64_t i = 0; i < 10000; ++i) ASSERT_OK(writer->Upsert(Row(i % 3000, i)));
+    ASSERT_OK(writer->Flush());
   }
   auto before = LookupAll(table, 3000);
   ASSERT_EQ(before.size(), 3000u);
   conn_.reset();
-  ASSERT_TRUE(server_->Stop().ok());
+  ASSERT_OK(server_->Stop());
   ASSERT_TRUE(server_->Restart().ok()) << server_->ReadLog();
   Connect();
   auto after = LookupAll(table, 3000);

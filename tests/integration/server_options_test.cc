@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "support/server_process.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -65,7 +66,7 @@ TEST_F(ServerOptionsTest, AFlussOptionFlussCppDoesNotImplementIsAWarning) {
   options.data_dir = root_ + "/data";
   options.sets = {"remote.data.dir=" + root_ + "/remote", "kv.snapshot.interval=5min"};
   auto server = ServerProcess::Start(options);
-  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  ASSERT_OK(server);
   const std::string log = (*server)->ReadLog();
   for (const char* key : {"remote.data.dir", "kv.snapshot.interval"}) {
     EXPECT_NE(log.find(std::string("warning option '") + key +
@@ -73,7 +74,7 @@ TEST_F(ServerOptionsTest, AFlussOptionFlussCppDoesNotImplementIsAWarning) {
               std::string::npos)
         << log;
   }
-  EXPECT_TRUE((*server)->Stop().ok());
+  EXPECT_OK((*server)->Stop());
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 //   fluss::testing::LocalClusterOptions options;
 //   options.sets = {"zookeeper.client.session-timeout=2s"};
 //   auto cluster = fluss::testing::LocalCluster::Start(options);
-//   ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+//   ASSERT_OK(cluster);
 //   config.bootstrap_servers = (*cluster)->bootstrap();
 //   (*cluster)->tablet(1).Kill();   // kill -9 tablet server id 2 (ids are index + 1)
 //

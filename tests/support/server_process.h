@@ -3,7 +3,7 @@
 //   fluss::testing::ServerProcessOptions options;
 //   options.sets = {"default.bucket.number=3"};
 //   auto server = fluss::testing::ServerProcess::Start(options);   // or Start() for the defaults
-//   ASSERT_TRUE(server.ok()) << server.status().ToString();
+//   ASSERT_OK(server);
 //   std::string addr = (*server)->address();   // "127.0.0.1:<port>"
 //   ...
 //   (*server)->Kill();                          // SIGKILL (crash), or Stop() for a clean SIGTERM

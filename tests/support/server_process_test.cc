@@ -1,5 +1,6 @@
 // ServerProcess itself: start, listening port, restart on the same port, kill, clean stop.
 #include "support/server_process.h"
+#include "support/status_macros.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -26,20 +27,20 @@ bool CanConnect(uint16_t port) {
 
 TEST(ServerProcessTest, StartsOnAFreePortAndAcceptsConnections) {
   auto server = ServerProcess::Start();
-  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  ASSERT_OK(server);
   EXPECT_GT((*server)->port(), 0);
   EXPECT_EQ((*server)->address(), "127.0.0.1:" + std::to_string((*server)->port()));
   EXPECT_TRUE(CanConnect((*server)->port()));
   EXPECT_NE((*server)->ReadLog().find("fluss-server listening on"), std::string::npos);
-  EXPECT_TRUE((*server)->Stop().ok());
+  EXPECT_OK((*server)->Stop());
   EXPECT_FALSE((*server)->running());
 }
 
 TEST(ServerProcessTest, RestartAfterKillKeepsPortAndDataDir) {
   auto server = ServerProcess::Start();
-  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  ASSERT_OK(server);
   const uint16_t port = (*server)->port();
-  ASSERT_TRUE((*server)->Kill().ok());
+  ASSERT_OK((*server)->Kill());
   EXPECT_FALSE((*server)->running());
   ASSERT_TRUE((*server)->Restart().ok()) << (*server)->ReadLog();
   EXPECT_EQ((*server)->port(), port);
@@ -50,7 +51,7 @@ TEST(ServerProcessTest, DestructorRemovesTempDir) {
   std::string dir;
   {
     auto server = ServerProcess::Start();
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    ASSERT_OK(server);
     dir = (*server)->data_dir();
     EXPECT_TRUE(std::filesystem::exists(dir));
   }

@@ -23,6 +23,7 @@
 #include "types/schema_parser.h"
 #include "types/table_descriptor.h"
 #include "zk_server.h"
+#include "support/status_macros.h"
 
 namespace fluss::cluster {
 namespace {
@@ -84,7 +85,7 @@ class ClusterTest : public ::testing::Test {
   CoordinatorServer* StartCoordinator(ServerConfig config) {
     const int32_t id = config.server_id;
     auto c = CoordinatorServer::Start(std::move(config));
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    EXPECT_OK(c);
     if (!c.ok()) return nullptr;
     coordinators_[id] = std::move(c).value();
     return coordinators_[id].get();
@@ -102,7 +103,7 @@ class ClusterTest : public ::testing::Test {
     EXPECT_TRUE(Eventually([&] { return c->active(); }));
     for (int id = 1; id <= n; ++id) {
       auto t = StartTablet(id);
-      EXPECT_TRUE(t.ok()) << t.status().ToString();
+      EXPECT_OK(t);
     }
     EXPECT_TRUE(Eventually([&] { return c->store().LiveTabletServers().size() == static_cast<size_t>(n); }));
     return c;
@@ -142,12 +143,12 @@ class ClusterTest : public ::testing::Test {
   std::map<int32_t, BucketView> Buckets(ZkMetadataStore& store, const std::string& table) {
     std::map<int32_t, BucketView> out;
     auto t = store.GetTable(*TablePath::Make("db", table));
-    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    EXPECT_OK(t);
     if (!t.ok()) return out;
     auto assignment = store.GetAssignment(t->table_id);
     for (const auto& a : *assignment) {
       auto lai = store.GetLeaderAndIsr(t->table_id, a.bucket_id);
-      EXPECT_TRUE(lai.ok()) << lai.status().ToString();
+      EXPECT_OK(lai);
       out[a.bucket_id] = {a.replicas, lai.ok() ? lai->first : LeaderAndIsr{}};
     }
     return out;
@@ -210,8 +211,8 @@ TEST(AssignReplicasTest, SpreadsReplicasAndLeadersEvenly) {
 TEST_F(ClusterTest, CreateTableSpreadsReplicasStoresThemAndTellsTheReplicas) {
   CoordinatorServer* c = StartCluster(3);
   ASSERT_NE(c, nullptr);
-  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
-  ASSERT_TRUE(CreateTable(c->port(), "t", 6, 2).ok());
+  ASSERT_OK(CreateDatabase(c->port(), "db"));
+  ASSERT_OK(CreateTable(c->port(), "t", 6, 2));
   auto buckets = Buckets(c->store(), "t");
   ASSERT_EQ(buckets.size(), 6u);
   std::map<int32_t, int> leaders, replicas;
@@ -233,14 +234,14 @@ TEST_F(ClusterTest, CreateTableSpreadsReplicasStoresThemAndTellsTheReplicas) {
   for (int32_t s : {1, 2, 3}) EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), s, "t"); })) << s;
 
   // DDL through a tablet server is forwarded to the coordinator; metadata from any server.
-  ASSERT_TRUE(CreateTable(tablets_[2]->port(), "via_tablet", 3, 3).ok());
+  ASSERT_OK(CreateTable(tablets_[2]->port(), "via_tablet", 3, 3));
   EXPECT_EQ(Buckets(c->store(), "via_tablet").size(), 3u);
   proto::MetadataRequest mreq;
   mreq.add_table_path()->set_database_name("db");
   mreq.mutable_table_path(0)->set_table_name("t");
   for (uint16_t port : {c->port(), tablets_[3]->port()}) {
     auto body = Call(port, rpc::ApiKey::kGetMetadata, mreq);
-    ASSERT_TRUE(body.ok()) << body.status().ToString();
+    ASSERT_OK(body);
     proto::MetadataResponse resp;
     ASSERT_TRUE(resp.ParseFromString(*body));
     EXPECT_EQ(resp.coordinator_server().node_id(), 100);
@@ -258,7 +259,7 @@ TEST_F(ClusterTest, CreateTableSpreadsReplicasStoresThemAndTellsTheReplicas) {
 
   // Drop: every replica is told to stop (and delete) its buckets.
   const int64_t id = TableId(c->store(), "t");
-  ASSERT_TRUE(DropTable(c->port(), "t").ok());
+  ASSERT_OK(DropTable(c->port(), "t"));
   for (int32_t s : {1, 2, 3}) {
     EXPECT_TRUE(Eventually([&] {
       int n = 0;
@@ -271,24 +272,24 @@ TEST_F(ClusterTest, CreateTableSpreadsReplicasStoresThemAndTellsTheReplicas) {
 TEST_F(ClusterTest, ReplicationFactorAboveLiveServersIsRefusedAndCreatesNothing) {
   CoordinatorServer* c = StartCluster(2);
   ASSERT_NE(c, nullptr);
-  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
+  ASSERT_OK(CreateDatabase(c->port(), "db"));
   Status st = CreateTable(c->port(), "t", 3, 3);
   EXPECT_EQ(st.code(), ErrorCode::kInvalidReplicationFactor) << st.ToString();
   EXPECT_NE(st.message().find("replication factor 3 is larger than the 2 live tablet servers"), std::string::npos)
       << st.message();
   EXPECT_FALSE(c->store().TableExists(*TablePath::Make("db", "t")));
   EXPECT_TRUE(c->store().ListAllTables().empty());
-  EXPECT_TRUE(CreateTable(c->port(), "t", 3, 2).ok());
+  EXPECT_OK(CreateTable(c->port(), "t", 3, 2));
 }
 
 TEST_F(ClusterTest, DeadTabletServerLosesLeadershipToAnIsrMember) {
   CoordinatorServer* c = StartCluster(3);
   ASSERT_NE(c, nullptr);
-  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
-  ASSERT_TRUE(CreateTable(c->port(), "t", 3, 3).ok());
+  ASSERT_OK(CreateDatabase(c->port(), "db"));
+  ASSERT_OK(CreateTable(c->port(), "t", 3, 3));
   auto before = Buckets(c->store(), "t");
   const int32_t victim = before[0].lai.leader;
-  ASSERT_TRUE(tablets_[victim]->Stop(/*controlled=*/false).ok());
+  ASSERT_OK(tablets_[victim]->Stop(/*controlled=*/false));
   tablets_.erase(victim);
   ASSERT_TRUE(Eventually([&] {
     for (const auto& [b, v] : Buckets(c->store(), "t")) {
@@ -324,7 +325,7 @@ TEST_F(ClusterTest, DeadTabletServerLosesLeadershipToAnIsrMember) {
   // Back with the same data dir: registered again and told the state of its buckets (a follower now,
   // outside the ISR until its leader adds it back).
   auto back = StartTablet(victim);
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_OK(back);
   EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), victim, "t"); }));
   // A second server with a live id is refused.
   auto config = Config(ServerRole::kTablet, victim);
@@ -341,8 +342,8 @@ TEST_F(ClusterTest, LeadershipMovesBackToThePreferredReplicaOnceItIsInSyncAgain)
   coordinator.leader_imbalance_check_interval_ms = 200;
   CoordinatorServer* c = StartCluster(3, coordinator);
   ASSERT_NE(c, nullptr);
-  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
-  ASSERT_TRUE(CreateTable(c->port(), "t", 3, 3).ok());
+  ASSERT_OK(CreateDatabase(c->port(), "db"));
+  ASSERT_OK(CreateTable(c->port(), "t", 3, 3));
   auto before = Buckets(c->store(), "t");
   std::map<int32_t, int> led;
   for (const auto& [b, v] : before) {
@@ -351,7 +352,7 @@ TEST_F(ClusterTest, LeadershipMovesBackToThePreferredReplicaOnceItIsInSyncAgain)
   }
   EXPECT_EQ(led, (std::map<int32_t, int>{{1, 1}, {2, 1}, {3, 1}}));
   const int32_t victim = before[0].lai.leader;
-  ASSERT_TRUE(tablets_[victim]->Stop(/*controlled=*/false).ok());
+  ASSERT_OK(tablets_[victim]->Stop(/*controlled=*/false));
   tablets_.erase(victim);
   ASSERT_TRUE(Eventually([&] {
     for (const auto& [b, v] : Buckets(c->store(), "t")) {
@@ -359,7 +360,7 @@ TEST_F(ClusterTest, LeadershipMovesBackToThePreferredReplicaOnceItIsInSyncAgain)
     }
     return true;
   }));
-  ASSERT_TRUE(StartTablet(victim).ok());
+  ASSERT_OK(StartTablet(victim));
   // Back in every ISR (its leaders add it once it caught up), then its preferred bucket again.
   ASSERT_TRUE(Eventually(
       [&] {
@@ -390,14 +391,14 @@ TEST_F(ClusterTest, LeadershipMovesBackToThePreferredReplicaOnceItIsInSyncAgain)
 TEST_F(ClusterTest, BucketGoesOfflineWithoutIsrMemberAndComesBackWithIt) {
   CoordinatorServer* c = StartCluster(2);
   ASSERT_NE(c, nullptr);
-  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
-  ASSERT_TRUE(CreateTable(c->port(), "t", 1, 1).ok());
+  ASSERT_OK(CreateDatabase(c->port(), "db"));
+  ASSERT_OK(CreateTable(c->port(), "t", 1, 1));
   const int32_t owner = Buckets(c->store(), "t")[0].lai.leader;
-  ASSERT_TRUE(tablets_[owner]->Stop(false).ok());
+  ASSERT_OK(tablets_[owner]->Stop(false));
   tablets_.erase(owner);
   ASSERT_TRUE(Eventually([&] { return Buckets(c->store(), "t")[0].lai.leader == -1; }));
   EXPECT_EQ(Buckets(c->store(), "t")[0].lai.isr, std::vector<int32_t>{owner});  // kept as it was
-  ASSERT_TRUE(StartTablet(owner).ok());
+  ASSERT_OK(StartTablet(owner));
   ASSERT_TRUE(Eventually([&] { return Buckets(c->store(), "t")[0].lai.leader == owner; }));
   EXPECT_EQ(Buckets(c->store(), "t")[0].lai.leader_epoch, 2);
   EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), owner, "t"); }));
@@ -406,22 +407,22 @@ TEST_F(ClusterTest, BucketGoesOfflineWithoutIsrMemberAndComesBackWithIt) {
 TEST_F(ClusterTest, TabletServerDeletesOnRestartTheTablesDroppedWhileItWasDown) {
   CoordinatorServer* c = StartCluster(2);
   ASSERT_NE(c, nullptr);
-  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
-  ASSERT_TRUE(CreateTable(c->port(), "gone", 2, 2).ok());
-  ASSERT_TRUE(CreateTable(c->port(), "kept", 2, 2).ok());
+  ASSERT_OK(CreateDatabase(c->port(), "db"));
+  ASSERT_OK(CreateTable(c->port(), "gone", 2, 2));
+  ASSERT_OK(CreateTable(c->port(), "kept", 2, 2));
   const std::string gone_dir = fmt::format("{}/db/gone-{}/log-0", Config(ServerRole::kTablet, 1).data_dir,
                                            TableId(c->store(), "gone"));
   const std::string kept_dir = fmt::format("{}/db/kept-{}/log-0", Config(ServerRole::kTablet, 1).data_dir,
                                            TableId(c->store(), "kept"));
   // Restarted once, server 1 has both tables' buckets on disk.
   tablets_.erase(1);
-  ASSERT_TRUE(StartTablet(1).ok());
+  ASSERT_OK(StartTablet(1));
   ASSERT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), 1, "gone"); }));
   ASSERT_TRUE(Eventually([&] { return fs::exists(gone_dir) && fs::exists(kept_dir); }));
-  ASSERT_TRUE(tablets_[1]->Stop(false).ok());
+  ASSERT_OK(tablets_[1]->Stop(false));
   tablets_.erase(1);
-  ASSERT_TRUE(DropTable(c->port(), "gone").ok());
-  ASSERT_TRUE(StartTablet(1).ok());
+  ASSERT_OK(DropTable(c->port(), "gone"));
+  ASSERT_OK(StartTablet(1));
   EXPECT_FALSE(fs::exists(gone_dir));
   EXPECT_TRUE(fs::exists(kept_dir));
 }
@@ -429,8 +430,8 @@ TEST_F(ClusterTest, TabletServerDeletesOnRestartTheTablesDroppedWhileItWasDown) 
 TEST_F(ClusterTest, AdjustIsrIsCompareAndSetOnLeaderAndBucketEpochs) {
   CoordinatorServer* c = StartCluster(3);
   ASSERT_NE(c, nullptr);
-  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
-  ASSERT_TRUE(CreateTable(c->port(), "t", 1, 3).ok());
+  ASSERT_OK(CreateDatabase(c->port(), "db"));
+  ASSERT_OK(CreateTable(c->port(), "t", 1, 3));
   const int64_t table_id = TableId(c->store(), "t");
   auto v = Buckets(c->store(), "t")[0];
   const int32_t leader = v.lai.leader;
@@ -454,7 +455,7 @@ TEST_F(ClusterTest, AdjustIsrIsCompareAndSetOnLeaderAndBucketEpochs) {
   AdjustIsrSender send = MakeZkAdjustIsrSender(tablets_[leader]->member().store());
   auto answer = [&](const proto::AdjustIsrRequest& req) {
     auto resp = send(req);
-    EXPECT_TRUE(resp.ok()) << resp.status().ToString();
+    EXPECT_OK(resp);
     EXPECT_EQ(resp->buckets_resp_size(), 1);
     return resp->buckets_resp(0);
   };
@@ -493,7 +494,7 @@ TEST_F(ClusterTest, AdjustIsrIsCompareAndSetOnLeaderAndBucketEpochs) {
   EXPECT_EQ(r.error_code(), 0) << r.error_message();
   EXPECT_EQ(Buckets(c->store(), "t")[0].lai.bucket_epoch, 2);
   // A dead follower leaves the ISR and cannot be added back while it is down.
-  ASSERT_TRUE(tablets_[followers[1]]->Stop(false).ok());
+  ASSERT_OK(tablets_[followers[1]]->Stop(false));
   tablets_.erase(followers[1]);
   ASSERT_TRUE(Eventually([&] { return Buckets(c->store(), "t")[0].lai.bucket_epoch == 3; }));
   EXPECT_EQ(Buckets(c->store(), "t")[0].lai.isr, (std::vector<int32_t>{leader, followers[0]}));
@@ -505,11 +506,11 @@ TEST_F(ClusterTest, AdjustIsrIsCompareAndSetOnLeaderAndBucketEpochs) {
 TEST_F(ClusterTest, TabletServerWhoseSessionEndsLosesItsLeadershipsAndIsToldAgain) {
   CoordinatorServer* c = StartCluster(2);
   ASSERT_NE(c, nullptr);
-  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
-  ASSERT_TRUE(CreateTable(c->port(), "t", 2, 2).ok());
+  ASSERT_OK(CreateDatabase(c->port(), "db"));
+  ASSERT_OK(CreateTable(c->port(), "t", 2, 2));
   auto before = Buckets(c->store(), "t");
   // Server 1's ZooKeeper session ends (a long pause); its store registers it again at once.
-  ASSERT_TRUE(tablets_[1]->member().store()->ExpireSessionForTesting().ok());
+  ASSERT_OK(tablets_[1]->member().store()->ExpireSessionForTesting());
   ASSERT_TRUE(Eventually([&] {
     for (const auto& [b, v] : Buckets(c->store(), "t")) {
       if (before[b].lai.leader == 1 && v.lai.leader_epoch == before[b].lai.leader_epoch) return false;
@@ -534,10 +535,10 @@ TEST_F(ClusterTest, StandbyCoordinatorTakesOverAndKeepsServingDdl) {
   ASSERT_TRUE(Eventually([&] { return first->active(); }));
   CoordinatorServer* second = StartCoordinator(101);
   ASSERT_NE(second, nullptr);
-  for (int id = 1; id <= 2; ++id) ASSERT_TRUE(StartTablet(id).ok());
+  for (int id = 1; id <= 2; ++id) ASSERT_OK(StartTablet(id));
   ASSERT_TRUE(Eventually([&] { return first->store().LiveTabletServers().size() == 2; }));
-  ASSERT_TRUE(CreateDatabase(first->port(), "db").ok());
-  ASSERT_TRUE(CreateTable(first->port(), "before", 2, 2).ok());
+  ASSERT_OK(CreateDatabase(first->port(), "db"));
+  ASSERT_OK(CreateTable(first->port(), "before", 2, 2));
   // The standby refuses DDL and names the active one.
   EXPECT_FALSE(second->active());
   Status st = CreateTable(second->port(), "refused", 1, 1);
@@ -555,7 +556,7 @@ TEST_F(ClusterTest, StandbyCoordinatorTakesOverAndKeepsServingDdl) {
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
   EXPECT_GT(second->controller().epoch(), old_epoch);
   // Serves DDL; new records carry the new epoch; tablet servers hear from it (also about old tables).
-  ASSERT_TRUE(CreateTable(second->port(), "after", 2, 2).ok());
+  ASSERT_OK(CreateTable(second->port(), "after", 2, 2));
   for (const auto& [b, v] : Buckets(second->store(), "after")) {
     EXPECT_EQ(v.lai.coordinator_epoch, second->controller().epoch());
   }
@@ -564,7 +565,7 @@ TEST_F(ClusterTest, StandbyCoordinatorTakesOverAndKeepsServingDdl) {
     EXPECT_TRUE(Eventually([&] { return ToldCurrentState(second->store(), s, "before"); })) << s;
   }
   // And it still handles failures: a tablet server dies, its leaderships move.
-  ASSERT_TRUE(tablets_[1]->Stop(false).ok());
+  ASSERT_OK(tablets_[1]->Stop(false));
   tablets_.erase(1);
   EXPECT_TRUE(Eventually([&] {
     for (const auto& [b, v] : Buckets(second->store(), "after")) {
@@ -580,24 +581,24 @@ TEST_F(ClusterTest, StandbyTakesOverWhenTheActiveCoordinatorsSessionEndsAndFence
   ASSERT_TRUE(Eventually([&] { return first->active(); }));
   CoordinatorServer* second = StartCoordinator(101);
   ASSERT_NE(second, nullptr);
-  ASSERT_TRUE(StartTablet(1).ok());
+  ASSERT_OK(StartTablet(1));
   ASSERT_TRUE(Eventually([&] { return first->store().LiveTabletServers().size() == 1; }));
-  ASSERT_TRUE(CreateDatabase(first->port(), "db").ok());
-  ASSERT_TRUE(CreateTable(first->port(), "t", 1, 1).ok());
+  ASSERT_OK(CreateDatabase(first->port(), "db"));
+  ASSERT_OK(CreateTable(first->port(), "t", 1, 1));
   const int64_t table_id = TableId(first->store(), "t");
   // The active coordinator's session ends as if it had died (its process hung or crashed).
   const auto died_at = std::chrono::steady_clock::now();
-  ASSERT_TRUE(first->store().ExpireSessionForTesting().ok());
+  ASSERT_OK(first->store().ExpireSessionForTesting());
   ASSERT_TRUE(Eventually([&] { return second->active(); }));
   EXPECT_LT(std::chrono::steady_clock::now() - died_at, std::chrono::seconds(30));  // generous
   EXPECT_TRUE(Eventually([&] { return !first->active(); }));
   // The deposed one's writes are fenced; DDL goes to the new one.
   auto current = second->store().GetLeaderAndIsr(table_id, 0);
-  ASSERT_TRUE(current.ok());
+  ASSERT_OK(current);
   auto stale = first->store().SetLeaderAndIsr(table_id, 0, current->first, current->second);
   EXPECT_EQ(stale.status().code(), ErrorCode::kInvalidCoordinator) << stale.status().ToString();
   EXPECT_EQ(CreateTable(first->port(), "refused", 1, 1).code(), ErrorCode::kInvalidCoordinator);
-  ASSERT_TRUE(CreateTable(second->port(), "after", 1, 1).ok());
+  ASSERT_OK(CreateTable(second->port(), "after", 1, 1));
   EXPECT_TRUE(Eventually([&] { return ToldCurrentState(second->store(), 1, "after"); }));
 }
 
@@ -633,18 +634,18 @@ TEST_F(ClusterTest, TabletServerRefusesADataDirOfAnotherClusterOrServer) {
   EXPECT_EQ(refused.status().code(), ErrorCode::kCorruptRecord) << refused.status().ToString();
   // The right cluster and id: starts.
   fs::remove(dir1 + "/.cluster");
-  EXPECT_TRUE(StartTablet(1).ok());
+  EXPECT_OK(StartTablet(1));
 }
 
 TEST_F(ClusterTest, ControlledShutdownMovesLeadershipFirst) {
   CoordinatorServer* c = StartCluster(2);
   ASSERT_NE(c, nullptr);
-  ASSERT_TRUE(CreateDatabase(c->port(), "db").ok());
-  ASSERT_TRUE(CreateTable(c->port(), "t", 4, 2).ok());
-  ASSERT_TRUE(CreateTable(c->port(), "single", 2, 1).ok());
+  ASSERT_OK(CreateDatabase(c->port(), "db"));
+  ASSERT_OK(CreateTable(c->port(), "t", 4, 2));
+  ASSERT_OK(CreateTable(c->port(), "single", 2, 1));
   const int32_t leaving = 1, staying = 2;
   auto remaining = tablets_[leaving]->member().ControlledShutdown();
-  ASSERT_TRUE(remaining.ok()) << remaining.status().ToString();
+  ASSERT_OK(remaining);
   // Still registered, but no longer leads a bucket that has another in-sync replica.
   EXPECT_EQ(c->store().LiveTabletServers().size(), 2u);
   for (const auto& [b, v] : Buckets(c->store(), "t")) {
@@ -662,7 +663,7 @@ TEST_F(ClusterTest, ControlledShutdownMovesLeadershipFirst) {
   EXPECT_EQ(remaining->size(), expected);
   EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), staying, "t"); }));
   EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), leaving, "t"); }));
-  EXPECT_TRUE(tablets_[leaving]->Stop(/*controlled=*/true).ok());
+  EXPECT_OK(tablets_[leaving]->Stop(/*controlled=*/true));
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "unit/metadata/metadata_store_contract.h"
 #include "unit/metadata/metadata_test_support.h"
 #include "zk_server.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -40,7 +41,7 @@ std::unique_ptr<ZkMetadataStore> OpenZk(const std::string& chroot, MetadataClock
   options.session_timeout_ms = session_timeout_ms;
   options.connect_timeout_ms = 10000;
   auto store = ZkMetadataStore::Open(options, std::move(clock));
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_OK(store);
   return store.ok() ? std::move(store).value() : nullptr;
 }
 
@@ -110,7 +111,7 @@ TEST_F(ZkMetadataStoreTest, TwoStoresSeeEachOthersChangesThroughWatches) {
   b_->AddWatcher([&](MetadataEvent e, const std::string& name) {
     seen.Add(fmt::format("{} {}", MetadataEventName(e), name));
   });
-  ASSERT_TRUE(a_->CreateDatabase("db", R"({"comment":"shared"})", false).ok());
+  ASSERT_OK(a_->CreateDatabase("db", R"({"comment":"shared"})", false));
   TableRecord t = CreateOrDie(*a_, Path("db", "t"), 2);
   ASSERT_TRUE(Eventually([&] { return b_->TableExists(Path("db", "t")); }));
   EXPECT_EQ(*b_->GetTable(t.path), t);
@@ -120,13 +121,13 @@ TEST_F(ZkMetadataStoreTest, TwoStoresSeeEachOthersChangesThroughWatches) {
   EXPECT_EQ(seen.Items().front(), "DATABASE_CREATED db");
 
   auto moved = Assign(2, 7);
-  ASSERT_TRUE(a_->UpdateAssignment(t.table_id, moved, 0).ok());
+  ASSERT_OK(a_->UpdateAssignment(t.table_id, moved, 0));
   EXPECT_TRUE(Eventually([&] { return seen.Contains("TABLE_ASSIGNMENT_CHANGED db.t"); }));
   EXPECT_EQ(*b_->GetAssignment(t.table_id), moved);
   EXPECT_EQ(b_->GetTable(t.path)->version, 1);
 
   // And the other way round.
-  ASSERT_TRUE(b_->DropDatabase("db", false, true).ok());
+  ASSERT_OK(b_->DropDatabase("db", false, true));
   EXPECT_TRUE(Eventually([&] { return !a_->DatabaseExists("db"); }));
   EXPECT_EQ(a_->GetTableById(t.table_id).status().code(), ErrorCode::kTableNotExist);
   auto items = seen.Items();
@@ -136,16 +137,16 @@ TEST_F(ZkMetadataStoreTest, TwoStoresSeeEachOthersChangesThroughWatches) {
 }
 
 TEST_F(ZkMetadataStoreTest, CompareAndSetConflictsBetweenStores) {
-  ASSERT_TRUE(a_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(a_->CreateDatabase("db", "{}", false));
   TableRecord t = CreateOrDie(*a_, Path("db", "t"), 1);
   ASSERT_TRUE(Eventually([&] { return b_->TableExists(t.path); }));
   // Both read version 0; the first writer wins, the second is refused although its cache may lag.
-  ASSERT_TRUE(a_->UpdateAssignment(t.table_id, Assign(1, 1), 0).ok());
+  ASSERT_OK(a_->UpdateAssignment(t.table_id, Assign(1, 1), 0));
   auto lost = b_->UpdateAssignment(t.table_id, Assign(1, 2), 0);
   EXPECT_EQ(lost.status().code(), ErrorCode::kInvalidUpdateVersion) << lost.status().ToString();
   auto v2 = MakeTableJson(1, "id INT NOT NULL, v STRING, x INT");
   EXPECT_EQ(b_->AddSchema(t.path, v2.schema, v2.table, 0).status().code(), ErrorCode::kInvalidUpdateVersion);
-  EXPECT_TRUE(b_->AddSchema(t.path, v2.schema, v2.table, 1).ok());
+  EXPECT_OK(b_->AddSchema(t.path, v2.schema, v2.table, 1));
   EXPECT_TRUE(Eventually([&] { return a_->GetTable(t.path)->schema_id == 2; }));
   EXPECT_EQ(*a_->GetAssignment(t.table_id), Assign(1, 1));
 
@@ -154,7 +155,7 @@ TEST_F(ZkMetadataStoreTest, CompareAndSetConflictsBetweenStores) {
   auto j = MakeTableJson(1);
   auto r1 = a_->CreateTable(Path("db", "race"), j.table, j.schema, 1, {}, false);
   auto r2 = b_->CreateTable(Path("db", "race"), j.table, j.schema, 1, {}, false);
-  EXPECT_TRUE(r1.ok());
+  EXPECT_OK(r1);
   EXPECT_EQ(r2.status().code(), ErrorCode::kTableAlreadyExist);
 
   // Table ids taken concurrently from two stores never collide.
@@ -185,8 +186,8 @@ TEST_F(ZkMetadataStoreTest, EphemeralServerNodeGoesWithItsSession) {
     for (const auto& s : live) ids.push_back(s.id);
     lists.Add(ids);
   });
-  ASSERT_TRUE(a_->RegisterTabletServer(1, "FLUSS://127.0.0.1:9001", "rack-a").ok());
-  ASSERT_TRUE(b_->RegisterTabletServer(2, "FLUSS://127.0.0.1:9002").ok());
+  ASSERT_OK(a_->RegisterTabletServer(1, "FLUSS://127.0.0.1:9001", "rack-a"));
+  ASSERT_OK(b_->RegisterTabletServer(2, "FLUSS://127.0.0.1:9002"));
   ASSERT_TRUE(Eventually([&] { return a_->LiveTabletServers().size() == 2; }));
   auto live = a_->LiveTabletServers();
   EXPECT_EQ(live[0].id, 1);
@@ -199,31 +200,29 @@ TEST_F(ZkMetadataStoreTest, EphemeralServerNodeGoesWithItsSession) {
   Status dup = b_->RegisterTabletServer(1, "FLUSS://127.0.0.1:9999");
   EXPECT_FALSE(dup.ok());
   EXPECT_NE(dup.message().find("already registered"), std::string::npos) << dup.ToString();
-  EXPECT_TRUE(a_->RegisterTabletServer(1, "FLUSS://127.0.0.1:9001", "rack-a").ok());
+  EXPECT_OK(a_->RegisterTabletServer(1, "FLUSS://127.0.0.1:9001", "rack-a"));
 
   b_.reset();  // closes b's session: server 2's node goes at once
   EXPECT_TRUE(Eventually([&] { return a_->LiveTabletServers().size() == 1; }));
   EXPECT_EQ(a_->LiveTabletServers()[0].id, 1);
   EXPECT_TRUE(Eventually([&] { return !lists.Items().empty() && lists.Items().back() == std::vector<int32_t>{1}; }));
 
-  ASSERT_TRUE(a_->UnregisterTabletServer(1).ok());
+  ASSERT_OK(a_->UnregisterTabletServer(1));
   EXPECT_TRUE(a_->LiveTabletServers().empty());
 }
 
 TEST_F(ZkMetadataStoreTest, CoordinatorElectionHandsOverWhenTheLeaderGoes) {
   auto& la = la_;
   auto& lb = lb_;
-  ASSERT_TRUE(a_->StartCoordinatorElection(10, "FLUSS://127.0.0.1:9123", [&](bool l, int64_t e) { la.Add({l, e}); })
-                  .ok());
+  ASSERT_OK(a_->StartCoordinatorElection(10, "FLUSS://127.0.0.1:9123", [&](bool l, int64_t e) { la.Add({l, e}); }));
   ASSERT_TRUE(Eventually([&] { return a_->IsCoordinatorLeader(); }));
   EXPECT_EQ(a_->StartCoordinatorElection(10, "", nullptr).code(), ErrorCode::kInvalidCoordinator);
-  ASSERT_TRUE(b_->StartCoordinatorElection(11, "FLUSS://127.0.0.1:9124", [&](bool l, int64_t e) { lb.Add({l, e}); })
-                  .ok());
+  ASSERT_OK(b_->StartCoordinatorElection(11, "FLUSS://127.0.0.1:9124", [&](bool l, int64_t e) { lb.Add({l, e}); }));
   EXPECT_EQ(*b_->CoordinatorLeaderId(), 10);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // b must stay a follower: nothing to wait on
   EXPECT_FALSE(b_->IsCoordinatorLeader());
   // Only the leader writes leader-and-ISR records.
-  ASSERT_TRUE(a_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(a_->CreateDatabase("db", "{}", false));
   TableRecord t = CreateOrDie(*a_, Path("db", "t"), 1);
   EXPECT_EQ(*a_->SetLeaderAndIsr(t.table_id, 0, LeaderAndIsr{1, 0, {1}, 1, 0}, -1), 0);
   EXPECT_EQ(b_->SetLeaderAndIsr(t.table_id, 0, LeaderAndIsr{2, 1, {2}, 1, 0}, 0).status().code(),
@@ -254,17 +253,17 @@ TEST_F(ZkMetadataStoreTest, SessionExpiryFencesThenReRegisters) {
   a_->SetSessionListener([&](ZkSessionEvent e) {
     events.Add(e == ZkSessionEvent::kExpired ? "expired" : "reestablished");
   });
-  ASSERT_TRUE(a_->RegisterTabletServer(5, "FLUSS://127.0.0.1:9005").ok());
+  ASSERT_OK(a_->RegisterTabletServer(5, "FLUSS://127.0.0.1:9005"));
   ASSERT_TRUE(a_->StartCoordinatorElection(1, "FLUSS://127.0.0.1:9123", [&](bool l, int64_t e) {
                     events.Add(fmt::format("{} {}", l ? "leader" : "fenced", e));
                   }).ok());
   ASSERT_TRUE(Eventually([&] { return a_->IsCoordinatorLeader(); }));
-  ASSERT_TRUE(a_->CreateDatabase("before", "{}", false).ok());
+  ASSERT_OK(a_->CreateDatabase("before", "{}", false));
   EXPECT_EQ(a_->session_generation(), 1);
 
-  ASSERT_TRUE(a_->ExpireSessionForTesting().ok());
+  ASSERT_OK(a_->ExpireSessionForTesting());
   // Changed while a's session is gone: a's reload on the new session must bring it in.
-  ASSERT_TRUE(b_->CreateDatabase("during", "{}", false).ok());
+  ASSERT_OK(b_->CreateDatabase("during", "{}", false));
   ASSERT_TRUE(Eventually([&] { return a_->session_generation() == 2; }));
   ASSERT_TRUE(Eventually([&] { return events.Items().size() >= 5; }));
   std::vector<std::string> expected{"leader 1", "fenced 1", "expired", "leader 2", "reestablished"};
@@ -277,9 +276,9 @@ TEST_F(ZkMetadataStoreTest, SessionExpiryFencesThenReRegisters) {
     return live.size() == 1 && live[0].id == 5;
   }));
   // The store works on the new session, in both directions.
-  ASSERT_TRUE(a_->CreateDatabase("after", "{}", false).ok());
+  ASSERT_OK(a_->CreateDatabase("after", "{}", false));
   EXPECT_TRUE(Eventually([&] { return b_->DatabaseExists("after"); }));
-  ASSERT_TRUE(b_->CreateDatabase("from_b", "{}", false).ok());
+  ASSERT_OK(b_->CreateDatabase("from_b", "{}", false));
   EXPECT_TRUE(Eventually([&] { return a_->DatabaseExists("from_b"); }));
   EXPECT_TRUE(a_->DatabaseExists("before"));
   EXPECT_TRUE(a_->DatabaseExists("during"));
@@ -293,7 +292,7 @@ TEST_F(ZkMetadataStoreTest, EveryCoordinatorCandidateIsRegisteredActiveOrStandby
   auto registered = [](const ZkMetadataStore& s) {
     Registered out;
     auto list = s.RegisteredCoordinators();
-    EXPECT_TRUE(list.ok()) << list.status().ToString();
+    EXPECT_OK(list);
     if (list.ok()) {
       for (const auto& c : *list) out.emplace_back(c.id, c.listeners);
     }
@@ -301,11 +300,9 @@ TEST_F(ZkMetadataStoreTest, EveryCoordinatorCandidateIsRegisteredActiveOrStandby
   };
   auto& la = la_;
   auto& lb = lb_;
-  ASSERT_TRUE(a_->StartCoordinatorElection(10, "FLUSS://127.0.0.1:9123", [&](bool l, int64_t e) { la.Add({l, e}); })
-                  .ok());
+  ASSERT_OK(a_->StartCoordinatorElection(10, "FLUSS://127.0.0.1:9123", [&](bool l, int64_t e) { la.Add({l, e}); }));
   ASSERT_TRUE(Eventually([&] { return a_->IsCoordinatorLeader(); }));
-  ASSERT_TRUE(b_->StartCoordinatorElection(11, "FLUSS://127.0.0.1:9124", [&](bool l, int64_t e) { lb.Add({l, e}); })
-                  .ok());
+  ASSERT_OK(b_->StartCoordinatorElection(11, "FLUSS://127.0.0.1:9124", [&](bool l, int64_t e) { lb.Add({l, e}); }));
   EXPECT_EQ(registered(*a_), (Registered{{10, "FLUSS://127.0.0.1:9123"}, {11, "FLUSS://127.0.0.1:9124"}}));
   EXPECT_FALSE(b_->IsCoordinatorLeader());
 
@@ -313,7 +310,7 @@ TEST_F(ZkMetadataStoreTest, EveryCoordinatorCandidateIsRegisteredActiveOrStandby
   // registration over, and the old session's end leaves it in place.
   auto restarted = OpenZk(chroot_);
   ASSERT_NE(restarted, nullptr);
-  ASSERT_TRUE(restarted->StartCoordinatorElection(11, "FLUSS://127.0.0.1:9125", nullptr).ok());
+  ASSERT_OK(restarted->StartCoordinatorElection(11, "FLUSS://127.0.0.1:9125", nullptr));
   EXPECT_EQ(registered(*a_), (Registered{{10, "FLUSS://127.0.0.1:9123"}, {11, "FLUSS://127.0.0.1:9125"}}));
   b_.reset();
   EXPECT_EQ(registered(*a_), (Registered{{10, "FLUSS://127.0.0.1:9123"}, {11, "FLUSS://127.0.0.1:9125"}}));
@@ -323,13 +320,13 @@ TEST_F(ZkMetadataStoreTest, EveryCoordinatorCandidateIsRegisteredActiveOrStandby
   EXPECT_EQ(registered(*a_), (Registered{{10, "FLUSS://127.0.0.1:9123"}}));
 
   // A session that expires registers again with the new one.
-  ASSERT_TRUE(a_->ExpireSessionForTesting().ok());
+  ASSERT_OK(a_->ExpireSessionForTesting());
   ASSERT_TRUE(Eventually([&] { return a_->session_generation() == 2; }));
   EXPECT_TRUE(Eventually([&] { return registered(*restarted) == Registered{{10, "FLUSS://127.0.0.1:9123"}}; }));
 }
 
 TEST_F(ZkMetadataStoreTest, LeaderAndIsrUpdatesAreVersionChecked) {
-  ASSERT_TRUE(a_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(a_->CreateDatabase("db", "{}", false));
   TableRecord t = CreateOrDie(*a_, Path("db", "t"), 2);
   LeaderAndIsr v{1, 0, {1, 2}, 3, 0};
   ASSERT_EQ(*a_->SetLeaderAndIsr(t.table_id, 0, v, -1), 0);
@@ -339,14 +336,14 @@ TEST_F(ZkMetadataStoreTest, LeaderAndIsrUpdatesAreVersionChecked) {
   auto stale = a_->SetLeaderAndIsr(t.table_id, 0, v, 0);
   EXPECT_EQ(stale.status().code(), ErrorCode::kInvalidUpdateVersion);
   auto got = a_->GetLeaderAndIsr(t.table_id, 0);
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_OK(got);
   EXPECT_EQ(got->first, next);
   EXPECT_EQ(got->second, 1);
   EXPECT_EQ(a_->GetLeaderAndIsr(t.table_id, 1).status().code(), ErrorCode::kUnknownTableOrBucket);
   EXPECT_EQ(a_->SetLeaderAndIsr(t.table_id, 1, v, 4).status().code(), ErrorCode::kUnknownTableOrBucket);
 
   // Dropping the table removes its leader-and-ISR records.
-  ASSERT_TRUE(a_->DropTable(t.path, false).ok());
+  ASSERT_OK(a_->DropTable(t.path, false));
   EXPECT_EQ(a_->GetLeaderAndIsr(t.table_id, 0).status().code(), ErrorCode::kUnknownTableOrBucket);
   EXPECT_EQ(a_->SetLeaderAndIsr(t.table_id, 0, v, -1).status().code(), ErrorCode::kTableNotExist);
 }
@@ -380,7 +377,7 @@ void SetRaw(const std::string& path, const std::string& data) {
 }
 
 TEST_F(ZkMetadataStoreTest, DamagedZnodesAreErrorsNotCrashes) {
-  ASSERT_TRUE(a_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(a_->CreateDatabase("db", "{}", false));
   TableRecord t = CreateOrDie(*a_, Path("db", "t"), 2);
   const std::string base = a_->base_path();
   EXPECT_EQ(base, chroot_ + "/fluss");

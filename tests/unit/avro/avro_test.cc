@@ -3,13 +3,14 @@
 #include "lake/avro/avro_binary.h"
 #include "lake/avro/avro_container.h"
 #include "lake/avro/avro_schema.h"
+#include "support/status_macros.h"
 
 namespace fluss::avro {
 namespace {
 
 AvroSchema MustParse(std::string_view json) {
   auto s = AvroSchema::Parse(json);
-  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_OK(s);
   return std::move(s).value();
 }
 
@@ -17,7 +18,7 @@ std::vector<uint8_t> Encode(std::string_view schema_json, const AvroValue& v) {
   AvroSchema s = MustParse(schema_json);
   std::vector<uint8_t> out;
   Status st = EncodeDatum(s.root(), v, &out);
-  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_OK(st);
   return out;
 }
 
@@ -52,7 +53,7 @@ TEST(AvroBinary, RecordOfLongAndStringAsInTheSpec) {
   AvroValue v = AvroRecord{{int64_t{27}, "foo"}};
   EXPECT_EQ(Encode(schema, v), (std::vector<uint8_t>{0x36, 0x06, 0x66, 0x6f, 0x6f}));
   auto back = Decode(schema, Encode(schema, v));
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_OK(back);
   EXPECT_EQ(*back, v);
 }
 
@@ -96,14 +97,14 @@ TEST(AvroBinary, EveryTypeRoundTrips) {
       AvroValue::Bytes({0x30, 0x39})}};
   auto bytes = Encode(schema, v);
   auto back = Decode(schema, bytes);
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_OK(back);
   EXPECT_EQ(*back, v);
   AvroValue v2 = v;
   std::get<AvroRecord>(v2.v).fields[13] = AvroValue::Null();
   std::get<AvroRecord>(v2.v).fields[11] = AvroArray{};
   std::get<AvroRecord>(v2.v).fields[12] = AvroMap{};
   auto back2 = Decode(schema, Encode(schema, v2));
-  ASSERT_TRUE(back2.ok()) << back2.status().ToString();
+  ASSERT_OK(back2);
   EXPECT_EQ(*back2, v2);
 }
 
@@ -149,7 +150,7 @@ TEST(AvroSchema, NamedTypesResolveWithinTheirNamespace) {
     {"name":"f3","type":"a.f16"},
     {"name":"r","type":{"type":"record","name":"inner","namespace":"b","fields":[{"name":"x","type":"a.f16"}]}},
     {"name":"r2","type":"b.inner"}]})");
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_OK(s);
   EXPECT_EQ(s->root().name, "a.outer");
   EXPECT_EQ(s->root().fields[1].type, s->root().fields[0].type);
   EXPECT_EQ(s->root().fields[4].type->name, "b.inner");
@@ -161,11 +162,11 @@ TEST(AvroSchema, NamedTypesResolveWithinTheirNamespace) {
 TEST(AvroBinary, NegativeBlockCountsWithByteSizeDecode) {
   // [3, 27] as one block with count -2 and byte size 2, then 0.
   auto v = Decode(R"({"type":"array","items":"long"})", {0x03, 0x04, 0x06, 0x36, 0x00});
-  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  ASSERT_OK(v);
   EXPECT_EQ(*v, AvroValue(AvroArray{{int64_t{3}, int64_t{27}}}));
   // Two blocks.
   auto v2 = Decode(R"({"type":"map","values":"int"})", {0x02, 0x02, 'a', 0x02, 0x01, 0x04, 0x02, 'b', 0x04, 0x00});
-  ASSERT_TRUE(v2.ok()) << v2.status().ToString();
+  ASSERT_OK(v2);
   EXPECT_EQ(v2->get_if<AvroMap>()->entries.size(), 2u);
 }
 
@@ -208,10 +209,10 @@ AvroValue Entry(int64_t i) {
 
 std::vector<uint8_t> WriteFile(AvroWriterOptions options, int n, std::map<std::string, std::string> meta = {}) {
   auto w = AvroFileWriter::Make(MustParse(kEntrySchema), std::move(meta), options);
-  EXPECT_TRUE(w.ok()) << w.status().ToString();
-  for (int i = 0; i < n; ++i) EXPECT_TRUE(w->Append(Entry(i)).ok());
+  EXPECT_OK(w);
+  for (int i = 0; i < n; ++i) EXPECT_OK(w->Append(Entry(i)));
   auto bytes = w->Finish();
-  EXPECT_TRUE(bytes.ok());
+  EXPECT_OK(bytes);
   return std::move(bytes).value();
 }
 
@@ -225,7 +226,7 @@ TEST(AvroContainer, HeaderLayoutIsMagicMetadataAndSync) {
   EXPECT_EQ(std::vector<uint8_t>(bytes.end() - 16, bytes.end()), std::vector<uint8_t>(o.sync->begin(), o.sync->end()));
   EXPECT_EQ(bytes[bytes.size() - 17], 0x00);  // end of the map
   auto c = ReadAvroFile(bytes);
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ(c->metadata["avro.codec"], "null");
   EXPECT_EQ(c->metadata["avro.schema"], kEntrySchema);
   EXPECT_TRUE(c->records.empty());
@@ -236,7 +237,7 @@ TEST(AvroContainer, RoundTripsAcrossManyBlocksWithUserMetadata) {
   o.block_bytes = 64;
   auto bytes = WriteFile(o, 500, {{"format-version", "2"}, {"content", "data"}});
   auto c = ReadAvroFile(bytes);
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_GT(c->blocks, 10);
   ASSERT_EQ(c->records.size(), 500u);
   for (int i = 0; i < 500; ++i) EXPECT_EQ(c->records[i], Entry(i));
@@ -249,7 +250,7 @@ TEST(AvroContainer, BlockObjectLimitSplitsBlocks) {
   AvroWriterOptions o;
   o.block_objects = 7;
   auto c = ReadAvroFile(WriteFile(o, 50));
-  ASSERT_TRUE(c.ok());
+  ASSERT_OK(c);
   EXPECT_EQ(c->blocks, 8);
   EXPECT_EQ(c->records.size(), 50u);
 }
@@ -262,7 +263,7 @@ TEST(AvroContainer, DeflateRoundTripsAndCompresses) {
   auto b = WriteFile(deflate, 2000);
   EXPECT_LT(b.size(), a.size() / 2);
   auto c = ReadAvroFile(b);
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ(c->codec, AvroCodec::kDeflate);
   ASSERT_EQ(c->records.size(), 2000u);
   EXPECT_EQ(c->records[1999], Entry(1999));
@@ -307,7 +308,7 @@ TEST(AvroContainer, BadMagicSyncCountsAndCodecAreErrors) {
   o.sync = SyncMarker{};
   o.sync->fill(0xAA);
   auto good = WriteFile(o, 3);
-  ASSERT_TRUE(ReadAvroFile(good).ok());
+  ASSERT_OK(ReadAvroFile(good));
 
   auto bad_magic = good;
   bad_magic[3] = 2;

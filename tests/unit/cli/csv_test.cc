@@ -1,5 +1,6 @@
 // The CLI's CSV reader and field quoting (RFC 4180).
 #include "cli/csv.h"
+#include "support/status_macros.h"
 
 #include <sstream>
 
@@ -15,7 +16,7 @@ std::vector<std::vector<CsvField>> ReadAll(const std::string& text, char delimit
   std::vector<CsvField> fields;
   while (true) {
     auto more = reader.Next(&fields);
-    EXPECT_TRUE(more.ok()) << more.status().ToString();
+    EXPECT_OK(more);
     if (!more.ok() || !*more) break;
     out.push_back(fields);
   }
@@ -63,7 +64,7 @@ TEST(CsvReaderTest, UnclosedQuoteAndTextAfterQuoteAreErrors) {
   EXPECT_NE(r.status().message().find("line 1"), std::string::npos);
   std::istringstream b("ok\n\"x\"y,1\n");
   CsvReader rb(b, ',');
-  ASSERT_TRUE(rb.Next(&f).ok());
+  ASSERT_OK(rb.Next(&f));
   r = rb.Next(&f);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("line 2"), std::string::npos);

@@ -18,6 +18,7 @@
 #include "fake_tablet_server.h"
 #include "format/kv_record_batch.h"
 #include "support/eventually.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -79,7 +80,7 @@ std::vector<std::pair<int64_t, int32_t>> Sequences(const FakeTabletServer& serve
     EXPECT_TRUE(put.ParseFromString(req.body));
     for (const auto& b : put.buckets_req()) {
       auto batch = KvRecordBatch::Parse(Buffer::Copy(b.records()));
-      EXPECT_TRUE(batch.ok());
+      EXPECT_OK(batch);
       if (batch.ok()) out.emplace_back(batch->writer_id(), batch->batch_sequence());
     }
   }
@@ -97,9 +98,9 @@ TEST(ClientFailoverTest, BootstrapSkipsAnUnreachableServer) {
   Configuration config = server.ClientConfig();
   config.bootstrap_servers = "127.0.0.1:" + std::to_string(DeadPort()) + "," + config.bootstrap_servers;
   auto conn = Connection::Create(config);
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_OK(conn);
   auto table = (*conn)->GetTable(server.path());
-  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  ASSERT_OK(table);
   EXPECT_EQ(table->info().table_id, FakeTabletServer::kTableId);
 
   // Every bootstrap server unreachable: a clear error.
@@ -128,10 +129,10 @@ TEST(ClientFailoverTest, AdminCallsGoToTheCoordinatorAndFollowItWhenItDies) {
   // Bootstrap from a tablet server only: the admin calls still reach the coordinator it names.
   Configuration config = tablet.ClientConfig();
   auto conn = Connection::Create(config);
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_OK(conn);
   auto admin = (*conn)->GetAdmin();
   auto dbs = admin.ListDatabases();
-  ASSERT_TRUE(dbs.ok()) << dbs.status().ToString();
+  ASSERT_OK(dbs);
   EXPECT_EQ(*dbs, std::vector<std::string>{"first"});
   EXPECT_EQ(coordinator->Requests(rpc::ApiKey::kListDatabases).size(), 1u);
   EXPECT_TRUE(tablet.Requests(rpc::ApiKey::kListDatabases).empty());
@@ -143,7 +144,7 @@ TEST(ClientFailoverTest, AdminCallsGoToTheCoordinatorAndFollowItWhenItDies) {
   tablet.SetCluster(cluster);
   standby.SetCluster(cluster);
   dbs = admin.ListDatabases();
-  ASSERT_TRUE(dbs.ok()) << dbs.status().ToString();
+  ASSERT_OK(dbs);
   EXPECT_EQ(*dbs, std::vector<std::string>{"second"});
   EXPECT_EQ(standby.Requests(rpc::ApiKey::kListDatabases).size(), 1u);
   (void)coordinator_port;
@@ -159,7 +160,7 @@ TEST(ClientFailoverTest, AStandbyThatRefusesMakesTheClientAskAgainOnlyForRetriab
   Configuration config = old_coordinator.ClientConfig();
   config.request_timeout = std::chrono::milliseconds(1000);
   auto conn = Connection::Create(config);
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_OK(conn);
   auto admin = (*conn)->GetAdmin();
 
   // Fenced: it answers INVALID_COORDINATOR and now names the new coordinator.
@@ -171,7 +172,7 @@ TEST(ClientFailoverTest, AStandbyThatRefusesMakesTheClientAskAgainOnlyForRetriab
   });
   new_coordinator.On(rpc::ApiKey::kListDatabases, [](const rpc::RpcRequest&) { return ListDatabasesAnswer("new"); });
   auto dbs = admin.ListDatabases();
-  ASSERT_TRUE(dbs.ok()) << dbs.status().ToString();
+  ASSERT_OK(dbs);
   EXPECT_EQ(*dbs, std::vector<std::string>{"new"});
   EXPECT_EQ(old_coordinator.Requests(rpc::ApiKey::kListDatabases).size(), 1u);
 
@@ -236,14 +237,14 @@ TEST(ClientFailoverTest, DdlDuringACoordinatorFailoverSucceedsOnceTheStandbyTake
   config.bootstrap_servers = fmt::format("127.0.0.1:{},127.0.0.1:{},127.0.0.1:{}", dead, standby.port(), tablet.port());
   config.request_timeout = std::chrono::milliseconds(30000);
   auto conn = Connection::Create(config);
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_OK(conn);
   Status st = (*conn)->GetAdmin().CreateDatabase("during_failover");
-  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_OK(st);
   EXPECT_EQ(refused.load(), 3);
   EXPECT_EQ(standby.Requests(rpc::ApiKey::kCreateDatabase).size(), 4u);  // three refusals, then the answer
   // Once the standby is known to be active, the next call goes straight to it.
   st = (*conn)->GetAdmin().CreateDatabase("after_failover");
-  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_OK(st);
   EXPECT_EQ(standby.Requests(rpc::ApiKey::kCreateDatabase).size(), 5u);
 }
 
@@ -261,13 +262,13 @@ TEST(ClientFailoverTest, WritesOutliveALeaderThatDiesWithTheSameWriterIdAndSeque
 
   Configuration config = coordinator.ClientConfig();
   auto conn = Connection::Create(config);
-  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_OK(conn);
   auto table = (*conn)->GetTable(coordinator.path());
-  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  ASSERT_OK(table);
   auto writer = table->NewUpsertWriter().value();
   std::vector<WriteResult> results;
   for (int i = 0; i < 5; ++i) results.push_back(writer->Upsert(Row(i)).value());
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_OK(writer->Flush());
   ASSERT_EQ(Sequences(*old_leader).size(), 1u);
 
   // The leader dies. For a while the metadata still names it (the ZooKeeper session has not
@@ -283,8 +284,8 @@ TEST(ClientFailoverTest, WritesOutliveALeaderThatDiesWithTheSameWriterIdAndSeque
   cluster.leaders = {{0, 2}};
   coordinator.SetCluster(cluster);
   Status flushed = writer->Flush();
-  EXPECT_TRUE(flushed.ok()) << flushed.ToString();
-  for (const auto& r : results) EXPECT_TRUE(r.Wait().ok()) << r.Wait().ToString();
+  EXPECT_OK(flushed);
+  for (const auto& r : results) EXPECT_OK(r.Wait());
   auto sent = Sequences(new_leader);
   ASSERT_EQ(sent.size(), 1u);  // the second batch, once
   EXPECT_EQ(sent[0], std::make_pair(FakeTabletServer::kWriterId, 1));
@@ -304,12 +305,12 @@ TEST(ClientFailoverTest, NotEnoughReplicasAndNoLeaderAreRetriedUntilTheDeliveryT
   });
   Configuration config = server.ClientConfig();
   auto conn = Connection::Create(config);
-  ASSERT_TRUE(conn.ok());
+  ASSERT_OK(conn);
   auto table = (*conn)->GetTable(server.path()).value();
   auto writer = table.NewUpsertWriter().value();
   auto r = writer->Upsert(Row(1)).value();
-  ASSERT_TRUE(writer->Flush().ok());
-  EXPECT_TRUE(r.Wait().ok());
+  ASSERT_OK(writer->Flush());
+  EXPECT_OK(r.Wait());
   EXPECT_EQ(writer->stats().retries, 3);
   auto sent = Sequences(server);
   ASSERT_EQ(sent.size(), 4u);
@@ -350,9 +351,9 @@ TEST(ClientFailoverTest, ScannerWaitsForABucketWithoutLeaderInsteadOfFailing) {
   auto conn = Connection::Create(server.ClientConfig()).value();
   auto table = conn->GetTable(server.path()).value();
   auto scanner = table.NewLogScanner().value();
-  ASSERT_TRUE(scanner->Subscribe(0, int64_t{0}).ok());
+  ASSERT_OK(scanner->Subscribe(0, int64_t{0}));
   auto polled = scanner->Poll(std::chrono::milliseconds(300));
-  ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+  ASSERT_OK(polled);
   EXPECT_TRUE(polled->empty());
   EXPECT_TRUE(server.Requests(rpc::ApiKey::kFetchLog).empty());
   // The leader is back: the scanner fetches from it.
@@ -360,7 +361,7 @@ TEST(ClientFailoverTest, ScannerWaitsForABucketWithoutLeaderInsteadOfFailing) {
   server.SetCluster(cluster);
   EXPECT_TRUE(testing::Eventually([&] {
     polled = scanner->Poll(std::chrono::milliseconds(50));
-    EXPECT_TRUE(polled.ok()) << polled.status().ToString();
+    EXPECT_OK(polled);
     return !server.Requests(rpc::ApiKey::kFetchLog).empty();
   }));
 }
@@ -388,7 +389,7 @@ TEST(ClientFailoverTest, ListOffsetsAsksAgainWhileTheBucketIsNotYetOnItsLeader) 
   auto conn = Connection::Create(server.ClientConfig()).value();
   auto admin = conn->GetAdmin();
   auto offsets = admin.ListOffsets(server.path(), OffsetSpec::Latest());
-  ASSERT_TRUE(offsets.ok()) << offsets.status().ToString();
+  ASSERT_OK(offsets);
   EXPECT_EQ(*offsets, (std::map<int32_t, int64_t>{{0, 10}, {1, 11}}));
   EXPECT_EQ(calls.load(), 3);
   // A bucket the table does not have is an error at once.

@@ -10,6 +10,7 @@
 #include "format/compacted_row.h"
 #include "format/value_encoding.h"
 #include "types/schema_parser.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -35,10 +36,10 @@ GenericRow Order(int64_t id, std::string region, std::string name, double amount
 TEST(KvWriteEncoderTest, UpsertCarriesKeyRowAndTheKeysBucket) {
   TableInfo info = MakeInfo(kOrders, 8);
   auto enc = KvWriteEncoder::Make(info, {});
-  ASSERT_TRUE(enc.ok()) << enc.status().ToString();
+  ASSERT_OK(enc);
   GenericRow row = Order(5, "eu", "pen", 2.5);
   auto w = enc->EncodeUpsert(row);
-  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ASSERT_OK(w);
   const Schema& s = info.schema();
   EXPECT_EQ(w->key, EncodeCompactedKey(s, s.primary_key_indexes(), row).value());
   ASSERT_TRUE(w->row.has_value());
@@ -65,7 +66,7 @@ TEST(KvWriteEncoderTest, DeleteReadsOnlyTheKey) {
   key_only.SetField(0, Datum(int64_t{9}));
   key_only.SetField(1, Datum(std::string("us")));  // amount is NOT NULL, but a delete does not read it
   auto w = enc.EncodeDelete(key_only);
-  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ASSERT_OK(w);
   EXPECT_FALSE(w->row.has_value());
   EXPECT_EQ(w->key, enc.EncodeUpsert(Order(9, "us", "n", 1)).value().key);
   EXPECT_EQ(w->bucket, enc.EncodeUpsert(Order(9, "us", "n", 1)).value().bucket);
@@ -97,12 +98,12 @@ TEST(KvWriteEncoderTest, BadRowsAreRefusedNamingTheColumn) {
 TEST(KvWriteEncoderTest, PartialUpdateSendsNullOutsideTheTargetColumns) {
   TableInfo info = MakeInfo("id BIGINT, a STRING, b INT, c DOUBLE, PRIMARY KEY (id)", 4);
   auto enc = KvWriteEncoder::Make(info, {"c", "id"});
-  ASSERT_TRUE(enc.ok()) << enc.status().ToString();
+  ASSERT_OK(enc);
   EXPECT_EQ(enc->target_columns(), (std::vector<int32_t>{0, 3}));  // schema order
   // Values outside the target are not read: not even checked against their type.
   GenericRow row({Datum(int64_t{3}), Datum(std::string("ignored")), Datum(std::string("wrong type")), Datum(7.5)});
   auto w = enc->EncodeUpsert(row);
-  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ASSERT_OK(w);
   GenericRow sent = DecodeCompactedRow(info.schema(), *w->row).value();
   EXPECT_EQ(sent, GenericRow({Datum(int64_t{3}), Datum(), Datum(), Datum(7.5)}));
 }
@@ -126,7 +127,7 @@ TEST(KvWriteEncoderTest, PartialUpdateTargetsAreChecked) {
   EXPECT_NE(not_null_left_out.status().message().find("'b', which is NOT NULL"), std::string::npos)
       << not_null_left_out.status().message();
 
-  EXPECT_TRUE(KvWriteEncoder::Make(info, {"k2", "id", "b"}).ok());
+  EXPECT_OK(KvWriteEncoder::Make(info, {"k2", "id", "b"}));
 }
 
 TEST(KvWriteEncoderTest, LogTableIsNotAPrimaryKeyTable) {
@@ -148,7 +149,7 @@ TEST(LookupKeyEncoderTest, KeyAndBucketEqualTheWritersForTheSameRow) {
       const std::string region = fmt::format("r{}", id % 5);
       auto w = writer.EncodeUpsert(Order(id, region, "n", 1)).value();
       auto k = lookup.Encode(GenericRow({Datum(id), Datum(region)}));
-      ASSERT_TRUE(k.ok()) << k.status().ToString();
+      ASSERT_OK(k);
       EXPECT_EQ(k->key, w.key);
       EXPECT_EQ(k->bucket, w.bucket) << "id " << id;
     }
@@ -169,7 +170,7 @@ TEST(LookupKeyEncoderTest, BadKeysAreRefused) {
 TEST(LookupKeyEncoderTest, PrefixIsTheBucketKeyAndABytePrefixOfTheKey) {
   TableInfo info = MakeInfo(kOrders, 5, {"id"});
   auto prefix = LookupKeyEncoder::ForPrefix(info, {"id"});
-  ASSERT_TRUE(prefix.ok()) << prefix.status().ToString();
+  ASSERT_OK(prefix);
   auto writer = KvWriteEncoder::Make(info, {}).value();
   auto w = writer.EncodeUpsert(Order(123456, "eu", "n", 1)).value();
   auto p = prefix->Encode(GenericRow({Datum(int64_t{123456})})).value();
@@ -207,7 +208,7 @@ TEST(KvValueDecoderTest, OlderSchemasAreMatchedByColumnId) {
   auto old_value = EncodeKvValue(1, v1, old_row).value();
   for (int i = 0; i < 3; ++i) {
     auto row = decoder.Decode(old_value);
-    ASSERT_TRUE(row.ok()) << row.status().ToString();
+    ASSERT_OK(row);
     EXPECT_EQ(*row, GenericRow({Datum(int64_t{1}), Datum(std::string("a")), Datum()}));
   }
   EXPECT_EQ(fetched, 1);  // cached

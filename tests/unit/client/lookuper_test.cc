@@ -11,6 +11,7 @@
 #include "format/compacted_key.h"
 #include "format/compacted_row.h"
 #include "format/value_encoding.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -26,7 +27,7 @@ class KvReadTest : public ::testing::Test {
     d.DistributedBy(buckets, std::move(bucket_keys));
     server_ = std::make_unique<FakeTabletServer>("t", d, schema_id);
     auto conn = Connection::Create(server_->ClientConfig());
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_OK(conn);
     conn_ = *conn;
     table_ = std::make_unique<Table>(conn_->GetTable(server_->path()).value());
   }
@@ -62,11 +63,11 @@ TEST_F(KvReadTest, LookupManyAsksOnceForAllBucketsAndKeepsKeyOrder) {
     return resp.SerializeAsString();
   });
   auto lookuper = table_->NewLookuper();
-  ASSERT_TRUE(lookuper.ok()) << lookuper.status().ToString();
+  ASSERT_OK(lookuper);
   std::vector<GenericRow> keys;
   for (int64_t id = 0; id < 30; ++id) keys.push_back(GenericRow({Datum(id)}));
   auto rows = (*lookuper)->LookupMany(keys);
-  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_OK(rows);
   ASSERT_EQ(rows->size(), 30u);
   for (int64_t id = 0; id < 30; ++id) {
     if (id % 2) {
@@ -83,7 +84,7 @@ TEST_F(KvReadTest, LookupManyAsksOnceForAllBucketsAndKeepsKeyOrder) {
   EXPECT_EQ(sent.table_id(), FakeTabletServer::kTableId);
   EXPECT_EQ(sent.buckets_req_size(), 4);
   auto one = (*lookuper)->Lookup(GenericRow({Datum(int64_t{8})}));
-  ASSERT_TRUE(one.ok());
+  ASSERT_OK(one);
   EXPECT_EQ(**one, GenericRow({Datum(int64_t{8}), Datum(std::string("row8"))}));
   EXPECT_FALSE((*lookuper)->Lookup(GenericRow({Datum(int64_t{9})})).value().has_value());
 }
@@ -100,7 +101,7 @@ TEST_F(KvReadTest, RowsOfAnOlderSchemaComeBackInTheTablesSchema) {
     return resp.SerializeAsString();
   });
   auto row = table_->NewLookuper().value()->Lookup(GenericRow({Datum(int64_t{1})}));
-  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  ASSERT_OK(row);
   EXPECT_EQ(**row, GenericRow({Datum(int64_t{1}), Datum(std::string("old")), Datum()}));
 }
 
@@ -122,7 +123,7 @@ TEST_F(KvReadTest, LookupRetriesWhileTheLeaderMovesAndReportsOtherErrors) {
   });
   auto lookuper = table_->NewLookuper().value();
   auto row = lookuper->Lookup(GenericRow({Datum(int64_t{1})}));
-  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  ASSERT_OK(row);
   EXPECT_FALSE(row->has_value());
   EXPECT_EQ(calls, 2);
 
@@ -157,9 +158,9 @@ TEST_F(KvReadTest, PrefixLookupSendsTheBucketKeyAndDecodesTheList) {
   auto bad = table_->NewPrefixLookuper({"ts"});
   EXPECT_FALSE(bad.ok());
   auto lookuper = table_->NewPrefixLookuper({"uid"});
-  ASSERT_TRUE(lookuper.ok()) << lookuper.status().ToString();
+  ASSERT_OK(lookuper);
   auto rows = (*lookuper)->Lookup(GenericRow({Datum(int64_t{5})}));
-  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_OK(rows);
   ASSERT_EQ(rows->size(), 2u);
   EXPECT_EQ((*rows)[1].GetBigInt(1), 2);
   auto expected = LookupKeyEncoder::ForPrefix(table_->info(), {"uid"}).value().Encode(GenericRow({Datum(int64_t{5})})).value();
@@ -183,7 +184,7 @@ TEST_F(KvReadTest, BatchScannerPagesThroughTheSnapshot) {
       for (int i = 0; i < 3; ++i) {
         const int64_t id = page * 3 + i;
         GenericRow row({Datum(id), Datum(fmt::format("n{}", id))});
-        EXPECT_TRUE(builder.Append(1, EncodeCompactedRow(schema, row).value()).ok());
+        EXPECT_OK(builder.Append(1, EncodeCompactedRow(schema, row).value()));
       }
     }
     Buffer batch = builder.Build();
@@ -194,12 +195,12 @@ TEST_F(KvReadTest, BatchScannerPagesThroughTheSnapshot) {
     return resp.SerializeAsString();
   });
   auto scanner = table_->NewBatchScanner(1, {.columns = {"name", "id"}});
-  ASSERT_TRUE(scanner.ok()) << scanner.status().ToString();
+  ASSERT_OK(scanner);
   EXPECT_EQ((*scanner)->snapshot_log_offset(), -1);
   std::vector<GenericRow> rows;
   while (true) {
     auto page = (*scanner)->PollBatch();
-    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ASSERT_OK(page);
     if (!page->has_value()) break;
     EXPECT_FALSE((*page)->empty());
     for (auto& r : **page) rows.push_back(std::move(r));
@@ -232,7 +233,7 @@ TEST_F(KvReadTest, BatchScannerClosedEarlyClosesTheServersScanner) {
     proto::ScanKvResponse resp;
     if (seen.size() == 1) {
       ValueRecordBatchBuilder builder;
-      EXPECT_TRUE(builder.Append(1, EncodeCompactedRow(schema, GenericRow({Datum(int64_t{1})})).value()).ok());
+      EXPECT_OK(builder.Append(1, EncodeCompactedRow(schema, GenericRow({Datum(int64_t{1})})).value()));
       resp.set_records(std::string(builder.Build().view()));
       resp.set_scanner_id("s");
       resp.set_has_more_results(true);

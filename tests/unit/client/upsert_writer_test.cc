@@ -15,6 +15,7 @@
 #include "format/compacted_row.h"
 #include "format/kv_record_batch.h"
 #include "support/eventually.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -62,7 +63,7 @@ std::vector<SentBatch> SentBatches(const FakeTabletServer& server, std::vector<i
     if (target_columns) target_columns->assign(put.target_columns().begin(), put.target_columns().end());
     for (const auto& b : put.buckets_req()) {
       auto batch = KvRecordBatch::Parse(Buffer::Copy(b.records()));
-      EXPECT_TRUE(batch.ok()) << batch.status().ToString();
+      EXPECT_OK(batch);
       if (!batch.ok()) continue;
       SentBatch s{b.bucket_id(), batch->writer_id(), batch->batch_sequence(), batch->schema_id(), {}};
       for (const auto& r : *batch) {
@@ -85,10 +86,10 @@ class UpsertWriterTest : public ::testing::Test {
  protected:
   void Connect(FakeTabletServer& server, Configuration config) {
     auto conn = Connection::Create(config);
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_OK(conn);
     conn_ = *conn;
     auto table = conn_->GetTable(server.path());
-    ASSERT_TRUE(table.ok()) << table.status().ToString();
+    ASSERT_OK(table);
     table_ = std::make_unique<Table>(std::move(table).value());
   }
   std::shared_ptr<Connection> conn_;
@@ -102,7 +103,7 @@ TEST_F(UpsertWriterTest, BatchesPerBucketInWriteOrderWithGaplessSequences) {
   config.writer_batch_size = 512;  // several batches per bucket
   Connect(server, config);
   auto writer = table_->NewUpsertWriter();
-  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_OK(writer);
   auto encoder = KvWriteEncoder::Make(table_->info(), {}).value();
   std::map<int32_t, std::vector<std::pair<std::string, std::optional<std::string>>>> expected;
   std::vector<WriteResult> results;
@@ -112,23 +113,23 @@ TEST_F(UpsertWriterTest, BatchesPerBucketInWriteOrderWithGaplessSequences) {
       GenericRow key_only(3);
       key_only.SetField(0, Datum(id));
       auto r = (*writer)->Delete(key_only);
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      ASSERT_OK(r);
       results.push_back(*r);
       auto w = encoder.EncodeDelete(key_only).value();
       expected[w.bucket].emplace_back(std::string(w.key.begin(), w.key.end()), std::nullopt);
     } else {
       GenericRow row = Row(id, fmt::format("n{}", i), i);
       auto r = (*writer)->Upsert(row);
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      ASSERT_OK(r);
       results.push_back(*r);
       auto w = encoder.EncodeUpsert(row).value();
       expected[w.bucket].emplace_back(std::string(w.key.begin(), w.key.end()),
                                       std::string(w.row->begin(), w.row->end()));
     }
   }
-  ASSERT_TRUE((*writer)->Flush().ok());
+  ASSERT_OK((*writer)->Flush());
   for (const auto& r : results) {
-    ASSERT_TRUE(r.Wait().ok());
+    ASSERT_OK(r.Wait());
     EXPECT_EQ(r.offset(), 100 + r.bucket());  // the bucket's changelog end offset, not per record
   }
   std::vector<int32_t> targets = {99};
@@ -154,9 +155,9 @@ TEST_F(UpsertWriterTest, PartialUpdateSendsTargetColumnsAndNullsElsewhere) {
   server.On(rpc::ApiKey::kPutKv, [](const rpc::RpcRequest& req) -> Result<std::string> { return AckAll(req); });
   Connect(server, server.ClientConfig());
   auto writer = table_->NewUpsertWriter({.columns = {"qty", "id"}});
-  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
-  ASSERT_TRUE((*writer)->Upsert(Row(1, "not sent", 5)).ok());
-  ASSERT_TRUE((*writer)->Flush().ok());
+  ASSERT_OK(writer);
+  ASSERT_OK((*writer)->Upsert(Row(1, "not sent", 5)));
+  ASSERT_OK((*writer)->Flush());
   std::vector<int32_t> targets;
   auto sent = SentBatches(server, &targets);
   EXPECT_EQ(targets, (std::vector<int32_t>{0, 2}));
@@ -165,7 +166,7 @@ TEST_F(UpsertWriterTest, PartialUpdateSendsTargetColumnsAndNullsElsewhere) {
   const auto& row_bytes = *sent[0].records[0].second;
   auto row = DecodeCompactedRow(table_->info().schema(),
                                 std::span(reinterpret_cast<const uint8_t*>(row_bytes.data()), row_bytes.size()));
-  ASSERT_TRUE(row.ok());
+  ASSERT_OK(row);
   EXPECT_EQ(*row, GenericRow({Datum(int64_t{1}), Datum(), Datum(int32_t{5})}));
 }
 
@@ -188,8 +189,8 @@ TEST_F(UpsertWriterTest, RetriableErrorResendsTheSameSequence) {
   Connect(server, server.ClientConfig());
   auto writer = table_->NewUpsertWriter().value();
   auto r = writer->Upsert(Row(1, "a", 1)).value();
-  ASSERT_TRUE(writer->Flush().ok());
-  EXPECT_TRUE(r.Wait().ok());
+  ASSERT_OK(writer->Flush());
+  EXPECT_OK(r.Wait());
   auto sent = SentBatches(server);
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(sent[0].sequence, 0);
@@ -216,7 +217,7 @@ TEST_F(UpsertWriterTest, RefusedBatchFailsItsRowsAndFlushNamesTheBucket) {
   EXPECT_NE(st.message().find("writing to bucket 0 of 'db.orders'"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("record 0: bad"), std::string::npos) << st.message();
   EXPECT_EQ(r.Wait().code(), ErrorCode::kInvalidTargetColumn);
-  EXPECT_TRUE(writer->Flush().ok());  // the error was reported once
+  EXPECT_OK(writer->Flush());  // the error was reported once
 }
 
 // The server's sequence rule (a known writer's next batch is last + 1; at or below it, a duplicate;
@@ -281,8 +282,8 @@ TEST_F(UpsertWriterTest, RefusedBatchIsReplacedByAnEmptyOneSoLaterBatchesLand) {
     return resp.SerializeAsString();
   });
   auto writer = table_->NewUpsertWriter().value();
-  ASSERT_TRUE(writer->Upsert(Row(1, "first", 1)).ok());
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_OK(writer->Upsert(Row(1, "first", 1)));
+  ASSERT_OK(writer->Flush());
   auto bad = writer->Upsert(Row(666, "bad", 0)).value();
   {
     // The bad row's batch reached the server before any later row is written: none can join it.
@@ -306,7 +307,7 @@ TEST_F(UpsertWriterTest, RefusedBatchIsReplacedByAnEmptyOneSoLaterBatchesLand) {
   Status st = writer->Flush();
   EXPECT_EQ(st.code(), ErrorCode::kCorruptRecord);
   EXPECT_EQ(bad.Wait().code(), ErrorCode::kCorruptRecord);
-  for (const auto& r : later) EXPECT_TRUE(r.Wait().ok()) << r.Wait().ToString();
+  for (const auto& r : later) EXPECT_OK(r.Wait());
   std::lock_guard<std::mutex> lock(mu);
   EXPECT_EQ(stored, expected);
   EXPECT_EQ(fillers, 1);
@@ -324,7 +325,7 @@ TEST_F(UpsertWriterTest, BadRowsQueueNothing) {
   EXPECT_FALSE(writer->Delete(null_key).ok());
   EXPECT_FALSE(writer->Upsert(GenericRow({Datum(int64_t{1})})).ok());
   EXPECT_FALSE(writer->Upsert(GenericRow({Datum(int64_t{1}), Datum(int64_t{2}), Datum(int32_t{3})})).ok());
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_OK(writer->Flush());
   EXPECT_TRUE(server.Requests(rpc::ApiKey::kPutKv).empty());
   EXPECT_EQ(writer->stats().batches_sent, 0);
 }

@@ -3,6 +3,7 @@
 #include "common/buffer.h"
 #include "common/byte_io.h"
 #include "common/status.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -20,7 +21,7 @@ Result<int> Quarter(int v) {
 
 TEST(StatusTest, OkStatusHasCodeNone) {
   Status s;
-  EXPECT_TRUE(s.ok());
+  EXPECT_OK(s);
   EXPECT_EQ(s.code(), ErrorCode::kNone);
   EXPECT_EQ(s.ToString(), "OK");
 }

@@ -1,4 +1,5 @@
 #include "common/varint.h"
+#include "support/status_macros.h"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +16,7 @@ TEST(VarintTest, RoundTripsBoundaryValues) {
     EXPECT_EQ(n, varint::EncodedLength64(v));
     size_t consumed = 0;
     auto r = varint::GetVarint64(buf, &consumed);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_OK(r);
     EXPECT_EQ(*r, v);
     EXPECT_EQ(consumed, buf.size());
   }

@@ -6,6 +6,7 @@
 
 #include "arrow_test_support.h"
 #include "common/byte_io.h"
+#include "support/status_macros.h"
 
 namespace fluss::arrow {
 namespace {
@@ -30,7 +31,7 @@ class ArrowCompressionTest : public ::testing::TestWithParam<CompressionCodec> {
   std::vector<uint8_t> Compress(std::span<const uint8_t> raw) {
     BufferCompressor compressor({.codec = GetParam()});
     std::vector<uint8_t> out;
-    EXPECT_TRUE(compressor.Compress(raw, &out).ok());
+    EXPECT_OK(compressor.Compress(raw, &out));
     return out;
   }
   Result<std::vector<uint8_t>> Decompress(std::span<const uint8_t> stored) {
@@ -53,7 +54,7 @@ TEST_P(ArrowCompressionTest, PrefixesTheFrameWithTheUncompressedLength) {
   EXPECT_LT(stored.size(), raw.size());
   EXPECT_EQ(LoadLE<int64_t>(stored.data()), 100000);
   Result<std::vector<uint8_t>> back = Decompress(stored);
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_OK(back);
   EXPECT_EQ(*back, raw);
 }
 
@@ -64,14 +65,14 @@ TEST_P(ArrowCompressionTest, StoresIncompressibleBuffersRawBehindMinusOne) {
   EXPECT_EQ(LoadLE<int64_t>(stored.data()), -1);
   EXPECT_TRUE(std::equal(raw.begin(), raw.end(), stored.begin() + 8));
   Result<std::vector<uint8_t>> back = Decompress(stored);
-  ASSERT_TRUE(back.ok());
+  ASSERT_OK(back);
   EXPECT_EQ(*back, raw);
 }
 
 TEST_P(ArrowCompressionTest, EmptyBufferStaysEmpty) {
   EXPECT_TRUE(Compress({}).empty());
   Result<std::vector<uint8_t>> back = Decompress({});
-  ASSERT_TRUE(back.ok());
+  ASSERT_OK(back);
   EXPECT_TRUE(back->empty());
 }
 
@@ -79,7 +80,7 @@ TEST_P(ArrowCompressionTest, AcceptsAZeroLengthPrefixWithoutFrame) {
   // Arrow Java writes an empty buffer as just an 8-byte zero prefix.
   std::vector<uint8_t> stored(8, 0);
   Result<std::vector<uint8_t>> back = Decompress(stored);
-  ASSERT_TRUE(back.ok());
+  ASSERT_OK(back);
   EXPECT_TRUE(back->empty());
 }
 
@@ -88,7 +89,7 @@ TEST_P(ArrowCompressionTest, InflatesFarBeyondTheInitialCapacity) {
   raw[12345] = 1;
   std::vector<uint8_t> stored = Compress(raw);
   Result<std::vector<uint8_t>> back = Decompress(stored);
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_OK(back);
   EXPECT_EQ(*back, raw);
 }
 
@@ -131,7 +132,7 @@ TEST_P(ArrowCompressionTest, RejectsAFrameOfTheOtherCodec) {
       GetParam() == CompressionCodec::kZstd ? CompressionCodec::kLz4Frame : CompressionCodec::kZstd;
   BufferCompressor compressor({.codec = other});
   std::vector<uint8_t> stored;
-  ASSERT_TRUE(compressor.Compress(Compressible(5000), &stored).ok());
+  ASSERT_OK(compressor.Compress(Compressible(5000), &stored));
   EXPECT_EQ(Decompress(stored).status().code(), ErrorCode::kCorruptRecord);
 }
 
@@ -143,7 +144,7 @@ TEST_P(ArrowCompressionTest, DecompressorIsReusableAfterAnError) {
   std::vector<uint8_t> scratch;
   EXPECT_FALSE(decompressor.Decompress(bad, &scratch).ok());
   Result<std::span<const uint8_t>> r = decompressor.Decompress(good, &scratch);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(std::vector<uint8_t>(r->begin(), r->end()), Compressible(3000));
 }
 

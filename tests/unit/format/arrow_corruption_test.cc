@@ -7,6 +7,7 @@
 
 #include "arrow_test_support.h"
 #include "common/byte_io.h"
+#include "support/status_macros.h"
 
 namespace fluss::arrow {
 namespace {
@@ -19,7 +20,7 @@ using testing::SampleRows;
 
 std::vector<uint8_t> Encode(const Schema& schema, const std::vector<GenericRow>& rows, CompressionOptions options = {}) {
   Result<std::vector<uint8_t>> encoded = EncodeRecordBatch(schema, rows, options);
-  EXPECT_TRUE(encoded.ok()) << encoded.status().ToString();
+  EXPECT_OK(encoded);
   return encoded.ok() ? *encoded : std::vector<uint8_t>{};
 }
 
@@ -252,7 +253,7 @@ void ExpectValidRows(const Schema& schema, const std::vector<GenericRow>& rows) 
   for (const auto& row : rows) {
     ASSERT_EQ(row.arity(), schema.num_columns());
     for (size_t c = 0; c < row.arity(); ++c) {
-      ASSERT_TRUE(ValidateDatum(row.field(c), schema.column(c).type, schema.column(c).name, TextCheck::kNone).ok());
+      ASSERT_OK(ValidateDatum(row.field(c), schema.column(c).type, schema.column(c).name, TextCheck::kNone));
     }
   }
 }

@@ -5,6 +5,7 @@
 
 #include "arrow_test_support.h"
 #include "common/byte_io.h"
+#include "support/status_macros.h"
 
 namespace fluss::arrow {
 namespace {
@@ -41,7 +42,7 @@ std::vector<uint8_t> MessageOf(int64_t length, std::vector<fb::FieldNode> nodes,
 
 std::vector<GenericRow> MustDecode(const Schema& schema, const std::vector<uint8_t>& m) {
   Result<std::vector<GenericRow>> rows = DecodeRecordBatch(schema, m);
-  EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_OK(rows);
   return rows.ok() ? *rows : std::vector<GenericRow>{};
 }
 
@@ -95,7 +96,7 @@ TEST(ArrowForeignLayoutTest, AcceptsJavaStyleEmptyCompressedBuffers) {
 TEST(ArrowForeignLayoutTest, AcceptsMetadataVersionV4) {
   Schema schema = MustParse("a INT NOT NULL");
   Result<std::vector<uint8_t>> v5 = EncodeRecordBatch(schema, std::vector<GenericRow>{Row({int32_t{3}})});
-  ASSERT_TRUE(v5.ok());
+  ASSERT_OK(v5);
   testing::EditableBatch e = testing::EditableBatch::From(*v5);
   flatbuffers::FlatBufferBuilder fbb;
   auto nodes = fbb.CreateVectorOfStructs(e.nodes);

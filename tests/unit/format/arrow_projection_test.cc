@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "arrow_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss::arrow {
 namespace {
@@ -28,13 +29,13 @@ class ArrowProjectionTest : public ::testing::TestWithParam<CompressionCodec> {
   void ExpectProjectionDecodes(const Schema& schema, const std::vector<GenericRow>& rows,
                                const std::vector<size_t>& columns) {
     Result<std::vector<uint8_t>> encoded = EncodeRecordBatch(schema, rows, {.codec = GetParam()});
-    ASSERT_TRUE(encoded.ok()) << encoded.status().ToString();
+    ASSERT_OK(encoded);
     Result<std::vector<uint8_t>> projected = ProjectRecordBatch(schema, *encoded, columns);
-    ASSERT_TRUE(projected.ok()) << projected.status().ToString();
+    ASSERT_OK(projected);
     Result<Schema> projected_schema = schema.Project(columns);
-    ASSERT_TRUE(projected_schema.ok());
+    ASSERT_OK(projected_schema);
     Result<std::vector<GenericRow>> decoded = DecodeRecordBatch(*projected_schema, *projected);
-    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    ASSERT_OK(decoded);
     EXPECT_EQ(*decoded, ProjectRows(rows, columns));
   }
 };
@@ -83,10 +84,10 @@ TEST_P(ArrowProjectionTest, CopiesStoredBuffersVerbatimAndKeepsTheCodec) {
   Schema schema = MustParse("a BIGINT, s STRING, c INT");
   std::vector<GenericRow> rows = SampleRows(schema, 400);
   Result<std::vector<uint8_t>> encoded = EncodeRecordBatch(schema, rows, {.codec = GetParam()});
-  ASSERT_TRUE(encoded.ok());
+  ASSERT_OK(encoded);
   const std::vector<size_t> columns = {1};
   Result<std::vector<uint8_t>> projected = ProjectRecordBatch(schema, *encoded, columns);
-  ASSERT_TRUE(projected.ok());
+  ASSERT_OK(projected);
   EditableBatch before = EditableBatch::From(*encoded);
   EditableBatch after = EditableBatch::From(*projected);
   EXPECT_EQ(after.codec, before.codec);
@@ -105,22 +106,22 @@ TEST_P(ArrowProjectionTest, ProjectionOfAProjectionDecodes) {
   Schema schema = AllTypesSchema();
   std::vector<GenericRow> rows = SampleRows(schema, 25);
   Result<std::vector<uint8_t>> encoded = EncodeRecordBatch(schema, rows, {.codec = GetParam()});
-  ASSERT_TRUE(encoded.ok());
+  ASSERT_OK(encoded);
   const std::vector<size_t> first = {10, 4, 7, 20};
   Result<std::vector<uint8_t>> once = ProjectRecordBatch(schema, *encoded, first);
-  ASSERT_TRUE(once.ok());
+  ASSERT_OK(once);
   Schema once_schema = *schema.Project(first);
   const std::vector<size_t> second = {3, 0};
   Result<std::vector<uint8_t>> twice = ProjectRecordBatch(once_schema, *once, second);
-  ASSERT_TRUE(twice.ok());
+  ASSERT_OK(twice);
   Result<std::vector<GenericRow>> decoded = DecodeRecordBatch(*once_schema.Project(second), *twice);
-  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_OK(decoded);
   EXPECT_EQ(*decoded, ProjectRows(rows, {20, 10}));
 }
 
 std::vector<uint8_t> SmallBatch(const Schema& schema) {
   Result<std::vector<uint8_t>> encoded = EncodeRecordBatch(schema, SampleRows(schema, 3));
-  EXPECT_TRUE(encoded.ok());
+  EXPECT_OK(encoded);
   return encoded.ok() ? *encoded : std::vector<uint8_t>{};
 }
 

@@ -4,6 +4,7 @@
 
 #include "arrow_test_support.h"
 #include "common/byte_io.h"
+#include "support/status_macros.h"
 
 namespace fluss::arrow {
 namespace {
@@ -47,11 +48,11 @@ class ForeignSchema {
 
 TEST(ArrowSchemaMessageTest, RoundTripsEveryTypeWithColumnIds) {
   Result<Schema> schema = AllTypesSchema().AddColumn("late", DataType::Char(7));
-  ASSERT_TRUE(schema.ok());
+  ASSERT_OK(schema);
   std::vector<uint8_t> m = EncodeSchemaMessage(*schema);
   size_t consumed = 0;
   Result<Schema> back = DecodeSchemaMessage(m, &consumed);
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_OK(back);
   EXPECT_EQ(*back, *schema);
   EXPECT_EQ(consumed, m.size());
   EXPECT_EQ(m.size() % 8, 0u);
@@ -62,7 +63,7 @@ TEST(ArrowSchemaMessageTest, FieldsCarryFlussArrowTypes) {
       "i8 TINYINT NOT NULL, i64 BIGINT, f FLOAT, c CHAR(3), bin BINARY(5), by BYTES, dec DECIMAL(12, 3), d DATE, "
       "t0 TIME(0), t2 TIME(2), t5 TIME(5), t8 TIME(8), ts4 TIMESTAMP(4), ltz9 TIMESTAMP_LTZ(9)");
   Result<ParsedMessage> parsed = ParseMessage(EncodeSchemaMessage(schema));
-  ASSERT_TRUE(parsed.ok());
+  ASSERT_OK(parsed);
   const fb::Schema* s = SchemaOf(*parsed);
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->endianness(), fb::Endianness::Little);
@@ -110,7 +111,7 @@ TEST(ArrowSchemaMessageTest, DerivesTypesFromAForeignSchema) {
               [](auto& b) { return fb::CreateFloatingPoint(b, fb::Precision::DOUBLE).Union(); });
   foreign.Add("flag", true, fb::Type::Bool, [](auto& b) { return fb::CreateBool(b).Union(); });
   Result<Schema> schema = DecodeSchemaMessage(foreign.Finish(), nullptr);
-  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  ASSERT_OK(schema);
   EXPECT_EQ(*schema, MustParse("id INT NOT NULL, name STRING, at TIMESTAMP_LTZ(6), local TIMESTAMP(3), t TIME(9), "
                                "x DOUBLE, flag BOOLEAN"));
 }
@@ -155,14 +156,14 @@ TEST(ArrowSchemaMessageTest, IgnoresFlussMetadataThatContradictsTheArrowType) {
   std::vector<uint8_t> m;
   WriteMessagePrefix(fbb, 0, &m);
   Result<Schema> decoded = DecodeSchemaMessage(m, nullptr);
-  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_OK(decoded);
   EXPECT_EQ(decoded->column(0).type, DataType::Int());
 }
 
 TEST(ArrowSchemaMessageTest, RecordBatchMessageIsNotASchema) {
   Schema schema = MustParse("a INT");
   Result<std::vector<uint8_t>> batch = EncodeRecordBatch(schema, {});
-  ASSERT_TRUE(batch.ok());
+  ASSERT_OK(batch);
   EXPECT_EQ(DecodeSchemaMessage(*batch, nullptr).status().code(), ErrorCode::kCorruptRecord);
 }
 
@@ -171,9 +172,9 @@ TEST(ArrowStreamTest, WriteStreamReadsBack) {
   std::vector<GenericRow> rows = SampleRows(schema, 77);
   for (CompressionCodec codec : {CompressionCodec::kNone, CompressionCodec::kLz4Frame, CompressionCodec::kZstd}) {
     Result<std::vector<uint8_t>> stream = WriteStream(schema, rows, {.codec = codec});
-    ASSERT_TRUE(stream.ok());
+    ASSERT_OK(stream);
     Result<DecodedStream> decoded = ReadStream(*stream);
-    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    ASSERT_OK(decoded);
     EXPECT_EQ(decoded->schema, schema);
     EXPECT_EQ(decoded->rows, rows);
   }
@@ -182,7 +183,7 @@ TEST(ArrowStreamTest, WriteStreamReadsBack) {
 TEST(ArrowStreamTest, EndsWithTheEndOfStreamMarker) {
   Schema schema = MustParse("a INT");
   Result<std::vector<uint8_t>> stream = WriteStream(schema, std::vector<GenericRow>{Row({int32_t{1}})});
-  ASSERT_TRUE(stream.ok());
+  ASSERT_OK(stream);
   ASSERT_GE(stream->size(), 8u);
   EXPECT_TRUE(std::equal(stream->end() - 8, stream->end(), std::begin(kEndOfStream)));
 }
@@ -194,12 +195,12 @@ TEST(ArrowStreamTest, ReadsSeveralBatchesWithoutAnEndMarker) {
   for (int b = 0; b < 3; ++b) {
     std::vector<GenericRow> rows = SampleRows(schema, 5 + b);
     Result<std::vector<uint8_t>> batch = EncodeRecordBatch(schema, rows);
-    ASSERT_TRUE(batch.ok());
+    ASSERT_OK(batch);
     stream.insert(stream.end(), batch->begin(), batch->end());
     all.insert(all.end(), rows.begin(), rows.end());
   }
   Result<DecodedStream> decoded = ReadStream(stream);
-  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_OK(decoded);
   EXPECT_EQ(decoded->rows, all);
 }
 
@@ -207,18 +208,18 @@ TEST(ArrowStreamTest, AcceptsTheLegacyFourZeroByteEndMarker) {
   Schema schema = MustParse("a INT");
   std::vector<uint8_t> stream = EncodeSchemaMessage(schema);
   Result<std::vector<uint8_t>> batch = EncodeRecordBatch(schema, std::vector<GenericRow>{Row({int32_t{5}})});
-  ASSERT_TRUE(batch.ok());
+  ASSERT_OK(batch);
   stream.insert(stream.end(), batch->begin(), batch->end());
   stream.insert(stream.end(), {0, 0, 0, 0});
   Result<DecodedStream> decoded = ReadStream(stream);
-  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_OK(decoded);
   EXPECT_EQ(decoded->rows.size(), 1u);
 }
 
 TEST(ArrowStreamTest, RejectsAStreamThatStartsWithARecordBatch) {
   Schema schema = MustParse("a INT");
   Result<std::vector<uint8_t>> batch = EncodeRecordBatch(schema, std::vector<GenericRow>{Row({int32_t{5}})});
-  ASSERT_TRUE(batch.ok());
+  ASSERT_OK(batch);
   EXPECT_FALSE(ReadStream(*batch).ok());
 }
 
@@ -233,7 +234,7 @@ TEST(ArrowStreamTest, RejectsASecondSchemaMessage) {
 TEST(ArrowStreamTest, RejectsATruncatedStream) {
   Schema schema = MustParse("a INT, s STRING");
   Result<std::vector<uint8_t>> stream = WriteStream(schema, SampleRows(schema, 4));
-  ASSERT_TRUE(stream.ok());
+  ASSERT_OK(stream);
   // Cutting inside the schema or the batch is an error. (Cutting right after the schema message, or
   // just the end marker, leaves a complete stream.)
   const size_t schema_size = EncodeSchemaMessage(schema).size();
@@ -246,12 +247,12 @@ TEST(ArrowStreamTest, RejectsATruncatedStream) {
 TEST(ArrowMessageSizeTest, MeasuresSchemaAndBatchMessagesInAStream) {
   Schema schema = MustParse("a INT");
   Result<std::vector<uint8_t>> stream = WriteStream(schema, std::vector<GenericRow>{Row({int32_t{1}})});
-  ASSERT_TRUE(stream.ok());
+  ASSERT_OK(stream);
   Result<size_t> first = MessageSize(*stream);
-  ASSERT_TRUE(first.ok());
+  ASSERT_OK(first);
   EXPECT_EQ(*first, EncodeSchemaMessage(schema).size());
   Result<size_t> second = MessageSize(std::span<const uint8_t>(*stream).subspan(*first));
-  ASSERT_TRUE(second.ok());
+  ASSERT_OK(second);
   EXPECT_EQ(*first + *second + 8, stream->size());
 }
 

@@ -11,6 +11,7 @@
 #include "format/arrow/arrow_ipc.h"
 #include "format/arrow/record_batch_internal.h"
 #include "types/schema_parser.h"
+#include "support/status_macros.h"
 
 namespace fluss::arrow::testing {
 
@@ -19,7 +20,7 @@ inline GenericRow Row(std::vector<Datum> fields) { return GenericRow(std::move(f
 
 inline Schema MustParse(std::string_view dsl) {
   Result<Schema> s = ParseSchema(dsl);
-  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_OK(s);
   return s.ok() ? *s : Schema();
 }
 
@@ -114,10 +115,10 @@ inline std::vector<GenericRow> SampleRows(const Schema& schema, size_t n, size_t
 inline std::vector<GenericRow> RoundTrip(const Schema& schema, const std::vector<GenericRow>& rows,
                                          CompressionOptions options = {}) {
   Result<std::vector<uint8_t>> encoded = EncodeRecordBatch(schema, rows, options);
-  EXPECT_TRUE(encoded.ok()) << encoded.status().ToString();
+  EXPECT_OK(encoded);
   if (!encoded.ok()) return {};
   Result<std::vector<GenericRow>> decoded = DecodeRecordBatch(schema, *encoded);
-  EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_OK(decoded);
   return decoded.ok() ? *decoded : std::vector<GenericRow>{};
 }
 
@@ -147,7 +148,7 @@ struct EditableBatch {
   static EditableBatch From(std::span<const uint8_t> message) {
     EditableBatch e;
     Result<ParsedMessage> parsed = ParseMessage(message);
-    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
+    EXPECT_OK(parsed);
     if (!parsed.ok()) return e;
     const fb::RecordBatch* rb = parsed->message->header_as_RecordBatch();
     EXPECT_NE(rb, nullptr);

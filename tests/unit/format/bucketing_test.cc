@@ -8,6 +8,7 @@
 
 #include "format/compacted_key.h"
 #include "kv_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -91,7 +92,7 @@ TEST(BucketingTest, BucketOfAnEncodedPrimaryKey) {
   Schema schema = kv_test::MakeSchema({{"id", DataType::Int()}, {"v", DataType::String()}}, {"id"});
   const std::vector<size_t> key_indexes = {0};
   auto key = EncodeCompactedKey(schema, key_indexes, GenericRow(std::vector<Datum>{int32_t{1}, std::string("x")}));
-  ASSERT_TRUE(key.ok());
+  ASSERT_OK(key);
   ASSERT_EQ(*key, std::vector<uint8_t>{0x01});
   EXPECT_EQ(*BucketForKey(*key, 7), 4);
 }
@@ -100,7 +101,7 @@ TEST(BucketingTest, EveryBucketIsInRange) {
   for (int32_t i = 0; i < 5000; ++i) {
     const std::vector<uint8_t> key = {static_cast<uint8_t>(i), static_cast<uint8_t>(i >> 8), 0x5a};
     auto b = BucketForKey(key, 13);
-    ASSERT_TRUE(b.ok());
+    ASSERT_OK(b);
     ASSERT_GE(*b, 0);
     ASSERT_LT(*b, 13);
   }

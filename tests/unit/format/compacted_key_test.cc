@@ -6,6 +6,7 @@
 
 #include "format/compacted_row.h"
 #include "kv_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -31,19 +32,19 @@ const std::vector<size_t> kPk = {0, 1};
 TEST(CompactedKeyTest, KeyColumnsWithoutNullBitsetMatchHandBuiltBytes) {
   // Hand-built from the layout: no null bitset, then each key column's compacted field.
   auto key = EncodeCompactedKey(OrdersSchema(), kPk, Order("eu", 300));
-  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  ASSERT_OK(key);
   EXPECT_EQ(Bytes(*key), Bytes({0x02, 0x65, 0x75,  // region 'eu': length 2 + bytes
                                 0xac, 0x02}));     // id BIGINT 300 = 2*128 + 44
   // A negative BIGINT takes all 10 varint bytes in a key too.
   key = EncodeCompactedKey(OrdersSchema(), kPk, Order("", -1));
-  ASSERT_TRUE(key.ok());
+  ASSERT_OK(key);
   EXPECT_EQ(Bytes(*key), Bytes({0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}));
 }
 
 TEST(CompactedKeyTest, KeyOrderIsTheIndexOrderNotTheColumnOrder) {
   const std::vector<size_t> reversed = {1, 0};
   auto key = EncodeCompactedKey(OrdersSchema(), reversed, Order("eu", 300));
-  ASSERT_TRUE(key.ok());
+  ASSERT_OK(key);
   EXPECT_EQ(Bytes(*key), Bytes({0xac, 0x02, 0x02, 0x65, 0x75}));
 }
 
@@ -72,7 +73,7 @@ TEST(CompactedKeyTest, EveryTypeEncodesLikeItsRowField) {
       ASSERT_EQ((*as_row)[0], 0x00);
       ASSERT_EQ(Bytes(std::span<const uint8_t>(*as_row).subspan(1)), Bytes(*key)) << t.ToString();
       auto decoded = DecodeCompactedKey(types, *key);
-      ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+      ASSERT_OK(decoded);
       ASSERT_EQ(*decoded, row) << t.ToString();
     }
   }
@@ -80,9 +81,9 @@ TEST(CompactedKeyTest, EveryTypeEncodesLikeItsRowField) {
 
 TEST(CompactedKeyTest, DecodesBackToTheKeyColumns) {
   auto key = EncodeCompactedKey(OrdersSchema(), kPk, Order("eu", 300));
-  ASSERT_TRUE(key.ok());
+  ASSERT_OK(key);
   auto decoded = DecodeCompactedKey(OrdersSchema(), kPk, *key);
-  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_OK(decoded);
   EXPECT_EQ(*decoded, GenericRow(std::vector<Datum>{std::string("eu"), int64_t{300}}));
 }
 
@@ -133,7 +134,7 @@ TEST(CompactedKeyTest, MutatedKeysNeverCrashTheDecoder) {
     GenericRow row(types.size());
     for (size_t i = 0; i < types.size(); ++i) row.SetField(i, kv_test::RandomDatum(types[i], rng));
     auto key = EncodeCompactedKey(types, row);
-    ASSERT_TRUE(key.ok()) << key.status().ToString();
+    ASSERT_OK(key);
     auto r = DecodeCompactedKey(types, kv_test::Mutate(*key, rng));
     if (!r.ok()) {
       EXPECT_EQ(r.status().code(), ErrorCode::kCorruptRecord);

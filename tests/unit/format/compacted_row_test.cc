@@ -7,6 +7,7 @@
 #include <random>
 
 #include "kv_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -96,13 +97,13 @@ const std::vector<uint8_t> kAllTypesBytes = {
 TEST(CompactedRowTest, EveryTypeMatchesHandBuiltBytes) {
   ASSERT_EQ(kAllTypesBytes.size(), 107u);
   auto encoded = EncodeCompactedRow(AllTypesSchema(), AllTypesRow());
-  ASSERT_TRUE(encoded.ok()) << encoded.status().ToString();
+  ASSERT_OK(encoded);
   EXPECT_EQ(Bytes(*encoded), Bytes(kAllTypesBytes));
 }
 
 TEST(CompactedRowTest, EveryTypeDecodesFromHandBuiltBytes) {
   auto decoded = DecodeCompactedRow(AllTypesSchema(), kAllTypesBytes);
-  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_OK(decoded);
   EXPECT_EQ(*decoded, AllTypesRow());
 }
 
@@ -125,10 +126,10 @@ TEST(CompactedRowTest, NullBitsAreLeastSignificantFirstWithinEachByte) {
       0x01, 0x01,                                      // BYTES x'01'
   };
   auto encoded = EncodeCompactedRow(types, row);
-  ASSERT_TRUE(encoded.ok()) << encoded.status().ToString();
+  ASSERT_OK(encoded);
   EXPECT_EQ(Bytes(*encoded), Bytes(expected));
   auto decoded = DecodeCompactedRow(types, expected);
-  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_OK(decoded);
   EXPECT_EQ(*decoded, row);
 }
 
@@ -136,14 +137,14 @@ TEST(CompactedRowTest, NullBitsCrossTheByteBoundary) {
   // Nine nullable INT fields, all null: byte 0 = 0xff, byte 1 = bit 0 only (the 7 padding bits stay 0).
   std::vector<DataType> types(9, DataType::Int());
   auto encoded = EncodeCompactedRow(types, GenericRow(9));
-  ASSERT_TRUE(encoded.ok());
+  ASSERT_OK(encoded);
   EXPECT_EQ(Bytes(*encoded), Bytes({0xff, 0x01}));
   // Only field 7 and field 8 null: bit 7 of byte 0, bit 0 of byte 1.
   GenericRow row(std::vector<Datum>(9, Datum(int32_t{0})));
   row.SetNull(7);
   row.SetNull(8);
   encoded = EncodeCompactedRow(types, row);
-  ASSERT_TRUE(encoded.ok());
+  ASSERT_OK(encoded);
   EXPECT_EQ(Bytes(*encoded), Bytes({0x80, 0x01, 0, 0, 0, 0, 0, 0, 0}));
 }
 
@@ -152,15 +153,15 @@ TEST(CompactedRowTest, NegativeIntegersTakeFiveAndTenBytes) {
   auto enc = [&](int32_t i, int64_t l) { return EncodeCompactedRow(types, GenericRow(std::vector<Datum>{i, l})); };
   // INT_MIN = 0x80000000: groups 0,0,0,0 then 0x08; INT64_MIN: nine 0 groups then 0x01.
   auto min = enc(INT32_MIN, INT64_MIN);
-  ASSERT_TRUE(min.ok());
+  ASSERT_OK(min);
   EXPECT_EQ(Bytes(*min), Bytes({0x00, 0x80, 0x80, 0x80, 0x80, 0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
                                 0x01}));
   // 127 is one byte, 128 two; INT_MAX 0x7fffffff is 5 bytes ending 0x07.
   auto small = enc(127, 128);
-  ASSERT_TRUE(small.ok());
+  ASSERT_OK(small);
   EXPECT_EQ(Bytes(*small), Bytes({0x00, 0x7f, 0x80, 0x01}));
   auto max = enc(INT32_MAX, INT64_MAX);
-  ASSERT_TRUE(max.ok());
+  ASSERT_OK(max);
   EXPECT_EQ(Bytes(*max), Bytes({0x00, 0xff, 0xff, 0xff, 0xff, 0x07, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}));
 }
 
@@ -193,10 +194,10 @@ TEST(CompactedRowTest, WideDecimalsAreMinimalBigEndianTwosComplement) {
     std::vector<uint8_t> expected = {0x00};
     expected.insert(expected.end(), c.bytes.begin(), c.bytes.end());
     auto encoded = EncodeCompactedRow(types, row);
-    ASSERT_TRUE(encoded.ok()) << encoded.status().ToString();
+    ASSERT_OK(encoded);
     EXPECT_EQ(Bytes(*encoded), Bytes(expected)) << DecimalValue{c.unscaled}.ToString(0);
     auto decoded = DecodeCompactedRow(types, expected);
-    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    ASSERT_OK(decoded);
     EXPECT_EQ(*decoded, row) << DecimalValue{c.unscaled}.ToString(0);
   }
 }
@@ -206,10 +207,10 @@ TEST(CompactedRowTest, TimestampsUpToMillisecondPrecisionDropNanos) {
   std::vector<DataType> types = {DataType::Timestamp(3), DataType::TimestampLtz(0)};
   GenericRow row(std::vector<Datum>{TimestampValue{1, 5}, TimestampValue{128, 999}});
   auto encoded = EncodeCompactedRow(types, row);
-  ASSERT_TRUE(encoded.ok());
+  ASSERT_OK(encoded);
   EXPECT_EQ(Bytes(*encoded), Bytes({0x00, 0x01, 0x80, 0x01}));
   auto decoded = DecodeCompactedRow(types, *encoded);
-  ASSERT_TRUE(decoded.ok());
+  ASSERT_OK(decoded);
   EXPECT_EQ(*decoded, GenericRow(std::vector<Datum>{TimestampValue{1, 0}, TimestampValue{128, 0}}));
 }
 
@@ -217,10 +218,10 @@ TEST(CompactedRowTest, FloatsKeepTheirExactBits) {
   std::vector<DataType> types = {DataType::Float(), DataType::Double()};
   GenericRow row(std::vector<Datum>{std::numeric_limits<float>::quiet_NaN(), -0.0});
   auto encoded = EncodeCompactedRow(types, row);
-  ASSERT_TRUE(encoded.ok());
+  ASSERT_OK(encoded);
   EXPECT_EQ(Bytes(*encoded), Bytes({0x00, 0x00, 0x00, 0xc0, 0x7f, 0, 0, 0, 0, 0, 0, 0, 0x80}));
   auto decoded = DecodeCompactedRow(types, *encoded);
-  ASSERT_TRUE(decoded.ok());
+  ASSERT_OK(decoded);
   EXPECT_TRUE(std::isnan(decoded->GetFloat(0)));
   EXPECT_TRUE(std::signbit(decoded->GetDouble(1)));
 }
@@ -320,9 +321,9 @@ TEST(CompactedRowTest, RandomRowsOfEveryTypeRoundTrip) {
       if (rng() % 5 != 0) row.SetField(i, RandomDatum(types[i], rng));
     }
     auto encoded = EncodeCompactedRow(types, row);
-    ASSERT_TRUE(encoded.ok()) << encoded.status().ToString();
+    ASSERT_OK(encoded);
     auto decoded = DecodeCompactedRow(types, *encoded);
-    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    ASSERT_OK(decoded);
     ASSERT_EQ(*decoded, row) << "iteration " << iter;
   }
 }
@@ -338,7 +339,7 @@ TEST(CompactedRowTest, MutatedRowsNeverCrashTheDecoder) {
       if (rng() % 4 != 0) row.SetField(i, RandomDatum(types[i], rng));
     }
     auto encoded = EncodeCompactedRow(types, row);
-    ASSERT_TRUE(encoded.ok());
+    ASSERT_OK(encoded);
     std::vector<uint8_t> bytes = kv_test::Mutate(*encoded, rng);
     auto decoded = DecodeCompactedRow(types, bytes);
     if (decoded.ok()) {

@@ -9,6 +9,7 @@
 #include "format/compacted_key.h"
 #include "format/compacted_row.h"
 #include "kv_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -72,12 +73,12 @@ TEST(KvRecordBatchTest, BuilderMatchesHandBuiltBytes) {
   ASSERT_TRUE(key1.ok() && row1.ok() && key2.ok());
 
   KvRecordBatchBuilder builder({.schema_id = 3, .writer_id = 7, .batch_sequence = 5});
-  ASSERT_TRUE(builder.AppendUpsert(*key1, *row1).ok());
-  ASSERT_TRUE(builder.AppendDelete(*key2).ok());
+  ASSERT_OK(builder.AppendUpsert(*key1, *row1));
+  ASSERT_OK(builder.AppendDelete(*key2));
   EXPECT_EQ(builder.num_records(), 2u);
   EXPECT_EQ(builder.size_in_bytes(), 44u);
   auto built = builder.Build();
-  ASSERT_TRUE(built.ok());
+  ASSERT_OK(built);
   EXPECT_EQ(Bytes(built->span()), Bytes(kGoldenBatch));
 }
 
@@ -95,16 +96,16 @@ TEST(KvRecordBatchTest, EmptyBatchMatchesHandBuiltBytes) {
   EXPECT_EQ(crc32c::Value(expected.data() + 9, expected.size() - 9), 0x166f4178u);
   KvRecordBatchBuilder builder({.schema_id = 1});
   auto built = builder.Build();
-  ASSERT_TRUE(built.ok());
+  ASSERT_OK(built);
   EXPECT_EQ(Bytes(built->span()), Bytes(expected));
   auto parsed = KvRecordBatch::Parse(*built);
-  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_OK(parsed);
   EXPECT_EQ(parsed->begin(), parsed->end());
 }
 
 TEST(KvRecordBatchTest, ParsesHandBuiltBytes) {
   auto batch = KvRecordBatch::Parse(Buffer::Copy(kGoldenBatch));
-  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  ASSERT_OK(batch);
   EXPECT_EQ(batch->size_in_bytes(), 44u);
   EXPECT_EQ(batch->magic(), 0);
   EXPECT_EQ(batch->checksum(), 0xea6794c4u);
@@ -120,7 +121,7 @@ TEST(KvRecordBatchTest, ParsesHandBuiltBytes) {
   ASSERT_FALSE(records[0].is_delete());
   EXPECT_EQ(Bytes(*records[0].row), Bytes({0x00, 0x01, 0x01, 0x61}));
   auto row = DecodeCompactedRow(UsersSchema(), *records[0].row);
-  ASSERT_TRUE(row.ok());
+  ASSERT_OK(row);
   EXPECT_EQ(*row, GenericRow(std::vector<Datum>{int32_t{1}, std::string("a")}));
   EXPECT_EQ(Bytes(records[1].key), Bytes({0x02}));
   EXPECT_TRUE(records[1].is_delete());
@@ -130,10 +131,10 @@ TEST(KvRecordBatchTest, ParseTakesOnlyTheFirstBatch) {
   std::vector<uint8_t> two = kGoldenBatch;
   two.insert(two.end(), kGoldenBatch.begin(), kGoldenBatch.end());
   auto size = KvRecordBatch::PeekSize(two);
-  ASSERT_TRUE(size.ok());
+  ASSERT_OK(size);
   EXPECT_EQ(*size, 44u);
   auto batch = KvRecordBatch::Parse(Buffer::Copy(two));
-  ASSERT_TRUE(batch.ok());
+  ASSERT_OK(batch);
   EXPECT_EQ(batch->size_in_bytes(), 44u);
 }
 
@@ -180,7 +181,7 @@ TEST(KvRecordBatchTest, ParseRejectsRecordsThatDoNotAddUp) {
       {"key length varint unterminated", 1, {0x02, 0x00, 0x00, 0x00, 0x80, 0x80}},
       {"key length varint of 6 bytes", 1, {0x06, 0x00, 0x00, 0x00, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00}},
   };
-  ASSERT_TRUE(KvRecordBatch::Parse(Buffer::Copy(BatchAround(1, upsert))).ok());
+  ASSERT_OK(KvRecordBatch::Parse(Buffer::Copy(BatchAround(1, upsert))));
   for (const Case& c : cases) {
     auto r = KvRecordBatch::Parse(Buffer::Copy(BatchAround(c.count, c.records)));
     ASSERT_FALSE(r.ok()) << c.what;
@@ -209,19 +210,19 @@ TEST(KvRecordBatchTest, BuilderRejectsEmptyKeysAndRowsAndResetsAfterBuild) {
   EXPECT_FALSE(builder.AppendDelete({}).ok());
   EXPECT_FALSE(builder.AppendUpsert(key, {}).ok());  // would read back as a delete
   EXPECT_EQ(builder.num_records(), 0u);
-  ASSERT_TRUE(builder.AppendUpsert(key, row).ok());
+  ASSERT_OK(builder.AppendUpsert(key, row));
   EXPECT_EQ(builder.size_in_bytes(), 28 + KvRecordBatchBuilder::RecordSize(1, 2));
   builder.SetWriterState(9, 0);
   auto first = builder.Build();
-  ASSERT_TRUE(first.ok());
+  ASSERT_OK(first);
   auto parsed = KvRecordBatch::Parse(*first);
-  ASSERT_TRUE(parsed.ok());
+  ASSERT_OK(parsed);
   EXPECT_EQ(parsed->writer_id(), 9);
   EXPECT_EQ(parsed->batch_sequence(), 0);
   EXPECT_EQ(parsed->record_count(), 1);
   EXPECT_EQ(builder.num_records(), 0u);
   auto second = builder.Build();
-  ASSERT_TRUE(second.ok());
+  ASSERT_OK(second);
   EXPECT_EQ(second->size(), 28u);
 }
 
@@ -235,18 +236,18 @@ TEST(KvRecordBatchTest, RandomBatchesRoundTrip) {
       std::string key = kv_test::RandomBytes(rng, 1 + rng() % (rng() % 8 == 0 ? 300 : 10));
       auto k = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(key.data()), key.size());
       if (rng() % 3 == 0) {
-        ASSERT_TRUE(builder.AppendDelete(k).ok());
+        ASSERT_OK(builder.AppendDelete(k));
         expected.emplace_back(key, std::nullopt);
       } else {
         std::string row = kv_test::RandomBytes(rng, 1 + rng() % 40);
-        ASSERT_TRUE(builder.AppendUpsert(k, {reinterpret_cast<const uint8_t*>(row.data()), row.size()}).ok());
+        ASSERT_OK(builder.AppendUpsert(k, {reinterpret_cast<const uint8_t*>(row.data()), row.size()}));
         expected.emplace_back(key, row);
       }
     }
     auto built = builder.Build();
-    ASSERT_TRUE(built.ok());
+    ASSERT_OK(built);
     auto batch = KvRecordBatch::Parse(*built);
-    ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+    ASSERT_OK(batch);
     size_t i = 0;
     for (const KvRecordView& r : *batch) {
       ASSERT_LT(i, expected.size());

@@ -14,6 +14,7 @@
 #include "types/data_type.h"
 #include "types/row.h"
 #include "types/schema.h"
+#include "support/status_macros.h"
 
 namespace fluss::kv_test {
 
@@ -34,7 +35,7 @@ inline Schema MakeSchema(std::vector<std::pair<std::string, DataType>> columns, 
   std::vector<Column> cols;
   for (auto& [name, type] : columns) cols.push_back(Column{name, type, -1, ""});
   auto s = Schema::Make(std::move(cols), std::move(pk));
-  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_OK(s);
   return s.ok() ? *s : Schema();
 }
 

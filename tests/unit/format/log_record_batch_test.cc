@@ -7,6 +7,7 @@
 #include "common/byte_io.h"
 #include "common/crc32c.h"
 #include "types/schema_parser.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -44,7 +45,7 @@ TEST(LogRecordBatchTest, EmptyBatchMatchesHandBuiltBytes) {
   Schema schema = TestSchema();
   LogRecordBatchBuilder builder(schema, {.schema_id = 7, .writer_id = 42, .batch_sequence = 3});
   auto built = builder.Build();
-  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  ASSERT_OK(built);
   const std::vector<uint8_t> expected = {
       0, 0, 0, 0, 0, 0, 0, 0,     // BaseOffset 0
       36, 0, 0, 0,                // Length = 48 - 12
@@ -67,13 +68,13 @@ TEST(LogRecordBatchTest, ChangelogBatchMatchesHandBuiltLayout) {
   Schema schema = TestSchema();
   std::vector<GenericRow> rows = {Row(1, "a", 100), Row(1, "b", 250)};
   LogRecordBatchBuilder builder(schema, {.schema_id = 1, .append_only = false});
-  ASSERT_TRUE(builder.Append(ChangeType::kUpdateBefore, rows[0]).ok());
-  ASSERT_TRUE(builder.Append(ChangeType::kUpdateAfter, rows[1]).ok());
+  ASSERT_OK(builder.Append(ChangeType::kUpdateBefore, rows[0]));
+  ASSERT_OK(builder.Append(ChangeType::kUpdateAfter, rows[1]));
   auto built = builder.Build();
-  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  ASSERT_OK(built);
 
   auto arrow_message = arrow::EncodeRecordBatch(schema, rows);
-  ASSERT_TRUE(arrow_message.ok());
+  ASSERT_OK(arrow_message);
   int32_t total = static_cast<int32_t>(48 + 2 + arrow_message->size());
   std::vector<uint8_t> expected = HandBuiltHeader(total - 12, 1, 0, 1, -1, -1, 2);
   expected.push_back(2);  // -U
@@ -86,17 +87,17 @@ TEST(LogRecordBatchTest, ChangelogBatchMatchesHandBuiltLayout) {
 TEST(LogRecordBatchTest, RoundTripsRowsAndChangeTypes) {
   Schema schema = TestSchema();
   LogRecordBatchBuilder builder(schema, {.append_only = false});
-  ASSERT_TRUE(builder.Append(ChangeType::kInsert, Row(1, "x", 1)).ok());
-  ASSERT_TRUE(builder.Append(ChangeType::kDelete, Row(2, std::nullopt, -5)).ok());
+  ASSERT_OK(builder.Append(ChangeType::kInsert, Row(1, "x", 1)));
+  ASSERT_OK(builder.Append(ChangeType::kDelete, Row(2, std::nullopt, -5)));
   auto bytes = builder.Build();
-  ASSERT_TRUE(bytes.ok());
+  ASSERT_OK(bytes);
   auto batch = LogRecordBatch::Parse(*bytes);
-  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  ASSERT_OK(batch);
   EXPECT_EQ(batch->record_count(), 2);
   EXPECT_EQ(batch->last_offset_delta(), 1);
   EXPECT_FALSE(batch->is_append_only());
   auto records = batch->ReadRecords(schema);
-  ASSERT_TRUE(records.ok()) << records.status().ToString();
+  ASSERT_OK(records);
   ASSERT_EQ(records->size(), 2u);
   EXPECT_EQ((*records)[0].change_type, ChangeType::kInsert);
   EXPECT_EQ((*records)[1].change_type, ChangeType::kDelete);
@@ -107,17 +108,17 @@ TEST(LogRecordBatchTest, RoundTripsRowsAndChangeTypes) {
 TEST(LogRecordBatchTest, AssignedOffsetAndTimestampKeepTheCrcValid) {
   Schema schema = TestSchema();
   LogRecordBatchBuilder builder(schema, {});
-  ASSERT_TRUE(builder.Append(Row(1, "x", 1)).ok());
-  ASSERT_TRUE(builder.Append(Row(2, "y", 2)).ok());
+  ASSERT_OK(builder.Append(Row(1, "x", 1)));
+  ASSERT_OK(builder.Append(Row(2, "y", 2)));
   std::vector<uint8_t> bytes = builder.Build()->ToVector();
   AssignOffsetAndTimestamp(bytes, 1000, 1700000000123);
   auto batch = LogRecordBatch::Parse(Buffer::FromVector(bytes));
-  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  ASSERT_OK(batch);
   EXPECT_EQ(batch->base_offset(), 1000);
   EXPECT_EQ(batch->last_offset(), 1001);
   EXPECT_EQ(batch->commit_timestamp(), 1700000000123);
   auto records = batch->ReadRecords(schema);
-  ASSERT_TRUE(records.ok());
+  ASSERT_OK(records);
   EXPECT_EQ((*records)[1].offset, 1001);
   EXPECT_EQ((*records)[1].timestamp, 1700000000123);
   EXPECT_EQ((*records)[0].change_type, ChangeType::kAppendOnly);
@@ -138,12 +139,12 @@ TEST(LogRecordBatchTest, BuilderStopsAtTheSizeLimit) {
   std::string name(100, 'n');
   int appended = 0;
   while (builder.HasRoomFor(Row(appended, name, 1))) {
-    ASSERT_TRUE(builder.Append(Row(appended, name, 1)).ok());
+    ASSERT_OK(builder.Append(Row(appended, name, 1)));
     ++appended;
   }
   EXPECT_GT(appended, 10);
   auto bytes = builder.Build();
-  ASSERT_TRUE(bytes.ok());
+  ASSERT_OK(bytes);
   EXPECT_LE(bytes->size(), 4096u);
   EXPECT_EQ(LogRecordBatch::Parse(*bytes)->record_count(), appended);
   EXPECT_EQ(builder.num_records(), 0u);  // reset for the next batch
@@ -154,14 +155,14 @@ TEST(LogRecordBatchTest, FirstRowAlwaysFitsEvenWhenLargerThanTheLimit) {
   LogRecordBatchBuilder builder(schema, {.max_batch_bytes = 64});
   GenericRow big = Row(1, std::string(1000, 'x'), 1);
   EXPECT_TRUE(builder.HasRoomFor(big));
-  ASSERT_TRUE(builder.Append(big).ok());
+  ASSERT_OK(builder.Append(big));
   EXPECT_FALSE(builder.HasRoomFor(big));
 }
 
 Buffer TwoRowBatch(const Schema& schema) {
   LogRecordBatchBuilder builder(schema, {});
-  EXPECT_TRUE(builder.Append(Row(1, "x", 1)).ok());
-  EXPECT_TRUE(builder.Append(Row(2, "y", 2)).ok());
+  EXPECT_OK(builder.Append(Row(1, "x", 1)));
+  EXPECT_OK(builder.Append(Row(2, "y", 2)));
   return *builder.Build();
 }
 
@@ -201,35 +202,35 @@ TEST(LogRecordBatchTest, ParsesConcatenatedBatchesAndAPartialTail) {
   AssignOffsetAndTimestamp(second, 2, 0);
   all.insert(all.end(), second.begin(), second.end());
   auto batches = ParseLogRecordBatches(Buffer::Copy(all));
-  ASSERT_TRUE(batches.ok());
+  ASSERT_OK(batches);
   ASSERT_EQ(batches->size(), 2u);
   EXPECT_EQ((*batches)[1].base_offset(), 2);
   Buffer cut = Buffer::Copy(std::span(all).first(all.size() - 10));
   EXPECT_FALSE(ParseLogRecordBatches(cut).ok());
   auto partial = ParseLogRecordBatches(cut, true, /*allow_partial_tail=*/true);
-  ASSERT_TRUE(partial.ok());
+  ASSERT_OK(partial);
   EXPECT_EQ(partial->size(), 1u);
 }
 
 TEST(LogRecordBatchTest, ProjectionKeepsHeaderAndChangeTypes) {
   Schema schema = TestSchema();
   LogRecordBatchBuilder builder(schema, {.schema_id = 3, .append_only = false});
-  ASSERT_TRUE(builder.Append(ChangeType::kInsert, Row(1, "x", 1)).ok());
-  ASSERT_TRUE(builder.Append(ChangeType::kUpdateAfter, Row(2, std::nullopt, 2)).ok());
+  ASSERT_OK(builder.Append(ChangeType::kInsert, Row(1, "x", 1)));
+  ASSERT_OK(builder.Append(ChangeType::kUpdateAfter, Row(2, std::nullopt, 2)));
   std::vector<uint8_t> bytes = builder.Build()->ToVector();
   AssignOffsetAndTimestamp(bytes, 77, 5);
   auto batch = *LogRecordBatch::Parse(Buffer::FromVector(bytes));
   std::vector<size_t> cols = {2, 1};
   auto projected = ProjectLogRecordBatch(batch, schema, cols);
-  ASSERT_TRUE(projected.ok()) << projected.status().ToString();
+  ASSERT_OK(projected);
   EXPECT_LT(projected->size(), batch.size_in_bytes());
   auto pb = LogRecordBatch::Parse(*projected, /*verify_crc=*/false);
-  ASSERT_TRUE(pb.ok()) << pb.status().ToString();
+  ASSERT_OK(pb);
   EXPECT_EQ(pb->base_offset(), 77);
   EXPECT_EQ(pb->schema_id(), 3);
   EXPECT_EQ(pb->checksum(), batch.checksum());
   auto records = pb->ReadRecords(*schema.Project({2, 1}));
-  ASSERT_TRUE(records.ok()) << records.status().ToString();
+  ASSERT_OK(records);
   ASSERT_EQ(records->size(), 2u);
   EXPECT_EQ((*records)[1].change_type, ChangeType::kUpdateAfter);
   EXPECT_EQ((*records)[0].row, GenericRow({DecimalValue{1}, std::string("x")}));
@@ -242,11 +243,11 @@ TEST(LogRecordBatchTest, CompressedBatchesRoundTrip) {
   Schema schema = TestSchema();
   for (auto codec : {arrow::CompressionCodec::kNone, arrow::CompressionCodec::kLz4Frame, arrow::CompressionCodec::kZstd}) {
     LogRecordBatchBuilder builder(schema, {.compression = {.codec = codec}});
-    for (int i = 0; i < 500; ++i) ASSERT_TRUE(builder.Append(Row(i, "name-" + std::to_string(i % 7), i)).ok());
+    for (int i = 0; i < 500; ++i) ASSERT_OK(builder.Append(Row(i, "name-" + std::to_string(i % 7), i)));
     auto bytes = builder.Build();
-    ASSERT_TRUE(bytes.ok());
+    ASSERT_OK(bytes);
     auto records = LogRecordBatch::Parse(*bytes)->ReadRecords(schema);
-    ASSERT_TRUE(records.ok()) << records.status().ToString();
+    ASSERT_OK(records);
     ASSERT_EQ(records->size(), 500u);
     EXPECT_EQ((*records)[499].row, Row(499, "name-" + std::to_string(499 % 7), 499));
   }

@@ -7,6 +7,7 @@
 #include "common/byte_io.h"
 #include "format/compacted_row.h"
 #include "kv_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -35,7 +36,7 @@ const std::vector<uint8_t> kGoldenValueBatch = {
 
 TEST(KvValueTest, MatchesHandBuiltBytes) {
   auto value = EncodeKvValue(5, KvUsersSchema(), GenericRow(std::vector<Datum>{int32_t{1}, std::string("a")}));
-  ASSERT_TRUE(value.ok()) << value.status().ToString();
+  ASSERT_OK(value);
   EXPECT_EQ(Bytes(*value), Bytes(kGoldenValue));
   const std::vector<uint8_t> row = {0x00, 0x01, 0x01, 0x61};
   EXPECT_EQ(Bytes(EncodeKvValue(5, row)), Bytes(kGoldenValue));
@@ -45,11 +46,11 @@ TEST(KvValueTest, MatchesHandBuiltBytes) {
 
 TEST(KvValueTest, ParsesAndDecodesHandBuiltBytes) {
   auto view = ParseKvValue(kGoldenValue);
-  ASSERT_TRUE(view.ok());
+  ASSERT_OK(view);
   EXPECT_EQ(view->schema_id, 5);
   EXPECT_EQ(Bytes(view->row), Bytes({0x00, 0x01, 0x01, 0x61}));
   auto row = DecodeKvValue(kGoldenValue, KvUsersSchema());
-  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  ASSERT_OK(row);
   EXPECT_EQ(*row, GenericRow(std::vector<Datum>{int32_t{1}, std::string("a")}));
 }
 
@@ -73,10 +74,10 @@ TEST(ValueRecordBatchTest, BuilderMatchesHandBuiltBytes) {
   ASSERT_EQ(kGoldenValueBatch.size(), 27u);
   ValueRecordBatchBuilder builder;
   const std::vector<uint8_t> row0 = {0x00, 0x01, 0x01, 0x61};
-  ASSERT_TRUE(builder.Append(5, row0).ok());
+  ASSERT_OK(builder.Append(5, row0));
   // The server's path: a stored value straight from the KV store.
   const std::vector<uint8_t> value1 = {0x06, 0x00, 0x02, 0x02};
-  ASSERT_TRUE(builder.AppendValue(value1).ok());
+  ASSERT_OK(builder.AppendValue(value1));
   EXPECT_EQ(builder.num_records(), 2u);
   EXPECT_EQ(builder.size_in_bytes(), 27u);
   EXPECT_EQ(Bytes(builder.Build().span()), Bytes(kGoldenValueBatch));
@@ -87,13 +88,13 @@ TEST(ValueRecordBatchTest, EmptyBatchIsTheHeaderOnly) {
   Buffer built = builder.Build();
   EXPECT_EQ(Bytes(built.span()), Bytes({0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}));
   auto batch = ValueRecordBatch::Parse(built);
-  ASSERT_TRUE(batch.ok());
+  ASSERT_OK(batch);
   EXPECT_EQ(batch->begin(), batch->end());
 }
 
 TEST(ValueRecordBatchTest, ParsesHandBuiltBytes) {
   auto batch = ValueRecordBatch::Parse(Buffer::Copy(kGoldenValueBatch));
-  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  ASSERT_OK(batch);
   EXPECT_EQ(batch->magic(), 0);
   EXPECT_EQ(batch->record_count(), 2);
   std::vector<KvValueView> values(batch->begin(), batch->end());
@@ -102,7 +103,7 @@ TEST(ValueRecordBatchTest, ParsesHandBuiltBytes) {
   EXPECT_EQ(Bytes(values[0].row), Bytes({0x00, 0x01, 0x01, 0x61}));
   EXPECT_EQ(values[1].schema_id, 6);
   auto row1 = DecodeCompactedRow(KvUsersSchema(), values[1].row);
-  ASSERT_TRUE(row1.ok()) << row1.status().ToString();
+  ASSERT_OK(row1);
   EXPECT_EQ(*row1, GenericRow(std::vector<Datum>{int32_t{2}, std::monostate{}}));
 }
 
@@ -161,18 +162,18 @@ TEST(ValueRecordBatchTest, RandomRowsRoundTrip) {
       if (rng() % 3 != 0) row.SetField(f, kv_test::RandomDatum(types[f], rng));
     }
     auto encoded = EncodeCompactedRow(types, row);
-    ASSERT_TRUE(encoded.ok());
-    ASSERT_TRUE(builder.Append(static_cast<int16_t>(i % 4), *encoded).ok());
+    ASSERT_OK(encoded);
+    ASSERT_OK(builder.Append(static_cast<int16_t>(i % 4), *encoded));
     rows.push_back(std::move(row));
   }
   auto batch = ValueRecordBatch::Parse(builder.Build());
-  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  ASSERT_OK(batch);
   size_t i = 0;
   for (const KvValueView& v : *batch) {
     ASSERT_LT(i, rows.size());
     EXPECT_EQ(v.schema_id, static_cast<int16_t>(i % 4));
     auto row = DecodeCompactedRow(types, v.row);
-    ASSERT_TRUE(row.ok()) << row.status().ToString();
+    ASSERT_OK(row);
     EXPECT_EQ(*row, rows[i]);
     ++i;
   }

@@ -9,6 +9,7 @@
 #include "fs/fault_injection_file_system.h"
 #include "fs/file_system.h"
 #include "support/temp_dir.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -30,14 +31,14 @@ std::span<const uint8_t> Bytes(std::string_view s) { return {reinterpret_cast<co
 TEST(FileSystemTest, WriteFileDurablyReplacesTheFileAndLeavesNoTemporary) {
   TempDir dir;
   FileSystem& fs = FileSystem::Local();
-  ASSERT_TRUE(WriteFileDurably(fs, dir.Sub("f"), std::string_view("one")).ok());
-  ASSERT_TRUE(WriteFileDurably(fs, dir.Sub("f"), std::string_view("two")).ok());
+  ASSERT_OK(WriteFileDurably(fs, dir.Sub("f"), std::string_view("one")));
+  ASSERT_OK(WriteFileDurably(fs, dir.Sub("f"), std::string_view("two")));
   EXPECT_EQ(Read(dir.Sub("f")), "two");
   auto names = fs.ListDirectory(dir.path());
-  ASSERT_TRUE(names.ok());
+  ASSERT_OK(names);
   EXPECT_EQ(*names, std::vector<std::string>{"f"});
   auto bytes = fs.ReadFile(dir.Sub("f"));
-  ASSERT_TRUE(bytes.ok());
+  ASSERT_OK(bytes);
   EXPECT_EQ(std::string(bytes->begin(), bytes->end()), "two");
 }
 
@@ -72,21 +73,21 @@ TEST(FaultInjectionFileSystemTest, PowerCutKeepsOnlySyncedBytesAndSyncedNames) {
   // Durable: written, synced, its directory synced.
   {
     auto f = fs.NewWritableFile(dir.Sub("durable")).value();
-    ASSERT_TRUE(f->Append(Bytes("abc")).ok());
-    ASSERT_TRUE(f->Sync().ok());
-    ASSERT_TRUE(f->Append(Bytes("def")).ok());  // after the sync: lost
-    ASSERT_TRUE(f->Close().ok());
+    ASSERT_OK(f->Append(Bytes("abc")));
+    ASSERT_OK(f->Sync());
+    ASSERT_OK(f->Append(Bytes("def")));  // after the sync: lost
+    ASSERT_OK(f->Close());
   }
-  ASSERT_TRUE(fs.SyncDirectory(dir.path()).ok());
+  ASSERT_OK(fs.SyncDirectory(dir.path()));
   // Synced data, unsynced name: the file vanishes.
   {
     auto f = fs.NewWritableFile(dir.Sub("unnamed")).value();
-    ASSERT_TRUE(f->Append(Bytes("x")).ok());
-    ASSERT_TRUE(f->Sync().ok());
-    ASSERT_TRUE(f->Close().ok());
+    ASSERT_OK(f->Append(Bytes("x")));
+    ASSERT_OK(f->Sync());
+    ASSERT_OK(f->Close());
   }
   EXPECT_EQ(Read(dir.Sub("durable")), "abcdef");
-  ASSERT_TRUE(fs.PowerCut().ok());
+  ASSERT_OK(fs.PowerCut());
   EXPECT_EQ(Read(dir.Sub("durable")), "abc");
   EXPECT_FALSE(sfs::exists(dir.Sub("unnamed")));
 }
@@ -98,13 +99,13 @@ TEST(FaultInjectionFileSystemTest, AnUnsyncedReplaceAndRemoveAreUndone) {
   sfs::create_directories(dir.Sub("tree/sub"));
   Write(dir.Sub("tree/sub/x"), "x");
   FaultInjectionFileSystem fs;
-  ASSERT_TRUE(WriteFileDurably(fs, dir.Sub("f"), std::string_view("new")).ok());  // synced: stays
-  ASSERT_TRUE(fs.Remove(dir.Sub("g")).ok());
-  ASSERT_TRUE(fs.RemoveAll(dir.Sub("tree")).ok());
-  ASSERT_TRUE(fs.Rename(dir.Sub("f"), dir.Sub("f2")).ok());
+  ASSERT_OK(WriteFileDurably(fs, dir.Sub("f"), std::string_view("new")));  // synced: stays
+  ASSERT_OK(fs.Remove(dir.Sub("g")));
+  ASSERT_OK(fs.RemoveAll(dir.Sub("tree")));
+  ASSERT_OK(fs.Rename(dir.Sub("f"), dir.Sub("f2")));
   EXPECT_FALSE(sfs::exists(dir.Sub("g")));
   EXPECT_FALSE(sfs::exists(dir.Sub("tree")));
-  ASSERT_TRUE(fs.PowerCut().ok());
+  ASSERT_OK(fs.PowerCut());
   EXPECT_EQ(Read(dir.Sub("f")), "new");
   EXPECT_FALSE(sfs::exists(dir.Sub("f2")));
   EXPECT_EQ(Read(dir.Sub("g")), "keep me");
@@ -117,7 +118,7 @@ TEST(FaultInjectionFileSystemTest, APowerCutAtEveryStepOfAReplaceLeavesTheOldOrT
   int64_t steps = 0;
   {
     FaultInjectionFileSystem counting;
-    ASSERT_TRUE(WriteFileDurably(counting, dir.Sub("f"), std::string_view("new")).ok());
+    ASSERT_OK(WriteFileDurably(counting, dir.Sub("f"), std::string_view("new")));
     steps = counting.operations();
     Write(dir.Sub("f"), "old");
   }
@@ -129,7 +130,7 @@ TEST(FaultInjectionFileSystemTest, APowerCutAtEveryStepOfAReplaceLeavesTheOldOrT
     fs.FailFrom(k);
     Status st = WriteFileDurably(fs, dir.Sub("f"), std::string_view("new"));
     EXPECT_EQ(st.ok(), k > steps);
-    ASSERT_TRUE(fs.PowerCut().ok());
+    ASSERT_OK(fs.PowerCut());
     const std::string content = Read(dir.Sub("f"));
     if (k > steps) {
       EXPECT_EQ(content, "new");  // acknowledged: durable

@@ -21,6 +21,7 @@
 #include "lake/iceberg/single_value.h"
 #include "lake/iceberg/table_metadata.h"
 #include "support/temp_dir.h"
+#include "support/status_macros.h"
 
 namespace fluss::iceberg {
 namespace {
@@ -36,7 +37,7 @@ Schema TestSchema() {
                          {"price", DataType::Decimal(10, 2), -1, ""},
                          {"ts", DataType::TimestampLtz(6), -1, ""}},
                         {"id"});
-  EXPECT_TRUE(s.ok());
+  EXPECT_OK(s);
   return *s;
 }
 
@@ -70,9 +71,9 @@ TEST(IcebergSchema, ColumnIdsBecomeFieldIdsAndTypesMap) {
                          {"time", DataType::Time(3), 15, ""},
                          {"ts", DataType::Timestamp(6), 16, ""},
                          {"tsz", DataType::TimestampLtz(3), 17, ""}});
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_OK(s);
   auto j = IcebergSchemaJson(*s, 4);
-  ASSERT_TRUE(j.ok());
+  ASSERT_OK(j);
   EXPECT_EQ((*j)["type"], "struct");
   EXPECT_EQ((*j)["schema-id"], 4);
   std::vector<std::string> types;
@@ -88,7 +89,7 @@ TEST(IcebergSchema, ColumnIdsBecomeFieldIdsAndTypesMap) {
 
 TEST(IcebergSchema, PrimaryKeyBecomesIdentifierFields) {
   auto j = IcebergSchemaJson(TestSchema(), 0);
-  ASSERT_TRUE(j.ok());
+  ASSERT_OK(j);
   EXPECT_EQ((*j)["identifier-field-ids"], nlohmann::json::array({0}));
   EXPECT_EQ((*j)["fields"][1]["doc"], "the name");
 }
@@ -105,7 +106,7 @@ TEST(SingleValue, EncodingsFollowTheSpec) {
   EXPECT_EQ(SerializeDecimal(0), (std::vector<uint8_t>{0x00}));
   for (__int128 v : {__int128{0}, __int128{-129}, __int128{1} << 100, -(__int128{1} << 100)}) {
     auto back = DeserializeDecimal(SerializeDecimal(v));
-    ASSERT_TRUE(back.ok());
+    ASSERT_OK(back);
     EXPECT_TRUE(*back == v);
   }
   EXPECT_FALSE(DeserializeLong({1, 2}).ok());
@@ -120,9 +121,9 @@ TEST(Manifest, WritesTheSpecSchemaWithFieldIdsAndHeader) {
   e.file_sequence_number = 1;
   e.data_file = MakeFile("file:///d/a.parquet", 10);
   auto bytes = WriteManifest(o, {e});
-  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  ASSERT_OK(bytes);
   auto c = avro::ReadAvroFile(*bytes);
-  ASSERT_TRUE(c.ok());
+  ASSERT_OK(c);
   EXPECT_EQ(c->metadata["format-version"], "2");
   EXPECT_EQ(c->metadata["content"], "data");
   EXPECT_EQ(c->metadata["partition-spec"], "[]");
@@ -164,9 +165,9 @@ TEST(Manifest, RoundTrips) {
   for (auto codec : {avro::AvroCodec::kNull, avro::AvroCodec::kDeflate}) {
     o.codec = codec;
     auto bytes = WriteManifest(o, entries);
-    ASSERT_TRUE(bytes.ok());
+    ASSERT_OK(bytes);
     auto m = ReadManifest(*bytes);
-    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    ASSERT_OK(m);
     EXPECT_EQ(m->entries, entries);
   }
 }
@@ -177,7 +178,7 @@ TEST(Manifest, WrongFieldIdsAreCorruption) {
   ManifestEntry e;
   e.data_file = MakeFile("file:///x", 1);
   auto bytes = WriteManifest(o, {e});
-  ASSERT_TRUE(bytes.ok());
+  ASSERT_OK(bytes);
   // Same length rewrite inside the embedded schema: file_path's field-id 100 -> 190.
   std::string s(bytes->begin(), bytes->end());
   size_t at = s.find(R"("name":"file_path","type":"string","field-id":100)");
@@ -214,16 +215,16 @@ TEST(Manifest, DeleteManifestRoundTripsWithEqualityIds) {
   for (auto codec : {avro::AvroCodec::kNull, avro::AvroCodec::kDeflate}) {
     o.codec = codec;
     auto bytes = WriteManifest(o, entries);
-    ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+    ASSERT_OK(bytes);
     auto c = avro::ReadAvroFile(*bytes);
-    ASSERT_TRUE(c.ok());
+    ASSERT_OK(c);
     EXPECT_EQ(c->metadata["content"], "deletes");
     const auto& df = *c->schema.root().fields[*c->schema.root().FieldIndex("data_file")].type;
     const auto& eq = df.fields[*df.FieldIndex("equality_ids")];
     EXPECT_EQ(eq.field_id(), 135);
     EXPECT_EQ(eq.type->branches[1]->attrs["element-id"], 136);
     auto m = ReadManifest(*bytes);
-    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    ASSERT_OK(m);
     EXPECT_EQ(m->content, ManifestContent::kDeletes);
     EXPECT_EQ(m->entries, entries);
     EXPECT_EQ(m->entries[2].data_file.equality_ids, std::vector<int32_t>({0, 3}));
@@ -265,8 +266,8 @@ TEST(Manifest, DeleteManifestCorruptionIsAnError) {
   ManifestEntry del;
   del.data_file = MakeDeleteFile("file:///d/del.parquet", 2);
   auto bytes = WriteManifest(o, {del});
-  ASSERT_TRUE(bytes.ok());
-  ASSERT_TRUE(ReadManifest(*bytes).ok());
+  ASSERT_OK(bytes);
+  ASSERT_OK(ReadManifest(*bytes));
   // An equality delete file whose schema has no equality_ids: nothing says which columns match.
   auto no_ids = ReadManifest(Rewrite(*bytes, R"("name":"equality_ids")", R"("name":"equality_idz")"));
   EXPECT_EQ(no_ids.status().code(), ErrorCode::kCorruptRecord);
@@ -304,16 +305,16 @@ TEST(ManifestList, RoundTripsWithFieldIdsAndHeader) {
   o.parent_snapshot_id = 98;
   o.sequence_number = 3;
   auto bytes = WriteManifestList(o, {a, b});
-  ASSERT_TRUE(bytes.ok());
+  ASSERT_OK(bytes);
   auto l = ReadManifestList(*bytes);
-  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  ASSERT_OK(l);
   EXPECT_EQ(l->manifests, (std::vector<ManifestFile>{a, b}));
   EXPECT_EQ(l->metadata["snapshot-id"], "99");
   EXPECT_EQ(l->metadata["parent-snapshot-id"], "98");
   EXPECT_EQ(l->metadata["sequence-number"], "3");
   EXPECT_EQ(l->metadata["format-version"], "2");
   auto schema = avro::AvroSchema::Parse(ManifestFileAvroSchema());
-  ASSERT_TRUE(schema.ok());
+  ASSERT_OK(schema);
   const auto& root = schema->root();
   EXPECT_EQ(root.fields[*root.FieldIndex("manifest_path")].field_id(), 500);
   EXPECT_EQ(root.fields[*root.FieldIndex("min_sequence_number")].field_id(), 516);
@@ -326,7 +327,7 @@ TEST(Manifest, FlippedBytesAndTruncationsNeverCrash) {
   std::vector<ManifestEntry> entries(3);
   for (int i = 0; i < 3; ++i) entries[i].data_file = MakeFile("file:///d/" + std::to_string(i), i + 1);
   auto bytes = WriteManifest(o, entries);
-  ASSERT_TRUE(bytes.ok());
+  ASSERT_OK(bytes);
   for (size_t i = 0; i < bytes->size(); ++i) {
     auto copy = *bytes;
     copy[i] ^= 0x41;
@@ -341,7 +342,7 @@ TEST(ManifestList, ManifestIsNotAManifestList) {
   ManifestEntry e;
   e.data_file = MakeFile("file:///x", 1);
   auto bytes = WriteManifest({}, {e});
-  ASSERT_TRUE(bytes.ok());
+  ASSERT_OK(bytes);
   EXPECT_EQ(ReadManifestList(*bytes).status().code(), ErrorCode::kCorruptRecord);
 }
 
@@ -374,7 +375,7 @@ TEST(TableMetadata, JsonRoundTripsAndHasTheRequiredFields) {
   EXPECT_EQ(j["format-version"], 2);
   EXPECT_EQ(j["refs"]["main"]["snapshot-id"], 42);
   auto back = TableMetadata::FromJson(j);
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_OK(back);
   EXPECT_EQ(*back, m);
 }
 
@@ -384,7 +385,7 @@ TEST(TableMetadata, CorruptMetadataIsAnError) {
   m.location = "file:///t";
   m.schemas.push_back(*IcebergSchemaJson(TestSchema(), 0));
   nlohmann::json good = m.ToJson();
-  ASSERT_TRUE(TableMetadata::FromJson(good).ok());
+  ASSERT_OK(TableMetadata::FromJson(good));
   EXPECT_FALSE(TableMetadata::Parse("{not json").ok());
   EXPECT_FALSE(TableMetadata::Parse("[]").ok());
   for (const char* key : {"format-version", "table-uuid", "location", "last-sequence-number", "last-updated-ms",
@@ -415,9 +416,9 @@ TEST(IcebergTable, APowerCutAtEveryStepOfACommitLeavesTheOldOrTheNewSnapshot) {
   TempDir tmp;
   const std::string dir = tmp.path() + "/db/orders";
   auto created = IcebergTable::Create(dir, TestSchema());
-  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_OK(created);
   auto first = created->Append({MakeFile("file://" + dir + "/data/a.parquet", 10)});
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_OK(first);
   const std::string saved = tmp.path() + "/saved";
   fs::copy(dir, saved, fs::copy_options::recursive);
   auto restore = [&] {
@@ -428,8 +429,8 @@ TEST(IcebergTable, APowerCutAtEveryStepOfACommitLeavesTheOldOrTheNewSnapshot) {
   {
     FaultInjectionFileSystem counting;
     auto t = IcebergTable::Open(dir, counting);
-    ASSERT_TRUE(t.ok());
-    ASSERT_TRUE(t->Append({MakeFile("file://" + dir + "/data/b.parquet", 5)}).ok());
+    ASSERT_OK(t);
+    ASSERT_OK(t->Append({MakeFile("file://" + dir + "/data/b.parquet", 5)}));
     steps = counting.operations();
   }
   ASSERT_GE(steps, 12);  // manifest, manifest list, metadata version (temporary + link), hint
@@ -441,18 +442,18 @@ TEST(IcebergTable, APowerCutAtEveryStepOfACommitLeavesTheOldOrTheNewSnapshot) {
     bool ok = false;
     {
       auto t = IcebergTable::Open(dir, faulty);
-      ASSERT_TRUE(t.ok());
+      ASSERT_OK(t);
       ok = t->Append({MakeFile("file://" + dir + "/data/b.parquet", 5)}).ok();
     }
-    ASSERT_TRUE(faulty.PowerCut().ok());
+    ASSERT_OK(faulty.PowerCut());
     auto reopened = IcebergTable::Open(dir);
-    ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+    ASSERT_OK(reopened);
     auto files = reopened->ListDataFiles();
-    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    ASSERT_OK(files);
     const int64_t version = reopened->version();
     EXPECT_TRUE(version == 2 || version == 3) << version;
     EXPECT_EQ(files->size(), static_cast<size_t>(version - 1));
-    if (ok) EXPECT_EQ(version, 3) << "an acknowledged commit was lost";
+    if (ok) { EXPECT_EQ(version, 3) << "an acknowledged commit was lost"; }
   }
 }
 
@@ -460,18 +461,18 @@ TEST(IcebergTable, CreateAppendAndReadBack) {
   TempDir tmp;
   std::string dir = tmp.path() + "/db/orders";
   auto t = IcebergTable::Create(dir, TestSchema(), {{"fluss.table", "db.orders"}});
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_OK(t);
   EXPECT_EQ(t->version(), 1);
   EXPECT_TRUE(fs::exists(dir + "/metadata/v1.metadata.json"));
   auto empty = t->ListDataFiles();
-  ASSERT_TRUE(empty.ok());
+  ASSERT_OK(empty);
   EXPECT_TRUE(empty->empty());
 
   auto s1 = t->Append({MakeFile("file://" + dir + "/data/a.parquet", 10), MakeFile("file://" + dir + "/data/b.parquet", 5)},
                       {{"fluss-offsets", R"({"0":10,"1":5})"}});
-  ASSERT_TRUE(s1.ok()) << s1.status().ToString();
+  ASSERT_OK(s1);
   auto s2 = t->Append({MakeFile("file://" + dir + "/data/c.parquet", 7)}, {{"fluss-offsets", R"({"0":17,"1":5})"}});
-  ASSERT_TRUE(s2.ok()) << s2.status().ToString();
+  ASSERT_OK(s2);
   EXPECT_EQ(t->version(), 3);
   EXPECT_EQ(s2->parent_snapshot_id, s1->snapshot_id);
   EXPECT_EQ(s2->sequence_number, 2);
@@ -485,14 +486,14 @@ TEST(IcebergTable, CreateAppendAndReadBack) {
   EXPECT_EQ(h, "3");
 
   auto reopened = IcebergTable::Open(dir);
-  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  ASSERT_OK(reopened);
   EXPECT_EQ(reopened->version(), 3);
   EXPECT_EQ(reopened->metadata(), t->metadata());
   EXPECT_EQ(reopened->metadata().properties.at("fluss.table"), "db.orders");
   EXPECT_EQ(reopened->metadata().CurrentSnapshot()->summary.at("fluss-offsets"), R"({"0":17,"1":5})");
   EXPECT_EQ(reopened->metadata().metadata_log.size(), 2u);
   auto files = reopened->ListDataFiles();
-  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  ASSERT_OK(files);
   ASSERT_EQ(files->size(), 3u);
   std::set<std::string> paths;
   for (const auto& e : *files) {
@@ -512,14 +513,14 @@ TEST(IcebergTable, CommitWithEqualityDeletesIsAnOverwriteAndListsDeleteEntries) 
   TempDir tmp;
   std::string dir = tmp.path() + "/db/users";
   auto t = IcebergTable::Create(dir, TestSchema());
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_OK(t);
   auto s1 = t->Append({MakeFile("file://" + dir + "/data/a.parquet", 10)}, {{"k", "1"}});
-  ASSERT_TRUE(s1.ok());
+  ASSERT_OK(s1);
   EXPECT_EQ(s1->summary.at("operation"), "append");
   EXPECT_EQ(s1->summary.count("added-delete-files"), 0u);
   auto s2 = t->Commit({MakeFile("file://" + dir + "/data/b.parquet", 4)},
                       {MakeDeleteFile("file://" + dir + "/data/b-del.parquet", 3)}, {{"k", "2"}});
-  ASSERT_TRUE(s2.ok()) << s2.status().ToString();
+  ASSERT_OK(s2);
   EXPECT_EQ(s2->summary.at("operation"), "overwrite");
   EXPECT_EQ(s2->summary.at("added-data-files"), "1");
   EXPECT_EQ(s2->summary.at("added-records"), "4");
@@ -534,17 +535,17 @@ TEST(IcebergTable, CommitWithEqualityDeletesIsAnOverwriteAndListsDeleteEntries) 
   EXPECT_EQ(s2->summary.at("added-files-size"), std::to_string(4 * 10 + 100 + 3 * 8 + 50));
   // Deletes alone, and the totals carried by a later plain append.
   auto s3 = t->Commit({}, {MakeDeleteFile("file://" + dir + "/data/c-del.parquet", 2)});
-  ASSERT_TRUE(s3.ok());
+  ASSERT_OK(s3);
   auto s4 = t->Append({MakeFile("file://" + dir + "/data/d.parquet", 1)});
-  ASSERT_TRUE(s4.ok());
+  ASSERT_OK(s4);
   EXPECT_EQ(s4->summary.at("operation"), "append");
   EXPECT_EQ(s4->summary.at("total-delete-files"), "2");
   EXPECT_EQ(s4->summary.at("total-equality-deletes"), "5");
 
   auto reopened = IcebergTable::Open(dir);
-  ASSERT_TRUE(reopened.ok());
+  ASSERT_OK(reopened);
   auto files = reopened->ListFiles();
-  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  ASSERT_OK(files);
   ASSERT_EQ(files->data.size(), 3u);
   ASSERT_EQ(files->deletes.size(), 2u);
   std::map<std::string, int64_t> seq;
@@ -576,26 +577,26 @@ TEST(IcebergTable, CommitWithEqualityDeletesIsAnOverwriteAndListsDeleteEntries) 
 
 TEST(IcebergTable, CreateTwiceFails) {
   TempDir tmp;
-  ASSERT_TRUE(IcebergTable::Create(tmp.path() + "/t", TestSchema()).ok());
+  ASSERT_OK(IcebergTable::Create(tmp.path() + "/t", TestSchema()));
   EXPECT_EQ(IcebergTable::Create(tmp.path() + "/t", TestSchema()).status().code(), ErrorCode::kLakeTableAlreadyExist);
 }
 
 TEST(IcebergTable, StaleCommitFailsAndRetrySucceedsAfterRefresh) {
   TempDir tmp;
   std::string dir = tmp.path() + "/t";
-  ASSERT_TRUE(IcebergTable::Create(dir, TestSchema()).ok());
+  ASSERT_OK(IcebergTable::Create(dir, TestSchema()));
   auto a = IcebergTable::Open(dir);
   auto b = IcebergTable::Open(dir);
   ASSERT_TRUE(a.ok() && b.ok());
-  ASSERT_TRUE(a->Append({MakeFile("file:///d/1.parquet", 1)}).ok());
+  ASSERT_OK(a->Append({MakeFile("file:///d/1.parquet", 1)}));
   auto stale = b->Append({MakeFile("file:///d/2.parquet", 2)});
   EXPECT_EQ(stale.status().code(), ErrorCode::kInvalidUpdateVersion);
   EXPECT_EQ(b->version(), 1);
-  ASSERT_TRUE(b->Refresh().ok());
+  ASSERT_OK(b->Refresh());
   EXPECT_EQ(b->version(), 2);
-  ASSERT_TRUE(b->Append({MakeFile("file:///d/2.parquet", 2)}).ok());
+  ASSERT_OK(b->Append({MakeFile("file:///d/2.parquet", 2)}));
   auto files = b->ListDataFiles();
-  ASSERT_TRUE(files.ok());
+  ASSERT_OK(files);
   EXPECT_EQ(files->size(), 2u);
 }
 
@@ -609,33 +610,33 @@ size_t AvroFiles(const std::string& dir) {
 TEST(IcebergTable, StaleCommitRemovesItsManifestAndManifestList) {
   TempDir tmp;
   std::string dir = tmp.path() + "/t";
-  ASSERT_TRUE(IcebergTable::Create(dir, TestSchema()).ok());
+  ASSERT_OK(IcebergTable::Create(dir, TestSchema()));
   auto a = IcebergTable::Open(dir);
   auto b = IcebergTable::Open(dir);
   ASSERT_TRUE(a.ok() && b.ok());
-  ASSERT_TRUE(a->Append({MakeFile("file:///d/1.parquet", 1)}).ok());
+  ASSERT_OK(a->Append({MakeFile("file:///d/1.parquet", 1)}));
   EXPECT_EQ(AvroFiles(dir), 2u);  // a's manifest and manifest list
   EXPECT_EQ(b->Append({MakeFile("file:///d/2.parquet", 2)}).status().code(), ErrorCode::kInvalidUpdateVersion);
   EXPECT_EQ(AvroFiles(dir), 2u) << "the losing commit left its Avro files";
-  ASSERT_TRUE(b->Refresh().ok());
-  ASSERT_TRUE(b->Append({MakeFile("file:///d/2.parquet", 2)}).ok());
+  ASSERT_OK(b->Refresh());
+  ASSERT_OK(b->Append({MakeFile("file:///d/2.parquet", 2)}));
   EXPECT_EQ(AvroFiles(dir), 4u);
 }
 
 TEST(IcebergTable, AVersionHintThatCannotBeWrittenDoesNotFailACommit) {
   TempDir tmp;
   std::string dir = tmp.path() + "/t";
-  ASSERT_TRUE(IcebergTable::Create(dir, TestSchema()).ok());
+  ASSERT_OK(IcebergTable::Create(dir, TestSchema()));
   auto t = IcebergTable::Open(dir);
-  ASSERT_TRUE(t.ok());
+  ASSERT_OK(t);
   // A directory where the hint goes: its rename fails after v2 is linked, i.e. after the commit.
   std::filesystem::remove(dir + "/metadata/version-hint.text");
   std::filesystem::create_directory(dir + "/metadata/version-hint.text");
   auto s = t->Append({MakeFile("file:///d/1.parquet", 5)});
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_OK(s);
   EXPECT_EQ(t->version(), 2);
   auto reopened = IcebergTable::Open(dir);
-  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  ASSERT_OK(reopened);
   EXPECT_EQ(reopened->version(), 2);
   ASSERT_NE(reopened->metadata().CurrentSnapshot(), nullptr);
   EXPECT_EQ(reopened->metadata().CurrentSnapshot()->snapshot_id, s->snapshot_id);
@@ -644,7 +645,7 @@ TEST(IcebergTable, AVersionHintThatCannotBeWrittenDoesNotFailACommit) {
 TEST(IcebergTable, RacingCommittersNeverLoseAnAppend) {
   TempDir tmp;
   std::string dir = tmp.path() + "/t";
-  ASSERT_TRUE(IcebergTable::Create(dir, TestSchema()).ok());
+  ASSERT_OK(IcebergTable::Create(dir, TestSchema()));
   constexpr int kWriters = 4;
   constexpr int kAppends = 8;
   std::atomic<int> conflicts{0};
@@ -652,7 +653,7 @@ TEST(IcebergTable, RacingCommittersNeverLoseAnAppend) {
   for (int w = 0; w < kWriters; ++w) {
     threads.emplace_back([&, w] {
       auto t = IcebergTable::Open(dir);
-      ASSERT_TRUE(t.ok());
+      ASSERT_OK(t);
       for (int i = 0; i < kAppends; ++i) {
         DataFile f = MakeFile(fmt::format("file:///d/{}-{}.parquet", w, i), 1);
         for (;;) {
@@ -660,17 +661,17 @@ TEST(IcebergTable, RacingCommittersNeverLoseAnAppend) {
           if (s.ok()) break;
           ASSERT_EQ(s.status().code(), ErrorCode::kInvalidUpdateVersion) << s.status().ToString();
           ++conflicts;
-          ASSERT_TRUE(t->Refresh().ok());
+          ASSERT_OK(t->Refresh());
         }
       }
     });
   }
   for (auto& th : threads) th.join();
   auto t = IcebergTable::Open(dir);
-  ASSERT_TRUE(t.ok());
+  ASSERT_OK(t);
   EXPECT_EQ(t->version(), 1 + kWriters * kAppends);
   auto files = t->ListDataFiles();
-  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  ASSERT_OK(files);
   EXPECT_EQ(files->size(), static_cast<size_t>(kWriters * kAppends));
   EXPECT_EQ(t->metadata().CurrentSnapshot()->summary.at("total-data-files"), std::to_string(kWriters * kAppends));
   EXPECT_EQ(t->metadata().snapshots.size(), static_cast<size_t>(kWriters * kAppends));
@@ -681,15 +682,15 @@ TEST(IcebergTable, LaggingVersionHintIsOvertakenByNewerMetadata) {
   TempDir tmp;
   std::string dir = tmp.path() + "/t";
   auto t = IcebergTable::Create(dir, TestSchema());
-  ASSERT_TRUE(t.ok());
-  ASSERT_TRUE(t->Append({MakeFile("file:///d/1.parquet", 1)}).ok());
+  ASSERT_OK(t);
+  ASSERT_OK(t->Append({MakeFile("file:///d/1.parquet", 1)}));
   std::ofstream(dir + "/metadata/version-hint.text") << "1";
   auto o = IcebergTable::Open(dir);
-  ASSERT_TRUE(o.ok());
+  ASSERT_OK(o);
   EXPECT_EQ(o->version(), 2);
   fs::remove(dir + "/metadata/version-hint.text");
   auto o2 = IcebergTable::Open(dir);
-  ASSERT_TRUE(o2.ok()) << o2.status().ToString();
+  ASSERT_OK(o2);
   EXPECT_EQ(o2->version(), 2);
 }
 
@@ -697,16 +698,16 @@ TEST(IcebergTable, CorruptFilesAreErrors) {
   TempDir tmp;
   std::string dir = tmp.path() + "/t";
   auto t = IcebergTable::Create(dir, TestSchema());
-  ASSERT_TRUE(t.ok());
+  ASSERT_OK(t);
   auto s = t->Append({MakeFile("file:///d/1.parquet", 1)});
-  ASSERT_TRUE(s.ok());
+  ASSERT_OK(s);
   // A truncated manifest list.
   std::string list = *IcebergTable::LocalPath(s->manifest_list);
   auto list_bytes = *avro::ReadWholeFile(list);
   fs::resize_file(list, list_bytes.size() - 5);
   EXPECT_FALSE(t->ListDataFiles().ok());
   std::ofstream(list, std::ios::binary).write(reinterpret_cast<const char*>(list_bytes.data()), list_bytes.size());
-  ASSERT_TRUE(t->ListDataFiles().ok());
+  ASSERT_OK(t->ListDataFiles());
   // A manifest whose length disagrees with the manifest list.
   auto l = ReadManifestList(list_bytes);
   std::string manifest = *IcebergTable::LocalPath(l->manifests[0].manifest_path);
@@ -721,7 +722,7 @@ TEST(IcebergTable, CorruptFilesAreErrors) {
 TEST(IcebergTable, ReservedSummaryKeysAndRemoteUrisAreRejected) {
   TempDir tmp;
   auto t = IcebergTable::Create(tmp.path() + "/t", TestSchema());
-  ASSERT_TRUE(t.ok());
+  ASSERT_OK(t);
   EXPECT_FALSE(t->Append({}, {{"operation", "overwrite"}}).ok());
   EXPECT_FALSE(IcebergTable::LocalPath("s3://bucket/x").ok());
   EXPECT_EQ(*IcebergTable::LocalPath("file:/a/b"), "/a/b");

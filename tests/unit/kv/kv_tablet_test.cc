@@ -14,6 +14,7 @@
 #include "format/value_encoding.h"
 #include "kv/kv_tablet.h"
 #include "unit/log/log_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -60,9 +61,9 @@ KvRecordBatch Batch(const Schema& s, const std::vector<Op>& ops, int64_t writer_
     auto key = KeyOf(s, op.id);
     if (op.row) {
       auto row = EncodeCompactedRow(s, *op.row).value();
-      EXPECT_TRUE(b.AppendUpsert(key, row).ok());
+      EXPECT_OK(b.AppendUpsert(key, row));
     } else {
-      EXPECT_TRUE(b.AppendDelete(key).ok());
+      EXPECT_OK(b.AppendDelete(key));
     }
   }
   return KvRecordBatch::Parse(b.Build().value()).value();
@@ -88,17 +89,17 @@ std::vector<Change> Changelog(const LogTablet& log, const Schema& s, int64_t fro
   int64_t offset = from;
   while (offset < log.log_end_offset()) {
     auto data = log.Read(offset, 1 << 20);
-    EXPECT_TRUE(data.ok()) << data.status().ToString();
+    EXPECT_OK(data);
     if (!data.ok()) return out;
     auto bytes = data->ReadRecords();
-    EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+    EXPECT_OK(bytes);
     if (!bytes.ok()) return out;
     auto batches = ParseLogRecordBatches(*bytes);
-    EXPECT_TRUE(batches.ok()) << batches.status().ToString();
+    EXPECT_OK(batches);
     if (!batches.ok()) return out;
     for (const auto& b : *batches) {
       auto records = b.ReadRecords(s);
-      EXPECT_TRUE(records.ok()) << records.status().ToString();
+      EXPECT_OK(records);
       if (!records.ok()) return out;
       for (const auto& r : *records) {
         out.push_back({std::string(ChangeTypeShortString(r.change_type)), r.row});
@@ -122,7 +123,7 @@ class KvTabletTest : public ::testing::Test {
     o.bucket_count = buckets;
     o.properties = props;
     auto t = KvTablet::Open(dir_.Sub("kv"), log_, {{1, schema_}}, o, resources_);
-    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    ASSERT_OK(t);
     tablet_ = std::move(*t);
   }
 
@@ -144,10 +145,10 @@ class KvTabletTest : public ::testing::Test {
 
 TEST_F(KvTabletTest, UpsertsAndDeletesEmitInsertUpdatePairsAndDeletes) {
   auto r = tablet_->Put(Batch(schema_, {{1, Row(1, "a", 10)}, {2, Row(2, "b", 20)}}), {});
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->changes, 2);
   EXPECT_EQ(r->log_end_offset, 2);
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "a2", 11)}, {2, std::nullopt}, {3, std::nullopt}}), {}).ok());
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, "a2", 11)}, {2, std::nullopt}, {3, std::nullopt}}), {}));
   EXPECT_EQ(Changelog(*log_, schema_),
             (std::vector<Change>{{"+I", Row(1, "a", 10)},
                                  {"+I", Row(2, "b", 20)},
@@ -160,17 +161,16 @@ TEST_F(KvTabletTest, UpsertsAndDeletesEmitInsertUpdatePairsAndDeletes) {
 }
 
 TEST_F(KvTabletTest, ANoOpWriteEmitsNothingButStillTakesAnOffset) {
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 10)}}), {}).ok());
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 10)}}), {}));
   auto r = tablet_->Put(Batch(schema_, {{1, Row(1, "a", 10)}, {9, std::nullopt}}), {});
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_EQ(r->changes, 0);
   EXPECT_EQ(r->log_end_offset, 2);  // the empty batch advances the writer's sequence
   EXPECT_EQ(Changelog(*log_, schema_).size(), 1u);
 }
 
 TEST_F(KvTabletTest, SeveralWritesOfOneKeyInOneBatchChainInOrder) {
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 1)}, {1, Row(1, "b", 2)}, {1, std::nullopt}, {1, Row(1, "c", 3)}}), {})
-                  .ok());
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 1)}, {1, Row(1, "b", 2)}, {1, std::nullopt}, {1, Row(1, "c", 3)}}), {}));
   EXPECT_EQ(Changelog(*log_, schema_),
             (std::vector<Change>{{"+I", Row(1, "a", 1)},
                                  {"-U", Row(1, "a", 1)},
@@ -182,15 +182,15 @@ TEST_F(KvTabletTest, SeveralWritesOfOneKeyInOneBatchChainInOrder) {
 
 TEST_F(KvTabletTest, WalImageEmitsOnlyAfterImages) {
   Open({{"table.changelog.image", "wal"}});
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 1)}}), {}).ok());
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "b", 2)}, {1, std::nullopt}}), {}).ok());
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 1)}}), {}));
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, "b", 2)}, {1, std::nullopt}}), {}));
   EXPECT_EQ(Changelog(*log_, schema_),
             (std::vector<Change>{{"+I", Row(1, "a", 1)}, {"+U", Row(1, "b", 2)}, {"-D", Row(1, "b", 2)}}));
 }
 
 TEST_F(KvTabletTest, PartialUpdateKeepsTheColumnsItDoesNotName) {
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 10)}}), {}).ok());
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, std::nullopt, 99)}}), {0, 2}).ok());
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 10)}}), {}));
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, std::nullopt, 99)}}), {0, 2}));
   EXPECT_EQ(Get(1), Row(1, "a", 99));
   EXPECT_EQ(Changelog(*log_, schema_, 1), (std::vector<Change>{{"-U", Row(1, "a", 10)}, {"+U", Row(1, "a", 99)}}));
   // A partial update must name every key column, and only columns that exist.
@@ -204,15 +204,14 @@ TEST_F(KvTabletTest, PartialUpdateKeepsTheColumnsItDoesNotName) {
 
 TEST_F(KvTabletTest, FirstRowKeepsTheFirstAndEmitsOnlyInserts) {
   Open({{"table.merge-engine", "first_row"}});
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "first", 1)}, {1, Row(1, "second", 2)}, {1, std::nullopt}}), {})
-                  .ok());
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, "first", 1)}, {1, Row(1, "second", 2)}, {1, std::nullopt}}), {}));
   EXPECT_EQ(Changelog(*log_, schema_), (std::vector<Change>{{"+I", Row(1, "first", 1)}}));
   EXPECT_EQ(Get(1), Row(1, "first", 1));
 }
 
 TEST_F(KvTabletTest, VersionedKeepsTheLargerVersionAndRefusesANullOne) {
   Open({{"table.merge-engine", "versioned"}, {"table.merge-engine.versioned.ver-column", "score"}});
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "v5", 5)}, {1, Row(1, "v3", 3)}, {1, Row(1, "v7", 7)}}), {}).ok());
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, "v5", 5)}, {1, Row(1, "v3", 3)}, {1, Row(1, "v7", 7)}}), {}));
   EXPECT_EQ(Changelog(*log_, schema_), (std::vector<Change>{{"+I", Row(1, "v5", 5)},
                                                             {"-U", Row(1, "v5", 5)},
                                                             {"+U", Row(1, "v7", 7)}}));
@@ -226,10 +225,10 @@ TEST_F(KvTabletTest, VersionedKeepsTheLargerVersionAndRefusesANullOne) {
 
 TEST_F(KvTabletTest, AggregationSumsAndDeletesAreIgnoredByDefault) {
   Open({{"table.merge-engine", "aggregation"}, {"fields.score.agg", "sum"}});
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "x", 1)}, {1, Row(1, "y", 2)}, {1, std::nullopt}}), {}).ok());
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, "x", 1)}, {1, Row(1, "y", 2)}, {1, std::nullopt}}), {}));
   EXPECT_EQ(Get(1), Row(1, "y", 3));
   // name: last_value_ignore_nulls (the default function), score: sum; the delete is ignored.
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, std::nullopt, 4)}}), {}).ok());
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, std::nullopt, 4)}}), {}));
   EXPECT_EQ(Changelog(*log_, schema_), (std::vector<Change>{{"+I", Row(1, "x", 1)},
                                                             {"-U", Row(1, "x", 1)},
                                                             {"+U", Row(1, "y", 3)},
@@ -239,7 +238,7 @@ TEST_F(KvTabletTest, AggregationSumsAndDeletesAreIgnoredByDefault) {
 
 TEST_F(KvTabletTest, DisabledDeletesRefuseTheBatch) {
   Open({{"table.delete.behavior", "disable"}});
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 1)}}), {}).ok());
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 1)}}), {}));
   auto r = tablet_->Put(Batch(schema_, {{2, Row(2, "b", 1)}, {1, std::nullopt}}), {});
   EXPECT_EQ(r.status().code(), ErrorCode::kDeletionDisabled);
   EXPECT_FALSE(Get(2).has_value());
@@ -247,15 +246,15 @@ TEST_F(KvTabletTest, DisabledDeletesRefuseTheBatch) {
 }
 
 TEST_F(KvTabletTest, BadRecordsRefuseTheWholeBatch) {
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 1)}}), {}).ok());
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 1)}}), {}));
   const int64_t end = log_->log_end_offset();
   // Key bytes that are not the row's key.
   {
     KvRecordBatchBuilderOptions o;
     o.schema_id = 1;
     KvRecordBatchBuilder b(o);
-    ASSERT_TRUE(b.AppendUpsert(KeyOf(schema_, 2), EncodeCompactedRow(schema_, Row(2, "b", 2)).value()).ok());
-    ASSERT_TRUE(b.AppendUpsert(KeyOf(schema_, 3), EncodeCompactedRow(schema_, Row(4, "d", 4)).value()).ok());
+    ASSERT_OK(b.AppendUpsert(KeyOf(schema_, 2), EncodeCompactedRow(schema_, Row(2, "b", 2)).value()));
+    ASSERT_OK(b.AppendUpsert(KeyOf(schema_, 3), EncodeCompactedRow(schema_, Row(4, "d", 4)).value()));
     auto r = tablet_->Put(KvRecordBatch::Parse(b.Build().value()).value(), {});
     EXPECT_EQ(r.status().code(), ErrorCode::kCorruptRecord);
     EXPECT_NE(r.status().message().find("record 1"), std::string::npos) << r.status().message();
@@ -267,10 +266,10 @@ TEST_F(KvTabletTest, BadRecordsRefuseTheWholeBatch) {
     KvRecordBatchBuilderOptions o;
     o.schema_id = 1;
     KvRecordBatchBuilder b(o);
-    ASSERT_TRUE(b.AppendUpsert(KeyOf(schema_, 5), EncodeCompactedRow(nullable, Row(5, "e", 5)).value()).ok());
+    ASSERT_OK(b.AppendUpsert(KeyOf(schema_, 5), EncodeCompactedRow(nullable, Row(5, "e", 5)).value()));
     GenericRow null_key(3);
     null_key.SetField(1, std::string("x"));
-    ASSERT_TRUE(b.AppendUpsert(KeyOf(schema_, 6), EncodeCompactedRow(nullable, null_key).value()).ok());
+    ASSERT_OK(b.AppendUpsert(KeyOf(schema_, 6), EncodeCompactedRow(nullable, null_key).value()));
     auto r = tablet_->Put(KvRecordBatch::Parse(b.Build().value()).value(), {});
     EXPECT_FALSE(r.ok());
     EXPECT_NE(r.status().message().find("record 1"), std::string::npos) << r.status().message();
@@ -281,7 +280,7 @@ TEST_F(KvTabletTest, BadRecordsRefuseTheWholeBatch) {
     KvRecordBatchBuilderOptions o;
     o.schema_id = 9;
     KvRecordBatchBuilder b(o);
-    ASSERT_TRUE(b.AppendUpsert(KeyOf(schema_, 7), EncodeCompactedRow(schema_, Row(7, "g", 7)).value()).ok());
+    ASSERT_OK(b.AppendUpsert(KeyOf(schema_, 7), EncodeCompactedRow(schema_, Row(7, "g", 7)).value()));
     EXPECT_EQ(tablet_->Put(KvRecordBatch::Parse(b.Build().value()).value(), {}).status().code(),
               ErrorCode::kSchemaNotExist);
   }
@@ -299,10 +298,10 @@ TEST_F(KvTabletTest, KeysOfAnotherBucketAreRefused) {
 }
 
 TEST_F(KvTabletTest, ARetriedBatchIsADuplicateAndChangesNothing) {
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 1)}}, 7, 0), {}).ok());
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "b", 2)}}, 7, 1), {}).ok());
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 1)}}, 7, 0), {}));
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, "b", 2)}}, 7, 1), {}));
   auto retry = tablet_->Put(Batch(schema_, {{1, Row(1, "a", 1)}}, 7, 0), {});
-  ASSERT_TRUE(retry.ok());
+  ASSERT_OK(retry);
   EXPECT_TRUE(retry->duplicate);
   EXPECT_EQ(Get(1), Row(1, "b", 2));
   auto gap = tablet_->Put(Batch(schema_, {{1, Row(1, "c", 3)}}, 7, 5), {});
@@ -312,8 +311,7 @@ TEST_F(KvTabletTest, ARetriedBatchIsADuplicateAndChangesNothing) {
 
 TEST_F(KvTabletTest, LostStateIsRebuiltFromTheChangelog) {
   for (int i = 0; i < 50; ++i) {
-    ASSERT_TRUE(tablet_->Put(Batch(schema_, {{i % 7, Row(i % 7, "v" + std::to_string(i), i)}, {(i + 3) % 7, std::nullopt}}), {})
-                    .ok());
+    ASSERT_OK(tablet_->Put(Batch(schema_, {{i % 7, Row(i % 7, "v" + std::to_string(i), i)}, {(i + 3) % 7, std::nullopt}}), {}));
   }
   std::map<int, std::optional<GenericRow>> expected;
   for (int id = 0; id < 7; ++id) expected[id] = Get(id);
@@ -326,11 +324,11 @@ TEST_F(KvTabletTest, LostStateIsRebuiltFromTheChangelog) {
 }
 
 TEST_F(KvTabletTest, StateAheadOfTheLogIsRebuilt) {
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 1)}}), {}).ok());
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{2, Row(2, "b", 2)}}), {}).ok());
-  ASSERT_TRUE(tablet_->Flush().ok());
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 1)}}), {}));
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{2, Row(2, "b", 2)}}), {}));
+  ASSERT_OK(tablet_->Flush());
   tablet_.reset();
-  ASSERT_TRUE(log_->TruncateTo(1).ok());  // the log lost its tail; the KV state had it
+  ASSERT_OK(log_->TruncateTo(1));  // the log lost its tail; the KV state had it
   KvTabletOptions o;
   tablet_ = KvTablet::Open(dir_.Sub("kv"), log_, {{1, schema_}}, o, resources_).value();
   EXPECT_EQ(Get(1), Row(1, "a", 1));
@@ -339,16 +337,15 @@ TEST_F(KvTabletTest, StateAheadOfTheLogIsRebuilt) {
 }
 
 TEST_F(KvTabletTest, ASnapshotCarriesTheOffsetItReflects) {
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 1)}, {2, Row(2, "b", 2)}}), {}).ok());
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{1, Row(1, "a", 1)}, {2, Row(2, "b", 2)}}), {}));
   auto snap = tablet_->TakeSnapshot().value();
-  ASSERT_TRUE(tablet_->Put(Batch(schema_, {{3, Row(3, "c", 3)}}), {}).ok());
+  ASSERT_OK(tablet_->Put(Batch(schema_, {{3, Row(3, "c", 3)}}), {}));
   EXPECT_EQ(snap->applied_offset(), 2);
   int rows = 0;
-  ASSERT_TRUE(snap->Scan([&](std::string_view, std::string_view) {
+  ASSERT_OK(snap->Scan([&](std::string_view, std::string_view) {
                     ++rows;
                     return true;
-                  })
-                  .ok());
+                  }));
   EXPECT_EQ(rows, 2);
   // What follows the snapshot's offset in the changelog is exactly the later write.
   EXPECT_EQ(Changelog(*log_, schema_, snap->applied_offset()), (std::vector<Change>{{"+I", Row(3, "c", 3)}}));
@@ -371,12 +368,11 @@ TEST_F(KvTabletTest, PrefixLookupFindsEveryKeyWithTheBucketKeyPrefix) {
       r.SetField(0, tenant);
       r.SetField(1, id);
       r.SetField(2, std::string("t") + std::to_string(tenant));
-      ASSERT_TRUE(b.AppendUpsert(EncodeCompactedKey(s, s.primary_key_indexes(), r).value(),
-                                 EncodeCompactedRow(s, r).value())
-                      .ok());
+      ASSERT_OK(b.AppendUpsert(EncodeCompactedKey(s, s.primary_key_indexes(), r).value(),
+                                 EncodeCompactedRow(s, r).value()));
     }
   }
-  ASSERT_TRUE(t->Put(KvRecordBatch::Parse(b.Build().value()).value(), {}).ok());
+  ASSERT_OK(t->Put(KvRecordBatch::Parse(b.Build().value()).value(), {}));
   GenericRow prefix(1);
   prefix.SetField(0, 2);
   std::vector<DataType> types{DataType::Int()};
@@ -409,7 +405,7 @@ TEST_F(KvTabletTest, ReadsSeeEveryWriteWhileTheBufferDrainsIntoRocksDb) {
   for (int64_t round = 1; round <= 60; ++round) {
     std::vector<Op> ops;
     for (int id = 0; id < 200; ++id) ops.push_back({id, Row(id, "r", round)});
-    ASSERT_TRUE(tablet_->Put(Batch(schema_, ops), {}).ok());
+    ASSERT_OK(tablet_->Put(Batch(schema_, ops), {}));
     ASSERT_EQ(Get(round % 200)->GetBigInt(2), round);
   }
   stop = true;
@@ -419,7 +415,7 @@ TEST_F(KvTabletTest, ReadsSeeEveryWriteWhileTheBufferDrainsIntoRocksDb) {
   auto snap = tablet_->TakeSnapshot().value();
   EXPECT_EQ(snap->applied_offset(), log_->log_end_offset());
   int rows = 0;
-  ASSERT_TRUE(snap->Scan([&](std::string_view, std::string_view v) {
+  ASSERT_OK(snap->Scan([&](std::string_view, std::string_view v) {
                     auto row = DecodeKvValue(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(v.data()),
                                                                       v.size()),
                                              schema_)
@@ -427,8 +423,7 @@ TEST_F(KvTabletTest, ReadsSeeEveryWriteWhileTheBufferDrainsIntoRocksDb) {
                     EXPECT_EQ(row.GetBigInt(2), 60);
                     ++rows;
                     return true;
-                  })
-                  .ok());
+                  }));
   EXPECT_EQ(rows, 200);
 }
 
@@ -460,7 +455,7 @@ TEST_F(KvTabletTest, GarbageRecordsWithValidChecksumsAreRefusedWithoutWriting) {
         row[rng() % row.size()] ^= static_cast<uint8_t>(1 + rng() % 255);
         break;
     }
-    ASSERT_TRUE(b.AppendUpsert(k, row).ok());
+    ASSERT_OK(b.AppendUpsert(k, row));
     const int64_t end = log_->log_end_offset();
     auto r = tablet_->Put(KvRecordBatch::Parse(b.Build().value()).value(), {});
     if (r.ok()) {

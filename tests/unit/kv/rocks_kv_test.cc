@@ -5,6 +5,7 @@
 
 #include "kv/rocks_kv.h"
 #include "unit/log/log_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -21,10 +22,10 @@ TEST(RocksKvTest, PutGetDeleteAndAppliedOffsetAreOneWrite) {
   testing::TempDir dir;
   auto kv = RocksKv::Open(dir.Sub("kv"), SmallBudget()).value();
   EXPECT_EQ(kv->AppliedOffset().value(), 0);
-  ASSERT_TRUE(kv->Write({{{"k1", std::string("v1")}, {"k2", std::string("v2")}}, 2}).ok());
+  ASSERT_OK(kv->Write({{{"k1", std::string("v1")}, {"k2", std::string("v2")}}, 2}));
   EXPECT_EQ(kv->Get("k1").value(), std::optional<std::string>("v1"));
   EXPECT_EQ(kv->AppliedOffset().value(), 2);
-  ASSERT_TRUE(kv->Write({{{"k1", std::nullopt}}, 3}).ok());
+  ASSERT_OK(kv->Write({{{"k1", std::nullopt}}, 3}));
   EXPECT_FALSE(kv->Get("k1").value().has_value());
   auto many = kv->MultiGet({"k1", "k2", "k3"}).value();
   EXPECT_FALSE(many[0].has_value());
@@ -36,7 +37,7 @@ TEST(RocksKvTest, PutGetDeleteAndAppliedOffsetAreOneWrite) {
 TEST(RocksKvTest, PrefixScanReturnsOnlyThePrefixInKeyOrder) {
   testing::TempDir dir;
   auto kv = RocksKv::Open(dir.Sub("kv"), SmallBudget()).value();
-  ASSERT_TRUE(kv->Write({{{"ab2", std::string("2")}, {"ab1", std::string("1")}, {"ac", std::string("x")}, {"a", std::string("y")}}, 1}).ok());
+  ASSERT_OK(kv->Write({{{"ab2", std::string("2")}, {"ab1", std::string("1")}, {"ac", std::string("x")}, {"a", std::string("y")}}, 1}));
   auto rows = kv->PrefixScan("ab").value();
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].first, "ab1");
@@ -46,15 +47,15 @@ TEST(RocksKvTest, PrefixScanReturnsOnlyThePrefixInKeyOrder) {
 TEST(RocksKvTest, SnapshotIsConsistentUnderLaterWrites) {
   testing::TempDir dir;
   auto kv = RocksKv::Open(dir.Sub("kv"), SmallBudget()).value();
-  ASSERT_TRUE(kv->Write({{{"a", std::string("1")}, {"b", std::string("2")}}, 10}).ok());
+  ASSERT_OK(kv->Write({{{"a", std::string("1")}, {"b", std::string("2")}}, 10}));
   auto snap = kv->TakeSnapshot().value();
-  ASSERT_TRUE(kv->Write({{{"a", std::nullopt}, {"c", std::string("3")}}, 12}).ok());
+  ASSERT_OK(kv->Write({{{"a", std::nullopt}, {"c", std::string("3")}}, 12}));
   EXPECT_EQ(snap->applied_offset(), 10);
   std::vector<std::string> seen;
-  ASSERT_TRUE(snap->Scan([&](std::string_view k, std::string_view v) {
+  ASSERT_OK(snap->Scan([&](std::string_view k, std::string_view v) {
                 seen.push_back(std::string(k) + "=" + std::string(v));
                 return true;
-              }).ok());
+              }));
   EXPECT_EQ(seen, (std::vector<std::string>{"a=1", "b=2"}));
 }
 
@@ -63,13 +64,13 @@ TEST(RocksKvTest, FlushedStateSurvivesReopen) {
   auto resources = SmallBudget();
   {
     auto kv = RocksKv::Open(dir.Sub("kv"), resources).value();
-    ASSERT_TRUE(kv->Write({{{"k", std::string("v")}}, 5}).ok());
-    ASSERT_TRUE(kv->Flush().ok());
+    ASSERT_OK(kv->Write({{{"k", std::string("v")}}, 5}));
+    ASSERT_OK(kv->Flush());
   }
   auto kv = RocksKv::Open(dir.Sub("kv"), resources).value();
   EXPECT_EQ(kv->Get("k").value(), std::optional<std::string>("v"));
   EXPECT_EQ(kv->AppliedOffset().value(), 5);
-  ASSERT_TRUE(kv->Destroy().ok());
+  ASSERT_OK(kv->Destroy());
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("kv")));
 }
 
@@ -84,7 +85,7 @@ TEST(RocksKvTest, ManyInstancesShareOneMemoryBudget) {
       KvWrite w;
       for (int j = 0; j < 20; ++j) w.ops.push_back({"key" + std::to_string(round * 20 + j), value});
       w.applied_offset = round;
-      ASSERT_TRUE(kv->Write(w).ok());
+      ASSERT_OK(kv->Write(w));
     }
   }
   // 8 stores x 4 MB written; the shared manager has them flush down to near its 8 MiB budget (on a

@@ -6,6 +6,7 @@
 
 #include "log/log_tablet.h"
 #include "log_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -21,7 +22,7 @@ TEST(DiskFullTest, FailedWriteIsRefusedCutBackAndLogStaysReadable) {
   LogConfig config = testing::SmallConfig();
   config.segment_bytes = 1 << 20;
   auto log = std::move(LogTablet::Open(dir.Sub("log-0"), config)).value();
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, 7, i, 100)).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_OK(log->AppendAsLeader(MakeBatch(1, 7, i, 100)));
   const std::string seg = testing::SegmentPath(log->dir(), 0, ".log");
   const uint64_t size = std::filesystem::file_size(seg);
   {
@@ -36,7 +37,7 @@ TEST(DiskFullTest, FailedWriteIsRefusedCutBackAndLogStaysReadable) {
   }
   // Space is back: the same batch (same sequence) goes in at the next offset.
   auto r = log->AppendAsLeader(MakeBatch(1, 7, 3, 100));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->first_offset, 3);
   log.reset();
   auto reopened = std::move(LogTablet::Open(dir.Sub("log-0"), config)).value();
@@ -48,7 +49,7 @@ TEST(DiskFullTest, IndexGrowthTheDiskCannotTakeRefusesTheAppendBeforeTheLogIsWri
   LogConfig config = testing::SmallConfig();
   config.index_interval_bytes = 0;  // every batch after the first adds an index entry
   auto log = std::move(LogTablet::Open(dir.Sub("log-0"), config)).value();
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, -1, -1, 100)).ok());  // no entry yet: no index bytes
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(1, -1, -1, 100)));  // no entry yet: no index bytes
   const std::string seg = testing::SegmentPath(log->dir(), 0, ".log");
   const uint64_t size = std::filesystem::file_size(seg);
   ASSERT_LT(size, 2048u);
@@ -61,8 +62,8 @@ TEST(DiskFullTest, IndexGrowthTheDiskCannotTakeRefusesTheAppendBeforeTheLogIsWri
     EXPECT_EQ(log->log_end_offset(), 1);
     EXPECT_EQ(ReadAll(*log).size(), 1u);
   }
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, -1, -1, 100)).ok());
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, -1, -1, 100)).ok());
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(1, -1, -1, 100)));
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(1, -1, -1, 100)));
   EXPECT_EQ(ReadAll(*log).size(), 3u);
   EXPECT_EQ(ReadAll(*log, 2).size(), 1u);  // through the index entries
   log.reset();
@@ -75,7 +76,7 @@ TEST(DiskFullTest, RollWhoseFinalIndexEntryCannotBeAllocatedIsRefusedAndOldSegme
   LogConfig config = testing::SmallConfig();
   config.segment_bytes = 1000;
   auto log = std::move(LogTablet::Open(dir.Sub("log-0"), config)).value();
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, -1, -1, 500)).ok());
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(1, -1, -1, 500)));
   {
     FileSizeLimit limit(1024);  // the roll's final time-index entry needs a 4 KiB step
     auto r = log->AppendAsLeader(MakeBatch(1, -1, -1, 500));
@@ -84,7 +85,7 @@ TEST(DiskFullTest, RollWhoseFinalIndexEntryCannotBeAllocatedIsRefusedAndOldSegme
     EXPECT_EQ(log->num_segments(), 1u);
     EXPECT_EQ(log->log_end_offset(), 1);
   }
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, -1, -1, 500)).ok());
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(1, -1, -1, 500)));
   EXPECT_EQ(log->num_segments(), 2u);
   EXPECT_EQ(ReadAll(*log).size(), 2u);
 }

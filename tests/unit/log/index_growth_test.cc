@@ -10,6 +10,7 @@
 #include "log/offset_index.h"
 #include "log/time_index.h"
 #include "log_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -23,7 +24,7 @@ constexpr uint64_t kStep = MappedIndexFile::kFirstGrowthBytes;
 
 std::unique_ptr<OffsetIndex> OpenOffsetIndex(const std::string& path, bool writable, int64_t max_bytes = kTenMiB) {
   auto index = OffsetIndex::Open(path, 0, writable, max_bytes);
-  EXPECT_TRUE(index.ok()) << index.status().ToString();
+  EXPECT_OK(index);
   return index.ok() ? std::move(index).value() : nullptr;
 }
 
@@ -60,7 +61,7 @@ TEST(IndexGrowthTest, EntriesAcrossGrowthStepsReadBackAndTheFileGrowsInSteps) {
     EXPECT_EQ(index->EntryAt(i - 1).offset, static_cast<int64_t>(i * 3));
     EXPECT_EQ(index->Lookup(static_cast<int64_t>(i * 3 + 1)).position, i * 100);
   }
-  ASSERT_TRUE(index->TrimToEntries().ok());
+  ASSERT_OK(index->TrimToEntries());
   EXPECT_EQ(std::filesystem::file_size(path), n * OffsetIndex::kEntrySize);
   index.reset();
   auto reopened = OpenOffsetIndex(path, false);
@@ -84,7 +85,7 @@ TEST(IndexGrowthTest, CrashLeavesAnUntrimmedFileThatReopensWithItsEntries) {
   const std::string path = dir.Sub("0.index");
   {
     auto index = OpenOffsetIndex(path, true);
-    for (int i = 1; i <= 10; ++i) ASSERT_TRUE(index->Append(i, static_cast<uint32_t>(i * 10)).ok());
+    for (int i = 1; i <= 10; ++i) ASSERT_OK(index->Append(i, static_cast<uint32_t>(i * 10)));
     // Destroyed without a trim, as a crash leaves it: the entries, then zeros to the end of the step.
   }
   EXPECT_EQ(std::filesystem::file_size(path), kStep);
@@ -98,7 +99,7 @@ TEST(IndexGrowthTest, CrashLeavesAnUntrimmedFileThatReopensWithItsEntries) {
   // appends grow it again.
   auto index = OpenOffsetIndex(path, true);
   EXPECT_EQ(std::filesystem::file_size(path), 10 * OffsetIndex::kEntrySize);
-  ASSERT_TRUE(index->Append(11, 110).ok());
+  ASSERT_OK(index->Append(11, 110));
   EXPECT_EQ(std::filesystem::file_size(path), kStep);
   EXPECT_EQ(index->entries(), 11u);
   EXPECT_EQ(index->EntryAt(9).offset, 10);
@@ -107,15 +108,15 @@ TEST(IndexGrowthTest, CrashLeavesAnUntrimmedFileThatReopensWithItsEntries) {
 TEST(IndexGrowthTest, ReleasedIndexMapsAgainWithItsEntries) {
   TempDir dir;
   auto index = std::move(TimeIndex::Open(dir.Sub("0.timeindex"), 100, true, kTenMiB)).value();
-  for (int i = 1; i <= 20; ++i) ASSERT_TRUE(index->MaybeAppend(1000 + i, 100 + i).ok());
+  for (int i = 1; i <= 20; ++i) ASSERT_OK(index->MaybeAppend(1000 + i, 100 + i));
   index->Release();
   EXPECT_FALSE(index->mapped());
   EXPECT_EQ(index->mapped_bytes(), 0u);
   EXPECT_EQ(index->entries(), 20u);
-  ASSERT_TRUE(index->Flush().ok());  // syncs through the file while released
-  ASSERT_TRUE(index->EnsureMapped().ok());
+  ASSERT_OK(index->Flush());  // syncs through the file while released
+  ASSERT_OK(index->EnsureMapped());
   EXPECT_EQ(index->LastEntry()->timestamp, 1020);
-  ASSERT_TRUE(index->MaybeAppend(2000, 200).ok());
+  ASSERT_OK(index->MaybeAppend(2000, 200));
   EXPECT_EQ(index->entries(), 21u);
 }
 
@@ -123,7 +124,7 @@ TEST(IndexGrowthTest, IndexCutShortWhileReleasedIsRefusedRatherThanMapped) {
   TempDir dir;
   const std::string path = dir.Sub("0.index");
   auto index = OpenOffsetIndex(path, true);
-  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(index->Append(i, static_cast<uint32_t>(i * 10)).ok());
+  for (int i = 1; i <= 10; ++i) ASSERT_OK(index->Append(i, static_cast<uint32_t>(i * 10)));
   index->Release();
   std::filesystem::resize_file(path, 16);  // someone else cut it: mapping 4096 bytes would fault
   Status st = index->EnsureMapped();
@@ -136,7 +137,7 @@ TEST(IndexGrowthTest, GrowthStepTheDiskCannotTakeIsAnErrorAndChangesNothing) {
   const std::string path = dir.Sub("0.index");
   auto index = OpenOffsetIndex(path, true);
   const size_t per_step = kStep / OffsetIndex::kEntrySize;
-  for (size_t i = 1; i <= per_step; ++i) ASSERT_TRUE(index->Append(i, static_cast<uint32_t>(i * 10)).ok());
+  for (size_t i = 1; i <= per_step; ++i) ASSERT_OK(index->Append(i, static_cast<uint32_t>(i * 10)));
   {
     FileSizeLimit limit(kStep + 100);  // the next step (to 8 KiB) cannot be allocated
     Status st = index->Append(per_step + 1, static_cast<uint32_t>((per_step + 1) * 10));
@@ -147,7 +148,7 @@ TEST(IndexGrowthTest, GrowthStepTheDiskCannotTakeIsAnErrorAndChangesNothing) {
     EXPECT_EQ(std::filesystem::file_size(path), kStep);
     EXPECT_EQ(index->LastEntry().offset, static_cast<int64_t>(per_step));
   }
-  ASSERT_TRUE(index->Append(per_step + 1, static_cast<uint32_t>((per_step + 1) * 10)).ok());
+  ASSERT_OK(index->Append(per_step + 1, static_cast<uint32_t>((per_step + 1) * 10)));
   EXPECT_EQ(std::filesystem::file_size(path), 2 * kStep);
   EXPECT_EQ(index->entries(), per_step + 1);
 }
@@ -158,12 +159,12 @@ TEST(IndexGrowthTest, EmptyLogCostsNoIndexBytesAndALogWithRowsOnlyWhatItsEntries
   auto log = std::move(LogTablet::Open(dir.Sub("log-0"), config)).value();
   EXPECT_EQ(log->index_file_bytes(), 0u);
   EXPECT_EQ(log->index_mapped_bytes(), 0u);
-  ASSERT_TRUE(log->AppendAsLeader(testing::MakeBatch(1)).ok());  // one small row: no entry yet
+  ASSERT_OK(log->AppendAsLeader(testing::MakeBatch(1)));  // one small row: no entry yet
   EXPECT_EQ(log->index_file_bytes(), 0u);
-  for (int i = 0; i < 40; ++i) ASSERT_TRUE(log->AppendAsLeader(testing::MakeBatch(4, -1, -1, 200)).ok());
+  for (int i = 0; i < 40; ++i) ASSERT_OK(log->AppendAsLeader(testing::MakeBatch(4, -1, -1, 200)));
   // ~36 KiB of batches: a few entries, one step per index.
   EXPECT_EQ(log->index_file_bytes(), 2 * kStep);
-  ASSERT_TRUE(log->Close().ok());
+  ASSERT_OK(log->Close());
   EXPECT_LT(log->index_file_bytes(), 200u);  // trimmed to the entries
 }
 

@@ -24,6 +24,7 @@
 #include "log/log_manager.h"
 #include "log_test_support.h"
 #include "unit/log/crash_batch.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -123,13 +124,13 @@ void Verify(const std::string& data_dir, const std::map<int32_t, Ack>& acked, si
   LogManagerOptions o;
   o.background = false;
   auto manager = LogManager::Open(data_dir, testing::CrashConfig(), o);
-  ASSERT_TRUE(manager.ok()) << manager.status().ToString();
+  ASSERT_OK(manager);
   if (!std::filesystem::exists(data_dir + "/" + testing::kCrashBucket)) {
     ASSERT_TRUE(acked.empty());
     return;
   }
   auto opened = (*manager)->GetOrCreateLog(testing::kCrashBucket);
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  ASSERT_OK(opened);
   auto log = *opened;
   // Every batch served parses with a valid CRC (ReadAll checks) and offsets are contiguous.
   auto batches = testing::ReadAll(*log);
@@ -143,7 +144,7 @@ void Verify(const std::string& data_dir, const std::map<int32_t, Ack>& acked, si
     by_seq[b.batch_sequence()] = &b;
     ASSERT_EQ(b.record_count(), testing::CrashRows(b.batch_sequence()));
     auto records = b.ReadRecords(testing::CrashSchema());
-    ASSERT_TRUE(records.ok()) << records.status().ToString();
+    ASSERT_OK(records);
     for (int i = 0; i < b.record_count(); ++i) {
       ASSERT_EQ((*records)[i].row, testing::CrashRow(b.batch_sequence(), i)) << "batch " << b.batch_sequence();
     }
@@ -157,7 +158,7 @@ void Verify(const std::string& data_dir, const std::map<int32_t, Ack>& acked, si
   }
   // Unacknowledged batches: at most the one in flight at each kill.
   EXPECT_LE(by_seq.size(), acked.size() + kills);
-  ASSERT_TRUE((*manager)->Close().ok());
+  ASSERT_OK((*manager)->Close());
 }
 
 TEST(LogCrashTest, AcknowledgedBatchesSurviveFiftySigkills) {

@@ -7,6 +7,7 @@
 
 #include "log_test_support.h"
 #include "support/eventually.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -41,10 +42,10 @@ TEST(LogManagerTest, ReopenOpensTheNamedBucketsAfterCleanShutdown) {
     EXPECT_FALSE(m->opened_after_clean_shutdown());
     for (size_t i = 0; i < buckets.size(); ++i) {
       auto log = *m->GetOrCreateLog(buckets[i]);
-      for (size_t j = 0; j <= i; ++j) ASSERT_TRUE(log->AppendAsLeader(MakeBatch(2)).ok());
+      for (size_t j = 0; j <= i; ++j) ASSERT_OK(log->AppendAsLeader(MakeBatch(2)));
       log->UpdateHighWatermark(log->log_end_offset());
     }
-    ASSERT_TRUE(m->Close().ok());
+    ASSERT_OK(m->Close());
   }
   EXPECT_TRUE(std::filesystem::exists(dir.path() + "/.fluss_cleanshutdown"));
   EXPECT_EQ(FileText(dir.path() + "/recovery-point-offset-checkpoint"),
@@ -57,7 +58,7 @@ TEST(LogManagerTest, ReopenOpensTheNamedBucketsAfterCleanShutdown) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/.fluss_cleanshutdown"));  // until the next Close
   // Nothing is opened by looking at directory names: the owner names its logs.
   EXPECT_TRUE(m->LogDirs().empty());
-  ASSERT_TRUE(m->OpenLogs(buckets).ok());
+  ASSERT_OK(m->OpenLogs(buckets));
   auto dirs = m->LogDirs();
   EXPECT_EQ(dirs, buckets);
   for (size_t i = 0; i < buckets.size(); ++i) {
@@ -75,11 +76,11 @@ TEST(LogManagerTest, UncleanStartRecoversFromCheckpointedRecoveryPoint) {
   {
     auto m = std::move(LogManager::Open(dir.path(), testing::SmallConfig(), NoBackground())).value();
     auto log = *m->GetOrCreateLog(bucket);
-    for (int i = 0; i < 30; ++i) ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, -1, -1, 40)).ok());
-    ASSERT_TRUE(m->FlushLogs(/*force=*/true).ok());
-    ASSERT_TRUE(m->CheckpointRecoveryPoints().ok());
+    for (int i = 0; i < 30; ++i) ASSERT_OK(log->AppendAsLeader(MakeBatch(1, -1, -1, 40)));
+    ASSERT_OK(m->FlushLogs(/*force=*/true));
+    ASSERT_OK(m->CheckpointRecoveryPoints());
     end = log->log_end_offset();
-    ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1)).ok());
+    ASSERT_OK(log->AppendAsLeader(MakeBatch(1)));
     // A crash at this point: copy the files as they are now (the manager's destructor would close
     // cleanly), without a clean shutdown marker.
     std::filesystem::create_directories(dir.path() + "/crash");
@@ -89,7 +90,7 @@ TEST(LogManagerTest, UncleanStartRecoversFromCheckpointedRecoveryPoint) {
   auto m = std::move(LogManager::Open(dir.path() + "/crash", testing::SmallConfig(), NoBackground())).value();
   EXPECT_FALSE(m->opened_after_clean_shutdown());
   auto opened = m->GetOrCreateLog(bucket);  // an existing directory: opened and recovered, not created
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  ASSERT_OK(opened);
   auto log = *opened;
   EXPECT_EQ(log->log_end_offset(), end + 1);
   EXPECT_EQ(ReadAll(*log).size(), 31u);
@@ -101,7 +102,7 @@ TEST(LogManagerTest, BackgroundThreadFlushesOnInterval) {
   config.flush_interval_ms = 20;
   auto m = std::move(LogManager::Open(dir.path(), config)).value();
   auto log = *m->GetOrCreateLog(LogManager::BucketDir("db", "t", 1, 0));
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(3)).ok());
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(3)));
   EXPECT_TRUE(testing::Eventually([&] { return log->recovery_point() >= 3; }));
   EXPECT_EQ(log->recovery_point(), 3);
 }
@@ -110,8 +111,8 @@ TEST(LogManagerTest, DropLogRemovesItsDirectory) {
   TempDir dir;
   auto m = std::move(LogManager::Open(dir.path(), testing::SmallConfig(), NoBackground())).value();
   const std::string bucket = LogManager::BucketDir("db", "t", 1, 0);
-  ASSERT_TRUE(m->GetOrCreateLog(bucket).ok());
-  ASSERT_TRUE(m->DropLog(bucket).ok());
+  ASSERT_OK(m->GetOrCreateLog(bucket));
+  ASSERT_OK(m->DropLog(bucket));
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/" + bucket));
   EXPECT_EQ(m->GetLog(bucket), nullptr);
 }
@@ -122,7 +123,7 @@ TEST(LogConfigTest, FromOptionsParsesFlussNamesAndUnits) {
                                    {"table.log.ttl", "3 d"},
                                    {"log.flush.interval", "100ms"},
                                    {"server.writer-id.expiration-time", "12 h"}});
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ(c->segment_bytes, 512 * 1024 * 1024);
   EXPECT_EQ(c->index_interval_bytes, 8192);
   EXPECT_EQ(c->retention_ms, 3 * LogConfig::kDayMs);
@@ -138,7 +139,7 @@ TEST(LogConfigTest, DefaultsAreFlussDefaults) {
   EXPECT_EQ(c.index_file_bytes, 10LL * 1024 * 1024);
   EXPECT_EQ(c.index_interval_bytes, 4096);
   EXPECT_EQ(c.retention_ms, 7 * LogConfig::kDayMs);
-  EXPECT_TRUE(c.Validate().ok());
+  EXPECT_OK(c.Validate());
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "log/log_tablet.h"
 #include "log_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -43,7 +44,7 @@ struct RecoveryTest : ::testing::Test {
     o.clean_shutdown = clean;
     o.recovery_point = recovery_point;
     auto log = LogTablet::Open(log_dir, config, o);
-    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    EXPECT_OK(log);
     return log.ok() ? std::move(log).value() : nullptr;
   }
   // Appends `n` batches of one row and returns their base offsets.
@@ -130,7 +131,7 @@ TEST_F(RecoveryTest, UncleanOpenChecksOnlySegmentsFromTheRecoveryPoint) {
   {
     auto log = Open();
     Fill(*log, 40);
-    ASSERT_TRUE(log->Flush().ok());
+    ASSERT_OK(log->Flush());
     bases = log->segment_base_offsets();
     end = log->log_end_offset();
   }
@@ -166,7 +167,7 @@ TEST_F(RecoveryTest, CorruptIndexIsDetectedAndRebuiltOnCleanOpen) {
     auto log = Open();
     Fill(*log, 40);
     bases = log->segment_base_offsets();
-    ASSERT_TRUE(log->Close().ok());
+    ASSERT_OK(log->Close());
   }
   const std::string index = SegmentPath(log_dir, bases[0], ".index");
   const auto original = testing::ReadFileBytes(index);
@@ -186,7 +187,7 @@ TEST_F(RecoveryTest, IndexPointingAtWrongBatchIsRebuilt) {
     auto log = Open();
     Fill(*log, 40);
     bases = log->segment_base_offsets();
-    ASSERT_TRUE(log->Close().ok());
+    ASSERT_OK(log->Close());
   }
   const std::string index = SegmentPath(log_dir, bases[0], ".index");
   const auto original = testing::ReadFileBytes(index);
@@ -206,7 +207,7 @@ TEST_F(RecoveryTest, MissingIndexFilesAreRebuilt) {
     Fill(*log, 40);
     bases = log->segment_base_offsets();
     end = log->log_end_offset();
-    ASSERT_TRUE(log->Close().ok());
+    ASSERT_OK(log->Close());
   }
   const auto index = testing::ReadFileBytes(SegmentPath(log_dir, bases[1], ".index"));
   const auto time_index = testing::ReadFileBytes(SegmentPath(log_dir, bases[1], ".timeindex"));
@@ -224,7 +225,7 @@ TEST_F(RecoveryTest, UntrimmedIndexOfRolledSegmentIsTrimmedNotRebuilt) {
     auto log = Open();
     Fill(*log, 40);
     bases = log->segment_base_offsets();
-    ASSERT_TRUE(log->Close().ok());
+    ASSERT_OK(log->Close());
   }
   const std::string index = SegmentPath(log_dir, bases[0], ".index");
   auto bytes = testing::ReadFileBytes(index);
@@ -239,7 +240,7 @@ TEST_F(RecoveryTest, LeftoversOfInterruptedDeletesAreRemoved) {
   {
     auto log = Open();
     Fill(*log, 3);
-    ASSERT_TRUE(log->Close().ok());
+    ASSERT_OK(log->Close());
   }
   testing::WriteFileBytes(log_dir + "/00000000000000000000.log.deleted", {1, 2, 3});
   testing::WriteFileBytes(log_dir + "/leader-epoch-checkpoint.tmp", {1});
@@ -253,7 +254,7 @@ TEST_F(RecoveryTest, GarbageAfterCleanShutdownIsCutByTheTailCheck) {
   {
     auto log = Open();
     Fill(*log, 3);
-    ASSERT_TRUE(log->Close().ok());
+    ASSERT_OK(log->Close());
   }
   const std::string seg = SegmentPath(log_dir, 0, ".log");
   auto bytes = testing::ReadFileBytes(seg);

@@ -3,6 +3,7 @@
 
 #include "log/log_tablet.h"
 #include "log_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -22,14 +23,14 @@ struct RetentionTest : ::testing::Test {
     LogTabletOptions o;
     o.clock = clock.fn();
     auto log = LogTablet::Open(dir.Sub("log-0"), config, o);
-    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    EXPECT_OK(log);
     return std::move(log).value();
   }
   // Appends until `segments` segments exist, advancing the clock 1 s per batch.
   void FillSegments(LogTablet& log, size_t segments) {
     int i = 0;
     while (log.num_segments() < segments) {
-      ASSERT_TRUE(log.AppendAsLeader(MakeBatch(1, -1, -1, 100, i++)).ok());
+      ASSERT_OK(log.AppendAsLeader(MakeBatch(1, -1, -1, 100, i++)));
       clock.Advance(1000);
     }
     log.UpdateHighWatermark(log.log_end_offset());
@@ -48,7 +49,7 @@ TEST_F(RetentionTest, DeletesSegmentsWhoseNewestBatchIsOlderThanTtl) {
   ASSERT_EQ(bases[2] - bases[1], 10);
   *clock.now = newest_of_first + 60'000 + 5'000;
   auto deleted = log->DeleteExpiredSegments();
-  ASSERT_TRUE(deleted.ok());
+  ASSERT_OK(deleted);
   EXPECT_EQ(*deleted, 1);
   EXPECT_EQ(log->log_start_offset(), bases[1]);
   EXPECT_FALSE(std::filesystem::exists(testing::SegmentPath(log->dir(), 0, ".log")));
@@ -75,7 +76,7 @@ TEST_F(RetentionTest, SizeLimitDeletesOldestSegmentsUntilUnderIt) {
   FillSegments(*log, 6);
   EXPECT_GT(log->size_in_bytes(), 8000u);
   auto deleted = log->DeleteExpiredSegments();
-  ASSERT_TRUE(deleted.ok());
+  ASSERT_OK(deleted);
   EXPECT_GT(*deleted, 0);
   EXPECT_LE(log->size_in_bytes(), 8000u + 4096u);
   EXPECT_GE(log->size_in_bytes(), 8000u - 4096u);
@@ -134,7 +135,7 @@ TEST_F(RetentionTest, LogStartSurvivesRestartAfterRetention) {
     clock.Advance(1'000'000);
     ASSERT_EQ(*log->DeleteExpiredSegments(), 2);
     start = log->log_start_offset();
-    ASSERT_TRUE(log->Close().ok());
+    ASSERT_OK(log->Close());
   }
   auto log = Open();
   EXPECT_EQ(log->log_start_offset(), start);
@@ -147,12 +148,12 @@ TEST(TruncateTest, TruncateToRemovesLaterOffsetsAndSegments) {
   for (int i = 0; i < 40; ++i) firsts.push_back(log->AppendAsLeader(MakeBatch(2, -1, -1, 40))->first_offset);
   ASSERT_GE(log->num_segments(), 3u);
   const int64_t target = firsts[12];
-  ASSERT_TRUE(log->TruncateTo(target).ok());
+  ASSERT_OK(log->TruncateTo(target));
   EXPECT_EQ(log->log_end_offset(), target);
   for (int64_t base : log->segment_base_offsets()) EXPECT_LE(base, target);
   EXPECT_EQ(ReadAll(*log).size(), 12u);
   auto r = log->AppendAsLeader(MakeBatch(1));
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_EQ(r->first_offset, target);
   EXPECT_EQ(ReadAll(*log).size(), 13u);
 }
@@ -160,9 +161,9 @@ TEST(TruncateTest, TruncateToRemovesLaterOffsetsAndSegments) {
 TEST(TruncateTest, TruncateIntoABatchRemovesTheWholeBatch) {
   TempDir dir;
   auto log = std::move(LogTablet::Open(dir.Sub("log-0"), SmallConfig())).value();
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(3)).ok());  // 0..2
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(3)).ok());  // 3..5
-  ASSERT_TRUE(log->TruncateTo(4).ok());
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(3)));  // 0..2
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(3)));  // 3..5
+  ASSERT_OK(log->TruncateTo(4));
   EXPECT_EQ(log->log_end_offset(), 3);
 }
 
@@ -171,9 +172,9 @@ TEST(TruncateTest, TruncationSurvivesReopen) {
   int64_t end = 0;
   {
     auto log = std::move(LogTablet::Open(dir.Sub("log-0"), SmallConfig())).value();
-    for (int i = 0; i < 40; ++i) ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, -1, -1, 40)).ok());
-    ASSERT_TRUE(log->TruncateTo(17).ok());
-    ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1)).ok());
+    for (int i = 0; i < 40; ++i) ASSERT_OK(log->AppendAsLeader(MakeBatch(1, -1, -1, 40)));
+    ASSERT_OK(log->TruncateTo(17));
+    ASSERT_OK(log->AppendAsLeader(MakeBatch(1)));
     end = log->log_end_offset();
   }
   auto log = std::move(LogTablet::Open(dir.Sub("log-0"), SmallConfig())).value();  // unclean
@@ -184,11 +185,11 @@ TEST(TruncateTest, TruncationSurvivesReopen) {
 TEST(TruncateTest, TruncateForgetsWriterStateOfRemovedBatches) {
   TempDir dir;
   auto log = std::move(LogTablet::Open(dir.Sub("log-0"), SmallConfig())).value();
-  for (int seq = 0; seq < 4; ++seq) ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, 7, seq)).ok());
-  ASSERT_TRUE(log->TruncateTo(2).ok());
+  for (int seq = 0; seq < 4; ++seq) ASSERT_OK(log->AppendAsLeader(MakeBatch(1, 7, seq)));
+  ASSERT_OK(log->TruncateTo(2));
   EXPECT_EQ(log->writer_state(7)->last_sequence(), 1);
   auto again = log->AppendAsLeader(MakeBatch(1, 7, 2));
-  ASSERT_TRUE(again.ok());
+  ASSERT_OK(again);
   EXPECT_FALSE(again->duplicate);
   EXPECT_EQ(again->first_offset, 2);
 }
@@ -196,8 +197,8 @@ TEST(TruncateTest, TruncateForgetsWriterStateOfRemovedBatches) {
 TEST(TruncateTest, TruncateFullyAndStartAtRestartsTheLogEmpty) {
   TempDir dir;
   auto log = std::move(LogTablet::Open(dir.Sub("log-0"), SmallConfig())).value();
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, 7, i, 40)).ok());
-  ASSERT_TRUE(log->TruncateFullyAndStartAt(1000).ok());
+  for (int i = 0; i < 20; ++i) ASSERT_OK(log->AppendAsLeader(MakeBatch(1, 7, i, 40)));
+  ASSERT_OK(log->TruncateFullyAndStartAt(1000));
   EXPECT_EQ(log->log_start_offset(), 1000);
   EXPECT_EQ(log->log_end_offset(), 1000);
   EXPECT_EQ(log->segment_base_offsets(), std::vector<int64_t>{1000});
@@ -212,9 +213,9 @@ TEST(TruncateTest, TruncateFullyAndStartAtRestartsTheLogEmpty) {
 TEST(TruncateTest, TruncateBelowLogStartRestartsAtTheOffset) {
   TempDir dir;
   auto log = std::move(LogTablet::Open(dir.Sub("log-0"), SmallConfig())).value();
-  ASSERT_TRUE(log->TruncateFullyAndStartAt(50).ok());
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(2)).ok());
-  ASSERT_TRUE(log->TruncateTo(10).ok());
+  ASSERT_OK(log->TruncateFullyAndStartAt(50));
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(2)));
+  ASSERT_OK(log->TruncateTo(10));
   EXPECT_EQ(log->log_start_offset(), 10);
   EXPECT_EQ(log->log_end_offset(), 10);
 }

@@ -5,6 +5,7 @@
 
 #include "common/byte_io.h"
 #include "log_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -19,7 +20,7 @@ std::unique_ptr<LogTablet> OpenLog(const TempDir& dir, LogConfig config = SmallC
   LogTabletOptions o;
   if (clock) o.clock = clock;
   auto log = LogTablet::Open(dir.Sub("log-0"), config, o);
-  EXPECT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_OK(log);
   return std::move(log).value();
 }
 
@@ -37,12 +38,12 @@ TEST(LogTabletTest, AppendAssignsConsecutiveOffsetsAndOneCommitTimestamp) {
   FakeClock clock;
   auto log = OpenLog(dir, SmallConfig(), clock.fn());
   auto a = log->AppendAsLeader(MakeBatch(3));
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_OK(a);
   EXPECT_EQ(a->first_offset, 0);
   EXPECT_EQ(a->last_offset, 2);
   EXPECT_EQ(a->commit_timestamp, *clock.now);
   auto b = log->AppendAsLeader(testing::Concat({MakeBatch(2), MakeBatch(1)}));
-  ASSERT_TRUE(b.ok());
+  ASSERT_OK(b);
   EXPECT_EQ(b->first_offset, 3);
   EXPECT_EQ(b->last_offset, 5);
   EXPECT_EQ(b->batch_count, 2);
@@ -59,11 +60,11 @@ TEST(LogTabletTest, AppendAssignsConsecutiveOffsetsAndOneCommitTimestamp) {
 TEST(LogTabletTest, ReadBackRecordsEqualWhatWasAppended) {
   TempDir dir;
   auto log = OpenLog(dir);
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(4, -1, -1, 8, 100)).ok());
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(4, -1, -1, 8, 100)));
   auto batches = ReadAll(*log);
   ASSERT_EQ(batches.size(), 1u);
   auto records = batches[0].ReadRecords(testing::TestSchema());
-  ASSERT_TRUE(records.ok()) << records.status().ToString();
+  ASSERT_OK(records);
   ASSERT_EQ(records->size(), 4u);
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ((*records)[i].offset, i);
@@ -77,7 +78,7 @@ TEST(LogTabletTest, AppendAndReadAcrossSegmentRolls) {
   std::vector<int64_t> bases;
   for (int i = 0; i < 60; ++i) {
     auto r = log->AppendAsLeader(MakeBatch(2, -1, -1, 40, i * 2));
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_OK(r);
     bases.push_back(r->first_offset);
   }
   EXPECT_GT(log->num_segments(), 3u);
@@ -94,16 +95,16 @@ TEST(LogTabletTest, ReadFromEveryOffsetStartsWithTheBatchHoldingIt) {
   // boundary and every segment boundary.
   TempDir dir;
   auto log = OpenLog(dir);
-  for (int i = 0; i < 40; ++i) ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1 + i % 3, -1, -1, 30)).ok());
+  for (int i = 0; i < 40; ++i) ASSERT_OK(log->AppendAsLeader(MakeBatch(1 + i % 3, -1, -1, 30)));
   const auto all = ReadAll(*log);
   for (const auto& batch : all) {
     for (int64_t off = batch.base_offset(); off <= batch.last_offset(); ++off) {
       auto data = log->Read(off, 1);  // max 1 byte: exactly the one batch holding `off`
-      ASSERT_TRUE(data.ok()) << data.status().ToString();
+      ASSERT_OK(data);
       auto bytes = data->ReadRecords();
-      ASSERT_TRUE(bytes.ok());
+      ASSERT_OK(bytes);
       auto got = ParseLogRecordBatches(*bytes, true, false);
-      ASSERT_TRUE(got.ok());
+      ASSERT_OK(got);
       ASSERT_EQ(got->size(), 1u) << "offset " << off;
       EXPECT_EQ((*got)[0].base_offset(), batch.base_offset()) << "offset " << off;
     }
@@ -115,22 +116,22 @@ TEST(LogTabletTest, ReadReturnsOnlyWholeBatchesWithinMaxBytes) {
   LogConfig config = SmallConfig();
   config.segment_bytes = 1 << 20;
   auto log = OpenLog(dir, config);
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1, -1, -1, 100)).ok());
+  for (int i = 0; i < 20; ++i) ASSERT_OK(log->AppendAsLeader(MakeBatch(1, -1, -1, 100)));
   const size_t batch_size = ReadAll(*log)[0].size_in_bytes();
   auto data = log->Read(0, batch_size * 5 + batch_size / 2);
-  ASSERT_TRUE(data.ok());
+  ASSERT_OK(data);
   EXPECT_EQ(data->region.size, batch_size * 5);
   auto parsed = ParseLogRecordBatches(*data->ReadRecords(), true, false);
-  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_OK(parsed);
   EXPECT_EQ(parsed->size(), 5u);
 }
 
 TEST(LogTabletTest, ReadReturnsOneBatchLargerThanMaxBytes) {
   TempDir dir;
   auto log = OpenLog(dir);
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(5, -1, -1, 200)).ok());
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(5, -1, -1, 200)));
   auto data = log->Read(0, 10);
-  ASSERT_TRUE(data.ok());
+  ASSERT_OK(data);
   EXPECT_GT(data->region.size, 10u);
   EXPECT_EQ(ParseLogRecordBatches(*data->ReadRecords(), true, false)->size(), 1u);
 }
@@ -138,9 +139,9 @@ TEST(LogTabletTest, ReadReturnsOneBatchLargerThanMaxBytes) {
 TEST(LogTabletTest, ReadAtLogEndIsEmptyAndBeyondIsOutOfRange) {
   TempDir dir;
   auto log = OpenLog(dir);
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(2)).ok());
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(2)));
   auto at_end = log->Read(2, 1024);
-  ASSERT_TRUE(at_end.ok());
+  ASSERT_OK(at_end);
   EXPECT_TRUE(at_end->region.empty());
   EXPECT_EQ(at_end->log_end_offset, 2);
   auto beyond = log->Read(3, 1024);
@@ -152,12 +153,12 @@ TEST(LogTabletTest, ReadAtLogEndIsEmptyAndBeyondIsOutOfRange) {
 TEST(LogTabletTest, HighWatermarkIsolationServesOnlyBatchesBelowIt) {
   TempDir dir;
   auto log = OpenLog(dir);
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(log->AppendAsLeader(MakeBatch(2)).ok());  // offsets 0..9
+  for (int i = 0; i < 5; ++i) ASSERT_OK(log->AppendAsLeader(MakeBatch(2)));  // offsets 0..9
   EXPECT_EQ(log->high_watermark(), 0);
   EXPECT_TRUE(log->Read(0, 1 << 20, FetchIsolation::kHighWatermark)->region.empty());
   EXPECT_EQ(log->UpdateHighWatermark(6), 6);
   auto data = log->Read(0, 1 << 20, FetchIsolation::kHighWatermark);
-  ASSERT_TRUE(data.ok());
+  ASSERT_OK(data);
   auto batches = ParseLogRecordBatches(*data->ReadRecords(), true, false);
   ASSERT_EQ(batches->size(), 3u);
   EXPECT_EQ(batches->back().last_offset(), 5);
@@ -173,7 +174,7 @@ TEST(LogTabletTest, OffsetForTimestampFindsFirstBatchAtOrAfterIt) {
   std::vector<int64_t> first_offsets;
   for (int i = 0; i < 50; ++i) {
     auto r = log->AppendAsLeader(MakeBatch(2, -1, -1, 30));
-    ASSERT_TRUE(r.ok());
+    ASSERT_OK(r);
     first_offsets.push_back(r->first_offset);
     clock.Advance(10);  // batch i has timestamp t0 + 10 i
   }
@@ -193,19 +194,19 @@ TEST(LogTabletTest, RollsSegmentOlderThanRollTime) {
   config.segment_bytes = 1 << 20;
   config.segment_roll_ms = 1000;
   auto log = OpenLog(dir, config, clock.fn());
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1)).ok());
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(1)));
   clock.Advance(500);
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1)).ok());
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(1)));
   EXPECT_EQ(log->num_segments(), 1u);
   clock.Advance(600);
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1)).ok());
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(1)));
   EXPECT_EQ(log->segment_base_offsets(), (std::vector<int64_t>{0, 2}));
 }
 
 TEST(LogTabletTest, BatchWithWrongCrcIsRefusedAndLogUnchanged) {
   TempDir dir;
   auto log = OpenLog(dir);
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(2)).ok());
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(2)));
   const uint64_t size_before = log->size_in_bytes();
   auto bad = MakeBatch(3).ToVector();
   bad[bad.size() - 1] ^= 0xff;  // a byte under the CRC
@@ -221,7 +222,7 @@ TEST(LogTabletTest, BatchWithWrongCrcIsRefusedAndLogUnchanged) {
 TEST(LogTabletTest, BatchWithWrongLengthIsRefusedAndLogUnchanged) {
   TempDir dir;
   auto log = OpenLog(dir);
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(2)).ok());
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(2)));
   const uint64_t size_before = log->size_in_bytes();
   for (int32_t delta : {+7, -5}) {
     auto bad = MakeBatch(3).ToVector();
@@ -250,11 +251,11 @@ TEST(LogTabletTest, FollowerAppendKeepsOffsetsAndRequiresContinuity) {
   TempDir leader_dir, follower_dir;
   auto leader = OpenLog(leader_dir);
   auto follower = OpenLog(follower_dir);
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(leader->AppendAsLeader(MakeBatch(2, 9, i)).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_OK(leader->AppendAsLeader(MakeBatch(2, 9, i)));
   auto fetched = leader->Read(0, 1 << 20);
   auto bytes = *fetched->ReadRecords();
   auto r = follower->AppendAsFollower(bytes);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(follower->log_end_offset(), 6);
   EXPECT_EQ(follower->writer_state(9)->last_sequence(), 2);
   EXPECT_FALSE(follower->AppendAsFollower(bytes).ok());  // offsets 0.. again: not at the log end
@@ -263,10 +264,10 @@ TEST(LogTabletTest, FollowerAppendKeepsOffsetsAndRequiresContinuity) {
 TEST(LogTabletTest, FlushAdvancesRecoveryPointToLogEnd) {
   TempDir dir;
   auto log = OpenLog(dir);
-  ASSERT_TRUE(log->AppendAsLeader(MakeBatch(3)).ok());
+  ASSERT_OK(log->AppendAsLeader(MakeBatch(3)));
   EXPECT_TRUE(log->HasUnflushed());
   EXPECT_EQ(log->recovery_point(), 0);
-  ASSERT_TRUE(log->Flush().ok());
+  ASSERT_OK(log->Flush());
   EXPECT_EQ(log->recovery_point(), 3);
   EXPECT_FALSE(log->HasUnflushed());
 }
@@ -277,7 +278,7 @@ TEST(LogTabletTest, FlushIntervalMessagesOneFsyncsEveryAppend) {
   config.flush_interval_messages = 1;
   auto log = OpenLog(dir, config);
   for (int i = 1; i <= 3; ++i) {
-    ASSERT_TRUE(log->AppendAsLeader(MakeBatch(2)).ok());
+    ASSERT_OK(log->AppendAsLeader(MakeBatch(2)));
     EXPECT_EQ(log->recovery_point(), 2 * i);
   }
 }
@@ -289,21 +290,21 @@ TEST(LogTabletTest, ReopenAfterCloseKeepsEverything) {
   {
     auto log = OpenLog(dir, SmallConfig(), clock.fn());
     for (int i = 0; i < 30; ++i) {
-      ASSERT_TRUE(log->AppendAsLeader(MakeBatch(2, -1, -1, 40)).ok());
+      ASSERT_OK(log->AppendAsLeader(MakeBatch(2, -1, -1, 40)));
       clock.Advance(5);
     }
-    ASSERT_TRUE(log->Close().ok());
+    ASSERT_OK(log->Close());
   }
   LogTabletOptions o;
   o.clean_shutdown = true;
   o.recovery_point = 60;
   o.clock = clock.fn();
   auto log = LogTablet::Open(dir.Sub("log-0"), SmallConfig(), o);
-  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  ASSERT_OK(log);
   EXPECT_EQ((*log)->log_end_offset(), 60);
   EXPECT_EQ(ReadAll(**log).size(), 30u);
   auto r = (*log)->AppendAsLeader(MakeBatch(1));
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_EQ(r->first_offset, 60);
 }
 

@@ -17,6 +17,7 @@
 #include "log/log_tablet.h"
 #include "types/schema_parser.h"
 #include "support/temp_dir.h"
+#include "support/status_macros.h"
 
 namespace fluss::testing {
 
@@ -50,10 +51,10 @@ inline Buffer MakeBatch(int rows, int64_t writer_id = -1, int32_t seq = -1, size
     GenericRow row(2);
     row.SetField(0, int32_t{first_id + i});
     row.SetField(1, std::string(payload, static_cast<char>('a' + (first_id + i) % 26)));
-    EXPECT_TRUE(builder.Append(row).ok());
+    EXPECT_OK(builder.Append(row));
   }
   auto built = builder.Build();
-  EXPECT_TRUE(built.ok()) << built.status().ToString();
+  EXPECT_OK(built);
   return *built;
 }
 
@@ -79,12 +80,12 @@ inline std::vector<LogRecordBatch> ReadAll(const LogTablet& log, int64_t from = 
   int64_t offset = from < 0 ? log.log_start_offset() : from;
   while (offset < log.log_end_offset()) {
     auto data = log.Read(offset, max_bytes);
-    EXPECT_TRUE(data.ok()) << data.status().ToString();
+    EXPECT_OK(data);
     if (!data.ok() || data->region.empty()) break;
     auto bytes = data->ReadRecords();
-    EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+    EXPECT_OK(bytes);
     auto batches = ParseLogRecordBatches(*bytes, true, false);
-    EXPECT_TRUE(batches.ok()) << batches.status().ToString();
+    EXPECT_OK(batches);
     for (auto& b : *batches) {
       offset = b.next_offset();
       out.push_back(b);

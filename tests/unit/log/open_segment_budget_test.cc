@@ -12,6 +12,7 @@
 #include "log/log_manager.h"
 #include "log/open_segment_cache.h"
 #include "log_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -37,7 +38,7 @@ std::unique_ptr<LogTablet> OpenLog(const std::string& dir, const LogConfig& conf
   LogTabletOptions options;
   options.open_segments = std::move(cache);
   auto log = LogTablet::Open(dir, config, options);
-  EXPECT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_OK(log);
   return log.ok() ? std::move(log).value() : nullptr;
 }
 
@@ -48,7 +49,7 @@ TEST(OpenSegmentBudgetTest, MoreLogsThanTheBudgetStayReadableAndWritableWithinTh
   for (int i = 0; i < 12; ++i) logs.push_back(OpenLog(dir.Sub("log-" + std::to_string(i)), LogConfig{}, cache));
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 12; ++i) {
-      ASSERT_TRUE(logs[i]->AppendAsLeader(MakeBatch(2, -1, -1, 16, 100 * i + round)).ok());
+      ASSERT_OK(logs[i]->AppendAsLeader(MakeBatch(2, -1, -1, 16, 100 * i + round)));
       ASSERT_LE(cache->open_count(), 4u);
       ASSERT_LE(OpenDescriptorsUnder(dir.path()), 4u);
     }
@@ -66,9 +67,9 @@ TEST(OpenSegmentBudgetTest, MoreLogsThanTheBudgetStayReadableAndWritableWithinTh
   // Flush, retention and close of logs whose files were closed work through reopened or passing
   // descriptors.
   for (auto& log : logs) {
-    ASSERT_TRUE(log->Flush().ok());
+    ASSERT_OK(log->Flush());
     EXPECT_EQ(log->recovery_point(), 6);
-    ASSERT_TRUE(log->Close().ok());
+    ASSERT_OK(log->Close());
   }
   logs.clear();
   for (int i = 0; i < 12; ++i) {
@@ -83,7 +84,7 @@ TEST(OpenSegmentBudgetTest, IdleSegmentsCloseAndHoldNoDescriptorOrMappedPage) {
   std::vector<std::unique_ptr<LogTablet>> logs;
   for (int i = 0; i < 5; ++i) {
     logs.push_back(OpenLog(dir.Sub("log-" + std::to_string(i)), testing::SmallConfig(), cache));
-    for (int n = 0; n < 8; ++n) ASSERT_TRUE(logs.back()->AppendAsLeader(MakeBatch(2, -1, -1, 100, n)).ok());
+    for (int n = 0; n < 8; ++n) ASSERT_OK(logs.back()->AppendAsLeader(MakeBatch(2, -1, -1, 100, n)));
   }
   EXPECT_GT(OpenDescriptorsUnder(dir.path()), 0u);
   EXPECT_GT(logs[0]->index_mapped_bytes(), 0u);
@@ -100,7 +101,7 @@ TEST(OpenSegmentBudgetTest, IdleSegmentsCloseAndHoldNoDescriptorOrMappedPage) {
   }
   // And they come back on use.
   for (auto& log : logs) {
-    ASSERT_TRUE(log->AppendAsLeader(MakeBatch(1)).ok());
+    ASSERT_OK(log->AppendAsLeader(MakeBatch(1)));
     EXPECT_EQ(ReadAll(*log).size(), 9u);
   }
 }
@@ -110,7 +111,7 @@ TEST(OpenSegmentBudgetTest, OneLogWithMoreSegmentsThanTheBudgetReadsEveryOffset)
   LogConfig config = testing::SmallConfig();  // 4 KiB segments, an index entry per 256 bytes
   auto cache = std::make_shared<OpenSegmentCache>(2);
   auto log = OpenLog(dir.Sub("log-0"), config, cache);
-  for (int i = 0; i < 60; ++i) ASSERT_TRUE(log->AppendAsLeader(MakeBatch(3, -1, -1, 100, 3 * i)).ok());
+  for (int i = 0; i < 60; ++i) ASSERT_OK(log->AppendAsLeader(MakeBatch(3, -1, -1, 100, 3 * i)));
   ASSERT_GT(log->num_segments(), 5u);
   EXPECT_LE(log->open_segment_count(), 2u);
   for (int64_t offset = 0; offset < log->log_end_offset(); offset += 7) {
@@ -123,7 +124,7 @@ TEST(OpenSegmentBudgetTest, OneLogWithMoreSegmentsThanTheBudgetReadsEveryOffset)
   EXPECT_LE(log->open_segment_count(), 2u);
   // Timestamps are found in closed segments too.
   auto offset = log->OffsetForTimestamp(0);
-  ASSERT_TRUE(offset.ok());
+  ASSERT_OK(offset);
   EXPECT_EQ(*offset, 0);
 }
 
@@ -132,25 +133,25 @@ TEST(OpenSegmentBudgetTest, FileRegionStaysReadableWhenItsSegmentIsClosedAndDele
   auto cache = std::make_shared<OpenSegmentCache>(1);
   auto a = OpenLog(dir.Sub("log-a"), LogConfig{}, cache);
   auto b = OpenLog(dir.Sub("log-b"), LogConfig{}, cache);
-  ASSERT_TRUE(a->AppendAsLeader(MakeBatch(5, -1, -1, 16, 0)).ok());
+  ASSERT_OK(a->AppendAsLeader(MakeBatch(5, -1, -1, 16, 0)));
   auto fetched = a->Read(0, 1 << 20);
-  ASSERT_TRUE(fetched.ok()) << fetched.status().ToString();
+  ASSERT_OK(fetched);
   ASSERT_FALSE(fetched->region.empty());
   // Using the other log closes a's segment (budget 1): the region keeps its descriptor.
-  ASSERT_TRUE(b->AppendAsLeader(MakeBatch(1)).ok());
+  ASSERT_OK(b->AppendAsLeader(MakeBatch(1)));
   EXPECT_EQ(a->open_segment_count(), 0u);
   auto bytes = fetched->ReadRecords();
-  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  ASSERT_OK(bytes);
   auto batches = ParseLogRecordBatches(*bytes, true, false);
-  ASSERT_TRUE(batches.ok());
+  ASSERT_OK(batches);
   ASSERT_EQ(batches->size(), 1u);
   EXPECT_EQ((*batches)[0].record_count(), 5);
   // Deleting the log (its files are unlinked) does not take the bytes from under the region.
-  ASSERT_TRUE(a->Delete().ok());
+  ASSERT_OK(a->Delete());
   a.reset();
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("log-a")));
   auto again = fetched->ReadRecords();
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_OK(again);
   EXPECT_EQ(again->size(), bytes->size());
 }
 
@@ -166,12 +167,12 @@ TEST(OpenSegmentBudgetTest, LogsUsedFromManyThreadsUnderATinyBudgetStayCorrect) 
     threads.emplace_back([&, t] {
       for (int n = 0; n < kBatches; ++n) {
         for (int i = t; i < kLogs; i += 4) {
-          EXPECT_TRUE(logs[i]->AppendAsLeader(MakeBatch(1, -1, -1, 64, n)).ok());
+          EXPECT_OK(logs[i]->AppendAsLeader(MakeBatch(1, -1, -1, 64, n)));
           // A reader of a neighbour's log meanwhile.
           auto data = logs[(i + 1) % kLogs]->Read(0, 4096);
-          EXPECT_TRUE(data.ok()) << data.status().ToString();
+          EXPECT_OK(data);
           if (data.ok() && !data->region.empty()) {
-            EXPECT_TRUE(data->ReadRecords().ok());
+            EXPECT_OK(data->ReadRecords());
           }
         }
       }
@@ -193,17 +194,17 @@ TEST(OpenSegmentBudgetTest, LogManagerSharesOneBudgetAcrossItsLogsAndReopensThem
     EXPECT_EQ(manager->open_segments().capacity(), 16u);
     for (int i = 0; i < 60; ++i) {
       auto log = manager->GetOrCreateLog("db/t-1/log-" + std::to_string(i));
-      ASSERT_TRUE(log.ok()) << log.status().ToString();
-      ASSERT_TRUE((*log)->AppendAsLeader(MakeBatch(1, -1, -1, 16, i)).ok());
+      ASSERT_OK(log);
+      ASSERT_OK((*log)->AppendAsLeader(MakeBatch(1, -1, -1, 16, i)));
     }
     EXPECT_LE(manager->open_segments().open_count(), 16u);
     EXPECT_LE(OpenDescriptorsUnder(dir.path()), 16u);
-    ASSERT_TRUE(manager->Close().ok());
+    ASSERT_OK(manager->Close());
   }
   auto manager = std::move(LogManager::Open(dir.path(), config, {.background = false})).value();
   std::vector<std::string> dirs;
   for (int i = 0; i < 60; ++i) dirs.push_back("db/t-1/log-" + std::to_string(i));
-  ASSERT_TRUE(manager->OpenLogs(dirs).ok());
+  ASSERT_OK(manager->OpenLogs(dirs));
   EXPECT_EQ(manager->LogDirs().size(), 60u);
   EXPECT_LE(OpenDescriptorsUnder(dir.path()), 16u);
   for (int i = 0; i < 60; ++i) {
@@ -241,7 +242,7 @@ TEST(OpenSegmentBudgetTest, LogCreateFailingWithTooManyOpenFilesLeavesNoDirector
 #endif
   TempDir dir;
   auto manager = std::move(LogManager::Open(dir.path(), LogConfig{}, {.background = false})).value();
-  ASSERT_TRUE(manager->GetOrCreateLog("db/t-1/log-0").ok());
+  ASSERT_OK(manager->GetOrCreateLog("db/t-1/log-0"));
   Result<std::shared_ptr<LogTablet>> in_new_table = Status::Internal("not run");
   Result<std::shared_ptr<LogTablet>> in_existing_table = Status::Internal("not run");
   {
@@ -259,7 +260,7 @@ TEST(OpenSegmentBudgetTest, LogCreateFailingWithTooManyOpenFilesLeavesNoDirector
   EXPECT_TRUE(std::filesystem::exists(dir.Sub("db/t-1/log-0")));
   EXPECT_EQ(manager->LogDirs(), std::vector<std::string>{"db/t-1/log-0"});
   // With descriptors back, the same logs are created.
-  EXPECT_TRUE(manager->GetOrCreateLog("db/t-2/log-0").ok());
+  EXPECT_OK(manager->GetOrCreateLog("db/t-2/log-0"));
 }
 
 TEST(OpenSegmentBudgetTest, BudgetResolvesAgainstTheOpenFileLimitWithErrorsNamingTheNumbers) {
@@ -282,7 +283,7 @@ TEST(OpenSegmentBudgetTest, BudgetResolvesAgainstTheOpenFileLimitWithErrorsNamin
   EXPECT_NE(refused.status().message().find("at least 5064"), std::string::npos) << refused.status().message();
 
   auto parsed = LogConfig::FromOptions({{"log.open-files.max", "300"}});
-  ASSERT_TRUE(parsed.ok());
+  ASSERT_OK(parsed);
   EXPECT_EQ(parsed->open_files_max, 300);
   EXPECT_FALSE(LogConfig::FromOptions({{"log.open-files.max", "-1"}}).ok());
   EXPECT_FALSE(LogConfig::FromOptions({{"log.open-files.max", "1k"}}).ok());

@@ -6,6 +6,7 @@
 
 #include "metadata_store_contract.h"
 #include "metadata_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -45,7 +46,7 @@ TEST_F(EmbeddedMetadataStoreTest, SecondOpenOfSameDirIsRefused) {
   EXPECT_EQ(second.status().code(), ErrorCode::kStorageException);
   EXPECT_NE(second.status().message().find("is in use"), std::string::npos) << second.status().message();
   store_.reset();
-  EXPECT_TRUE(EmbeddedMetadataStore::Open(dir_.path()).ok());
+  EXPECT_OK(EmbeddedMetadataStore::Open(dir_.path()));
 }
 
 TEST_F(EmbeddedMetadataStoreTest, FailedCompactionLosesNothing) {
@@ -56,7 +57,7 @@ TEST_F(EmbeddedMetadataStoreTest, FailedCompactionLosesNothing) {
   options.compaction_min_bytes = 2048;
   store_ = std::move(EmbeddedMetadataStore::Open(dir_.path(), nullptr, options)).value();
   std::filesystem::create_directory(store_->file_path() + ".tmp");
-  ASSERT_TRUE(store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(store_->CreateDatabase("db", "{}", false));
   for (int i = 0; i < 20; ++i) metadata_testing::CreateOrDie(*store_, metadata_testing::Path("db", "t" + std::to_string(i)));
   EXPECT_EQ(store_->compactions(), 0u);
   EXPECT_GT(std::filesystem::file_size(store_->file_path()), 4 * options.compaction_min_bytes);

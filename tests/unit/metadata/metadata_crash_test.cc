@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "metadata_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -68,7 +69,7 @@ TEST(MetadataCrashTest, AcknowledgedTablesSurviveSigkill) {
   TempDir dir;
   {
     auto store = OpenOrDie(dir.path());
-    ASSERT_TRUE(store->CreateDatabase("db", "{}", false).ok());
+    ASSERT_OK(store->CreateDatabase("db", "{}", false));
   }
   const unsigned seed = std::random_device{}();
   SCOPED_TRACE(fmt::format("seed {}", seed));
@@ -120,7 +121,7 @@ TEST(MetadataCrashTest, AcknowledgedTablesSurviveSigkill) {
       EXPECT_EQ(t->table_id, id) << name;
     }
     auto w = (*store)->AllocateWriterId();
-    ASSERT_TRUE(w.ok());
+    ASSERT_OK(w);
     EXPECT_GT(*w, max_writer_id);
     max_writer_id = *w;
   }

@@ -9,6 +9,7 @@
 
 #include "metadata/metadata_state.h"
 #include "metadata_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -27,7 +28,7 @@ TEST(MetadataEnvelopeTest, HeaderIsMagicVersionCrcAndLength) {
   EXPECT_EQ(EncodeMetadataEnvelope("123456789"), "fluss-metadata v1 e3069283 9\n123456789");
   EXPECT_EQ(EncodeMetadataEnvelope(""), "fluss-metadata v1 00000000 0\n");
   auto body = DecodeMetadataEnvelope("fluss-metadata v1 e3069283 9\n123456789", "f");
-  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  ASSERT_OK(body);
   EXPECT_EQ(*body, "123456789");
 }
 
@@ -71,7 +72,7 @@ class MetadataFileOpenTest : public ::testing::Test {
     TempDir scratch;
     {
       auto store = OpenOrDie(scratch.path());
-      EXPECT_TRUE(store->CreateDatabase("db", R"({"comment":"c"})", false).ok());
+      EXPECT_OK(store->CreateDatabase("db", R"({"comment":"c"})", false));
       CreateOrDie(*store, Path("db", "a"));
       CreateOrDie(*store, Path("db", "b"), 2);
     }

@@ -12,6 +12,7 @@
 
 #include "common/crc32c.h"
 #include "metadata_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -33,17 +34,17 @@ class MetadataLogTest : public ::testing::Test {
   // A store with databases and tables changed in every way a store changes them; closed again.
   void Populate() {
     auto store = OpenOrDie(dir_.path(), [] { return int64_t{5000}; });
-    ASSERT_TRUE(store->CreateDatabase("db", R"({"comment":"c"})", false).ok());
-    ASSERT_TRUE(store->CreateDatabase("other", "{}", false).ok());
+    ASSERT_OK(store->CreateDatabase("db", R"({"comment":"c"})", false));
+    ASSERT_OK(store->CreateDatabase("other", "{}", false));
     CreateOrDie(*store, Path("db", "a"), 2);
     TableRecord b = CreateOrDie(*store, Path("db", "b"), 3);
     CreateOrDie(*store, Path("other", "x"), 1);
     auto j = MakeTableJson(3, "id INT NOT NULL, v STRING, w BIGINT");
-    ASSERT_TRUE(store->AddSchema(Path("db", "b"), j.schema, j.table, 0).ok());
-    ASSERT_TRUE(store->UpdateAssignment(b.table_id, Assign(3, 7), 1).ok());
-    ASSERT_TRUE(store->DropTable(Path("db", "a"), false).ok());
-    ASSERT_TRUE(store->AllocateWriterId().ok());
-    ASSERT_TRUE(store->DropDatabase("other", false, true).ok());
+    ASSERT_OK(store->AddSchema(Path("db", "b"), j.schema, j.table, 0));
+    ASSERT_OK(store->UpdateAssignment(b.table_id, Assign(3, 7), 1));
+    ASSERT_OK(store->DropTable(Path("db", "a"), false));
+    ASSERT_OK(store->AllocateWriterId());
+    ASSERT_OK(store->DropDatabase("other", false, true));
   }
 
   // Opening must fail naming the file (and `why`), leaving the file as it was.
@@ -58,7 +59,7 @@ class MetadataLogTest : public ::testing::Test {
 
   std::vector<MetadataLogRecord> Records(const std::string& bytes) {
     auto decoded = DecodeMetadataLog(bytes, log_file());
-    EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
+    EXPECT_OK(decoded);
     return decoded.ok() ? decoded->records : std::vector<MetadataLogRecord>{};
   }
 
@@ -76,7 +77,7 @@ TEST_F(MetadataLogTest, ReplayGivesBackEveryKindOfChange) {
   EXPECT_EQ(b.schema_id, 2);
   EXPECT_EQ(b.version, 2);
   EXPECT_EQ(store->GetAssignment(b.table_id)->at(2).leader, 7);
-  EXPECT_TRUE(store->GetSchema(b.table_id, 1).ok());
+  EXPECT_OK(store->GetSchema(b.table_id, 1));
   EXPECT_FALSE(store->GetTableById(1).ok());
   EXPECT_FALSE(store->GetTableById(3).ok());
   // The drops left their records: db.a (id 1) and, by the cascade, other.x (id 3).
@@ -92,7 +93,7 @@ TEST_F(MetadataLogTest, ReplayGivesBackEveryKindOfChange) {
 
 TEST_F(MetadataLogTest, AChangeAppendsWhatItChangedNotTheWholeState) {
   auto store = OpenOrDie(dir_.path());
-  ASSERT_TRUE(store->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(store->CreateDatabase("db", "{}", false));
   auto size = [&] { return std::filesystem::file_size(log_file()); };
   uint64_t before = size();
   CreateOrDie(*store, Path("db", "t0"));
@@ -116,9 +117,9 @@ TEST_F(MetadataLogTest, AChangeAppendsWhatItChangedNotTheWholeState) {
 
 TEST_F(MetadataLogTest, DropDatabaseCascadeIsOneRecordAppliedWhole) {
   auto store = OpenOrDie(dir_.path());
-  ASSERT_TRUE(store->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(store->CreateDatabase("db", "{}", false));
   for (int i = 0; i < 3; ++i) CreateOrDie(*store, Path("db", fmt::format("t{}", i)));
-  ASSERT_TRUE(store->DropDatabase("db", false, true).ok());
+  ASSERT_OK(store->DropDatabase("db", false, true));
   auto records = Records(ReadAll(log_file()));
   // The database and its three tables go, and each table leaves its dropped-table record.
   const auto& last = records.back().changes;
@@ -135,7 +136,7 @@ TEST_F(MetadataLogTest, DropDatabaseCascadeIsOneRecordAppliedWhole) {
 
 TEST_F(MetadataLogTest, EveryCutOfTheLastRecordDropsJustThatChange) {
   auto store = OpenOrDie(dir_.path());
-  ASSERT_TRUE(store->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(store->CreateDatabase("db", "{}", false));
   CreateOrDie(*store, Path("db", "kept"));
   const uint64_t acknowledged = std::filesystem::file_size(log_file());
   CreateOrDie(*store, Path("db", "torn"));
@@ -243,19 +244,19 @@ TEST_F(MetadataLogTest, CompactionRewritesTheStateAsOneSnapshot) {
   EmbeddedMetadataStoreOptions options;
   options.compaction_min_bytes = 16 * 1024;
   auto store = std::move(EmbeddedMetadataStore::Open(dir_.path(), nullptr, options)).value();
-  ASSERT_TRUE(store->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(store->CreateDatabase("db", "{}", false));
   // Create and drop, so the log grows while the state stays small.
   int i = 0;
   while (store->compactions() == 0 && i < 2000) {
     CreateOrDie(*store, Path("db", fmt::format("t{}", i)));
-    if (i % 2 == 1) ASSERT_TRUE(store->DropTable(Path("db", fmt::format("t{}", i - 1)), false).ok());
+    if (i % 2 == 1) ASSERT_OK(store->DropTable(Path("db", fmt::format("t{}", i - 1)), false));
     ++i;
   }
   ASSERT_GT(store->compactions(), 0u);
   CreateOrDie(*store, Path("db", "after"));
   const std::vector<std::string> tables = *store->ListTables("db");
   const int64_t next_id = CreateOrDie(*store, Path("db", "probe")).table_id;
-  ASSERT_TRUE(store->DropTable(Path("db", "probe"), false).ok());
+  ASSERT_OK(store->DropTable(Path("db", "probe"), false));
   store.reset();
   const auto records = Records(ReadAll(log_file()));
   ASSERT_GE(records.size(), 2u);
@@ -285,7 +286,7 @@ class FileSizeLimit {
 
 TEST_F(MetadataLogTest, FailedAppendChangesNothingAndTheStoreGoesOnOnceSpaceReturns) {
   auto store = OpenOrDie(dir_.path());
-  ASSERT_TRUE(store->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(store->CreateDatabase("db", "{}", false));
   const uint64_t size = std::filesystem::file_size(log_file());
   {
     FileSizeLimit limit(size + 10);  // the record only partly fits: the write fails half way
@@ -297,7 +298,7 @@ TEST_F(MetadataLogTest, FailedAppendChangesNothingAndTheStoreGoesOnOnceSpaceRetu
     EXPECT_FALSE(store->DatabaseExists("other"));
     EXPECT_EQ(std::filesystem::file_size(log_file()), size);
   }
-  ASSERT_TRUE(store->CreateDatabase("third", "{}", false).ok());
+  ASSERT_OK(store->CreateDatabase("third", "{}", false));
   store.reset();
   EXPECT_EQ(OpenOrDie(dir_.path())->ListDatabases(), (std::vector<std::string>{"db", "third"}));
 }
@@ -329,13 +330,13 @@ TEST_F(MetadataLogTest, DiffThenApplyAndSnapshotThenApplyGiveTheState) {
   Populate();
   MetadataState final_state = StateOfLog(log_file());
   MetadataState from_snapshot;
-  for (const auto& c : SnapshotMetadataState(final_state)) ASSERT_TRUE(ApplyMetadataChange(c, "x", &from_snapshot).ok());
+  for (const auto& c : SnapshotMetadataState(final_state)) ASSERT_OK(ApplyMetadataChange(c, "x", &from_snapshot));
   EXPECT_EQ(from_snapshot, final_state);
   MetadataState empty;
   MetadataState patched = empty;
-  for (const auto& c : DiffMetadataState(empty, final_state)) ASSERT_TRUE(ApplyMetadataChange(c, "x", &patched).ok());
+  for (const auto& c : DiffMetadataState(empty, final_state)) ASSERT_OK(ApplyMetadataChange(c, "x", &patched));
   EXPECT_EQ(patched, final_state);
-  for (const auto& c : DiffMetadataState(final_state, empty)) ASSERT_TRUE(ApplyMetadataChange(c, "x", &patched).ok());
+  for (const auto& c : DiffMetadataState(final_state, empty)) ASSERT_OK(ApplyMetadataChange(c, "x", &patched));
   EXPECT_EQ(patched.databases.size(), 0u);
   EXPECT_EQ(patched.tables.size(), 0u);
   EXPECT_TRUE(DiffMetadataState(final_state, final_state).empty());

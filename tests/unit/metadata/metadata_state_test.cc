@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "metadata_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -32,7 +33,7 @@ TEST(MetadataStateTest, EncodeThenDecodeIsIdentity) {
   MetadataState s = SampleState();
   std::string body = EncodeMetadataState(s);
   auto decoded = DecodeMetadataState(body, "f");
-  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_OK(decoded);
   EXPECT_EQ(*decoded, s);
   EXPECT_EQ(EncodeMetadataState(*decoded), body);
   EXPECT_TRUE(nlohmann::json::accept(body));

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "metadata_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss::metadata_testing {
 
@@ -50,14 +51,14 @@ struct Recorded {
 // ---- databases ----
 
 TYPED_TEST_P(MetadataStoreContractTest, CreateListAndGetDatabases) {
-  ASSERT_TRUE(this->store_->CreateDatabase("sales", R"({"comment":"money"})", false).ok());
-  ASSERT_TRUE(this->store_->CreateDatabase("analytics", "", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("sales", R"({"comment":"money"})", false));
+  ASSERT_OK(this->store_->CreateDatabase("analytics", "", false));
   EXPECT_EQ(this->store_->ListDatabases(), (std::vector<std::string>{"analytics", "sales"}));
   EXPECT_TRUE(this->store_->DatabaseExists("sales"));
   EXPECT_FALSE(this->store_->DatabaseExists("nope"));
 
   auto db = this->store_->GetDatabase("sales");
-  ASSERT_TRUE(db.ok());
+  ASSERT_OK(db);
   EXPECT_EQ(db->name, "sales");
   EXPECT_EQ(db->database_json, R"({"comment":"money"})");
   EXPECT_EQ(db->created_time_ms, 1000);
@@ -67,11 +68,11 @@ TYPED_TEST_P(MetadataStoreContractTest, CreateListAndGetDatabases) {
 }
 
 TYPED_TEST_P(MetadataStoreContractTest, CreateExistingDatabaseFailsUnlessIgnored) {
-  ASSERT_TRUE(this->store_->CreateDatabase("db", R"({"comment":"first"})", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", R"({"comment":"first"})", false));
   Status st = this->store_->CreateDatabase("db", "{}", false);
   EXPECT_EQ(st.code(), ErrorCode::kDatabaseAlreadyExist);
   EXPECT_EQ(st.message(), "database 'db' already exists");
-  EXPECT_TRUE(this->store_->CreateDatabase("db", "{}", true).ok());
+  EXPECT_OK(this->store_->CreateDatabase("db", "{}", true));
   EXPECT_EQ(this->store_->GetDatabase("db")->database_json, R"({"comment":"first"})");  // unchanged
 }
 
@@ -91,13 +92,13 @@ TYPED_TEST_P(MetadataStoreContractTest, DropMissingDatabaseFailsUnlessIgnored) {
   EXPECT_EQ(r.status().code(), ErrorCode::kDatabaseNotExist);
   EXPECT_EQ(r.status().message(), "database 'ghost' does not exist");
   auto ignored = this->store_->DropDatabase("ghost", true, false);
-  ASSERT_TRUE(ignored.ok());
+  ASSERT_OK(ignored);
   EXPECT_TRUE(ignored->empty());
   EXPECT_EQ(this->store_->GetDatabase("ghost").status().code(), ErrorCode::kDatabaseNotExist);
 }
 
 TYPED_TEST_P(MetadataStoreContractTest, DropNonEmptyDatabaseNeedsCascade) {
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
   CreateOrDie(*this->store_, Path("db", "a"));
   CreateOrDie(*this->store_, Path("db", "b"));
   auto r = this->store_->DropDatabase("db", false, false);
@@ -106,7 +107,7 @@ TYPED_TEST_P(MetadataStoreContractTest, DropNonEmptyDatabaseNeedsCascade) {
   EXPECT_TRUE(this->store_->TableExists(Path("db", "a")));
 
   auto dropped = this->store_->DropDatabase("db", false, true);
-  ASSERT_TRUE(dropped.ok()) << dropped.status().ToString();
+  ASSERT_OK(dropped);
   ASSERT_EQ(dropped->size(), 2u);
   EXPECT_EQ((*dropped)[0].path, Path("db", "a"));
   EXPECT_EQ((*dropped)[1].path, Path("db", "b"));
@@ -116,20 +117,20 @@ TYPED_TEST_P(MetadataStoreContractTest, DropNonEmptyDatabaseNeedsCascade) {
 }
 
 TYPED_TEST_P(MetadataStoreContractTest, DropEmptyDatabaseWithoutCascade) {
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
-  ASSERT_TRUE(this->store_->DropDatabase("db", false, false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
+  ASSERT_OK(this->store_->DropDatabase("db", false, false));
   EXPECT_FALSE(this->store_->DatabaseExists("db"));
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());  // the name is free again
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));  // the name is free again
 }
 
 // ---- tables ----
 
 TYPED_TEST_P(MetadataStoreContractTest, CreateTableAllocatesIdAndFirstSchema) {
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
   auto j = MakeTableJson(4);
   this->now_ = 5000;
   auto r = this->store_->CreateTable(Path("db", "orders"), j.table, j.schema, 4, Assign(4), false);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->path, Path("db", "orders"));
   EXPECT_EQ(r->table_id, 1);
   EXPECT_EQ(r->schema_id, 1);
@@ -146,8 +147,8 @@ TYPED_TEST_P(MetadataStoreContractTest, CreateTableAllocatesIdAndFirstSchema) {
 }
 
 TYPED_TEST_P(MetadataStoreContractTest, ListTablesIsSortedPerDatabase) {
-  ASSERT_TRUE(this->store_->CreateDatabase("b", "{}", false).ok());
-  ASSERT_TRUE(this->store_->CreateDatabase("a", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("b", "{}", false));
+  ASSERT_OK(this->store_->CreateDatabase("a", "{}", false));
   for (const char* t : {"zeta", "alpha", "mid"}) CreateOrDie(*this->store_, Path("b", t));
   CreateOrDie(*this->store_, Path("a", "only"));
   EXPECT_EQ(*this->store_->ListTables("b"), (std::vector<std::string>{"alpha", "mid", "zeta"}));
@@ -165,13 +166,13 @@ TYPED_TEST_P(MetadataStoreContractTest, CreateTableErrors) {
   EXPECT_EQ(missing_db.status().code(), ErrorCode::kDatabaseNotExist);
   EXPECT_EQ(missing_db.status().message(), "database 'nodb' does not exist");
 
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
   TableRecord first = CreateOrDie(*this->store_, Path("db", "t"));
   auto dup = this->store_->CreateTable(Path("db", "t"), j.table, j.schema, 3, {}, false);
   EXPECT_EQ(dup.status().code(), ErrorCode::kTableAlreadyExist);
   EXPECT_EQ(dup.status().message(), "table 'db.t' already exists");
   auto ignored = this->store_->CreateTable(Path("db", "t"), j.table, j.schema, 3, {}, true);
-  ASSERT_TRUE(ignored.ok());
+  ASSERT_OK(ignored);
   EXPECT_EQ(*ignored, first);  // the existing record, no new id spent
   EXPECT_EQ(CreateOrDie(*this->store_, Path("db", "u")).table_id, first.table_id + 1);
 
@@ -189,7 +190,7 @@ TYPED_TEST_P(MetadataStoreContractTest, CreateTableErrors) {
 }
 
 TYPED_TEST_P(MetadataStoreContractTest, AssignmentMustCoverEachBucketOnce) {
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
   auto j = MakeTableJson(3);
   auto too_few = this->store_->CreateTable(Path("db", "t"), j.table, j.schema, 3, Assign(2), false);
   EXPECT_EQ(too_few.status().code(), ErrorCode::kInvalidTable);
@@ -210,18 +211,18 @@ TYPED_TEST_P(MetadataStoreContractTest, AssignmentMustCoverEachBucketOnce) {
   auto shuffled = Assign(3);
   std::swap(shuffled[0], shuffled[2]);
   auto r = this->store_->CreateTable(Path("db", "t"), j.table, j.schema, 3, shuffled, false);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_EQ(*this->store_->GetAssignment(r->table_id), Assign(3));
   auto unassigned = this->store_->CreateTable(Path("db", "u"), j.table, j.schema, 3, {}, false);
-  ASSERT_TRUE(unassigned.ok());
+  ASSERT_OK(unassigned);
   EXPECT_TRUE(this->store_->GetAssignment(unassigned->table_id)->empty());
 }
 
 TYPED_TEST_P(MetadataStoreContractTest, DropTableReturnsRecordAndFreesName) {
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
   TableRecord created = CreateOrDie(*this->store_, Path("db", "t"));
   auto dropped = this->store_->DropTable(Path("db", "t"), false);
-  ASSERT_TRUE(dropped.ok());
+  ASSERT_OK(dropped);
   EXPECT_EQ(*dropped, created);
   EXPECT_EQ(this->store_->GetTable(Path("db", "t")).status().message(), "table 'db.t' does not exist");
   EXPECT_EQ(this->store_->GetTableById(created.table_id).status().code(), ErrorCode::kTableNotExist);
@@ -232,7 +233,7 @@ TYPED_TEST_P(MetadataStoreContractTest, DropTableReturnsRecordAndFreesName) {
   EXPECT_EQ(again.status().code(), ErrorCode::kTableNotExist);
   EXPECT_EQ(again.status().message(), "table 'db.t' does not exist");
   auto ignored = this->store_->DropTable(Path("db", "t"), true);
-  ASSERT_TRUE(ignored.ok());
+  ASSERT_OK(ignored);
   EXPECT_EQ(ignored->table_id, -1);
 
   // Recreating the name gets a new id: ids are never reused.
@@ -240,29 +241,29 @@ TYPED_TEST_P(MetadataStoreContractTest, DropTableReturnsRecordAndFreesName) {
 }
 
 TYPED_TEST_P(MetadataStoreContractTest, DropsLeaveRecordsThatSurviveReopenAndExpire) {
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
-  ASSERT_TRUE(this->store_->CreateDatabase("gone", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
+  ASSERT_OK(this->store_->CreateDatabase("gone", "{}", false));
   TableRecord t = CreateOrDie(*this->store_, Path("db", "t"));
   TableRecord a = CreateOrDie(*this->store_, Path("gone", "a"));
   TableRecord b = CreateOrDie(*this->store_, Path("gone", "b"));
   EXPECT_TRUE(this->store_->ListDroppedTables().empty());
   this->now_ = 5000;
-  ASSERT_TRUE(this->store_->DropTable(Path("db", "t"), false).ok());
+  ASSERT_OK(this->store_->DropTable(Path("db", "t"), false));
   this->now_ = 6000;
-  ASSERT_TRUE(this->store_->DropDatabase("gone", false, /*cascade=*/true).ok());
+  ASSERT_OK(this->store_->DropDatabase("gone", false, /*cascade=*/true));
   const std::vector<DroppedTableRecord> expected = {{Path("db", "t"), t.table_id, 5000},
                                                     {Path("gone", "a"), a.table_id, 6000},
                                                     {Path("gone", "b"), b.table_id, 6000}};
   EXPECT_EQ(this->store_->ListDroppedTables(), expected);
   // A drop that drops nothing records nothing.
-  ASSERT_TRUE(this->store_->DropTable(Path("db", "t"), /*ignore_if_not_exists=*/true).ok());
+  ASSERT_OK(this->store_->DropTable(Path("db", "t"), /*ignore_if_not_exists=*/true));
   this->Reopen();
   EXPECT_EQ(this->store_->ListDroppedTables(), expected);
 
   // Records older than the retention go with a later drop.
   TableRecord u = CreateOrDie(*this->store_, Path("db", "u"));
   this->now_ = 5000 + kDroppedTableRetentionMs + 1;
-  ASSERT_TRUE(this->store_->DropTable(Path("db", "u"), false).ok());
+  ASSERT_OK(this->store_->DropTable(Path("db", "u"), false));
   const std::vector<DroppedTableRecord> kept = {{Path("gone", "a"), a.table_id, 6000},
                                                 {Path("gone", "b"), b.table_id, 6000},
                                                 {Path("db", "u"), u.table_id, this->now_.load()}};
@@ -283,12 +284,12 @@ TYPED_TEST_P(MetadataStoreContractTest, DatabasesNamedAfterServerFilesAreRefused
 // ---- schemas and compare-and-set ----
 
 TYPED_TEST_P(MetadataStoreContractTest, AddSchemaBumpsSchemaIdAndVersion) {
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
   TableRecord t = CreateOrDie(*this->store_, Path("db", "t"));
   auto v2 = MakeTableJson(3, "id INT NOT NULL, v STRING, extra BIGINT");
   this->now_ = 9000;
   auto id = this->store_->AddSchema(t.path, v2.schema, v2.table, t.version);
-  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  ASSERT_OK(id);
   EXPECT_EQ(*id, 2);
   auto after = *this->store_->GetTable(t.path);
   EXPECT_EQ(after.schema_id, 2);
@@ -304,10 +305,10 @@ TYPED_TEST_P(MetadataStoreContractTest, AddSchemaBumpsSchemaIdAndVersion) {
 }
 
 TYPED_TEST_P(MetadataStoreContractTest, StaleVersionIsRejectedAndChangesNothing) {
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
   TableRecord t = CreateOrDie(*this->store_, Path("db", "t"));
   auto v2 = MakeTableJson(3, "id INT NOT NULL, v STRING, extra BIGINT");
-  ASSERT_TRUE(this->store_->AddSchema(t.path, v2.schema, v2.table, 0).ok());
+  ASSERT_OK(this->store_->AddSchema(t.path, v2.schema, v2.table, 0));
 
   auto stale = this->store_->AddSchema(t.path, v2.schema, v2.table, 0);
   EXPECT_EQ(stale.status().code(), ErrorCode::kInvalidUpdateVersion);
@@ -323,12 +324,12 @@ TYPED_TEST_P(MetadataStoreContractTest, StaleVersionIsRejectedAndChangesNothing)
 }
 
 TYPED_TEST_P(MetadataStoreContractTest, UpdateAssignmentIsCompareAndSet) {
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
   TableRecord t = CreateOrDie(*this->store_, Path("db", "t"));
   auto moved = Assign(3, 2);
   moved[1].leader_epoch = 4;
   auto v = this->store_->UpdateAssignment(t.table_id, moved, 0);
-  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  ASSERT_OK(v);
   EXPECT_EQ(*v, 1);
   EXPECT_EQ(*this->store_->GetAssignment(t.table_id), moved);
   EXPECT_EQ(*this->store_->UpdateAssignment(t.table_id, Assign(3, 1), 1), 2);
@@ -338,7 +339,7 @@ TYPED_TEST_P(MetadataStoreContractTest, UpdateAssignmentIsCompareAndSet) {
 }
 
 TYPED_TEST_P(MetadataStoreContractTest, ConcurrentCompareAndSetHasOneWinnerPerVersion) {
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
   TableRecord t = CreateOrDie(*this->store_, Path("db", "t"), 1);
   std::atomic<int> wins{0};
   std::vector<std::thread> threads;
@@ -362,7 +363,7 @@ TYPED_TEST_P(MetadataStoreContractTest, ConcurrentCompareAndSetHasOneWinnerPerVe
 }
 
 TYPED_TEST_P(MetadataStoreContractTest, ConcurrentCreatesGetDistinctIds) {
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
   std::vector<std::thread> threads;
   std::mutex mu;
   std::set<int64_t> ids;
@@ -384,14 +385,14 @@ TYPED_TEST_P(MetadataStoreContractTest, ConcurrentCreatesGetDistinctIds) {
 // ---- persistence ----
 
 TYPED_TEST_P(MetadataStoreContractTest, EverythingSurvivesReopen) {
-  ASSERT_TRUE(this->store_->CreateDatabase("db", R"({"comment":"c","custom_properties":{"k":"v"}})", false).ok());
-  ASSERT_TRUE(this->store_->CreateDatabase("other", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", R"({"comment":"c","custom_properties":{"k":"v"}})", false));
+  ASSERT_OK(this->store_->CreateDatabase("other", "{}", false));
   TableRecord t = CreateOrDie(*this->store_, Path("db", "t"), 2);
   CreateOrDie(*this->store_, Path("other", "u"), 1);
   auto v2 = MakeTableJson(2, "id INT NOT NULL, v STRING, extra DOUBLE");
-  ASSERT_TRUE(this->store_->AddSchema(t.path, v2.schema, v2.table, 0).ok());
+  ASSERT_OK(this->store_->AddSchema(t.path, v2.schema, v2.table, 0));
   std::vector<BucketAssignment> a{{0, {1, 2, 3}, 2, 7, 1}, {1, {3, 1, 2}, -1, 0, 0}};
-  ASSERT_TRUE(this->store_->UpdateAssignment(t.table_id, a, 1).ok());
+  ASSERT_OK(this->store_->UpdateAssignment(t.table_id, a, 1));
 
   auto dbs = this->store_->ListDatabases();
   auto db = *this->store_->GetDatabase("db");
@@ -409,15 +410,15 @@ TYPED_TEST_P(MetadataStoreContractTest, EverythingSurvivesReopen) {
 }
 
 TYPED_TEST_P(MetadataStoreContractTest, TableIdsStayMonotonicAcrossReopenAndDrop) {
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
   CreateOrDie(*this->store_, Path("db", "a"));
   TableRecord b = CreateOrDie(*this->store_, Path("db", "b"));
-  ASSERT_TRUE(this->store_->DropTable(b.path, false).ok());  // the highest id is dropped
+  ASSERT_OK(this->store_->DropTable(b.path, false));  // the highest id is dropped
   this->Reopen();
   EXPECT_EQ(CreateOrDie(*this->store_, Path("db", "c")).table_id, b.table_id + 1);
-  ASSERT_TRUE(this->store_->DropDatabase("db", false, true).ok());
+  ASSERT_OK(this->store_->DropDatabase("db", false, true));
   this->Reopen();
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
   EXPECT_EQ(CreateOrDie(*this->store_, Path("db", "a")).table_id, b.table_id + 2);
 }
 
@@ -427,7 +428,7 @@ TYPED_TEST_P(MetadataStoreContractTest, WriterIdsNeverRepeatAcrossReopen) {
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 1500; ++i) {  // crosses a block boundary in the first round
       auto id = this->store_->AllocateWriterId();
-      ASSERT_TRUE(id.ok()) << id.status().ToString();
+      ASSERT_OK(id);
       EXPECT_GT(*id, last);
       last = *id;
       seen.insert(*id);
@@ -451,17 +452,17 @@ TYPED_TEST_P(MetadataStoreContractTest, WatchersSeeEveryChangeInOrder) {
     }
     seen.push_back({e, name});
   });
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
   TableRecord a = CreateOrDie(*this->store_, Path("db", "a"));
   CreateOrDie(*this->store_, Path("db", "b"));
   auto v2 = MakeTableJson(3, "id INT NOT NULL, v STRING, x INT");
-  ASSERT_TRUE(this->store_->AddSchema(a.path, v2.schema, v2.table, 0).ok());
-  ASSERT_TRUE(this->store_->UpdateAssignment(a.table_id, Assign(3, 1), 1).ok());
-  ASSERT_TRUE(this->store_->DropTable(Path("db", "b"), false).ok());
-  ASSERT_TRUE(this->store_->DropDatabase("db", false, true).ok());
+  ASSERT_OK(this->store_->AddSchema(a.path, v2.schema, v2.table, 0));
+  ASSERT_OK(this->store_->UpdateAssignment(a.table_id, Assign(3, 1), 1));
+  ASSERT_OK(this->store_->DropTable(Path("db", "b"), false));
+  ASSERT_OK(this->store_->DropDatabase("db", false, true));
   // Failed and ignored operations fire nothing.
   ASSERT_FALSE(this->store_->CreateTable(Path("db", "c"), "{}", "{}", 1, {}, false).ok());
-  ASSERT_TRUE(this->store_->DropDatabase("db", true, false).ok());
+  ASSERT_OK(this->store_->DropDatabase("db", true, false));
 
   std::vector<Recorded> expected{
       {MetadataEvent::kDatabaseCreated, "db"},          {MetadataEvent::kTableCreated, "db.a"},
@@ -471,7 +472,7 @@ TYPED_TEST_P(MetadataStoreContractTest, WatchersSeeEveryChangeInOrder) {
   EXPECT_EQ(seen, expected);
 
   this->store_->RemoveWatcher(id);
-  ASSERT_TRUE(this->store_->CreateDatabase("db2", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db2", "{}", false));
   EXPECT_EQ(seen.size(), expected.size());
   this->store_->RemoveWatcher(12345);  // unknown ids are ignored
 }
@@ -483,7 +484,7 @@ TYPED_TEST_P(MetadataStoreContractTest, WatcherMayMutateTheStore) {
     // React to a new database by creating a table in it: delivered after this call returns.
     if (e == MetadataEvent::kDatabaseCreated) CreateOrDie(*this->store_, Path(name, "auto"), 1);
   });
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
   EXPECT_EQ(seen, (std::vector<std::string>{"DATABASE_CREATED db", "TABLE_CREATED db.auto"}));
 }
 
@@ -494,8 +495,8 @@ TYPED_TEST_P(MetadataStoreContractTest, WatcherRemovingItselfIsNotCalledAgain) {
     ++calls;
     this->store_->RemoveWatcher(id);
   });
-  ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok());
-  ASSERT_TRUE(this->store_->CreateDatabase("db2", "{}", false).ok());
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
+  ASSERT_OK(this->store_->CreateDatabase("db2", "{}", false));
   EXPECT_EQ(calls, 1);
 }
 
@@ -508,7 +509,7 @@ TYPED_TEST_P(MetadataStoreContractTest, RemoveWatcherWaitsForARunningCall) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     finished = true;
   });
-  std::thread mutator([&] { ASSERT_TRUE(this->store_->CreateDatabase("db", "{}", false).ok()); });
+  std::thread mutator([&] { ASSERT_OK(this->store_->CreateDatabase("db", "{}", false)); });
   while (!entered) std::this_thread::yield();
   this->store_->RemoveWatcher(id);
   EXPECT_TRUE(finished);
@@ -525,7 +526,7 @@ TYPED_TEST_P(MetadataStoreContractTest, WatchersFromConcurrentMutatorsSeeEachEve
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&, i] {
-      for (int k = 0; k < 5; ++k) ASSERT_TRUE(this->store_->CreateDatabase(fmt::format("d{}_{}", i, k), "", false).ok());
+      for (int k = 0; k < 5; ++k) ASSERT_OK(this->store_->CreateDatabase(fmt::format("d{}_{}", i, k), "", false));
     });
   }
   for (auto& th : threads) th.join();

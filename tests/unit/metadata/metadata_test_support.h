@@ -19,6 +19,7 @@
 #include "types/schema_parser.h"
 #include "types/table_descriptor.h"
 #include "support/temp_dir.h"
+#include "support/status_macros.h"
 
 namespace fluss::metadata_testing {
 
@@ -47,7 +48,7 @@ inline std::vector<BucketAssignment> Assign(int buckets, int32_t server = 0) {
 
 inline std::unique_ptr<EmbeddedMetadataStore> OpenOrDie(const std::string& dir, MetadataClock clock = nullptr) {
   auto store = EmbeddedMetadataStore::Open(dir, std::move(clock));
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_OK(store);
   return store.ok() ? std::move(store).value() : nullptr;
 }
 
@@ -55,7 +56,7 @@ inline std::unique_ptr<EmbeddedMetadataStore> OpenOrDie(const std::string& dir, 
 inline TableRecord CreateOrDie(MetadataStore& store, const TablePath& path, int buckets = 3) {
   TableJson j = MakeTableJson(buckets);
   auto r = store.CreateTable(path, j.table, j.schema, buckets, Assign(buckets), false);
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_OK(r);
   return r.ok() ? *r : TableRecord{};
 }
 
@@ -74,11 +75,11 @@ inline void WriteAll(const std::string& path, const std::string& content) {
 // The state the metadata.log at `path` holds, decoded and replayed as Open does.
 inline MetadataState StateOfLog(const std::string& path) {
   auto decoded = DecodeMetadataLog(ReadAll(path), path);
-  EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_OK(decoded);
   MetadataState state;
   if (!decoded.ok()) return state;
   for (const auto& record : decoded->records) {
-    for (const auto& change : record.changes) EXPECT_TRUE(ApplyMetadataChange(change, "test:", &state).ok());
+    for (const auto& change : record.changes) EXPECT_OK(ApplyMetadataChange(change, "test:", &state));
   }
   return state;
 }

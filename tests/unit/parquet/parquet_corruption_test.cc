@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "parquet_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss::parquet {
 namespace {
@@ -39,7 +40,7 @@ size_t FooterStart(const std::vector<uint8_t>& f) {
 
 TEST(ParquetCorruptionTest, EveryTruncationIsAnError) {
   auto file = SmallFile(Codec::kZstd);
-  ASSERT_TRUE(OpenAndRead(file).ok());
+  ASSERT_OK(OpenAndRead(file));
   for (size_t n = 0; n < file.size(); ++n) {
     Status st = OpenAndRead(std::vector<uint8_t>(file.begin(), file.begin() + static_cast<long>(n)));
     ASSERT_FALSE(st.ok()) << "truncated to " << n << " bytes";
@@ -71,7 +72,7 @@ TEST(ParquetCorruptionTest, BadFooterLengthIsAnError) {
 TEST(ParquetCorruptionTest, FlippedPageHeaderBytesAreErrors) {
   auto file = SmallFile(Codec::kUncompressed);
   auto reader = ParquetReader::Open(Buffer::Copy(std::span<const uint8_t>(file)));
-  ASSERT_TRUE(reader.ok());
+  ASSERT_OK(reader);
   const auto& meta = *(*reader)->metadata().row_groups[0].columns[3].meta_data;
   // The page header's first byte (field 1 header, type i32) flipped to an invalid type nibble.
   auto f = file;
@@ -150,14 +151,14 @@ TEST(ParquetCorruptionTest, DictionaryIndexOutOfRangeIsAnError) {
   options.compression = Codec::kUncompressed;
   auto file = WriteParquet(schema, rows, options).value();
   auto reader = ParquetReader::Open(Buffer::Copy(std::span<const uint8_t>(file)));
-  ASSERT_TRUE(reader.ok());
+  ASSERT_OK(reader);
   const auto& meta = *(*reader)->metadata().row_groups[0].columns[0].meta_data;
   ASSERT_TRUE(meta.dictionary_page_offset);
   // Data page: header, then bit width 1, then a bit-packed run of 8 groups (0x11) of alternating bits.
   auto f = file;
   size_t pos = static_cast<size_t>(meta.data_page_offset);
   size_t header = 0;
-  ASSERT_TRUE(DecodePageHeader(std::span(f).subspan(pos), &header).ok());
+  ASSERT_OK(DecodePageHeader(std::span(f).subspan(pos), &header));
   ASSERT_EQ(f[pos + header], 1);  // bit width
   f[pos + header] = 2;            // same bits read 2 at a time: index 2 and 3 appear
   Status st = OpenAndRead(f);

@@ -9,6 +9,7 @@
 #include "parquet_test_support.h"
 #include "lake/parquet/parquet_schema.h"
 #include "lake/parquet/parquet_stats.h"
+#include "support/status_macros.h"
 
 namespace fluss::parquet {
 namespace {
@@ -19,13 +20,13 @@ using testing::MakeRows;
 std::vector<GenericRow> RoundTrip(const Schema& schema, const std::vector<GenericRow>& rows,
                                   const ParquetWriterOptions& options, std::unique_ptr<ParquetReader>* reader_out = nullptr) {
   auto file = WriteParquet(schema, rows, options);
-  EXPECT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_OK(file);
   if (!file.ok()) return {};
   auto reader = ParquetReader::Open(Buffer::FromVector(std::move(file).value()));
-  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_OK(reader);
   if (!reader.ok()) return {};
   auto back = (*reader)->ReadAll();
-  EXPECT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_OK(back);
   if (reader_out) *reader_out = std::move(reader).value();
   return back.ok() ? std::move(back).value() : std::vector<GenericRow>{};
 }
@@ -73,9 +74,9 @@ INSTANTIATE_TEST_SUITE_P(Codecs, ParquetCodecTest,
 TEST(ParquetRoundTripTest, SchemaMapsBackWithFieldIds) {
   Schema schema = AllTypesSchema();
   auto file = WriteParquet(schema, MakeRows(schema, 3));
-  ASSERT_TRUE(file.ok());
+  ASSERT_OK(file);
   auto reader = ParquetReader::Open(Buffer::FromVector(std::move(file).value()));
-  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  ASSERT_OK(reader);
   const Schema& got = (*reader)->schema();
   ASSERT_EQ(got.num_columns(), schema.num_columns());
   for (size_t i = 0; i < got.num_columns(); ++i) {
@@ -136,12 +137,12 @@ TEST(ParquetRoundTripTest, ProjectionReadsChosenColumnsInOrder) {
   Schema schema = AllTypesSchema();
   auto rows = MakeRows(schema, 300);
   auto file = WriteParquet(schema, rows);
-  ASSERT_TRUE(file.ok());
+  ASSERT_OK(file);
   auto reader = ParquetReader::Open(Buffer::FromVector(std::move(file).value()));
-  ASSERT_TRUE(reader.ok());
+  ASSERT_OK(reader);
   std::vector<size_t> cols = {11, 3, 20};
   auto got = (*reader)->ReadAll(cols);
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_OK(got);
   ASSERT_EQ(got->size(), rows.size());
   for (size_t r = 0; r < rows.size(); ++r) {
     ASSERT_EQ((*got)[r].arity(), 3u);
@@ -177,9 +178,9 @@ TEST(ParquetRoundTripTest, StatisticsHoldMinMaxAndNullCount) {
                                        Datum(DecimalValue{20}), Datum(3.0f)});
   rows.emplace_back(std::vector<Datum>{Datum(), Datum(-1.0), Datum(std::string("ab")), Datum(), Datum(-0.0f)});
   auto file = WriteParquet(schema, rows);
-  ASSERT_TRUE(file.ok());
+  ASSERT_OK(file);
   auto reader = ParquetReader::Open(Buffer::FromVector(std::move(file).value()));
-  ASSERT_TRUE(reader.ok());
+  ASSERT_OK(reader);
   auto stats = [&](size_t c) { return *(*reader)->metadata().row_groups[0].columns[c].meta_data->statistics; };
   auto le32 = [](int32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
   auto le64d = [](double v) { return std::string(reinterpret_cast<const char*>(&v), 8); };
@@ -220,16 +221,16 @@ TEST(ParquetRoundTripTest, StreamsToAFile) {
   ParquetWriterOptions options;
   options.row_group_max_rows = 300;
   auto w = ParquetWriter::Open(path, schema, options);
-  ASSERT_TRUE(w.ok()) << w.status().ToString();
-  ASSERT_TRUE((*w)->Write(rows).ok());
+  ASSERT_OK(w);
+  ASSERT_OK((*w)->Write(rows));
   auto done = (*w)->Finish();
-  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  ASSERT_OK(done);
   EXPECT_EQ(static_cast<int64_t>(std::filesystem::file_size(path)), (*w)->bytes_written());
   auto reader = ParquetReader::OpenFile(path);
-  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  ASSERT_OK(reader);
   EXPECT_EQ((*reader)->num_row_groups(), 3);
   auto back = (*reader)->ReadAll();
-  ASSERT_TRUE(back.ok());
+  ASSERT_OK(back);
   ExpectRowsEqual(rows, *back, schema);
   std::filesystem::remove(path);
 }
@@ -237,7 +238,7 @@ TEST(ParquetRoundTripTest, StreamsToAFile) {
 TEST(ParquetRoundTripTest, RejectsRowsThatDoNotMatchTheSchema) {
   auto schema = Schema::Make({Column{"a", DataType::Int().NotNull(), 1, ""}}).value();
   auto w = ParquetWriter::Make(schema);
-  ASSERT_TRUE(w.ok());
+  ASSERT_OK(w);
   EXPECT_FALSE((*w)->Write(GenericRow(1)).ok());                                   // null in NOT NULL
   EXPECT_FALSE((*w)->Write(GenericRow(std::vector<Datum>{Datum(int64_t{1})})).ok());  // wrong type
   EXPECT_FALSE((*w)->Write(GenericRow(2)).ok());                                   // arity
@@ -272,7 +273,7 @@ std::vector<arrow::ColumnVector> ToColumns(const Schema& schema, const std::vect
   std::vector<arrow::ColumnVector> cols;
   for (const auto& c : schema.columns()) cols.emplace_back(c.type);
   for (size_t r = from - lead; r < to; ++r) {
-    for (size_t c = 0; c < cols.size(); ++c) EXPECT_TRUE(cols[c].Append(rows[r].field(c)).ok());
+    for (size_t c = 0; c < cols.size(); ++c) EXPECT_OK(cols[c].Append(rows[r].field(c)));
   }
   return cols;
 }
@@ -294,25 +295,25 @@ TEST(ParquetRoundTripTest, WriteColumnsGivesTheSameFileAsWrite) {
   by_bytes.compression = Codec::kSnappy;
   for (const auto& options : {by_rows, by_bytes}) {
     auto want = ParquetWriter::Make(schema, options);
-    ASSERT_TRUE(want.ok());
-    ASSERT_TRUE((*want)->Write(rows).ok());
+    ASSERT_OK(want);
+    ASSERT_OK((*want)->Write(rows));
     auto want_file = (*want)->Finish();
-    ASSERT_TRUE(want_file.ok());
+    ASSERT_OK(want_file);
 
     auto w = ParquetWriter::Make(schema, options);
-    ASSERT_TRUE(w.ok());
+    ASSERT_OK(w);
     size_t at = 0, chunk = 1;
     while (at < rows.size()) {  // chunks of 1, 4, 13, 40, ... rows, some behind leading rows
       const size_t n = std::min(rows.size() - at, chunk);
       const size_t lead = std::min(at, chunk % 3);
       auto cols = ToColumns(schema, rows, at, at + n, lead);
-      ASSERT_TRUE((*w)->WriteColumns(Pointers(cols), lead, lead + n).ok());
+      ASSERT_OK((*w)->WriteColumns(Pointers(cols), lead, lead + n));
       at += n;
       chunk = chunk * 3 + 1;
     }
     EXPECT_EQ((*w)->rows_written(), 2500);
     auto file = (*w)->Finish();
-    ASSERT_TRUE(file.ok());
+    ASSERT_OK(file);
     EXPECT_GT((*w)->metadata().row_groups.size(), 2u);
     EXPECT_EQ(*file, *want_file);
     EXPECT_EQ((*w)->nan_counts(), (*want)->nan_counts());
@@ -326,37 +327,37 @@ TEST(ParquetRoundTripTest, WriteColumnsRejectsWhatDoesNotMatchAndWritesNothingOf
                               Column{"t", DataType::TimestampLtz(3), 2, ""}})
                     .value();
   auto w = ParquetWriter::Make(schema);
-  ASSERT_TRUE(w.ok());
+  ASSERT_OK(w);
   arrow::ColumnVector a(DataType::Int());  // nullable vector, NOT NULL column: fine without nulls
   arrow::ColumnVector t(DataType::TimestampLtz(3));
-  ASSERT_TRUE(a.Append(Datum(int32_t{1})).ok());
-  ASSERT_TRUE(t.Append(Datum(TimestampValue{5, 0})).ok());
+  ASSERT_OK(a.Append(Datum(int32_t{1})));
+  ASSERT_OK(t.Append(Datum(TimestampValue{5, 0})));
   const arrow::ColumnVector* both[] = {&a, &t};
-  ASSERT_TRUE((*w)->WriteColumns(both, 0, 1).ok());
+  ASSERT_OK((*w)->WriteColumns(both, 0, 1));
   EXPECT_FALSE((*w)->WriteColumns(both, 0, 2).ok());                        // past the vectors' length
   EXPECT_FALSE((*w)->WriteColumns(std::span(both, 1), 0, 1).ok());          // one column short
-  ASSERT_TRUE(a.Append(Datum()).ok());                                      // a null for the NOT NULL column
-  ASSERT_TRUE(t.Append(Datum(TimestampValue{6, 0})).ok());
+  ASSERT_OK(a.Append(Datum()));                                      // a null for the NOT NULL column
+  ASSERT_OK(t.Append(Datum(TimestampValue{6, 0})));
   EXPECT_FALSE((*w)->WriteColumns(both, 0, 2).ok());
-  ASSERT_TRUE(a.Append(Datum(int32_t{3})).ok());
+  ASSERT_OK(a.Append(Datum(int32_t{3})));
   t.AppendNull();
   arrow::ColumnVector wrong(DataType::BigInt());
-  ASSERT_TRUE(wrong.Append(Datum(int64_t{1})).ok());
+  ASSERT_OK(wrong.Append(Datum(int64_t{1})));
   const arrow::ColumnVector* mistyped[] = {&wrong, &t};
   EXPECT_FALSE((*w)->WriteColumns(mistyped, 0, 1).ok());
   // A millisecond timestamp beyond the int64 microsecond range.
   arrow::ColumnVector far(DataType::TimestampLtz(3));
-  ASSERT_TRUE(far.Append(Datum(TimestampValue{INT64_MAX / 100, 0})).ok());
+  ASSERT_OK(far.Append(Datum(TimestampValue{INT64_MAX / 100, 0})));
   const arrow::ColumnVector* overflow[] = {&a, &far};
   EXPECT_FALSE((*w)->WriteColumns(overflow, 0, 1).ok());
   EXPECT_EQ((*w)->rows_written(), 1);
-  ASSERT_TRUE((*w)->WriteColumns(both, 2, 3).ok());  // row 2: a = 3, t null
+  ASSERT_OK((*w)->WriteColumns(both, 2, 3));  // row 2: a = 3, t null
   auto file = (*w)->Finish();
-  ASSERT_TRUE(file.ok());
+  ASSERT_OK(file);
   auto reader = ParquetReader::Open(Buffer::FromVector(std::move(file).value()));
-  ASSERT_TRUE(reader.ok());
+  ASSERT_OK(reader);
   auto back = (*reader)->ReadAll();
-  ASSERT_TRUE(back.ok());
+  ASSERT_OK(back);
   ASSERT_EQ(back->size(), 2u);
   EXPECT_EQ((*back)[0].field(0), Datum(int32_t{1}));
   EXPECT_EQ((*back)[0].field(1), Datum(TimestampValue{5, 0}));
@@ -369,11 +370,11 @@ TEST(ParquetRoundTripTest, TimestampsKeepMicrosecondsAndFloorNegativeValues) {
   std::vector<GenericRow> rows;
   rows.emplace_back(std::vector<Datum>{Datum(TimestampValue{-1, 999999}), Datum(TimestampValue{-1, 0})});
   auto file = WriteParquet(schema, rows);
-  ASSERT_TRUE(file.ok());
+  ASSERT_OK(file);
   auto reader = ParquetReader::Open(Buffer::FromVector(std::move(file).value()));
-  ASSERT_TRUE(reader.ok());
+  ASSERT_OK(reader);
   auto back = (*reader)->ReadAll();
-  ASSERT_TRUE(back.ok());
+  ASSERT_OK(back);
   // Nanoseconds below the microsecond are dropped (Parquet/Iceberg timestamps are microseconds).
   EXPECT_EQ((*back)[0].field(0), Datum(TimestampValue{-1, 999000}));
   EXPECT_EQ((*back)[0].field(1), Datum(TimestampValue{-1, 0}));
@@ -391,13 +392,13 @@ TEST(ParquetFileStatsTest, MergesRowGroupStatisticsIntoFileBounds) {
   ParquetWriterOptions options;
   options.row_group_max_rows = 500;
   auto w = ParquetWriter::Make(schema, options);
-  ASSERT_TRUE(w.ok());
-  ASSERT_TRUE((*w)->Write(rows).ok());
-  ASSERT_TRUE((*w)->Finish().ok());
+  ASSERT_OK(w);
+  ASSERT_OK((*w)->Write(rows));
+  ASSERT_OK((*w)->Finish());
   auto reader_schema = FromParquetSchema((*w)->metadata().schema);
-  ASSERT_TRUE(reader_schema.ok());
+  ASSERT_OK(reader_schema);
   auto stats = FileColumnStats((*w)->metadata(), *reader_schema);
-  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  ASSERT_OK(stats);
   ASSERT_EQ(stats->size(), schema.num_columns());
   for (size_t c = 0; c < schema.num_columns(); ++c) {
     const ColumnFileStats& st = (*stats)[c];
@@ -424,11 +425,11 @@ TEST(ParquetFileStatsTest, MergesRowGroupStatisticsIntoFileBounds) {
 TEST(ParquetFileStatsTest, AllNullColumnsHaveNoBounds) {
   auto schema = Schema::Make({Column{"a", DataType::Int(), 7, ""}}).value();
   auto w = ParquetWriter::Make(schema);
-  ASSERT_TRUE(w.ok());
-  ASSERT_TRUE((*w)->Write(GenericRow(1)).ok());
-  ASSERT_TRUE((*w)->Finish().ok());
+  ASSERT_OK(w);
+  ASSERT_OK((*w)->Write(GenericRow(1)));
+  ASSERT_OK((*w)->Finish());
   auto stats = FileColumnStats((*w)->metadata(), schema);
-  ASSERT_TRUE(stats.ok());
+  ASSERT_OK(stats);
   EXPECT_EQ((*stats)[0].field_id, 7);
   EXPECT_EQ((*stats)[0].null_count, 1);
   EXPECT_FALSE((*stats)[0].min);

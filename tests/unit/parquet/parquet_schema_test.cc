@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "lake/parquet/parquet_schema.h"
+#include "support/status_macros.h"
 
 namespace fluss::parquet {
 namespace {
@@ -34,7 +35,7 @@ TEST(ParquetSchemaTest, DecimalByteWidths) {
 
 TEST(ParquetSchemaTest, LeavesCarryFieldIdsAndRepetition) {
   auto leaf = ToParquetLeaf(Column{"ts", DataType::TimestampLtz(3).NotNull(), 42, ""});
-  ASSERT_TRUE(leaf.ok());
+  ASSERT_OK(leaf);
   EXPECT_EQ(leaf->field_id, 42);
   EXPECT_EQ(leaf->repetition, Repetition::kRequired);
   EXPECT_EQ(leaf->type, PhysicalType::kInt64);
@@ -43,7 +44,7 @@ TEST(ParquetSchemaTest, LeavesCarryFieldIdsAndRepetition) {
   EXPECT_TRUE(leaf->logical_type->adjusted_to_utc);
   EXPECT_EQ(leaf->logical_type->unit, TimeUnit::kMicros);
   auto dec = ToParquetLeaf(Column{"d", DataType::Decimal(30, 5), 1, ""});
-  ASSERT_TRUE(dec.ok());
+  ASSERT_OK(dec);
   EXPECT_EQ(dec->type, PhysicalType::kFixedLenByteArray);
   EXPECT_EQ(dec->type_length, 13);
   EXPECT_EQ(dec->precision, 30);
@@ -56,7 +57,7 @@ TEST(ParquetSchemaTest, LegacyConvertedTypesMapBack) {
                                   Leaf("fx", PhysicalType::kFixedLenByteArray)};
   s[5].type_length = 3;
   auto schema = FromParquetSchema(s);
-  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  ASSERT_OK(schema);
   EXPECT_EQ(schema->column(0).type, DataType::String());
   EXPECT_EQ(schema->column(1).type, DataType::TinyInt());
   EXPECT_EQ(schema->column(2).type, DataType::Date());

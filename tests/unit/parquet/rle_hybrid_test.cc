@@ -5,6 +5,7 @@
 #include <random>
 
 #include "lake/parquet/rle_hybrid.h"
+#include "support/status_macros.h"
 
 namespace fluss::parquet {
 namespace {
@@ -33,7 +34,7 @@ TEST(RleHybridTest, ShortMixIsBitPackedLsbFirst) {
   // header (2 << 1) | 1 = 5; bits of group 1 LSB first: 1,0,1,1,0,0,0,1 -> 0b10001101 = 0x8D; then 0x01.
   EXPECT_EQ(out, (std::vector<uint8_t>{0x05, 0x8D, 0x01}));
   std::vector<uint32_t> back;
-  ASSERT_TRUE(DecodeRleHybrid(out, 1, v.size(), &back).ok());
+  ASSERT_OK(DecodeRleHybrid(out, 1, v.size(), &back));
   EXPECT_EQ(back, v);
 }
 

@@ -4,6 +4,7 @@
 
 #include "lake/parquet/parquet_metadata.h"
 #include "lake/parquet/thrift_compact.h"
+#include "support/status_macros.h"
 
 namespace fluss::parquet::thrift {
 namespace {
@@ -60,7 +61,7 @@ TEST(ThriftCompactTest, ReadsWhatItWritesAndSkipsUnknownFields) {
                       0x11,                        // 5: true
                       0x00});
   CompactReader r(bytes);
-  ASSERT_TRUE(r.BeginStruct().ok());
+  ASSERT_OK(r.BeginStruct());
   int16_t id;
   CType t;
   int32_t i32 = 0;
@@ -68,12 +69,12 @@ TEST(ThriftCompactTest, ReadsWhatItWritesAndSkipsUnknownFields) {
   bool flag = false;
   while (true) {
     auto more = r.NextField(&id, &t);
-    ASSERT_TRUE(more.ok()) << more.status().ToString();
+    ASSERT_OK(more);
     if (!*more) break;
     if (id == 1) i32 = *r.ReadI32(t);
     else if (id == 4) s = *r.ReadBinary(t);
     else if (id == 5) flag = *r.ReadBool(t);
-    else ASSERT_TRUE(r.Skip(t).ok());
+    else ASSERT_OK(r.Skip(t));
   }
   EXPECT_EQ(i32, 7);
   EXPECT_EQ(s, "hi");
@@ -88,7 +89,7 @@ TEST(ThriftCompactTest, RejectsTruncatedAndLyingInput) {
                      Bytes({0x19, 0xF5, 0xFF, 0xFF, 0xFF, 0x0F}),  // huge list
                      Bytes({0x1D, 0x00})}) {          // type 13 does not exist
     CompactReader r(bytes);
-    ASSERT_TRUE(r.BeginStruct().ok());
+    ASSERT_OK(r.BeginStruct());
     int16_t id;
     CType t;
     Status st;
@@ -107,7 +108,7 @@ TEST(ThriftCompactTest, LimitsNestingDepth) {
   std::vector<uint8_t> bytes;
   for (int i = 0; i < 100; ++i) bytes.push_back(0x1C);  // struct field inside struct field ...
   CompactReader r(bytes);
-  ASSERT_TRUE(r.BeginStruct().ok());
+  ASSERT_OK(r.BeginStruct());
   int16_t id;
   CType t;
   ASSERT_TRUE(*r.NextField(&id, &t));
@@ -127,7 +128,7 @@ TEST(ParquetMetadataTest, PageHeaderGoldenBytes) {
                         0x00, 0x00}));
   size_t n = 0;
   auto back = DecodePageHeader(out, &n);
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_OK(back);
   EXPECT_EQ(*back, h);
   EXPECT_EQ(n, out.size());
 }
@@ -179,7 +180,7 @@ TEST(ParquetMetadataTest, FileMetaDataRoundTrips) {
   std::vector<uint8_t> out;
   EncodeFileMetaData(m, &out);
   auto back = DecodeFileMetaData(out);
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_OK(back);
   EXPECT_EQ(*back, m);
   // Any truncation is an error, never a crash.
   for (size_t n = 0; n < out.size(); ++n) {

@@ -12,6 +12,7 @@
 
 #include "rpc/frame_assembler.h"
 #include "rpc/outbound_queue.h"
+#include "support/status_macros.h"
 
 namespace fluss::rpc {
 namespace {
@@ -41,7 +42,7 @@ TEST(FrameTest, ResponseFramesCarryTypeAndRequestId) {
 TEST(FrameTest, DecodeRequestHeaderReadsAllFields) {
   std::string frame = EncodeRequestFrame(RequestHeader{-2, 300, -5}, "");
   auto h = DecodeRequestHeader(Bytes(frame).subspan(4));
-  ASSERT_TRUE(h.ok());
+  ASSERT_OK(h);
   EXPECT_EQ(h->api_key, -2);
   EXPECT_EQ(h->api_version, 300);
   EXPECT_EQ(h->request_id, -5);
@@ -51,14 +52,14 @@ TEST(FrameTest, DecodeRequestHeaderReadsAllFields) {
 TEST(FrameTest, DecodeResponseHeaderKnowsTheThreeTypes) {
   std::string ok = EncodeResponseFrame(ResponseType::kSuccess, 42, "b");
   auto h = DecodeResponseHeader(Bytes(ok).subspan(4));
-  ASSERT_TRUE(h.ok());
+  ASSERT_OK(h);
   EXPECT_EQ(h->type, ResponseType::kSuccess);
   EXPECT_EQ(h->request_id, 42);
   EXPECT_EQ(h->size, 5u);
 
   std::string failure = EncodeServerFailureFrame(Status(ErrorCode::kCorruptMessage, "bad"));
   h = DecodeResponseHeader(Bytes(failure).subspan(4));
-  ASSERT_TRUE(h.ok());
+  ASSERT_OK(h);
   EXPECT_EQ(h->type, ResponseType::kServerFailure);
   EXPECT_EQ(h->size, 1u);
 
@@ -71,7 +72,7 @@ TEST(FrameTest, NegativeErrorCodeIsATenByteVarint) {
   std::string bytes = EncodeErrorResponse(Status(ErrorCode::kUnknownServerError, "boom"));
   EXPECT_EQ(Hex(bytes), "08" "ffffffffffffffffff01" "1204" "626f6f6d");
   auto decoded = DecodeErrorResponse(Bytes(bytes));
-  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_OK(decoded);
   EXPECT_EQ(decoded->error_code, -1);
   EXPECT_EQ(decoded->error_message, "boom");
   EXPECT_EQ(ErrorResponseToStatus(*decoded), Status(ErrorCode::kUnknownServerError, "boom"));
@@ -89,13 +90,13 @@ TEST(FrameTest, ErrorResponseRoundTripsEveryCodeAndLongMessages) {
 
 TEST(FrameTest, OkStatusIsSentAsUnknownServerError) {
   auto decoded = DecodeErrorResponse(Bytes(EncodeErrorResponse(Status::OK())));
-  ASSERT_TRUE(decoded.ok());
+  ASSERT_OK(decoded);
   EXPECT_EQ(decoded->error_code, -1);
 }
 
 TEST(FrameTest, ErrorResponseWithoutMessageDecodes) {
   auto decoded = DecodeErrorResponse(Bytes(std::string("\x08\x07", 2)));
-  ASSERT_TRUE(decoded.ok());
+  ASSERT_OK(decoded);
   EXPECT_EQ(decoded->error_code, 7);
   EXPECT_FALSE(decoded->error_message.has_value());
 }
@@ -109,7 +110,7 @@ TEST(FrameTest, DecodeErrorResponseSkipsUnknownFields) {
   bytes += std::string("\x08\x0c\x12\x02hi", 6);       // the real fields
   bytes += std::string("\xf8\xff\xff\xff\x0f\x01", 6);  // field 536870911 varint
   auto decoded = DecodeErrorResponse(Bytes(bytes));
-  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_OK(decoded);
   EXPECT_EQ(decoded->error_code, 12);
   EXPECT_EQ(decoded->error_message, "hi");
 }
@@ -145,8 +146,8 @@ TEST(FrameTest, ErrorCodeZeroReadsAsUnknownServerError) {
 }
 
 TEST(FrameTest, CheckFrameLengthNamesSizeAndLimit) {
-  EXPECT_TRUE(CheckFrameLength(8, 8, 100, "request", "limit.name").ok());
-  EXPECT_TRUE(CheckFrameLength(100, 8, 100, "request", "limit.name").ok());
+  EXPECT_OK(CheckFrameLength(8, 8, 100, "request", "limit.name"));
+  EXPECT_OK(CheckFrameLength(100, 8, 100, "request", "limit.name"));
   Status big = CheckFrameLength(101, 8, 100, "request", "netty.server.max-request-size");
   EXPECT_EQ(big.code(), ErrorCode::kCorruptMessage);
   EXPECT_EQ(big.message(), "request of 101 bytes exceeds the limit of 100 bytes (netty.server.max-request-size)");
@@ -198,11 +199,11 @@ TEST(FrameAssemblerTest, SplitsFramesWhateverTheReadSizes) {
   for (size_t max_chunk : {1, 3, 64, 1000, 100000}) {
     FrameAssembler a(RequestLimits(), 256);
     std::vector<Frame> frames;
-    ASSERT_TRUE(Feed(a, stream, [&] { return 1 + rng() % max_chunk; }, &frames).ok());
+    ASSERT_OK(Feed(a, stream, [&] { return 1 + rng() % max_chunk; }, &frames));
     ASSERT_EQ(frames.size(), bodies.size()) << max_chunk;
     for (size_t i = 0; i < bodies.size(); ++i) {
       auto h = DecodeRequestHeader(Bytes(frames[i].header));
-      ASSERT_TRUE(h.ok());
+      ASSERT_OK(h);
       EXPECT_EQ(h->request_id, static_cast<int32_t>(i));
       EXPECT_EQ(h->api_key, 1000 + static_cast<int>(i));
       EXPECT_EQ(frames[i].body, bodies[i]) << "frame " << i << " chunk " << max_chunk;
@@ -215,7 +216,7 @@ TEST(FrameAssemblerTest, ReportsAnUnfinishedFrame) {
   FrameAssembler a(RequestLimits(), 64);
   std::string frame = EncodeRequestFrame(RequestHeader{1, 0, 1}, std::string(500, 'x'));
   std::vector<Frame> frames;
-  ASSERT_TRUE(Feed(a, std::string_view(frame).substr(0, 100), [] { return 1000; }, &frames).ok());
+  ASSERT_OK(Feed(a, std::string_view(frame).substr(0, 100), [] { return 1000; }, &frames));
   EXPECT_TRUE(frames.empty());
   EXPECT_TRUE(a.mid_frame());
 }
@@ -236,7 +237,7 @@ TEST(FrameAssemblerTest, ResponseFramesShorterThanTheHeaderKeepTheirBytes) {
   FrameAssembler a({kServerFailureHeaderSize, kResponseHeaderSize, 1 << 20, "response", "x"});
   std::string stream = EncodeServerFailureFrame(Status(ErrorCode::kCorruptMessage, ""));  // 3-byte payload
   std::vector<Frame> frames;
-  ASSERT_TRUE(Feed(a, stream, [] { return 1000; }, &frames).ok());
+  ASSERT_OK(Feed(a, stream, [] { return 1000; }, &frames));
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(Hex(frames[0].header), "020803");
   EXPECT_EQ(frames[0].body, "");

@@ -17,6 +17,7 @@
 #include "rpc/rpc_client.h"
 #include "rpc/rpc_server.h"
 #include "rpc_test_util.h"
+#include "support/status_macros.h"
 
 namespace fluss::rpc {
 namespace {
@@ -63,13 +64,13 @@ RpcHandler HoldingHandler(HeldRequests* held) {
 
 std::unique_ptr<RpcServer> StartServer(RpcHandler handler, RpcServerOptions options = {}) {
   auto server = RpcServer::Start(std::move(options), std::move(handler));
-  EXPECT_TRUE(server.ok()) << server.status().ToString();
+  EXPECT_OK(server);
   return server.ok() ? std::move(server).value() : nullptr;
 }
 
 std::shared_ptr<RpcClient> ConnectTo(const RpcServer& server, RpcClientOptions options = {}) {
   auto client = RpcClient::Connect("127.0.0.1", server.port(), options);
-  EXPECT_TRUE(client.ok()) << client.status().ToString();
+  EXPECT_OK(client);
   return client.ok() ? *client : nullptr;
 }
 
@@ -109,10 +110,10 @@ TEST(RpcTransportTest, EchoRoundTrip) {
   EXPECT_EQ(client->address(), fmt::format("127.0.0.1:{}", server->port()));
 
   auto body = client->CallSync(1000, 0, "hello", kTimeout);
-  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  ASSERT_OK(body);
   EXPECT_EQ(*body, "hello");
   auto empty = client->CallSync(1000, 0, "", kTimeout);
-  ASSERT_TRUE(empty.ok());
+  ASSERT_OK(empty);
   EXPECT_EQ(*empty, "");
   EXPECT_TRUE(WaitFor([&] { return server->connection_count() == 1; }));
   EXPECT_EQ(client->pending_calls(), 0u);
@@ -189,7 +190,7 @@ TEST(RpcTransportTest, SuccessPartsArriveConcatenated) {
   });
   auto client = ConnectTo(*server);
   auto r = client->CallSync(1015, 0, "", kTimeout);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_EQ(*r, "head:" + big + ":tail");
 }
 
@@ -202,7 +203,7 @@ TEST(RpcTransportTest, OnlyTheFirstAnswerCounts) {
   auto client = ConnectTo(*server);
   for (const char* body : {"a", "b"}) {
     auto r = client->CallSync(1000, 0, body, kTimeout);
-    ASSERT_TRUE(r.ok());
+    ASSERT_OK(r);
     EXPECT_EQ(*r, std::string("first:") + body);
   }
 }
@@ -263,7 +264,7 @@ TEST(RpcTransportTest, CorruptStreamGetsServerFailureAndCloseWhileOthersWork) {
     EXPECT_EQ(static_cast<int8_t>((*payload)[0]), static_cast<int8_t>(ResponseType::kServerFailure));
     auto error = DecodeErrorResponse(
         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload->data()) + 1, payload->size() - 1));
-    ASSERT_TRUE(error.ok());
+    ASSERT_OK(error);
     EXPECT_EQ(error->error_code, static_cast<int32_t>(ErrorCode::kCorruptMessage));
     if (c.expected_message != nullptr) {
       EXPECT_EQ(error->error_message.value_or(""), c.expected_message);
@@ -271,7 +272,7 @@ TEST(RpcTransportTest, CorruptStreamGetsServerFailureAndCloseWhileOthersWork) {
     EXPECT_TRUE(raw.WaitForClose());
 
     auto r = good->CallSync(1000, 0, "still here", kTimeout);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_OK(r);
     EXPECT_EQ(*r, "still here");
   }
   EXPECT_EQ(handled.load(), static_cast<int>(cases.size()));  // only the good connection's calls
@@ -295,7 +296,7 @@ TEST(RpcTransportTest, TruncatedFrameThenEofClosesTheConnection) {
   EXPECT_EQ(handled.load(), 0);
   EXPECT_TRUE(WaitFor([&] { return server->connection_count() == 1; }));
   auto r = good->CallSync(1000, 0, "ok", kTimeout);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
 }
 
 TEST(RpcTransportTest, WellFormedFramesFromARawClientAreAnswered) {
@@ -368,7 +369,7 @@ TEST(RpcTransportTest, CallTimesOutAndTheLateAnswerIsDropped) {
   ASSERT_TRUE(WaitFor([&] { return held.size() == 1; }));
   held.Take()[0].second->SendSuccess("too late");
   auto next = client->CallSync(2, 0, "next", kTimeout);
-  ASSERT_TRUE(next.ok());
+  ASSERT_OK(next);
   EXPECT_EQ(*next, "next");
   EXPECT_TRUE(client->is_open());
 }
@@ -483,9 +484,9 @@ TEST(RpcTransportTest, HostNamesAreResolved) {
   ASSERT_NE(server, nullptr);
   EXPECT_EQ(server->host(), "localhost");
   auto client = RpcClient::Connect("localhost", server->port());
-  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_OK(client);
   auto r = (*client)->CallSync(1000, 0, "via name", kTimeout);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_EQ(*r, "via name");
 }
 
@@ -514,7 +515,7 @@ TEST(RpcTransportTest, FiftyMebibyteBodyRoundTrip) {
   for (size_t i = 0; i < body.size(); i += 4096) body[i] = static_cast<char>(i / 4096);
   body.back() = 'z';
   auto r = client->CallSync(1014, 0, body, 60s);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->size(), body.size());
   EXPECT_TRUE(*r == body);
 }
@@ -543,13 +544,13 @@ TEST(RpcTransportTest, ServerFailureFailsEveryPendingCallWithItsError) {
     auto second = conn->ReadFrame();
     ASSERT_TRUE(first && second);
     auto id = DecodeRequestHeader(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(first->data()), 8));
-    ASSERT_TRUE(id.ok());
+    ASSERT_OK(id);
     conn->Send(EncodeResponseFrame(ResponseType::kError, id->request_id, "\x12\x01"));
     conn->Send(EncodeServerFailureFrame(Status(ErrorCode::kCorruptMessage, "you sent junk")));
     conn->WaitForClose();
   });
   auto client = RpcClient::Connect("127.0.0.1", listener.port());
-  ASSERT_TRUE(client.ok());
+  ASSERT_OK(client);
   Results results;
   (*client)->Call(1000, 0, "one", kTimeout, results.Callback());
   (*client)->Call(1000, 0, "two", kTimeout, results.Callback());
@@ -569,14 +570,14 @@ TEST(RpcTransportTest, ManyClientsShareOneIoThread) {
   std::vector<std::shared_ptr<RpcClient>> clients;
   for (int i = 0; i < 20; ++i) {
     auto c = RpcClient::Connect(io, "127.0.0.1", server->port());
-    ASSERT_TRUE(c.ok());
+    ASSERT_OK(c);
     clients.push_back(*c);
   }
   io.reset();  // the clients keep it alive
   Results results;
   for (auto& c : clients) c->Call(1000, 0, c->address(), kTimeout, results.Callback());
   ASSERT_TRUE(results.WaitForCount(clients.size()));
-  for (const auto& r : results.Get()) EXPECT_TRUE(r.ok());
+  for (const auto& r : results.Get()) EXPECT_OK(r);
   EXPECT_TRUE(WaitFor([&] { return server->connection_count() == 20; }));
   clients.clear();
   EXPECT_TRUE(WaitFor([&] { return server->connection_count() == 0; }));
@@ -588,7 +589,7 @@ TEST(RpcTransportTest, ClientDroppedInsideItsOwnCallbackShutsDownCleanly) {
   std::atomic<bool> done{false};
   auto* raw = client.get();
   raw->Call(1000, 0, "x", kTimeout, [&done, c = std::move(client)](Result<std::string> r) mutable {
-    EXPECT_TRUE(r.ok());
+    EXPECT_OK(r);
     c.reset();  // the last reference, released on the io thread
     done = true;
   });

@@ -10,6 +10,7 @@
 #include "server/data_dir_layout.h"
 #include "unit/log/log_test_support.h"
 #include "support/temp_dir.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -61,7 +62,7 @@ TEST(DataDirLayoutTest, TablesNamedLikeBucketDirectoriesAreTheirTables) {
     WriteFile(dir.Sub(rel), "data");
   }
   auto report = DataDirLayout::Reconcile(dir.path(), live, {}, kNow);
-  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_OK(report);
   std::vector<std::string> logs = report->bucket_logs;
   std::sort(logs.begin(), logs.end());
   EXPECT_EQ(logs, (std::vector<std::string>{"app/kv-3/log-0", "app/kv-3/log-1", "app/log-0-2/log-0", "app/log-1/log-0",
@@ -80,7 +81,7 @@ TEST(DataDirLayoutTest, ServerFilesAtTheRootAreLeftAlone) {
     WriteFile(dir.Sub(rel), "server");
   }
   auto report = DataDirLayout::Reconcile(dir.path(), {}, {}, kNow);
-  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_OK(report);
   EXPECT_TRUE(report->quarantined.empty()) << report->quarantined.front();
   EXPECT_EQ(testing::ReadFileToString(dir.Sub("high-watermark-checkpoint")), "server");
   EXPECT_EQ(testing::ReadFileToString(dir.Sub("recovery-point-offset-checkpoint.tmp")), "server");
@@ -95,7 +96,7 @@ TEST(DataDirLayoutTest, DroppedTablesAreDeletedOnlyWhenARecordNamesThemExactly) 
                                                    {TablePath::Make("d", "other").value(), 5, kNow - 1000},
                                                    {TablePath::Make("d", "t").value(), 6, kNow - 1000}};
   auto report = DataDirLayout::Reconcile(dir.path(), {}, dropped, kNow);
-  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_OK(report);
   EXPECT_EQ(report->deleted, std::vector<std::string>{"d/t-4"});
   EXPECT_FALSE(fs::exists(dir.Sub("d/t-4")));
   std::vector<std::string> moved = report->quarantined;
@@ -123,7 +124,7 @@ TEST(DataDirLayoutTest, WhatNoRecordExplainsIsMovedAsideWithItsContent) {
   WriteFile(dir.Sub("other/t-3/log-0/x"), "a database nobody has");
   WriteFile(dir.Sub("README"), "a file at the root");
   auto report = DataDirLayout::Reconcile(dir.path(), live, {}, kNow);
-  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_OK(report);
   EXPECT_EQ(report->bucket_logs, std::vector<std::string>{"app/orders-7/log-0"});
   EXPECT_TRUE(report->deleted.empty());
   std::vector<std::string> moved = report->quarantined;
@@ -139,7 +140,7 @@ TEST(DataDirLayoutTest, WhatNoRecordExplainsIsMovedAsideWithItsContent) {
 
   // A second start moves nothing more and keeps what was moved.
   auto again = DataDirLayout::Reconcile(dir.path(), live, {}, kNow);
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_OK(again);
   EXPECT_TRUE(again->quarantined.empty());
   EXPECT_TRUE(fs::exists(report->quarantine_dir + "/other/t-3/log-0/x"));
 }
@@ -159,8 +160,8 @@ TEST(DataDirLayoutTest, ReservedNamesAreRefusedForNewDatabasesOnly) {
     EXPECT_NE(st.message().find("reserved"), std::string::npos) << st.message();
     EXPECT_TRUE(TablePath::ValidateName(name, "database").ok()) << name;
   }
-  EXPECT_TRUE(TablePath::ValidateNewDatabaseName("log").ok());
-  EXPECT_TRUE(TablePath::ValidateNewDatabaseName("recovery-point-offset-checkpoints").ok());
+  EXPECT_OK(TablePath::ValidateNewDatabaseName("log"));
+  EXPECT_OK(TablePath::ValidateNewDatabaseName("recovery-point-offset-checkpoints"));
 }
 
 }  // namespace

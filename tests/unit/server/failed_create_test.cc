@@ -8,40 +8,18 @@
 #include "fluss/client.h"
 #include "log/log_manager.h"
 #include "server/fluss_server.h"
+#include "support/in_process_server.h"
 #include "types/schema_parser.h"
 #include "unit/log/log_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
 
 namespace fs = std::filesystem;
 
-class FailedCreateTest : public ::testing::Test {
+class FailedCreateTest : public testing::InProcessServerTest {
  protected:
-  void SetUp() override { Start(); }
-  void TearDown() override {
-    conn_.reset();
-    if (server_) ASSERT_TRUE(server_->Stop().ok());
-  }
-
-  void Start() {
-    auto config = ServerConfig::Load("", {"bind.listeners=FLUSS://127.0.0.1:0", "data.dir=" + dir_.path()});
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
-    auto server = FlussServer::Start(*config);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    Configuration c;
-    c.bootstrap_servers = "127.0.0.1:" + std::to_string(server_->port());
-    conn_ = Connection::Create(c).value();
-  }
-
-  void Restart() {
-    conn_.reset();
-    ASSERT_TRUE(server_->Stop().ok());
-    server_.reset();
-    Start();
-  }
-
   Status Create(const std::string& name) {
     TableDescriptor d(ParseSchema("id INT NOT NULL, v STRING, PRIMARY KEY (id)").value());
     d.DistributedBy(4);
@@ -58,13 +36,10 @@ class FailedCreateTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<FlussServer> server_;
-  std::shared_ptr<Connection> conn_;
 };
 
 TEST_F(FailedCreateTest, CreateThatFailsPartWayLeavesNothingTheNextStartOpens) {
-  ASSERT_TRUE(conn_->GetAdmin().CreateDatabase("db").ok());
+  ASSERT_OK(conn_->GetAdmin().CreateDatabase("db"));
   // The first table gets id 1: a regular file where its bucket 2's KV store must go.
   const std::string log2 = LogManager::BucketDir("db", "t", 1, 2);
   const std::string table_dir = fs::path(log2).parent_path().string();
@@ -79,15 +54,15 @@ TEST_F(FailedCreateTest, CreateThatFailsPartWayLeavesNothingTheNextStartOpens) {
   // Buckets 0 and 1 were made (log and KV) and bucket 2's log: all gone again.
   EXPECT_TRUE(BucketDirsUnder(table_dir).empty()) << ::testing::PrintToString(BucketDirsUnder(table_dir));
 
-  Restart();
+  RestartServer();
   EXPECT_TRUE(BucketDirsUnder(table_dir).empty());
   EXPECT_TRUE(conn_->GetAdmin().ListTables("db").value().empty());
 
   // With the cause gone the table is created (with a new id: ids are never reused).
   fs::remove(blocker);
-  ASSERT_TRUE(Create("t").ok());
+  ASSERT_OK(Create("t"));
   auto info = conn_->GetAdmin().GetTableInfo(TablePath::Make("db", "t").value());
-  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  ASSERT_OK(info);
   EXPECT_EQ(info->table_id, 2);
   EXPECT_EQ(BucketDirsUnder(fs::path(LogManager::BucketDir("db", "t", 2, 0)).parent_path().string()).size(), 8u);
 }

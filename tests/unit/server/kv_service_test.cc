@@ -13,8 +13,10 @@
 #include "rpc/api_keys.h"
 #include "rpc/rpc_client.h"
 #include "server/fluss_server.h"
+#include "support/in_process_server.h"
 #include "types/schema_parser.h"
 #include "unit/log/log_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -22,30 +24,23 @@ namespace {
 using rpc::ApiKey;
 constexpr auto kTimeout = std::chrono::seconds(10);
 
-class KvServiceTest : public ::testing::Test {
+class KvServiceTest : public testing::InProcessServerTest {
  protected:
   void SetUp() override {
-    auto config = ServerConfig::Load("", {"bind.listeners=FLUSS://127.0.0.1:0", "data.dir=" + dir_.path()});
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
-    auto server = FlussServer::Start(*config);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    Configuration c;
-    c.bootstrap_servers = "127.0.0.1:" + std::to_string(server_->port());
-    conn_ = Connection::Create(c).value();
+    InProcessServerTest::SetUp();
+    if (HasFatalFailure()) return;
     rpc_ = rpc::RpcClient::Connect("127.0.0.1", server_->port()).value();
   }
 
   void TearDown() override {
     rpc_.reset();
-    conn_.reset();
-    if (server_) ASSERT_TRUE(server_->Stop().ok());
+    InProcessServerTest::TearDown();
   }
 
   Status Create(const std::string& name, int buckets, std::map<std::string, std::string> props = {},
                 std::vector<std::string> bucket_keys = {}) {
     Admin admin = conn_->GetAdmin();
-    EXPECT_TRUE(admin.CreateDatabase("db", true).ok());
+    EXPECT_OK(admin.CreateDatabase("db", true));
     TableDescriptor d(schema_);
     d.DistributedBy(buckets, bucket_keys);
     for (const auto& [k, v] : props) d.Property(k, v);
@@ -59,9 +54,9 @@ class KvServiceTest : public ::testing::Test {
   template <typename Resp, typename Req>
   Resp Call(ApiKey key, int16_t version, const Req& req) {
     auto body = rpc_->CallSync(static_cast<int16_t>(key), version, req.SerializeAsString(), kTimeout);
-    EXPECT_TRUE(body.ok()) << body.status().ToString();
+    EXPECT_OK(body);
     Resp resp;
-    if (body.ok()) EXPECT_TRUE(resp.ParseFromString(*body));
+    if (body.ok()) { EXPECT_TRUE(resp.ParseFromString(*body)); }
     return resp;
   }
 
@@ -91,9 +86,9 @@ class KvServiceTest : public ::testing::Test {
         GenericRow r(schema_.num_columns());
         r.SetField(0, id);
         r.SetField(1, *name);
-        EXPECT_TRUE(b.AppendUpsert(k, EncodeCompactedRow(schema_, r).value()).ok());
+        EXPECT_OK(b.AppendUpsert(k, EncodeCompactedRow(schema_, r).value()));
       } else {
-        EXPECT_TRUE(b.AppendDelete(k).ok());
+        EXPECT_OK(b.AppendDelete(k));
       }
     }
     auto batch = b.Build().value();
@@ -134,16 +129,13 @@ class KvServiceTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir dir_;
   Schema schema_ = ParseSchema("id INT NOT NULL, name STRING, note STRING, PRIMARY KEY (id)").value();
-  std::unique_ptr<FlussServer> server_;
-  std::shared_ptr<Connection> conn_;
   std::shared_ptr<rpc::RpcClient> rpc_;
   int64_t table_id_ = -1;
 };
 
 TEST_F(KvServiceTest, PutThenLookupSeesEveryWriteAndTheChangelogEnd) {
-  ASSERT_TRUE(Create("users", 1).ok());
+  ASSERT_OK(Create("users", 1));
   auto put = Put(0, {{1, "ann"}, {2, "bob"}, {3, "cy"}});
   ASSERT_EQ(put.buckets_resp_size(), 1);
   EXPECT_FALSE(put.buckets_resp(0).has_error_code()) << put.buckets_resp(0).error_message();
@@ -153,12 +145,12 @@ TEST_F(KvServiceTest, PutThenLookupSeesEveryWriteAndTheChangelogEnd) {
   EXPECT_EQ(Lookup(0, {1, 2, 3, 4}),
             (std::vector<std::optional<std::string>>{"ann", "bea", std::nullopt, std::nullopt}));
   auto offsets = conn_->GetAdmin().ListOffsets(TablePath::Make("db", "users").value(), OffsetSpec::Latest());
-  ASSERT_TRUE(offsets.ok());
+  ASSERT_OK(offsets);
   EXPECT_EQ(offsets->at(0), 6);
 }
 
 TEST_F(KvServiceTest, ErrorsAreAnsweredPerBucketAndNothingIsWritten) {
-  ASSERT_TRUE(Create("users", 2).ok());
+  ASSERT_OK(Create("users", 2));
   int32_t id = 1;
   while (BucketOf(id, 2) != 0) ++id;
   // Sent to the wrong bucket.
@@ -198,7 +190,7 @@ TEST_F(KvServiceTest, BadMergeEngineOptionsFailAtCreateTable) {
 
 TEST_F(KvServiceTest, PrefixLookupReturnsEveryRowOfTheBucketKey) {
   schema_ = ParseSchema("tenant INT NOT NULL, id INT NOT NULL, name STRING, PRIMARY KEY (tenant, id)").value();
-  ASSERT_TRUE(Create("multi", 3, {}, {"tenant"}).ok());
+  ASSERT_OK(Create("multi", 3, {}, {"tenant"}));
   KvRecordBatchBuilderOptions o;
   o.schema_id = 1;
   // Tenant 5's rows all live in one bucket (the bucket key is the tenant).
@@ -213,9 +205,8 @@ TEST_F(KvServiceTest, PrefixLookupReturnsEveryRowOfTheBucketKey) {
     r.SetField(0, 5);
     r.SetField(1, id);
     r.SetField(2, std::string("n") + std::to_string(id));
-    ASSERT_TRUE(b.AppendUpsert(EncodeCompactedKey(schema_, schema_.primary_key_indexes(), r).value(),
-                               EncodeCompactedRow(schema_, r).value())
-                    .ok());
+    ASSERT_OK(b.AppendUpsert(EncodeCompactedKey(schema_, schema_.primary_key_indexes(), r).value(),
+                               EncodeCompactedRow(schema_, r).value()));
   }
   auto batch = b.Build().value();
   proto::PutKvRequest put;
@@ -245,7 +236,7 @@ TEST_F(KvServiceTest, PrefixLookupReturnsEveryRowOfTheBucketKey) {
 }
 
 TEST_F(KvServiceTest, ScanKvPagesASnapshotAndTellsItsChangelogOffset) {
-  ASSERT_TRUE(Create("users", 1).ok());
+  ASSERT_OK(Create("users", 1));
   std::vector<std::pair<int32_t, std::optional<std::string>>> ops;
   for (int i = 0; i < 500; ++i) ops.push_back({i, std::string(100, static_cast<char>('a' + i % 26))});
   ASSERT_FALSE(Put(0, ops).buckets_resp(0).has_error_code());
@@ -310,7 +301,7 @@ TEST_F(KvServiceTest, ScanKvPagesASnapshotAndTellsItsChangelogOffset) {
 }
 
 TEST_F(KvServiceTest, StateSurvivesARestart) {
-  ASSERT_TRUE(Create("users", 1).ok());
+  ASSERT_OK(Create("users", 1));
   for (int round = 0; round < 20; ++round) {
     ASSERT_FALSE(Put(0, {{round % 5, "v" + std::to_string(round)}, {(round + 2) % 5, std::nullopt}})
                      .buckets_resp(0)
@@ -319,7 +310,7 @@ TEST_F(KvServiceTest, StateSurvivesARestart) {
   const auto before = Lookup(0, {0, 1, 2, 3, 4});
   rpc_.reset();
   conn_.reset();
-  ASSERT_TRUE(server_->Stop().ok());
+  ASSERT_OK(server_->Stop());
   SetUp();
   EXPECT_EQ(Lookup(0, {0, 1, 2, 3, 4}), before);
 }
@@ -331,7 +322,7 @@ TEST_F(KvServiceTest, ApiVersionsAdvertiseTheKvApis) {
     r.set_client_software_version("0");
     return r.SerializeAsString();
   }(), kTimeout);
-  ASSERT_TRUE(body.ok());
+  ASSERT_OK(body);
   proto::ApiVersionsResponse resp;
   ASSERT_TRUE(resp.ParseFromString(*body));
   std::set<int32_t> keys;
@@ -350,7 +341,7 @@ proto::PutKvResponse PutRows(rpc::RpcClient& rpc, const Schema& schema, int64_t 
   for (const auto& r : rows) {
     // The formats encode text as given, so this writes what a client that checks nothing would send.
     auto key = EncodeCompactedKey(schema, schema.primary_key_indexes(), r).value();
-    EXPECT_TRUE(b.AppendUpsert(key, EncodeCompactedRow(schema, r).value()).ok());
+    EXPECT_OK(b.AppendUpsert(key, EncodeCompactedRow(schema, r).value()));
   }
   auto batch = b.Build().value();
   proto::PutKvRequest req;
@@ -361,15 +352,15 @@ proto::PutKvResponse PutRows(rpc::RpcClient& rpc, const Schema& schema, int64_t 
   br->set_bucket_id(bucket);
   br->set_records(reinterpret_cast<const char*>(batch.data()), batch.size());
   auto body = rpc.CallSync(static_cast<int16_t>(ApiKey::kPutKv), 1, req.SerializeAsString(), kTimeout);
-  EXPECT_TRUE(body.ok()) << body.status().ToString();
+  EXPECT_OK(body);
   proto::PutKvResponse resp;
-  if (body.ok()) EXPECT_TRUE(resp.ParseFromString(*body));
+  if (body.ok()) { EXPECT_TRUE(resp.ParseFromString(*body)); }
   return resp;
 }
 
 TEST_F(KvServiceTest, TheServerChecksTheTextOfRowsItDecodes) {
   schema_ = ParseSchema("id INT NOT NULL, code CHAR(3), note STRING, PRIMARY KEY (id)").value();
-  ASSERT_TRUE(Create("texts", 1).ok());
+  ASSERT_OK(Create("texts", 1));
   auto row = [](int32_t id, std::string code, std::string note) {
     return GenericRow({Datum(id), Datum(std::move(code)), Datum(std::move(note))});
   };
@@ -385,7 +376,7 @@ TEST_F(KvServiceTest, TheServerChecksTheTextOfRowsItDecodes) {
             "record 0 of the batch: column 'note' (STRING): the value is not valid UTF-8 (byte 0xff at offset 3)");
   EXPECT_EQ(Lookup(0, {1, 2, 3}), (std::vector<std::optional<std::string>>{std::nullopt, std::nullopt, std::nullopt}));
   auto offsets = conn_->GetAdmin().ListOffsets(TablePath::Make("db", "texts").value(), OffsetSpec::Latest());
-  ASSERT_TRUE(offsets.ok());
+  ASSERT_OK(offsets);
   EXPECT_EQ(offsets->at(0), 0);  // no changelog either
   // Three characters of three bytes each fit CHAR(3).
   put = PutRows(*rpc_, schema_, table_id_, 0, {row(1, "日本語", "ok")});
@@ -394,7 +385,7 @@ TEST_F(KvServiceTest, TheServerChecksTheTextOfRowsItDecodes) {
 }
 
 TEST_F(KvServiceTest, TheServerChecksTablePropertiesWhateverTheClient) {
-  ASSERT_TRUE(conn_->GetAdmin().CreateDatabase("db", true).ok());
+  ASSERT_OK(conn_->GetAdmin().CreateDatabase("db", true));
   const Schema log_schema = ParseSchema("id INT, name STRING").value();
   // Sent raw, as a client that checks nothing would; the server is the authority.
   auto create = [&](std::map<std::string, std::string> props) {
@@ -425,7 +416,7 @@ TEST_F(KvServiceTest, TheServerChecksTablePropertiesWhateverTheClient) {
   // A standalone server has one replica per bucket.
   st = create({{"table.replication.factor", "3"}});
   EXPECT_EQ(st.code(), ErrorCode::kInvalidReplicationFactor) << st.ToString();
-  EXPECT_TRUE(create({{"table.log.ttl", "3d"}, {"table.replication.factor", "1"}}).ok());
+  EXPECT_OK(create({{"table.log.ttl", "3d"}, {"table.replication.factor", "1"}}));
 }
 
 TEST_F(KvServiceTest, LakePropertiesAreCheckedAtCreateTable) {
@@ -437,7 +428,7 @@ TEST_F(KvServiceTest, LakePropertiesAreCheckedAtCreateTable) {
   EXPECT_EQ(st.code(), ErrorCode::kInvalidConfig) << st.ToString();
   st = Create("laky3", 1, {{"table.datalake.freshness", "soon"}});
   EXPECT_EQ(st.code(), ErrorCode::kInvalidConfig) << st.ToString();
-  EXPECT_TRUE(Create("laky4", 1, {{"table.datalake.enabled", "false"}, {"table.datalake.freshness", "3min"}}).ok());
+  EXPECT_OK(Create("laky4", 1, {{"table.datalake.enabled", "false"}, {"table.datalake.freshness", "3min"}}));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "server/replica_manager.h"
 #include "types/table_descriptor.h"
 #include "unit/log/log_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -32,7 +33,7 @@ class LakeRetentionTest : public ::testing::Test {
     o.clock = clock_.fn();
     o.background = false;
     auto logs = LogManager::Open(dir_.path(), config_, o);
-    ASSERT_TRUE(logs.ok()) << logs.status().ToString();
+    ASSERT_OK(logs);
     logs_ = std::move(logs).value();
     replicas_ = std::make_unique<ReplicaManager>(logs_.get(), nullptr, [](TableBucket) {});
     ReplicaManager* r = replicas_.get();
@@ -49,7 +50,7 @@ class LakeRetentionTest : public ::testing::Test {
     record.schema_id = 1;
     record.bucket_count = buckets;
     record.table_json = TableDescriptorToJson(d).dump();
-    ASSERT_TRUE(replicas_->AddTable(record, {{1, testing::TestSchema()}}).ok());
+    ASSERT_OK(replicas_->AddTable(record, {{1, testing::TestSchema()}}));
   }
 
   void InstallFakeLake() {
@@ -66,7 +67,7 @@ class LakeRetentionTest : public ::testing::Test {
   std::vector<int64_t> Fill(LogTablet& log, size_t segments) {
     int i = 0;
     while (log.num_segments() < segments) {
-      EXPECT_TRUE(log.AppendAsLeader(MakeBatch(1, -1, -1, 100, i++)).ok());
+      EXPECT_OK(log.AppendAsLeader(MakeBatch(1, -1, -1, 100, i++)));
       clock_.Advance(1000);
     }
     log.UpdateHighWatermark(log.log_end_offset());
@@ -75,7 +76,7 @@ class LakeRetentionTest : public ::testing::Test {
 
   int Retention() {
     auto n = logs_->ApplyRetention();
-    EXPECT_TRUE(n.ok()) << n.status().ToString();
+    EXPECT_OK(n);
     return n.ok() ? *n : -1;
   }
 

@@ -10,55 +10,19 @@
 #include "fluss/client.h"
 #include "server/fluss_server.h"
 #include "support/eventually.h"
+#include "support/in_process_server.h"
 #include "types/schema_parser.h"
 #include "unit/log/log_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
 
-class PrimaryKeyTableTest : public ::testing::Test {
+class PrimaryKeyTableTest : public testing::InProcessServerTest {
  protected:
-  void SetUp() override {
-    auto config = ServerConfig::Load("", {"bind.listeners=FLUSS://127.0.0.1:0", "data.dir=" + dir_.path()});
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
-    auto server = FlussServer::Start(*config);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    Configuration c;
-    c.bootstrap_servers = "127.0.0.1:" + std::to_string(server_->port());
-    c.writer_batch_timeout = std::chrono::milliseconds(5);
-    c.writer_batch_size = 16 << 10;
-    auto conn = Connection::Create(c);
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-    conn_ = *conn;
-  }
-
-  void TearDown() override {
-    conn_.reset();
-    if (server_) {
-      ASSERT_TRUE(server_->Stop().ok());
-    }
-  }
-
-  Table CreateTable(const std::string& name, const std::string& dsl, int buckets,
-                    std::vector<std::string> bucket_keys = {}) {
-    Admin admin = conn_->GetAdmin();
-    EXPECT_TRUE(admin.CreateDatabase("db", /*ignore_if_exists=*/true).ok());
-    auto schema = ParseSchema(dsl);
-    EXPECT_TRUE(schema.ok()) << schema.status().ToString();
-    TableDescriptor d(*schema);
-    d.DistributedBy(buckets, std::move(bucket_keys));
-    auto path = TablePath::Make("db", name).value();
-    Status st = admin.CreateTable(path, d);
-    EXPECT_TRUE(st.ok()) << st.ToString();
-    auto table = conn_->GetTable(path);
-    EXPECT_TRUE(table.ok()) << table.status().ToString();
-    return std::move(table).value();
-  }
-
   std::map<int32_t, int64_t> LatestOffsets(const Table& table) {
     auto offsets = conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest());
-    EXPECT_TRUE(offsets.ok()) << offsets.status().ToString();
+    EXPECT_OK(offsets);
     return offsets.ok() ? *offsets : std::map<int32_t, int64_t>{};
   }
 
@@ -75,17 +39,13 @@ class PrimaryKeyTableTest : public ::testing::Test {
     };
     while (!reached() && std::chrono::steady_clock::now() < deadline) {
       auto recs = scanner.Poll(std::chrono::milliseconds(200));
-      EXPECT_TRUE(recs.ok()) << recs.status().ToString();
+      EXPECT_OK(recs);
       if (!recs.ok()) break;
       for (auto& r : *recs) out.push_back(std::move(r));
     }
     EXPECT_TRUE(reached()) << "the changelog was not read to its end";
     return out;
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<FlussServer> server_;
-  std::shared_ptr<Connection> conn_;
 };
 
 GenericRow Row(int64_t id, std::string name, std::optional<int32_t> qty) {
@@ -99,18 +59,18 @@ const char* kItems = "id BIGINT, name STRING, qty INT, PRIMARY KEY (id)";
 TEST_F(PrimaryKeyTableTest, UpsertUpdateDeleteThenLookup) {
   Table table = CreateTable("items", kItems, 3);
   auto writer = table.NewUpsertWriter();
-  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
-  for (int64_t id = 0; id < 100; ++id) ASSERT_TRUE((*writer)->Upsert(Row(id, "v1", static_cast<int32_t>(id))).ok());
-  for (int64_t id = 0; id < 100; id += 2) ASSERT_TRUE((*writer)->Upsert(Row(id, "v2", -1)).ok());
-  for (int64_t id = 0; id < 100; id += 5) ASSERT_TRUE((*writer)->Delete(Row(id, "", {})).ok());
-  ASSERT_TRUE((*writer)->Flush().ok());
+  ASSERT_OK(writer);
+  for (int64_t id = 0; id < 100; ++id) ASSERT_OK((*writer)->Upsert(Row(id, "v1", static_cast<int32_t>(id))));
+  for (int64_t id = 0; id < 100; id += 2) ASSERT_OK((*writer)->Upsert(Row(id, "v2", -1)));
+  for (int64_t id = 0; id < 100; id += 5) ASSERT_OK((*writer)->Delete(Row(id, "", {})));
+  ASSERT_OK((*writer)->Flush());
 
   auto lookuper = table.NewLookuper();
-  ASSERT_TRUE(lookuper.ok()) << lookuper.status().ToString();
+  ASSERT_OK(lookuper);
   std::vector<GenericRow> keys;
   for (int64_t id = 0; id < 110; ++id) keys.push_back(Key(id));
   auto rows = (*lookuper)->LookupMany(keys);
-  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_OK(rows);
   for (int64_t id = 0; id < 110; ++id) {
     const auto& got = (*rows)[id];
     if (id >= 100 || id % 5 == 0) {
@@ -122,7 +82,7 @@ TEST_F(PrimaryKeyTableTest, UpsertUpdateDeleteThenLookup) {
     }
   }
   auto one = (*lookuper)->Lookup(Key(7));
-  ASSERT_TRUE(one.ok());
+  ASSERT_OK(one);
   EXPECT_EQ(*one, Row(7, "v1", 7));
 }
 
@@ -130,21 +90,21 @@ TEST_F(PrimaryKeyTableTest, ChangelogShowsInsertUpdateBeforeAfterAndDeleteInOrde
   Table table = CreateTable("changes", kItems, 1);
   auto writer = table.NewUpsertWriter().value();
   auto w1 = writer->Upsert(Row(1, "a", 1)).value();
-  ASSERT_TRUE(writer->Flush().ok());
-  ASSERT_TRUE(w1.Wait().ok());
+  ASSERT_OK(writer->Flush());
+  ASSERT_OK(w1.Wait());
   EXPECT_EQ(w1.offset(), 1);  // the changelog end after the +I
-  ASSERT_TRUE(writer->Upsert(Row(1, "b", 2)).ok());
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_OK(writer->Upsert(Row(1, "b", 2)));
+  ASSERT_OK(writer->Flush());
   // Writes that change nothing still take an offset each (an empty changelog batch).
-  ASSERT_TRUE(writer->Upsert(Row(1, "b", 2)).ok());
-  ASSERT_TRUE(writer->Flush().ok());
-  ASSERT_TRUE(writer->Delete(Row(42, "", {})).ok());
-  ASSERT_TRUE(writer->Flush().ok());
-  ASSERT_TRUE(writer->Delete(Row(1, "", {})).ok());
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_OK(writer->Upsert(Row(1, "b", 2)));
+  ASSERT_OK(writer->Flush());
+  ASSERT_OK(writer->Delete(Row(42, "", {})));
+  ASSERT_OK(writer->Flush());
+  ASSERT_OK(writer->Delete(Row(1, "", {})));
+  ASSERT_OK(writer->Flush());
 
   auto scanner = table.NewLogScanner().value();
-  ASSERT_TRUE(scanner->Subscribe(0, kEarliestOffset).ok());
+  ASSERT_OK(scanner->Subscribe(0, kEarliestOffset));
   auto ends = LatestOffsets(table);
   auto records = ReadUntil(*scanner, ends);
   ASSERT_EQ(records.size(), 4u);
@@ -164,7 +124,7 @@ TEST_F(PrimaryKeyTableTest, ChangelogShowsInsertUpdateBeforeAfterAndDeleteInOrde
 
   // Projection works on the changelog too.
   auto projected = table.NewLogScanner({.columns = {"qty", "id"}}).value();
-  ASSERT_TRUE(projected->Subscribe(0, kEarliestOffset).ok());
+  ASSERT_OK(projected->Subscribe(0, kEarliestOffset));
   auto narrow = ReadUntil(*projected, ends);
   ASSERT_EQ(narrow.size(), 4u);
   EXPECT_EQ(narrow[2].row, GenericRow({Datum(int32_t{2}), Datum(int64_t{1})}));
@@ -174,15 +134,15 @@ TEST_F(PrimaryKeyTableTest, ChangelogShowsInsertUpdateBeforeAfterAndDeleteInOrde
 TEST_F(PrimaryKeyTableTest, PartialUpdateKeepsTheOtherColumns) {
   Table table = CreateTable("partial", kItems, 2);
   auto full = table.NewUpsertWriter().value();
-  ASSERT_TRUE(full->Upsert(Row(1, "pen", 10)).ok());
-  ASSERT_TRUE(full->Upsert(Row(2, "ink", 20)).ok());
-  ASSERT_TRUE(full->Flush().ok());
+  ASSERT_OK(full->Upsert(Row(1, "pen", 10)));
+  ASSERT_OK(full->Upsert(Row(2, "ink", 20)));
+  ASSERT_OK(full->Flush());
 
   auto qty_only = table.NewUpsertWriter({.columns = {"id", "qty"}});
-  ASSERT_TRUE(qty_only.ok()) << qty_only.status().ToString();
-  ASSERT_TRUE((*qty_only)->Upsert(Row(1, "ignored", 11)).ok());
-  ASSERT_TRUE((*qty_only)->Upsert(Row(3, "ignored", 30)).ok());  // a new key: name stays NULL
-  ASSERT_TRUE((*qty_only)->Flush().ok());
+  ASSERT_OK(qty_only);
+  ASSERT_OK((*qty_only)->Upsert(Row(1, "ignored", 11)));
+  ASSERT_OK((*qty_only)->Upsert(Row(3, "ignored", 30)));  // a new key: name stays NULL
+  ASSERT_OK((*qty_only)->Flush());
 
   auto lookuper = table.NewLookuper().value();
   EXPECT_EQ(lookuper->Lookup(Key(1)).value(), Row(1, "pen", 11));
@@ -190,9 +150,9 @@ TEST_F(PrimaryKeyTableTest, PartialUpdateKeepsTheOtherColumns) {
   EXPECT_EQ(lookuper->Lookup(Key(3)).value(), GenericRow({Datum(int64_t{3}), Datum(), Datum(int32_t{30})}));
 
   // A partial delete clears the target columns; the row goes once all non-key columns are NULL.
-  ASSERT_TRUE((*qty_only)->Delete(Row(1, "", {})).ok());
-  ASSERT_TRUE((*qty_only)->Delete(Row(3, "", {})).ok());
-  ASSERT_TRUE((*qty_only)->Flush().ok());
+  ASSERT_OK((*qty_only)->Delete(Row(1, "", {})));
+  ASSERT_OK((*qty_only)->Delete(Row(3, "", {})));
+  ASSERT_OK((*qty_only)->Flush());
   EXPECT_EQ(lookuper->Lookup(Key(1)).value(), Row(1, "pen", {}));
   EXPECT_FALSE(lookuper->Lookup(Key(3)).value().has_value());
 }
@@ -209,7 +169,7 @@ TEST_F(PrimaryKeyTableTest, BadInputIsRefusedClearlyAndNothingIsWritten) {
   auto not_null = writer->Upsert(GenericRow({Datum(int64_t{2}), Datum(), Datum(int32_t{1})}));
   ASSERT_FALSE(not_null.ok());
   EXPECT_NE(not_null.status().message().find("'name' is NOT NULL"), std::string::npos) << not_null.status().message();
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_OK(writer->Flush());
 
   auto no_key = table.NewUpsertWriter({.columns = {"qty", "name"}});
   EXPECT_EQ(no_key.status().code(), ErrorCode::kInvalidTargetColumn);
@@ -233,24 +193,24 @@ TEST_F(PrimaryKeyTableTest, BadInputIsRefusedClearlyAndNothingIsWritten) {
 // server checks) fails its rows, and the writer goes on: later batches of the bucket still land.
 TEST_F(PrimaryKeyTableTest, WriterGoesOnAfterTheServerRefusedABatch) {
   Admin admin = conn_->GetAdmin();
-  ASSERT_TRUE(admin.CreateDatabase("db", true).ok());
+  ASSERT_OK(admin.CreateDatabase("db", true));
   TableDescriptor d(ParseSchema("id BIGINT, ver INT, v STRING, PRIMARY KEY (id)").value());
   d.DistributedBy(1);
   d.Property("table.merge-engine", "versioned");
   d.Property("table.merge-engine.versioned.ver-column", "ver");
   auto path = TablePath::Make("db", "versioned").value();
-  ASSERT_TRUE(admin.CreateTable(path, d).ok());
+  ASSERT_OK(admin.CreateTable(path, d));
   Table table = conn_->GetTable(path).value();
   auto writer = table.NewUpsertWriter().value();
   for (int round = 0; round < 3; ++round) {
     auto good = writer->Upsert(GenericRow({Datum(int64_t{round}), Datum(int32_t{1}), Datum(std::string("ok"))})).value();
-    ASSERT_TRUE(writer->Flush().ok());
+    ASSERT_OK(writer->Flush());
     auto bad = writer->Upsert(GenericRow({Datum(int64_t{100}), Datum(), Datum(std::string("no version"))})).value();
     Status st = writer->Flush();
     EXPECT_FALSE(st.ok());
     EXPECT_NE(st.message().find("writing to bucket 0 of 'db.versioned'"), std::string::npos) << st.message();
     EXPECT_FALSE(bad.Wait().ok());
-    EXPECT_TRUE(good.Wait().ok());
+    EXPECT_OK(good.Wait());
   }
   // Batches behind a refused one, one row each: each row is written once the batch before it went
   // out (else it would join that batch, and share the refusal).
@@ -263,9 +223,9 @@ TEST_F(PrimaryKeyTableTest, WriterGoesOnAfterTheServerRefusedABatch) {
     after.push_back(writer->Upsert(GenericRow({Datum(id), Datum(int32_t{1}), Datum(std::string("later"))})).value());
   }
   EXPECT_FALSE(writer->Flush().ok());
-  EXPECT_TRUE(writer->Flush().ok());
+  EXPECT_OK(writer->Flush());
   EXPECT_FALSE(bad.Wait().ok());
-  for (const auto& r : after) EXPECT_TRUE(r.Wait().ok()) << r.Wait().ToString();
+  for (const auto& r : after) EXPECT_OK(r.Wait());
   auto lookuper = table.NewLookuper().value();
   for (int64_t id : {0, 1, 2, 10, 19}) EXPECT_TRUE(lookuper->Lookup(Key(id)).value().has_value()) << id;
   EXPECT_FALSE(lookuper->Lookup(Key(100)).value().has_value());
@@ -288,15 +248,15 @@ TEST_F(PrimaryKeyTableTest, PrefixLookupFindsEveryRowOfTheBucketKey) {
   auto writer = table.NewUpsertWriter().value();
   for (int64_t uid = 0; uid < 20; ++uid) {
     for (int64_t ts = 0; ts < uid % 4; ++ts) {
-      ASSERT_TRUE(writer->Upsert(GenericRow({Datum(uid), Datum(ts), Datum(fmt::format("e{}", ts))})).ok());
+      ASSERT_OK(writer->Upsert(GenericRow({Datum(uid), Datum(ts), Datum(fmt::format("e{}", ts))})));
     }
   }
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_OK(writer->Flush());
   auto lookuper = table.NewPrefixLookuper({"uid"});
-  ASSERT_TRUE(lookuper.ok()) << lookuper.status().ToString();
+  ASSERT_OK(lookuper);
   for (int64_t uid = 0; uid < 20; ++uid) {
     auto rows = (*lookuper)->Lookup(GenericRow({Datum(uid)}));
-    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    ASSERT_OK(rows);
     ASSERT_EQ(rows->size(), static_cast<size_t>(uid % 4)) << uid;
     for (size_t i = 0; i < rows->size(); ++i) {
       EXPECT_EQ((*rows)[i], GenericRow({Datum(uid), Datum(static_cast<int64_t>(i)), Datum(fmt::format("e{}", i))}));
@@ -317,8 +277,8 @@ TEST_F(PrimaryKeyTableTest, SnapshotThenChangelogSeesEveryChangeExactlyOnce) {
   constexpr int64_t kKeys = 300;
   Table table = CreateTable("live", kItems, kBuckets);
   auto writer = table.NewUpsertWriter().value();
-  for (int64_t id = 0; id < kKeys; id += 2) ASSERT_TRUE(writer->Upsert(Row(id, "seed", 0)).ok());
-  ASSERT_TRUE(writer->Flush().ok());
+  for (int64_t id = 0; id < kKeys; id += 2) ASSERT_OK(writer->Upsert(Row(id, "seed", 0)));
+  ASSERT_OK(writer->Flush());
   const auto seeded = LatestOffsets(table);
 
   std::atomic<bool> stop{false};
@@ -329,7 +289,7 @@ TEST_F(PrimaryKeyTableTest, SnapshotThenChangelogSeesEveryChangeExactlyOnce) {
     while (!stop || i < 2000) {
       const int64_t id = static_cast<int64_t>(rng() % kKeys);
       auto r = rng() % 5 == 0 ? writer->Delete(Row(id, "", {})) : writer->Upsert(Row(id, "w", ++i));
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      ASSERT_OK(r);
       ++writes;
       if (i % 200 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
@@ -341,10 +301,10 @@ TEST_F(PrimaryKeyTableTest, SnapshotThenChangelogSeesEveryChangeExactlyOnce) {
   for (int32_t b = 0; b < kBuckets; ++b) {
     EXPECT_TRUE(testing::Eventually([&] { return writes >= 300 * (b + 1); })) << "the writer stalled";
     auto snapshot = table.NewBatchScanner(b);
-    ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+    ASSERT_OK(snapshot);
     while (true) {
       auto page = (*snapshot)->PollBatch();
-      ASSERT_TRUE(page.ok()) << page.status().ToString();
+      ASSERT_OK(page);
       if (!page->has_value()) break;
       for (auto& row : **page) {
         const int64_t id = row.GetBigInt(0);
@@ -353,11 +313,11 @@ TEST_F(PrimaryKeyTableTest, SnapshotThenChangelogSeesEveryChangeExactlyOnce) {
     }
     snapshot_offsets[b] = (*snapshot)->snapshot_log_offset();
     ASSERT_GE(snapshot_offsets[b], seeded.at(b));
-    ASSERT_TRUE(changelog->Subscribe(b, snapshot_offsets[b]).ok());
+    ASSERT_OK(changelog->Subscribe(b, snapshot_offsets[b]));
   }
   stop = true;
   background.join();
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_OK(writer->Flush());
   const auto ends = LatestOffsets(table);
   // The snapshots were taken in the middle of the writes, not before or after them all.
   bool after_some = false;

@@ -13,6 +13,7 @@
 #include "rpc/api_keys.h"
 #include "server/replica/kv_scan_sessions.h"
 #include "server/replica/replica.h"
+#include "support/status_macros.h"
 #include "types/schema_parser.h"
 #include "unit/log/log_test_support.h"
 
@@ -61,7 +62,7 @@ class ReplicaTest : public ::testing::Test {
     table->primary_key = primary_key;
     table->kv_options.bucket_count = 1;
     auto log = LogTablet::Open(dir_.Sub("log-0"), LogConfig{});
-    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    ASSERT_OK(log);
     log_ = std::shared_ptr<LogTablet>(std::move(log).value());
     replica_ = std::make_unique<Replica>(TableBucket(7, 0), table, log_, dir_.Sub("kv-0"), &context_);
   }
@@ -100,9 +101,9 @@ class ReplicaTest : public ::testing::Test {
         GenericRow row(2);
         row.SetField(0, id);
         row.SetField(1, *v);
-        EXPECT_TRUE(b.AppendUpsert(key, EncodeCompactedRow(pk_schema_, row).value()).ok());
+        EXPECT_OK(b.AppendUpsert(key, EncodeCompactedRow(pk_schema_, row).value()));
       } else {
-        EXPECT_TRUE(b.AppendDelete(key).ok());
+        EXPECT_OK(b.AppendDelete(key));
       }
     }
     return std::string(b.Build().value().view());
@@ -134,11 +135,11 @@ class ReplicaTest : public ::testing::Test {
 TEST_F(ReplicaTest, LeaderAloneAppendsAndServesEverythingItAppended) {
   MakeReplica();
   // A standalone server's leadership: no coordinator epoch, the ISR is this server.
-  ASSERT_TRUE(replica_->BecomeLeader(Leadership(kSelf, -1, {kSelf}, {kSelf})).ok());
+  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, -1, {kSelf}, {kSelf})));
   auto first = replica_->Produce(MakeBatch(3), /*acks=*/-1);
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_OK(first);
   auto second = replica_->Produce(MakeBatch(2, -1, -1, 16, 3), /*acks=*/1);
-  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_OK(second);
   EXPECT_EQ(first->base_offset, 0);
   EXPECT_EQ(second->base_offset, 3);
   EXPECT_EQ(first->awaits_high_watermark, 0);  // acks=-1 with an ISR of one: acknowledged at once
@@ -147,7 +148,7 @@ TEST_F(ReplicaTest, LeaderAloneAppendsAndServesEverythingItAppended) {
   EXPECT_TRUE(log_->leader_epochs().empty());  // no coordinator, no epoch recorded
 
   auto batches = ClientFetch(0);
-  ASSERT_TRUE(batches.ok()) << batches.status().ToString();
+  ASSERT_OK(batches);
   ASSERT_EQ(batches->size(), 2u);
   EXPECT_EQ((*batches)[0].base_offset(), 0);
   EXPECT_EQ((*batches)[1].base_offset(), 3);
@@ -160,11 +161,12 @@ TEST_F(ReplicaTest, LeaderAloneAppendsAndServesEverythingItAppended) {
 
 TEST_F(ReplicaTest, HighWatermarkIsTheSmallestLogEndOfTheIsr) {
   MakeReplica();
-  ASSERT_TRUE(replica_->BecomeLeader(Leadership(kSelf, 5, {kSelf, 2, 3}, {kSelf, 2, 3})).ok());
+  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, 5, {kSelf, 2, 3}, {kSelf, 2, 3})));
   EXPECT_EQ(log_->leader_epochs(), (std::vector<EpochEntry>{{5, 0}}));
   auto a = replica_->Produce(MakeBatch(4), /*acks=*/-1);
   auto b = replica_->Produce(MakeBatch(4, -1, -1, 16, 4), /*acks=*/-1);
-  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_OK(a);
+  ASSERT_OK(b);
   EXPECT_EQ(log_->log_end_offset(), 8);
   EXPECT_EQ(log_->high_watermark(), 0);  // no follower has fetched yet
   EXPECT_EQ(b->awaits_high_watermark, 8);
@@ -178,7 +180,7 @@ TEST_F(ReplicaTest, HighWatermarkIsTheSmallestLogEndOfTheIsr) {
   replica_->RecordFollowerFetch(3, 4, 5, now);
   EXPECT_EQ(log_->high_watermark(), 4);
   auto visible = ClientFetch(0);
-  ASSERT_TRUE(visible.ok());
+  ASSERT_OK(visible);
   ASSERT_EQ(visible->size(), 1u);
   EXPECT_EQ(visible->back().next_offset(), 4);
   EXPECT_EQ(replica_->CheckAck(5, 4), AckState::kDone);
@@ -194,7 +196,7 @@ TEST_F(ReplicaTest, HighWatermarkIsTheSmallestLogEndOfTheIsr) {
   // Both followers stop fetching: past the max lag the leader proposes an ISR of itself; once the
   // coordinator agrees, the high watermark moves with the leader's appends alone.
   auto c = replica_->Produce(MakeBatch(2, -1, -1, 16, 8), /*acks=*/1);
-  ASSERT_TRUE(c.ok());
+  ASSERT_OK(c);
   EXPECT_EQ(log_->high_watermark(), 8);
   EXPECT_FALSE(replica_->ProposeIsr(now, std::chrono::seconds(10)).has_value());  // nobody lags yet
   auto proposal = replica_->ProposeIsr(now + std::chrono::seconds(30), std::chrono::seconds(10));
@@ -218,18 +220,18 @@ TEST_F(ReplicaTest, HighWatermarkIsTheSmallestLogEndOfTheIsr) {
 TEST_F(ReplicaTest, NotEnoughInSyncReplicasRefusesAcksAllBeforeAppending) {
   context_.min_insync_replicas = 2;
   MakeReplica();
-  ASSERT_TRUE(replica_->BecomeLeader(Leadership(kSelf, 1, {kSelf, 2}, {kSelf})).ok());
+  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, 1, {kSelf, 2}, {kSelf})));
   auto all = replica_->Produce(MakeBatch(1), /*acks=*/-1);
   ASSERT_FALSE(all.ok());
   EXPECT_EQ(all.status().code(), ErrorCode::kNotEnoughReplicas);
   EXPECT_EQ(log_->log_end_offset(), 0);
-  EXPECT_TRUE(replica_->Produce(MakeBatch(1), /*acks=*/1).ok());
+  EXPECT_OK(replica_->Produce(MakeBatch(1), /*acks=*/1));
   EXPECT_EQ(log_->log_end_offset(), 1);
 }
 
 TEST_F(ReplicaTest, FollowerRefusesClientsAndAppendsWhatItFetches) {
   MakeReplica();
-  ASSERT_TRUE(replica_->BecomeFollower(Leadership(2, 3, {2, kSelf}, {2, kSelf})).ok());
+  ASSERT_OK(replica_->BecomeFollower(Leadership(2, 3, {2, kSelf}, {2, kSelf})));
   const int before = high_watermark_calls_;
   auto produce = replica_->Produce(MakeBatch(1), /*acks=*/1);
   ASSERT_FALSE(produce.ok());
@@ -253,19 +255,19 @@ TEST_F(ReplicaTest, FollowerRefusesClientsAndAppendsWhatItFetches) {
   auto* epoch = fetched.add_leader_epochs();
   epoch->set_epoch(3);
   epoch->set_start_offset(0);
-  ASSERT_TRUE(replica_->ApplyFetched(3, 0, fetched).ok());
+  ASSERT_OK(replica_->ApplyFetched(3, 0, fetched));
   EXPECT_EQ(log_->log_end_offset(), 3);
   EXPECT_EQ(log_->high_watermark(), 2);
   EXPECT_EQ(log_->leader_epochs(), (std::vector<EpochEntry>{{3, 0}}));
   // A stale answer (fetched at another offset, or for an older epoch) is dropped.
-  ASSERT_TRUE(replica_->ApplyFetched(3, 0, fetched).ok());
-  ASSERT_TRUE(replica_->ApplyFetched(2, 3, fetched).ok());
+  ASSERT_OK(replica_->ApplyFetched(3, 0, fetched));
+  ASSERT_OK(replica_->ApplyFetched(2, 3, fetched));
   EXPECT_EQ(log_->log_end_offset(), 3);
 }
 
 TEST_F(ReplicaTest, OlderLeaderEpochIsFencedAndTheSameEpochOnlyUpdatesTheIsr) {
   MakeReplica();
-  ASSERT_TRUE(replica_->BecomeLeader(Leadership(kSelf, 5, {kSelf, 2}, {kSelf, 2})).ok());
+  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, 5, {kSelf, 2}, {kSelf, 2})));
   auto older = replica_->UpdateLeadership(Leadership(kSelf, 4, {kSelf, 2}, {kSelf}));
   ASSERT_FALSE(older.ok());
   EXPECT_EQ(older.status().code(), ErrorCode::kFencedLeaderEpoch);
@@ -274,26 +276,26 @@ TEST_F(ReplicaTest, OlderLeaderEpochIsFencedAndTheSameEpochOnlyUpdatesTheIsr) {
   LeaderAndIsrState same = Leadership(kSelf, 5, {kSelf, 2}, {kSelf});
   same.bucket_epoch = 2;
   auto unchanged = replica_->UpdateLeadership(same);
-  ASSERT_TRUE(unchanged.ok());
+  ASSERT_OK(unchanged);
   EXPECT_TRUE(*unchanged);
   EXPECT_EQ(replica_->info().isr, (std::vector<int32_t>{kSelf}));
   EXPECT_EQ(replica_->info().bucket_epoch, 2);
   auto newer = replica_->UpdateLeadership(Leadership(2, 6, {kSelf, 2}, {2}));
-  ASSERT_TRUE(newer.ok());
+  ASSERT_OK(newer);
   EXPECT_FALSE(*newer);  // a change of leadership: BecomeFollower's turn
   EXPECT_EQ(replica_->info().role, ReplicaRole::kLeader);
 }
 
 TEST_F(ReplicaTest, PrimaryKeyLeaderPutsAndLooksUpThroughItsKvState) {
   MakeReplica(/*primary_key=*/true);
-  ASSERT_TRUE(replica_->BecomeLeader(Leadership(kSelf, -1, {kSelf}, {kSelf})).ok());
+  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, -1, {kSelf}, {kSelf})));
   // Log writes to a primary-key table are refused: its log is the changelog.
   auto produce = replica_->Produce(MakeBatch(1), /*acks=*/1);
   ASSERT_FALSE(produce.ok());
   EXPECT_EQ(produce.status().code(), ErrorCode::kInvalidTable);
 
   auto put = replica_->PutKv(Upserts({{1, "one"}, {2, "two"}}), {}, /*acks=*/-1);
-  ASSERT_TRUE(put.ok()) << put.status().ToString();
+  ASSERT_OK(put);
   EXPECT_EQ(put->log_end_offset, 2);  // two +I changelog records
   EXPECT_EQ(put->awaits_high_watermark, 0);
   EXPECT_EQ(log_->high_watermark(), 2);
@@ -302,41 +304,41 @@ TEST_F(ReplicaTest, PrimaryKeyLeaderPutsAndLooksUpThroughItsKvState) {
   EXPECT_FALSE(LookupValue(3).has_value());
 
   put = replica_->PutKv(Upserts({{1, std::nullopt}, {2, "deux"}}), {}, /*acks=*/1);
-  ASSERT_TRUE(put.ok()) << put.status().ToString();
+  ASSERT_OK(put);
   EXPECT_EQ(put->log_end_offset, 5);  // -D, -U, +U
   EXPECT_FALSE(LookupValue(1).has_value());
   EXPECT_EQ(LookupValue(2), "deux");
   auto prefix = replica_->PrefixLookup({Key(2)});
-  ASSERT_TRUE(prefix.ok()) << prefix.status().ToString();
+  ASSERT_OK(prefix);
   ASSERT_EQ(prefix->size(), 1u);
   EXPECT_EQ((*prefix)[0].size(), 1u);
   EXPECT_EQ(replica_->PrefixLookup({""}).status().code(), ErrorCode::kCorruptRecord);
-  EXPECT_TRUE(replica_->FlushKv().ok());
+  EXPECT_OK(replica_->FlushKv());
 
   // Following another leader: lookups are refused and the KV state is gone from disk.
   ASSERT_TRUE(std::filesystem::exists(dir_.Sub("kv-0")));
-  ASSERT_TRUE(replica_->BecomeFollower(Leadership(2, 1, {kSelf, 2}, {kSelf, 2})).ok());
+  ASSERT_OK(replica_->BecomeFollower(Leadership(2, 1, {kSelf, 2}, {kSelf, 2})));
   EXPECT_EQ(replica_->Lookup({Key(2)}).status().code(), ErrorCode::kNotLeaderOrFollower);
   EXPECT_EQ(replica_->PutKv(Upserts({{3, "three"}}), {}, 1).status().code(), ErrorCode::kNotLeaderOrFollower);
   EXPECT_FALSE(std::filesystem::exists(dir_.Sub("kv-0")));
 
   // Leading again rebuilds the state from the changelog.
-  ASSERT_TRUE(replica_->BecomeLeader(Leadership(kSelf, 2, {kSelf}, {kSelf})).ok());
+  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, 2, {kSelf}, {kSelf})));
   EXPECT_FALSE(LookupValue(1).has_value());
   EXPECT_EQ(LookupValue(2), "deux");
 }
 
 TEST_F(ReplicaTest, LogTableHasNoKvState) {
   MakeReplica();
-  ASSERT_TRUE(replica_->BecomeLeader(Leadership(kSelf, -1, {kSelf}, {kSelf})).ok());
+  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, -1, {kSelf}, {kSelf})));
   EXPECT_EQ(replica_->Lookup({"k"}).status().code(), ErrorCode::kNonPrimaryKeyTable);
   EXPECT_EQ(replica_->PutKv("", {}, 1).status().code(), ErrorCode::kNonPrimaryKeyTable);
 }
 
 TEST_F(ReplicaTest, DeletedReplicaServesNothingAndLosesItsKvState) {
   MakeReplica(/*primary_key=*/true);
-  ASSERT_TRUE(replica_->BecomeLeader(Leadership(kSelf, -1, {kSelf}, {kSelf})).ok());
-  ASSERT_TRUE(replica_->PutKv(Upserts({{1, "one"}}), {}, 1).ok());
+  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, -1, {kSelf}, {kSelf})));
+  ASSERT_OK(replica_->PutKv(Upserts({{1, "one"}}), {}, 1));
   replica_->Delete();
   EXPECT_TRUE(replica_->deleted());
   EXPECT_EQ(replica_->Lookup({Key(1)}).status().code(), ErrorCode::kNotLeaderOrFollower);

@@ -25,6 +25,7 @@
 #include "types/schema_parser.h"
 #include "types/table_descriptor.h"
 #include "unit/log/log_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -58,9 +59,9 @@ class ReplicationTest : public ::testing::Test {
 
   void SetUp() override {
     auto store = EmbeddedMetadataStore::Open(dir_.Sub("meta"));
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_OK(store);
     store_ = std::shared_ptr<MetadataStore>(std::move(store).value());
-    ASSERT_TRUE(store_->CreateDatabase("db", "{}", true).ok());
+    ASSERT_OK(store_->CreateDatabase("db", "{}", true));
     for (int i = 0; i < kServers; ++i) StartServer(i);
   }
 
@@ -68,7 +69,7 @@ class ReplicationTest : public ::testing::Test {
     clients_.clear();
     for (auto& s : servers_) {
       if (s) {
-        EXPECT_TRUE(s->Stop().ok());
+        EXPECT_OK(s->Stop());
       }
     }
   }
@@ -79,7 +80,7 @@ class ReplicationTest : public ::testing::Test {
              "tablet-server.id=" + std::to_string(id), "zookeeper.address=unused:2181",
              "default.replication.factor=3", "log.replica.max-lag-time=1s", "log.replica.fetch.wait-max-time=100ms",
              "log.replica.fetch.backoff-interval=100ms", "log.replica.min-in-sync-replicas-number=2"});
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
+    ASSERT_OK(config);
     config->role = ServerRole::kTablet;
     ServerHooks hooks;
     hooks.metadata = store_;
@@ -91,7 +92,7 @@ class ReplicationTest : public ::testing::Test {
     };
     hooks.adjust_isr = [this](const proto::AdjustIsrRequest& req) { return AdjustIsr(req); };
     auto server = FlussServer::Start(*config, std::move(hooks));
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    ASSERT_OK(server);
     if (servers_.size() <= static_cast<size_t>(id)) servers_.resize(id + 1);
     servers_[id] = std::move(server).value();
     std::lock_guard lock(mu_);
@@ -105,7 +106,7 @@ class ReplicationTest : public ::testing::Test {
       ports_.erase(id);
     }
     clients_.erase(id);
-    ASSERT_TRUE(servers_[id]->Stop().ok());
+    ASSERT_OK(servers_[id]->Stop());
     servers_[id].reset();
   }
 
@@ -150,7 +151,7 @@ class ReplicationTest : public ::testing::Test {
   Resp Call(int server, ApiKey key, const Req& req) {
     const int16_t version = rpc::FindServedApi(static_cast<int16_t>(key))->max_version;
     auto body = Client(server)->CallSync(static_cast<int16_t>(key), version, req.SerializeAsString(), kCallTimeout);
-    EXPECT_TRUE(body.ok()) << body.status().ToString();
+    EXPECT_OK(body);
     Resp resp;
     if (body.ok()) {
       EXPECT_TRUE(resp.ParseFromString(*body));
@@ -166,7 +167,7 @@ class ReplicationTest : public ::testing::Test {
     assignment[0].replicas = {0, 1, 2};
     auto record = store_->CreateTable(TablePath::Make("db", name).value(), TableDescriptorToJson(d).dump(),
                                       SchemaToJson(schema).dump(), 1, assignment, false);
-    EXPECT_TRUE(record.ok()) << record.status().ToString();
+    EXPECT_OK(record);
     return record.ok() ? record->table_id : -1;
   }
 
@@ -278,7 +279,7 @@ class ReplicationTest : public ::testing::Test {
     int64_t offset = log.log_start_offset();
     while (offset < log.log_end_offset()) {
       auto data = log.Read(offset, 1 << 20, FetchIsolation::kLogEnd);
-      EXPECT_TRUE(data.ok()) << data.status().ToString();
+      EXPECT_OK(data);
       if (!data.ok() || data->region.empty()) break;
       auto bytes = data->ReadRecords().value();
       auto batches = ParseLogRecordBatches(bytes, false).value();
@@ -354,7 +355,7 @@ TEST_F(ReplicationTest, AcksAllReplicatesByteIdenticalAndNonLeadersRefuse) {
     ASSERT_TRUE(WaitFor([&] { return servers_[0]->waiting_fetches() >= 3; }));
     ASSERT_EQ(Produce(0, table, -1, 3, 10000, 500).error_code(), 0);
     auto body = answered.get_future().get();
-    ASSERT_TRUE(body.ok()) << body.status().ToString();
+    ASSERT_OK(body);
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(25));
     proto::FetchLogResponse resp;
     ASSERT_TRUE(resp.ParseFromString(*body));
@@ -501,7 +502,7 @@ TEST_F(ReplicationTest, FollowerTruncatesToTheLeadersEpochEndNotItsHighWatermark
   const int64_t table = CreateTable("events");
   ElectLeader(table, 0, {0}, {0});  // epoch 1; only server 0 hears of it
   LogTablet& log = Log(0, table);
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(log.AppendAsLeader(MakeBatch(4, -1, -1, 16, i * 4)).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_OK(log.AppendAsLeader(MakeBatch(4, -1, -1, 16, i * 4)));
   ASSERT_EQ(log.log_end_offset(), 12);
   log.UpdateHighWatermark(4);  // the follower-to-be learned little of the high watermark
   // Server 0 follows server 1 at epoch 2; server 1 does not serve the table, so the real fetcher's
@@ -517,24 +518,24 @@ TEST_F(ReplicationTest, FollowerTruncatesToTheLeadersEpochEndNotItsHighWatermark
     return r;
   };
   // The leader has all of epoch 1 (it ends at 12 there): nothing goes, although HW is 4.
-  ASSERT_TRUE(rm.TruncateFollower({table, 0}, 2, answer(1, 12)).ok());
+  ASSERT_OK(rm.TruncateFollower({table, 0}, 2, answer(1, 12)));
   EXPECT_EQ(log.log_end_offset(), 12);
   // Epoch 1 ended at 8 on the leader: the batch from 8 goes.
-  ASSERT_TRUE(rm.TruncateFollower({table, 0}, 2, answer(1, 8)).ok());
+  ASSERT_OK(rm.TruncateFollower({table, 0}, 2, answer(1, 8)));
   EXPECT_EQ(log.log_end_offset(), 8);
   // A stale leader epoch is ignored.
-  ASSERT_TRUE(rm.TruncateFollower({table, 0}, 1, answer(1, 0)).ok());
+  ASSERT_OK(rm.TruncateFollower({table, 0}, 1, answer(1, 0)));
   EXPECT_EQ(log.log_end_offset(), 8);
   // The follower has a later epoch (3 from 8) the leader never had; the leader's epoch 1 ends at 12:
   // keep no more than where epoch 1 ends here (8).
-  ASSERT_TRUE(log.AssignLeaderEpoch(3, 8).ok());
-  ASSERT_TRUE(log.AppendAsLeader(MakeBatch(4, -1, -1, 16, 100)).ok());
+  ASSERT_OK(log.AssignLeaderEpoch(3, 8));
+  ASSERT_OK(log.AppendAsLeader(MakeBatch(4, -1, -1, 16, 100)));
   ASSERT_EQ(log.log_end_offset(), 12);
-  ASSERT_TRUE(rm.TruncateFollower({table, 0}, 2, answer(1, 12)).ok());
+  ASSERT_OK(rm.TruncateFollower({table, 0}, 2, answer(1, 12)));
   EXPECT_EQ(log.log_end_offset(), 8);
   EXPECT_EQ(log.leader_epochs(), (std::vector<EpochEntry>{{1, 0}}));
   // No common epoch: the high watermark is what is known committed.
-  ASSERT_TRUE(rm.TruncateFollower({table, 0}, 2, answer(-1, -1)).ok());
+  ASSERT_OK(rm.TruncateFollower({table, 0}, 2, answer(-1, -1)));
   EXPECT_EQ(log.log_end_offset(), 4);
 }
 
@@ -559,9 +560,9 @@ TEST_F(ReplicationTest, PrimaryKeyLeaderChangeRebuildsKvFromTheChangelog) {
         GenericRow r(2);
         r.SetField(0, id);
         r.SetField(1, *v);
-        EXPECT_TRUE(b.AppendUpsert(ks, EncodeCompactedRow(schema, r).value()).ok());
+        EXPECT_OK(b.AppendUpsert(ks, EncodeCompactedRow(schema, r).value()));
       } else {
-        EXPECT_TRUE(b.AppendDelete(ks).ok());
+        EXPECT_OK(b.AppendDelete(ks));
       }
     }
     auto batch = b.Build().value();

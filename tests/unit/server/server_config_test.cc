@@ -1,13 +1,14 @@
 #include <gtest/gtest.h>
 
 #include "server/server_config.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
 
 TEST(ServerConfigTest, DefaultsFollowFlussWithAStandaloneDataDir) {
   auto c = ServerConfig::Load("", {});
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ(c->bind.ToString(), "FLUSS://localhost:9123");
   EXPECT_EQ(c->data_dir, "./data");
   EXPECT_EQ(c->default_bucket_number, 1);
@@ -25,12 +26,12 @@ TEST(ServerConfigTest, SetOverridesWinOverTheFile) {
       "zookeeper.address: localhost:2181\n"
       "security.protocol.map: FLUSS:PLAINTEXT\n",
       "server.yaml");
-  ASSERT_TRUE(opts.ok()) << opts.status().ToString();
+  ASSERT_OK(opts);
   EXPECT_EQ(opts->at("data.dir"), "/var/lib/fluss");
   EXPECT_EQ(opts->at("default.bucket.number"), "3");
   (*opts)["bind.listeners"] = "FLUSS://127.0.0.1:9123";
   auto c = ServerConfig::FromOptions(*opts);
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ(c->bind.host, "127.0.0.1");
   EXPECT_EQ(c->default_bucket_number, 3);
   EXPECT_EQ(c->zookeeper_address, "localhost:2181");
@@ -53,12 +54,12 @@ TEST(ServerConfigTest, BadValuesAreNamed) {
   auto buckets = ServerConfig::Load("", {"default.bucket.number=0"});
   EXPECT_FALSE(buckets.ok());
   auto replication = ServerConfig::Load("", {"default.replication.factor=3"});
-  ASSERT_TRUE(replication.ok()) << replication.status().ToString();
+  ASSERT_OK(replication);
   EXPECT_EQ(replication->Validate().code(), ErrorCode::kInvalidReplicationFactor);  // standalone
   replication->role = ServerRole::kTablet;
   EXPECT_NE(replication->Validate().message().find("zookeeper.address"), std::string::npos);
   replication->zookeeper_address = "127.0.0.1:2181";
-  EXPECT_TRUE(replication->Validate().ok());
+  EXPECT_OK(replication->Validate());
   EXPECT_FALSE(ParseServerRole("leader").ok());
   EXPECT_EQ(*ParseServerRole("coordinator"), ServerRole::kCoordinator);
   auto nested = ParseConfigText("a:\n  b: 1\n", "server.yaml");
@@ -69,7 +70,7 @@ TEST(ServerConfigTest, BadValuesAreNamed) {
 TEST(ServerConfigTest, SizesAndDurationsTakeUnits) {
   auto c = ServerConfig::Load("", {"netty.server.max-request-size=16 mb", "netty.connection.max-idle-time=2 min",
                                    "log.segment.file-size=64mb"});
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ(c->max_request_size, 16LL << 20);
   EXPECT_EQ(c->connection_max_idle_ms, 120000);
   EXPECT_EQ(c->log.segment_bytes, 64LL << 20);
@@ -78,7 +79,7 @@ TEST(ServerConfigTest, SizesAndDurationsTakeUnits) {
 TEST(ServerConfigTest, KvOptionsShareOneBudget) {
   auto c = ServerConfig::Load("", {"kv.rocksdb.shared-write-buffer.size=32mb", "kv.rocksdb.block.cache-size=16 mb",
                                    "kv.rocksdb.use-bloom-filter=false", "kv.flush.thread-num=3"});
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ(c->kv.shared_write_buffer_bytes, 32LL << 20);
   EXPECT_EQ(c->kv.block_cache_bytes, 16LL << 20);
   EXPECT_FALSE(c->kv.bloom_filter);
@@ -92,7 +93,7 @@ TEST(ServerConfigTest, KvOptionsShareOneBudget) {
 
 TEST(ServerConfigTest, DatalakeNeedsFormatAndWarehouseTogether) {
   auto c = ServerConfig::Load("", {"datalake.format=iceberg", "datalake.iceberg.warehouse=/tmp/wh"});
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ(c->datalake_format, "iceberg");
   EXPECT_EQ(c->iceberg_warehouse, "/tmp/wh");
   auto paimon = ServerConfig::Load("", {"datalake.format=paimon", "datalake.iceberg.warehouse=/tmp/wh"});
@@ -103,11 +104,11 @@ TEST(ServerConfigTest, DatalakeNeedsFormatAndWarehouseTogether) {
 
 TEST(ServerConfigTest, PreferredLeaderElectionIsOnByDefaultAndCanBeTuned) {
   auto dflt = ServerConfig::Load("", {});
-  ASSERT_TRUE(dflt.ok()) << dflt.status().ToString();
+  ASSERT_OK(dflt);
   EXPECT_TRUE(dflt->auto_leader_rebalance);
   EXPECT_EQ(dflt->leader_imbalance_check_interval_ms, 30 * 1000);
   auto c = ServerConfig::Load("", {"auto.leader.rebalance.enabled=false", "leader.imbalance.check.interval=2 s"});
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_FALSE(c->auto_leader_rebalance);
   EXPECT_EQ(c->leader_imbalance_check_interval_ms, 2000);
   EXPECT_TRUE(c->ignored_keys.empty());
@@ -133,7 +134,7 @@ TEST(ServerConfigTest, UnknownOptionsAreErrorsWithASuggestion) {
   // From a file, the line is named.
   std::map<std::string, int> lines;
   auto opts = ParseConfigText("# a comment\ndata.dir: /d\n\nbind.listener: FLUSS://127.0.0.1:9\n", "server.yaml", &lines);
-  ASSERT_TRUE(opts.ok());
+  ASSERT_OK(opts);
   EXPECT_EQ(lines.at("bind.listener"), 4);
   auto from_file = ServerConfig::FromOptions(*opts, {{"bind.listener", "server.yaml:4"}});
   ASSERT_FALSE(from_file.ok());
@@ -145,7 +146,7 @@ TEST(ServerConfigTest, FlussOptionsFlussCppDoesNotImplementAreListedNotRefused) 
                                    "datalake.iceberg.type=hadoop", "fs.s3a.endpoint=http://x", "log.file-preallocate=true",
                                    "kv.rocksdb.compaction.style=LEVEL", "table.auto-partition.num-retention=3",
                                    "metrics.reporter.prometheus.port=9249"});
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_OK(c);
   EXPECT_EQ(c->ignored_keys,
             (std::vector<std::string>{"client.writer.batch-size", "datalake.iceberg.type", "fs.s3a.endpoint",
                                       "kv.rocksdb.compaction.style", "kv.snapshot.interval", "log.file-preallocate",
@@ -153,7 +154,7 @@ TEST(ServerConfigTest, FlussOptionsFlussCppDoesNotImplementAreListedNotRefused) 
                                       "table.auto-partition.num-retention"}));
   // Implemented keys are not listed.
   auto implemented = ServerConfig::Load("", {"data.dir=/d", "table.log.ttl=3d", "log.recovery.thread-num=1"});
-  ASSERT_TRUE(implemented.ok()) << implemented.status().ToString();
+  ASSERT_OK(implemented);
   EXPECT_TRUE(implemented->ignored_keys.empty());
   EXPECT_EQ(implemented->log.retention_ms, 3 * 24 * 3600 * 1000LL);
 }

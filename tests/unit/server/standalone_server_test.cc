@@ -10,8 +10,10 @@
 #include "format/compacted_key.h"
 #include "server/fluss_server.h"
 #include "support/eventually.h"
+#include "support/in_process_server.h"
 #include "types/schema_parser.h"
 #include "unit/log/log_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -21,41 +23,11 @@ int64_t NowMillis() {
       .count();
 }
 
-class StandaloneServerTest : public ::testing::Test {
+class StandaloneServerTest : public testing::InProcessServerTest {
  protected:
-  void SetUp() override {
-    auto config = ServerConfig::Load("", {"bind.listeners=FLUSS://127.0.0.1:0", "data.dir=" + dir_.path()});
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
-    auto server = FlussServer::Start(*config);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    Configuration c;
-    c.bootstrap_servers = "127.0.0.1:" + std::to_string(server_->port());
+  void ConfigureClient(Configuration& c) const override {
     c.writer_batch_timeout = std::chrono::milliseconds(5);
     c.writer_batch_size = 64 << 10;  // several batches per test, spread over the buckets
-    auto conn = Connection::Create(c);
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-    conn_ = *conn;
-  }
-
-  void TearDown() override {
-    conn_.reset();
-    if (server_) ASSERT_TRUE(server_->Stop().ok());
-  }
-
-  Table CreateTable(const std::string& name, const std::string& dsl, int buckets) {
-    Admin admin = conn_->GetAdmin();
-    EXPECT_TRUE(admin.CreateDatabase("db", /*ignore_if_exists=*/true).ok());
-    auto schema = ParseSchema(dsl);
-    EXPECT_TRUE(schema.ok()) << schema.status().ToString();
-    TableDescriptor d(*schema);
-    d.DistributedBy(buckets);
-    auto path = TablePath::Make("db", name).value();
-    Status st = admin.CreateTable(path, d);
-    EXPECT_TRUE(st.ok()) << st.ToString();
-    auto table = conn_->GetTable(path);
-    EXPECT_TRUE(table.ok()) << table.status().ToString();
-    return std::move(table).value();
   }
 
   std::vector<ScanRecord> ReadAll(LogScanner& scanner, size_t expected) {
@@ -63,30 +35,26 @@ class StandaloneServerTest : public ::testing::Test {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (out.size() < expected && std::chrono::steady_clock::now() < deadline) {
       auto recs = scanner.Poll(std::chrono::milliseconds(200));
-      EXPECT_TRUE(recs.ok()) << recs.status().ToString();
+      EXPECT_OK(recs);
       if (!recs.ok()) break;
       for (auto& r : *recs) out.push_back(std::move(r));
     }
     return out;
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<FlussServer> server_;
-  std::shared_ptr<Connection> conn_;
 };
 
 TEST_F(StandaloneServerTest, DatabaseLifecycleAndErrors) {
   Admin admin = conn_->GetAdmin();
-  ASSERT_TRUE(admin.CreateDatabase("sales").ok());
+  ASSERT_OK(admin.CreateDatabase("sales"));
   Status again = admin.CreateDatabase("sales");
   EXPECT_EQ(again.code(), ErrorCode::kDatabaseAlreadyExist);
   EXPECT_NE(again.message().find("sales"), std::string::npos);
-  EXPECT_TRUE(admin.CreateDatabase("sales", /*ignore_if_exists=*/true).ok());
+  EXPECT_OK(admin.CreateDatabase("sales", /*ignore_if_exists=*/true));
   auto dbs = admin.ListDatabases();
-  ASSERT_TRUE(dbs.ok());
+  ASSERT_OK(dbs);
   EXPECT_NE(std::find(dbs->begin(), dbs->end(), "sales"), dbs->end());
   EXPECT_TRUE(admin.DatabaseExists("sales").value());
-  ASSERT_TRUE(admin.DropDatabase("sales").ok());
+  ASSERT_OK(admin.DropDatabase("sales"));
   EXPECT_FALSE(admin.DatabaseExists("sales").value());
   EXPECT_EQ(admin.DropDatabase("sales").code(), ErrorCode::kDatabaseNotExist);
 }
@@ -101,17 +69,17 @@ TEST_F(StandaloneServerTest, MissingTableIsNamed) {
 TEST_F(StandaloneServerTest, AppendAndScanEveryBucketInOrder) {
   Table table = CreateTable("events", "id BIGINT NOT NULL, name STRING, score DOUBLE", 3);
   auto writer = table.NewAppendWriter();
-  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_OK(writer);
   constexpr int kRows = 20000;
   for (int i = 0; i < kRows; ++i) {
     GenericRow row({Datum(int64_t{i}), Datum(std::string("n") + std::to_string(i)), Datum(i * 0.5)});
     auto r = (*writer)->Append(row);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_OK(r);
   }
-  ASSERT_TRUE((*writer)->Flush().ok());
+  ASSERT_OK((*writer)->Flush());
   auto scanner = table.NewLogScanner();
-  ASSERT_TRUE(scanner.ok());
-  for (int b = 0; b < 3; ++b) ASSERT_TRUE((*scanner)->Subscribe(b, kEarliestOffset).ok());
+  ASSERT_OK(scanner);
+  for (int b = 0; b < 3; ++b) ASSERT_OK((*scanner)->Subscribe(b, kEarliestOffset));
   auto records = ReadAll(**scanner, kRows);
   ASSERT_EQ(records.size(), static_cast<size_t>(kRows));
   std::vector<bool> seen(kRows);
@@ -123,7 +91,7 @@ TEST_F(StandaloneServerTest, AppendAndScanEveryBucketInOrder) {
     EXPECT_EQ(r.row.GetString(1), "n" + std::to_string(id));
     EXPECT_DOUBLE_EQ(r.row.GetDouble(2), id * 0.5);
     auto it = last_offset.find(r.bucket);
-    if (it != last_offset.end()) EXPECT_EQ(r.offset, it->second + 1);
+    if (it != last_offset.end()) { EXPECT_EQ(r.offset, it->second + 1); }
     last_offset[r.bucket] = r.offset;
   }
   EXPECT_EQ(last_offset.size(), 3u) << "rows should spread over every bucket";
@@ -131,19 +99,19 @@ TEST_F(StandaloneServerTest, AppendAndScanEveryBucketInOrder) {
 
 TEST_F(StandaloneServerTest, BucketKeyRowsLandWhereFlussBucketingPutsThem) {
   Admin admin = conn_->GetAdmin();
-  ASSERT_TRUE(admin.CreateDatabase("db", true).ok());
+  ASSERT_OK(admin.CreateDatabase("db", true));
   TableDescriptor d(ParseSchema("user STRING NOT NULL, n INT").value());
   d.DistributedBy(5, {"user"});
   const auto path = TablePath::Make("db", "keyed").value();
-  ASSERT_TRUE(admin.CreateTable(path, d).ok());
+  ASSERT_OK(admin.CreateTable(path, d));
   Table table = conn_->GetTable(path).value();
   auto writer = table.NewAppendWriter().value();
   for (int i = 0; i < 200; ++i) {
-    ASSERT_TRUE(writer->Append(GenericRow({Datum("user-" + std::to_string(i % 40)), Datum(i)})).ok());
+    ASSERT_OK(writer->Append(GenericRow({Datum("user-" + std::to_string(i % 40)), Datum(i)})));
   }
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_OK(writer->Flush());
   auto scanner = table.NewLogScanner().value();
-  for (int b = 0; b < 5; ++b) ASSERT_TRUE(scanner->Subscribe(b, 0).ok());
+  for (int b = 0; b < 5; ++b) ASSERT_OK(scanner->Subscribe(b, 0));
   auto records = ReadAll(*scanner, 200);
   ASSERT_EQ(records.size(), 200u);
   const size_t key_index = 0;
@@ -159,13 +127,12 @@ TEST_F(StandaloneServerTest, ProjectionReturnsOnlyAskedColumnsInAskedOrder) {
   Table table = CreateTable("wide", "a INT, b STRING, c BIGINT, d DOUBLE", 1);
   auto writer = table.NewAppendWriter().value();
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(writer->Append(GenericRow({Datum(i), Datum(std::string("b") + std::to_string(i)),
-                                           Datum(int64_t{i} * 10), Datum(i * 1.5)}))
-                    .ok());
+    ASSERT_OK(writer->Append(GenericRow({Datum(i), Datum(std::string("b") + std::to_string(i)),
+                                           Datum(int64_t{i} * 10), Datum(i * 1.5)})));
   }
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_OK(writer->Flush());
   auto scanner = table.NewLogScanner(ScanOptions{.columns = {"d", "a"}}).value();
-  ASSERT_TRUE(scanner->Subscribe(0, 0).ok());
+  ASSERT_OK(scanner->Subscribe(0, 0));
   EXPECT_EQ(scanner->schema().column_names(), (std::vector<std::string>{"d", "a"}));
   auto records = ReadAll(*scanner, 100);
   ASSERT_EQ(records.size(), 100u);
@@ -181,14 +148,14 @@ TEST_F(StandaloneServerTest, ProjectionReturnsOnlyAskedColumnsInAskedOrder) {
 TEST_F(StandaloneServerTest, ListOffsetsAndScanFromTimestamp) {
   Table table = CreateTable("ts", "v INT", 1);
   auto writer = table.NewAppendWriter().value();
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(writer->Append(GenericRow({Datum(i)})).ok());
-  ASSERT_TRUE(writer->Flush().ok());
+  for (int i = 0; i < 10; ++i) ASSERT_OK(writer->Append(GenericRow({Datum(i)})));
+  ASSERT_OK(writer->Flush());
   // Every row so far is stamped before `cut`, every later one at or after it (the clock is waited
   // for, not slept on).
   const int64_t cut = NowMillis() + 1;
   ASSERT_TRUE(testing::Eventually([&] { return NowMillis() >= cut; }));
-  for (int i = 10; i < 15; ++i) ASSERT_TRUE(writer->Append(GenericRow({Datum(i)})).ok());
-  ASSERT_TRUE(writer->Flush().ok());
+  for (int i = 10; i < 15; ++i) ASSERT_OK(writer->Append(GenericRow({Datum(i)})));
+  ASSERT_OK(writer->Flush());
   Admin admin = conn_->GetAdmin();
   auto earliest = admin.ListOffsets(table.path(), OffsetSpec::Earliest());
   auto latest = admin.ListOffsets(table.path(), OffsetSpec::Latest());
@@ -198,17 +165,17 @@ TEST_F(StandaloneServerTest, ListOffsetsAndScanFromTimestamp) {
   EXPECT_EQ(latest->at(0), 15);
   EXPECT_EQ(at->at(0), 10);
   auto scanner = table.NewLogScanner().value();
-  ASSERT_TRUE(scanner->Subscribe(0, at->at(0)).ok());
+  ASSERT_OK(scanner->Subscribe(0, at->at(0)));
   auto records = ReadAll(*scanner, 5);
   ASSERT_EQ(records.size(), 5u);
   EXPECT_EQ(records[0].row.GetInt(0), 10);
   // The same through the scanner's own offset lookups.
   auto by_spec = table.NewLogScanner().value();
-  ASSERT_TRUE(by_spec->Subscribe(0, OffsetSpec::Timestamp(cut)).ok());
+  ASSERT_OK(by_spec->Subscribe(0, OffsetSpec::Timestamp(cut)));
   EXPECT_EQ(by_spec->positions().at(0), 10);
-  ASSERT_TRUE(by_spec->Subscribe(0, OffsetSpec::Latest()).ok());
+  ASSERT_OK(by_spec->Subscribe(0, OffsetSpec::Latest()));
   EXPECT_EQ(by_spec->positions().at(0), 15);
-  ASSERT_TRUE(by_spec->Subscribe(0, OffsetSpec::Earliest()).ok());
+  ASSERT_OK(by_spec->Subscribe(0, OffsetSpec::Earliest()));
   EXPECT_EQ(by_spec->positions().at(0), kEarliestOffset);
 }
 
@@ -219,19 +186,19 @@ TEST_F(StandaloneServerTest, LongPollWakesOnAppend) {
   c.scanner_fetch_wait_max = std::chrono::seconds(30);
   auto reader = Connection::Create(c).value();
   auto scanner = reader->GetTable(table.path()).value().NewLogScanner().value();
-  ASSERT_TRUE(scanner->Subscribe(0, 0).ok());
+  ASSERT_OK(scanner->Subscribe(0, 0));
   std::thread producer([&] {
     // The append comes once the poll's fetch is parked on the server.
     ASSERT_TRUE(testing::Eventually([&] { return server_->waiting_fetches() == 1; }));
     auto writer = table.NewAppendWriter().value();
-    ASSERT_TRUE(writer->Append(GenericRow({Datum(7)})).ok());
-    ASSERT_TRUE(writer->Flush().ok());
+    ASSERT_OK(writer->Append(GenericRow({Datum(7)})));
+    ASSERT_OK(writer->Flush());
   });
   const auto start = std::chrono::steady_clock::now();
   auto records = scanner->Poll(std::chrono::seconds(60));
   const auto waited = std::chrono::steady_clock::now() - start;
   producer.join();
-  ASSERT_TRUE(records.ok()) << records.status().ToString();
+  ASSERT_OK(records);
   ASSERT_EQ(records->size(), 1u);
   EXPECT_EQ((*records)[0].row.GetInt(0), 7);
   // Woken by the append, not by the end of the server's 30 s wait.
@@ -246,9 +213,9 @@ TEST_F(StandaloneServerTest, BadRowIsRejectedBeforeQueueing) {
   EXPECT_NE(bad.status().message().find("id"), std::string::npos) << bad.status().message();
   auto wrong_type = writer->Append(GenericRow({Datum(std::string("1")), Datum(std::string("x"))}));
   EXPECT_FALSE(wrong_type.ok());
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_OK(writer->Flush());
   auto latest = conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest());
-  ASSERT_TRUE(latest.ok());
+  ASSERT_OK(latest);
   EXPECT_EQ(latest->at(0), 0);
 }
 
@@ -270,19 +237,19 @@ TEST_F(StandaloneServerTest, TextIsCheckedByTheClientAndNothingIsWritten) {
   std::vector<arrow::ColumnVector> cols{arrow::ColumnVector(DataType::Int().NotNull()),
                                         arrow::ColumnVector(DataType::Char(3)), arrow::ColumnVector(DataType::String())};
   for (const char* name : {"fine", "\xFF"}) {
-    ASSERT_TRUE(cols[0].Append(Datum(int32_t{2})).ok());
-    ASSERT_TRUE(cols[1].Append(Datum(std::string("日本語"))).ok());
-    ASSERT_TRUE(cols[2].Append(Datum(std::string(name))).ok());
+    ASSERT_OK(cols[0].Append(Datum(int32_t{2})));
+    ASSERT_OK(cols[1].Append(Datum(std::string("日本語"))));
+    ASSERT_OK(cols[2].Append(Datum(std::string(name))));
   }
   auto bad_cols = writer->AppendColumns(cols);
   ASSERT_FALSE(bad_cols.ok());
   EXPECT_EQ(bad_cols.status().message(),
             "row 1: column 'name' (STRING): the value is not valid UTF-8 (byte 0xff at offset 0)");
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_OK(writer->Flush());
   EXPECT_EQ(conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest()).value().at(0), 0);
   // Three characters fit CHAR(3), however many bytes they take.
-  ASSERT_TRUE(writer->Append(row("日本語", "ok")).ok());
-  ASSERT_TRUE(writer->Flush().ok());
+  ASSERT_OK(writer->Append(row("日本語", "ok")));
+  ASSERT_OK(writer->Flush());
   EXPECT_EQ(conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest()).value().at(0), 1);
 
   Table keyed = CreateTable("keyed_texts", "id INT NOT NULL, code CHAR(2), PRIMARY KEY (id)", 1);
@@ -290,13 +257,13 @@ TEST_F(StandaloneServerTest, TextIsCheckedByTheClientAndNothingIsWritten) {
   auto bad_upsert = upserts->Upsert(GenericRow({Datum(int32_t{1}), Datum(std::string("abc"))}));
   ASSERT_FALSE(bad_upsert.ok());
   EXPECT_EQ(bad_upsert.status().message(), "column 'code' is CHAR(2) but the value has 3 characters");
-  ASSERT_TRUE(upserts->Flush().ok());
+  ASSERT_OK(upserts->Flush());
   EXPECT_EQ(conn_->GetAdmin().ListOffsets(keyed.path(), OffsetSpec::Latest()).value().at(0), 0);
 }
 
 TEST_F(StandaloneServerTest, TablePropertiesAreCheckedByTheClientWithTheServersMessages) {
   Admin admin = conn_->GetAdmin();
-  ASSERT_TRUE(admin.CreateDatabase("db", true).ok());
+  ASSERT_OK(admin.CreateDatabase("db", true));
   const auto path = TablePath::Make("db", "props").value();
   auto create = [&](std::string key, std::string value) {
     TableDescriptor d(ParseSchema("id INT, name STRING").value());
@@ -321,9 +288,9 @@ TEST_F(StandaloneServerTest, TablePropertiesAreCheckedByTheClientWithTheServersM
   EXPECT_EQ(st.code(), ErrorCode::kInvalidConfig);
   EXPECT_FALSE(admin.TableExists(path).value());
   // A Fluss property fluss-cpp does not act on is accepted and kept, as Fluss keeps it.
-  ASSERT_TRUE(create("table.auto-increment.cache-size", "1000").ok());
+  ASSERT_OK(create("table.auto-increment.cache-size", "1000"));
   auto info = admin.GetTableInfo(path);
-  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  ASSERT_OK(info);
   EXPECT_EQ(info->descriptor.properties().at("table.auto-increment.cache-size"), "1000");
 }
 
@@ -331,21 +298,21 @@ TEST_F(StandaloneServerTest, ColumnarAppendAndPollBatches) {
   Table table = CreateTable("cols", "id INT, name STRING", 1);
   std::vector<arrow::ColumnVector> cols{arrow::ColumnVector(DataType::Int()), arrow::ColumnVector(DataType::String())};
   for (int i = 0; i < 1000; ++i) {
-    ASSERT_TRUE(cols[0].Append(Datum(i)).ok());
-    ASSERT_TRUE(cols[1].Append(Datum(std::to_string(i))).ok());
+    ASSERT_OK(cols[0].Append(Datum(i)));
+    ASSERT_OK(cols[1].Append(Datum(std::to_string(i))));
   }
   auto writer = table.NewAppendWriter().value();
   auto r = writer->AppendColumns(cols);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_TRUE(writer->Flush().ok());
-  ASSERT_TRUE(r->Wait().ok());
+  ASSERT_OK(r);
+  ASSERT_OK(writer->Flush());
+  ASSERT_OK(r->Wait());
   EXPECT_EQ(r->offset(), 0);
   auto scanner = table.NewLogScanner().value();
-  ASSERT_TRUE(scanner->Subscribe(0, 0).ok());
+  ASSERT_OK(scanner->Subscribe(0, 0));
   size_t rows = 0;
   for (int attempt = 0; attempt < 20 && rows < 1000; ++attempt) {
     auto batches = scanner->PollBatches(std::chrono::milliseconds(200));
-    ASSERT_TRUE(batches.ok()) << batches.status().ToString();
+    ASSERT_OK(batches);
     for (const auto& b : *batches) {
       for (size_t i = 0; i < b.num_rows(); ++i) {
         EXPECT_EQ(std::get<int32_t>(b.columns[0].Get(i)), static_cast<int32_t>(rows + i));
@@ -359,16 +326,16 @@ TEST_F(StandaloneServerTest, ColumnarAppendAndPollBatches) {
 TEST_F(StandaloneServerTest, TablesSurviveRestart) {
   Table table = CreateTable("durable", "v INT", 2);
   auto writer = table.NewAppendWriter().value();
-  for (int i = 0; i < 100; ++i) ASSERT_TRUE(writer->Append(GenericRow({Datum(i)})).ok());
-  ASSERT_TRUE(writer->Flush().ok());
+  for (int i = 0; i < 100; ++i) ASSERT_OK(writer->Append(GenericRow({Datum(i)})));
+  ASSERT_OK(writer->Flush());
   writer.reset();
   conn_.reset();
-  ASSERT_TRUE(server_->Stop().ok());
+  ASSERT_OK(server_->Stop());
   SetUp();  // a new server on the same data dir
   auto t = conn_->GetTable(table.path());
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_OK(t);
   auto latest = conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest());
-  ASSERT_TRUE(latest.ok());
+  ASSERT_OK(latest);
   EXPECT_EQ(latest->at(0) + latest->at(1), 100);
 }
 

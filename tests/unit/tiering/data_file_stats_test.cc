@@ -12,6 +12,7 @@
 #include "lake/parquet/parquet_stats.h"
 #include "lake/parquet/parquet_writer.h"
 #include "types/schema_parser.h"
+#include "support/status_macros.h"
 
 namespace fluss::lake {
 namespace {
@@ -74,8 +75,8 @@ Written Write(const Schema& schema, const std::vector<GenericRow>& rows, int64_t
   parquet::ParquetWriterOptions o;
   o.row_group_max_rows = row_group_rows;
   auto w = parquet::ParquetWriter::Make(schema, o).value();
-  for (const auto& r : rows) EXPECT_TRUE(w->Write(r).ok());
-  EXPECT_TRUE(w->Finish().ok());
+  for (const auto& r : rows) EXPECT_OK(w->Write(r));
+  EXPECT_OK(w->Finish());
   return {w->metadata(), w->nan_counts()};
 }
 
@@ -165,7 +166,7 @@ TEST(DataFileStats, EveryTypeOverSeveralRowGroupsMatchesTheRows) {
   ASSERT_EQ(w.metadata.row_groups.size(), 4u);
   iceberg::DataFile file;
   file.lower_bounds[999] = {1};  // replaced, not merged
-  ASSERT_TRUE(FillDataFileStats(w.metadata, schema, w.nan_counts, &file).ok());
+  ASSERT_OK(FillDataFileStats(w.metadata, schema, w.nan_counts, &file));
   EXPECT_FALSE(file.lower_bounds.count(999));
   CheckAgainstRows(schema, rows, w, file);
   // A few bytes spelled out: INT minimum -400000, BOOLEAN false..true, the all-null column.
@@ -189,7 +190,7 @@ TEST(DataFileStats, NullOnlyAndNaNOnlyColumnsHaveCountsButNoBounds) {
   }
   const Written w = Write(schema, rows, 3);
   iceberg::DataFile file;
-  ASSERT_TRUE(FillDataFileStats(w.metadata, schema, w.nan_counts, &file).ok());
+  ASSERT_OK(FillDataFileStats(w.metadata, schema, w.nan_counts, &file));
   CheckAgainstRows(schema, rows, w, file);
   EXPECT_EQ(file.nan_value_counts.at(schema.column(0).id), 10);
   EXPECT_EQ(file.nan_value_counts.at(schema.column(1).id), 6);
@@ -197,7 +198,7 @@ TEST(DataFileStats, NullOnlyAndNaNOnlyColumnsHaveCountsButNoBounds) {
   EXPECT_TRUE(file.lower_bounds.empty());
   EXPECT_TRUE(file.upper_bounds.empty());
   // Without NaN counts (a file someone else wrote) there are none, and a wrong number is an error.
-  ASSERT_TRUE(FillDataFileStats(w.metadata, schema, {}, &file).ok());
+  ASSERT_OK(FillDataFileStats(w.metadata, schema, {}, &file));
   EXPECT_TRUE(file.nan_value_counts.empty());
   std::vector<int64_t> two = {0, 0};
   EXPECT_FALSE(FillDataFileStats(w.metadata, schema, two, &file).ok());
@@ -209,9 +210,9 @@ TEST(DataFileStats, TheWriterCountsNaNsOfAcceptedRowsOnly) {
   auto w = parquet::ParquetWriter::Make(schema).value();
   const float nanf = std::numeric_limits<float>::quiet_NaN();
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  EXPECT_TRUE(w->Write(GenericRow({Datum(nanf), Datum(1.0), Datum(int32_t{1})})).ok());
+  EXPECT_OK(w->Write(GenericRow({Datum(nanf), Datum(1.0), Datum(int32_t{1})})));
   EXPECT_FALSE(w->Write(GenericRow({Datum(nanf), Datum(nan), Datum()})).ok());  // NOT NULL violated
-  EXPECT_TRUE(w->Write(GenericRow({Datum(), Datum(nan), Datum(int32_t{2})})).ok());
+  EXPECT_OK(w->Write(GenericRow({Datum(), Datum(nan), Datum(int32_t{2})})));
   EXPECT_EQ(w->nan_counts(), (std::vector<int64_t>{1, 1, 0}));
 }
 
@@ -227,7 +228,7 @@ TEST(DataFileStats, LongStringAndBytesBoundsAreTruncatedAndStillBoundTheValues) 
   };
   const Written w = Write(schema, rows);
   iceberg::DataFile file;
-  ASSERT_TRUE(FillDataFileStats(w.metadata, schema, w.nan_counts, &file).ok());
+  ASSERT_OK(FillDataFileStats(w.metadata, schema, w.nan_counts, &file));
   EXPECT_EQ(file.lower_bounds.at(0), Str(std::string(16, 'a')));
   // U+10FFFF cannot be incremented: the 15th 'z' becomes '{'.
   EXPECT_EQ(file.upper_bounds.at(0), Str("zzzzzzzzzzzzzz{"));
@@ -271,7 +272,7 @@ TEST(DataFileStats, TimestampBoundsRoundOutwardAndOutOfRangeValuesHaveNone) {
   };
   const Written w = Write(schema, rows);
   iceberg::DataFile file;
-  ASSERT_TRUE(FillDataFileStats(w.metadata, schema, w.nan_counts, &file).ok());
+  ASSERT_OK(FillDataFileStats(w.metadata, schema, w.nan_counts, &file));
   EXPECT_EQ(file.lower_bounds.at(0), Le<int64_t>(-1));
   EXPECT_EQ(file.upper_bounds.at(0), Le<int64_t>(5001));
   EXPECT_EQ(file.lower_bounds.at(1), Le<int64_t>(-62'135'596'800'000'000LL));

@@ -23,68 +23,62 @@
 #include "lake/tiering/lake_tiering.h"
 #include "server/fluss_server.h"
 #include "support/eventually.h"
+#include "support/in_process_server.h"
 #include "types/schema_parser.h"
 #include "unit/log/log_test_support.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
 
 namespace fs = std::filesystem;
 
-class LakeTieringTest : public ::testing::Test {
+class LakeTieringTest : public testing::InProcessServerTest {
  protected:
+  std::string data_dir() const override { return dir_.Sub("data"); }
+  std::vector<std::string> ServerOptions() const override {
+    return {"datalake.format=iceberg", "datalake.iceberg.warehouse=" + warehouse_};
+  }
+
   void SetUp() override {
-    warehouse_ = dir_.Sub("warehouse");
-    auto config = ServerConfig::Load("", {"bind.listeners=FLUSS://127.0.0.1:0", "data.dir=" + dir_.Sub("data"),
-                                          "datalake.format=iceberg", "datalake.iceberg.warehouse=" + warehouse_});
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
-    server_ = FlussServer::Start(*config).value();
-    Configuration c;
-    c.bootstrap_servers = "127.0.0.1:" + std::to_string(server_->port());
-    c.writer_batch_timeout = std::chrono::milliseconds(5);
-    c.writer_batch_size = 16 << 10;  // many batches, spread round-robin over the buckets
-    conn_ = Connection::Create(c).value();
+    InProcessServerTest::SetUp();
+    if (HasFatalFailure()) return;
     Admin admin = conn_->GetAdmin();
-    ASSERT_TRUE(admin.CreateDatabase("db", true).ok());
+    ASSERT_OK(admin.CreateDatabase("db", true));
     TableDescriptor d(ParseSchema("id BIGINT NOT NULL, name STRING").value());
     d.DistributedBy(3);
     d.Property("table.datalake.enabled", "true");
-    ASSERT_TRUE(admin.CreateTable(path_, d).ok());
-  }
-
-  void TearDown() override {
-    conn_.reset();
-    if (server_) ASSERT_TRUE(server_->Stop().ok());
+    ASSERT_OK(admin.CreateTable(path_, d));
   }
 
   void Append(int64_t from, int64_t to) {
     auto writer = conn_->GetTable(path_).value().NewAppendWriter().value();
     for (int64_t i = from; i < to; ++i) {
-      ASSERT_TRUE(writer->Append(GenericRow({Datum(i), Datum("name-" + std::to_string(i))})).ok());
+      ASSERT_OK(writer->Append(GenericRow({Datum(i), Datum("name-" + std::to_string(i))})));
     }
-    ASSERT_TRUE(writer->Flush().ok());
+    ASSERT_OK(writer->Flush());
   }
 
   // Every lake row as (bucket, offset) -> id, read through the current snapshot's data files.
   std::map<std::pair<int32_t, int64_t>, int64_t> ReadLake() {
     std::map<std::pair<int32_t, int64_t>, int64_t> out;
     auto table = iceberg::IcebergTable::Open(lake::LakeTableDir(warehouse_, path_));
-    EXPECT_TRUE(table.ok()) << table.status().ToString();
+    EXPECT_OK(table);
     if (!table.ok()) return out;
     auto entries = table->ListDataFiles();
-    EXPECT_TRUE(entries.ok()) << entries.status().ToString();
+    EXPECT_OK(entries);
     if (!entries.ok()) return out;
     for (const auto& entry : *entries) {
       auto local_path = iceberg::IcebergTable::LocalPath(entry.data_file.file_path);
-      EXPECT_TRUE(local_path.ok()) << local_path.status().ToString();
+      EXPECT_OK(local_path);
       if (!local_path.ok()) continue;
       const std::string local = *local_path;
       auto reader = parquet::ParquetReader::OpenFile(local);
-      EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+      EXPECT_OK(reader);
       if (!reader.ok()) continue;
       EXPECT_EQ((*reader)->num_rows(), entry.data_file.record_count);
       auto all = (*reader)->ReadAll();
-      EXPECT_TRUE(all.ok()) << all.status().ToString();
+      EXPECT_OK(all);
       if (!all.ok()) continue;
       if (!all->empty()) {
         for (size_t c = 0; c < all->front().arity(); ++c) {
@@ -100,18 +94,15 @@ class LakeTieringTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir dir_;
-  std::string warehouse_;
+  std::string warehouse_ = dir_.Sub("warehouse");
   TablePath path_ = TablePath::Make("db", "events").value();
-  std::unique_ptr<FlussServer> server_;
-  std::shared_ptr<Connection> conn_;
 };
 
 TEST_F(LakeTieringTest, RoundsTierEveryRowOnceUpToTheRecordedOffsets) {
   lake::LakeTiering tiering(conn_, lake::TieringOptions{.warehouse = warehouse_});
   Append(0, 10000);
   auto first = tiering.TierOnce(path_);
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_OK(first);
   EXPECT_TRUE(first->committed);
   EXPECT_EQ(first->rows, 10000);
   EXPECT_EQ(first->files, 3);
@@ -120,7 +111,7 @@ TEST_F(LakeTieringTest, RoundsTierEveryRowOnceUpToTheRecordedOffsets) {
 
   Append(10000, 15000);
   auto second = tiering.TierOnce(path_);
-  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_OK(second);
   EXPECT_EQ(second->rows, 5000);
   latest = conn_->GetAdmin().ListOffsets(path_, OffsetSpec::Latest()).value();
 
@@ -131,7 +122,7 @@ TEST_F(LakeTieringTest, RoundsTierEveryRowOnceUpToTheRecordedOffsets) {
   for (const auto& [where, id] : rows) ids.insert(id);
   EXPECT_EQ(ids.size(), 15000u);
   auto recorded_or = tiering.LakeOffsets(path_, 3);
-  ASSERT_TRUE(recorded_or.ok()) << recorded_or.status().ToString();
+  ASSERT_OK(recorded_or);
   auto recorded = *recorded_or;
   EXPECT_EQ(recorded.first, latest);
   EXPECT_EQ(recorded.second, second->snapshot_id);
@@ -141,7 +132,7 @@ TEST_F(LakeTieringTest, RoundsTierEveryRowOnceUpToTheRecordedOffsets) {
 
   // Nothing new: no commit.
   auto third = tiering.TierOnce(path_);
-  ASSERT_TRUE(third.ok());
+  ASSERT_OK(third);
   EXPECT_FALSE(third->committed);
   EXPECT_EQ(tiering.LakeOffsets(path_, 3).value().second, second->snapshot_id);
 }
@@ -154,7 +145,7 @@ TEST_F(LakeTieringTest, RoundsCappedInsideLogBatchesTierEveryRowOnce) {
   int64_t tiered = 0;
   while (true) {
     auto round = tiering.TierOnce(path_);
-    ASSERT_TRUE(round.ok()) << round.status().ToString();
+    ASSERT_OK(round);
     if (!round->committed) break;
     EXPECT_LE(round->rows, 777);
     tiered += round->rows;
@@ -181,7 +172,7 @@ TEST_F(LakeTieringTest, RoundsCappedInsideLogBatchesTierEveryRowOnce) {
 TEST_F(LakeTieringTest, APowerCutAtEveryStepOfARoundLeavesAWholeLakeThatCatchesUp) {
   Append(0, 300);
   lake::LakeTiering first(conn_, lake::TieringOptions{.warehouse = warehouse_});
-  ASSERT_TRUE(first.TierOnce(path_).ok());
+  ASSERT_OK(first.TierOnce(path_));
   Append(300, 600);
   const auto latest = conn_->GetAdmin().ListOffsets(path_, OffsetSpec::Latest()).value();
   const std::string lake_dir = lake::LakeTableDir(warehouse_, path_);
@@ -212,10 +203,10 @@ TEST_F(LakeTieringTest, APowerCutAtEveryStepOfARoundLeavesAWholeLakeThatCatchesU
       auto r = round.TierOnce(path_);
       if (r.ok() && r->committed) ++committed;
     }
-    ASSERT_TRUE(faulty.PowerCut().ok());
+    ASSERT_OK(faulty.PowerCut());
 
     auto table = iceberg::IcebergTable::Open(lake_dir);
-    ASSERT_TRUE(table.ok()) << table.status().ToString();
+    ASSERT_OK(table);
     for (const auto& snap : table->metadata().snapshots) {
       auto files = table->ListFiles(snap.snapshot_id);
       ASSERT_TRUE(files.ok()) << "snapshot " << snap.snapshot_id << ": " << files.status().ToString();
@@ -235,7 +226,7 @@ TEST_F(LakeTieringTest, APowerCutAtEveryStepOfARoundLeavesAWholeLakeThatCatchesU
     ASSERT_EQ(rows.size(), expected_rows) << "the lake holds rows past its recorded offsets";
     // Recovery: the next round brings the lake to the log end.
     auto next = after.TierOnce(path_);
-    ASSERT_TRUE(next.ok()) << next.status().ToString();
+    ASSERT_OK(next);
     EXPECT_EQ(after.LakeOffsets(path_, 3).value().first, latest);
     EXPECT_EQ(ReadLake().size(), 600u);
   }
@@ -246,12 +237,12 @@ TEST_F(LakeTieringTest, APowerCutAtEveryStepOfARoundLeavesAWholeLakeThatCatchesU
 TEST_F(LakeTieringTest, AStaleRoundLosesTheCommitAndLeavesNoFiles) {
   Append(0, 1000);
   lake::LakeTiering a(conn_, lake::TieringOptions{.warehouse = warehouse_});
-  ASSERT_TRUE(a.TierOnce(path_).ok());
+  ASSERT_OK(a.TierOnce(path_));
   // A second service with the lake opened at the same version commits first...
   auto lake_dir = lake::LakeTableDir(warehouse_, path_);
   auto stale = iceberg::IcebergTable::Open(lake_dir).value();
   Append(1000, 2000);
-  ASSERT_TRUE(a.TierOnce(path_).ok());
+  ASSERT_OK(a.TierOnce(path_));
   // ...so an append based on the older version fails.
   auto late = stale.Append({}, {{lake::kBucketOffsetsKey, "{}"}});
   EXPECT_EQ(late.status().code(), ErrorCode::kInvalidUpdateVersion);
@@ -261,12 +252,12 @@ TEST_F(LakeTieringTest, AStaleRoundLosesTheCommitAndLeavesNoFiles) {
 TEST_F(LakeTieringTest, OldUnreferencedFilesOfInterruptedRoundsAreRemoved) {
   Append(0, 100);
   lake::LakeTiering tiering(conn_, lake::TieringOptions{.warehouse = warehouse_, .orphan_min_age = std::chrono::seconds(0)});
-  ASSERT_TRUE(tiering.TierOnce(path_).ok());
+  ASSERT_OK(tiering.TierOnce(path_));
   const std::string stray = lake::LakeTableDir(warehouse_, path_) + "/data/00000-crashed-round.parquet";
   { std::ofstream(stray) << "half a file"; }
   Append(100, 200);
   auto round = tiering.TierOnce(path_);
-  ASSERT_TRUE(round.ok()) << round.status().ToString();
+  ASSERT_OK(round);
   EXPECT_EQ(round->orphans_removed, 1);
   EXPECT_FALSE(fs::exists(stray));
   EXPECT_EQ(ReadLake().size(), 200u);
@@ -286,7 +277,7 @@ class LakePkTest : public LakeTieringTest {
     d.DistributedBy(buckets);
     d.Property("table.datalake.enabled", "true");
     for (const auto& [k, v] : props) d.Property(k, v);
-    ASSERT_TRUE(conn_->GetAdmin().CreateTable(path, d).ok());
+    ASSERT_OK(conn_->GetAdmin().CreateTable(path, d));
   }
 
   static GenericRow Row(int64_t id, const std::string& name, int32_t qty) {
@@ -300,7 +291,7 @@ class LakePkTest : public LakeTieringTest {
     std::vector<GenericRow> keys;
     for (int64_t id = 0; id < max_id; ++id) keys.push_back(GenericRow({Datum(id)}));
     auto rows = lookuper->LookupMany(keys);
-    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    EXPECT_OK(rows);
     if (!rows.ok()) return out;
     for (const auto& r : *rows) {
       if (r) out.emplace(r->GetBigInt(0), *r);
@@ -318,7 +309,7 @@ class LakePkTest : public LakeTieringTest {
       EXPECT_TRUE(fresh) << "key " << r.row.GetBigInt(0) << " is in the lake twice";
       return true;
     });
-    EXPECT_TRUE(read.ok()) << read.status().ToString();
+    EXPECT_OK(read);
     if (read.ok() && info) *info = *read;
     return out;
   }
@@ -329,7 +320,7 @@ class LakePkTest : public LakeTieringTest {
     const int64_t id = r.row.GetBigInt(0);
     switch (r.change_type) {
       case ChangeType::kInsert:
-        if (strict) EXPECT_FALSE(state.count(id)) << "+I of live key " << id;
+        if (strict) { EXPECT_FALSE(state.count(id)) << "+I of live key " << id; }
         state[id] = r.row;
         break;
       case ChangeType::kUpdateAfter:
@@ -337,7 +328,7 @@ class LakePkTest : public LakeTieringTest {
         break;
       case ChangeType::kUpdateBefore:
       case ChangeType::kDelete:
-        if (strict) EXPECT_TRUE(state.count(id)) << "removal of absent key " << id;
+        if (strict) { EXPECT_TRUE(state.count(id)) << "removal of absent key " << id; }
         state.erase(id);
         break;
       default:
@@ -352,14 +343,14 @@ class LakePkTest : public LakeTieringTest {
     std::set<int32_t> open;
     for (const auto& [b, end] : to) {
       if (end > 0) {
-        EXPECT_TRUE(scanner->Subscribe(b, 0).ok());
+        EXPECT_OK(scanner->Subscribe(b, 0));
         open.insert(b);
       }
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (!open.empty() && std::chrono::steady_clock::now() < deadline) {
       auto records = scanner->Poll(std::chrono::milliseconds(200));
-      EXPECT_TRUE(records.ok()) << records.status().ToString();
+      EXPECT_OK(records);
       if (!records.ok()) break;
       for (const auto& r : *records) {
         if (r.offset < to.at(r.bucket)) Apply(state, r, true);
@@ -375,7 +366,7 @@ class LakePkTest : public LakeTieringTest {
   // A round, then: lake == lookups == replay of the changelog up to the recorded offsets.
   lake::TieringRound RoundAndCheck(lake::LakeTiering& tiering, const TablePath& path, int64_t max_id) {
     auto round = tiering.TierOnce(path);
-    EXPECT_TRUE(round.ok()) << round.status().ToString();
+    EXPECT_OK(round);
     if (!round.ok()) return {};
     EXPECT_TRUE(round->committed);
     EXPECT_EQ(round->orphans_removed, 0) << "a live (delete) file was taken for an orphan";
@@ -402,18 +393,18 @@ TEST_F(LakePkTest, RoundsOfUpsertsUpdatesDeletesAndPartialUpdatesKeepTheLakeEqua
   auto partial = table.NewUpsertWriter({.columns = {"id", "qty"}}).value();
 
   // Round 1: inserts only: data files, no deletes.
-  for (int64_t i = 0; i < 1000; ++i) ASSERT_TRUE(w->Upsert(Row(i, "a" + std::to_string(i), 1)).ok());
-  ASSERT_TRUE(w->Flush().ok());
+  for (int64_t i = 0; i < 1000; ++i) ASSERT_OK(w->Upsert(Row(i, "a" + std::to_string(i), 1)));
+  ASSERT_OK(w->Flush());
   auto r1 = RoundAndCheck(tiering, pk_, 3000);
   EXPECT_EQ(r1.delete_files, 0);
   EXPECT_EQ(r1.rows, 1000);
   EXPECT_EQ(Lake(pk_).size(), 1000u);
 
   // Round 2: updates, deletes, new keys.
-  for (int64_t i = 0; i < 300; ++i) ASSERT_TRUE(w->Upsert(Row(i, "b" + std::to_string(i), 2)).ok());
-  for (int64_t i = 300; i < 500; ++i) ASSERT_TRUE(w->Delete(Row(i, "", 0)).ok());
-  for (int64_t i = 1000; i < 1200; ++i) ASSERT_TRUE(w->Upsert(Row(i, "c" + std::to_string(i), 3)).ok());
-  ASSERT_TRUE(w->Flush().ok());
+  for (int64_t i = 0; i < 300; ++i) ASSERT_OK(w->Upsert(Row(i, "b" + std::to_string(i), 2)));
+  for (int64_t i = 300; i < 500; ++i) ASSERT_OK(w->Delete(Row(i, "", 0)));
+  for (int64_t i = 1000; i < 1200; ++i) ASSERT_OK(w->Upsert(Row(i, "c" + std::to_string(i), 3)));
+  ASSERT_OK(w->Flush());
   auto r2 = RoundAndCheck(tiering, pk_, 3000);
   EXPECT_GT(r2.delete_files, 0);
   EXPECT_EQ(r2.deleted_keys, 500);  // 300 updated + 200 deleted keys; new keys need none
@@ -421,18 +412,18 @@ TEST_F(LakePkTest, RoundsOfUpsertsUpdatesDeletesAndPartialUpdatesKeepTheLakeEqua
 
   // Round 3: re-inserts of deleted keys, deletes, partial updates, keys updated twice, keys
   // inserted and deleted within the round (never in the lake).
-  for (int64_t i = 300; i < 400; ++i) ASSERT_TRUE(w->Upsert(Row(i, "d" + std::to_string(i), 4)).ok());
-  for (int64_t i = 0; i < 100; ++i) ASSERT_TRUE(w->Delete(Row(i, "", 0)).ok());
-  ASSERT_TRUE(w->Flush().ok());
-  for (int64_t i = 500; i < 700; ++i) ASSERT_TRUE(partial->Upsert(GenericRow({Datum(i), Datum(), Datum(int32_t(70))})).ok());
-  ASSERT_TRUE(partial->Flush().ok());
+  for (int64_t i = 300; i < 400; ++i) ASSERT_OK(w->Upsert(Row(i, "d" + std::to_string(i), 4)));
+  for (int64_t i = 0; i < 100; ++i) ASSERT_OK(w->Delete(Row(i, "", 0)));
+  ASSERT_OK(w->Flush());
+  for (int64_t i = 500; i < 700; ++i) ASSERT_OK(partial->Upsert(GenericRow({Datum(i), Datum(), Datum(int32_t(70))})));
+  ASSERT_OK(partial->Flush());
   for (int round = 0; round < 2; ++round) {
-    for (int64_t i = 1000; i < 1100; ++i) ASSERT_TRUE(w->Upsert(Row(i, "e" + std::to_string(round), 5 + round)).ok());
+    for (int64_t i = 1000; i < 1100; ++i) ASSERT_OK(w->Upsert(Row(i, "e" + std::to_string(round), 5 + round)));
   }
-  for (int64_t i = 2000; i < 2100; ++i) ASSERT_TRUE(w->Upsert(Row(i, "gone", 0)).ok());
-  ASSERT_TRUE(w->Flush().ok());
-  for (int64_t i = 2000; i < 2100; ++i) ASSERT_TRUE(w->Delete(Row(i, "", 0)).ok());
-  ASSERT_TRUE(w->Flush().ok());
+  for (int64_t i = 2000; i < 2100; ++i) ASSERT_OK(w->Upsert(Row(i, "gone", 0)));
+  ASSERT_OK(w->Flush());
+  for (int64_t i = 2000; i < 2100; ++i) ASSERT_OK(w->Delete(Row(i, "", 0)));
+  ASSERT_OK(w->Flush());
   RoundAndCheck(tiering, pk_, 3000);
   auto lake = Lake(pk_);
   EXPECT_EQ(lake.size(), 1000u);  // 1000 - 200 + 200 + 100 - 100
@@ -444,11 +435,11 @@ TEST_F(LakePkTest, RoundsOfUpsertsUpdatesDeletesAndPartialUpdatesKeepTheLakeEqua
 
   // Round 4: delete then re-insert within one round (the delete file and the new row share a
   // snapshot: the row stays), and deletes of every key of round 1 that is left.
-  for (int64_t i = 100; i < 200; ++i) ASSERT_TRUE(w->Delete(Row(i, "", 0)).ok());
-  ASSERT_TRUE(w->Flush().ok());
-  for (int64_t i = 100; i < 200; ++i) ASSERT_TRUE(w->Upsert(Row(i, "f" + std::to_string(i), 6)).ok());
-  for (int64_t i = 700; i < 1000; ++i) ASSERT_TRUE(w->Delete(Row(i, "", 0)).ok());
-  ASSERT_TRUE(w->Flush().ok());
+  for (int64_t i = 100; i < 200; ++i) ASSERT_OK(w->Delete(Row(i, "", 0)));
+  ASSERT_OK(w->Flush());
+  for (int64_t i = 100; i < 200; ++i) ASSERT_OK(w->Upsert(Row(i, "f" + std::to_string(i), 6)));
+  for (int64_t i = 700; i < 1000; ++i) ASSERT_OK(w->Delete(Row(i, "", 0)));
+  ASSERT_OK(w->Flush());
   RoundAndCheck(tiering, pk_, 3000);
   lake = Lake(pk_);
   EXPECT_EQ(lake.at(150).GetString(1), "f150");
@@ -475,7 +466,7 @@ TEST_F(LakePkTest, RoundsOfUpsertsUpdatesDeletesAndPartialUpdatesKeepTheLakeEqua
 
   // Nothing new: no commit.
   auto idle = tiering.TierOnce(pk_);
-  ASSERT_TRUE(idle.ok());
+  ASSERT_OK(idle);
   EXPECT_FALSE(idle->committed);
 }
 
@@ -492,16 +483,16 @@ TEST_F(LakePkTest, FirstRowAndWalImageTablesTierToTheirLookups) {
   for (int step = 0; step < 3; ++step) {
     for (int64_t i = 0; i < 400; ++i) {
       const int64_t id = i + step * 200;  // half the keys are new, half seen before
-      ASSERT_TRUE(fw->Upsert(Row(id, "s" + std::to_string(step), step)).ok());
-      ASSERT_TRUE(ww->Upsert(Row(id, "s" + std::to_string(step), step)).ok());
+      ASSERT_OK(fw->Upsert(Row(id, "s" + std::to_string(step), step)));
+      ASSERT_OK(ww->Upsert(Row(id, "s" + std::to_string(step), step)));
     }
-    for (int64_t i = step * 100; i < step * 100 + 50; ++i) ASSERT_TRUE(ww->Delete(Row(i, "", 0)).ok());
-    ASSERT_TRUE(fw->Flush().ok());
-    ASSERT_TRUE(ww->Flush().ok());
+    for (int64_t i = step * 100; i < step * 100 + 50; ++i) ASSERT_OK(ww->Delete(Row(i, "", 0)));
+    ASSERT_OK(fw->Flush());
+    ASSERT_OK(ww->Flush());
     auto f = RoundAndCheck(tiering, first, 1000);
     EXPECT_EQ(f.delete_files, 0) << "first_row never needs a delete";
     auto w = RoundAndCheck(tiering, wal, 1000);
-    if (step > 0) EXPECT_GT(w.delete_files, 0);
+    if (step > 0) { EXPECT_GT(w.delete_files, 0); }
   }
   auto lake = Lake(first);
   EXPECT_EQ(lake.size(), 800u);
@@ -537,14 +528,14 @@ TEST_F(LakePkTest, UnionReadWhileWritesAndTieringGoOnEndsAtTheTableState) {
       for (int i = 0; i < 200; ++i) {
         const int64_t id = static_cast<int64_t>(rng() % kKeys);
         if (live.count(id) && rng() % 3 == 0) {
-          ASSERT_TRUE(w->Delete(Row(id, "", 0)).ok());
+          ASSERT_OK(w->Delete(Row(id, "", 0)));
           live.erase(id);
         } else {
-          ASSERT_TRUE(w->Upsert(Row(id, "v" + std::to_string(batch), batch)).ok());
+          ASSERT_OK(w->Upsert(Row(id, "v" + std::to_string(batch), batch)));
           live.insert(id);
         }
       }
-      ASSERT_TRUE(w->Flush().ok());
+      ASSERT_OK(w->Flush());
       std::this_thread::sleep_for(std::chrono::milliseconds(20));  // paces the writes; waits for nothing
     }
   });
@@ -569,7 +560,7 @@ TEST_F(LakePkTest, UnionReadWhileWritesAndTieringGoOnEndsAtTheTableState) {
   int64_t records_read = 0;
   auto poll = [&] {
     auto records = (*scanner)->Poll(std::chrono::milliseconds(100));
-    ASSERT_TRUE(records.ok()) << records.status().ToString();
+    ASSERT_OK(records);
     for (const auto& r : *records) Apply(state, r, true);
     records_read += static_cast<int64_t>(records->size());
   };
@@ -590,11 +581,11 @@ TEST_F(LakePkTest, UnionReadWhileWritesAndTieringGoOnEndsAtTheTableState) {
 
   // Without follow: it ends, at the table's state (nothing is written now).
   auto bounded = lake::LakeSnapshotScanner::Open(*conn_, pk_, {.warehouse = warehouse_});
-  ASSERT_TRUE(bounded.ok()) << bounded.status().ToString();
+  ASSERT_OK(bounded);
   KeyedRows again;
   for (int i = 0; i < 1000 && !(*bounded)->done(); ++i) {
     auto records = (*bounded)->Poll(std::chrono::milliseconds(100));
-    ASSERT_TRUE(records.ok()) << records.status().ToString();
+    ASSERT_OK(records);
     for (const auto& r : *records) Apply(again, r, true);
   }
   EXPECT_TRUE((*bounded)->done());
@@ -604,14 +595,14 @@ TEST_F(LakePkTest, UnionReadWhileWritesAndTieringGoOnEndsAtTheTableState) {
 TEST_F(LakeTieringTest, UnionScannerOfALogTableReturnsEveryRowOnce) {
   lake::LakeTiering tiering(conn_, lake::TieringOptions{.warehouse = warehouse_});
   Append(0, 3000);
-  ASSERT_TRUE(tiering.TierOnce(path_).ok());
+  ASSERT_OK(tiering.TierOnce(path_));
   Append(3000, 4000);
   auto scanner = lake::LakeSnapshotScanner::Open(*conn_, path_, {.warehouse = warehouse_, .columns = {"id"}});
-  ASSERT_TRUE(scanner.ok()) << scanner.status().ToString();
+  ASSERT_OK(scanner);
   std::set<int64_t> ids;
   for (int i = 0; i < 1000 && !(*scanner)->done(); ++i) {
     auto records = (*scanner)->Poll(std::chrono::milliseconds(100));
-    ASSERT_TRUE(records.ok()) << records.status().ToString();
+    ASSERT_OK(records);
     for (const auto& r : *records) {
       EXPECT_EQ(r.change_type, ChangeType::kAppendOnly);
       ASSERT_EQ(r.row.arity(), 1u);

@@ -1,4 +1,5 @@
 #include "types/row.h"
+#include "support/status_macros.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +8,7 @@ namespace {
 
 TEST(DecimalValueTest, ParsesAndPrintsWithScale) {
   auto d = DecimalValue::Parse("-12.5", 10, 2);
-  ASSERT_TRUE(d.ok());
+  ASSERT_OK(d);
   EXPECT_EQ(d->unscaled, -1250);
   EXPECT_EQ(d->ToString(2), "-12.50");
   EXPECT_EQ(DecimalValue{5}.ToString(3), "0.005");
@@ -19,22 +20,22 @@ TEST(DecimalValueTest, ParsesAndPrintsWithScale) {
 TEST(DecimalValueTest, HandlesThirtyEightDigits) {
   std::string nines(38, '9');
   auto d = DecimalValue::Parse("-" + nines, 38, 0);
-  ASSERT_TRUE(d.ok());
+  ASSERT_OK(d);
   EXPECT_EQ(d->ToString(0), "-" + nines);
-  EXPECT_TRUE(ValidateDatum(*d, DataType::Decimal(38, 0), "x").ok());
+  EXPECT_OK(ValidateDatum(*d, DataType::Decimal(38, 0), "x"));
   DecimalValue too_big{d->unscaled - 1};
   EXPECT_FALSE(ValidateDatum(too_big, DataType::Decimal(38, 0), "x").ok());
 }
 
 TEST(ValidateDatumTest, ChecksNullabilityAndAlternative) {
-  EXPECT_TRUE(ValidateDatum(std::monostate{}, DataType::Int(), "c").ok());
+  EXPECT_OK(ValidateDatum(std::monostate{}, DataType::Int(), "c"));
   auto nn = ValidateDatum(std::monostate{}, DataType::Int().NotNull(), "c");
   ASSERT_FALSE(nn.ok());
   EXPECT_EQ(nn.message(), "column 'c' is NOT NULL but the value is null");
   EXPECT_FALSE(ValidateDatum(int64_t{1}, DataType::Int(), "c").ok());
-  EXPECT_TRUE(ValidateDatum(int32_t{1}, DataType::Date(), "c").ok());
+  EXPECT_OK(ValidateDatum(int32_t{1}, DataType::Date(), "c"));
   EXPECT_FALSE(ValidateDatum(std::string("abc"), DataType::Binary(4), "c").ok());
-  EXPECT_TRUE(ValidateDatum(std::string("abcd"), DataType::Binary(4), "c").ok());
+  EXPECT_OK(ValidateDatum(std::string("abcd"), DataType::Binary(4), "c"));
   EXPECT_FALSE(ValidateDatum(TimestampValue{0, 1000000}, DataType::Timestamp(9), "c").ok());
 }
 

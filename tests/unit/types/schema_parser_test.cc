@@ -1,4 +1,5 @@
 #include "types/schema_parser.h"
+#include "support/status_macros.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +8,7 @@ namespace {
 
 TEST(SchemaParserTest, ParsesTheCliExample) {
   auto s = ParseSchema("id INT NOT NULL, name STRING, ts TIMESTAMP(3), PRIMARY KEY (id)");
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_OK(s);
   ASSERT_EQ(s->num_columns(), 3u);
   EXPECT_EQ(s->column(0).name, "id");
   EXPECT_EQ(s->column(0).type, DataType::Int().NotNull());
@@ -23,7 +24,7 @@ TEST(SchemaParserTest, ParsesEveryType) {
       "a BOOLEAN, b TINYINT, c SMALLINT, d INTEGER, e BIGINT, f FLOAT, g DOUBLE, h DECIMAL(38, 10), "
       "i CHAR(5), j STRING, k BINARY(16), l BYTES, m DATE, n TIME(3), o TIMESTAMP, p TIMESTAMP_LTZ(9), "
       "q TIMESTAMP(3) WITH LOCAL TIME ZONE, r decimal, s varchar");
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_OK(s);
   EXPECT_EQ(s->column(7).type, DataType::Decimal(38, 10));
   EXPECT_EQ(s->column(8).type, DataType::Char(5));
   EXPECT_EQ(s->column(10).type, DataType::Binary(16));
@@ -37,7 +38,7 @@ TEST(SchemaParserTest, ParsesEveryType) {
 
 TEST(SchemaParserTest, ToStringParsesBackToTheSameSchema) {
   auto s = ParseSchema("`order id` BIGINT, price DECIMAL(10, 2) COMMENT 'it''s the price', b BINARY(4), PRIMARY KEY (`order id`)");
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_OK(s);
   EXPECT_EQ(s->column(0).name, "order id");
   EXPECT_EQ(s->column(1).comment, "it's the price");
   auto again = ParseSchema(s->ToString());

@@ -7,6 +7,7 @@
 #include "types/schema_parser.h"
 #include "types/table_descriptor.h"
 #include "types/table_path.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -26,7 +27,7 @@ TEST(DataTypeTest, JsonUsesFlussRootNames) {
                             DataType::String().NotNull(), DataType::Binary(9), DataType::Bytes(), DataType::Date(),
                             DataType::Time(9), DataType::Timestamp(0), DataType::TimestampLtz(6)}) {
     auto back = DataTypeFromJson(DataTypeToJson(t));
-    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    ASSERT_OK(back);
     EXPECT_EQ(*back, t) << t.ToString();
   }
   EXPECT_FALSE(DataTypeFromJson(nlohmann::json::parse(R"({"type":"ARRAYY"})")).ok());
@@ -34,7 +35,7 @@ TEST(DataTypeTest, JsonUsesFlussRootNames) {
 
 TEST(SchemaTest, PrimaryKeyColumnsBecomeNotNull) {
   auto s = Schema::Make({{"id", DataType::Int()}, {"v", DataType::String()}}, {"id"});
-  ASSERT_TRUE(s.ok());
+  ASSERT_OK(s);
   EXPECT_FALSE(s->column(0).type.nullable());
   EXPECT_TRUE(s->column(1).type.nullable());
   EXPECT_EQ(s->primary_key_indexes(), std::vector<size_t>{0});
@@ -43,7 +44,7 @@ TEST(SchemaTest, PrimaryKeyColumnsBecomeNotNull) {
 TEST(SchemaTest, AddColumnKeepsIdsAndTakesTheNextOne) {
   auto s = *ParseSchema("a INT, b STRING");
   auto s2 = s.AddColumn("c", DataType::Double());
-  ASSERT_TRUE(s2.ok());
+  ASSERT_OK(s2);
   EXPECT_EQ(s2->column(2).id, 2);
   EXPECT_EQ(s2->highest_field_id(), 2);
   EXPECT_EQ(s2->column(0).id, s.column(0).id);
@@ -57,14 +58,14 @@ TEST(SchemaTest, JsonRoundTripKeepsIdsAndKey) {
   EXPECT_EQ(j["version"], 1);
   EXPECT_EQ(j["columns"][1]["comment"], "n");
   auto back = SchemaFromJson(j);
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_OK(back);
   EXPECT_EQ(*back, s);
 }
 
 TEST(SchemaTest, ProjectKeepsColumnIds) {
   auto s = *ParseSchema("a INT, b STRING, c DOUBLE");
   auto p = s.Project({2, 0});
-  ASSERT_TRUE(p.ok());
+  ASSERT_OK(p);
   EXPECT_EQ(p->column(0).name, "c");
   EXPECT_EQ(p->column(0).id, 2);
   EXPECT_EQ(s.Project({3}).status().code(), ErrorCode::kInvalidColumnProjection);
@@ -72,7 +73,7 @@ TEST(SchemaTest, ProjectKeepsColumnIds) {
 
 TEST(TablePathTest, ParsesAndValidatesNames) {
   auto p = TablePath::Parse("fluss.orders");
-  ASSERT_TRUE(p.ok());
+  ASSERT_OK(p);
   EXPECT_EQ(p->database(), "fluss");
   EXPECT_EQ(p->table(), "orders");
   EXPECT_EQ(p->ToString(), "fluss.orders");
@@ -81,19 +82,19 @@ TEST(TablePathTest, ParsesAndValidatesNames) {
   EXPECT_EQ(TablePath::Parse("db.__internal").status().code(), ErrorCode::kInvalidTable);
   EXPECT_EQ(TablePath::Parse("d b.t").status().code(), ErrorCode::kInvalidDatabase);
   EXPECT_FALSE(TablePath::Parse("db." + std::string(201, 'x')).ok());
-  EXPECT_TRUE(TablePath::Parse("db." + std::string(200, 'x')).ok());
-  EXPECT_TRUE(TablePath::Parse("my-db.t_1").ok());
+  EXPECT_OK(TablePath::Parse("db." + std::string(200, 'x')));
+  EXPECT_OK(TablePath::Parse("my-db.t_1"));
 }
 
 TEST(TableDescriptorTest, JsonRoundTrip) {
   TableDescriptor d(*ParseSchema("id INT, dt STRING, v STRING, PRIMARY KEY (id, dt)"));
   d.DistributedBy(4, {"id"}).PartitionedBy({"dt"}).Property("table.log.ttl", "1d").CustomProperty("x", "y").Comment("c");
-  ASSERT_TRUE(d.Validate().ok()) << d.Validate().ToString();
+  ASSERT_OK(d.Validate());
   auto j = TableDescriptorToJson(d);
   EXPECT_EQ(j["bucket_count"], 4);
   EXPECT_EQ(j["partition_key"][0], "dt");
   auto back = TableDescriptorFromJson(nlohmann::json::parse(j.dump()));
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_OK(back);
   EXPECT_EQ(*back, d);
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "types/schema_parser.h"
+#include "support/status_macros.h"
 
 namespace fluss {
 namespace {
@@ -116,7 +117,7 @@ TEST(TablePropertiesTest, UpstreamKeysNotImplementedAreAcceptedAndListed) {
                                          {"table.auto-increment.cache-size", "10"},
                                          {"table.statistics.columns", "id, v"},
                                          {"table.datalake.enabled", "false"}}));
-  ASSERT_TRUE(check.ok()) << check.status().ToString();
+  ASSERT_OK(check);
   EXPECT_EQ(check->not_implemented,
             (std::vector<std::string>{"table.auto-increment.cache-size", "table.log.ttl", "table.statistics.columns"}));
   // Still checked by type.
