@@ -137,7 +137,10 @@ Result<std::shared_ptr<rpc::RpcClient>> ClientContext::Client(const std::string&
   for (const auto& v : resp.api_versions()) {
     if (v.api_key() == static_cast<int32_t>(rpc::ApiKey::kProduceLog) && v.min_version() <= 0) has_produce = true;
   }
-  if (!has_produce) {
+  // Each server lists only the APIs of its role: a cluster's coordinator (server_type 1) serves no
+  // data APIs; any other server must serve ProduceLog v0.
+  const bool coordinator = resp.has_server_type() && resp.server_type() == rpc::kServerTypeCoordinator;
+  if (!has_produce && !coordinator) {
     return Status(ErrorCode::kUnsupportedVersion, fmt::format("server {} does not serve ProduceLog version 0", key));
   }
   std::lock_guard<std::mutex> lock(mu);

@@ -34,7 +34,15 @@ Status MoveTree(const std::string& from, const std::string& to) {
 class FaultInjectionFileSystem::File final : public WritableFile {
  public:
   File(FaultInjectionFileSystem* owner, std::unique_ptr<WritableFile> base)
-      : WritableFile(base->path()), owner_(owner), base_(std::move(base)) {}
+      : WritableFile(base->path()), owner_(owner), base_(std::move(base)) {
+    owner_->open_files_.insert(this);  // the owner's lock is held by NewWritableFile
+  }
+  ~File() override {
+    std::lock_guard lock(owner_->mu_);
+    owner_->open_files_.erase(this);
+  }
+  // A rename moved the file: its appends and syncs now count for `to`.
+  void Renamed(const std::string& to) { path_ = to; }
 
   Status Append(std::span<const uint8_t> data) override {
     std::lock_guard lock(owner_->mu_);
@@ -163,6 +171,9 @@ Status FaultInjectionFileSystem::Rename(const std::string& from, const std::stri
     synced_size_.erase(it);
   } else {
     synced_size_.erase(to);  // whatever `to` was, it is the renamed file now
+  }
+  for (File* file : open_files_) {
+    if (file->path() == from) file->Renamed(to);
   }
   Record(ParentDirectory(to), NameChange{NameChange::kRenamed, to, from, std::move(backup)});
   return Status::OK();

@@ -17,10 +17,13 @@
 //   SyncDirectory() are undone, newest first: created and linked names vanish, a rename moves back
 //   (restoring a file it replaced), a removed file or tree comes back. (Removes are deferred: the
 //   data moves to a hidden trash until the directory is synced.)
-// Files and directories this object never touched are left as they are. After PowerCut() the
+// A file renamed while open keeps its bytes' durability under its new name (later appends and syncs
+// count for the new name). Files and directories this object never touched are left as they are.
+// After PowerCut() the
 // object forgets its history (and any FailFrom), as a rebooted machine would.
 //
-// Thread-safe (one lock). Not for production: every operation is recorded.
+// Thread-safe (one lock). Files it hands out must be destroyed before it. Not for production: every
+// operation is recorded.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -87,6 +91,7 @@ class FaultInjectionFileSystem final : public FileSystem {
   int64_t trash_seq_ = 0;
   std::map<std::string, uint64_t> synced_size_;                // files written here -> bytes made durable
   std::map<std::string, std::vector<NameChange>> pending_;     // directory -> changes since its last sync
+  std::set<File*> open_files_;                                  // files handed out and not destroyed
 };
 
 }  // namespace fluss

@@ -31,11 +31,11 @@ using metadata_internal::VersionMismatch;
 }  // namespace
 
 Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::Open(std::string dir, MetadataClock clock,
-                                                                           EmbeddedMetadataStoreOptions options) {
+                                                                           EmbeddedMetadataStoreOptions options,
+                                                                           FileSystem& fs) {
   if (!clock) clock = SystemMs;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IOError(fmt::format("cannot create metadata dir '{}': {}", dir, ec.message()));
+  Status created = fs.CreateDirectories(dir);
+  if (!created.ok()) return Status::IOError(fmt::format("cannot create metadata dir '{}': {}", dir, created.message()));
 
   const std::string lock_path = (std::filesystem::path(dir) / kLockFileName).string();
   int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -62,17 +62,16 @@ Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::Open(std::
   const std::string legacy = (base / kLegacyFileName).string();
   // A leftover .tmp is a write that never committed (the rename did not happen): drop it.
   for (const std::string& tmp : {path + ".tmp", legacy + ".tmp"}) {
-    if (::unlink(tmp.c_str()) == 0) {
-      spdlog::warn("metadata: removed '{}' left by an interrupted write", tmp);
-    } else if (errno != ENOENT) {
-      return Status::IOError(fmt::format("unlink '{}': {}", tmp, std::strerror(errno)));
-    }
+    FLUSS_ASSIGN_OR_RETURN(bool exists, fs.Exists(tmp));
+    if (!exists) continue;
+    FLUSS_RETURN_NOT_OK(fs.Remove(tmp));
+    spdlog::warn("metadata: removed '{}' left by an interrupted write", tmp);
   }
 
-  FLUSS_ASSIGN_OR_RETURN(std::optional<std::string> content, ReadFileIfExists(path));
-  FLUSS_ASSIGN_OR_RETURN(std::optional<std::string> legacy_content, ReadFileIfExists(legacy));
+  FLUSS_ASSIGN_OR_RETURN(std::optional<std::string> content, ReadFileIfExists(fs, path));
+  FLUSS_ASSIGN_OR_RETURN(std::optional<std::string> legacy_content, ReadFileIfExists(fs, legacy));
   if (!content.has_value()) {
-    // A new store, or one of the earlier whole-file format: write its state as a new log.
+    // A new store, or one of the earlier whole-file format: its state becomes a new log, written below.
     MetadataState initial;
     if (legacy_content.has_value()) {
       FLUSS_ASSIGN_OR_RETURN(std::string body, DecodeMetadataEnvelope(*legacy_content, legacy));
@@ -80,17 +79,7 @@ Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::Open(std::
       spdlog::info("metadata: migrating '{}' ({} databases, {} tables) to the record log '{}'", legacy,
                    initial.databases.size(), initial.tables.size(), path);
     }
-    FLUSS_RETURN_NOT_OK(MetadataLog::WriteSnapshot(path, 1, SnapshotMetadataState(initial)));
-    FLUSS_ASSIGN_OR_RETURN(content, ReadFileIfExists(path));
-    if (!content.has_value()) return Status::IOError(fmt::format("'{}' vanished after it was written", path));
-  }
-  if (legacy_content.has_value()) {
-    // Migrated (now, or by an open that crashed before this step): the log holds everything.
-    const std::string migrated = legacy + kMigratedSuffix;
-    if (::rename(legacy.c_str(), migrated.c_str()) != 0) {
-      return Status::IOError(fmt::format("rename '{}' to '{}': {}", legacy, migrated, std::strerror(errno)));
-    }
-    // Not synced: should the rename be lost in a crash, the next open renames it again.
+    content = std::string(kMetadataLogHeader) + EncodeMetadataLogRecord(1, SnapshotMetadataState(initial));
   }
 
   FLUSS_ASSIGN_OR_RETURN(DecodedMetadataLog decoded, DecodeMetadataLog(*content, path));
@@ -106,7 +95,15 @@ Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::Open(std::
     }
   }
   FLUSS_RETURN_NOT_OK(ValidateMetadataState(state, fmt::format("metadata log '{}':", path)));
-  FLUSS_ASSIGN_OR_RETURN(std::unique_ptr<MetadataLog> log, MetadataLog::Open(path, decoded));
+  // Writes the log's valid bytes (the new log) durably; a torn tail is gone from here on.
+  FLUSS_ASSIGN_OR_RETURN(std::unique_ptr<MetadataLog> log, MetadataLog::Open(fs, path, *content, decoded));
+  if (legacy_content.has_value()) {
+    // Migrated (now, or by an open that crashed before this step): the log holds everything.
+    const std::string migrated = legacy + kMigratedSuffix;
+    Status renamed = fs.Rename(legacy, migrated);
+    if (!renamed.ok()) return renamed;
+    // Not synced: should the rename be lost in a crash, the next open renames it again.
+  }
   spdlog::info("metadata: opened '{}' ({} databases, {} tables, next table id {}; {} records, {} bytes)", path,
                state.databases.size(), state.tables.size(), state.next_table_id, decoded.records.size(), log->size());
   if (log->size() > std::max(options.compaction_min_bytes, 2 * log->snapshot_size())) {
@@ -120,13 +117,13 @@ Result<std::unique_ptr<EmbeddedMetadataStore>> EmbeddedMetadataStore::Open(std::
 
 EmbeddedMetadataStore::EmbeddedMetadataStore(std::string dir, MetadataClock clock, EmbeddedMetadataStoreOptions options,
                                              int lock_fd, std::unique_ptr<MetadataLog> log, MetadataState state)
-    : dir_(std::move(dir)),
+    : CachedMetadataStore(state),
+      dir_(std::move(dir)),
       clock_(std::move(clock)),
       options_(options),
       lock_fd_(lock_fd),
       log_(std::move(log)),
-      next_writer_id_(state.writer_id_limit),  // ids below the persisted limit may have been handed out
-      state_(std::make_shared<const MetadataState>(std::move(state))) {}
+      next_writer_id_(state.writer_id_limit) {}  // ids below the persisted limit may have been handed out
 
 EmbeddedMetadataStore::~EmbeddedMetadataStore() {
   log_.reset();
@@ -140,11 +137,6 @@ uint64_t EmbeddedMetadataStore::compactions() const {
   return compactions_;
 }
 
-std::shared_ptr<const MetadataState> EmbeddedMetadataStore::Snapshot() const {
-  std::lock_guard lock(snapshot_mu_);
-  return state_;
-}
-
 Status EmbeddedMetadataStore::Commit(MetadataState next) {
   const std::vector<MetadataChange> changes = DiffMetadataState(*Snapshot(), next);
   if (!changes.empty()) {
@@ -152,10 +144,7 @@ Status EmbeddedMetadataStore::Commit(MetadataState next) {
     if (!st.ok()) return st.WithContext("metadata change not saved");
   }
   auto published = std::make_shared<const MetadataState>(std::move(next));
-  {
-    std::lock_guard lock(snapshot_mu_);
-    state_ = published;
-  }
+  cache_.Publish(published);
   if (log_->size() > std::max(options_.compaction_min_bytes, 2 * log_->snapshot_size())) {
     // The change is durable already: a failed compaction only leaves the log longer.
     Status st = log_->Compact(SnapshotMetadataState(*published));
@@ -238,25 +227,6 @@ Result<std::vector<TableRecord>> EmbeddedMetadataStore::DropDatabase(const std::
   });
 }
 
-Result<DatabaseRecord> EmbeddedMetadataStore::GetDatabase(const std::string& name) const {
-  auto state = Snapshot();
-  auto it = state->databases.find(name);
-  if (it == state->databases.end()) return DatabaseNotExist(name);
-  return it->second;
-}
-
-std::vector<std::string> EmbeddedMetadataStore::ListDatabases() const {
-  auto state = Snapshot();
-  std::vector<std::string> names;
-  names.reserve(state->databases.size());
-  for (const auto& [name, db] : state->databases) names.push_back(name);
-  return names;
-}
-
-bool EmbeddedMetadataStore::DatabaseExists(const std::string& name) const {
-  return Snapshot()->databases.contains(name);
-}
-
 // ---- tables ----
 
 Result<TableRecord> EmbeddedMetadataStore::CreateTable(const TablePath& path, std::string table_json,
@@ -317,61 +287,7 @@ Result<TableRecord> EmbeddedMetadataStore::DropTable(const TablePath& path, bool
   });
 }
 
-Result<TableRecord> EmbeddedMetadataStore::GetTable(const TablePath& path) const {
-  auto state = Snapshot();
-  auto it = state->tables.find(path);
-  if (it == state->tables.end()) return TableNotExist(path);
-  return it->second.record;
-}
-
-Result<TableRecord> EmbeddedMetadataStore::GetTableById(int64_t table_id) const {
-  auto state = Snapshot();
-  auto it = state->table_ids.find(table_id);
-  if (it == state->table_ids.end()) return TableIdNotExist(table_id);
-  return state->tables.at(it->second).record;
-}
-
-bool EmbeddedMetadataStore::TableExists(const TablePath& path) const { return Snapshot()->tables.contains(path); }
-
-Result<std::vector<std::string>> EmbeddedMetadataStore::ListTables(const std::string& database) const {
-  auto state = Snapshot();
-  if (!state->databases.contains(database)) return DatabaseNotExist(database);
-  std::vector<std::string> names;
-  for (const auto& [path, entry] : state->tables) {
-    if (path.database() == database) names.push_back(path.table());
-  }
-  return names;  // sorted: the map orders by (database, table)
-}
-
-std::vector<TableRecord> EmbeddedMetadataStore::ListAllTables() const {
-  auto state = Snapshot();
-  std::vector<TableRecord> records;
-  records.reserve(state->tables.size());
-  for (const auto& [path, entry] : state->tables) records.push_back(entry.record);
-  return records;
-}
-
-std::vector<DroppedTableRecord> EmbeddedMetadataStore::ListDroppedTables() const {
-  auto state = Snapshot();
-  std::vector<DroppedTableRecord> records;
-  records.reserve(state->dropped_tables.size());
-  for (const auto& [id, record] : state->dropped_tables) records.push_back(record);
-  return records;
-}
-
 // ---- schemas ----
-
-Result<std::string> EmbeddedMetadataStore::GetSchema(int64_t table_id, int32_t schema_id) const {
-  auto state = Snapshot();
-  auto id = state->table_ids.find(table_id);
-  if (id != state->table_ids.end()) {
-    const TableEntry& entry = state->tables.at(id->second);
-    if (auto it = entry.schemas.find(schema_id); it != entry.schemas.end()) return it->second;
-  }
-  return Status(ErrorCode::kSchemaNotExist,
-                fmt::format("schema {} of table id {} does not exist{}", schema_id, table_id,
-                            id == state->table_ids.end() ? " (no such table)" : ""));
-}
 
 Result<int32_t> EmbeddedMetadataStore::AddSchema(const TablePath& path, std::string schema_json,
                                                  std::string new_table_json, int32_t expected_version) {
@@ -402,13 +318,6 @@ Result<int32_t> EmbeddedMetadataStore::AddSchema(const TablePath& path, std::str
 }
 
 // ---- bucket assignment ----
-
-Result<std::vector<BucketAssignment>> EmbeddedMetadataStore::GetAssignment(int64_t table_id) const {
-  auto state = Snapshot();
-  auto it = state->table_ids.find(table_id);
-  if (it == state->table_ids.end()) return TableIdNotExist(table_id);
-  return state->tables.at(it->second).assignment;
-}
 
 Result<int32_t> EmbeddedMetadataStore::UpdateAssignment(int64_t table_id, std::vector<BucketAssignment> assignment,
                                                         int32_t expected_version) {
@@ -445,11 +354,5 @@ Result<int64_t> EmbeddedMetadataStore::AllocateWriterId() {
   }
   return next_writer_id_++;
 }
-
-// ---- watches ----
-
-int64_t EmbeddedMetadataStore::AddWatcher(MetadataWatcher watcher) { return watchers_.Add(std::move(watcher)); }
-
-void EmbeddedMetadataStore::RemoveWatcher(int64_t watcher_id) { watchers_.Remove(watcher_id); }
 
 }  // namespace fluss

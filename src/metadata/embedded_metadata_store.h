@@ -1,15 +1,19 @@
 // EmbeddedMetadataStore: the MetadataStore of a standalone server. The whole state lives in memory;
 // on disk it is <dir>/metadata.log, an append-only log of checksummed records (metadata_log.h): each
 // mutation appends one record holding the objects it changed (a database, a table, the counters) and
-// fdatasyncs it, so a change costs what it changes, not the size of the state. When the log has grown
+// fsyncs it, so a change costs what it changes, not the size of the state. When the log has grown
 // past twice the size of its last snapshot (and past compaction_min_bytes), it is rewritten as one
 // snapshot of the current state (crash-safely: a new file renamed over the old). A metadata.json of
 // the earlier whole-file format is migrated on open. Bytes on disk: docs/formats/metadata-store.md.
 //
+// Every file write goes through a FileSystem (src/fs; the local one by default), so failures and
+// power cuts can be injected in tests. What survives a power cut: every acknowledged change; a
+// change whose call failed is either wholly there or not at all.
+//
 // Concurrency: mutations are serialized by one mutex and build a new copy of the state, which is
-// published only after it is durable; reads take the published copy and never wait on disk. A
-// mutation whose write fails changes nothing in memory. One process at a time: Open takes an
-// exclusive flock on <dir>/metadata.lock.
+// published only after it is durable; reads take the published copy (CachedMetadataStore) and never
+// wait on disk. A mutation whose write fails changes nothing in memory. One process at a time: Open
+// takes an exclusive flock on <dir>/metadata.lock (a lock, not data: not through the FileSystem).
 #pragma once
 
 #include <cstdint>
@@ -18,10 +22,11 @@
 #include <mutex>
 #include <string>
 
+#include "fs/file_system.h"
+#include "metadata/metadata_cache.h"
 #include "metadata/metadata_log.h"
 #include "metadata/metadata_state.h"
 #include "metadata/metadata_store.h"
-#include "metadata/watcher_registry.h"
 
 namespace fluss {
 
@@ -33,7 +38,7 @@ struct EmbeddedMetadataStoreOptions {
   uint64_t compaction_min_bytes = 1024 * 1024;
 };
 
-class EmbeddedMetadataStore final : public MetadataStore {
+class EmbeddedMetadataStore final : public CachedMetadataStore {
  public:
   static constexpr const char* kFileName = "metadata.log";
   // The whole-file format of earlier versions: migrated on open, then renamed with kMigratedSuffix.
@@ -51,9 +56,12 @@ class EmbeddedMetadataStore final : public MetadataStore {
   // offset): the store never starts empty over a damaged file. Without a metadata.log, a
   // metadata.json (the earlier format) is checked as before (header, length, CRC32C, JSON), written
   // as a new metadata.log, and renamed metadata.json.migrated. Leftover .tmp files (a crash during a
-  // write) are removed. `clock` defaults to the system clock.
+  // write) are removed. Opening rewrites the log's valid bytes as a new file (crash-safely) and appends
+  // to that. `clock` defaults to the system clock; `fs` (which must outlive the store) to the local
+  // file system.
   static Result<std::unique_ptr<EmbeddedMetadataStore>> Open(std::string dir, MetadataClock clock = nullptr,
-                                                             EmbeddedMetadataStoreOptions options = {});
+                                                             EmbeddedMetadataStoreOptions options = {},
+                                                             FileSystem& fs = FileSystem::Local());
   ~EmbeddedMetadataStore() override;
   EmbeddedMetadataStore(const EmbeddedMetadataStore&) = delete;
   EmbeddedMetadataStore& operator=(const EmbeddedMetadataStore&) = delete;
@@ -67,39 +75,25 @@ class EmbeddedMetadataStore final : public MetadataStore {
   Status CreateDatabase(const std::string& name, std::string database_json, bool ignore_if_exists) override;
   Result<std::vector<TableRecord>> DropDatabase(const std::string& name, bool ignore_if_not_exists,
                                                 bool cascade) override;
-  Result<DatabaseRecord> GetDatabase(const std::string& name) const override;
-  std::vector<std::string> ListDatabases() const override;
-  bool DatabaseExists(const std::string& name) const override;
 
   Result<TableRecord> CreateTable(const TablePath& path, std::string table_json, std::string schema_json,
                                   int32_t bucket_count, std::vector<BucketAssignment> assignment,
                                   bool ignore_if_exists) override;
   Result<TableRecord> DropTable(const TablePath& path, bool ignore_if_not_exists) override;
-  Result<TableRecord> GetTable(const TablePath& path) const override;
-  Result<TableRecord> GetTableById(int64_t table_id) const override;
-  bool TableExists(const TablePath& path) const override;
-  Result<std::vector<std::string>> ListTables(const std::string& database) const override;
-  std::vector<TableRecord> ListAllTables() const override;
-  std::vector<DroppedTableRecord> ListDroppedTables() const override;
 
-  Result<std::string> GetSchema(int64_t table_id, int32_t schema_id) const override;
   Result<int32_t> AddSchema(const TablePath& path, std::string schema_json, std::string new_table_json,
                             int32_t expected_version) override;
 
-  Result<std::vector<BucketAssignment>> GetAssignment(int64_t table_id) const override;
   Result<int32_t> UpdateAssignment(int64_t table_id, std::vector<BucketAssignment> assignment,
                                    int32_t expected_version) override;
 
   Result<int64_t> AllocateWriterId() override;
 
-  int64_t AddWatcher(MetadataWatcher watcher) override;
-  void RemoveWatcher(int64_t watcher_id) override;
 
  private:
   EmbeddedMetadataStore(std::string dir, MetadataClock clock, EmbeddedMetadataStoreOptions options, int lock_fd,
                         std::unique_ptr<MetadataLog> log, MetadataState state);
 
-  std::shared_ptr<const MetadataState> Snapshot() const;
   // Appends the changes from the published state to `next` durably, then publishes it; on failure
   // nothing changes. Compacts the log when it has grown enough. REQUIRES mutation_mu_.
   Status Commit(MetadataState next);
@@ -116,11 +110,6 @@ class EmbeddedMetadataStore final : public MetadataStore {
   std::unique_ptr<MetadataLog> log_;  // guarded by mutation_mu_
   uint64_t compactions_ = 0;          // guarded by mutation_mu_
   int64_t next_writer_id_;  // guarded by mutation_mu_; < state's writer_id_limit when usable
-
-  mutable std::mutex snapshot_mu_;  // guards the pointer only
-  std::shared_ptr<const MetadataState> state_;
-
-  WatcherRegistry watchers_;
 };
 
 }  // namespace fluss

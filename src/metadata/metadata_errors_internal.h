@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <cstring>
 #include <cstdint>
 #include <string>
 
@@ -16,11 +15,6 @@ namespace fluss::metadata_internal {
 inline int64_t SystemMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// "<what> '<path>': <strerror(err)>" as an I/O error.
-inline Status ErrnoError(std::string_view what, const std::string& path, int err) {
-  return Status::IOError(fmt::format("{} '{}': {}", what, path, std::strerror(err)));
 }
 
 inline Status DatabaseNotExist(const std::string& name) {

@@ -1,47 +1,17 @@
 #include "metadata/metadata_file.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <charconv>
-#include <cstring>
-#include <filesystem>
 #include <vector>
 
 #include "common/crc32c.h"
-#include "metadata/metadata_errors_internal.h"
 
 namespace fluss {
 namespace {
 
-using metadata_internal::ErrnoError;
-
 // The header line is short; anything longer than this without a newline is not our file.
 constexpr size_t kMaxHeaderLength = 64;
-
-Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return ErrnoError("write", path, n < 0 ? errno : ENOSPC);
-    done += static_cast<size_t>(n);
-  }
-  return Status::OK();
-}
-
-Status SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("open directory", dir, errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return ErrnoError("fsync directory", dir, err);
-  return Status::OK();
-}
 
 }  // namespace
 
@@ -98,47 +68,11 @@ Result<std::string> DecodeMetadataEnvelope(std::string_view file, const std::str
   return std::string(body);
 }
 
-Status ReplaceFileDurably(const std::string& path, std::string_view content) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError("open", tmp, errno);
-  Status st = WriteAll(fd, content, tmp);
-  if (st.ok() && ::fsync(fd) != 0) st = ErrnoError("fsync", tmp, errno);
-  ::close(fd);
-  if (!st.ok()) {
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return ErrnoError("rename to '" + path + "' of", tmp, err);
-  }
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  return SyncDir(dir.empty() ? "." : dir);
-}
-
-Result<std::optional<std::string>> ReadFileIfExists(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return std::optional<std::string>();
-    return ErrnoError("open", path, errno);
-  }
-  std::string out;
-  char buf[64 * 1024];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return ErrnoError("read", path, err);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return std::optional<std::string>(std::move(out));
+Result<std::optional<std::string>> ReadFileIfExists(FileSystem& fs, const std::string& path) {
+  FLUSS_ASSIGN_OR_RETURN(bool exists, fs.Exists(path));
+  if (!exists) return std::optional<std::string>();
+  FLUSS_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, fs.ReadFile(path));
+  return std::optional<std::string>(std::string(bytes.begin(), bytes.end()));
 }
 
 }  // namespace fluss

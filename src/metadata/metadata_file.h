@@ -1,6 +1,5 @@
 // The checked envelope of metadata.json (the whole-file format of earlier versions, read to migrate
-// it to metadata.log) and the crash-safe way a file is replaced. Byte layout:
-// docs/formats/metadata-store.md. POSIX only.
+// it to metadata.log). Byte layout: docs/formats/metadata-store.md.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +8,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "fs/file_system.h"
 
 namespace fluss {
 
@@ -22,11 +22,7 @@ std::string EncodeMetadataEnvelope(std::string_view body);
 // with messages that start "metadata file '<path>': ".
 Result<std::string> DecodeMetadataEnvelope(std::string_view file, const std::string& path);
 
-// Replaces `path` with `content` crash-safely: write `path`.tmp, fsync it, rename it over `path`,
-// fsync the directory. After a crash `path` holds the old or the new content, never a mix; a
-// `path`.tmp may be left behind. Failures are STORAGE_EXCEPTION naming the file and errno's text.
-Status ReplaceFileDurably(const std::string& path, std::string_view content);
-// The whole content of `path`, or nullopt when it does not exist.
-Result<std::optional<std::string>> ReadFileIfExists(const std::string& path);
+// The whole content of `path` on `fs`, or nullopt when it does not exist.
+Result<std::optional<std::string>> ReadFileIfExists(FileSystem& fs, const std::string& path);
 
 }  // namespace fluss

@@ -1,24 +1,15 @@
 #include "metadata/metadata_log.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <limits>
 #include <optional>
 
 #include "common/byte_io.h"
 #include "common/crc32c.h"
-#include "metadata/metadata_file.h"
-#include "metadata/metadata_errors_internal.h"
 
 namespace fluss {
 namespace {
-
-using metadata_internal::ErrnoError;
 
 constexpr std::string_view kHeaderVersionPrefix = "fluss-metadata-log v";
 
@@ -177,55 +168,87 @@ Result<DecodedMetadataLog> DecodeMetadataLog(std::string_view bytes, const std::
   return out;
 }
 
-Status MetadataLog::WriteSnapshot(const std::string& path, uint64_t sequence,
-                                  const std::vector<MetadataChange>& snapshot) {
-  std::string content(kMetadataLogHeader);
-  content += EncodeMetadataLogRecord(sequence, snapshot);
-  return ReplaceFileDurably(path, content);
+MetadataLog::MetadataLog(FileSystem& fs, std::string path, std::unique_ptr<WritableFile> file, uint64_t size,
+                         uint64_t next_sequence, uint64_t snapshot_size)
+    : fs_(fs),
+      path_(std::move(path)),
+      file_(std::move(file)),
+      size_(size),
+      next_sequence_(next_sequence),
+      snapshot_size_(snapshot_size) {}
+
+MetadataLog::~MetadataLog() {
+  if (file_) (void)file_->Close();
 }
 
-Result<std::unique_ptr<MetadataLog>> MetadataLog::Open(const std::string& path, const DecodedMetadataLog& decoded) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("open", path, errno);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 ||
-      (static_cast<uint64_t>(st.st_size) > decoded.valid_bytes &&
-       (::ftruncate(fd, static_cast<off_t>(decoded.valid_bytes)) != 0 || ::fdatasync(fd) != 0))) {
-    const int err = errno;
-    ::close(fd);
-    return ErrnoError("cutting the torn tail of", path, err);
+Result<std::unique_ptr<WritableFile>> MetadataLog::Install(FileSystem& fs, const std::string& path,
+                                                           std::string_view content, bool* replaced) {
+  *replaced = false;
+  const std::string tmp = path + ".tmp";
+  FLUSS_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, fs.NewWritableFile(tmp));
+  Status st = file->Append(std::span(reinterpret_cast<const uint8_t*>(content.data()), content.size()));
+  if (st.ok()) st = file->Sync();
+  if (st.ok()) st = fs.Rename(tmp, path);
+  if (!st.ok()) {
+    (void)file->Close();
+    (void)fs.Remove(tmp);
+    return st;
   }
+  *replaced = true;
+  FLUSS_RETURN_NOT_OK(fs.SyncDirectory(ParentDirectory(path)));
+  return file;
+}
+
+Result<std::unique_ptr<MetadataLog>> MetadataLog::Open(FileSystem& fs, const std::string& path,
+                                                       std::string_view bytes, const DecodedMetadataLog& decoded) {
+  if (decoded.valid_bytes > bytes.size()) {
+    return Status::Invalid(fmt::format("metadata log '{}': {} valid bytes of {}", path, decoded.valid_bytes,
+                                       bytes.size()));
+  }
+  bool replaced = false;
+  FLUSS_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,
+                         Install(fs, path, bytes.substr(0, decoded.valid_bytes), &replaced));
   const uint64_t next = decoded.records.empty() ? 1 : decoded.records.back().sequence + 1;
   const uint64_t snapshot_size =
       decoded.records.size() > 1 ? decoded.records[1].offset : static_cast<uint64_t>(decoded.valid_bytes);
-  return std::unique_ptr<MetadataLog>(new MetadataLog(path, fd, decoded.valid_bytes, next, snapshot_size));
+  return std::unique_ptr<MetadataLog>(
+      new MetadataLog(fs, path, std::move(file), decoded.valid_bytes, next, snapshot_size));
 }
 
-MetadataLog::~MetadataLog() {
-  if (fd_ >= 0) ::close(fd_);
+Status MetadataLog::Restore() {
+  FLUSS_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, fs_.ReadFile(path_));
+  if (bytes.size() < size_) {
+    return Status::IOError(
+        fmt::format("metadata log '{}' holds {} bytes, fewer than the {} written", path_, bytes.size(), size_));
+  }
+  bool replaced = false;
+  auto file = Install(fs_, path_, std::string_view(reinterpret_cast<const char*>(bytes.data()), size_), &replaced);
+  if (!file.ok()) return file.status();
+  (void)file_->Close();
+  file_ = std::move(file).value();
+  return Status::OK();
 }
 
 Status MetadataLog::Append(const std::vector<MetadataChange>& changes) {
   if (!broken_.ok()) return broken_;
   const std::string record = EncodeMetadataLogRecord(next_sequence_, changes);
-  size_t done = 0;
-  while (done < record.size()) {
-    ssize_t n = ::pwrite(fd_, record.data() + done, record.size() - done, static_cast<off_t>(size_ + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : ENOSPC;
-      // Cut what part was written, so the next append starts where this one did.
-      if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
-        broken_ = ErrnoError("ftruncate after a failed write of", path_, errno)
-                      .WithContext("the metadata log refuses changes until the store is opened again");
-      }
-      return ErrnoError(fmt::format("append of {} bytes at offset {} to", record.size(), size_), path_, err);
+  Status st = file_->Append(std::span(reinterpret_cast<const uint8_t*>(record.data()), record.size()));
+  if (!st.ok()) {
+    // Part of the record may be in the file: put it back as it was, so the next append starts here.
+    Status restored = Restore();
+    if (!restored.ok()) {
+      broken_ = restored.WithContext(fmt::format(
+          "metadata log '{}': after a failed append the file could not be put back; it refuses changes until the "
+          "store is opened again",
+          path_));
     }
-    done += static_cast<size_t>(n);
+    return Status::IOError(
+        fmt::format("append of {} bytes at offset {} to '{}': {}", record.size(), size_, path_, st.message()));
   }
-  if (::fdatasync(fd_) != 0) {
+  st = file_->Sync();
+  if (!st.ok()) {
     // The record may or may not reach the disk: nothing later may be appended after it.
-    broken_ = ErrnoError("fdatasync", path_, errno)
+    broken_ = Status::IOError(fmt::format("fsync of the metadata log '{}': {}", path_, st.message()))
                   .WithContext("the metadata log refuses changes until the store is opened again");
     return broken_;
   }
@@ -236,32 +259,22 @@ Status MetadataLog::Append(const std::vector<MetadataChange>& changes) {
 
 Status MetadataLog::Compact(const std::vector<MetadataChange>& snapshot) {
   if (!broken_.ok()) return broken_;
-  if (Status st = WriteSnapshot(path_, next_sequence_, snapshot); !st.ok()) {
-    // A failure after the rename (syncing the directory) leaves the new file in place while this
-    // log still appends to the old one: refuse appends until the store is opened again.
-    struct stat ours {}, theirs {};
-    if (::fstat(fd_, &ours) != 0 || ::stat(path_.c_str(), &theirs) != 0 || ours.st_ino != theirs.st_ino) {
-      broken_ = st.WithContext("compaction replaced the file but failed; the metadata log refuses changes until the "
-                               "store is opened again");
+  std::string content(kMetadataLogHeader);
+  content += EncodeMetadataLogRecord(next_sequence_, snapshot);
+  bool replaced = false;
+  auto file = Install(fs_, path_, content, &replaced);
+  if (!file.ok()) {
+    if (replaced) {
+      // The new file is in place but its name may not be durable: appends to either file could be lost.
+      broken_ = file.status().WithContext(
+          "compaction replaced the file but failed; the metadata log refuses changes until the store is opened "
+          "again");
     }
-    return st;
+    return file.status();
   }
-  // The rename replaced the file: appends go to the new one.
-  int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) {
-    broken_ = ErrnoError("reopen after compaction", path_, errno)
-                  .WithContext("the metadata log refuses changes until the store is opened again");
-    return broken_;
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    broken_ = ErrnoError("fstat", path_, errno);
-    ::close(fd);
-    return broken_;
-  }
-  ::close(fd_);
-  fd_ = fd;
-  size_ = static_cast<uint64_t>(st.st_size);
+  (void)file_->Close();
+  file_ = std::move(file).value();
+  size_ = content.size();
   snapshot_size_ = size_;
   ++next_sequence_;
   return Status::OK();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "fs/file_system.h"
 #include "metadata/metadata_records.h"
 
 namespace fluss {
@@ -48,12 +49,13 @@ Result<DecodedMetadataLog> DecodeMetadataLog(std::string_view bytes, const std::
 
 class MetadataLog {
  public:
-  // Writes a new file at `path` crash-safely (`path`.tmp, fsync, rename, fsync the directory): the
-  // header and one record `sequence` holding `snapshot`.
-  static Status WriteSnapshot(const std::string& path, uint64_t sequence, const std::vector<MetadataChange>& snapshot);
-  // Opens `path` (as DecodeMetadataLog read it) for appends: bytes after `decoded.valid_bytes` (a torn
-  // tail) are cut off and the cut synced.
-  static Result<std::unique_ptr<MetadataLog>> Open(const std::string& path, const DecodedMetadataLog& decoded);
+  // Opens the log at `path` on `fs` for appends. `bytes` is the file's content as DecodeMetadataLog
+  // read it into `decoded` (or, for a new log, the content to create). Its valid part (a torn tail
+  // dropped) is written crash-safely as a new file that replaces `path` — `path`.tmp, fsync, rename,
+  // fsync of the directory — and appends go to that file. On error `path` is as it was (or already
+  // replaced by the same valid bytes); a `path`.tmp may be left behind.
+  static Result<std::unique_ptr<MetadataLog>> Open(FileSystem& fs, const std::string& path, std::string_view bytes,
+                                                   const DecodedMetadataLog& decoded);
   ~MetadataLog();
   MetadataLog(const MetadataLog&) = delete;
   MetadataLog& operator=(const MetadataLog&) = delete;
@@ -63,24 +65,33 @@ class MetadataLog {
   // Size of the file's first record and header: what the state took when last written whole.
   uint64_t snapshot_size() const { return snapshot_size_; }
 
-  // Appends one record and fdatasyncs it; OK only once it is durable. A failed write is cut off again
-  // (the file is as before); a failed sync leaves the file in doubt, so the log refuses every later
-  // append (the error says so) until the store is opened again.
+  // Appends one record and fsyncs it; OK only once it is durable. After a failed write the file is
+  // put back as it was (rewritten crash-safely from its valid bytes), so the next append starts where
+  // this one did; a failed sync, or a failure to put the file back, leaves the file in doubt, so the
+  // log refuses every later append (the error says so) until the store is opened again.
   Status Append(const std::vector<MetadataChange>& changes);
   // Replaces the file with one holding `snapshot` (the current state) as a single record, written
-  // crash-safely; appends continue in the new file. On error the old file stays in use.
+  // crash-safely; appends continue in the new file. On error the old file stays in use (or, when the
+  // new one replaced it but its directory could not be synced, the log refuses appends).
   Status Compact(const std::vector<MetadataChange>& snapshot);
 
  private:
-  MetadataLog(std::string path, int fd, uint64_t size, uint64_t next_sequence, uint64_t snapshot_size)
-      : path_(std::move(path)), fd_(fd), size_(size), next_sequence_(next_sequence), snapshot_size_(snapshot_size) {}
+  MetadataLog(FileSystem& fs, std::string path, std::unique_ptr<WritableFile> file, uint64_t size,
+              uint64_t next_sequence, uint64_t snapshot_size);
+  // Writes `content` to `path`.tmp, syncs it, renames it over `path` and syncs the directory; returns
+  // the file, open for appends. `*replaced` tells whether the rename happened (also on error).
+  static Result<std::unique_ptr<WritableFile>> Install(FileSystem& fs, const std::string& path,
+                                                       std::string_view content, bool* replaced);
+  // Puts the file back to its first size_ bytes after a failed append.
+  Status Restore();
 
+  FileSystem& fs_;
   std::string path_;
-  int fd_;
+  std::unique_ptr<WritableFile> file_;
   uint64_t size_;
   uint64_t next_sequence_;
   uint64_t snapshot_size_;
-  Status broken_;  // set by a failed fdatasync
+  Status broken_;  // set when the file is in doubt
 };
 
 }  // namespace fluss

@@ -1,5 +1,8 @@
 // ZkMetadataStore: the MetadataStore of cluster mode, kept in ZooKeeper (C client, multi-threaded API).
-// Znode layout and JSON bodies: docs/formats/metadata-store.md ("ZooKeeper layout").
+// Znode layout and JSON bodies: docs/formats/metadata-store.md ("ZooKeeper layout"), zk_paths.h and
+// zk_znodes.h. The work is done by its parts: ZkClient (the session), ZkCatalog (databases, tables,
+// drop records, counters) and ZkClusterRegistry (servers, election, leader/ISR); reads are
+// CachedMetadataStore's.
 //
 // Every mutation is one ZooKeeper request (a multi-op when it touches several znodes), so it is durable
 // (committed by a ZooKeeper quorum) before it returns OK, and atomic. Versions are znode versions:
@@ -33,59 +36,34 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "metadata/embedded_metadata_store.h"  // MetadataClock
-#include "metadata/metadata_state.h"
+#include "metadata/metadata_cache.h"
 #include "metadata/metadata_store.h"
-#include "metadata/watcher_registry.h"
-
-typedef struct _zhandle zhandle_t;
+#include "metadata/zk_client.h"   // ZkOptions
+#include "metadata/zk_znodes.h"   // TabletServerInfo, LeaderAndIsr
 
 namespace fluss {
 
-struct ZkOptions {
-  // `zookeeper.address`: host:port[,host:port...][/chroot]. The chroot (created when missing) is
-  // prepended to every path, as the ZooKeeper client does.
-  std::string address;
-  // `zookeeper.path.root` (Fluss's default): the store's znodes live under <chroot><root>.
-  std::string root = "/fluss";
-  int session_timeout_ms = 60000;     // `zookeeper.client.session-timeout`
-  int connect_timeout_ms = 15000;     // `zookeeper.client.connection-timeout`: Open gives up after this
-};
-
-// A tablet server's ephemeral registration (/tabletservers/ids/<id>).
-struct TabletServerInfo {
-  int32_t id = -1;
-  std::string listeners;  // "NAME://host:port[,...]", as bind/advertised.listeners
-  std::string rack;       // "" when none
-  int64_t register_timestamp_ms = 0;
-  bool operator==(const TabletServerInfo&) const = default;
-};
-
-// The leader and in-sync replicas of one bucket (/tabletservers/tables/<table id>/buckets/<b>/leader_isr).
-struct LeaderAndIsr {
-  int32_t leader = -1;
-  int32_t leader_epoch = 0;
-  std::vector<int32_t> isr;
-  int32_t coordinator_epoch = 0;
-  int32_t bucket_epoch = 0;
-  bool operator==(const LeaderAndIsr&) const = default;
-};
+class ZkCatalog;
+class ZkClusterRegistry;
 
 enum class ZkSessionEvent {
   kExpired,        // the session is gone (ephemerals deleted, leadership lost): stop acting on it
   kReestablished,  // a new session is up: registrations re-created, cache reloaded
 };
 
-class ZkMetadataStore final : public MetadataStore {
+// The parts: ZkClient (the session), ZkCatalog (databases and tables), ZkClusterRegistry (servers,
+// election, leader/ISR); reads come from CachedMetadataStore. This class composes them and runs the
+// background thread that reacts to watches and session expiry.
+class ZkMetadataStore final : public CachedMetadataStore {
  public:
   static constexpr int64_t kWriterIdBlock = EmbeddedMetadataStore::kWriterIdBlock;
 
@@ -96,34 +74,21 @@ class ZkMetadataStore final : public MetadataStore {
   ZkMetadataStore(const ZkMetadataStore&) = delete;
   ZkMetadataStore& operator=(const ZkMetadataStore&) = delete;
 
-  const std::string& base_path() const { return base_; }
+  const std::string& base_path() const;
 
-  // ---- MetadataStore ----
+  // ---- MetadataStore (the reads are CachedMetadataStore's) ----
   Status CreateDatabase(const std::string& name, std::string database_json, bool ignore_if_exists) override;
   Result<std::vector<TableRecord>> DropDatabase(const std::string& name, bool ignore_if_not_exists,
                                                 bool cascade) override;
-  Result<DatabaseRecord> GetDatabase(const std::string& name) const override;
-  std::vector<std::string> ListDatabases() const override;
-  bool DatabaseExists(const std::string& name) const override;
   Result<TableRecord> CreateTable(const TablePath& path, std::string table_json, std::string schema_json,
                                   int32_t bucket_count, std::vector<BucketAssignment> assignment,
                                   bool ignore_if_exists) override;
   Result<TableRecord> DropTable(const TablePath& path, bool ignore_if_not_exists) override;
-  Result<TableRecord> GetTable(const TablePath& path) const override;
-  Result<TableRecord> GetTableById(int64_t table_id) const override;
-  bool TableExists(const TablePath& path) const override;
-  Result<std::vector<std::string>> ListTables(const std::string& database) const override;
-  std::vector<TableRecord> ListAllTables() const override;
-  std::vector<DroppedTableRecord> ListDroppedTables() const override;
-  Result<std::string> GetSchema(int64_t table_id, int32_t schema_id) const override;
   Result<int32_t> AddSchema(const TablePath& path, std::string schema_json, std::string new_table_json,
                             int32_t expected_version) override;
-  Result<std::vector<BucketAssignment>> GetAssignment(int64_t table_id) const override;
   Result<int32_t> UpdateAssignment(int64_t table_id, std::vector<BucketAssignment> assignment,
                                    int32_t expected_version) override;
   Result<int64_t> AllocateWriterId() override;
-  int64_t AddWatcher(MetadataWatcher watcher) override;
-  void RemoveWatcher(int64_t watcher_id) override;
 
   // ---- tablet servers ----
   // Creates the ephemeral /tabletservers/ids/<id>; it lives as long as this store's session and is
@@ -151,7 +116,7 @@ class ZkMetadataStore final : public MetadataStore {
   void ResignCoordinator();
   // The registered coordinators (active and standby), ordered by id, read from ZooKeeper now.
   Result<std::vector<TabletServerInfo>> RegisteredCoordinators() const;
-  bool IsCoordinatorLeader() const { return is_leader_.load(); }
+  bool IsCoordinatorLeader() const;
   // The id in /coordinators/active right now (read from ZooKeeper), or -1 when there is none.
   Result<int32_t> CoordinatorLeaderId() const;
   // The id and listeners in /coordinators/active right now (read from ZooKeeper); nullopt when there
@@ -188,78 +153,23 @@ class ZkMetadataStore final : public MetadataStore {
   // One item for the background thread: a ZooKeeper watch or session event, or a request.
   struct Queued {
     enum Kind { kZkEvent, kElection, kLeadershipLost } kind = kZkEvent;
-    zhandle_t* zh = nullptr;
-    int type = 0;
-    int state = 0;
-    std::string path;
+    ZkEvent event;
     int64_t epoch = 0;
   };
-  ZkMetadataStore(ZkOptions options, std::string hosts, std::string base, MetadataClock clock);
+  ZkMetadataStore(MetadataClock clock);
 
-  // Session management.
-  Status Connect();  // REQUIRES: handle_mu_ held exclusively (or not yet shared)
-  static void GlobalWatcher(zhandle_t* zh, int type, int state, const char* path, void* ctx);
   void Post(Queued item);
   void BackgroundLoop();
   void HandleExpiry();
 
-  // Loads the whole tree (setting watches) and diffs it against the cache. Serialized by sync_mu_.
-  Status Sync();
-  Result<MetadataState> LoadState(const MetadataState& previous) const;
-  Status SyncServers();
-  // Deletes the drop records older than kDroppedTableRetentionMs (best effort: a failure is logged).
-  void PruneDroppedTables();
-  void TryBecomeLeader();
-  // Creates /coordinators/ids/<id> for this session (replacing another session's); deletes it.
-  Status RegisterCoordinator(const TabletServerInfo& me);
-  void UnregisterCoordinator(int32_t id);
-
-  std::shared_ptr<const MetadataState> Snapshot() const;
-  template <typename Change>
-  auto Mutate(Change&& change) -> decltype(change());
-
-  // ZooKeeper helpers (take handle_mu_ shared).
-  std::string P(std::string_view rel) const { return base_ + std::string(rel); }
-  Result<std::optional<std::pair<std::string, int32_t>>> Get(const std::string& path, bool watch) const;
-  Result<std::optional<std::vector<std::string>>> Children(const std::string& path, bool watch) const;
-  Status EnsurePath(const std::string& path) const;
-  Status Errno(int rc, std::string_view what) const;
-
-  const ZkOptions options_;
-  const std::string hosts_;
-  const std::string base_;
   const MetadataClock clock_;
+  std::unique_ptr<ZkClient> zk_;
+  std::unique_ptr<ZkCatalog> catalog_;
+  std::unique_ptr<ZkClusterRegistry> registry_;
 
-  mutable std::shared_mutex handle_mu_;  // exclusive while the handle is replaced
-  zhandle_t* zh_ = nullptr;
-  std::mutex connect_mu_;
-  std::condition_variable connect_cv_;
-  int connect_state_ = 0;          // guarded by connect_mu_
-  std::atomic<bool> closing_{false};  // set by the destructor
-  zhandle_t* connecting_ = nullptr;
-
-  std::mutex sync_mu_;  // serializes Sync (and the events it enqueues)
-  mutable std::mutex snapshot_mu_;
-  std::shared_ptr<const MetadataState> state_;
-  WatcherRegistry watchers_;
-
-  std::mutex writer_mu_;
-  int64_t next_writer_id_ = 0;
-  int64_t writer_id_limit_ = 0;
-
-  // Cluster-mode state, guarded by mu_.
-  mutable std::mutex mu_;
-  std::map<int32_t, TabletServerInfo> registered_;  // servers this store registered
-  std::vector<TabletServerInfo> live_servers_;
-  std::function<void(const std::vector<TabletServerInfo>&)> servers_listener_;
-  std::function<void(ZkSessionEvent)> session_listener_;
-  std::optional<TabletServerInfo> candidacy_;  // id + listeners of this store's coordinator candidacy
-  std::function<void(bool, int64_t)> leadership_listener_;
-  int64_t coordinator_epoch_ = 0;
-  int32_t coordinator_epoch_version_ = -1;  // znode version of /coordinators/epoch this leader set
-  std::atomic<bool> is_leader_{false};
+  std::mutex listener_mu_;
+  std::function<void(ZkSessionEvent)> session_listener_;  // guarded by listener_mu_
   std::atomic<int64_t> session_generation_{0};
-  std::atomic<int64_t> expiries_seen_{0};  // session-expired events of any handle (test hook)
 
   // Background thread and its queue.
   std::mutex queue_mu_;

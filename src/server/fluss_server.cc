@@ -18,8 +18,10 @@
 #include "metadata/embedded_metadata_store.h"
 #include "rpc/rpc_server.h"
 #include "server/data_dir_layout.h"
+#include "common/config_value.h"
+#include "rpc/api_keys.h"
+#include "server/coordinator_service.h"
 #include "server/delayed_fetch.h"
-#include "server/fluss_service.h"
 #include "server/replica_manager.h"
 #include "server/worker_pool.h"
 #include "types/table_descriptor.h"
@@ -37,7 +39,11 @@ struct FlussServer::Parts {
   std::unique_ptr<DelayedFetchQueue> delayed_fetches;
   std::unique_ptr<DelayedFetchQueue> delayed_produces;  // cluster mode: acks=-1 writes
   std::unique_ptr<ReplicaManager> replicas;
-  std::unique_ptr<FlussService> service;
+  std::unique_ptr<TabletService> tablet_service;
+  std::unique_ptr<MetadataService> metadata_service;
+  std::unique_ptr<TablePlacement> placement;  // standalone
+  std::unique_ptr<CoordinatorService> coordinator_service;  // standalone
+  std::unique_ptr<ApiTable> apis;
   std::unique_ptr<rpc::RpcServer> rpc;
   bool stopped = false;
 };
@@ -78,6 +84,55 @@ Result<int> LockDataDir(const std::string& dir) {
   }
   return fd;
 }
+
+// A standalone server's table placement: every bucket has one replica, on this server, which leads it.
+class LocalTablePlacement : public TablePlacement {
+ public:
+  LocalTablePlacement(const ServerConfig& config, ReplicaManager* replicas, TabletService* tablets)
+      : config_(config), replicas_(replicas), tablets_(tablets) {}
+
+  Status CheckActive() const override { return Status::OK(); }
+
+  Status CheckReplicationFactor(const TablePath& path, const TableDescriptor& descriptor) const override {
+    auto factor = descriptor.properties().find("table.replication.factor");
+    if (factor != descriptor.properties().end() && ParseIntOption(factor->first, factor->second).ValueOr(1) != 1) {
+      return Status(ErrorCode::kInvalidReplicationFactor,
+                    fmt::format("cannot create '{}': table.replication.factor {} needs a cluster; a standalone "
+                                "server has one replica",
+                                path.ToString(), factor->second));
+    }
+    return Status::OK();
+  }
+
+  Result<std::vector<BucketAssignment>> Assign(const TablePath&, const TableDescriptor&, int32_t buckets) override {
+    std::vector<BucketAssignment> assignment;
+    for (int32_t b = 0; b < buckets; ++b) {
+      BucketAssignment a;
+      a.bucket_id = b;
+      a.replicas = {config_.server_id};
+      a.leader = config_.server_id;
+      assignment.push_back(std::move(a));
+    }
+    return assignment;
+  }
+
+  Status TableCreated(const TableRecord& record) override {
+    Status st = tablets_->OpenTable(record);
+    if (!st.ok()) (void)replicas_->DropTable(record.table_id);  // leave no half-created logs behind
+    return st;
+  }
+
+  void TableDropped(const TableRecord& record) override {
+    Status st = replicas_->DropTable(record.table_id);
+    if (!st.ok()) spdlog::warn("deleting the data of dropped table '{}': {}", record.path.ToString(), st.ToString());
+    spdlog::info("dropped table '{}' (id {})", record.path.ToString(), record.table_id);
+  }
+
+ private:
+  const ServerConfig& config_;
+  ReplicaManager* replicas_;
+  TabletService* tablets_;
+};
 
 }  // namespace
 
@@ -148,10 +203,37 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
     };
     p.replicas->EnableReplication(std::move(repl));
   }
-  p.service = std::make_unique<FlussService>(p.config, p.metadata.get(), p.replicas.get(), delayed, workers,
-                                             p.delayed_produces.get());
-  p.service->SetHooks(std::move(hooks.service_hooks));
-  FLUSS_RETURN_NOT_OK(p.service->LoadTables());
+  // What this role answers: the tablet server's APIs and the metadata reads everywhere; the
+  // coordinator's DDL in a standalone server, or what the cluster role adds (add_apis).
+  const bool standalone = c.role != ServerRole::kTablet;
+  ApiTable::NotServedMessage not_served;
+  if (standalone) {
+    not_served = [](int16_t key) {
+      return fmt::format("{} (api key {}) is served by the coordinator of a cluster, not by a standalone server",
+                         rpc::FindServedApi(key)->name, key);
+    };
+  } else {
+    not_served = [id = c.server_id](int16_t key) {
+      return fmt::format("api key {} is served by the coordinator, not by tablet server {}", key, id);
+    };
+  }
+  p.apis = std::make_unique<ApiTable>([workers](std::function<void()> task) { workers->Submit(std::move(task)); },
+                                      std::move(not_served));
+  p.tablet_service = std::make_unique<TabletService>(p.config, p.metadata.get(), p.replicas.get(), delayed,
+                                                     p.delayed_produces.get(), std::move(hooks.replica_observers));
+  p.metadata_service = std::make_unique<MetadataService>(p.config, p.metadata.get(), std::move(hooks.cluster_metadata));
+  FLUSS_RETURN_NOT_OK(p.tablet_service->Register(*p.apis));
+  FLUSS_RETURN_NOT_OK(p.metadata_service->Register(*p.apis));
+  if (standalone) {
+    p.placement = std::make_unique<LocalTablePlacement>(p.config, p.replicas.get(), p.tablet_service.get());
+    p.coordinator_service = std::make_unique<CoordinatorService>(p.config, p.metadata.get(), p.placement.get());
+    FLUSS_RETURN_NOT_OK(p.coordinator_service->Register(*p.apis));
+  }
+  if (hooks.add_apis) FLUSS_RETURN_NOT_OK(hooks.add_apis(*p.apis));
+  // A standalone server is coordinator and tablet server at once, so server_type is left unset.
+  FLUSS_RETURN_NOT_OK(
+      p.apis->AddApiVersions(standalone ? std::nullopt : std::optional<int32_t>(rpc::kServerTypeTabletServer)));
+  FLUSS_RETURN_NOT_OK(p.tablet_service->LoadTables());
 
   if (hooks.tiered_offsets) p.replicas->SetTieredOffsetsProvider(std::move(hooks.tiered_offsets));
   ReplicaManager* replicas = p.replicas.get();
@@ -164,10 +246,10 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
   options.io_threads = c.network_threads;
   options.max_request_size = static_cast<size_t>(c.max_request_size);
   options.idle_timeout = std::chrono::milliseconds(c.connection_max_idle_ms);
-  FlussService* service = p.service.get();
-  FLUSS_ASSIGN_OR_RETURN(p.rpc, rpc::RpcServer::Start(options, [service](rpc::RpcRequest req,
-                                                                           std::shared_ptr<rpc::RpcResponder> resp) {
-    service->Handle(std::move(req), std::move(resp));
+  const ApiTable* apis = p.apis.get();
+  FLUSS_ASSIGN_OR_RETURN(p.rpc, rpc::RpcServer::Start(options, [apis](rpc::RpcRequest req,
+                                                                        std::shared_ptr<rpc::RpcResponder> resp) {
+    apis->Handle(std::move(req), std::move(resp));
   }));
   if (p.config.bind.port == 0) {
     p.config.bind.port = p.rpc->port();
@@ -206,7 +288,11 @@ Status FlussServer::Stop() {
     if (!kv.ok()) spdlog::warn("flushing KV state on shutdown (the changelog replays it on start): {}", kv.ToString());
   }
   if (p.logs) st = p.logs->Close();
-  p.service.reset();
+  p.apis.reset();
+  p.coordinator_service.reset();
+  p.placement.reset();
+  p.metadata_service.reset();
+  p.tablet_service.reset();
   p.replicas.reset();
   p.delayed_fetches.reset();
   p.delayed_produces.reset();

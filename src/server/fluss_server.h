@@ -1,6 +1,9 @@
-// FlussServer: a standalone Fluss server — coordinator and tablet server in one process, metadata
-// in the embedded store under the data dir, no ZooKeeper. Owns, in start order: the data dir lock,
-// the metadata store, the LogManager, the worker pool, the delayed-fetch queue and the RPC server.
+// FlussServer: a server with data. Standalone (the default role): coordinator and tablet server in
+// one process, metadata in the embedded store under the data dir, no ZooKeeper; its ApiTable holds
+// TabletService, CoordinatorService (every bucket on this server) and MetadataService. Role kTablet
+// (a cluster's tablet server, server/cluster/): TabletService and MetadataService, and what
+// ServerHooks::add_apis adds. Owns, in start order: the data dir lock, the metadata store, the
+// LogManager, the worker pool, the delayed-fetch queue, the services and the RPC server.
 //
 // Data dir layout: `.lock` (held while running), `.metadata/` (EmbeddedMetadataStore), and the
 // bucket logs at `{db}/{table}-{table_id}/log-{bucket}` as Fluss lays them out, with the RocksDB of a
@@ -18,9 +21,11 @@
 #include "common/status.h"
 #include "fluss_api.pb.h"
 #include "metadata/metadata_store.h"
-#include "server/fluss_service.h"
+#include "server/api_table.h"
+#include "server/metadata_service.h"
 #include "server/replica_manager.h"
 #include "server/server_config.h"
+#include "server/tablet_service.h"
 #include "server/tiered_offsets.h"
 
 namespace fluss {
@@ -37,9 +42,12 @@ struct ServerHooks {
   // fetches from), and the way ADJUST_ISR reaches the coordinator. Both required for replication.
   ServerResolver resolve_server;
   AdjustIsrSender adjust_isr;
-  // Cluster mode: the service's hooks (GetMetadata from ZooKeeper, DDL forwarding, coordinator-only
-  // APIs; server/cluster/).
-  FlussServiceHooks service_hooks;
+  // Cluster mode (role kTablet, server/cluster/): GET_METADATA from the cluster's view (empty: this
+  // server's own), the APIs the role adds beside TabletService and MetadataService (the DDL it
+  // forwards to the active coordinator), and observers of the coordinator's replica requests.
+  ClusterMetadataView cluster_metadata;
+  std::function<Status(ApiTable&)> add_apis;
+  TabletService::Observers replica_observers;
 };
 
 class FlussServer {

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "fluss_api.pb.h"
@@ -206,6 +207,63 @@ TEST(AssignReplicasTest, SpreadsReplicasAndLeadersEvenly) {
   }
   auto full = AssignReplicas(servers, 3, 3, 1, 2);
   for (const auto& b : full) EXPECT_EQ(std::set<int32_t>(b.replicas.begin(), b.replicas.end()).size(), 3u);
+}
+
+// The keys a cluster role advertises in ApiVersions (exactly once each) and its server_type.
+std::pair<std::set<int32_t>, int32_t> AdvertisedApis(uint16_t port) {
+  proto::ApiVersionsRequest req;
+  req.set_client_software_name("cluster-test");
+  req.set_client_software_version("0");
+  auto body = Call(port, rpc::ApiKey::kApiVersions, req);
+  EXPECT_OK(body);
+  proto::ApiVersionsResponse resp;
+  if (body.ok()) {
+    EXPECT_TRUE(resp.ParseFromString(*body));
+  }
+  std::set<int32_t> keys;
+  for (const auto& v : resp.api_versions()) EXPECT_TRUE(keys.insert(v.api_key()).second) << v.api_key();
+  return {keys, resp.has_server_type() ? resp.server_type() : -1};
+}
+
+TEST_F(ClusterTest, EachRoleAdvertisesAndServesExactlyItsApis) {
+  CoordinatorServer* c = StartCluster(1);
+  ASSERT_NE(c, nullptr);
+  // Written out here: the metadata reads every role answers, the DDL, the coordinator's control APIs
+  // and the tablet server's data and replica APIs.
+  const std::set<int32_t> reads = {1000, 1003, 1004, 1035, 1007, 1008, 1010, 1011, 1012, 1026};
+  const std::set<int32_t> ddl = {1001, 1002, 1005, 1006};
+  const std::set<int32_t> control = {1020, 1043};
+  const std::set<int32_t> data = {1014, 1015, 1021, 1016, 1017, 1034, 1061, 1018, 1019};
+  auto with = [](std::set<int32_t> a, const std::set<int32_t>& b) {
+    a.insert(b.begin(), b.end());
+    return a;
+  };
+  // Any key with a served range that `served` lacks is UNSUPPORTED_VERSION naming who serves it.
+  auto expect_refused = [](uint16_t port, const std::set<int32_t>& served, const std::string& who) {
+    for (const auto& api : rpc::kServedApis) {
+      if (served.count(static_cast<int32_t>(api.key)) != 0) continue;
+      auto client = rpc::RpcClient::Connect("127.0.0.1", port);
+      ASSERT_OK(client);
+      auto r = (*client)->CallSync(static_cast<int16_t>(api.key), api.max_version, "", std::chrono::seconds(15));
+      ASSERT_FALSE(r.ok()) << api.name;
+      EXPECT_EQ(r.status().code(), ErrorCode::kUnsupportedVersion) << api.name << ": " << r.status().ToString();
+      EXPECT_NE(r.status().message().find(who), std::string::npos) << r.status().ToString();
+    }
+  };
+
+  const auto [coordinator_keys, coordinator_type] = AdvertisedApis(c->port());
+  EXPECT_EQ(coordinator_type, rpc::kServerTypeCoordinator);
+  EXPECT_EQ(coordinator_keys, with(with(reads, ddl), control));
+  expect_refused(c->port(), coordinator_keys, "served by tablet servers");
+
+  const uint16_t tablet = tablets_.at(1)->port();
+  const auto [tablet_keys, tablet_type] = AdvertisedApis(tablet);
+  EXPECT_EQ(tablet_type, rpc::kServerTypeTabletServer);
+  EXPECT_EQ(tablet_keys, with(with(reads, ddl), data));
+  expect_refused(tablet, tablet_keys, "served by the coordinator");
+  // The tablet server's DDL reaches the active coordinator.
+  ASSERT_OK(CreateDatabase(tablet, "db"));
+  EXPECT_TRUE(c->store().DatabaseExists("db"));
 }
 
 TEST_F(ClusterTest, CreateTableSpreadsReplicasStoresThemAndTellsTheReplicas) {

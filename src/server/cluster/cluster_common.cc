@@ -5,8 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "rpc/api_keys.h"
-#include "server/fluss_service.h"
+#include "server/metadata_service.h"
 #include "server/server_config.h"
 
 namespace fluss::cluster {
@@ -30,12 +29,7 @@ void FillNode(proto::PbServerNode* node, int32_t id, const std::string& listener
 
 }  // namespace
 
-Result<std::string> ClusterMetadata(const ZkMetadataStore& store, const std::string& body) {
-  proto::MetadataRequest req;
-  if (!req.ParseFromString(body)) return Status(ErrorCode::kCorruptMessage, "cannot parse MetadataRequest");
-  if (req.partitions_path_size() > 0 || req.partitions_id_size() > 0) {
-    return Status(ErrorCode::kTableNotPartitioned, "partitioned tables are not supported yet");
-  }
+Result<proto::MetadataResponse> ClusterMetadata(const ZkMetadataStore& store, const proto::MetadataRequest& req) {
   proto::MetadataResponse resp;
   FLUSS_ASSIGN_OR_RETURN(auto coordinator, store.ActiveCoordinator());
   if (coordinator) FillNode(resp.mutable_coordinator_server(), coordinator->id, coordinator->listeners, "");
@@ -71,19 +65,7 @@ Result<std::string> ClusterMetadata(const ZkMetadataStore& store, const std::str
       }
     }
   }
-  return resp.SerializeAsString();
-}
-
-Result<std::string> ClusterApiVersions(int32_t server_type) {
-  proto::ApiVersionsResponse resp;
-  for (const auto& api : rpc::kServedApis) {
-    auto* v = resp.add_api_versions();
-    v->set_api_key(static_cast<int32_t>(api.key));
-    v->set_min_version(api.min_version);
-    v->set_max_version(api.max_version);
-  }
-  resp.set_server_type(server_type);
-  return resp.SerializeAsString();
+  return resp;
 }
 
 Result<std::shared_ptr<rpc::RpcClient>> CoordinatorChannel::Connected() {

@@ -20,14 +20,12 @@ namespace fluss::cluster {
 // host:port of the first listener of "NAME://host:port[,...]"; nullopt when it does not parse.
 std::optional<std::pair<std::string, uint16_t>> ListenerAddress(const std::string& listeners);
 
-// GET_METADATA in cluster mode: tablet servers from the live registrations, the coordinator from
-// /coordinators/active, and per bucket the replicas (assignment) and leader, leader epoch and ISR
-// (the bucket's leader-and-ISR znode; a bucket without one has no leader yet). With the fluss-cpp
-// request field include_coordinators, also every registered coordinator (/coordinators/ids).
-Result<std::string> ClusterMetadata(const ZkMetadataStore& store, const std::string& body);
-
-// ApiVersions of a cluster role (server_type 1 coordinator, 2 tablet server).
-Result<std::string> ClusterApiVersions(int32_t server_type);
+// GET_METADATA in cluster mode (MetadataService's ClusterMetadataView): tablet servers from the
+// live registrations, the coordinator from /coordinators/active, and per bucket the replicas
+// (assignment) and leader, leader epoch and ISR (the bucket's leader-and-ISR znode; a bucket without
+// one has no leader yet). With the fluss-cpp request field include_coordinators, also every
+// registered coordinator (/coordinators/ids).
+Result<proto::MetadataResponse> ClusterMetadata(const ZkMetadataStore& store, const proto::MetadataRequest& req);
 
 // Calls the active coordinator: resolves it from /coordinators/active, keeps the connection, and on
 // a network error, a timeout or an INVALID_COORDINATOR answer (a standby or a deposed leader)

@@ -5,34 +5,69 @@
 
 #include "rpc/api_keys.h"
 #include "rpc/rpc_server.h"
+#include "server/api_table.h"
 #include "server/cluster/cluster_common.h"
-#include "server/fluss_service.h"
+#include "server/coordinator_service.h"
+#include "server/metadata_service.h"
 #include "server/worker_pool.h"
 
 namespace fluss::cluster {
+
+// The coordinator's side of CoordinatorService: the controller's assignment, table events and
+// replica control, served only while this coordinator is the active one.
+class ControllerCoordination : public TablePlacement, public ClusterControl {
+ public:
+  ControllerCoordination(ZkMetadataStore* store, CoordinatorController* controller, int32_t server_id)
+      : store_(store), controller_(controller), server_id_(server_id) {}
+
+  Status CheckActive() const override {
+    if (controller_->active()) return Status::OK();
+    auto active = store_->CoordinatorLeaderId();
+    if (!active.ok() || *active < 0) {
+      return Status(ErrorCode::kInvalidCoordinator,
+                    fmt::format("coordinator {} is a standby; no active coordinator is elected yet", server_id_));
+    }
+    // ZooKeeper's view: a crashed coordinator stays registered as active until its session expires,
+    // and this standby takes over then. Clients retry until their request timeout.
+    return Status(ErrorCode::kInvalidCoordinator,
+                  fmt::format("coordinator {} is a standby; ZooKeeper names coordinator {} as the active one "
+                              "(a crashed coordinator is replaced when its ZooKeeper session expires)",
+                              server_id_, *active));
+  }
+  // The controller checks the replication factor against the live servers when it assigns.
+  Status CheckReplicationFactor(const TablePath&, const TableDescriptor&) const override { return Status::OK(); }
+  Result<std::vector<BucketAssignment>> Assign(const TablePath& path, const TableDescriptor& descriptor,
+                                               int32_t buckets) override {
+    return controller_->Assign(path, descriptor, buckets);
+  }
+  Status TableCreated(const TableRecord& record) override { return controller_->TableCreated(record); }
+  void TableDropped(const TableRecord& record) override { controller_->TableDropped(record); }
+  Result<proto::AdjustIsrResponse> AdjustIsr(const proto::AdjustIsrRequest& request) override {
+    return controller_->AdjustIsr(request);
+  }
+  Result<proto::ControlledShutdownResponse> ControlledShutdown(
+      const proto::ControlledShutdownRequest& request) override {
+    return controller_->ControlledShutdown(request);
+  }
+
+ private:
+  ZkMetadataStore* store_;
+  CoordinatorController* controller_;
+  const int32_t server_id_;
+};
 
 struct CoordinatorServer::Parts {
   ServerConfig config;
   std::shared_ptr<ZkMetadataStore> store;
   std::unique_ptr<CoordinatorController> controller;
   std::unique_ptr<WorkerPool> workers;
-  std::unique_ptr<FlussService> service;
+  std::unique_ptr<ControllerCoordination> coordination;
+  std::unique_ptr<MetadataService> metadata_service;
+  std::unique_ptr<CoordinatorService> coordinator_service;
+  std::unique_ptr<ApiTable> apis;
   std::unique_ptr<rpc::RpcServer> rpc;
   bool stopped = false;
 };
-
-namespace {
-
-template <typename M>
-Result<M> ParseBody(const std::string& body) {
-  M m;
-  if (!m.ParseFromString(body)) {
-    return Status(ErrorCode::kCorruptMessage, fmt::format("cannot parse {}", M::descriptor()->name()));
-  }
-  return m;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(ServerConfig config) {
   FLUSS_RETURN_NOT_OK(config.Validate());
@@ -56,73 +91,22 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(ServerConfig
   options.leader_imbalance_check_interval = std::chrono::milliseconds(c.leader_imbalance_check_interval_ms);
   p.controller = std::make_unique<CoordinatorController>(p.store, options);
   p.workers = std::make_unique<WorkerPool>(c.worker_threads, "fluss-coord");
-  p.service = std::make_unique<FlussService>(p.config, p.store.get(), nullptr, nullptr, p.workers.get());
-  CoordinatorController* controller = p.controller.get();
   ZkMetadataStore* zs = p.store.get();
-  const int32_t id = c.server_id;
-  auto standby = [zs, id]() -> Status {
-    auto active = zs->CoordinatorLeaderId();
-    if (!active.ok() || *active < 0) {
-      return Status(ErrorCode::kInvalidCoordinator,
-                    fmt::format("coordinator {} is a standby; no active coordinator is elected yet", id));
-    }
-    // ZooKeeper's view: a crashed coordinator stays registered as active until its session expires,
-    // and this standby takes over then. Clients retry until their request timeout.
-    return Status(ErrorCode::kInvalidCoordinator,
-                  fmt::format("coordinator {} is a standby; ZooKeeper names coordinator {} as the active one "
-                              "(a crashed coordinator is replaced when its ZooKeeper session expires)",
-                              id, *active));
-  };
-  FlussServiceHooks hooks;
-  hooks.intercept = [controller, zs, standby](const rpc::RpcRequest& req) -> std::optional<Result<std::string>> {
-    using rpc::ApiKey;
-    switch (static_cast<ApiKey>(req.api_key)) {
-      case ApiKey::kApiVersions: return ClusterApiVersions(rpc::kServerTypeCoordinator);
-      case ApiKey::kGetMetadata: return ClusterMetadata(*zs, req.body);
-      case ApiKey::kCreateDatabase:
-      case ApiKey::kDropDatabase:
-      case ApiKey::kCreateTable:
-      case ApiKey::kDropTable:
-        if (!controller->active()) return Result<std::string>(standby());
-        return std::nullopt;
-      case ApiKey::kAdjustIsr: {
-        if (!controller->active()) return Result<std::string>(standby());
-        auto r = ParseBody<proto::AdjustIsrRequest>(req.body);
-        if (!r.ok()) return Result<std::string>(r.status());
-        auto resp = controller->AdjustIsr(*r);
-        if (!resp.ok()) return Result<std::string>(resp.status());
-        return resp->SerializeAsString();
-      }
-      case ApiKey::kControlledShutdown: {
-        if (!controller->active()) return Result<std::string>(standby());
-        auto r = ParseBody<proto::ControlledShutdownRequest>(req.body);
-        if (!r.ok()) return Result<std::string>(r.status());
-        auto resp = controller->ControlledShutdown(*r);
-        if (!resp.ok()) return Result<std::string>(resp.status());
-        return resp->SerializeAsString();
-      }
-      case ApiKey::kProduceLog:
-      case ApiKey::kFetchLog:
-      case ApiKey::kListOffsets:
-      case ApiKey::kPutKv:
-      case ApiKey::kLookup:
-      case ApiKey::kPrefixLookup:
-      case ApiKey::kScanKv:
-      case ApiKey::kNotifyLeaderAndIsr:
-      case ApiKey::kStopReplica:
-        return Result<std::string>(Status(
-            ErrorCode::kUnsupportedVersion,
-            fmt::format("api key {} is served by tablet servers, not by the coordinator", req.api_key)));
-      default:
-        return std::nullopt;
-    }
-  };
-  hooks.assign = [controller](const TablePath& path, const TableDescriptor& d, int32_t buckets) {
-    return controller->Assign(path, d, buckets);
-  };
-  hooks.table_created = [controller](const TableRecord& r) { return controller->TableCreated(r); };
-  hooks.table_dropped = [controller](const TableRecord& r) { controller->TableDropped(r); };
-  p.service->SetHooks(std::move(hooks));
+  p.coordination = std::make_unique<ControllerCoordination>(zs, p.controller.get(), c.server_id);
+  // What the coordinator answers: the metadata reads (GET_METADATA from ZooKeeper) and the
+  // CoordinatorService (DDL, ADJUST_ISR, CONTROLLED_SHUTDOWN; only while active). The data APIs are
+  // the tablet servers'.
+  WorkerPool* workers = p.workers.get();
+  p.apis = std::make_unique<ApiTable>(
+      [workers](std::function<void()> task) { workers->Submit(std::move(task)); },
+      [](int16_t key) { return fmt::format("api key {} is served by tablet servers, not by the coordinator", key); });
+  p.metadata_service = std::make_unique<MetadataService>(
+      p.config, zs, [zs](const proto::MetadataRequest& req) { return ClusterMetadata(*zs, req); });
+  p.coordinator_service =
+      std::make_unique<CoordinatorService>(p.config, zs, p.coordination.get(), p.coordination.get());
+  FLUSS_RETURN_NOT_OK(p.metadata_service->Register(*p.apis));
+  FLUSS_RETURN_NOT_OK(p.coordinator_service->Register(*p.apis));
+  FLUSS_RETURN_NOT_OK(p.apis->AddApiVersions(rpc::kServerTypeCoordinator));
 
   rpc::RpcServerOptions ro;
   ro.host = c.bind.host;
@@ -130,10 +114,10 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(ServerConfig
   ro.io_threads = c.network_threads;
   ro.max_request_size = static_cast<size_t>(c.max_request_size);
   ro.idle_timeout = std::chrono::milliseconds(c.connection_max_idle_ms);
-  FlussService* service = p.service.get();
-  FLUSS_ASSIGN_OR_RETURN(p.rpc, rpc::RpcServer::Start(ro, [service](rpc::RpcRequest req,
-                                                                      std::shared_ptr<rpc::RpcResponder> resp) {
-    service->Handle(std::move(req), std::move(resp));
+  const ApiTable* apis = p.apis.get();
+  FLUSS_ASSIGN_OR_RETURN(p.rpc, rpc::RpcServer::Start(ro, [apis](rpc::RpcRequest req,
+                                                                   std::shared_ptr<rpc::RpcResponder> resp) {
+    apis->Handle(std::move(req), std::move(resp));
   }));
   if (c.bind.port == 0) {
     c.bind.port = p.rpc->port();
@@ -161,7 +145,10 @@ void CoordinatorServer::Stop() {
   if (p.controller) p.controller->Stop();  // resigns: a standby takes over at once
   if (p.rpc) p.rpc->Stop();
   if (p.workers) p.workers->Stop();
-  p.service.reset();
+  p.apis.reset();
+  p.coordinator_service.reset();
+  p.metadata_service.reset();
+  p.coordination.reset();
   p.controller.reset();
   p.workers.reset();
   p.rpc.reset();

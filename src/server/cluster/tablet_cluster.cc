@@ -143,7 +143,12 @@ ServerHooks TabletClusterMember::Hooks() {
   hooks.metadata = store_;
   hooks.resolve_server = MakeZkServerResolver(store_);
   hooks.adjust_isr = MakeZkAdjustIsrSender(store_);
-  hooks.service_hooks.intercept = [this](const rpc::RpcRequest& r) { return Intercept(r); };
+  hooks.cluster_metadata = [store = store_](const proto::MetadataRequest& req) { return ClusterMetadata(*store, req); };
+  hooks.add_apis = [this](ApiTable& table) { return AddForwardedApis(table); };
+  hooks.replica_observers.notify_leader_and_isr = [this](const proto::NotifyLeaderAndIsrRequest& r) {
+    RecordNotify(r);
+  };
+  hooks.replica_observers.stop_replica = [this](const proto::StopReplicaRequest& r) { RecordStop(r); };
   return hooks;
 }
 
@@ -151,61 +156,29 @@ Status TabletClusterMember::Register(const std::string& listeners) {
   return store_->RegisterTabletServer(config_.server_id, listeners);
 }
 
-std::optional<Result<std::string>> TabletClusterMember::Intercept(const rpc::RpcRequest& request) {
+Status TabletClusterMember::AddForwardedApis(ApiTable& table) {
   using rpc::ApiKey;
-  switch (static_cast<ApiKey>(request.api_key)) {
-    case ApiKey::kApiVersions: return ClusterApiVersions(rpc::kServerTypeTabletServer);
-    case ApiKey::kGetMetadata: return ClusterMetadata(*store_, request.body);
-    case ApiKey::kCreateDatabase:
-    case ApiKey::kDropDatabase:
-    case ApiKey::kCreateTable:
-    case ApiKey::kDropTable:
-      // DDL is the coordinator's: forwarded, so a client may talk to any server of the cluster.
-      return coordinator_.Call(request.api_key, request.body, /*attempts=*/3);
-    case ApiKey::kAdjustIsr:
-    case ApiKey::kControlledShutdown:
-      return Result<std::string>(
-          Status(ErrorCode::kUnsupportedVersion,
-                 fmt::format("api key {} is served by the coordinator, not by tablet server {}", request.api_key,
-                             config_.server_id)));
-    case ApiKey::kNotifyLeaderAndIsr: {
-      proto::NotifyLeaderAndIsrRequest req;
-      if (!req.ParseFromString(request.body)) {
-        return Result<std::string>(Status(ErrorCode::kCorruptMessage, "cannot parse NotifyLeaderAndIsrRequest"));
-      }
-      proto::NotifyLeaderAndIsrResponse resp;
-      std::lock_guard lock(mu_);
-      for (const auto& e : req.notify_buckets_leader_req()) {
-        auto* out = resp.add_notify_buckets_leader_resp();
-        *out->mutable_table_bucket() = e.table_bucket();
-        if (kMemberAnswersReplicaRequests && !store_->GetTableById(e.table_bucket().table_id()).ok()) {
-          out->set_error_code(static_cast<int32_t>(ErrorCode::kUnknownTableOrBucket));
-          out->set_error_message(fmt::format("table id {} is not known here yet", e.table_bucket().table_id()));
-          continue;
-        }
-        notified_[{e.table_bucket().table_id(), e.table_bucket().bucket_id()}] = e;
-      }
-      if (!kMemberAnswersReplicaRequests) return std::nullopt;
-      return resp.SerializeAsString();
-    }
-    case ApiKey::kStopReplica: {
-      proto::StopReplicaRequest req;
-      if (!req.ParseFromString(request.body)) {
-        return Result<std::string>(Status(ErrorCode::kCorruptMessage, "cannot parse StopReplicaRequest"));
-      }
-      proto::StopReplicaResponse resp;
-      std::lock_guard lock(mu_);
-      for (const auto& e : req.stop_replicas_req()) {
-        *resp.add_stop_replicas_resp()->mutable_table_bucket() = e.table_bucket();
-        const TableBucketId id{e.table_bucket().table_id(), e.table_bucket().bucket_id()};
-        notified_.erase(id);
-        stopped_.push_back(id);
-      }
-      if (!kMemberAnswersReplicaRequests) return std::nullopt;
-      return resp.SerializeAsString();
-    }
-    default:
-      return std::nullopt;
+  for (ApiKey key : {ApiKey::kCreateDatabase, ApiKey::kDropDatabase, ApiKey::kCreateTable, ApiKey::kDropTable}) {
+    FLUSS_RETURN_NOT_OK(table.AddBody(key, [this, key](const std::string& body) {
+      return coordinator_.Call(static_cast<int16_t>(key), body, /*attempts=*/3);
+    }));
+  }
+  return Status::OK();
+}
+
+void TabletClusterMember::RecordNotify(const proto::NotifyLeaderAndIsrRequest& request) {
+  std::lock_guard lock(mu_);
+  for (const auto& e : request.notify_buckets_leader_req()) {
+    notified_[{e.table_bucket().table_id(), e.table_bucket().bucket_id()}] = e;
+  }
+}
+
+void TabletClusterMember::RecordStop(const proto::StopReplicaRequest& request) {
+  std::lock_guard lock(mu_);
+  for (const auto& e : request.stop_replicas_req()) {
+    const TableBucketId id{e.table_bucket().table_id(), e.table_bucket().bucket_id()};
+    notified_.erase(id);
+    stopped_.push_back(id);
   }
 }
 

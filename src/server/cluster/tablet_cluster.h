@@ -31,11 +31,6 @@ AdjustIsrSender MakeZkAdjustIsrSender(std::shared_ptr<ZkMetadataStore> store);
 // Checks `<data_dir>/.cluster` against `cluster_id` and `server_id`, writing it when missing.
 Status ClaimDataDir(const std::string& data_dir, const std::string& cluster_id, int32_t server_id);
 
-// Until ReplicaManager serves NOTIFY_LEADER_AND_ISR and STOP_REPLICA itself (replication), the
-// member answers them: it accepts the buckets of tables its metadata cache has (UNKNOWN_TABLE_OR_BUCKET
-// for others, so the coordinator resends) and deletes nothing. false: they go on to FlussService.
-inline constexpr bool kMemberAnswersReplicaRequests = false;
-
 class TabletClusterMember {
  public:
   // Opens the ZooKeeper store, gets the cluster id and claims the data dir; refuses when the server
@@ -45,7 +40,9 @@ class TabletClusterMember {
 
   const std::shared_ptr<ZkMetadataStore>& store() const { return store_; }
   const std::string& cluster_id() const { return cluster_id_; }
-  // The hooks of FlussServer for this member (metadata, resolve_server, adjust_isr, service hooks).
+  // The hooks of FlussServer for this member: metadata, resolve_server, adjust_isr, GET_METADATA from
+  // ZooKeeper, the DDL APIs forwarded to the active coordinator, and the observers that record the
+  // coordinator's requests (notified(), stopped()).
   ServerHooks Hooks();
   // The ephemeral registration, once the server listens.
   Status Register(const std::string& listeners);
@@ -61,7 +58,11 @@ class TabletClusterMember {
 
  private:
   TabletClusterMember(ServerConfig config, std::shared_ptr<ZkMetadataStore> store, std::string cluster_id);
-  std::optional<Result<std::string>> Intercept(const rpc::RpcRequest& request);
+  // CREATE/DROP DATABASE and CREATE/DROP TABLE: forwarded to the active coordinator, so a client may
+  // talk to any server of the cluster.
+  Status AddForwardedApis(ApiTable& table);
+  void RecordNotify(const proto::NotifyLeaderAndIsrRequest& request);
+  void RecordStop(const proto::StopReplicaRequest& request);
 
   const ServerConfig config_;
   std::shared_ptr<ZkMetadataStore> store_;

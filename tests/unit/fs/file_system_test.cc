@@ -154,5 +154,25 @@ TEST(FaultInjectionFileSystemTest, AFailedOperationChangesNothing) {
   EXPECT_EQ(fs.operations(), 2);
 }
 
+// A file renamed while open (a log rewritten under a temporary name, then renamed over the old one,
+// and appended to): its later appends and syncs count for the new name.
+TEST(FaultInjectionFileSystemTest, AFileRenamedWhileOpenKeepsItsSyncedBytesUnderTheNewName) {
+  TempDir dir;
+  FaultInjectionFileSystem fs;
+  auto file = fs.NewWritableFile(dir.Sub("log.tmp"));
+  ASSERT_OK(file);
+  ASSERT_OK((*file)->Append(Bytes("head")));
+  ASSERT_OK((*file)->Sync());
+  ASSERT_OK(fs.Rename(dir.Sub("log.tmp"), dir.Sub("log")));
+  ASSERT_OK(fs.SyncDirectory(dir.path()));
+  EXPECT_EQ((*file)->path(), dir.Sub("log"));
+  ASSERT_OK((*file)->Append(Bytes("+synced")));
+  ASSERT_OK((*file)->Sync());
+  ASSERT_OK((*file)->Append(Bytes("+lost")));
+  ASSERT_OK(fs.PowerCut());
+  EXPECT_EQ(Read(dir.Sub("log")), "head+synced");
+  EXPECT_FALSE(sfs::exists(dir.Sub("log.tmp")));
+}
+
 }  // namespace
 }  // namespace fluss

@@ -1,0 +1,378 @@
+#include "metadata/zk_cluster_registry.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <zookeeper/zookeeper.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "metadata/metadata_errors_internal.h"
+#include "metadata/zk_paths.h"
+
+namespace fluss {
+namespace {
+
+constexpr int kRegistryMaxRetries = 50;  // retries against concurrent stores before giving up
+
+using metadata_internal::TableIdNotExist;
+
+}  // namespace
+
+Status ZkClusterRegistry::EnsureZnodes() {
+  for (const std::string& p : {zk_paths::TabletServerIds(), zk_paths::Coordinators(), zk_paths::CoordinatorIds()}) {
+    FLUSS_RETURN_NOT_OK(zk_.EnsurePath(zk_.Path(p)));
+  }
+  const std::string epoch = zk_.Path(zk_paths::CoordinatorEpoch());
+  int rc = zk_.Create(epoch, "0", 0);
+  if (rc != ZOK && rc != ZNODEEXISTS) return zk_.Error(rc, fmt::format("create '{}'", epoch));
+  return Status::OK();
+}
+
+// ---- tablet servers ----
+
+Status ZkClusterRegistry::RegisterTabletServer(int32_t id, std::string listeners, std::string rack) {
+  if (id < 0) return Status::Invalid(fmt::format("tablet server id {} is negative", id));
+  TabletServerInfo info{id, std::move(listeners), std::move(rack), clock_()};
+  const std::string path = zk_.Path(zk_paths::TabletServer(id));
+  int rc = zk_.Create(path, zk_znodes::TabletServerBody(info), ZOO_EPHEMERAL);
+  if (rc == ZNODEEXISTS) {
+    ZkStat stat;
+    const int64_t owner = zk_.Exists(path, false, &stat) == ZOK ? stat.ephemeral_owner : 0;
+    if (owner != zk_.SessionId()) {
+      return Status::IOError(
+          fmt::format("tablet server id {} is already registered by another live session ('{}')", id, path));
+    }
+  } else if (rc != ZOK) {
+    return zk_.Error(rc, fmt::format("register tablet server {}", id));
+  }
+  {
+    std::lock_guard lock(mu_);
+    registered_[id] = info;
+  }
+  return SyncServers();
+}
+
+Status ZkClusterRegistry::UnregisterTabletServer(int32_t id) {
+  {
+    std::lock_guard lock(mu_);
+    if (registered_.erase(id) == 0) return Status::OK();
+  }
+  int rc = zk_.Delete(zk_.Path(zk_paths::TabletServer(id)), -1);
+  if (rc != ZOK && rc != ZNONODE) return zk_.Error(rc, fmt::format("unregister tablet server {}", id));
+  return SyncServers();
+}
+
+void ZkClusterRegistry::ReRegisterTabletServers() {
+  std::map<int32_t, TabletServerInfo> registered;
+  {
+    std::lock_guard lock(mu_);
+    registered = registered_;
+  }
+  for (const auto& [id, info] : registered) {
+    int rc = zk_.Create(zk_.Path(zk_paths::TabletServer(id)), zk_znodes::TabletServerBody(info), ZOO_EPHEMERAL);
+    if (rc != ZOK) spdlog::error("metadata: re-registering tablet server {} failed: {}", id, ZkClient::ErrorText(rc));
+  }
+}
+
+Status ZkClusterRegistry::SyncServers() {
+  const std::string ids_path = zk_.Path(zk_paths::TabletServerIds());
+  FLUSS_ASSIGN_OR_RETURN(auto ids, zk_.Children(ids_path, true));
+  std::vector<TabletServerInfo> live;
+  for (const std::string& name : ids ? *ids : std::vector<std::string>()) {
+    int32_t id = 0;
+    auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+    if (ec != std::errc() || end != name.data() + name.size()) continue;  // not ours
+    const std::string path = ids_path + "/" + name;
+    FLUSS_ASSIGN_OR_RETURN(auto node, zk_.Get(path, false));
+    if (!node) continue;
+    FLUSS_ASSIGN_OR_RETURN(TabletServerInfo info, zk_znodes::ParseTabletServer(id, node->first, path));
+    live.push_back(std::move(info));
+  }
+  std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  std::lock_guard lock(mu_);
+  live_servers_ = std::move(live);
+  return Status::OK();
+}
+
+std::vector<TabletServerInfo> ZkClusterRegistry::LiveTabletServers() const {
+  std::lock_guard lock(mu_);
+  return live_servers_;
+}
+
+void ZkClusterRegistry::SetLiveServersListener(ServersListener listener) {
+  std::lock_guard lock(mu_);
+  servers_listener_ = std::move(listener);
+}
+
+std::pair<std::vector<TabletServerInfo>, ZkClusterRegistry::ServersListener> ZkClusterRegistry::LiveServersAndListener()
+    const {
+  std::lock_guard lock(mu_);
+  return {live_servers_, servers_listener_};
+}
+
+// ---- coordinator election ----
+
+Status ZkClusterRegistry::StartCandidacy(int32_t coordinator_id, std::string listeners, LeadershipListener listener) {
+  TabletServerInfo me{coordinator_id, std::move(listeners), "", clock_()};
+  {
+    std::lock_guard lock(mu_);
+    if (candidacy_) {
+      return Status(ErrorCode::kInvalidCoordinator,
+                    fmt::format("this store already runs for coordinator as id {}", candidacy_->id));
+    }
+  }
+  // Not fatal: every election attempt (TryBecomeLeader) registers again when it is missing.
+  Status registered = RegisterCoordinator(me);
+  if (!registered.ok()) spdlog::warn("metadata: registering coordinator {}: {}", me.id, registered.ToString());
+  std::lock_guard lock(mu_);
+  candidacy_ = std::move(me);
+  leadership_listener_ = std::move(listener);
+  return Status::OK();
+}
+
+void ZkClusterRegistry::TryBecomeLeader() {
+  std::optional<TabletServerInfo> me;
+  LeadershipListener listener;
+  {
+    std::lock_guard lock(mu_);
+    me = candidacy_;
+    listener = leadership_listener_;
+  }
+  if (!me) return;
+  Status registered = RegisterCoordinator(*me);
+  if (!registered.ok()) spdlog::warn("metadata: registering coordinator {}: {}", me->id, registered.ToString());
+  if (is_leader_.load()) return;
+  const std::string active = zk_.Path(zk_paths::ActiveCoordinator());
+  const std::string body = zk_znodes::ActiveCoordinatorBody(*me);
+  for (int attempt = 0; attempt < kRegistryMaxRetries; ++attempt) {
+    int rc = zk_.Create(active, body, ZOO_EPHEMERAL);
+    if (rc == ZNODEEXISTS) {
+      rc = zk_.Exists(active, /*watch=*/true, nullptr);  // watch: try again when the leader goes
+      if (rc == ZNONODE) continue;                         // it just went
+      if (rc != ZOK) spdlog::warn("metadata: watching '{}' failed: {}", active, ZkClient::ErrorText(rc));
+      return;
+    }
+    if (rc != ZOK) {
+      spdlog::warn("metadata: coordinator election: creating '{}' failed: {}", active, ZkClient::ErrorText(rc));
+      return;
+    }
+    // Won: bump the epoch, the token that fences the previous leader's writes.
+    const std::string epoch_path = zk_.Path(zk_paths::CoordinatorEpoch());
+    int64_t epoch = -1;
+    int32_t epoch_version = -1;
+    for (int cas = 0; cas < kRegistryMaxRetries && epoch < 0; ++cas) {
+      auto node = zk_.Get(epoch_path, false);
+      if (!node.ok() || !node->has_value()) break;
+      auto value = zk_znodes::ParseCounter((*node)->first, epoch_path);
+      if (!value.ok()) break;
+      if (zk_.Set(epoch_path, std::to_string(*value + 1), (*node)->second, &epoch_version) == ZOK) epoch = *value + 1;
+    }
+    if (epoch < 0) {
+      spdlog::error("metadata: coordinator election won but '{}' could not be bumped; resigning", epoch_path);
+      zk_.Delete(active, -1);
+      return;
+    }
+    {
+      std::lock_guard lock(mu_);
+      coordinator_epoch_ = epoch;
+      coordinator_epoch_version_ = epoch_version;
+    }
+    is_leader_ = true;
+    spdlog::info("metadata: coordinator {} is the leader (epoch {})", me->id, epoch);
+    if (listener) listener(true, epoch);
+    return;
+  }
+}
+
+std::optional<int64_t> ZkClusterRegistry::Resign() {
+  int64_t epoch;
+  std::optional<TabletServerInfo> candidacy;
+  {
+    std::lock_guard lock(mu_);
+    candidacy = std::move(candidacy_);
+    candidacy_.reset();
+    epoch = coordinator_epoch_;
+  }
+  if (candidacy) UnregisterCoordinator(candidacy->id);
+  if (!is_leader_.exchange(false)) return std::nullopt;
+  zk_.Delete(zk_.Path(zk_paths::ActiveCoordinator()), -1);
+  return epoch;
+}
+
+void ZkClusterRegistry::FenceOnExpiry() {
+  LeadershipListener leadership;
+  int64_t epoch;
+  {
+    std::lock_guard lock(mu_);
+    leadership = leadership_listener_;
+    epoch = coordinator_epoch_;
+  }
+  if (is_leader_.exchange(false) && leadership) leadership(false, epoch);
+}
+
+ZkClusterRegistry::LeadershipListener ZkClusterRegistry::leadership_listener() const {
+  std::lock_guard lock(mu_);
+  return leadership_listener_;
+}
+
+Status ZkClusterRegistry::RegisterCoordinator(const TabletServerInfo& me) {
+  const std::string path = zk_.Path(zk_paths::Coordinator(me.id));
+  const std::string body = zk_znodes::CoordinatorRegistrationBody(me);
+  for (int attempt = 0; attempt < kRegistryMaxRetries; ++attempt) {
+    int rc = zk_.Create(path, body, ZOO_EPHEMERAL);
+    if (rc == ZOK) return Status::OK();
+    if (rc != ZNODEEXISTS) return zk_.Error(rc, fmt::format("register coordinator {}", me.id));
+    ZkStat stat;
+    rc = zk_.Exists(path, false, &stat);
+    if (rc == ZNONODE) continue;  // it just went
+    if (rc != ZOK) return zk_.Error(rc, fmt::format("register coordinator {}", me.id));
+    if (stat.ephemeral_owner == zk_.SessionId()) return Status::OK();
+    spdlog::warn("metadata: coordinator id {} is registered by another ZooKeeper session (a crashed predecessor, "
+                 "or another coordinator with the same id); replacing its registration",
+                 me.id);
+    rc = zk_.Delete(path, stat.version);
+    if (rc != ZOK && rc != ZNONODE && rc != ZBADVERSION) {
+      return zk_.Error(rc, fmt::format("replace the registration of coordinator {}", me.id));
+    }
+  }
+  return Status::IOError(fmt::format("cannot register coordinator {} at '{}'", me.id, path));
+}
+
+void ZkClusterRegistry::UnregisterCoordinator(int32_t id) {
+  const std::string path = zk_.Path(zk_paths::Coordinator(id));
+  ZkStat stat;
+  if (zk_.Exists(path, false, &stat) != ZOK) return;
+  if (stat.ephemeral_owner != zk_.SessionId()) return;  // not ours (any more)
+  int rc = zk_.Delete(path, stat.version);
+  if (rc != ZOK && rc != ZNONODE) spdlog::warn("metadata: unregistering coordinator {}: {}", id, ZkClient::ErrorText(rc));
+}
+
+Result<std::vector<TabletServerInfo>> ZkClusterRegistry::RegisteredCoordinators() const {
+  const std::string ids_path = zk_.Path(zk_paths::CoordinatorIds());
+  FLUSS_ASSIGN_OR_RETURN(auto ids, zk_.Children(ids_path, false));
+  std::vector<TabletServerInfo> out;
+  for (const std::string& name : ids ? *ids : std::vector<std::string>()) {
+    const std::string path = ids_path + "/" + name;
+    FLUSS_ASSIGN_OR_RETURN(auto node, zk_.Get(path, false));
+    if (!node) continue;  // went meanwhile
+    FLUSS_ASSIGN_OR_RETURN(TabletServerInfo info, zk_znodes::ParseCoordinator(node->first, path));
+    out.push_back(std::move(info));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+Result<int32_t> ZkClusterRegistry::CoordinatorLeaderId() const {
+  const std::string path = zk_.Path(zk_paths::ActiveCoordinator());
+  FLUSS_ASSIGN_OR_RETURN(auto node, zk_.Get(path, false));
+  if (!node) return -1;
+  return zk_znodes::ParseCoordinatorId(node->first, path);
+}
+
+Result<std::optional<TabletServerInfo>> ZkClusterRegistry::ActiveCoordinator() const {
+  const std::string path = zk_.Path(zk_paths::ActiveCoordinator());
+  FLUSS_ASSIGN_OR_RETURN(auto node, zk_.Get(path, false));
+  if (!node) return std::optional<TabletServerInfo>();
+  FLUSS_ASSIGN_OR_RETURN(TabletServerInfo info, zk_znodes::ParseCoordinator(node->first, path));
+  return std::optional<TabletServerInfo>(std::move(info));
+}
+
+// ---- cluster identity ----
+
+Result<std::string> ZkClusterRegistry::EnsureClusterId(const std::string& candidate) {
+  const std::string path = zk_.Path(zk_paths::ClusterId());
+  FLUSS_RETURN_NOT_OK(zk_.EnsurePath(zk_.Path(zk_paths::Cluster())));
+  for (int attempt = 0; attempt < kRegistryMaxRetries; ++attempt) {
+    FLUSS_ASSIGN_OR_RETURN(auto node, zk_.Get(path, false));
+    if (node) {
+      if (node->first.empty()) return Status::Corruption(fmt::format("znode '{}' is empty", path));
+      return node->first;
+    }
+    int rc = zk_.Create(path, candidate, 0);
+    if (rc == ZOK) return candidate;
+    if (rc != ZNODEEXISTS) return zk_.Error(rc, fmt::format("create '{}'", path));
+  }
+  return Status::IOError(fmt::format("cannot read or create '{}'", path));
+}
+
+// ---- leader and ISR ----
+
+Result<int32_t> ZkClusterRegistry::SetLeaderAndIsr(int64_t table_id, int32_t bucket, const LeaderAndIsr& value,
+                                                   int32_t expected_version) {
+  const std::string bpath = zk_.Path(zk_paths::Bucket(table_id, bucket));
+  const std::string path = zk_.Path(zk_paths::LeaderAndIsr(table_id, bucket));
+  const std::string body = zk_znodes::LeaderAndIsrBody(value);
+  const std::string epoch_path = zk_.Path(zk_paths::CoordinatorEpoch());
+  // A coordinator candidate writes only as the leader, and only while /coordinators/epoch is still at
+  // the version it set when it won: a deposed leader's late writes fail.
+  std::optional<int32_t> fence;
+  {
+    std::lock_guard lock(mu_);
+    if (candidacy_) {
+      if (!is_leader_.load()) {
+        return Status(ErrorCode::kInvalidCoordinator,
+                      fmt::format("coordinator {} is not the active coordinator", candidacy_->id));
+      }
+      fence = coordinator_epoch_version_;
+    }
+  }
+  ZkMultiOps ops;
+  if (fence) ops.Check(epoch_path, *fence);
+  const size_t first = fence ? 1 : 0;
+  if (expected_version < 0) {
+    ops.Create(bpath, "");
+    ops.Create(path, body);
+  } else {
+    ops.Set(path, body, expected_version);
+  }
+  ZkMultiFailure f;
+  int rc = zk_.Multi(ops, &f);
+  if (rc == ZOK) return expected_version < 0 ? 0 : expected_version + 1;
+  if (fence && f.index == 0) {
+    return Status(ErrorCode::kInvalidCoordinator,
+                  fmt::format("fenced: the coordinator epoch moved on ({})", ZkClient::ErrorText(f.rc)));
+  }
+  if (expected_version < 0) {
+    if (f.rc == ZNODEEXISTS && f.index == first + 1) {
+      return Status(ErrorCode::kInvalidUpdateVersion,
+                    fmt::format("leader and ISR of bucket {} of table id {} already exist", bucket, table_id));
+    }
+    if (f.rc == ZNODEEXISTS) {  // the bucket znode is there without a record: create the record alone
+      ZkMultiOps retry;
+      if (fence) retry.Check(epoch_path, *fence);
+      retry.Create(path, body);
+      rc = zk_.Multi(retry, &f);
+      if (rc == ZOK) return 0;
+      if (f.rc == ZNODEEXISTS) {
+        return Status(ErrorCode::kInvalidUpdateVersion,
+                      fmt::format("leader and ISR of bucket {} of table id {} already exist", bucket, table_id));
+      }
+    }
+    if (f.rc == ZNONODE) return TableIdNotExist(table_id);
+    return zk_.Error(f.rc, fmt::format("create '{}'", path));
+  }
+  if (f.rc == ZBADVERSION) {
+    return Status(ErrorCode::kInvalidUpdateVersion,
+                  fmt::format("leader and ISR of bucket {} of table id {} are not at version {}", bucket, table_id,
+                              expected_version));
+  }
+  if (f.rc == ZNONODE) {
+    return Status(ErrorCode::kUnknownTableOrBucket,
+                  fmt::format("bucket {} of table id {} has no leader and ISR", bucket, table_id));
+  }
+  return zk_.Error(f.rc, fmt::format("set '{}'", path));
+}
+
+Result<std::pair<LeaderAndIsr, int32_t>> ZkClusterRegistry::GetLeaderAndIsr(int64_t table_id, int32_t bucket) const {
+  const std::string path = zk_.Path(zk_paths::LeaderAndIsr(table_id, bucket));
+  FLUSS_ASSIGN_OR_RETURN(auto node, zk_.Get(path, false));
+  if (!node) {
+    return Status(ErrorCode::kUnknownTableOrBucket,
+                  fmt::format("bucket {} of table id {} has no leader and ISR", bucket, table_id));
+  }
+  FLUSS_ASSIGN_OR_RETURN(LeaderAndIsr v, zk_znodes::ParseLeaderAndIsr(node->first, path));
+  return std::pair(std::move(v), node->second);
+}
+
+}  // namespace fluss

@@ -1,0 +1,61 @@
+// Every znode of the ZooKeeper metadata store, relative to its base (<chroot><zookeeper.path.root>,
+// ZkClient::Path prepends it). Layout and bodies: docs/formats/metadata-store.md#zookeeper-layout;
+// the bodies are zk_znodes.h's. The names are part of the format: change none of them.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace fluss::zk_paths {
+
+// ---- the catalog ----
+// {"version":1,"database":{..},"created_time":..,"modified_time":..}; children: tables.
+inline std::string Databases() { return "/metadata/databases"; }
+inline std::string Database(std::string_view db) { return fmt::format("/metadata/databases/{}", db); }
+inline std::string Tables(std::string_view db) { return Database(db) + "/tables"; }
+// The table registration; children: schemas.
+inline std::string Table(std::string_view db, std::string_view table) {
+  return fmt::format("{}/{}", Tables(db), table);
+}
+inline std::string Schemas(std::string_view db, std::string_view table) { return Table(db, table) + "/schemas"; }
+inline std::string Schema(std::string_view db, std::string_view table, int32_t schema_id) {
+  return fmt::format("{}/{}", Schemas(db, table), schema_id);
+}
+// Drop records of tables whose data servers still delete: /metadata/dropped_tables/<table id>.
+inline std::string DroppedTables() { return "/metadata/dropped_tables"; }
+inline std::string DroppedTable(int64_t table_id) { return fmt::format("/metadata/dropped_tables/{}", table_id); }
+// Decimal counters: the next table id (starts at 1) and the end of the writer ids handed out (at 0).
+inline std::string TableSeqId() { return "/metadata/table_seqid"; }
+inline std::string WriterId() { return "/metadata/writer_id"; }
+
+// ---- tablet servers and bucket state ----
+// Ephemeral registrations /tabletservers/ids/<server id>.
+inline std::string TabletServerIds() { return "/tabletservers/ids"; }
+inline std::string TabletServer(int32_t id) { return fmt::format("/tabletservers/ids/{}", id); }
+inline std::string TabletServerTables() { return "/tabletservers/tables"; }
+// A table's bucket assignment; children: buckets/<bucket>/leader_isr.
+inline std::string TableAssignment(int64_t table_id) { return fmt::format("/tabletservers/tables/{}", table_id); }
+inline std::string Buckets(int64_t table_id) { return TableAssignment(table_id) + "/buckets"; }
+inline std::string Bucket(int64_t table_id, std::string_view bucket) {
+  return fmt::format("{}/{}", Buckets(table_id), bucket);
+}
+inline std::string Bucket(int64_t table_id, int32_t bucket) { return fmt::format("{}/{}", Buckets(table_id), bucket); }
+inline std::string LeaderAndIsr(int64_t table_id, int32_t bucket) { return Bucket(table_id, bucket) + "/leader_isr"; }
+
+// ---- coordinators ----
+inline std::string Coordinators() { return "/coordinators"; }
+// Ephemeral registrations of every candidate, active or standby.
+inline std::string CoordinatorIds() { return "/coordinators/ids"; }
+inline std::string Coordinator(int32_t id) { return fmt::format("/coordinators/ids/{}", id); }
+// The ephemeral leader znode, and the decimal epoch the winner bumps (the fencing token).
+inline std::string ActiveCoordinator() { return "/coordinators/active"; }
+inline std::string CoordinatorEpoch() { return "/coordinators/epoch"; }
+
+// ---- cluster identity ----
+inline std::string Cluster() { return "/cluster"; }
+inline std::string ClusterId() { return "/cluster/id"; }
+
+}  // namespace fluss::zk_paths
