@@ -119,14 +119,17 @@ TEST_F(ManyBucketsIntegrationTest, ThousandBucketsUnderAnOpenFileLimitOf256Survi
     ASSERT_OK(offsets);
     for (const auto& [bucket, offset] : *offsets) EXPECT_EQ(offset, 1) << "table " << t << " bucket " << bucket;
   }
-  // Within the budget (auto: half the limit) of open .log files, 1,000 segments notwithstanding.
-  EXPECT_LE(OpenFilesOf(server_->pid(), server_->data_dir(), ".log"), kOpenFileLimit / 2);
+  // Within the budget (auto: half the limit) of open .log files, 1,000 segments notwithstanding. A
+  // segment in use when the budget is enforced is closed later, not waited for, so the count may pass
+  // the budget by the segments in use at that moment (a flush, an append, a fetch: a few at most).
+  constexpr size_t kInUseSlack = 8;
+  EXPECT_LE(OpenFilesOf(server_->pid(), server_->data_dir(), ".log"), kOpenFileLimit / 2 + kInUseSlack);
 
   conn_.reset();
   Status restarted = server_->Restart();
   ASSERT_OK(restarted);
   Connect();
-  EXPECT_LE(OpenFilesOf(server_->pid(), server_->data_dir(), ".log"), kOpenFileLimit / 2);
+  EXPECT_LE(OpenFilesOf(server_->pid(), server_->data_dir(), ".log"), kOpenFileLimit / 2 + kInUseSlack);
 
   for (int t = 0; t < kTables; ++t) {
     Table table = conn_->GetTable(PathOf(t)).value();
@@ -149,7 +152,7 @@ TEST_F(ManyBucketsIntegrationTest, ThousandBucketsUnderAnOpenFileLimitOf256Survi
     ASSERT_EQ(ids.size(), static_cast<size_t>(kBuckets)) << "table " << t;
     EXPECT_EQ(buckets.size(), static_cast<size_t>(kBuckets)) << "table " << t;
   }
-  EXPECT_LE(OpenFilesOf(server_->pid(), server_->data_dir(), ".log"), kOpenFileLimit / 2);
+  EXPECT_LE(OpenFilesOf(server_->pid(), server_->data_dir(), ".log"), kOpenFileLimit / 2 + kInUseSlack);
   EXPECT_OK(server_->Stop());
 }
 

@@ -20,6 +20,7 @@
 #include "server/fluss_server.h"
 #include "server/server_config.h"
 #include "support/temp_dir.h"
+#include "support/status_macros.h"
 
 namespace fluss::testing {
 
@@ -42,15 +43,15 @@ class InProcessServerTest : public ::testing::Test {
     std::vector<std::string> options = {"bind.listeners=FLUSS://127.0.0.1:0", "data.dir=" + data_dir()};
     for (auto& o : ServerOptions()) options.push_back(std::move(o));
     auto config = ServerConfig::Load("", options);
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
+    ASSERT_OK(config);
     auto server = FlussServer::Start(*config);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    ASSERT_OK(server);
     server_ = std::move(server).value();
     Configuration c;
     c.bootstrap_servers = "127.0.0.1:" + std::to_string(server_->port());
     ConfigureClient(c);
     auto conn = Connection::Create(c);
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_OK(conn);
     conn_ = *conn;
   }
 
@@ -59,7 +60,7 @@ class InProcessServerTest : public ::testing::Test {
     if (server_) {
       const Status st = server_->Stop();
       server_.reset();
-      ASSERT_TRUE(st.ok()) << st.ToString();
+      ASSERT_OK(st);
     }
   }
 
@@ -73,16 +74,16 @@ class InProcessServerTest : public ::testing::Test {
                     std::vector<std::string> bucket_keys = {}) {
     Admin admin = conn_->GetAdmin();
     const Status db = admin.CreateDatabase("db", /*ignore_if_exists=*/true);
-    EXPECT_TRUE(db.ok()) << db.ToString();
+    EXPECT_OK(db);
     auto schema = ParseSchema(dsl);
-    EXPECT_TRUE(schema.ok()) << schema.status().ToString();
+    EXPECT_OK(schema);
     TableDescriptor d(*schema);
     d.DistributedBy(buckets, std::move(bucket_keys));
     auto path = TablePath::Make("db", name).value();
     const Status st = admin.CreateTable(path, d);
-    EXPECT_TRUE(st.ok()) << st.ToString();
+    EXPECT_OK(st);
     auto table = conn_->GetTable(path);
-    EXPECT_TRUE(table.ok()) << table.status().ToString();
+    EXPECT_OK(table);
     return std::move(table).value();
   }
 

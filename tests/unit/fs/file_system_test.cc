@@ -185,7 +185,7 @@ std::vector<std::span<const uint8_t>> Parts(const std::vector<std::string_view>&
 std::string ReadAllOf(const RandomRWFile& file) {
   std::string out(file.Size().value(), '\0');
   auto n = file.ReadAt(0, std::span(reinterpret_cast<uint8_t*>(out.data()), out.size()));
-  EXPECT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_OK(n);
   out.resize(n.ValueOr(0));
   return out;
 }
@@ -194,7 +194,7 @@ TEST(FileSystemTest, RandomRWFileWritesReadsTruncatesAndAllocatesAtPositions) {
   TempDir dir;
   FileSystem& fs = FileSystem::Local();
   auto file = fs.OpenRandomRWFile(dir.Sub("seg"), OpenMode::kCreateNew);
-  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  ASSERT_OK(file);
   auto& f = **file;
   ASSERT_OK(f.WriteAt(0, Parts({"hello", " ", "world"})));
   ASSERT_OK(f.WriteAt(6, Parts({"WORLD"})));

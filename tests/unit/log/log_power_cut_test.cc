@@ -119,7 +119,7 @@ TEST(LogPowerCutTest, APowerCutAtEveryStepOfASegmentRollKeepsEveryFlushedBatch) 
     bool acknowledged = false;
     {
       auto log = open_faulty(faulty);
-      ASSERT_TRUE(log.ok()) << log.status().ToString();
+      ASSERT_OK(log);
       ASSERT_EQ(faulty.operations(), opened_at) << "opening the same files took other steps";
       faulty.FailFrom(opened_at + k);
       acknowledged = roll_and_flush(**log);
@@ -134,7 +134,7 @@ TEST(LogPowerCutTest, APowerCutAtEveryStepOfASegmentRollKeepsEveryFlushedBatch) 
     // It goes on: the writer's retry of the rolling batch is answered once, then the next one follows.
     const bool kept = (*log)->log_end_offset() > static_cast<int64_t>(2 * filled);
     auto retry = (*log)->AppendAsLeader(PowerCutBatch(static_cast<int32_t>(filled)));
-    ASSERT_TRUE(retry.ok()) << retry.status().ToString();
+    ASSERT_OK(retry);
     EXPECT_EQ(retry->duplicate, kept);
     EXPECT_EQ(retry->first_offset, static_cast<int64_t>(2 * filled));
     ASSERT_OK((*log)->AppendAsLeader(PowerCutBatch(static_cast<int32_t>(filled + 1))));
@@ -165,7 +165,7 @@ TEST(LogPowerCutTest, APowerCutAtEveryStepOfACheckpointWriteLeavesTheOldOrTheNew
     EXPECT_EQ(written, k > steps);
     ASSERT_OK(faulty.PowerCut());
     auto read = OffsetCheckpointFile(path).Read();
-    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    ASSERT_OK(read);
     if (written) {
       EXPECT_EQ(*read, after);
     } else {
@@ -173,7 +173,7 @@ TEST(LogPowerCutTest, APowerCutAtEveryStepOfACheckpointWriteLeavesTheOldOrTheNew
     }
     // LogManager::Open removes what an interrupted write left; here: nothing but the checkpoint.
     auto manager = LogManager::Open(dir.path(), LogConfig{}, LogManagerOptions{.background = false});
-    ASSERT_TRUE(manager.ok()) << manager.status().ToString();
+    ASSERT_OK(manager);
     manager->reset();
     std::vector<std::string> names;
     for (const auto& e : sfs::directory_iterator(dir.path())) names.push_back(e.path().filename().string());
@@ -208,7 +208,7 @@ TEST(LogPowerCutTest, APowerCutAtEveryStepOfACleanCloseLeavesADataDirThatOpensWi
   auto open_and_append = [&](FaultInjectionFileSystem& fs) -> std::unique_ptr<LogManager> {
     LogManagerOptions o{.background = false, .file_system = &fs};
     auto m = LogManager::Open(data_dir, config, o);
-    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    EXPECT_OK(m);
     if (!m.ok()) return nullptr;
     EXPECT_OK((*m)->OpenLogs(buckets));
     for (const auto& b : buckets) {
@@ -253,7 +253,7 @@ TEST(LogPowerCutTest, APowerCutAtEveryStepOfACleanCloseLeavesADataDirThatOpensWi
       EXPECT_TRUE(clean);
     }
     Status opened = (*m)->OpenLogs(buckets);
-    ASSERT_TRUE(opened.ok()) << opened.ToString();
+    ASSERT_OK(opened);
     for (const auto& b : buckets) {
       SCOPED_TRACE(b);
       ExpectWholeLog(*(*m)->GetLog(b), clean ? kWritten : kFlushed, kWritten);
