@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "fluss/client.h"
+#include "support/eventually.h"
 #include "support/server_process.h"
 #include "types/schema_parser.h"
 #include "support/status_macros.h"
@@ -167,17 +168,6 @@ size_t DescriptorsOf(pid_t pid) {
   return n;
 }
 
-// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-template <typename Condition>
-bool WaitFor(Condition condition, std::chrono::milliseconds timeout = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
-
 // A CREATE TABLE that fails with "Too many open files" part way leaves no directory: the create
 // after it and the restart find nothing half made (nothing moved aside either).
 TEST_F(ManyBucketsIntegrationTest, CreateThatRunsOutOfDescriptorsLeavesNothingBehind) {
@@ -207,14 +197,14 @@ TEST_F(ManyBucketsIntegrationTest, CreateThatRunsOutOfDescriptorsLeavesNothingBe
     ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0) << std::strerror(errno);
     sockets.push_back(fd);
   }
-  ASSERT_TRUE(WaitFor([&] { return DescriptorsOf(server_->pid()) >= kLimit; }))
+  ASSERT_TRUE(testing::Eventually([&] { return DescriptorsOf(server_->pid()) >= kLimit; }, 30s, 10ms))
       << DescriptorsOf(server_->pid()) << " descriptors";
 
   Status st = admin.CreateTable(TablePath::Make("full", "t").value(), descriptor);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("Too many open files"), std::string::npos) << st.ToString();
   for (int fd : sockets) ::close(fd);
-  ASSERT_TRUE(WaitFor([&] { return DescriptorsOf(server_->pid()) < kLimit / 2; }));
+  ASSERT_TRUE(testing::Eventually([&] { return DescriptorsOf(server_->pid()) < kLimit / 2; }, 30s, 10ms));
 
   auto table_dirs = [&] {
     std::vector<std::string> names;

@@ -3,8 +3,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -16,28 +14,12 @@
 #include "format/log_record_batch.h"
 #include "log/log_tablet.h"
 #include "types/schema_parser.h"
+#include "support/file_size_limit.h"
 #include "support/temp_dir.h"
 #include "support/status_macros.h"
 
 namespace fluss::testing {
 
-
-// Limits the size of any file this process writes or allocates (RLIMIT_FSIZE) while it lives:
-// writes past it fail with EFBIG after writing what fits, as a full disk fails with ENOSPC.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    ::signal(SIGXFSZ, SIG_IGN);
-    ::getrlimit(RLIMIT_FSIZE, &saved_);
-    rlimit r = saved_;
-    r.rlim_cur = bytes;
-    ::setrlimit(RLIMIT_FSIZE, &r);
-  }
-  ~FileSizeLimit() { ::setrlimit(RLIMIT_FSIZE, &saved_); }
-
- private:
-  rlimit saved_{};
-};
 
 inline const Schema& TestSchema() {
   static const Schema schema = *ParseSchema("id INT, v STRING");

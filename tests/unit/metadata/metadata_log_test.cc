@@ -13,6 +13,7 @@
 #include "common/crc32c.h"
 #include "metadata_test_support.h"
 #include "support/status_macros.h"
+#include "support/file_size_limit.h"
 
 namespace fluss {
 namespace {
@@ -25,6 +26,7 @@ using metadata_testing::Path;
 using metadata_testing::ReadAll;
 using metadata_testing::StateOfLog;
 using metadata_testing::TempDir;
+using testing::FileSizeLimit;
 using metadata_testing::WriteAll;
 
 class MetadataLogTest : public ::testing::Test {
@@ -267,22 +269,6 @@ TEST_F(MetadataLogTest, CompactionRewritesTheStateAsOneSnapshot) {
   EXPECT_EQ(*reopened->ListTables("db"), tables);
   EXPECT_EQ(CreateOrDie(*reopened, Path("db", "next")).table_id, next_id + 1);
 }
-
-// Limits the size of files this process writes (RLIMIT_FSIZE): a write past it fails with EFBIG.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    ::signal(SIGXFSZ, SIG_IGN);
-    ::getrlimit(RLIMIT_FSIZE, &saved_);
-    rlimit r = saved_;
-    r.rlim_cur = bytes;
-    ::setrlimit(RLIMIT_FSIZE, &r);
-  }
-  ~FileSizeLimit() { ::setrlimit(RLIMIT_FSIZE, &saved_); }
-
- private:
-  rlimit saved_{};
-};
 
 TEST_F(MetadataLogTest, FailedAppendChangesNothingAndTheStoreGoesOnOnceSpaceReturns) {
   auto store = OpenOrDie(dir_.path());
