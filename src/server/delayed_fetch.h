@@ -19,8 +19,6 @@
 
 namespace fluss {
 
-using TableBucketId = TableBucket;  // the former name, until every user says TableBucket
-
 class DelayedFetchQueue {
  public:
   using Clock = std::chrono::steady_clock;
