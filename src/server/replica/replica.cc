@@ -262,6 +262,16 @@ bool Replica::AdvanceHighWatermarkLocked() {
   return true;
 }
 
+Status Replica::CheckHighWatermarkCaughtUpLocked() const {
+  const int64_t hw = log_->high_watermark();
+  if (hw >= epoch_start_offset_) return Status::OK();
+  return Status(ErrorCode::kLeaderNotAvailable,
+                fmt::format("bucket {} of table id {}: the leader of epoch {} has not yet learned what earlier leaders "
+                            "committed (high watermark {}, its epoch starts at {}); ask again once its followers "
+                            "fetched",
+                            id_.bucket, id_.table_id, leader_epoch_, hw, epoch_start_offset_));
+}
+
 Status Replica::CheckMinIsrLocked(int32_t acks) const {
   if (acks != -1 || static_cast<int32_t>(isr_.size()) >= context_->min_insync_replicas) return Status::OK();
   return Status(ErrorCode::kNotEnoughReplicas,
@@ -312,11 +322,13 @@ Result<Replica::Appended> Replica::Produce(const Buffer& records, int32_t acks) 
   {
     std::lock_guard lock(mu_);
     moved = AdvanceHighWatermarkLocked();
+    // Decided while the append's leadership holds (write_mu_): once it is released a change to
+    // follower may truncate this write and a fetch from the new leader move the high watermark past it.
+    const int64_t required = info.last_offset + 1;
+    if (acks == -1 && log_->high_watermark() < required) out.awaits_high_watermark = required;
   }
   if (!info.duplicate && context_->on_append) context_->on_append(id_);
   if (moved) NotifyHighWatermark();
-  const int64_t required = info.last_offset + 1;
-  if (acks == -1 && log_->high_watermark() < required) out.awaits_high_watermark = required;
   return out;
 }
 
@@ -390,6 +402,7 @@ Result<int64_t> Replica::ListOffset(int32_t offset_type, std::optional<int64_t> 
   {
     std::lock_guard lock(mu_);
     if (role_ != ReplicaRole::kLeader) return NotLeader();
+    if (offset_type != rpc::kListOffsetsEarliest) FLUSS_RETURN_NOT_OK(CheckHighWatermarkCaughtUpLocked());
   }
   switch (offset_type) {
     case rpc::kListOffsetsEarliest:
@@ -440,10 +453,11 @@ Result<Replica::Put> Replica::PutKv(std::string_view records, const std::vector<
   {
     std::lock_guard lock(mu_);
     moved = AdvanceHighWatermarkLocked();
+    // As in Produce: decided before the leadership can change.
+    if (acks == -1 && log_->high_watermark() < result.log_end_offset) out.awaits_high_watermark = result.log_end_offset;
   }
   if (!result.duplicate && context_->on_append) context_->on_append(id_);
   if (moved) NotifyHighWatermark();
-  if (acks == -1 && log_->high_watermark() < result.log_end_offset) out.awaits_high_watermark = result.log_end_offset;
   return out;
 }
 

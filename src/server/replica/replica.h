@@ -131,7 +131,11 @@ class Replica {
   // truncation-epoch answer. An error leaves `resp` without records.
   Status Fetch(const proto::PbFetchLogReqForBucket& req, bool follower_fetch, const std::vector<size_t>* projection,
                int64_t budget, proto::PbFetchLogRespForBucket* resp, bool* answer_now) const;
-  // LIST_OFFSETS for this bucket: earliest, latest (the high watermark) or by timestamp.
+  // LIST_OFFSETS for this bucket: earliest, latest (the high watermark) or by timestamp. Latest and
+  // timestamp answer LEADER_NOT_AVAILABLE (retriable) while the high watermark is below the start of
+  // this leader's epoch: a new leader's high watermark is where it was as a follower, possibly below
+  // writes the previous leader acknowledged, until every in-sync follower has fetched from it; an
+  // offset below those writes would make them look lost.
   Result<int64_t> ListOffset(int32_t offset_type, std::optional<int64_t> timestamp) const;
   // PUT_KV for this bucket (leader with KV state): parses `records` (a KvRecordBatch) and applies it;
   // the changelog end after it.
@@ -199,6 +203,8 @@ class Replica {
   void DropKvLocked();
   // REQUIRES mu_: acks=-1 with fewer in-sync replicas than required.
   Status CheckMinIsrLocked(int32_t acks) const;
+  // REQUIRES mu_, leader: LEADER_NOT_AVAILABLE while the high watermark is below the epoch start.
+  Status CheckHighWatermarkCaughtUpLocked() const;
   void NotifyHighWatermark() const;
 
   const TableBucket id_;

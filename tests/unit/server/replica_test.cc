@@ -265,6 +265,42 @@ TEST_F(ReplicaTest, FollowerRefusesClientsAndAppendsWhatItFetches) {
   EXPECT_EQ(log_->log_end_offset(), 3);
 }
 
+// A follower's high watermark trails its leader's by a fetch. Elected, it must not report that
+// trailing value as the latest offset: writes the old leader acknowledged lie above it. LIST_OFFSETS
+// waits (LEADER_NOT_AVAILABLE, which clients retry) until the followers' fetches carried the high
+// watermark to the start of the new epoch.
+TEST_F(ReplicaTest, NewLeaderListsOffsetsOnlyOnceItsHighWatermarkReachesItsEpochStart) {
+  MakeReplica();
+  ASSERT_OK(replica_->BecomeFollower(Leadership(2, 1, {2, kSelf, 3}, {2, kSelf, 3})));
+  Buffer batch = MakeBatch(6);
+  proto::PbFetchLogRespForBucket fetched;
+  fetched.set_bucket_id(0);
+  fetched.set_records(std::string(batch.view()));
+  fetched.set_high_watermark(4);  // the leader's, as of this fetch; it acknowledged all 6 later
+  auto* epoch = fetched.add_leader_epochs();
+  epoch->set_epoch(1);
+  epoch->set_start_offset(0);
+  ASSERT_OK(replica_->ApplyFetched(1, 0, fetched));
+  ASSERT_EQ(log_->high_watermark(), 4);
+
+  // Server 2 died; this server leads epoch 2 with server 3 still in the ISR.
+  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, 2, {2, kSelf, 3}, {kSelf, 3})));
+  EXPECT_EQ(log_->high_watermark(), 4);
+  auto latest = replica_->ListOffset(rpc::kListOffsetsLatest, std::nullopt);
+  ASSERT_FALSE(latest.ok());
+  EXPECT_EQ(latest.status().code(), ErrorCode::kLeaderNotAvailable);
+  EXPECT_NE(latest.status().message().find("high watermark 4"), std::string::npos) << latest.status().ToString();
+  EXPECT_EQ(replica_->ListOffset(rpc::kListOffsetsTimestamp, int64_t{0}).status().code(),
+            ErrorCode::kLeaderNotAvailable);
+  EXPECT_EQ(replica_->ListOffset(rpc::kListOffsetsEarliest, std::nullopt).value(), 0);
+
+  // Server 3 fetches from the new leader at its log end (6): the high watermark reaches the epoch
+  // start and the latest offset covers every acknowledged write.
+  replica_->RecordFollowerFetch(3, 6, 2, Clock::now());
+  EXPECT_EQ(log_->high_watermark(), 6);
+  EXPECT_EQ(replica_->ListOffset(rpc::kListOffsetsLatest, std::nullopt).value(), 6);
+}
+
 TEST_F(ReplicaTest, OlderLeaderEpochIsFencedAndTheSameEpochOnlyUpdatesTheIsr) {
   MakeReplica();
   ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, 5, {kSelf, 2}, {kSelf, 2})));
