@@ -136,9 +136,13 @@ Status ZkClusterRegistry::StartCandidacy(int32_t coordinator_id, std::string lis
                     fmt::format("this store already runs for coordinator as id {}", candidacy_->id));
     }
   }
-  // Not fatal: every election attempt (TryBecomeLeader) registers again when it is missing.
+  // Not fatal: every election attempt (TryBecomeLeader) registers again and joins the queue when
+  // either is missing.
   Status registered = RegisterCoordinator(me);
   if (!registered.ok()) spdlog::warn("metadata: registering coordinator {}: {}", me.id, registered.ToString());
+  // In the queue before this returns: candidates started one after the other are queued in that order.
+  auto queued = EnsureLatchNode(me);
+  if (!queued.ok()) spdlog::warn("metadata: coordinator {} joining the election: {}", me.id, queued.status().ToString());
   std::lock_guard lock(mu_);
   candidacy_ = std::move(me);
   leadership_listener_ = std::move(listener);
@@ -173,6 +177,7 @@ ZkClusterRegistry::ZkClusterRegistry(ZkClient& zk, MetadataClock clock)
     : zk_(zk), clock_(std::move(clock)), latch_guid_(NewGuid()) {}
 
 Result<std::string> ZkClusterRegistry::EnsureLatchNode(const TabletServerInfo& me) {
+  std::lock_guard latch_lock(latch_mu_);  // one caller at a time, so a store never queues twice
   std::string mine;
   {
     std::lock_guard lock(mu_);

@@ -50,7 +50,8 @@ class ZkClusterRegistry {
   std::pair<std::vector<TabletServerInfo>, ServersListener> LiveServersAndListener() const;
 
   // ---- coordinator election (see ZkMetadataStore) ----
-  // Records the candidacy and registers it; the caller then runs TryBecomeLeader (on its thread).
+  // Records the candidacy, registers it and joins the election queue (so candidates started one after
+  // the other are queued in that order); the caller then runs TryBecomeLeader (on its thread).
   Status StartCandidacy(int32_t coordinator_id, std::string listeners, LeadershipListener listener);
   // Registers the candidate again if needed, joins the election queue (an ephemeral sequential node
   // under /coordinators/election, once per session) and, when first in it, takes /coordinators/active,
@@ -97,6 +98,7 @@ class ZkClusterRegistry {
   std::atomic<bool> is_leader_{false};
   const std::string latch_guid_;  // names this store's election node (see zk_paths::CoordinatorLatchPrefix)
   std::string latch_node_;        // its full path in the current session; empty when none
+  std::mutex latch_mu_;           // serialises EnsureLatchNode (taken before mu_)
 };
 
 }  // namespace fluss

@@ -102,10 +102,11 @@ class ZkMetadataStore final : public CachedMetadataStore {
   void SetLiveServersListener(std::function<void(const std::vector<TabletServerInfo>&)> listener);
 
   // ---- coordinator election ----
-  // Enters the election: the winner holds the ephemeral /coordinators/active and bumps
+  // Enters the election, a queue (an ephemeral sequential node under /coordinators/election, in the
+  // queue when this returns): the first in it holds the ephemeral /coordinators/active and bumps
   // /coordinators/epoch. `listener(true, epoch)` when this store becomes leader, `(false, epoch)` when
-  // it stops being leader (resigned, or its session expired: fenced). Losers watch the leader znode and
-  // try again when it goes. One candidacy per store; INVALID_COORDINATOR when already entered.
+  // it stops being leader (resigned, or its session expired: fenced, and queued again at the back).
+  // Standbys watch the node before theirs. One candidacy per store; INVALID_COORDINATOR when already entered.
   // Every candidate is also registered, active or standby: the ephemeral /coordinators/ids/<id>,
   // created here and made sure of at every election attempt (so also with a new session); a
   // registration of the same id by another session — a crashed predecessor whose session has not
