@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 
@@ -61,6 +62,21 @@ class ZkServer {
     }
     std::string tmpl = (std::filesystem::temp_directory_path() / "fluss-zk-test-XXXXXX").string();
     dir_ = ::mkdtemp(tmpl.data());
+    // The port is free when picked, but another process (a parallel test's listener, or the local
+    // port of an outgoing connection) can take it before ZooKeeper binds it: then ZooKeeper exits
+    // with a BindException and this tries again on another port.
+    constexpr int kAttempts = 5;
+    for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+      if (Start(java)) return;
+      if (!LostThePort() || attempt == kAttempts) return;
+      error_.clear();
+    }
+  }
+
+  // Starts the server on a newly picked port; false (error_ set) when it exited or did not answer.
+  bool Start(const std::string& java) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_ + "/data", ec);
     std::filesystem::create_directories(dir_ + "/data");
     port_ = FreePort();
     {
@@ -84,16 +100,25 @@ class ZkServer {
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
-      if (Ruok()) return;
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
         error_ = "the ZooKeeper server exited at start; see " + log;
-        return;
+        return false;
       }
+      // Answered, and ours is still running (a server that lost the port exits; the answer was ours).
+      if (Ruok() && ::waitpid(pid_, &status, WNOHANG) == 0 && !LostThePort()) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     error_ = "the ZooKeeper server did not answer ruok within 30 s; see " + log;
+    return false;
+  }
+
+  // Whether the server's log says its port was taken.
+  bool LostThePort() const {
+    std::ifstream in(dir_ + "/zk.log");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.find("BindException") != std::string::npos || text.find("Address already in use") != std::string::npos;
   }
 
   static std::string FindJava() {
