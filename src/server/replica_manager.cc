@@ -20,6 +20,7 @@
 #include "rpc/api_keys.h"
 #include "server/data_dir_layout.h"
 #include "server/replica_fetcher.h"
+#include "server/wire_error.h"
 
 namespace fluss {
 
@@ -27,8 +28,7 @@ namespace {
 
 template <typename Resp>
 void SetError(Resp* resp, const Status& st) {
-  resp->set_error_code(static_cast<int32_t>(st.code()));
-  resp->set_error_message(st.message());
+  SetResponseError(resp, st);
 }
 
 Status UnknownBucket(int64_t table_id, int32_t bucket) {
@@ -754,8 +754,7 @@ proto::PrefixLookupResponse ReplicaManager::PrefixLookup(const proto::PrefixLook
 proto::ScanKvResponse ReplicaManager::ScanKv(const proto::ScanKvRequest& request) {
   proto::ScanKvResponse resp;
   auto fail = [&resp](const Status& st) {
-    resp.set_error_code(static_cast<int32_t>(st.code()));
-    resp.set_error_message(st.message());
+    SetResponseError(&resp, st);
     resp.set_has_more_results(false);
     return resp;
   };
@@ -1027,10 +1026,7 @@ Result<proto::NotifyLeaderAndIsrResponse> ReplicaManager::BecomeLeaderOrFollower
       }
       if (!done) st = lead ? MakeLeader(table, bucket, req) : MakeFollower(table, bucket, req);
     }
-    if (!st.ok()) {
-      resp->set_error_code(static_cast<int32_t>(st.code()));
-      resp->set_error_message(st.message());
-    }
+    if (!st.ok()) SetResponseError(resp, st);
   }
   return response;
 }
@@ -1152,10 +1148,7 @@ Result<proto::StopReplicaResponse> ReplicaManager::StopReplica(const proto::Stop
       }
     }
     if (repl_.on_high_watermark) repl_.on_high_watermark({table_id, bucket});
-    if (!st.ok()) {
-      resp->set_error_code(static_cast<int32_t>(st.code()));
-      resp->set_error_message(st.message());
-    }
+    if (!st.ok()) SetResponseError(resp, st);
   }
   // A table whose every bucket here was deleted goes entirely (its directories too).
   for (int64_t table_id : deleted_tables) {
