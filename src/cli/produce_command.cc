@@ -53,7 +53,7 @@ class RowSource {
 };
 
 Status ValueError(int64_t line, const Column& column, const Status& st) {
-  return Status(st.code(), fmt::format("line {}, column '{}': {}", line, column.name, st.message()));
+  return st.WithContext(fmt::format("line {}, column '{}'", line, column.name));
 }
 
 // Which columns the input holds. Appends and whole-row upserts: every column. A partial upsert: the

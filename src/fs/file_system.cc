@@ -21,9 +21,14 @@ namespace fluss {
 
 namespace {
 
+// The error of a failed system call on `path`: NotFound for a missing file or directory,
+// AlreadyExists for one that must not exist, IOError for everything else (a full disk says so).
 Status Errno(std::string_view what, const std::string& path, int err) {
   const char* full = err == ENOSPC || err == EDQUOT ? " (disk full)" : "";
-  return Status::IOError(fmt::format("{} '{}': {}{}", what, path, std::strerror(err), full));
+  std::string message = fmt::format("{} '{}': {}{}", what, path, std::strerror(err), full);
+  if (err == ENOENT) return Status::NotFound(std::move(message));
+  if (err == EEXIST) return Status::AlreadyExists(std::move(message));
+  return Status::IOError(std::move(message));
 }
 
 class PosixRandomRWFile final : public RandomRWFile {

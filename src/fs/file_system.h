@@ -11,6 +11,10 @@
 // and writes, truncation, allocation, and the OS descriptor for what only a local file can do
 // (mmap of an index, sendfile). Their bytes and size are durable after Sync().
 //
+// Errors name the operation, the path and the reason. Their kind says what went wrong: NotFound for a
+// name that does not exist (ENOENT), AlreadyExists for one that must not (EEXIST), NotSupported for
+// what this file system cannot do, IOError for every other failure (a full disk says "(disk full)").
+//
 // Thread-safety: FileSystem implementations are thread-safe; a WritableFile is used by one thread;
 // a RandomRWFile takes reads, Sync and StartWriteback from any thread alongside one writer.
 #pragma once

@@ -24,7 +24,7 @@ namespace {
 constexpr size_t kCatchUpReadBytes = 16 << 20;
 
 Status BadRecord(size_t index, const std::string& what) {
-  return Status(ErrorCode::kCorruptRecord, fmt::format("record {} of the batch: {}", index, what));
+  return Status::Corruption(fmt::format("record {} of the batch: {}", index, what));
 }
 
 // The key columns of a key-only row (key order) placed into a row of the full schema.
@@ -42,8 +42,7 @@ Result<ChangelogImage> ParseChangelogImage(const std::map<std::string, std::stri
   const std::string v = AsciiUpper(it->second);
   if (v == "FULL") return ChangelogImage::kFull;
   if (v == "WAL") return ChangelogImage::kWal;
-  return Status(ErrorCode::kInvalidConfig,
-                fmt::format("table.changelog.image must be FULL or WAL, not '{}'", it->second));
+  return Status::InvalidArgument(fmt::format("table.changelog.image must be FULL or WAL, not '{}'", it->second));
 }
 
 KvTablet::KvTablet(std::shared_ptr<LogTablet> log, std::unique_ptr<RocksKv> kv, std::map<int32_t, Schema> schemas,
@@ -94,10 +93,9 @@ Result<std::unique_ptr<KvTablet>> KvTablet::Open(std::string dir, std::shared_pt
     applied = 0;
   }
   if (applied < log->log_start_offset()) {
-    return Status(ErrorCode::kKvStorageException,
-                  fmt::format("KV state in '{}' is at changelog offset {}, but the log now starts at {}: the changes "
-                              "in between are gone",
-                              dir, applied, log->log_start_offset()));
+    return Status::Corruption(fmt::format(
+        "KV state in '{}' is at changelog offset {}, but the log now starts at {}: the changes in between are gone",
+        dir, applied, log->log_start_offset()));
   }
   log->SetRetentionHold(RetentionHold::kKvApplied, options.hold_whole_log ? 0 : applied);
   std::unique_ptr<KvTablet> tablet(new KvTablet(std::move(log), std::move(kv), std::move(schemas), std::move(options),
@@ -120,8 +118,8 @@ Status KvTablet::CatchUp() {
     FLUSS_ASSIGN_OR_RETURN(auto batches,
                            ParseLogRecordBatches(records, /*verify_crc=*/true, /*allow_partial_tail=*/true));
     if (batches.empty()) {
-      return Status(ErrorCode::kKvStorageException,
-                    fmt::format("replaying the changelog of '{}': no whole batch at offset {}", kv_->dir(), offset));
+      return Status::Corruption(
+          fmt::format("replaying the changelog of '{}': no whole batch at offset {}", kv_->dir(), offset));
     }
     KvWrite write;
     for (const auto& batch : batches) {
@@ -248,7 +246,7 @@ Result<const RowMerger*> KvTablet::MergerFor(const std::vector<int32_t>& target_
 }
 
 Status KvTablet::CheckOpen() const {
-  if (closed_) return Status(ErrorCode::kKvStorageException, fmt::format("KV tablet '{}' is closed", kv_->dir()));
+  if (closed_) return Status::Unavailable(fmt::format("KV tablet '{}' is closed", kv_->dir()));
   return Status::OK();
 }
 
@@ -259,10 +257,9 @@ Result<KvPutResult> KvTablet::Put(const KvRecordBatch& batch, const std::vector<
   {
     std::lock_guard lock(buffer_mu_);
     if (!flush_error_.ok()) {
-      return Status(ErrorCode::kKvStorageException,
-                    fmt::format("the KV state of '{}' could not be written ({}); it is rebuilt from the changelog "
-                                "when the server restarts",
-                                kv_->dir(), flush_error_.message()));
+      return Status::IOError(fmt::format("the KV state of '{}' could not be written ({}); it is rebuilt from the "
+                                         "changelog when the server restarts",
+                                         kv_->dir(), flush_error_.message()));
     }
   }
   KvPutResult result;

@@ -97,7 +97,7 @@ class KvTablet {
   Status Flush();
   // The changelog offset the state reflects (after the buffer drained).
   Result<int64_t> AppliedOffset() const;
-  // Closes and deletes the store; later calls fail with KV_STORAGE. REQUIRES: no snapshot of the
+  // Closes and deletes the store; later calls fail (Unavailable: closed). REQUIRES: no snapshot of the
   // tablet is alive.
   Status Destroy();
   const std::string& dir() const { return kv_->dir(); }

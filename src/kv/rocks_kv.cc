@@ -21,9 +21,20 @@ namespace {
 constexpr const char* kMetaFamily = "fluss_meta";
 constexpr std::string_view kAppliedOffsetKey = "applied_offset";
 
+// A RocksDB error as a Status of the same kind (corruption, not supported, or an I/O failure):
+// "<what>: <RocksDB's message>".
+Status FromRocks(const rocksdb::Status& st, std::string_view what) {
+  if (st.ok()) return Status::OK();
+  std::string message = fmt::format("{}: {}", what, st.ToString());
+  if (st.IsCorruption()) return Status::Corruption(std::move(message));
+  if (st.IsNotSupported()) return Status::NotSupported(std::move(message));
+  return Status::IOError(std::move(message));
+}
+
+// "<what> in '<dir>': <RocksDB's message>".
 Status FromRocks(const rocksdb::Status& st, std::string_view what, const std::string& dir) {
   if (st.ok()) return Status::OK();
-  return Status(ErrorCode::kKvStorageException, fmt::format("{} in '{}': {}", what, dir, st.ToString()));
+  return FromRocks(st, fmt::format("{} in '{}'", what, dir));
 }
 
 std::string EncodeOffset(int64_t offset) {
@@ -86,7 +97,7 @@ size_t KvResources::memtable_usage() const { return wbm_->memory_usage(); }
 Result<std::unique_ptr<RocksKv>> RocksKv::Open(const std::string& dir, std::shared_ptr<KvResources> resources) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return Status(ErrorCode::kKvStorageException, fmt::format("cannot create '{}': {}", dir, ec.message()));
+  if (ec) return Status::IOError(fmt::format("cannot create '{}': {}", dir, ec.message()));
   const KvOptions& o = resources->options();
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -189,7 +200,7 @@ Result<int64_t> RocksKv::AppliedOffset() const {
   if (st.IsNotFound()) return int64_t{0};
   FLUSS_RETURN_NOT_OK(FromRocks(st, "reading the applied offset", dir_));
   if (value.size() != 8) {
-    return Status(ErrorCode::kKvStorageException, fmt::format("applied offset in '{}' has {} bytes, not 8", dir_, value.size()));
+    return Status::Corruption(fmt::format("applied offset in '{}' has {} bytes, not 8", dir_, value.size()));
   }
   return LoadLE<int64_t>(reinterpret_cast<const uint8_t*>(value.data()));
 }
@@ -236,9 +247,7 @@ Status RocksKv::Snapshot::Scan(const std::function<bool(std::string_view, std::s
       break;
     }
   }
-  if (!it->status().ok()) {
-    return Status(ErrorCode::kKvStorageException, fmt::format("scanning a snapshot: {}", it->status().ToString()));
-  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scanning a snapshot");
   return Status::OK();
 }
 
@@ -246,7 +255,7 @@ Status RocksKv::Destroy() {
   CloseDb();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
-  if (ec) return Status(ErrorCode::kKvStorageException, fmt::format("removing '{}': {}", dir_, ec.message()));
+  if (ec) return Status::IOError(fmt::format("removing '{}': {}", dir_, ec.message()));
   return Status::OK();
 }
 

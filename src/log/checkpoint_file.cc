@@ -40,14 +40,14 @@ Result<std::vector<std::pair<std::string, int64_t>>> ParseCheckpointText(std::st
 
 Status OffsetCheckpointFile::Write(const std::map<std::string, int64_t>& offsets) const {
   std::vector<std::pair<std::string, int64_t>> entries(offsets.begin(), offsets.end());
-  return AsLogStorageError(WriteFileDurably(*fs_, path_, FormatCheckpointText(entries)));
+  return WriteFileDurably(*fs_, path_, FormatCheckpointText(entries));
 }
 
 Result<std::map<std::string, int64_t>> OffsetCheckpointFile::Read() const {
   std::map<std::string, int64_t> out;
-  FLUSS_ASSIGN_OR_RETURN(bool exists, AsLogStorageError(fs_->Exists(path_)));
+  FLUSS_ASSIGN_OR_RETURN(bool exists, fs_->Exists(path_));
   if (!exists) return out;
-  FLUSS_ASSIGN_OR_RETURN(auto bytes, AsLogStorageError(fs_->ReadFile(path_)));
+  FLUSS_ASSIGN_OR_RETURN(auto bytes, fs_->ReadFile(path_));
   const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   FLUSS_ASSIGN_OR_RETURN(auto entries, ParseCheckpointText(text, path_));
   for (auto& [k, v] : entries) out[k] = v;

@@ -4,11 +4,6 @@
 
 namespace fluss {
 
-Status AsLogStorageError(Status st) {
-  if (st.code() != ErrorCode::kStorageException) return st;
-  return Status(ErrorCode::kLogStorageException, st.message());
-}
-
 namespace {
 
 // Reads exactly `n` bytes at `position` of `file` into a new Buffer.
@@ -16,7 +11,7 @@ Result<Buffer> ReadExactly(const RandomRWFile& file, uint64_t position, size_t n
   if (n == 0) return Buffer();
   // Not zero-filled first (a fetch reads megabytes): the read overwrites every byte kept.
   std::shared_ptr<uint8_t[]> bytes(new uint8_t[n]);
-  FLUSS_ASSIGN_OR_RETURN(size_t done, AsLogStorageError(file.ReadAt(position, std::span(bytes.get(), n))));
+  FLUSS_ASSIGN_OR_RETURN(size_t done, file.ReadAt(position, std::span(bytes.get(), n)));
   if (done != n) {
     return Status::Corruption(
         fmt::format("short read of '{}': {} bytes at position {}, only {} present", file.path(), n, position, done));
@@ -29,8 +24,8 @@ Result<Buffer> ReadExactly(const RandomRWFile& file, uint64_t position, size_t n
 
 Result<std::shared_ptr<LogFile>> LogFile::Open(FileSystem& fs, const std::string& path, bool create) {
   FLUSS_ASSIGN_OR_RETURN(std::shared_ptr<RandomRWFile> file,
-                         AsLogStorageError(fs.OpenRandomRWFile(path, create ? OpenMode::kCreateNew : OpenMode::kOpenExisting)));
-  FLUSS_ASSIGN_OR_RETURN(uint64_t size, AsLogStorageError(file->Size()));
+                         fs.OpenRandomRWFile(path, create ? OpenMode::kCreateNew : OpenMode::kOpenExisting));
+  FLUSS_ASSIGN_OR_RETURN(uint64_t size, file->Size());
   return std::shared_ptr<LogFile>(new LogFile(fs, path, std::move(file), size));
 }
 
@@ -58,11 +53,11 @@ Status LogFile::Reopen() {
     path = path_;
   }
   FLUSS_ASSIGN_OR_RETURN(std::shared_ptr<RandomRWFile> file,
-                         AsLogStorageError(fs_.OpenRandomRWFile(path, OpenMode::kOpenExisting)));
-  FLUSS_ASSIGN_OR_RETURN(uint64_t on_disk, AsLogStorageError(file->Size()));
+                         fs_.OpenRandomRWFile(path, OpenMode::kOpenExisting));
+  FLUSS_ASSIGN_OR_RETURN(uint64_t on_disk, file->Size());
   if (on_disk < size()) {
-    return Status(ErrorCode::kLogStorageException,
-                  fmt::format("log file '{}' shrank to {} bytes while closed (it had {})", path, on_disk, size()));
+    return Status::Corruption(
+        fmt::format("log file '{}' shrank to {} bytes while closed (it had {})", path, on_disk, size()));
   }
   std::lock_guard lock(mu_);
   file_ = std::move(file);
@@ -77,7 +72,7 @@ Result<std::shared_ptr<RandomRWFile>> LogFile::Handle() const {
     path = path_;
   }
   FLUSS_ASSIGN_OR_RETURN(std::shared_ptr<RandomRWFile> file,
-                         AsLogStorageError(fs_.OpenRandomRWFile(path, OpenMode::kOpenExisting)));
+                         fs_.OpenRandomRWFile(path, OpenMode::kOpenExisting));
   return file;
 }
 
@@ -90,8 +85,8 @@ Status LogFile::AppendParts(std::span<const std::span<const uint8_t>> parts) {
   if (!st.ok()) {
     // Whatever part was written goes: the file is as before the call.
     Status cut = file->Truncate(start);
-    if (!cut.ok()) return AsLogStorageError(cut).WithContext(fmt::format("after the failed write: {}", st.message()));
-    return AsLogStorageError(st);
+    if (!cut.ok()) return cut.WithContext(fmt::format("after the failed write: {}", st.message()));
+    return st;
   }
   size_.store(start + total, std::memory_order_release);
   return Status::OK();
@@ -105,7 +100,7 @@ Status LogFile::Append(std::span<const uint8_t> data) {
 Status LogFile::ReadUpTo(uint64_t position, size_t n, std::vector<uint8_t>* out) const {
   FLUSS_ASSIGN_OR_RETURN(auto file, Handle());
   out->resize(n);
-  FLUSS_ASSIGN_OR_RETURN(size_t done, AsLogStorageError(file->ReadAt(position, *out)));
+  FLUSS_ASSIGN_OR_RETURN(size_t done, file->ReadAt(position, *out));
   out->resize(done);
   return Status::OK();
 }
@@ -133,19 +128,19 @@ Status LogFile::Flush() const {
     if (!open_file() && !fs_.Exists(path()).ValueOr(true)) return Status::OK();
     return file.status();
   }
-  return AsLogStorageError((*file)->Sync());
+  return (*file)->Sync();
 }
 
 Status LogFile::TruncateTo(uint64_t new_size) {
   FLUSS_ASSIGN_OR_RETURN(auto file, Handle());
-  FLUSS_RETURN_NOT_OK(AsLogStorageError(file->Truncate(new_size)));
+  FLUSS_RETURN_NOT_OK(file->Truncate(new_size));
   size_.store(new_size, std::memory_order_release);
   return Status::OK();
 }
 
 Status LogFile::RenameTo(const std::string& new_path) {
   std::lock_guard lock(mu_);
-  FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.Rename(path_, new_path)));
+  FLUSS_RETURN_NOT_OK(fs_.Rename(path_, new_path));
   path_ = new_path;
   return Status::OK();
 }
@@ -157,7 +152,7 @@ Result<Buffer> FileRegion::Read() const {
 }
 
 Status SyncDirectory(const std::string& dir) {
-  return AsLogStorageError(FileSystem::Local().SyncDirectory(dir.empty() ? "." : dir));
+  return FileSystem::Local().SyncDirectory(dir.empty() ? "." : dir);
 }
 
 }  // namespace fluss

@@ -1,7 +1,7 @@
 // File primitives of the log engine, over the file-system layer (fs/file_system.h): the append-only
-// .log file of a segment (LogFile), the region of it a fetch returns (FileRegion), and the mapping of
-// the layer's I/O errors to the log's (LOG_STORAGE_EXCEPTION). Every failure is a Status naming the
-// file and the reason.
+// .log file of a segment (LogFile) and the region of it a fetch returns (FileRegion). Every failure
+// is a Status naming the file and the reason: the file-system layer's IOError (or NotFound), as it
+// came; the services answer it LOG_STORAGE_EXCEPTION (server/wire_error.h).
 #pragma once
 
 #include <atomic>
@@ -17,15 +17,6 @@
 #include "fs/file_system.h"
 
 namespace fluss {
-
-// An error of the file-system layer as the log reports it: I/O errors become
-// kLogStorageException (same message); other errors pass unchanged.
-Status AsLogStorageError(Status st);
-template <typename T>
-Result<T> AsLogStorageError(Result<T> r) {
-  if (r.ok()) return r;
-  return AsLogStorageError(r.status());
-}
 
 // A .log file. Appends go to the end at the size this object tracks, so bytes beyond it (a torn
 // write after a crash, or a failed append) are never served and are cut by TruncateTo.
@@ -54,8 +45,8 @@ class LogFile {
   Status Reopen();
 
   // Writes all of `data` at size() — one positional write on the open file. On any failure (ENOSPC,
-  // EFBIG, EIO, short write) the file is cut back to its old size and kLogStorageException is
-  // returned: the file is as before the call.
+  // EFBIG, EIO, short write) the file is cut back to its old size and the IOError is returned: the
+  // file is as before the call.
   Status Append(std::span<const uint8_t> data);
   // Same, gathering the bytes from `parts` in order (pwritev), so callers need not copy them into
   // one buffer.
@@ -105,7 +96,7 @@ struct FileRegion {
 };
 
 // fsync of a local directory, so creates, renames and unlinks in it are durable
-// (FileSystem::Local().SyncDirectory with the log's error code).
+// (FileSystem::Local().SyncDirectory).
 Status SyncDirectory(const std::string& dir);
 
 }  // namespace fluss

@@ -20,7 +20,7 @@ void MappedIndexFile::Unmap() {
 }
 
 Result<std::unique_ptr<RandomRWFile>> MappedIndexFile::OpenExisting(bool writable) const {
-  return AsLogStorageError(fs_.OpenRandomRWFile(path_, OpenMode::kOpenExisting, writable));
+  return fs_.OpenRandomRWFile(path_, OpenMode::kOpenExisting, writable);
 }
 
 Status MappedIndexFile::MapFile(const RandomRWFile& file, bool writable) {
@@ -28,12 +28,12 @@ Status MappedIndexFile::MapFile(const RandomRWFile& file, bool writable) {
   released_ = false;
   if (file_size_ == 0) return Status::OK();
   if (file.native_handle() < 0) {
-    return Status(ErrorCode::kLogStorageException, fmt::format("index '{}': its file system cannot map files", path_));
+    return Status::NotSupported(fmt::format("index '{}': its file system cannot map files", path_));
   }
   const int prot = PROT_READ | (writable ? PROT_WRITE : 0);
   void* p = ::mmap(nullptr, file_size_, prot, MAP_SHARED, file.native_handle(), 0);
   if (p == MAP_FAILED) {
-    return Status(ErrorCode::kLogStorageException, fmt::format("mmap '{}' failed: {}", path_, std::strerror(errno)));
+    return Status::IOError(fmt::format("mmap '{}' failed: {}", path_, std::strerror(errno)));
   }
   data_ = static_cast<uint8_t*>(p);
   mapped_bytes_ = file_size_;
@@ -41,8 +41,8 @@ Status MappedIndexFile::MapFile(const RandomRWFile& file, bool writable) {
 }
 
 Status MappedIndexFile::OpenFile(bool writable, int64_t max_bytes) {
-  FLUSS_ASSIGN_OR_RETURN(auto file, AsLogStorageError(fs_.OpenRandomRWFile(path_, OpenMode::kOpenOrCreate)));
-  FLUSS_ASSIGN_OR_RETURN(file_size_, AsLogStorageError(file->Size()));
+  FLUSS_ASSIGN_OR_RETURN(auto file, fs_.OpenRandomRWFile(path_, OpenMode::kOpenOrCreate));
+  FLUSS_ASSIGN_OR_RETURN(file_size_, file->Size());
   FLUSS_RETURN_NOT_OK(MapFile(*file, false));
   const size_t on_disk_entries = allocated_entries();
   size_t n = 0;
@@ -64,7 +64,7 @@ Status MappedIndexFile::MakeWritable(int64_t max_bytes) {
   if (file_size_ != keep) {
     // What follows the entries (zeros of an untrimmed file, or garbage) goes: growth steps allocate
     // fresh, zeroed room.
-    FLUSS_RETURN_NOT_OK(AsLogStorageError(file->Truncate(keep)));
+    FLUSS_RETURN_NOT_OK(file->Truncate(keep));
     file_size_ = keep;
     dirty_ = true;
   }
@@ -92,7 +92,7 @@ Status MappedIndexFile::GrowTo(uint64_t bytes) {
   // Allocate the step on disk before it is mapped: a full disk fails here, not on a mapped page.
   if (Status st = file->Allocate(old_size, bytes - old_size); !st.ok()) {
     (void)file->Truncate(old_size);  // drop whatever part was allocated
-    return AsLogStorageError(st).WithContext(fmt::format("growing the index from {} to {} bytes", old_size, bytes));
+    return st.WithContext(fmt::format("growing the index from {} to {} bytes", old_size, bytes));
   }
   file_size_ = bytes;
   if (Status st = MapFile(*file, true); !st.ok()) {
@@ -121,11 +121,11 @@ Status MappedIndexFile::TrimToEntries() {
   FLUSS_ASSIGN_OR_RETURN(auto file, OpenExisting(true));
   const bool was_released = released_;
   Unmap();
-  FLUSS_RETURN_NOT_OK(AsLogStorageError(file->Truncate(bytes)));
+  FLUSS_RETURN_NOT_OK(file->Truncate(bytes));
   file_size_ = bytes;
   writable_ = false;
   max_entries_ = entries_;
-  FLUSS_RETURN_NOT_OK(AsLogStorageError(file->Sync()));
+  FLUSS_RETURN_NOT_OK(file->Sync());
   dirty_ = false;
   if (was_released) {
     released_ = true;
@@ -154,13 +154,13 @@ Status MappedIndexFile::Flush() const {
   // The written pages (through the mapping, or zeroed) are in the page cache: sync them through the
   // file, which also covers the pages of a live shared mapping.
   FLUSS_ASSIGN_OR_RETURN(auto file, OpenExisting(true));
-  FLUSS_RETURN_NOT_OK(AsLogStorageError(file->Sync()));
+  FLUSS_RETURN_NOT_OK(file->Sync());
   dirty_ = false;
   return Status::OK();
 }
 
 Status MappedIndexFile::RenameTo(const std::string& new_path) {
-  FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.Rename(path_, new_path)));
+  FLUSS_RETURN_NOT_OK(fs_.Rename(path_, new_path));
   path_ = new_path;
   return Status::OK();
 }
@@ -177,7 +177,7 @@ Status MappedIndexFile::EnsureMapped() {
     return Status::OK();
   }
   FLUSS_ASSIGN_OR_RETURN(auto file, OpenExisting(writable_));
-  FLUSS_ASSIGN_OR_RETURN(uint64_t on_disk, AsLogStorageError(file->Size()));
+  FLUSS_ASSIGN_OR_RETURN(uint64_t on_disk, file->Size());
   if (on_disk < file_size_) {
     // Mapping past the end would raise SIGBUS on access: refuse.
     return Status::Corruption(

@@ -11,9 +11,9 @@ namespace fluss {
 
 Result<LeaderEpochCache> LeaderEpochCache::Load(const std::string& dir, FileSystem& fs) {
   LeaderEpochCache cache(fmt::format("{}/{}", dir, kLeaderEpochCheckpointFile), fs);
-  FLUSS_ASSIGN_OR_RETURN(bool exists, AsLogStorageError(fs.Exists(cache.path_)));
+  FLUSS_ASSIGN_OR_RETURN(bool exists, fs.Exists(cache.path_));
   if (!exists) return cache;
-  FLUSS_ASSIGN_OR_RETURN(auto bytes, AsLogStorageError(fs.ReadFile(cache.path_)));
+  FLUSS_ASSIGN_OR_RETURN(auto bytes, fs.ReadFile(cache.path_));
   const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   FLUSS_ASSIGN_OR_RETURN(auto entries, ParseCheckpointText(text, cache.path_));
   for (const auto& [epoch_text, offset] : entries) {
@@ -39,7 +39,7 @@ std::optional<int32_t> LeaderEpochCache::latest_epoch() const {
 Status LeaderEpochCache::Persist() const {
   std::vector<std::pair<std::string, int64_t>> rows;
   for (const EpochEntry& e : entries_) rows.emplace_back(std::to_string(e.epoch), e.start_offset);
-  return AsLogStorageError(WriteFileDurably(*fs_, path_, FormatCheckpointText(rows)));
+  return WriteFileDurably(*fs_, path_, FormatCheckpointText(rows));
 }
 
 Status LeaderEpochCache::Assign(int32_t epoch, int64_t start_offset) {

@@ -43,12 +43,12 @@ LogManager::LogManager(std::string data_dir, LogConfig config, LogManagerOptions
       fs_(options_.file_system != nullptr ? *options_.file_system : FileSystem::Local()) {}
 
 Status LogManager::RemoveInterruptedWrites() {
-  FLUSS_ASSIGN_OR_RETURN(auto names, AsLogStorageError(fs_.ListDirectory(data_dir_)));
+  FLUSS_ASSIGN_OR_RETURN(auto names, fs_.ListDirectory(data_dir_));
   for (const std::string& name : names) {
     if (!IsDurableWriteTemporary(name)) continue;
     for (std::string_view file : {kRecoveryPointCheckpointFile, kHighWatermarkCheckpointFile, kCleanShutdownFile}) {
       if (name.starts_with(file) && name.size() > file.size() && name[file.size()] == '.') {
-        FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.Remove(fmt::format("{}/{}", data_dir_, name))));
+        FLUSS_RETURN_NOT_OK(fs_.Remove(fmt::format("{}/{}", data_dir_, name)));
       }
     }
   }
@@ -68,14 +68,14 @@ Result<std::unique_ptr<LogManager>> LogManager::Open(std::string data_dir, LogCo
   if (!options.clock) options.clock = SystemClockMs;
   FileSystem& file_system = options.file_system != nullptr ? *options.file_system : FileSystem::Local();
   if (Status st = file_system.CreateDirectories(data_dir); !st.ok()) {
-    return Status(ErrorCode::kLogStorageException, fmt::format("cannot create data dir '{}': {}", data_dir, st.message()));
+    return st.WithContext(fmt::format("cannot create data dir '{}'", data_dir));
   }
   FLUSS_ASSIGN_OR_RETURN(int64_t open_budget, ResolveOpenSegmentBudget(config, SoftOpenFileLimit()));
   std::unique_ptr<LogManager> m(new LogManager(data_dir, config, options));
   m->open_segments_ = std::make_shared<OpenSegmentCache>(static_cast<size_t>(open_budget));
   FLUSS_RETURN_NOT_OK(m->RemoveInterruptedWrites());
   const std::string marker = fmt::format("{}/{}", data_dir, kCleanShutdownFile);
-  FLUSS_ASSIGN_OR_RETURN(m->clean_start_, AsLogStorageError(file_system.Exists(marker)));
+  FLUSS_ASSIGN_OR_RETURN(m->clean_start_, file_system.Exists(marker));
   FLUSS_ASSIGN_OR_RETURN(
       m->recovery_points_,
       OffsetCheckpointFile(fmt::format("{}/{}", data_dir, kRecoveryPointCheckpointFile), file_system).Read());
@@ -84,8 +84,8 @@ Result<std::unique_ptr<LogManager>> LogManager::Open(std::string data_dir, LogCo
       OffsetCheckpointFile(fmt::format("{}/{}", data_dir, kHighWatermarkCheckpointFile), file_system).Read());
   // The marker only vouches for the state it was written for: remove it before anything changes.
   if (m->clean_start_) {
-    FLUSS_RETURN_NOT_OK(AsLogStorageError(file_system.Remove(marker)));
-    FLUSS_RETURN_NOT_OK(AsLogStorageError(file_system.SyncDirectory(data_dir)));
+    FLUSS_RETURN_NOT_OK(file_system.Remove(marker));
+    FLUSS_RETURN_NOT_OK(file_system.SyncDirectory(data_dir));
   }
   spdlog::info("log manager: '{}' opened after {} shutdown ({} logs checkpointed); at most {} segments keep files open",
                data_dir, m->clean_start_ ? "a clean" : "an unclean", m->recovery_points_.size(), open_budget);
@@ -121,7 +121,7 @@ Status LogManager::OpenLogs(const std::vector<std::string>& relative_dirs) {
   std::vector<std::string> dirs;
   {
     std::lock_guard<std::mutex> guard(lock_);
-    if (closed_) return Status(ErrorCode::kLogStorageException, "log manager is closed");
+    if (closed_) return Status::Unavailable("log manager is closed");
     for (const auto& d : relative_dirs) {
       if (!logs_.contains(d)) dirs.push_back(d);
     }
@@ -158,12 +158,12 @@ LogManager::~LogManager() {
 
 Result<std::shared_ptr<LogTablet>> LogManager::GetOrCreateLog(const std::string& relative_dir) {
   std::lock_guard<std::mutex> guard(lock_);
-  if (closed_) return Status(ErrorCode::kLogStorageException, "log manager is closed");
+  if (closed_) return Status::Unavailable("log manager is closed");
   if (auto it = logs_.find(relative_dir); it != logs_.end()) return it->second;
   const std::string dir = fmt::format("{}/{}", data_dir_, relative_dir);
   LogTabletOptions o;
   fs::path created;  // the first directory of the path that did not exist: a failed create removes it
-  FLUSS_ASSIGN_OR_RETURN(bool exists, AsLogStorageError(fs_.Exists(dir)));
+  FLUSS_ASSIGN_OR_RETURN(bool exists, fs_.Exists(dir));
   if (exists) {
     o = ExistingLogOptions(relative_dir);
   } else {
@@ -322,11 +322,11 @@ Status LogManager::Close() {
     if (!closed[i].ok()) first_error = closed[i].WithContext(fmt::format("closing log '{}'", logs[i].first));
   }
   // What the logs wrote without syncing (writer snapshots) becomes durable here, at once.
-  if (first_error.ok()) first_error = AsLogStorageError(fs_.SyncFileSystem(data_dir_));
+  if (first_error.ok()) first_error = fs_.SyncFileSystem(data_dir_);
   FLUSS_RETURN_NOT_OK(CheckpointRecoveryPoints());
   FLUSS_RETURN_NOT_OK(CheckpointHighWatermarks());
   if (!first_error.ok()) return first_error;  // no clean marker: the next start recovers
-  return AsLogStorageError(WriteFileDurably(fs_, fmt::format("{}/{}", data_dir_, kCleanShutdownFile), std::string_view()));
+  return WriteFileDurably(fs_, fmt::format("{}/{}", data_dir_, kCleanShutdownFile), std::string_view());
 }
 
 }  // namespace fluss

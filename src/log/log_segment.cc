@@ -16,8 +16,8 @@ Result<std::unique_ptr<LogSegment>> LogSegment::Create(FileSystem& fs, const std
                                                        const LogConfig& config, std::shared_ptr<OpenSegmentCache> cache) {
   std::unique_ptr<LogSegment> seg(new LogSegment(fs, dir, base_offset, config, std::move(cache)));
   // Leftover index files of an earlier segment at this offset (deleted log, crash) are stale.
-  FLUSS_RETURN_NOT_OK(AsLogStorageError(fs.Remove(SegmentFileName(dir, base_offset, kIndexFileSuffix))));
-  FLUSS_RETURN_NOT_OK(AsLogStorageError(fs.Remove(SegmentFileName(dir, base_offset, kTimeIndexFileSuffix))));
+  FLUSS_RETURN_NOT_OK(fs.Remove(SegmentFileName(dir, base_offset, kIndexFileSuffix)));
+  FLUSS_RETURN_NOT_OK(fs.Remove(SegmentFileName(dir, base_offset, kTimeIndexFileSuffix)));
   FLUSS_ASSIGN_OR_RETURN(seg->log_, LogFile::Open(fs, SegmentFileName(dir, base_offset, kLogFileSuffix), /*create=*/true));
   FLUSS_ASSIGN_OR_RETURN(seg->offset_index_, OffsetIndex::Open(SegmentFileName(dir, base_offset, kIndexFileSuffix),
                                                                base_offset, true, config.index_file_bytes, fs));
@@ -35,8 +35,8 @@ Result<std::unique_ptr<LogSegment>> LogSegment::Open(FileSystem& fs, const std::
   FLUSS_ASSIGN_OR_RETURN(seg->log_, LogFile::Open(fs, SegmentFileName(dir, base_offset, kLogFileSuffix), false));
   const std::string index_path = SegmentFileName(dir, base_offset, kIndexFileSuffix);
   const std::string time_index_path = SegmentFileName(dir, base_offset, kTimeIndexFileSuffix);
-  FLUSS_ASSIGN_OR_RETURN(bool index_exists, AsLogStorageError(fs.Exists(index_path)));
-  FLUSS_ASSIGN_OR_RETURN(bool time_index_exists, AsLogStorageError(fs.Exists(time_index_path)));
+  FLUSS_ASSIGN_OR_RETURN(bool index_exists, fs.Exists(index_path));
+  FLUSS_ASSIGN_OR_RETURN(bool time_index_exists, fs.Exists(time_index_path));
   seg->indexes_need_rebuild_ = !index_exists || !time_index_exists;
   FLUSS_ASSIGN_OR_RETURN(seg->offset_index_,
                          OffsetIndex::Open(index_path, base_offset, active, config.index_file_bytes, fs));
@@ -184,8 +184,7 @@ Result<std::optional<ScannedBatch>> LogSegment::TranslateOffsetLocked(int64_t of
     FLUSS_ASSIGN_OR_RETURN(auto step, scanner.Next(&batch));
     if (step == LogFileScanner::Step::kEnd) return std::optional<ScannedBatch>();
     if (step == LogFileScanner::Step::kInvalid) {
-      return Status(ErrorCode::kLogStorageException,
-                    fmt::format("segment '{}': {}", log_->path(), scanner.invalid_reason()));
+      return Status::Corruption(fmt::format("segment '{}': {}", log_->path(), scanner.invalid_reason()));
     }
     if (batch.last_offset >= offset) return std::optional<ScannedBatch>(batch);
   }
@@ -459,9 +458,9 @@ Status LogSegment::Delete() {
   FLUSS_RETURN_NOT_OK(log_->RenameTo(log_path + std::string(kDeletedFileSuffix)));
   FLUSS_RETURN_NOT_OK(offset_index_->RenameTo(offset_index_->path() + std::string(kDeletedFileSuffix)));
   FLUSS_RETURN_NOT_OK(time_index_->RenameTo(time_index_->path() + std::string(kDeletedFileSuffix)));
-  FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.Remove(log_->path())));
-  FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.Remove(offset_index_->path())));
-  return AsLogStorageError(fs_.Remove(time_index_->path()));
+  FLUSS_RETURN_NOT_OK(fs_.Remove(log_->path()));
+  FLUSS_RETURN_NOT_OK(fs_.Remove(offset_index_->path()));
+  return fs_.Remove(time_index_->path());
 }
 
 }  // namespace fluss

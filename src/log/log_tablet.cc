@@ -26,8 +26,6 @@ std::optional<int64_t> BaseOffsetOf(const std::string& name, std::string_view su
   return v;
 }
 
-Status StorageError(std::string msg) { return Status(ErrorCode::kLogStorageException, std::move(msg)); }
-
 }  // namespace
 
 LogTablet::LogTablet(std::string dir, LogConfig config, LogTabletOptions options, LeaderEpochCache epochs)
@@ -48,7 +46,7 @@ Result<std::unique_ptr<LogTablet>> LogTablet::Open(std::string dir, LogConfig co
   FLUSS_RETURN_NOT_OK(config.Validate());
   FileSystem& file_system = options.file_system != nullptr ? *options.file_system : FileSystem::Local();
   if (Status st = file_system.CreateDirectories(dir); !st.ok()) {
-    return StorageError(fmt::format("cannot create log directory '{}': {}", dir, st.message()));
+    return st.WithContext(fmt::format("cannot create log directory '{}'", dir));
   }
   FLUSS_ASSIGN_OR_RETURN(LeaderEpochCache epochs, LeaderEpochCache::Load(dir, file_system));
   std::unique_ptr<LogTablet> log(new LogTablet(std::move(dir), config, options, std::move(epochs)));
@@ -69,11 +67,11 @@ Result<std::unique_ptr<LogTablet>> LogTablet::Open(std::string dir, LogConfig co
 Status LogTablet::LoadSegments() {
   std::vector<int64_t> bases;
   auto names = fs_.ListDirectory(dir_);
-  if (!names.ok()) return StorageError(fmt::format("cannot list log directory '{}': {}", dir_, names.status().message()));
+  if (!names.ok()) return names.status().WithContext(fmt::format("cannot list log directory '{}'", dir_));
   for (const std::string& name : *names) {
     if (name.ends_with(kDeletedFileSuffix) || name.ends_with(".tmp")) {
       // Left by a delete or a durable write that a crash interrupted.
-      FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.Remove(fmt::format("{}/{}", dir_, name))));
+      FLUSS_RETURN_NOT_OK(fs_.Remove(fmt::format("{}/{}", dir_, name)));
       continue;
     }
     if (auto base = BaseOffsetOf(name, kLogFileSuffix)) bases.push_back(*base);
@@ -199,13 +197,12 @@ Result<LogAppendInfo> LogTablet::AppendAsFollower(const Buffer& records) {
 }
 
 Result<LogAppendInfo> LogTablet::AppendLocked(const Buffer& records, bool as_leader, int32_t leader_epoch) {
-  if (closed_) return StorageError(fmt::format("log '{}' is closed", dir_));
+  if (closed_) return Status::Unavailable(fmt::format("log '{}' is closed", dir_));
   if (records.empty()) return Status::Corruption(fmt::format("append to log '{}' holds no batch", dir_));
   // 1. Validate everything before writing anything.
   auto parsed = ParseLogRecordBatches(records, /*verify_crc=*/true, /*allow_partial_tail=*/false);
   if (!parsed.ok()) {
-    return Status(ErrorCode::kCorruptRecord,
-                  fmt::format("append to log '{}' refused: {}", dir_, parsed.status().message()));
+    return Status::Corruption(fmt::format("append to log '{}' refused: {}", dir_, parsed.status().message()));
   }
   const std::vector<LogRecordBatch>& batches = *parsed;
   for (const LogRecordBatch& b : batches) {
@@ -254,9 +251,8 @@ Result<LogAppendInfo> LogTablet::AppendLocked(const Buffer& records, bool as_lea
     int64_t expect = leo;
     for (const LogRecordBatch& b : batches) {
       if (b.base_offset() != expect) {
-        return Status(ErrorCode::kCorruptRecord,
-                      fmt::format("follower append to log '{}': batch base offset {} where {} was expected", dir_,
-                                  b.base_offset(), expect));
+        return Status::Corruption(fmt::format("follower append to log '{}': batch base offset {} where {} was expected",
+                                              dir_, b.base_offset(), expect));
       }
       expect = b.next_offset();
     }
@@ -385,7 +381,7 @@ Status LogTablet::Flush() {
     st = seg->log_file()->Flush();
     if (!st.ok()) break;
   }
-  if (st.ok() && dirty) st = AsLogStorageError(fs_.SyncDirectory(dir_));
+  if (st.ok() && dirty) st = fs_.SyncDirectory(dir_);
   std::lock_guard<std::mutex> guard(lock_);
   if (!st.ok()) {
     dir_dirty_ = dir_dirty_ || dirty;
@@ -501,7 +497,7 @@ Status LogTablet::TruncateFullyLocked(int64_t offset) {
   FLUSS_RETURN_NOT_OK(epochs_.Clear());
   high_watermark_ = offset;
   recovery_point_ = offset;
-  FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.SyncDirectory(dir_)));
+  FLUSS_RETURN_NOT_OK(fs_.SyncDirectory(dir_));
   dir_dirty_ = false;
   spdlog::info("log '{}': truncated fully, restarting at offset {}", dir_, offset);
   return Status::OK();
@@ -594,7 +590,7 @@ Status LogTablet::Delete() {
   std::lock_guard<std::mutex> guard(lock_);
   closed_ = true;
   if (Status st = fs_.RemoveAll(dir_); !st.ok()) {
-    return StorageError(fmt::format("cannot remove log directory '{}': {}", dir_, st.message()));
+    return st.WithContext(fmt::format("cannot remove log directory '{}'", dir_));
   }
   return Status::OK();
 }

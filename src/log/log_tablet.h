@@ -98,8 +98,7 @@ class LogTablet {
   // first (length, magic, CRC; else CORRUPT_RECORD and nothing is written), then offsets from the log
   // end and one commit timestamp are assigned, the batches written, and the indexes updated. A retried
   // idempotent batch returns its original offsets with `duplicate` set (see writer_state.h for the
-  // sequence rule). A failed write (disk full) returns LOG_STORAGE_EXCEPTION and leaves the log as it
-  // was. `leader_epoch` >= 0 records the epoch's start offset in the leader epoch cache.
+  // sequence rule). A failed write (disk full) returns an IOError and leaves the log as it was. `leader_epoch` >= 0 records the epoch's start offset in the leader epoch cache.
   Result<LogAppendInfo> AppendAsLeader(const Buffer& records, int32_t leader_epoch = -1);
   // Appends batches that already carry offsets (replication): checked like above, and their base
   // offset must be the log end offset; writer state is updated without sequence checks.

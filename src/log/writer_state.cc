@@ -112,8 +112,8 @@ Status WriterStateManager::ParseSnapshot(std::string_view json) {
 }
 
 Status WriterStateManager::TakeSnapshot(int64_t offset, bool sync) const {
-  return AsLogStorageError(WriteFileDurably(fs_, SnapshotPath(dir_, offset), SerializeSnapshot(),
-                                            sync ? Durability::kNow : Durability::kAtNextSyncFileSystem));
+  return WriteFileDurably(fs_, SnapshotPath(dir_, offset), SerializeSnapshot(),
+                                            sync ? Durability::kNow : Durability::kAtNextSyncFileSystem);
 }
 
 bool WriterStateManager::HasSnapshotAt(int64_t offset) const {
@@ -135,7 +135,7 @@ Result<std::optional<int64_t>> WriterStateManager::LoadLatestSnapshot(int64_t ma
   for (auto it = offsets.rbegin(); it != offsets.rend(); ++it) {
     const std::string path = SnapshotPath(dir_, *it);
     if (*it > max_offset) {
-      FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.Remove(path)));
+      FLUSS_RETURN_NOT_OK(fs_.Remove(path));
       continue;
     }
     auto bytes = fs_.ReadFile(path);
@@ -143,7 +143,7 @@ Result<std::optional<int64_t>> WriterStateManager::LoadLatestSnapshot(int64_t ma
                            : bytes.status();
     if (st.ok()) return std::optional<int64_t>(*it);
     spdlog::warn("writer snapshot '{}' is unreadable ({}); deleting it and trying an older one", path, st.ToString());
-    FLUSS_RETURN_NOT_OK(AsLogStorageError(fs_.Remove(path)));
+    FLUSS_RETURN_NOT_OK(fs_.Remove(path));
     writers_.clear();
   }
   return std::optional<int64_t>();

@@ -81,7 +81,7 @@ Status ZkClient::OpenSession() {
   if (!connected || connect_state_ != ZOO_CONNECTED_STATE) {
     lock.unlock();
     zookeeper_close(h);
-    return Status::IOError(
+    return Status::Unavailable(
         fmt::format("cannot connect to ZooKeeper at '{}' within {} ms", hosts_, options_.connect_timeout_ms));
   }
   zh_ = h;

@@ -93,7 +93,7 @@ class ZkClient {
   using EventSink = std::function<void(ZkEvent)>;
 
   // Checks the address and root (INVALID_ARGUMENT naming them) and connects, waiting up to
-  // connect_timeout_ms for the session (STORAGE_EXCEPTION naming the address).
+  // connect_timeout_ms for the session (Unavailable, naming the address).
   static Result<std::unique_ptr<ZkClient>> Connect(ZkOptions options, EventSink sink);
   ~ZkClient();  // closes the session: its ephemeral znodes disappear at once
   ZkClient(const ZkClient&) = delete;
@@ -133,7 +133,7 @@ class ZkClient {
   int Multi(const ZkMultiOps& ops, ZkMultiFailure* failure) const;
   // This session's id (compare with ZkStat::ephemeral_owner).
   int64_t SessionId() const;
-  // STORAGE_EXCEPTION "ZooKeeper <what> at '<hosts>': <zerror(rc)>".
+  // IOError "ZooKeeper <what> at '<hosts>': <zerror(rc)>".
   Status Error(int rc, std::string_view what) const;
   // zerror(rc).
   static const char* ErrorText(int rc);

@@ -68,7 +68,7 @@ class ZkMetadataStore final : public CachedMetadataStore {
   static constexpr int64_t kWriterIdBlock = EmbeddedMetadataStore::kWriterIdBlock;
 
   // Connects (waiting up to connect_timeout_ms for the session), creates the base znodes when missing
-  // and loads the cache. An unreachable ensemble is STORAGE_EXCEPTION naming the address.
+  // and loads the cache. An unreachable ensemble is Unavailable, naming the address.
   static Result<std::unique_ptr<ZkMetadataStore>> Open(ZkOptions options, MetadataClock clock = nullptr);
   ~ZkMetadataStore() override;  // closes the session: its ephemeral znodes disappear at once
   ZkMetadataStore(const ZkMetadataStore&) = delete;

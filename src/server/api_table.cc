@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "fluss_api.pb.h"
+#include "server/wire_error.h"
 
 namespace fluss {
 
@@ -27,14 +28,14 @@ Status ApiTable::AddBody(rpc::ApiKey key, ApiBodyHandler handler, ApiThread thre
   const std::string_view name = api ? api->name : std::string_view("?");
   return Add(
       key,
-      [handler = std::move(handler), name](const rpc::RpcRequest& request,
-                                           const std::shared_ptr<rpc::RpcResponder>& responder) {
+      [handler = std::move(handler), name, key](const rpc::RpcRequest& request,
+                                                const std::shared_ptr<rpc::RpcResponder>& responder) {
         Result<std::string> result = handler(request.body);
         if (result.ok()) {
           responder->SendSuccess(std::move(result).value());
         } else {
           spdlog::debug("{} from {} failed: {}", name, request.peer, result.status().ToString());
-          responder->SendError(result.status());
+          SendWireError(*responder, result.status(), key);
         }
       },
       thread);
@@ -69,22 +70,27 @@ const ApiTable::Entry* ApiTable::Find(const rpc::RpcRequest& request,
   auto api = rpc::FindServedApi(request.api_key);
   if (!api) {
     spdlog::warn("request {} from {}: unknown api key {}", request.request_id, request.peer, request.api_key);
-    responder->SendError(Status(ErrorCode::kUnsupportedVersion,
-                                fmt::format("api key {} is not supported by this server", request.api_key)));
+    SendWireError(*responder,
+                  Status(ErrorCode::kUnsupportedVersion,
+                         fmt::format("api key {} is not supported by this server", request.api_key)),
+                  std::nullopt);
     return nullptr;
   }
   if (request.api_version < api->min_version || request.api_version > api->max_version) {
-    responder->SendError(Status(ErrorCode::kUnsupportedVersion,
-                                fmt::format("{} version {} is not supported (this server serves {}..{})", api->name,
-                                            request.api_version, api->min_version, api->max_version)));
+    SendWireError(*responder,
+                  Status(ErrorCode::kUnsupportedVersion,
+                         fmt::format("{} version {} is not supported (this server serves {}..{})", api->name,
+                                     request.api_version, api->min_version, api->max_version)),
+                  api->key);
     return nullptr;
   }
   auto it = entries_.find(api->key);
   if (it == entries_.end()) {
-    responder->SendError(Status(ErrorCode::kUnsupportedVersion,
-                                not_served_ ? not_served_(request.api_key)
-                                            : fmt::format("api key {} is not supported by this server",
-                                                          request.api_key)));
+    SendWireError(*responder,
+                  Status(ErrorCode::kUnsupportedVersion,
+                         not_served_ ? not_served_(request.api_key)
+                                     : fmt::format("api key {} is not supported by this server", request.api_key)),
+                  api->key);
     return nullptr;
   }
   return &it->second;

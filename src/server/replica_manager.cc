@@ -16,6 +16,7 @@
 #include "rpc/api_keys.h"
 #include "server/data_dir_layout.h"
 #include "server/replica/replica_fetcher.h"
+#include "server/wire_error.h"
 #include "types/table_descriptor.h"
 
 namespace fluss {
@@ -24,8 +25,7 @@ namespace {
 
 template <typename Resp>
 void SetBucketError(Resp* resp, const Status& st) {
-  resp->set_error_code(static_cast<int32_t>(st.code()));
-  resp->set_error_message(st.message());
+  SetResponseError(resp, st);
 }
 
 Status UnknownTableError(int64_t table_id) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/wire_error.h"
 #include "types/schema.h"
 
 namespace fluss {
@@ -80,12 +81,14 @@ Status TabletService::LoadTables() {
 void TabletService::ProduceLog(const std::string& body, const std::shared_ptr<rpc::RpcResponder>& responder) {
   auto parsed = ParseRequest<proto::ProduceLogRequest>(body);
   if (!parsed.ok()) {
-    responder->SendError(parsed.status());
+    SendWireError(*responder, parsed.status(), rpc::ApiKey::kProduceLog);
     return;
   }
   if (parsed->acks() != 0 && parsed->acks() != 1 && parsed->acks() != -1) {
-    responder->SendError(Status(ErrorCode::kInvalidRequiredAcks,
-                                fmt::format("acks must be 0, 1 or -1 (all), not {}", parsed->acks())));
+    SendWireError(*responder,
+                  Status(ErrorCode::kInvalidRequiredAcks,
+                         fmt::format("acks must be 0, 1 or -1 (all), not {}", parsed->acks())),
+                  rpc::ApiKey::kProduceLog);
     return;
   }
   const int64_t timeout_ms = parsed->timeout_ms();
@@ -114,9 +117,7 @@ void TabletService::AwaitAcks(std::shared_ptr<Response> response, std::vector<Re
   delayed_produces_->Add(std::move(buckets), deadline, [replicas, response, waiting, responder](bool expired) {
     if (!responder->connection_open()) return true;
     auto set_error = [&](size_t index, const Status& st) {
-      auto* b = response->mutable_buckets_resp(static_cast<int>(index));
-      b->set_error_code(static_cast<int32_t>(st.code()));
-      b->set_error_message(st.message());
+      SetResponseError(response->mutable_buckets_resp(static_cast<int>(index)), st);
     };
     for (auto it = waiting->begin(); it != waiting->end();) {
       switch (replicas->CheckAck(*it)) {
@@ -156,7 +157,7 @@ Result<std::string> TabletService::ListOffsets(const std::string& body) {
 void TabletService::FetchLog(const std::string& body, const std::shared_ptr<rpc::RpcResponder>& responder) {
   auto parsed = ParseRequest<proto::FetchLogRequest>(body);
   if (!parsed.ok()) {
-    responder->SendError(parsed.status());
+    SendWireError(*responder, parsed.status(), rpc::ApiKey::kFetchLog);
     return;
   }
   auto req = std::make_shared<proto::FetchLogRequest>(std::move(parsed).value());
@@ -190,12 +191,14 @@ void TabletService::FetchLog(const std::string& body, const std::shared_ptr<rpc:
 void TabletService::PutKv(const std::string& body, const std::shared_ptr<rpc::RpcResponder>& responder) {
   auto req = ParseRequest<proto::PutKvRequest>(body);
   if (!req.ok()) {
-    responder->SendError(req.status());
+    SendWireError(*responder, req.status(), rpc::ApiKey::kPutKv);
     return;
   }
   if (req->acks() != 0 && req->acks() != 1 && req->acks() != -1) {
-    responder->SendError(
-        Status(ErrorCode::kInvalidRequiredAcks, fmt::format("acks must be 0, 1 or -1 (all), not {}", req->acks())));
+    SendWireError(*responder,
+                  Status(ErrorCode::kInvalidRequiredAcks,
+                         fmt::format("acks must be 0, 1 or -1 (all), not {}", req->acks())),
+                  rpc::ApiKey::kPutKv);
     return;
   }
   std::vector<ReplicaManager::PendingAck> pending;

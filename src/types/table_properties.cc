@@ -273,8 +273,7 @@ Result<TablePropertyCheck> CheckTableProperties(const TableDescriptor& descripto
 Result<TablePropertyCheck> CheckTablePropertiesForCreate(const TablePath& path, const TableDescriptor& descriptor) {
   auto check = CheckTableProperties(descriptor);
   if (!check.ok()) {
-    return Status(check.status().code(),
-                  fmt::format("cannot create '{}': {}", path.ToString(), check.status().message()));
+    return check.status().WithContext(fmt::format("cannot create '{}'", path.ToString()));
   }
   return check;
 }

@@ -244,7 +244,7 @@ Status ColumnVector::ValidateText(std::string_view column_name) const {
     const int32_t end = LoadLE<int32_t>(offsets.data() + (i + 1) * 4);
     const std::string_view text(reinterpret_cast<const char*>(values.data()) + begin, static_cast<size_t>(end - begin));
     Status st = ValidateTextBytes(text, type, column_name);
-    if (!st.ok()) return Status(st.code(), fmt::format("row {}: {}", i, st.message()));
+    if (!st.ok()) return st.WithContext(fmt::format("row {}", i));
   }
   return Status::OK();
 }

@@ -14,8 +14,8 @@ namespace {
 size_t BitmapBytes(size_t bits) { return (bits + 7) / 8; }
 
 Status AsCorruption(const Status& st) {
-  if (st.ok() || st.code() == ErrorCode::kCorruptRecord) return st;
-  return Status(ErrorCode::kCorruptRecord, st.message());
+  if (st.ok() || st.kind() == StatusCode::kCorruption) return st;
+  return Status::Corruption(st.message());
 }
 
 // The body buffers of one column in IPC order, unpadded.

@@ -228,7 +228,11 @@ Result<AvroFileContents> ReadAvroFile(std::span<const uint8_t> file, const AvroR
 
 Result<std::vector<uint8_t>> ReadWholeFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError(fmt::format("open '{}': {}", path, std::strerror(errno)));
+  if (fd < 0) {
+    const int err = errno;
+    std::string message = fmt::format("open '{}': {}", path, std::strerror(err));
+    return err == ENOENT ? Status::NotFound(std::move(message)) : Status::IOError(std::move(message));
+  }
   std::vector<uint8_t> out;
   uint8_t buf[1 << 16];
   for (;;) {

@@ -132,7 +132,7 @@ Status IcebergTable::Load() {
   if (version == 0) {
     // No usable hint: the highest v<N>.metadata.json in the directory.
     DIR* d = ::opendir((dir_ + "/metadata").c_str());
-    if (d == nullptr) return Status(ErrorCode::kTableNotExist, fmt::format("iceberg: no table at '{}'", dir_));
+    if (d == nullptr) return Status::NotFound(fmt::format("iceberg: no table at '{}'", dir_));
     while (dirent* e = ::readdir(d)) {
       long long v = 0;
       char tail[32] = {0};
@@ -142,7 +142,7 @@ Status IcebergTable::Load() {
       }
     }
     ::closedir(d);
-    if (version == 0) return Status(ErrorCode::kTableNotExist, fmt::format("iceberg: no metadata in '{}'", dir_));
+    if (version == 0) return Status::NotFound(fmt::format("iceberg: no metadata in '{}'", dir_));
   }
   // The hint may lag a commit that crashed before swapping it: newer versions win.
   for (int64_t i = 0; i < kMaxVersionProbe && FileExists(MetadataFilePath(version + 1)); ++i) ++version;

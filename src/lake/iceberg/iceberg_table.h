@@ -47,6 +47,7 @@ class IcebergTable {
                                      std::map<std::string, std::string> properties = {},
                                      FileSystem& fs = FileSystem::Local());
   // Loads the latest metadata version of the table at `table_dir`; commits write through `fs`.
+  // NotFound when there is no table there.
   static Result<IcebergTable> Open(const std::string& table_dir, FileSystem& fs = FileSystem::Local());
 
   // Re-reads the latest version (after a conflict).

@@ -9,6 +9,7 @@
 
 #include "rpc/api_keys.h"
 #include "server/cluster/cluster_common.h"
+#include "server/wire_error.h"
 
 namespace fluss::cluster {
 
@@ -455,8 +456,7 @@ Result<proto::AdjustIsrResponse> CoordinatorController::AdjustIsr(const proto::A
         out->set_bucket_epoch(lai.bucket_epoch);
       };
       auto fail = [&](ErrorCode code, std::string message) {
-        out->set_error_code(static_cast<int32_t>(code));
-        out->set_error_message(std::move(message));
+        SetResponseError(out, Status(code, std::move(message)));
         fill(b.lai);
       };
       if (request.server_id() != b.lai.leader || req.leader_epoch() != b.lai.leader_epoch) {
@@ -505,7 +505,8 @@ Result<proto::AdjustIsrResponse> CoordinatorController::AdjustIsr(const proto::A
       next.bucket_epoch = b.lai.bucket_epoch + 1;
       Status st = Write(id, b, next);
       if (!st.ok()) {
-        fail(st.code(), std::string(st.message()));
+        SetResponseError(out, st);  // ZooKeeper's failure, as the service layer maps it
+        fill(b.lai);
         continue;
       }
       spdlog::info("coordinator: bucket {} of table {}: isr is now {} (bucket epoch {})", id.bucket, id.table_id,

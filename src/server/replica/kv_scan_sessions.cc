@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "format/value_encoding.h"
+#include "server/wire_error.h"
 
 namespace fluss {
 
@@ -46,8 +47,7 @@ size_t KvScanSessions::open_sessions() const {
 proto::ScanKvResponse KvScanSessions::Scan(const proto::ScanKvRequest& request, const ResolveTablet& resolve) {
   proto::ScanKvResponse resp;
   auto fail = [&resp](const Status& st) {
-    resp.set_error_code(static_cast<int32_t>(st.code()));
-    resp.set_error_message(st.message());
+    SetResponseError(&resp, st);
     resp.set_has_more_results(false);
     return resp;
   };

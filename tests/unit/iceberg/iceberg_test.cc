@@ -716,7 +716,7 @@ TEST(IcebergTable, CorruptFilesAreErrors) {
   // Corrupt metadata JSON.
   std::ofstream(dir + "/metadata/v2.metadata.json") << "{\"format-version\": 2";
   EXPECT_EQ(IcebergTable::Open(dir).status().code(), ErrorCode::kCorruptRecord);
-  EXPECT_EQ(IcebergTable::Open(tmp.path() + "/missing").status().code(), ErrorCode::kTableNotExist);
+  EXPECT_EQ(IcebergTable::Open(tmp.path() + "/missing").status().kind(), StatusCode::kNotFound);
 }
 
 TEST(IcebergTable, ReservedSummaryKeysAndRemoteUrisAreRejected) {

@@ -29,7 +29,7 @@ TEST(DiskFullTest, FailedWriteIsRefusedCutBackAndLogStaysReadable) {
     FileSizeLimit limit(size + 50);  // the next batch only half fits
     auto r = log->AppendAsLeader(MakeBatch(1, 7, 3, 100));
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.status().code(), ErrorCode::kLogStorageException);
+    EXPECT_EQ(r.status().kind(), StatusCode::kIOError);
     EXPECT_NE(r.status().message().find("File too large"), std::string::npos) << r.status().ToString();
     EXPECT_EQ(std::filesystem::file_size(seg), size);
     EXPECT_EQ(log->log_end_offset(), 3);
@@ -57,7 +57,7 @@ TEST(DiskFullTest, IndexGrowthTheDiskCannotTakeRefusesTheAppendBeforeTheLogIsWri
     FileSizeLimit limit(2048);  // the .log fits; the index's first step (4 KiB) does not
     auto r = log->AppendAsLeader(MakeBatch(1, -1, -1, 100));
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.status().code(), ErrorCode::kLogStorageException) << r.status().ToString();
+    EXPECT_EQ(r.status().kind(), StatusCode::kIOError) << r.status().ToString();
     EXPECT_EQ(std::filesystem::file_size(seg), size);
     EXPECT_EQ(log->log_end_offset(), 1);
     EXPECT_EQ(ReadAll(*log).size(), 1u);
@@ -81,7 +81,7 @@ TEST(DiskFullTest, RollWhoseFinalIndexEntryCannotBeAllocatedIsRefusedAndOldSegme
     FileSizeLimit limit(1024);  // the roll's final time-index entry needs a 4 KiB step
     auto r = log->AppendAsLeader(MakeBatch(1, -1, -1, 500));
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.status().code(), ErrorCode::kLogStorageException) << r.status().ToString();
+    EXPECT_EQ(r.status().kind(), StatusCode::kIOError) << r.status().ToString();
     EXPECT_EQ(log->num_segments(), 1u);
     EXPECT_EQ(log->log_end_offset(), 1);
   }
