@@ -189,7 +189,7 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
     });
     DelayedFetchQueue* produces = p.delayed_produces.get();
     ReplicationOptions repl;
-    repl.server_id = c.server_id;
+    repl.server_id = ServerId(c.server_id);
     repl.max_lag_ms = c.replica_max_lag_ms;
     repl.min_insync_replicas = c.min_in_sync_replicas;
     repl.fetch_max_bytes = c.replica_fetch_max_bytes;

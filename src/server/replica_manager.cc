@@ -56,6 +56,13 @@ TableBucket BucketOfPb(const proto::PbTableBucket& tb) {
                      tb.bucket_id());
 }
 
+std::vector<ServerId> ServerIdsOf(const google::protobuf::RepeatedField<int32_t>& ids) {
+  std::vector<ServerId> out;
+  out.reserve(ids.size());
+  for (int32_t id : ids) out.push_back(ServerId(id));
+  return out;
+}
+
 }  // namespace
 
 ReplicaManager::ReplicaManager(LogManager* logs, std::shared_ptr<KvResources> kv_resources,
@@ -276,10 +283,10 @@ proto::ProduceLogResponse ReplicaManager::Produce(const std::shared_ptr<proto::P
             Buffer::Wrap(request, reinterpret_cast<const uint8_t*>(req.records().data()), req.records().size());
         auto appended = replica.Produce(records, request->acks());
         if (!appended.ok()) return appended.status();
-        resp->set_base_offset(appended->base_offset);
-        if (appended->awaits_high_watermark > 0 && pending != nullptr) {
+        resp->set_base_offset(appended->base_offset.value());
+        if (appended->awaits_high_watermark && pending != nullptr) {
           pending->push_back(PendingAck{static_cast<size_t>(response.buckets_resp_size() - 1), replica.id(),
-                                        appended->leader_epoch, appended->awaits_high_watermark});
+                                        appended->leader_epoch, *appended->awaits_high_watermark});
         }
         return Status::OK();
       });
@@ -352,7 +359,7 @@ proto::ListOffsetsResponse ReplicaManager::ListOffsets(const proto::ListOffsetsR
       [&](int32_t, Replica& replica, proto::PbListOffsetsRespForBucket* resp) {
         auto offset = replica.ListOffset(request.offset_type(), timestamp);
         if (!offset.ok()) return offset.status();
-        resp->set_offset(*offset);
+        resp->set_offset(offset->value());
         return Status::OK();
       });
   return response;
@@ -374,10 +381,10 @@ proto::PutKvResponse ReplicaManager::PutKv(const proto::PutKvRequest& request, s
       [&](const proto::PbPutKvReqForBucket& req, Replica& replica, proto::PbPutKvRespForBucket* resp) {
         auto put = replica.PutKv(req.records(), targets, request.acks());
         if (!put.ok()) return put.status();
-        resp->set_log_end_offset(put->log_end_offset);
-        if (put->awaits_high_watermark > 0 && pending != nullptr) {
+        resp->set_log_end_offset(put->log_end_offset.value());
+        if (put->awaits_high_watermark && pending != nullptr) {
           pending->push_back(PendingAck{static_cast<size_t>(response.buckets_resp_size() - 1), replica.id(),
-                                        put->leader_epoch, put->awaits_high_watermark});
+                                        put->leader_epoch, *put->awaits_high_watermark});
         }
         return Status::OK();
       });
@@ -497,9 +504,9 @@ void ReplicaManager::StopReplication() {
   if (fetchers_) fetchers_->Stop();
 }
 
-Status ReplicaManager::AcceptCoordinatorEpoch(int32_t epoch) {
+Status ReplicaManager::AcceptCoordinatorEpoch(CoordinatorEpoch epoch) {
   if (!cluster_) return Status(ErrorCode::kInvalidCoordinator, "this server is standalone: it has no coordinator");
-  int32_t seen = coordinator_epoch_.load();
+  CoordinatorEpoch seen = coordinator_epoch_.load();
   while (epoch > seen && !coordinator_epoch_.compare_exchange_weak(seen, epoch)) {
   }
   if (epoch < coordinator_epoch_.load()) {
@@ -512,7 +519,7 @@ Status ReplicaManager::AcceptCoordinatorEpoch(int32_t epoch) {
 
 Result<proto::NotifyLeaderAndIsrResponse> ReplicaManager::BecomeLeaderOrFollower(
     const proto::NotifyLeaderAndIsrRequest& request, const std::set<int64_t>& unknown_tables) {
-  FLUSS_RETURN_NOT_OK(AcceptCoordinatorEpoch(request.coordinator_epoch()));
+  FLUSS_RETURN_NOT_OK(AcceptCoordinatorEpoch(CoordinatorEpoch(request.coordinator_epoch())));
   proto::NotifyLeaderAndIsrResponse response;
   ForEachBucket(
       request.notify_buckets_leader_req(), response.mutable_notify_buckets_leader_resp(),
@@ -521,11 +528,11 @@ Result<proto::NotifyLeaderAndIsrResponse> ReplicaManager::BecomeLeaderOrFollower
           proto::PbNotifyLeaderAndIsrRespForBucket*) -> Status {
         if (unknown_tables.count(replica.id().table_id) != 0) return UnknownTableError(replica.id().table_id);
         LeaderAndIsrState state;
-        state.leader = req.leader();
-        state.leader_epoch = req.leader_epoch();
-        state.bucket_epoch = req.bucket_epoch();
-        state.replicas.assign(req.replicas().begin(), req.replicas().end());
-        state.isr.assign(req.isr().begin(), req.isr().end());
+        state.leader = ServerId(req.leader());
+        state.leader_epoch = LeaderEpoch(req.leader_epoch());
+        state.bucket_epoch = BucketEpoch(req.bucket_epoch());
+        state.replicas = ServerIdsOf(req.replicas());
+        state.isr = ServerIdsOf(req.isr());
         FLUSS_ASSIGN_OR_RETURN(const bool unchanged, replica.UpdateLeadership(state));
         if (unchanged) return Status::OK();
         if (state.leader == repl_.server_id) {
@@ -540,7 +547,7 @@ Result<proto::NotifyLeaderAndIsrResponse> ReplicaManager::BecomeLeaderOrFollower
 }
 
 Result<proto::StopReplicaResponse> ReplicaManager::StopReplica(const proto::StopReplicaRequest& request) {
-  FLUSS_RETURN_NOT_OK(AcceptCoordinatorEpoch(request.coordinator_epoch()));
+  FLUSS_RETURN_NOT_OK(AcceptCoordinatorEpoch(CoordinatorEpoch(request.coordinator_epoch())));
   proto::StopReplicaResponse response;
   std::set<int64_t> deleted_tables;
   ForEachBucket(
@@ -548,7 +555,10 @@ Result<proto::StopReplicaResponse> ReplicaManager::StopReplica(const proto::Stop
       [](const auto& req) { return BucketOfPb(req.table_bucket()); }, Status::OK(),
       [&](const proto::PbStopReplicaReqForBucket& req, Replica& replica, proto::PbStopReplicaRespForBucket*) {
         fetchers_->RemoveBucket(replica.id());
-        Status st = replica.Stop(req.leader_epoch(), req.delete_());
+        // A negative leader epoch names none (the coordinator of a dropped table may not know it).
+        std::optional<LeaderEpoch> epoch;
+        if (req.leader_epoch() >= 0) epoch = LeaderEpoch(req.leader_epoch());
+        Status st = replica.Stop(epoch, req.delete_());
         if (req.delete_() && replica.deleted()) deleted_tables.insert(replica.id().table_id);
         return st;
       },
@@ -586,7 +596,7 @@ ReplicaManager::AckState ReplicaManager::CheckAck(const PendingAck& ack) const {
 
 void ReplicaManager::RecordFollowerFetch(const proto::FetchLogRequest& request) {
   if (!cluster_ || request.follower_server_id() < 0) return;
-  const int32_t follower = request.follower_server_id();
+  const ServerId follower(request.follower_server_id());
   const auto now = std::chrono::steady_clock::now();
   bool wake_isr = false;
   for (const auto& table_req : request.tables_req()) {
@@ -594,9 +604,9 @@ void ReplicaManager::RecordFollowerFetch(const proto::FetchLogRequest& request) 
       if (req.has_truncation_epoch() || req.has_partition_id()) continue;
       auto replica = GetReplica(TableBucket(table_req.table_id(), req.bucket_id()));
       if (replica == nullptr) continue;
-      const std::optional<int32_t> epoch =
-          req.has_current_leader_epoch() ? std::optional<int32_t>(req.current_leader_epoch()) : std::nullopt;
-      if (replica->RecordFollowerFetch(follower, req.fetch_offset(), epoch, now)) wake_isr = true;
+      std::optional<LeaderEpoch> epoch;
+      if (req.has_current_leader_epoch()) epoch = LeaderEpoch(req.current_leader_epoch());
+      if (replica->RecordFollowerFetch(follower, LogOffset(req.fetch_offset()), epoch, now)) wake_isr = true;
     }
   }
   if (wake_isr) {
@@ -609,19 +619,19 @@ void ReplicaManager::RecordFollowerFetch(const proto::FetchLogRequest& request) 
 }
 
 std::optional<ReplicaManager::FollowerPosition> ReplicaManager::FollowerFetchPosition(const TableBucket& bucket,
-                                                                                       int32_t leader_epoch) const {
+                                                                                      LeaderEpoch leader_epoch) const {
   auto replica = GetReplica(bucket);
   if (replica == nullptr) return std::nullopt;
   return replica->FollowerFetchPosition(leader_epoch);
 }
 
-Status ReplicaManager::TruncateFollower(const TableBucket& bucket, int32_t leader_epoch,
+Status ReplicaManager::TruncateFollower(const TableBucket& bucket, LeaderEpoch leader_epoch,
                                         const proto::PbFetchLogRespForBucket& resp) {
   auto replica = GetReplica(bucket);
   return replica == nullptr ? Status::OK() : replica->TruncateFollower(leader_epoch, resp);
 }
 
-Status ReplicaManager::ApplyFetched(const TableBucket& bucket, int32_t leader_epoch, int64_t fetch_offset,
+Status ReplicaManager::ApplyFetched(const TableBucket& bucket, LeaderEpoch leader_epoch, LogOffset fetch_offset,
                                     const proto::PbFetchLogRespForBucket& resp) {
   auto replica = GetReplica(bucket);
   return replica == nullptr ? Status::OK() : replica->ApplyFetched(leader_epoch, fetch_offset, resp);
@@ -651,7 +661,7 @@ void ReplicaManager::MaintainIsr() {
   const auto now = std::chrono::steady_clock::now();
   const auto max_lag = std::chrono::milliseconds(repl_.max_lag_ms);
   proto::AdjustIsrRequest request;
-  request.set_server_id(repl_.server_id);
+  request.set_server_id(repl_.server_id.value());
   std::map<TableBucket, std::pair<std::shared_ptr<Replica>, Replica::IsrProposal>> sent;
   for (const auto& replica : all) {
     auto proposal = replica->ProposeIsr(now, max_lag);
@@ -661,10 +671,10 @@ void ReplicaManager::MaintainIsr() {
     req->mutable_table_bucket()->set_table_id(id.table_id);
     if (id.partition_id) req->mutable_table_bucket()->set_partition_id(*id.partition_id);
     req->mutable_table_bucket()->set_bucket_id(id.bucket);
-    req->set_leader_epoch(proposal->leader_epoch);
-    for (int32_t member : proposal->isr) req->add_new_isr(member);
-    req->set_coordinator_epoch(std::max(coordinator_epoch_.load(), 0));
-    req->set_bucket_epoch(proposal->bucket_epoch);
+    req->set_leader_epoch(proposal->leader_epoch.value());
+    for (ServerId member : proposal->isr) req->add_new_isr(member.value());
+    req->set_coordinator_epoch(std::max(coordinator_epoch_.load().value(), 0));
+    req->set_bucket_epoch(proposal->bucket_epoch.value());
     sent.emplace(id, std::make_pair(replica, std::move(*proposal)));
   }
   if (sent.empty()) return;

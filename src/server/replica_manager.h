@@ -44,7 +44,10 @@
 #include "server/replica/replica.h"
 #include "server/replica/served_table.h"
 #include "server/tiered_offsets.h"
+#include "types/epochs.h"
+#include "types/log_offset.h"
 #include "types/schema.h"
+#include "types/server_id.h"
 #include "types/table_bucket.h"
 
 namespace fluss {
@@ -52,13 +55,13 @@ namespace fluss {
 class ReplicaFetcherManager;
 
 // Cluster mode: host:port of a tablet server by id (nullopt: not known / not alive).
-using ServerResolver = std::function<std::optional<std::pair<std::string, uint16_t>>(int32_t server_id)>;
+using ServerResolver = std::function<std::optional<std::pair<std::string, uint16_t>>(ServerId server_id)>;
 // Cluster mode: sends ADJUST_ISR to the coordinator and returns its answer.
 using AdjustIsrSender = std::function<Result<proto::AdjustIsrResponse>(const proto::AdjustIsrRequest&)>;
 
 // What a cluster-mode tablet server needs for replication (ReplicaManager::EnableReplication).
 struct ReplicationOptions {
-  int32_t server_id = 0;
+  ServerId server_id{0};
   int64_t max_lag_ms = 30 * 1000;          // log.replica.max-lag-time
   int32_t min_insync_replicas = 1;         // log.replica.min-in-sync-replicas-number
   int64_t fetch_max_bytes = 16LL << 20;    // log.replica.fetch.max-bytes
@@ -103,14 +106,14 @@ class ReplicaManager {
   // The bucket's role and state (tests, status).
   using ReplicaInfo = Replica::Info;
   std::optional<ReplicaInfo> GetReplicaInfo(const TableBucket& bucket) const;
-  int32_t coordinator_epoch() const { return coordinator_epoch_.load(); }
+  CoordinatorEpoch coordinator_epoch() const { return coordinator_epoch_.load(); }
 
   // acks=-1: a write that waits for the high watermark (Produce / PutKv fill these).
   struct PendingAck {
-    size_t index = 0;            // of the bucket in the response
+    size_t index = 0;  // of the bucket in the response
     TableBucket bucket;
-    int32_t leader_epoch = -1;
-    int64_t required_offset = 0;  // the high watermark that acknowledges it
+    LeaderEpoch leader_epoch = kNoLeaderEpoch;
+    LogOffset required_offset;  // the high watermark that acknowledges it
   };
   using AckState = ::fluss::AckState;
   AckState CheckAck(const PendingAck& ack) const;
@@ -121,9 +124,10 @@ class ReplicaManager {
 
   // ---- for the ReplicaFetcher (a follower's side; see Replica) ----
   using FollowerPosition = Replica::FollowerPosition;
-  std::optional<FollowerPosition> FollowerFetchPosition(const TableBucket& bucket, int32_t leader_epoch) const;
-  Status TruncateFollower(const TableBucket& bucket, int32_t leader_epoch, const proto::PbFetchLogRespForBucket& resp);
-  Status ApplyFetched(const TableBucket& bucket, int32_t leader_epoch, int64_t fetch_offset,
+  std::optional<FollowerPosition> FollowerFetchPosition(const TableBucket& bucket, LeaderEpoch leader_epoch) const;
+  Status TruncateFollower(const TableBucket& bucket, LeaderEpoch leader_epoch,
+                          const proto::PbFetchLogRespForBucket& resp);
+  Status ApplyFetched(const TableBucket& bucket, LeaderEpoch leader_epoch, LogOffset fetch_offset,
                       const proto::PbFetchLogRespForBucket& resp);
 
   // Opens (creating when absent) the logs of every bucket of `table` and its replicas; idempotent (a
@@ -179,14 +183,14 @@ class ReplicaManager {
   std::vector<std::shared_ptr<Replica>> ReplicasOf(int64_t table_id) const;
   // Remembers the highest coordinator epoch seen; INVALID_COORDINATOR for an older one (a deposed
   // coordinator) or on a standalone server.
-  Status AcceptCoordinatorEpoch(int32_t epoch);
+  Status AcceptCoordinatorEpoch(CoordinatorEpoch epoch);
   void IsrLoop();
   void MaintainIsr();
 
   bool cluster_ = false;
   ReplicationOptions repl_;
   ReplicaContext context_;  // what every replica shares
-  std::atomic<int32_t> coordinator_epoch_{-1};
+  std::atomic<CoordinatorEpoch> coordinator_epoch_{kNoCoordinatorEpoch};
   std::unique_ptr<ReplicaFetcherManager> fetchers_;
   std::mutex isr_mu_;
   std::condition_variable isr_cv_;

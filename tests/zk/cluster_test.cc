@@ -281,7 +281,7 @@ TEST_F(ClusterTest, CreateTableSpreadsReplicasStoresThemAndTellsTheReplicas) {
     EXPECT_EQ(v.lai.isr, v.replicas) << "bucket " << b;
     EXPECT_EQ(v.lai.leader_epoch, 0);
     EXPECT_EQ(v.lai.bucket_epoch, 0);
-    EXPECT_EQ(v.lai.coordinator_epoch, c->controller().epoch());
+    EXPECT_EQ(v.lai.coordinator_epoch, c->controller().epoch().value());
     ++leaders[v.lai.leader];
     for (int32_t r : v.replicas) ++replicas[r];
   }
@@ -505,7 +505,7 @@ TEST_F(ClusterTest, AdjustIsrIsCompareAndSetOnLeaderAndBucketEpochs) {
     b->mutable_table_bucket()->set_bucket_id(0);
     b->set_leader_epoch(leader_epoch);
     b->set_bucket_epoch(bucket_epoch);
-    b->set_coordinator_epoch(static_cast<int32_t>(c->controller().epoch()));
+    b->set_coordinator_epoch(c->controller().epoch().value());
     for (int32_t r : isr) b->add_new_isr(r);
     return req;
   };
@@ -603,7 +603,7 @@ TEST_F(ClusterTest, StandbyCoordinatorTakesOverAndKeepsServingDdl) {
   EXPECT_EQ(st.code(), ErrorCode::kInvalidCoordinator) << st.ToString();
   EXPECT_NE(st.message().find("ZooKeeper names coordinator 100 as the active one"), std::string::npos)
       << st.message();
-  const int64_t old_epoch = first->controller().epoch();
+  const CoordinatorEpoch old_epoch = first->controller().epoch();
 
   const auto stopped_at = std::chrono::steady_clock::now();
   coordinators_.erase(100);  // stops it
@@ -616,7 +616,7 @@ TEST_F(ClusterTest, StandbyCoordinatorTakesOverAndKeepsServingDdl) {
   // Serves DDL; new records carry the new epoch; tablet servers hear from it (also about old tables).
   ASSERT_OK(CreateTable(second->port(), "after", 2, 2));
   for (const auto& [b, v] : Buckets(second->store(), "after")) {
-    EXPECT_EQ(v.lai.coordinator_epoch, second->controller().epoch());
+    EXPECT_EQ(v.lai.coordinator_epoch, second->controller().epoch().value());
   }
   for (int32_t s : {1, 2}) {
     EXPECT_TRUE(Eventually([&] { return ToldCurrentState(second->store(), s, "after"); })) << s;

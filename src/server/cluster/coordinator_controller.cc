@@ -15,9 +15,20 @@ namespace fluss::cluster {
 
 namespace {
 
-bool Contains(const std::vector<int32_t>& v, int32_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool Contains(const std::vector<ServerId>& v, ServerId x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
-std::string Ids(const std::vector<int32_t>& v) { return fmt::format("[{}]", fmt::join(v, ",")); }
+std::string Ids(const std::vector<ServerId>& v) { return fmt::format("[{}]", fmt::join(v, ",")); }
+
+std::vector<ServerId> ServerIds(const std::vector<int32_t>& ids) {
+  std::vector<ServerId> out;
+  out.reserve(ids.size());
+  for (int32_t id : ids) out.push_back(ServerId(id));
+  return out;
+}
+
+std::vector<ServerId> ServerIds(const google::protobuf::RepeatedField<int32_t>& ids) {
+  return ServerIds(std::vector<int32_t>(ids.begin(), ids.end()));
+}
 
 void FillBucket(proto::PbTableBucket* tb, const TableBucket& id) {
   tb->set_table_id(id.table_id);
@@ -47,6 +58,26 @@ std::vector<BucketAssignment> AssignReplicas(const std::vector<int32_t>& servers
   return out;
 }
 
+BucketLeadership BucketLeadership::FromRecord(const LeaderAndIsr& record) {
+  BucketLeadership out;
+  out.leader = ServerId(record.leader);
+  out.leader_epoch = LeaderEpoch(record.leader_epoch);
+  out.isr = ServerIds(record.isr);
+  out.coordinator_epoch = CoordinatorEpoch(record.coordinator_epoch);
+  out.bucket_epoch = BucketEpoch(record.bucket_epoch);
+  return out;
+}
+
+LeaderAndIsr BucketLeadership::ToRecord() const {
+  LeaderAndIsr record;
+  record.leader = leader.value();
+  record.leader_epoch = leader_epoch.value();
+  for (ServerId id : isr) record.isr.push_back(id.value());
+  record.coordinator_epoch = coordinator_epoch.value();
+  record.bucket_epoch = bucket_epoch.value();
+  return record;
+}
+
 CoordinatorController::CoordinatorController(std::shared_ptr<ZkMetadataStore> store, CoordinatorOptions options)
     : store_(std::move(store)), options_(options), io_(rpc::RpcClientIo::Create()) {
   gate_->self = this;
@@ -61,17 +92,20 @@ Status CoordinatorController::Start(const std::string& listeners) {
     std::lock_guard lock(gate->mu);
     if (gate->self) gate->self->Post([self = gate->self, servers] { self->OnLiveServers(servers); });
   });
-  return store_->StartCoordinatorElection(options_.server_id, listeners, [gate = gate_](bool leader, int64_t epoch) {
+  auto on_election = [gate = gate_](bool leader, int64_t zk_epoch) {
     std::lock_guard lock(gate->mu);
     CoordinatorController* self = gate->self;
     if (!self) return;
     if (leader) {
+      // ZooKeeper's counter; the wire's coordinator_epoch fields are 32 bits.
+      const CoordinatorEpoch epoch(static_cast<int32_t>(zk_epoch));
       self->Post([self, epoch] { self->OnBecameActive(epoch); });
     } else {
       self->active_ = false;  // at once: stop accepting requests as the leader
       self->Post([self] { self->OnResigned(); });
     }
-  });
+  };
+  return store_->StartCoordinatorElection(options_.server_id.value(), listeners, std::move(on_election));
 }
 
 void CoordinatorController::Stop() {
@@ -150,13 +184,13 @@ void CoordinatorController::Loop() {
 
 // ---- leadership -------------------------------------------------------------------------------
 
-void CoordinatorController::OnBecameActive(int64_t epoch) {
+void CoordinatorController::OnBecameActive(CoordinatorEpoch epoch) {
   epoch_ = epoch;
   is_active_ = true;
   buckets_.clear();
   shutting_down_.clear();
   live_.clear();
-  for (const auto& s : store_->LiveTabletServers()) live_[s.id] = s;
+  for (const auto& s : store_->LiveTabletServers()) live_[ServerId(s.id)] = s;
   // Load every bucket's state; buckets without a record (a coordinator died between creating the
   // table and its records) get one now.
   for (const auto& table : store_->ListAllTables()) {
@@ -170,8 +204,8 @@ void CoordinatorController::OnBecameActive(int64_t epoch) {
         continue;
       }
       Bucket& b = buckets_[{table.table_id, a.bucket_id}];
-      b.replicas = a.replicas;
-      b.lai = lai->first;
+      b.replicas = ServerIds(a.replicas);
+      b.lai = BucketLeadership::FromRecord(lai->first);
       b.version = lai->second;
     }
     if (missing) {
@@ -202,10 +236,10 @@ void CoordinatorController::OnResigned() {
 
 void CoordinatorController::OnLiveServers(std::vector<TabletServerInfo> servers) {
   if (!is_active_) return;
-  std::map<int32_t, TabletServerInfo> now;
-  for (auto& s : servers) now[s.id] = s;
-  std::vector<int32_t> joined;
-  std::vector<int32_t> restarted;  // registered again without this coordinator seeing it go
+  std::map<ServerId, TabletServerInfo> now;
+  for (auto& s : servers) now[ServerId(s.id)] = s;
+  std::vector<ServerId> joined;
+  std::vector<ServerId> restarted;  // registered again without this coordinator seeing it go
   for (const auto& [id, info] : now) {
     auto old = live_.find(id);
     if (old == live_.end()) {
@@ -227,7 +261,7 @@ void CoordinatorController::OnLiveServers(std::vector<TabletServerInfo> servers)
       }
     }
   }
-  for (int32_t id : joined) {
+  for (ServerId id : joined) {
     spdlog::info("coordinator: tablet server {} registered ({})", id, now[id].listeners);
     shutting_down_.erase(id);
     auto c = clients_.find(id);
@@ -239,49 +273,47 @@ void CoordinatorController::OnLiveServers(std::vector<TabletServerInfo> servers)
   std::vector<TableBucket> changed;
   if (!restarted.empty()) {
     // A restart is a failure: its leaderships move first (it lost whatever it had in memory).
-    for (int32_t id : restarted) live_.erase(id);
+    for (ServerId id : restarted) live_.erase(id);
     changed = ReconcileAll();
   }
   live_ = std::move(now);
   for (const auto& id : ReconcileAll()) changed.push_back(id);
   PushToReplicas(changed);
-  for (int32_t id : joined) PushAll(id);
+  for (ServerId id : joined) PushAll(id);
 }
 
-std::optional<LeaderAndIsr> CoordinatorController::Decide(const Bucket& b) const {
-  const LeaderAndIsr& cur = b.lai;
-  auto alive = [&](int32_t id) { return live_.count(id) != 0; };
-  auto leaving = [&](int32_t id) { return shutting_down_.count(id) != 0; };
-  LeaderAndIsr next = cur;
-  const bool leader_ok = cur.leader >= 0 && alive(cur.leader) && !leaving(cur.leader);
+std::optional<BucketLeadership> CoordinatorController::Decide(const Bucket& b) const {
+  const BucketLeadership& cur = b.lai;
+  BucketLeadership next = cur;
+  const bool leader_ok = cur.leader != kNoServer && Live(cur.leader) && !ShuttingDown(cur.leader);
   if (!leader_ok) {
-    int32_t pick = -1;
-    for (int32_t r : b.replicas) {
-      if (alive(r) && !leaving(r) && Contains(cur.isr, r)) {
+    ServerId pick = kNoServer;
+    for (ServerId r : b.replicas) {
+      if (Live(r) && !ShuttingDown(r) && Contains(cur.isr, r)) {
         pick = r;
         break;
       }
     }
-    if (pick >= 0) {
+    if (pick != kNoServer) {
       next.leader = pick;
-      next.leader_epoch = cur.leader_epoch + 1;
-    } else if (cur.leader >= 0 && alive(cur.leader)) {
+      next.leader_epoch = Next(cur.leader_epoch);
+    } else if (cur.leader != kNoServer && Live(cur.leader)) {
       // A leader that is shutting down and has no successor keeps leading.
-    } else if (cur.leader != -1) {
-      next.leader = -1;  // offline until an ISR member returns
-      next.leader_epoch = cur.leader_epoch + 1;
+    } else if (cur.leader != kNoServer) {
+      next.leader = kNoServer;  // offline until an ISR member returns
+      next.leader_epoch = Next(cur.leader_epoch);
     }
   }
-  if (next.leader >= 0) {
-    std::vector<int32_t> isr;
-    for (int32_t r : cur.isr) {
-      if (r == next.leader || (alive(r) && !leaving(r))) isr.push_back(r);
+  if (next.leader != kNoServer) {
+    std::vector<ServerId> isr;
+    for (ServerId r : cur.isr) {
+      if (r == next.leader || (Live(r) && !ShuttingDown(r))) isr.push_back(r);
     }
     if (!Contains(isr, next.leader)) isr.insert(isr.begin(), next.leader);
     next.isr = std::move(isr);
   }
   if (next == cur) return std::nullopt;
-  next.bucket_epoch = cur.bucket_epoch + 1;
+  next.bucket_epoch = Next(cur.bucket_epoch);
   return next;
 }
 
@@ -290,7 +322,7 @@ std::vector<TableBucket> CoordinatorController::ReconcileAll() {
   for (auto& [id, b] : buckets_) {
     auto next = Decide(b);
     if (!next) continue;
-    const LeaderAndIsr before = b.lai;
+    const BucketLeadership before = b.lai;
     Status st = Write(id, b, *next);
     if (!st.ok()) {
       spdlog::warn("coordinator: bucket {} of table {}: {}", id.bucket, id.table_id, st.ToString());
@@ -303,9 +335,9 @@ std::vector<TableBucket> CoordinatorController::ReconcileAll() {
   return changed;
 }
 
-Status CoordinatorController::Write(const TableBucket& id, Bucket& b, LeaderAndIsr next) {
-  next.coordinator_epoch = static_cast<int32_t>(epoch_.load());
-  auto version = store_->SetLeaderAndIsr(id.table_id, id.bucket, next, b.version);
+Status CoordinatorController::Write(const TableBucket& id, Bucket& b, BucketLeadership next) {
+  next.coordinator_epoch = epoch_.load();
+  auto version = store_->SetLeaderAndIsr(id.table_id, id.bucket, next.ToRecord(), b.version);
   if (version.ok()) {
     b.lai = std::move(next);
     b.version = *version;
@@ -315,7 +347,7 @@ Status CoordinatorController::Write(const TableBucket& id, Bucket& b, LeaderAndI
     // Someone else wrote (should not happen while this coordinator is active): take the stored one.
     auto stored = store_->GetLeaderAndIsr(id.table_id, id.bucket);
     if (stored.ok()) {
-      b.lai = stored->first;
+      b.lai = BucketLeadership::FromRecord(stored->first);
       b.version = stored->second;
     }
   }
@@ -365,19 +397,19 @@ Status CoordinatorController::CreateBucketRecords(const TableRecord& record) {
     const TableBucket id{record.table_id, a.bucket_id};
     auto existing = store_->GetLeaderAndIsr(record.table_id, a.bucket_id);
     Bucket b;
-    b.replicas = a.replicas;
+    b.replicas = ServerIds(a.replicas);
     if (existing.ok()) {
-      b.lai = existing->first;
+      b.lai = BucketLeadership::FromRecord(existing->first);
       b.version = existing->second;
     } else {
-      LeaderAndIsr lai;
-      for (int32_t r : a.replicas) {
-        if (live_.count(r) != 0) lai.isr.push_back(r);
+      BucketLeadership lai;
+      for (ServerId r : b.replicas) {
+        if (Live(r)) lai.isr.push_back(r);
       }
-      if (lai.isr.empty()) lai.isr = a.replicas;  // none live: offline until one comes
-      lai.leader = live_.count(lai.isr.front()) != 0 ? lai.isr.front() : -1;
-      lai.coordinator_epoch = static_cast<int32_t>(epoch_.load());
-      FLUSS_ASSIGN_OR_RETURN(b.version, store_->SetLeaderAndIsr(record.table_id, a.bucket_id, lai, -1));
+      if (lai.isr.empty()) lai.isr = b.replicas;  // none live: offline until one comes
+      lai.leader = Live(lai.isr.front()) ? lai.isr.front() : kNoServer;
+      lai.coordinator_epoch = epoch_.load();
+      FLUSS_ASSIGN_OR_RETURN(b.version, store_->SetLeaderAndIsr(record.table_id, a.bucket_id, lai.ToRecord(), -1));
       b.lai = std::move(lai);
     }
     buckets_[id] = std::move(b);
@@ -405,24 +437,24 @@ Status CoordinatorController::TableCreated(const TableRecord& record) {
 void CoordinatorController::TableDropped(const TableRecord& record) {
   Post([this, record] {
     if (!is_active_) return;
-    std::map<int32_t, proto::StopReplicaRequest> requests;
+    std::map<ServerId, proto::StopReplicaRequest> requests;
     for (auto it = buckets_.begin(); it != buckets_.end();) {
       if (it->first.table_id != record.table_id) {
         ++it;
         continue;
       }
-      for (int32_t r : it->second.replicas) {
+      for (ServerId r : it->second.replicas) {
         auto& req = requests[r];
-        req.set_coordinator_epoch(static_cast<int32_t>(epoch_.load()));
+        req.set_coordinator_epoch(epoch_.load().value());
         auto* s = req.add_stop_replicas_req();
         FillBucket(s->mutable_table_bucket(), it->first);
         s->set_delete_(true);
-        s->set_leader_epoch(it->second.lai.leader_epoch);
+        s->set_leader_epoch(it->second.lai.leader_epoch.value());
       }
       it = buckets_.erase(it);
     }
     for (auto& [server, req] : requests) {
-      if (live_.count(server) != 0) SendStopReplica(server, std::move(req), 0);
+      if (Live(server)) SendStopReplica(server, std::move(req), 0);
     }
   });
 }
@@ -447,33 +479,34 @@ Result<proto::AdjustIsrResponse> CoordinatorController::AdjustIsr(const proto::A
         continue;
       }
       Bucket& b = it->second;
-      auto fill = [&](const LeaderAndIsr& lai) {
-        out->set_leader_id(lai.leader);
-        out->set_leader_epoch(lai.leader_epoch);
+      auto fill = [&](const BucketLeadership& lai) {
+        out->set_leader_id(lai.leader.value());
+        out->set_leader_epoch(lai.leader_epoch.value());
         out->clear_isr();
-        for (int32_t r : lai.isr) out->add_isr(r);
-        out->set_coordinator_epoch(lai.coordinator_epoch);
-        out->set_bucket_epoch(lai.bucket_epoch);
+        for (ServerId r : lai.isr) out->add_isr(r.value());
+        out->set_coordinator_epoch(lai.coordinator_epoch.value());
+        out->set_bucket_epoch(lai.bucket_epoch.value());
       };
       auto fail = [&](ErrorCode code, std::string message) {
         SetResponseError(out, Status(code, std::move(message)));
         fill(b.lai);
       };
-      if (request.server_id() != b.lai.leader || req.leader_epoch() != b.lai.leader_epoch) {
+      const ServerId asking(request.server_id());
+      const LeaderEpoch asked_epoch(req.leader_epoch());
+      if (asking != b.lai.leader || asked_epoch != b.lai.leader_epoch) {
         fail(ErrorCode::kFencedLeaderEpoch,
              fmt::format("server {} at leader epoch {} is not the leader of bucket {} of table id {} (leader {}, "
                          "epoch {})",
-                         request.server_id(), req.leader_epoch(), id.bucket, id.table_id, b.lai.leader,
-                         b.lai.leader_epoch));
+                         asking, asked_epoch, id.bucket, id.table_id, b.lai.leader, b.lai.leader_epoch));
         continue;
       }
-      if (req.bucket_epoch() != b.lai.bucket_epoch) {
+      if (BucketEpoch(req.bucket_epoch()) != b.lai.bucket_epoch) {
         fail(ErrorCode::kInvalidUpdateVersion,
              fmt::format("bucket {} of table id {} is at bucket epoch {}, not {}", id.bucket, id.table_id,
                          b.lai.bucket_epoch, req.bucket_epoch()));
         continue;
       }
-      std::vector<int32_t> isr(req.new_isr().begin(), req.new_isr().end());
+      std::vector<ServerId> isr = ServerIds(req.new_isr());
       if (!Contains(isr, b.lai.leader)) {
         fail(ErrorCode::kIneligibleReplica,
              fmt::format("the new ISR {} of bucket {} of table id {} does not contain its leader {}", Ids(isr),
@@ -481,12 +514,12 @@ Result<proto::AdjustIsrResponse> CoordinatorController::AdjustIsr(const proto::A
         continue;
       }
       bool valid = true;
-      for (int32_t r : isr) {
+      for (ServerId r : isr) {
         if (!Contains(b.replicas, r) || std::count(isr.begin(), isr.end(), r) != 1) valid = false;
       }
-      std::vector<int32_t> unavailable;
-      for (int32_t r : isr) {
-        if (!Contains(b.lai.isr, r) && (live_.count(r) == 0 || shutting_down_.count(r) != 0)) unavailable.push_back(r);
+      std::vector<ServerId> unavailable;
+      for (ServerId r : isr) {
+        if (!Contains(b.lai.isr, r) && (!Live(r) || ShuttingDown(r))) unavailable.push_back(r);
       }
       if (valid && !unavailable.empty()) {
         fail(ErrorCode::kIneligibleReplica,
@@ -500,9 +533,9 @@ Result<proto::AdjustIsrResponse> CoordinatorController::AdjustIsr(const proto::A
                          id.bucket, id.table_id, Ids(b.replicas)));
         continue;
       }
-      LeaderAndIsr next = b.lai;
+      BucketLeadership next = b.lai;
       next.isr = std::move(isr);
-      next.bucket_epoch = b.lai.bucket_epoch + 1;
+      next.bucket_epoch = Next(b.lai.bucket_epoch);
       Status st = Write(id, b, next);
       if (!st.ok()) {
         SetResponseError(out, st);  // ZooKeeper's failure, as the service layer maps it
@@ -524,7 +557,7 @@ Result<proto::ControlledShutdownResponse> CoordinatorController::ControlledShutd
       return Status(ErrorCode::kInvalidCoordinator,
                     fmt::format("coordinator {} is not the active coordinator", options_.server_id));
     }
-    const int32_t server = request.tablet_server_id();
+    const ServerId server(request.tablet_server_id());
     spdlog::info("coordinator: controlled shutdown of tablet server {}", server);
     shutting_down_.insert(server);
     PushToReplicas(ReconcileAll());
@@ -536,9 +569,9 @@ Result<proto::ControlledShutdownResponse> CoordinatorController::ControlledShutd
   });
 }
 
-std::optional<LeaderAndIsr> CoordinatorController::BucketState(int64_t table_id, int32_t bucket) {
-  auto r = Run<LeaderAndIsr>([this, table_id, bucket]() -> Result<LeaderAndIsr> {
-    auto it = buckets_.find({table_id, bucket});
+std::optional<BucketLeadership> CoordinatorController::BucketState(const TableBucket& bucket) {
+  auto r = Run<BucketLeadership>([this, bucket]() -> Result<BucketLeadership> {
+    auto it = buckets_.find(bucket);
     if (it == buckets_.end()) return Status(ErrorCode::kUnknownTableOrBucket, "unknown bucket");
     return it->second.lai;
   });
@@ -548,7 +581,7 @@ std::optional<LeaderAndIsr> CoordinatorController::BucketState(int64_t table_id,
 
 // ---- pushing ----------------------------------------------------------------------------------
 
-std::shared_ptr<rpc::RpcClient> CoordinatorController::Client(int32_t server) {
+std::shared_ptr<rpc::RpcClient> CoordinatorController::Client(ServerId server) {
   auto it = clients_.find(server);
   if (it != clients_.end() && it->second->is_open()) return it->second;
   auto live = live_.find(server);
@@ -566,7 +599,7 @@ std::shared_ptr<rpc::RpcClient> CoordinatorController::Client(int32_t server) {
   return *client;
 }
 
-void CoordinatorController::DropClient(int32_t server, const std::shared_ptr<rpc::RpcClient>& client) {
+void CoordinatorController::DropClient(ServerId server, const std::shared_ptr<rpc::RpcClient>& client) {
   auto it = clients_.find(server);
   if (it != clients_.end() && it->second == client) {
     client->Close();
@@ -575,18 +608,18 @@ void CoordinatorController::DropClient(int32_t server, const std::shared_ptr<rpc
 }
 
 void CoordinatorController::PushToReplicas(const std::vector<TableBucket>& buckets) {
-  std::map<int32_t, std::set<TableBucket>> per_server;
+  std::map<ServerId, std::set<TableBucket>> per_server;
   for (const auto& id : buckets) {
     auto it = buckets_.find(id);
     if (it == buckets_.end()) continue;
-    for (int32_t r : it->second.replicas) {
-      if (live_.count(r) != 0) per_server[r].insert(id);
+    for (ServerId r : it->second.replicas) {
+      if (Live(r)) per_server[r].insert(id);
     }
   }
   for (auto& [server, ids] : per_server) Push(server, std::vector<TableBucket>(ids.begin(), ids.end()), 0);
 }
 
-void CoordinatorController::PushAll(int32_t server) {
+void CoordinatorController::PushAll(ServerId server) {
   std::vector<TableBucket> ids;
   for (const auto& [id, b] : buckets_) {
     if (Contains(b.replicas, server)) ids.push_back(id);
@@ -594,10 +627,10 @@ void CoordinatorController::PushAll(int32_t server) {
   if (!ids.empty()) Push(server, std::move(ids), 0);
 }
 
-void CoordinatorController::Push(int32_t server, std::vector<TableBucket> buckets, int attempt) {
-  if (!is_active_ || live_.count(server) == 0) return;
+void CoordinatorController::Push(ServerId server, std::vector<TableBucket> buckets, int attempt) {
+  if (!is_active_ || !Live(server)) return;
   proto::NotifyLeaderAndIsrRequest req;
-  req.set_coordinator_epoch(static_cast<int32_t>(epoch_.load()));
+  req.set_coordinator_epoch(epoch_.load().value());
   std::vector<TableBucket> sent;
   for (const auto& id : buckets) {
     auto it = buckets_.find(id);
@@ -605,11 +638,11 @@ void CoordinatorController::Push(int32_t server, std::vector<TableBucket> bucket
     const Bucket& b = it->second;
     auto* e = req.add_notify_buckets_leader_req();
     FillBucket(e->mutable_table_bucket(), id);
-    e->set_leader(b.lai.leader);
-    e->set_leader_epoch(b.lai.leader_epoch);
-    for (int32_t r : b.replicas) e->add_replicas(r);
-    for (int32_t r : b.lai.isr) e->add_isr(r);
-    e->set_bucket_epoch(b.lai.bucket_epoch);
+    e->set_leader(b.lai.leader.value());
+    e->set_leader_epoch(b.lai.leader_epoch.value());
+    for (ServerId r : b.replicas) e->add_replicas(r.value());
+    for (ServerId r : b.lai.isr) e->add_isr(r.value());
+    e->set_bucket_epoch(b.lai.bucket_epoch.value());
     sent.push_back(id);
   }
   if (sent.empty()) return;
@@ -626,7 +659,7 @@ void CoordinatorController::Push(int32_t server, std::vector<TableBucket> bucket
     retry(std::move(sent), attempt + 1);
     return;
   }
-  const int64_t epoch = epoch_.load();
+  const CoordinatorEpoch epoch = epoch_.load();
   client->Call(static_cast<int16_t>(rpc::ApiKey::kNotifyLeaderAndIsr), 0, req.SerializeAsString(),
                std::chrono::milliseconds(10000),
                [this, gate = gate_, server, sent, attempt, retry, client, epoch](Result<std::string> body) {
@@ -661,24 +694,23 @@ void CoordinatorController::Push(int32_t server, std::vector<TableBucket> bucket
 // ---- preferred-leader election -----------------------------------------------------------------
 
 bool CoordinatorController::PreferredLeaderEligible(const Bucket& b) const {
-  if (b.replicas.empty() || b.lai.leader < 0) return false;  // no leader: the ordinary election's case
-  const int32_t preferred = b.replicas.front();
-  return b.lai.leader != preferred && live_.count(preferred) != 0 && shutting_down_.count(preferred) == 0 &&
-         Contains(b.lai.isr, preferred);
+  if (b.replicas.empty() || b.lai.leader == kNoServer) return false;  // no leader: the ordinary election's case
+  const ServerId preferred = b.replicas.front();
+  return b.lai.leader != preferred && Live(preferred) && !ShuttingDown(preferred) && Contains(b.lai.isr, preferred);
 }
 
-void CoordinatorController::SchedulePreferredLeaderCheck(int64_t epoch) {
+void CoordinatorController::SchedulePreferredLeaderCheck(CoordinatorEpoch epoch) {
   if (!options_.auto_leader_rebalance) return;
   Post([this, epoch] { CheckPreferredLeaders(epoch); }, options_.leader_imbalance_check_interval);
 }
 
-void CoordinatorController::CheckPreferredLeaders(int64_t epoch) {
+void CoordinatorController::CheckPreferredLeaders(CoordinatorEpoch epoch) {
   if (!is_active_ || epoch != epoch_.load()) return;  // a later activation runs its own check
-  std::set<int32_t> servers;
+  std::set<ServerId> servers;
   for (const auto& [id, b] : buckets_) {
     if (PreferredLeaderEligible(b)) servers.insert(b.replicas.front());
   }
-  for (int32_t server : servers) {
+  for (ServerId server : servers) {
     // Probe first: a server killed a moment ago is still registered and may still be in the ISR.
     auto client = Client(server);
     if (!client) {
@@ -708,16 +740,16 @@ void CoordinatorController::CheckPreferredLeaders(int64_t epoch) {
   SchedulePreferredLeaderCheck(epoch);
 }
 
-void CoordinatorController::MovePreferredLeaders(int32_t server, int64_t epoch) {
+void CoordinatorController::MovePreferredLeaders(ServerId server, CoordinatorEpoch epoch) {
   if (!is_active_ || epoch != epoch_.load()) return;
   std::vector<TableBucket> changed;
   for (auto& [id, b] : buckets_) {
     if (b.replicas.empty() || b.replicas.front() != server || !PreferredLeaderEligible(b)) continue;
-    LeaderAndIsr next = b.lai;
+    BucketLeadership next = b.lai;
     next.leader = server;
-    next.leader_epoch = b.lai.leader_epoch + 1;
-    next.bucket_epoch = b.lai.bucket_epoch + 1;
-    const int32_t before = b.lai.leader;
+    next.leader_epoch = Next(b.lai.leader_epoch);
+    next.bucket_epoch = Next(b.lai.bucket_epoch);
+    const ServerId before = b.lai.leader;
     Status st = Write(id, b, next);
     if (!st.ok()) {
       spdlog::warn("coordinator: preferred leader of bucket {} of table {}: {}", id.bucket, id.table_id,
@@ -731,8 +763,8 @@ void CoordinatorController::MovePreferredLeaders(int32_t server, int64_t epoch) 
   PushToReplicas(changed);
 }
 
-void CoordinatorController::SendStopReplica(int32_t server, proto::StopReplicaRequest request, int attempt) {
-  if (!is_active_ || live_.count(server) == 0 || attempt >= options_.push_attempts) return;
+void CoordinatorController::SendStopReplica(ServerId server, proto::StopReplicaRequest request, int attempt) {
+  if (!is_active_ || !Live(server) || attempt >= options_.push_attempts) return;
   auto again = [this, server, request, attempt] {
     Post([this, server, request, attempt] { SendStopReplica(server, request, attempt + 1); }, options_.push_retry);
   };

@@ -46,13 +46,15 @@
 #include "fluss_api.pb.h"
 #include "metadata/zk_metadata_store.h"
 #include "rpc/rpc_client.h"
+#include "types/epochs.h"
+#include "types/server_id.h"
 #include "types/table_bucket.h"
 #include "types/table_descriptor.h"
 
 namespace fluss::cluster {
 
 struct CoordinatorOptions {
-  int32_t server_id = 0;
+  ServerId server_id{0};
   int32_t default_replication_factor = 1;  // default.replication.factor
   std::chrono::milliseconds push_retry{200};
   int push_attempts = 50;
@@ -65,8 +67,24 @@ struct CoordinatorOptions {
 
 // Replicas of `buckets` buckets over `servers` (sorted ids), Fluss's rack-unaware assignment: the
 // first replica round-robin from `start`, the others shifted by `shift` (+1 per round of servers).
+// The result is the metadata store's record (raw server ids, as ZooKeeper keeps them).
 std::vector<BucketAssignment> AssignReplicas(const std::vector<int32_t>& servers, int32_t buckets,
                                              int32_t replication_factor, int32_t start, int32_t shift);
+
+// A bucket's leader-and-ISR record as the controller decides it: zk_znodes.h's LeaderAndIsr (raw
+// integers, as ZooKeeper stores them) in the replication vocabulary. Converted only where the
+// record is read from or written to the store.
+struct BucketLeadership {
+  ServerId leader = kNoServer;  // none: offline
+  LeaderEpoch leader_epoch{0};
+  std::vector<ServerId> isr;
+  CoordinatorEpoch coordinator_epoch{0};  // of the coordinator that wrote it
+  BucketEpoch bucket_epoch{0};
+  bool operator==(const BucketLeadership&) const = default;
+
+  static BucketLeadership FromRecord(const LeaderAndIsr& record);
+  LeaderAndIsr ToRecord() const;
+};
 
 class CoordinatorController {
  public:
@@ -81,7 +99,8 @@ class CoordinatorController {
   void Stop();
 
   bool active() const { return active_.load(); }
-  int64_t epoch() const { return epoch_.load(); }
+  // The epoch of this coordinator's latest activation.
+  CoordinatorEpoch epoch() const { return epoch_.load(); }
 
   // ---- DDL (request threads) ----
   // The assignment of a new table: table.replication.factor or default.replication.factor replicas
@@ -100,13 +119,13 @@ class CoordinatorController {
   Result<proto::ControlledShutdownResponse> ControlledShutdown(const proto::ControlledShutdownRequest& request);
 
   // The in-memory record of a bucket (nullopt: unknown). For tests and status.
-  std::optional<LeaderAndIsr> BucketState(int64_t table_id, int32_t bucket);
+  std::optional<BucketLeadership> BucketState(const TableBucket& bucket);
 
  private:
   struct Bucket {
-    std::vector<int32_t> replicas;
-    LeaderAndIsr lai;
-    int32_t version = -1;
+    std::vector<ServerId> replicas;
+    BucketLeadership lai;
+    int32_t version = -1;  // of the record in ZooKeeper
   };
   using Clock = std::chrono::steady_clock;
 
@@ -124,34 +143,36 @@ class CoordinatorController {
   void Loop();
 
   // Event handlers (event thread).
-  void OnBecameActive(int64_t epoch);
+  void OnBecameActive(CoordinatorEpoch epoch);
   void OnResigned();
   void OnLiveServers(std::vector<TabletServerInfo> servers);
   Status CreateBucketRecords(const TableRecord& record);
-  std::optional<LeaderAndIsr> Decide(const Bucket& b) const;
+  std::optional<BucketLeadership> Decide(const Bucket& b) const;
   // Decides and writes every bucket; returns the changed ones.
   std::vector<TableBucket> ReconcileAll();
-  Status Write(const TableBucket& id, Bucket& b, LeaderAndIsr next);
-  void Push(int32_t server, std::vector<TableBucket> buckets, int attempt);
+  Status Write(const TableBucket& id, Bucket& b, BucketLeadership next);
+  void Push(ServerId server, std::vector<TableBucket> buckets, int attempt);
   void PushToReplicas(const std::vector<TableBucket>& buckets);
-  void PushAll(int32_t server);
-  void SendStopReplica(int32_t server, proto::StopReplicaRequest request, int attempt);
+  void PushAll(ServerId server);
+  void SendStopReplica(ServerId server, proto::StopReplicaRequest request, int attempt);
+  bool Live(ServerId server) const { return live_.count(server) != 0; }
+  bool ShuttingDown(ServerId server) const { return shutting_down_.count(server) != 0; }
   // Preferred-leader election (event thread): the periodic check of this activation (`epoch`), and
   // the move of the buckets whose preferred replica is `server`, once it answered the probe.
-  void SchedulePreferredLeaderCheck(int64_t epoch);
-  void CheckPreferredLeaders(int64_t epoch);
-  void MovePreferredLeaders(int32_t server, int64_t epoch);
+  void SchedulePreferredLeaderCheck(CoordinatorEpoch epoch);
+  void CheckPreferredLeaders(CoordinatorEpoch epoch);
+  void MovePreferredLeaders(ServerId server, CoordinatorEpoch epoch);
   // True when `b`'s leadership should move to its first replica now.
   bool PreferredLeaderEligible(const Bucket& b) const;
-  std::shared_ptr<rpc::RpcClient> Client(int32_t server);
-  void DropClient(int32_t server, const std::shared_ptr<rpc::RpcClient>& client);
+  std::shared_ptr<rpc::RpcClient> Client(ServerId server);
+  void DropClient(ServerId server, const std::shared_ptr<rpc::RpcClient>& client);
 
   const std::shared_ptr<ZkMetadataStore> store_;
   const CoordinatorOptions options_;
   std::shared_ptr<rpc::RpcClientIo> io_;
 
   std::atomic<bool> active_{false};
-  std::atomic<int64_t> epoch_{0};
+  std::atomic<CoordinatorEpoch> epoch_{CoordinatorEpoch(0)};
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
@@ -162,9 +183,9 @@ class CoordinatorController {
   // Event-thread state.
   bool is_active_ = false;
   std::map<TableBucket, Bucket> buckets_;
-  std::map<int32_t, TabletServerInfo> live_;
-  std::set<int32_t> shutting_down_;
-  std::map<int32_t, std::shared_ptr<rpc::RpcClient>> clients_;
+  std::map<ServerId, TabletServerInfo> live_;
+  std::set<ServerId> shutting_down_;
+  std::map<ServerId, std::shared_ptr<rpc::RpcClient>> clients_;
 };
 
 }  // namespace fluss::cluster

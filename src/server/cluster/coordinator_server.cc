@@ -85,7 +85,7 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(ServerConfig
   Parts& p = *server->parts_;
 
   CoordinatorOptions options;
-  options.server_id = c.server_id;
+  options.server_id = ServerId(c.server_id);
   options.default_replication_factor = c.default_replication_factor;
   options.auto_leader_rebalance = c.auto_leader_rebalance;
   options.leader_imbalance_check_interval = std::chrono::milliseconds(c.leader_imbalance_check_interval_ms);

@@ -22,9 +22,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 ServerResolver MakeZkServerResolver(std::shared_ptr<ZkMetadataStore> store) {
-  return [store = std::move(store)](int32_t server_id) -> std::optional<std::pair<std::string, uint16_t>> {
+  return [store = std::move(store)](ServerId server_id) -> std::optional<std::pair<std::string, uint16_t>> {
     for (const auto& s : store->LiveTabletServers()) {
-      if (s.id == server_id) return ListenerAddress(s.listeners);
+      if (ServerId(s.id) == server_id) return ListenerAddress(s.listeners);
     }
     return std::nullopt;
   };

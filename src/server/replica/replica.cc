@@ -15,7 +15,7 @@ namespace fluss {
 
 namespace {
 
-Status StaleLeaderEpochError(const TableBucket& id, int32_t asked, int32_t known) {
+Status StaleLeaderEpochError(const TableBucket& id, LeaderEpoch asked, LeaderEpoch known) {
   return Status(ErrorCode::kFencedLeaderEpoch,
                 fmt::format("bucket {} of table id {}: leader epoch {} is older than {}", id.bucket, id.table_id, asked,
                             known));
@@ -34,7 +34,7 @@ void FollowLeaderEpochCache(LogTablet& log, const proto::PbFetchLogRespForBucket
   }
 }
 
-bool ContainsServer(const std::vector<int32_t>& v, int32_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool ContainsServer(const std::vector<ServerId>& v, ServerId x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 }  // namespace
 
@@ -87,7 +87,7 @@ Result<bool> Replica::UpdateLeadership(const LeaderAndIsrState& state) {
       replicas_ = state.replicas;
       isr_fenced_ = false;
       if (lead) {
-        for (int32_t member : replicas_) {
+        for (ServerId member : replicas_) {
           if (member != context_->server_id && followers_.count(member) == 0) {
             followers_[member].last_caught_up = std::chrono::steady_clock::now();
           }
@@ -121,10 +121,12 @@ Status Replica::BecomeLeader(const LeaderAndIsrState& state) {
       return StaleLeaderEpochError(id_, state.leader_epoch, leader_epoch_);  // raced
     }
     TakeLeadershipLocked(state, ReplicaRole::kLeader);
-    epoch_start_offset_ = log_->log_end_offset();
-    if (state.leader_epoch >= 0) FLUSS_RETURN_NOT_OK(log_->AssignLeaderEpoch(state.leader_epoch, epoch_start_offset_));
+    epoch_start_offset_ = LogEnd();
+    if (state.leader_epoch != kNoLeaderEpoch) {
+      FLUSS_RETURN_NOT_OK(log_->AssignLeaderEpoch(state.leader_epoch.value(), epoch_start_offset_.value()));
+    }
     const auto now = std::chrono::steady_clock::now();
-    for (int32_t member : replicas_) {
+    for (ServerId member : replicas_) {
       if (member != context_->server_id) followers_[member].last_caught_up = now;
     }
     if (kv_ != nullptr) {  // (cannot happen: a leader change passes through follower)
@@ -134,9 +136,9 @@ Status Replica::BecomeLeader(const LeaderAndIsrState& state) {
     AdvanceHighWatermarkLocked();
     table = table_;
   }
-  if (state.leader_epoch >= 0) {
-    spdlog::info("leader of bucket {} of '{}' at epoch {} (log end {}, isr [{}])", id_.bucket,
-                 table->record.path.ToString(), state.leader_epoch, log_->log_end_offset(),
+  if (state.leader_epoch != kNoLeaderEpoch) {
+    spdlog::info("leader of bucket {} of '{}' at epoch {} (log end {}, high watermark {}, isr [{}])", id_.bucket,
+                 table->record.path.ToString(), state.leader_epoch, log_->log_end_offset(), log_->high_watermark(),
                  fmt::join(state.isr, ","));
   }
   NotifyHighWatermark();
@@ -182,18 +184,18 @@ Status Replica::BecomeFollower(const LeaderAndIsrState& state) {
   return Status::OK();
 }
 
-Status Replica::Stop(int32_t leader_epoch, bool delete_data) {
+Status Replica::Stop(std::optional<LeaderEpoch> leader_epoch, bool delete_data) {
   std::lock_guard write_lock(write_mu_);
   std::lock_guard lock(mu_);
-  if (leader_epoch >= 0 && leader_epoch < leader_epoch_) return StaleLeaderEpochError(id_, leader_epoch, leader_epoch_);
+  if (leader_epoch && *leader_epoch < leader_epoch_) return StaleLeaderEpochError(id_, *leader_epoch, leader_epoch_);
   role_ = ReplicaRole::kNone;
   followers_.clear();
   if (delete_data) {
     DropKvLocked();
     Status st = log_->TruncateFullyAndStartAt(0);
     deleted_ = true;
-    leader_epoch_ = -1;
-    bucket_epoch_ = -1;
+    leader_epoch_ = kNoLeaderEpoch;
+    bucket_epoch_ = kNoBucketEpoch;
     return st;
   }
   if (kv_ != nullptr) {
@@ -243,27 +245,27 @@ Replica::Info Replica::info() const {
   info.leader_epoch = leader_epoch_;
   info.bucket_epoch = bucket_epoch_;
   info.isr = isr_;
-  info.high_watermark = log_->high_watermark();
-  info.log_end_offset = log_->log_end_offset();
+  info.high_watermark = HighWatermark();
+  info.log_end_offset = LogEnd();
   return info;
 }
 
 bool Replica::AdvanceHighWatermarkLocked() {
   if (role_ != ReplicaRole::kLeader) return false;
-  int64_t hw = log_->log_end_offset();
-  for (int32_t member : isr_) {
+  LogOffset hw = LogEnd();
+  for (ServerId member : isr_) {
     if (member == context_->server_id) continue;
     auto it = followers_.find(member);
-    if (it == followers_.end() || it->second.log_end_offset < 0) return false;  // not heard from yet
-    hw = std::min(hw, it->second.log_end_offset);
+    if (it == followers_.end() || !it->second.log_end_offset) return false;  // not heard from yet
+    hw = std::min(hw, *it->second.log_end_offset);
   }
-  if (hw <= log_->high_watermark()) return false;
-  log_->UpdateHighWatermark(hw);
+  if (hw <= HighWatermark()) return false;
+  log_->UpdateHighWatermark(hw.value());
   return true;
 }
 
 Status Replica::CheckHighWatermarkCaughtUpLocked() const {
-  const int64_t hw = log_->high_watermark();
+  const LogOffset hw = HighWatermark();
   if (hw >= epoch_start_offset_) return Status::OK();
   return Status(ErrorCode::kLeaderNotAvailable,
                 fmt::format("bucket {} of table id {}: the leader of epoch {} has not yet learned what earlier leaders "
@@ -280,10 +282,10 @@ Status Replica::CheckMinIsrLocked(int32_t acks) const {
                             id_.bucket, table_->record.path.ToString(), isr_.size(), context_->min_insync_replicas));
 }
 
-AckState Replica::CheckAck(int32_t leader_epoch, int64_t required_offset) const {
+AckState Replica::CheckAck(LeaderEpoch leader_epoch, LogOffset required_offset) const {
   std::lock_guard lock(mu_);
   if (role_ != ReplicaRole::kLeader || leader_epoch_ != leader_epoch) return AckState::kNotLeader;
-  return log_->high_watermark() >= required_offset ? AckState::kDone : AckState::kPending;
+  return HighWatermark() >= required_offset ? AckState::kDone : AckState::kPending;
 }
 
 // ---- clients ------------------------------------------------------------------------------------
@@ -317,15 +319,15 @@ Result<Replica::Appended> Replica::Produce(const Buffer& records, int32_t acks) 
     out.leader_epoch = leader_epoch_;
   }
   FLUSS_ASSIGN_OR_RETURN(auto info, log_->AppendAsLeader(records));
-  out.base_offset = info.first_offset;
+  out.base_offset = LogOffset(info.first_offset);
   bool moved;
   {
     std::lock_guard lock(mu_);
     moved = AdvanceHighWatermarkLocked();
     // Decided while the append's leadership holds (write_mu_): once it is released a change to
     // follower may truncate this write and a fetch from the new leader move the high watermark past it.
-    const int64_t required = info.last_offset + 1;
-    if (acks == -1 && log_->high_watermark() < required) out.awaits_high_watermark = required;
+    const LogOffset required = LogOffset(info.last_offset) + 1;
+    if (acks == -1 && HighWatermark() < required) out.awaits_high_watermark = required;
   }
   if (!info.duplicate && context_->on_append) context_->on_append(id_);
   if (moved) NotifyHighWatermark();
@@ -339,11 +341,11 @@ Status Replica::Fetch(const proto::PbFetchLogReqForBucket& req, bool follower_fe
   {
     std::lock_guard lock(mu_);
     if (role_ != ReplicaRole::kLeader) return NotLeader();
-    if (follower_fetch && req.has_current_leader_epoch() && req.current_leader_epoch() != leader_epoch_) {
-      return Status(req.current_leader_epoch() < leader_epoch_ ? ErrorCode::kFencedLeaderEpoch
-                                                               : ErrorCode::kNotLeaderOrFollower,
+    const LeaderEpoch asked(req.current_leader_epoch());
+    if (follower_fetch && req.has_current_leader_epoch() && asked != leader_epoch_) {
+      return Status(asked < leader_epoch_ ? ErrorCode::kFencedLeaderEpoch : ErrorCode::kNotLeaderOrFollower,
                     fmt::format("follower fetch of bucket {} of table id {} at leader epoch {}; the leader is at {}",
-                                id_.bucket, id_.table_id, req.current_leader_epoch(), leader_epoch_));
+                                id_.bucket, id_.table_id, asked, leader_epoch_));
     }
     table = table_;
   }
@@ -398,7 +400,7 @@ Status Replica::Fetch(const proto::PbFetchLogReqForBucket& req, bool follower_fe
   return Status::OK();
 }
 
-Result<int64_t> Replica::ListOffset(int32_t offset_type, std::optional<int64_t> timestamp) const {
+Result<LogOffset> Replica::ListOffset(int32_t offset_type, std::optional<int64_t> timestamp) const {
   {
     std::lock_guard lock(mu_);
     if (role_ != ReplicaRole::kLeader) return NotLeader();
@@ -406,13 +408,13 @@ Result<int64_t> Replica::ListOffset(int32_t offset_type, std::optional<int64_t> 
   }
   switch (offset_type) {
     case rpc::kListOffsetsEarliest:
-      return log_->log_start_offset();
+      return LogOffset(log_->log_start_offset());
     case rpc::kListOffsetsLatest:
-      return log_->high_watermark();
+      return HighWatermark();
     case rpc::kListOffsetsTimestamp: {
       if (!timestamp) return Status(ErrorCode::kInvalidTimestamp, "offset type TIMESTAMP needs startTimestamp");
       FLUSS_ASSIGN_OR_RETURN(int64_t offset, log_->OffsetForTimestamp(*timestamp));
-      return std::min(offset, log_->high_watermark());
+      return std::min(LogOffset(offset), HighWatermark());
     }
     default:
       return Status(ErrorCode::kInvalidConfig,
@@ -448,13 +450,13 @@ Result<Replica::Put> Replica::PutKv(std::string_view records, const std::vector<
     out.leader_epoch = leader_epoch_;
   }
   FLUSS_ASSIGN_OR_RETURN(auto result, kv->Put(batch, target_columns));
-  out.log_end_offset = result.log_end_offset;
+  out.log_end_offset = LogOffset(result.log_end_offset);
   bool moved;
   {
     std::lock_guard lock(mu_);
     moved = AdvanceHighWatermarkLocked();
     // As in Produce: decided before the leadership can change.
-    if (acks == -1 && log_->high_watermark() < result.log_end_offset) out.awaits_high_watermark = result.log_end_offset;
+    if (acks == -1 && HighWatermark() < out.log_end_offset) out.awaits_high_watermark = out.log_end_offset;
   }
   if (!result.duplicate && context_->on_append) context_->on_append(id_);
   if (moved) NotifyHighWatermark();
@@ -489,7 +491,8 @@ Status Replica::FlushKv() const {
 
 // ---- replication, leader side -------------------------------------------------------------------
 
-bool Replica::RecordFollowerFetch(int32_t follower, int64_t fetch_offset, std::optional<int32_t> current_leader_epoch,
+bool Replica::RecordFollowerFetch(ServerId follower, LogOffset fetch_offset,
+                                  std::optional<LeaderEpoch> current_leader_epoch,
                                   std::chrono::steady_clock::time_point now) {
   bool moved = false;
   bool candidate = false;
@@ -500,20 +503,20 @@ bool Replica::RecordFollowerFetch(int32_t follower, int64_t fetch_offset, std::o
     auto it = followers_.find(follower);
     if (it == followers_.end()) return false;  // not a replica of the bucket
     auto& f = it->second;
-    const int64_t leader_end = log_->log_end_offset();
-    const int64_t offset = std::min(fetch_offset, leader_end);
+    const LogOffset leader_end = LogEnd();
+    const LogOffset offset = std::min(fetch_offset, leader_end);
     // Caught up: at the log end now, or at least where the log ended at its previous fetch.
     if (offset >= leader_end) {
       f.last_caught_up = now;
-    } else if (f.leader_end_at_last_fetch >= 0 && offset >= f.leader_end_at_last_fetch) {
+    } else if (f.leader_end_at_last_fetch && offset >= *f.leader_end_at_last_fetch) {
       f.last_caught_up = std::max(f.last_caught_up, f.last_fetch);
     }
     f.leader_end_at_last_fetch = leader_end;
     f.last_fetch = now;
     f.log_end_offset = offset;
     moved = AdvanceHighWatermarkLocked();
-    candidate = !ContainsServer(isr_, follower) && !isr_fenced_ && offset >= log_->high_watermark() &&
-                offset >= epoch_start_offset_;
+    candidate =
+        !ContainsServer(isr_, follower) && !isr_fenced_ && offset >= HighWatermark() && offset >= epoch_start_offset_;
   }
   if (moved) NotifyHighWatermark();
   return candidate;
@@ -524,7 +527,7 @@ std::optional<Replica::IsrProposal> Replica::ProposeIsr(std::chrono::steady_cloc
   std::lock_guard lock(mu_);
   if (role_ != ReplicaRole::kLeader || isr_fenced_) return std::nullopt;
   IsrProposal proposal;
-  for (int32_t member : isr_) {
+  for (ServerId member : isr_) {
     auto it = followers_.find(member);
     if (member != context_->server_id && it != followers_.end() && now - it->second.last_caught_up > max_lag) {
       continue;  // shrink: has not caught up for log.replica.max-lag-time
@@ -533,8 +536,8 @@ std::optional<Replica::IsrProposal> Replica::ProposeIsr(std::chrono::steady_cloc
   }
   for (const auto& [member, f] : followers_) {
     if (ContainsServer(proposal.isr, member) || ContainsServer(isr_, member)) continue;  // in, or just shrunk
-    if (f.log_end_offset >= 0 && f.log_end_offset >= log_->high_watermark() &&
-        f.log_end_offset >= epoch_start_offset_ && now - f.last_caught_up <= max_lag) {
+    if (f.log_end_offset && *f.log_end_offset >= HighWatermark() && *f.log_end_offset >= epoch_start_offset_ &&
+        now - f.last_caught_up <= max_lag) {
       proposal.isr.push_back(member);  // expand: caught up to the high watermark
     }
   }
@@ -563,8 +566,9 @@ void Replica::ApplyIsrResponse(const IsrProposal& proposal, const proto::PbAdjus
       }
       return;
     }
-    isr_.assign(resp.isr().begin(), resp.isr().end());
-    if (resp.has_bucket_epoch()) bucket_epoch_ = resp.bucket_epoch();
+    isr_.clear();
+    for (int32_t member : resp.isr()) isr_.push_back(ServerId(member));
+    if (resp.has_bucket_epoch()) bucket_epoch_ = BucketEpoch(resp.bucket_epoch());
     moved = AdvanceHighWatermarkLocked();
   }
   if (moved) NotifyHighWatermark();
@@ -572,17 +576,17 @@ void Replica::ApplyIsrResponse(const IsrProposal& proposal, const proto::PbAdjus
 
 // ---- replication, follower side -----------------------------------------------------------------
 
-std::optional<Replica::FollowerPosition> Replica::FollowerFetchPosition(int32_t leader_epoch) const {
+std::optional<Replica::FollowerPosition> Replica::FollowerFetchPosition(LeaderEpoch leader_epoch) const {
   std::lock_guard lock(mu_);
   if (role_ != ReplicaRole::kFollower || leader_epoch_ != leader_epoch) return std::nullopt;
   FollowerPosition pos;
-  pos.log_end_offset = log_->log_end_offset();
+  pos.log_end_offset = LogEnd();
   auto epochs = log_->leader_epochs();
-  pos.latest_epoch = epochs.empty() ? -1 : epochs.back().epoch;
+  pos.latest_epoch = epochs.empty() ? kNoLeaderEpoch : LeaderEpoch(epochs.back().epoch);
   return pos;
 }
 
-Status Replica::TruncateFollower(int32_t leader_epoch, const proto::PbFetchLogRespForBucket& resp) {
+Status Replica::TruncateFollower(LeaderEpoch leader_epoch, const proto::PbFetchLogRespForBucket& resp) {
   // Role and epoch change only under write_mu_: held, they stay as checked.
   std::lock_guard write_lock(write_mu_);
   std::string path;
@@ -624,14 +628,15 @@ Status Replica::TruncateFollower(int32_t leader_epoch, const proto::PbFetchLogRe
   return Status::OK();
 }
 
-Status Replica::ApplyFetched(int32_t leader_epoch, int64_t fetch_offset, const proto::PbFetchLogRespForBucket& resp) {
+Status Replica::ApplyFetched(LeaderEpoch leader_epoch, LogOffset fetch_offset,
+                             const proto::PbFetchLogRespForBucket& resp) {
   std::lock_guard write_lock(write_mu_);
   {
     std::lock_guard lock(mu_);
     if (role_ != ReplicaRole::kFollower || leader_epoch_ != leader_epoch) return Status::OK();
   }
   LogTablet& log = *log_;
-  if (log.log_end_offset() != fetch_offset) return Status::OK();  // changed meanwhile; the next round refetches
+  if (LogEnd() != fetch_offset) return Status::OK();  // changed meanwhile; the next round refetches
   if (!resp.records().empty()) {
     FLUSS_RETURN_NOT_OK(log.AppendAsFollower(Buffer::Copy(std::string_view(resp.records()))).status());
   }

@@ -37,6 +37,9 @@
 #include "kv/kv_tablet.h"
 #include "log/log_tablet.h"
 #include "server/replica/served_table.h"
+#include "types/epochs.h"
+#include "types/log_offset.h"
+#include "types/server_id.h"
 #include "types/table_bucket.h"
 
 namespace fluss {
@@ -47,7 +50,7 @@ enum class ReplicaRole { kNone, kLeader, kFollower };
 
 // What the replicas of one server share. Owned by ReplicaManager, which outlives its replicas.
 struct ReplicaContext {
-  int32_t server_id = 0;            // this server (standalone: 0, its only replica)
+  ServerId server_id{0};            // this server (standalone: 0, its only replica)
   int32_t min_insync_replicas = 1;  // acks=-1 needs at least this many in the ISR
   std::shared_ptr<KvResources> kv_resources;
   KvScanSessions* scans = nullptr;  // sessions of a KV tablet end before it closes
@@ -61,11 +64,11 @@ struct ReplicaContext {
 // The leadership of a bucket as the coordinator assigns it (NOTIFY_LEADER_AND_ISR), or a standalone
 // server's own (leader = this server, epochs -1, replicas = ISR = this server).
 struct LeaderAndIsrState {
-  int32_t leader = -1;
-  int32_t leader_epoch = -1;  // -1: no coordinator; nothing is recorded in the leader-epoch cache
-  int32_t bucket_epoch = -1;
-  std::vector<int32_t> replicas;
-  std::vector<int32_t> isr;
+  ServerId leader = kNoServer;
+  LeaderEpoch leader_epoch = kNoLeaderEpoch;  // none: no coordinator; nothing goes to the epoch cache
+  BucketEpoch bucket_epoch = kNoBucketEpoch;
+  std::vector<ServerId> replicas;
+  std::vector<ServerId> isr;
 };
 
 // acks=-1: the state of a write that waits for the high watermark.
@@ -93,33 +96,35 @@ class Replica {
   // are taken and true returned. False: a change of leadership (BecomeLeader / BecomeFollower next).
   Result<bool> UpdateLeadership(const LeaderAndIsrState& state);
   // Leads at `state.leader_epoch` (recorded in the log's leader-epoch cache from the log end unless
-  // -1). A primary-key table's KV state is rebuilt from the changelog before puts and lookups are
+  // kNoLeaderEpoch). A primary-key table's KV state is rebuilt from the changelog before puts and lookups are
   // served; its error is returned (the replica stays leader and answers LEADER_NOT_AVAILABLE).
   Status BecomeLeader(const LeaderAndIsrState& state);
   // Follows `state.leader`: clients are refused, the KV state is deleted.
   Status BecomeFollower(const LeaderAndIsrState& state);
-  // STOP_REPLICA: stops serving (FENCED_LEADER_EPOCH when `leader_epoch` >= 0 is older than the
+  // STOP_REPLICA: stops serving (FENCED_LEADER_EPOCH when `leader_epoch`, if any, is older than the
   // replica's). With `delete_data` its log is emptied and its KV state deleted.
-  Status Stop(int32_t leader_epoch, bool delete_data);
+  Status Stop(std::optional<LeaderEpoch> leader_epoch, bool delete_data);
   // The table is dropped: no role, KV state deleted (the log is ReplicaManager's to delete).
   void Delete();
   bool deleted() const;
 
   struct Info {
     ReplicaRole role = ReplicaRole::kNone;
-    int32_t leader_id = -1, leader_epoch = -1, bucket_epoch = -1;
-    std::vector<int32_t> isr;
-    int64_t high_watermark = -1, log_end_offset = -1;
+    ServerId leader_id = kNoServer;
+    LeaderEpoch leader_epoch = kNoLeaderEpoch;
+    BucketEpoch bucket_epoch = kNoBucketEpoch;
+    std::vector<ServerId> isr;
+    LogOffset high_watermark, log_end_offset;
   };
   Info info() const;
 
   // ---- clients ----
   // What an append answers: its first offset, and for acks=-1 the high watermark that acknowledges
-  // it when the high watermark does not yet (0: acknowledged now).
+  // it when the high watermark does not yet (none: acknowledged now).
   struct Appended {
-    int64_t base_offset = 0;
-    int32_t leader_epoch = -1;
-    int64_t awaits_high_watermark = 0;
+    LogOffset base_offset;
+    LeaderEpoch leader_epoch = kNoLeaderEpoch;
+    std::optional<LogOffset> awaits_high_watermark;
   };
   // PRODUCE_LOG for this bucket: every batch must name a schema of the table; leader only; acks=-1
   // needs min_insync_replicas in the ISR (NOT_ENOUGH_REPLICAS). `records` are appended as they are.
@@ -136,13 +141,13 @@ class Replica {
   // this leader's epoch: a new leader's high watermark is where it was as a follower, possibly below
   // writes the previous leader acknowledged, until every in-sync follower has fetched from it; an
   // offset below those writes would make them look lost.
-  Result<int64_t> ListOffset(int32_t offset_type, std::optional<int64_t> timestamp) const;
+  Result<LogOffset> ListOffset(int32_t offset_type, std::optional<int64_t> timestamp) const;
   // PUT_KV for this bucket (leader with KV state): parses `records` (a KvRecordBatch) and applies it;
   // the changelog end after it.
   struct Put {
-    int64_t log_end_offset = 0;
-    int32_t leader_epoch = -1;
-    int64_t awaits_high_watermark = 0;  // as Appended
+    LogOffset log_end_offset;
+    LeaderEpoch leader_epoch = kNoLeaderEpoch;
+    std::optional<LogOffset> awaits_high_watermark;  // as Appended
   };
   Result<Put> PutKv(std::string_view records, const std::vector<int32_t>& target_columns, int32_t acks);
   // LOOKUP / PREFIX_LOOKUP for this bucket: one value (or none) per key; every value per prefix.
@@ -152,21 +157,21 @@ class Replica {
   // NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE while rebuilding).
   Result<std::shared_ptr<KvTablet>> LeaderKv() const;
   // acks=-1: whether the high watermark reached `required_offset` while leading at `leader_epoch`.
-  AckState CheckAck(int32_t leader_epoch, int64_t required_offset) const;
+  AckState CheckAck(LeaderEpoch leader_epoch, LogOffset required_offset) const;
   // Flushes the KV state, if open.
   Status FlushKv() const;
 
   // ---- replication, leader side ----
   // A follower's fetch at `fetch_offset` (its log end): moves the high watermark; true when the
   // follower is now a candidate to join the ISR (the ISR check should run).
-  bool RecordFollowerFetch(int32_t follower, int64_t fetch_offset, std::optional<int32_t> current_leader_epoch,
+  bool RecordFollowerFetch(ServerId follower, LogOffset fetch_offset, std::optional<LeaderEpoch> current_leader_epoch,
                            std::chrono::steady_clock::time_point now);
   // An ISR change to propose to the coordinator: members that have not caught up for `max_lag` go,
   // followers caught up to the high watermark (and the epoch start) join. None when it is unchanged.
   struct IsrProposal {
-    int32_t leader_epoch = -1;
-    int32_t bucket_epoch = -1;
-    std::vector<int32_t> isr;
+    LeaderEpoch leader_epoch = kNoLeaderEpoch;
+    BucketEpoch bucket_epoch = kNoBucketEpoch;
+    std::vector<ServerId> isr;
   };
   std::optional<IsrProposal> ProposeIsr(std::chrono::steady_clock::time_point now,
                                         std::chrono::milliseconds max_lag) const;
@@ -176,22 +181,22 @@ class Replica {
 
   // ---- replication, follower side ----
   struct FollowerPosition {
-    int64_t log_end_offset = 0;
-    int32_t latest_epoch = -1;
+    LogOffset log_end_offset;
+    LeaderEpoch latest_epoch = kNoLeaderEpoch;  // the last of its leader-epoch cache
   };
   // The log end and latest local epoch while this replica follows at `leader_epoch`.
-  std::optional<FollowerPosition> FollowerFetchPosition(int32_t leader_epoch) const;
+  std::optional<FollowerPosition> FollowerFetchPosition(LeaderEpoch leader_epoch) const;
   // Truncates after the leader's truncation-epoch answer (docs/formats/replication.md).
-  Status TruncateFollower(int32_t leader_epoch, const proto::PbFetchLogRespForBucket& resp);
+  Status TruncateFollower(LeaderEpoch leader_epoch, const proto::PbFetchLogRespForBucket& resp);
   // Appends fetched records (fetched at `fetch_offset`), follows the leader's epochs and high watermark.
-  Status ApplyFetched(int32_t leader_epoch, int64_t fetch_offset, const proto::PbFetchLogRespForBucket& resp);
+  Status ApplyFetched(LeaderEpoch leader_epoch, LogOffset fetch_offset, const proto::PbFetchLogRespForBucket& resp);
 
  private:
   struct Follower {
-    int64_t log_end_offset = -1;  // from its last fetch; -1 unknown
+    std::optional<LogOffset> log_end_offset;  // from its last fetch; none before it fetched
     std::chrono::steady_clock::time_point last_caught_up;
     std::chrono::steady_clock::time_point last_fetch;
-    int64_t leader_end_at_last_fetch = -1;
+    std::optional<LogOffset> leader_end_at_last_fetch;
   };
 
   Status NotLeader() const;
@@ -206,6 +211,9 @@ class Replica {
   // REQUIRES mu_, leader: LEADER_NOT_AVAILABLE while the high watermark is below the epoch start.
   Status CheckHighWatermarkCaughtUpLocked() const;
   void NotifyHighWatermark() const;
+  // The log's positions (the log layer keeps raw offsets).
+  LogOffset HighWatermark() const { return LogOffset(log_->high_watermark()); }
+  LogOffset LogEnd() const { return LogOffset(log_->log_end_offset()); }
 
   const TableBucket id_;
   const std::shared_ptr<LogTablet> log_;
@@ -216,15 +224,15 @@ class Replica {
   mutable std::mutex mu_;  // guards everything below
   std::shared_ptr<const ServedTable> table_;
   ReplicaRole role_ = ReplicaRole::kNone;
-  int32_t leader_id_ = -1;
-  int32_t leader_epoch_ = -1;
-  int32_t bucket_epoch_ = -1;
-  std::vector<int32_t> replicas_;
-  std::vector<int32_t> isr_;
-  std::map<int32_t, Follower> followers_;  // leader: every other replica
+  ServerId leader_id_ = kNoServer;
+  LeaderEpoch leader_epoch_ = kNoLeaderEpoch;
+  BucketEpoch bucket_epoch_ = kNoBucketEpoch;
+  std::vector<ServerId> replicas_;
+  std::vector<ServerId> isr_;
+  std::map<ServerId, Follower> followers_;  // leader: every other replica
   bool isr_fenced_ = false;  // the coordinator refused an ISR change: wait for its next notify
   bool deleted_ = false;     // StopReplica with delete, or the table dropped
-  int64_t epoch_start_offset_ = 0;  // leader: the log end when it became leader
+  LogOffset epoch_start_offset_;    // leader: the log end when it became leader
   std::shared_ptr<KvTablet> kv_;    // primary-key leader, once rebuilt
 };
 

@@ -16,7 +16,7 @@ namespace fluss {
 class ReplicaFetcherThread {
  public:
   using Clock = std::chrono::steady_clock;
-  ReplicaFetcherThread(ReplicaManager* replicas, const ReplicationOptions& options, int32_t leader_id)
+  ReplicaFetcherThread(ReplicaManager* replicas, const ReplicationOptions& options, ServerId leader_id)
       : replicas_(replicas), options_(options), leader_id_(leader_id) {
     thread_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "replica-fetch");
@@ -25,7 +25,7 @@ class ReplicaFetcherThread {
   }
   ~ReplicaFetcherThread() { Stop(); }
 
-  void Add(TableBucket bucket, int32_t leader_epoch) {
+  void Add(TableBucket bucket, LeaderEpoch leader_epoch) {
     bool interrupt = false;
     {
       std::lock_guard lock(mu_);
@@ -51,7 +51,7 @@ class ReplicaFetcherThread {
   }
   // Removes the bucket only while it is still registered at `leader_epoch` (a newer registration
   // made meanwhile stays).
-  void RemoveIfAt(TableBucket bucket, int32_t leader_epoch) {
+  void RemoveIfAt(TableBucket bucket, LeaderEpoch leader_epoch) {
     std::lock_guard lock(mu_);
     auto it = targets_.find(bucket);
     if (it != targets_.end() && it->second.leader_epoch == leader_epoch) targets_.erase(it);
@@ -73,7 +73,7 @@ class ReplicaFetcherThread {
 
  private:
   struct Target {
-    int32_t leader_epoch = -1;
+    LeaderEpoch leader_epoch = kNoLeaderEpoch;
     bool truncated = false;
     Clock::time_point backoff_until;
   };
@@ -87,7 +87,7 @@ class ReplicaFetcherThread {
 
   // Backs the bucket off fetch.backoff-interval; for the errors of a leader that has not heard of
   // the bucket's new epoch or table yet (the coordinator's notifications race), 100 ms at most.
-  void Backoff(TableBucket b, int32_t epoch, bool retruncate, int32_t error_code = 0) {
+  void Backoff(TableBucket b, LeaderEpoch epoch, bool retruncate, int32_t error_code = 0) {
     const bool transient = error_code == static_cast<int32_t>(ErrorCode::kNotLeaderOrFollower) ||
                            error_code == static_cast<int32_t>(ErrorCode::kUnknownTableOrBucket);
     const int64_t ms = transient ? std::min<int64_t>(options_.fetch_backoff_ms, 100) : options_.fetch_backoff_ms;
@@ -199,9 +199,9 @@ class ReplicaFetcherThread {
   bool RunProbes(const std::shared_ptr<rpc::RpcClient>& client,
                  const std::vector<std::pair<TableBucket, Target>>& probes) {
     proto::FetchLogRequest req;
-    req.set_follower_server_id(options_.server_id);
+    req.set_follower_server_id(options_.server_id.value());
     req.set_max_bytes(0);
-    std::map<TableBucket, int32_t> asked;
+    std::map<TableBucket, LeaderEpoch> asked;
     for (const auto& [b, t] : probes) {
       auto pos = replicas_->FollowerFetchPosition(b, t.leader_epoch);
       if (!pos) {
@@ -209,10 +209,10 @@ class ReplicaFetcherThread {
         continue;
       }
       auto* rb = AddBucket(req, b);
-      rb->set_fetch_offset(pos->log_end_offset);
+      rb->set_fetch_offset(pos->log_end_offset.value());
       rb->set_max_fetch_bytes(0);
-      rb->set_current_leader_epoch(t.leader_epoch);
-      rb->set_truncation_epoch(pos->latest_epoch);
+      rb->set_current_leader_epoch(t.leader_epoch.value());
+      rb->set_truncation_epoch(pos->latest_epoch.value());
       asked[b] = t.leader_epoch;
     }
     if (asked.empty()) return true;
@@ -247,11 +247,11 @@ class ReplicaFetcherThread {
   void RunFetch(const std::shared_ptr<rpc::RpcClient>& client,
                 const std::vector<std::pair<TableBucket, Target>>& fetches, int64_t wait_ms) {
     proto::FetchLogRequest req;
-    req.set_follower_server_id(options_.server_id);
+    req.set_follower_server_id(options_.server_id.value());
     req.set_max_bytes(static_cast<int32_t>(std::min<int64_t>(options_.fetch_max_bytes, INT32_MAX)));
     req.set_max_wait_ms(static_cast<int32_t>(wait_ms));
     req.set_min_bytes(1);
-    std::map<TableBucket, std::pair<int32_t, int64_t>> asked;  // epoch, fetch offset
+    std::map<TableBucket, std::pair<LeaderEpoch, LogOffset>> asked;  // epoch, fetch offset
     for (const auto& [b, t] : fetches) {
       auto pos = replicas_->FollowerFetchPosition(b, t.leader_epoch);
       if (!pos) {
@@ -259,9 +259,9 @@ class ReplicaFetcherThread {
         continue;
       }
       auto* rb = AddBucket(req, b);
-      rb->set_fetch_offset(pos->log_end_offset);
+      rb->set_fetch_offset(pos->log_end_offset.value());
       rb->set_max_fetch_bytes(static_cast<int32_t>(std::min<int64_t>(options_.fetch_max_bytes, INT32_MAX)));
-      rb->set_current_leader_epoch(t.leader_epoch);
+      rb->set_current_leader_epoch(t.leader_epoch.value());
       asked[b] = {t.leader_epoch, pos->log_end_offset};
     }
     if (asked.empty()) return;
@@ -321,7 +321,7 @@ class ReplicaFetcherThread {
 
   ReplicaManager* replicas_;
   const ReplicationOptions& options_;
-  const int32_t leader_id_;
+  const ServerId leader_id_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -338,7 +338,7 @@ ReplicaFetcherManager::ReplicaFetcherManager(ReplicaManager* replicas, Replicati
 
 ReplicaFetcherManager::~ReplicaFetcherManager() { Stop(); }
 
-void ReplicaFetcherManager::AddBucket(TableBucket bucket, int32_t leader_id, int32_t leader_epoch) {
+void ReplicaFetcherManager::AddBucket(TableBucket bucket, ServerId leader_id, LeaderEpoch leader_epoch) {
   std::lock_guard lock(mu_);
   if (stopped_) return;
   for (auto& [id, t] : threads_) {
@@ -355,7 +355,7 @@ void ReplicaFetcherManager::RemoveBucket(TableBucket bucket) {
 }
 
 void ReplicaFetcherManager::Stop() {
-  std::map<int32_t, std::unique_ptr<ReplicaFetcherThread>> threads;
+  std::map<ServerId, std::unique_ptr<ReplicaFetcherThread>> threads;
   {
     std::lock_guard lock(mu_);
     stopped_ = true;

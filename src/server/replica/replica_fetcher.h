@@ -21,6 +21,8 @@
 #include <thread>
 
 #include "server/replica_manager.h"
+#include "types/epochs.h"
+#include "types/server_id.h"
 #include "types/table_bucket.h"
 
 namespace fluss {
@@ -34,7 +36,7 @@ class ReplicaFetcherManager {
 
   // Starts fetching `bucket` from `leader_id` at `leader_epoch` (truncating first); replaces an
   // earlier registration of the bucket.
-  void AddBucket(TableBucket bucket, int32_t leader_id, int32_t leader_epoch);
+  void AddBucket(TableBucket bucket, ServerId leader_id, LeaderEpoch leader_epoch);
   void RemoveBucket(TableBucket bucket);
   void Stop();
 
@@ -43,7 +45,7 @@ class ReplicaFetcherManager {
   ReplicationOptions options_;
   std::mutex mu_;
   bool stopped_ = false;
-  std::map<int32_t, std::unique_ptr<ReplicaFetcherThread>> threads_;  // by leader id
+  std::map<ServerId, std::unique_ptr<ReplicaFetcherThread>> threads_;  // by leader
 };
 
 }  // namespace fluss

@@ -24,13 +24,17 @@ using testing::MakeBatch;
 using testing::TestSchema;
 using Clock = std::chrono::steady_clock;
 
-constexpr int32_t kSelf = 1;
+constexpr ServerId kSelf{1};
+constexpr ServerId kTwo{2};  // the other replicas
+constexpr ServerId kThree{3};
 
-LeaderAndIsrState Leadership(int32_t leader, int32_t epoch, std::vector<int32_t> replicas, std::vector<int32_t> isr) {
+// The leadership the test, as coordinator, hands out (leader epoch -1: a standalone server's).
+LeaderAndIsrState Leadership(ServerId leader, int32_t epoch, std::vector<ServerId> replicas,
+                             std::vector<ServerId> isr) {
   LeaderAndIsrState s;
   s.leader = leader;
-  s.leader_epoch = epoch;
-  s.bucket_epoch = 0;
+  s.leader_epoch = LeaderEpoch(epoch);
+  s.bucket_epoch = BucketEpoch(0);
   s.replicas = std::move(replicas);
   s.isr = std::move(isr);
   return s;
@@ -140,9 +144,9 @@ TEST_F(ReplicaTest, LeaderAloneAppendsAndServesEverythingItAppended) {
   ASSERT_OK(first);
   auto second = replica_->Produce(MakeBatch(2, -1, -1, 16, 3), /*acks=*/1);
   ASSERT_OK(second);
-  EXPECT_EQ(first->base_offset, 0);
-  EXPECT_EQ(second->base_offset, 3);
-  EXPECT_EQ(first->awaits_high_watermark, 0);  // acks=-1 with an ISR of one: acknowledged at once
+  EXPECT_EQ(first->base_offset, LogOffset(0));
+  EXPECT_EQ(second->base_offset, LogOffset(3));
+  EXPECT_FALSE(first->awaits_high_watermark.has_value());  // acks=-1 with an ISR of one: acknowledged at once
   EXPECT_EQ(log_->high_watermark(), 5);
   EXPECT_EQ(appended_, (std::vector<TableBucket>{TableBucket(7, 0), TableBucket(7, 0)}));
   EXPECT_TRUE(log_->leader_epochs().empty());  // no coordinator, no epoch recorded
@@ -154,14 +158,14 @@ TEST_F(ReplicaTest, LeaderAloneAppendsAndServesEverythingItAppended) {
   EXPECT_EQ((*batches)[1].base_offset(), 3);
   EXPECT_EQ((*batches)[1].record_count(), 2);
   EXPECT_EQ(fetched_high_watermark_, 5);
-  EXPECT_EQ(replica_->ListOffset(rpc::kListOffsetsLatest, std::nullopt).value(), 5);
-  EXPECT_EQ(replica_->ListOffset(rpc::kListOffsetsEarliest, std::nullopt).value(), 0);
+  EXPECT_EQ(replica_->ListOffset(rpc::kListOffsetsLatest, std::nullopt).value(), LogOffset(5));
+  EXPECT_EQ(replica_->ListOffset(rpc::kListOffsetsEarliest, std::nullopt).value(), LogOffset(0));
   EXPECT_EQ(replica_->info().role, ReplicaRole::kLeader);
 }
 
 TEST_F(ReplicaTest, HighWatermarkIsTheSmallestLogEndOfTheIsr) {
   MakeReplica();
-  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, 5, {kSelf, 2, 3}, {kSelf, 2, 3})));
+  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, 5, {kSelf, kTwo, kThree}, {kSelf, kTwo, kThree})));
   EXPECT_EQ(log_->leader_epochs(), (std::vector<EpochEntry>{{5, 0}}));
   auto a = replica_->Produce(MakeBatch(4), /*acks=*/-1);
   auto b = replica_->Produce(MakeBatch(4, -1, -1, 16, 4), /*acks=*/-1);
@@ -169,29 +173,29 @@ TEST_F(ReplicaTest, HighWatermarkIsTheSmallestLogEndOfTheIsr) {
   ASSERT_OK(b);
   EXPECT_EQ(log_->log_end_offset(), 8);
   EXPECT_EQ(log_->high_watermark(), 0);  // no follower has fetched yet
-  EXPECT_EQ(b->awaits_high_watermark, 8);
-  EXPECT_EQ(b->leader_epoch, 5);
-  EXPECT_EQ(replica_->CheckAck(5, 8), AckState::kPending);
+  EXPECT_EQ(b->awaits_high_watermark, LogOffset(8));
+  EXPECT_EQ(b->leader_epoch, LeaderEpoch(5));
+  EXPECT_EQ(replica_->CheckAck(LeaderEpoch(5), LogOffset(8)), AckState::kPending);
   ASSERT_TRUE(ClientFetch(0).value().empty());  // clients read below the high watermark only
 
   const auto now = Clock::now();
-  replica_->RecordFollowerFetch(2, 8, 5, now);
+  replica_->RecordFollowerFetch(kTwo, LogOffset(8), LeaderEpoch(5), now);
   EXPECT_EQ(log_->high_watermark(), 0);  // follower 3 of the ISR not heard from
-  replica_->RecordFollowerFetch(3, 4, 5, now);
+  replica_->RecordFollowerFetch(kThree, LogOffset(4), LeaderEpoch(5), now);
   EXPECT_EQ(log_->high_watermark(), 4);
   auto visible = ClientFetch(0);
   ASSERT_OK(visible);
   ASSERT_EQ(visible->size(), 1u);
   EXPECT_EQ(visible->back().next_offset(), 4);
-  EXPECT_EQ(replica_->CheckAck(5, 4), AckState::kDone);
-  EXPECT_EQ(replica_->CheckAck(5, 8), AckState::kPending);
+  EXPECT_EQ(replica_->CheckAck(LeaderEpoch(5), LogOffset(4)), AckState::kDone);
+  EXPECT_EQ(replica_->CheckAck(LeaderEpoch(5), LogOffset(8)), AckState::kPending);
   // A fetch that names another leader epoch says nothing of this leadership's log.
-  replica_->RecordFollowerFetch(3, 8, 4, now);
+  replica_->RecordFollowerFetch(kThree, LogOffset(8), LeaderEpoch(4), now);
   EXPECT_EQ(log_->high_watermark(), 4);
-  replica_->RecordFollowerFetch(3, 8, 5, now);
+  replica_->RecordFollowerFetch(kThree, LogOffset(8), LeaderEpoch(5), now);
   EXPECT_EQ(log_->high_watermark(), 8);
-  EXPECT_EQ(replica_->CheckAck(5, 8), AckState::kDone);
-  EXPECT_EQ(replica_->CheckAck(4, 8), AckState::kNotLeader);  // another leadership's write
+  EXPECT_EQ(replica_->CheckAck(LeaderEpoch(5), LogOffset(8)), AckState::kDone);
+  EXPECT_EQ(replica_->CheckAck(LeaderEpoch(4), LogOffset(8)), AckState::kNotLeader);  // another leadership's write
 
   // Both followers stop fetching: past the max lag the leader proposes an ISR of itself; once the
   // coordinator agrees, the high watermark moves with the leader's appends alone.
@@ -201,26 +205,26 @@ TEST_F(ReplicaTest, HighWatermarkIsTheSmallestLogEndOfTheIsr) {
   EXPECT_FALSE(replica_->ProposeIsr(now, std::chrono::seconds(10)).has_value());  // nobody lags yet
   auto proposal = replica_->ProposeIsr(now + std::chrono::seconds(30), std::chrono::seconds(10));
   ASSERT_TRUE(proposal.has_value());
-  EXPECT_EQ(proposal->isr, (std::vector<int32_t>{kSelf}));
-  EXPECT_EQ(proposal->leader_epoch, 5);
+  EXPECT_EQ(proposal->isr, (std::vector<ServerId>{kSelf}));
+  EXPECT_EQ(proposal->leader_epoch, LeaderEpoch(5));
   proto::PbAdjustIsrRespForBucket answer;
-  answer.add_isr(kSelf);
+  answer.add_isr(kSelf.value());
   answer.set_bucket_epoch(1);
   replica_->ApplyIsrResponse(*proposal, answer);
-  EXPECT_EQ(replica_->info().isr, (std::vector<int32_t>{kSelf}));
-  EXPECT_EQ(replica_->info().bucket_epoch, 1);
+  EXPECT_EQ(replica_->info().isr, (std::vector<ServerId>{kSelf}));
+  EXPECT_EQ(replica_->info().bucket_epoch, BucketEpoch(1));
   EXPECT_EQ(log_->high_watermark(), 10);
   // A follower that catches up to the high watermark is proposed back into the ISR.
-  EXPECT_TRUE(replica_->RecordFollowerFetch(2, 10, 5, now + std::chrono::seconds(31)));
+  EXPECT_TRUE(replica_->RecordFollowerFetch(kTwo, LogOffset(10), LeaderEpoch(5), now + std::chrono::seconds(31)));
   auto expand = replica_->ProposeIsr(now + std::chrono::seconds(31), std::chrono::seconds(10));
   ASSERT_TRUE(expand.has_value());
-  EXPECT_EQ(expand->isr, (std::vector<int32_t>{kSelf, 2}));
+  EXPECT_EQ(expand->isr, (std::vector<ServerId>{kSelf, kTwo}));
 }
 
 TEST_F(ReplicaTest, NotEnoughInSyncReplicasRefusesAcksAllBeforeAppending) {
   context_.min_insync_replicas = 2;
   MakeReplica();
-  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, 1, {kSelf, 2}, {kSelf})));
+  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, 1, {kSelf, kTwo}, {kSelf})));
   auto all = replica_->Produce(MakeBatch(1), /*acks=*/-1);
   ASSERT_FALSE(all.ok());
   EXPECT_EQ(all.status().code(), ErrorCode::kNotEnoughReplicas);
@@ -231,7 +235,7 @@ TEST_F(ReplicaTest, NotEnoughInSyncReplicasRefusesAcksAllBeforeAppending) {
 
 TEST_F(ReplicaTest, FollowerRefusesClientsAndAppendsWhatItFetches) {
   MakeReplica();
-  ASSERT_OK(replica_->BecomeFollower(Leadership(2, 3, {2, kSelf}, {2, kSelf})));
+  ASSERT_OK(replica_->BecomeFollower(Leadership(kTwo, 3, {kTwo, kSelf}, {kTwo, kSelf})));
   const int before = high_watermark_calls_;
   auto produce = replica_->Produce(MakeBatch(1), /*acks=*/1);
   ASSERT_FALSE(produce.ok());
@@ -243,10 +247,10 @@ TEST_F(ReplicaTest, FollowerRefusesClientsAndAppendsWhatItFetches) {
   EXPECT_EQ(high_watermark_calls_, before);
 
   // What the fetcher does: ask where it stands at its leader's epoch, then append what came.
-  EXPECT_FALSE(replica_->FollowerFetchPosition(2).has_value());  // not the epoch it follows
-  auto position = replica_->FollowerFetchPosition(3);
+  EXPECT_FALSE(replica_->FollowerFetchPosition(LeaderEpoch(2)).has_value());  // not the epoch it follows
+  auto position = replica_->FollowerFetchPosition(LeaderEpoch(3));
   ASSERT_TRUE(position.has_value());
-  EXPECT_EQ(position->log_end_offset, 0);
+  EXPECT_EQ(position->log_end_offset, LogOffset(0));
   Buffer batch = MakeBatch(3);
   proto::PbFetchLogRespForBucket fetched;
   fetched.set_bucket_id(0);
@@ -255,13 +259,13 @@ TEST_F(ReplicaTest, FollowerRefusesClientsAndAppendsWhatItFetches) {
   auto* epoch = fetched.add_leader_epochs();
   epoch->set_epoch(3);
   epoch->set_start_offset(0);
-  ASSERT_OK(replica_->ApplyFetched(3, 0, fetched));
+  ASSERT_OK(replica_->ApplyFetched(LeaderEpoch(3), LogOffset(0), fetched));
   EXPECT_EQ(log_->log_end_offset(), 3);
   EXPECT_EQ(log_->high_watermark(), 2);
   EXPECT_EQ(log_->leader_epochs(), (std::vector<EpochEntry>{{3, 0}}));
   // A stale answer (fetched at another offset, or for an older epoch) is dropped.
-  ASSERT_OK(replica_->ApplyFetched(3, 0, fetched));
-  ASSERT_OK(replica_->ApplyFetched(2, 3, fetched));
+  ASSERT_OK(replica_->ApplyFetched(LeaderEpoch(3), LogOffset(0), fetched));
+  ASSERT_OK(replica_->ApplyFetched(LeaderEpoch(2), LogOffset(3), fetched));
   EXPECT_EQ(log_->log_end_offset(), 3);
 }
 
@@ -271,7 +275,7 @@ TEST_F(ReplicaTest, FollowerRefusesClientsAndAppendsWhatItFetches) {
 // watermark to the start of the new epoch.
 TEST_F(ReplicaTest, NewLeaderListsOffsetsOnlyOnceItsHighWatermarkReachesItsEpochStart) {
   MakeReplica();
-  ASSERT_OK(replica_->BecomeFollower(Leadership(2, 1, {2, kSelf, 3}, {2, kSelf, 3})));
+  ASSERT_OK(replica_->BecomeFollower(Leadership(kTwo, 1, {kTwo, kSelf, kThree}, {kTwo, kSelf, kThree})));
   Buffer batch = MakeBatch(6);
   proto::PbFetchLogRespForBucket fetched;
   fetched.set_bucket_id(0);
@@ -280,11 +284,11 @@ TEST_F(ReplicaTest, NewLeaderListsOffsetsOnlyOnceItsHighWatermarkReachesItsEpoch
   auto* epoch = fetched.add_leader_epochs();
   epoch->set_epoch(1);
   epoch->set_start_offset(0);
-  ASSERT_OK(replica_->ApplyFetched(1, 0, fetched));
+  ASSERT_OK(replica_->ApplyFetched(LeaderEpoch(1), LogOffset(0), fetched));
   ASSERT_EQ(log_->high_watermark(), 4);
 
   // Server 2 died; this server leads epoch 2 with server 3 still in the ISR.
-  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, 2, {2, kSelf, 3}, {kSelf, 3})));
+  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, 2, {kTwo, kSelf, kThree}, {kSelf, kThree})));
   EXPECT_EQ(log_->high_watermark(), 4);
   auto latest = replica_->ListOffset(rpc::kListOffsetsLatest, std::nullopt);
   ASSERT_FALSE(latest.ok());
@@ -292,31 +296,31 @@ TEST_F(ReplicaTest, NewLeaderListsOffsetsOnlyOnceItsHighWatermarkReachesItsEpoch
   EXPECT_NE(latest.status().message().find("high watermark 4"), std::string::npos) << latest.status().ToString();
   EXPECT_EQ(replica_->ListOffset(rpc::kListOffsetsTimestamp, int64_t{0}).status().code(),
             ErrorCode::kLeaderNotAvailable);
-  EXPECT_EQ(replica_->ListOffset(rpc::kListOffsetsEarliest, std::nullopt).value(), 0);
+  EXPECT_EQ(replica_->ListOffset(rpc::kListOffsetsEarliest, std::nullopt).value(), LogOffset(0));
 
   // Server 3 fetches from the new leader at its log end (6): the high watermark reaches the epoch
   // start and the latest offset covers every acknowledged write.
-  replica_->RecordFollowerFetch(3, 6, 2, Clock::now());
+  replica_->RecordFollowerFetch(kThree, LogOffset(6), LeaderEpoch(2), Clock::now());
   EXPECT_EQ(log_->high_watermark(), 6);
-  EXPECT_EQ(replica_->ListOffset(rpc::kListOffsetsLatest, std::nullopt).value(), 6);
+  EXPECT_EQ(replica_->ListOffset(rpc::kListOffsetsLatest, std::nullopt).value(), LogOffset(6));
 }
 
 TEST_F(ReplicaTest, OlderLeaderEpochIsFencedAndTheSameEpochOnlyUpdatesTheIsr) {
   MakeReplica();
-  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, 5, {kSelf, 2}, {kSelf, 2})));
-  auto older = replica_->UpdateLeadership(Leadership(kSelf, 4, {kSelf, 2}, {kSelf}));
+  ASSERT_OK(replica_->BecomeLeader(Leadership(kSelf, 5, {kSelf, kTwo}, {kSelf, kTwo})));
+  auto older = replica_->UpdateLeadership(Leadership(kSelf, 4, {kSelf, kTwo}, {kSelf}));
   ASSERT_FALSE(older.ok());
   EXPECT_EQ(older.status().code(), ErrorCode::kFencedLeaderEpoch);
-  EXPECT_EQ(replica_->BecomeFollower(Leadership(2, 4, {kSelf, 2}, {2})).code(), ErrorCode::kFencedLeaderEpoch);
+  EXPECT_EQ(replica_->BecomeFollower(Leadership(kTwo, 4, {kSelf, kTwo}, {kTwo})).code(), ErrorCode::kFencedLeaderEpoch);
 
-  LeaderAndIsrState same = Leadership(kSelf, 5, {kSelf, 2}, {kSelf});
-  same.bucket_epoch = 2;
+  LeaderAndIsrState same = Leadership(kSelf, 5, {kSelf, kTwo}, {kSelf});
+  same.bucket_epoch = BucketEpoch(2);
   auto unchanged = replica_->UpdateLeadership(same);
   ASSERT_OK(unchanged);
   EXPECT_TRUE(*unchanged);
-  EXPECT_EQ(replica_->info().isr, (std::vector<int32_t>{kSelf}));
-  EXPECT_EQ(replica_->info().bucket_epoch, 2);
-  auto newer = replica_->UpdateLeadership(Leadership(2, 6, {kSelf, 2}, {2}));
+  EXPECT_EQ(replica_->info().isr, (std::vector<ServerId>{kSelf}));
+  EXPECT_EQ(replica_->info().bucket_epoch, BucketEpoch(2));
+  auto newer = replica_->UpdateLeadership(Leadership(kTwo, 6, {kSelf, kTwo}, {kTwo}));
   ASSERT_OK(newer);
   EXPECT_FALSE(*newer);  // a change of leadership: BecomeFollower's turn
   EXPECT_EQ(replica_->info().role, ReplicaRole::kLeader);
@@ -332,8 +336,8 @@ TEST_F(ReplicaTest, PrimaryKeyLeaderPutsAndLooksUpThroughItsKvState) {
 
   auto put = replica_->PutKv(Upserts({{1, "one"}, {2, "two"}}), {}, /*acks=*/-1);
   ASSERT_OK(put);
-  EXPECT_EQ(put->log_end_offset, 2);  // two +I changelog records
-  EXPECT_EQ(put->awaits_high_watermark, 0);
+  EXPECT_EQ(put->log_end_offset, LogOffset(2));  // two +I changelog records
+  EXPECT_FALSE(put->awaits_high_watermark.has_value());
   EXPECT_EQ(log_->high_watermark(), 2);
   EXPECT_EQ(LookupValue(1), "one");
   EXPECT_EQ(LookupValue(2), "two");
@@ -341,7 +345,7 @@ TEST_F(ReplicaTest, PrimaryKeyLeaderPutsAndLooksUpThroughItsKvState) {
 
   put = replica_->PutKv(Upserts({{1, std::nullopt}, {2, "deux"}}), {}, /*acks=*/1);
   ASSERT_OK(put);
-  EXPECT_EQ(put->log_end_offset, 5);  // -D, -U, +U
+  EXPECT_EQ(put->log_end_offset, LogOffset(5));  // -D, -U, +U
   EXPECT_FALSE(LookupValue(1).has_value());
   EXPECT_EQ(LookupValue(2), "deux");
   auto prefix = replica_->PrefixLookup({Key(2)});
@@ -353,7 +357,7 @@ TEST_F(ReplicaTest, PrimaryKeyLeaderPutsAndLooksUpThroughItsKvState) {
 
   // Following another leader: lookups are refused and the KV state is gone from disk.
   ASSERT_TRUE(std::filesystem::exists(dir_.Sub("kv-0")));
-  ASSERT_OK(replica_->BecomeFollower(Leadership(2, 1, {kSelf, 2}, {kSelf, 2})));
+  ASSERT_OK(replica_->BecomeFollower(Leadership(kTwo, 1, {kSelf, kTwo}, {kSelf, kTwo})));
   EXPECT_EQ(replica_->Lookup({Key(2)}).status().code(), ErrorCode::kNotLeaderOrFollower);
   EXPECT_EQ(replica_->PutKv(Upserts({{3, "three"}}), {}, 1).status().code(), ErrorCode::kNotLeaderOrFollower);
   EXPECT_FALSE(std::filesystem::exists(dir_.Sub("kv-0")));

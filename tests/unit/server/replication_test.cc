@@ -84,9 +84,9 @@ class ReplicationTest : public ::testing::Test {
     config->role = ServerRole::kTablet;
     ServerHooks hooks;
     hooks.metadata = store_;
-    hooks.resolve_server = [this](int32_t sid) -> std::optional<std::pair<std::string, uint16_t>> {
+    hooks.resolve_server = [this](ServerId sid) -> std::optional<std::pair<std::string, uint16_t>> {
       std::lock_guard lock(mu_);
-      auto it = ports_.find(sid);
+      auto it = ports_.find(sid.value());
       if (it == ports_.end()) return std::nullopt;
       return std::make_pair(std::string("127.0.0.1"), it->second);
     };
@@ -265,6 +265,12 @@ class ReplicationTest : public ::testing::Test {
     return resp.buckets_resp_size() == 1 ? resp.buckets_resp(0) : proto::PbListOffsetsRespForBucket();
   }
 
+  static std::vector<ServerId> Servers(std::initializer_list<int32_t> ids) {
+    std::vector<ServerId> out;
+    for (int32_t id : ids) out.push_back(ServerId(id));
+    return out;
+  }
+
   ReplicaManager::ReplicaInfo Info(int server, int64_t table) {
     auto info = servers_[server]->replicas()->GetReplicaInfo({table, 0});
     return info.value_or(ReplicaManager::ReplicaInfo{});
@@ -316,15 +322,15 @@ TEST_F(ReplicationTest, AcksAllReplicatesByteIdenticalAndNonLeadersRefuse) {
     EXPECT_EQ(r.base_offset(), expected_end);
     expected_end += 4 + i;
     // acks=-1 answers once every in-sync replica has it: the high watermark covers the batch.
-    EXPECT_GE(Info(0, table).high_watermark, expected_end);
+    EXPECT_GE(Info(0, table).high_watermark.value(), expected_end);
   }
-  EXPECT_EQ(Info(0, table).log_end_offset, expected_end);
-  EXPECT_EQ(Info(0, table).high_watermark, expected_end);
+  EXPECT_EQ(Info(0, table).log_end_offset.value(), expected_end);
+  EXPECT_EQ(Info(0, table).high_watermark.value(), expected_end);
   for (int f : {1, 2}) {
     ASSERT_TRUE(WaitFor([&] { return CaughtUp(f, table, 0); })) << "follower " << f;
     EXPECT_EQ(Info(f, table).role, ReplicaRole::kFollower);
     // Followers learn the high watermark from the leader's responses.
-    ASSERT_TRUE(WaitFor([&] { return Info(f, table).high_watermark == expected_end; }));
+    ASSERT_TRUE(WaitFor([&] { return Info(f, table).high_watermark.value() == expected_end; }));
     EXPECT_EQ(Log(f, table).leader_epochs(), Log(0, table).leader_epochs());
   }
   EXPECT_EQ(LogBytes(1, table).size(), LogBytes(0, table).size());
@@ -370,7 +376,7 @@ TEST_F(ReplicationTest, AcksAllReplicatesByteIdenticalAndNonLeadersRefuse) {
   EXPECT_EQ(Produce(1, table, 1, 1).error_code(), not_leader);
   EXPECT_EQ(ClientFetch(2, table, 0).error_code(), not_leader);
   EXPECT_EQ(ListLatest(1, table).error_code(), not_leader);
-  EXPECT_EQ(Info(1, table).log_end_offset, expected_end);  // nothing appended by the refused produce
+  EXPECT_EQ(Info(1, table).log_end_offset.value(), expected_end);  // nothing appended by the refused produce
 
   // STOP_REPLICA with delete: server 2 drops the bucket (its only one: the table's logs go);
   // told its role again, it reopens the table from the metadata store and copies the log anew.
@@ -408,8 +414,8 @@ TEST_F(ReplicationTest, StoppedFollowerTimesOutThenShrinksAndRejoins) {
   // Clients never read above the high watermark (10: what all three had).
   {
     const auto info = Info(0, table);
-    ASSERT_EQ(info.log_end_offset, 20);
-    ASSERT_EQ(info.high_watermark, 10);
+    ASSERT_EQ(info.log_end_offset, LogOffset(20));
+    ASSERT_EQ(info.high_watermark, LogOffset(10));
     auto fetched = ClientFetch(0, table, 0);
     EXPECT_EQ(fetched.error_code(), 0);
     EXPECT_EQ(fetched.high_watermark(), 10);
@@ -422,11 +428,11 @@ TEST_F(ReplicationTest, StoppedFollowerTimesOutThenShrinksAndRejoins) {
 
   // After log.replica.max-lag-time the leader drops server 2 from the ISR; acks=-1 then succeeds.
   ASSERT_TRUE(WaitFor([&] { return State(table).isr == std::vector<int32_t>{0, 1}; })) << adjust_calls_;
-  ASSERT_TRUE(WaitFor([&] { return Info(0, table).isr == std::vector<int32_t>{0, 1}; }));
+  ASSERT_TRUE(WaitFor([&] { return Info(0, table).isr == Servers({0, 1}); }));
   auto ok = Produce(0, table, -1, 5, 10000, 20);
   ASSERT_EQ(ok.error_code(), 0) << ok.error_message();
   EXPECT_EQ(ok.base_offset(), 20);
-  EXPECT_EQ(Info(0, table).high_watermark, 25);
+  EXPECT_EQ(Info(0, table).high_watermark.value(), 25);
   auto all = ClientFetch(0, table, 0);
   EXPECT_EQ(all.high_watermark(), 25);
   EXPECT_EQ(all.records().size(), LogBytes(0, table).size());
@@ -441,10 +447,10 @@ TEST_F(ReplicationTest, StoppedFollowerTimesOutThenShrinksAndRejoins) {
   // Below log.replica.min-in-sync-replicas-number (2) acks=-1 is refused before appending.
   StopServer(1);
   StopServer(2);
-  ASSERT_TRUE(WaitFor([&] { return Info(0, table).isr == std::vector<int32_t>{0}; }));
-  const int64_t end = Info(0, table).log_end_offset;
+  ASSERT_TRUE(WaitFor([&] { return Info(0, table).isr == Servers({0}); }));
+  const int64_t end = Info(0, table).log_end_offset.value();
   EXPECT_EQ(Produce(0, table, -1, 1).error_code(), static_cast<int32_t>(ErrorCode::kNotEnoughReplicas));
-  EXPECT_EQ(Info(0, table).log_end_offset, end);
+  EXPECT_EQ(Info(0, table).log_end_offset.value(), end);
   EXPECT_EQ(Produce(0, table, 1, 1).error_code(), 0);
 }
 
@@ -462,7 +468,7 @@ TEST_F(ReplicationTest, LeaderChangeTruncatesUnacknowledgedTailKeepsAcknowledged
   StopReplica(2, table, false);
   ASSERT_EQ(Produce(0, table, 1, 3, 10000, 100).error_code(), 0);
   ASSERT_EQ(Produce(0, table, 1, 3, 10000, 200).error_code(), 0);
-  ASSERT_EQ(Info(0, table).log_end_offset, acked_end + 6);
+  ASSERT_EQ(Info(0, table).log_end_offset.value(), acked_end + 6);
 
   // Server 1 becomes leader (epoch 2) and takes a write; server 0, now a follower, must drop its
   // unreplicated tail (offsets 12..17), not the acknowledged records, then follow server 1.
@@ -477,9 +483,9 @@ TEST_F(ReplicationTest, LeaderChangeTruncatesUnacknowledgedTailKeepsAcknowledged
   auto retry = Produce(1, table, -1, 4, 10000, 8, 7, 2);
   ASSERT_EQ(retry.error_code(), 0) << retry.error_message();
   EXPECT_EQ(retry.base_offset(), 8);
-  EXPECT_EQ(Info(1, table).log_end_offset, acked_end + 2);
+  EXPECT_EQ(Info(1, table).log_end_offset.value(), acked_end + 2);
   ASSERT_TRUE(WaitFor([&] { return CaughtUp(0, table, 1) && CaughtUp(2, table, 1); }));
-  EXPECT_EQ(Info(0, table).log_end_offset, acked_end + 2);
+  EXPECT_EQ(Info(0, table).log_end_offset.value(), acked_end + 2);
   EXPECT_EQ(LogBytes(0, table).substr(0, acknowledged.size()), acknowledged);
   // Every replica has the same epoch history: epoch 1 from 0, epoch 2 from 12.
   const std::vector<EpochEntry> epochs{{1, 0}, {2, acked_end}};
@@ -489,7 +495,7 @@ TEST_F(ReplicationTest, LeaderChangeTruncatesUnacknowledgedTailKeepsAcknowledged
   ElectLeader(table, 2, {2, 0, 1});
   ASSERT_EQ(Produce(2, table, -1, 1, 10000, 400).error_code(), 0);
   ASSERT_TRUE(WaitFor([&] { return CaughtUp(0, table, 2) && CaughtUp(1, table, 2); }));
-  EXPECT_EQ(Info(2, table).high_watermark, acked_end + 3);
+  EXPECT_EQ(Info(2, table).high_watermark.value(), acked_end + 3);
   // Client fetches see the acknowledged records, in order, from the new leader.
   auto fetched = ClientFetch(2, table, 0);
   ASSERT_EQ(fetched.error_code(), 0);
@@ -518,24 +524,24 @@ TEST_F(ReplicationTest, FollowerTruncatesToTheLeadersEpochEndNotItsHighWatermark
     return r;
   };
   // The leader has all of epoch 1 (it ends at 12 there): nothing goes, although HW is 4.
-  ASSERT_OK(rm.TruncateFollower({table, 0}, 2, answer(1, 12)));
+  ASSERT_OK(rm.TruncateFollower({table, 0}, LeaderEpoch(2), answer(1, 12)));
   EXPECT_EQ(log.log_end_offset(), 12);
   // Epoch 1 ended at 8 on the leader: the batch from 8 goes.
-  ASSERT_OK(rm.TruncateFollower({table, 0}, 2, answer(1, 8)));
+  ASSERT_OK(rm.TruncateFollower({table, 0}, LeaderEpoch(2), answer(1, 8)));
   EXPECT_EQ(log.log_end_offset(), 8);
   // A stale leader epoch is ignored.
-  ASSERT_OK(rm.TruncateFollower({table, 0}, 1, answer(1, 0)));
+  ASSERT_OK(rm.TruncateFollower({table, 0}, LeaderEpoch(1), answer(1, 0)));
   EXPECT_EQ(log.log_end_offset(), 8);
   // The follower has a later epoch (3 from 8) the leader never had; the leader's epoch 1 ends at 12:
   // keep no more than where epoch 1 ends here (8).
   ASSERT_OK(log.AssignLeaderEpoch(3, 8));
   ASSERT_OK(log.AppendAsLeader(MakeBatch(4, -1, -1, 16, 100)));
   ASSERT_EQ(log.log_end_offset(), 12);
-  ASSERT_OK(rm.TruncateFollower({table, 0}, 2, answer(1, 12)));
+  ASSERT_OK(rm.TruncateFollower({table, 0}, LeaderEpoch(2), answer(1, 12)));
   EXPECT_EQ(log.log_end_offset(), 8);
   EXPECT_EQ(log.leader_epochs(), (std::vector<EpochEntry>{{1, 0}}));
   // No common epoch: the high watermark is what is known committed.
-  ASSERT_OK(rm.TruncateFollower({table, 0}, 2, answer(-1, -1)));
+  ASSERT_OK(rm.TruncateFollower({table, 0}, LeaderEpoch(2), answer(-1, -1)));
   EXPECT_EQ(log.log_end_offset(), 4);
 }
 
