@@ -184,6 +184,7 @@ void CoordinatorController::OnBecameActive(int64_t epoch) {
                buckets_.size(), live_.size());
   for (const auto& [id, info] : live_) PushAll(id);
   SchedulePreferredLeaderCheck(epoch);
+  if (options_.became_active) options_.became_active();
 }
 
 void CoordinatorController::OnResigned() {
