@@ -16,7 +16,7 @@ PREFIX         ?= /usr/local
 # "Entering/Leaving directory" lines.
 MAKEFLAGS      += --no-print-directory
 
-.PHONY: all deps build build-asan test unit-test process-test asan-test interop-deps run install cluster cluster-stop cluster-status bench fuzz clean
+.PHONY: all deps build build-asan test unit-test process-test asan-test interop-deps run install cluster cluster-stop cluster-status bench bench-compare fuzz clean
 
 all: build
 
@@ -85,6 +85,18 @@ cluster-stop:
 bench: build interop-deps
 	@FLUSS_BENCH_DEPS=1 scripts/install-deps.sh
 	@bench/run.sh $(BUILD_DIR)
+
+# The same workloads against BASE (a git revision) and this tree, interleaved, 3 runs each
+# (bench/compare.sh): the base is exported to $(BUILD_DIR)-base/src and built Release beside it.
+BASE_BUILD_DIR := $(BUILD_DIR)-base
+BENCH_COMPARE_TARGETS := fluss-server fluss-bench fluss_log_bench
+bench-compare: build interop-deps
+	@test -n "$(BASE)" || { echo "usage: make bench-compare BASE=<git revision>"; exit 2; }
+	@FLUSS_BENCH_DEPS=1 scripts/install-deps.sh
+	@rm -rf $(BASE_BUILD_DIR)/src && mkdir -p $(BASE_BUILD_DIR)/src && git archive $(BASE) | tar -x -C $(BASE_BUILD_DIR)/src
+	@cmake -S $(BASE_BUILD_DIR)/src -B $(BASE_BUILD_DIR)/out -DCMAKE_BUILD_TYPE=Release -DFLUSS_BUILD_TESTS=OFF >/dev/null
+	@cmake --build $(BASE_BUILD_DIR)/out -j$(JOBS) --target $(BENCH_COMPARE_TARGETS)
+	@bench/compare.sh $(BASE_BUILD_DIR)/out $(BUILD_DIR) $(or $(RUNS),3)
 
 # libFuzzer targets (clang, ASan + UBSan) run FUZZ_SECONDS each (default 60); not part of `make test`.
 fuzz:

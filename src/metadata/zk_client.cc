@@ -209,10 +209,17 @@ Status ZkClient::EnsurePath(const std::string& path) const {
   return Status::OK();
 }
 
-int ZkClient::Create(const std::string& path, std::string_view data, int mode) const {
+int ZkClient::Create(const std::string& path, std::string_view data, int mode, std::string* created) const {
   std::shared_lock lock(handle_mu_);
-  return zoo_create(zh_, path.c_str(), data.data(), static_cast<int>(data.size()), &ZOO_OPEN_ACL_UNSAFE, mode,
-                    nullptr, 0);
+  if (created == nullptr) {
+    return zoo_create(zh_, path.c_str(), data.data(), static_cast<int>(data.size()), &ZOO_OPEN_ACL_UNSAFE, mode,
+                      nullptr, 0);
+  }
+  std::string buffer(path.size() + 32, '\0');  // room for the 10-digit sequence number
+  int rc = zoo_create(zh_, path.c_str(), data.data(), static_cast<int>(data.size()), &ZOO_OPEN_ACL_UNSAFE, mode,
+                      buffer.data(), static_cast<int>(buffer.size()));
+  if (rc == ZOK) *created = buffer.c_str();
+  return rc;
 }
 
 int ZkClient::Set(const std::string& path, std::string_view data, int version, int32_t* new_version) const {

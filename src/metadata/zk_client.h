@@ -123,7 +123,9 @@ class ZkClient {
   // Creates `path` and every missing parent, empty.
   Status EnsurePath(const std::string& path) const;
   // ZooKeeper codes. `mode` 0 or ZOO_EPHEMERAL; `version` -1 for any.
-  int Create(const std::string& path, std::string_view data, int mode) const;
+  // `created`, when given, receives the path ZooKeeper created (with the sequence number of a
+  // ZOO_SEQUENCE node).
+  int Create(const std::string& path, std::string_view data, int mode, std::string* created = nullptr) const;
   int Set(const std::string& path, std::string_view data, int version, int32_t* new_version = nullptr) const;
   int Delete(const std::string& path, int version) const;
   int Exists(const std::string& path, bool watch, ZkStat* stat) const;

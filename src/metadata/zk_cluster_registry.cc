@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <random>
 
 #include "metadata/metadata_errors_internal.h"
 #include "metadata/zk_paths.h"
@@ -20,7 +21,8 @@ using metadata_internal::TableIdNotExist;
 }  // namespace
 
 Status ZkClusterRegistry::EnsureZnodes() {
-  for (const std::string& p : {zk_paths::TabletServerIds(), zk_paths::Coordinators(), zk_paths::CoordinatorIds()}) {
+  for (const std::string& p : {zk_paths::TabletServerIds(), zk_paths::Coordinators(), zk_paths::CoordinatorIds(),
+                               zk_paths::CoordinatorElection()}) {
     FLUSS_RETURN_NOT_OK(zk_.EnsurePath(zk_.Path(p)));
   }
   const std::string epoch = zk_.Path(zk_paths::CoordinatorEpoch());
@@ -63,16 +65,28 @@ Status ZkClusterRegistry::UnregisterTabletServer(int32_t id) {
   return SyncServers();
 }
 
-void ZkClusterRegistry::ReRegisterTabletServers() {
+Status ZkClusterRegistry::ReRegisterTabletServers() {
   std::map<int32_t, TabletServerInfo> registered;
   {
     std::lock_guard lock(mu_);
     registered = registered_;
   }
+  Status first_failure;
   for (const auto& [id, info] : registered) {
-    int rc = zk_.Create(zk_.Path(zk_paths::TabletServer(id)), zk_znodes::TabletServerBody(info), ZOO_EPHEMERAL);
-    if (rc != ZOK) spdlog::error("metadata: re-registering tablet server {} failed: {}", id, ZkClient::ErrorText(rc));
+    const std::string path = zk_.Path(zk_paths::TabletServer(id));
+    int rc = zk_.Create(path, zk_znodes::TabletServerBody(info), ZOO_EPHEMERAL);
+    if (rc == ZNODEEXISTS) {
+      // Ours already (an earlier attempt whose reply was lost), or the old session's node that the
+      // ensemble has not removed yet: the caller tries again.
+      ZkStat stat;
+      if (zk_.Exists(path, false, &stat) == ZOK && stat.ephemeral_owner == zk_.SessionId()) continue;
+    } else if (rc == ZOK) {
+      continue;
+    }
+    Status st = zk_.Error(rc, fmt::format("re-register tablet server {}", id));
+    if (first_failure.ok()) first_failure = st;
   }
+  return first_failure;
 }
 
 Status ZkClusterRegistry::SyncServers() {
@@ -131,7 +145,67 @@ Status ZkClusterRegistry::StartCandidacy(int32_t coordinator_id, std::string lis
   return Status::OK();
 }
 
-void ZkClusterRegistry::TryBecomeLeader() {
+namespace {
+
+// The sequence number ZooKeeper appended to a latch node's name (its last 10 characters).
+std::optional<int64_t> LatchSequence(std::string_view name) {
+  constexpr size_t kDigits = 10;
+  if (name.size() < kDigits || name.find("-latch-") == std::string_view::npos) return std::nullopt;
+  int64_t seq = 0;
+  const char* first = name.data() + name.size() - kDigits;
+  auto [end, ec] = std::from_chars(first, name.data() + name.size(), seq);
+  if (ec != std::errc() || end != name.data() + name.size()) return std::nullopt;
+  return seq;
+}
+
+std::string NewGuid() {
+  std::random_device rd;
+  std::uniform_int_distribution<uint32_t> dist;
+  const uint64_t hi = (uint64_t{dist(rd)} << 32) | dist(rd);
+  const uint64_t lo = (uint64_t{dist(rd)} << 32) | dist(rd);
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48,
+                     lo & 0xffffffffffffULL);
+}
+
+}  // namespace
+
+ZkClusterRegistry::ZkClusterRegistry(ZkClient& zk, MetadataClock clock)
+    : zk_(zk), clock_(std::move(clock)), latch_guid_(NewGuid()) {}
+
+Result<std::string> ZkClusterRegistry::EnsureLatchNode(const TabletServerInfo& me) {
+  std::string mine;
+  {
+    std::lock_guard lock(mu_);
+    mine = latch_node_;
+  }
+  if (!mine.empty()) {
+    ZkStat stat;
+    int rc = zk_.Exists(mine, false, &stat);
+    if (rc == ZOK && stat.ephemeral_owner == zk_.SessionId()) return mine;
+    if (rc != ZOK && rc != ZNONODE) return zk_.Error(rc, fmt::format("coordinator election: check '{}'", mine));
+  }
+  // A node of this store created by an attempt whose reply was lost carries the store's guid.
+  const std::string election = zk_.Path(zk_paths::CoordinatorElection());
+  FLUSS_ASSIGN_OR_RETURN(auto children, zk_.Children(election, false));
+  mine.clear();
+  for (const std::string& name : children ? *children : std::vector<std::string>()) {
+    if (name.find(latch_guid_) == std::string::npos) continue;
+    ZkStat stat;
+    if (zk_.Exists(election + "/" + name, false, &stat) == ZOK && stat.ephemeral_owner == zk_.SessionId()) {
+      mine = election + "/" + name;
+    }
+  }
+  if (mine.empty()) {
+    const std::string prefix = zk_.Path(zk_paths::CoordinatorLatchPrefix(latch_guid_));
+    int rc = zk_.Create(prefix, std::to_string(me.id), ZOO_EPHEMERAL | ZOO_SEQUENCE, &mine);
+    if (rc != ZOK) return zk_.Error(rc, fmt::format("coordinator election: join the queue at '{}'", election));
+  }
+  std::lock_guard lock(mu_);
+  latch_node_ = mine;
+  return mine;
+}
+
+Status ZkClusterRegistry::TryBecomeLeader() {
   std::optional<TabletServerInfo> me;
   LeadershipListener listener;
   {
@@ -139,23 +213,47 @@ void ZkClusterRegistry::TryBecomeLeader() {
     me = candidacy_;
     listener = leadership_listener_;
   }
-  if (!me) return;
+  if (!me) return Status::OK();
   Status registered = RegisterCoordinator(*me);
   if (!registered.ok()) spdlog::warn("metadata: registering coordinator {}: {}", me->id, registered.ToString());
-  if (is_leader_.load()) return;
+  if (is_leader_.load()) return registered;
+  const std::string election = zk_.Path(zk_paths::CoordinatorElection());
   const std::string active = zk_.Path(zk_paths::ActiveCoordinator());
-  const std::string body = zk_znodes::ActiveCoordinatorBody(*me);
   for (int attempt = 0; attempt < kRegistryMaxRetries; ++attempt) {
-    int rc = zk_.Create(active, body, ZOO_EPHEMERAL);
-    if (rc == ZNODEEXISTS) {
-      rc = zk_.Exists(active, /*watch=*/true, nullptr);  // watch: try again when the leader goes
-      if (rc == ZNONODE) continue;                         // it just went
-      if (rc != ZOK) spdlog::warn("metadata: watching '{}' failed: {}", active, ZkClient::ErrorText(rc));
-      return;
+    // The queue: the candidate whose node has the lowest sequence number leads; a later one waits for
+    // the node just before its own. So the standby that waited longest takes over, and a coordinator
+    // whose session ended joins again at the back.
+    FLUSS_ASSIGN_OR_RETURN(std::string mine, EnsureLatchNode(*me));
+    FLUSS_ASSIGN_OR_RETURN(auto children, zk_.Children(election, false));
+    std::vector<std::pair<int64_t, std::string>> queue;
+    for (const std::string& name : children ? *children : std::vector<std::string>()) {
+      if (auto seq = LatchSequence(name)) queue.emplace_back(*seq, election + "/" + name);
     }
-    if (rc != ZOK) {
-      spdlog::warn("metadata: coordinator election: creating '{}' failed: {}", active, ZkClient::ErrorText(rc));
-      return;
+    std::sort(queue.begin(), queue.end());
+    auto it = std::find_if(queue.begin(), queue.end(), [&](const auto& e) { return e.second == mine; });
+    if (it == queue.end()) {  // deleted meanwhile: join again
+      std::lock_guard lock(mu_);
+      latch_node_.clear();
+      continue;
+    }
+    if (it != queue.begin()) {
+      const std::string& predecessor = std::prev(it)->second;
+      int rc = zk_.Exists(predecessor, /*watch=*/true, nullptr);  // try again when it goes
+      if (rc == ZNONODE) continue;
+      if (rc != ZOK) return zk_.Error(rc, fmt::format("coordinator election: watch '{}'", predecessor));
+      return registered;  // a standby
+    }
+    // First in the queue: take the leader znode once the previous holder's session has let it go.
+    int rc = zk_.Create(active, zk_znodes::ActiveCoordinatorBody(*me), ZOO_EPHEMERAL);
+    if (rc == ZNODEEXISTS) {
+      ZkStat stat;
+      rc = zk_.Exists(active, /*watch=*/true, &stat);
+      if (rc == ZNONODE) continue;  // it just went
+      if (rc != ZOK) return zk_.Error(rc, fmt::format("coordinator election: watch '{}'", active));
+      if (stat.ephemeral_owner != zk_.SessionId()) return registered;  // the watch brings the next attempt
+      // Ours: an earlier attempt created it and its reply was lost.
+    } else if (rc != ZOK) {
+      return zk_.Error(rc, fmt::format("coordinator election: create '{}'", active));
     }
     // Won: bump the epoch, the token that fences the previous leader's writes.
     const std::string epoch_path = zk_.Path(zk_paths::CoordinatorEpoch());
@@ -169,9 +267,9 @@ void ZkClusterRegistry::TryBecomeLeader() {
       if (zk_.Set(epoch_path, std::to_string(*value + 1), (*node)->second, &epoch_version) == ZOK) epoch = *value + 1;
     }
     if (epoch < 0) {
-      spdlog::error("metadata: coordinator election won but '{}' could not be bumped; resigning", epoch_path);
       zk_.Delete(active, -1);
-      return;
+      return Status::IOError(
+          fmt::format("coordinator election won but '{}' could not be bumped; resigned", epoch_path));
     }
     {
       std::lock_guard lock(mu_);
@@ -181,8 +279,10 @@ void ZkClusterRegistry::TryBecomeLeader() {
     is_leader_ = true;
     spdlog::info("metadata: coordinator {} is the leader (epoch {})", me->id, epoch);
     if (listener) listener(true, epoch);
-    return;
+    return registered;
   }
+  return Status::IOError(fmt::format("coordinator election: the queue at '{}' changed {} times in a row", election,
+                                     kRegistryMaxRetries));
 }
 
 std::optional<int64_t> ZkClusterRegistry::Resign() {
@@ -194,9 +294,18 @@ std::optional<int64_t> ZkClusterRegistry::Resign() {
     candidacy_.reset();
     epoch = coordinator_epoch_;
   }
+  std::string latch;
+  {
+    std::lock_guard lock(mu_);
+    latch = std::move(latch_node_);
+    latch_node_.clear();
+  }
   if (candidacy) UnregisterCoordinator(candidacy->id);
-  if (!is_leader_.exchange(false)) return std::nullopt;
-  zk_.Delete(zk_.Path(zk_paths::ActiveCoordinator()), -1);
+  const bool was_leader = is_leader_.exchange(false);
+  // The leader znode first: the next in the queue, woken by the latch node's deletion, finds it gone.
+  if (was_leader) zk_.Delete(zk_.Path(zk_paths::ActiveCoordinator()), -1);
+  if (!latch.empty()) zk_.Delete(latch, -1);
+  if (!was_leader) return std::nullopt;
   return epoch;
 }
 
@@ -207,6 +316,7 @@ void ZkClusterRegistry::FenceOnExpiry() {
     std::lock_guard lock(mu_);
     leadership = leadership_listener_;
     epoch = coordinator_epoch_;
+    latch_node_.clear();  // went with the session
   }
   if (is_leader_.exchange(false) && leadership) leadership(false, epoch);
 }

@@ -1,11 +1,11 @@
 // ZkClusterRegistry: the cluster half of the ZooKeeper metadata store — who is alive and who leads:
-// ephemeral tablet-server registrations and the live-server list, the coordinator election (leader
-// znode, epoch as fencing token, every candidate registered), the cluster id, and the per-bucket
+// ephemeral tablet-server registrations and the live-server list, the coordinator election (a queue
+// of candidates, the leader znode, the epoch as fencing token, every candidate registered), the cluster id, and the per-bucket
 // leader-and-ISR records. Znodes: zk_paths.h; bodies: zk_znodes.h.
 //
 // It runs no thread: ZkMetadataStore's background thread calls SyncServers() and TryBecomeLeader()
-// when the matching watches fire, and tells it about session expiry (FenceOnExpiry, then
-// ReRegisterTabletServers after the new session is up). Thread-safety: every method may be called
+// when the matching watches fire (and again after a backoff when they failed), and tells it about
+// session expiry (FenceOnExpiry, then ReRegisterTabletServers after the new session is up). Thread-safety: every method may be called
 // from any thread; listeners are called by the caller of the method that detects the change, outside
 // the registry's lock.
 #pragma once
@@ -31,7 +31,7 @@ class ZkClusterRegistry {
   using ServersListener = std::function<void(const std::vector<TabletServerInfo>&)>;
   using LeadershipListener = std::function<void(bool is_leader, int64_t epoch)>;
 
-  ZkClusterRegistry(ZkClient& zk, MetadataClock clock) : zk_(zk), clock_(std::move(clock)) {}
+  ZkClusterRegistry(ZkClient& zk, MetadataClock clock);
 
   // Creates the registry's parent znodes and the epoch counter when missing.
   Status EnsureZnodes();
@@ -40,7 +40,8 @@ class ZkClusterRegistry {
   Status RegisterTabletServer(int32_t id, std::string listeners, std::string rack);
   Status UnregisterTabletServer(int32_t id);
   // Creates again, in the current session, the registrations this registry made (after an expiry).
-  void ReRegisterTabletServers();
+  // An error when one of them is not in place yet: the caller tries again later.
+  Status ReRegisterTabletServers();
   // Reloads the live servers (setting a child watch on /tabletservers/ids).
   Status SyncServers();
   std::vector<TabletServerInfo> LiveTabletServers() const;
@@ -51,9 +52,13 @@ class ZkClusterRegistry {
   // ---- coordinator election (see ZkMetadataStore) ----
   // Records the candidacy and registers it; the caller then runs TryBecomeLeader (on its thread).
   Status StartCandidacy(int32_t coordinator_id, std::string listeners, LeadershipListener listener);
-  // Registers the candidate again if needed and tries to take /coordinators/active; on winning bumps
-  // the epoch and calls the leadership listener. No-op without a candidacy or when leading already.
-  void TryBecomeLeader();
+  // Registers the candidate again if needed, joins the election queue (an ephemeral sequential node
+  // under /coordinators/election, once per session) and, when first in it, takes /coordinators/active,
+  // bumps the epoch and calls the leadership listener; a later candidate watches the node before its
+  // own. No-op without a candidacy. OK when the candidate is registered and the attempt settled (won,
+  // leading already, or a standby with its watch set); an error otherwise (ZooKeeper timed out, the
+  // connection dropped...): the caller tries again later, since no watch will bring another attempt.
+  Status TryBecomeLeader();
   // Leaves the election. Returns the epoch when this registry was the leader (the caller tells the
   // leadership listener, on its thread), nullopt otherwise.
   std::optional<int64_t> Resign();
@@ -74,6 +79,8 @@ class ZkClusterRegistry {
  private:
   // Creates /coordinators/ids/<id> for this session (replacing another session's); deletes it.
   Status RegisterCoordinator(const TabletServerInfo& me);
+  // This store's node in the election queue in the current session, created when missing.
+  Result<std::string> EnsureLatchNode(const TabletServerInfo& me);
   void UnregisterCoordinator(int32_t id);
 
   ZkClient& zk_;
@@ -88,6 +95,8 @@ class ZkClusterRegistry {
   int64_t coordinator_epoch_ = 0;
   int32_t coordinator_epoch_version_ = -1;  // znode version of /coordinators/epoch this leader set
   std::atomic<bool> is_leader_{false};
+  const std::string latch_guid_;  // names this store's election node (see zk_paths::CoordinatorLatchPrefix)
+  std::string latch_node_;        // its full path in the current session; empty when none
 };
 
 }  // namespace fluss

@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 #include <zookeeper/zookeeper.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include "metadata/metadata_errors_internal.h"
 #include "metadata/zk_catalog.h"
 #include "metadata/zk_cluster_registry.h"
@@ -69,18 +72,29 @@ void ZkMetadataStore::BackgroundLoop() {
   std::vector<TabletServerInfo> notified_servers = registry_->LiveTabletServers();
   const std::string servers_path = zk_->Path(zk_paths::TabletServerIds());
   const std::string active_path = zk_->Path(zk_paths::ActiveCoordinator());
+  const std::string election_path = zk_->Path(zk_paths::CoordinatorElection());
+  // A step that failed (a ZooKeeper timeout on a loaded ensemble, a dropped connection) has no watch
+  // to bring it back: it is tried again after a backoff, with the next event or when the backoff ends.
+  Steps retry;
+  std::chrono::milliseconds backoff{0};
   while (true) {
     std::deque<Queued> items;
     {
       std::unique_lock lock(queue_mu_);
-      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      auto ready = [&] { return stopping_ || !queue_.empty(); };
+      if (retry.any()) {
+        queue_cv_.wait_for(lock, backoff, ready);
+      } else {
+        queue_cv_.wait(lock, ready);
+      }
       if (stopping_) return;
       items.swap(queue_);
     }
-    bool sync = false, servers = false, election = false, expired = false;
+    Steps due = retry;
+    bool expired = false;
     for (const Queued& q : items) {
       if (q.kind == Queued::kElection) {
-        election = true;
+        due.election = true;
         continue;
       }
       if (q.kind == Queued::kLeadershipLost) {
@@ -90,57 +104,58 @@ void ZkMetadataStore::BackgroundLoop() {
       if (!zk_->IsCurrent(q.event)) continue;  // an event of a closed handle (or a no-op item)
       if (q.event.type == ZOO_SESSION_EVENT) {
         if (q.event.state == ZOO_EXPIRED_SESSION_STATE) expired = true;
-        if (q.event.state == ZOO_CONNECTED_STATE) sync = servers = election = true;  // after a reconnect
+        if (q.event.state == ZOO_CONNECTED_STATE) due.sync = due.servers = due.election = true;  // a reconnect
       } else if (q.event.path.rfind(servers_path, 0) == 0) {
-        servers = true;
-      } else if (q.event.path == active_path) {
-        election = true;
+        due.servers = true;
+      } else if (q.event.path == active_path || q.event.path.rfind(election_path, 0) == 0) {
+        due.election = true;
       } else {
-        sync = true;
+        due.sync = true;
       }
     }
+    std::function<void(ZkSessionEvent)> session;
     if (expired) {
-      HandleExpiry();
-      continue;
+      spdlog::warn("metadata: ZooKeeper session expired; fencing and opening a new session");
+      {
+        std::lock_guard lock(listener_mu_);
+        session = session_listener_;
+      }
+      registry_->FenceOnExpiry();
+      if (session) session(ZkSessionEvent::kExpired);
+      if (!zk_->Reconnect()) return;  // the store is closing
+      session_generation_++;
+      due.reregister = due.sync = due.servers = due.election = true;
     }
-    if (sync) {
-      Status st = catalog_->Sync();
-      if (!st.ok()) spdlog::warn("metadata: reloading from ZooKeeper failed: {}", st.ToString());
-      watchers_.Deliver();
-    }
-    if (servers) {
-      Status st = registry_->SyncServers();
-      if (!st.ok()) spdlog::warn("metadata: reloading live tablet servers failed: {}", st.ToString());
-    }
+    retry = RunSteps(due);
+    if (session) session(ZkSessionEvent::kReestablished);
     auto [live, listener] = registry_->LiveServersAndListener();
     if (live != notified_servers) {
       notified_servers = live;
       if (listener) listener(live);
     }
-    if (election) registry_->TryBecomeLeader();
+    if (retry.any()) {
+      backoff = std::clamp(backoff * 2, std::chrono::milliseconds(100), std::chrono::milliseconds(5000));
+    } else {
+      backoff = std::chrono::milliseconds(0);
+    }
   }
 }
 
-void ZkMetadataStore::HandleExpiry() {
-  spdlog::warn("metadata: ZooKeeper session expired; fencing and opening a new session");
-  std::function<void(ZkSessionEvent)> session;
-  {
-    std::lock_guard lock(listener_mu_);
-    session = session_listener_;
+ZkMetadataStore::Steps ZkMetadataStore::RunSteps(Steps due) {
+  Steps failed;
+  auto run = [](bool& failed_flag, const char* what, const Status& st) {
+    if (st.ok()) return;
+    failed_flag = true;
+    spdlog::warn("metadata: {} failed (trying again): {}", what, st.ToString());
+  };
+  if (due.reregister) run(failed.reregister, "re-registering tablet servers", registry_->ReRegisterTabletServers());
+  if (due.sync) {
+    run(failed.sync, "reloading from ZooKeeper", catalog_->Sync());
+    watchers_.Deliver();
   }
-  registry_->FenceOnExpiry();
-  if (session) session(ZkSessionEvent::kExpired);
-  if (!zk_->Reconnect()) return;  // the store is closing
-  session_generation_++;
-  registry_->ReRegisterTabletServers();
-  Status st = catalog_->Sync();
-  if (!st.ok()) spdlog::warn("metadata: reloading from ZooKeeper failed: {}", st.ToString());
-  watchers_.Deliver();
-  st = registry_->SyncServers();
-  if (!st.ok()) spdlog::warn("metadata: reloading live tablet servers failed: {}", st.ToString());
-  registry_->TryBecomeLeader();
-  if (session) session(ZkSessionEvent::kReestablished);
-  Post(Queued{});  // a no-op item: the loop compares the live servers and tells the listener
+  if (due.servers) run(failed.servers, "reloading live tablet servers", registry_->SyncServers());
+  if (due.election) run(failed.election, "coordinator registration and election", registry_->TryBecomeLeader());
+  return failed;
 }
 
 Status ZkMetadataStore::ExpireSessionForTesting() { return zk_->ExpireSessionForTesting(); }

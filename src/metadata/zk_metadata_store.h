@@ -163,9 +163,19 @@ class ZkMetadataStore final : public CachedMetadataStore {
   };
   ZkMetadataStore(MetadataClock clock);
 
+  // The background thread's steps; a flag per step.
+  struct Steps {
+    bool reregister = false;  // this store's tablet-server registrations, in a new session
+    bool sync = false;        // the catalog
+    bool servers = false;     // the live tablet servers
+    bool election = false;    // the coordinator registration and election
+    bool any() const { return reregister || sync || servers || election; }
+  };
+
   void Post(Queued item);
   void BackgroundLoop();
-  void HandleExpiry();
+  // Runs the due steps; returns the ones that failed (to be tried again after a backoff).
+  Steps RunSteps(Steps due);
 
   const MetadataClock clock_;
   std::unique_ptr<ZkClient> zk_;

@@ -73,6 +73,14 @@ inline std::string Coordinator(int32_t id) { return fmt::format("/coordinators/i
 // The ephemeral leader znode, and the decimal epoch the winner bumps (the fencing token).
 inline std::string ActiveCoordinator() { return "/coordinators/active"; }
 inline std::string CoordinatorEpoch() { return "/coordinators/epoch"; }
+// The election queue (a leader latch): each candidate's ephemeral sequential node; the lowest
+// sequence number leads, the others watch the node just before theirs.
+inline std::string CoordinatorElection() { return "/coordinators/election"; }
+// The prefix ZooKeeper appends the 10-digit sequence number to; `guid` names the candidate's store,
+// so a candidate finds its own node again after a create whose reply was lost.
+inline std::string CoordinatorLatchPrefix(std::string_view guid) {
+  return fmt::format("/coordinators/election/_c_{}-latch-", guid);
+}
 
 // ---- cluster identity ----
 inline std::string Cluster() { return "/cluster"; }

@@ -15,7 +15,7 @@ DelayedFetchQueue::DelayedFetchQueue(Executor executor) : executor_(std::move(ex
 
 DelayedFetchQueue::~DelayedFetchQueue() { Stop(); }
 
-void DelayedFetchQueue::Add(std::set<TableBucketId> buckets, Clock::time_point deadline, TryComplete try_complete) {
+void DelayedFetchQueue::Add(std::set<TableBucket> buckets, Clock::time_point deadline, TryComplete try_complete) {
   auto w = std::make_shared<Waiter>();
   w->buckets = std::move(buckets);
   w->deadline = deadline;
@@ -35,7 +35,7 @@ void DelayedFetchQueue::Add(std::set<TableBucketId> buckets, Clock::time_point d
   executor_([this, w] { Attempt(w, /*expired=*/false); });
 }
 
-void DelayedFetchQueue::OnAppend(TableBucketId bucket) {
+void DelayedFetchQueue::OnAppend(const TableBucket& bucket) {
   std::vector<std::shared_ptr<Waiter>> woken;
   {
     std::lock_guard<std::mutex> lock(mu_);

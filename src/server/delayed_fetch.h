@@ -15,13 +15,9 @@
 #include <thread>
 #include <utility>
 
-namespace fluss {
+#include "types/table_bucket.h"
 
-struct TableBucketId {
-  int64_t table_id = 0;
-  int32_t bucket = 0;
-  auto operator<=>(const TableBucketId&) const = default;
-};
+namespace fluss {
 
 class DelayedFetchQueue {
  public:
@@ -39,16 +35,16 @@ class DelayedFetchQueue {
   DelayedFetchQueue& operator=(const DelayedFetchQueue&) = delete;
 
   // Parks a fetch reading `buckets` until `deadline`.
-  void Add(std::set<TableBucketId> buckets, Clock::time_point deadline, TryComplete try_complete);
+  void Add(std::set<TableBucket> buckets, Clock::time_point deadline, TryComplete try_complete);
   // New data in `bucket`: every fetch waiting on it gets an attempt.
-  void OnAppend(TableBucketId bucket);
+  void OnAppend(const TableBucket& bucket);
   // Completes every waiting fetch now (expired = true) and stops the timer thread.
   void Stop();
   size_t waiting() const;
 
  private:
   struct Waiter {
-    std::set<TableBucketId> buckets;
+    std::set<TableBucket> buckets;
     Clock::time_point deadline;
     TryComplete try_complete;
     std::mutex attempt_mu;  // one attempt at a time

@@ -191,7 +191,7 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
   });
   DelayedFetchQueue* delayed = p.delayed_fetches.get();
   p.replicas = std::make_unique<ReplicaManager>(p.logs.get(), KvResources::Create(c.kv),
-                                                [delayed](TableBucketId b) { delayed->OnAppend(b); });
+                                                [delayed](TableBucket b) { delayed->OnAppend(b); });
   if (c.role == ServerRole::kTablet) {
     // Cluster mode: buckets wait for the coordinator's NotifyLeaderAndIsr; followers fetch from
     // their leaders; acks=-1 writes wait for the high watermark.
@@ -208,7 +208,7 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
     repl.fetch_backoff_ms = c.replica_fetch_backoff_ms;
     repl.resolve_server = std::move(hooks.resolve_server);
     repl.adjust_isr = std::move(hooks.adjust_isr);
-    repl.on_high_watermark = [delayed, produces](TableBucketId b) {
+    repl.on_high_watermark = [delayed, produces](TableBucket b) {
       delayed->OnAppend(b);
       produces->OnAppend(b);
     };

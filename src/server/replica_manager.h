@@ -1,41 +1,37 @@
-// ReplicaManager: the tablet-server data plane of a standalone server. It holds the bucket logs of
-// every table (one replica each, this server the leader), appends produced batches, serves fetches
-// (with server-side column projection on the stored Arrow batches) and lists offsets. In standalone
-// mode the single replica is the whole ISR, so the high watermark moves with every append.
-// Primary-key tables also get a KvTablet per bucket (RocksDB at `{db}/{table}-{id}/kv-{bucket}`,
-// beside the log, which is the table's changelog): PutKv, Lookup, PrefixLookup and ScanKv sessions
-// (a paged scan of a RocksDB snapshot that tells the changelog offset it reflects).
+// ReplicaManager: the tablet server's map of bucket replicas (TableBucket -> Replica,
+// replica/replica.h) and the routing of the multi-bucket requests to them. It opens a table's
+// bucket logs when the table is added and makes one Replica per bucket; each request's buckets go
+// through one loop (ForEachBucket) that finds the replica, answers UNKNOWN_TABLE_OR_BUCKET for a
+// bucket this server has none of, and puts each replica's answer (or error) in the response.
 //
-// Lake-enabled tables (table.datalake.enabled=true): each bucket's log carries a retention hold at
-// the lake's tiered offset (RetentionHold::kLakeTiered), so table.log.ttl and
-// table.log.retention-size delete only segments the lake already holds. The hold starts at 0
-// (nothing is deleted) and moves when UpdateLakeRetentionHolds hears from the TieredOffsetsProvider.
+// Standalone: every replica leads at once with this server as its whole ISR. Cluster mode
+// (EnableReplication; `fluss-server --role tablet`): replicas wait for the coordinator's
+// NOTIFY_LEADER_AND_ISR (BecomeLeaderOrFollower); this manager keeps the highest coordinator epoch
+// seen, starts and stops the follower fetchers (ReplicaFetcherManager) and runs the ISR thread that
+// sends the replicas' ISR proposals to the coordinator (ADJUST_ISR). Primary-key tables keep their
+// whole changelog in cluster mode (a new leader rebuilds its KV state from it).
 //
-// Cluster mode (EnableReplication; `fluss-server --role tablet`): buckets start with no role and
-// wait for the coordinator's NotifyLeaderAndIsr (BecomeLeaderOrFollower). A leader serves clients,
-// tracks its followers' log end offsets from their fetches, moves the high watermark to the smallest
-// log end of the ISR, shrinks/expands the ISR (AdjustIsr to the coordinator) and answers acks=-1
-// writes once the high watermark covers them. A follower fetches from its leader (ReplicaFetcher),
-// truncating first to where its latest leader epoch ends on the leader (never to the high watermark
-// alone, which can drop acknowledged records); it answers clients NOT_LEADER_OR_FOLLOWER. Primary-key
-// tables: only the leader has a KvTablet, rebuilt from the log when it becomes leader; a follower's
-// RocksDB is deleted. README.md of this directory and docs/formats/replication.md describe it.
+// Beside the map: the SCAN_KV sessions (replica/kv_scan_sessions.h) and the retention holds of
+// lake-enabled tables (replica/lake_retention_holds.h). README.md of this directory and
+// docs/formats/replication.md describe replication.
 //
-// Thread-safety: all methods are thread-safe. Appends to one bucket are serialized by its LogTablet.
+// Thread-safety: all methods are thread-safe.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
-#include <thread>
 #include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -43,9 +39,13 @@
 #include "kv/kv_tablet.h"
 #include "log/log_manager.h"
 #include "metadata/metadata_store.h"
-#include "server/delayed_fetch.h"
+#include "server/replica/kv_scan_sessions.h"
+#include "server/replica/lake_retention_holds.h"
+#include "server/replica/replica.h"
+#include "server/replica/served_table.h"
 #include "server/tiered_offsets.h"
 #include "types/schema.h"
+#include "types/table_bucket.h"
 
 namespace fluss {
 
@@ -55,8 +55,6 @@ class ReplicaFetcherManager;
 using ServerResolver = std::function<std::optional<std::pair<std::string, uint16_t>>(int32_t server_id)>;
 // Cluster mode: sends ADJUST_ISR to the coordinator and returns its answer.
 using AdjustIsrSender = std::function<Result<proto::AdjustIsrResponse>(const proto::AdjustIsrRequest&)>;
-
-enum class ReplicaRole { kNone, kLeader, kFollower };
 
 // What a cluster-mode tablet server needs for replication (ReplicaManager::EnableReplication).
 struct ReplicationOptions {
@@ -70,43 +68,7 @@ struct ReplicationOptions {
   AdjustIsrSender adjust_isr;
   // The high watermark of a bucket moved, or its leadership ended (wakes parked client fetches and
   // acks=-1 writes).
-  std::function<void(TableBucketId)> on_high_watermark;
-};
-
-// The replication state of one bucket on this server. Standalone: always leader, ISR = itself.
-struct BucketReplica {
-  struct Follower {
-    int64_t log_end_offset = -1;  // from its last fetch; -1 unknown
-    std::chrono::steady_clock::time_point last_caught_up;
-    std::chrono::steady_clock::time_point last_fetch;
-    int64_t leader_end_at_last_fetch = -1;
-  };
-  mutable std::mutex mu;  // guards everything below
-  ReplicaRole role = ReplicaRole::kNone;
-  int32_t leader_id = -1;
-  int32_t leader_epoch = -1;
-  int32_t bucket_epoch = -1;
-  std::vector<int32_t> replicas;
-  std::vector<int32_t> isr;
-  std::map<int32_t, Follower> followers;  // leader: every other replica
-  bool isr_fenced = false;                // the coordinator refused an ISR change: wait for its next notify
-  bool deleted = false;                   // StopReplica with delete
-  int64_t epoch_start_offset = 0;         // leader: the log end when it became leader
-  std::shared_ptr<KvTablet> kv;           // primary-key leader, once rebuilt (cluster mode)
-};
-
-// What the data plane knows of one table.
-struct ServedTable {
-  TableRecord record;
-  std::map<int32_t, Schema> schemas;  // every schema id the table had
-  std::vector<std::shared_ptr<LogTablet>> buckets;
-  std::vector<std::shared_ptr<KvTablet>> kv;  // standalone primary-key tables: one per bucket; else empty
-  std::vector<std::shared_ptr<BucketReplica>> replica;  // one per bucket
-  bool primary_key = false;
-  KvTabletOptions kv_options;                 // primary-key tables (bucket_id set per bucket)
-  bool lake_enabled = false;                  // table.datalake.enabled=true
-  bool has_primary_key() const { return primary_key; }
-  const Schema& latest_schema() const { return schemas.rbegin()->second; }
+  std::function<void(TableBucket)> on_high_watermark;
 };
 
 // The outcome of one fetch attempt.
@@ -120,8 +82,10 @@ class ReplicaManager {
  public:
   // `on_append` is told of every bucket that got new data (wakes waiting fetches).
   ReplicaManager(LogManager* logs, std::shared_ptr<KvResources> kv_resources,
-                 std::function<void(TableBucketId)> on_append);
+                 std::function<void(TableBucket)> on_append);
   ~ReplicaManager();
+  ReplicaManager(const ReplicaManager&) = delete;
+  ReplicaManager& operator=(const ReplicaManager&) = delete;
 
   // Cluster mode: call before AddTable. Starts the ISR maintenance thread; the fetchers start as
   // buckets become followers. Tables added afterwards wait for BecomeLeaderOrFollower.
@@ -137,50 +101,43 @@ class ReplicaManager {
   // STOP_REPLICA: the bucket stops serving (and with delete loses its log data and KV state).
   Result<proto::StopReplicaResponse> StopReplica(const proto::StopReplicaRequest& request);
   // The bucket's role and state (tests, status).
-  struct ReplicaInfo {
-    ReplicaRole role = ReplicaRole::kNone;
-    int32_t leader_id = -1, leader_epoch = -1, bucket_epoch = -1;
-    std::vector<int32_t> isr;
-    int64_t high_watermark = -1, log_end_offset = -1;
-  };
-  std::optional<ReplicaInfo> GetReplicaInfo(TableBucketId bucket) const;
+  using ReplicaInfo = Replica::Info;
+  std::optional<ReplicaInfo> GetReplicaInfo(const TableBucket& bucket) const;
   int32_t coordinator_epoch() const { return coordinator_epoch_.load(); }
 
   // acks=-1: a write that waits for the high watermark (Produce / PutKv fill these).
   struct PendingAck {
     size_t index = 0;            // of the bucket in the response
-    TableBucketId bucket;
+    TableBucket bucket;
     int32_t leader_epoch = -1;
     int64_t required_offset = 0;  // the high watermark that acknowledges it
   };
-  enum class AckState { kPending, kDone, kNotLeader };
+  using AckState = ::fluss::AckState;
   AckState CheckAck(const PendingAck& ack) const;
 
   // A follower's FETCH_LOG (follower_server_id >= 0): records each bucket's fetch offset as that
   // follower's log end, moves the high watermark and notes ISR candidates. Before Fetch.
   void RecordFollowerFetch(const proto::FetchLogRequest& request);
 
-  // ---- for the ReplicaFetcher (a follower's side) ----
-  // The follower's log end offset and latest local epoch while it still follows `leader_epoch`.
-  struct FollowerPosition {
-    int64_t log_end_offset = 0;
-    int32_t latest_epoch = -1;
-  };
-  std::optional<FollowerPosition> FollowerFetchPosition(TableBucketId bucket, int32_t leader_epoch) const;
-  // Truncates after a truncation_epoch answer (see docs/formats/replication.md).
-  Status TruncateFollower(TableBucketId bucket, int32_t leader_epoch, const proto::PbFetchLogRespForBucket& resp);
-  // Appends fetched records (AppendAsFollower), follows the leader's epoch cache and high watermark.
-  Status ApplyFetched(TableBucketId bucket, int32_t leader_epoch, int64_t fetch_offset,
+  // ---- for the ReplicaFetcher (a follower's side; see Replica) ----
+  using FollowerPosition = Replica::FollowerPosition;
+  std::optional<FollowerPosition> FollowerFetchPosition(const TableBucket& bucket, int32_t leader_epoch) const;
+  Status TruncateFollower(const TableBucket& bucket, int32_t leader_epoch, const proto::PbFetchLogRespForBucket& resp);
+  Status ApplyFetched(const TableBucket& bucket, int32_t leader_epoch, int64_t fetch_offset,
                       const proto::PbFetchLogRespForBucket& resp);
 
-  // Opens (creating when absent) the logs of every bucket of `table`; idempotent.
+  // Opens (creating when absent) the logs of every bucket of `table` and its replicas; idempotent (a
+  // table added again, with a new schema, keeps its replicas). A failure part way removes what this
+  // call created.
   Status AddTable(const TableRecord& table, std::map<int32_t, Schema> schemas);
-  // Forgets the table and deletes its logs.
+  // Forgets the table and deletes its logs and KV state.
   Status DropTable(int64_t table_id);
   std::shared_ptr<const ServedTable> GetTable(int64_t table_id) const;
+  // The replica of `bucket`, or null.
+  std::shared_ptr<Replica> GetReplica(const TableBucket& bucket) const;
 
-  // PRODUCE_LOG: appends each bucket's batches; per-bucket errors in the response. Cluster mode with
-  // acks=-1: `pending` gets the buckets still waiting for the high watermark.
+  // PRODUCE_LOG: appends each bucket's batches; per-bucket errors in the response. With acks=-1,
+  // `pending` gets the buckets still waiting for the high watermark.
   proto::ProduceLogResponse Produce(const std::shared_ptr<proto::ProduceLogRequest>& request,
                                     std::vector<PendingAck>* pending = nullptr);
   // One FETCH_LOG attempt, reading what is there now.
@@ -200,37 +157,35 @@ class ReplicaManager {
 
   // Where the lake's tiered offsets come from. Without one, lake-enabled tables delete nothing.
   void SetTieredOffsetsProvider(TieredOffsetsProvider provider);
-  // Asks the provider once per lake-enabled table and moves the table's bucket holds to the offsets
-  // it answers. A failed read, or an offset past the bucket's log end (a lake that is not this
-  // table's log), holds the whole bucket (hold 0) and logs a warning at most once a minute per
-  // table. Run before each retention pass (LogManager::SetBeforeRetention).
+  // Moves the lake retention holds of every lake-enabled table (LakeRetentionHolds::Update). Run
+  // before each retention pass (LogManager::SetBeforeRetention).
   void UpdateLakeRetentionHolds();
 
  private:
-  // The KV tablet of a bucket, or the error to answer.
-  Result<std::shared_ptr<KvTablet>> KvBucket(int64_t table_id, bool has_partition, int32_t bucket) const;
-  // Cluster mode: NOT_LEADER_OR_FOLLOWER unless this server leads the bucket. OK in standalone.
-  Status CheckLeader(const ServedTable& table, int32_t bucket) const;
-  // Cluster mode, REQUIRES replica.mu: moves the high watermark to the smallest log end of the ISR.
-  void MaybeAdvanceHighWatermarkLocked(TableBucketId id, BucketReplica& replica, LogTablet& log);
-  Status MakeLeader(const std::shared_ptr<ServedTable>& table, int32_t bucket,
-                    const proto::PbNotifyLeaderAndIsrReqForBucket& req);
-  Status MakeFollower(const std::shared_ptr<ServedTable>& table, int32_t bucket,
-                      const proto::PbNotifyLeaderAndIsrReqForBucket& req);
+  // The replica of `bucket`, or UNKNOWN_TABLE_OR_BUCKET naming the table or the bucket.
+  Result<std::shared_ptr<Replica>> FindReplica(const TableBucket& bucket) const;
+  // The per-bucket loop of every multi-bucket request: for each entry of `reqs` adds an entry to
+  // `resps` naming its bucket (bucket and partition id, or a PbTableBucket), finds the replica of
+  // `bucket_of(req)`, and unless `request_error` is set calls `serve(req, replica, resp)` — or, when
+  // this server has no such replica, `missing(req, not_found)` (default: not_found, i.e.
+  // UNKNOWN_TABLE_OR_BUCKET). A failed status is the entry's error. Returns whether any entry has one.
+  template <typename Reqs, typename Resps, typename BucketOf, typename Serve, typename Missing>
+  bool ForEachBucket(const Reqs& reqs, Resps* resps, BucketOf bucket_of, const Status& request_error, Serve serve,
+                     Missing missing) const;
+  template <typename Reqs, typename Resps, typename BucketOf, typename Serve>
+  bool ForEachBucket(const Reqs& reqs, Resps* resps, BucketOf bucket_of, const Status& request_error,
+                     Serve serve) const;
+  // Every replica of the table (index = bucket); empty when unknown.
+  std::vector<std::shared_ptr<Replica>> ReplicasOf(int64_t table_id) const;
   // Remembers the highest coordinator epoch seen; INVALID_COORDINATOR for an older one (a deposed
   // coordinator) or on a standalone server.
   Status AcceptCoordinatorEpoch(int32_t epoch);
-  // Ends the scan sessions of a bucket (-1: all buckets) of a table.
-  void EndScanSessions(int64_t table_id, int32_t bucket);
-  // Closes (and deletes) the bucket's KV state. REQUIRES replica.mu.
-  void DropKvLocked(const ServedTable& table, int32_t bucket, BucketReplica& replica);
   void IsrLoop();
   void MaintainIsr();
-  std::string KvDir(const ServedTable& table, int32_t bucket) const;
-  KvTabletOptions KvOptionsFor(const ServedTable& table, int32_t bucket) const;
 
   bool cluster_ = false;
   ReplicationOptions repl_;
+  ReplicaContext context_;  // what every replica shares
   std::atomic<int32_t> coordinator_epoch_{-1};
   std::unique_ptr<ReplicaFetcherManager> fetchers_;
   std::mutex isr_mu_;
@@ -240,19 +195,11 @@ class ReplicaManager {
   std::thread isr_thread_;
 
   LogManager* logs_;
-  std::shared_ptr<KvResources> kv_resources_;
-  std::function<void(TableBucketId)> on_append_;
-  mutable std::shared_mutex mu_;
-  std::map<int64_t, std::shared_ptr<ServedTable>> tables_;
-
-  std::mutex lake_mu_;  // guards the two below
-  TieredOffsetsProvider tiered_offsets_;
-  std::map<int64_t, std::chrono::steady_clock::time_point> lake_warned_;  // table id -> last warning
-
-  struct ScanSession;
-  std::mutex scan_mu_;
-  std::map<std::string, std::shared_ptr<ScanSession>> scanners_;
-  int64_t next_scanner_id_ = 1;
+  KvScanSessions scans_;  // a session keeps its KV tablet open until it ends
+  LakeRetentionHolds lake_holds_;
+  mutable std::shared_mutex mu_;  // guards the two maps
+  std::map<int64_t, std::shared_ptr<const ServedTable>> tables_;
+  std::unordered_map<TableBucket, std::shared_ptr<Replica>> replicas_;
 };
 
 }  // namespace fluss

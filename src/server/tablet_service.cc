@@ -119,7 +119,7 @@ void TabletService::AwaitAcks(std::shared_ptr<Response> response, std::vector<Re
   // Parked until the high watermark covers every bucket's write (acks=-1), the wait runs out
   // (REQUEST_TIME_OUT) or this server stops leading the bucket (NOT_LEADER_OR_FOLLOWER). Responses
   // are matched by request id, so a later request of the connection may be answered first.
-  std::set<TableBucketId> buckets;
+  std::set<TableBucket> buckets;
   for (const auto& p : pending) buckets.insert(p.bucket);
   auto waiting = std::make_shared<std::vector<ReplicaManager::PendingAck>>(std::move(pending));
   ReplicaManager* replicas = replicas_;
@@ -183,7 +183,7 @@ void TabletService::FetchLog(const std::string& body, const std::shared_ptr<rpc:
     responder->SendSuccess(first.response.SerializeAsString());
     return;
   }
-  std::set<TableBucketId> buckets;
+  std::set<TableBucket> buckets;
   for (const auto& t : req->tables_req()) {
     for (const auto& b : t.buckets_req()) buckets.insert({t.table_id(), b.bucket_id()});
   }

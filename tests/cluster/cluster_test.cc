@@ -10,6 +10,7 @@
 // Preferred-leader election runs every second, so leaderships also move back to restarted servers
 // during the workload. FLUSS_CLUSTER_KILL_ROUNDS sets the number of leader kills (default 20).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -447,7 +448,8 @@ class ClusterTest : public ::testing::Test {
     for (const auto& [id, n] : seen) {
       if (n > 1) ++duplicated;
     }
-    EXPECT_EQ(missing, 0) << "acknowledged appends not in the log (of " << workload_->acked_ids().size() << ")";
+    EXPECT_EQ(missing, 0) << "acknowledged appends not in the log (of " << workload_->acked_ids().size()
+                          << ") below the offsets listed as latest, " << fmt::format("{}", *log_end);
     EXPECT_EQ(duplicated, 0) << "appends in the log more than once";
 
     // Byte-identical replicas below the high watermark.
@@ -505,7 +507,8 @@ class ClusterTest : public ::testing::Test {
         default: break;
       }
     }
-    EXPECT_EQ(replay, looked_up);
+    EXPECT_EQ(replay, looked_up) << "changelog replayed below the offsets listed as latest, "
+                                 << fmt::format("{}", *pk_end);
     workload_->Resume();
   }
 

@@ -718,7 +718,7 @@ TEST_F(ClusterTest, ControlledShutdownMovesLeadershipFirst) {
   for (const auto& [b, v] : Buckets(c->store(), "single")) {
     if (v.lai.leader != leaving) continue;
     ++expected;
-    EXPECT_NE(std::find(remaining->begin(), remaining->end(), TableBucketId{single, b}), remaining->end());
+    EXPECT_NE(std::find(remaining->begin(), remaining->end(), TableBucket{single, b}), remaining->end());
   }
   EXPECT_EQ(remaining->size(), expected);
   EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), staying, "t"); }));

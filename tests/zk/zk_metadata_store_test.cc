@@ -246,8 +246,9 @@ TEST_F(ZkMetadataStoreTest, CoordinatorElectionHandsOverWhenTheLeaderGoes) {
 }
 
 TEST_F(ZkMetadataStoreTest, SessionExpiryFencesThenReRegisters) {
-  // A short session timeout: the client notices the lost session after about 2/3 of it.
-  a_ = OpenZk(chroot_, nullptr, 1500);
+  // A session timeout shorter than the default, long enough that a loaded machine does not end the
+  // new session as well (the test expects exactly one expiry).
+  a_ = OpenZk(chroot_, nullptr, 6000);
   ASSERT_NE(a_, nullptr);
   auto& events = seen_;
   a_->SetSessionListener([&](ZkSessionEvent e) {
@@ -323,6 +324,47 @@ TEST_F(ZkMetadataStoreTest, EveryCoordinatorCandidateIsRegisteredActiveOrStandby
   ASSERT_OK(a_->ExpireSessionForTesting());
   ASSERT_TRUE(Eventually([&] { return a_->session_generation() == 2; }));
   EXPECT_TRUE(Eventually([&] { return registered(*restarted) == Registered{{10, "FLUSS://127.0.0.1:9123"}}; }));
+}
+
+TEST_F(ZkMetadataStoreTest, CoordinatorElectionIsAQueueAndAnExpiredLeaderRejoinsAtTheBack) {
+  auto c = OpenZk(chroot_);
+  ASSERT_NE(c, nullptr);
+  ASSERT_OK(a_->StartCoordinatorElection(10, "FLUSS://127.0.0.1:9010", nullptr));
+  ASSERT_TRUE(Eventually([&] { return a_->IsCoordinatorLeader(); }));
+  ASSERT_OK(b_->StartCoordinatorElection(11, "FLUSS://127.0.0.1:9011", nullptr));
+  // Wait until b is queued (registered) before c joins, so the queue's order is a, b, c.
+  ASSERT_TRUE(Eventually([&] {
+    auto list = a_->RegisteredCoordinators();
+    return list.ok() && list->size() == 2;
+  }));
+  ASSERT_OK(c->StartCoordinatorElection(12, "FLUSS://127.0.0.1:9012", nullptr));
+  ASSERT_TRUE(Eventually([&] {
+    auto list = a_->RegisteredCoordinators();
+    return list.ok() && list->size() == 3;
+  }));
+
+  // The leader's session ends as if its process hung: the standby that waited longest (b) takes over,
+  // whatever the order in which the three stores' threads run; a joins again behind c.
+  ASSERT_OK(a_->ExpireSessionForTesting());
+  ASSERT_TRUE(Eventually([&] { return a_->session_generation() == 2; }));
+  ASSERT_TRUE(Eventually([&] { return b_->IsCoordinatorLeader(); }));
+  EXPECT_EQ(*c->CoordinatorLeaderId(), 11);
+  EXPECT_FALSE(a_->IsCoordinatorLeader());
+  EXPECT_FALSE(c->IsCoordinatorLeader());
+  // a is registered again in its new session, as a standby.
+  EXPECT_TRUE(Eventually([&] {
+    auto list = c->RegisteredCoordinators();
+    return list.ok() && list->size() == 3;
+  }));
+
+  // b resigns: c (queued before a's new node) is next.
+  b_->ResignCoordinator();
+  ASSERT_TRUE(Eventually([&] { return c->IsCoordinatorLeader(); }));
+  EXPECT_FALSE(a_->IsCoordinatorLeader());
+  EXPECT_EQ(*a_->CoordinatorLeaderId(), 12);
+  // c goes: a is the last one left.
+  c.reset();
+  ASSERT_TRUE(Eventually([&] { return a_->IsCoordinatorLeader(); }));
 }
 
 TEST_F(ZkMetadataStoreTest, LeaderAndIsrUpdatesAreVersionChecked) {

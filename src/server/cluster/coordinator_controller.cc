@@ -18,7 +18,7 @@ bool Contains(const std::vector<int32_t>& v, int32_t x) { return std::find(v.beg
 
 std::string Ids(const std::vector<int32_t>& v) { return fmt::format("[{}]", fmt::join(v, ",")); }
 
-void FillBucket(proto::PbTableBucket* tb, const TableBucketId& id) {
+void FillBucket(proto::PbTableBucket* tb, const TableBucket& id) {
   tb->set_table_id(id.table_id);
   tb->set_bucket_id(id.bucket);
 }
@@ -236,7 +236,7 @@ void CoordinatorController::OnLiveServers(std::vector<TabletServerInfo> servers)
       clients_.erase(c);
     }
   }
-  std::vector<TableBucketId> changed;
+  std::vector<TableBucket> changed;
   if (!restarted.empty()) {
     // A restart is a failure: its leaderships move first (it lost whatever it had in memory).
     for (int32_t id : restarted) live_.erase(id);
@@ -285,8 +285,8 @@ std::optional<LeaderAndIsr> CoordinatorController::Decide(const Bucket& b) const
   return next;
 }
 
-std::vector<TableBucketId> CoordinatorController::ReconcileAll() {
-  std::vector<TableBucketId> changed;
+std::vector<TableBucket> CoordinatorController::ReconcileAll() {
+  std::vector<TableBucket> changed;
   for (auto& [id, b] : buckets_) {
     auto next = Decide(b);
     if (!next) continue;
@@ -303,7 +303,7 @@ std::vector<TableBucketId> CoordinatorController::ReconcileAll() {
   return changed;
 }
 
-Status CoordinatorController::Write(const TableBucketId& id, Bucket& b, LeaderAndIsr next) {
+Status CoordinatorController::Write(const TableBucket& id, Bucket& b, LeaderAndIsr next) {
   next.coordinator_epoch = static_cast<int32_t>(epoch_.load());
   auto version = store_->SetLeaderAndIsr(id.table_id, id.bucket, next, b.version);
   if (version.ok()) {
@@ -362,7 +362,7 @@ Result<std::vector<BucketAssignment>> CoordinatorController::Assign(const TableP
 Status CoordinatorController::CreateBucketRecords(const TableRecord& record) {
   FLUSS_ASSIGN_OR_RETURN(auto assignment, store_->GetAssignment(record.table_id));
   for (const auto& a : assignment) {
-    const TableBucketId id{record.table_id, a.bucket_id};
+    const TableBucket id{record.table_id, a.bucket_id};
     auto existing = store_->GetLeaderAndIsr(record.table_id, a.bucket_id);
     Bucket b;
     b.replicas = a.replicas;
@@ -392,7 +392,7 @@ Status CoordinatorController::TableCreated(const TableRecord& record) {
                     fmt::format("coordinator {} is not the active coordinator", options_.server_id));
     }
     FLUSS_RETURN_NOT_OK(CreateBucketRecords(record));
-    std::vector<TableBucketId> ids;
+    std::vector<TableBucket> ids;
     for (const auto& [id, b] : buckets_) {
       if (id.table_id == record.table_id) ids.push_back(id);
     }
@@ -439,7 +439,7 @@ Result<proto::AdjustIsrResponse> CoordinatorController::AdjustIsr(const proto::A
     for (const auto& req : request.buckets_req()) {
       auto* out = resp.add_buckets_resp();
       *out->mutable_table_bucket() = req.table_bucket();
-      const TableBucketId id{req.table_bucket().table_id(), req.table_bucket().bucket_id()};
+      const TableBucket id{req.table_bucket().table_id(), req.table_bucket().bucket_id()};
       auto it = buckets_.find(id);
       if (it == buckets_.end()) {
         out->set_error_code(static_cast<int32_t>(ErrorCode::kUnknownTableOrBucket));
@@ -574,8 +574,8 @@ void CoordinatorController::DropClient(int32_t server, const std::shared_ptr<rpc
   }
 }
 
-void CoordinatorController::PushToReplicas(const std::vector<TableBucketId>& buckets) {
-  std::map<int32_t, std::set<TableBucketId>> per_server;
+void CoordinatorController::PushToReplicas(const std::vector<TableBucket>& buckets) {
+  std::map<int32_t, std::set<TableBucket>> per_server;
   for (const auto& id : buckets) {
     auto it = buckets_.find(id);
     if (it == buckets_.end()) continue;
@@ -583,22 +583,22 @@ void CoordinatorController::PushToReplicas(const std::vector<TableBucketId>& buc
       if (live_.count(r) != 0) per_server[r].insert(id);
     }
   }
-  for (auto& [server, ids] : per_server) Push(server, std::vector<TableBucketId>(ids.begin(), ids.end()), 0);
+  for (auto& [server, ids] : per_server) Push(server, std::vector<TableBucket>(ids.begin(), ids.end()), 0);
 }
 
 void CoordinatorController::PushAll(int32_t server) {
-  std::vector<TableBucketId> ids;
+  std::vector<TableBucket> ids;
   for (const auto& [id, b] : buckets_) {
     if (Contains(b.replicas, server)) ids.push_back(id);
   }
   if (!ids.empty()) Push(server, std::move(ids), 0);
 }
 
-void CoordinatorController::Push(int32_t server, std::vector<TableBucketId> buckets, int attempt) {
+void CoordinatorController::Push(int32_t server, std::vector<TableBucket> buckets, int attempt) {
   if (!is_active_ || live_.count(server) == 0) return;
   proto::NotifyLeaderAndIsrRequest req;
   req.set_coordinator_epoch(static_cast<int32_t>(epoch_.load()));
-  std::vector<TableBucketId> sent;
+  std::vector<TableBucket> sent;
   for (const auto& id : buckets) {
     auto it = buckets_.find(id);
     if (it == buckets_.end() || !Contains(it->second.replicas, server)) continue;
@@ -613,7 +613,7 @@ void CoordinatorController::Push(int32_t server, std::vector<TableBucketId> buck
     sent.push_back(id);
   }
   if (sent.empty()) return;
-  auto retry = [this, server](std::vector<TableBucketId> ids, int attempt) {
+  auto retry = [this, server](std::vector<TableBucket> ids, int attempt) {
     if (attempt >= options_.push_attempts) {
       spdlog::warn("coordinator: gave up telling tablet server {} the state of {} buckets", server, ids.size());
       return;
@@ -644,7 +644,7 @@ void CoordinatorController::Push(int32_t server, std::vector<TableBucketId> buck
                      retry(std::move(sent), attempt + 1);
                      return;
                    }
-                   std::vector<TableBucketId> failed;
+                   std::vector<TableBucket> failed;
                    for (const auto& r : resp.notify_buckets_leader_resp()) {
                      if (r.has_error_code() && r.error_code() != 0) {
                        spdlog::debug("coordinator: tablet server {} bucket {} of table {}: {} {}", server,
@@ -710,7 +710,7 @@ void CoordinatorController::CheckPreferredLeaders(int64_t epoch) {
 
 void CoordinatorController::MovePreferredLeaders(int32_t server, int64_t epoch) {
   if (!is_active_ || epoch != epoch_.load()) return;
-  std::vector<TableBucketId> changed;
+  std::vector<TableBucket> changed;
   for (auto& [id, b] : buckets_) {
     if (b.replicas.empty() || b.replicas.front() != server || !PreferredLeaderEligible(b)) continue;
     LeaderAndIsr next = b.lai;

@@ -46,7 +46,7 @@
 #include "fluss_api.pb.h"
 #include "metadata/zk_metadata_store.h"
 #include "rpc/rpc_client.h"
-#include "server/delayed_fetch.h"  // TableBucketId
+#include "types/table_bucket.h"
 #include "types/table_descriptor.h"
 
 namespace fluss::cluster {
@@ -133,10 +133,10 @@ class CoordinatorController {
   Status CreateBucketRecords(const TableRecord& record);
   std::optional<LeaderAndIsr> Decide(const Bucket& b) const;
   // Decides and writes every bucket; returns the changed ones.
-  std::vector<TableBucketId> ReconcileAll();
-  Status Write(const TableBucketId& id, Bucket& b, LeaderAndIsr next);
-  void Push(int32_t server, std::vector<TableBucketId> buckets, int attempt);
-  void PushToReplicas(const std::vector<TableBucketId>& buckets);
+  std::vector<TableBucket> ReconcileAll();
+  Status Write(const TableBucket& id, Bucket& b, LeaderAndIsr next);
+  void Push(int32_t server, std::vector<TableBucket> buckets, int attempt);
+  void PushToReplicas(const std::vector<TableBucket>& buckets);
   void PushAll(int32_t server);
   void SendStopReplica(int32_t server, proto::StopReplicaRequest request, int attempt);
   // Preferred-leader election (event thread): the periodic check of this activation (`epoch`), and
@@ -164,7 +164,7 @@ class CoordinatorController {
 
   // Event-thread state.
   bool is_active_ = false;
-  std::map<TableBucketId, Bucket> buckets_;
+  std::map<TableBucket, Bucket> buckets_;
   std::map<int32_t, TabletServerInfo> live_;
   std::set<int32_t> shutting_down_;
   std::map<int32_t, std::shared_ptr<rpc::RpcClient>> clients_;

@@ -177,13 +177,13 @@ void TabletClusterMember::RecordNotify(const proto::NotifyLeaderAndIsrRequest& r
 void TabletClusterMember::RecordStop(const proto::StopReplicaRequest& request) {
   std::lock_guard lock(mu_);
   for (const auto& e : request.stop_replicas_req()) {
-    const TableBucketId id{e.table_bucket().table_id(), e.table_bucket().bucket_id()};
+    const TableBucket id{e.table_bucket().table_id(), e.table_bucket().bucket_id()};
     notified_.erase(id);
     stopped_.push_back(id);
   }
 }
 
-Result<std::vector<TableBucketId>> TabletClusterMember::ControlledShutdown(int retries,
+Result<std::vector<TableBucket>> TabletClusterMember::ControlledShutdown(int retries,
                                                                            std::chrono::milliseconds backoff) {
   proto::ControlledShutdownRequest req;
   req.set_tablet_server_id(config_.server_id);
@@ -192,17 +192,17 @@ Result<std::vector<TableBucketId>> TabletClusterMember::ControlledShutdown(int r
                                                       req.SerializeAsString(), retries, backoff));
   proto::ControlledShutdownResponse resp;
   if (!resp.ParseFromString(body)) return Status(ErrorCode::kCorruptMessage, "cannot parse ControlledShutdownResponse");
-  std::vector<TableBucketId> remaining;
+  std::vector<TableBucket> remaining;
   for (const auto& b : resp.remaining_leader_buckets()) remaining.push_back({b.table_id(), b.bucket_id()});
   return remaining;
 }
 
-std::map<TableBucketId, proto::PbNotifyLeaderAndIsrReqForBucket> TabletClusterMember::notified() const {
+std::map<TableBucket, proto::PbNotifyLeaderAndIsrReqForBucket> TabletClusterMember::notified() const {
   std::lock_guard lock(mu_);
   return notified_;
 }
 
-std::vector<TableBucketId> TabletClusterMember::stopped() const {
+std::vector<TableBucket> TabletClusterMember::stopped() const {
   std::lock_guard lock(mu_);
   return stopped_;
 }

@@ -18,7 +18,7 @@
 #include "common/status.h"
 #include "metadata/zk_metadata_store.h"
 #include "server/cluster/cluster_common.h"
-#include "server/delayed_fetch.h"  // TableBucketId
+#include "server/delayed_fetch.h"  // TableBucket
 #include "server/fluss_server.h"
 
 namespace fluss::cluster {
@@ -48,13 +48,13 @@ class TabletClusterMember {
   Status Register(const std::string& listeners);
   // CONTROLLED_SHUTDOWN to the active coordinator (`retries` attempts, `backoff` apart); returns the
   // buckets this server still leads.
-  Result<std::vector<TableBucketId>> ControlledShutdown(int retries = 3,
+  Result<std::vector<TableBucket>> ControlledShutdown(int retries = 3,
                                                         std::chrono::milliseconds backoff = std::chrono::seconds(1));
 
   // What the coordinator told this server (the latest entry per bucket), and the buckets it was told
   // to stop (recorded for tests and status, whoever answers the requests).
-  std::map<TableBucketId, proto::PbNotifyLeaderAndIsrReqForBucket> notified() const;
-  std::vector<TableBucketId> stopped() const;
+  std::map<TableBucket, proto::PbNotifyLeaderAndIsrReqForBucket> notified() const;
+  std::vector<TableBucket> stopped() const;
 
  private:
   TabletClusterMember(ServerConfig config, std::shared_ptr<ZkMetadataStore> store, std::string cluster_id);
@@ -69,8 +69,8 @@ class TabletClusterMember {
   std::string cluster_id_;
   CoordinatorChannel coordinator_;
   mutable std::mutex mu_;
-  std::map<TableBucketId, proto::PbNotifyLeaderAndIsrReqForBucket> notified_;
-  std::vector<TableBucketId> stopped_;
+  std::map<TableBucket, proto::PbNotifyLeaderAndIsrReqForBucket> notified_;
+  std::vector<TableBucket> stopped_;
 };
 
 // A tablet server of a cluster: TabletClusterMember + FlussServer, in start-up order (join, start,

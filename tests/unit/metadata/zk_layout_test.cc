@@ -39,6 +39,9 @@ TEST(ZkLayoutTest, EveryPathIsTheDocumentedOne) {
   EXPECT_EQ(zk_paths::Coordinator(100), "/coordinators/ids/100");
   EXPECT_EQ(zk_paths::ActiveCoordinator(), "/coordinators/active");
   EXPECT_EQ(zk_paths::CoordinatorEpoch(), "/coordinators/epoch");
+  EXPECT_EQ(zk_paths::CoordinatorElection(), "/coordinators/election");
+  EXPECT_EQ(zk_paths::CoordinatorLatchPrefix("1b4e28ba-2fa1-11d2-883f-0016d3cca427"),
+            "/coordinators/election/_c_1b4e28ba-2fa1-11d2-883f-0016d3cca427-latch-");
   EXPECT_EQ(zk_paths::Cluster(), "/cluster");
   EXPECT_EQ(zk_paths::ClusterId(), "/cluster/id");
   // Partitions: upstream's ZkData paths (PartitionsZNode, PartitionZNode, PartitionSequenceIdZNode,

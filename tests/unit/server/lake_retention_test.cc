@@ -35,7 +35,7 @@ class LakeRetentionTest : public ::testing::Test {
     auto logs = LogManager::Open(dir_.path(), config_, o);
     ASSERT_OK(logs);
     logs_ = std::move(logs).value();
-    replicas_ = std::make_unique<ReplicaManager>(logs_.get(), nullptr, [](TableBucketId) {});
+    replicas_ = std::make_unique<ReplicaManager>(logs_.get(), nullptr, [](TableBucket) {});
     ReplicaManager* r = replicas_.get();
     logs_->SetBeforeRetention([r] { r->UpdateLakeRetentionHolds(); });
   }
@@ -61,7 +61,7 @@ class LakeRetentionTest : public ::testing::Test {
     });
   }
 
-  LogTablet& Log(int64_t table, int32_t bucket) { return *replicas_->GetTable(table)->buckets.at(bucket); }
+  LogTablet& Log(int64_t table, int32_t bucket) { return *replicas_->GetReplica({table, bucket})->log(); }
 
   // Appends 1 s apart until the bucket has `segments` segments; returns their base offsets.
   std::vector<int64_t> Fill(LogTablet& log, size_t segments) {

@@ -300,6 +300,10 @@ TEST_F(PrimaryKeyTableTest, SnapshotThenChangelogSeesEveryChangeExactlyOnce) {
   auto changelog = table.NewLogScanner().value();
   for (int32_t b = 0; b < kBuckets; ++b) {
     EXPECT_TRUE(testing::Eventually([&] { return writes >= 300 * (b + 1); })) << "the writer stalled";
+    // In the middle of the writes: some of them reached the server (the writer's sender runs on its
+    // own thread, so counting the calls is not enough on a busy machine).
+    EXPECT_TRUE(testing::Eventually([&] { return LatestOffsets(table).at(b) > seeded.at(b); }))
+        << "no write reached bucket " << b;
     auto snapshot = table.NewBatchScanner(b);
     ASSERT_OK(snapshot);
     while (true) {
@@ -315,6 +319,9 @@ TEST_F(PrimaryKeyTableTest, SnapshotThenChangelogSeesEveryChangeExactlyOnce) {
     ASSERT_GE(snapshot_offsets[b], seeded.at(b));
     ASSERT_OK(changelog->Subscribe(b, snapshot_offsets[b]));
   }
+  // And more writes after the last snapshot (the writer may have been descheduled while they ran).
+  const int written = writes;
+  EXPECT_TRUE(testing::Eventually([&] { return writes >= written + 300; })) << "the writer stalled";
   stop = true;
   background.join();
   ASSERT_OK(writer->Flush());

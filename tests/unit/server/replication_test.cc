@@ -270,7 +270,7 @@ class ReplicationTest : public ::testing::Test {
     return info.value_or(ReplicaManager::ReplicaInfo{});
   }
 
-  LogTablet& Log(int server, int64_t table) { return *servers_[server]->replicas()->GetTable(table)->buckets.at(0); }
+  LogTablet& Log(int server, int64_t table) { return *servers_[server]->replicas()->GetReplica({table, 0})->log(); }
 
   // Every byte of the bucket's log on `server`, from offset 0 to its log end.
   std::string LogBytes(int server, int64_t table) {

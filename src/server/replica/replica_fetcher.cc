@@ -1,4 +1,4 @@
-#include "server/replica_fetcher.h"
+#include "server/replica/replica_fetcher.h"
 
 #include <pthread.h>
 
@@ -25,7 +25,7 @@ class ReplicaFetcherThread {
   }
   ~ReplicaFetcherThread() { Stop(); }
 
-  void Add(TableBucketId bucket, int32_t leader_epoch) {
+  void Add(TableBucket bucket, int32_t leader_epoch) {
     bool interrupt = false;
     {
       std::lock_guard lock(mu_);
@@ -45,13 +45,13 @@ class ReplicaFetcherThread {
       if (client) client->Close();
     }
   }
-  void Remove(TableBucketId bucket) {
+  void Remove(TableBucket bucket) {
     std::lock_guard lock(mu_);
     targets_.erase(bucket);
   }
   // Removes the bucket only while it is still registered at `leader_epoch` (a newer registration
   // made meanwhile stays).
-  void RemoveIfAt(TableBucketId bucket, int32_t leader_epoch) {
+  void RemoveIfAt(TableBucket bucket, int32_t leader_epoch) {
     std::lock_guard lock(mu_);
     auto it = targets_.find(bucket);
     if (it != targets_.end() && it->second.leader_epoch == leader_epoch) targets_.erase(it);
@@ -87,7 +87,7 @@ class ReplicaFetcherThread {
 
   // Backs the bucket off fetch.backoff-interval; for the errors of a leader that has not heard of
   // the bucket's new epoch or table yet (the coordinator's notifications race), 100 ms at most.
-  void Backoff(TableBucketId b, int32_t epoch, bool retruncate, int32_t error_code = 0) {
+  void Backoff(TableBucket b, int32_t epoch, bool retruncate, int32_t error_code = 0) {
     const bool transient = error_code == static_cast<int32_t>(ErrorCode::kNotLeaderOrFollower) ||
                            error_code == static_cast<int32_t>(ErrorCode::kUnknownTableOrBucket);
     const int64_t ms = transient ? std::min<int64_t>(options_.fetch_backoff_ms, 100) : options_.fetch_backoff_ms;
@@ -132,7 +132,7 @@ class ReplicaFetcherThread {
 
   void Run() {
     while (true) {
-      std::map<TableBucketId, Target> targets;
+      std::map<TableBucket, Target> targets;
       {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [this] { return stop_ || !targets_.empty(); });
@@ -140,7 +140,7 @@ class ReplicaFetcherThread {
         targets = targets_;
       }
       const auto now = Clock::now();
-      std::vector<std::pair<TableBucketId, Target>> probes, fetches;
+      std::vector<std::pair<TableBucket, Target>> probes, fetches;
       auto next_ready = now + std::chrono::milliseconds(options_.fetch_backoff_ms);
       bool waiting = false;  // some bucket is backing off
       for (const auto& [b, t] : targets) {
@@ -180,7 +180,7 @@ class ReplicaFetcherThread {
     }
   }
 
-  static proto::PbFetchLogReqForBucket* AddBucket(proto::FetchLogRequest& req, TableBucketId b) {
+  static proto::PbFetchLogReqForBucket* AddBucket(proto::FetchLogRequest& req, TableBucket b) {
     proto::PbFetchLogReqForTable* table = nullptr;
     for (auto& t : *req.mutable_tables_req()) {
       if (t.table_id() == b.table_id) table = &t;
@@ -197,11 +197,11 @@ class ReplicaFetcherThread {
 
   // Step 1: truncation. False when the connection failed.
   bool RunProbes(const std::shared_ptr<rpc::RpcClient>& client,
-                 const std::vector<std::pair<TableBucketId, Target>>& probes) {
+                 const std::vector<std::pair<TableBucket, Target>>& probes) {
     proto::FetchLogRequest req;
     req.set_follower_server_id(options_.server_id);
     req.set_max_bytes(0);
-    std::map<TableBucketId, int32_t> asked;
+    std::map<TableBucket, int32_t> asked;
     for (const auto& [b, t] : probes) {
       auto pos = replicas_->FollowerFetchPosition(b, t.leader_epoch);
       if (!pos) {
@@ -220,7 +220,7 @@ class ReplicaFetcherThread {
     if (!resp.ok()) return ConnectionFailed(resp.status());
     for (const auto& t : resp->tables_resp()) {
       for (const auto& rb : t.buckets_resp()) {
-        const TableBucketId b{t.table_id(), rb.bucket_id()};
+        const TableBucket b{t.table_id(), rb.bucket_id()};
         auto it = asked.find(b);
         if (it == asked.end()) continue;
         if (rb.has_error_code() && rb.error_code() != 0) {
@@ -245,13 +245,13 @@ class ReplicaFetcherThread {
 
   // Step 2: one fetch round.
   void RunFetch(const std::shared_ptr<rpc::RpcClient>& client,
-                const std::vector<std::pair<TableBucketId, Target>>& fetches, int64_t wait_ms) {
+                const std::vector<std::pair<TableBucket, Target>>& fetches, int64_t wait_ms) {
     proto::FetchLogRequest req;
     req.set_follower_server_id(options_.server_id);
     req.set_max_bytes(static_cast<int32_t>(std::min<int64_t>(options_.fetch_max_bytes, INT32_MAX)));
     req.set_max_wait_ms(static_cast<int32_t>(wait_ms));
     req.set_min_bytes(1);
-    std::map<TableBucketId, std::pair<int32_t, int64_t>> asked;  // epoch, fetch offset
+    std::map<TableBucket, std::pair<int32_t, int64_t>> asked;  // epoch, fetch offset
     for (const auto& [b, t] : fetches) {
       auto pos = replicas_->FollowerFetchPosition(b, t.leader_epoch);
       if (!pos) {
@@ -287,7 +287,7 @@ class ReplicaFetcherThread {
     }
     for (const auto& t : resp->tables_resp()) {
       for (const auto& rb : t.buckets_resp()) {
-        const TableBucketId b{t.table_id(), rb.bucket_id()};
+        const TableBucket b{t.table_id(), rb.bucket_id()};
         auto it = asked.find(b);
         if (it == asked.end()) continue;
         if (rb.has_error_code() && rb.error_code() != 0) {
@@ -327,7 +327,7 @@ class ReplicaFetcherThread {
   bool stop_ = false;
   bool in_long_poll_ = false;  // a FETCH_LOG with max_wait is in flight
   bool interrupted_ = false;   // Add closed its connection
-  std::map<TableBucketId, Target> targets_;
+  std::map<TableBucket, Target> targets_;
   std::mutex client_mu_;
   std::shared_ptr<rpc::RpcClient> client_;
   std::thread thread_;
@@ -338,7 +338,7 @@ ReplicaFetcherManager::ReplicaFetcherManager(ReplicaManager* replicas, Replicati
 
 ReplicaFetcherManager::~ReplicaFetcherManager() { Stop(); }
 
-void ReplicaFetcherManager::AddBucket(TableBucketId bucket, int32_t leader_id, int32_t leader_epoch) {
+void ReplicaFetcherManager::AddBucket(TableBucket bucket, int32_t leader_id, int32_t leader_epoch) {
   std::lock_guard lock(mu_);
   if (stopped_) return;
   for (auto& [id, t] : threads_) {
@@ -349,7 +349,7 @@ void ReplicaFetcherManager::AddBucket(TableBucketId bucket, int32_t leader_id, i
   t->Add(bucket, leader_epoch);
 }
 
-void ReplicaFetcherManager::RemoveBucket(TableBucketId bucket) {
+void ReplicaFetcherManager::RemoveBucket(TableBucket bucket) {
   std::lock_guard lock(mu_);
   for (auto& [id, t] : threads_) t->Remove(bucket);
 }

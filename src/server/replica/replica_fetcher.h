@@ -7,8 +7,9 @@
 // A failed bucket backs off log.replica.fetch.backoff-interval (at most 100 ms when the leader has
 // not heard of the bucket's table or epoch yet: NOT_LEADER_OR_FOLLOWER, UNKNOWN_TABLE_OR_BUCKET); a
 // lost connection backs off the whole thread. A bucket added while a long poll is in flight closes
-// the connection, so the new bucket is fetched at once rather than after the poll. Role changes are checked by ReplicaManager under the bucket's lock, so a stale
-// fetcher never appends to a bucket that stopped following that leader epoch.
+// the connection, so the new bucket is fetched at once rather than after the poll. The Replica
+// checks its role and leader epoch under its lock, so a stale fetcher never appends to a bucket
+// that stopped following that leader epoch.
 #pragma once
 
 #include <chrono>
@@ -19,8 +20,8 @@
 #include <mutex>
 #include <thread>
 
-#include "server/delayed_fetch.h"
 #include "server/replica_manager.h"
+#include "types/table_bucket.h"
 
 namespace fluss {
 
@@ -33,8 +34,8 @@ class ReplicaFetcherManager {
 
   // Starts fetching `bucket` from `leader_id` at `leader_epoch` (truncating first); replaces an
   // earlier registration of the bucket.
-  void AddBucket(TableBucketId bucket, int32_t leader_id, int32_t leader_epoch);
-  void RemoveBucket(TableBucketId bucket);
+  void AddBucket(TableBucket bucket, int32_t leader_id, int32_t leader_epoch);
+  void RemoveBucket(TableBucket bucket);
   void Stop();
 
  private:
