@@ -70,6 +70,7 @@ struct Options {
   int threads = 1;         // lookup: concurrent lookupers
   int tables = 100;        // tables: how many
   bool check = false;      // tables: read back instead of create
+  int partitions = 1000;   // partitions: how many
 };
 
 int64_t WallMicros() {
@@ -871,6 +872,56 @@ Result<RunResult> Tables(const Options& o) {
   return r;
 }
 
+// One partitioned table and `partitions` partitions of it, created one after another (each
+// CreatePartition timed), then listed back.
+Result<RunResult> Partitions(const Options& o) {
+  FLUSS_ASSIGN_OR_RETURN(auto conn, Connect(o));
+  FLUSS_ASSIGN_OR_RETURN(auto path, TablePath::Parse(o.table));
+  const int buckets = o.buckets > 0 ? o.buckets : 4;
+  Admin admin = conn->GetAdmin();
+  FLUSS_RETURN_NOT_OK(admin.CreateDatabase(path.database(), /*ignore_if_exists=*/true));
+  std::vector<Column> cols;
+  cols.push_back({"id", DataType::Int().NotNull(), -1, ""});
+  cols.push_back({"dt", DataType::String().NotNull(), -1, ""});
+  FLUSS_ASSIGN_OR_RETURN(auto schema, Schema::Make(std::move(cols)));
+  TableDescriptor d(schema);
+  d.DistributedBy(buckets).PartitionedBy({"dt"});
+  FLUSS_RETURN_NOT_OK(admin.CreateTable(path, d));
+  RunResult r;
+  r.payload_bytes = 0;
+  std::vector<int64_t> create_us;
+  double first_ms = 0, last_ms = 0;  // average create time of the first and the last 100 partitions
+  const auto start = Clock::now();
+  for (int p = 0; p < o.partitions; ++p) {
+    const auto t0 = Clock::now();
+    FLUSS_RETURN_NOT_OK(admin.CreatePartition(path, {{"dt", fmt::format("p{:06}", p)}}));
+    create_us.push_back(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
+    if (p < 100) first_ms += create_us.back() / 1e3;
+    if (p >= o.partitions - 100) last_ms += create_us.back() / 1e3;
+  }
+  const double create_seconds = Seconds(Clock::now() - start);
+  const auto list_start = Clock::now();
+  FLUSS_ASSIGN_OR_RETURN(auto listed, admin.ListPartitionInfos(path));
+  if (listed.size() != static_cast<size_t>(o.partitions)) {
+    return Status::Invalid(fmt::format("created {} partitions, {} listed", o.partitions, listed.size()));
+  }
+  r.mode = "partitions";
+  r.what = fmt::format("create {} partitions of {} buckets, then list them", o.partitions, buckets);
+  r.records = o.partitions;
+  r.seconds = Seconds(Clock::now() - start);
+  const int n = std::min(o.partitions, 100);
+  r.has_latency = true;
+  r.latency_of = "CREATE PARTITION";
+  r.latency = ComputePercentiles(std::move(create_us));
+  r.extra = {{"partitions", o.partitions},
+             {"buckets", buckets},
+             {"create_seconds", create_seconds},
+             {"list_seconds", Seconds(Clock::now() - list_start)},
+             {"first_100_create_ms", n > 0 ? first_ms / n : 0},
+             {"last_100_create_ms", n > 0 ? last_ms / n : 0}};
+  return r;
+}
+
 }  // namespace
 }  // namespace fluss::bench
 
@@ -935,6 +986,13 @@ int main(int argc, char** argv) {
   tables->add_flag("--check", o.check, "read one row back from every bucket instead of creating");
   tables->add_option("--set", o.sets, "client option key=value (repeatable)");
   tables->add_flag("--json", o.json, "print one JSON object on stdout (the human line goes to stderr)");
+  auto* partitions = app.add_subcommand("partitions", "create a partitioned table and many partitions of it");
+  partitions->add_option("-b,--bootstrap-server", o.bootstrap, "host:port of a fluss-server")->capture_default_str();
+  partitions->add_option("--table", o.table, "db.table (created)")->capture_default_str();
+  partitions->add_option("--partitions", o.partitions, "how many partitions")->capture_default_str();
+  partitions->add_option("--buckets", o.buckets, "buckets per partition (default 4)");
+  partitions->add_option("--set", o.sets, "client option key=value (repeatable)");
+  partitions->add_flag("--json", o.json, "print one JSON object on stdout (the human line goes to stderr)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -962,6 +1020,7 @@ int main(int argc, char** argv) {
   if (upsert->parsed()) result = fluss::bench::Upsert(o);
   if (lookup->parsed()) result = fluss::bench::Lookup(o);
   if (tables->parsed()) result = fluss::bench::Tables(o);
+  if (partitions->parsed()) result = fluss::bench::Partitions(o);
   if (!result.ok()) {
     std::cerr << "fluss-bench: " << result.status().ToString() << "\n";
     return 1;

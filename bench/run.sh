@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `make bench`: runs the micro-benchmarks and, in the same run, the peers measured on the same data.
 # Usage: bench/run.sh [build dir]. Codec argument of the format benchmarks: 0 none, 1 LZ4_FRAME, 2 ZSTD.
-# FLUSS_BENCH_PARTS=micro,server,kv,lake,cluster,buckets (the default) picks the parts: micro-benchmarks,
+# FLUSS_BENCH_PARTS=micro,server,kv,lake,cluster,buckets,partitions (the default) picks the parts: micro-benchmarks,
 # log tables through the server, primary-key tables through the server beside db_bench, lake tiering
 # beside DuckDB, produce with replication factor 1 vs 3 on a local 3-server cluster
 # (scripts/cluster.sh), and 10,000 buckets on one server (creation, RSS and disk per idle bucket,
-# restarts). FLUSS_BENCH_TABLES (2500) sets the tables of the buckets part (4 buckets each).
+# restarts), and 1,000 partitions of one table (FLUSS_BENCH_PARTITIONS). FLUSS_BENCH_TABLES (2500) sets
+# the tables of the buckets part (4 buckets each).
 # FLUSS_BENCH_LAKE_ROWS (1000000) sets the rows of the lake part.
 set -euo pipefail
 BUILD_DIR=${1:-build}
@@ -321,10 +322,37 @@ many_buckets() {
     "$TMP/many-create.json" "$TMP/many-check.json"
 }
 
-PARTS=${FLUSS_BENCH_PARTS:-micro,server,kv,lake,cluster,buckets}
+# Many partitions of one table on one standalone server: CreatePartition time, RSS and descriptors.
+many_partitions() {
+  local partitions=${FLUSS_BENCH_PARTITIONS:-1000}
+  local FB="$BUILD_DIR/bench/fluss-bench"
+  echo
+  echo "== fluss-cpp: $partitions partitions x 4 buckets of one table on one standalone fluss-server"
+  rss() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
+  fds() { ls "/proc/$SERVER_PID/fd" | wc -l; }
+  start_server partitions
+  sleep 2
+  local rss0 fds0
+  rss0=$(rss)
+  fds0=$(fds)
+  echo "empty server: RSS $rss0 kB; $fds0 descriptors"
+  "$FB" partitions -b "$BS" --table bench_partitions.t --partitions "$partitions" --buckets 4 --json \
+    >"$TMP/partitions.json"
+  echo "after: RSS $(rss) kB; $(fds) descriptors; metadata.log $(stat -c %s "$TMP/partitions-data/.metadata/metadata.log") bytes"
+  kill "$SERVER_PID"
+  wait "$SERVER_PID" || true
+  node -e 'const c = JSON.parse(require("fs").readFileSync(process.argv[1]));
+    console.log(`created ${c.partitions} partitions (${c.partitions * c.buckets} buckets) in ${c.create_seconds.toFixed(2)} s: ` +
+      `CreatePartition p50 ${c.latency_ms.p50.toFixed(2)} ms, p99 ${c.latency_ms.p99.toFixed(2)} ms, ` +
+      `first 100 ${c.first_100_create_ms.toFixed(2)} ms, last 100 ${c.last_100_create_ms.toFixed(2)} ms each; ` +
+      `listed in ${c.list_seconds.toFixed(3)} s`);' "$TMP/partitions.json"
+}
+
+PARTS=${FLUSS_BENCH_PARTS:-micro,server,kv,lake,cluster,buckets,partitions}
 if [[ ,$PARTS, == *,micro,* ]]; then micro_benchmarks; fi
 if [[ ,$PARTS, == *,server,* ]]; then server_end_to_end; fi
 if [[ ,$PARTS, == *,kv,* ]]; then kv_end_to_end; fi
 if [[ ,$PARTS, == *,lake,* ]]; then lake_end_to_end; fi
 if [[ ,$PARTS, == *,cluster,* ]]; then cluster_end_to_end; fi
 if [[ ,$PARTS, == *,buckets,* ]]; then many_buckets; fi
+if [[ ,$PARTS, == *,partitions,* ]]; then many_partitions; fi

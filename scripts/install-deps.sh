@@ -12,6 +12,8 @@ PACKAGES=(
   # The ZooKeeper metadata store (cluster mode): the C client; the server jars and slf4j-simple (its
   # log binding) that tests/zk starts a standalone ZooKeeper from.
   libzookeeper-mt-dev libzookeeper-java libslf4j-java
+  # The IANA time-zone database (/usr/share/zoneinfo) that table.auto-partition.time-zone names.
+  tzdata
 )
 
 # Peers that `make bench` runs beside fluss-bench on the same machine (loopback ceiling, a streaming log).

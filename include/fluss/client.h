@@ -35,6 +35,7 @@
 #include "fluss/change_type.h"
 #include "fluss/column_vector.h"
 #include "fluss/error_code.h"
+#include "fluss/partition.h"
 #include "fluss/row.h"
 #include "fluss/schema.h"
 #include "fluss/schema_parser.h"
@@ -153,8 +154,9 @@ class Admin {
   Result<bool> DatabaseExists(const std::string& name);
   Result<DatabaseInfo> GetDatabaseInfo(const std::string& name);
 
-  // Creates a log table, or a primary-key table when the schema has a primary key (partitioned
-  // tables come later). Unset bucket count: the server's default.bucket.number.
+  // Creates a log table, or a primary-key table when the schema has a primary key; partitioned when
+  // the descriptor has partition keys (each partition then has the bucket count). Unset bucket
+  // count: the server's default.bucket.number.
   Status CreateTable(const TablePath& path, const TableDescriptor& descriptor, bool ignore_if_exists = false);
   Status DropTable(const TablePath& path, bool ignore_if_not_exists = false);
   Result<std::vector<std::string>> ListTables(const std::string& database);
@@ -168,6 +170,19 @@ class Admin {
   // With `probe_servers`, every server listed is then probed (ApiVersions, each within
   // client.connect-timeout, all at once) and the ones that do not answer go to `unreachable`.
   Result<ClusterStatus> DescribeCluster(bool probe_servers = false);
+  // ---- partitions (include/fluss/partition.h) ----
+  // The partitions of a partitioned table, ordered by name: all, or those whose values match every
+  // key `partial_spec` names. TABLE_NOT_PARTITIONED for a table without partition keys;
+  // PARTITION_SPEC_INVALID for a key that is not a partition key.
+  Result<std::vector<PartitionInfo>> ListPartitionInfos(const TablePath& path, const PartitionSpec& partial_spec = {});
+  // Creates the partition `spec` names (a value for every partition key, each 1..200 characters of
+  // [A-Za-z0-9_-], no "__" prefix). PARTITION_ALREADY_EXISTS unless `ignore_if_exists`;
+  // PARTITION_SPEC_INVALID; TABLE_NOT_PARTITIONED; PARTITION_MAX_NUM past the server's
+  // max.partition.num; with auto-partitioning a time older than the retention is refused.
+  Status CreatePartition(const TablePath& path, const PartitionSpec& spec, bool ignore_if_exists = false);
+  // Drops a partition and its data. PARTITION_NOT_EXISTS unless `ignore_if_not_exists`.
+  Status DropPartition(const TablePath& path, const PartitionSpec& spec, bool ignore_if_not_exists = false);
+
   // Offset per bucket (all buckets when `buckets` is empty).
   Result<std::map<int32_t, int64_t>> ListOffsets(const TablePath& path, const OffsetSpec& spec,
                                                  std::vector<int32_t> buckets = {});

@@ -16,6 +16,11 @@ namespace internal {
 struct TableDescriptorJson;
 }  // namespace internal
 
+// The types a partition key may have (upstream Fluss's PARTITION_KEY_SUPPORTED_TYPES): CHAR, STRING,
+// BOOLEAN, BINARY, BYTES, TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, DATE, TIME, TIMESTAMP and
+// TIMESTAMP_LTZ; not DECIMAL.
+bool IsPartitionKeyType(TypeRoot root);
+
 class TableDescriptor {
  public:
   static constexpr int kMaxBucketCount = 4096;
@@ -43,8 +48,10 @@ class TableDescriptor {
   bool is_partitioned() const { return !partition_keys_.empty(); }
 
   // Checks the rules Fluss enforces at create time: bucket count 1..4096; bucket and partition keys
-  // are columns; a primary-key table's bucket keys are a subset of its key minus partition keys and
-  // its key contains the partition keys; no column uses a reserved lake system name.
+  // are columns; partition keys are distinct and of a type IsPartitionKeyType accepts; bucket keys
+  // include no partition key; a primary-key table's bucket keys are a subset of its key minus
+  // partition keys and its key contains the partition keys; no column uses a reserved lake system
+  // name. Errors are INVALID_TABLE (BUCKET_MAX_NUM for the bucket count).
   Status Validate() const;
 
   bool operator==(const TableDescriptor&) const = default;

@@ -57,6 +57,7 @@ struct TableCreateArgs {
   std::string schema;
   std::optional<int> buckets;
   std::vector<std::string> bucket_keys;
+  std::vector<std::string> partition_keys;  // --partition-by (or PARTITIONED BY in the schema, not both)
   std::vector<std::string> properties;  // "key=value"
   std::string comment;
   bool if_not_exists = false;
@@ -69,6 +70,19 @@ int RunTableCreate(const GlobalOptions& g, const TableCreateArgs& a);
 int RunTableList(const GlobalOptions& g, const std::string& database);
 int RunTableDescribe(const GlobalOptions& g, const std::string& table);
 int RunTableDrop(const GlobalOptions& g, const TableDropArgs& a);
+
+// ---- partition ----------------------------------------------------------------------------------
+struct PartitionArgs {
+  std::string table;
+  std::vector<std::string> specs;  // --spec: "key=value" (or several joined by '/' or ',')
+  bool if_not_exists = false;      // create
+  bool if_exists = false;          // drop
+};
+// list: every partition (or those matching the --spec keys); create and drop: the partition the
+// --spec keys name, one value per partition key.
+int RunPartitionList(const GlobalOptions& g, const PartitionArgs& a);
+int RunPartitionCreate(const GlobalOptions& g, const PartitionArgs& a);
+int RunPartitionDrop(const GlobalOptions& g, const PartitionArgs& a);
 
 // ---- produce, upsert, delete --------------------------------------------------------------------
 // What a write command does with its rows: append them to a log table, upsert them into a

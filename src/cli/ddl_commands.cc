@@ -55,11 +55,17 @@ int RunDbDrop(const GlobalOptions& g, const DbDropArgs& a) {
 int RunTableCreate(const GlobalOptions& g, const TableCreateArgs& a) {
   auto path = TablePath::Parse(a.table);
   if (!path.ok()) return UsageError(path.status().message());
-  auto schema = ParseSchema(a.schema);
-  if (!schema.ok()) return UsageError(schema.status().message());
-  TableDescriptor descriptor(std::move(schema).value());
+  auto parsed = ParseTableSchema(a.schema);
+  if (!parsed.ok()) return UsageError(parsed.status().message());
+  if (!parsed->partition_keys.empty() && !a.partition_keys.empty()) {
+    return UsageError("the partition keys are given twice: by --partition-by and by PARTITIONED BY in --schema");
+  }
+  std::vector<std::string> partition_keys =
+      a.partition_keys.empty() ? std::move(parsed->partition_keys) : a.partition_keys;
+  TableDescriptor descriptor(std::move(parsed->schema));
   if (a.buckets && *a.buckets < 1) return UsageError(fmt::format("--buckets {}: must be at least 1", *a.buckets));
   descriptor.DistributedBy(a.buckets, a.bucket_keys);
+  descriptor.PartitionedBy(std::move(partition_keys));
   for (const auto& kv : a.properties) {
     const size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) return UsageError(fmt::format("--property '{}': expected key=value", kv));
@@ -107,6 +113,10 @@ int RunTableDescribe(const GlobalOptions& g, const std::string& table) {
   const auto keys = d.bucket_keys();
   out += fmt::format("bucket keys:  {}\n", keys.empty() ? "(none: rows spread round-robin)" : fmt::format("{}", fmt::join(keys, ", ")));
   if (d.has_primary_key()) out += fmt::format("primary key:  {}\n", fmt::join(d.schema().primary_key(), ", "));
+  if (d.is_partitioned()) {
+    out += fmt::format("partitioned:  by {} (each partition has {} buckets)\n", fmt::join(d.partition_keys(), ", "),
+                       info->num_buckets);
+  }
   if (!d.comment().empty()) out += fmt::format("comment:      {}\n", d.comment());
   out += fmt::format("created:      {}\n", FormatTime(info->created_time_ms));
   out += fmt::format("modified:     {}\n", FormatTime(info->modified_time_ms));

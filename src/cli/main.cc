@@ -174,6 +174,10 @@ int main(int argc, char** argv) {
   tc->add_option("--bucket-key", t_create.bucket_keys, "columns whose hash picks the bucket: k[,k2]")
       ->delimiter(',')
       ->allow_extra_args(false);
+  tc->add_option("--partition-by", t_create.partition_keys,
+                 "partition-key columns: dt[,k2] (or PARTITIONED BY (dt) at the end of --schema)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   tc->add_option("--property", t_create.properties, "a table property key=value (repeatable)")->allow_extra_args(false);
   tc->add_option("--comment", t_create.comment, "a comment stored with the table");
   tc->add_flag("--if-not-exists", t_create.if_not_exists, "succeed when it exists already");
@@ -191,6 +195,29 @@ int main(int argc, char** argv) {
   tdr->add_option("table", t_drop.table, "db.table")->required();
   tdr->add_flag("--if-exists", t_drop.if_exists, "succeed when it does not exist");
   tdr->callback([&] { action = [&](const GlobalOptions& g) { return RunTableDrop(g, t_drop); }; });
+
+  // ---- partition ----
+  auto* partition = app.add_subcommand("partition", "list, create and drop the partitions of a partitioned table");
+  partition->require_subcommand(1);
+  fluss::cli::PartitionArgs p_list;
+  auto* pl = partition->add_subcommand("list", "list the partitions (id and key=value/...), or those matching --spec");
+  pl->add_option("table", p_list.table, "db.table")->required();
+  pl->add_option("--spec", p_list.specs, "only partitions with this value: key=value (repeatable)")
+      ->allow_extra_args(false);
+  pl->callback([&] { action = [&](const GlobalOptions& g) { return RunPartitionList(g, p_list); }; });
+  fluss::cli::PartitionArgs p_create;
+  auto* pc = partition->add_subcommand("create", "create a partition: --spec key=value for each partition key");
+  pc->add_option("table", p_create.table, "db.table")->required();
+  pc->add_option("--spec", p_create.specs, "key=value, e.g. dt=2026-12-07 (repeatable; or dt=x/region=eu)")
+      ->allow_extra_args(false);
+  pc->add_flag("--if-not-exists", p_create.if_not_exists, "succeed when it exists already");
+  pc->callback([&] { action = [&](const GlobalOptions& g) { return RunPartitionCreate(g, p_create); }; });
+  fluss::cli::PartitionArgs p_drop;
+  auto* pd = partition->add_subcommand("drop", "drop a partition and its data: --spec key=value for each partition key");
+  pd->add_option("table", p_drop.table, "db.table")->required();
+  pd->add_option("--spec", p_drop.specs, "key=value (repeatable; or dt=x/region=eu)")->allow_extra_args(false);
+  pd->add_flag("--if-exists", p_drop.if_exists, "succeed when it does not exist");
+  pd->callback([&] { action = [&](const GlobalOptions& g) { return RunPartitionDrop(g, p_drop); }; });
 
   // ---- produce, upsert, delete ----
   // The three write commands read rows the same way (CSV or JSON lines, stdin or --file).

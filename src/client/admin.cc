@@ -232,9 +232,62 @@ Result<ClusterStatus> Admin::DescribeCluster(bool probe_servers) {
   return out;
 }
 
+// ---- partitions ---------------------------------------------------------------------------------
+
+namespace {
+
+void SetSpec(proto::PbPartitionSpec* out, const PartitionSpec& spec) {
+  for (const auto& [key, value] : spec) {
+    auto* kv = out->add_partition_key_values();
+    kv->set_key(key);
+    kv->set_value(value);
+  }
+}
+
+}  // namespace
+
+Result<std::vector<PartitionInfo>> Admin::ListPartitionInfos(const TablePath& path, const PartitionSpec& partial_spec) {
+  proto::ListPartitionInfosRequest req;
+  SetPath(req.mutable_table_path(), path);
+  if (!partial_spec.empty()) SetSpec(req.mutable_partial_partition_spec(), partial_spec);
+  FLUSS_ASSIGN_OR_RETURN(auto resp,
+                         ctx_->AdminCall<proto::ListPartitionInfosResponse>(rpc::ApiKey::kListPartitionInfos, req));
+  std::vector<PartitionInfo> out;
+  for (const auto& p : resp.partitions_info()) {
+    PartitionInfo info;
+    info.partition_id = p.partition_id();
+    for (const auto& kv : p.partition_spec().partition_key_values()) {
+      if (!info.partition_name.empty() || !info.spec.empty()) info.partition_name += '$';
+      info.partition_name += kv.value();
+      info.spec.emplace_back(kv.key(), kv.value());
+    }
+    out.push_back(std::move(info));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const PartitionInfo& a, const PartitionInfo& b) { return a.partition_name < b.partition_name; });
+  return out;
+}
+
+Status Admin::CreatePartition(const TablePath& path, const PartitionSpec& spec, bool ignore_if_exists) {
+  proto::CreatePartitionRequest req;
+  SetPath(req.mutable_table_path(), path);
+  SetSpec(req.mutable_partition_spec(), spec);
+  req.set_ignore_if_not_exists(ignore_if_exists);  // upstream's name for "ignore if it exists"
+  return ctx_->AdminCall<proto::CreatePartitionResponse>(rpc::ApiKey::kCreatePartition, req).status();
+}
+
+Status Admin::DropPartition(const TablePath& path, const PartitionSpec& spec, bool ignore_if_not_exists) {
+  proto::DropPartitionRequest req;
+  SetPath(req.mutable_table_path(), path);
+  SetSpec(req.mutable_partition_spec(), spec);
+  req.set_ignore_if_not_exists(ignore_if_not_exists);
+  return ctx_->AdminCall<proto::DropPartitionResponse>(rpc::ApiKey::kDropPartition, req).status();
+}
+
 Result<std::map<int32_t, int64_t>> Admin::ListOffsets(const TablePath& path, const OffsetSpec& spec,
                                                       std::vector<int32_t> buckets) {
   FLUSS_ASSIGN_OR_RETURN(auto meta, ctx_->GetTableMetadata(path, /*refresh=*/true));
+  FLUSS_RETURN_NOT_OK(RefusePartitionedTable(meta.info, "list the offsets of"));
   if (buckets.empty()) {
     for (int32_t b = 0; b < meta.info.num_buckets; ++b) buckets.push_back(b);
   }

@@ -168,6 +168,7 @@ class AppendWriterImpl final : public AppendWriter {
 }  // namespace
 
 Result<std::unique_ptr<AppendWriter>> Table::NewAppendWriter() {
+  FLUSS_RETURN_NOT_OK(RefusePartitionedTable(info_, "write"));
   if (info_.descriptor.has_primary_key()) {
     return Status(ErrorCode::kInvalidTable,
                   fmt::format("'{}' has a primary key: write it with NewUpsertWriter (append writers are for log "

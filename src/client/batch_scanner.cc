@@ -150,6 +150,7 @@ class BatchScannerImpl final : public BatchScanner {
 }  // namespace
 
 Result<std::unique_ptr<BatchScanner>> Table::NewBatchScanner(int32_t bucket, const ScanOptions& options) {
+  FLUSS_RETURN_NOT_OK(RefusePartitionedTable(info_, "scan"));
   if (!info_.schema().has_primary_key()) {
     return Status(ErrorCode::kNonPrimaryKeyTable,
                   fmt::format("table '{}' has no primary key: batch scans read the state of primary-key tables (read "

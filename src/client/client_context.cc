@@ -403,6 +403,14 @@ Result<Schema> ClientContext::GetSchema(const TablePath& path, int64_t table_id,
   return schema;
 }
 
+Status RefusePartitionedTable(const TableInfo& info, std::string_view what) {
+  if (!info.descriptor.is_partitioned()) return Status::OK();
+  return Status::NotSupported(fmt::format("table '{}' is partitioned (by {}): this client cannot {} a partitioned "
+                                          "table yet; its partitions can be listed, created and dropped",
+                                          info.path.ToString(), fmt::join(info.descriptor.partition_keys(), ", "),
+                                          what));
+}
+
 Result<int64_t> InitWriter(ClientContext& ctx, const TablePath& path) {
   if (!ctx.config.writer_enable_idempotence) return int64_t{-1};
   proto::InitWriterRequest req;

@@ -141,6 +141,11 @@ struct ClientContext {
 // client.writer.enable-idempotence is off.
 Result<int64_t> InitWriter(ClientContext& ctx, const TablePath& path);
 
+// Writers, scanners and lookups of a partitioned table address (partition, bucket) pairs, which
+// this client does not do yet: UNSUPPORTED_VERSION naming the table and `what` ("write", "scan",
+// "look up"). The admin calls for partitions (Admin::ListPartitionInfos, ...) work.
+Status RefusePartitionedTable(const TableInfo& info, std::string_view what);
+
 // The offsets of `buckets` of a table (ListOffsets to each bucket's leader, one request per leader;
 // `offset_type` rpc::kListOffsets*, `timestamp_ms` for the timestamp kind). Buckets whose leader is
 // unknown, moving or unreachable (a new table not yet on its servers, a failover) are asked again

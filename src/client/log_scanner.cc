@@ -306,6 +306,7 @@ class LogScannerImpl final : public LogScanner {
 }  // namespace
 
 Result<std::unique_ptr<LogScanner>> Table::NewLogScanner(const ScanOptions& options) {
+  FLUSS_RETURN_NOT_OK(RefusePartitionedTable(info_, "scan"));
   std::vector<size_t> columns;
   for (const auto& name : options.columns) {
     auto idx = info_.schema().IndexOf(name);

@@ -186,11 +186,13 @@ class PrefixLookuperImpl final : public PrefixLookuper {
 }  // namespace
 
 Result<std::unique_ptr<Lookuper>> Table::NewLookuper() {
+  FLUSS_RETURN_NOT_OK(RefusePartitionedTable(info_, "look up"));
   FLUSS_ASSIGN_OR_RETURN(auto encoder, LookupKeyEncoder::ForPrimaryKey(info_));
   return std::unique_ptr<Lookuper>(new LookuperImpl(ctx_, info_, std::move(encoder)));
 }
 
 Result<std::unique_ptr<PrefixLookuper>> Table::NewPrefixLookuper(const std::vector<std::string>& lookup_columns) {
+  FLUSS_RETURN_NOT_OK(RefusePartitionedTable(info_, "look up"));
   FLUSS_ASSIGN_OR_RETURN(auto encoder, LookupKeyEncoder::ForPrefix(info_, lookup_columns));
   return std::unique_ptr<PrefixLookuper>(new PrefixLookuperImpl(ctx_, info_, std::move(encoder)));
 }

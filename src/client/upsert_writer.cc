@@ -117,6 +117,7 @@ class UpsertWriterImpl final : public UpsertWriter {
 }  // namespace
 
 Result<std::unique_ptr<UpsertWriter>> Table::NewUpsertWriter(const UpsertOptions& options) {
+  FLUSS_RETURN_NOT_OK(RefusePartitionedTable(info_, "write"));
   FLUSS_ASSIGN_OR_RETURN(auto encoder, KvWriteEncoder::Make(info_, options.columns));
   FLUSS_ASSIGN_OR_RETURN(int64_t writer_id, InitWriter(*ctx_, info_.path));
   return std::unique_ptr<UpsertWriter>(new UpsertWriterImpl(ctx_, info_, std::move(encoder), writer_id));

@@ -14,6 +14,7 @@
 #include "metadata/metadata_errors_internal.h"
 #include "metadata/metadata_file.h"
 #include "metadata/metadata_records.h"
+#include "types/partition_spec.h"
 #include "types/table_descriptor.h"
 
 namespace fluss {
@@ -22,7 +23,10 @@ namespace {
 using Events = std::vector<WatcherRegistry::Event>;
 
 using metadata_internal::DatabaseNotExist;
+using metadata_internal::PartitionAlreadyExists;
+using metadata_internal::PartitionNotExist;
 using metadata_internal::SystemMs;
+using metadata_internal::TooManyPartitions;
 using metadata_internal::TableIdNotExist;
 using metadata_internal::TableNotExist;
 using metadata_internal::ValidatePath;
@@ -216,6 +220,7 @@ Result<std::vector<TableRecord>> EmbeddedMetadataStore::DropDatabase(const std::
     for (const TableRecord& r : dropped) {
       next.tables.erase(r.path);
       next.table_ids.erase(r.table_id);
+      RemoveTablePartitions(&next, r.table_id);
       RecordTableDrop(&next, r, now);
       events.push_back({MetadataEvent::kTableDropped, r.path.ToString()});
     }
@@ -280,6 +285,7 @@ Result<TableRecord> EmbeddedMetadataStore::DropTable(const TablePath& path, bool
     MetadataState next = *current;
     next.tables.erase(path);
     next.table_ids.erase(dropped.table_id);
+    RemoveTablePartitions(&next, dropped.table_id);
     RecordTableDrop(&next, dropped, clock_());
     FLUSS_RETURN_NOT_OK(Commit(std::move(next)));
     watchers_.Enqueue({{MetadataEvent::kTableDropped, path.ToString()}});
@@ -338,6 +344,64 @@ Result<int32_t> EmbeddedMetadataStore::UpdateAssignment(int64_t table_id, std::v
     FLUSS_RETURN_NOT_OK(Commit(std::move(next)));
     watchers_.Enqueue({{MetadataEvent::kTableAssignmentChanged, name}});
     return version;
+  });
+}
+
+// ---- partitions ----
+
+Result<PartitionRecord> EmbeddedMetadataStore::CreatePartition(const TablePath& path, int64_t table_id,
+                                                               const std::string& partition_name,
+                                                               std::vector<BucketAssignment> assignment,
+                                                               int32_t max_partitions, bool ignore_if_exists) {
+  FLUSS_RETURN_NOT_OK(ValidatePath(path));
+  FLUSS_RETURN_NOT_OK(ValidatePartitionName(partition_name));
+  return Mutate([&]() -> Result<PartitionRecord> {
+    auto current = Snapshot();
+    auto table = current->tables.find(path);
+    if (table == current->tables.end() || table->second.record.table_id != table_id) return TableNotExist(path);
+    const auto* names = TablePartitions(*current, table_id);
+    if (names != nullptr) {
+      if (auto it = names->find(partition_name); it != names->end()) {
+        if (ignore_if_exists) return current->partitions.at(it->second).record;
+        return PartitionAlreadyExists(path, partition_name);
+      }
+    }
+    const size_t count = names == nullptr ? 0 : names->size();
+    if (count >= static_cast<size_t>(std::max(max_partitions, 0))) return TooManyPartitions(path, count, max_partitions);
+    if (!assignment.empty()) {
+      FLUSS_RETURN_NOT_OK(NormalizeAssignment(fmt::format("{} partition '{}'", path.ToString(), partition_name),
+                                              table->second.record.bucket_count, &assignment));
+    }
+    MetadataState next = *current;
+    PartitionEntry entry{PartitionRecord{path, table_id, next.next_partition_id++, partition_name},
+                         std::move(assignment)};
+    PartitionRecord record = entry.record;
+    AddPartition(&next, std::move(entry));
+    FLUSS_RETURN_NOT_OK(Commit(std::move(next)));
+    watchers_.Enqueue({{MetadataEvent::kPartitionCreated, path.ToString() + "/" + partition_name}});
+    return record;
+  });
+}
+
+Result<PartitionRecord> EmbeddedMetadataStore::DropPartition(const TablePath& path, const std::string& partition_name,
+                                                             bool ignore_if_not_exists) {
+  return Mutate([&]() -> Result<PartitionRecord> {
+    auto current = Snapshot();
+    auto table = current->tables.find(path);
+    if (table == current->tables.end()) return TableNotExist(path);
+    const auto* names = TablePartitions(*current, table->second.record.table_id);
+    auto it = names == nullptr ? std::map<std::string, int64_t>::const_iterator() : names->find(partition_name);
+    if (names == nullptr || it == names->end()) {
+      if (ignore_if_not_exists) return PartitionRecord{};
+      return PartitionNotExist(path, partition_name);
+    }
+    PartitionRecord dropped = current->partitions.at(it->second).record;
+    MetadataState next = *current;
+    RemovePartition(&next, dropped.partition_id);
+    RecordPartitionDrop(&next, dropped, clock_());
+    FLUSS_RETURN_NOT_OK(Commit(std::move(next)));
+    watchers_.Enqueue({{MetadataEvent::kPartitionDropped, path.ToString() + "/" + partition_name}});
+    return dropped;
   });
 }
 

@@ -8,6 +8,8 @@ namespace fluss {
 namespace {
 
 using metadata_internal::DatabaseNotExist;
+using metadata_internal::PartitionIdNotExist;
+using metadata_internal::PartitionNotExist;
 using metadata_internal::TableIdNotExist;
 using metadata_internal::TableNotExist;
 
@@ -89,6 +91,51 @@ Result<std::vector<BucketAssignment>> CachedMetadataStore::GetAssignment(int64_t
   auto it = state->table_ids.find(table_id);
   if (it == state->table_ids.end()) return TableIdNotExist(table_id);
   return state->tables.at(it->second).assignment;
+}
+
+Result<std::vector<PartitionRecord>> CachedMetadataStore::ListPartitions(const TablePath& path) const {
+  auto state = Snapshot();
+  auto table = state->tables.find(path);
+  if (table == state->tables.end()) return TableNotExist(path);
+  std::vector<PartitionRecord> out;
+  if (const auto* names = TablePartitions(*state, table->second.record.table_id)) {
+    out.reserve(names->size());
+    for (const auto& [name, id] : *names) out.push_back(state->partitions.at(id).record);
+  }
+  return out;
+}
+
+Result<PartitionRecord> CachedMetadataStore::GetPartition(const TablePath& path,
+                                                          const std::string& partition_name) const {
+  auto state = Snapshot();
+  auto table = state->tables.find(path);
+  if (table == state->tables.end()) return TableNotExist(path);
+  if (const auto* names = TablePartitions(*state, table->second.record.table_id)) {
+    if (auto it = names->find(partition_name); it != names->end()) return state->partitions.at(it->second).record;
+  }
+  return PartitionNotExist(path, partition_name);
+}
+
+Result<PartitionRecord> CachedMetadataStore::GetPartitionById(int64_t partition_id) const {
+  auto state = Snapshot();
+  auto it = state->partitions.find(partition_id);
+  if (it == state->partitions.end()) return PartitionIdNotExist(partition_id);
+  return it->second.record;
+}
+
+Result<std::vector<BucketAssignment>> CachedMetadataStore::GetPartitionAssignment(int64_t partition_id) const {
+  auto state = Snapshot();
+  auto it = state->partitions.find(partition_id);
+  if (it == state->partitions.end()) return PartitionIdNotExist(partition_id);
+  return it->second.assignment;
+}
+
+std::vector<DroppedPartitionRecord> CachedMetadataStore::ListDroppedPartitions() const {
+  auto state = Snapshot();
+  std::vector<DroppedPartitionRecord> records;
+  records.reserve(state->dropped_partitions.size());
+  for (const auto& [id, record] : state->dropped_partitions) records.push_back(record);
+  return records;
 }
 
 }  // namespace fluss

@@ -52,6 +52,11 @@ class CachedMetadataStore : public MetadataStore {
   std::vector<DroppedTableRecord> ListDroppedTables() const final;
   Result<std::string> GetSchema(int64_t table_id, int32_t schema_id) const final;
   Result<std::vector<BucketAssignment>> GetAssignment(int64_t table_id) const final;
+  Result<std::vector<PartitionRecord>> ListPartitions(const TablePath& path) const final;
+  Result<PartitionRecord> GetPartition(const TablePath& path, const std::string& partition_name) const final;
+  Result<PartitionRecord> GetPartitionById(int64_t partition_id) const final;
+  Result<std::vector<BucketAssignment>> GetPartitionAssignment(int64_t partition_id) const final;
+  std::vector<DroppedPartitionRecord> ListDroppedPartitions() const final;
 
   int64_t AddWatcher(MetadataWatcher watcher) final { return watchers_.Add(std::move(watcher)); }
   void RemoveWatcher(int64_t watcher_id) final { watchers_.Remove(watcher_id); }

@@ -29,6 +29,26 @@ inline Status TableIdNotExist(int64_t table_id) {
   return Status(ErrorCode::kTableNotExist, fmt::format("table id {} does not exist", table_id));
 }
 
+inline Status PartitionNotExist(const TablePath& path, const std::string& partition_name) {
+  return Status(ErrorCode::kPartitionNotExists,
+                fmt::format("partition '{}' of table '{}' does not exist", partition_name, path.ToString()));
+}
+
+inline Status PartitionIdNotExist(int64_t partition_id) {
+  return Status(ErrorCode::kPartitionNotExists, fmt::format("partition id {} does not exist", partition_id));
+}
+
+inline Status PartitionAlreadyExists(const TablePath& path, const std::string& partition_name) {
+  return Status(ErrorCode::kPartitionAlreadyExists,
+                fmt::format("partition '{}' of table '{}' already exists", partition_name, path.ToString()));
+}
+
+inline Status TooManyPartitions(const TablePath& path, size_t partitions, int32_t max_partitions) {
+  return Status(ErrorCode::kPartitionMaxNum,
+                fmt::format("table '{}' has {} partitions; max.partition.num allows {}, so no more can be created",
+                            path.ToString(), partitions, max_partitions));
+}
+
 inline Status VersionMismatch(const std::string& table, int32_t expected, int32_t actual) {
   return Status(
       ErrorCode::kInvalidUpdateVersion,

@@ -31,7 +31,19 @@ void DiffMap(MetadataObjectKind kind, const Map& from, const Map& to, KeyText ke
 }
 
 std::string DatabaseKey(const std::string& name) { return name; }
-std::string DroppedTableKey(int64_t table_id) { return std::to_string(table_id); }
+std::string IdKey(int64_t id) { return std::to_string(id); }
+
+// A decimal id key (>= 0).
+Result<int64_t> ParseIdKey(const MetadataChange& change, std::string_view where) {
+  int64_t id = 0;
+  const std::string& key = change.key;
+  auto parsed = std::from_chars(key.data(), key.data() + key.size(), id);
+  if (key.empty() || parsed.ec != std::errc() || parsed.ptr != key.data() + key.size() || id < 0) {
+    return Status::Corruption(
+        fmt::format("{} {} key '{}' is not an id", where, MetadataObjectKindName(change.kind), key));
+  }
+  return id;
+}
 std::string TableKey(const TablePath& path) { return path.ToString(); }
 
 // "db.table" (names never hold '.') back to a path.
@@ -51,19 +63,25 @@ std::string MetadataObjectKindName(MetadataObjectKind kind) {
     case MetadataObjectKind::kDatabase: return "database";
     case MetadataObjectKind::kTable: return "table";
     case MetadataObjectKind::kDroppedTable: return "dropped table";
+    case MetadataObjectKind::kPartition: return "partition";
+    case MetadataObjectKind::kDroppedPartition: return "dropped partition";
   }
   return fmt::format("kind {}", static_cast<int>(kind));
 }
 
 std::vector<MetadataChange> DiffMetadataState(const MetadataState& from, const MetadataState& to) {
   std::vector<MetadataChange> out;
-  if (from.next_table_id != to.next_table_id || from.writer_id_limit != to.writer_id_limit) {
+  if (from.next_table_id != to.next_table_id || from.writer_id_limit != to.writer_id_limit ||
+      from.next_partition_id != to.next_partition_id) {
     out.push_back({MetadataChange::Op::kPut, MetadataObjectKind::kCounters, "", EncodeCountersObject(to)});
   }
   DiffMap(MetadataObjectKind::kDatabase, from.databases, to.databases, DatabaseKey, EncodeDatabaseObject, &out);
   DiffMap(MetadataObjectKind::kTable, from.tables, to.tables, TableKey, EncodeTableObject, &out);
-  DiffMap(MetadataObjectKind::kDroppedTable, from.dropped_tables, to.dropped_tables, DroppedTableKey,
-          EncodeDroppedTableObject, &out);
+  DiffMap(MetadataObjectKind::kDroppedTable, from.dropped_tables, to.dropped_tables, IdKey, EncodeDroppedTableObject,
+          &out);
+  DiffMap(MetadataObjectKind::kPartition, from.partitions, to.partitions, IdKey, EncodePartitionObject, &out);
+  DiffMap(MetadataObjectKind::kDroppedPartition, from.dropped_partitions, to.dropped_partitions, IdKey,
+          EncodeDroppedPartitionObject, &out);
   return out;
 }
 
@@ -118,11 +136,7 @@ Status ApplyMetadataChange(const MetadataChange& change, std::string_view where,
       return Status::OK();
     }
     case MetadataObjectKind::kDroppedTable: {
-      int64_t id = 0;
-      auto parsed = std::from_chars(change.key.data(), change.key.data() + change.key.size(), id);
-      if (change.key.empty() || parsed.ec != std::errc() || parsed.ptr != change.key.data() + change.key.size()) {
-        return Status::Corruption(fmt::format("{} dropped table key '{}' is not a table id", where, change.key));
-      }
+      FLUSS_ASSIGN_OR_RETURN(int64_t id, ParseIdKey(change, where));
       if (!put) {
         if (state->dropped_tables.erase(id) == 0) return missing();
         return Status::OK();
@@ -133,6 +147,42 @@ Status ApplyMetadataChange(const MetadataChange& change, std::string_view where,
             fmt::format("{} dropped table id {} is stored under key '{}'", where, dropped.table_id, change.key));
       }
       state->dropped_tables.insert_or_assign(id, std::move(dropped));
+      return Status::OK();
+    }
+    case MetadataObjectKind::kPartition: {
+      FLUSS_ASSIGN_OR_RETURN(int64_t id, ParseIdKey(change, where));
+      if (!put) {
+        if (!RemovePartition(state, id)) return missing();
+        return Status::OK();
+      }
+      FLUSS_ASSIGN_OR_RETURN(PartitionEntry entry, DecodePartitionObject(change.value, where));
+      if (entry.record.partition_id != id) {
+        return Status::Corruption(
+            fmt::format("{} partition id {} is stored under key '{}'", where, entry.record.partition_id, change.key));
+      }
+      const auto* names = TablePartitions(*state, entry.record.table_id);
+      if (names != nullptr) {
+        auto named = names->find(entry.record.partition_name);
+        if (named != names->end() && named->second != id) {
+          return Status::Corruption(fmt::format("{} partition '{}' of table id {} has two ids, {} and {}", where,
+                                                entry.record.partition_name, entry.record.table_id, named->second, id));
+        }
+      }
+      AddPartition(state, std::move(entry));
+      return Status::OK();
+    }
+    case MetadataObjectKind::kDroppedPartition: {
+      FLUSS_ASSIGN_OR_RETURN(int64_t id, ParseIdKey(change, where));
+      if (!put) {
+        if (state->dropped_partitions.erase(id) == 0) return missing();
+        return Status::OK();
+      }
+      FLUSS_ASSIGN_OR_RETURN(DroppedPartitionRecord dropped, DecodeDroppedPartitionObject(change.value, where));
+      if (dropped.partition_id != id) {
+        return Status::Corruption(fmt::format("{} dropped partition id {} is stored under key '{}'", where,
+                                              dropped.partition_id, change.key));
+      }
+      state->dropped_partitions.insert_or_assign(id, std::move(dropped));
       return Status::OK();
     }
   }

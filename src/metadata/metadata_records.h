@@ -23,6 +23,8 @@ enum class MetadataObjectKind : uint8_t {
   kDatabase = 2,  // key: the database name; value: EncodeDatabaseObject
   kTable = 3,     // key: "db.table"; value: EncodeTableObject (record, schemas, assignment)
   kDroppedTable = 4,  // key: the table id in decimal; value: EncodeDroppedTableObject
+  kPartition = 5,     // key: the partition id in decimal; value: EncodePartitionObject (record, assignment)
+  kDroppedPartition = 6,  // key: the partition id in decimal; value: EncodeDroppedPartitionObject
 };
 // "counters", "database", "table"; "kind <n>" for a kind this build does not know.
 std::string MetadataObjectKindName(MetadataObjectKind kind);
@@ -37,7 +39,8 @@ struct MetadataChange {
 };
 
 // The changes that turn `from` into `to`: a put for every object added or changed, a delete for every
-// object removed (counters first, then databases, tables and dropped tables, each in key order).
+// object removed (counters first, then databases, tables, dropped tables, partitions and dropped
+// partitions, each in key order).
 // Empty when the states are equal.
 std::vector<MetadataChange> DiffMetadataState(const MetadataState& from, const MetadataState& to);
 // Every object of `state` as a put: applied to an empty state, they give `state`.

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "types/partition_spec.h"
 #include "types/table_descriptor.h"
 
 namespace fluss {
@@ -91,6 +92,41 @@ class FieldReader {
 // anyway so the file stays valid JSON whatever a name holds.
 std::string Quote(const std::string& s) { return json(s).dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// The assignment array of a table or a partition (checked by the caller).
+Status DecodeAssignment(const json& assignment, std::string_view where, const std::string& label,
+                        std::vector<BucketAssignment>* out) {
+  for (size_t b = 0; b < assignment.size(); ++b) {
+    FieldReader bf(assignment[b], fmt::format("{} {} assignment #{}", where, label, b));
+    BucketAssignment a;
+    a.bucket_id = bf.Integer<int32_t>("bucket_id");
+    const json* replicas = bf.Array("replicas");
+    a.leader = bf.Integer<int32_t>("leader");
+    a.leader_epoch = bf.Integer<int32_t>("leader_epoch");
+    a.bucket_epoch = bf.Integer<int32_t>("bucket_epoch");
+    if (!bf.ok()) return bf.status();
+    for (const json& replica : *replicas) {
+      if (!replica.is_number_integer()) {
+        return Status::Corruption(
+            fmt::format("{} {} bucket {} has a non-integer replica", where, label, a.bucket_id));
+      }
+      a.replicas.push_back(replica.get<int32_t>());
+    }
+    out->push_back(std::move(a));
+  }
+  return Status::OK();
+}
+
+void EncodeAssignment(const std::vector<BucketAssignment>& assignment, std::string* out) {
+  auto it = std::back_inserter(*out);
+  bool first_bucket = true;
+  for (const BucketAssignment& b : assignment) {
+    if (!std::exchange(first_bucket, false)) *out += ',';
+    fmt::format_to(it, R"({{"bucket_id":{},"replicas":[{}],"leader":{},"leader_epoch":{},"bucket_epoch":{}}})",
+                   b.bucket_id, fmt::join(b.replicas, ","), b.leader, b.leader_epoch, b.bucket_epoch);
+  }
+}
+
+
 }  // namespace
 
 Result<std::string> NormalizeJsonObject(std::string_view text, std::string_view what, ErrorCode code,
@@ -102,10 +138,58 @@ Result<std::string> NormalizeJsonObject(std::string_view text, std::string_view 
   return parsed.dump();
 }
 
+namespace {
+
+void ForgetOldDrops(MetadataState* state, int64_t now_ms) {
+  auto expired = [&](const auto& entry) { return entry.second.dropped_time_ms < now_ms - kDroppedTableRetentionMs; };
+  std::erase_if(state->dropped_tables, expired);
+  std::erase_if(state->dropped_partitions, expired);
+}
+
+}  // namespace
+
 void RecordTableDrop(MetadataState* state, const TableRecord& table, int64_t now_ms) {
-  std::erase_if(state->dropped_tables,
-                [&](const auto& entry) { return entry.second.dropped_time_ms < now_ms - kDroppedTableRetentionMs; });
+  ForgetOldDrops(state, now_ms);
   state->dropped_tables[table.table_id] = DroppedTableRecord{table.path, table.table_id, now_ms};
+}
+
+void RecordPartitionDrop(MetadataState* state, const PartitionRecord& p, int64_t now_ms) {
+  ForgetOldDrops(state, now_ms);
+  state->dropped_partitions[p.partition_id] =
+      DroppedPartitionRecord{p.path, p.table_id, p.partition_id, p.partition_name, now_ms};
+}
+
+void AddPartition(MetadataState* state, PartitionEntry entry) {
+  const int64_t id = entry.record.partition_id;
+  RemovePartition(state, id);
+  state->partition_names[entry.record.table_id][entry.record.partition_name] = id;
+  state->partitions.insert_or_assign(id, std::move(entry));
+}
+
+bool RemovePartition(MetadataState* state, int64_t partition_id) {
+  auto it = state->partitions.find(partition_id);
+  if (it == state->partitions.end()) return false;
+  const PartitionRecord& r = it->second.record;
+  auto names = state->partition_names.find(r.table_id);
+  if (names != state->partition_names.end()) {
+    auto name = names->second.find(r.partition_name);
+    if (name != names->second.end() && name->second == partition_id) names->second.erase(name);
+    if (names->second.empty()) state->partition_names.erase(names);
+  }
+  state->partitions.erase(it);
+  return true;
+}
+
+void RemoveTablePartitions(MetadataState* state, int64_t table_id) {
+  auto names = state->partition_names.find(table_id);
+  if (names == state->partition_names.end()) return;
+  for (const auto& [name, id] : names->second) state->partitions.erase(id);
+  state->partition_names.erase(names);
+}
+
+const std::map<std::string, int64_t>* TablePartitions(const MetadataState& state, int64_t table_id) {
+  auto it = state.partition_names.find(table_id);
+  return it == state.partition_names.end() ? nullptr : &it->second;
 }
 
 Status NormalizeAssignment(std::string_view table, int32_t bucket_count, std::vector<BucketAssignment>* assignment) {
@@ -186,21 +270,7 @@ Result<TableEntry> DecodeTable(const json& obj, std::string_view where, std::str
     if (!sf.ok()) return sf.status();
     if (!entry.schemas.emplace(id, std::move(schema)).second) return bad(fmt::format("has schema {} twice", id));
   }
-  for (size_t b = 0; b < assignment->size(); ++b) {
-    FieldReader bf((*assignment)[b], fmt::format("{} table '{}' assignment #{}", where, name, b));
-    BucketAssignment a;
-    a.bucket_id = bf.Integer<int32_t>("bucket_id");
-    const json* replicas = bf.Array("replicas");
-    a.leader = bf.Integer<int32_t>("leader");
-    a.leader_epoch = bf.Integer<int32_t>("leader_epoch");
-    a.bucket_epoch = bf.Integer<int32_t>("bucket_epoch");
-    if (!bf.ok()) return bf.status();
-    for (const json& replica : *replicas) {
-      if (!replica.is_number_integer()) return bad(fmt::format("bucket {} has a non-integer replica", a.bucket_id));
-      a.replicas.push_back(replica.get<int32_t>());
-    }
-    entry.assignment.push_back(std::move(a));
-  }
+  FLUSS_RETURN_NOT_OK(DecodeAssignment(*assignment, where, fmt::format("table '{}'", name), &entry.assignment));
   if (r.bucket_count < 1 || r.bucket_count > TableDescriptor::kMaxBucketCount) {
     return bad(fmt::format("has bucket count {}", r.bucket_count));
   }
@@ -228,17 +298,71 @@ Result<DroppedTableRecord> DecodeDroppedTable(const json& obj, const std::string
   return d;
 }
 
+// A partition name: '$'-separated values, each a valid name (so that it is safe as a znode and a
+// directory name).
+Status CheckPartitionName(const std::string& name, std::string_view where) {
+  Status st = ValidatePartitionName(name);
+  if (!st.ok()) return Status::Corruption(fmt::format("{} {}", where, st.message()));
+  return Status::OK();
+}
+
+Result<PartitionEntry> DecodePartition(const json& obj, std::string_view where) {
+  FieldReader f(obj, fmt::format("{} partition", where));
+  std::string database = f.String("database");
+  std::string table = f.String("table");
+  PartitionEntry entry;
+  PartitionRecord& r = entry.record;
+  r.table_id = f.Integer<int64_t>("table_id");
+  r.partition_id = f.Integer<int64_t>("partition_id");
+  r.partition_name = f.String("partition_name");
+  const json* assignment = f.Array("assignment");
+  if (!f.ok()) return f.status();
+  auto table_path = TablePath::Make(database, table);
+  if (!table_path.ok()) return Status::Corruption(fmt::format("{} {}", where, table_path.status().message()));
+  r.path = *table_path;
+  const std::string label = fmt::format("partition {} ('{}' of table '{}')", r.partition_id, r.partition_name,
+                                        r.path.ToString());
+  FLUSS_RETURN_NOT_OK(CheckPartitionName(r.partition_name, where));
+  if (r.partition_id < 0) return Status::Corruption(fmt::format("{} {} has a negative id", where, label));
+  FLUSS_RETURN_NOT_OK(DecodeAssignment(*assignment, where, label, &entry.assignment));
+  return entry;
+}
+
+Result<DroppedPartitionRecord> DecodeDroppedPartition(const json& obj, const std::string& where) {
+  FieldReader f(obj, where);
+  std::string database = f.String("database");
+  std::string table = f.String("table");
+  DroppedPartitionRecord d;
+  d.table_id = f.Integer<int64_t>("table_id");
+  d.partition_id = f.Integer<int64_t>("partition_id");
+  d.partition_name = f.String("partition_name");
+  d.dropped_time_ms = f.Integer<int64_t>("dropped_time_ms");
+  if (!f.ok()) return f.status();
+  auto table_path = TablePath::Make(database, table);
+  if (!table_path.ok()) return Status::Corruption(fmt::format("{} {}", where, table_path.status().message()));
+  d.path = *table_path;
+  FLUSS_RETURN_NOT_OK(CheckPartitionName(d.partition_name, where));
+  return d;
+}
+
 Status DecodeCounters(const json& obj, std::string_view where, MetadataState* state) {
   FieldReader top(obj, std::string(where));
   int64_t next_table_id = top.Integer<int64_t>("next_table_id");
   int64_t writer_id_limit = top.Integer<int64_t>("writer_id_limit");
   if (!top.ok()) return top.status();
-  if (next_table_id < 1 || writer_id_limit < 0) {
-    return Status::Corruption(fmt::format("{} next_table_id {} or writer_id_limit {} is out of range", where,
-                                          next_table_id, writer_id_limit));
+  int64_t next_partition_id = 0;
+  if (obj.contains("next_partition_id")) {  // written once a partition was created
+    next_partition_id = top.Integer<int64_t>("next_partition_id");
+    if (!top.ok()) return top.status();
+  }
+  if (next_table_id < 1 || writer_id_limit < 0 || next_partition_id < 0) {
+    return Status::Corruption(fmt::format("{} next_table_id {}, writer_id_limit {} or next_partition_id {} is out of "
+                                          "range",
+                                          where, next_table_id, writer_id_limit, next_partition_id));
   }
   state->next_table_id = next_table_id;
   state->writer_id_limit = writer_id_limit;
+  state->next_partition_id = next_partition_id;
   return Status::OK();
 }
 
@@ -267,14 +391,26 @@ std::string EncodeTableObject(const TableEntry& entry) {
     fmt::format_to(it, R"({{"schema_id":{},"schema":{}}})", id, schema);
   }
   out += R"(],"assignment":[)";
-  bool first_bucket = true;
-  for (const BucketAssignment& b : entry.assignment) {
-    if (!std::exchange(first_bucket, false)) out += ',';
-    fmt::format_to(it, R"({{"bucket_id":{},"replicas":[{}],"leader":{},"leader_epoch":{},"bucket_epoch":{}}})",
-                   b.bucket_id, fmt::join(b.replicas, ","), b.leader, b.leader_epoch, b.bucket_epoch);
-  }
+  EncodeAssignment(entry.assignment, &out);
   out += "]}";
   return out;
+}
+
+std::string EncodePartitionObject(const PartitionEntry& entry) {
+  const PartitionRecord& r = entry.record;
+  std::string out = fmt::format(
+      R"({{"database":{},"table":{},"table_id":{},"partition_id":{},"partition_name":{},"assignment":[)",
+      Quote(r.path.database()), Quote(r.path.table()), r.table_id, r.partition_id, Quote(r.partition_name));
+  EncodeAssignment(entry.assignment, &out);
+  out += "]}";
+  return out;
+}
+
+std::string EncodeDroppedPartitionObject(const DroppedPartitionRecord& d) {
+  return fmt::format(
+      R"({{"database":{},"table":{},"table_id":{},"partition_id":{},"partition_name":{},"dropped_time_ms":{}}})",
+      Quote(d.path.database()), Quote(d.path.table()), d.table_id, d.partition_id, Quote(d.partition_name),
+      d.dropped_time_ms);
 }
 
 std::string EncodeDroppedTableObject(const DroppedTableRecord& dropped) {
@@ -284,7 +420,11 @@ std::string EncodeDroppedTableObject(const DroppedTableRecord& dropped) {
 }
 
 std::string EncodeCountersObject(const MetadataState& state) {
-  return fmt::format(R"({{"next_table_id":{},"writer_id_limit":{}}})", state.next_table_id, state.writer_id_limit);
+  if (state.next_partition_id == 0) {
+    return fmt::format(R"({{"next_table_id":{},"writer_id_limit":{}}})", state.next_table_id, state.writer_id_limit);
+  }
+  return fmt::format(R"({{"next_table_id":{},"writer_id_limit":{},"next_partition_id":{}}})", state.next_table_id,
+                     state.writer_id_limit, state.next_partition_id);
 }
 
 Result<DatabaseRecord> DecodeDatabaseObject(std::string_view text, std::string_view where) {
@@ -300,6 +440,16 @@ Result<TableEntry> DecodeTableObject(std::string_view text, std::string_view whe
 Result<DroppedTableRecord> DecodeDroppedTableObject(std::string_view text, std::string_view where) {
   FLUSS_ASSIGN_OR_RETURN(json obj, ParseObjectText(text, where));
   return DecodeDroppedTable(obj, fmt::format("{} dropped table", where));
+}
+
+Result<PartitionEntry> DecodePartitionObject(std::string_view text, std::string_view where) {
+  FLUSS_ASSIGN_OR_RETURN(json obj, ParseObjectText(text, where));
+  return DecodePartition(obj, where);
+}
+
+Result<DroppedPartitionRecord> DecodeDroppedPartitionObject(std::string_view text, std::string_view where) {
+  FLUSS_ASSIGN_OR_RETURN(json obj, ParseObjectText(text, where));
+  return DecodeDroppedPartition(obj, fmt::format("{} dropped partition", where));
 }
 
 Status DecodeCountersObject(std::string_view text, std::string_view where, MetadataState* state) {
@@ -334,6 +484,43 @@ Status ValidateMetadataState(const MetadataState& state, std::string_view where)
     if (d.table_id != id || d.table_id < 1 || d.table_id >= state.next_table_id || state.table_ids.contains(d.table_id)) {
       return Status::Corruption(fmt::format("{} dropped table '{}' has id {}, which is out of range or still in use",
                                             where, d.path.ToString(), d.table_id));
+    }
+  }
+  size_t indexed_partitions = 0;
+  for (const auto& [table_id, names] : state.partition_names) indexed_partitions += names.size();
+  if (indexed_partitions != state.partitions.size()) {
+    return Status::Corruption(fmt::format("{} the partition index names {} partitions, {} exist", where,
+                                          indexed_partitions, state.partitions.size()));
+  }
+  for (const auto& [id, p] : state.partitions) {
+    const PartitionRecord& r = p.record;
+    auto bad = [&](std::string why) {
+      return Status::Corruption(fmt::format("{} table '{}' partition '{}' (id {}) {}", where, r.path.ToString(),
+                                            r.partition_name, id, why));
+    };
+    if (r.partition_id != id || id < 0 || id >= state.next_partition_id) {
+      return bad(fmt::format("has an id outside 0..{}", state.next_partition_id - 1));
+    }
+    auto table = state.table_ids.find(r.table_id);
+    if (table == state.table_ids.end() || table->second != r.path) {
+      return bad(fmt::format("belongs to table id {}, which is not the live table of that name", r.table_id));
+    }
+    const auto* names = TablePartitions(state, r.table_id);
+    auto name = names == nullptr ? std::map<std::string, int64_t>::const_iterator() : names->find(r.partition_name);
+    if (names == nullptr || name == names->end() || name->second != id) return bad("is named twice in its table");
+    if (!p.assignment.empty()) {
+      std::vector<BucketAssignment> a = p.assignment;
+      Status st = NormalizeAssignment(fmt::format("{} partition '{}'", r.path.ToString(), r.partition_name),
+                                      state.tables.at(r.path).record.bucket_count, &a);
+      if (!st.ok()) return Status::Corruption(fmt::format("{} {}", where, st.message()));
+      if (a != p.assignment) return bad("has an assignment out of bucket order");
+    }
+  }
+  for (const auto& [id, d] : state.dropped_partitions) {
+    if (d.partition_id != id || id < 0 || id >= state.next_partition_id || state.partitions.contains(id)) {
+      return Status::Corruption(fmt::format("{} dropped partition '{}' of table '{}' has id {}, which is out of range "
+                                            "or still in use",
+                                            where, d.partition_name, d.path.ToString(), id));
     }
   }
   return Status::OK();

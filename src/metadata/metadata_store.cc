@@ -16,6 +16,10 @@ std::string_view MetadataEventName(MetadataEvent event) {
       return "TABLE_ALTERED";
     case MetadataEvent::kTableAssignmentChanged:
       return "TABLE_ASSIGNMENT_CHANGED";
+    case MetadataEvent::kPartitionCreated:
+      return "PARTITION_CREATED";
+    case MetadataEvent::kPartitionDropped:
+      return "PARTITION_DROPPED";
   }
   return "UNKNOWN";
 }

@@ -9,7 +9,8 @@
 // - Every database and table record carries a version: 0 when created, +1 on every update of that
 //   record. Updates that take an `expected_version` are compare-and-set: a mismatch changes nothing
 //   and returns INVALID_UPDATE_VERSION.
-// - Table ids are allocated monotonically from 1 and never reused, also after drops and restarts.
+// - Table ids are allocated monotonically from 1 and never reused, also after drops and restarts;
+//   partition ids likewise from 0, from one sequence for every table of the store.
 // - Watchers are called after a change is durable, outside the store's locks, one event at a time
 //   in commit order (see AddWatcher).
 // - JSON arguments (database_json, table_json, schema_json) must be JSON objects; they are stored in
@@ -69,9 +70,32 @@ struct DroppedTableRecord {
   bool operator==(const DroppedTableRecord&) const = default;
 };
 
-// How long a store keeps a DroppedTableRecord. A tablet server that comes back later finds its data
-// of such a table unexplained, and moves it aside instead of deleting it.
+// How long a store keeps a DroppedTableRecord (and a DroppedPartitionRecord). A tablet server that
+// comes back later finds its data of such a table unexplained, and moves it aside instead of
+// deleting it.
 inline constexpr int64_t kDroppedTableRetentionMs = 7LL * 24 * 3600 * 1000;
+
+// One partition of a partitioned table. It has the table's bucket count; its name is the partition
+// values joined by '$' (types/partition_spec.h), each value 1..200 characters of [A-Za-z0-9_-].
+struct PartitionRecord {
+  TablePath path;  // the table
+  int64_t table_id = -1;
+  int64_t partition_id = -1;
+  std::string partition_name;
+  bool operator==(const PartitionRecord&) const = default;
+};
+
+// The record a partition drop leaves behind, for kDroppedTableRetentionMs: what a tablet server needs
+// to delete the data of a partition dropped while it was down (as DroppedTableRecord for tables).
+// Dropping a table drops its partitions with it and leaves only the table's record.
+struct DroppedPartitionRecord {
+  TablePath path;
+  int64_t table_id = -1;
+  int64_t partition_id = -1;
+  std::string partition_name;
+  int64_t dropped_time_ms = 0;
+  bool operator==(const DroppedPartitionRecord&) const = default;
+};
 
 enum class MetadataEvent {
   kDatabaseCreated,
@@ -80,11 +104,14 @@ enum class MetadataEvent {
   kTableDropped,
   kTableAltered,            // AddSchema: new schema id and table_json
   kTableAssignmentChanged,  // UpdateAssignment
+  kPartitionCreated,        // name: "db.table/partition_name"
+  kPartitionDropped,        // name: "db.table/partition_name" (not sent for the partitions of a dropped table)
 };
 
 std::string_view MetadataEventName(MetadataEvent event);  // "TABLE_CREATED", ...
 
-// `name` is the database name for database events and "db.table" for table events.
+// `name` is the database name for database events, "db.table" for table events and
+// "db.table/partition_name" for partition events.
 using MetadataWatcher = std::function<void(MetadataEvent event, const std::string& name)>;
 
 class MetadataStore {
@@ -116,9 +143,10 @@ class MetadataStore {
                                           int32_t bucket_count, std::vector<BucketAssignment> assignment,
                                           bool ignore_if_exists) = 0;
   // Returns the dropped record (the caller deletes the table's data) and keeps a DroppedTableRecord of
-  // it, in the same durable step, for kDroppedTableRetentionMs (older ones go with later drops). TABLE_NOT_EXIST
-  // "table 'db.t' does not exist" unless ignore_if_not_exists, in which case the result is a
-  // TableRecord with table_id -1.
+  // it, in the same durable step, for kDroppedTableRetentionMs (older ones go with later drops). The
+  // table's partitions go in the same step (no partition events, no partition drop records: the
+  // table's data holds theirs). TABLE_NOT_EXIST "table 'db.t' does not exist" unless
+  // ignore_if_not_exists, in which case the result is a TableRecord with table_id -1.
   virtual Result<TableRecord> DropTable(const TablePath& path, bool ignore_if_not_exists) = 0;
   virtual Result<TableRecord> GetTable(const TablePath& path) const = 0;  // TABLE_NOT_EXIST
   virtual Result<TableRecord> GetTableById(int64_t table_id) const = 0;   // TABLE_NOT_EXIST
@@ -147,6 +175,36 @@ class MetadataStore {
   // Returns the new version. Event kTableAssignmentChanged.
   virtual Result<int32_t> UpdateAssignment(int64_t table_id, std::vector<BucketAssignment> assignment,
                                            int32_t expected_version) = 0;
+
+  // ---- partitions ----
+  // Registers partition `partition_name` of table `path` (whose id must be `table_id`: a table dropped
+  // and created again meanwhile is TABLE_NOT_EXIST) with the next partition id and `assignment` (empty:
+  // not assigned yet; else one entry per bucket of the table, as for CreateTable). Whether the table
+  // is partitioned and the name is its caller's: the store checks that each '$'-separated value is a
+  // valid name (ValidatePartitionValue, PARTITION_SPEC_INVALID). PARTITION_ALREADY_EXISTS "partition
+  // 'x' of table 'db.t' already exists" unless ignore_if_exists (then the existing record is returned
+  // and nothing changes); PARTITION_MAX_NUM when the table has `max_partitions` partitions already.
+  // Event kPartitionCreated.
+  virtual Result<PartitionRecord> CreatePartition(const TablePath& path, int64_t table_id,
+                                                  const std::string& partition_name,
+                                                  std::vector<BucketAssignment> assignment, int32_t max_partitions,
+                                                  bool ignore_if_exists) = 0;
+  // Removes the partition and keeps a DroppedPartitionRecord of it in the same durable step; returns
+  // its record (the caller stops its replicas and deletes its data). TABLE_NOT_EXIST; PARTITION_NOT_EXISTS
+  // "partition 'x' of table 'db.t' does not exist" unless ignore_if_not_exists (then the result has
+  // partition_id -1). Event kPartitionDropped.
+  virtual Result<PartitionRecord> DropPartition(const TablePath& path, const std::string& partition_name,
+                                                bool ignore_if_not_exists) = 0;
+  // The partitions of a table ordered by name; TABLE_NOT_EXIST.
+  virtual Result<std::vector<PartitionRecord>> ListPartitions(const TablePath& path) const = 0;
+  // PARTITION_NOT_EXISTS (TABLE_NOT_EXIST when the table is missing).
+  virtual Result<PartitionRecord> GetPartition(const TablePath& path, const std::string& partition_name) const = 0;
+  // PARTITION_NOT_EXISTS "partition id 5 does not exist".
+  virtual Result<PartitionRecord> GetPartitionById(int64_t partition_id) const = 0;
+  // Ordered by bucket id; empty when not assigned. PARTITION_NOT_EXISTS.
+  virtual Result<std::vector<BucketAssignment>> GetPartitionAssignment(int64_t partition_id) const = 0;
+  // The records of partitions dropped within kDroppedTableRetentionMs, ordered by partition id.
+  virtual std::vector<DroppedPartitionRecord> ListDroppedPartitions() const = 0;
 
   // ---- idempotent writers ----
   // A writer id never handed out before by this store, also across restarts and crashes; ids grow

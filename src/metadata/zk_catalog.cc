@@ -5,10 +5,12 @@
 #include <zookeeper/zookeeper.h>
 
 #include <charconv>
+#include <nlohmann/json.hpp>
 
 #include "metadata/metadata_errors_internal.h"
 #include "metadata/zk_paths.h"
 #include "metadata/zk_znodes.h"
+#include "types/partition_spec.h"
 #include "types/table_descriptor.h"
 
 namespace fluss {
@@ -19,10 +21,34 @@ using CatalogEvents = std::vector<WatcherRegistry::Event>;
 constexpr int kCatalogMaxRetries = 50;  // CAS / multi retries against concurrent stores before giving up
 
 using metadata_internal::DatabaseNotExist;
+using metadata_internal::PartitionAlreadyExists;
+using metadata_internal::PartitionNotExist;
 using metadata_internal::TableIdNotExist;
+using metadata_internal::TooManyPartitions;
 using metadata_internal::TableNotExist;
 using metadata_internal::ValidatePath;
 using metadata_internal::VersionMismatch;
+
+// Whether a stored descriptor (compact JSON) has partition keys.
+bool IsPartitionedDescriptor(const std::string& table_json) {
+  auto j = nlohmann::json::parse(table_json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return false;
+  auto keys = j.find("partition_key");
+  return keys != j.end() && keys->is_array() && !keys->empty();
+}
+
+std::string PartitionEventName(const PartitionRecord& r) { return r.path.ToString() + "/" + r.partition_name; }
+
+// Decimal ids (>= 0) of znode names; other names (not ours) are left out.
+std::vector<int64_t> IdNames(const std::optional<std::vector<std::string>>& names) {
+  std::vector<int64_t> ids;
+  for (const std::string& name : names ? *names : std::vector<std::string>()) {
+    int64_t id = 0;
+    auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+    if (ec == std::errc() && end == name.data() + name.size() && id >= 0) ids.push_back(id);
+  }
+  return ids;
+}
 
 // Events that turn `before` into `after`, in the order a single change would produce them.
 CatalogEvents DiffForEvents(const MetadataState& before, const MetadataState& after) {
@@ -46,6 +72,15 @@ CatalogEvents DiffForEvents(const MetadataState& before, const MetadataState& af
       events.push_back({MetadataEvent::kTableAssignmentChanged, name});
     }
   }
+  for (const auto& [id, p] : after.partitions) {
+    if (!before.partitions.contains(id)) events.push_back({MetadataEvent::kPartitionCreated, PartitionEventName(p.record)});
+  }
+  for (const auto& [id, p] : before.partitions) {
+    // The partitions of a dropped table go with it, without events of their own.
+    if (!after.partitions.contains(id) && after.table_ids.contains(p.record.table_id)) {
+      events.push_back({MetadataEvent::kPartitionDropped, PartitionEventName(p.record)});
+    }
+  }
   for (const auto& [path, entry] : before.tables) {
     if (!after.tables.contains(path)) events.push_back({MetadataEvent::kTableDropped, path.ToString()});
   }
@@ -58,10 +93,12 @@ CatalogEvents DiffForEvents(const MetadataState& before, const MetadataState& af
 }  // namespace
 
 Status ZkCatalog::EnsureZnodes() {
-  for (const std::string& p : {zk_paths::Databases(), zk_paths::DroppedTables(), zk_paths::TabletServerTables()}) {
+  for (const std::string& p : {zk_paths::Databases(), zk_paths::DroppedTables(), zk_paths::DroppedPartitions(),
+                               zk_paths::TabletServerTables(), zk_paths::TabletServerPartitions()}) {
     FLUSS_RETURN_NOT_OK(zk_.EnsurePath(zk_.Path(p)));
   }
-  for (const auto& [counter, initial] : {std::pair{zk_paths::TableSeqId(), "1"}, std::pair{zk_paths::WriterId(), "0"}}) {
+  for (const auto& [counter, initial] : {std::pair{zk_paths::TableSeqId(), "1"}, std::pair{zk_paths::WriterId(), "0"},
+                                         std::pair{zk_paths::PartitionSeqId(), "0"}}) {
     int rc = zk_.Create(zk_.Path(counter), initial, 0);
     if (rc != ZOK && rc != ZNODEEXISTS) return zk_.Error(rc, fmt::format("create '{}'", zk_.Path(counter)));
   }
@@ -121,8 +158,14 @@ Result<MetadataState> ZkCatalog::LoadState(const MetadataState& previous) const 
         entry.schemas.emplace(id, std::move(schema));
       }
       if (!entry.schemas.contains(entry.record.schema_id)) continue;
-      state.table_ids.emplace(entry.record.table_id, *table_path);
+      std::vector<PartitionEntry> partitions;
+      if (IsPartitionedDescriptor(entry.record.table_json)) {
+        FLUSS_ASSIGN_OR_RETURN(partitions, LoadPartitions(*table_path, entry.record, previous));
+      }
+      const int64_t table_id = entry.record.table_id;
+      state.table_ids.emplace(table_id, *table_path);
       state.tables.emplace(*table_path, std::move(entry));
+      for (PartitionEntry& p : partitions) AddPartition(&state, std::move(p));
     }
   }
   // Drop records never change once written: only new ones are read.
@@ -142,17 +185,115 @@ Result<MetadataState> ZkCatalog::LoadState(const MetadataState& previous) const 
     FLUSS_ASSIGN_OR_RETURN(DroppedTableRecord record, zk_znodes::ParseDroppedTable(id, node->first, path));
     state.dropped_tables.emplace(id, std::move(record));
   }
+  FLUSS_ASSIGN_OR_RETURN(auto dropped_partitions, zk_.Children(zk_.Path(zk_paths::DroppedPartitions()), false));
+  for (int64_t id : IdNames(dropped_partitions)) {
+    if (auto prev = previous.dropped_partitions.find(id); prev != previous.dropped_partitions.end()) {
+      state.dropped_partitions.emplace(id, prev->second);
+      continue;
+    }
+    const std::string path = zk_.Path(zk_paths::DroppedPartition(id));
+    FLUSS_ASSIGN_OR_RETURN(auto node, zk_.Get(path, false));
+    if (!node) continue;  // pruned meanwhile
+    FLUSS_ASSIGN_OR_RETURN(DroppedPartitionRecord record, zk_znodes::ParseDroppedPartition(id, node->first, path));
+    state.dropped_partitions.emplace(id, std::move(record));
+  }
   return state;
+}
+
+Result<std::vector<PartitionEntry>> ZkCatalog::LoadPartitions(const TablePath& path, const TableRecord& table,
+                                                              const MetadataState& previous) const {
+  std::vector<PartitionEntry> out;
+  const std::string parent = zk_.Path(zk_paths::Partitions(path.database(), path.table()));
+  FLUSS_ASSIGN_OR_RETURN(auto names, zk_.Children(parent, true));
+  if (!names) {
+    // Not there (yet): watch for its creation.
+    ZkStat stat;
+    int rc = zk_.Exists(parent, true, &stat);
+    if (rc != ZOK && rc != ZNONODE) return zk_.Error(rc, fmt::format("watch '{}'", parent));
+    return out;
+  }
+  const auto* known = TablePartitions(previous, table.table_id);
+  for (const std::string& name : *names) {
+    // A partition never changes once registered: reuse what the last load read.
+    if (known != nullptr) {
+      if (auto it = known->find(name); it != known->end()) {
+        out.push_back(previous.partitions.at(it->second));
+        continue;
+      }
+    }
+    const std::string rpath = parent + "/" + name;
+    Status valid = ValidatePartitionName(name);
+    if (!valid.ok()) return Status::Corruption(fmt::format("znode '{}': {}", rpath, valid.message()));
+    FLUSS_ASSIGN_OR_RETURN(auto rnode, zk_.Get(rpath, false));
+    if (!rnode) continue;  // dropped meanwhile
+    FLUSS_ASSIGN_OR_RETURN(auto reg, zk_znodes::ParsePartitionRegistration(rnode->first, rpath));
+    if (reg.table_id != table.table_id) {
+      return Status::Corruption(
+          fmt::format("znode '{}' names table id {}, not {}", rpath, reg.table_id, table.table_id));
+    }
+    const std::string apath = zk_.Path(zk_paths::PartitionAssignment(reg.partition_id));
+    FLUSS_ASSIGN_OR_RETURN(auto anode, zk_.Get(apath, false));
+    if (!anode) {
+      FLUSS_ASSIGN_OR_RETURN(auto again, zk_.Get(rpath, false));
+      if (!again) continue;  // dropped between the two reads
+      return Status::Corruption(fmt::format("partition '{}' has no znode '{}'", rpath, apath));
+    }
+    FLUSS_ASSIGN_OR_RETURN(auto assignment, zk_znodes::ParsePartitionAssignment(anode->first, apath, table));
+    if (assignment.first != table.table_id) {
+      return Status::Corruption(
+          fmt::format("znode '{}' names table id {}, not {}", apath, assignment.first, table.table_id));
+    }
+    out.push_back(PartitionEntry{PartitionRecord{path, table.table_id, reg.partition_id, name},
+                                 std::move(assignment.second)});
+  }
+  return out;
 }
 
 void ZkCatalog::PruneDroppedTables() {
   const int64_t cutoff = clock_() - kDroppedTableRetentionMs;
-  for (const auto& [id, record] : cache_.Snapshot()->dropped_tables) {
-    if (record.dropped_time_ms >= cutoff) continue;
-    const std::string path = zk_.Path(zk_paths::DroppedTable(id));
+  auto prune = [&](const std::string& path) {
     int rc = zk_.Delete(path, -1);
     if (rc != ZOK && rc != ZNONODE) {
       spdlog::warn("metadata: cannot remove the expired record '{}': {}", path, ZkClient::ErrorText(rc));
+    }
+  };
+  auto state = cache_.Snapshot();
+  for (const auto& [id, record] : state->dropped_tables) {
+    if (record.dropped_time_ms < cutoff) prune(zk_.Path(zk_paths::DroppedTable(id)));
+  }
+  for (const auto& [id, record] : state->dropped_partitions) {
+    if (record.dropped_time_ms < cutoff) prune(zk_.Path(zk_paths::DroppedPartition(id)));
+  }
+}
+
+void ZkCatalog::DeleteDroppedPartitionAssignments() {
+  auto state = cache_.Snapshot();
+  auto children = zk_.Children(zk_.Path(zk_paths::TabletServerPartitions()), false);
+  if (!children.ok()) {
+    spdlog::warn("metadata: listing partition assignments failed: {}", children.status().ToString());
+    return;
+  }
+  for (int64_t id : IdNames(*children)) {
+    if (state->partitions.contains(id)) continue;
+    const std::string apath = zk_.Path(zk_paths::PartitionAssignment(id));
+    auto node = zk_.Get(apath, false);
+    if (!node.ok() || !*node) continue;
+    auto table_id = [&]() -> int64_t {
+      auto j = nlohmann::json::parse((*node)->first, nullptr, /*allow_exceptions=*/false);
+      return j.is_object() && j.contains("table_id") && j["table_id"].is_number_integer() ? j["table_id"].get<int64_t>()
+                                                                                          : -1;
+    }();
+    // Only what a drop record explains: a partition created a moment ago by another store is not in
+    // this cache yet, but neither is a drop record of it or of its table.
+    if (!state->dropped_tables.contains(table_id) && !state->dropped_partitions.contains(id)) continue;
+    ZkMultiOps ops;
+    Status st = AddAssignmentDelete(apath, zk_.Path(zk_paths::PartitionBuckets(id)), &ops);
+    ZkMultiFailure f;
+    int rc = st.ok() ? zk_.Multi(ops, &f) : ZOK;
+    if (!st.ok() || (rc != ZOK && f.rc != ZNONODE)) {
+      spdlog::warn("metadata: deleting the assignment of dropped partition id {} failed (retried at the next drop "
+                   "or start): {}",
+                   id, st.ok() ? ZkClient::ErrorText(f.rc) : st.ToString());
     }
   }
 }
@@ -199,6 +340,20 @@ Status ZkCatalog::CreateDatabase(const std::string& name, std::string database_j
   });
 }
 
+Status ZkCatalog::AddAssignmentDelete(const std::string& assignment_path, const std::string& buckets_path,
+                                      ZkMultiOps* ops) const {
+  FLUSS_ASSIGN_OR_RETURN(auto buckets, zk_.Children(buckets_path, false));
+  for (const std::string& b : buckets ? *buckets : std::vector<std::string>()) {
+    const std::string bpath = buckets_path + "/" + b;
+    FLUSS_ASSIGN_OR_RETURN(auto leaves, zk_.Children(bpath, false));
+    for (const std::string& leaf : leaves ? *leaves : std::vector<std::string>()) ops->Delete(bpath + "/" + leaf, -1);
+    ops->Delete(bpath, -1);
+  }
+  if (buckets) ops->Delete(buckets_path, -1);
+  ops->Delete(assignment_path, -1);
+  return Status::OK();
+}
+
 Status ZkCatalog::AddTableDrop(const TableRecord& r, int32_t version, ZkMultiOps* ops) const {
   const std::string& db = r.path.database();
   const std::string& t = r.path.table();
@@ -208,23 +363,28 @@ Status ZkCatalog::AddTableDrop(const TableRecord& r, int32_t version, ZkMultiOps
     ops->Delete(zk_.Path(zk_paths::Schemas(db, t)) + "/" + s, -1);
   }
   ops->Delete(zk_.Path(zk_paths::Schemas(db, t)), -1);
-  ops->Delete(tpath, version);
-  const std::string buckets_path = zk_.Path(zk_paths::Buckets(r.table_id));
-  FLUSS_ASSIGN_OR_RETURN(auto buckets, zk_.Children(buckets_path, false));
-  for (const std::string& b : buckets ? *buckets : std::vector<std::string>()) {
-    const std::string bpath = zk_.Path(zk_paths::Bucket(r.table_id, std::string_view(b)));
-    FLUSS_ASSIGN_OR_RETURN(auto leaves, zk_.Children(bpath, false));
-    for (const std::string& leaf : leaves ? *leaves : std::vector<std::string>()) ops->Delete(bpath + "/" + leaf, -1);
-    ops->Delete(bpath, -1);
+  const std::string partitions_path = zk_.Path(zk_paths::Partitions(db, t));
+  FLUSS_ASSIGN_OR_RETURN(auto partitions, zk_.Children(partitions_path, false));
+  if (partitions) {
+    for (const std::string& p : *partitions) ops->Delete(partitions_path + "/" + p, -1);
+    ops->Delete(partitions_path, -1);
   }
-  ops->Delete(buckets_path, -1);
-  ops->Delete(zk_.Path(zk_paths::TableAssignment(r.table_id)), -1);
+  ops->Delete(tpath, version);
+  FLUSS_RETURN_NOT_OK(AddAssignmentDelete(zk_.Path(zk_paths::TableAssignment(r.table_id)),
+                                          zk_.Path(zk_paths::Buckets(r.table_id)), ops));
   ops->Create(zk_.Path(zk_paths::DroppedTable(r.table_id)), zk_znodes::DroppedTableBody(r, clock_()));
   return Status::OK();
 }
 
 Result<std::vector<TableRecord>> ZkCatalog::DropDatabase(const std::string& name, bool ignore_if_not_exists,
                                                          bool cascade) {
+  auto dropped = DropDatabaseCatalog(name, ignore_if_not_exists, cascade);
+  if (dropped.ok() && !dropped->empty()) DeleteDroppedPartitionAssignments();
+  return dropped;
+}
+
+Result<std::vector<TableRecord>> ZkCatalog::DropDatabaseCatalog(const std::string& name, bool ignore_if_not_exists,
+                                                                bool cascade) {
   return Mutate([&]() -> Result<std::vector<TableRecord>> {
     const std::string db_path = zk_.Path(zk_paths::Database(name));
     for (int attempt = 0; attempt < kCatalogMaxRetries; ++attempt) {
@@ -289,6 +449,7 @@ Result<TableRecord> ZkCatalog::CreateTable(const TablePath& path, std::string ta
   FLUSS_ASSIGN_OR_RETURN(std::string schema, NormalizeJsonObject(schema_json, fmt::format("schema of table '{}'", name),
                                                                  ErrorCode::kInvalidTable, false));
   if (!assignment.empty()) FLUSS_RETURN_NOT_OK(NormalizeAssignment(name, bucket_count, &assignment));
+  const bool partitioned = IsPartitionedDescriptor(table);
 
   return Mutate([&]() -> Result<TableRecord> {
     const std::string db_path = zk_.Path(zk_paths::Database(path.database()));
@@ -309,6 +470,8 @@ Result<TableRecord> ZkCatalog::CreateTable(const TablePath& path, std::string ta
       ops.Set(seq_path, std::to_string(id + 1), seq->second);                              // 4
       ops.Create(zk_.Path(zk_paths::TableAssignment(id)), zk_znodes::AssignmentBody(assignment));
       ops.Create(zk_.Path(zk_paths::Buckets(id)), "");
+      // Watched by every store's reload, so it exists from the start.
+      if (partitioned) ops.Create(zk_.Path(zk_paths::Partitions(path.database(), path.table())), "");
       ZkMultiFailure f;
       int rc = zk_.Multi(ops, &f);
       if (rc == ZOK) return record;
@@ -328,6 +491,12 @@ Result<TableRecord> ZkCatalog::CreateTable(const TablePath& path, std::string ta
 }
 
 Result<TableRecord> ZkCatalog::DropTable(const TablePath& path, bool ignore_if_not_exists) {
+  auto dropped = DropTableCatalog(path, ignore_if_not_exists);
+  if (dropped.ok() && dropped->table_id >= 0) DeleteDroppedPartitionAssignments();
+  return dropped;
+}
+
+Result<TableRecord> ZkCatalog::DropTableCatalog(const TablePath& path, bool ignore_if_not_exists) {
   return Mutate([&]() -> Result<TableRecord> {
     if (!ValidatePath(path).ok()) {
       if (ignore_if_not_exists) return TableRecord{};
@@ -424,6 +593,106 @@ Result<int32_t> ZkCatalog::UpdateAssignment(int64_t table_id, std::vector<Bucket
     }
     if (f.rc == ZNONODE) return TableIdNotExist(table_id);
     return zk_.Error(f.rc, fmt::format("update the assignment of table '{}'", name));
+  });
+}
+
+// ---- partitions ----
+
+Result<PartitionRecord> ZkCatalog::CreatePartition(const TablePath& path, int64_t table_id,
+                                                   const std::string& partition_name,
+                                                   std::vector<BucketAssignment> assignment, int32_t max_partitions,
+                                                   bool ignore_if_exists) {
+  FLUSS_RETURN_NOT_OK(ValidatePath(path));
+  FLUSS_RETURN_NOT_OK(ValidatePartitionName(partition_name));
+  return Mutate([&]() -> Result<PartitionRecord> {
+    const std::string tpath = zk_.Path(zk_paths::Table(path.database(), path.table()));
+    const std::string parent = zk_.Path(zk_paths::Partitions(path.database(), path.table()));
+    const std::string rpath = zk_.Path(zk_paths::Partition(path.database(), path.table(), partition_name));
+    const std::string seq_path = zk_.Path(zk_paths::PartitionSeqId());
+    bool normalized = assignment.empty();
+    for (int attempt = 0; attempt < kCatalogMaxRetries; ++attempt) {
+      FLUSS_ASSIGN_OR_RETURN(auto tnode, zk_.Get(tpath, false));
+      if (!tnode) return TableNotExist(path);
+      FLUSS_ASSIGN_OR_RETURN(TableRecord table, zk_znodes::ParseTable(path, tnode->first, tnode->second, tpath));
+      if (table.table_id != table_id) return TableNotExist(path);
+      if (!normalized) {
+        FLUSS_RETURN_NOT_OK(NormalizeAssignment(fmt::format("{} partition '{}'", path.ToString(), partition_name),
+                                                table.bucket_count, &assignment));
+        normalized = true;
+      }
+      FLUSS_ASSIGN_OR_RETURN(auto names, zk_.Children(parent, false));
+      if (names && std::find(names->begin(), names->end(), partition_name) != names->end()) {
+        if (!ignore_if_exists) return PartitionAlreadyExists(path, partition_name);
+        FLUSS_ASSIGN_OR_RETURN(auto rnode, zk_.Get(rpath, false));
+        if (!rnode) continue;  // dropped meanwhile: create it again
+        FLUSS_ASSIGN_OR_RETURN(auto reg, zk_znodes::ParsePartitionRegistration(rnode->first, rpath));
+        return PartitionRecord{path, table_id, reg.partition_id, partition_name};
+      }
+      const size_t count = names ? names->size() : 0;
+      if (count >= static_cast<size_t>(std::max(max_partitions, 0))) {
+        return TooManyPartitions(path, count, max_partitions);
+      }
+      FLUSS_ASSIGN_OR_RETURN(auto seq, zk_.Get(seq_path, false));
+      if (!seq) return Status::IOError(fmt::format("znode '{}' is missing", seq_path));
+      FLUSS_ASSIGN_OR_RETURN(int64_t id, zk_znodes::ParseCounter(seq->first, seq_path));
+      ZkMultiOps ops;
+      ops.Check(tpath, tnode->second);  // the table is still there, unchanged
+      if (!names) ops.Create(parent, "");
+      ops.Set(seq_path, std::to_string(id + 1), seq->second);
+      ops.Create(zk_.Path(zk_paths::PartitionAssignment(id)), zk_znodes::PartitionAssignmentBody(table_id, assignment));
+      ops.Create(zk_.Path(zk_paths::PartitionBuckets(id)), "");
+      ops.Create(rpath, zk_znodes::PartitionRegistrationBody(table_id, id));
+      ZkMultiFailure f;
+      int rc = zk_.Multi(ops, &f);
+      if (rc == ZOK) return PartitionRecord{path, table_id, id, partition_name};
+      // A changed or dropped table, a taken id or name, a parent created meanwhile: read again.
+      if (f.rc == ZBADVERSION || f.rc == ZNONODE || f.rc == ZNODEEXISTS) continue;
+      return zk_.Error(f.rc, fmt::format("create partition '{}' of table '{}'", partition_name, path.ToString()));
+    }
+    return Status::IOError(fmt::format("create partition '{}' of table '{}': the table kept changing; try again",
+                                       partition_name, path.ToString()));
+  });
+}
+
+Result<PartitionRecord> ZkCatalog::DropPartition(const TablePath& path, const std::string& partition_name,
+                                                 bool ignore_if_not_exists) {
+  return Mutate([&]() -> Result<PartitionRecord> {
+    if (!ValidatePath(path).ok()) return TableNotExist(path);
+    const std::string tpath = zk_.Path(zk_paths::Table(path.database(), path.table()));
+    if (!ValidatePartitionName(partition_name).ok()) {
+      if (!zk_.Get(tpath, false).ValueOr(std::nullopt)) return TableNotExist(path);
+      if (ignore_if_not_exists) return PartitionRecord{};
+      return PartitionNotExist(path, partition_name);
+    }
+    const std::string rpath = zk_.Path(zk_paths::Partition(path.database(), path.table(), partition_name));
+    for (int attempt = 0; attempt < kCatalogMaxRetries; ++attempt) {
+      FLUSS_ASSIGN_OR_RETURN(auto tnode, zk_.Get(tpath, false));
+      if (!tnode) return TableNotExist(path);
+      FLUSS_ASSIGN_OR_RETURN(TableRecord table, zk_znodes::ParseTable(path, tnode->first, tnode->second, tpath));
+      FLUSS_ASSIGN_OR_RETURN(auto rnode, zk_.Get(rpath, false));
+      if (!rnode) {
+        if (ignore_if_not_exists) return PartitionRecord{};
+        return PartitionNotExist(path, partition_name);
+      }
+      FLUSS_ASSIGN_OR_RETURN(auto reg, zk_znodes::ParsePartitionRegistration(rnode->first, rpath));
+      PartitionRecord record{path, table.table_id, reg.partition_id, partition_name};
+      ZkMultiOps ops;
+      ops.Delete(rpath, rnode->second);
+      FLUSS_RETURN_NOT_OK(AddAssignmentDelete(zk_.Path(zk_paths::PartitionAssignment(reg.partition_id)),
+                                              zk_.Path(zk_paths::PartitionBuckets(reg.partition_id)), &ops));
+      ops.Create(zk_.Path(zk_paths::DroppedPartition(reg.partition_id)),
+                 zk_znodes::DroppedPartitionBody(record, clock_()));
+      ZkMultiFailure f;
+      int rc = zk_.Multi(ops, &f);
+      if (rc == ZOK) {
+        PruneDroppedTables();
+        return record;
+      }
+      if (f.rc == ZNOTEMPTY || f.rc == ZBADVERSION || f.rc == ZNONODE) continue;  // changed meanwhile: again
+      return zk_.Error(f.rc, fmt::format("drop partition '{}' of table '{}'", partition_name, path.ToString()));
+    }
+    return Status::IOError(fmt::format("drop partition '{}' of table '{}': it kept changing; try again",
+                                       partition_name, path.ToString()));
   });
 }
 

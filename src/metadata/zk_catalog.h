@@ -47,13 +47,35 @@ class ZkCatalog {
                             int32_t expected_version);
   Result<int32_t> UpdateAssignment(int64_t table_id, std::vector<BucketAssignment> assignment,
                                    int32_t expected_version);
+  Result<PartitionRecord> CreatePartition(const TablePath& path, int64_t table_id, const std::string& partition_name,
+                                          std::vector<BucketAssignment> assignment, int32_t max_partitions,
+                                          bool ignore_if_exists);
+  Result<PartitionRecord> DropPartition(const TablePath& path, const std::string& partition_name,
+                                        bool ignore_if_not_exists);
   Result<int64_t> AllocateWriterId();
+  // Deletes the assignment znodes (/tabletservers/partitions/{id} and below) of partitions whose
+  // table or partition has a drop record: what a drop of a table leaves to do after its commit, or
+  // what a crash left. Best effort: failures are logged.
+  void DeleteDroppedPartitionAssignments();
 
  private:
   Result<MetadataState> LoadState(const MetadataState& previous) const;
-  // Adds to `ops` the deletes of every znode of `table` (at its znode `version`) and the create of its
-  // drop record.
+  // The partitions of a partitioned table (setting a child watch on its partitions znode); those
+  // `previous` knows are reused, not read again.
+  Result<std::vector<PartitionEntry>> LoadPartitions(const TablePath& path, const TableRecord& table,
+                                                     const MetadataState& previous) const;
+  Result<std::vector<TableRecord>> DropDatabaseCatalog(const std::string& name, bool ignore_if_not_exists,
+                                                       bool cascade);
+  Result<TableRecord> DropTableCatalog(const TablePath& path, bool ignore_if_not_exists);
+  // Adds to `ops` the deletes of every znode of `table` (at its znode `version`) — its schemas, its
+  // partition registrations, its bucket assignment and leader records — and the create of its drop
+  // record. The assignments of its partitions are deleted after the commit
+  // (DeleteDroppedPartitionAssignments): they may be too many for one multi-op.
   Status AddTableDrop(const TableRecord& table, int32_t version, ZkMultiOps* ops) const;
+  // Adds to `ops` the deletes of the znodes under `assignment_path` (buckets and their leader
+  // records) and of `assignment_path` itself.
+  Status AddAssignmentDelete(const std::string& assignment_path, const std::string& buckets_path,
+                             ZkMultiOps* ops) const;
   // Deletes the drop records older than kDroppedTableRetentionMs (best effort: a failure is logged).
   void PruneDroppedTables();
   template <typename Change>

@@ -32,6 +32,8 @@ Result<std::unique_ptr<ZkMetadataStore>> ZkMetadataStore::Open(ZkOptions options
   FLUSS_RETURN_NOT_OK(store->catalog_->EnsureZnodes());
   FLUSS_RETURN_NOT_OK(store->registry_->EnsureZnodes());
   FLUSS_RETURN_NOT_OK(store->catalog_->Sync());
+  // What a drop of a partitioned table left to do, should a crash have stopped it.
+  store->catalog_->DeleteDroppedPartitionAssignments();
   FLUSS_RETURN_NOT_OK(store->registry_->SyncServers());
   store->watchers_.Deliver();  // nothing registered yet; drops the initial "created" events
   store->background_ = std::thread([self] { self->BackgroundLoop(); });
@@ -193,6 +195,19 @@ Result<int32_t> ZkMetadataStore::AddSchema(const TablePath& path, std::string sc
 Result<int32_t> ZkMetadataStore::UpdateAssignment(int64_t table_id, std::vector<BucketAssignment> assignment,
                                                   int32_t expected_version) {
   return catalog_->UpdateAssignment(table_id, std::move(assignment), expected_version);
+}
+
+Result<PartitionRecord> ZkMetadataStore::CreatePartition(const TablePath& path, int64_t table_id,
+                                                         const std::string& partition_name,
+                                                         std::vector<BucketAssignment> assignment,
+                                                         int32_t max_partitions, bool ignore_if_exists) {
+  return catalog_->CreatePartition(path, table_id, partition_name, std::move(assignment), max_partitions,
+                                   ignore_if_exists);
+}
+
+Result<PartitionRecord> ZkMetadataStore::DropPartition(const TablePath& path, const std::string& partition_name,
+                                                       bool ignore_if_not_exists) {
+  return catalog_->DropPartition(path, partition_name, ignore_if_not_exists);
 }
 
 Result<int64_t> ZkMetadataStore::AllocateWriterId() { return catalog_->AllocateWriterId(); }

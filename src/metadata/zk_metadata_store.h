@@ -88,6 +88,11 @@ class ZkMetadataStore final : public CachedMetadataStore {
                             int32_t expected_version) override;
   Result<int32_t> UpdateAssignment(int64_t table_id, std::vector<BucketAssignment> assignment,
                                    int32_t expected_version) override;
+  Result<PartitionRecord> CreatePartition(const TablePath& path, int64_t table_id, const std::string& partition_name,
+                                          std::vector<BucketAssignment> assignment, int32_t max_partitions,
+                                          bool ignore_if_exists) override;
+  Result<PartitionRecord> DropPartition(const TablePath& path, const std::string& partition_name,
+                                        bool ignore_if_not_exists) override;
   Result<int64_t> AllocateWriterId() override;
 
   // ---- tablet servers ----

@@ -24,11 +24,24 @@ inline std::string Schemas(std::string_view db, std::string_view table) { return
 inline std::string Schema(std::string_view db, std::string_view table, int32_t schema_id) {
   return fmt::format("{}/{}", Schemas(db, table), schema_id);
 }
+// A partitioned table's partitions (upstream's PartitionsZNode), and one partition's registration
+// (PartitionZNode): {"version":1,"table_id":..,"partition_id":..}.
+inline std::string Partitions(std::string_view db, std::string_view table) { return Table(db, table) + "/partitions"; }
+inline std::string Partition(std::string_view db, std::string_view table, std::string_view partition_name) {
+  return fmt::format("{}/{}", Partitions(db, table), partition_name);
+}
 // Drop records of tables whose data servers still delete: /metadata/dropped_tables/<table id>.
 inline std::string DroppedTables() { return "/metadata/dropped_tables"; }
 inline std::string DroppedTable(int64_t table_id) { return fmt::format("/metadata/dropped_tables/{}", table_id); }
 // Decimal counters: the next table id (starts at 1) and the end of the writer ids handed out (at 0).
 inline std::string TableSeqId() { return "/metadata/table_seqid"; }
+// The next partition id (starts at 0), one sequence for every table.
+inline std::string PartitionSeqId() { return "/metadata/partition_seqid"; }
+// Drop records of partitions: /metadata/dropped_partitions/<partition id>.
+inline std::string DroppedPartitions() { return "/metadata/dropped_partitions"; }
+inline std::string DroppedPartition(int64_t partition_id) {
+  return fmt::format("/metadata/dropped_partitions/{}", partition_id);
+}
 inline std::string WriterId() { return "/metadata/writer_id"; }
 
 // ---- tablet servers and bucket state ----
@@ -44,6 +57,13 @@ inline std::string Bucket(int64_t table_id, std::string_view bucket) {
 }
 inline std::string Bucket(int64_t table_id, int32_t bucket) { return fmt::format("{}/{}", Buckets(table_id), bucket); }
 inline std::string LeaderAndIsr(int64_t table_id, int32_t bucket) { return Bucket(table_id, bucket) + "/leader_isr"; }
+// A partition's bucket assignment (upstream's PartitionIdZNode): {"version":1,"table_id":..,"buckets":
+// {"0":[1,2],..}}; children: buckets/<bucket>/leader_isr, as a table's.
+inline std::string TabletServerPartitions() { return "/tabletservers/partitions"; }
+inline std::string PartitionAssignment(int64_t partition_id) {
+  return fmt::format("/tabletservers/partitions/{}", partition_id);
+}
+inline std::string PartitionBuckets(int64_t partition_id) { return PartitionAssignment(partition_id) + "/buckets"; }
 
 // ---- coordinators ----
 inline std::string Coordinators() { return "/coordinators"; }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "metadata/metadata_state.h"
+#include "types/partition_spec.h"
 #include "types/table_descriptor.h"
 
 namespace fluss::zk_znodes {
@@ -146,6 +147,91 @@ Result<std::vector<BucketAssignment>> ParseAssignment(const std::string& data, c
     if (!st.ok()) return Status::Corruption(fmt::format("znode '{}': {}", path, st.message()));
   }
   return out;
+}
+
+std::string PartitionRegistrationBody(int64_t table_id, int64_t partition_id) {
+  return fmt::format(R"({{"version":1,"table_id":{},"partition_id":{}}})", table_id, partition_id);
+}
+
+Result<PartitionRegistration> ParsePartitionRegistration(const std::string& data, const std::string& path) {
+  FLUSS_ASSIGN_OR_RETURN(json j, ParseZnodeObject(data, path));
+  PartitionRegistration r;
+  if (!ReadZnodeInt(j, "table_id", &r.table_id) || !ReadZnodeInt(j, "partition_id", &r.partition_id) ||
+      r.table_id < 1 || r.partition_id < 0) {
+    return Status::Corruption(fmt::format("znode '{}' is not a partition registration", path));
+  }
+  return r;
+}
+
+std::string PartitionAssignmentBody(int64_t table_id, const std::vector<BucketAssignment>& assignment) {
+  std::string out = fmt::format(R"({{"version":1,"table_id":{},"buckets":{{)", table_id);
+  bool first = true;
+  for (const BucketAssignment& b : assignment) {
+    if (!first) out += ',';
+    first = false;
+    out += fmt::format(R"("{}":[{}])", b.bucket_id, fmt::join(b.replicas, ","));
+  }
+  return out + "}}";
+}
+
+Result<std::pair<int64_t, std::vector<BucketAssignment>>> ParsePartitionAssignment(const std::string& data,
+                                                                                    const std::string& path,
+                                                                                    const TableRecord& table) {
+  FLUSS_ASSIGN_OR_RETURN(json j, ParseZnodeObject(data, path));
+  Status bad = Status::Corruption(fmt::format("znode '{}' is not a partition assignment", path));
+  int64_t table_id = -1;
+  auto buckets = j.find("buckets");
+  if (!ReadZnodeInt(j, "table_id", &table_id) || buckets == j.end() || !buckets->is_object()) return bad;
+  std::vector<BucketAssignment> out;
+  for (const auto& [key, replicas] : buckets->items()) {
+    BucketAssignment a;
+    auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), a.bucket_id);
+    if (key.empty() || ec != std::errc() || end != key.data() + key.size() || !replicas.is_array()) return bad;
+    for (const json& r : replicas) {
+      if (!r.is_number_integer()) return bad;
+      int64_t id = r.get<int64_t>();
+      if (id < std::numeric_limits<int32_t>::min() || id > std::numeric_limits<int32_t>::max()) return bad;
+      a.replicas.push_back(static_cast<int32_t>(id));
+    }
+    out.push_back(std::move(a));
+  }
+  if (!out.empty()) {
+    Status st = NormalizeAssignment(table.path.ToString(), table.bucket_count, &out);
+    if (!st.ok()) return Status::Corruption(fmt::format("znode '{}': {}", path, st.message()));
+  }
+  return std::make_pair(table_id, std::move(out));
+}
+
+std::string DroppedPartitionBody(const PartitionRecord& p, int64_t now_ms) {
+  return json{{"version", 1},
+              {"database", p.path.database()},
+              {"table", p.path.table()},
+              {"table_id", p.table_id},
+              {"partition_name", p.partition_name},
+              {"dropped_time", now_ms}}
+      .dump();
+}
+
+Result<DroppedPartitionRecord> ParseDroppedPartition(int64_t partition_id, const std::string& data,
+                                                     const std::string& path) {
+  FLUSS_ASSIGN_OR_RETURN(json j, ParseZnodeObject(data, path));
+  DroppedPartitionRecord d;
+  d.partition_id = partition_id;
+  auto db = j.find("database");
+  auto t = j.find("table");
+  auto name = j.find("partition_name");
+  if (db == j.end() || !db->is_string() || t == j.end() || !t->is_string() || name == j.end() ||
+      !name->is_string() || !ReadZnodeInt(j, "table_id", &d.table_id) ||
+      !ReadZnodeInt(j, "dropped_time", &d.dropped_time_ms)) {
+    return Status::Corruption(fmt::format("znode '{}' is not a dropped-partition record", path));
+  }
+  auto table_path = TablePath::Make(db->get<std::string>(), t->get<std::string>());
+  if (!table_path.ok()) return Status::Corruption(fmt::format("znode '{}': {}", path, table_path.status().message()));
+  d.path = *table_path;
+  d.partition_name = name->get<std::string>();
+  Status valid = ValidatePartitionName(d.partition_name);
+  if (!valid.ok()) return Status::Corruption(fmt::format("znode '{}': {}", path, valid.message()));
+  return d;
 }
 
 std::string DroppedTableBody(const TableRecord& r, int64_t now_ms) {

@@ -53,6 +53,27 @@ std::string AssignmentBody(const std::vector<BucketAssignment>& assignment);
 Result<std::vector<BucketAssignment>> ParseAssignment(const std::string& data, const std::string& path,
                                                       const TableRecord& table);
 
+// A partition's registration, upstream's PartitionRegistration v1: {"version":1,"table_id":7,
+// "partition_id":3} (fluss-cpp has no remote_data_dir yet; upstream writes it when it has one).
+std::string PartitionRegistrationBody(int64_t table_id, int64_t partition_id);
+struct PartitionRegistration {
+  int64_t table_id = -1;
+  int64_t partition_id = -1;
+};
+Result<PartitionRegistration> ParsePartitionRegistration(const std::string& data, const std::string& path);
+
+// A partition's bucket assignment, upstream's PartitionAssignment v1: {"version":1,"table_id":7,
+// "buckets":{"0":[1,2],"1":[2,3]}} (replicas only; leaders live in leader_isr).
+std::string PartitionAssignmentBody(int64_t table_id, const std::vector<BucketAssignment>& assignment);
+// Checked against the table's bucket count (NormalizeAssignment); leader -1 in every entry.
+Result<std::pair<int64_t, std::vector<BucketAssignment>>> ParsePartitionAssignment(const std::string& data,
+                                                                                    const std::string& path,
+                                                                                    const TableRecord& table);
+
+std::string DroppedPartitionBody(const PartitionRecord& partition, int64_t now_ms);
+Result<DroppedPartitionRecord> ParseDroppedPartition(int64_t partition_id, const std::string& data,
+                                                     const std::string& path);
+
 std::string DroppedTableBody(const TableRecord& table, int64_t now_ms);
 Result<DroppedTableRecord> ParseDroppedTable(int64_t table_id, const std::string& data, const std::string& path);
 

@@ -35,6 +35,8 @@ enum class ApiKey : int16_t {
   kInitWriter = 1026,
   kPrefixLookup = 1034,
   kGetDatabaseInfo = 1035,
+  kCreatePartition = 1036,
+  kDropPartition = 1037,
   kControlledShutdown = 1043,
   kScanKv = 1061,
 };
@@ -71,6 +73,9 @@ inline constexpr ApiVersionRange kServedApis[] = {
     {ApiKey::kGetTableInfo, 0, 0, "GetTableInfo"},
     {ApiKey::kListTables, 0, 0, "ListTables"},
     {ApiKey::kTableExists, 0, 0, "TableExists"},
+    {ApiKey::kListPartitionInfos, 0, 0, "ListPartitionInfos"},
+    {ApiKey::kCreatePartition, 0, 0, "CreatePartition"},
+    {ApiKey::kDropPartition, 0, 0, "DropPartition"},
     {ApiKey::kGetTableSchema, 0, 0, "GetTableSchema"},
     {ApiKey::kGetMetadata, 0, 0, "GetMetadata"},
     {ApiKey::kProduceLog, 0, 0, "ProduceLog"},

@@ -4,8 +4,13 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "common/config_value.h"
 #include "kv/row_merger.h"
+#include "server/metadata_service.h"
+#include "types/auto_partition.h"
+#include "types/partition_spec.h"
 #include "types/table_properties.h"
 
 namespace fluss {
@@ -20,11 +25,29 @@ Status CheckJsonObject(const std::string& text, ErrorCode code, std::string_view
   return Status::OK();
 }
 
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status NotPartitioned(const TablePath& path) {
+  return Status(ErrorCode::kTableNotPartitioned,
+                fmt::format("table '{}' is not partitioned: only a partitioned table has partitions", path.ToString()));
+}
+
 }  // namespace
 
 CoordinatorService::CoordinatorService(const ServerConfig& config, MetadataStore* metadata, TablePlacement* placement,
-                                       ClusterControl* control)
-    : config_(config), metadata_(metadata), placement_(placement), control_(control) {}
+                                       ClusterControl* control, ServiceClock clock)
+    : config_(config),
+      metadata_(metadata),
+      placement_(placement),
+      control_(control),
+      clock_(clock ? std::move(clock) : ServiceClock(SystemNowMs)) {}
+
+void CoordinatorService::SetAutoPartitionTableListener(std::function<void(const TablePath&)> listener) {
+  auto_partition_listener_ = std::move(listener);
+}
 
 Status CoordinatorService::Register(ApiTable& table) {
   using rpc::ApiKey;
@@ -34,6 +57,8 @@ Status CoordinatorService::Register(ApiTable& table) {
       {ApiKey::kDropDatabase, &CoordinatorService::DropDatabase},
       {ApiKey::kCreateTable, &CoordinatorService::CreateTable},
       {ApiKey::kDropTable, &CoordinatorService::DropTable},
+      {ApiKey::kCreatePartition, &CoordinatorService::HandleCreatePartition},
+      {ApiKey::kDropPartition, &CoordinatorService::HandleDropPartition},
   };
   if (control_ != nullptr) {
     handlers.emplace_back(ApiKey::kAdjustIsr, &CoordinatorService::AdjustIsr);
@@ -103,16 +128,22 @@ Result<std::string> CoordinatorService::CreateTable(const std::string& body) {
   }
   FLUSS_RETURN_NOT_OK(CheckLakeProperties(path, descriptor));
   FLUSS_RETURN_NOT_OK(placement_->CheckReplicationFactor(path, descriptor));
-  if (descriptor.is_partitioned()) {
-    return Status(ErrorCode::kInvalidTable,
-                  fmt::format("cannot create '{}': partitioned tables are not supported yet", path.ToString()));
-  }
   const int32_t buckets = *descriptor.bucket_count();
   if (buckets > config_.max_bucket_num) {
-    return Status(ErrorCode::kBucketMaxNum, fmt::format("table '{}' asks for {} buckets; max.bucket.num is {}",
-                                                        path.ToString(), buckets, config_.max_bucket_num));
+    return Status(ErrorCode::kBucketMaxNum,
+                  fmt::format("table '{}' asks for {} buckets{}; max.bucket.num is {}", path.ToString(), buckets,
+                              descriptor.is_partitioned() ? " per partition" : "", config_.max_bucket_num));
   }
-  FLUSS_ASSIGN_OR_RETURN(auto assignment, placement_->Assign(path, descriptor, buckets));
+  FLUSS_ASSIGN_OR_RETURN(auto auto_partition, AutoPartitionStrategy::FromProperties(descriptor.properties()));
+  if (auto_partition.enabled && descriptor.partition_keys().size() > 1 && !auto_partition.num_precreate_given) {
+    // Upstream's default for several partition keys: nothing is created ahead.
+    descriptor.Property("table.auto-partition.num-precreate", "0");
+  }
+  // A partitioned table's buckets are its partitions' (each partition gets them when it is created).
+  std::vector<BucketAssignment> assignment;
+  if (!descriptor.is_partitioned()) {
+    FLUSS_ASSIGN_OR_RETURN(assignment, placement_->Assign(path, descriptor, buckets));
+  }
   const bool existed = metadata_->TableExists(path);
   FLUSS_ASSIGN_OR_RETURN(auto record, metadata_->CreateTable(path, TableDescriptorToJson(descriptor).dump(),
                                                              SchemaToJson(descriptor.schema()).dump(), buckets,
@@ -124,12 +155,16 @@ Result<std::string> CoordinatorService::CreateTable(const std::string& body) {
       (void)metadata_->DropTable(path, /*ignore_if_not_exists=*/true);
       return st.WithContext(fmt::format("creating the logs of table '{}'", path.ToString()));
     }
-    spdlog::info("created table '{}' (id {}, {} buckets)", path.ToString(), record.table_id, buckets);
+    spdlog::info("created table '{}' (id {}, {} buckets{})", path.ToString(), record.table_id, buckets,
+                 descriptor.is_partitioned()
+                     ? fmt::format(" per partition, partitioned by {}", fmt::join(descriptor.partition_keys(), ", "))
+                     : "");
     if (!property_check.not_implemented.empty()) {
       spdlog::warn("table '{}': {} {} of Apache Fluss that fluss-cpp does not implement; accepted and ignored",
                    path.ToString(), property_check.not_implemented.size() == 1 ? "property" : "properties",
                    fmt::join(property_check.not_implemented, ", "));
     }
+    if (auto_partition.enabled && auto_partition_listener_) auto_partition_listener_(path);
   }
   return proto::CreateTableResponse().SerializeAsString();
 }
@@ -141,6 +176,93 @@ Result<std::string> CoordinatorService::DropTable(const std::string& body) {
   FLUSS_ASSIGN_OR_RETURN(auto record, metadata_->DropTable(path, req.ignore_if_not_exists()));
   if (record.table_id >= 0) placement_->TableDropped(record);
   return proto::DropTableResponse().SerializeAsString();
+}
+
+// ---- partitions -------------------------------------------------------------------------------
+
+Result<PartitionRecord> CoordinatorService::CreatePartition(const TablePath& path, const PartitionSpec& spec,
+                                                            bool ignore_if_exists) {
+  FLUSS_RETURN_NOT_OK(placement_->CheckActive());
+  FLUSS_ASSIGN_OR_RETURN(auto table, metadata_->GetTable(path));
+  FLUSS_ASSIGN_OR_RETURN(auto descriptor, StoredDescriptor(table));
+  if (!descriptor.is_partitioned()) return NotPartitioned(path);
+  const std::vector<std::string>& keys = descriptor.partition_keys();
+  FLUSS_ASSIGN_OR_RETURN(auto resolved, ResolvedPartitionSpec::FromSpec(path, keys, spec, /*is_create=*/true));
+  FLUSS_ASSIGN_OR_RETURN(auto strategy, AutoPartitionStrategy::FromProperties(descriptor.properties()));
+  FLUSS_RETURN_NOT_OK(ValidateAutoPartitionTime(strategy, keys, resolved, clock_()));
+  const std::string name = resolved.Name();
+  if (ignore_if_exists) {
+    if (auto existing = metadata_->GetPartition(path, name); existing.ok()) return existing;
+  }
+  if (table.bucket_count > config_.max_bucket_num) {
+    return Status(ErrorCode::kBucketMaxNum,
+                  fmt::format("partition '{}' of table '{}' would have {} buckets; max.bucket.num is {}",
+                              resolved.QualifiedName(), path.ToString(), table.bucket_count, config_.max_bucket_num));
+  }
+  FLUSS_ASSIGN_OR_RETURN(auto assignment, placement_->Assign(path, descriptor, table.bucket_count));
+  auto created = metadata_->CreatePartition(path, table.table_id, name, std::move(assignment),
+                                            config_.max_partition_num, ignore_if_exists);
+  if (!created.ok()) {
+    if (created.status().code() == ErrorCode::kPartitionAlreadyExists) {
+      return Status(ErrorCode::kPartitionAlreadyExists,
+                    fmt::format("partition '{}' of table '{}' already exists", resolved.QualifiedName(),
+                                path.ToString()));
+    }
+    return created.status();
+  }
+  Status st = placement_->PartitionCreated(table, *created);
+  if (!st.ok()) {
+    (void)metadata_->DropPartition(path, name, /*ignore_if_not_exists=*/true);
+    return st.WithContext(fmt::format("creating the replicas of partition '{}' of table '{}'",
+                                      resolved.QualifiedName(), path.ToString()));
+  }
+  spdlog::info("created partition '{}' of table '{}' (id {}, {} buckets)", resolved.QualifiedName(), path.ToString(),
+               created->partition_id, table.bucket_count);
+  return created;
+}
+
+Result<PartitionRecord> CoordinatorService::DropPartition(const TablePath& path, const PartitionSpec& spec,
+                                                          bool ignore_if_not_exists) {
+  FLUSS_RETURN_NOT_OK(placement_->CheckActive());
+  FLUSS_ASSIGN_OR_RETURN(auto table, metadata_->GetTable(path));
+  FLUSS_ASSIGN_OR_RETURN(auto descriptor, StoredDescriptor(table));
+  if (!descriptor.is_partitioned()) return NotPartitioned(path);
+  FLUSS_ASSIGN_OR_RETURN(auto resolved, ResolvedPartitionSpec::FromSpec(path, descriptor.partition_keys(), spec,
+                                                                        /*is_create=*/false));
+  auto dropped = metadata_->DropPartition(path, resolved.Name(), ignore_if_not_exists);
+  if (!dropped.ok()) {
+    if (dropped.status().code() == ErrorCode::kPartitionNotExists) {
+      return Status(ErrorCode::kPartitionNotExists,
+                    fmt::format("partition '{}' of table '{}' does not exist", resolved.QualifiedName(),
+                                path.ToString()));
+    }
+    return dropped.status();
+  }
+  if (dropped->partition_id >= 0) {
+    placement_->PartitionDropped(table, *dropped);
+    spdlog::info("dropped partition '{}' of table '{}' (id {})", resolved.QualifiedName(), path.ToString(),
+                 dropped->partition_id);
+  }
+  return dropped;
+}
+
+Result<std::string> CoordinatorService::HandleCreatePartition(const std::string& body) {
+  FLUSS_RETURN_NOT_OK(placement_->CheckActive());
+  FLUSS_ASSIGN_OR_RETURN(auto req, ParseRequest<proto::CreatePartitionRequest>(body));
+  FLUSS_ASSIGN_OR_RETURN(auto path, TablePath::Make(req.table_path().database_name(), req.table_path().table_name()));
+  FLUSS_ASSIGN_OR_RETURN(auto spec, PartitionSpecFromProto(req.partition_spec()));
+  // Upstream's field: ignore_if_not_exists means "ignore if it already exists" here.
+  FLUSS_RETURN_NOT_OK(CreatePartition(path, spec, req.ignore_if_not_exists()).status());
+  return proto::CreatePartitionResponse().SerializeAsString();
+}
+
+Result<std::string> CoordinatorService::HandleDropPartition(const std::string& body) {
+  FLUSS_RETURN_NOT_OK(placement_->CheckActive());
+  FLUSS_ASSIGN_OR_RETURN(auto req, ParseRequest<proto::DropPartitionRequest>(body));
+  FLUSS_ASSIGN_OR_RETURN(auto path, TablePath::Make(req.table_path().database_name(), req.table_path().table_name()));
+  FLUSS_ASSIGN_OR_RETURN(auto spec, PartitionSpecFromProto(req.partition_spec()));
+  FLUSS_RETURN_NOT_OK(DropPartition(path, spec, req.ignore_if_not_exists()).status());
+  return proto::DropPartitionResponse().SerializeAsString();
 }
 
 // ---- cluster control ------------------------------------------------------------------------

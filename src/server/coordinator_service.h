@@ -1,15 +1,18 @@
 // CoordinatorService: the coordinator's APIs — CREATE_DATABASE, DROP_DATABASE, CREATE_TABLE,
-// DROP_TABLE and, in a cluster, ADJUST_ISR and CONTROLLED_SHUTDOWN. It checks requests (JSON, table
-// properties, merge engine, lake, bucket count) and writes the catalog in the MetadataStore; where
-// buckets go and what a new or dropped table does to replicas is the TablePlacement's: every bucket
-// on this server in a standalone server, the CoordinatorController's assignment and leader election
-// in a cluster (server/cluster/).
+// DROP_TABLE, CREATE_PARTITION, DROP_PARTITION and, in a cluster, ADJUST_ISR and
+// CONTROLLED_SHUTDOWN. It checks requests (JSON, table properties, merge engine, lake, bucket count,
+// partition specs, max.partition.num) and writes the catalog in the MetadataStore; where buckets go
+// and what a new or dropped table or partition does to replicas is the TablePlacement's: every
+// bucket on this server in a standalone server, the CoordinatorController's assignment and leader
+// election in a cluster (server/cluster/).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "common/status.h"
+#include "fluss/partition.h"
 #include "fluss_api.pb.h"
 #include "metadata/metadata_store.h"
 #include "server/api_table.h"
@@ -33,8 +36,14 @@ class TablePlacement {
   // After the catalog has the new table. An error is the answer, and the service drops the table
   // from the catalog again (the placement leaves nothing of it behind either).
   virtual Status TableCreated(const TableRecord& record) = 0;
-  // After the catalog dropped the table.
+  // After the catalog dropped the table (with its partitions).
   virtual void TableDropped(const TableRecord& record) = 0;
+  // After the catalog has the new partition of `table`: the partition's replicas (the buckets of
+  // the assignment it was created with). An error is the answer, and the service drops the partition
+  // from the catalog again.
+  virtual Status PartitionCreated(const TableRecord& table, const PartitionRecord& partition) = 0;
+  // After the catalog dropped the partition: its replicas must stop and its data go.
+  virtual void PartitionDropped(const TableRecord& table, const PartitionRecord& partition) = 0;
 };
 
 // The cluster's replica control, served by the active coordinator.
@@ -48,21 +57,40 @@ class ClusterControl {
       const proto::ControlledShutdownRequest& request) = 0;
 };
 
+// Milliseconds since the Unix epoch; the time auto-partitioning is checked against.
+using ServiceClock = std::function<int64_t()>;
+
 class CoordinatorService {
  public:
   // `control` null: ADJUST_ISR and CONTROLLED_SHUTDOWN are not served (a standalone server). Every
-  // pointer outlives the service.
+  // pointer outlives the service. `clock` defaults to the system clock.
   CoordinatorService(const ServerConfig& config, MetadataStore* metadata, TablePlacement* placement,
-                     ClusterControl* control = nullptr);
+                     ClusterControl* control = nullptr, ServiceClock clock = nullptr);
 
   // Adds the APIs above to `table`.
   Status Register(ApiTable& table);
+
+  // Called with each table created with table.auto-partition.enabled (the auto-partition manager
+  // checks it at once). Set before Register.
+  void SetAutoPartitionTableListener(std::function<void(const TablePath&)> listener);
+
+  // What CREATE_PARTITION does (also for the auto-partition manager): the table must be partitioned
+  // (TABLE_NOT_PARTITIONED), `spec` name exactly its partition keys with valid values
+  // (PARTITION_SPEC_INVALID), the time not be past retention when auto-partitioning is on; then
+  // the assignment, the catalog (PARTITION_ALREADY_EXISTS unless `ignore_if_exists`;
+  // PARTITION_MAX_NUM past max.partition.num; BUCKET_MAX_NUM past max.bucket.num) and the
+  // placement's PartitionCreated. Returns the partition (the existing one when it was there).
+  Result<PartitionRecord> CreatePartition(const TablePath& path, const PartitionSpec& spec, bool ignore_if_exists);
+  // What DROP_PARTITION does: PARTITION_NOT_EXISTS unless `ignore_if_not_exists` (then partition_id -1).
+  Result<PartitionRecord> DropPartition(const TablePath& path, const PartitionSpec& spec, bool ignore_if_not_exists);
 
  private:
   Result<std::string> CreateDatabase(const std::string& body);
   Result<std::string> DropDatabase(const std::string& body);
   Result<std::string> CreateTable(const std::string& body);
   Result<std::string> DropTable(const std::string& body);
+  Result<std::string> HandleCreatePartition(const std::string& body);
+  Result<std::string> HandleDropPartition(const std::string& body);
   Result<std::string> AdjustIsr(const std::string& body);
   Result<std::string> ControlledShutdown(const std::string& body);
   // table.datalake.enabled (true only with a lake configured).
@@ -72,6 +100,9 @@ class CoordinatorService {
   MetadataStore* metadata_;
   TablePlacement* placement_;
   ClusterControl* control_;
+  ServiceClock clock_;
+  std::function<void(const TablePath&)> auto_partition_listener_;
 };
+
 
 }  // namespace fluss

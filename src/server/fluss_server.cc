@@ -43,6 +43,7 @@ struct FlussServer::Parts {
   std::unique_ptr<MetadataService> metadata_service;
   std::unique_ptr<TablePlacement> placement;  // standalone
   std::unique_ptr<CoordinatorService> coordinator_service;  // standalone
+  std::unique_ptr<AutoPartitionManager> auto_partitions;    // standalone
   std::unique_ptr<ApiTable> apis;
   std::unique_ptr<rpc::RpcServer> rpc;
   bool stopped = false;
@@ -59,7 +60,9 @@ Result<std::vector<LocalTable>> LocalTables(const MetadataStore& metadata) {
       return Status::Corruption(fmt::format("table '{}': stored descriptor is not valid JSON", r.path.ToString()));
     }
     FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptorFromJson(json));
-    out.push_back(LocalTable{r.path, r.table_id, r.bucket_count, descriptor.has_primary_key()});
+    // A partitioned table has no buckets of its own (its partitions' replicas are not served yet).
+    out.push_back(LocalTable{r.path, r.table_id, descriptor.is_partitioned() ? 0 : r.bucket_count,
+                             descriptor.has_primary_key()});
   }
   return out;
 }
@@ -126,6 +129,14 @@ class LocalTablePlacement : public TablePlacement {
     Status st = replicas_->DropTable(record.table_id);
     if (!st.ok()) spdlog::warn("deleting the data of dropped table '{}': {}", record.path.ToString(), st.ToString());
     spdlog::info("dropped table '{}' (id {})", record.path.ToString(), record.table_id);
+  }
+
+  Status PartitionCreated(const TableRecord& table, const PartitionRecord& partition) override {
+    return tablets_->PartitionCreated(table, partition);
+  }
+
+  void PartitionDropped(const TableRecord& table, const PartitionRecord& partition) override {
+    tablets_->PartitionDropped(table, partition);
   }
 
  private:
@@ -226,8 +237,27 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
   FLUSS_RETURN_NOT_OK(p.metadata_service->Register(*p.apis));
   if (standalone) {
     p.placement = std::make_unique<LocalTablePlacement>(p.config, p.replicas.get(), p.tablet_service.get());
-    p.coordinator_service = std::make_unique<CoordinatorService>(p.config, p.metadata.get(), p.placement.get());
+    p.coordinator_service = std::make_unique<CoordinatorService>(p.config, p.metadata.get(), p.placement.get(),
+                                                                 nullptr, hooks.clock);
     FLUSS_RETURN_NOT_OK(p.coordinator_service->Register(*p.apis));
+    CoordinatorService* coordinator = p.coordinator_service.get();
+    AutoPartitionManager::Options auto_options;
+    auto_options.check_interval_ms = c.auto_partition_check_interval_ms;
+    auto_options.clock = hooks.clock;
+    p.auto_partitions = std::make_unique<AutoPartitionManager>(
+        p.metadata.get(),
+        AutoPartitionManager::Actions{
+            [coordinator](const TablePath& path, const PartitionSpec& spec) {
+              return coordinator->CreatePartition(path, spec, /*ignore_if_exists=*/true).status();
+            },
+            [coordinator](const TablePath& path, const PartitionSpec& spec) {
+              return coordinator->DropPartition(path, spec, /*ignore_if_not_exists=*/true).status();
+            }},
+        std::move(auto_options));
+    AutoPartitionManager* auto_partitions = p.auto_partitions.get();
+    coordinator->SetAutoPartitionTableListener([auto_partitions](const TablePath& path) {
+      auto_partitions->TableCreated(path);
+    });
   }
   if (hooks.add_apis) FLUSS_RETURN_NOT_OK(hooks.add_apis(*p.apis));
   // A standalone server is coordinator and tablet server at once, so server_type is left unset.
@@ -255,6 +285,7 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
     p.config.bind.port = p.rpc->port();
     if (p.config.advertised_port == 0) p.config.advertised_port = p.rpc->port();
   }
+  if (p.auto_partitions) p.auto_partitions->Start();
   return server;
 }
 
@@ -269,6 +300,8 @@ uint16_t FlussServer::port() const { return parts_->config.bind.port; }
 const ServerConfig& FlussServer::config() const { return parts_->config; }
 ReplicaManager* FlussServer::replicas() const { return parts_->replicas.get(); }
 
+AutoPartitionManager* FlussServer::auto_partitions() const { return parts_->auto_partitions.get(); }
+
 size_t FlussServer::waiting_fetches() const {
   return parts_->delayed_fetches ? parts_->delayed_fetches->waiting() : 0;
 }
@@ -277,6 +310,7 @@ Status FlussServer::Stop() {
   Parts& p = *parts_;
   if (p.stopped) return Status::OK();
   p.stopped = true;
+  if (p.auto_partitions) p.auto_partitions->Stop();
   if (p.rpc) p.rpc->Stop();
   if (p.replicas) p.replicas->StopReplication();  // fetchers and the ISR thread, before the logs close
   if (p.delayed_fetches) p.delayed_fetches->Stop();
@@ -289,6 +323,7 @@ Status FlussServer::Stop() {
   }
   if (p.logs) st = p.logs->Close();
   p.apis.reset();
+  p.auto_partitions.reset();
   p.coordinator_service.reset();
   p.placement.reset();
   p.metadata_service.reset();

@@ -22,6 +22,7 @@
 #include "fluss_api.pb.h"
 #include "metadata/metadata_store.h"
 #include "server/api_table.h"
+#include "server/auto_partition_manager.h"
 #include "server/metadata_service.h"
 #include "server/replica_manager.h"
 #include "server/server_config.h"
@@ -48,6 +49,9 @@ struct ServerHooks {
   ClusterMetadataView cluster_metadata;
   std::function<Status(ApiTable&)> add_apis;
   TabletService::Observers replica_observers;
+  // The wall clock (milliseconds since the Unix epoch) auto-partitioning names partitions after and
+  // checks retention against (standalone; empty: the system clock). Tests move it.
+  std::function<int64_t()> clock;
 };
 
 class FlussServer {
@@ -65,6 +69,8 @@ class FlussServer {
   // Fetches (clients' and followers') parked until data arrives or their max wait ends: a test of
   // long polling waits for its fetch to be parked here before it appends.
   size_t waiting_fetches() const;
+  // Standalone: the auto-partition manager (null in the tablet role). Tests run a check with it.
+  AutoPartitionManager* auto_partitions() const;
   // Stops accepting, answers waiting fetches, finishes running requests, closes every log cleanly
   // (checkpoints and the clean-shutdown marker) and releases the data dir. Idempotent.
   Status Stop();

@@ -2,13 +2,82 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "types/partition_spec.h"
+
 namespace fluss {
 
 namespace {
 
 Result<TablePath> ToTablePath(const proto::PbTablePath& p) { return TablePath::Make(p.database_name(), p.table_name()); }
 
+void AddPartition(proto::MetadataResponse& resp, const PartitionRecord& partition,
+                  const std::vector<BucketAssignment>& assignment) {
+  auto* pm = resp.add_partition_metadata();
+  pm->set_table_id(partition.table_id);
+  pm->set_partition_name(partition.partition_name);
+  pm->set_partition_id(partition.partition_id);
+  for (const auto& a : assignment) {
+    auto* bm = pm->add_bucket_metadata();
+    bm->set_bucket_id(a.bucket_id);
+    if (a.leader >= 0) {
+      bm->set_leader_id(a.leader);
+      bm->set_leader_epoch(a.leader_epoch);
+    }
+    for (int32_t r : a.replicas) bm->add_replica_id(r);
+  }
+}
+
 }  // namespace
+
+Result<TableDescriptor> StoredDescriptor(const TableRecord& table) {
+  auto json = nlohmann::json::parse(table.table_json, nullptr, /*allow_exceptions=*/false);
+  auto descriptor = json.is_discarded() ? Result<TableDescriptor>(Status::Invalid("not JSON"))
+                                        : TableDescriptorFromJson(json);
+  if (!descriptor.ok()) {
+    return Status::Corruption(fmt::format("table '{}': stored descriptor does not parse: {}", table.path.ToString(),
+                                          descriptor.status().message()));
+  }
+  return descriptor;
+}
+
+Result<PartitionSpec> PartitionSpecFromProto(const proto::PbPartitionSpec& spec) {
+  PartitionSpec out;
+  for (const auto& kv : spec.partition_key_values()) {
+    if (!out.emplace(kv.key(), kv.value()).second) {
+      return Status(ErrorCode::kPartitionSpecInvalid, fmt::format("the partition spec names key '{}' twice", kv.key()));
+    }
+  }
+  return out;
+}
+
+Status AddRequestedPartitions(proto::MetadataResponse& resp, const MetadataStore& metadata,
+                              const proto::MetadataRequest& req) {
+  std::set<int64_t> added;
+  auto add = [&](const PartitionRecord& p) -> Status {
+    if (!added.insert(p.partition_id).second) return Status::OK();
+    FLUSS_ASSIGN_OR_RETURN(auto assignment, metadata.GetPartitionAssignment(p.partition_id));
+    AddPartition(resp, p, assignment);
+    return Status::OK();
+  };
+  for (const auto& pp : req.partitions_path()) {
+    FLUSS_ASSIGN_OR_RETURN(auto path, TablePath::Make(pp.database_name(), pp.table_name()));
+    if (!pp.has_partition_name()) {
+      return Status(ErrorCode::kPartitionNotExists,
+                    fmt::format("a partition of table '{}' is asked for without a partition name", path.ToString()));
+    }
+    FLUSS_ASSIGN_OR_RETURN(auto partition, metadata.GetPartition(path, pp.partition_name()));
+    FLUSS_RETURN_NOT_OK(add(partition));
+  }
+  for (int64_t id : req.partitions_id()) {
+    FLUSS_ASSIGN_OR_RETURN(auto partition, metadata.GetPartitionById(id));
+    FLUSS_RETURN_NOT_OK(add(partition));
+  }
+  return Status::OK();
+}
 
 proto::PbTableMetadata* AddTableMetadata(proto::MetadataResponse& resp, const proto::PbTablePath& path,
                                          const TableRecord& table) {
@@ -35,6 +104,7 @@ Status MetadataService::Register(ApiTable& table) {
       {ApiKey::kListTables, &MetadataService::ListTables},
       {ApiKey::kTableExists, &MetadataService::TableExists},
       {ApiKey::kGetTableSchema, &MetadataService::GetTableSchema},
+      {ApiKey::kListPartitionInfos, &MetadataService::ListPartitionInfos},
       {ApiKey::kGetMetadata, &MetadataService::GetMetadata},
       {ApiKey::kInitWriter, &MetadataService::InitWriter},
   };
@@ -126,13 +196,42 @@ Result<std::string> MetadataService::GetTableSchema(const std::string& body) {
   return resp.SerializeAsString();
 }
 
+Result<std::string> MetadataService::ListPartitionInfos(const std::string& body) {
+  FLUSS_ASSIGN_OR_RETURN(auto req, ParseRequest<proto::ListPartitionInfosRequest>(body));
+  FLUSS_ASSIGN_OR_RETURN(auto path, ToTablePath(req.table_path()));
+  FLUSS_ASSIGN_OR_RETURN(auto table, metadata_->GetTable(path));
+  FLUSS_ASSIGN_OR_RETURN(auto descriptor, StoredDescriptor(table));
+  if (!descriptor.is_partitioned()) {
+    return Status(ErrorCode::kTableNotPartitioned, fmt::format("table '{}' is not partitioned", path.ToString()));
+  }
+  const std::vector<std::string>& keys = descriptor.partition_keys();
+  ResolvedPartitionSpec filter;
+  if (req.has_partial_partition_spec()) {
+    FLUSS_ASSIGN_OR_RETURN(auto spec, PartitionSpecFromProto(req.partial_partition_spec()));
+    FLUSS_ASSIGN_OR_RETURN(filter, ResolvedPartitionSpec::FromPartialSpec(path, keys, spec));
+  }
+  FLUSS_ASSIGN_OR_RETURN(auto partitions, metadata_->ListPartitions(path));
+  proto::ListPartitionInfosResponse resp;
+  for (const auto& p : partitions) {
+    auto spec = ResolvedPartitionSpec::FromName(keys, p.partition_name);
+    if (!spec.ok()) return spec.status().WithContext(fmt::format("table '{}'", path.ToString()));
+    // Upstream hides its system partition from this list.
+    if (p.partition_name == kHistoricalPartitionValue || !spec->Matches(filter)) continue;
+    auto* info = resp.add_partitions_info();
+    info->set_partition_id(p.partition_id);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto* kv = info->mutable_partition_spec()->add_partition_key_values();
+      kv->set_key(keys[i]);
+      kv->set_value(spec->values()[i]);
+    }
+  }
+  return resp.SerializeAsString();
+}
+
 // ---- cluster metadata and writer ids -----------------------------------------------------------
 
 Result<std::string> MetadataService::GetMetadata(const std::string& body) {
   FLUSS_ASSIGN_OR_RETURN(auto req, ParseRequest<proto::MetadataRequest>(body));
-  if (req.partitions_path_size() > 0 || req.partitions_id_size() > 0) {
-    return Status(ErrorCode::kTableNotPartitioned, "partitioned tables are not supported yet");
-  }
   FLUSS_ASSIGN_OR_RETURN(auto resp, cluster_view_ ? cluster_view_(req) : LocalMetadata(req));
   return resp.SerializeAsString();
 }
@@ -160,6 +259,7 @@ Result<proto::MetadataResponse> MetadataService::LocalMetadata(const proto::Meta
       bm->set_leader_epoch(a.leader_epoch);
     }
   }
+  FLUSS_RETURN_NOT_OK(AddRequestedPartitions(resp, *metadata_, req));
   return resp;
 }
 

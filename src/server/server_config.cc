@@ -112,7 +112,8 @@ namespace {
 // The options fluss-server reads itself (LogConfig reads the log ones).
 constexpr std::string_view kServerOptions[] = {
     "bind.listeners", "advertised.listeners", "data.dir", "tablet-server.id", "default.bucket.number",
-    "default.replication.factor", "max.bucket.num", "netty.server.num-network-threads",
+    "default.replication.factor", "max.bucket.num", "max.partition.num", "auto-partition.check.interval",
+    "netty.server.num-network-threads",
     "netty.server.num-worker-threads", "netty.server.max-request-size", "netty.connection.max-idle-time",
     "kv.rocksdb.shared-write-buffer.size", "kv.rocksdb.block.cache-size", "kv.rocksdb.writebuffer.size",
     "kv.rocksdb.writebuffer.count", "kv.rocksdb.block.blocksize", "kv.rocksdb.use-bloom-filter",
@@ -190,6 +191,13 @@ Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string
       FLUSS_ASSIGN_OR_RETURN(c.default_replication_factor, PositiveInt(key, value, 1000));
     } else if (key == "max.bucket.num") {
       FLUSS_ASSIGN_OR_RETURN(c.max_bucket_num, PositiveInt(key, value, 1 << 20));
+    } else if (key == "max.partition.num") {
+      FLUSS_ASSIGN_OR_RETURN(c.max_partition_num, PositiveInt(key, value, 1 << 20));
+    } else if (key == "auto-partition.check.interval") {
+      FLUSS_ASSIGN_OR_RETURN(c.auto_partition_check_interval_ms, ParseDurationOption(key, value));
+      if (c.auto_partition_check_interval_ms <= 0) {
+        return Status::Invalid(fmt::format("option '{}' must be positive", key));
+      }
     } else if (key == "netty.server.num-network-threads") {
       FLUSS_ASSIGN_OR_RETURN(c.network_threads, PositiveInt(key, value, 256));
     } else if (key == "netty.server.num-worker-threads") {

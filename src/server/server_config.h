@@ -74,6 +74,11 @@ struct ServerConfig {
   int32_t default_bucket_number = 1;
   int32_t default_replication_factor = 1;
   int32_t max_bucket_num = 4096;
+  // max.partition.num: the most partitions one partitioned table may have (PARTITION_MAX_NUM beyond).
+  int32_t max_partition_num = 1000;
+  // auto-partition.check.interval: how often the auto-partition manager creates and expires the
+  // partitions of tables with table.auto-partition.enabled (also once when such a table is created).
+  int64_t auto_partition_check_interval_ms = 10 * 60 * 1000;
   // netty.server.num-network-threads: socket threads (Fluss: 3).
   int32_t network_threads = 2;
   // netty.server.num-worker-threads: threads that run request handlers (Fluss: 8).

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/metadata_service.h"
 #include "server/wire_error.h"
 #include "types/schema.h"
 
@@ -57,6 +58,8 @@ Status TabletService::Register(ApiTable& table) {
 // ---- tables -----------------------------------------------------------------------------------
 
 Status TabletService::OpenTable(const TableRecord& record) {
+  FLUSS_ASSIGN_OR_RETURN(auto descriptor, StoredDescriptor(record));
+  if (descriptor.is_partitioned()) return Status::OK();  // its replicas are its partitions'
   std::map<int32_t, Schema> schemas;
   for (int32_t id = 1; id <= record.schema_id; ++id) {
     FLUSS_ASSIGN_OR_RETURN(auto text, metadata_->GetSchema(record.table_id, id));
@@ -69,6 +72,17 @@ Status TabletService::OpenTable(const TableRecord& record) {
     schemas.emplace(id, std::move(schema));
   }
   return replicas_->AddTable(record, std::move(schemas));
+}
+
+Status TabletService::PartitionCreated(const TableRecord& table, const PartitionRecord& partition) {
+  spdlog::debug("partition '{}' (id {}) of table '{}': its replicas are not served yet", partition.partition_name,
+                partition.partition_id, table.path.ToString());
+  return Status::OK();
+}
+
+void TabletService::PartitionDropped(const TableRecord& table, const PartitionRecord& partition) {
+  spdlog::debug("partition '{}' (id {}) of table '{}' dropped: it has no replicas to stop yet",
+                partition.partition_name, partition.partition_id, table.path.ToString());
 }
 
 Status TabletService::LoadTables() {

@@ -74,12 +74,17 @@ class Parser {
     return Status::OK();
   }
 
-  Result<Schema> ParseSchemaBody() {
+  // `partition_keys` null: a PARTITIONED BY clause is an error (ParseSchema).
+  Result<Schema> ParseSchemaBody(std::vector<std::string>* partition_keys) {
     std::vector<Column> columns;
     std::vector<std::string> pk;
     std::optional<size_t> pk_pos;
+    bool partitioned = false;
     while (true) {
-      if (IsKeyword("PRIMARY")) {
+      if (AtPartitionedBy()) {
+        FLUSS_RETURN_NOT_OK(ParsePartitionedBy(partition_keys));
+        partitioned = true;
+      } else if (IsKeyword("PRIMARY")) {
         if (pk_pos) return ErrorAt(Peek().pos, "PRIMARY KEY is given twice");
         pk_pos = Peek().pos;
         Next();
@@ -110,10 +115,15 @@ class Parser {
         }
         columns.push_back(Column{std::move(name), type, -1, std::move(comment)});
       }
+      if (partitioned) {
+        if (Peek().kind != TokenKind::kEnd) return Expected("the end of the schema after PARTITIONED BY (...)");
+        break;
+      }
       if (Peek().kind == TokenKind::kComma) {
         Next();
         continue;
       }
+      if (AtPartitionedBy()) continue;  // "..., PRIMARY KEY (id, dt) PARTITIONED BY (dt)"
       if (Peek().kind != TokenKind::kEnd) return Expected("',' or the end of the schema");
       break;
     }
@@ -208,6 +218,40 @@ class Parser {
   }
 
   bool AtEnd() const { return Peek().kind == TokenKind::kEnd; }
+
+  // PARTITIONED BY, which no column definition can start with (BY is no type).
+  bool AtPartitionedBy() const {
+    return IsKeyword("PARTITIONED") && idx_ + 1 < tokens_.size() && tokens_[idx_ + 1].kind == TokenKind::kIdent &&
+           AsciiUpper(tokens_[idx_ + 1].text) == "BY";
+  }
+
+  Status ParsePartitionedBy(std::vector<std::string>* keys) {
+    const size_t pos = Peek().pos;
+    if (keys == nullptr) {
+      return ErrorAt(pos, "PARTITIONED BY belongs to a table, not a schema (ParseTableSchema takes it)");
+    }
+    Next();
+    Next();
+    FLUSS_RETURN_NOT_OK(Expect(TokenKind::kLParen, "'('"));
+    while (true) {
+      const size_t key_pos = Peek().pos;
+      FLUSS_ASSIGN_OR_RETURN(std::string name, ParseIdentifier("a partition-key column name"));
+      for (const auto& k : *keys) {
+        if (k == name) return ErrorAt(key_pos, fmt::format("partition key '{}' is given twice", name));
+      }
+      keys->push_back(std::move(name));
+      if (Peek().kind == TokenKind::kComma) {
+        Next();
+        continue;
+      }
+      FLUSS_RETURN_NOT_OK(Expect(TokenKind::kRParen, "',' or ')'"));
+      break;
+    }
+    partition_pos_ = pos;
+    return Status::OK();
+  }
+
+  size_t partition_pos() const { return partition_pos_; }
   Status ExpectEnd() { return AtEnd() ? Status::OK() : Expected("the end of the input"); }
 
  private:
@@ -282,6 +326,7 @@ class Parser {
   std::string_view text_;
   std::vector<Token> tokens_;
   size_t idx_ = 0;
+  size_t partition_pos_ = 0;
 };
 
 }  // namespace
@@ -289,7 +334,22 @@ class Parser {
 Result<Schema> ParseSchema(std::string_view text) {
   Parser p(text);
   FLUSS_RETURN_NOT_OK(p.Tokenize());
-  return p.ParseSchemaBody();
+  return p.ParseSchemaBody(nullptr);
+}
+
+Result<TableSchema> ParseTableSchema(std::string_view text) {
+  Parser p(text);
+  FLUSS_RETURN_NOT_OK(p.Tokenize());
+  TableSchema out;
+  FLUSS_ASSIGN_OR_RETURN(out.schema, p.ParseSchemaBody(&out.partition_keys));
+  for (const auto& k : out.partition_keys) {
+    if (!out.schema.IndexOf(k)) {
+      return Status(ErrorCode::kInvalidConfig, fmt::format("schema: at column {}: partition key '{}' is not a column "
+                                                           "of the schema",
+                                                           p.partition_pos() + 1, k));
+    }
+  }
+  return out;
 }
 
 Result<DataType> ParseDataType(std::string_view text) {

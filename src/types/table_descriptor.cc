@@ -38,6 +38,30 @@ Result<std::map<std::string, std::string>> StringMap(const nlohmann::json& j, co
 
 }  // namespace
 
+bool IsPartitionKeyType(TypeRoot root) {
+  switch (root) {
+    case TypeRoot::kChar:
+    case TypeRoot::kString:
+    case TypeRoot::kBoolean:
+    case TypeRoot::kBinary:
+    case TypeRoot::kBytes:
+    case TypeRoot::kTinyInt:
+    case TypeRoot::kSmallInt:
+    case TypeRoot::kInt:
+    case TypeRoot::kBigInt:
+    case TypeRoot::kFloat:
+    case TypeRoot::kDouble:
+    case TypeRoot::kDate:
+    case TypeRoot::kTime:
+    case TypeRoot::kTimestamp:
+    case TypeRoot::kTimestampLtz:
+      return true;
+    case TypeRoot::kDecimal:
+      return false;
+  }
+  return false;
+}
+
 TableDescriptor& TableDescriptor::DistributedBy(std::optional<int> bucket_count, std::vector<std::string> bucket_keys) {
   bucket_count_ = bucket_count;
   bucket_keys_ = std::move(bucket_keys);
@@ -83,11 +107,29 @@ Status TableDescriptor::Validate() const {
     return Status(ErrorCode::kBucketMaxNum,
                   fmt::format("bucket count must be between 1 and {}, got {}", kMaxBucketCount, *bucket_count_));
   }
-  for (const auto& k : partition_keys_) {
-    if (!schema_.IndexOf(k)) return invalid(fmt::format("partition key '{}' is not a column of the table", k));
+  for (size_t i = 0; i < partition_keys_.size(); ++i) {
+    const std::string& k = partition_keys_[i];
+    auto index = schema_.IndexOf(k);
+    if (!index) return invalid(fmt::format("partition key '{}' is not a column of the table", k));
+    if (std::find(partition_keys_.begin(), partition_keys_.begin() + static_cast<std::ptrdiff_t>(i), k) !=
+        partition_keys_.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return invalid(fmt::format("partition key '{}' is given twice", k));
+    }
+    const DataType& type = schema_.column(*index).type;
+    if (!IsPartitionKeyType(type.root())) {
+      return invalid(fmt::format(
+          "partition key '{}' is {}; a partition key must be CHAR, STRING, BOOLEAN, BINARY, BYTES, TINYINT, "
+          "SMALLINT, INT, BIGINT, FLOAT, DOUBLE, DATE, TIME, TIMESTAMP or TIMESTAMP_LTZ",
+          k, type.ToString()));
+    }
   }
   for (const auto& k : bucket_keys_) {
     if (!schema_.IndexOf(k)) return invalid(fmt::format("bucket key '{}' is not a column of the table", k));
+    if (Contains(partition_keys_, k)) {
+      return invalid(fmt::format("bucket key '{}' is a partition key; bucket keys must not include partition keys "
+                                 "(each partition has its own buckets)",
+                                 k));
+    }
   }
   if (schema_.has_primary_key()) {
     for (const auto& k : partition_keys_) {

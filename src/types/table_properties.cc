@@ -12,6 +12,7 @@
 #include "common/closest_name.h"
 #include "common/config_value.h"
 #include "common/ascii.h"
+#include "types/auto_partition.h"
 
 namespace fluss {
 namespace {
@@ -46,19 +47,20 @@ const std::vector<PropertySpec>& Specs() {
       {"table.datalake.enabled", Kind::kBool, true},
       {"table.datalake.format", Kind::kEnum, true, 0, 0, {"PAIMON", "LANCE", "ICEBERG", "HUDI"}},
       {"table.datalake.freshness", Kind::kDuration, true, 1},
+      {"table.auto-partition.enabled", Kind::kBool, true},
+      {"table.auto-partition.key", Kind::kString, true},
+      {"table.auto-partition.time-unit", Kind::kEnum, true, 0, 0, {"YEAR", "QUARTER", "MONTH", "DAY", "HOUR"}},
+      {"table.auto-partition.time-format", Kind::kString, true},
+      {"table.auto-partition.time-zone", Kind::kString, true},
+      {"table.auto-partition.num-precreate", Kind::kInt, true, 0, kIntMax},
+      // Negative: keep every partition.
+      {"table.auto-partition.num-retention", Kind::kInt, true, -kIntMax - 1, kIntMax},
       // Defined by Fluss, accepted, not acted on by fluss-cpp.
       {"table.log.ttl", Kind::kDuration, false, 0},
       {"table.log.local-ttl", Kind::kDuration, false, 0},
       {"table.log.tiered.local-segments", Kind::kInt, false, 1, kIntMax},
       {"table.kv.format-version", Kind::kInt, false, 1, 2},
       {"table.kv.standby-replica.enabled", Kind::kBool, false},
-      {"table.auto-partition.enabled", Kind::kBool, false},
-      {"table.auto-partition.key", Kind::kString, false},
-      {"table.auto-partition.time-unit", Kind::kEnum, false, 0, 0, {"YEAR", "QUARTER", "MONTH", "DAY", "HOUR"}},
-      {"table.auto-partition.time-format", Kind::kString, false},
-      {"table.auto-partition.time-zone", Kind::kString, false},
-      {"table.auto-partition.num-precreate", Kind::kInt, false, 0, kIntMax},
-      {"table.auto-partition.num-retention", Kind::kInt, false, 0, kIntMax},
       {"table.datalake.auto-compaction", Kind::kBool, false},
       {"table.datalake.auto-expire-snapshot", Kind::kBool, false},
       {"table.datalake.historical-partition.enabled", Kind::kBool, false},
@@ -88,7 +90,9 @@ std::optional<int64_t> ParseInteger(std::string_view text) {
 }
 
 std::string RangeText(const PropertySpec& s) {
-  if (s.max == std::numeric_limits<int64_t>::max() || s.max == kIntMax) return fmt::format("at least {}", s.min);
+  if ((s.max == std::numeric_limits<int64_t>::max() || s.max == kIntMax) && s.min != -kIntMax - 1) {
+    return fmt::format("at least {}", s.min);
+  }
   return fmt::format("between {} and {}", s.min, s.max);
 }
 
@@ -218,6 +222,7 @@ Status CheckCombinations(const TableDescriptor& d) {
       }
     }
   }
+  FLUSS_RETURN_NOT_OK(CheckAutoPartitionOptions(d));
   for (const auto& [key, value] : props) {
     if (!key.starts_with("fields.")) continue;
     auto column = FieldsColumn(key);

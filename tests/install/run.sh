@@ -45,7 +45,7 @@ for f in bin/fluss bin/fluss-server; do
 done
 "$PREFIX/bin/fluss" --version >/dev/null || { echo "!! installed bin/fluss does not run"; fail=1; }
 # The SDK headers, and nothing else under include/: no internal header (common/, types/, format/...).
-public_headers=(change_type.h client.h column_vector.h data_type.h error_code.h row.h schema.h
+public_headers=(change_type.h client.h column_vector.h data_type.h error_code.h partition.h row.h schema.h
                 schema_parser.h status.h table_descriptor.h table_path.h)
 for h in "${public_headers[@]}"; do
   [ -f "$PREFIX/include/fluss/$h" ] || { echo "!! missing include/fluss/$h"; fail=1; }

@@ -4,7 +4,8 @@
 //   class MyTest : public testing::InProcessServerTest {};     // a server on 127.0.0.1:0, a connection
 //   TEST_F(MyTest, X) { auto table = CreateTable("t", "id INT, v STRING", 2); ... }
 //
-// Override ServerOptions() for extra `key=value` options and ConfigureClient() for client settings;
+// Override ServerOptions() for extra `key=value` options, Hooks() for what to plug into the server
+// and ConfigureClient() for client settings;
 // RestartServer() stops and starts it on the same data dir (a new port, a new connection).
 #pragma once
 
@@ -38,13 +39,15 @@ class InProcessServerTest : public ::testing::Test {
     c.writer_batch_size = 16 << 10;
   }
   virtual std::string data_dir() const { return dir_.path(); }
+  // What the test plugs into the server (e.g. a clock it moves); called at every start.
+  virtual ServerHooks Hooks() { return {}; }
 
   void StartServer() {
     std::vector<std::string> options = {"bind.listeners=FLUSS://127.0.0.1:0", "data.dir=" + data_dir()};
     for (auto& o : ServerOptions()) options.push_back(std::move(o));
     auto config = ServerConfig::Load("", options);
     ASSERT_OK(config);
-    auto server = FlussServer::Start(*config);
+    auto server = FlussServer::Start(*config, Hooks());
     ASSERT_OK(server);
     server_ = std::move(server).value();
     Configuration c;

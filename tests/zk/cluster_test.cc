@@ -16,6 +16,8 @@
 #include <thread>
 
 #include "fluss_api.pb.h"
+#include "common/time_zone.h"
+#include "metadata/zk_client.h"
 #include "metadata/zk_metadata_store.h"
 #include "rpc/api_keys.h"
 #include "rpc/rpc_client.h"
@@ -230,8 +232,8 @@ TEST_F(ClusterTest, EachRoleAdvertisesAndServesExactlyItsApis) {
   ASSERT_NE(c, nullptr);
   // Written out here: the metadata reads every role answers, the DDL, the coordinator's control APIs
   // and the tablet server's data and replica APIs.
-  const std::set<int32_t> reads = {1000, 1003, 1004, 1035, 1007, 1008, 1010, 1011, 1012, 1026};
-  const std::set<int32_t> ddl = {1001, 1002, 1005, 1006};
+  const std::set<int32_t> reads = {1000, 1003, 1004, 1035, 1007, 1008, 1009, 1010, 1011, 1012, 1026};
+  const std::set<int32_t> ddl = {1001, 1002, 1005, 1006, 1036, 1037};
   const std::set<int32_t> control = {1020, 1043};
   const std::set<int32_t> data = {1014, 1015, 1021, 1016, 1017, 1034, 1061, 1018, 1019};
   auto with = [](std::set<int32_t> a, const std::set<int32_t>& b) {
@@ -722,6 +724,157 @@ TEST_F(ClusterTest, ControlledShutdownMovesLeadershipFirst) {
   EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), staying, "t"); }));
   EXPECT_TRUE(Eventually([&] { return ToldCurrentState(c->store(), leaving, "t"); }));
   EXPECT_OK(tablets_[leaving]->Stop(/*controlled=*/true));
+}
+
+// ---- partitioned tables ---------------------------------------------------------------------------
+
+proto::PbPartitionSpec Spec(const std::string& key, const std::string& value) {
+  proto::PbPartitionSpec spec;
+  auto* kv = spec.add_partition_key_values();
+  kv->set_key(key);
+  kv->set_value(value);
+  return spec;
+}
+
+Status CreatePartitionedTable(uint16_t port, const std::string& table,
+                              const std::map<std::string, std::string>& properties) {
+  proto::CreateTableRequest req;
+  req.mutable_table_path()->set_database_name("db");
+  req.mutable_table_path()->set_table_name(table);
+  TableDescriptor d(*ParseSchema("id INT NOT NULL, dt STRING NOT NULL, v STRING"));
+  d.DistributedBy(2).PartitionedBy({"dt"});
+  for (const auto& [k, v] : properties) d.Property(k, v);
+  req.set_table_json(TableDescriptorToJson(d).dump());
+  req.set_ignore_if_exists(false);
+  return Call(port, rpc::ApiKey::kCreateTable, req).status();
+}
+
+Status CreatePartition(uint16_t port, const std::string& table, const std::string& dt) {
+  proto::CreatePartitionRequest req;
+  req.mutable_table_path()->set_database_name("db");
+  req.mutable_table_path()->set_table_name(table);
+  *req.mutable_partition_spec() = Spec("dt", dt);
+  req.set_ignore_if_not_exists(false);
+  return Call(port, rpc::ApiKey::kCreatePartition, req).status();
+}
+
+Result<std::vector<std::string>> ListPartitions(uint16_t port, const std::string& table) {
+  proto::ListPartitionInfosRequest req;
+  req.mutable_table_path()->set_database_name("db");
+  req.mutable_table_path()->set_table_name(table);
+  FLUSS_ASSIGN_OR_RETURN(auto body, Call(port, rpc::ApiKey::kListPartitionInfos, req));
+  proto::ListPartitionInfosResponse resp;
+  if (!resp.ParseFromString(body)) return Status::Corruption("bad ListPartitionInfosResponse");
+  std::vector<std::string> out;
+  for (const auto& p : resp.partitions_info()) {
+    out.push_back(fmt::format("{}:{}", p.partition_id(), p.partition_spec().partition_key_values(0).value()));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The raw znode at `path` under the cluster's root (/fluss), or nullopt.
+std::optional<std::string> Znode(const std::string& chroot, const std::string& path) {
+  ZkOptions options;
+  options.address = ZkServer::Get().address() + chroot;
+  auto zk = ZkClient::Connect(options, [](ZkEvent) {});
+  EXPECT_OK(zk);
+  if (!zk.ok()) return std::nullopt;
+  auto node = (*zk)->Get((*zk)->Path(path), false);
+  EXPECT_OK(node);
+  if (!node.ok() || !*node) return std::nullopt;
+  return (*node)->first;
+}
+
+TEST_F(ClusterTest, PartitionsAreMadeByTheCoordinatorUnderUpstreamsZnodesAndSeenByEveryServer) {
+  CoordinatorServer* c = StartCluster(3);
+  ASSERT_NE(c, nullptr);
+  const uint16_t t1 = tablets_.at(1)->port(), t2 = tablets_.at(2)->port(), t3 = tablets_.at(3)->port();
+  ASSERT_OK(CreateDatabase(t1, "db"));
+  ASSERT_OK(CreatePartitionedTable(t1, "events", {{"table.replication.factor", "2"}}));  // forwarded
+  ASSERT_OK(CreatePartition(t2, "events", "2026-12-07"));                                  // forwarded
+  ASSERT_OK(CreatePartition(c->port(), "events", "2026-12-08"));
+  EXPECT_EQ(CreatePartition(t3, "events", "2026-12-08").code(), ErrorCode::kPartitionAlreadyExists);
+  // Every server lists them from its own view of ZooKeeper.
+  for (uint16_t port : {t1, t2, t3, c->port()}) {
+    EXPECT_TRUE(Eventually([&] {
+      auto names = ListPartitions(port, "events");
+      return names.ok() && *names == std::vector<std::string>{"0:2026-12-07", "1:2026-12-08"};
+    })) << port;
+  }
+  // Upstream's znodes and bodies: the registration and the assignment, written together.
+  const int64_t table_id = TableId(c->store(), "events");
+  EXPECT_EQ(Znode(chroot_, "/metadata/databases/db/tables/events/partitions/2026-12-07"),
+            fmt::format(R"({{"version":1,"table_id":{},"partition_id":0}})", table_id));
+  auto assignment = Znode(chroot_, "/tabletservers/partitions/0");
+  ASSERT_TRUE(assignment.has_value());
+  auto j = nlohmann::json::parse(*assignment);
+  EXPECT_EQ(j["version"], 1);
+  EXPECT_EQ(j["table_id"], table_id);
+  ASSERT_EQ(j["buckets"].size(), 2u);
+  for (const auto& [bucket, replicas] : j["buckets"].items()) {
+    ASSERT_EQ(replicas.size(), 2u) << bucket;  // table.replication.factor 2 over servers 1..3
+    EXPECT_NE(replicas[0], replicas[1]);
+  }
+  EXPECT_EQ(Znode(chroot_, "/metadata/partition_seqid"), "2");
+  // GetMetadata by partition name, through a tablet server: the buckets and their replicas.
+  proto::MetadataRequest req;
+  auto* pp = req.add_partitions_path();
+  pp->set_database_name("db");
+  pp->set_table_name("events");
+  pp->set_partition_name("2026-12-08");
+  auto body = Call(t3, rpc::ApiKey::kGetMetadata, req);
+  ASSERT_OK(body);
+  proto::MetadataResponse resp;
+  ASSERT_TRUE(resp.ParseFromString(*body));
+  ASSERT_EQ(resp.partition_metadata_size(), 1);
+  EXPECT_EQ(resp.partition_metadata(0).partition_id(), 1);
+  EXPECT_EQ(resp.partition_metadata(0).bucket_metadata_size(), 2);
+  EXPECT_EQ(resp.partition_metadata(0).bucket_metadata(0).replica_id_size(), 2);
+
+  // A drop removes both znodes and leaves a drop record; dropping the table removes the rest.
+  proto::DropPartitionRequest drop;
+  drop.mutable_table_path()->set_database_name("db");
+  drop.mutable_table_path()->set_table_name("events");
+  *drop.mutable_partition_spec() = Spec("dt", "2026-12-07");
+  drop.set_ignore_if_not_exists(false);
+  ASSERT_OK(Call(t1, rpc::ApiKey::kDropPartition, drop).status());
+  EXPECT_FALSE(Znode(chroot_, "/metadata/databases/db/tables/events/partitions/2026-12-07").has_value());
+  EXPECT_FALSE(Znode(chroot_, "/tabletservers/partitions/0").has_value());
+  EXPECT_TRUE(Znode(chroot_, "/metadata/dropped_partitions/0").has_value());
+  auto again = Call(t1, rpc::ApiKey::kDropPartition, drop);
+  EXPECT_EQ(again.status().code(), ErrorCode::kPartitionNotExists);
+  ASSERT_OK(DropTable(t2, "events"));
+  EXPECT_FALSE(Znode(chroot_, "/tabletservers/partitions/1").has_value());
+  EXPECT_FALSE(Znode(chroot_, "/metadata/databases/db/tables/events").has_value());
+}
+
+TEST_F(ClusterTest, TheActiveCoordinatorAutoPartitions) {
+  CoordinatorServer* c = StartCluster(1);
+  ASSERT_NE(c, nullptr);
+  const uint16_t t1 = tablets_.at(1)->port();
+  ASSERT_OK(CreateDatabase(t1, "db"));
+  ASSERT_OK(CreatePartitionedTable(t1, "daily", {{"table.auto-partition.enabled", "true"},
+                                                 {"table.auto-partition.time-unit", "DAY"},
+                                                 {"table.auto-partition.time-zone", "UTC"}}));
+  // Created with the table: today's partition and tomorrow's (the clock may pass midnight meanwhile).
+  std::vector<std::string> names;
+  ASSERT_TRUE(Eventually([&] {
+    auto listed = ListPartitions(t1, "daily");
+    if (listed.ok()) names = *listed;
+    return names.size() == 2;
+  }));
+  auto day = [](const std::string& entry) {
+    const std::string v = entry.substr(entry.find(':') + 1);
+    return DaysFromCivil(std::stoi(v.substr(0, 4)), std::stoi(v.substr(4, 2)), std::stoi(v.substr(6, 2)));
+  };
+  std::vector<int64_t> days = {day(names[0]), day(names[1])};
+  std::sort(days.begin(), days.end());
+  EXPECT_EQ(days[1], days[0] + 1);
+  const auto now_days = std::chrono::duration_cast<std::chrono::hours>(
+                            std::chrono::system_clock::now().time_since_epoch()).count() / 24;
+  EXPECT_LE(days[0], now_days);
+  EXPECT_GE(days[0] + 1, now_days);
 }
 
 }  // namespace

@@ -65,6 +65,7 @@ Result<proto::MetadataResponse> ClusterMetadata(const ZkMetadataStore& store, co
       }
     }
   }
+  FLUSS_RETURN_NOT_OK(AddRequestedPartitions(resp, store, req));
   return resp;
 }
 

@@ -219,6 +219,7 @@ void CoordinatorController::OnBecameActive(CoordinatorEpoch epoch) {
                buckets_.size(), live_.size());
   for (const auto& [id, info] : live_) PushAll(id);
   SchedulePreferredLeaderCheck(epoch);
+  if (options_.became_active) options_.became_active();
 }
 
 void CoordinatorController::OnResigned() {

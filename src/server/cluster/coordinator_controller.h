@@ -63,6 +63,9 @@ struct CoordinatorOptions {
   std::chrono::milliseconds leader_imbalance_check_interval{30000};
   // How long a preferred server has to answer the probe before leadership moves to it.
   std::chrono::milliseconds preferred_probe_timeout{2000};
+  // Called (event thread) each time this coordinator becomes the active one, once its state is
+  // loaded (the auto-partition manager checks every table then).
+  std::function<void()> became_active;
 };
 
 // Replicas of `buckets` buckets over `servers` (sorted ids), Fluss's rack-unaware assignment: the

@@ -6,6 +6,7 @@
 #include "rpc/api_keys.h"
 #include "rpc/rpc_server.h"
 #include "server/api_table.h"
+#include "server/auto_partition_manager.h"
 #include "server/cluster/cluster_common.h"
 #include "server/coordinator_service.h"
 #include "server/metadata_service.h"
@@ -42,6 +43,14 @@ class ControllerCoordination : public TablePlacement, public ClusterControl {
   }
   Status TableCreated(const TableRecord& record) override { return controller_->TableCreated(record); }
   void TableDropped(const TableRecord& record) override { controller_->TableDropped(record); }
+  // A partition's buckets get leaders and replicas with the per-partition data path (the next step):
+  // then the controller creates their leader records and sends NOTIFY_LEADER_AND_ISR here, and
+  // STOP_REPLICA (delete) on a drop.
+  Status PartitionCreated(const TableRecord&, const PartitionRecord&) override { return Status::OK(); }
+  void PartitionDropped(const TableRecord& table, const PartitionRecord& partition) override {
+    spdlog::debug("partition '{}' (id {}) of table '{}' dropped: it has no replicas to stop yet",
+                  partition.partition_name, partition.partition_id, table.path.ToString());
+  }
   Result<proto::AdjustIsrResponse> AdjustIsr(const proto::AdjustIsrRequest& request) override {
     return controller_->AdjustIsr(request);
   }
@@ -64,6 +73,7 @@ struct CoordinatorServer::Parts {
   std::unique_ptr<ControllerCoordination> coordination;
   std::unique_ptr<MetadataService> metadata_service;
   std::unique_ptr<CoordinatorService> coordinator_service;
+  std::unique_ptr<AutoPartitionManager> auto_partitions;
   std::unique_ptr<ApiTable> apis;
   std::unique_ptr<rpc::RpcServer> rpc;
   bool stopped = false;
@@ -89,6 +99,11 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(ServerConfig
   options.default_replication_factor = c.default_replication_factor;
   options.auto_leader_rebalance = c.auto_leader_rebalance;
   options.leader_imbalance_check_interval = std::chrono::milliseconds(c.leader_imbalance_check_interval_ms);
+  // Set below, once the manager exists; the controller only calls it after Start.
+  auto became_active = std::make_shared<std::function<void()>>();
+  options.became_active = [became_active] {
+    if (*became_active) (*became_active)();
+  };
   p.controller = std::make_unique<CoordinatorController>(p.store, options);
   p.workers = std::make_unique<WorkerPool>(c.worker_threads, "fluss-coord");
   ZkMetadataStore* zs = p.store.get();
@@ -107,6 +122,27 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(ServerConfig
   FLUSS_RETURN_NOT_OK(p.metadata_service->Register(*p.apis));
   FLUSS_RETURN_NOT_OK(p.coordinator_service->Register(*p.apis));
   FLUSS_RETURN_NOT_OK(p.apis->AddApiVersions(rpc::kServerTypeCoordinator));
+  // Auto-partitioning, while this coordinator is the active one.
+  CoordinatorService* coordinator = p.coordinator_service.get();
+  CoordinatorController* controller = p.controller.get();
+  AutoPartitionManager::Options auto_options;
+  auto_options.check_interval_ms = c.auto_partition_check_interval_ms;
+  auto_options.is_active = [controller] { return controller->active(); };
+  p.auto_partitions = std::make_unique<AutoPartitionManager>(
+      zs,
+      AutoPartitionManager::Actions{
+          [coordinator](const TablePath& path, const PartitionSpec& spec) {
+            return coordinator->CreatePartition(path, spec, /*ignore_if_exists=*/true).status();
+          },
+          [coordinator](const TablePath& path, const PartitionSpec& spec) {
+            return coordinator->DropPartition(path, spec, /*ignore_if_not_exists=*/true).status();
+          }},
+      std::move(auto_options));
+  AutoPartitionManager* auto_partitions = p.auto_partitions.get();
+  coordinator->SetAutoPartitionTableListener([auto_partitions](const TablePath& path) {
+    auto_partitions->TableCreated(path);
+  });
+  *became_active = [auto_partitions] { auto_partitions->CheckAllSoon(); };
 
   rpc::RpcServerOptions ro;
   ro.host = c.bind.host;
@@ -125,6 +161,7 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(ServerConfig
   }
   const std::string listeners = fmt::format("{}://{}:{}", c.bind.name, c.advertised_host, c.advertised_port);
   FLUSS_RETURN_NOT_OK(p.controller->Start(listeners));
+  p.auto_partitions->Start();
   spdlog::info("coordinator {} listening on {}, in the election", c.server_id, listeners);
   return server;
 }
@@ -142,10 +179,12 @@ void CoordinatorServer::Stop() {
   Parts& p = *parts_;
   if (p.stopped) return;
   p.stopped = true;
+  if (p.auto_partitions) p.auto_partitions->Stop();
   if (p.controller) p.controller->Stop();  // resigns: a standby takes over at once
   if (p.rpc) p.rpc->Stop();
   if (p.workers) p.workers->Stop();
   p.apis.reset();
+  p.auto_partitions.reset();
   p.coordinator_service.reset();
   p.metadata_service.reset();
   p.coordination.reset();

@@ -158,7 +158,8 @@ Status TabletClusterMember::Register(const std::string& listeners) {
 
 Status TabletClusterMember::AddForwardedApis(ApiTable& table) {
   using rpc::ApiKey;
-  for (ApiKey key : {ApiKey::kCreateDatabase, ApiKey::kDropDatabase, ApiKey::kCreateTable, ApiKey::kDropTable}) {
+  for (ApiKey key : {ApiKey::kCreateDatabase, ApiKey::kDropDatabase, ApiKey::kCreateTable, ApiKey::kDropTable,
+                     ApiKey::kCreatePartition, ApiKey::kDropPartition}) {
     FLUSS_RETURN_NOT_OK(table.AddBody(key, [this, key](const std::string& body) {
       return coordinator_.Call(static_cast<int16_t>(key), body, /*attempts=*/3);
     }));

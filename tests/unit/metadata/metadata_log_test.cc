@@ -136,6 +136,78 @@ TEST_F(MetadataLogTest, DropDatabaseCascadeIsOneRecordAppliedWhole) {
   EXPECT_EQ(OpenOrDie(dir_.path())->ListDroppedTables().size(), 3u);
 }
 
+TEST_F(MetadataLogTest, PartitionsAreRecordsOfTheirOwnAndReplay) {
+  auto store = OpenOrDie(dir_.path(), [] { return int64_t{5000}; });
+  ASSERT_OK(store->CreateDatabase("db", "{}", false));
+  const auto j = metadata_testing::MakePartitionedTableJson(3);
+  auto t = store->CreateTable(Path("db", "t"), j.table, j.schema, 3, {}, false);
+  ASSERT_OK(t);
+  auto size = [&] { return std::filesystem::file_size(log_file()); };
+  uint64_t before = size();
+  ASSERT_OK(store->CreatePartition(Path("db", "t"), t->table_id, "p000", metadata_testing::PartitionAssign(3), 1000,
+                                   false));
+  const uint64_t first = size() - before;
+  for (int i = 1; i < 100; ++i) {
+    ASSERT_OK(store->CreatePartition(Path("db", "t"), t->table_id, fmt::format("p{:03}", i),
+                                     metadata_testing::PartitionAssign(3), 1000, false));
+  }
+  before = size();
+  ASSERT_OK(store->CreatePartition(Path("db", "t"), t->table_id, "p999", metadata_testing::PartitionAssign(3), 1000,
+                                   false));
+  // A partition costs the same bytes with 100 partitions beside it: the counters and itself.
+  EXPECT_LE(size() - before, first + 16);
+  auto records = Records(ReadAll(log_file()));
+  ASSERT_EQ(records.back().changes.size(), 2u);
+  EXPECT_EQ(records.back().changes[0].kind, MetadataObjectKind::kCounters);
+  EXPECT_EQ(records.back().changes[0].value, R"({"next_table_id":2,"writer_id_limit":0,"next_partition_id":101})");
+  EXPECT_EQ(records.back().changes[1].kind, MetadataObjectKind::kPartition);
+  EXPECT_EQ(records.back().changes[1].key, "100");
+  EXPECT_EQ(records.back().changes[1].value,
+            R"({"database":"db","table":"t","table_id":1,"partition_id":100,"partition_name":"p999","assignment":[)"
+            R"({"bucket_id":0,"replicas":[1,2],"leader":-1,"leader_epoch":0,"bucket_epoch":0},)"
+            R"({"bucket_id":1,"replicas":[2,3],"leader":-1,"leader_epoch":0,"bucket_epoch":0},)"
+            R"({"bucket_id":2,"replicas":[3,1],"leader":-1,"leader_epoch":0,"bucket_epoch":0}]})");
+  // A drop deletes the partition and puts its drop record, in one record.
+  ASSERT_OK(store->DropPartition(Path("db", "t"), "p000", false));
+  records = Records(ReadAll(log_file()));
+  ASSERT_EQ(records.back().changes.size(), 2u);
+  EXPECT_EQ(records.back().changes[0].kind, MetadataObjectKind::kPartition);
+  EXPECT_EQ(records.back().changes[0].op, MetadataChange::Op::kDelete);
+  EXPECT_EQ(records.back().changes[1].kind, MetadataObjectKind::kDroppedPartition);
+  EXPECT_EQ(records.back().changes[1].value,
+            R"({"database":"db","table":"t","table_id":1,"partition_id":0,"partition_name":"p000",)"
+            R"("dropped_time_ms":5000})");
+  const MetadataState state = StateOfLog(log_file());
+  EXPECT_EQ(state.partitions.size(), 100u);
+  store.reset();
+  auto reopened = OpenOrDie(dir_.path());
+  EXPECT_EQ(reopened->ListPartitions(Path("db", "t"))->size(), 100u);
+  EXPECT_EQ(reopened->ListDroppedPartitions().size(), 1u);
+  // Dropping the table deletes its partitions in the same record.
+  ASSERT_OK(reopened->DropTable(Path("db", "t"), false));
+  records = Records(ReadAll(log_file()));
+  size_t deleted = 0;
+  for (const auto& c : records.back().changes) {
+    if (c.kind == MetadataObjectKind::kPartition && c.op == MetadataChange::Op::kDelete) ++deleted;
+  }
+  EXPECT_EQ(deleted, 100u);
+}
+
+TEST_F(MetadataLogTest, APartitionOfAMissingTableIsRefusedNamingTheFile) {
+  auto store = OpenOrDie(dir_.path());
+  ASSERT_OK(store->CreateDatabase("db", "{}", false));
+  store.reset();
+  std::string bytes = ReadAll(log_file());
+  MetadataChange counters{MetadataChange::Op::kPut, MetadataObjectKind::kCounters, "",
+                          R"({"next_table_id":9,"writer_id_limit":0,"next_partition_id":4})"};
+  MetadataChange partition{MetadataChange::Op::kPut, MetadataObjectKind::kPartition, "3",
+                           R"({"database":"db","table":"t","table_id":8,"partition_id":3,"partition_name":"x",)"
+                           R"("assignment":[]})"};
+  bytes += EncodeMetadataLogRecord(Records(bytes).back().sequence + 1, {counters, partition});
+  ExpectRefused(bytes, "table 'db.t' partition 'x' (id 3) belongs to table id 8, which is not the live table of that "
+                       "name");
+}
+
 TEST_F(MetadataLogTest, EveryCutOfTheLastRecordDropsJustThatChange) {
   auto store = OpenOrDie(dir_.path());
   ASSERT_OK(store->CreateDatabase("db", "{}", false));

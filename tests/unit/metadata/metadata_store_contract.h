@@ -535,7 +535,166 @@ TYPED_TEST_P(MetadataStoreContractTest, WatchersFromConcurrentMutatorsSeeEachEve
   for (const auto& name : seen) EXPECT_EQ(seen.count(name), 1u) << name;
 }
 
+// ---- partitions ----
+
+// A partitioned table db.<name> with 3 buckets per partition.
+inline TableRecord CreatePartitionedOrDie(MetadataStore& store, const TablePath& path) {
+  TableJson j = MakePartitionedTableJson(3);
+  auto r = store.CreateTable(path, j.table, j.schema, 3, {}, false);
+  EXPECT_OK(r);
+  return r.ok() ? *r : TableRecord{};
+}
+
+TYPED_TEST_P(MetadataStoreContractTest, PartitionsAreCreatedListedAndDropped) {
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
+  const TablePath path = Path("db", "t");
+  TableRecord t = CreatePartitionedOrDie(*this->store_, path);
+  auto p1 = this->store_->CreatePartition(path, t.table_id, "20240102", PartitionAssign(3), 1000, false);
+  ASSERT_OK(p1);
+  EXPECT_EQ(*p1, (PartitionRecord{path, t.table_id, 0, "20240102"}));
+  auto p2 = this->store_->CreatePartition(path, t.table_id, "20240101", {}, 1000, false);
+  ASSERT_OK(p2);
+  EXPECT_EQ(p2->partition_id, 1);
+  EXPECT_EQ(*this->store_->ListPartitions(path), (std::vector<PartitionRecord>{*p2, *p1}));  // by name
+  EXPECT_EQ(*this->store_->GetPartition(path, "20240102"), *p1);
+  EXPECT_EQ(*this->store_->GetPartitionById(1), *p2);
+  EXPECT_EQ(*this->store_->GetPartitionAssignment(0), PartitionAssign(3));
+  EXPECT_TRUE(this->store_->GetPartitionAssignment(1)->empty());
+
+  auto again = this->store_->CreatePartition(path, t.table_id, "20240102", PartitionAssign(3), 1000, false);
+  EXPECT_EQ(again.status().code(), ErrorCode::kPartitionAlreadyExists);
+  EXPECT_EQ(again.status().message(), "partition '20240102' of table 'db.t' already exists");
+  auto ignored = this->store_->CreatePartition(path, t.table_id, "20240102", PartitionAssign(3), 1000, true);
+  ASSERT_OK(ignored);
+  EXPECT_EQ(*ignored, *p1);
+
+  this->now_ = 7000;
+  auto dropped = this->store_->DropPartition(path, "20240102", false);
+  ASSERT_OK(dropped);
+  EXPECT_EQ(*dropped, *p1);
+  EXPECT_EQ(*this->store_->ListPartitions(path), std::vector<PartitionRecord>{*p2});
+  EXPECT_EQ(this->store_->GetPartitionById(0).status().code(), ErrorCode::kPartitionNotExists);
+  EXPECT_EQ(this->store_->GetPartitionById(0).status().message(), "partition id 0 does not exist");
+  EXPECT_EQ(this->store_->ListDroppedPartitions(),
+            (std::vector<DroppedPartitionRecord>{{path, t.table_id, 0, "20240102", 7000}}));
+  auto missing = this->store_->DropPartition(path, "20240102", false);
+  EXPECT_EQ(missing.status().code(), ErrorCode::kPartitionNotExists);
+  EXPECT_EQ(missing.status().message(), "partition '20240102' of table 'db.t' does not exist");
+  auto ignored_drop = this->store_->DropPartition(path, "20240102", true);
+  ASSERT_OK(ignored_drop);
+  EXPECT_EQ(ignored_drop->partition_id, -1);
+  // The name is free again and gets a new id: ids are never reused.
+  auto recreated = this->store_->CreatePartition(path, t.table_id, "20240102", {}, 1000, false);
+  ASSERT_OK(recreated);
+  EXPECT_EQ(recreated->partition_id, 2);
+}
+
+TYPED_TEST_P(MetadataStoreContractTest, PartitionErrorsChangeNothing) {
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
+  const TablePath path = Path("db", "t");
+  TableRecord t = CreatePartitionedOrDie(*this->store_, path);
+  EXPECT_EQ(this->store_->CreatePartition(Path("db", "nope"), t.table_id, "x", {}, 1000, false).status().code(),
+            ErrorCode::kTableNotExist);
+  // The table was dropped and created again: the caller's table id is stale.
+  EXPECT_EQ(this->store_->CreatePartition(path, t.table_id + 100, "x", {}, 1000, false).status().code(),
+            ErrorCode::kTableNotExist);
+  for (const char* bad : {"", "a/b", "a$", "x y", ".."}) {
+    EXPECT_EQ(this->store_->CreatePartition(path, t.table_id, bad, {}, 1000, false).status().code(),
+              ErrorCode::kPartitionSpecInvalid)
+        << bad;
+  }
+  EXPECT_EQ(this->store_->CreatePartition(path, t.table_id, "x", PartitionAssign(2), 1000, false).status().code(),
+            ErrorCode::kInvalidTable);
+  ASSERT_OK(this->store_->CreatePartition(path, t.table_id, "a", {}, 2, false));
+  ASSERT_OK(this->store_->CreatePartition(path, t.table_id, "b", {}, 2, false));
+  auto third = this->store_->CreatePartition(path, t.table_id, "c", {}, 2, false);
+  EXPECT_EQ(third.status().code(), ErrorCode::kPartitionMaxNum);
+  EXPECT_EQ(third.status().message(),
+            "table 'db.t' has 2 partitions; max.partition.num allows 2, so no more can be created");
+  EXPECT_EQ(this->store_->ListPartitions(path)->size(), 2u);
+  // Nothing was used up by the failures: the next id is the third.
+  auto next = this->store_->CreatePartition(path, t.table_id, "c", {}, 3, false);
+  ASSERT_OK(next);
+  EXPECT_EQ(next->partition_id, 2);
+  EXPECT_EQ(this->store_->ListPartitions(Path("db", "nope")).status().code(), ErrorCode::kTableNotExist);
+  EXPECT_EQ(this->store_->GetPartition(path, "zz").status().code(), ErrorCode::kPartitionNotExists);
+  EXPECT_EQ(this->store_->DropPartition(Path("db", "nope"), "a", true).status().code(), ErrorCode::kTableNotExist);
+}
+
+TYPED_TEST_P(MetadataStoreContractTest, DroppingATableDropsItsPartitions) {
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
+  ASSERT_OK(this->store_->CreateDatabase("other", "{}", false));
+  const TablePath path = Path("db", "t");
+  TableRecord t = CreatePartitionedOrDie(*this->store_, path);
+  TableRecord o = CreatePartitionedOrDie(*this->store_, Path("other", "o"));
+  ASSERT_OK(this->store_->CreatePartition(path, t.table_id, "a", PartitionAssign(3), 1000, false));
+  ASSERT_OK(this->store_->CreatePartition(path, t.table_id, "b", PartitionAssign(3), 1000, false));
+  ASSERT_OK(this->store_->CreatePartition(Path("other", "o"), o.table_id, "a", {}, 1000, false));
+  ASSERT_OK(this->store_->DropTable(path, false));
+  EXPECT_EQ(this->store_->ListPartitions(path).status().code(), ErrorCode::kTableNotExist);
+  EXPECT_EQ(this->store_->GetPartitionById(0).status().code(), ErrorCode::kPartitionNotExists);
+  EXPECT_EQ(this->store_->GetPartitionAssignment(1).status().code(), ErrorCode::kPartitionNotExists);
+  EXPECT_TRUE(this->store_->ListDroppedPartitions().empty());  // the table's record covers them
+  TableRecord again = CreatePartitionedOrDie(*this->store_, path);
+  EXPECT_TRUE(this->store_->ListPartitions(path)->empty());
+  auto p = this->store_->CreatePartition(path, again.table_id, "a", {}, 1000, false);
+  ASSERT_OK(p);
+  EXPECT_EQ(p->partition_id, 3);
+  ASSERT_OK(this->store_->DropDatabase("other", false, /*cascade=*/true));
+  EXPECT_EQ(this->store_->GetPartitionById(2).status().code(), ErrorCode::kPartitionNotExists);
+  this->Reopen();
+  EXPECT_EQ(*this->store_->ListPartitions(path), std::vector<PartitionRecord>{*p});
+  EXPECT_EQ(this->store_->GetPartitionById(2).status().code(), ErrorCode::kPartitionNotExists);
+}
+
+TYPED_TEST_P(MetadataStoreContractTest, PartitionsSurviveReopen) {
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
+  const TablePath path = Path("db", "t");
+  TableRecord t = CreatePartitionedOrDie(*this->store_, path);
+  ASSERT_OK(this->store_->CreatePartition(path, t.table_id, "a", PartitionAssign(3), 1000, false));
+  ASSERT_OK(this->store_->CreatePartition(path, t.table_id, "b", {}, 1000, false));
+  this->now_ = 9000;
+  ASSERT_OK(this->store_->DropPartition(path, "a", false));
+  const auto partitions = *this->store_->ListPartitions(path);
+  const auto dropped = this->store_->ListDroppedPartitions();
+  this->Reopen();
+  EXPECT_EQ(*this->store_->ListPartitions(path), partitions);
+  EXPECT_EQ(this->store_->ListDroppedPartitions(), dropped);
+  auto c = this->store_->CreatePartition(path, t.table_id, "c", PartitionAssign(3), 1000, false);
+  ASSERT_OK(c);
+  EXPECT_EQ(c->partition_id, 2);
+  this->Reopen();
+  EXPECT_EQ(*this->store_->GetPartitionAssignment(2), PartitionAssign(3));
+}
+
+TYPED_TEST_P(MetadataStoreContractTest, WatchersSeePartitionEvents) {
+  ASSERT_OK(this->store_->CreateDatabase("db", "{}", false));
+  const TablePath path = Path("db", "t");
+  TableRecord t = CreatePartitionedOrDie(*this->store_, path);
+  std::mutex mu;
+  std::vector<Recorded> seen;
+  int64_t id = this->store_->AddWatcher([&](MetadataEvent e, const std::string& name) {
+    std::lock_guard lock(mu);
+    seen.push_back({e, name});
+  });
+  ASSERT_OK(this->store_->CreatePartition(path, t.table_id, "a", {}, 1000, false));
+  ASSERT_OK(this->store_->DropPartition(path, "a", false));
+  ASSERT_OK(this->store_->CreatePartition(path, t.table_id, "b", {}, 1000, false));
+  ASSERT_OK(this->store_->DropTable(path, false));
+  this->store_->RemoveWatcher(id);
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen, (std::vector<Recorded>{{MetadataEvent::kPartitionCreated, "db.t/a"},
+                                         {MetadataEvent::kPartitionDropped, "db.t/a"},
+                                         {MetadataEvent::kPartitionCreated, "db.t/b"},
+                                         {MetadataEvent::kTableDropped, "db.t"}}));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(MetadataStoreContractTest,
+                           PartitionsAreCreatedListedAndDropped,
+                           PartitionErrorsChangeNothing,
+                           DroppingATableDropsItsPartitions,
+                           PartitionsSurviveReopen,
+                           WatchersSeePartitionEvents,
                            CreateListAndGetDatabases,
                            CreateExistingDatabaseFailsUnlessIgnored,
                            InvalidDatabaseNameOrJsonIsRefused,

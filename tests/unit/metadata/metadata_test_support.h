@@ -40,6 +40,22 @@ inline TableJson MakeTableJson(int buckets = 3, const std::string& schema_text =
   return {TableDescriptorToJson(d).dump(), SchemaToJson(schema).dump()};
 }
 
+// The same, partitioned by "dt".
+inline TableJson MakePartitionedTableJson(int buckets = 3) {
+  Schema schema = *ParseSchema("id INT NOT NULL, dt STRING NOT NULL, v STRING");
+  TableDescriptor d(schema);
+  d.DistributedBy(buckets).PartitionedBy({"dt"});
+  return {TableDescriptorToJson(d).dump(), SchemaToJson(schema).dump()};
+}
+
+// A partition's assignment as both stores keep it: replicas only (ZooKeeper keeps upstream's
+// PartitionAssignment body, whose leaders live in leader records).
+inline std::vector<BucketAssignment> PartitionAssign(int buckets) {
+  std::vector<BucketAssignment> out;
+  for (int b = 0; b < buckets; ++b) out.push_back({b, {1 + b % 3, 1 + (b + 1) % 3}, -1, 0, 0});
+  return out;
+}
+
 inline std::vector<BucketAssignment> Assign(int buckets, int32_t server = 0) {
   std::vector<BucketAssignment> out;
   for (int b = 0; b < buckets; ++b) out.push_back({b, {server}, server, 0, 0});

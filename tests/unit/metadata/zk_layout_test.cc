@@ -44,6 +44,50 @@ TEST(ZkLayoutTest, EveryPathIsTheDocumentedOne) {
             "/coordinators/election/_c_1b4e28ba-2fa1-11d2-883f-0016d3cca427-latch-");
   EXPECT_EQ(zk_paths::Cluster(), "/cluster");
   EXPECT_EQ(zk_paths::ClusterId(), "/cluster/id");
+  // Partitions: upstream's ZkData paths (PartitionsZNode, PartitionZNode, PartitionSequenceIdZNode,
+  // PartitionIdsZNode, PartitionIdZNode).
+  EXPECT_EQ(zk_paths::Partitions("db", "t"), "/metadata/databases/db/tables/t/partitions");
+  EXPECT_EQ(zk_paths::Partition("db", "t", "2024$eu"), "/metadata/databases/db/tables/t/partitions/2024$eu");
+  EXPECT_EQ(zk_paths::PartitionSeqId(), "/metadata/partition_seqid");
+  EXPECT_EQ(zk_paths::TabletServerPartitions(), "/tabletservers/partitions");
+  EXPECT_EQ(zk_paths::PartitionAssignment(12), "/tabletservers/partitions/12");
+  EXPECT_EQ(zk_paths::PartitionBuckets(12), "/tabletservers/partitions/12/buckets");
+  EXPECT_EQ(zk_paths::DroppedPartitions(), "/metadata/dropped_partitions");
+  EXPECT_EQ(zk_paths::DroppedPartition(12), "/metadata/dropped_partitions/12");
+}
+
+// Upstream's PartitionRegistration and PartitionAssignment bodies (their JSON serdes), byte for byte.
+TEST(ZkLayoutTest, PartitionBodiesAreUpstreamsAndReadBack) {
+  const std::string registration = zk_znodes::PartitionRegistrationBody(7, 12);
+  EXPECT_EQ(registration, R"({"version":1,"table_id":7,"partition_id":12})");
+  ASSERT_OK_AND_ASSIGN(auto reg, zk_znodes::ParsePartitionRegistration(registration, "/p"));
+  EXPECT_EQ(reg.table_id, 7);
+  EXPECT_EQ(reg.partition_id, 12);
+  // Upstream also writes remote_data_dir; a reader takes what it knows.
+  ASSERT_OK_AND_ASSIGN(auto upstream, zk_znodes::ParsePartitionRegistration(
+                                          R"({"version":1,"table_id":7,"partition_id":12,"remote_data_dir":"s3://x"})",
+                                          "/p"));
+  EXPECT_EQ(upstream.partition_id, 12);
+
+  const TableRecord table{Path("db", "t"), 7, 1, "{}", 3, 0, 0, 0};
+  const std::vector<BucketAssignment> assignment{{0, {1, 2}, -1, 0, 0}, {1, {2, 3}, -1, 0, 0}, {2, {3, 1}, -1, 0, 0}};
+  const std::string body = zk_znodes::PartitionAssignmentBody(7, assignment);
+  EXPECT_EQ(body, R"({"version":1,"table_id":7,"buckets":{"0":[1,2],"1":[2,3],"2":[3,1]}})");
+  ASSERT_OK_AND_ASSIGN(auto back, zk_znodes::ParsePartitionAssignment(body, "/a", table));
+  EXPECT_EQ(back.first, 7);
+  EXPECT_EQ(back.second, assignment);
+  // Bucket order in the object does not matter (upstream writes a hash map's order).
+  ASSERT_OK_AND_ASSIGN(auto shuffled, zk_znodes::ParsePartitionAssignment(
+                                          R"({"version":1,"table_id":7,"buckets":{"2":[3,1],"0":[1,2],"1":[2,3]}})",
+                                          "/a", table));
+  EXPECT_EQ(shuffled.second, assignment);
+
+  const PartitionRecord partition{Path("db", "t"), 7, 12, "2024$eu"};
+  const std::string dropped = zk_znodes::DroppedPartitionBody(partition, 3000);
+  EXPECT_EQ(dropped,
+            R"({"database":"db","dropped_time":3000,"partition_name":"2024$eu","table":"t","table_id":7,"version":1})");
+  ASSERT_OK_AND_ASSIGN(auto dropped_back, zk_znodes::ParseDroppedPartition(12, dropped, "/x"));
+  EXPECT_EQ(dropped_back, (DroppedPartitionRecord{Path("db", "t"), 7, 12, "2024$eu", 3000}));
 }
 
 TEST(ZkLayoutTest, CatalogBodiesAreTheDocumentedBytesAndReadBack) {
@@ -130,6 +174,16 @@ TEST(ZkLayoutTest, DamagedBodiesAreCorruptionNamingTheZnode) {
   expect_corrupt(zk_znodes::ParseTabletServer(3, R"({"listeners":5,"register_timestamp":1})", "/s").status(), "/s");
   expect_corrupt(zk_znodes::ParseCoordinator(R"({"id":"x","listeners":"a"})", "/c").status(), "/c");
   expect_corrupt(zk_znodes::ParseLeaderAndIsr(R"({"leader":1,"leader_epoch":0,"isr":["a"]})", "/l").status(), "/l");
+  expect_corrupt(zk_znodes::ParsePartitionRegistration(R"({"table_id":7})", "/p").status(), "/p");
+  expect_corrupt(zk_znodes::ParsePartitionAssignment(R"({"table_id":7,"buckets":{"0":[1]}})", "/pa", table).status(),
+                 "/pa");  // one bucket of two
+  expect_corrupt(
+      zk_znodes::ParsePartitionAssignment(R"({"table_id":7,"buckets":{"x":[1],"1":[1]}})", "/pa", table).status(),
+      "/pa");
+  expect_corrupt(zk_znodes::ParseDroppedPartition(
+                     3, R"({"database":"db","table":"t","table_id":7,"partition_name":"a/b","dropped_time":1})", "/dp")
+                     .status(),
+                 "/dp");
   expect_corrupt(zk_znodes::ParseCounter("-1", "/n").status(), "/n");
   expect_corrupt(zk_znodes::ParseCounter("12x", "/n").status(), "/n");
 }

@@ -100,9 +100,10 @@ const std::set<ApiKey> kTabletServiceKeys = {
 const std::set<ApiKey> kMetadataServiceKeys = {
     ApiKey::kListDatabases, ApiKey::kDatabaseExists, ApiKey::kGetDatabaseInfo,
     ApiKey::kGetTableInfo,  ApiKey::kListTables,     ApiKey::kTableExists,
-    ApiKey::kGetTableSchema, ApiKey::kGetMetadata,   ApiKey::kInitWriter};
-const std::set<ApiKey> kDdlKeys = {ApiKey::kCreateDatabase, ApiKey::kDropDatabase, ApiKey::kCreateTable,
-                                   ApiKey::kDropTable};
+    ApiKey::kGetTableSchema, ApiKey::kGetMetadata,   ApiKey::kInitWriter,
+    ApiKey::kListPartitionInfos};
+const std::set<ApiKey> kDdlKeys = {ApiKey::kCreateDatabase, ApiKey::kDropDatabase,    ApiKey::kCreateTable,
+                                   ApiKey::kDropTable,      ApiKey::kCreatePartition, ApiKey::kDropPartition};
 const std::set<ApiKey> kClusterControlKeys = {ApiKey::kAdjustIsr, ApiKey::kControlledShutdown};
 
 std::set<ApiKey> Union(std::initializer_list<std::set<ApiKey>> parts) {

@@ -118,6 +118,22 @@ TEST(ServerConfigTest, PreferredLeaderElectionIsOnByDefaultAndCanBeTuned) {
   EXPECT_NE(zero.status().message().find("must be positive"), std::string::npos) << zero.status().ToString();
 }
 
+TEST(ServerConfigTest, PartitionLimitsAndTheAutoPartitionIntervalAreUpstreams) {
+  auto dflt = ServerConfig::Load("", {});
+  ASSERT_OK(dflt);
+  EXPECT_EQ(dflt->max_partition_num, 1000);
+  EXPECT_EQ(dflt->max_bucket_num, 4096);
+  EXPECT_EQ(dflt->auto_partition_check_interval_ms, 10 * 60 * 1000);
+  auto c = ServerConfig::Load("", {"max.partition.num=20", "auto-partition.check.interval=30 s"});
+  ASSERT_OK(c);
+  EXPECT_EQ(c->max_partition_num, 20);
+  EXPECT_EQ(c->auto_partition_check_interval_ms, 30 * 1000);
+  EXPECT_TRUE(c->ignored_keys.empty());  // implemented now, not "accepted and ignored"
+  auto zero = ServerConfig::Load("", {"auto-partition.check.interval=0 ms"});
+  EXPECT_NE(zero.status().message().find("must be positive"), std::string::npos) << zero.status().ToString();
+  EXPECT_FALSE(ServerConfig::Load("", {"max.partition.num=0"}).ok());
+}
+
 TEST(ServerConfigTest, UnknownOptionsAreErrorsWithASuggestion) {
   auto typo = ServerConfig::Load("", {"data.dirr=/x"});
   ASSERT_FALSE(typo.ok());

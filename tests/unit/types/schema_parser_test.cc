@@ -100,5 +100,47 @@ TEST(SchemaParserTest, ParsesASingleType) {
   EXPECT_FALSE(ParseDataType("INT INT").ok());
 }
 
+TEST(SchemaParserTest, TableSchemaTakesPartitionedByAfterThePrimaryKey) {
+  auto t = ParseTableSchema("id BIGINT, dt STRING, v DOUBLE, PRIMARY KEY (id, dt) PARTITIONED BY (dt)");
+  ASSERT_OK(t);
+  EXPECT_EQ(t->schema.num_columns(), 3u);
+  EXPECT_EQ(t->schema.primary_key(), (std::vector<std::string>{"id", "dt"}));
+  EXPECT_EQ(t->partition_keys, std::vector<std::string>{"dt"});
+}
+
+TEST(SchemaParserTest, TableSchemaTakesPartitionedByAfterACommaAndSeveralKeys) {
+  auto t = ParseTableSchema("a INT, region STRING, dt STRING, partitioned by (region, `dt`)");
+  ASSERT_OK(t);
+  EXPECT_EQ(t->partition_keys, (std::vector<std::string>{"region", "dt"}));
+  auto none = ParseTableSchema("a INT");
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->partition_keys.empty());
+}
+
+TEST(SchemaParserTest, PartitionedByErrorsNameTheColumn) {
+  auto unknown = ParseTableSchema("a INT, PARTITIONED BY (b)");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().message(), "schema: at column 8: partition key 'b' is not a column of the schema");
+  auto twice = ParseTableSchema("a INT, PARTITIONED BY (a, a)");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.status().message(), "schema: at column 27: partition key 'a' is given twice");
+  auto trailing = ParseTableSchema("a INT PARTITIONED BY (a), b INT");
+  ASSERT_FALSE(trailing.ok());
+  EXPECT_EQ(trailing.status().message(),
+            "schema: at column 25: expected the end of the schema after PARTITIONED BY (...), found ','");
+  // A schema alone has no partitions: the clause belongs to a table.
+  auto schema_only = ParseSchema("a INT PARTITIONED BY (a)");
+  ASSERT_FALSE(schema_only.ok());
+  EXPECT_EQ(schema_only.status().message(),
+            "schema: at column 7: PARTITIONED BY belongs to a table, not a schema (ParseTableSchema takes it)");
+}
+
+TEST(SchemaParserTest, AColumnNamedPartitionedIsStillAColumn) {
+  auto t = ParseTableSchema("partitioned STRING, PARTITIONED BY (partitioned)");
+  ASSERT_OK(t);
+  EXPECT_EQ(t->schema.column(0).name, "partitioned");
+  EXPECT_EQ(t->partition_keys, std::vector<std::string>{"partitioned"});
+}
+
 }  // namespace
 }  // namespace fluss

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "types/schema_parser.h"
@@ -119,6 +120,44 @@ TEST(TableDescriptorTest, ValidationRejectsBadLayouts) {
   TableDescriptor unknown_partition(*ParseSchema("a INT"));
   unknown_partition.PartitionedBy({"zz"});
   EXPECT_FALSE(unknown_partition.Validate().ok());
+}
+
+TEST(TableDescriptorTest, PartitionKeysMustHaveASupportedType) {
+  for (const char* type : {"CHAR(4)", "STRING", "BOOLEAN", "BINARY(2)", "BYTES", "TINYINT", "SMALLINT", "INT",
+                           "BIGINT", "FLOAT", "DOUBLE", "DATE", "TIME(3)", "TIMESTAMP(6)", "TIMESTAMP_LTZ(3)"}) {
+    TableDescriptor d(*ParseSchema(fmt::format("v INT, p {}", type)));
+    d.PartitionedBy({"p"});
+    EXPECT_TRUE(d.Validate().ok()) << type << ": " << d.Validate().ToString();
+    EXPECT_TRUE(IsPartitionKeyType(d.schema().column(1).type.root())) << type;
+  }
+  TableDescriptor decimal(*ParseSchema("v INT, p DECIMAL(10, 2)"));
+  decimal.PartitionedBy({"p"});
+  Status st = decimal.Validate();
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidTable);
+  EXPECT_EQ(st.message(),
+            "partition key 'p' is DECIMAL(10, 2); a partition key must be CHAR, STRING, BOOLEAN, BINARY, BYTES, "
+            "TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, DATE, TIME, TIMESTAMP or TIMESTAMP_LTZ");
+}
+
+TEST(TableDescriptorTest, PartitionKeysArePartOfThePrimaryKeyAndNotBucketKeys) {
+  TableDescriptor pk(*ParseSchema("id INT, dt STRING, PRIMARY KEY (id)"));
+  pk.PartitionedBy({"dt"});
+  EXPECT_EQ(pk.Validate().message(),
+            "partitioned primary-key table: partition key 'dt' must be part of the primary key");
+  TableDescriptor bucket_key(*ParseSchema("id INT, dt STRING"));
+  bucket_key.PartitionedBy({"dt"}).DistributedBy(4, {"dt"});
+  EXPECT_EQ(bucket_key.Validate().message(),
+            "bucket key 'dt' is a partition key; bucket keys must not include partition keys (each partition has "
+            "its own buckets)");
+  TableDescriptor twice(*ParseSchema("id INT, dt STRING"));
+  twice.PartitionedBy({"dt", "dt"});
+  EXPECT_EQ(twice.Validate().message(), "partition key 'dt' is given twice");
+  TableDescriptor only_partition_keys(*ParseSchema("dt STRING, PRIMARY KEY (dt)"));
+  only_partition_keys.PartitionedBy({"dt"});
+  EXPECT_EQ(only_partition_keys.Validate().message(), "the primary key must have a column that is not a partition key");
+  TableDescriptor good(*ParseSchema("id INT, dt STRING, PRIMARY KEY (id, dt)"));
+  good.PartitionedBy({"dt"}).DistributedBy(4, {"id"});
+  EXPECT_OK(good.Validate());
 }
 
 }  // namespace
