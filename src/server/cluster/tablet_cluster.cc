@@ -1,10 +1,5 @@
 #include "server/cluster/tablet_cluster.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -14,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "fs/file_system.h"
 #include "rpc/api_keys.h"
 
 namespace fluss::cluster {
@@ -48,25 +44,6 @@ std::string NewClusterId() {
   std::string id;
   for (int i = 0; i < 4; ++i) id += fmt::format("{:08x}", rd());
   return id;
-}
-
-Status WriteFileDurably(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError(fmt::format("cannot create '{}': {}", tmp, std::strerror(errno)));
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  const int err = errno;
-  ::close(fd);
-  if (!ok) return Status::IOError(fmt::format("cannot write '{}': {}", tmp, std::strerror(err)));
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Status::IOError(fmt::format("cannot rename '{}': {}", tmp, std::strerror(errno)));
-  }
-  int dir = ::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  return Status::OK();
 }
 
 }  // namespace
@@ -107,7 +84,7 @@ Status ClaimDataDir(const std::string& data_dir, const std::string& cluster_id, 
                               data_dir));
   }
   const std::string text = json{{"version", 1}, {"cluster_id", cluster_id}, {"server_id", server_id}}.dump() + "\n";
-  return WriteFileDurably(path, text);
+  return WriteFileDurably(FileSystem::Local(), path, text);
 }
 
 // ---- TabletClusterMember ----------------------------------------------------------------------
