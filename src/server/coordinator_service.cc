@@ -49,6 +49,23 @@ void CoordinatorService::SetAutoPartitionTableListener(std::function<void(const 
   auto_partition_listener_ = std::move(listener);
 }
 
+std::unique_ptr<AutoPartitionManager> CoordinatorService::StartAutoPartitioning(MetadataStore* metadata,
+                                                                                AutoPartitionManager::Options options) {
+  auto manager = std::make_unique<AutoPartitionManager>(
+      metadata,
+      AutoPartitionManager::Actions{
+          [this](const TablePath& path, const PartitionSpec& spec) {
+            return CreatePartition(path, spec, /*ignore_if_exists=*/true).status();
+          },
+          [this](const TablePath& path, const PartitionSpec& spec) {
+            return DropPartition(path, spec, /*ignore_if_not_exists=*/true).status();
+          }},
+      std::move(options));
+  AutoPartitionManager* raw = manager.get();
+  SetAutoPartitionTableListener([raw](const TablePath& path) { raw->TableCreated(path); });
+  return manager;
+}
+
 Status CoordinatorService::Register(ApiTable& table) {
   using rpc::ApiKey;
   using Method = Result<std::string> (CoordinatorService::*)(const std::string&);

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "common/status.h"
@@ -16,6 +17,7 @@
 #include "fluss_api.pb.h"
 #include "metadata/metadata_store.h"
 #include "server/api_table.h"
+#include "server/auto_partition_manager.h"
 #include "server/server_config.h"
 #include "types/table_descriptor.h"
 
@@ -73,6 +75,12 @@ class CoordinatorService {
   // Called with each table created with table.auto-partition.enabled (the auto-partition manager
   // checks it at once). Set before Register.
   void SetAutoPartitionTableListener(std::function<void(const TablePath&)> listener);
+  // Starts an AutoPartitionManager over `metadata` whose actions are this service's CreatePartition /
+  // DropPartition (idempotent: an existing or missing partition is fine) and which hears of every
+  // table this service creates (SetAutoPartitionTableListener). The caller owns it; it must outlive
+  // neither this service nor `metadata`.
+  std::unique_ptr<AutoPartitionManager> StartAutoPartitioning(MetadataStore* metadata,
+                                                              AutoPartitionManager::Options options);
 
   // What CREATE_PARTITION does (also for the auto-partition manager): the table must be partitioned
   // (TABLE_NOT_PARTITIONED), `spec` name exactly its partition keys with valid values

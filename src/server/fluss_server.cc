@@ -244,20 +244,7 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
     AutoPartitionManager::Options auto_options;
     auto_options.check_interval_ms = c.auto_partition_check_interval_ms;
     auto_options.clock = hooks.clock;
-    p.auto_partitions = std::make_unique<AutoPartitionManager>(
-        p.metadata.get(),
-        AutoPartitionManager::Actions{
-            [coordinator](const TablePath& path, const PartitionSpec& spec) {
-              return coordinator->CreatePartition(path, spec, /*ignore_if_exists=*/true).status();
-            },
-            [coordinator](const TablePath& path, const PartitionSpec& spec) {
-              return coordinator->DropPartition(path, spec, /*ignore_if_not_exists=*/true).status();
-            }},
-        std::move(auto_options));
-    AutoPartitionManager* auto_partitions = p.auto_partitions.get();
-    coordinator->SetAutoPartitionTableListener([auto_partitions](const TablePath& path) {
-      auto_partitions->TableCreated(path);
-    });
+    p.auto_partitions = coordinator->StartAutoPartitioning(p.metadata.get(), std::move(auto_options));
   }
   if (hooks.add_apis) FLUSS_RETURN_NOT_OK(hooks.add_apis(*p.apis));
   // A standalone server is coordinator and tablet server at once, so server_type is left unset.

@@ -128,20 +128,8 @@ Result<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(ServerConfig
   AutoPartitionManager::Options auto_options;
   auto_options.check_interval_ms = c.auto_partition_check_interval_ms;
   auto_options.is_active = [controller] { return controller->active(); };
-  p.auto_partitions = std::make_unique<AutoPartitionManager>(
-      zs,
-      AutoPartitionManager::Actions{
-          [coordinator](const TablePath& path, const PartitionSpec& spec) {
-            return coordinator->CreatePartition(path, spec, /*ignore_if_exists=*/true).status();
-          },
-          [coordinator](const TablePath& path, const PartitionSpec& spec) {
-            return coordinator->DropPartition(path, spec, /*ignore_if_not_exists=*/true).status();
-          }},
-      std::move(auto_options));
+  p.auto_partitions = coordinator->StartAutoPartitioning(zs, std::move(auto_options));
   AutoPartitionManager* auto_partitions = p.auto_partitions.get();
-  coordinator->SetAutoPartitionTableListener([auto_partitions](const TablePath& path) {
-    auto_partitions->TableCreated(path);
-  });
   *became_active = [auto_partitions] { auto_partitions->CheckAllSoon(); };
 
   rpc::RpcServerOptions ro;
