@@ -5,6 +5,7 @@
 // offline (no leader) and at-risk (the leader is suspect) buckets are counted; any of them, a
 // suspect server or no active coordinator makes the exit code kExitDegraded.
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -47,18 +48,35 @@ Result<std::vector<PartitionBuckets>> PartitionBucketsOf(const GlobalOptions& g,
     req.add_partitions_id(p.partition_id);
     names[p.partition_id] = p.QualifiedName();
   }
-  const size_t colon = g.bootstrap_server.rfind(':');
-  if (colon == std::string::npos) return Status::InvalidArgument("bootstrap server has no port");
-  rpc::RpcClientOptions options;
-  options.connect_timeout = g.connect_timeout;
-  FLUSS_ASSIGN_OR_RETURN(
-      auto client, rpc::RpcClient::Connect(g.bootstrap_server.substr(0, colon),
-                                           static_cast<uint16_t>(std::stoi(g.bootstrap_server.substr(colon + 1))),
-                                           options));
-  FLUSS_ASSIGN_OR_RETURN(auto body, client->CallSync(static_cast<int16_t>(rpc::ApiKey::kGetMetadata), 0,
-                                                     req.SerializeAsString(), g.request_timeout));
+  // Any server answers GET_METADATA: the first bootstrap server that does.
+  Result<std::string> body = Status(ErrorCode::kNetworkException, "no bootstrap server");
+  size_t from = 0;
+  while (from <= g.bootstrap_server.size()) {
+    size_t comma = g.bootstrap_server.find(',', from);
+    if (comma == std::string::npos) comma = g.bootstrap_server.size();
+    const std::string server = g.bootstrap_server.substr(from, comma - from);
+    from = comma + 1;
+    const size_t colon = server.rfind(':');
+    uint16_t port = 0;
+    if (colon == std::string::npos ||
+        std::from_chars(server.data() + colon + 1, server.data() + server.size(), port).ec != std::errc()) {
+      body = Status::InvalidArgument(fmt::format("bootstrap server '{}' has no port", server));
+      continue;
+    }
+    rpc::RpcClientOptions options;
+    options.connect_timeout = g.connect_timeout;
+    auto client = rpc::RpcClient::Connect(server.substr(0, colon), port, options);
+    if (!client.ok()) {
+      body = client.status();
+      continue;
+    }
+    body = (*client)->CallSync(static_cast<int16_t>(rpc::ApiKey::kGetMetadata), 0, req.SerializeAsString(),
+                               g.request_timeout);
+    if (body.ok()) break;
+  }
+  if (!body.ok()) return body.status().WithContext("asking for the partitions' buckets");
   proto::MetadataResponse resp;
-  if (!resp.ParseFromString(body)) return Status(ErrorCode::kCorruptMessage, "cannot parse the MetadataResponse");
+  if (!resp.ParseFromString(*body)) return Status(ErrorCode::kCorruptMessage, "cannot parse the MetadataResponse");
   std::vector<PartitionBuckets> out;
   for (const auto& pm : resp.partition_metadata()) {
     PartitionBuckets p;
