@@ -100,13 +100,17 @@ Status ReplicaManager::AddTable(const TableRecord& table, std::map<int32_t, Sche
     served->kv_options.hold_whole_log = cluster_;
   }
   if (served->partitioned) {
-    // No buckets of its own; the replicas of its partitions (added before: a new schema) get the
-    // new table.
-    std::unique_lock lock(mu_);
-    tables_[table.table_id] = served;
-    for (const auto& [id, replica] : replicas_) {
-      if (id.table_id == table.table_id) replica->UpdateTable(served);
+    // No buckets of its own. Partitions added from now on get the new table; those added before (a
+    // new schema) are handed it (outside the map's lock, as the replicas of a table are).
+    std::vector<std::shared_ptr<Replica>> previous;
+    {
+      std::unique_lock lock(mu_);
+      tables_[table.table_id] = served;
+      for (const auto& [id, replica] : replicas_) {
+        if (id.table_id == table.table_id) previous.push_back(replica);
+      }
     }
+    for (const auto& replica : previous) replica->UpdateTable(served);
     return Status::OK();
   }
   // A table added again (a new schema) keeps its replicas and their state.
@@ -259,7 +263,7 @@ Status ReplicaManager::AddPartition(const PartitionRecord& partition) {
                   fmt::format("cannot open partition '{}' (id {}): table id {} is not open on this server",
                               partition.partition_name, partition.partition_id, partition.table_id));
   }
-  const std::string& path = served->record.path.ToString();
+  const std::string path = served->record.path.ToString();
   if (!served->partitioned) {
     return Status(ErrorCode::kTableNotPartitioned,
                   fmt::format("cannot open partition '{}' (id {}): table '{}' is not partitioned",

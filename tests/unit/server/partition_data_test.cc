@@ -83,7 +83,9 @@ class PartitionDataTest : public testing::InProcessServerTest {
     auto body = rpc_->CallSync(static_cast<int16_t>(key), version, req.SerializeAsString(), kPartitionCallTimeout);
     EXPECT_OK(body);
     Resp resp;
-    if (body.ok()) EXPECT_TRUE(resp.ParseFromString(*body));
+    if (body.ok()) {
+      EXPECT_TRUE(resp.ParseFromString(*body));
+    }
     return resp;
   }
 
