@@ -44,6 +44,10 @@ struct S3Options {
   // How long to wait for a TCP (and TLS) connection.
   std::chrono::milliseconds connection_timeout{10000};
 
+  // Keys per ListObjectsV2 page; 0: the server's default (1000 on S3). Not an option: tests set a
+  // small one to walk continuation tokens.
+  int list_max_keys = 0;
+
   static constexpr std::chrono::milliseconds kMaxRetryWait{20000};
   static constexpr uint64_t kMinPartSize = 5ull << 20;
 

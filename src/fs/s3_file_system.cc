@@ -232,6 +232,7 @@ Result<std::vector<std::string>> S3FileSystem::ListKeys(const std::string& bucke
   do {
     S3Request list{"GET", bucket, "", {{"list-type", "2"}, {"prefix", prefix}}, {}, {}};
     if (!token.empty()) list.query.emplace_back("continuation-token", token);
+    if (options().list_max_keys > 0) list.query.emplace_back("max-keys", std::to_string(options().list_max_keys));
     FLUSS_ASSIGN_OR_RETURN(S3Response r, client_->Send(list, "ListObjectsV2 of prefix '" + prefix + "' in"));
     for (std::string_view contents : XmlElements(r.body, "Contents")) {
       if (auto key = XmlText(contents, "Key")) keys.push_back(std::move(*key));
@@ -303,6 +304,7 @@ Result<std::vector<std::string>> S3FileSystem::ListDirectory(const std::string& 
   do {
     S3Request list{"GET", p.bucket, "", {{"list-type", "2"}, {"delimiter", "/"}, {"prefix", prefix}}, {}, {}};
     if (!token.empty()) list.query.emplace_back("continuation-token", token);
+    if (options().list_max_keys > 0) list.query.emplace_back("max-keys", std::to_string(options().list_max_keys));
     FLUSS_ASSIGN_OR_RETURN(S3Response r, client_->Send(list, "ListObjectsV2 of '" + path + "' in"));
     for (std::string_view contents : XmlElements(r.body, "Contents")) {
       auto key = XmlText(contents, "Key");
