@@ -1,6 +1,7 @@
 #include "fs/s3_file_system.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include <fmt/format.h>
 
@@ -106,7 +107,16 @@ class S3WritableFile final : public WritableFile {
     }
     body += "</CompleteMultipartUpload>";
     S3Request complete{"POST", object_.bucket, object_.key, {{"uploadId", upload_id_}}, {}, body};
-    FLUSS_ASSIGN_OR_RETURN(S3Response r, client_.Send(complete, "CompleteMultipartUpload"));
+    auto sent = client_.Send(complete, "CompleteMultipartUpload");
+    if (!sent.ok()) {
+      // A retry after a completion whose answer was lost finds no upload: the object is there.
+      if (sent.status().message().find("NoSuchUpload") != std::string::npos && CompletedAlready()) {
+        upload_id_.clear();
+        return Status::OK();
+      }
+      return sent.status();
+    }
+    const S3Response& r = *sent;
     // S3 may answer 200 and report the failure in the body.
     if (!XmlElements(r.body, "Error").empty()) {
       return Status::IOError(fmt::format("S3 CompleteMultipartUpload '{}': {}: {}",
@@ -115,6 +125,14 @@ class S3WritableFile final : public WritableFile {
     }
     upload_id_.clear();
     return Status::OK();
+  }
+
+  // Whether the object exists with every byte appended (a completion that went through).
+  bool CompletedAlready() {
+    auto head = client_.Send({"HEAD", object_.bucket, object_.key, {}, {}, {}}, "HEAD");
+    if (!head.ok()) return false;
+    const std::string* length = head->Header("content-length");
+    return length != nullptr && *length == std::to_string(size_);
   }
 
   // Best effort: the upload's parts are dropped on the server (a lifecycle rule for incomplete
@@ -133,6 +151,14 @@ class S3WritableFile final : public WritableFile {
   Status failed_;
   bool closed_ = false;
 };
+
+// The object `path` names; InvalidArgument for a bucket alone (an operation on an object must
+// never reach the bucket: DELETE of "s3://bucket" would delete the bucket).
+Result<S3Path> ObjectPath(const std::string& path, std::string_view what) {
+  FLUSS_ASSIGN_OR_RETURN(S3Path p, S3Path::Parse(path));
+  if (p.key.empty()) return Status::InvalidArgument(fmt::format("{} '{}': names a bucket, not an object", what, path));
+  return p;
+}
 
 }  // namespace
 
@@ -158,24 +184,26 @@ Result<std::unique_ptr<S3FileSystem>> S3FileSystem::Make(S3Options options) {
 }
 
 Result<std::unique_ptr<WritableFile>> S3FileSystem::NewWritableFile(const std::string& path) {
-  FLUSS_ASSIGN_OR_RETURN(S3Path p, S3Path::Parse(path));
-  if (p.key.empty()) return Status::InvalidArgument(fmt::format("create '{}': names a bucket, not an object", path));
+  FLUSS_ASSIGN_OR_RETURN(S3Path p, ObjectPath(path, "create"));
   return std::unique_ptr<WritableFile>(new S3WritableFile(path, *client_, std::move(p)));
 }
 
 Result<std::vector<uint8_t>> S3FileSystem::ReadFile(const std::string& path) {
-  FLUSS_ASSIGN_OR_RETURN(S3Path p, S3Path::Parse(path));
+  FLUSS_ASSIGN_OR_RETURN(S3Path p, ObjectPath(path, "read"));
   FLUSS_ASSIGN_OR_RETURN(S3Response r, client_->Send({"GET", p.bucket, p.key, {}, {}, {}}, "GET"));
   return ToBytes(r.body);
 }
 
 Result<std::vector<uint8_t>> S3FileSystem::ReadRange(const std::string& path, uint64_t offset, uint64_t length) {
-  FLUSS_ASSIGN_OR_RETURN(S3Path p, S3Path::Parse(path));
+  FLUSS_ASSIGN_OR_RETURN(S3Path p, ObjectPath(path, "read"));
   if (length == 0) {
     FLUSS_RETURN_NOT_OK(FileSize(path).status());  // NotFound still says so
     return std::vector<uint8_t>{};
   }
-  S3Request get{"GET", p.bucket, p.key, {}, {{"range", fmt::format("bytes={}-{}", offset, offset + length - 1)}}, {}};
+  // An end past 2^64 - 1 (a length meaning "to the end") is an open range.
+  const std::string range = length - 1 > UINT64_MAX - offset ? fmt::format("bytes={}-", offset)
+                                                             : fmt::format("bytes={}-{}", offset, offset + length - 1);
+  S3Request get{"GET", p.bucket, p.key, {}, {{"range", range}}, {}};
   auto r = client_->Send(get, fmt::format("GET of bytes {}..{}", offset, offset + length));
   if (!r.ok()) {
     // 416: the range starts at or after the end (the object exists).
@@ -191,7 +219,7 @@ Result<std::vector<uint8_t>> S3FileSystem::ReadRange(const std::string& path, ui
 }
 
 Result<uint64_t> S3FileSystem::FileSize(const std::string& path) {
-  FLUSS_ASSIGN_OR_RETURN(S3Path p, S3Path::Parse(path));
+  FLUSS_ASSIGN_OR_RETURN(S3Path p, ObjectPath(path, "size of"));
   FLUSS_ASSIGN_OR_RETURN(S3Response r, client_->Send({"HEAD", p.bucket, p.key, {}, {}, {}}, "HEAD"));
   const std::string* length = r.Header("content-length");
   if (length == nullptr) return Status::IOError(fmt::format("S3 HEAD '{}': the answer has no Content-Length", path));
@@ -203,8 +231,8 @@ Status S3FileSystem::CreateDirectories(const std::string& path) { return S3Path:
 Status S3FileSystem::SyncDirectory(const std::string& path) { return S3Path::Parse(path).status(); }
 
 Status S3FileSystem::Rename(const std::string& from, const std::string& to) {
-  FLUSS_ASSIGN_OR_RETURN(S3Path src, S3Path::Parse(from));
-  FLUSS_ASSIGN_OR_RETURN(S3Path dst, S3Path::Parse(to));
+  FLUSS_ASSIGN_OR_RETURN(S3Path src, ObjectPath(from, "rename"));
+  FLUSS_ASSIGN_OR_RETURN(S3Path dst, ObjectPath(to, "rename to"));
   S3Request copy{"PUT", dst.bucket, dst.key, {}, {{"x-amz-copy-source", UriEncode("/" + src.bucket + "/" + src.key, false)}}, {}};
   auto r = client_->Send(copy, fmt::format("copy from '{}' to", from));
   if (!r.ok()) return r.status();
@@ -220,7 +248,7 @@ Result<bool> S3FileSystem::LinkIfAbsent(const std::string& from, const std::stri
 }
 
 Status S3FileSystem::Remove(const std::string& path) {
-  FLUSS_ASSIGN_OR_RETURN(S3Path p, S3Path::Parse(path));
+  FLUSS_ASSIGN_OR_RETURN(S3Path p, ObjectPath(path, "remove"));
   auto r = client_->Send({"DELETE", p.bucket, p.key, {}, {}, {}}, "DELETE");
   if (!r.ok() && r.status().kind() != StatusCode::kNotFound) return r.status();
   return Status::OK();
