@@ -36,11 +36,13 @@ class S3WritableFile final : public WritableFile {
     buffer_.append(AsText(data));
     size_ += data.size();
     const size_t part = client_.options().multipart_size;
-    while (buffer_.size() >= part + 1) {  // keep at least one byte for the last part
-      Status st = UploadPart(std::string_view(buffer_).substr(0, part));
+    size_t uploaded = 0;
+    while (buffer_.size() - uploaded >= part + 1) {  // keep at least one byte for the last part
+      Status st = UploadPart(std::string_view(buffer_).substr(uploaded, part));
       if (!st.ok()) return Fail(st);
-      buffer_.erase(0, part);
+      uploaded += part;
     }
+    buffer_.erase(0, uploaded);
     return Status::OK();
   }
 
