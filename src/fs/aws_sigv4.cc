@@ -146,8 +146,9 @@ SigV4Signature SignV4(const SigV4Request& request, const SigV4Credentials& crede
 
   std::string path = UriEncode(request.path, false);
   if (path.empty() || path.front() != '/') path.insert(path.begin(), '/');
-  out.canonical_request = fmt::format("{}\n{}\n{}\n{}\n{}\n{}", request.method, path, CanonicalQueryString(request.query),
-                                      canonical_headers, out.signed_headers, request.payload_hash);
+  out.canonical_request =
+      fmt::format("{}\n{}\n{}\n{}\n{}\n{}", request.method, path, CanonicalQueryString(request.query),
+                  canonical_headers, out.signed_headers, request.payload_hash);
 
   const std::string_view date = amz_date.substr(0, 8);
   const std::string scope = fmt::format("{}/{}/{}/aws4_request", date, region, service);

@@ -27,8 +27,8 @@ constexpr std::string_view kMultipartSize = "s3.multipart.size";
 constexpr std::string_view kConnectionTimeout = "s3.connection.timeout";
 
 const std::vector<std::string_view>& KnownKeys() {
-  static const std::vector<std::string_view> keys = {kEndpoint,   kRegion,        kAccessKey,
-                                                     kSecretKey,  kPathStyle,     kRetryLimit,
+  static const std::vector<std::string_view> keys = {kEndpoint,      kRegion,        kAccessKey,
+                                                     kSecretKey,     kPathStyle,     kRetryLimit,
                                                      kRetryInterval, kMultipartSize, kConnectionTimeout};
   return keys;
 }
@@ -42,8 +42,8 @@ std::string Lower(std::string_view s) {
 }
 
 bool RetryableStatus(long status, std::string_view code) {
-  return status >= 500 || status == 429 || code == "SlowDown" || code == "InternalError" ||
-         code == "RequestTimeout" || code == "ServiceUnavailable";
+  return status >= 500 || status == 429 || code == "SlowDown" || code == "InternalError" || code == "RequestTimeout" ||
+         code == "ServiceUnavailable";
 }
 
 size_t WriteBody(char* data, size_t size, size_t count, void* user) {
@@ -58,7 +58,8 @@ size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
   if (colon != std::string_view::npos) {
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+      value.remove_suffix(1);
     (*headers)[Lower(line.substr(0, colon))] = std::string(value);
   }
   return size * count;
@@ -159,9 +160,8 @@ Result<std::unique_ptr<S3Client>> S3Client::Make(S3Options options) {
     endpoint.remove_prefix(sep + 3);
   }
   if (client->scheme_ != "http" && client->scheme_ != "https") {
-    return Status::InvalidArgument(
-        fmt::format("option 's3.endpoint' '{}': scheme '{}' is not http or https", client->options_.endpoint,
-                    client->scheme_));
+    return Status::InvalidArgument(fmt::format("option 's3.endpoint' '{}': scheme '{}' is not http or https",
+                                               client->options_.endpoint, client->scheme_));
   }
   const size_t slash = endpoint.find('/');
   client->host_port_ = std::string(endpoint.substr(0, slash));
@@ -232,7 +232,9 @@ S3Client::Attempt S3Client::SendOnce(const S3Request& request) {
   sign.method = request.method;
   sign.path = RequestPath(base_path_, options_.path_style_access, request);
   sign.query = request.query;
-  sign.headers = {{"host", host}, {"x-amz-content-sha256", payload_hash}, {"x-amz-date", AmzDate(std::chrono::system_clock::now())}};
+  sign.headers = {{"host", host},
+                  {"x-amz-content-sha256", payload_hash},
+                  {"x-amz-date", AmzDate(std::chrono::system_clock::now())}};
   for (const auto& h : request.headers) sign.headers.push_back(h);
   sign.payload_hash = payload_hash;
 

@@ -86,12 +86,9 @@ class S3WritableFile final : public WritableFile {
       }
     }
     const int number = static_cast<int>(etags_.size()) + 1;
-    S3Request put{"PUT",
-                  object_.bucket,
-                  object_.key,
-                  {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}},
-                  {},
-                  bytes};
+    S3Request put{"PUT",       object_.bucket,
+                  object_.key, {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}},
+                  {},          bytes};
     FLUSS_ASSIGN_OR_RETURN(S3Response r, client_.Send(put, fmt::format("UploadPart {}", number)));
     const std::string* etag = r.Header("etag");
     if (etag == nullptr) {
@@ -121,9 +118,9 @@ class S3WritableFile final : public WritableFile {
     const S3Response& r = *sent;
     // S3 may answer 200 and report the failure in the body.
     if (!XmlElements(r.body, "Error").empty()) {
-      return Status::IOError(fmt::format("S3 CompleteMultipartUpload '{}': {}: {}",
-                                         S3ObjectName(object_.bucket, object_.key),
-                                         XmlText(r.body, "Code").value_or("?"), XmlText(r.body, "Message").value_or("")));
+      return Status::IOError(
+          fmt::format("S3 CompleteMultipartUpload '{}': {}: {}", S3ObjectName(object_.bucket, object_.key),
+                      XmlText(r.body, "Code").value_or("?"), XmlText(r.body, "Message").value_or("")));
     }
     upload_id_.clear();
     return Status::OK();
@@ -235,12 +232,14 @@ Status S3FileSystem::SyncDirectory(const std::string& path) { return S3Path::Par
 Status S3FileSystem::Rename(const std::string& from, const std::string& to) {
   FLUSS_ASSIGN_OR_RETURN(S3Path src, ObjectPath(from, "rename"));
   FLUSS_ASSIGN_OR_RETURN(S3Path dst, ObjectPath(to, "rename to"));
-  S3Request copy{"PUT", dst.bucket, dst.key, {}, {{"x-amz-copy-source", UriEncode("/" + src.bucket + "/" + src.key, false)}}, {}};
+  S3Request copy{
+      "PUT", dst.bucket, dst.key, {}, {{"x-amz-copy-source", UriEncode("/" + src.bucket + "/" + src.key, false)}}, {}};
   auto r = client_->Send(copy, fmt::format("copy from '{}' to", from));
   if (!r.ok()) return r.status();
   if (!XmlElements(r->body, "Error").empty()) {
     return Status::IOError(fmt::format("S3 copy from '{}' to '{}': {}: {}", from, to,
-                                       XmlText(r->body, "Code").value_or("?"), XmlText(r->body, "Message").value_or("")));
+                                       XmlText(r->body, "Code").value_or("?"),
+                                       XmlText(r->body, "Message").value_or("")));
   }
   return Remove(from);
 }
@@ -317,7 +316,9 @@ Result<bool> S3FileSystem::Exists(const std::string& path) {
     if (head.status().kind() != StatusCode::kNotFound) return head.status();
   }
   // A "directory": some key below it.
-  S3Request list{"GET", p.bucket, "", {{"list-type", "2"}, {"max-keys", "1"}, {"prefix", p.key.empty() ? "" : p.key + "/"}}, {}, {}};
+  S3Request list{"GET", p.bucket,
+                 "",    {{"list-type", "2"}, {"max-keys", "1"}, {"prefix", p.key.empty() ? "" : p.key + "/"}},
+                 {},    {}};
   auto r = client_->Send(list, "ListObjectsV2 in");
   if (!r.ok()) {
     if (r.status().kind() == StatusCode::kNotFound && p.key.empty()) return false;  // no such bucket
@@ -363,9 +364,9 @@ Result<std::shared_ptr<FileSystem>> FileSystemForUri(std::string_view uri,
     return std::shared_ptr<FileSystem>(std::move(fs));
   }
   if (const size_t sep = uri.find("://"); sep != std::string_view::npos) {
-    return Status::InvalidArgument(fmt::format(
-        "'{}': the scheme '{}' is not supported; give an s3://<bucket>/<prefix> URI or a local path", uri,
-        uri.substr(0, sep)));
+    return Status::InvalidArgument(
+        fmt::format("'{}': the scheme '{}' is not supported; give an s3://<bucket>/<prefix> URI or a local path", uri,
+                    uri.substr(0, sep)));
   }
   if (uri.empty()) return Status::InvalidArgument("an empty path names no file system");
   // The local file system lives as long as the process: a shared_ptr that does not own it.

@@ -214,7 +214,8 @@ TEST_F(S3FileSystemTest, TheAwsSdkClientReadsWhatWeWroteAndWeReadWhatItWrote) {
   EXPECT_EQ(objects[1]["key"], "interop/small.json");
   EXPECT_EQ(objects[1]["size"], 8);
   const std::string got = tmp.Sub("big.log");
-  ASSERT_OK(RunNode({kInteropDir + "/s3_client_check.mjs", server->endpoint(), "get", "fluss", "interop/dir/big.log", got}));
+  ASSERT_OK(
+      RunNode({kInteropDir + "/s3_client_check.mjs", server->endpoint(), "get", "fluss", "interop/dir/big.log", got}));
   const std::string bytes = fluss::testing::ReadWholeFile(got);
   ASSERT_EQ(bytes.size(), big.size());
   EXPECT_EQ(std::memcmp(bytes.data(), big.data(), big.size()), 0);
@@ -224,7 +225,8 @@ TEST_F(S3FileSystemTest, TheAwsSdkClientReadsWhatWeWroteAndWeReadWhatItWrote) {
     std::ofstream out(put, std::ios::binary);
     out << "written by @aws-sdk/client-s3 \x01\x02";
   }
-  ASSERT_OK(RunNode({kInteropDir + "/s3_client_check.mjs", server->endpoint(), "put", "fluss", "interop/dir/sdk.bin", put}));
+  ASSERT_OK(
+      RunNode({kInteropDir + "/s3_client_check.mjs", server->endpoint(), "put", "fluss", "interop/dir/sdk.bin", put}));
   auto read = fs_->ReadFile(Root("interop/dir/sdk.bin"));
   ASSERT_OK(read);
   EXPECT_EQ(contract::Text(*read), fluss::testing::ReadWholeFile(put));
@@ -279,7 +281,8 @@ TEST(S3FileSystemDownTest, AnUnreachableServerFailsAfterTheBoundedRetries) {
   auto read = fs->ReadFile("s3://fluss/log/x.log");
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.status().kind(), StatusCode::kIOError);
-  EXPECT_NE(read.status().message().find("S3 GET 's3://fluss/log/x.log'"), std::string::npos) << read.status().ToString();
+  EXPECT_NE(read.status().message().find("S3 GET 's3://fluss/log/x.log'"), std::string::npos)
+      << read.status().ToString();
   EXPECT_NE(read.status().message().find("gave up after 3 attempts"), std::string::npos) << read.status().ToString();
   auto file = fs->NewWritableFile("s3://fluss/log/y.log");
   ASSERT_OK(file);
@@ -375,7 +378,10 @@ TEST(SigV4AgainstTheAwsSdkTest, SameAuthorizationForEveryKindOfRequest) {
   SigV4Request r;
   r.method = "GET";
   r.path = key;
-  r.headers = {{"host", host}, {"x-amz-content-sha256", Sha256Hex("")}, {"x-amz-date", date}, {"range", "bytes=1048576-2097151"}};
+  r.headers = {{"host", host},
+               {"x-amz-content-sha256", Sha256Hex("")},
+               {"x-amz-date", date},
+               {"range", "bytes=1048576-2097151"}};
   r.payload_hash = Sha256Hex("");
   EXPECT_EQ(SignV4(r, creds, "eu-west-1", "s3", date).authorization, theirs[2].get<std::string>());
   EXPECT_NE(SignV4(r, {creds.access_key_id, "other"}, "eu-west-1", "s3", date).authorization,

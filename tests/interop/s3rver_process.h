@@ -2,7 +2,8 @@
 // on 127.0.0.1 and a port the kernel picks (-p 0), with a fresh data directory and one bucket.
 // Start() waits for its "S3rver listening on 127.0.0.1:<port>" line (generous deadline); Kill()
 // SIGKILLs it by PID (the destructor too; PR_SET_PDEATHSIG kills it if the test dies), and the data
-// directory is removed (kept with FLUSS_KEEP_TEST_DIRS=1, its log in s3rver.log). And RunNode(): a node script run to completion, its stdout returned.
+// directory is removed (kept with FLUSS_KEEP_TEST_DIRS=1, its log in s3rver.log). And RunNode(): a node script run to
+// completion, its stdout returned.
 #pragma once
 
 #include <signal.h>
@@ -70,7 +71,8 @@ inline Result<std::string> RunNode(const std::vector<std::string>& args) {
 class S3rverProcess {
  public:
   // `interop_dir` holds node_modules/s3rver.
-  S3rverProcess(std::string interop_dir, std::string bucket) : interop_dir_(std::move(interop_dir)), bucket_(std::move(bucket)) {
+  S3rverProcess(std::string interop_dir, std::string bucket)
+      : interop_dir_(std::move(interop_dir)), bucket_(std::move(bucket)) {
     std::string tmpl = (std::filesystem::temp_directory_path() / "fluss-s3rver-XXXXXX").string();
     dir_ = ::mkdtemp(tmpl.data());
   }
@@ -97,8 +99,8 @@ class S3rverProcess {
       ::dup2(::fileno(stdout), 2);
       // s3rver 3.7.1 encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in
       // its legacy provider: without it every truncated listing answers 500.
-      ::execlp("node", "node", "--openssl-legacy-provider", script.c_str(), "-d", data.c_str(), "-a", "127.0.0.1", "-p", "0",
-               "--configure-bucket", bucket_.c_str(), nullptr);
+      ::execlp("node", "node", "--openssl-legacy-provider", script.c_str(), "-d", data.c_str(), "-a", "127.0.0.1", "-p",
+               "0", "--configure-bucket", bucket_.c_str(), nullptr);
       ::_exit(127);
     }
     const std::regex listening("S3rver listening on 127\\.0\\.0\\.1:([0-9]+)");

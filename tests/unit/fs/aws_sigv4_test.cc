@@ -74,8 +74,8 @@ std::vector<SuiteCase> SuiteCases() {
                    SuiteStringToSign("c30d4703d9f799439be92736156d47ccfb2d879ddf56f5befa6d1d6aab979177"),
                    "9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197"});
   cases.push_back({"get-vanilla-utf8-query", Get("/", {{"\xE1\x88\xB4", "bar"}}),
-                   Lines({"GET", "/", "%E1%88%B4=bar", "host:example.amazonaws.com", "x-amz-date:20150830T123600Z",
-                          "", "host;x-amz-date", empty}),
+                   Lines({"GET", "/", "%E1%88%B4=bar", "host:example.amazonaws.com", "x-amz-date:20150830T123600Z", "",
+                          "host;x-amz-date", empty}),
                    SuiteStringToSign("eb30c5bed55734080471a834cc727ae56beb50e5f39d1bff6d0d38cb192a7073"),
                    "2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04"});
   cases.push_back({"get-header-key-duplicate",
@@ -132,13 +132,13 @@ std::vector<SuiteCase> SuiteCases() {
                  {"X-Amz-Date", std::string(kSuiteDate)},
                  {"X-Amz-Content-Sha256", body_hash}};
     r.payload_hash = body_hash;
-    cases.push_back({"post-x-www-form-urlencoded", r,
-                     Lines({"POST", "/", "", "content-length:13", "content-type:application/x-www-form-urlencoded",
-                            "host:example.amazonaws.com", "x-amz-content-sha256:" + body_hash,
-                            "x-amz-date:20150830T123600Z", "",
-                            "content-length;content-type;host;x-amz-content-sha256;x-amz-date", body_hash}),
-                     SuiteStringToSign("b1edd1d03544c25390e32085d55b57acc9a3961bb59415ff86c45c3d89d16cfb"),
-                     "d3875051da38690788ef43de4db0d8f280229d82040bfac253562e56c3f20e0b"});
+    cases.push_back(
+        {"post-x-www-form-urlencoded", r,
+         Lines({"POST", "/", "", "content-length:13", "content-type:application/x-www-form-urlencoded",
+                "host:example.amazonaws.com", "x-amz-content-sha256:" + body_hash, "x-amz-date:20150830T123600Z", "",
+                "content-length;content-type;host;x-amz-content-sha256;x-amz-date", body_hash}),
+         SuiteStringToSign("b1edd1d03544c25390e32085d55b57acc9a3961bb59415ff86c45c3d89d16cfb"),
+         "d3875051da38690788ef43de4db0d8f280229d82040bfac253562e56c3f20e0b"});
   }
   return cases;
 }
@@ -150,9 +150,10 @@ TEST(AwsSigV4Test, MatchesEveryStageOfTheAwsTestSuite) {
     EXPECT_EQ(s.canonical_request, c.canonical_request);
     EXPECT_EQ(s.string_to_sign, c.string_to_sign);
     EXPECT_EQ(s.signature, c.signature);
-    EXPECT_EQ(s.authorization, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
-                               "SignedHeaders=" +
-                                   s.signed_headers + ", Signature=" + c.signature);
+    EXPECT_EQ(s.authorization,
+              "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+              "SignedHeaders=" +
+                  s.signed_headers + ", Signature=" + c.signature);
   }
 }
 
@@ -192,11 +193,11 @@ TEST(AwsSigV4Test, MatchesTheS3GetObjectWithRangeExample) {
   SigV4Request r = S3DocsRequest("GET", "/test.txt", {}, std::string(kEmptyPayloadSha256));
   r.headers.emplace_back("Range", "bytes=0-9");
   const SigV4Signature s = SignV4(r, kS3Docs, "us-east-1", "s3", "20130524T000000Z");
-  EXPECT_EQ(s.canonical_request,
-            Lines({"GET", "/test.txt", "", "host:examplebucket.s3.amazonaws.com", "range:bytes=0-9",
-                   "x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-                   "x-amz-date:20130524T000000Z", "", "host;range;x-amz-content-sha256;x-amz-date",
-                   kEmptyPayloadSha256}));
+  EXPECT_EQ(
+      s.canonical_request,
+      Lines({"GET", "/test.txt", "", "host:examplebucket.s3.amazonaws.com", "range:bytes=0-9",
+             "x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+             "x-amz-date:20130524T000000Z", "", "host;range;x-amz-content-sha256;x-amz-date", kEmptyPayloadSha256}));
   EXPECT_EQ(s.string_to_sign, Lines({"AWS4-HMAC-SHA256", "20130524T000000Z", "20130524/us-east-1/s3/aws4_request",
                                      "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972"}));
   EXPECT_EQ(s.signature, "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
@@ -216,8 +217,9 @@ TEST(AwsSigV4Test, MatchesTheS3PutObjectExample) {
 }
 
 TEST(AwsSigV4Test, MatchesTheS3GetBucketLifecycleAndListObjectsExamples) {
-  const SigV4Signature lifecycle = SignV4(S3DocsRequest("GET", "/", {{"lifecycle", ""}}, std::string(kEmptyPayloadSha256)),
-                                          kS3Docs, "us-east-1", "s3", "20130524T000000Z");
+  const SigV4Signature lifecycle =
+      SignV4(S3DocsRequest("GET", "/", {{"lifecycle", ""}}, std::string(kEmptyPayloadSha256)), kS3Docs, "us-east-1",
+             "s3", "20130524T000000Z");
   EXPECT_NE(lifecycle.canonical_request.find("\nlifecycle=\n"), std::string::npos);
   EXPECT_EQ(lifecycle.signature, "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543");
   const SigV4Signature list =

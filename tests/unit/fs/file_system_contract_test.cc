@@ -1,8 +1,8 @@
 // The FileSystem contract (file_system_contract.h) on the local file system; the same functions run
 // on S3 against s3rver in tests/interop/s3_file_system_test.cc.
+#include "unit/fs/file_system_contract.h"
 #include "fs/file_system.h"
 #include "support/temp_dir.h"
-#include "unit/fs/file_system_contract.h"
 
 namespace fluss {
 namespace {

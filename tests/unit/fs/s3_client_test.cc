@@ -25,7 +25,7 @@ namespace {
 
 struct Received {
   std::string method;
-  std::string target;  // path?query as sent
+  std::string target;                          // path?query as sent
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
 };
@@ -275,8 +275,10 @@ TEST(S3ClientTest, EveryRequestVerifiesAsReceived) {
   ASSERT_OK(fs->ListDirectory("s3://bucket/log/db/t-1"));
   server.Script({200, "<CopyObjectResult><ETag>\"e\"</ETag></CopyObjectResult>", {}});
   ASSERT_OK(fs->Rename("s3://bucket/from dir/x", "s3://bucket/to"));
-  server.Script({200, "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>t/a&amp;b</Key></Contents>"
-                      "</ListBucketResult>", {}});
+  server.Script({200,
+                 "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>t/a&amp;b</Key></Contents>"
+                 "</ListBucketResult>",
+                 {}});
   ASSERT_OK(fs->RemoveAll("s3://bucket/t"));
   const auto received = server.received();
   ASSERT_EQ(received.size(), 7u);
