@@ -588,6 +588,25 @@ TEST_F(CliTest, FollowPrintsNewRowsUntilInterrupted) {
   EXPECT_EQ(r.err, "");
 }
 
+// --follow on a partitioned table: partitions created after the scan started are found and read
+// from their start; a partition dropped meanwhile ends without an error.
+TEST_F(CliTest, FollowFindsNewPartitionsAndOutlivesDroppedOnes) {
+  Ok({"table", "create", T("p"), "--schema", "id INT, dt STRING", "--partition-by", "dt"});
+  Ok({"produce", T("p"), "-q"}, "1,a\n");
+  FlussProcess follow(work_dir_, {"-b", server_->address(), "scan", T("p"), "--follow", "--format", "json"}, "");
+  EXPECT_TRUE(testing::Eventually([&] { return Lines(follow.CurrentOutput()).size() >= 1; }));
+  Ok({"produce", T("p"), "-q"}, "2,b\n");  // a new partition
+  EXPECT_TRUE(testing::Eventually([&] { return Lines(follow.CurrentOutput()).size() >= 2; }));
+  Ok({"partition", "drop", T("p"), "--spec", "dt=a"});
+  Ok({"produce", T("p"), "-q"}, "3,c\n");
+  EXPECT_TRUE(testing::Eventually([&] { return Lines(follow.CurrentOutput()).size() >= 3; }));
+  follow.Signal(SIGINT);
+  RunResult r = follow.Wait();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"id\":1,\"dt\":\"a\"}\n{\"id\":2,\"dt\":\"b\"}\n{\"id\":3,\"dt\":\"c\"}\n");
+  EXPECT_EQ(r.err, "");
+}
+
 TEST_F(CliTest, ClosedPipeEndsAFollowingScanCleanly) {
   Ok({"table", "create", T("t"), "--schema", "id INT"});
   std::string many;
