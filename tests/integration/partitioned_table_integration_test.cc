@@ -144,6 +144,15 @@ TEST_F(PartitionedTableTest, RowsAcross24DayPartitionsReadBackWholeAndPerPartiti
     }
     EXPECT_EQ(ids.size(), static_cast<size_t>(kRowsPerDay)) << p.partition_name;
   }
+
+  // Addressing a bucket without its partition, or a partition that is not there, is an error.
+  auto scanner = table.NewLogScanner().value();
+  EXPECT_EQ(scanner->Subscribe(0, kEarliestOffset).code(), ErrorCode::kPartitionSpecInvalid);
+  EXPECT_EQ(scanner->Subscribe(int64_t{987654}, 0, kEarliestOffset).code(), ErrorCode::kPartitionNotExists);
+  EXPECT_EQ(conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest()).status().code(),
+            ErrorCode::kPartitionSpecInvalid);
+  EXPECT_EQ(conn_->GetAdmin().ListPartitionOffsets(table.path(), "2030-01-01", OffsetSpec::Latest()).status().code(),
+            ErrorCode::kPartitionNotExists);
 }
 
 TEST_F(PartitionedTableTest, WithoutDynamicCreationAMissingPartitionFailsUntilCreated) {
