@@ -17,6 +17,16 @@
 //   auto lookuper = pk_table->NewLookuper();
 //   auto found = lookuper->Lookup(key_row);       // std::optional<GenericRow>
 //
+// Partitioned tables (TableDescriptor::PartitionedBy): writers take whole rows and route each to
+// the partition its partition-key values name, creating a missing partition on first write
+// (client.writer.dynamic-create-partition.enabled); scanners subscribe per (partition id, bucket),
+// the ids coming from Admin::ListPartitionInfos; lookups take the key as for any table (it holds
+// the partition columns) and find nothing in a partition that does not exist.
+//
+//   for (const auto& p : admin.ListPartitionInfos(path).value())
+//     for (int32_t b = 0; b < table->info().num_buckets; ++b)
+//       scanner->Subscribe(p.partition_id, b, fluss::kEarliestOffset);
+//
 // Every fallible call returns Status or Result<T>; nothing throws. Errors carry Fluss's error codes
 // (fluss/error_code.h) and say what failed ("table 'db.t' does not exist"). Objects are thread-safe
 // unless noted. The shape follows the Java and Rust Fluss clients (reference: Connection → Admin and
@@ -48,6 +58,17 @@ namespace fluss {
 // Fetch offset meaning "the first offset still in the log".
 inline constexpr int64_t kEarliestOffset = -2;
 
+// The partition id of a bucket of a table that is not partitioned.
+inline constexpr int64_t kNoPartition = -1;
+
+// One bucket of a table, or of one partition of a partitioned table (upstream's TableBucket
+// without the table id): partition_id is kNoPartition for a table without partitions.
+struct PartitionBucket {
+  int64_t partition_id = kNoPartition;
+  int32_t bucket = 0;
+  auto operator<=>(const PartitionBucket&) const = default;
+};
+
 // Client options, named after Fluss's client.* keys (docs/client.md lists them).
 struct Configuration {
   std::string bootstrap_servers = "localhost:9123";          // bootstrap.servers ("host:port[,host:port]")
@@ -71,6 +92,10 @@ struct Configuration {
   std::chrono::milliseconds scanner_fetch_wait_max{500};     // client.scanner.log.fetch.wait-max-time
   bool scanner_check_crc = true;                             // client.scanner.log.check-crc
   int32_t scanner_kv_fetch_max_bytes = 4 << 20;              // client.scanner.kv.fetch.max-bytes (BatchScanner)
+  // Partitioned tables: a writer creates the partition of a row when it does not exist yet
+  // (CreatePartition, once per partition however many rows wait for it). Off: such a row fails with
+  // PARTITION_NOT_EXISTS.
+  bool writer_dynamic_create_partition = true;               // client.writer.dynamic-create-partition.enabled
 
   // Applies Fluss's key names ("client.writer.batch-size" = "4mb", ...). Unknown keys are an error.
   Status Set(const std::string& key, const std::string& value);
@@ -183,9 +208,15 @@ class Admin {
   // Drops a partition and its data. PARTITION_NOT_EXISTS unless `ignore_if_not_exists`.
   Status DropPartition(const TablePath& path, const PartitionSpec& spec, bool ignore_if_not_exists = false);
 
-  // Offset per bucket (all buckets when `buckets` is empty).
+  // Offset per bucket (all buckets when `buckets` is empty). A partitioned table's offsets are per
+  // partition: PARTITION_SPEC_INVALID here, naming ListPartitionOffsets.
   Result<std::map<int32_t, int64_t>> ListOffsets(const TablePath& path, const OffsetSpec& spec,
                                                  std::vector<int32_t> buckets = {});
+  // Offset per bucket of the partition named `partition_name` (the values joined by '$', as
+  // PartitionInfo::partition_name; all its buckets when `buckets` is empty). PARTITION_NOT_EXISTS
+  // when there is no such partition; TABLE_NOT_PARTITIONED for a table without partitions.
+  Result<std::map<int32_t, int64_t>> ListPartitionOffsets(const TablePath& path, const std::string& partition_name,
+                                                          const OffsetSpec& spec, std::vector<int32_t> buckets = {});
 
  private:
   friend class Connection;
@@ -220,6 +251,7 @@ struct WriterStats {
   int64_t bytes_sent = 0;
   int64_t requests_sent = 0;
   int64_t retries = 0;
+  int64_t partitions_created = 0;  // partitioned tables: partitions this writer created (dynamic creation)
 };
 using AppendWriterStats = WriterStats;
 
@@ -230,6 +262,13 @@ using AppendWriterStats = WriterStats;
 // is bounded by client.writer.buffer.memory-size: Append blocks while it is full (back-pressure).
 // The bucket of a row: hash of its bucket-key columns when the table has bucket keys, else the
 // writer fills buckets round-robin, one batch at a time.
+// Partitioned tables: each row goes to the partition its partition-key values name (batches are
+// per partition and bucket). A partition value that cannot name a partition (NULL, longer than 200
+// characters, characters outside [A-Za-z0-9_-], a "__" prefix) is PARTITION_SPEC_INVALID naming
+// the column, and nothing is queued. A partition that does not exist is created first when
+// client.writer.dynamic-create-partition.enabled (writes of the same new partition from several
+// threads wait for one CreatePartition; "already exists" counts as created); Append returns the
+// creation's error, if any, for that row. With the option off such a row is PARTITION_NOT_EXISTS.
 class AppendWriter {
  public:
   virtual ~AppendWriter() = default;
@@ -258,7 +297,9 @@ struct UpsertOptions {
 // bucket into KvRecordBatches and sent by a background sender exactly like AppendWriter (batch
 // size, linger, in-flight limit, buffer memory, idempotent writer id and per-bucket sequences,
 // retries). The writes of one key go to one bucket and are applied in the order they were made.
-// The bucket of a row is Fluss's: the hash of its bucket-key columns (by default the primary key).
+// The bucket of a row is Fluss's: the hash of its bucket-key columns (by default the primary key
+// minus the partition keys). Partitioned tables: rows (deletes too) are routed to their partition
+// and missing partitions created as AppendWriter describes.
 class UpsertWriter {
  public:
   virtual ~UpsertWriter() = default;
@@ -283,6 +324,8 @@ class Lookuper {
  public:
   virtual ~Lookuper() = default;
   // `key` holds the primary-key columns only, in primary-key order. The row of the key, or nullopt.
+  // In a partitioned table the key's partition columns name the partition: nullopt when that
+  // partition does not exist (an invalid partition value is PARTITION_SPEC_INVALID).
   virtual Result<std::optional<GenericRow>> Lookup(const GenericRow& key) = 0;
   // The rows of `keys`, in the order given: one request per server for all of them.
   virtual Result<std::vector<std::optional<GenericRow>>> LookupMany(const std::vector<GenericRow>& keys) = 0;
@@ -290,7 +333,9 @@ class Lookuper {
 
 // Lookups by a prefix of the primary key: every row whose primary key starts with the given
 // values. The prefix columns are the table's bucket key, which must be a proper prefix of the
-// primary key (so all rows of one prefix share a bucket).
+// primary key (so all rows of one prefix share a bucket). In a partitioned table the lookup columns
+// are the bucket key and the partition keys (in any order that keeps the bucket key's order): the
+// partition's rows with that prefix, empty when the partition does not exist.
 class PrefixLookuper {
  public:
   virtual ~PrefixLookuper() = default;
@@ -300,6 +345,7 @@ class PrefixLookuper {
 };
 
 struct ScanRecord {
+  int64_t partition_id = kNoPartition;  // the partition the record belongs to (partitioned tables)
   int32_t bucket = 0;
   int64_t offset = 0;
   int64_t timestamp = 0;
@@ -309,6 +355,7 @@ struct ScanRecord {
 
 // A columnar batch from Poll's columnar variant: one log batch of one bucket.
 struct ScanBatch {
+  int64_t partition_id = kNoPartition;
   int32_t bucket = 0;
   int64_t base_offset = 0;
   int64_t timestamp = 0;
@@ -325,6 +372,10 @@ struct ScanOptions {
 
 // Reads a table's log from per-bucket offsets: the rows of a log table (+A), or the changelog of a
 // primary-key table (+I, -U, +U, -D; an update is a -U of the old row then a +U of the new one).
+// A partitioned table is read per (partition id, bucket): the Subscribe/Unsubscribe overloads with a
+// partition id (the bucket-only ones are INVALID_ARGUMENT there, and the partition ones on a table
+// without partitions). A subscribed partition that is dropped (by hand or by auto-partitioning's
+// retention) is unsubscribed by Poll without an error once the server says it no longer exists.
 // Not thread-safe: one thread polls.
 class LogScanner {
  public:
@@ -335,6 +386,11 @@ class LogScanner {
   // timestamp is >= the given one (asks the bucket's leader now).
   virtual Status Subscribe(int32_t bucket, const OffsetSpec& spec) = 0;
   virtual Status Unsubscribe(int32_t bucket) = 0;
+  // The same for a bucket of one partition of a partitioned table (upstream's
+  // subscribe(partitionId, bucket, offset)). PARTITION_NOT_EXISTS when no partition has the id.
+  virtual Status Subscribe(int64_t partition_id, int32_t bucket, int64_t offset) = 0;
+  virtual Status Subscribe(int64_t partition_id, int32_t bucket, const OffsetSpec& spec) = 0;
+  virtual Status Unsubscribe(int64_t partition_id, int32_t bucket) = 0;
   // Records after the subscribed offsets: waits up to `timeout` for data (the server holds the fetch
   // until data arrives or the wait ends), returns at most client.scanner.log.max-poll-records rows;
   // empty when nothing came. Errors: LOG_OFFSET_OUT_OF_RANGE and the like, naming the bucket.
@@ -345,6 +401,9 @@ class LogScanner {
   // (or past the empty changelog batches after it), never past a record fetched but not yet
   // returned. Subscribing to it later continues without gaps or repeats.
   virtual std::map<int32_t, int64_t> positions() const = 0;
+  // positions() keyed by partition and bucket (a table without partitions: kNoPartition). The
+  // buckets of a partition Poll found dropped are no longer in it.
+  virtual std::map<PartitionBucket, int64_t> bucket_positions() const = 0;
   // The projected schema that rows and batches follow.
   virtual const Schema& schema() const = 0;
 };
@@ -391,8 +450,10 @@ class Table {
   // `lookup_columns` must be the table's bucket key, in order, and that a proper prefix of the
   // primary key (INVALID_CONFIG otherwise, saying what the table allows).
   Result<std::unique_ptr<PrefixLookuper>> NewPrefixLookuper(const std::vector<std::string>& lookup_columns);
-  // A snapshot of `bucket` (primary-key tables only).
+  // A snapshot of `bucket` (primary-key tables only; a partitioned table names the partition).
   Result<std::unique_ptr<BatchScanner>> NewBatchScanner(int32_t bucket, const ScanOptions& options = {});
+  Result<std::unique_ptr<BatchScanner>> NewBatchScanner(int64_t partition_id, int32_t bucket,
+                                                        const ScanOptions& options = {});
 
  private:
   friend class Connection;

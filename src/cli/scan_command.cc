@@ -385,7 +385,7 @@ Result<std::map<int32_t, BucketRange>> PrintSnapshots(Table& table, const std::v
       records.reserve(rows->size());
       for (auto& row : *rows) {
         if (a.limit && *printed + static_cast<int64_t>(records.size()) >= *a.limit) break;
-        records.push_back(ScanRecord{b, -1, 0, ChangeType::kInsert, std::move(row)});
+        records.push_back(ScanRecord{kNoPartition, b, -1, 0, ChangeType::kInsert, std::move(row)});
       }
       std::vector<const ScanRecord*> ptrs;
       for (const auto& r : records) ptrs.push_back(&r);

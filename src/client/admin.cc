@@ -284,23 +284,48 @@ Status Admin::DropPartition(const TablePath& path, const PartitionSpec& spec, bo
   return ctx_->AdminCall<proto::DropPartitionResponse>(rpc::ApiKey::kDropPartition, req).status();
 }
 
+namespace {
+
+int32_t OffsetType(const OffsetSpec& spec) {
+  if (spec.kind == OffsetSpec::Kind::kLatest) return rpc::kListOffsetsLatest;
+  if (spec.kind == OffsetSpec::Kind::kTimestamp) return rpc::kListOffsetsTimestamp;
+  return rpc::kListOffsetsEarliest;
+}
+
+// All buckets when `buckets` is empty; each one checked against the bucket count.
+Status ResolveBuckets(const TableInfo& info, std::vector<int32_t>* buckets) {
+  if (buckets->empty()) {
+    for (int32_t b = 0; b < info.num_buckets; ++b) buckets->push_back(b);
+  }
+  for (int32_t b : *buckets) {
+    if (b < 0 || b >= info.num_buckets) {
+      return Status(ErrorCode::kUnknownTableOrBucket, fmt::format("table '{}' has no bucket {} (it has {})",
+                                                                  info.path.ToString(), b, info.num_buckets));
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<std::map<int32_t, int64_t>> Admin::ListOffsets(const TablePath& path, const OffsetSpec& spec,
                                                       std::vector<int32_t> buckets) {
   FLUSS_ASSIGN_OR_RETURN(auto meta, ctx_->GetTableMetadata(path, /*refresh=*/true));
-  FLUSS_RETURN_NOT_OK(RefusePartitionedTable(meta.info, "list the offsets of"));
-  if (buckets.empty()) {
-    for (int32_t b = 0; b < meta.info.num_buckets; ++b) buckets.push_back(b);
-  }
-  for (int32_t b : buckets) {
-    if (b < 0 || b >= meta.info.num_buckets) {
-      return Status(ErrorCode::kUnknownTableOrBucket, fmt::format("table '{}' has no bucket {} (it has {})",
-                                                                  path.ToString(), b, meta.info.num_buckets));
-    }
-  }
-  int32_t type = rpc::kListOffsetsEarliest;
-  if (spec.kind == OffsetSpec::Kind::kLatest) type = rpc::kListOffsetsLatest;
-  if (spec.kind == OffsetSpec::Kind::kTimestamp) type = rpc::kListOffsetsTimestamp;
-  return ListBucketOffsets(*ctx_, path, meta.info.table_id, buckets, type, spec.timestamp_ms);
+  FLUSS_RETURN_NOT_OK(RequireUnpartitioned(meta.info, "listing offsets", "Admin::ListPartitionOffsets"));
+  FLUSS_RETURN_NOT_OK(ResolveBuckets(meta.info, &buckets));
+  return ListBucketOffsets(*ctx_, path, meta.info.table_id, kNoPartition, buckets, OffsetType(spec),
+                           spec.timestamp_ms);
+}
+
+Result<std::map<int32_t, int64_t>> Admin::ListPartitionOffsets(const TablePath& path,
+                                                               const std::string& partition_name,
+                                                               const OffsetSpec& spec, std::vector<int32_t> buckets) {
+  FLUSS_ASSIGN_OR_RETURN(auto meta, ctx_->GetTableMetadata(path, /*refresh=*/true));
+  FLUSS_RETURN_NOT_OK(RequirePartitioned(meta.info));
+  FLUSS_ASSIGN_OR_RETURN(auto partition, ctx_->GetPartitionMetadata(path, partition_name, /*refresh=*/true));
+  FLUSS_RETURN_NOT_OK(ResolveBuckets(meta.info, &buckets));
+  return ListBucketOffsets(*ctx_, path, meta.info.table_id, partition.partition_id, buckets, OffsetType(spec),
+                           spec.timestamp_ms);
 }
 
 }  // namespace fluss

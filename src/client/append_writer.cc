@@ -6,6 +6,7 @@
 
 #include "client/bucket_batch_writer.h"
 #include "client/client_context.h"
+#include "client/partition_router.h"
 #include "client/produce_request.h"
 #include "fluss_api.pb.h"
 #include "format/arrow/record_batch.h"
@@ -57,12 +58,12 @@ class LogBatchProtocol final : public BatchProtocol {
     return EncodeProduceLogRequest(ctx_->config.writer_acks, table_id_,
                                    static_cast<int32_t>(ctx_->config.request_timeout.count()), batches);
   }
-  Result<std::map<int32_t, BucketAck>> DecodeResponse(const std::string& body) const override {
+  Result<std::map<PartitionBucket, BucketAck>> DecodeResponse(const std::string& body) const override {
     proto::ProduceLogResponse resp;
     if (!resp.ParseFromString(body)) return Status(ErrorCode::kCorruptMessage, "cannot parse ProduceLogResponse");
-    std::map<int32_t, BucketAck> out;
+    std::map<PartitionBucket, BucketAck> out;
     for (const auto& r : resp.buckets_resp()) {
-      BucketAck& ack = out[r.bucket_id()];
+      BucketAck& ack = out[PartitionBucket{r.has_partition_id() ? r.partition_id() : kNoPartition, r.bucket_id()}];
       if (r.has_error_code() && r.error_code() != 0) {
         ack.status = Status(static_cast<ErrorCode>(r.error_code()), r.error_message());
       } else {
@@ -92,6 +93,7 @@ class AppendWriterImpl final : public AppendWriter {
       auto idx = info_.schema().IndexOf(key);
       if (idx) bucket_key_indexes_.push_back(*idx);
     }
+    if (info_.descriptor.is_partitioned()) router_ = NewWriterPartitionRouter(ctx, info_);
     auto protocol = std::make_unique<LogBatchProtocol>(ctx, info_, writer_id);
     protocol_ = protocol.get();
     writer_ = std::make_unique<BucketBatchWriter>(std::move(ctx), info_, std::move(protocol),
@@ -109,9 +111,13 @@ class AppendWriterImpl final : public AppendWriter {
     for (size_t i = 0; i < row.arity(); ++i) {
       FLUSS_RETURN_NOT_OK(ValidateDatum(row.field(i), schema.column(i).type, schema.column(i).name));
     }
-    int32_t bucket = BucketBatchWriter::kStickyBucket;
+    PartitionBucket bucket{kNoPartition, BucketBatchWriter::kStickyBucket};
     if (!bucket_key_indexes_.empty()) {
-      FLUSS_ASSIGN_OR_RETURN(bucket, BucketOf(row));
+      FLUSS_ASSIGN_OR_RETURN(bucket.bucket, BucketOf(row));
+    }
+    // Last: the partition, which may be created now (after every check of the row).
+    if (router_) {
+      FLUSS_ASSIGN_OR_RETURN(bucket.partition_id, router_->PartitionOf(row));
     }
     return writer_->Add(
         bucket, [&](const BatchBuilder& b) { return static_cast<const LogBatchBuilder&>(b).builder().HasRoomFor(row); },
@@ -124,8 +130,8 @@ class AppendWriterImpl final : public AppendWriter {
       return Status::Invalid(fmt::format("{} columns given; table '{}' has {}", columns.size(), info_.path.ToString(),
                                          schema.num_columns()));
     }
-    if (!bucket_key_indexes_.empty()) {
-      // Rows go to the buckets of their keys.
+    if (!bucket_key_indexes_.empty() || router_) {
+      // Rows go to the buckets of their keys, or to their partitions.
       FLUSS_ASSIGN_OR_RETURN(auto rows, arrow::ColumnsToRows(columns));
       WriteResult first;
       for (size_t i = 0; i < rows.size(); ++i) {
@@ -149,7 +155,11 @@ class AppendWriterImpl final : public AppendWriter {
 
   Status Flush() override { return writer_->Flush(); }
   Status Close() override { return writer_->Close(); }
-  WriterStats stats() const override { return writer_->stats(); }
+  WriterStats stats() const override {
+    WriterStats s = writer_->stats();
+    if (router_) s.partitions_created = router_->created();
+    return s;
+  }
 
  private:
   // Fluss's bucketing: the bucket-key columns as a CompactedKey, hashed (MurmurHash, seed 42).
@@ -161,6 +171,7 @@ class AppendWriterImpl final : public AppendWriter {
 
   const TableInfo info_;
   std::vector<size_t> bucket_key_indexes_;
+  std::unique_ptr<PartitionRouter> router_;    // partitioned tables only
   const LogBatchProtocol* protocol_ = nullptr;  // owned by writer_
   std::unique_ptr<BucketBatchWriter> writer_;
 };
@@ -168,7 +179,6 @@ class AppendWriterImpl final : public AppendWriter {
 }  // namespace
 
 Result<std::unique_ptr<AppendWriter>> Table::NewAppendWriter() {
-  FLUSS_RETURN_NOT_OK(RefusePartitionedTable(info_, "write"));
   if (info_.descriptor.has_primary_key()) {
     return Status(ErrorCode::kInvalidTable,
                   fmt::format("'{}' has a primary key: write it with NewUpsertWriter (append writers are for log "

@@ -16,8 +16,8 @@ using Clock = std::chrono::steady_clock;
 
 class BatchScannerImpl final : public BatchScanner {
  public:
-  BatchScannerImpl(std::shared_ptr<ClientContext> ctx, TableInfo info, int32_t bucket, std::vector<size_t> columns,
-                   Schema output_schema)
+  BatchScannerImpl(std::shared_ptr<ClientContext> ctx, TableInfo info, PartitionBucket bucket,
+                   std::vector<size_t> columns, Schema output_schema)
       : ctx_(std::move(ctx)), info_(std::move(info)), bucket_(bucket), columns_(std::move(columns)),
         output_schema_(std::move(output_schema)),
         decoder_(info_.schema(), info_.schema_id,
@@ -38,7 +38,7 @@ class BatchScannerImpl final : public BatchScanner {
         // The server's scanner cannot be resumed after a failed call: the scan is over, and every
         // later poll says so (an empty answer would pass for the end of the snapshot).
         done_ = true;
-        failed_ = resp.status().WithContext(fmt::format("scanning bucket {} of '{}'", bucket_, info_.path.ToString()));
+        failed_ = resp.status().WithContext(Describe());
         return failed_;
       }
       if (!(*resp)->has_more_results()) done_ = true;
@@ -66,6 +66,14 @@ class BatchScannerImpl final : public BatchScanner {
   }
 
  private:
+  std::string Describe() const {
+    if (bucket_.partition_id == kNoPartition) {
+      return fmt::format("scanning bucket {} of '{}'", bucket_.bucket, info_.path.ToString());
+    }
+    return fmt::format("scanning bucket {} of partition id {} of '{}'", bucket_.bucket, bucket_.partition_id,
+                       info_.path.ToString());
+  }
+
   Status ResponseStatus(const proto::ScanKvResponse& resp) const {
     if (!resp.has_error_code() || resp.error_code() == 0) return Status::OK();
     return Status(static_cast<ErrorCode>(resp.error_code()), resp.error_message());
@@ -86,7 +94,8 @@ class BatchScannerImpl final : public BatchScanner {
   Result<std::shared_ptr<proto::ScanKvResponse>> Open(proto::ScanKvRequest req) {
     auto* b = req.mutable_bucket_scan_req();
     b->set_table_id(info_.table_id);
-    b->set_bucket_id(bucket_);
+    if (bucket_.partition_id != kNoPartition) b->set_partition_id(bucket_.partition_id);
+    b->set_bucket_id(bucket_.bucket);
     const auto deadline = Clock::now() + ctx_->config.request_timeout;
     while (true) {
       Status st;
@@ -104,8 +113,7 @@ class BatchScannerImpl final : public BatchScanner {
         st = client.status();
       }
       if (!IsRetriable(st.code()) || Clock::now() >= deadline) return st;
-      ClientLog().debug("opening a scan of bucket {} of '{}' will be retried: {}", bucket_, info_.path.ToString(),
-                        st.ToString());
+      ClientLog().debug("{} will be retried: {}", Describe(), st.ToString());
       ctx_->InvalidateTable(info_.path);
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -133,7 +141,7 @@ class BatchScannerImpl final : public BatchScanner {
 
   const std::shared_ptr<ClientContext> ctx_;
   const TableInfo info_;
-  const int32_t bucket_;
+  const PartitionBucket bucket_;
   const std::vector<size_t> columns_;
   const Schema output_schema_;
   KvValueDecoder decoder_;
@@ -149,21 +157,38 @@ class BatchScannerImpl final : public BatchScanner {
 
 }  // namespace
 
-Result<std::unique_ptr<BatchScanner>> Table::NewBatchScanner(int32_t bucket, const ScanOptions& options) {
-  FLUSS_RETURN_NOT_OK(RefusePartitionedTable(info_, "scan"));
+namespace {
+
+Result<std::unique_ptr<BatchScanner>> MakeBatchScanner(const std::shared_ptr<ClientContext>& ctx_,
+                                                       const TableInfo& info_, PartitionBucket bucket,
+                                                       const ScanOptions& options) {
   if (!info_.schema().has_primary_key()) {
     return Status(ErrorCode::kNonPrimaryKeyTable,
                   fmt::format("table '{}' has no primary key: batch scans read the state of primary-key tables (read "
                               "a log table with NewLogScanner)",
                               info_.path.ToString()));
   }
-  if (bucket < 0 || bucket >= info_.num_buckets) {
+  if (bucket.bucket < 0 || bucket.bucket >= info_.num_buckets) {
     return Status(ErrorCode::kUnknownTableOrBucket, fmt::format("table '{}' has no bucket {} (it has {})",
-                                                                info_.path.ToString(), bucket, info_.num_buckets));
+                                                                info_.path.ToString(), bucket.bucket, info_.num_buckets));
   }
   FLUSS_ASSIGN_OR_RETURN(auto columns, ResolveColumns(info_, options.columns));
   FLUSS_ASSIGN_OR_RETURN(auto schema, info_.schema().Project(columns));
   return std::unique_ptr<BatchScanner>(new BatchScannerImpl(ctx_, info_, bucket, std::move(columns), std::move(schema)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BatchScanner>> Table::NewBatchScanner(int32_t bucket, const ScanOptions& options) {
+  FLUSS_RETURN_NOT_OK(RequireUnpartitioned(info_, "a batch scan", "NewBatchScanner(partition_id, bucket)"));
+  return MakeBatchScanner(ctx_, info_, PartitionBucket{kNoPartition, bucket}, options);
+}
+
+Result<std::unique_ptr<BatchScanner>> Table::NewBatchScanner(int64_t partition_id, int32_t bucket,
+                                                             const ScanOptions& options) {
+  FLUSS_RETURN_NOT_OK(RequirePartitioned(info_));
+  FLUSS_RETURN_NOT_OK(ctx_->GetPartitionMetadata(info_.path, partition_id).status());
+  return MakeBatchScanner(ctx_, info_, PartitionBucket{partition_id, bucket}, options);
 }
 
 }  // namespace fluss

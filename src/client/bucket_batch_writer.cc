@@ -58,7 +58,7 @@ int64_t WriteResult::offset() const {
 // ---- batches and queues -------------------------------------------------------------------------
 
 struct BucketBatchWriter::Batch {
-  int32_t bucket = 0;
+  PartitionBucket bucket;
   int32_t sequence = -1;
   std::unique_ptr<BatchBuilder> builder;  // while open
   Buffer bytes;                           // once closed
@@ -87,8 +87,7 @@ struct BucketBatchWriter::Request {
 
 BucketBatchWriter::BucketBatchWriter(std::shared_ptr<ClientContext> ctx, TableInfo info,
                                      std::unique_ptr<BatchProtocol> protocol, bool sticky)
-    : ctx_(std::move(ctx)), info_(std::move(info)), protocol_(std::move(protocol)), sticky_(sticky),
-      queues_(static_cast<size_t>(std::max(info_.num_buckets, 1))) {
+    : ctx_(std::move(ctx)), info_(std::move(info)), protocol_(std::move(protocol)), sticky_(sticky) {
   sender_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "fluss-sender");
     SendLoop();
@@ -97,14 +96,19 @@ BucketBatchWriter::BucketBatchWriter(std::shared_ptr<ClientContext> ctx, TableIn
 
 BucketBatchWriter::~BucketBatchWriter() { (void)Close(); }
 
-Result<WriteResult> BucketBatchWriter::Add(int32_t bucket, const std::function<bool(const BatchBuilder&)>& fits,
+std::string BucketBatchWriter::Describe(const PartitionBucket& bucket) const {
+  if (bucket.partition_id == kNoPartition) return fmt::format("bucket {} of '{}'", bucket.bucket, info_.path.ToString());
+  return fmt::format("bucket {} of partition id {} of '{}'", bucket.bucket, bucket.partition_id, info_.path.ToString());
+}
+
+Result<WriteResult> BucketBatchWriter::Add(PartitionBucket bucket, const std::function<bool(const BatchBuilder&)>& fits,
                                            const std::function<Status(BatchBuilder*)>& append) {
   std::unique_lock<std::mutex> lock(mu_);
   FLUSS_RETURN_NOT_OK(WaitForMemory(lock));
-  if (bucket == kStickyBucket && sticky_) bucket = sticky_bucket_;
-  if (bucket < 0 || bucket >= static_cast<int32_t>(queues_.size())) {
+  if (bucket.bucket == kStickyBucket && sticky_) bucket.bucket = sticky_bucket_[bucket.partition_id];
+  if (bucket.bucket < 0 || bucket.bucket >= std::max(info_.num_buckets, 1)) {
     return Status(ErrorCode::kUnknownTableOrBucket, fmt::format("table '{}' has no bucket {} (it has {})",
-                                                                info_.path.ToString(), bucket, queues_.size()));
+                                                                info_.path.ToString(), bucket.bucket, info_.num_buckets));
   }
   BucketQueue& q = queues_[bucket];
   if (q.open && q.open->records > 0 && !fits(*q.open->builder)) FLUSS_RETURN_NOT_OK(CloseOpenBatch(bucket));
@@ -138,7 +142,7 @@ Result<WriteResult> BucketBatchWriter::AddEncoded(int32_t records,
                                                   const std::function<Result<Buffer>(int32_t sequence)>& encode) {
   std::unique_lock<std::mutex> lock(mu_);
   FLUSS_RETURN_NOT_OK(WaitForMemory(lock));
-  const int32_t bucket = sticky_bucket_;
+  const PartitionBucket bucket{kNoPartition, sticky_bucket_[kNoPartition]};
   // Close what is open so sequences stay in order, then add this one as its own batch.
   if (queues_[bucket].open) FLUSS_RETURN_NOT_OK(CloseOpenBatch(bucket));
   BucketQueue& q = queues_[bucket];
@@ -154,7 +158,7 @@ Result<WriteResult> BucketBatchWriter::AddEncoded(int32_t records,
   b->memory = static_cast<int64_t>(b->bytes.size());
   used_memory_ += b->memory;
   q.ready.push_back(b);
-  AdvanceStickyBucket();
+  AdvanceStickyBucket(kNoPartition);
   cv_.notify_all();
   return WriteResult(b->state, 0);
 }
@@ -191,19 +195,19 @@ WriterStats BucketBatchWriter::stats() const {
   return stats_;
 }
 
-std::shared_ptr<BucketBatchWriter::Batch> BucketBatchWriter::MakeBatch(int32_t bucket) {
+std::shared_ptr<BucketBatchWriter::Batch> BucketBatchWriter::MakeBatch(const PartitionBucket& bucket) {
   auto b = std::make_shared<Batch>();
   b->bucket = bucket;
   b->sequence = queues_[bucket].next_sequence++;
   queues_[bucket].unacknowledged.insert(b->sequence);
   b->state = std::make_shared<WriteResult::State>();
-  b->state->bucket = bucket;
+  b->state->bucket = bucket.bucket;
   b->state->per_record_offsets = protocol_->per_record_offsets();
   b->created = Clock::now();
   return b;
 }
 
-void BucketBatchWriter::OpenBatch(int32_t bucket) {
+void BucketBatchWriter::OpenBatch(const PartitionBucket& bucket) {
   auto b = MakeBatch(bucket);
   b->builder = protocol_->NewBatch(b->sequence);
   queues_[bucket].open = std::move(b);
@@ -211,7 +215,7 @@ void BucketBatchWriter::OpenBatch(int32_t bucket) {
 }
 
 // REQUIRES: mu_ held and the bucket has an open batch.
-Status BucketBatchWriter::CloseOpenBatch(int32_t bucket) {
+Status BucketBatchWriter::CloseOpenBatch(const PartitionBucket& bucket) {
   BucketQueue& q = queues_[bucket];
   auto b = std::move(q.open);
   auto bytes = b->builder->Build();
@@ -227,13 +231,14 @@ Status BucketBatchWriter::CloseOpenBatch(int32_t bucket) {
   used_memory_ += static_cast<int64_t>(b->bytes.size()) - b->memory;
   b->memory = static_cast<int64_t>(b->bytes.size());
   q.ready.push_back(std::move(b));
-  if (sticky_ && bucket == sticky_bucket_) AdvanceStickyBucket();
+  if (sticky_ && bucket.bucket == sticky_bucket_[bucket.partition_id]) AdvanceStickyBucket(bucket.partition_id);
   cv_.notify_all();
   return Status::OK();
 }
 
-void BucketBatchWriter::AdvanceStickyBucket() {
-  sticky_bucket_ = (sticky_bucket_ + 1) % static_cast<int32_t>(queues_.size());
+void BucketBatchWriter::AdvanceStickyBucket(int64_t partition_id) {
+  int32_t& sticky = sticky_bucket_[partition_id];
+  sticky = (sticky + 1) % std::max(info_.num_buckets, 1);
 }
 
 // Back-pressure: blocks while unacknowledged data fills the buffer memory.
@@ -250,7 +255,7 @@ Status BucketBatchWriter::WaitForMemory(std::unique_lock<std::mutex>& lock) {
 }
 
 bool BucketBatchWriter::Idle() const {
-  for (const auto& q : queues_) {
+  for (const auto& [bucket, q] : queues_) {
     if (q.open || !q.ready.empty() || q.inflight > 0) return false;
   }
   return true;
@@ -265,8 +270,7 @@ void BucketBatchWriter::SendLoop() {
     const bool flushing = flush_waiters_ > 0 || memory_waiters_ > 0 || closing_;
     auto next_wake = now + std::chrono::milliseconds(50);
     // Close batches that lingered long enough (all of them when someone waits).
-    for (int32_t b = 0; b < static_cast<int32_t>(queues_.size()); ++b) {
-      auto& q = queues_[b];
+    for (auto& [b, q] : queues_) {
       if (!q.open) continue;
       const auto due = q.open->created + ctx_->config.writer_batch_timeout;
       if (flushing || due <= now) {
@@ -297,8 +301,7 @@ void BucketBatchWriter::SendLoop() {
 std::vector<BucketBatchWriter::Request> BucketBatchWriter::DrainReady(Clock::time_point now,
                                                                       Clock::time_point* next_wake) {
   std::vector<std::vector<std::shared_ptr<Batch>>> rounds;
-  for (int32_t b = 0; b < static_cast<int32_t>(queues_.size()); ++b) {
-    auto& q = queues_[b];
+  for (auto& [b, q] : queues_) {
     size_t round = 0;
     while (!q.ready.empty() && q.inflight < ctx_->config.writer_max_inflight_per_bucket) {
       auto& front = q.ready.front();
@@ -360,7 +363,7 @@ void BucketBatchWriter::Send(Request request) {
     int64_t bytes = 0;
     int64_t records = 0;
     for (auto& b : batches) {
-      parts.push_back({b->bucket, &b->bytes});
+      parts.push_back({b->bucket.bucket, &b->bytes, b->bucket.partition_id});
       bytes += static_cast<int64_t>(b->bytes.size());
       records += b->records;
       ++b->attempts;
@@ -428,18 +431,17 @@ void BucketBatchWriter::OnBatchDone(const std::shared_ptr<Batch>& b, Status st, 
     if (st.code() != ErrorCode::kStorageBackpressure && st.code() != ErrorCode::kOutOfOrderSequence) {
       ctx_->InvalidateTable(info_.path);
     }
-    ClientLog().debug("retrying batch {} of bucket {} of '{}': {}", b->sequence, b->bucket, info_.path.ToString(),
-                      st.ToString());
+    ClientLog().debug("retrying batch {} of {}: {}", b->sequence, Describe(b->bucket), st.ToString());
     cv_.notify_all();
     return;
   }
   used_memory_ -= b->memory;
   q.unacknowledged.erase(b->sequence);
   if (!st.ok()) {
-    st = st.WithContext(fmt::format("{} bucket {} of '{}'", protocol_->action(), b->bucket, info_.path.ToString()));
+    st = st.WithContext(fmt::format("{} {}", protocol_->action(), Describe(b->bucket)));
     if (b->filler) {
-      ClientLog().warn("the stand-in for failed batch {} of bucket {} of '{}' failed too: {}", b->sequence, b->bucket,
-                       info_.path.ToString(), st.ToString());
+      ClientLog().warn("the stand-in for failed batch {} of {} failed too: {}", b->sequence, Describe(b->bucket),
+                       st.ToString());
     } else {
       if (first_error_.ok()) first_error_ = st;
       // A sequence gap (OUT_OF_ORDER_SEQUENCE, an unknown writer) is not ours to fill.

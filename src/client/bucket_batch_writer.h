@@ -63,10 +63,10 @@ class BatchProtocol {
   virtual std::unique_ptr<BatchBuilder> NewBatch(int32_t sequence) const = 0;
   virtual rpc::ApiKey api_key() const = 0;
   virtual int16_t api_version() const = 0;
-  // One request carrying `batches`, at most one per bucket.
+  // One request carrying `batches`, at most one per (partition, bucket).
   virtual std::string EncodeRequest(const std::vector<ProduceBucketBatch>& batches) const = 0;
-  // The answer per bucket; an error when the body does not parse.
-  virtual Result<std::map<int32_t, BucketAck>> DecodeResponse(const std::string& body) const = 0;
+  // The answer per (partition, bucket); an error when the body does not parse.
+  virtual Result<std::map<PartitionBucket, BucketAck>> DecodeResponse(const std::string& body) const = 0;
   // True when an answer's offset is the first record's (ProduceLog's base offset), false when it
   // belongs to the batch as a whole (PutKv's changelog end offset). WriteResult::offset follows it.
   virtual bool per_record_offsets() const = 0;
@@ -76,9 +76,12 @@ class BatchProtocol {
   virtual bool idempotent() const = 0;
 };
 
+// Queues, sequences and batches are per (partition, bucket): a partitioned table's writer keeps one
+// queue for each bucket of each partition it wrote to (partition_id kNoPartition otherwise).
 class BucketBatchWriter {
  public:
-  // Add's bucket for sticky writers: the bucket being filled now, which moves on when its batch closes.
+  // Add's bucket for sticky writers: the bucket being filled now (per partition), which moves on
+  // when its batch closes.
   static constexpr int32_t kStickyBucket = -1;
 
   // `sticky`: records without a bucket of their own fill one bucket a batch at a time, round-robin
@@ -89,14 +92,14 @@ class BucketBatchWriter {
   BucketBatchWriter(const BucketBatchWriter&) = delete;
   BucketBatchWriter& operator=(const BucketBatchWriter&) = delete;
 
-  // Adds one record to the open batch of `bucket` (kStickyBucket on a sticky writer). `fits` says
+  // Adds one record to the open batch of `bucket` (bucket kStickyBucket on a sticky writer). `fits` says
   // whether the record still fits a non-empty open batch (if not, that batch closes and a new one
   // opens); `append` adds it and must add nothing when it fails, in which case nothing is queued.
   // Blocks while the buffer memory is full. Both run under the writer's lock: keep them cheap.
-  Result<WriteResult> Add(int32_t bucket, const std::function<bool(const BatchBuilder&)>& fits,
+  Result<WriteResult> Add(PartitionBucket bucket, const std::function<bool(const BatchBuilder&)>& fits,
                           const std::function<Status(BatchBuilder*)>& append);
   // Queues a batch of `records` records that `encode(sequence)` makes whole, on its own, into the
-  // sticky bucket (AppendColumns: no row conversion).
+  // sticky bucket of a table without partitions (AppendColumns: no row conversion).
   Result<WriteResult> AddEncoded(int32_t records, const std::function<Result<Buffer>(int32_t sequence)>& encode);
 
   // Sends everything queued and waits for every acknowledgement; returns the first error of a batch
@@ -112,11 +115,13 @@ class BucketBatchWriter {
   struct Request;
   using Clock = std::chrono::steady_clock;
 
-  std::shared_ptr<Batch> MakeBatch(int32_t bucket);
+  std::shared_ptr<Batch> MakeBatch(const PartitionBucket& bucket);
   void QueueFiller(const Batch& failed);
-  void OpenBatch(int32_t bucket);
-  Status CloseOpenBatch(int32_t bucket);
-  void AdvanceStickyBucket();
+  void OpenBatch(const PartitionBucket& bucket);
+  Status CloseOpenBatch(const PartitionBucket& bucket);
+  void AdvanceStickyBucket(int64_t partition_id);
+  // "bucket 3 of 'db.t'", "bucket 3 of partition id 7 of 'db.t'".
+  std::string Describe(const PartitionBucket& bucket) const;
   Status WaitForMemory(std::unique_lock<std::mutex>& lock);
   bool Idle() const;
 
@@ -133,9 +138,9 @@ class BucketBatchWriter {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<BucketQueue> queues_;
-  std::map<int32_t, int32_t> leader_cache_;
-  int32_t sticky_bucket_ = 0;
+  std::map<PartitionBucket, BucketQueue> queues_;  // made on a bucket's first record
+  std::map<PartitionBucket, int32_t> leader_cache_;
+  std::map<int64_t, int32_t> sticky_bucket_;  // per partition
   int64_t used_memory_ = 0;
   int flush_waiters_ = 0;
   int memory_waiters_ = 0;

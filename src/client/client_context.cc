@@ -340,6 +340,106 @@ Result<std::shared_ptr<rpc::RpcClient>> ClientContext::LeaderClient(const TableP
   return NodeClient(node);
 }
 
+Result<int32_t> ClientContext::LeaderNode(const TablePath& path, const PartitionBucket& bucket) {
+  if (bucket.partition_id == kNoPartition) return LeaderNode(path, bucket.bucket);
+  FLUSS_ASSIGN_OR_RETURN(auto meta, GetPartitionMetadata(path, bucket.partition_id));
+  auto it = meta.bucket_leaders.find(bucket.bucket);
+  if (it == meta.bucket_leaders.end() || it->second < 0) {
+    FLUSS_ASSIGN_OR_RETURN(meta, GetPartitionMetadata(path, bucket.partition_id, /*refresh=*/true));
+    it = meta.bucket_leaders.find(bucket.bucket);
+    if (it == meta.bucket_leaders.end()) {
+      return Status(ErrorCode::kUnknownTableOrBucket,
+                    fmt::format("partition '{}' of table '{}' has no bucket {}", meta.partition_name, path.ToString(),
+                                bucket.bucket));
+    }
+    if (it->second < 0) {
+      return Status(ErrorCode::kLeaderNotAvailable,
+                    fmt::format("bucket {} of partition '{}' of table '{}' has no leader", bucket.bucket,
+                                meta.partition_name, path.ToString()));
+    }
+  }
+  return it->second;
+}
+
+Result<std::shared_ptr<rpc::RpcClient>> ClientContext::LeaderClient(const TablePath& path,
+                                                                    const PartitionBucket& bucket) {
+  FLUSS_ASSIGN_OR_RETURN(int32_t node, LeaderNode(path, bucket));
+  return NodeClient(node);
+}
+
+Result<PartitionMetadata> ClientContext::GetPartitionMetadata(const TablePath& path, const std::string& partition_name,
+                                                              bool refresh) {
+  if (!refresh) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto id = partition_ids.find({path, partition_name});
+    if (id != partition_ids.end()) {
+      auto it = partitions.find(id->second);
+      if (it != partitions.end()) return it->second;
+    }
+  }
+  proto::MetadataRequest req;
+  auto* p = req.add_partitions_path();
+  p->set_database_name(path.database());
+  p->set_table_name(path.table());
+  p->set_partition_name(partition_name);
+  return FetchPartitionMetadata(path, req, fmt::format("partition '{}'", partition_name));
+}
+
+Result<PartitionMetadata> ClientContext::GetPartitionMetadata(const TablePath& path, int64_t partition_id,
+                                                              bool refresh) {
+  if (!refresh) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = partitions.find(partition_id);
+    if (it != partitions.end() && it->second.path == path) return it->second;
+  }
+  proto::MetadataRequest req;
+  req.add_partitions_id(partition_id);
+  return FetchPartitionMetadata(path, req, fmt::format("partition id {}", partition_id));
+}
+
+Result<PartitionMetadata> ClientContext::FetchPartitionMetadata(const TablePath& path,
+                                                                const proto::MetadataRequest& req,
+                                                                const std::string& what) {
+  FLUSS_ASSIGN_OR_RETURN(auto table, GetTableMetadata(path));
+  auto resp = GetMetadata(req);
+  if (!resp.ok()) {
+    if (resp.status().code() == ErrorCode::kPartitionNotExists) {
+      // Gone (dropped, expired) or never made: forget what the cache knew of it.
+      std::lock_guard<std::mutex> lock(mu);
+      for (auto it = partitions.begin(); it != partitions.end();) {
+        const bool named = req.partitions_id_size() > 0 ? it->first == req.partitions_id(0)
+                                                        : it->second.partition_name == req.partitions_path(0).partition_name();
+        if (it->second.path == path && named) {
+          partition_ids.erase({path, it->second.partition_name});
+          it = partitions.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (req.partitions_path_size() > 0) partition_ids.erase({path, req.partitions_path(0).partition_name()});
+      return Status(ErrorCode::kPartitionNotExists,
+                    fmt::format("table '{}' has no {}", path.ToString(), what));
+    }
+    return resp.status();
+  }
+  for (const auto& pm : resp->partition_metadata()) {
+    if (pm.table_id() != table.info.table_id) continue;
+    PartitionMetadata meta;
+    meta.path = path;
+    meta.table_id = pm.table_id();
+    meta.partition_id = pm.partition_id();
+    meta.partition_name = pm.partition_name();
+    for (const auto& b : pm.bucket_metadata()) {
+      meta.bucket_leaders[b.bucket_id()] = b.has_leader_id() ? b.leader_id() : -1;
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    partitions[meta.partition_id] = meta;
+    partition_ids[{path, meta.partition_name}] = meta.partition_id;
+    return meta;
+  }
+  return Status(ErrorCode::kPartitionNotExists, fmt::format("table '{}' has no {}", path.ToString(), what));
+}
+
 Result<TableMetadata> ClientContext::GetTableMetadata(const TablePath& path, bool refresh) {
   if (!refresh) {
     std::lock_guard<std::mutex> lock(mu);
@@ -380,6 +480,14 @@ Result<TableMetadata> ClientContext::GetTableMetadata(const TablePath& path, boo
 void ClientContext::InvalidateTable(const TablePath& path) {
   std::lock_guard<std::mutex> lock(mu);
   tables.erase(path);
+  for (auto it = partitions.begin(); it != partitions.end();) {
+    if (it->second.path == path) {
+      partition_ids.erase({path, it->second.partition_name});
+      it = partitions.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 Result<Schema> ClientContext::GetSchema(const TablePath& path, int64_t table_id, int32_t schema_id) {
@@ -403,12 +511,17 @@ Result<Schema> ClientContext::GetSchema(const TablePath& path, int64_t table_id,
   return schema;
 }
 
-Status RefusePartitionedTable(const TableInfo& info, std::string_view what) {
+Status RequireUnpartitioned(const TableInfo& info, std::string_view what, std::string_view instead) {
   if (!info.descriptor.is_partitioned()) return Status::OK();
-  return Status::NotSupported(fmt::format("table '{}' is partitioned (by {}): this client cannot {} a partitioned "
-                                          "table yet; its partitions can be listed, created and dropped",
-                                          info.path.ToString(), fmt::join(info.descriptor.partition_keys(), ", "),
-                                          what));
+  return Status(ErrorCode::kPartitionSpecInvalid,
+                fmt::format("table '{}' is partitioned (by {}): {} needs a partition ({})", info.path.ToString(),
+                            fmt::join(info.descriptor.partition_keys(), ", "), what, instead));
+}
+
+Status RequirePartitioned(const TableInfo& info) {
+  if (info.descriptor.is_partitioned()) return Status::OK();
+  return Status(ErrorCode::kTableNotPartitioned,
+                fmt::format("table '{}' is not partitioned: it has no partitions to name", info.path.ToString()));
 }
 
 Result<int64_t> InitWriter(ClientContext& ctx, const TablePath& path) {
@@ -422,8 +535,8 @@ Result<int64_t> InitWriter(ClientContext& ctx, const TablePath& path) {
 }
 
 Result<std::map<int32_t, int64_t>> ListBucketOffsets(ClientContext& ctx, const TablePath& path, int64_t table_id,
-                                                     const std::vector<int32_t>& buckets, int32_t offset_type,
-                                                     int64_t timestamp_ms) {
+                                                     int64_t partition_id, const std::vector<int32_t>& buckets,
+                                                     int32_t offset_type, int64_t timestamp_ms) {
   std::map<int32_t, int64_t> out;
   std::set<int32_t> pending(buckets.begin(), buckets.end());
   const auto deadline = std::chrono::steady_clock::now() + ctx.config.request_timeout;
@@ -431,7 +544,7 @@ Result<std::map<int32_t, int64_t>> ListBucketOffsets(ClientContext& ctx, const T
     Status last;
     std::map<int32_t, std::vector<int32_t>> by_leader;
     for (int32_t b : pending) {
-      auto leader = ctx.LeaderNode(path, b);
+      auto leader = ctx.LeaderNode(path, PartitionBucket{partition_id, b});
       if (!leader.ok()) {
         if (!IsRetriable(leader.status().code())) return leader.status();
         last = leader.status();
@@ -443,6 +556,7 @@ Result<std::map<int32_t, int64_t>> ListBucketOffsets(ClientContext& ctx, const T
       proto::ListOffsetsRequest req;
       req.set_follower_server_id(-1);
       req.set_table_id(table_id);
+      if (partition_id != kNoPartition) req.set_partition_id(partition_id);
       req.set_offset_type(offset_type);
       if (offset_type == rpc::kListOffsetsTimestamp) req.set_starttimestamp(timestamp_ms);
       for (int32_t b : bs) req.add_bucket_id(b);

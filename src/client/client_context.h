@@ -1,7 +1,8 @@
 // ClientContext: what every client object of one Connection shares — options, the io thread, one
 // RpcClient per server (connected lazily, ApiVersions handshake first, replaced when it closed),
-// and the metadata cache (servers, table infos, bucket leaders, schemas by id), refreshed when a
-// server says NOT_LEADER_OR_FOLLOWER / UNKNOWN_TABLE_OR_BUCKET.
+// and the metadata cache (servers, table infos, bucket leaders, partitions by name and id with their
+// bucket leaders, schemas by id), refreshed when a server says NOT_LEADER_OR_FOLLOWER /
+// UNKNOWN_TABLE_OR_BUCKET / PARTITION_NOT_EXISTS.
 //
 // Cluster mode: bootstrap.servers may list several servers; an unreachable one is skipped. Admin
 // calls go to the active coordinator that GetMetadata names (coordinator_server); while a call fails
@@ -36,6 +37,16 @@ struct TableMetadata {
   std::map<int32_t, int32_t> bucket_leaders;  // bucket -> node id (-1: none)
 };
 
+// One partition of a partitioned table and where each of its buckets' leader is (GetMetadata's
+// PbPartitionMetadata).
+struct PartitionMetadata {
+  TablePath path;
+  int64_t table_id = -1;
+  int64_t partition_id = -1;
+  std::string partition_name;
+  std::map<int32_t, int32_t> bucket_leaders;  // bucket -> node id (-1: none)
+};
+
 // The client library's logger: "fluss-client", to stderr (an application's stdout may carry data).
 // spdlog::set_level applies to it like to every registered logger.
 spdlog::logger& ClientLog();
@@ -66,6 +77,8 @@ struct ClientContext {
   };
   std::map<std::string, TimedOut> timed_out;
   std::map<TablePath, TableMetadata> tables;
+  std::map<int64_t, PartitionMetadata> partitions;                     // by partition id
+  std::map<std::pair<TablePath, std::string>, int64_t> partition_ids;  // (table, name) -> id
   std::map<std::pair<int64_t, int32_t>, Schema> schemas;  // (table id, schema id)
 
   static Result<std::shared_ptr<ClientContext>> Make(Configuration config);
@@ -88,11 +101,22 @@ struct ClientContext {
   // The leader of a bucket (from the cache; refreshed when unknown).
   Result<std::shared_ptr<rpc::RpcClient>> LeaderClient(const TablePath& path, int32_t bucket);
   Result<int32_t> LeaderNode(const TablePath& path, int32_t bucket);
+  // The leader of a bucket of a table (partition_id kNoPartition) or of one of its partitions (from
+  // the cache; refreshed when unknown). PARTITION_NOT_EXISTS when the partition is gone.
+  Result<int32_t> LeaderNode(const TablePath& path, const PartitionBucket& bucket);
+  Result<std::shared_ptr<rpc::RpcClient>> LeaderClient(const TablePath& path, const PartitionBucket& bucket);
   Result<std::shared_ptr<rpc::RpcClient>> NodeClient(int32_t node_id);
 
   // Table metadata, from the cache unless `refresh` or absent.
   Result<TableMetadata> GetTableMetadata(const TablePath& path, bool refresh = false);
+  // Forgets the table's metadata and that of every partition of it seen so far.
   void InvalidateTable(const TablePath& path);
+  // A partition of a table by name, from the cache unless `refresh` or absent (GetMetadata with
+  // partitions_path). PARTITION_NOT_EXISTS when the table has no such partition.
+  Result<PartitionMetadata> GetPartitionMetadata(const TablePath& path, const std::string& partition_name,
+                                                 bool refresh = false);
+  // The same by partition id (GetMetadata with partitions_id).
+  Result<PartitionMetadata> GetPartitionMetadata(const TablePath& path, int64_t partition_id, bool refresh = false);
   // A schema of a table by id (cached; fetched with GetTableSchema).
   Result<Schema> GetSchema(const TablePath& path, int64_t table_id, int32_t schema_id);
 
@@ -135,24 +159,29 @@ struct ClientContext {
   std::vector<std::pair<std::string, uint16_t>> DiscoveryCandidates();
   // Remembers the servers and the coordinator a GetMetadata answer names.
   void RememberServers(const proto::MetadataResponse& resp);
+  // Asks GetMetadata for one partition of `path` (by name or by id) and caches the answer.
+  Result<PartitionMetadata> FetchPartitionMetadata(const TablePath& path, const proto::MetadataRequest& req,
+                                                   const std::string& what);
 };
 
 // A writer id for an idempotent writer of `path` (InitWriter), or kNoWriterId (-1) when
 // client.writer.enable-idempotence is off.
 Result<int64_t> InitWriter(ClientContext& ctx, const TablePath& path);
 
-// Writers, scanners and lookups of a partitioned table address (partition, bucket) pairs, which
-// this client does not do yet: UNSUPPORTED_VERSION naming the table and `what` ("write", "scan",
-// "look up"). The admin calls for partitions (Admin::ListPartitionInfos, ...) work.
-Status RefusePartitionedTable(const TableInfo& info, std::string_view what);
+// PARTITION_SPEC_INVALID when `info` is partitioned: `what` ("list the offsets of") needs a partition;
+// `instead` names the call that takes one.
+Status RequireUnpartitioned(const TableInfo& info, std::string_view what, std::string_view instead);
+// TABLE_NOT_PARTITIONED when `info` has no partition keys (a partition was named).
+Status RequirePartitioned(const TableInfo& info);
 
-// The offsets of `buckets` of a table (ListOffsets to each bucket's leader, one request per leader;
+// The offsets of `buckets` of a table, or of one partition of it when `partition_id` is not
+// kNoPartition (ListOffsets to each bucket's leader, one request per leader;
 // `offset_type` rpc::kListOffsets*, `timestamp_ms` for the timestamp kind). Buckets whose leader is
 // unknown, moving or unreachable (a new table not yet on its servers, a failover) are asked again
 // after a metadata refresh until client.request-timeout passes; other errors are returned at once.
 Result<std::map<int32_t, int64_t>> ListBucketOffsets(ClientContext& ctx, const TablePath& path, int64_t table_id,
-                                                     const std::vector<int32_t>& buckets, int32_t offset_type,
-                                                     int64_t timestamp_ms = 0);
+                                                     int64_t partition_id, const std::vector<int32_t>& buckets,
+                                                     int32_t offset_type, int64_t timestamp_ms = 0);
 
 // "host:port" list parsing ("localhost:9123,10.0.0.2:9123").
 Result<std::vector<std::pair<std::string, uint16_t>>> ParseBootstrapServers(const std::string& text);

@@ -56,6 +56,7 @@ Status Configuration::Set(const std::string& key, const std::string& value) {
   if (key == "client.writer.retries") return int32(&writer_retries);
   if (key == "client.writer.enable-idempotence") return boolean(&writer_enable_idempotence);
   if (key == "client.writer.delivery-timeout") return ms(&writer_delivery_timeout);
+  if (key == "client.writer.dynamic-create-partition.enabled") return boolean(&writer_dynamic_create_partition);
   if (key == "client.scanner.log.max-poll-records") return int32(&scanner_max_poll_records);
   if (key == "client.scanner.log.fetch.max-bytes") return size32(&scanner_fetch_max_bytes);
   if (key == "client.scanner.log.fetch.max-bytes-for-bucket") return size32(&scanner_fetch_max_bytes_for_bucket);

@@ -38,40 +38,51 @@ class LogScannerImpl final : public LogScanner {
   }
 
   Status Subscribe(int32_t bucket, int64_t offset) override {
-    if (bucket < 0 || bucket >= info_.num_buckets) {
-      return Status(ErrorCode::kUnknownTableOrBucket, fmt::format("table '{}' has no bucket {} (it has {})",
-                                                                  info_.path.ToString(), bucket, info_.num_buckets));
-    }
-    if (offset < 0 && offset != kEarliestOffset) {
-      return Status::Invalid(fmt::format("offset {} is not valid (use an offset >= 0 or kEarliestOffset)", offset));
-    }
-    positions_[bucket] = offset;
-    DropBuffered(bucket);
-    return Status::OK();
+    FLUSS_RETURN_NOT_OK(RequireUnpartitioned(info_, "subscribing", "Subscribe(partition_id, bucket, ...)"));
+    return SubscribeAt(PartitionBucket{kNoPartition, bucket}, offset);
   }
 
   Status Subscribe(int32_t bucket, const OffsetSpec& spec) override {
-    if (spec.kind == OffsetSpec::Kind::kEarliest) return Subscribe(bucket, kEarliestOffset);
-    if (bucket < 0 || bucket >= info_.num_buckets) return Subscribe(bucket, int64_t{0});  // the error
-    const int32_t type = spec.kind == OffsetSpec::Kind::kLatest ? rpc::kListOffsetsLatest : rpc::kListOffsetsTimestamp;
-    FLUSS_ASSIGN_OR_RETURN(auto offsets,
-                           ListBucketOffsets(*ctx_, info_.path, info_.table_id, {bucket}, type, spec.timestamp_ms));
-    return Subscribe(bucket, offsets.at(bucket));
+    FLUSS_RETURN_NOT_OK(RequireUnpartitioned(info_, "subscribing", "Subscribe(partition_id, bucket, ...)"));
+    return SubscribeAt(PartitionBucket{kNoPartition, bucket}, spec);
   }
 
   Status Unsubscribe(int32_t bucket) override {
-    positions_.erase(bucket);
-    DropBuffered(bucket);
-    return Status::OK();
+    FLUSS_RETURN_NOT_OK(RequireUnpartitioned(info_, "unsubscribing", "Unsubscribe(partition_id, bucket)"));
+    return UnsubscribeFrom(PartitionBucket{kNoPartition, bucket});
+  }
+
+  Status Subscribe(int64_t partition_id, int32_t bucket, int64_t offset) override {
+    FLUSS_RETURN_NOT_OK(CheckPartition(partition_id));
+    return SubscribeAt(PartitionBucket{partition_id, bucket}, offset);
+  }
+
+  Status Subscribe(int64_t partition_id, int32_t bucket, const OffsetSpec& spec) override {
+    FLUSS_RETURN_NOT_OK(CheckPartition(partition_id));
+    return SubscribeAt(PartitionBucket{partition_id, bucket}, spec);
+  }
+
+  Status Unsubscribe(int64_t partition_id, int32_t bucket) override {
+    FLUSS_RETURN_NOT_OK(RequirePartitioned(info_));
+    return UnsubscribeFrom(PartitionBucket{partition_id, bucket});
   }
 
   // Records fetched but not yet returned by Poll are not read: a bucket holding some is at the first
   // of them, so a position saved and subscribed to later delivers them again rather than never.
-  std::map<int32_t, int64_t> positions() const override {
-    std::map<int32_t, int64_t> out = positions_;
-    std::set<int32_t> seen;
+  std::map<PartitionBucket, int64_t> bucket_positions() const override {
+    std::map<PartitionBucket, int64_t> out = positions_;
+    std::set<PartitionBucket> seen;
     for (const auto& r : pending_records_) {
-      if (seen.insert(r.bucket).second) out[r.bucket] = r.offset;
+      const PartitionBucket pb{r.partition_id, r.bucket};
+      if (seen.insert(pb).second) out[pb] = r.offset;
+    }
+    return out;
+  }
+
+  std::map<int32_t, int64_t> positions() const override {
+    std::map<int32_t, int64_t> out;
+    for (const auto& [pb, offset] : bucket_positions()) {
+      if (pb.partition_id == kNoPartition) out[pb.bucket] = offset;
     }
     return out;
   }
@@ -106,14 +117,65 @@ class LogScannerImpl final : public LogScanner {
 
  private:
   struct FetchedBatch {
-    int32_t bucket;
+    PartitionBucket bucket;
     int64_t skip_before;  // records below this offset were read before
     LogRecordBatch batch;
   };
 
-  void DropBuffered(int32_t bucket) {
+  std::string Describe(const PartitionBucket& pb) const {
+    if (pb.partition_id == kNoPartition) return fmt::format("bucket {} of '{}'", pb.bucket, info_.path.ToString());
+    return fmt::format("bucket {} of partition id {} of '{}'", pb.bucket, pb.partition_id, info_.path.ToString());
+  }
+
+  // The table is partitioned and has a partition with this id.
+  Status CheckPartition(int64_t partition_id) {
+    FLUSS_RETURN_NOT_OK(RequirePartitioned(info_));
+    return ctx_->GetPartitionMetadata(info_.path, partition_id).status();
+  }
+
+  Status SubscribeAt(const PartitionBucket& pb, int64_t offset) {
+    if (pb.bucket < 0 || pb.bucket >= info_.num_buckets) {
+      return Status(ErrorCode::kUnknownTableOrBucket, fmt::format("table '{}' has no bucket {} (it has {})",
+                                                                  info_.path.ToString(), pb.bucket, info_.num_buckets));
+    }
+    if (offset < 0 && offset != kEarliestOffset) {
+      return Status::Invalid(fmt::format("offset {} is not valid (use an offset >= 0 or kEarliestOffset)", offset));
+    }
+    positions_[pb] = offset;
+    DropBuffered(pb);
+    return Status::OK();
+  }
+
+  Status SubscribeAt(const PartitionBucket& pb, const OffsetSpec& spec) {
+    if (spec.kind == OffsetSpec::Kind::kEarliest) return SubscribeAt(pb, kEarliestOffset);
+    if (pb.bucket < 0 || pb.bucket >= info_.num_buckets) return SubscribeAt(pb, int64_t{0});  // the error
+    const int32_t type = spec.kind == OffsetSpec::Kind::kLatest ? rpc::kListOffsetsLatest : rpc::kListOffsetsTimestamp;
+    FLUSS_ASSIGN_OR_RETURN(auto offsets, ListBucketOffsets(*ctx_, info_.path, info_.table_id, pb.partition_id,
+                                                           {pb.bucket}, type, spec.timestamp_ms));
+    return SubscribeAt(pb, offsets.at(pb.bucket));
+  }
+
+  Status UnsubscribeFrom(const PartitionBucket& pb) {
+    positions_.erase(pb);
+    DropBuffered(pb);
+    return Status::OK();
+  }
+
+  // The partition is gone (dropped, expired): its buckets leave the subscription. Records already
+  // fetched from it are still returned.
+  void DropPartition(int64_t partition_id) {
+    ClientLog().info("partition id {} of '{}' no longer exists: its buckets are unsubscribed", partition_id,
+                     info_.path.ToString());
+    for (auto it = positions_.begin(); it != positions_.end();) {
+      it = it->first.partition_id == partition_id ? positions_.erase(it) : std::next(it);
+    }
+  }
+
+  void DropBuffered(const PartitionBucket& pb) {
     pending_records_.erase(std::remove_if(pending_records_.begin(), pending_records_.end(),
-                                          [bucket](const ScanRecord& r) { return r.bucket == bucket; }),
+                                          [&pb](const ScanRecord& r) {
+                                            return r.partition_id == pb.partition_id && r.bucket == pb.bucket;
+                                          }),
                            pending_records_.end());
   }
 
@@ -134,6 +196,8 @@ class LogScannerImpl final : public LogScanner {
     if (positions_.empty()) return Status::Invalid("the scanner has no subscribed bucket");
     const auto deadline = Clock::now() + timeout;
     while (true) {
+      // Every subscribed partition was dropped: nothing more can come (not an error).
+      if (positions_.empty()) return std::vector<FetchedBatch>{};
       const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       const auto wait = std::max(std::chrono::milliseconds(0), std::min(remaining, ctx_->config.scanner_fetch_wait_max));
       FLUSS_ASSIGN_OR_RETURN(auto batches, FetchRound(wait));
@@ -142,22 +206,28 @@ class LogScannerImpl final : public LogScanner {
   }
 
   Result<std::vector<FetchedBatch>> FetchRound(std::chrono::milliseconds wait) {
-    std::map<int32_t, std::vector<int32_t>> by_leader;
+    std::map<int32_t, std::vector<PartitionBucket>> by_leader;
     // A bucket whose leader is unknown or unreachable (a failover) is skipped this round and asked
     // again after a metadata refresh and a short pause.
     bool retry_later = false;
+    std::set<int64_t> gone;  // partitions that no longer exist
     for (const auto& [bucket, offset] : positions_) {
+      if (gone.count(bucket.partition_id)) continue;
       auto leader = ctx_->LeaderNode(info_.path, bucket);
       if (!leader.ok()) {
+        if (leader.status().code() == ErrorCode::kPartitionNotExists) {
+          gone.insert(bucket.partition_id);
+          continue;
+        }
         if (!IsRetriable(leader.status().code())) return leader.status();
-        ClientLog().debug("bucket {} of '{}' has no reachable leader yet: {}", bucket, info_.path.ToString(),
-                          leader.status().ToString());
+        ClientLog().debug("{} has no reachable leader yet: {}", Describe(bucket), leader.status().ToString());
         ctx_->InvalidateTable(info_.path);
         retry_later = true;
         continue;
       }
       by_leader[*leader].push_back(bucket);
     }
+    for (int64_t id : gone) DropPartition(id);
     std::vector<FetchedBatch> out;
     for (const auto& [leader, buckets] : by_leader) {
       proto::FetchLogRequest req;
@@ -171,9 +241,10 @@ class LogScannerImpl final : public LogScanner {
       if (projected_) {
         for (size_t c : sorted_) t->add_projected_fields(static_cast<int32_t>(c));
       }
-      for (int32_t b : buckets) {
+      for (const PartitionBucket& b : buckets) {
         auto* br = t->add_buckets_req();
-        br->set_bucket_id(b);
+        if (b.partition_id != kNoPartition) br->set_partition_id(b.partition_id);
+        br->set_bucket_id(b.bucket);
         br->set_fetch_offset(positions_[b]);
         br->set_max_fetch_bytes(ctx_->config.scanner_fetch_max_bytes_for_bucket);
       }
@@ -195,18 +266,20 @@ class LogScannerImpl final : public LogScanner {
       if (!resp->ParseFromString(*body)) return Status(ErrorCode::kCorruptMessage, "cannot parse FetchLogResponse");
       for (const auto& tr : resp->tables_resp()) {
         for (const auto& br : tr.buckets_resp()) {
-          const int32_t bucket = br.bucket_id();
+          const PartitionBucket bucket{br.has_partition_id() ? br.partition_id() : kNoPartition, br.bucket_id()};
           auto pos = positions_.find(bucket);
           if (pos == positions_.end()) continue;
           if (br.has_error_code() && br.error_code() != 0) {
             const auto code = static_cast<ErrorCode>(br.error_code());
-            if (IsRetriable(code)) {
+            if (IsRetriable(code) || (code == ErrorCode::kPartitionNotExists && bucket.partition_id != kNoPartition)) {
+              // A partition the server no longer has: the metadata says next round whether it is
+              // gone (then it is unsubscribed) or only moved.
               ctx_->InvalidateTable(info_.path);
               retry_later = true;
               continue;
             }
-            return Status(code, fmt::format("reading bucket {} of '{}' at offset {}: {}", bucket, info_.path.ToString(),
-                                            pos->second, br.error_message()));
+            return Status(code, fmt::format("reading {} at offset {}: {}", Describe(bucket), pos->second,
+                                            br.error_message()));
           }
           if (pos->second == kEarliestOffset && br.has_log_start_offset()) pos->second = br.log_start_offset();
           if (!br.has_records() || br.records().empty()) continue;
@@ -233,7 +306,8 @@ class LogScannerImpl final : public LogScanner {
     for (auto& r : records) {
       if (r.offset < fb.skip_before) continue;
       ScanRecord sr;
-      sr.bucket = fb.bucket;
+      sr.partition_id = fb.bucket.partition_id;
+      sr.bucket = fb.bucket.bucket;
       sr.offset = r.offset;
       sr.timestamp = r.timestamp;
       sr.change_type = r.change_type;
@@ -252,7 +326,8 @@ class LogScannerImpl final : public LogScanner {
   Result<ScanBatch> DecodeColumns(const FetchedBatch& fb) {
     FLUSS_ASSIGN_OR_RETURN(auto schema, ProjectedSchemaFor(fb.batch.schema_id()));
     ScanBatch sb;
-    sb.bucket = fb.bucket;
+    sb.partition_id = fb.bucket.partition_id;
+    sb.bucket = fb.bucket.bucket;
     sb.base_offset = fb.batch.base_offset();
     sb.timestamp = fb.batch.commit_timestamp();
     if (fb.batch.record_count() == 0) return sb;
@@ -299,14 +374,13 @@ class LogScannerImpl final : public LogScanner {
   std::vector<size_t> order_;   // output position -> index within sorted_
   Schema output_schema_;
   std::map<int32_t, Schema> projected_schemas_;
-  std::map<int32_t, int64_t> positions_;
+  std::map<PartitionBucket, int64_t> positions_;
   std::deque<ScanRecord> pending_records_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<LogScanner>> Table::NewLogScanner(const ScanOptions& options) {
-  FLUSS_RETURN_NOT_OK(RefusePartitionedTable(info_, "scan"));
   std::vector<size_t> columns;
   for (const auto& name : options.columns) {
     auto idx = info_.schema().IndexOf(name);

@@ -28,7 +28,7 @@ constexpr char kVarint(int field) { return static_cast<char>(field << 3); }
 constexpr char kBytes(int field) { return static_cast<char>((field << 3) | 2); }
 
 // Both requests start acks = 1, table_id = 2, timeout_ms = 3 and carry the batches as repeated
-// messages {bucket_id = 2, records = 3} in field `buckets_field`; PutKv puts its packed
+// messages {partition_id = 1 (when set), bucket_id = 2, records = 3} in field `buckets_field`; PutKv puts its packed
 // target_columns (field 4) between.
 std::string EncodeBucketRequest(int32_t acks, int64_t table_id, int32_t timeout_ms,
                                 const std::vector<int32_t>& target_columns, int buckets_field,
@@ -42,6 +42,7 @@ std::string EncodeBucketRequest(int32_t acks, int64_t table_id, int32_t timeout_
   for (size_t i = 0; i < batches.size(); ++i) {
     const size_t n = batches[i].records->size();
     inner[i] = 1 + VarintSize(Int32Wire(batches[i].bucket)) + 1 + VarintSize(n) + n;
+    if (batches[i].partition_id >= 0) inner[i] += 1 + VarintSize(static_cast<uint64_t>(batches[i].partition_id));
     total += 1 + VarintSize(inner[i]) + inner[i];
   }
   std::string out;
@@ -60,6 +61,10 @@ std::string EncodeBucketRequest(int32_t acks, int64_t table_id, int32_t timeout_
   for (size_t i = 0; i < batches.size(); ++i) {
     out.push_back(kBytes(buckets_field));  // buckets_req
     PutVarint(&out, inner[i]);
+    if (batches[i].partition_id >= 0) {
+      out.push_back(kVarint(1));  // partition_id
+      PutVarint(&out, static_cast<uint64_t>(batches[i].partition_id));
+    }
     out.push_back(kVarint(2));  // bucket_id
     PutVarint(&out, Int32Wire(batches[i].bucket));
     out.push_back(kBytes(3));  // records

@@ -14,6 +14,7 @@ namespace fluss {
 struct ProduceBucketBatch {
   int32_t bucket = 0;
   const Buffer* records = nullptr;
+  int64_t partition_id = -1;  // -1: a table without partitions (the field is left out)
 };
 
 std::string EncodeProduceLogRequest(int32_t acks, int64_t table_id, int32_t timeout_ms,

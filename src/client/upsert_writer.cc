@@ -5,6 +5,7 @@
 #include "client/bucket_batch_writer.h"
 #include "client/client_context.h"
 #include "client/kv_encoding.h"
+#include "client/partition_router.h"
 #include "client/produce_request.h"
 #include "fluss_api.pb.h"
 #include "format/kv_record_batch.h"
@@ -46,12 +47,12 @@ class KvBatchProtocol final : public BatchProtocol {
     return EncodePutKvRequest(ctx_->config.writer_acks, table_id_,
                               static_cast<int32_t>(ctx_->config.request_timeout.count()), target_columns_, batches);
   }
-  Result<std::map<int32_t, BucketAck>> DecodeResponse(const std::string& body) const override {
+  Result<std::map<PartitionBucket, BucketAck>> DecodeResponse(const std::string& body) const override {
     proto::PutKvResponse resp;
     if (!resp.ParseFromString(body)) return Status(ErrorCode::kCorruptMessage, "cannot parse PutKvResponse");
-    std::map<int32_t, BucketAck> out;
+    std::map<PartitionBucket, BucketAck> out;
     for (const auto& r : resp.buckets_resp()) {
-      BucketAck& ack = out[r.bucket_id()];
+      BucketAck& ack = out[PartitionBucket{r.has_partition_id() ? r.partition_id() : kNoPartition, r.bucket_id()}];
       if (r.has_error_code() && r.error_code() != 0) {
         ack.status = Status(static_cast<ErrorCode>(r.error_code()), r.error_message());
       } else {
@@ -77,6 +78,7 @@ class UpsertWriterImpl final : public UpsertWriter {
   UpsertWriterImpl(std::shared_ptr<ClientContext> ctx, const TableInfo& info, KvWriteEncoder encoder,
                    int64_t writer_id)
       : encoder_(std::move(encoder)), batch_size_(static_cast<size_t>(ctx->config.writer_batch_size)) {
+    if (info.descriptor.is_partitioned()) router_ = NewWriterPartitionRouter(ctx, info);
     auto protocol = std::make_unique<KvBatchProtocol>(ctx, info, writer_id, encoder_.target_columns());
     writer_ = std::make_unique<BucketBatchWriter>(std::move(ctx), info, std::move(protocol), /*sticky=*/false);
   }
@@ -85,24 +87,37 @@ class UpsertWriterImpl final : public UpsertWriter {
 
   Result<WriteResult> Upsert(const GenericRow& row) override {
     FLUSS_ASSIGN_OR_RETURN(auto w, encoder_.EncodeUpsert(row));
-    return Queue(w);
+    FLUSS_ASSIGN_OR_RETURN(int64_t partition_id, PartitionOf(row));
+    return Queue(partition_id, w);
   }
 
   Result<WriteResult> Delete(const GenericRow& row) override {
     FLUSS_ASSIGN_OR_RETURN(auto w, encoder_.EncodeDelete(row));
-    return Queue(w);
+    FLUSS_ASSIGN_OR_RETURN(int64_t partition_id, PartitionOf(row));
+    return Queue(partition_id, w);
   }
 
   Status Flush() override { return writer_->Flush(); }
   Status Close() override { return writer_->Close(); }
-  WriterStats stats() const override { return writer_->stats(); }
+  WriterStats stats() const override {
+    WriterStats s = writer_->stats();
+    if (router_) s.partitions_created = router_->created();
+    return s;
+  }
 
  private:
-  Result<WriteResult> Queue(const EncodedKvWrite& w) {
+  // The partition of a checked row (its primary key holds the partition keys); kNoPartition for a
+  // table without partitions.
+  Result<int64_t> PartitionOf(const GenericRow& row) {
+    if (!router_) return kNoPartition;
+    return router_->PartitionOf(row);
+  }
+
+  Result<WriteResult> Queue(int64_t partition_id, const EncodedKvWrite& w) {
     const size_t record_size =
         KvRecordBatchBuilder::RecordSize(w.key.size(), w.row ? std::optional<size_t>(w.row->size()) : std::nullopt);
     return writer_->Add(
-        w.bucket, [&](const BatchBuilder& b) { return b.size_in_bytes() + record_size <= batch_size_; },
+        PartitionBucket{partition_id, w.bucket}, [&](const BatchBuilder& b) { return b.size_in_bytes() + record_size <= batch_size_; },
         [&](BatchBuilder* b) {
           auto& builder = static_cast<KvBatchBuilder*>(b)->builder();
           return w.row ? builder.AppendUpsert(w.key, *w.row) : builder.AppendDelete(w.key);
@@ -111,13 +126,13 @@ class UpsertWriterImpl final : public UpsertWriter {
 
   const KvWriteEncoder encoder_;
   const size_t batch_size_;
+  std::unique_ptr<PartitionRouter> router_;  // partitioned tables only
   std::unique_ptr<BucketBatchWriter> writer_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<UpsertWriter>> Table::NewUpsertWriter(const UpsertOptions& options) {
-  FLUSS_RETURN_NOT_OK(RefusePartitionedTable(info_, "write"));
   FLUSS_ASSIGN_OR_RETURN(auto encoder, KvWriteEncoder::Make(info_, options.columns));
   FLUSS_ASSIGN_OR_RETURN(int64_t writer_id, InitWriter(*ctx_, info_.path));
   return std::unique_ptr<UpsertWriter>(new UpsertWriterImpl(ctx_, info_, std::move(encoder), writer_id));

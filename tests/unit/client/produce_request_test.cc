@@ -53,5 +53,42 @@ TEST(ProduceRequestTest, PutKvHandEncodingEqualsProtobufs) {
   }
 }
 
+// Partitioned tables: partition_id (field 1) comes first in each bucket's message, as protobuf
+// writes it, and only when set.
+TEST(ProduceRequestTest, PartitionIdIsEncodedAsProtobufDoes) {
+  Buffer a = Buffer::Copy(std::string_view("rows of a partition"));
+  Buffer b = Buffer::Copy(std::string(150, 'p'));
+  std::string mine = EncodeProduceLogRequest(-1, 9, 30000, {{3, &a, 0}, {1, &b, 1234567890123}, {0, &a}});
+  proto::ProduceLogRequest ref;
+  ref.set_acks(-1);
+  ref.set_table_id(9);
+  ref.set_timeout_ms(30000);
+  auto* r0 = ref.add_buckets_req();
+  r0->set_partition_id(0);
+  r0->set_bucket_id(3);
+  r0->set_records(std::string(a.view()));
+  auto* r1 = ref.add_buckets_req();
+  r1->set_partition_id(1234567890123);
+  r1->set_bucket_id(1);
+  r1->set_records(std::string(b.view()));
+  auto* r2 = ref.add_buckets_req();
+  r2->set_bucket_id(0);
+  r2->set_records(std::string(a.view()));
+  EXPECT_EQ(mine, ref.SerializeAsString());
+
+  std::string kv = EncodePutKvRequest(-1, 9, 30000, {0, 2}, {{2, &b, 77}});
+  proto::PutKvRequest kref;
+  kref.set_acks(-1);
+  kref.set_table_id(9);
+  kref.set_timeout_ms(30000);
+  kref.add_target_columns(0);
+  kref.add_target_columns(2);
+  auto* k0 = kref.add_buckets_req();
+  k0->set_partition_id(77);
+  k0->set_bucket_id(2);
+  k0->set_records(std::string(b.view()));
+  EXPECT_EQ(kv, kref.SerializeAsString());
+}
+
 }  // namespace
 }  // namespace fluss
