@@ -74,13 +74,23 @@ Result<std::unique_ptr<KvTablet>> KvTablet::Open(std::string dir, std::shared_pt
   }
   FLUSS_ASSIGN_OR_RETURN(auto image, ParseChangelogImage(options.properties));
   std::vector<size_t> key_indexes = latest.primary_key_indexes();
+  std::vector<size_t> physical_key;  // without the partition keys: what a record's key encodes
+  for (size_t k : key_indexes) {
+    const std::string& name = latest.column(k).name;
+    if (std::find(options.partition_keys.begin(), options.partition_keys.end(), name) == options.partition_keys.end()) {
+      physical_key.push_back(k);
+    }
+  }
+  if (physical_key.empty()) {
+    return Status(ErrorCode::kInvalidTable, "the primary key has no column besides the partition keys");
+  }
   std::vector<size_t> bucket_key_indexes;
   for (const auto& name : options.bucket_keys) {
     auto idx = latest.IndexOf(name);
     if (!idx) return Status(ErrorCode::kInvalidTable, fmt::format("bucket key '{}' is not a column", name));
     bucket_key_indexes.push_back(*idx);
   }
-  if (bucket_key_indexes.empty()) bucket_key_indexes = key_indexes;
+  if (bucket_key_indexes.empty()) bucket_key_indexes = physical_key;
 
   FLUSS_ASSIGN_OR_RETURN(auto kv, RocksKv::Open(dir, resources));
   FLUSS_ASSIGN_OR_RETURN(int64_t applied, kv->AppliedOffset());
@@ -106,6 +116,16 @@ Result<std::unique_ptr<KvTablet>> KvTablet::Open(std::string dir, std::shared_pt
     FLUSS_RETURN_NOT_OK(tablet->CatchUp());
   }
   return tablet;
+}
+
+std::vector<size_t> KvTablet::KeyIndexes(const Schema& schema) const {
+  std::vector<size_t> out;
+  for (size_t k : schema.primary_key_indexes()) {
+    const std::string& name = schema.column(k).name;
+    const auto& parts = options_.partition_keys;
+    if (std::find(parts.begin(), parts.end(), name) == parts.end()) out.push_back(k);
+  }
+  return out;
 }
 
 Status KvTablet::CatchUp() {
@@ -136,7 +156,7 @@ Status KvTablet::CatchUp() {
           }
           schema = it->second;
         }
-        const auto key_indexes = schema.primary_key_indexes();
+        const auto key_indexes = KeyIndexes(schema);
         FLUSS_ASSIGN_OR_RETURN(auto rows, batch.ReadRecords(schema));
         for (const auto& r : rows) {
           if (r.change_type == ChangeType::kUpdateBefore) continue;
@@ -297,7 +317,7 @@ Result<KvPutResult> KvTablet::Put(const KvRecordBatch& batch, const std::vector<
                               batch.schema_id()));
   }
   FLUSS_ASSIGN_OR_RETURN(const RowMerger* merger, MergerFor(target_columns));
-  const std::vector<size_t> batch_key_indexes = batch_schema.primary_key_indexes();
+  const std::vector<size_t> batch_key_indexes = KeyIndexes(batch_schema);
 
   // 1. Decode and check every record before anything is written. Each distinct key gets one slot
   //    holding the value it has as the batch is applied.

@@ -56,7 +56,11 @@ Result<ChangelogImage> ParseChangelogImage(const std::map<std::string, std::stri
 struct KvTabletOptions {
   int32_t bucket_id = 0;
   int32_t bucket_count = 1;
-  std::vector<std::string> bucket_keys;           // column names; empty: the primary key
+  std::vector<std::string> bucket_keys;           // column names; empty: the (physical) primary key
+  // A partitioned table's partition keys. They are primary-key columns, but each partition has its
+  // own KV state, so a record's key is the encoding of the physical primary key — the primary-key
+  // columns that are not partition keys — as upstream keys it.
+  std::vector<std::string> partition_keys;
   std::map<std::string, std::string> properties;  // the table's properties
   // Cluster mode: keep the kKvApplied retention hold at 0, so the whole changelog stays (a new
   // leader rebuilds its state from the log; there are no KV snapshots yet).
@@ -108,6 +112,9 @@ class KvTablet {
            std::vector<size_t> bucket_key_indexes, std::shared_ptr<KvResources> resources);
   // Replays the changelog from the applied offset to the log end.
   Status CatchUp();
+  // The columns of `schema` whose encoding is a record's key: the primary key without the
+  // partition keys.
+  std::vector<size_t> KeyIndexes(const Schema& schema) const;
   Result<const RowMerger*> MergerFor(const std::vector<int32_t>& target_columns);
   Result<GenericRow> ToLatest(int32_t schema_id, GenericRow row) const;
   Result<GenericRow> DecodeValue(std::string_view value) const;

@@ -413,10 +413,10 @@ Result<std::string> ZkClusterRegistry::EnsureClusterId(const std::string& candid
 
 // ---- leader and ISR ----
 
-Result<int32_t> ZkClusterRegistry::SetLeaderAndIsr(int64_t table_id, int32_t bucket, const LeaderAndIsr& value,
+Result<int32_t> ZkClusterRegistry::SetLeaderAndIsr(const TableBucket& bucket, const LeaderAndIsr& value,
                                                    int32_t expected_version) {
-  const std::string bpath = zk_.Path(zk_paths::Bucket(table_id, bucket));
-  const std::string path = zk_.Path(zk_paths::LeaderAndIsr(table_id, bucket));
+  const std::string bpath = zk_.Path(zk_paths::Bucket(bucket));
+  const std::string path = zk_.Path(zk_paths::LeaderAndIsr(bucket));
   const std::string body = zk_znodes::LeaderAndIsrBody(value);
   const std::string epoch_path = zk_.Path(zk_paths::CoordinatorEpoch());
   // A coordinator candidate writes only as the leader, and only while /coordinators/epoch is still at
@@ -451,7 +451,7 @@ Result<int32_t> ZkClusterRegistry::SetLeaderAndIsr(int64_t table_id, int32_t buc
   if (expected_version < 0) {
     if (f.rc == ZNODEEXISTS && f.index == first + 1) {
       return Status(ErrorCode::kInvalidUpdateVersion,
-                    fmt::format("leader and ISR of bucket {} of table id {} already exist", bucket, table_id));
+                    fmt::format("leader and ISR of {} already exist", bucket.ToString()));
     }
     if (f.rc == ZNODEEXISTS) {  // the bucket znode is there without a record: create the record alone
       ZkMultiOps retry;
@@ -461,30 +461,34 @@ Result<int32_t> ZkClusterRegistry::SetLeaderAndIsr(int64_t table_id, int32_t buc
       if (rc == ZOK) return 0;
       if (f.rc == ZNODEEXISTS) {
         return Status(ErrorCode::kInvalidUpdateVersion,
-                      fmt::format("leader and ISR of bucket {} of table id {} already exist", bucket, table_id));
+                      fmt::format("leader and ISR of {} already exist", bucket.ToString()));
       }
     }
-    if (f.rc == ZNONODE) return TableIdNotExist(table_id);
+    if (f.rc == ZNONODE && bucket.partition_id) {
+      return Status(ErrorCode::kPartitionNotExists,
+                    fmt::format("partition id {} of table id {} does not exist", *bucket.partition_id,
+                                bucket.table_id));
+    }
+    if (f.rc == ZNONODE) return TableIdNotExist(bucket.table_id);
     return zk_.Error(f.rc, fmt::format("create '{}'", path));
   }
   if (f.rc == ZBADVERSION) {
     return Status(ErrorCode::kInvalidUpdateVersion,
-                  fmt::format("leader and ISR of bucket {} of table id {} are not at version {}", bucket, table_id,
-                              expected_version));
+                  fmt::format("leader and ISR of {} are not at version {}", bucket.ToString(), expected_version));
   }
   if (f.rc == ZNONODE) {
     return Status(ErrorCode::kUnknownTableOrBucket,
-                  fmt::format("bucket {} of table id {} has no leader and ISR", bucket, table_id));
+                  fmt::format("{} has no leader and ISR", bucket.ToString()));
   }
   return zk_.Error(f.rc, fmt::format("set '{}'", path));
 }
 
-Result<std::pair<LeaderAndIsr, int32_t>> ZkClusterRegistry::GetLeaderAndIsr(int64_t table_id, int32_t bucket) const {
-  const std::string path = zk_.Path(zk_paths::LeaderAndIsr(table_id, bucket));
+Result<std::pair<LeaderAndIsr, int32_t>> ZkClusterRegistry::GetLeaderAndIsr(const TableBucket& bucket) const {
+  const std::string path = zk_.Path(zk_paths::LeaderAndIsr(bucket));
   FLUSS_ASSIGN_OR_RETURN(auto node, zk_.Get(path, false));
   if (!node) {
     return Status(ErrorCode::kUnknownTableOrBucket,
-                  fmt::format("bucket {} of table id {} has no leader and ISR", bucket, table_id));
+                  fmt::format("{} has no leader and ISR", bucket.ToString()));
   }
   FLUSS_ASSIGN_OR_RETURN(LeaderAndIsr v, zk_znodes::ParseLeaderAndIsr(node->first, path));
   return std::pair(std::move(v), node->second);

@@ -10,6 +10,8 @@
 // the registry's lock.
 #pragma once
 
+#include "types/table_bucket.h"
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -73,9 +75,8 @@ class ZkClusterRegistry {
 
   // ---- cluster identity and leader/ISR (see ZkMetadataStore) ----
   Result<std::string> EnsureClusterId(const std::string& candidate);
-  Result<int32_t> SetLeaderAndIsr(int64_t table_id, int32_t bucket, const LeaderAndIsr& value,
-                                  int32_t expected_version);
-  Result<std::pair<LeaderAndIsr, int32_t>> GetLeaderAndIsr(int64_t table_id, int32_t bucket) const;
+  Result<int32_t> SetLeaderAndIsr(const TableBucket& bucket, const LeaderAndIsr& value, int32_t expected_version);
+  Result<std::pair<LeaderAndIsr, int32_t>> GetLeaderAndIsr(const TableBucket& bucket) const;
 
  private:
   // Creates /coordinators/ids/<id> for this session (replacing another session's); deletes it.

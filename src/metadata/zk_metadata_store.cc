@@ -260,13 +260,13 @@ Result<std::string> ZkMetadataStore::EnsureClusterId(const std::string& candidat
   return registry_->EnsureClusterId(candidate);
 }
 
-Result<int32_t> ZkMetadataStore::SetLeaderAndIsr(int64_t table_id, int32_t bucket, const LeaderAndIsr& value,
+Result<int32_t> ZkMetadataStore::SetLeaderAndIsr(const TableBucket& bucket, const LeaderAndIsr& value,
                                                  int32_t expected_version) {
-  return registry_->SetLeaderAndIsr(table_id, bucket, value, expected_version);
+  return registry_->SetLeaderAndIsr(bucket, value, expected_version);
 }
 
-Result<std::pair<LeaderAndIsr, int32_t>> ZkMetadataStore::GetLeaderAndIsr(int64_t table_id, int32_t bucket) const {
-  return registry_->GetLeaderAndIsr(table_id, bucket);
+Result<std::pair<LeaderAndIsr, int32_t>> ZkMetadataStore::GetLeaderAndIsr(const TableBucket& bucket) const {
+  return registry_->GetLeaderAndIsr(bucket);
 }
 
 }  // namespace fluss

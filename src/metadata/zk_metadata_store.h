@@ -48,7 +48,8 @@
 #include "metadata/metadata_cache.h"
 #include "metadata/metadata_store.h"
 #include "metadata/zk_client.h"   // ZkOptions
-#include "metadata/zk_znodes.h"   // TabletServerInfo, LeaderAndIsr
+#include "metadata/zk_znodes.h"
+#include "types/table_bucket.h"   // TabletServerInfo, LeaderAndIsr
 
 namespace fluss {
 
@@ -141,10 +142,19 @@ class ZkMetadataStore final : public CachedMetadataStore {
   // for coordinator writes only while it is the leader and /coordinators/epoch is still at the
   // version it set when it won (the same multi checks it), else INVALID_COORDINATOR: a deposed
   // leader's late writes are fenced.
+  // A partition's bucket (partition id set) has its record at upstream's
+  // /tabletservers/partitions/<id>/buckets/<b>/leader_isr (PARTITION_NOT_EXISTS when the
+  // partition's assignment is gone).
+  Result<int32_t> SetLeaderAndIsr(const TableBucket& bucket, const LeaderAndIsr& value, int32_t expected_version);
   Result<int32_t> SetLeaderAndIsr(int64_t table_id, int32_t bucket, const LeaderAndIsr& value,
-                                  int32_t expected_version);
+                                  int32_t expected_version) {
+    return SetLeaderAndIsr(TableBucket(table_id, bucket), value, expected_version);
+  }
   // The record and its znode version; UNKNOWN_TABLE_OR_BUCKET when there is none.
-  Result<std::pair<LeaderAndIsr, int32_t>> GetLeaderAndIsr(int64_t table_id, int32_t bucket) const;
+  Result<std::pair<LeaderAndIsr, int32_t>> GetLeaderAndIsr(const TableBucket& bucket) const;
+  Result<std::pair<LeaderAndIsr, int32_t>> GetLeaderAndIsr(int64_t table_id, int32_t bucket) const {
+    return GetLeaderAndIsr(TableBucket(table_id, bucket));
+  }
 
   // ---- sessions ----
   void SetSessionListener(std::function<void(ZkSessionEvent)> listener);

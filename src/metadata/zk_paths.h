@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "types/table_bucket.h"
+
 namespace fluss::zk_paths {
 
 // ---- the catalog ----
@@ -64,6 +66,12 @@ inline std::string PartitionAssignment(int64_t partition_id) {
   return fmt::format("/tabletservers/partitions/{}", partition_id);
 }
 inline std::string PartitionBuckets(int64_t partition_id) { return PartitionAssignment(partition_id) + "/buckets"; }
+// The bucket znode of a table's bucket or of a partition's (upstream's
+// /tabletservers/partitions/<partition id>/buckets/<b>), and its leader_isr child.
+inline std::string Bucket(const TableBucket& b) {
+  return b.partition_id ? fmt::format("{}/{}", PartitionBuckets(*b.partition_id), b.bucket) : Bucket(b.table_id, b.bucket);
+}
+inline std::string LeaderAndIsr(const TableBucket& b) { return Bucket(b) + "/leader_isr"; }
 
 // ---- coordinators ----
 inline std::string Coordinators() { return "/coordinators"; }

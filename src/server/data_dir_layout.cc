@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 #include <filesystem>
@@ -46,10 +47,11 @@ std::string Stamp(int64_t now_ms) {
 class Reconciler {
  public:
   Reconciler(std::string data_dir, const std::vector<LocalTable>& live, const std::vector<DroppedTableRecord>& dropped,
-             int64_t now_ms)
+             const std::vector<DroppedPartitionRecord>& dropped_partitions, int64_t now_ms)
       : data_dir_(std::move(data_dir)), now_ms_(now_ms) {
     for (const auto& t : live) live_[t.table_id] = &t;
     for (const auto& d : dropped) dropped_[d.table_id] = &d;
+    for (const auto& d : dropped_partitions) dropped_partitions_[d.partition_id] = &d;
     for (const auto& t : live) live_databases_.insert(t.path.database());
   }
 
@@ -134,6 +136,55 @@ class Reconciler {
     for (const auto& e : fs::directory_iterator(fs::path(data_dir_) / rel, ec)) entries.push_back(e);
     if (ec) return Status::IOError(fmt::format("cannot list '{}/{}': {}", data_dir_, rel, ec.message()));
     std::sort(entries.begin(), entries.end());
+    if (t.partitioned) return ReconcilePartitions(rel, t, entries);
+    return ReconcileBuckets(rel, t, entries, "");
+  }
+
+  // The entries of a partitioned table's directory: its partitions' directories.
+  Status ReconcilePartitions(const std::string& rel, const LocalTable& t, const std::vector<fs::directory_entry>& entries) {
+    std::map<int64_t, const LocalTable::Partition*> live;
+    for (const auto& p : t.partitions) live[p.partition_id] = &p;
+    for (const auto& entry : entries) {
+      const std::string name = entry.path().filename().string();
+      const std::string child = rel + "/" + name;
+      std::string partition;
+      int64_t id = -1;
+      if (!IsDirectory(entry) || !DataDirLayout::ParsePartitionDirName(name, &partition, &id)) {
+        FLUSS_RETURN_NOT_OK(Quarantine(child, fmt::format("not a partition directory ({{partition}}-p{{partition id}}) "
+                                                          "of partitioned table '{}'",
+                                                          t.path.ToString())));
+        continue;
+      }
+      if (auto it = live.find(id); it != live.end() && it->second->name == partition) {
+        std::error_code ec;
+        std::vector<fs::directory_entry> buckets;
+        for (const auto& e : fs::directory_iterator(entry.path(), ec)) buckets.push_back(e);
+        if (ec) return Status::IOError(fmt::format("cannot list '{}/{}': {}", data_dir_, child, ec.message()));
+        std::sort(buckets.begin(), buckets.end());
+        FLUSS_RETURN_NOT_OK(ReconcileBuckets(child, t, buckets, fmt::format(" partition '{}'", partition)));
+        continue;
+      }
+      if (auto it = dropped_partitions_.find(id); it != dropped_partitions_.end() &&
+                                                  it->second->table_id == t.table_id &&
+                                                  it->second->partition_name == partition) {
+        spdlog::warn("deleting '{}': partition '{}' (id {}) of table '{}' was dropped at {} ms", child, partition, id,
+                     t.path.ToString(), it->second->dropped_time_ms);
+        std::error_code ec;
+        fs::remove_all(entry.path(), ec);
+        if (ec) return Status::IOError(fmt::format("cannot delete '{}/{}': {}", data_dir_, child, ec.message()));
+        report_.deleted.push_back(child);
+        continue;
+      }
+      FLUSS_RETURN_NOT_OK(Quarantine(child, fmt::format("no partition '{}' with id {} of table '{}' exists or was "
+                                                        "dropped",
+                                                        partition, id, t.path.ToString())));
+    }
+    return Status::OK();
+  }
+
+  // The entries of a table's (or partition's: `what` names it) directory: its buckets' logs and KV stores.
+  Status ReconcileBuckets(const std::string& rel, const LocalTable& t, const std::vector<fs::directory_entry>& entries,
+                          const std::string& what) {
     for (const auto& entry : entries) {
       const std::string name = entry.path().filename().string();
       const std::string child = rel + "/" + name;
@@ -142,7 +193,7 @@ class Reconciler {
       } else if (IsDirectory(entry) && t.primary_key && IsBucketDir(name, "kv-", t.bucket_count)) {
         // the bucket's RocksDB, opened with its table
       } else {
-        FLUSS_RETURN_NOT_OK(Quarantine(child, fmt::format("not a bucket of table '{}' ({} buckets{})",
+        FLUSS_RETURN_NOT_OK(Quarantine(child, fmt::format("not a bucket of{} table '{}' ({} buckets{})", what,
                                                           t.path.ToString(), t.bucket_count,
                                                           t.primary_key ? ", primary key" : "")));
       }
@@ -179,6 +230,7 @@ class Reconciler {
   const int64_t now_ms_;
   std::map<int64_t, const LocalTable*> live_;
   std::map<int64_t, const DroppedTableRecord*> dropped_;
+  std::map<int64_t, const DroppedPartitionRecord*> dropped_partitions_;
   std::set<std::string> live_databases_;
   DataDirReport report_;
 };
@@ -201,9 +253,26 @@ bool DataDirLayout::ParseTableDirName(std::string_view name, std::string* table,
   return true;
 }
 
+std::string DataDirLayout::PartitionDirName(std::string_view partition_name, int64_t partition_id) {
+  return fmt::format("{}-p{}", partition_name, partition_id);
+}
+
+bool DataDirLayout::ParsePartitionDirName(std::string_view name, std::string* partition_name, int64_t* partition_id) {
+  const size_t sep = name.rfind("-p");
+  if (sep == std::string_view::npos || sep == 0 || sep + 2 == name.size()) return false;
+  std::string_view digits = name.substr(sep + 2);
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+  if (ec != std::errc() || end != digits.data() + digits.size() || id < 0 || std::to_string(id) != digits) return false;
+  *partition_name = std::string(name.substr(0, sep));
+  *partition_id = id;
+  return true;
+}
+
 Result<DataDirReport> DataDirLayout::Reconcile(const std::string& data_dir, const std::vector<LocalTable>& live,
-                                               const std::vector<DroppedTableRecord>& dropped, int64_t now_ms) {
-  return Reconciler(data_dir, live, dropped, now_ms).Run();
+                                               const std::vector<DroppedTableRecord>& dropped, int64_t now_ms,
+                                               const std::vector<DroppedPartitionRecord>& dropped_partitions) {
+  return Reconciler(data_dir, live, dropped, dropped_partitions, now_ms).Run();
 }
 
 }  // namespace fluss

@@ -60,9 +60,16 @@ Result<std::vector<LocalTable>> LocalTables(const MetadataStore& metadata) {
       return Status::Corruption(fmt::format("table '{}': stored descriptor is not valid JSON", r.path.ToString()));
     }
     FLUSS_ASSIGN_OR_RETURN(auto descriptor, TableDescriptorFromJson(json));
-    // A partitioned table has no buckets of its own (its partitions' replicas are not served yet).
-    out.push_back(LocalTable{r.path, r.table_id, descriptor.is_partitioned() ? 0 : r.bucket_count,
-                             descriptor.has_primary_key()});
+    LocalTable t{r.path, r.table_id, r.bucket_count, descriptor.has_primary_key()};
+    if (descriptor.is_partitioned()) {
+      // Its buckets are its partitions' ({partition_name}-p{partition_id}/log-{b}).
+      t.partitioned = true;
+      FLUSS_ASSIGN_OR_RETURN(auto partitions, metadata.ListPartitions(r.path));
+      for (const auto& p : partitions) {
+        if (p.table_id == r.table_id) t.partitions.push_back({p.partition_id, p.partition_name});
+      }
+    }
+    out.push_back(std::move(t));
   }
   return out;
 }
@@ -173,14 +180,16 @@ Result<std::unique_ptr<FlussServer>> FlussServer::Start(ServerConfig config, Ser
   {
     FLUSS_ASSIGN_OR_RETURN(auto tables, LocalTables(*p.metadata));
     FLUSS_ASSIGN_OR_RETURN(auto report,
-                           DataDirLayout::Reconcile(c.data_dir, tables, p.metadata->ListDroppedTables(), NowMs()));
+                           DataDirLayout::Reconcile(c.data_dir, tables, p.metadata->ListDroppedTables(), NowMs(),
+                                                    p.metadata->ListDroppedPartitions()));
     if (!report.quarantined.empty()) {
       spdlog::warn("data dir '{}': {} entries the metadata does not explain were moved aside to '{}' (nothing was "
                    "deleted; inspect them, then remove or restore them)",
                    c.data_dir, report.quarantined.size(), report.quarantine_dir);
     }
     if (!report.deleted.empty()) {
-      spdlog::info("data dir '{}': deleted the data of {} dropped tables", c.data_dir, report.deleted.size());
+      spdlog::info("data dir '{}': deleted the data of {} dropped tables and partitions", c.data_dir,
+                   report.deleted.size());
     }
     FLUSS_RETURN_NOT_OK(p.logs->OpenLogs(report.bucket_logs));
   }

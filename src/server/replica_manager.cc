@@ -89,23 +89,55 @@ Status ReplicaManager::AddTable(const TableRecord& table, std::map<int32_t, Sche
     auto lake = descriptor.properties().find("table.datalake.enabled");
     served->lake_enabled = lake != descriptor.properties().end() && lake->second == "true";
   }
+  served->partitioned = descriptor.is_partitioned();
   served->primary_key = served->latest_schema().has_primary_key();
   if (served->primary_key) {
     served->kv_options.bucket_count = table.bucket_count;
     served->kv_options.bucket_keys = descriptor.bucket_keys();
+    served->kv_options.partition_keys = descriptor.partition_keys();
     served->kv_options.properties = descriptor.properties();
     // Cluster mode: a new leader rebuilds its KV state from the changelog, so all of it stays.
     served->kv_options.hold_whole_log = cluster_;
   }
+  if (served->partitioned) {
+    // No buckets of its own; the replicas of its partitions (added before: a new schema) get the
+    // new table.
+    std::unique_lock lock(mu_);
+    tables_[table.table_id] = served;
+    for (const auto& [id, replica] : replicas_) {
+      if (id.table_id == table.table_id) replica->UpdateTable(served);
+    }
+    return Status::OK();
+  }
   // A table added again (a new schema) keeps its replicas and their state.
   const std::vector<std::shared_ptr<Replica>> previous = ReplicasOf(table.table_id);
+  FLUSS_ASSIGN_OR_RETURN(auto replicas, OpenBuckets(served, nullptr, previous));
+  std::unique_lock lock(mu_);
+  tables_[table.table_id] = std::move(served);
+  for (auto& replica : replicas) replicas_[replica->id()] = std::move(replica);
+  return Status::OK();
+}
+
+Result<std::vector<std::shared_ptr<Replica>>> ReplicaManager::OpenBuckets(
+    const std::shared_ptr<const ServedTable>& served, const PartitionRecord* partition,
+    const std::vector<std::shared_ptr<Replica>>& previous) {
+  const TableRecord& table = served->record;
+  std::optional<std::pair<std::string, int64_t>> part;
+  std::optional<int64_t> partition_id;
+  if (partition != nullptr) {
+    part.emplace(partition->partition_name, partition->partition_id);
+    partition_id = partition->partition_id;
+  }
   // Bucket logs this call creates: a failure part way removes them again (and their KV stores and
-  // the table directory when this call made it), so a failed create leaves nothing for the next start.
-  const std::string table_dir = logs_->data_dir() + "/" +
-                                std::filesystem::path(LogManager::BucketDir(table.path.database(), table.path.table(),
-                                                                            table.table_id, 0))
-                                    .parent_path()
-                                    .string();
+  // the table's or partition's directory when this call made it), so a failed create leaves nothing
+  // for the next start.
+  const std::string container_dir =
+      logs_->data_dir() + "/" +
+      std::filesystem::path(LogManager::BucketDir(table.path.database(), table.path.table(), table.table_id, 0, part))
+          .parent_path()
+          .string();
+  const std::string table_dir = logs_->data_dir() + "/" + DataDirLayout::TableDir(table.path, table.table_id);
+  const bool container_existed = std::filesystem::exists(container_dir);
   const bool table_dir_existed = std::filesystem::exists(table_dir);
   std::vector<std::string> created_dirs;
   std::vector<std::shared_ptr<Replica>> replicas;
@@ -117,7 +149,8 @@ Status ReplicaManager::AddTable(const TableRecord& table, std::map<int32_t, Sche
         replicas.push_back(previous[b]);
         continue;
       }
-      const std::string dir = LogManager::BucketDir(table.path.database(), table.path.table(), table.table_id, b);
+      const std::string dir =
+          LogManager::BucketDir(table.path.database(), table.path.table(), table.table_id, b, part);
       const bool created = logs_->GetLog(dir) == nullptr;
       if (created) created_dirs.push_back(dir);
       FLUSS_ASSIGN_OR_RETURN(auto log, logs_->GetOrCreateLog(dir));
@@ -126,7 +159,7 @@ Status ReplicaManager::AddTable(const TableRecord& table, std::map<int32_t, Sche
         log->SetRetentionHold(RetentionHold::kLakeTiered, 0);
       }
       if (served->primary_key && served->kv_options.hold_whole_log) log->SetRetentionHold(RetentionHold::kKvApplied, 0);
-      auto replica = std::make_shared<Replica>(TableBucket(table.table_id, b), served, std::move(log),
+      auto replica = std::make_shared<Replica>(TableBucket(table.table_id, partition_id, b), served, std::move(log),
                                                logs_->data_dir() + "/" + KvDirBesideLog(dir), &context_);
       replicas.push_back(replica);
       if (created) created_replicas.push_back(replica);
@@ -151,49 +184,158 @@ Status ReplicaManager::AddTable(const TableRecord& table, std::map<int32_t, Sche
       std::filesystem::remove_all(logs_->data_dir() + "/" + KvDirBesideLog(dir), ec);
     }
     std::error_code ec;
+    if (!container_existed && std::filesystem::is_empty(container_dir, ec)) std::filesystem::remove(container_dir, ec);
     if (!table_dir_existed && std::filesystem::is_empty(table_dir, ec)) std::filesystem::remove(table_dir, ec);
     return st;
   }
-  std::unique_lock lock(mu_);
-  tables_[table.table_id] = std::move(served);
-  for (auto& replica : replicas) replicas_[replica->id()] = std::move(replica);
-  return Status::OK();
+  return replicas;
+}
+
+Status ReplicaManager::DeleteReplicas(const std::vector<std::shared_ptr<Replica>>& replicas,
+                                      const std::vector<std::string>& log_dirs, const std::string& dir) {
+  for (const auto& replica : replicas) {
+    if (fetchers_) fetchers_->RemoveBucket(replica->id());
+    scans_.EndBucket(replica->id());
+    replica->Delete();  // its KV state
+  }
+  Status first;
+  for (const std::string& log_dir : log_dirs) {
+    if (logs_->GetLog(log_dir) == nullptr) continue;
+    Status st = logs_->DropLog(log_dir);
+    if (!st.ok() && first.ok()) first = st;
+  }
+  std::error_code ec;
+  const std::string abs = logs_->data_dir() + "/" + dir;
+  std::filesystem::remove_all(abs, ec);
+  if (ec && first.ok()) first = Status::IOError(fmt::format("cannot remove '{}': {}", abs, ec.message()));
+  return first;
 }
 
 Status ReplicaManager::DropTable(int64_t table_id) {
   std::shared_ptr<const ServedTable> table;
   std::vector<std::shared_ptr<Replica>> replicas;
+  std::vector<std::string> log_dirs;
   {
     std::unique_lock lock(mu_);
     auto it = tables_.find(table_id);
     if (it == tables_.end()) return Status::OK();
     table = it->second;
     tables_.erase(it);
+    const auto& path = table->record.path;
+    // The table's own buckets, or those of each of its partitions.
+    std::vector<std::optional<std::pair<std::string, int64_t>>> containers;
+    if (table->partitioned) {
+      for (auto p = partitions_.begin(); p != partitions_.end();) {
+        if (p->second.table_id != table_id) {
+          ++p;
+          continue;
+        }
+        containers.emplace_back(std::make_pair(p->second.name, p->first));
+        p = partitions_.erase(p);
+      }
+    } else {
+      containers.emplace_back(std::nullopt);
+    }
+    for (const auto& part : containers) {
+      for (int32_t b = 0; b < table->bucket_count(); ++b) {
+        log_dirs.push_back(LogManager::BucketDir(path.database(), path.table(), table_id, b, part));
+        auto r = replicas_.find(TableBucket(table_id, part ? std::optional<int64_t>(part->second) : std::nullopt, b));
+        if (r == replicas_.end()) continue;
+        replicas.push_back(std::move(r->second));
+        replicas_.erase(r);
+      }
+    }
+  }
+  lake_holds_.Forget(table_id);
+  scans_.EndTable(table_id);
+  // The table's own directory ({db}/{table}-{id}, named by this record) goes with everything in it.
+  return DeleteReplicas(replicas, log_dirs, DataDirLayout::TableDir(table->record.path, table_id));
+}
+
+Status ReplicaManager::AddPartition(const PartitionRecord& partition) {
+  auto served = GetTable(partition.table_id);
+  if (served == nullptr) {
+    return Status(ErrorCode::kUnknownTableOrBucket,
+                  fmt::format("cannot open partition '{}' (id {}): table id {} is not open on this server",
+                              partition.partition_name, partition.partition_id, partition.table_id));
+  }
+  const std::string& path = served->record.path.ToString();
+  if (!served->partitioned) {
+    return Status(ErrorCode::kTableNotPartitioned,
+                  fmt::format("cannot open partition '{}' (id {}): table '{}' is not partitioned",
+                              partition.partition_name, partition.partition_id, path));
+  }
+  {
+    std::shared_lock lock(mu_);
+    auto it = partitions_.find(partition.partition_id);
+    if (it != partitions_.end()) {
+      if (it->second.table_id == partition.table_id && it->second.name == partition.partition_name) {
+        return Status::OK();
+      }
+      return Status::Internal(fmt::format("partition id {} is open here as '{}' of table id {}, not as '{}' of '{}'",
+                                          partition.partition_id, it->second.name, it->second.table_id,
+                                          partition.partition_name, path));
+    }
+  }
+  FLUSS_ASSIGN_OR_RETURN(auto replicas, OpenBuckets(served, &partition, {}));
+  std::unique_lock lock(mu_);
+  auto t = tables_.find(partition.table_id);
+  if (t == tables_.end()) {
+    // The table was dropped meanwhile: what was just opened goes too.
+    lock.unlock();
+    std::vector<std::string> log_dirs;
+    for (const auto& r : replicas) {
+      log_dirs.push_back(LogManager::BucketDir(served->record.path.database(), served->record.path.table(),
+                                               partition.table_id, r->id().bucket,
+                                               std::make_pair(partition.partition_name, partition.partition_id)));
+    }
+    (void)DeleteReplicas(replicas, log_dirs, DataDirLayout::TableDir(served->record.path, partition.table_id));
+    return Status(ErrorCode::kUnknownTableOrBucket,
+                  fmt::format("table '{}' was dropped while its partition '{}' opened", path,
+                              partition.partition_name));
+  }
+  partitions_[partition.partition_id] = ServedPartition{partition.table_id, partition.partition_name};
+  for (auto& replica : replicas) replicas_[replica->id()] = std::move(replica);
+  return Status::OK();
+}
+
+Status ReplicaManager::DropPartition(int64_t partition_id) {
+  std::shared_ptr<const ServedTable> table;
+  ServedPartition partition;
+  std::vector<std::shared_ptr<Replica>> replicas;
+  {
+    std::unique_lock lock(mu_);
+    auto it = partitions_.find(partition_id);
+    if (it == partitions_.end()) return Status::OK();
+    partition = it->second;
+    partitions_.erase(it);
+    auto t = tables_.find(partition.table_id);
+    if (t == tables_.end()) return Status::OK();  // went with its table
+    table = t->second;
     for (int32_t b = 0; b < table->bucket_count(); ++b) {
-      auto r = replicas_.find(TableBucket(table_id, b));
+      auto r = replicas_.find(TableBucket(partition.table_id, partition_id, b));
       if (r == replicas_.end()) continue;
       replicas.push_back(std::move(r->second));
       replicas_.erase(r);
     }
   }
-  lake_holds_.Forget(table_id);
-  for (const auto& replica : replicas) {
-    if (fetchers_) fetchers_->RemoveBucket(replica->id());
-    replica->Delete();  // its KV state (the scan sessions reading it end first)
-  }
-  scans_.EndTable(table_id);
-  Status first;
   const auto& path = table->record.path;
+  const auto part = std::make_pair(partition.name, partition_id);
+  std::vector<std::string> log_dirs;
   for (int32_t b = 0; b < table->bucket_count(); ++b) {
-    Status st = logs_->DropLog(LogManager::BucketDir(path.database(), path.table(), table_id, b));
-    if (!st.ok() && first.ok()) first = st;
+    log_dirs.push_back(LogManager::BucketDir(path.database(), path.table(), partition.table_id, b, part));
   }
-  // The table's own directory ({db}/{table}-{id}, named by this record), now without buckets.
-  std::error_code ec;
-  const std::string table_dir = logs_->data_dir() + "/" + DataDirLayout::TableDir(path, table_id);
-  std::filesystem::remove_all(table_dir, ec);
-  if (ec && first.ok()) first = Status::IOError(fmt::format("cannot remove '{}': {}", table_dir, ec.message()));
-  return first;
+  const std::string dir = std::filesystem::path(log_dirs.front()).parent_path().string();
+  return DeleteReplicas(replicas, log_dirs, dir);
+}
+
+std::vector<int64_t> ReplicaManager::PartitionsOf(int64_t table_id) const {
+  std::shared_lock lock(mu_);
+  std::vector<int64_t> out;
+  for (const auto& [id, p] : partitions_) {
+    if (p.table_id == table_id) out.push_back(id);
+  }
+  return out;
 }
 
 std::shared_ptr<const ServedTable> ReplicaManager::GetTable(int64_t table_id) const {
@@ -212,17 +354,41 @@ Result<std::shared_ptr<Replica>> ReplicaManager::FindReplica(const TableBucket& 
   std::shared_lock lock(mu_);
   auto it = replicas_.find(bucket);
   if (it != replicas_.end()) return it->second;
-  if (tables_.count(bucket.table_id) == 0) return UnknownTableError(bucket.table_id);
+  auto t = tables_.find(bucket.table_id);
+  if (t == tables_.end()) return UnknownTableError(bucket.table_id);
+  // Upstream answers every bucket this server has no replica of UNKNOWN_TABLE_OR_BUCKET; the
+  // message says which part of the name is wrong.
+  const ServedTable& table = *t->second;
+  const std::string path = table.record.path.ToString();
+  if (table.partitioned && !bucket.partition_id) {
+    return Status(ErrorCode::kUnknownTableOrBucket,
+                  fmt::format("table '{}' (id {}) is partitioned: bucket {} needs a partition id", path,
+                              bucket.table_id, bucket.bucket));
+  }
+  if (!table.partitioned && bucket.partition_id) {
+    return Status(ErrorCode::kUnknownTableOrBucket,
+                  fmt::format("table '{}' (id {}) is not partitioned: bucket {} has partition id {}", path,
+                              bucket.table_id, bucket.bucket, *bucket.partition_id));
+  }
+  if (bucket.partition_id) {
+    auto p = partitions_.find(*bucket.partition_id);
+    if (p == partitions_.end() || p->second.table_id != bucket.table_id) {
+      return Status(ErrorCode::kUnknownTableOrBucket,
+                    fmt::format("unknown partition id {} of table '{}' (id {})", *bucket.partition_id, path,
+                                bucket.table_id));
+    }
+  }
   return UnknownBucketError(bucket);
 }
 
-std::vector<std::shared_ptr<Replica>> ReplicaManager::ReplicasOf(int64_t table_id) const {
+std::vector<std::shared_ptr<Replica>> ReplicaManager::ReplicasOf(int64_t table_id,
+                                                                 std::optional<int64_t> partition_id) const {
   std::shared_lock lock(mu_);
   std::vector<std::shared_ptr<Replica>> out;
   auto t = tables_.find(table_id);
   if (t == tables_.end()) return out;
   for (int32_t b = 0; b < t->second->bucket_count(); ++b) {
-    auto it = replicas_.find(TableBucket(table_id, b));
+    auto it = replicas_.find(TableBucket(table_id, partition_id, b));
     if (it == replicas_.end()) break;
     out.push_back(it->second);
   }
@@ -465,7 +631,9 @@ void ReplicaManager::UpdateLakeRetentionHolds() {
     {
       std::shared_lock lock(mu_);
       for (const auto& [id, t] : tables_) {
-        if (t->lake_enabled) tables.push_back(t);
+        // A partitioned table's holds stay at 0 (nothing deleted): the tiered offsets are per
+        // bucket of a table, not yet per partition.
+        if (t->lake_enabled && !t->partitioned) tables.push_back(t);
       }
     }
     for (const auto& t : tables) {
@@ -549,7 +717,8 @@ Result<proto::NotifyLeaderAndIsrResponse> ReplicaManager::BecomeLeaderOrFollower
 Result<proto::StopReplicaResponse> ReplicaManager::StopReplica(const proto::StopReplicaRequest& request) {
   FLUSS_RETURN_NOT_OK(AcceptCoordinatorEpoch(CoordinatorEpoch(request.coordinator_epoch())));
   proto::StopReplicaResponse response;
-  std::set<int64_t> deleted_tables;
+  // (table id, partition id) of buckets deleted here.
+  std::set<std::pair<int64_t, std::optional<int64_t>>> deleted;
   ForEachBucket(
       request.stop_replicas_req(), response.mutable_stop_replicas_resp(),
       [](const auto& req) { return BucketOfPb(req.table_bucket()); }, Status::OK(),
@@ -559,24 +728,36 @@ Result<proto::StopReplicaResponse> ReplicaManager::StopReplica(const proto::Stop
         std::optional<LeaderEpoch> epoch;
         if (req.leader_epoch() >= 0) epoch = LeaderEpoch(req.leader_epoch());
         Status st = replica.Stop(epoch, req.delete_());
-        if (req.delete_() && replica.deleted()) deleted_tables.insert(replica.id().table_id);
+        if (req.delete_() && replica.deleted()) deleted.emplace(replica.id().table_id, replica.id().partition_id);
         return st;
       },
       [&](const proto::PbStopReplicaReqForBucket& req, const Status& not_found) {
-        // Deleting a table that is not here is done.
-        return req.delete_() && GetTable(req.table_bucket().table_id()) == nullptr ? Status::OK() : not_found;
+        // Deleting a table, or a partition, that is not here is done.
+        if (!req.delete_()) return not_found;
+        const TableBucket bucket = BucketOfPb(req.table_bucket());
+        if (GetTable(bucket.table_id) == nullptr) return Status::OK();
+        if (bucket.partition_id) {
+          const auto here = PartitionsOf(bucket.table_id);
+          if (std::find(here.begin(), here.end(), *bucket.partition_id) == here.end()) return Status::OK();
+        }
+        return not_found;
       });
   // Parked acks=-1 writes and fetches of these buckets answer now (NOT_LEADER_OR_FOLLOWER).
   if (repl_.on_high_watermark) {
     for (const auto& req : request.stop_replicas_req()) repl_.on_high_watermark(BucketOfPb(req.table_bucket()));
   }
-  // A table whose every bucket here was deleted goes entirely (its directories too).
-  for (int64_t table_id : deleted_tables) {
-    const auto replicas = ReplicasOf(table_id);
+  // A table (or partition) whose every bucket here was deleted goes entirely (its directories too).
+  for (const auto& [table_id, partition_id] : deleted) {
+    const auto replicas = ReplicasOf(table_id, partition_id);
     if (replicas.empty()) continue;
     if (std::all_of(replicas.begin(), replicas.end(), [](const auto& r) { return r->deleted(); })) {
-      Status st = DropTable(table_id);
-      if (!st.ok()) spdlog::warn("deleting the stopped replicas of table id {}: {}", table_id, st.ToString());
+      Status st = partition_id ? DropPartition(*partition_id) : DropTable(table_id);
+      if (!st.ok()) {
+        spdlog::warn("deleting the stopped replicas of {}: {}",
+                     partition_id ? fmt::format("partition id {} of table id {}", *partition_id, table_id)
+                                  : fmt::format("table id {}", table_id),
+                     st.ToString());
+      }
     }
   }
   return response;
@@ -601,8 +782,8 @@ void ReplicaManager::RecordFollowerFetch(const proto::FetchLogRequest& request) 
   bool wake_isr = false;
   for (const auto& table_req : request.tables_req()) {
     for (const auto& req : table_req.buckets_req()) {
-      if (req.has_truncation_epoch() || req.has_partition_id()) continue;
-      auto replica = GetReplica(TableBucket(table_req.table_id(), req.bucket_id()));
+      if (req.has_truncation_epoch()) continue;
+      auto replica = GetReplica(BucketOfRequest(table_req.table_id(), req));
       if (replica == nullptr) continue;
       std::optional<LeaderEpoch> epoch;
       if (req.has_current_leader_epoch()) epoch = LeaderEpoch(req.current_leader_epoch());

@@ -131,12 +131,26 @@ class ReplicaManager {
                       const proto::PbFetchLogRespForBucket& resp);
 
   // Opens (creating when absent) the logs of every bucket of `table` and its replicas; idempotent (a
-  // table added again, with a new schema, keeps its replicas). A failure part way removes what this
-  // call created.
+  // table added again, with a new schema, keeps its replicas and hands them the new schema). A
+  // partitioned table has no buckets of its own: it is registered here, and its partitions' buckets
+  // open with AddPartition. A failure part way removes what this call created.
   Status AddTable(const TableRecord& table, std::map<int32_t, Schema> schemas);
-  // Forgets the table and deletes its logs and KV state.
+  // Forgets the table and deletes its logs and KV state (its partitions' too).
   Status DropTable(int64_t table_id);
   std::shared_ptr<const ServedTable> GetTable(int64_t table_id) const;
+
+  // Opens (creating when absent) the bucket logs of `partition` of its (added, partitioned) table at
+  // `{db}/{table}-{table_id}/{partition_name}-p{partition_id}/log-{b}` (KV state beside them as
+  // `kv-{b}`) and makes one replica per bucket, keyed by TableBucket with the partition id; they
+  // lead at once on a standalone server, and wait for NOTIFY_LEADER_AND_ISR in cluster mode.
+  // Idempotent. UNKNOWN_TABLE_OR_BUCKET when the table is not added here, TABLE_NOT_PARTITIONED when
+  // it has no partitions; a failure part way removes what this call created.
+  Status AddPartition(const PartitionRecord& partition);
+  // Stops the partition's replicas and deletes its logs, KV state and directory. A partition not
+  // here is done.
+  Status DropPartition(int64_t partition_id);
+  // The partition ids of `table_id` this server holds replicas of, ascending.
+  std::vector<int64_t> PartitionsOf(int64_t table_id) const;
   // The replica of `bucket`, or null.
   std::shared_ptr<Replica> GetReplica(const TableBucket& bucket) const;
 
@@ -179,8 +193,20 @@ class ReplicaManager {
   template <typename Reqs, typename Resps, typename BucketOf, typename Serve>
   bool ForEachBucket(const Reqs& reqs, Resps* resps, BucketOf bucket_of, const Status& request_error,
                      Serve serve) const;
-  // Every replica of the table (index = bucket); empty when unknown.
-  std::vector<std::shared_ptr<Replica>> ReplicasOf(int64_t table_id) const;
+  // Every replica of the table, or of its partition `partition_id` (index = bucket); empty when
+  // unknown.
+  std::vector<std::shared_ptr<Replica>> ReplicasOf(int64_t table_id,
+                                                   std::optional<int64_t> partition_id = std::nullopt) const;
+  // Opens the bucket logs and replicas of `served` (of its partition `partition`, when set), reusing
+  // the replicas in `previous` (index = bucket). On failure removes what it created, and
+  // `container_dir` (relative) when this call made it.
+  Result<std::vector<std::shared_ptr<Replica>>> OpenBuckets(const std::shared_ptr<const ServedTable>& served,
+                                                            const PartitionRecord* partition,
+                                                            const std::vector<std::shared_ptr<Replica>>& previous);
+  // Stops and deletes `replicas` (their KV state; scan sessions and fetchers end first) and drops
+  // the logs in `log_dirs`, then removes `dir` (relative) with whatever is left in it.
+  Status DeleteReplicas(const std::vector<std::shared_ptr<Replica>>& replicas, const std::vector<std::string>& log_dirs,
+                        const std::string& dir);
   // Remembers the highest coordinator epoch seen; INVALID_COORDINATOR for an older one (a deposed
   // coordinator) or on a standalone server.
   Status AcceptCoordinatorEpoch(CoordinatorEpoch epoch);
@@ -201,8 +227,15 @@ class ReplicaManager {
   LogManager* logs_;
   KvScanSessions scans_;  // a session keeps its KV tablet open until it ends
   LakeRetentionHolds lake_holds_;
-  mutable std::shared_mutex mu_;  // guards the two maps
+  // A partition whose replicas are here.
+  struct ServedPartition {
+    int64_t table_id = -1;
+    std::string name;
+  };
+
+  mutable std::shared_mutex mu_;  // guards the three maps
   std::map<int64_t, std::shared_ptr<const ServedTable>> tables_;
+  std::map<int64_t, ServedPartition> partitions_;  // by partition id
   std::unordered_map<TableBucket, std::shared_ptr<Replica>> replicas_;
 };
 

@@ -58,8 +58,6 @@ Status TabletService::Register(ApiTable& table) {
 // ---- tables -----------------------------------------------------------------------------------
 
 Status TabletService::OpenTable(const TableRecord& record) {
-  FLUSS_ASSIGN_OR_RETURN(auto descriptor, StoredDescriptor(record));
-  if (descriptor.is_partitioned()) return Status::OK();  // its replicas are its partitions'
   std::map<int32_t, Schema> schemas;
   for (int32_t id = 1; id <= record.schema_id; ++id) {
     FLUSS_ASSIGN_OR_RETURN(auto text, metadata_->GetSchema(record.table_id, id));
@@ -71,18 +69,30 @@ Status TabletService::OpenTable(const TableRecord& record) {
     FLUSS_ASSIGN_OR_RETURN(auto schema, SchemaFromJson(j));
     schemas.emplace(id, std::move(schema));
   }
-  return replicas_->AddTable(record, std::move(schemas));
-}
-
-Status TabletService::PartitionCreated(const TableRecord& table, const PartitionRecord& partition) {
-  spdlog::debug("partition '{}' (id {}) of table '{}': its replicas are not served yet", partition.partition_name,
-                partition.partition_id, table.path.ToString());
+  FLUSS_RETURN_NOT_OK(replicas_->AddTable(record, std::move(schemas)));
+  auto served = replicas_->GetTable(record.table_id);
+  if (served == nullptr || !served->partitioned) return Status::OK();
+  // A partitioned table's replicas are its partitions'.
+  FLUSS_ASSIGN_OR_RETURN(auto partitions, metadata_->ListPartitions(record.path));
+  for (const auto& partition : partitions) {
+    if (partition.table_id != record.table_id) continue;  // the table was dropped and created again
+    FLUSS_RETURN_NOT_OK(replicas_->AddPartition(partition).WithContext(
+        fmt::format("opening partition '{}' (id {})", partition.partition_name, partition.partition_id)));
+  }
   return Status::OK();
 }
 
+Status TabletService::PartitionCreated(const TableRecord& table, const PartitionRecord& partition) {
+  if (replicas_->GetTable(table.table_id) == nullptr) FLUSS_RETURN_NOT_OK(OpenTable(table));
+  return replicas_->AddPartition(partition);
+}
+
 void TabletService::PartitionDropped(const TableRecord& table, const PartitionRecord& partition) {
-  spdlog::debug("partition '{}' (id {}) of table '{}' dropped: it has no replicas to stop yet",
-                partition.partition_name, partition.partition_id, table.path.ToString());
+  Status st = replicas_->DropPartition(partition.partition_id);
+  if (!st.ok()) {
+    spdlog::warn("deleting the data of dropped partition '{}' (id {}) of table '{}': {}", partition.partition_name,
+                 partition.partition_id, table.path.ToString(), st.ToString());
+  }
 }
 
 Status TabletService::LoadTables() {
@@ -140,9 +150,8 @@ void TabletService::AwaitAcks(std::shared_ptr<Response> response, std::vector<Re
           break;
         case ReplicaManager::AckState::kNotLeader:
           set_error(it->index, Status(ErrorCode::kNotLeaderOrFollower,
-                                      fmt::format("this server stopped leading bucket {} of table id {} before the "
-                                                  "write was replicated",
-                                                  it->bucket.bucket, it->bucket.table_id)));
+                                      fmt::format("this server stopped leading {} before the write was replicated",
+                                                  it->bucket.ToString())));
           it = waiting->erase(it);
           break;
         case ReplicaManager::AckState::kPending:
@@ -153,9 +162,9 @@ void TabletService::AwaitAcks(std::shared_ptr<Response> response, std::vector<Re
     if (!waiting->empty() && !expired) return false;
     for (const auto& p : *waiting) {
       set_error(p.index, Status(ErrorCode::kRequestTimeOut,
-                                fmt::format("bucket {} of table id {}: the in-sync replicas did not acknowledge the "
-                                            "write (acks=-1) within the request timeout",
-                                            p.bucket.bucket, p.bucket.table_id)));
+                                fmt::format("{}: the in-sync replicas did not acknowledge the write (acks=-1) "
+                                            "within the request timeout",
+                                            p.bucket.ToString())));
     }
     waiting->clear();
     responder->SendSuccess(response->SerializeAsString());
@@ -186,7 +195,11 @@ void TabletService::FetchLog(const std::string& body, const std::shared_ptr<rpc:
   }
   std::set<TableBucket> buckets;
   for (const auto& t : req->tables_req()) {
-    for (const auto& b : t.buckets_req()) buckets.insert({t.table_id(), b.bucket_id()});
+    for (const auto& b : t.buckets_req()) {
+      buckets.insert(TableBucket(t.table_id(), b.has_partition_id() ? std::optional<int64_t>(b.partition_id())
+                                                                    : std::nullopt,
+                                 b.bucket_id()));
+    }
   }
   ReplicaManager* replicas = replicas_;
   delayed_fetches_->Add(std::move(buckets),
@@ -235,6 +248,20 @@ Result<std::string> TabletService::NotifyLeaderAndIsr(const std::string& body) {
       spdlog::warn("NotifyLeaderAndIsr for table id {}: {}", id, st.ToString());
       unknown.insert(id);
     }
+  }
+  // Likewise partitions created after their table was opened here (a partition the store does not
+  // have yet answers UNKNOWN_TABLE_OR_BUCKET, and the coordinator resends).
+  std::set<int64_t> opened_partitions;
+  for (const auto& b : req.notify_buckets_leader_req()) {
+    const auto& tb = b.table_bucket();
+    if (!tb.has_partition_id() || unknown.count(tb.table_id()) != 0 ||
+        !opened_partitions.insert(tb.partition_id()).second) {
+      continue;
+    }
+    if (replicas_->GetReplica(TableBucket(tb.table_id(), tb.partition_id(), tb.bucket_id())) != nullptr) continue;
+    auto partition = metadata_->GetPartitionById(tb.partition_id());
+    Status st = partition.ok() ? replicas_->AddPartition(*partition) : partition.status();
+    if (!st.ok()) spdlog::warn("NotifyLeaderAndIsr for partition id {}: {}", tb.partition_id(), st.ToString());
   }
   FLUSS_ASSIGN_OR_RETURN(auto resp, replicas_->BecomeLeaderOrFollower(req, unknown));
   return resp.SerializeAsString();

@@ -39,16 +39,14 @@ class TabletService {
   Status Register(ApiTable& table);
 
   // Opens the replicas of a table of the metadata store (its logs, and KV state for a primary-key
-  // table). A partitioned table has no table-level replicas: nothing to open.
+  // table); for a partitioned table, those of each of its partitions.
   Status OpenTable(const TableRecord& record);
   // Opens every table of the metadata store.
   Status LoadTables();
 
-  // The tablet side of a partition's life (standalone: called by the coordinator's placement). A
-  // partition's replicas are per (table, partition, bucket) and are not served yet: the per-bucket
-  // data path with partition ids (replicas, produce/fetch/put/lookup with partition_id, the
-  // directories {partition_name}-p{partition_id}) is the next step. PartitionDropped is where
-  // that step stops the partition's replicas and deletes its data.
+  // The tablet side of a partition's life (standalone: called by the coordinator's placement).
+  // PartitionCreated opens the replicas of the partition's buckets (ReplicaManager::AddPartition);
+  // PartitionDropped stops them and deletes the partition's directory.
   Status PartitionCreated(const TableRecord& table, const PartitionRecord& partition);
   void PartitionDropped(const TableRecord& table, const PartitionRecord& partition);
 

@@ -500,6 +500,20 @@ TEST_F(CliTest, ClusterStatusListsServersAndBucketLeaders) {
   RunResult missing = Run({"cluster", "status", "--table", T("nope")});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(missing.err, fmt::format("fluss: table '{}' does not exist\n", T("nope")));
+
+  // A partitioned table: its buckets per partition (none yet: listed with no bucket, no error).
+  Ok({"table", "create", T("p"), "--schema", "id INT, dt STRING", "--partition-by", "dt", "--buckets", "2"});
+  EXPECT_NE(Ok({"cluster", "status", "--table", T("p")}).find(", 0 bucket(s):"), std::string::npos);
+  Ok({"partition", "create", T("p"), "--spec", "dt=2026-12-07"});
+  Ok({"partition", "create", T("p"), "--spec", "dt=2026-12-08"});
+  const std::string parts = Ok({"cluster", "status", "--table", T("p")});
+  for (const char* dt : {"2026-12-07", "2026-12-08"}) {
+    for (const char* bucket : {"0", "1"}) {
+      const std::string row = fmt::format("{} dt={} |      {} |      0 |", T("p"), dt, bucket);
+      EXPECT_NE(parts.find(row), std::string::npos) << row << "\n" << parts;
+    }
+  }
+  EXPECT_NE(parts.find(", 4 bucket(s): 0 under-replicated"), std::string::npos) << parts;
 }
 
 TEST_F(CliTest, FollowPrintsNewRowsUntilInterrupted) {

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "fluss_api.pb.h"
+#include "format/log_record_batch.h"
 #include "common/time_zone.h"
 #include "metadata/zk_client.h"
 #include "metadata/zk_metadata_store.h"
@@ -875,6 +876,156 @@ TEST_F(ClusterTest, TheActiveCoordinatorAutoPartitions) {
                             std::chrono::system_clock::now().time_since_epoch()).count() / 24;
   EXPECT_LE(days[0], now_days);
   EXPECT_GE(days[0] + 1, now_days);
+}
+
+// The data path of partitions in a cluster: a partition's buckets are assigned over the tablet
+// servers like a table's (replication factor 3 here), get leader-and-ISR records under upstream's
+// /tabletservers/partitions/<id>/buckets/<b>/leader_isr, are replicated by the followers' fetchers,
+// and fail over when their leader dies with every acks=-1 write it acknowledged; a drop stops the
+// partition's replicas everywhere and deletes their directories, and a server that was down deletes
+// its copy on restart.
+TEST_F(ClusterTest, PartitionBucketsReplicateFailOverWithoutLosingAcknowledgedRowsAndDropEverywhere) {
+  CoordinatorServer* c = StartCluster(3);
+  ASSERT_NE(c, nullptr);
+  ASSERT_OK(CreateDatabase(c->port(), "db"));
+  ASSERT_OK(CreatePartitionedTable(c->port(), "events", {{"table.replication.factor", "3"}}));
+  ASSERT_OK(CreatePartition(c->port(), "events", "a"));
+  ASSERT_OK(CreatePartition(tablets_.at(2)->port(), "events", "b"));
+  const int64_t table_id = TableId(c->store(), "events");
+  auto a = c->store().GetPartition(*TablePath::Make("db", "events"), "a");
+  ASSERT_OK(a);
+  const int64_t pa = a->partition_id;
+  const TableBucket bucket(table_id, pa, 1);
+  // The record at upstream's path, the ISR every replica.
+  ASSERT_TRUE(Znode(chroot_, fmt::format("/tabletservers/partitions/{}/buckets/1/leader_isr", pa)).has_value());
+  auto lai = c->store().GetLeaderAndIsr(bucket);
+  ASSERT_OK(lai);
+  const int32_t victim = lai->first.leader;
+  EXPECT_EQ(lai->first.isr.size(), 3u);
+  for (int32_t s : {1, 2, 3}) {
+    EXPECT_TRUE(Eventually([&] { return tablets_.at(s)->member().notified().count(bucket) == 1; })) << s;
+  }
+  const Schema schema = *ParseSchema("id INT NOT NULL, dt STRING NOT NULL, v STRING");
+  const std::string dt_dir = fmt::format("db/events-{}/a-p{}", table_id, pa);
+  for (int32_t s : {1, 2, 3}) EXPECT_TRUE(fs::is_directory(dir_ / fmt::format("ts-{}", s) / dt_dir / "log-1")) << s;
+
+  // acks=-1 writes to the partition's bucket 1, each with new ids; the acknowledged ones are kept.
+  std::set<int32_t> acked;
+  int32_t next_id = 0;
+  auto produce = [&](uint16_t port) -> Status {
+    LogRecordBatchBuilder builder(schema, {.schema_id = 1});
+    const int32_t first = next_id;
+    for (int i = 0; i < 10; ++i) {
+      GenericRow row(3);
+      row.SetField(0, int32_t{next_id++});
+      row.SetField(1, std::string("a"));
+      row.SetField(2, std::string("v"));
+      FLUSS_RETURN_NOT_OK(builder.Append(row));
+    }
+    FLUSS_ASSIGN_OR_RETURN(auto batch, builder.Build());
+    proto::ProduceLogRequest req;
+    req.set_acks(-1);
+    req.set_table_id(table_id);
+    req.set_timeout_ms(10000);
+    auto* b = req.add_buckets_req();
+    b->set_partition_id(pa);
+    b->set_bucket_id(1);
+    b->set_records(reinterpret_cast<const char*>(batch.data()), batch.size());
+    FLUSS_ASSIGN_OR_RETURN(auto body, Call(port, rpc::ApiKey::kProduceLog, req));
+    proto::ProduceLogResponse resp;
+    if (!resp.ParseFromString(body) || resp.buckets_resp_size() != 1) return Status::Corruption("bad response");
+    const auto& r = resp.buckets_resp(0);
+    if (r.has_error_code() && r.error_code() != 0) return Status(static_cast<ErrorCode>(r.error_code()), r.error_message());
+    if (r.partition_id() != pa) return Status::Corruption("the answer does not name the partition");
+    for (int32_t id = first; id < next_id; ++id) acked.insert(id);
+    return Status::OK();
+  };
+  for (int round = 0; round < 5; ++round) {
+    ASSERT_TRUE(Eventually([&] { return produce(tablets_.at(victim)->port()).ok(); })) << round;
+  }
+  ASSERT_EQ(acked.size(), 50u);
+
+  // The leader dies (no controlled shutdown): an ISR member takes over, a new leader epoch.
+  ASSERT_OK(tablets_.at(victim)->Stop(/*controlled=*/false));
+  tablets_.erase(victim);
+  int32_t leader = -1;
+  ASSERT_TRUE(Eventually([&] {
+    auto now = c->store().GetLeaderAndIsr(bucket);
+    if (!now.ok() || now->first.leader < 0 || now->first.leader == victim) return false;
+    leader = now->first.leader;
+    return now->first.leader_epoch == lai->first.leader_epoch + 1;
+  }));
+  // GetMetadata from ZooKeeper names the new leader of the partition's bucket.
+  proto::MetadataRequest mreq;
+  mreq.add_partitions_id(pa);
+  ASSERT_TRUE(Eventually([&] {
+    auto body = Call(tablets_.begin()->second->port(), rpc::ApiKey::kGetMetadata, mreq);
+    proto::MetadataResponse resp;
+    if (!body.ok() || !resp.ParseFromString(*body) || resp.partition_metadata_size() != 1) return false;
+    for (const auto& bm : resp.partition_metadata(0).bucket_metadata()) {
+      if (bm.bucket_id() == 1) return bm.leader_id() == leader;
+    }
+    return false;
+  }));
+  // Every acknowledged row is on the new leader, once each; writes go on there.
+  std::map<int32_t, int> seen;
+  ASSERT_TRUE(Eventually([&] {
+    proto::FetchLogRequest req;
+    req.set_follower_server_id(-1);
+    req.set_max_bytes(1 << 20);
+    auto* t = req.add_tables_req();
+    t->set_table_id(table_id);
+    t->set_projection_pushdown_enabled(false);
+    auto* b = t->add_buckets_req();
+    b->set_partition_id(pa);
+    b->set_bucket_id(1);
+    b->set_fetch_offset(0);
+    b->set_max_fetch_bytes(1 << 20);
+    auto body = Call(tablets_.at(leader)->port(), rpc::ApiKey::kFetchLog, req);
+    proto::FetchLogResponse resp;
+    if (!body.ok() || !resp.ParseFromString(*body)) return false;
+    const auto& rb = resp.tables_resp(0).buckets_resp(0);
+    if (rb.has_error_code() && rb.error_code() != 0) return false;  // not told it leads yet
+    if (rb.partition_id() != pa) return false;
+    auto batches = ParseLogRecordBatches(Buffer::Copy(std::string_view(rb.records())));
+    if (!batches.ok()) return false;
+    seen.clear();
+    for (const auto& batch : *batches) {
+      auto records = batch.ReadRecords(schema);
+      if (!records.ok()) return false;
+      for (const auto& r : *records) ++seen[r.row.GetInt(0)];
+    }
+    for (int32_t id : acked) {
+      if (seen[id] != 1) return false;
+    }
+    return true;
+  })) << "rows seen on the new leader " << leader << ": " << seen.size();
+  ASSERT_TRUE(Eventually([&] { return produce(tablets_.at(leader)->port()).ok(); }));
+
+  // Drop: every live replica stops the partition's buckets and deletes its directory.
+  proto::DropPartitionRequest drop;
+  drop.mutable_table_path()->set_database_name("db");
+  drop.mutable_table_path()->set_table_name("events");
+  *drop.mutable_partition_spec() = Spec("dt", "a");
+  drop.set_ignore_if_not_exists(false);
+  ASSERT_OK(Call(c->port(), rpc::ApiKey::kDropPartition, drop).status());
+  for (const auto& [id, t] : tablets_) {
+    EXPECT_TRUE(Eventually([&, id = id] {
+      auto stopped = tablets_.at(id)->member().stopped();
+      return std::count(stopped.begin(), stopped.end(), bucket) == 1 &&
+             !fs::exists(dir_ / fmt::format("ts-{}", id) / dt_dir);
+    })) << id;
+  }
+  // The server that was down still has its copy; on restart the drop record deletes it, and the
+  // other partition opens.
+  const fs::path victim_dir = dir_ / fmt::format("ts-{}", victim);
+  EXPECT_TRUE(fs::exists(victim_dir / dt_dir));
+  auto back = StartTablet(victim);
+  ASSERT_OK(back);
+  EXPECT_FALSE(fs::exists(victim_dir / dt_dir));
+  auto b = c->store().GetPartition(*TablePath::Make("db", "events"), "b");
+  ASSERT_OK(b);
+  EXPECT_TRUE(fs::is_directory(victim_dir / fmt::format("db/events-{}/b-p{}", table_id, b->partition_id) / "log-0"));
 }
 
 }  // namespace

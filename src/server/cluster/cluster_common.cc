@@ -10,6 +10,11 @@
 
 namespace fluss::cluster {
 
+TableBucket TableBucketOf(const proto::PbTableBucket& tb) {
+  return TableBucket(tb.table_id(), tb.has_partition_id() ? std::optional<int64_t>(tb.partition_id()) : std::nullopt,
+                     tb.bucket_id());
+}
+
 std::optional<std::pair<std::string, uint16_t>> ListenerAddress(const std::string& listeners) {
   auto parsed = ParseListeners(listeners);
   if (!parsed.ok() || parsed->empty()) return std::nullopt;
@@ -66,6 +71,22 @@ Result<proto::MetadataResponse> ClusterMetadata(const ZkMetadataStore& store, co
     }
   }
   FLUSS_RETURN_NOT_OK(AddRequestedPartitions(resp, store, req));
+  // The partitions' bucket leaders, from their leader-and-ISR records.
+  for (auto& pm : *resp.mutable_partition_metadata()) {
+    for (auto& bm : *pm.mutable_bucket_metadata()) {
+      auto lai = store.GetLeaderAndIsr(TableBucket(pm.table_id(), pm.partition_id(), bm.bucket_id()));
+      bm.clear_leader_id();
+      bm.clear_leader_epoch();
+      bm.clear_isr_id();
+      if (lai.ok()) {
+        if (lai->first.leader >= 0) bm.set_leader_id(lai->first.leader);
+        bm.set_leader_epoch(lai->first.leader_epoch);
+        for (int32_t r : lai->first.isr) bm.add_isr_id(r);
+      } else if (lai.status().code() != ErrorCode::kUnknownTableOrBucket) {
+        return lai.status();
+      }
+    }
+  }
   return resp;
 }
 

@@ -12,10 +12,14 @@
 
 #include "common/status.h"
 #include "fluss_api.pb.h"
+#include "types/table_bucket.h"
 #include "metadata/zk_metadata_store.h"
 #include "rpc/rpc_client.h"
 
 namespace fluss::cluster {
+
+// The bucket a PbTableBucket names (with its partition id when it has one).
+TableBucket TableBucketOf(const proto::PbTableBucket& tb);
 
 // host:port of the first listener of "NAME://host:port[,...]"; nullopt when it does not parse.
 std::optional<std::pair<std::string, uint16_t>> ListenerAddress(const std::string& listeners);

@@ -32,6 +32,7 @@ std::vector<ServerId> ServerIds(const google::protobuf::RepeatedField<int32_t>& 
 
 void FillBucket(proto::PbTableBucket* tb, const TableBucket& id) {
   tb->set_table_id(id.table_id);
+  if (id.partition_id) tb->set_partition_id(*id.partition_id);
   tb->set_bucket_id(id.bucket);
 }
 
@@ -196,21 +197,15 @@ void CoordinatorController::OnBecameActive(CoordinatorEpoch epoch) {
   for (const auto& table : store_->ListAllTables()) {
     auto assignment = store_->GetAssignment(table.table_id);
     if (!assignment.ok()) continue;  // dropped meanwhile
-    bool missing = false;
-    for (const auto& a : *assignment) {
-      auto lai = store_->GetLeaderAndIsr(table.table_id, a.bucket_id);
-      if (!lai.ok()) {
-        missing = true;
-        continue;
-      }
-      Bucket& b = buckets_[{table.table_id, a.bucket_id}];
-      b.replicas = ServerIds(a.replicas);
-      b.lai = BucketLeadership::FromRecord(lai->first);
-      b.version = lai->second;
-    }
-    if (missing) {
-      Status st = CreateBucketRecords(table);
-      if (!st.ok()) spdlog::warn("coordinator: leader and ISR of '{}': {}", table.path.ToString(), st.ToString());
+    LoadBuckets(table.table_id, std::nullopt, *assignment);
+    // A partitioned table's buckets are its partitions' (its own assignment has none).
+    auto partitions = store_->ListPartitions(table.path);
+    if (!partitions.ok()) continue;
+    for (const auto& partition : *partitions) {
+      if (partition.table_id != table.table_id) continue;
+      auto pa = store_->GetPartitionAssignment(partition.partition_id);
+      if (!pa.ok()) continue;  // dropped meanwhile
+      LoadBuckets(table.table_id, partition.partition_id, *pa);
     }
   }
   ReconcileAll();
@@ -326,11 +321,10 @@ std::vector<TableBucket> CoordinatorController::ReconcileAll() {
     const BucketLeadership before = b.lai;
     Status st = Write(id, b, *next);
     if (!st.ok()) {
-      spdlog::warn("coordinator: bucket {} of table {}: {}", id.bucket, id.table_id, st.ToString());
+      spdlog::warn("coordinator: {}: {}", id.ToString(), st.ToString());
       continue;
     }
-    spdlog::info("coordinator: bucket {} of table {}: leader {} -> {} (epoch {}), isr {} -> {}", id.bucket,
-                 id.table_id, before.leader, b.lai.leader, b.lai.leader_epoch, Ids(before.isr), Ids(b.lai.isr));
+    spdlog::info("coordinator: {}: leader {} -> {} (epoch {}), isr {} -> {}", id.ToString(), before.leader, b.lai.leader, b.lai.leader_epoch, Ids(before.isr), Ids(b.lai.isr));
     changed.push_back(id);
   }
   return changed;
@@ -338,7 +332,7 @@ std::vector<TableBucket> CoordinatorController::ReconcileAll() {
 
 Status CoordinatorController::Write(const TableBucket& id, Bucket& b, BucketLeadership next) {
   next.coordinator_epoch = epoch_.load();
-  auto version = store_->SetLeaderAndIsr(id.table_id, id.bucket, next.ToRecord(), b.version);
+  auto version = store_->SetLeaderAndIsr(id, next.ToRecord(), b.version);
   if (version.ok()) {
     b.lai = std::move(next);
     b.version = *version;
@@ -346,7 +340,7 @@ Status CoordinatorController::Write(const TableBucket& id, Bucket& b, BucketLead
   }
   if (version.status().code() == ErrorCode::kInvalidUpdateVersion) {
     // Someone else wrote (should not happen while this coordinator is active): take the stored one.
-    auto stored = store_->GetLeaderAndIsr(id.table_id, id.bucket);
+    auto stored = store_->GetLeaderAndIsr(id);
     if (stored.ok()) {
       b.lai = BucketLeadership::FromRecord(stored->first);
       b.version = stored->second;
@@ -392,11 +386,37 @@ Result<std::vector<BucketAssignment>> CoordinatorController::Assign(const TableP
   return AssignReplicas(servers, buckets, rf, static_cast<int32_t>(rd() % n), static_cast<int32_t>(rd() % n));
 }
 
-Status CoordinatorController::CreateBucketRecords(const TableRecord& record) {
-  FLUSS_ASSIGN_OR_RETURN(auto assignment, store_->GetAssignment(record.table_id));
+void CoordinatorController::LoadBuckets(int64_t table_id, std::optional<int64_t> partition_id,
+                                        const std::vector<BucketAssignment>& assignment) {
+  bool missing = false;
   for (const auto& a : assignment) {
-    const TableBucket id{record.table_id, a.bucket_id};
-    auto existing = store_->GetLeaderAndIsr(record.table_id, a.bucket_id);
+    const TableBucket id(table_id, partition_id, a.bucket_id);
+    auto lai = store_->GetLeaderAndIsr(id);
+    if (!lai.ok()) {
+      missing = true;
+      continue;
+    }
+    Bucket& b = buckets_[id];
+    b.replicas = ServerIds(a.replicas);
+    b.lai = BucketLeadership::FromRecord(lai->first);
+    b.version = lai->second;
+  }
+  if (missing) {
+    Status st = CreateBucketRecords(table_id, partition_id, assignment);
+    if (!st.ok()) {
+      spdlog::warn("coordinator: leader and ISR of {}: {}",
+                   partition_id ? fmt::format("partition id {} of table id {}", *partition_id, table_id)
+                                : fmt::format("table id {}", table_id),
+                   st.ToString());
+    }
+  }
+}
+
+Status CoordinatorController::CreateBucketRecords(int64_t table_id, std::optional<int64_t> partition_id,
+                                                  const std::vector<BucketAssignment>& assignment) {
+  for (const auto& a : assignment) {
+    const TableBucket id(table_id, partition_id, a.bucket_id);
+    auto existing = store_->GetLeaderAndIsr(id);
     Bucket b;
     b.replicas = ServerIds(a.replicas);
     if (existing.ok()) {
@@ -410,7 +430,7 @@ Status CoordinatorController::CreateBucketRecords(const TableRecord& record) {
       if (lai.isr.empty()) lai.isr = b.replicas;  // none live: offline until one comes
       lai.leader = Live(lai.isr.front()) ? lai.isr.front() : kNoServer;
       lai.coordinator_epoch = epoch_.load();
-      FLUSS_ASSIGN_OR_RETURN(b.version, store_->SetLeaderAndIsr(record.table_id, a.bucket_id, lai.ToRecord(), -1));
+      FLUSS_ASSIGN_OR_RETURN(b.version, store_->SetLeaderAndIsr(id, lai.ToRecord(), -1));
       b.lai = std::move(lai);
     }
     buckets_[id] = std::move(b);
@@ -424,10 +444,11 @@ Status CoordinatorController::TableCreated(const TableRecord& record) {
       return Status(ErrorCode::kInvalidCoordinator,
                     fmt::format("coordinator {} is not the active coordinator", options_.server_id));
     }
-    FLUSS_RETURN_NOT_OK(CreateBucketRecords(record));
+    FLUSS_ASSIGN_OR_RETURN(auto assignment, store_->GetAssignment(record.table_id));
+    FLUSS_RETURN_NOT_OK(CreateBucketRecords(record.table_id, std::nullopt, assignment));
     std::vector<TableBucket> ids;
     for (const auto& [id, b] : buckets_) {
-      if (id.table_id == record.table_id) ids.push_back(id);
+      if (id.table_id == record.table_id && !id.partition_id) ids.push_back(id);
     }
     PushToReplicas(ids);
     return true;
@@ -436,28 +457,58 @@ Status CoordinatorController::TableCreated(const TableRecord& record) {
 }
 
 void CoordinatorController::TableDropped(const TableRecord& record) {
-  Post([this, record] {
-    if (!is_active_) return;
-    std::map<ServerId, proto::StopReplicaRequest> requests;
-    for (auto it = buckets_.begin(); it != buckets_.end();) {
-      if (it->first.table_id != record.table_id) {
-        ++it;
-        continue;
-      }
-      for (ServerId r : it->second.replicas) {
-        auto& req = requests[r];
-        req.set_coordinator_epoch(epoch_.load().value());
-        auto* s = req.add_stop_replicas_req();
-        FillBucket(s->mutable_table_bucket(), it->first);
-        s->set_delete_(true);
-        s->set_leader_epoch(it->second.lai.leader_epoch.value());
-      }
-      it = buckets_.erase(it);
-    }
-    for (auto& [server, req] : requests) {
-      if (Live(server)) SendStopReplica(server, std::move(req), 0);
-    }
+  Post([this, table_id = record.table_id] {
+    StopAndForget([table_id](const TableBucket& id) { return id.table_id == table_id; });
   });
+}
+
+Status CoordinatorController::PartitionCreated(const TableRecord& table, const PartitionRecord& partition) {
+  auto r = Run<bool>([this, table, partition]() -> Result<bool> {
+    if (!is_active_) {
+      return Status(ErrorCode::kInvalidCoordinator,
+                    fmt::format("coordinator {} is not the active coordinator", options_.server_id));
+    }
+    FLUSS_ASSIGN_OR_RETURN(auto assignment, store_->GetPartitionAssignment(partition.partition_id));
+    FLUSS_RETURN_NOT_OK(CreateBucketRecords(table.table_id, partition.partition_id, assignment));
+    std::vector<TableBucket> ids;
+    for (const auto& [id, b] : buckets_) {
+      if (id.table_id == table.table_id && id.partition_id == partition.partition_id) ids.push_back(id);
+    }
+    PushToReplicas(ids);
+    return true;
+  });
+  return r.status();
+}
+
+void CoordinatorController::PartitionDropped(const TableRecord& table, const PartitionRecord& partition) {
+  Post([this, table_id = table.table_id, partition_id = partition.partition_id] {
+    StopAndForget([table_id, partition_id](const TableBucket& id) {
+      return id.table_id == table_id && id.partition_id == partition_id;
+    });
+  });
+}
+
+void CoordinatorController::StopAndForget(const std::function<bool(const TableBucket&)>& which) {
+  if (!is_active_) return;
+  std::map<ServerId, proto::StopReplicaRequest> requests;
+  for (auto it = buckets_.begin(); it != buckets_.end();) {
+    if (!which(it->first)) {
+      ++it;
+      continue;
+    }
+    for (ServerId r : it->second.replicas) {
+      auto& req = requests[r];
+      req.set_coordinator_epoch(epoch_.load().value());
+      auto* s = req.add_stop_replicas_req();
+      FillBucket(s->mutable_table_bucket(), it->first);
+      s->set_delete_(true);
+      s->set_leader_epoch(it->second.lai.leader_epoch.value());
+    }
+    it = buckets_.erase(it);
+  }
+  for (auto& [server, req] : requests) {
+    if (Live(server)) SendStopReplica(server, std::move(req), 0);
+  }
 }
 
 // ---- requests of tablet servers ---------------------------------------------------------------
@@ -472,11 +523,11 @@ Result<proto::AdjustIsrResponse> CoordinatorController::AdjustIsr(const proto::A
     for (const auto& req : request.buckets_req()) {
       auto* out = resp.add_buckets_resp();
       *out->mutable_table_bucket() = req.table_bucket();
-      const TableBucket id{req.table_bucket().table_id(), req.table_bucket().bucket_id()};
+      const TableBucket id = TableBucketOf(req.table_bucket());
       auto it = buckets_.find(id);
       if (it == buckets_.end()) {
         out->set_error_code(static_cast<int32_t>(ErrorCode::kUnknownTableOrBucket));
-        out->set_error_message(fmt::format("bucket {} of table id {} is unknown", id.bucket, id.table_id));
+        out->set_error_message(fmt::format("{} is unknown", id.ToString()));
         continue;
       }
       Bucket& b = it->second;
@@ -496,22 +547,22 @@ Result<proto::AdjustIsrResponse> CoordinatorController::AdjustIsr(const proto::A
       const LeaderEpoch asked_epoch(req.leader_epoch());
       if (asking != b.lai.leader || asked_epoch != b.lai.leader_epoch) {
         fail(ErrorCode::kFencedLeaderEpoch,
-             fmt::format("server {} at leader epoch {} is not the leader of bucket {} of table id {} (leader {}, "
+             fmt::format("server {} at leader epoch {} is not the leader of {} (leader {}, "
                          "epoch {})",
-                         asking, asked_epoch, id.bucket, id.table_id, b.lai.leader, b.lai.leader_epoch));
+                         asking, asked_epoch, id.ToString(), b.lai.leader, b.lai.leader_epoch));
         continue;
       }
       if (BucketEpoch(req.bucket_epoch()) != b.lai.bucket_epoch) {
         fail(ErrorCode::kInvalidUpdateVersion,
-             fmt::format("bucket {} of table id {} is at bucket epoch {}, not {}", id.bucket, id.table_id,
+             fmt::format("{} is at bucket epoch {}, not {}", id.ToString(),
                          b.lai.bucket_epoch, req.bucket_epoch()));
         continue;
       }
       std::vector<ServerId> isr = ServerIds(req.new_isr());
       if (!Contains(isr, b.lai.leader)) {
         fail(ErrorCode::kIneligibleReplica,
-             fmt::format("the new ISR {} of bucket {} of table id {} does not contain its leader {}", Ids(isr),
-                         id.bucket, id.table_id, b.lai.leader));
+             fmt::format("the new ISR {} of {} does not contain its leader {}", Ids(isr),
+                         id.ToString(), b.lai.leader));
         continue;
       }
       bool valid = true;
@@ -524,14 +575,14 @@ Result<proto::AdjustIsrResponse> CoordinatorController::AdjustIsr(const proto::A
       }
       if (valid && !unavailable.empty()) {
         fail(ErrorCode::kIneligibleReplica,
-             fmt::format("the new ISR {} of bucket {} of table id {} adds {}, not live or shutting down", Ids(isr),
-                         id.bucket, id.table_id, Ids(unavailable)));
+             fmt::format("the new ISR {} of {} adds {}, not live or shutting down", Ids(isr),
+                         id.ToString(), Ids(unavailable)));
         continue;
       }
       if (!valid) {
         fail(ErrorCode::kIneligibleReplica,
-             fmt::format("the new ISR {} of bucket {} of table id {} is not a set of its replicas {}", Ids(isr),
-                         id.bucket, id.table_id, Ids(b.replicas)));
+             fmt::format("the new ISR {} of {} is not a set of its replicas {}", Ids(isr),
+                         id.ToString(), Ids(b.replicas)));
         continue;
       }
       BucketLeadership next = b.lai;
@@ -543,7 +594,7 @@ Result<proto::AdjustIsrResponse> CoordinatorController::AdjustIsr(const proto::A
         fill(b.lai);
         continue;
       }
-      spdlog::info("coordinator: bucket {} of table {}: isr is now {} (bucket epoch {})", id.bucket, id.table_id,
+      spdlog::info("coordinator: {}: isr is now {} (bucket epoch {})", id.ToString(),
                    Ids(b.lai.isr), b.lai.bucket_epoch);
       fill(b.lai);
     }
@@ -684,7 +735,7 @@ void CoordinatorController::Push(ServerId server, std::vector<TableBucket> bucke
                        spdlog::debug("coordinator: tablet server {} bucket {} of table {}: {} {}", server,
                                      r.table_bucket().bucket_id(), r.table_bucket().table_id(), r.error_code(),
                                      r.error_message());
-                       failed.push_back({r.table_bucket().table_id(), r.table_bucket().bucket_id()});
+                       failed.push_back(TableBucketOf(r.table_bucket()));
                      }
                    }
                    if (!failed.empty()) retry(std::move(failed), attempt + 1);
@@ -753,12 +804,12 @@ void CoordinatorController::MovePreferredLeaders(ServerId server, CoordinatorEpo
     const ServerId before = b.lai.leader;
     Status st = Write(id, b, next);
     if (!st.ok()) {
-      spdlog::warn("coordinator: preferred leader of bucket {} of table {}: {}", id.bucket, id.table_id,
+      spdlog::warn("coordinator: preferred leader of {}: {}", id.ToString(),
                    st.ToString());
       continue;
     }
-    spdlog::info("coordinator: bucket {} of table {}: leader {} -> {} (epoch {}), back to its preferred replica",
-                 id.bucket, id.table_id, before, b.lai.leader, b.lai.leader_epoch);
+    spdlog::info("coordinator: {}: leader {} -> {} (epoch {}), back to its preferred replica",
+                 id.ToString(), before, b.lai.leader, b.lai.leader_epoch);
     changed.push_back(id);
   }
   PushToReplicas(changed);

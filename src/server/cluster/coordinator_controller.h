@@ -3,8 +3,9 @@
 // live tablet servers, tables created or dropped, ADJUST_ISR and CONTROLLED_SHUTDOWN requests, the
 // answers of pushed requests — is an event handled there in order, so the state needs no locks.
 //
-// State: per bucket its replicas (the assignment) and its leader-and-ISR record with the znode
-// version, loaded from ZooKeeper when this coordinator becomes active. Every change is written to
+// State: per bucket — of a table, or of a partition (TableBucket with the partition id) — its
+// replicas (the assignment) and its leader-and-ISR record with the znode version, loaded from
+// ZooKeeper when this coordinator becomes active. Every change is written to
 // ZooKeeper first (ZkMetadataStore::SetLeaderAndIsr: version-checked and fenced by the coordinator
 // epoch, so a deposed coordinator cannot overwrite its successor) and then pushed to the live
 // replicas as NOTIFY_LEADER_AND_ISR. A push that fails (connection, or a per-bucket error such as a
@@ -114,8 +115,14 @@ class CoordinatorController {
   // After the table is in ZooKeeper: creates each bucket's leader-and-ISR record and pushes it
   // (waits for the records; the pushes go on in the background).
   Status TableCreated(const TableRecord& record);
-  // After the table left ZooKeeper: STOP_REPLICA (delete) to its replicas.
+  // After the table left ZooKeeper: STOP_REPLICA (delete) to its replicas (its partitions' too).
   void TableDropped(const TableRecord& record);
+  // A partition's buckets, like a table's: after its registration and assignment are in ZooKeeper,
+  // creates each bucket's leader-and-ISR record at /tabletservers/partitions/<id>/buckets/<b>/
+  // leader_isr and pushes it (waits for the records); after its drop, STOP_REPLICA (delete) to its
+  // replicas.
+  Status PartitionCreated(const TableRecord& table, const PartitionRecord& partition);
+  void PartitionDropped(const TableRecord& table, const PartitionRecord& partition);
 
   // ---- tablet server requests ----
   Result<proto::AdjustIsrResponse> AdjustIsr(const proto::AdjustIsrRequest& request);
@@ -149,7 +156,14 @@ class CoordinatorController {
   void OnBecameActive(CoordinatorEpoch epoch);
   void OnResigned();
   void OnLiveServers(std::vector<TabletServerInfo> servers);
-  Status CreateBucketRecords(const TableRecord& record);
+  // Loads the records of `assignment`'s buckets (of the table, or of its partition); creates the
+  // missing ones.
+  void LoadBuckets(int64_t table_id, std::optional<int64_t> partition_id,
+                   const std::vector<BucketAssignment>& assignment);
+  Status CreateBucketRecords(int64_t table_id, std::optional<int64_t> partition_id,
+                             const std::vector<BucketAssignment>& assignment);
+  // STOP_REPLICA (delete) to the replicas of the buckets `which` selects, which are forgotten.
+  void StopAndForget(const std::function<bool(const TableBucket&)>& which);
   std::optional<BucketLeadership> Decide(const Bucket& b) const;
   // Decides and writes every bucket; returns the changed ones.
   std::vector<TableBucket> ReconcileAll();

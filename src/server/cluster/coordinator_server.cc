@@ -43,13 +43,11 @@ class ControllerCoordination : public TablePlacement, public ClusterControl {
   }
   Status TableCreated(const TableRecord& record) override { return controller_->TableCreated(record); }
   void TableDropped(const TableRecord& record) override { controller_->TableDropped(record); }
-  // A partition's buckets get leaders and replicas with the per-partition data path (the next step):
-  // then the controller creates their leader records and sends NOTIFY_LEADER_AND_ISR here, and
-  // STOP_REPLICA (delete) on a drop.
-  Status PartitionCreated(const TableRecord&, const PartitionRecord&) override { return Status::OK(); }
+  Status PartitionCreated(const TableRecord& table, const PartitionRecord& partition) override {
+    return controller_->PartitionCreated(table, partition);
+  }
   void PartitionDropped(const TableRecord& table, const PartitionRecord& partition) override {
-    spdlog::debug("partition '{}' (id {}) of table '{}' dropped: it has no replicas to stop yet",
-                  partition.partition_name, partition.partition_id, table.path.ToString());
+    controller_->PartitionDropped(table, partition);
   }
   Result<proto::AdjustIsrResponse> AdjustIsr(const proto::AdjustIsrRequest& request) override {
     return controller_->AdjustIsr(request);

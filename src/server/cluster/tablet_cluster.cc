@@ -147,14 +147,14 @@ Status TabletClusterMember::AddForwardedApis(ApiTable& table) {
 void TabletClusterMember::RecordNotify(const proto::NotifyLeaderAndIsrRequest& request) {
   std::lock_guard lock(mu_);
   for (const auto& e : request.notify_buckets_leader_req()) {
-    notified_[{e.table_bucket().table_id(), e.table_bucket().bucket_id()}] = e;
+    notified_[TableBucketOf(e.table_bucket())] = e;
   }
 }
 
 void TabletClusterMember::RecordStop(const proto::StopReplicaRequest& request) {
   std::lock_guard lock(mu_);
   for (const auto& e : request.stop_replicas_req()) {
-    const TableBucket id{e.table_bucket().table_id(), e.table_bucket().bucket_id()};
+    const TableBucket id = TableBucketOf(e.table_bucket());
     notified_.erase(id);
     stopped_.push_back(id);
   }
@@ -170,7 +170,7 @@ Result<std::vector<TableBucket>> TabletClusterMember::ControlledShutdown(int ret
   proto::ControlledShutdownResponse resp;
   if (!resp.ParseFromString(body)) return Status(ErrorCode::kCorruptMessage, "cannot parse ControlledShutdownResponse");
   std::vector<TableBucket> remaining;
-  for (const auto& b : resp.remaining_leader_buckets()) remaining.push_back({b.table_id(), b.bucket_id()});
+  for (const auto& b : resp.remaining_leader_buckets()) remaining.push_back(TableBucketOf(b));
   return remaining;
 }
 

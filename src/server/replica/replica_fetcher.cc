@@ -191,6 +191,7 @@ class ReplicaFetcherThread {
       table->set_projection_pushdown_enabled(false);
     }
     auto* rb = table->add_buckets_req();
+    if (b.partition_id) rb->set_partition_id(*b.partition_id);
     rb->set_bucket_id(b.bucket);
     return rb;
   }
@@ -220,18 +221,20 @@ class ReplicaFetcherThread {
     if (!resp.ok()) return ConnectionFailed(resp.status());
     for (const auto& t : resp->tables_resp()) {
       for (const auto& rb : t.buckets_resp()) {
-        const TableBucket b{t.table_id(), rb.bucket_id()};
+        const TableBucket b(t.table_id(),
+                            rb.has_partition_id() ? std::optional<int64_t>(rb.partition_id()) : std::nullopt,
+                            rb.bucket_id());
         auto it = asked.find(b);
         if (it == asked.end()) continue;
         if (rb.has_error_code() && rb.error_code() != 0) {
-          spdlog::debug("replica fetcher: truncation query for table {} bucket {} to leader {}: error {} {}",
-                        b.table_id, b.bucket, leader_id_, rb.error_code(), rb.error_message());
+          spdlog::debug("replica fetcher: truncation query for {} to leader {}: error {} {}", b.ToString(),
+                        leader_id_, rb.error_code(), rb.error_message());
           Backoff(b, it->second, /*retruncate=*/true, rb.error_code());
           continue;
         }
         Status st = replicas_->TruncateFollower(b, it->second, rb);
         if (!st.ok()) {
-          spdlog::warn("replica fetcher: truncating table {} bucket {}: {}", b.table_id, b.bucket, st.ToString());
+          spdlog::warn("replica fetcher: truncating {}: {}", b.ToString(), st.ToString());
           Backoff(b, it->second, /*retruncate=*/true);
           continue;
         }
@@ -287,12 +290,13 @@ class ReplicaFetcherThread {
     }
     for (const auto& t : resp->tables_resp()) {
       for (const auto& rb : t.buckets_resp()) {
-        const TableBucket b{t.table_id(), rb.bucket_id()};
+        const TableBucket b(t.table_id(),
+                            rb.has_partition_id() ? std::optional<int64_t>(rb.partition_id()) : std::nullopt,
+                            rb.bucket_id());
         auto it = asked.find(b);
         if (it == asked.end()) continue;
         if (rb.has_error_code() && rb.error_code() != 0) {
-          spdlog::debug("replica fetcher: fetch of table {} bucket {} from leader {}: error {} {}", b.table_id,
-                        b.bucket, leader_id_, rb.error_code(), rb.error_message());
+          spdlog::debug("replica fetcher: fetch of {} from leader {}: error {} {}", b.ToString(), leader_id_, rb.error_code(), rb.error_message());
           Backoff(b, it->second.first,
                   /*retruncate=*/rb.error_code() == static_cast<int32_t>(ErrorCode::kLogOffsetOutOfRange),
                   rb.error_code());
@@ -300,8 +304,7 @@ class ReplicaFetcherThread {
         }
         Status st = replicas_->ApplyFetched(b, it->second.first, it->second.second, rb);
         if (!st.ok()) {
-          spdlog::warn("replica fetcher: appending table {} bucket {} from leader {}: {}", b.table_id, b.bucket,
-                       leader_id_, st.ToString());
+          spdlog::warn("replica fetcher: appending {} from leader {}: {}", b.ToString(), leader_id_, st.ToString());
           Backoff(b, it->second.first, /*retruncate=*/true);
         }
       }

@@ -16,6 +16,7 @@ struct ServedTable {
   TableRecord record;
   std::map<int32_t, Schema> schemas;  // every schema id the table had (not empty)
   bool primary_key = false;
+  bool partitioned = false;    // its buckets are its partitions' (ReplicaManager::AddPartition)
   bool lake_enabled = false;   // table.datalake.enabled=true
   KvTabletOptions kv_options;  // primary-key tables; bucket_id is set per replica
 

@@ -50,6 +50,53 @@ TEST(DataDirLayoutTest, TableDirNamesSplitAtTheLastDash) {
   EXPECT_EQ(DataDirLayout::TableDir(TablePath::Make("app", "log").value(), 1), "app/log-1");
 }
 
+TEST(DataDirLayoutTest, PartitionDirNamesSplitAtTheLastDashP) {
+  std::string name;
+  int64_t id = -1;
+  EXPECT_EQ(DataDirLayout::PartitionDirName("2026-12-07", 3), "2026-12-07-p3");
+  ASSERT_TRUE(DataDirLayout::ParsePartitionDirName("2026-12-07-p3", &name, &id));
+  EXPECT_EQ(name, "2026-12-07");
+  EXPECT_EQ(id, 3);
+  ASSERT_TRUE(DataDirLayout::ParsePartitionDirName("x-p5-p0", &name, &id));  // partition `x-p5`, id 0
+  EXPECT_EQ(name, "x-p5");
+  EXPECT_EQ(id, 0);
+  ASSERT_TRUE(DataDirLayout::ParsePartitionDirName("eu$2026-p12", &name, &id));  // two keys
+  EXPECT_EQ(name, "eu$2026");
+  EXPECT_EQ(id, 12);
+  for (const char* bad : {"a", "-p1", "a-p", "a-p01", "a-px", "a-p1x", "a-1", "log-0"}) {
+    EXPECT_FALSE(DataDirLayout::ParsePartitionDirName(bad, &name, &id)) << bad;
+  }
+}
+
+TEST(DataDirLayoutTest, PartitionedTablesKeepLivePartitionsDeleteDroppedOnesAndMoveTheRestAside) {
+  TempDir dir;
+  LocalTable t = LiveTable("db", "events", 4, 2, /*pk=*/true);
+  t.partitioned = true;
+  t.partitions = {{0, "a"}, {2, "c"}};
+  std::vector<DroppedPartitionRecord> dropped = {
+      DroppedPartitionRecord{TablePath::Make("db", "events").value(), 4, 1, "b", kNow - 1000},
+      // A dropped partition of another table with the same name and id: not this table's.
+      DroppedPartitionRecord{TablePath::Make("db", "other").value(), 9, 3, "d", kNow - 1000}};
+  for (const char* rel : {"db/events-4/a-p0/log-0/00000000000000000000.log", "db/events-4/a-p0/kv-1/CURRENT",
+                          "db/events-4/c-p2/log-1/00000000000000000000.log", "db/events-4/b-p1/log-0/x.log",
+                          "db/events-4/d-p3/log-0/x.log", "db/events-4/a-p0/log-2/x.log",
+                          "db/events-4/log-0/x.log", "db/events-4/c-p9/log-0/x.log"}) {
+    WriteFile(dir.path() + "/" + rel, "x");
+  }
+  auto report = DataDirLayout::Reconcile(dir.path(), {t}, {}, kNow, dropped);
+  ASSERT_OK(report);
+  std::sort(report->bucket_logs.begin(), report->bucket_logs.end());
+  EXPECT_EQ(report->bucket_logs, (std::vector<std::string>{"db/events-4/a-p0/log-0", "db/events-4/c-p2/log-1"}));
+  EXPECT_EQ(report->deleted, std::vector<std::string>{"db/events-4/b-p1"});
+  std::sort(report->quarantined.begin(), report->quarantined.end());
+  EXPECT_EQ(report->quarantined,
+            (std::vector<std::string>{"db/events-4/a-p0/log-2", "db/events-4/c-p9", "db/events-4/d-p3",
+                                      "db/events-4/log-0"}));
+  EXPECT_TRUE(fs::exists(dir.path() + "/db/events-4/a-p0/kv-1/CURRENT"));
+  EXPECT_FALSE(fs::exists(dir.path() + "/db/events-4/b-p1"));
+  EXPECT_TRUE(fs::exists(report->quarantine_dir + "/db/events-4/d-p3/log-0/x.log"));
+}
+
 TEST(DataDirLayoutTest, TablesNamedLikeBucketDirectoriesAreTheirTables) {
   TempDir dir;
   // Table `log` (id 1) lives at app/log-1; its buckets at app/log-1/log-0 and log-1. A table
