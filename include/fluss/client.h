@@ -334,8 +334,9 @@ class Lookuper {
 // Lookups by a prefix of the primary key: every row whose primary key starts with the given
 // values. The prefix columns are the table's bucket key, which must be a proper prefix of the
 // primary key (so all rows of one prefix share a bucket). In a partitioned table the lookup columns
-// are the bucket key and the partition keys (in any order that keeps the bucket key's order): the
-// partition's rows with that prefix, empty when the partition does not exist.
+// are the bucket key and the partition keys (in any order that keeps the bucket key's order), and the
+// bucket key must be a proper prefix of the primary key without the partition keys: the partition's
+// rows with that prefix, empty when the partition does not exist.
 class PrefixLookuper {
  public:
   virtual ~PrefixLookuper() = default;

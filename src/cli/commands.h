@@ -84,6 +84,17 @@ int RunPartitionList(const GlobalOptions& g, const PartitionArgs& a);
 int RunPartitionCreate(const GlobalOptions& g, const PartitionArgs& a);
 int RunPartitionDrop(const GlobalOptions& g, const PartitionArgs& a);
 
+// The partitions of `info`'s table that `specs` (--partition, each a partial spec such as
+// "dt=2026-12-07" or "dt=2026-12-07/region=eu") select: those matching any of them; all when none
+// is given. Errors: TABLE_NOT_PARTITIONED for specs on a table without partitions;
+// PARTITION_SPEC_INVALID for a key that is not a partition key (naming it and the keys);
+// PARTITION_NOT_EXISTS for a spec no partition matches, unless `allow_unmatched` (--follow: it may
+// come later).
+Result<std::vector<PartitionInfo>> SelectPartitions(Admin& admin, const TableInfo& info,
+                                                    const std::vector<std::string>& specs, bool allow_unmatched);
+// Whether `partition` matches one of `specs` (all already checked by SelectPartitions; none: true).
+bool PartitionSelected(const PartitionInfo& partition, const std::vector<PartitionSpec>& specs);
+
 // ---- produce, upsert, delete --------------------------------------------------------------------
 // What a write command does with its rows: append them to a log table, upsert them into a
 // primary-key table (optionally a partial update of `columns`), or delete their keys.
@@ -118,6 +129,10 @@ struct ScanArgs {
   bool union_read = false;
   std::string warehouse;  // --warehouse (default $FLUSS_WAREHOUSE)
   size_t max_width = kDefaultMaxCellWidth;  // --format table: the widest a cell may be (0: no limit)
+  // Partitioned tables: read only the partitions matching one of these partial specs
+  // ("dt=2026-12-07"); empty: every partition. With --follow, partitions created later (that match)
+  // are read from their start, found by listing the partitions every kPartitionDiscoveryInterval.
+  std::vector<std::string> partitions;
 };
 int RunScan(const GlobalOptions& g, const ScanArgs& a);
 
@@ -134,6 +149,7 @@ int RunLookup(const GlobalOptions& g, const LookupArgs& a);
 struct OffsetsArgs {
   std::string table;
   std::string at;  // empty: earliest and latest; else earliest | latest | timestamp:T
+  std::vector<std::string> partitions;  // partitioned tables: only these (partial specs); empty: all
 };
 int RunOffsets(const GlobalOptions& g, const OffsetsArgs& a);
 

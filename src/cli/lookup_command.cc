@@ -96,19 +96,27 @@ int RunLookup(const GlobalOptions& g, const LookupArgs& a) {
   }
   // The full primary key: a point lookup. Exactly the bucket key, a proper prefix of it: a prefix
   // lookup. Anything else is an error that says which columns to give.
+  // A partitioned table: the partition keys are part of both (they name the partition).
   const std::vector<std::string>& pk = schema.primary_key();
-  const std::vector<std::string> bucket_key = table->info().descriptor.bucket_keys();
+  const std::vector<std::string>& partition_keys = table->info().descriptor.partition_keys();
+  std::vector<std::string> prefix_columns = table->info().descriptor.bucket_keys();
+  prefix_columns.insert(prefix_columns.end(), partition_keys.begin(), partition_keys.end());
   std::set<std::string> names;
   for (const auto& [name, value] : given) names.insert(name);
-  const bool point = names == std::set<std::string>(pk.begin(), pk.end());
-  const bool prefix = !point && bucket_key.size() < pk.size() &&
-                      names == std::set<std::string>(bucket_key.begin(), bucket_key.end());
+  const std::set<std::string> pk_set(pk.begin(), pk.end());
+  const std::set<std::string> prefix_set(prefix_columns.begin(), prefix_columns.end());
+  const bool point = names == pk_set;
+  const bool prefix = !point && prefix_set != pk_set && names == prefix_set;
   if (!point && !prefix) {
     std::string msg = fmt::format("--key must give the primary key of {} ({})", path->ToString(), fmt::join(pk, ", "));
-    if (bucket_key.size() < pk.size()) msg += fmt::format(", or its bucket key ({}) for a prefix lookup", fmt::join(bucket_key, ", "));
+    if (prefix_set != pk_set) {
+      msg += fmt::format(", or {} ({}) for a prefix lookup",
+                         partition_keys.empty() ? "its bucket key" : "its bucket key and partition keys",
+                         fmt::join(prefix_columns, ", "));
+    }
     return UsageError(msg);
   }
-  const std::vector<std::string>& order = point ? pk : bucket_key;
+  const std::vector<std::string>& order = point ? pk : prefix_columns;
   GenericRow key(order.size());
   for (size_t i = 0; i < order.size(); ++i) {
     const Column& column = schema.column(*schema.IndexOf(order[i]));
@@ -125,7 +133,7 @@ int RunLookup(const GlobalOptions& g, const LookupArgs& a) {
     if (!row.ok()) return Fail(row.status());
     if (*row) rows.push_back(std::move(**row));
   } else {
-    auto lookuper = table->NewPrefixLookuper(bucket_key);
+    auto lookuper = table->NewPrefixLookuper(prefix_columns);
     if (!lookuper.ok()) return Fail(lookuper.status());
     auto found = (*lookuper)->Lookup(key);
     if (!found.ok()) return Fail(found.status());

@@ -288,6 +288,9 @@ int main(int argc, char** argv) {
   sc->add_option("--max-width", scan.max_width, "--format table: cut cells to this many columns (0: never)")
       ->capture_default_str();
   sc->add_option("--buckets", scan.buckets, "read only these buckets: 0,2")->delimiter(',')->allow_extra_args(false);
+  sc->add_option("--partition", scan.partitions,
+                 "partitioned tables: read only the partitions matching this (partial) spec, e.g. dt=2026-12-07 "
+                 "(repeatable; default: every partition)");
   sc->add_flag("--union", scan.union_read,
                "lake-enabled tables: the rows of the lake snapshot, then the log (a PK table: its changelog) from where the lake ends");
   sc->add_option("--warehouse", scan.warehouse, "--union: the lake warehouse (default: $FLUSS_WAREHOUSE)");
@@ -321,9 +324,11 @@ int main(int argc, char** argv) {
 
   // ---- offsets ----
   fluss::cli::OffsetsArgs offsets;
-  auto* of = app.add_subcommand("offsets", "per-bucket offsets of a log table");
+  auto* of = app.add_subcommand("offsets", "per-bucket offsets of a table (per partition and bucket when partitioned)");
   of->add_option("table", offsets.table, "db.table")->required();
   of->add_option("--at", offsets.at, "earliest, latest or timestamp:T (default: earliest and latest columns)");
+  of->add_option("--partition", offsets.partitions,
+                 "partitioned tables: only the partitions matching this (partial) spec, e.g. dt=2026-12-07 (repeatable)");
   of->callback([&] { action = [&](const GlobalOptions& g) { return RunOffsets(g, offsets); }; });
 
   try {

@@ -29,6 +29,7 @@
 #include "cli/interrupt.h"
 #include "cli/progress.h"
 #include "cli/value_codec.h"
+#include "types/partition_spec.h"
 
 namespace fluss::cli {
 namespace {
@@ -281,6 +282,9 @@ class RowWriter {
   }
   Status Flush() { return append_ ? append_->Flush() : upsert_->Flush(); }
   Status Close() { return append_ ? append_->Close() : upsert_->Close(); }
+  int64_t partitions_created() const {
+    return append_ ? append_->stats().partitions_created : upsert_->stats().partitions_created;
+  }
 
  private:
   RowWriter() = default;
@@ -395,6 +399,7 @@ int RunProduce(const GlobalOptions& g, const ProduceArgs& a) {
   } else {
     source = std::make_unique<JsonLinesSource>(in, schema, *columns);
   }
+  const std::vector<std::string>& partition_keys = table->info().descriptor.partition_keys();
   const char* verb = a.mode == WriteMode::kAppend ? "produced" : a.mode == WriteMode::kUpsert ? "upserted" : "deleted";
   Progress progress(!from_stdin || a.progress || isatty(STDERR_FILENO), a.quiet, verb, input_size);
   // From here on Ctrl-C stops the reading and the accepted rows are flushed (the file comment).
@@ -442,6 +447,19 @@ int RunProduce(const GlobalOptions& g, const ProduceArgs& a) {
         end = true;
         break;
       }
+      // A partitioned table: the row's partition values must name a partition (checked here, with the
+      // row's other checks, so a bad value writes nothing of its chunk).
+      if (!partition_keys.empty()) {
+        auto spec = ResolvedPartitionSpec::FromRow(schema, partition_keys, row.row);
+        if (!spec.ok()) {
+          Status flushed = (*writer)->Flush();
+          if (!flushed.ok()) return Fail(flushed);
+          return Fail(Status(spec.status().code(),
+                             fmt::format("line {}: {}; {} written (none of the chunk of up to {} that holds this line)",
+                                         row.line, spec.status().message(), RowCount(written),
+                                         RowCount(a.chunk_rows))));
+        }
+      }
       chunk.push_back(std::move(row));
     }
     if (interrupted) break;  // the chunk being read is dropped whole
@@ -475,7 +493,7 @@ int RunProduce(const GlobalOptions& g, const ProduceArgs& a) {
                      resume_line));
     return InterruptExitCode();
   }
-  progress.Summary(written, source->bytes_read(), path->ToString());
+  progress.Summary(written, source->bytes_read(), path->ToString(), (*writer)->partitions_created());
   return kExitOk;
 }
 

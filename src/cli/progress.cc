@@ -37,10 +37,15 @@ std::string ProgressLine(std::string_view verb, int64_t rows, int64_t bytes, std
                      *total_bytes / 1e6, Rates(rows, bytes, seconds), left);
 }
 
-std::string SummaryLine(std::string_view verb, int64_t rows, int64_t bytes, std::string_view table, double seconds) {
+std::string SummaryLine(std::string_view verb, int64_t rows, int64_t bytes, std::string_view table, double seconds,
+                        int64_t partitions_created) {
   const char* preposition = verb == "deleted" ? "from" : verb == "upserted" ? "into" : "to";
-  return fmt::format("{} {} {} {} in {:.2f} s ({})", verb, RowCount(rows), preposition, table, seconds,
-                     Rates(rows, bytes, seconds));
+  std::string line = fmt::format("{} {} {} {} in {:.2f} s ({})", verb, RowCount(rows), preposition, table, seconds,
+                                 Rates(rows, bytes, seconds));
+  if (partitions_created > 0) {
+    line += fmt::format("; created {} partition{}", partitions_created, partitions_created == 1 ? "" : "s");
+  }
+  return line;
 }
 
 void Progress::Tick(int64_t rows, int64_t bytes) {
@@ -51,9 +56,9 @@ void Progress::Tick(int64_t rows, int64_t bytes) {
   PrintLine(ProgressLine(verb_, rows, bytes, total_bytes_, Seconds()));
 }
 
-void Progress::Summary(int64_t rows, int64_t bytes, std::string_view table) {
+void Progress::Summary(int64_t rows, int64_t bytes, std::string_view table, int64_t partitions_created) {
   if (quiet_) return;
-  PrintLine(SummaryLine(verb_, rows, bytes, table, Seconds()));
+  PrintLine(SummaryLine(verb_, rows, bytes, table, Seconds(), partitions_created));
 }
 
 }  // namespace fluss::cli

@@ -24,7 +24,10 @@ std::string ProgressLine(std::string_view verb, int64_t rows, int64_t bytes, std
 
 // The summary line (without the newline): "produced 3 rows to shop.orders in 0.01 s (...)"; the
 // preposition follows the verb (upserted into, deleted from).
-std::string SummaryLine(std::string_view verb, int64_t rows, int64_t bytes, std::string_view table, double seconds);
+// `partitions_created` > 0 (a partitioned table's writer made missing partitions) adds
+// "; created 2 partitions".
+std::string SummaryLine(std::string_view verb, int64_t rows, int64_t bytes, std::string_view table, double seconds,
+                        int64_t partitions_created = 0);
 
 // Prints progress lines at most once a second (when enabled) and the summary (unless quiet).
 class Progress {
@@ -34,7 +37,7 @@ class Progress {
       : enabled_(enabled && !quiet), quiet_(quiet), verb_(std::move(verb)), total_bytes_(total_bytes) {}
 
   void Tick(int64_t rows, int64_t bytes);
-  void Summary(int64_t rows, int64_t bytes, std::string_view table);
+  void Summary(int64_t rows, int64_t bytes, std::string_view table, int64_t partitions_created = 0);
   double Seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
   const std::string& verb() const { return verb_; }
 

@@ -6,6 +6,11 @@
 // Without --follow the scan stops once every bucket reached the latest offset it had when the scan
 // started (rows appended later are not printed); with --follow it polls until SIGINT/SIGTERM or a
 // closed pipe, then ends the output cleanly (exit 0).
+//
+// A partitioned table is read per (partition, bucket): every partition, or those --partition
+// selects. With --follow the partitions are listed again every kPartitionDiscoveryInterval and new
+// ones (that match) are read from their start; a partition dropped meanwhile (by hand or by
+// auto-partitioning's retention) simply ends.
 #include <poll.h>
 #include <unistd.h>
 
@@ -203,19 +208,37 @@ struct BucketRange {
   int64_t start = 0;
   int64_t end = INT64_MAX;  // first offset not to print
 };
+using BucketRanges = std::map<PartitionBucket, BucketRange>;
+
+constexpr std::chrono::milliseconds kPollTimeout{500};
+// How often a --follow scan of a partitioned table lists the partitions again.
+constexpr std::chrono::seconds kPartitionDiscoveryInterval{3};
+
+// "bucket 2", "bucket 2 of partition dt=2026-12-07".
+std::string BucketLabel(const PartitionBucket& pb, const std::map<int64_t, PartitionInfo>& partitions) {
+  if (pb.partition_id == kNoPartition) return fmt::format("bucket {}", pb.bucket);
+  auto it = partitions.find(pb.partition_id);
+  return fmt::format("bucket {} of partition {}", pb.bucket,
+                     it == partitions.end() ? std::to_string(pb.partition_id) : it->second.QualifiedName());
+}
+
+// The partitions a partitioned table's scan reads, and (--follow) the discovery of new ones.
+struct PartitionScope {
+  Admin* admin = nullptr;
+  const TableInfo* info = nullptr;
+  std::vector<int32_t> buckets;               // the buckets to read of each partition (all when empty)
+  std::map<int64_t, PartitionInfo> partitions;  // every partition seen, by id
+  std::chrono::steady_clock::time_point last_listed;
+};
 
 class ScanRun {
  public:
-  ScanRun(const ScanArgs& args, LogScanner& scanner, std::map<int32_t, BucketRange> ranges, Stdout& out)
-      : args_(args), scanner_(scanner), ranges_(std::move(ranges)), out_(out) {}
+  ScanRun(const ScanArgs& args, LogScanner& scanner, BucketRanges ranges, Stdout& out, PartitionScope* scope)
+      : args_(args), scanner_(scanner), ranges_(std::move(ranges)), out_(out), scope_(scope) {}
 
-  // Subscribes the buckets that have something to read; false when none has.
+  // Subscribes the buckets that have something to read.
   Status Subscribe() {
-    for (const auto& [b, r] : ranges_) {
-      if (!args_.follow && r.start >= r.end) continue;
-      FLUSS_RETURN_NOT_OK(scanner_.Subscribe(b, r.start));
-      active_.insert(b);
-    }
+    for (const auto& [b, r] : ranges_) FLUSS_RETURN_NOT_OK(SubscribeOne(b, r));
     return Status::OK();
   }
 
@@ -228,46 +251,101 @@ class ScanRun {
   int64_t Budget() const { return args_.limit ? *args_.limit - printed_ : INT64_MAX; }
 
   // Records the rows of `bucket` up to `last_offset` as printed; ends buckets that reached their end.
-  void Advance(int32_t bucket, int64_t last_offset) {
+  void Advance(const PartitionBucket& bucket, int64_t last_offset) {
     if (!args_.follow && last_offset + 1 >= ranges_[bucket].end) Done(bucket);
   }
-  // After an empty poll: buckets whose position passed their end are done (e.g. skipped offsets).
+  // After an empty poll: buckets whose position passed their end are done (e.g. skipped offsets),
+  // and so are those of a partition the scanner found dropped (no longer subscribed).
   void CheckPositions() {
-    if (args_.follow) return;
-    const auto positions = scanner_.positions();
-    for (const auto& [b, pos] : positions) {
-      if (active_.count(b) && pos >= 0 && pos >= ranges_[b].end) Done(b);
+    const auto positions = scanner_.bucket_positions();
+    for (auto it = active_.begin(); it != active_.end();) {
+      auto pos = positions.find(*it);
+      if (pos == positions.end()) {
+        it = active_.erase(it);  // its partition is gone
+        continue;
+      }
+      const bool ended = !args_.follow && pos->second >= 0 && pos->second >= ranges_[*it].end;
+      ++it;
+      if (ended) Done(pos->first);
     }
   }
-  bool InRange(int32_t bucket, int64_t offset) const {
+  bool InRange(const PartitionBucket& bucket, int64_t offset) const {
     return args_.follow || offset < ranges_.at(bucket).end;
   }
   void Printed(int64_t n) { printed_ += n; }
 
+  // --follow on a partitioned table: lists the partitions again once kPartitionDiscoveryInterval has
+  // passed and reads the new ones that match from their start.
+  Status DiscoverPartitions() {
+    if (!args_.follow || scope_ == nullptr) return Status::OK();
+    const auto now = std::chrono::steady_clock::now();
+    if (now - scope_->last_listed < kPartitionDiscoveryInterval) return Status::OK();
+    scope_->last_listed = now;
+    FLUSS_ASSIGN_OR_RETURN(auto partitions,
+                           SelectPartitions(*scope_->admin, *scope_->info, args_.partitions, /*allow_unmatched=*/true));
+    for (const auto& p : partitions) {
+      if (!scope_->partitions.emplace(p.partition_id, p).second) continue;  // seen before
+      for (int32_t b : BucketsOf(*scope_)) {
+        const PartitionBucket pb{p.partition_id, b};
+        ranges_[pb] = BucketRange{kEarliestOffset, INT64_MAX};
+        Status st = SubscribeOne(pb, ranges_[pb]);
+        if (st.code() == ErrorCode::kPartitionNotExists) break;  // dropped again already
+        FLUSS_RETURN_NOT_OK(st);
+      }
+    }
+    return Status::OK();
+  }
+
+  static std::vector<int32_t> BucketsOf(const PartitionScope& scope) {
+    if (!scope.buckets.empty()) return scope.buckets;
+    std::vector<int32_t> all;
+    for (int32_t b = 0; b < scope.info->num_buckets; ++b) all.push_back(b);
+    return all;
+  }
+
  private:
-  void Done(int32_t bucket) {
-    if (active_.erase(bucket)) (void)scanner_.Unsubscribe(bucket);
+  Status SubscribeOne(const PartitionBucket& b, const BucketRange& r) {
+    if (!args_.follow && r.start >= r.end) return Status::OK();
+    if (b.partition_id == kNoPartition) {
+      FLUSS_RETURN_NOT_OK(scanner_.Subscribe(b.bucket, r.start));
+    } else {
+      Status st = scanner_.Subscribe(b.partition_id, b.bucket, r.start);
+      if (st.code() == ErrorCode::kPartitionNotExists) return args_.follow ? st : Status::OK();  // dropped since listed
+      FLUSS_RETURN_NOT_OK(st);
+    }
+    active_.insert(b);
+    return Status::OK();
+  }
+
+  void Done(const PartitionBucket& bucket) {
+    if (!active_.erase(bucket)) return;
+    if (bucket.partition_id == kNoPartition) {
+      (void)scanner_.Unsubscribe(bucket.bucket);
+    } else {
+      (void)scanner_.Unsubscribe(bucket.partition_id, bucket.bucket);
+    }
   }
 
   const ScanArgs& args_;
   LogScanner& scanner_;
-  std::map<int32_t, BucketRange> ranges_;
+  BucketRanges ranges_;
   Stdout& out_;
-  std::set<int32_t> active_;
+  PartitionScope* scope_;
+  std::set<PartitionBucket> active_;
   int64_t printed_ = 0;
 };
 
-constexpr std::chrono::milliseconds kPollTimeout{500};
-
 Status ScanRows(ScanRun& run, LogScanner& scanner, Sink& sink, Stdout& out) {
   while (!run.Finished()) {
+    FLUSS_RETURN_NOT_OK(run.DiscoverPartitions());
     FLUSS_ASSIGN_OR_RETURN(auto records, scanner.Poll(kPollTimeout));
     std::vector<const ScanRecord*> chosen;
-    std::map<int32_t, int64_t> last;  // bucket -> last offset seen in this poll
+    std::map<PartitionBucket, int64_t> last;  // bucket -> last offset seen in this poll
     for (const auto& r : records) {
       if (static_cast<int64_t>(chosen.size()) >= run.Budget()) break;
-      last[r.bucket] = r.offset;
-      if (run.InRange(r.bucket, r.offset)) chosen.push_back(&r);
+      const PartitionBucket pb{r.partition_id, r.bucket};
+      last[pb] = r.offset;
+      if (run.InRange(pb, r.offset)) chosen.push_back(&r);
     }
     sink.Rows(chosen);
     run.Printed(static_cast<int64_t>(chosen.size()));
@@ -290,12 +368,14 @@ Status ScanArrow(ScanRun& run, LogScanner& scanner, Stdout& out) {
   const Schema& schema = scanner.schema();
   out.Write(arrow::EncodeSchemaMessage(schema));
   while (!run.Finished()) {
+    FLUSS_RETURN_NOT_OK(run.DiscoverPartitions());
     FLUSS_ASSIGN_OR_RETURN(auto batches, scanner.PollBatches(kPollTimeout));
     for (const auto& b : batches) {
       if (run.Finished()) break;
+      const PartitionBucket pb{b.partition_id, b.bucket};
       const int64_t n = static_cast<int64_t>(b.num_rows());
       int64_t keep = n;
-      while (keep > 0 && !run.InRange(b.bucket, b.base_offset + keep - 1)) --keep;
+      while (keep > 0 && !run.InRange(pb, b.base_offset + keep - 1)) --keep;
       keep = std::min(keep, run.Budget());
       if (keep > 0) {
         std::vector<uint8_t> message;
@@ -309,7 +389,7 @@ Status ScanArrow(ScanRun& run, LogScanner& scanner, Stdout& out) {
         out.Write(message);
         run.Printed(keep);
       }
-      if (n > 0) run.Advance(b.bucket, b.base_offset + n - 1);
+      if (n > 0) run.Advance(pb, b.base_offset + n - 1);
     }
     if (batches.empty()) {
       run.CheckPositions();
@@ -322,49 +402,66 @@ Status ScanArrow(ScanRun& run, LogScanner& scanner, Stdout& out) {
   return Status::OK();
 }
 
-// Per-bucket start offsets (and end offsets without --follow) from ListOffsets.
-Result<std::map<int32_t, BucketRange>> ResolveRanges(Admin& admin, const Table& table, const PositionSpec& from,
-                                                     const std::vector<int32_t>& buckets, bool follow) {
-  FLUSS_ASSIGN_OR_RETURN(auto latest, admin.ListOffsets(table.path(), OffsetSpec::Latest(), buckets));
-  std::map<int32_t, int64_t> start;
-  switch (from.kind) {
-    case PositionSpec::Kind::kEarliest: {
-      FLUSS_ASSIGN_OR_RETURN(start, admin.ListOffsets(table.path(), OffsetSpec::Earliest(), buckets));
-      break;
-    }
-    case PositionSpec::Kind::kLatest: start = latest; break;
-    case PositionSpec::Kind::kTimestamp: {
-      FLUSS_ASSIGN_OR_RETURN(start, admin.ListOffsets(table.path(), OffsetSpec::Timestamp(from.value), buckets));
-      break;
-    }
-    case PositionSpec::Kind::kOffset:
-      for (const auto& [b, off] : latest) start[b] = from.value;
-      break;
+// Per-bucket start offsets (and end offsets without --follow) from ListOffsets: of the table, or of
+// each partition in `scope` (a partition dropped since it was listed is left out).
+Result<BucketRanges> ResolveRanges(Admin& admin, const Table& table, const PositionSpec& from,
+                                   const std::vector<int32_t>& buckets, bool follow, const PartitionScope* scope) {
+  // One table's or partition's offsets for `spec`.
+  auto offsets = [&](int64_t partition_id, const OffsetSpec& spec) -> Result<std::map<int32_t, int64_t>> {
+    if (partition_id == kNoPartition) return admin.ListOffsets(table.path(), spec, buckets);
+    return admin.ListPartitionOffsets(table.path(), scope->partitions.at(partition_id).partition_name, spec, buckets);
+  };
+  std::vector<int64_t> ids;
+  if (scope == nullptr) {
+    ids.push_back(kNoPartition);
+  } else {
+    for (const auto& [id, p] : scope->partitions) ids.push_back(id);
   }
-  std::map<int32_t, BucketRange> ranges;
-  std::vector<int32_t> past;  // buckets that --from offset:N starts beyond the end of
+  BucketRanges ranges;
+  std::vector<std::string> past;  // buckets that --from offset:N starts beyond the end of
   std::vector<int64_t> past_ends;
-  for (const auto& [b, end] : latest) {
-    auto it = start.find(b);
-    ranges[b] = BucketRange{it == start.end() ? end : it->second, follow ? INT64_MAX : end};
-    if (ranges[b].start > end) {
-      past.push_back(b);
-      past_ends.push_back(end);
+  for (int64_t id : ids) {
+    auto latest = offsets(id, OffsetSpec::Latest());
+    if (!latest.ok() && latest.status().code() == ErrorCode::kPartitionNotExists && id != kNoPartition) continue;
+    if (!latest.ok()) return latest.status();
+    std::map<int32_t, int64_t> start;
+    switch (from.kind) {
+      case PositionSpec::Kind::kEarliest: {
+        FLUSS_ASSIGN_OR_RETURN(start, offsets(id, OffsetSpec::Earliest()));
+        break;
+      }
+      case PositionSpec::Kind::kLatest: start = *latest; break;
+      case PositionSpec::Kind::kTimestamp: {
+        FLUSS_ASSIGN_OR_RETURN(start, offsets(id, OffsetSpec::Timestamp(from.value)));
+        break;
+      }
+      case PositionSpec::Kind::kOffset:
+        for (const auto& [b, off] : *latest) start[b] = from.value;
+        break;
+    }
+    for (const auto& [b, end] : *latest) {
+      const PartitionBucket pb{id, b};
+      auto it = start.find(b);
+      ranges[pb] = BucketRange{it == start.end() ? end : it->second, follow ? INT64_MAX : end};
+      if (ranges[pb].start > end) {
+        past.push_back(BucketLabel(pb, scope ? scope->partitions : std::map<int64_t, PartitionInfo>{}));
+        past_ends.push_back(end);
+      }
     }
   }
   if (follow && !past.empty()) {
     // The server does not read past a bucket's end: a following scan cannot wait there.
     const bool one = past.size() == 1;
-    return Status::Invalid(fmt::format("--from offset:{} is past the end of bucket{} {} ({} {}): --follow can start "
+    return Status::Invalid(fmt::format("--from offset:{} is past the end of {} ({} {}): --follow can start "
                                        "at most at the end (--from latest)",
-                                       from.value, one ? "" : "s", fmt::join(past, ", "),
+                                       from.value, fmt::join(past, ", "),
                                        one ? "its latest offset is" : "latest offsets", fmt::join(past_ends, ", ")));
   }
-  if (!latest.empty() && past.size() == latest.size()) {
+  if (!ranges.empty() && past.size() == ranges.size()) {
     // Nothing at all to print: not an error (rows may come later), but not silence either.
     const bool one = past.size() == 1;
     std::string note = fmt::format("fluss: --from offset:{} is past the end of {} ({} {}): nothing to print\n",
-                                   from.value, one ? fmt::format("bucket {}", past[0]) : "every bucket",
+                                   from.value, one ? past[0] : "every bucket",
                                    one ? "its latest offset is" : "latest offsets", fmt::join(past_ends, ", "));
     std::fflush(stdout);
     std::fwrite(note.data(), 1, note.size(), stderr);
@@ -373,11 +470,15 @@ Result<std::map<int32_t, BucketRange>> ResolveRanges(Admin& admin, const Table& 
 }
 
 // Prints the snapshot of each bucket (as +I rows) and returns where each bucket's changelog goes on.
-Result<std::map<int32_t, BucketRange>> PrintSnapshots(Table& table, const std::vector<int32_t>& buckets,
-                                                      const ScanArgs& a, Sink& sink, Stdout& out, int64_t* printed) {
-  std::map<int32_t, BucketRange> ranges;
-  for (int32_t b : buckets) {
-    FLUSS_ASSIGN_OR_RETURN(auto snapshot, table.NewBatchScanner(b, ScanOptions{.columns = a.columns}));
+Result<BucketRanges> PrintSnapshots(Table& table, const std::vector<PartitionBucket>& buckets, const ScanArgs& a,
+                                    Sink& sink, Stdout& out, int64_t* printed) {
+  BucketRanges ranges;
+  for (const PartitionBucket& b : buckets) {
+    const ScanOptions options{.columns = a.columns};
+    auto opened = b.partition_id == kNoPartition ? table.NewBatchScanner(b.bucket, options)
+                                                 : table.NewBatchScanner(b.partition_id, b.bucket, options);
+    if (!opened.ok() && opened.status().code() == ErrorCode::kPartitionNotExists) continue;  // dropped meanwhile
+    FLUSS_ASSIGN_OR_RETURN(auto snapshot, std::move(opened));
     while (!Interrupted() && !out.broken() && !(a.limit && *printed >= *a.limit)) {
       FLUSS_ASSIGN_OR_RETURN(auto rows, snapshot->PollBatch());
       if (!rows) break;
@@ -385,7 +486,7 @@ Result<std::map<int32_t, BucketRange>> PrintSnapshots(Table& table, const std::v
       records.reserve(rows->size());
       for (auto& row : *rows) {
         if (a.limit && *printed + static_cast<int64_t>(records.size()) >= *a.limit) break;
-        records.push_back(ScanRecord{kNoPartition, b, -1, 0, ChangeType::kInsert, std::move(row)});
+        records.push_back(ScanRecord{b.partition_id, b.bucket, -1, 0, ChangeType::kInsert, std::move(row)});
       }
       std::vector<const ScanRecord*> ptrs;
       for (const auto& r : records) ptrs.push_back(&r);
@@ -451,6 +552,12 @@ int RunScan(const GlobalOptions& g, const ScanArgs& a) {
     }
   }
   const bool has_pk = table->info().schema().has_primary_key();
+  const bool partitioned = table->info().descriptor.is_partitioned();
+  if (!a.partitions.empty() && !partitioned) {
+    return Fail(Status(ErrorCode::kTableNotPartitioned,
+                       fmt::format("--partition {}: table '{}' is not partitioned", a.partitions.front(),
+                                   path->ToString())));
+  }
   if (a.snapshot_then_follow) {
     if (!has_pk) {
       return Fail(Status(ErrorCode::kNonPrimaryKeyTable,
@@ -462,6 +569,7 @@ int RunScan(const GlobalOptions& g, const ScanArgs& a) {
   }
   std::string warehouse = a.warehouse;
   if (a.union_read) {
+    if (partitioned) return UsageError("--union does not read partitioned tables yet");
     if (a.snapshot_then_follow) return UsageError("--union and --snapshot-then-follow do not go together");
     if (a.from != "earliest") return UsageError("--union starts at the lake snapshot; drop --from");
     if (a.format == "arrow") return UsageError("--union prints rows: use --format table, json or csv");
@@ -503,7 +611,20 @@ int RunScan(const GlobalOptions& g, const ScanArgs& a) {
     if (a.format == "csv") sink = std::make_unique<CsvSink>(schema, out, has_pk);
     if (a.format == "table") sink = std::make_unique<TableSink>(schema, out, a.follow || a.snapshot_then_follow, has_pk, a.max_width);
   }
-  Result<std::map<int32_t, BucketRange>> ranges = std::map<int32_t, BucketRange>{};
+  // A partitioned table: the partitions to read (--partition), each with the buckets asked for.
+  std::optional<PartitionScope> scope;
+  if (partitioned) {
+    auto partitions = SelectPartitions(admin, table->info(), a.partitions,
+                                       /*allow_unmatched=*/a.follow || a.snapshot_then_follow);
+    if (!partitions.ok()) return Fail(partitions.status());
+    scope.emplace();
+    scope->admin = &admin;
+    scope->info = &table->info();
+    scope->buckets = buckets;
+    scope->last_listed = std::chrono::steady_clock::now();
+    for (const auto& p : *partitions) scope->partitions[p.partition_id] = p;
+  }
+  Result<BucketRanges> ranges = BucketRanges{};
   int64_t printed = 0;
   if (a.snapshot_then_follow) {
     sink->Begin();
@@ -511,15 +632,23 @@ int RunScan(const GlobalOptions& g, const ScanArgs& a) {
     if (buckets.empty()) {
       for (int32_t b = 0; b < table->info().num_buckets; ++b) buckets.push_back(b);
     }
-    ranges = PrintSnapshots(*table, buckets, args, *sink, out, &printed);
+    std::vector<PartitionBucket> snapshot_buckets;
+    if (scope) {
+      for (const auto& [id, p] : scope->partitions) {
+        for (int32_t b : buckets) snapshot_buckets.push_back({id, b});
+      }
+    } else {
+      for (int32_t b : buckets) snapshot_buckets.push_back({kNoPartition, b});
+    }
+    ranges = PrintSnapshots(*table, snapshot_buckets, args, *sink, out, &printed);
     sink->EndPoll(false);
   } else {
-    ranges = ResolveRanges(admin, *table, *from, buckets, a.follow);
+    ranges = ResolveRanges(admin, *table, *from, buckets, a.follow, scope ? &*scope : nullptr);
     if (ranges.ok() && sink) sink->Begin();  // (the CSV header: after a note on stderr, none on error)
   }
   if (!ranges.ok()) return Fail(ranges.status());
 
-  ScanRun run(args, **scanner, std::move(ranges).value(), out);
+  ScanRun run(args, **scanner, std::move(ranges).value(), out, scope ? &*scope : nullptr);
   run.Printed(printed);
   // (A limit the snapshot already reached, or a reader gone: nothing to subscribe.)
   const bool done = (a.limit && printed >= *a.limit) || out.broken();

@@ -19,6 +19,17 @@ Status NoPrimaryKey(const TableInfo& info, std::string_view what) {
                 fmt::format("table '{}' has no primary key: {} are for primary-key tables", info.path.ToString(), what));
 }
 
+// The columns a stored key encodes: the primary key, minus the partition keys in a partitioned
+// table (upstream's physical primary key: a partition's KV state holds one partition).
+std::vector<std::string> PhysicalPrimaryKey(const TableInfo& info) {
+  const auto& partition_keys = info.descriptor.partition_keys();
+  std::vector<std::string> out;
+  for (const auto& k : info.schema().primary_key()) {
+    if (std::find(partition_keys.begin(), partition_keys.end(), k) == partition_keys.end()) out.push_back(k);
+  }
+  return out;
+}
+
 // The bucket-key columns of a primary-key table (the primary key when none are set).
 std::vector<std::string> BucketKeyNames(const TableInfo& info) {
   auto keys = info.descriptor.bucket_keys();
@@ -38,12 +49,13 @@ Result<KvWriteEncoder> KvWriteEncoder::Make(const TableInfo& info, const std::ve
   e.schema_ = schema;
   e.num_buckets_ = info.num_buckets;
   e.key_indexes_ = schema.primary_key_indexes();
+  for (const auto& name : PhysicalPrimaryKey(info)) e.encoded_key_indexes_.push_back(*schema.IndexOf(name));
   for (const auto& name : BucketKeyNames(info)) {
     auto idx = schema.IndexOf(name);
     if (!idx) return Status::Invalid(fmt::format("table '{}': bucket key '{}' is not a column", e.table_name_, name));
     e.bucket_key_indexes_.push_back(*idx);
   }
-  e.bucket_key_is_primary_key_ = e.bucket_key_indexes_ == e.key_indexes_;
+  e.bucket_key_is_primary_key_ = e.bucket_key_indexes_ == e.encoded_key_indexes_;
   e.written_.assign(schema.num_columns(), target_columns.empty());
   for (const auto& name : target_columns) {
     auto idx = schema.IndexOf(name);
@@ -113,7 +125,7 @@ Result<EncodedKvWrite> KvWriteEncoder::EncodeUpsert(const GenericRow& row) const
     if (written_[i]) FLUSS_RETURN_NOT_OK(ValidateDatum(row.field(i), schema_.column(i).type, schema_.column(i).name));
   }
   EncodedKvWrite w;
-  FLUSS_ASSIGN_OR_RETURN(w.key, EncodeCompactedKey(schema_, key_indexes_, row));
+  FLUSS_ASSIGN_OR_RETURN(w.key, EncodeCompactedKey(schema_, encoded_key_indexes_, row));
   FLUSS_ASSIGN_OR_RETURN(w.bucket, BucketOf(row, w.key));
   if (target_columns_.empty()) {
     FLUSS_ASSIGN_OR_RETURN(w.row, EncodeCompactedRow(schema_, row));
@@ -131,7 +143,7 @@ Result<EncodedKvWrite> KvWriteEncoder::EncodeDelete(const GenericRow& row) const
   FLUSS_RETURN_NOT_OK(CheckArity(row));
   FLUSS_RETURN_NOT_OK(CheckKey(row));
   EncodedKvWrite w;
-  FLUSS_ASSIGN_OR_RETURN(w.key, EncodeCompactedKey(schema_, key_indexes_, row));
+  FLUSS_ASSIGN_OR_RETURN(w.key, EncodeCompactedKey(schema_, encoded_key_indexes_, row));
   FLUSS_ASSIGN_OR_RETURN(w.bucket, BucketOf(row, w.key));
   return w;
 }
@@ -146,6 +158,11 @@ Result<LookupKeyEncoder> LookupKeyEncoder::ForPrimaryKey(const TableInfo& info) 
   e.num_buckets_ = info.num_buckets;
   e.names_ = schema.primary_key();
   for (size_t k : schema.primary_key_indexes()) e.types_.push_back(schema.column(k).type);
+  for (const auto& name : PhysicalPrimaryKey(info)) {
+    const size_t p = static_cast<size_t>(std::find(e.names_.begin(), e.names_.end(), name) - e.names_.begin());
+    e.key_positions_.push_back(p);
+    e.key_types_.push_back(e.types_[p]);
+  }
   for (const auto& name : BucketKeyNames(info)) {
     auto pos = std::find(e.names_.begin(), e.names_.end(), name);
     if (pos == e.names_.end()) {
@@ -155,10 +172,7 @@ Result<LookupKeyEncoder> LookupKeyEncoder::ForPrimaryKey(const TableInfo& info) 
     e.bucket_positions_.push_back(p);
     e.bucket_types_.push_back(e.types_[p]);
   }
-  e.bucket_key_is_key_ = e.bucket_positions_.size() == e.names_.size();
-  for (size_t i = 0; e.bucket_key_is_key_ && i < e.bucket_positions_.size(); ++i) {
-    e.bucket_key_is_key_ = e.bucket_positions_[i] == i;
-  }
+  e.bucket_key_is_key_ = e.bucket_positions_ == e.key_positions_;
   return e;
 }
 
@@ -166,7 +180,7 @@ Result<LookupKeyEncoder> LookupKeyEncoder::ForPrefix(const TableInfo& info,
                                                      const std::vector<std::string>& lookup_columns) {
   const Schema& schema = info.schema();
   if (!schema.has_primary_key()) return NoPrimaryKey(info, "prefix lookups");
-  const auto& pk = schema.primary_key();
+  const auto pk = PhysicalPrimaryKey(info);
   const auto bucket_key = BucketKeyNames(info);
   const bool proper_prefix =
       bucket_key.size() < pk.size() && std::equal(bucket_key.begin(), bucket_key.end(), pk.begin());
@@ -186,6 +200,12 @@ Result<LookupKeyEncoder> LookupKeyEncoder::ForPrefix(const TableInfo& info,
   e.num_buckets_ = info.num_buckets;
   e.names_ = bucket_key;
   for (const auto& name : bucket_key) e.types_.push_back(schema.column(*schema.IndexOf(name)).type);
+  for (size_t i = 0; i < bucket_key.size(); ++i) {
+    e.key_positions_.push_back(i);
+    e.bucket_positions_.push_back(i);
+  }
+  e.key_types_ = e.types_;
+  e.bucket_types_ = e.types_;
   e.bucket_key_is_key_ = true;
   return e;
 }
@@ -202,7 +222,14 @@ Result<LookupKey> LookupKeyEncoder::Encode(const GenericRow& key_row) const {
     FLUSS_RETURN_NOT_OK(ValidateDatum(key_row.field(i), types_[i], names_[i]));
   }
   LookupKey out;
-  FLUSS_ASSIGN_OR_RETURN(out.key, EncodeCompactedKey(types_, key_row));
+  if (key_positions_.size() == names_.size()) {
+    FLUSS_ASSIGN_OR_RETURN(out.key, EncodeCompactedKey(types_, key_row));
+  } else {
+    // A partitioned table: the stored key leaves the partition columns out.
+    GenericRow physical(key_positions_.size());
+    for (size_t i = 0; i < key_positions_.size(); ++i) physical.SetField(i, key_row.field(key_positions_[i]));
+    FLUSS_ASSIGN_OR_RETURN(out.key, EncodeCompactedKey(key_types_, physical));
+  }
   if (bucket_key_is_key_) {
     FLUSS_ASSIGN_OR_RETURN(out.bucket, BucketForKey(out.key, num_buckets_));
   } else {

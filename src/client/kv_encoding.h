@@ -3,9 +3,10 @@
 //   KvWriteEncoder   rows → the key, bucket and value of an upsert or delete (UpsertWriter)
 //   LookupKeyEncoder key-only rows → encoded primary keys or bucket-key prefixes and their bucket
 //   KvValueDecoder   stored values (schema id + COMPACTED row) → rows of the table's schema
-// Keys are CompactedKeys (format/compacted_key.h), values COMPACTED rows, and the bucket Fluss's
-// hash of the bucket-key columns (format/bucketing.h), so a key lands where the server and every
-// other Fluss client put it.
+// Keys are CompactedKeys (format/compacted_key.h) of the primary key — in a partitioned table
+// without the partition keys (upstream's physical primary key) — values COMPACTED rows, and the
+// bucket Fluss's hash of the bucket-key columns (format/bucketing.h), so a key lands where the
+// server and every other Fluss client put it.
 #pragma once
 
 #include <cstdint>
@@ -55,7 +56,8 @@ class KvWriteEncoder {
   std::string table_name_;
   Schema schema_;
   int32_t num_buckets_ = 0;
-  std::vector<size_t> key_indexes_;
+  std::vector<size_t> key_indexes_;          // the primary key (checked: set, valid)
+  std::vector<size_t> encoded_key_indexes_;  // what the key encodes: the primary key minus partition keys
   std::vector<size_t> bucket_key_indexes_;
   bool bucket_key_is_primary_key_ = false;
   std::vector<int32_t> target_columns_;
@@ -87,6 +89,8 @@ class LookupKeyEncoder {
   int32_t num_buckets_ = 0;
   std::vector<std::string> names_;
   std::vector<DataType> types_;
+  std::vector<size_t> key_positions_;  // positions in the key row of the encoded key (no partition keys)
+  std::vector<DataType> key_types_;
   std::vector<size_t> bucket_positions_;  // positions in the key row of the bucket-key columns
   std::vector<DataType> bucket_types_;
   bool bucket_key_is_key_ = false;

@@ -107,7 +107,7 @@ std::unique_ptr<PartitionRouter> NewWriterPartitionRouter(const std::shared_ptr<
     }
     req.set_ignore_if_not_exists(false);  // upstream's name: PARTITION_ALREADY_EXISTS is answered, and is success
     auto resp = ctx->AdminCall<proto::CreatePartitionResponse>(rpc::ApiKey::kCreatePartition, req);
-    if (resp.ok()) ClientLog().info("created partition '{}' of '{}'", spec.QualifiedName(), path.ToString());
+    if (resp.ok()) ClientLog().debug("created partition '{}' of '{}'", spec.QualifiedName(), path.ToString());
     return resp.status();
   };
   return std::make_unique<PartitionRouter>(table, ctx->config.writer_dynamic_create_partition, std::move(lookup),

@@ -341,10 +341,78 @@ TEST_F(CliTest, PartitionedTablesAndTheirPartitions) {
     EXPECT_EQ(r.exit_code, 2) << fmt::format("{}: {}", fmt::join(args, " "), r.err);
     EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
   }
-  // Writing a partitioned table is refused clearly (not yet offered).
-  RunResult produce = Run({"produce", T("visits")}, "1,eu,2026-12-08,1.5\n");
-  EXPECT_EQ(produce.exit_code, 1);
-  EXPECT_NE(produce.err.find("is partitioned (by dt, region)"), std::string::npos) << produce.err;
+}
+
+// Rows routed by their partition values (missing partitions made on the way), read back whole or by
+// --partition, offsets per (partition, bucket), lookups and prefix lookups in a partition.
+TEST_F(CliTest, PartitionedTablesProduceScanOffsetsAndLookup) {
+  Ok({"table", "create", T("visits"), "--schema", "id BIGINT NOT NULL, region STRING, dt STRING, v DOUBLE",
+      "--partition-by", "dt,region", "--buckets", "2"});
+  RunResult produce = Run({"produce", T("visits")},
+                          "1,eu,2026-12-07,1.5\n2,us,2026-12-07,2.5\n3,eu,2026-12-08,3.5\n4,eu,2026-12-07,4.5\n");
+  ASSERT_EQ(produce.exit_code, 0) << produce.err;
+  EXPECT_NE(produce.err.find("produced 4 rows to " + T("visits")), std::string::npos) << produce.err;
+  EXPECT_NE(produce.err.find("; created 3 partitions"), std::string::npos) << produce.err;
+  EXPECT_EQ(Lines(Ok({"partition", "list", T("visits")})).size(), 5u);  // header, rule, three partitions
+
+  // Every row once, whatever partition and bucket it is in.
+  auto ids = [&](std::vector<std::string> args) {
+    std::vector<std::string> out = Lines(Ok(std::move(args)));
+    if (!out.empty()) out.erase(out.begin());  // the CSV header
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_EQ(ids({"scan", T("visits"), "--format", "csv", "--columns", "id"}),
+            (std::vector<std::string>{"1", "2", "3", "4"}));
+  EXPECT_EQ(ids({"scan", T("visits"), "--format", "csv", "--columns", "id", "--partition", "dt=2026-12-07"}),
+            (std::vector<std::string>{"1", "2", "4"}));
+  EXPECT_EQ(ids({"scan", T("visits"), "--format", "csv", "--columns", "id", "--partition",
+                 "dt=2026-12-07/region=eu", "--partition", "dt=2026-12-08"}),
+            (std::vector<std::string>{"1", "3", "4"}));
+  RunResult bad_key = Run({"scan", T("visits"), "--partition", "day=2026-12-07"});
+  EXPECT_EQ(bad_key.exit_code, 1);
+  EXPECT_NE(bad_key.err.find("has no partition key 'day'"), std::string::npos) << bad_key.err;
+  RunResult none = Run({"scan", T("visits"), "--partition", "dt=2030-01-01"});
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("--partition dt=2030-01-01: table '" + T("visits") + "' has no such partition"),
+            std::string::npos)
+      << none.err;
+
+  // One line per (partition, bucket), named by the partition; --partition limits them.
+  const auto offsets = Lines(Ok({"offsets", T("visits")}));
+  ASSERT_EQ(offsets.size(), 2u + 3 * 2) << fmt::format("{}", fmt::join(offsets, "\n"));
+  EXPECT_NE(offsets[0].find("partition"), std::string::npos);
+  const auto eu7 = Lines(Ok({"offsets", T("visits"), "--partition", "dt=2026-12-07/region=eu"}));
+  ASSERT_EQ(eu7.size(), 4u);
+  int64_t rows = 0;
+  for (size_t i = 2; i < eu7.size(); ++i) {
+    EXPECT_NE(eu7[i].find("dt=2026-12-07/region=eu"), std::string::npos) << eu7[i];
+    std::istringstream cells(eu7[i].substr(eu7[i].find('|', eu7[i].find('|') + 1) + 1));
+    std::string earliest, bar, latest;
+    cells >> earliest >> bar >> latest;
+    rows += std::stoll(latest) - std::stoll(earliest);
+  }
+  EXPECT_EQ(rows, 2);  // ids 1 and 4
+
+  // A bad partition value writes nothing and creates nothing.
+  RunResult bad = Run({"produce", T("visits")}, "5,eu,2026-12-09,1\n6,e/u,2026-12-09,1\n");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("line 2"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("e/u"), std::string::npos) << bad.err;
+  EXPECT_EQ(Lines(Ok({"partition", "list", T("visits")})).size(), 5u);
+
+  // Primary-key tables: upserts, deletes and lookups within a partition; a missing partition finds nothing.
+  Ok({"table", "create", T("pk"), "--schema",
+      "id BIGINT NOT NULL, seq INT NOT NULL, dt STRING NOT NULL, v STRING, PRIMARY KEY (id, seq, dt) PARTITIONED BY (dt)",
+      "--bucket-key", "id", "--buckets", "2"});
+  Ok({"upsert", T("pk"), "-q"}, "1,1,2026-12-07,a\n1,2,2026-12-07,b\n1,1,2026-12-08,c\n2,1,2026-12-07,d\n");
+  Ok({"delete", T("pk"), "-q"}, "1,2,2026-12-07\n");
+  EXPECT_EQ(Ok({"lookup", T("pk"), "--key", "id=1", "--key", "seq=1", "--key", "dt=2026-12-08", "--format", "json"}),
+            "{\"id\":1,\"seq\":1,\"dt\":\"2026-12-08\",\"v\":\"c\"}\n");
+  EXPECT_EQ(Ok({"lookup", T("pk"), "--key", "id=1", "--key", "seq=2", "--key", "dt=2026-12-07"}), "");
+  EXPECT_EQ(Ok({"lookup", T("pk"), "--key", "id=1", "--key", "seq=1", "--key", "dt=2031-01-01"}), "");
+  EXPECT_EQ(Ok({"lookup", T("pk"), "--key", "id=1", "--key", "dt=2026-12-07", "--format", "json"}),
+            "{\"id\":1,\"seq\":1,\"dt\":\"2026-12-07\",\"v\":\"a\"}\n");
 }
 
 TEST_F(CliTest, BadSchemaDslIsAUsageErrorNamingTheToken) {
@@ -531,6 +599,25 @@ TEST_F(CliTest, FollowPrintsNewRowsUntilInterrupted) {
   RunResult r = follow.Wait();
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "{\"id\":2,\"s\":\"new\"}\n{\"id\":3,\"s\":\"newer\"}\n");
+  EXPECT_EQ(r.err, "");
+}
+
+// --follow on a partitioned table: partitions created after the scan started are found and read
+// from their start; a partition dropped meanwhile ends without an error.
+TEST_F(CliTest, FollowFindsNewPartitionsAndOutlivesDroppedOnes) {
+  Ok({"table", "create", T("p"), "--schema", "id INT, dt STRING", "--partition-by", "dt"});
+  Ok({"produce", T("p"), "-q"}, "1,a\n");
+  FlussProcess follow(work_dir_, {"-b", server_->address(), "scan", T("p"), "--follow", "--format", "json"}, "");
+  EXPECT_TRUE(testing::Eventually([&] { return Lines(follow.CurrentOutput()).size() >= 1; }));
+  Ok({"produce", T("p"), "-q"}, "2,b\n");  // a new partition
+  EXPECT_TRUE(testing::Eventually([&] { return Lines(follow.CurrentOutput()).size() >= 2; }));
+  Ok({"partition", "drop", T("p"), "--spec", "dt=a"});
+  Ok({"produce", T("p"), "-q"}, "3,c\n");
+  EXPECT_TRUE(testing::Eventually([&] { return Lines(follow.CurrentOutput()).size() >= 3; }));
+  follow.Signal(SIGINT);
+  RunResult r = follow.Wait();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"id\":1,\"dt\":\"a\"}\n{\"id\":2,\"dt\":\"b\"}\n{\"id\":3,\"dt\":\"c\"}\n");
   EXPECT_EQ(r.err, "");
 }
 

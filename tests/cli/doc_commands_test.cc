@@ -176,14 +176,15 @@ std::vector<std::string> ShellWords(const std::string& command) {
 // Times, rates and dates that differ from run to run, as placeholders; progress lines (printed
 // only when a write takes over a second) and trailing spaces dropped.
 std::string Normalize(const std::string& text) {
-  static const std::regex kSummary(R"(^((produced|upserted|deleted) \d+ rows? (to|into|from) \S+) in [\d.]+ s \(\d+ rows/s, [\d.]+ MB/s\)$)");
+  static const std::regex kSummary(
+      R"(^((produced|upserted|deleted) \d+ rows? (to|into|from) \S+) in [\d.]+ s \(\d+ rows/s, [\d.]+ MB/s\)(; created \d+ partitions?)?$)");
   static const std::regex kProgress(R"(^(produced|upserted|deleted) \d+ rows?(, .*)? \(\d+ rows/s, .*\)$)");
   static const std::regex kDate(R"(^(created|modified):(\s+)\S+ \S+$)");
   std::string out;
   for (std::string line : SplitLines(text)) {
     while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
     if (std::regex_match(line, kProgress)) continue;
-    line = std::regex_replace(line, kSummary, "$1 in <seconds> s (<rates>)");
+    line = std::regex_replace(line, kSummary, "$1 in <seconds> s (<rates>)$4");
     line = std::regex_replace(line, kDate, "$1:$2<time>");
     out += line + "\n";
   }

@@ -15,6 +15,13 @@ TEST(ProgressTest, RowCountsAreSingularForOne) {
   EXPECT_EQ(SummaryLine("deleted", 2, 0, "shop.users", 1.0), "deleted 2 rows from shop.users in 1.00 s (2 rows/s, 0.00 MB/s)");
 }
 
+TEST(ProgressTest, SummaryNamesThePartitionsAWriterCreated) {
+  EXPECT_EQ(SummaryLine("produced", 4, 0, "shop.events", 1.0, 2),
+            "produced 4 rows to shop.events in 1.00 s (4 rows/s, 0.00 MB/s); created 2 partitions");
+  EXPECT_EQ(SummaryLine("upserted", 1, 0, "shop.events", 1.0, 1),
+            "upserted 1 row into shop.events in 1.00 s (1 rows/s, 0.00 MB/s); created 1 partition");
+}
+
 TEST(ProgressTest, AFileOfKnownSizeShowsPercentageAndTimeLeft) {
   // 25 MB of 100 MB in 2 s: 25%, 6 s left at that rate.
   EXPECT_EQ(ProgressLine("produced", 500000, 25000000, 100000000, 2.0),

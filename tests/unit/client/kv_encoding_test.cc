@@ -156,6 +156,42 @@ TEST(LookupKeyEncoderTest, KeyAndBucketEqualTheWritersForTheSameRow) {
   }
 }
 
+// A partitioned table's stored key is the primary key without the partition keys (upstream's
+// physical primary key: each partition has its own KV state); lookups take the whole primary key
+// and encode the same bytes, and the default bucket key is that physical key.
+TEST(LookupKeyEncoderTest, PartitionedTableKeysLeaveThePartitionKeysOut) {
+  TableInfo info = MakeInfo("id BIGINT, dt STRING, seq INT, v STRING, PRIMARY KEY (id, dt, seq)", 3);
+  info.descriptor.PartitionedBy({"dt"});
+  auto writer = KvWriteEncoder::Make(info, {}).value();
+  auto lookup = LookupKeyEncoder::ForPrimaryKey(info).value();
+  EXPECT_EQ(lookup.column_names(), (std::vector<std::string>{"id", "dt", "seq"}));
+  Schema physical = ParseSchema("id BIGINT, seq INT").value();
+  for (int64_t id = 0; id < 30; ++id) {
+    GenericRow row({Datum(id), Datum(std::string("2026-12-07")), Datum(int32_t(id % 3)), Datum(std::string("x"))});
+    auto w = writer.EncodeUpsert(row).value();
+    auto expected = EncodeCompactedKey(physical, std::vector<size_t>{0, 1},
+                                       GenericRow({Datum(id), Datum(int32_t(id % 3))}));
+    ASSERT_OK(expected);
+    EXPECT_EQ(w.key, *expected);
+    EXPECT_EQ(w.bucket, BucketForKey(*expected, 3).value());
+    auto k = lookup.Encode(GenericRow({Datum(id), Datum(std::string("2026-12-07")), Datum(int32_t(id % 3))}));
+    ASSERT_OK(k);
+    EXPECT_EQ(k->key, w.key);
+    EXPECT_EQ(k->bucket, w.bucket);
+    EXPECT_EQ(writer.EncodeDelete(row).value().key, w.key);
+  }
+  // Prefix lookups: the bucket key must be a proper prefix of the physical key.
+  TableInfo by_id = MakeInfo("id BIGINT, dt STRING, seq INT, v STRING, PRIMARY KEY (id, dt, seq)", 3, {"id"});
+  by_id.descriptor.PartitionedBy({"dt"});
+  auto prefix = LookupKeyEncoder::ForPrefix(by_id, {"id"});
+  ASSERT_OK(prefix);
+  auto w = KvWriteEncoder::Make(by_id, {}).value().EncodeUpsert(
+      GenericRow({Datum(int64_t{9}), Datum(std::string("d")), Datum(int32_t{1}), Datum()})).value();
+  auto p = prefix->Encode(GenericRow({Datum(int64_t{9})})).value();
+  EXPECT_EQ(p.bucket, w.bucket);
+  EXPECT_TRUE(std::equal(p.key.begin(), p.key.end(), w.key.begin()));
+}
+
 TEST(LookupKeyEncoderTest, BadKeysAreRefused) {
   TableInfo info = MakeInfo(kOrders, 4);
   auto lookup = LookupKeyEncoder::ForPrimaryKey(info).value();
