@@ -1139,6 +1139,47 @@ TEST_F(CliTest, LakeStatusShowsTheLagOfATableNotTieredYet) {
   EXPECT_NE(no_warehouse.err.find("FLUSS_WAREHOUSE"), std::string::npos) << no_warehouse.err;
 }
 
+TEST_F(CliTest, LakeStatusOfAPartitionedTableListsEveryPartitionBucket) {
+  // (This server has no lake configured; the round runs here, straight from the client.)
+  Ok({"table", "create", T("pt"), "--schema", "id INT, dt STRING PARTITIONED BY (dt)", "--buckets", "2"});
+  Ok({"produce", T("pt"), "-q"}, "1,a\n2,a\n3,b\n");
+  const std::string warehouse = Path("lake");
+  Configuration c;
+  c.bootstrap_servers = server_->address();
+  auto conn = Connection::Create(c);
+  ASSERT_OK(conn);
+  lake::LakeTiering tiering(*conn, lake::TieringOptions{.warehouse = warehouse});
+  ASSERT_OK(tiering.TierOnce(TablePath::Parse(T("pt")).value()));
+  Ok({"produce", T("pt"), "-q"}, "4,b\n5,c\n");
+  const std::string out = Ok({"lake", "status", T("pt"), "--warehouse", warehouse});
+  EXPECT_NE(out.find("partitions:     3"), std::string::npos) << out;
+  EXPECT_NE(out.find("lag:            2 records; last tiered"), std::string::npos) << out;
+  EXPECT_NE(out.find("partition | partition id | bucket | tiered offset | log end | lag"), std::string::npos) << out;
+  // Every bucket of every partition: 3 partitions x 2 buckets, the new partition c not tiered.
+  int rows = 0;
+  int64_t tiered = 0;
+  for (const char* name : {"dt=a ", "dt=b ", "dt=c "}) {
+    for (size_t at = out.find(name); at != std::string::npos; at = out.find(name, at + 1)) {
+      ++rows;
+      const size_t eol = out.find('\n', at);
+      const std::string line = out.substr(at, eol - at);
+      std::vector<std::string> cells;
+      for (size_t p = 0, bar; p != std::string::npos; p = bar == std::string::npos ? bar : bar + 1) {
+        bar = line.find('|', p);
+        std::string cell = line.substr(p, bar == std::string::npos ? std::string::npos : bar - p);
+        cell.erase(0, cell.find_first_not_of(' '));
+        cell.erase(cell.find_last_not_of(' ') + 1);
+        cells.push_back(cell);
+      }
+      ASSERT_EQ(cells.size(), 6u) << line;
+      tiered += std::stoll(cells[3]);
+      if (std::string(name) == "dt=c ") EXPECT_EQ(cells[3], "0") << line;
+    }
+  }
+  EXPECT_EQ(rows, 6) << out;
+  EXPECT_EQ(tiered, 3) << out;  // rows 1, 2 and 3
+}
+
 TEST_F(CliTest, UnionScanOfATableWithAnEmptyLakeIsTheLog) {
   Ok({"table", "create", T("t"), "--schema", "id INT", "--buckets", "1"});
   Ok({"produce", T("t"), "-q"}, "1\n2\n3\n");

@@ -61,8 +61,11 @@ for (const { entries: list } of await icebergManifests(metadata)) {
     const path = e.data_file.file_path;
     const m = /\/data\/dt=([0-9-]+)\/region=([A-Za-z0-9_-]+)\/[^/]+$/.exec(path);
     if (!expect(m !== null, `data file ${path} is not in a dt=/region= directory`)) continue;
+    // icebird decodes the struct by field name, and the date (Avro logicalType date) as a Date.
     const p = e.data_file.partition;
-    expect(Number(p[1000]) === daysOf(m[1]) && p[1001] === m[2],
+    const dt = p.dt ?? p[1000];
+    const days = dt instanceof Date ? Math.round(dt.getTime() / 86400000) : Number(dt);
+    expect(days === daysOf(m[1]) && (p.region ?? p[1001]) === m[2],
       `data file ${path}: partition tuple ${JSON.stringify(p, (k, v) => (typeof v === 'bigint' ? String(v) : v))}, ` +
       `want dt=${daysOf(m[1])} region=${m[2]}`);
   }

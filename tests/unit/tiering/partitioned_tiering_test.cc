@@ -131,7 +131,9 @@ TEST_F(PartitionedTieringTest, RoundsTierEachPartitionIntoItsOwnIcebergPartition
   EXPECT_EQ(spec->fields[0].transform, "identity");
   auto files = lake->ListFiles();
   ASSERT_OK(files);
-  ASSERT_EQ(files->data.size(), 4u);  // 2 partitions x 2 buckets
+  size_t written = 0;  // one file per (partition, bucket) with rows
+  for (const auto& [pb, end] : LogEnds()) written += end > 0;
+  ASSERT_EQ(files->data.size(), written);
   for (const auto& e : files->data) {
     ASSERT_EQ(e.data_file.partition.size(), 1u);
     const std::string dt = *e.data_file.partition[0].get_if<std::string>();
@@ -140,7 +142,7 @@ TEST_F(PartitionedTieringTest, RoundsTierEachPartitionIntoItsOwnIcebergPartition
   // The recorded offsets name partition id, name, bucket and offset.
   auto summary = nlohmann::json::parse(lake->metadata().CurrentSnapshot()->summary.at(lake::kBucketOffsetsKey));
   ASSERT_TRUE(summary.is_array());
-  ASSERT_EQ(summary.size(), 4u);
+  ASSERT_EQ(summary.size(), 4u);  // every bucket of both partitions, also those without rows
   const auto ids = PartitionIds();
   for (const auto& e : summary) {
     EXPECT_EQ(ids.at(e["partition_name"].get<std::string>()), e["partition_id"].get<int64_t>());
