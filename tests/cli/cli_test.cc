@@ -15,6 +15,7 @@
 #include <cstring>
 #include <optional>
 #include <regex>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -1178,6 +1179,34 @@ TEST_F(CliTest, LakeStatusOfAPartitionedTableListsEveryPartitionBucket) {
   }
   EXPECT_EQ(rows, 6) << out;
   EXPECT_EQ(tiered, 3) << out;  // rows 1, 2 and 3
+}
+
+TEST_F(CliTest, UnionScanOfAPartitionedTableIsTheLakeThenTheLogPerPartition) {
+  // (This server has no lake configured; the round runs here, straight from the client.)
+  Ok({"table", "create", T("pu"), "--schema", "id INT, dt STRING PARTITIONED BY (dt)", "--buckets", "1"});
+  Ok({"produce", T("pu"), "-q"}, "1,a\n2,b\n");
+  const std::string warehouse = Path("lake");
+  Configuration c;
+  c.bootstrap_servers = server_->address();
+  auto conn = Connection::Create(c);
+  ASSERT_OK(conn);
+  lake::LakeTiering tiering(*conn, lake::TieringOptions{.warehouse = warehouse});
+  ASSERT_OK(tiering.TierOnce(TablePath::Parse(T("pu")).value()));
+  Ok({"produce", T("pu"), "-q"}, "3,a\n4,c\n");
+  auto sorted_lines = [](const std::string& text) {
+    std::multiset<std::string> lines;
+    for (size_t p = 0, nl; p < text.size(); p = nl + 1) {
+      nl = text.find('\n', p);
+      lines.insert(text.substr(p, nl - p));
+    }
+    return lines;
+  };
+  EXPECT_EQ(sorted_lines(Ok({"scan", T("pu"), "--union", "--warehouse", warehouse, "--format", "csv"})),
+            (std::multiset<std::string>{"id,dt", "1,a", "2,b", "3,a", "4,c"}));
+  // One partition: its lake row, then its log.
+  EXPECT_EQ(Ok({"scan", T("pu"), "--union", "--warehouse", warehouse, "--format", "csv", "--partition", "dt=a"}),
+            "id,dt\n1,a\n3,a\n");
+  EXPECT_EQ(Run({"scan", T("pu"), "--union", "--warehouse", warehouse, "--partition", "dt=zz"}).exit_code, 1);
 }
 
 TEST_F(CliTest, UnionScanOfATableWithAnEmptyLakeIsTheLog) {
