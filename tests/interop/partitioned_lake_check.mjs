@@ -6,7 +6,10 @@
 //      the directory the file sits in; icebergRead through the metadata returns, per partition,
 //      exactly the partition's rows;
 //   3. DuckDB read_parquet with a partition filter — over the partition's directory, and over all
-//      files with hive partitioning and a WHERE on dt and region — returns exactly its rows.
+//      files with hive partitioning and a WHERE on dt and region — returns exactly its rows;
+//   4. the primary-key table partitioned by dt (a STRING: icebird matches equality deletes with ===,
+//      never true for the Date objects it decodes dates into): icebird (equality deletes applied, each delete file
+//      in its partition's directory with its tuple) returns exactly the lookups of every key.
 // Usage: node partitioned_lake_check.mjs <expected.json>; exit 1 naming each difference.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +108,29 @@ for (const p of expected.partitions) {
   const got2 = sorted(hive.getRowObjects().map((r) => rowKey(r.id, r.v)));
   expect(sameList(got2, want), `DuckDB hive-partitioned where dt=${p.dt} and region=${p.region}: ${got2.length} rows, ` +
     `the scan has ${want.length}`);
+}
+
+// 4. The primary-key partitioned table.
+{
+  const pkUrl = `file://${expected.pk.table_dir}`;
+  const pkMeta = await icebergMetadata({ tableUrl: pkUrl });
+  let deletes = 0;
+  for (const { entries: list } of await icebergManifests(pkMeta)) {
+    for (const e of list) {
+      if (e.status === 2 || e.data_file.content !== 2) continue;
+      deletes++;
+      const m = /\/data\/dt=([0-9-]+)\/[^/]+$/.exec(e.data_file.file_path);
+      const dt = e.data_file.partition.dt ?? e.data_file.partition[1000];
+      expect(m !== null && dt === m[1], `pk delete file ${e.data_file.file_path}: partition dt ${dt}, not its directory's`);
+    }
+  }
+  expect(deletes > 0, 'the primary-key table has no equality delete file');
+  const dateText = (d) => (d instanceof Date ? d.toISOString().slice(0, 10) : String(d));
+  const got = sorted((await icebergRead({ tableUrl: pkUrl, metadata: pkMeta }))
+    .map((r) => `${r.id}/${dateText(r.dt)}/${r.name}`));
+  const want = sorted(expected.pk.rows.map((r) => `${r.id}/${r.dt}/${r.name}`));
+  expect(sameList(got, want), `icebird, primary-key table: ${got.length} rows (${show(got)}), ` +
+    `the lookups ${want.length} (${show(want)})`);
 }
 
 if (errors.length) {

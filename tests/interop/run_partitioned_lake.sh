@@ -36,7 +36,8 @@ echo "node $(node --version), work dir $WORK"
 step "fluss-server tiers a partitioned table over several rounds" "$BIN" write "$WORK"
 step "icebird and DuckDB read each partition as the scan does" node "$HERE/partitioned_lake_check.mjs" "$WORK/expected.json"
 
-# The checks must be able to fail: a row moved from one partition to another in the expected scan.
+# The checks must be able to fail: a row moved from one partition to another in the expected scan,
+# and a row missing from the primary-key table's expected lookups.
 tamper() {
   node -e '
     const fs = require("fs");
@@ -44,6 +45,7 @@ tamper() {
     const from = e.partitions.find((p) => p.rows.length > 1);
     const to = e.partitions.find((p) => p !== from);
     to.rows.push(from.rows.pop());
+    e.pk.rows.pop();
     fs.writeFileSync(process.argv[2], JSON.stringify(e));
   ' "$WORK/expected.json" "$WORK/tampered.json" || return 1
   if node "$HERE/partitioned_lake_check.mjs" "$WORK/tampered.json" >"$WORK/tampered.log" 2>&1; then
@@ -51,11 +53,12 @@ tamper() {
     return 1
   fi
   grep -q "icebird, partition" "$WORK/tampered.log" && grep -q "DuckDB over" "$WORK/tampered.log" &&
-    grep -q "DuckDB hive-partitioned" "$WORK/tampered.log" || { cat "$WORK/tampered.log"; return 1; }
+    grep -q "DuckDB hive-partitioned" "$WORK/tampered.log" && grep -q "icebird, primary-key table" "$WORK/tampered.log" ||
+    { cat "$WORK/tampered.log"; return 1; }
   return 0
 }
 if [ "$failures" -eq 0 ]; then
-  step "a row in the wrong partition is reported by icebird and DuckDB" tamper
+  step "a row in the wrong partition, and a missing key, are reported by icebird and DuckDB" tamper
 fi
 
 if [ "$failures" -ne 0 ]; then
