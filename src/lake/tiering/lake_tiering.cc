@@ -661,6 +661,7 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
     FLUSS_RETURN_NOT_OK(writer->Finish().status());
     if (!partition_known) {
       // Only empty batches in the range (a log table has none; kept safe): no rows, no file.
+      (void)file_system.Remove(file);
       continue;
     }
     FLUSS_ASSIGN_OR_RETURN(auto df,

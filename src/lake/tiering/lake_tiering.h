@@ -111,7 +111,9 @@ struct TieringRound {
   int32_t files = 0;                   // Parquet data files written
   int32_t delete_files = 0;            // equality-delete files written (primary-key tables)
   int64_t deleted_keys = 0;            // keys in them
-  std::map<int32_t, int64_t> offsets;  // per bucket, the next offset not in the lake after the round
+  // Per bucket of a table without partitions (empty for a partitioned table): the next offset not
+  // in the lake after the round.
+  std::map<int32_t, int64_t> offsets;
   // The same per (partition, bucket): every bucket of a partitioned table's partitions (and, for a
   // table without partitions, its buckets with partition id kNoPartition).
   std::map<PartitionBucket, int64_t> partition_offsets;
