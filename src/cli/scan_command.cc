@@ -20,6 +20,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -269,6 +270,17 @@ class ScanRun {
       if (ended) Done(pos->first);
     }
   }
+  // --follow on a partitioned table: true when no bucket is being read (no partition yet, or every
+  // one was dropped) — the scan then only waits for new partitions. Forgets first the buckets of
+  // partitions the scanner found dropped.
+  bool Idle() {
+    if (scope_ == nullptr) return false;
+    const auto positions = scanner_.bucket_positions();
+    for (auto it = active_.begin(); it != active_.end();) {
+      it = positions.count(*it) ? std::next(it) : active_.erase(it);
+    }
+    return active_.empty();
+  }
   bool InRange(const PartitionBucket& bucket, int64_t offset) const {
     return args_.follow || offset < ranges_.at(bucket).end;
   }
@@ -338,6 +350,12 @@ class ScanRun {
 Status ScanRows(ScanRun& run, LogScanner& scanner, Sink& sink, Stdout& out) {
   while (!run.Finished()) {
     FLUSS_RETURN_NOT_OK(run.DiscoverPartitions());
+    if (run.Idle()) {
+      // Nothing to read until a partition comes (--follow only: otherwise the scan has finished).
+      std::this_thread::sleep_for(kPollTimeout);
+      out.ReaderGone();
+      continue;
+    }
     FLUSS_ASSIGN_OR_RETURN(auto records, scanner.Poll(kPollTimeout));
     std::vector<const ScanRecord*> chosen;
     std::map<PartitionBucket, int64_t> last;  // bucket -> last offset seen in this poll
@@ -369,6 +387,11 @@ Status ScanArrow(ScanRun& run, LogScanner& scanner, Stdout& out) {
   out.Write(arrow::EncodeSchemaMessage(schema));
   while (!run.Finished()) {
     FLUSS_RETURN_NOT_OK(run.DiscoverPartitions());
+    if (run.Idle()) {
+      std::this_thread::sleep_for(kPollTimeout);
+      out.ReaderGone();
+      continue;
+    }
     FLUSS_ASSIGN_OR_RETURN(auto batches, scanner.PollBatches(kPollTimeout));
     for (const auto& b : batches) {
       if (run.Finished()) break;

@@ -98,6 +98,7 @@ class AppendWriterImpl final : public AppendWriter {
     protocol_ = protocol.get();
     writer_ = std::make_unique<BucketBatchWriter>(std::move(ctx), info_, std::move(protocol),
                                                   /*sticky=*/bucket_key_indexes_.empty());
+    if (router_) writer_->SetPartitionGoneHandler([router = router_.get()](int64_t id) { router->Forget(id); });
   }
 
   ~AppendWriterImpl() override { (void)Close(); }

@@ -437,6 +437,9 @@ void BucketBatchWriter::OnBatchDone(const std::shared_ptr<Batch>& b, Status st, 
   }
   used_memory_ -= b->memory;
   q.unacknowledged.erase(b->sequence);
+  if (st.code() == ErrorCode::kPartitionNotExists && b->bucket.partition_id != kNoPartition && partition_gone_) {
+    partition_gone_(b->bucket.partition_id);
+  }
   if (!st.ok()) {
     st = st.WithContext(fmt::format("{} {}", protocol_->action(), Describe(b->bucket)));
     if (b->filler) {
@@ -444,8 +447,10 @@ void BucketBatchWriter::OnBatchDone(const std::shared_ptr<Batch>& b, Status st, 
                        st.ToString());
     } else {
       if (first_error_.ok()) first_error_ = st;
-      // A sequence gap (OUT_OF_ORDER_SEQUENCE, an unknown writer) is not ours to fill.
-      const bool gap = st.code() == ErrorCode::kOutOfOrderSequence || st.code() == ErrorCode::kUnknownWriterId;
+      // A sequence gap (OUT_OF_ORDER_SEQUENCE, an unknown writer) is not ours to fill, and a dropped
+      // partition's buckets take no more batches.
+      const bool gap = st.code() == ErrorCode::kOutOfOrderSequence || st.code() == ErrorCode::kUnknownWriterId ||
+                       st.code() == ErrorCode::kPartitionNotExists;
       if (protocol_->idempotent() && b->attempts > 0 && !gap && !closed_sender_) QueueFiller(*b);
     }
   }

@@ -108,6 +108,12 @@ class BucketBatchWriter {
   // Flushes and stops the sender; later Adds fail.
   Status Close();
   WriterStats stats() const;
+  // Called (on the sender or io thread, under the writer's lock: keep it cheap, do not call back)
+  // with the id of a partition a batch failed for because it no longer exists (PARTITION_NOT_EXISTS),
+  // so the rows after it find (or make) the partition again. Set before the first Add.
+  void SetPartitionGoneHandler(std::function<void(int64_t partition_id)> handler) {
+    partition_gone_ = std::move(handler);
+  }
 
  private:
   struct Batch;
@@ -148,6 +154,7 @@ class BucketBatchWriter {
   bool closed_sender_ = false;
   Status first_error_;
   WriterStats stats_;
+  std::function<void(int64_t)> partition_gone_;
   std::thread sender_;
 };
 

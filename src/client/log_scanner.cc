@@ -166,6 +166,7 @@ class LogScannerImpl final : public LogScanner {
   void DropPartition(int64_t partition_id) {
     ClientLog().info("partition id {} of '{}' no longer exists: its buckets are unsubscribed", partition_id,
                      info_.path.ToString());
+    dropped_partitions_ = true;
     for (auto it = positions_.begin(); it != positions_.end();) {
       it = it->first.partition_id == partition_id ? positions_.erase(it) : std::next(it);
     }
@@ -193,7 +194,12 @@ class LogScannerImpl final : public LogScanner {
 
   // One or more FetchLog rounds until some batches arrive or `timeout` passes.
   Result<std::vector<FetchedBatch>> FetchBatches(std::chrono::milliseconds timeout) {
-    if (positions_.empty()) return Status::Invalid("the scanner has no subscribed bucket");
+    if (positions_.empty()) {
+      if (!dropped_partitions_) return Status::Invalid("the scanner has no subscribed bucket");
+      // Every subscribed partition was dropped: nothing can come; wait as a poll without data would.
+      std::this_thread::sleep_for(timeout);
+      return std::vector<FetchedBatch>{};
+    }
     const auto deadline = Clock::now() + timeout;
     while (true) {
       // Every subscribed partition was dropped: nothing more can come (not an error).
@@ -375,6 +381,7 @@ class LogScannerImpl final : public LogScanner {
   Schema output_schema_;
   std::map<int32_t, Schema> projected_schemas_;
   std::map<PartitionBucket, int64_t> positions_;
+  bool dropped_partitions_ = false;  // a subscribed partition was found dropped (and unsubscribed)
   std::deque<ScanRecord> pending_records_;
 };
 

@@ -77,9 +77,11 @@ Result<int64_t> PartitionRouter::IdOf(const ResolvedPartitionSpec& spec) {
   return result;
 }
 
-void PartitionRouter::Forget(const std::string& name) {
+void PartitionRouter::Forget(int64_t partition_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  ids_.erase(name);
+  for (auto it = ids_.begin(); it != ids_.end();) {
+    it = it->second == partition_id ? ids_.erase(it) : std::next(it);
+  }
 }
 
 int64_t PartitionRouter::created() const {

@@ -44,8 +44,9 @@ class PartitionRouter {
   Result<int64_t> PartitionOf(const GenericRow& row);
   // The same for a spec already resolved.
   Result<int64_t> IdOf(const ResolvedPartitionSpec& spec);
-  // Forgets a cached id (the partition was dropped; the next row looks it up again).
-  void Forget(const std::string& name);
+  // Forgets the cached id of a partition that was dropped: the next row of it looks it up again
+  // (and, with dynamic creation, makes it anew).
+  void Forget(int64_t partition_id);
 
   // How many partitions this router created (CreatePartition calls that succeeded).
   int64_t created() const;

@@ -81,6 +81,7 @@ class UpsertWriterImpl final : public UpsertWriter {
     if (info.descriptor.is_partitioned()) router_ = NewWriterPartitionRouter(ctx, info);
     auto protocol = std::make_unique<KvBatchProtocol>(ctx, info, writer_id, encoder_.target_columns());
     writer_ = std::make_unique<BucketBatchWriter>(std::move(ctx), info, std::move(protocol), /*sticky=*/false);
+    if (router_) writer_->SetPartitionGoneHandler([router = router_.get()](int64_t id) { router->Forget(id); });
   }
 
   ~UpsertWriterImpl() override { (void)Close(); }

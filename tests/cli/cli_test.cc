@@ -607,12 +607,15 @@ TEST_F(CliTest, FollowPrintsNewRowsUntilInterrupted) {
 // from their start; a partition dropped meanwhile ends without an error.
 TEST_F(CliTest, FollowFindsNewPartitionsAndOutlivesDroppedOnes) {
   Ok({"table", "create", T("p"), "--schema", "id INT, dt STRING", "--partition-by", "dt"});
-  Ok({"produce", T("p"), "-q"}, "1,a\n");
+  // No partition yet: the scan waits for one.
   FlussProcess follow(work_dir_, {"-b", server_->address(), "scan", T("p"), "--follow", "--format", "json"}, "");
+  Ok({"produce", T("p"), "-q"}, "1,a\n");
   EXPECT_TRUE(testing::Eventually([&] { return Lines(follow.CurrentOutput()).size() >= 1; }));
-  Ok({"produce", T("p"), "-q"}, "2,b\n");  // a new partition
+  Ok({"produce", T("p"), "-q"}, "2,b\n");  // a new partition beside it
   EXPECT_TRUE(testing::Eventually([&] { return Lines(follow.CurrentOutput()).size() >= 2; }));
+  // Every partition dropped: the scan goes on, and reads the next one that comes.
   Ok({"partition", "drop", T("p"), "--spec", "dt=a"});
+  Ok({"partition", "drop", T("p"), "--spec", "dt=b"});
   Ok({"produce", T("p"), "-q"}, "3,c\n");
   EXPECT_TRUE(testing::Eventually([&] { return Lines(follow.CurrentOutput()).size() >= 3; }));
   follow.Signal(SIGINT);

@@ -144,6 +144,15 @@ TEST_F(PartitionedTableTest, RowsAcross24DayPartitionsReadBackWholeAndPerPartiti
     }
     EXPECT_EQ(ids.size(), static_cast<size_t>(kRowsPerDay)) << p.partition_name;
   }
+
+  // Addressing a bucket without its partition, or a partition that is not there, is an error.
+  auto scanner = table.NewLogScanner().value();
+  EXPECT_EQ(scanner->Subscribe(0, kEarliestOffset).code(), ErrorCode::kPartitionSpecInvalid);
+  EXPECT_EQ(scanner->Subscribe(int64_t{987654}, 0, kEarliestOffset).code(), ErrorCode::kPartitionNotExists);
+  EXPECT_EQ(conn_->GetAdmin().ListOffsets(table.path(), OffsetSpec::Latest()).status().code(),
+            ErrorCode::kPartitionSpecInvalid);
+  EXPECT_EQ(conn_->GetAdmin().ListPartitionOffsets(table.path(), "2030-01-01", OffsetSpec::Latest()).status().code(),
+            ErrorCode::kPartitionNotExists);
 }
 
 TEST_F(PartitionedTableTest, WithoutDynamicCreationAMissingPartitionFailsUntilCreated) {
@@ -166,6 +175,31 @@ TEST_F(PartitionedTableTest, WithoutDynamicCreationAMissingPartitionFailsUntilCr
   auto rows = ReadAll(table, partitions);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].row.GetBigInt(0), 2);
+}
+
+// A writer whose partition was dropped under it: the batch in flight fails with PARTITION_NOT_EXISTS
+// (reported by Flush), and the next row makes the partition anew.
+TEST_F(PartitionedTableTest, AWriterMakesADroppedPartitionAnewAfterReportingTheLostBatch) {
+  Table table = Create("dropped", "id BIGINT NOT NULL, region STRING NOT NULL", {"region"});
+  auto writer = table.NewAppendWriter();
+  ASSERT_OK(writer);
+  auto row = [](int64_t id) { return GenericRow({Datum(id), Datum(std::string("eu"))}); };
+  ASSERT_OK((*writer)->Append(row(1)));
+  ASSERT_OK((*writer)->Flush());
+  const int64_t first_id = conn_->GetAdmin().ListPartitionInfos(table.path()).value().at(0).partition_id;
+  ASSERT_OK(conn_->GetAdmin().DropPartition(table.path(), {{"region", "eu"}}));
+  ASSERT_OK((*writer)->Append(row(2)));  // to the partition the writer knew
+  Status lost = (*writer)->Flush();
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.code(), ErrorCode::kPartitionNotExists) << lost.ToString();
+  ASSERT_OK((*writer)->Append(row(3)));
+  ASSERT_OK((*writer)->Flush());
+  auto partitions = conn_->GetAdmin().ListPartitionInfos(table.path()).value();
+  ASSERT_EQ(partitions.size(), 1u);
+  EXPECT_NE(partitions[0].partition_id, first_id);  // ids are never reused
+  auto rows = ReadAll(table, partitions);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].row.GetBigInt(0), 3);
 }
 
 TEST_F(PartitionedTableTest, InvalidPartitionValuesAreRefusedAndCreateNothing) {

@@ -1026,6 +1026,28 @@ TEST_F(ClusterTest, PartitionBucketsReplicateFailOverWithoutLosingAcknowledgedRo
   auto b = c->store().GetPartition(*TablePath::Make("db", "events"), "b");
   ASSERT_OK(b);
   EXPECT_TRUE(fs::is_directory(victim_dir / fmt::format("db/events-{}/b-p{}", table_id, b->partition_id) / "log-0"));
+
+  // A new coordinator loads the partition's leaderships from ZooKeeper and goes on deciding them.
+  coordinators_.clear();
+  CoordinatorServer* next = StartCoordinator(101);
+  ASSERT_NE(next, nullptr);
+  ASSERT_TRUE(Eventually([&] { return next->active(); }));
+  const TableBucket b0(table_id, b->partition_id, 0);
+  auto stored = next->store().GetLeaderAndIsr(b0);
+  ASSERT_OK(stored);
+  auto loaded = next->controller().BucketState(b0);
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(loaded->leader.value(), stored->first.leader);
+  EXPECT_EQ(loaded->leader_epoch.value(), stored->first.leader_epoch);
+  EXPECT_FALSE(next->controller().BucketState(bucket).has_value());  // dropped with partition a
+  const int32_t b_leader = stored->first.leader;
+  ASSERT_OK(tablets_.at(b_leader)->Stop(/*controlled=*/false));
+  tablets_.erase(b_leader);
+  EXPECT_TRUE(Eventually([&] {
+    auto now = next->store().GetLeaderAndIsr(b0);
+    return now.ok() && now->first.leader >= 0 && now->first.leader != b_leader &&
+           now->first.coordinator_epoch == next->controller().epoch().value();
+  }));
 }
 
 }  // namespace

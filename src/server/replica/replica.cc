@@ -17,8 +17,7 @@ namespace {
 
 Status StaleLeaderEpochError(const TableBucket& id, LeaderEpoch asked, LeaderEpoch known) {
   return Status(ErrorCode::kFencedLeaderEpoch,
-                fmt::format("bucket {} of table id {}: leader epoch {} is older than {}", id.bucket, id.table_id, asked,
-                            known));
+                fmt::format("{}: leader epoch {} is older than {}", id.ToString(), asked, known));
 }
 
 // Follows the leader's epoch cache up to the follower's log end (our batch headers carry no epoch).
@@ -61,7 +60,7 @@ void Replica::UpdateTable(std::shared_ptr<const ServedTable> table) {
 
 Status Replica::NotLeader() const {
   return Status(ErrorCode::kNotLeaderOrFollower,
-                fmt::format("this server is not the leader of bucket {} of table id {}", id_.bucket, id_.table_id));
+                fmt::format("this server is not the leader of {}", id_.ToString()));
 }
 
 void Replica::NotifyHighWatermark() const {
@@ -268,10 +267,9 @@ Status Replica::CheckHighWatermarkCaughtUpLocked() const {
   const LogOffset hw = HighWatermark();
   if (hw >= epoch_start_offset_) return Status::OK();
   return Status(ErrorCode::kLeaderNotAvailable,
-                fmt::format("bucket {} of table id {}: the leader of epoch {} has not yet learned what earlier leaders "
-                            "committed (high watermark {}, its epoch starts at {}); ask again once its followers "
-                            "fetched",
-                            id_.bucket, id_.table_id, leader_epoch_, hw, epoch_start_offset_));
+                fmt::format("{}: the leader of epoch {} has not yet learned what earlier leaders committed (high "
+                            "watermark {}, its epoch starts at {}); ask again once its followers fetched",
+                            id_.ToString(), leader_epoch_, hw, epoch_start_offset_));
 }
 
 Status Replica::CheckMinIsrLocked(int32_t acks) const {
@@ -344,8 +342,8 @@ Status Replica::Fetch(const proto::PbFetchLogReqForBucket& req, bool follower_fe
     const LeaderEpoch asked(req.current_leader_epoch());
     if (follower_fetch && req.has_current_leader_epoch() && asked != leader_epoch_) {
       return Status(asked < leader_epoch_ ? ErrorCode::kFencedLeaderEpoch : ErrorCode::kNotLeaderOrFollower,
-                    fmt::format("follower fetch of bucket {} of table id {} at leader epoch {}; the leader is at {}",
-                                id_.bucket, id_.table_id, asked, leader_epoch_));
+                    fmt::format("follower fetch of {} at leader epoch {}; the leader is at {}", id_.ToString(),
+                                asked, leader_epoch_));
     }
     table = table_;
   }
@@ -431,8 +429,7 @@ Result<std::shared_ptr<KvTablet>> Replica::LeaderKv() const {
   if (role_ != ReplicaRole::kLeader) return NotLeader();
   if (kv_ == nullptr) {
     return Status(ErrorCode::kLeaderNotAvailable,
-                  fmt::format("bucket {} of table id {}: the new leader is still rebuilding its KV state", id_.bucket,
-                              id_.table_id));
+                  fmt::format("{}: the new leader is still rebuilding its KV state", id_.ToString()));
   }
   return kv_;
 }
