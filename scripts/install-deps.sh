@@ -14,6 +14,8 @@ PACKAGES=(
   libzookeeper-mt-dev libzookeeper-java libslf4j-java
   # The IANA time-zone database (/usr/share/zoneinfo) that table.auto-partition.time-zone names.
   tzdata
+  # Object storage (src/fs/s3_*): libcurl for HTTP(S), OpenSSL's libcrypto for SigV4's SHA-256/HMAC.
+  libcurl4-openssl-dev libssl-dev
 )
 
 # Peers that `make bench` runs beside fluss-bench on the same machine (loopback ceiling, a streaming log).

@@ -67,6 +67,10 @@ class FaultInjectionFileSystem final : public FileSystem {
 
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
   Result<std::vector<uint8_t>> ReadFile(const std::string& path) override { return base_.ReadFile(path); }
+  Result<std::vector<uint8_t>> ReadRange(const std::string& path, uint64_t offset, uint64_t length) override {
+    return base_.ReadRange(path, offset, length);
+  }
+  Result<uint64_t> FileSize(const std::string& path) override { return base_.FileSize(path); }
   Status CreateDirectories(const std::string& path) override;
   Status SyncDirectory(const std::string& path) override;
   Status Rename(const std::string& from, const std::string& to) override;

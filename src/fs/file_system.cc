@@ -184,6 +184,40 @@ class PosixFileSystem final : public FileSystem {
     return out;
   }
 
+  Result<std::vector<uint8_t>> ReadRange(const std::string& path, uint64_t offset, uint64_t length) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Errno("open", path, errno);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      int err = errno;
+      ::close(fd);
+      return Errno("fstat", path, err);
+    }
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    std::vector<uint8_t> out(offset >= size ? 0 : std::min(length, size - offset));
+    size_t done = 0;
+    while (done < out.size()) {
+      ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        int err = errno;
+        ::close(fd);
+        return Errno(fmt::format("read of {} bytes at position {} of", length, offset), path, err);
+      }
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    out.resize(done);
+    return out;
+  }
+
+  Result<uint64_t> FileSize(const std::string& path) override {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return Errno("stat", path, errno);
+    return static_cast<uint64_t>(st.st_size);
+  }
+
   Status CreateDirectories(const std::string& path) override {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) return Status::OK();
@@ -275,6 +309,18 @@ uint64_t RandomSuffix() {
 
 Result<std::unique_ptr<RandomRWFile>> FileSystem::OpenRandomRWFile(const std::string& path, OpenMode, bool) {
   return Status::NotSupported(fmt::format("open '{}' for positional writes: not supported by this file system", path));
+}
+
+Result<std::vector<uint8_t>> FileSystem::ReadRange(const std::string& path, uint64_t offset, uint64_t length) {
+  FLUSS_ASSIGN_OR_RETURN(auto all, ReadFile(path));
+  if (offset >= all.size()) return std::vector<uint8_t>{};
+  const uint64_t n = std::min<uint64_t>(length, all.size() - offset);
+  return std::vector<uint8_t>(all.begin() + static_cast<ptrdiff_t>(offset), all.begin() + static_cast<ptrdiff_t>(offset + n));
+}
+
+Result<uint64_t> FileSystem::FileSize(const std::string& path) {
+  FLUSS_ASSIGN_OR_RETURN(auto all, ReadFile(path));
+  return static_cast<uint64_t>(all.size());
 }
 
 Status FileSystem::SyncFileSystem(const std::string& path) {

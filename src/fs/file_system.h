@@ -1,6 +1,7 @@
 // FileSystem: the file-system layer every writer of durable state goes through — the files and
-// directories of local disks (PosixFileSystem), and a fault-injecting one for tests
-// (fault_injection_file_system.h); object storage plugs in here next.
+// directories of local disks (PosixFileSystem), objects in S3-compatible object storage
+// (S3FileSystem, s3_file_system.h; FileSystemForUri picks one by the URI), and a fault-injecting
+// one for tests (fault_injection_file_system.h).
 //
 // Durability is explicit: bytes appended to a WritableFile are durable after its Sync(); a new,
 // renamed, linked or removed name is durable after SyncDirectory() of the directory holding it.
@@ -40,9 +41,11 @@ class WritableFile {
   // Writes all of `data` at the end. Errors name the file.
   virtual Status Append(std::span<const uint8_t> data) = 0;
   // fsync: everything appended so far survives a power loss (the file's name only once its
-  // directory is synced).
+  // directory is synced). On object storage nothing exists before Close(): Sync() there does
+  // nothing and says OK, and the object appears, complete and durable, when Close() succeeds.
   virtual Status Sync() = 0;
-  // Closes the file; no call after this one. Does not sync.
+  // Closes the file; no call after this one. Does not sync (on object storage: uploads the object,
+  // and an error means no object was written).
   virtual Status Close() = 0;
 
  protected:
@@ -105,6 +108,11 @@ class FileSystem {
   virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) = 0;
   // The whole content of a file.
   virtual Result<std::vector<uint8_t>> ReadFile(const std::string& path) = 0;
+  // Up to `length` bytes of a file from `offset`: fewer at its end, none at or after it. NotFound
+  // when the file does not exist. (The default reads the whole file; implementations read the range.)
+  virtual Result<std::vector<uint8_t>> ReadRange(const std::string& path, uint64_t offset, uint64_t length);
+  // The size of a file in bytes. NotFound when it does not exist.
+  virtual Result<uint64_t> FileSize(const std::string& path);
   // mkdir -p. Each created directory is synced into its parent.
   virtual Status CreateDirectories(const std::string& path) = 0;
   // fsync of a directory: the names created, renamed, linked or removed in it are durable.
