@@ -1,7 +1,9 @@
 // fluss lake status: where a table's lake (its Iceberg table) stands against its log — the current
-// lake snapshot, the offsets it holds per bucket, and the lag in records and time.
+// lake snapshot, the offsets it holds per bucket (per partition and bucket for a partitioned table),
+// and the lag in records and time.
 #include <chrono>
 #include <cstdio>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -31,13 +33,35 @@ int RunLakeStatus(const GlobalOptions& g, const LakeStatusArgs& a) {
   auto enabled = props.find("table.datalake.enabled");
   const bool lake_enabled = enabled != props.end() && enabled->second == "true";
   lake::LakeTiering tiering(*conn, lake::TieringOptions{.warehouse = warehouse});
-  auto lake = tiering.LakeOffsets(*path, table->info().num_buckets);
+  auto lake = tiering.LakeTieredOffsets(*path);
   if (!lake.ok()) return Fail(lake.status());
-  auto latest = (*conn)->GetAdmin().ListOffsets(*path, OffsetSpec::Latest());
-  if (!latest.ok()) return Fail(latest.status());
+  // The log end of every bucket, per partition for a partitioned table (its partitions now; one
+  // dropped since it was tiered keeps its rows in the lake and is not listed).
+  struct BucketRow {
+    std::string partition;  // the qualified name ("dt=2026-12-07"); empty without partitions
+    PartitionBucket bucket;
+    int64_t end = 0;
+  };
+  std::vector<BucketRow> buckets;
+  Admin admin = (*conn)->GetAdmin();
+  const bool partitioned = table->info().descriptor.is_partitioned();
+  if (!partitioned) {
+    auto latest = admin.ListOffsets(*path, OffsetSpec::Latest());
+    if (!latest.ok()) return Fail(latest.status());
+    for (const auto& [b, end] : *latest) buckets.push_back({"", PartitionBucket{kNoPartition, b}, end});
+  } else {
+    auto partitions = admin.ListPartitionInfos(*path);
+    if (!partitions.ok()) return Fail(partitions.status());
+    for (const auto& p : *partitions) {
+      auto latest = admin.ListPartitionOffsets(*path, p.partition_name, OffsetSpec::Latest());
+      if (!latest.ok() && latest.status().code() == ErrorCode::kPartitionNotExists) continue;  // dropped just now
+      if (!latest.ok()) return Fail(latest.status());
+      for (const auto& [b, end] : *latest) buckets.push_back({p.QualifiedName(), PartitionBucket{p.partition_id, b}, end});
+    }
+  }
 
   int64_t snapshot_ms = -1;
-  if (lake->second >= 0) {
+  if (lake->snapshot_id >= 0) {
     auto ice = lake::OpenLakeTableOf(warehouse, *path, table->info().table_id);
     if (ice.ok() && *ice && (*ice)->metadata().CurrentSnapshot() != nullptr) {
       snapshot_ms = (*ice)->metadata().CurrentSnapshot()->timestamp_ms;
@@ -49,14 +73,26 @@ int RunLakeStatus(const GlobalOptions& g, const LakeStatusArgs& a) {
   std::string out = fmt::format("table:          {}\n", path->ToString());
   out += fmt::format("tiering:        {}\n", lake_enabled ? "enabled (table.datalake.enabled=true)" : "not enabled");
   out += fmt::format("lake table:     {}\n", lake::LakeTableDir(warehouse, *path));
-  out += fmt::format("lake snapshot:  {}\n", lake->second >= 0 ? std::to_string(lake->second) : "none yet");
+  out += fmt::format("lake snapshot:  {}\n", lake->snapshot_id >= 0 ? std::to_string(lake->snapshot_id) : "none yet");
+  if (partitioned) {
+    std::set<int64_t> ids;
+    for (const auto& r : buckets) ids.insert(r.bucket.partition_id);
+    out += fmt::format("partitions:     {}\n", ids.size());
+  }
   int64_t lag_total = 0;
   std::vector<std::vector<std::string>> rows;
-  for (const auto& [bucket, end] : *latest) {
-    const int64_t tiered = lake->first.count(bucket) ? lake->first.at(bucket) : 0;
-    const int64_t lag = std::max<int64_t>(end - tiered, 0);
+  for (const auto& r : buckets) {
+    auto recorded = lake->offsets.find(r.bucket);
+    const int64_t tiered = recorded == lake->offsets.end() ? 0 : recorded->second;
+    const int64_t lag = std::max<int64_t>(r.end - tiered, 0);
     lag_total += lag;
-    rows.push_back({std::to_string(bucket), std::to_string(tiered), std::to_string(end), std::to_string(lag)});
+    std::vector<std::string> row = {std::to_string(r.bucket.bucket), std::to_string(tiered), std::to_string(r.end),
+                                    std::to_string(lag)};
+    if (partitioned) {
+      row.insert(row.begin(), std::to_string(r.bucket.partition_id));
+      row.insert(row.begin(), r.partition);
+    }
+    rows.push_back(std::move(row));
   }
   if (lag_total == 0) {
     out += "lag:            none (the lake holds every row)\n";
@@ -65,7 +101,12 @@ int RunLakeStatus(const GlobalOptions& g, const LakeStatusArgs& a) {
   } else {
     out += fmt::format("lag:            {} records; nothing tiered yet\n", lag_total);
   }
-  out += "\n" + RenderTable({"bucket", "tiered offset", "log end", "lag"}, rows, {true, true, true, true});
+  if (partitioned) {
+    out += "\n" + RenderTable({"partition", "partition id", "bucket", "tiered offset", "log end", "lag"}, rows,
+                              {false, true, true, true, true, true});
+  } else {
+    out += "\n" + RenderTable({"bucket", "tiered offset", "log end", "lag"}, rows, {true, true, true, true});
+  }
   std::fwrite(out.data(), 1, out.size(), stdout);
   return kExitOk;
 }

@@ -592,7 +592,6 @@ int RunScan(const GlobalOptions& g, const ScanArgs& a) {
   }
   std::string warehouse = a.warehouse;
   if (a.union_read) {
-    if (partitioned) return UsageError("--union does not read partitioned tables yet");
     if (a.snapshot_then_follow) return UsageError("--union and --snapshot-then-follow do not go together");
     if (a.from != "earliest") return UsageError("--union starts at the lake snapshot; drop --from");
     if (a.format == "arrow") return UsageError("--union prints rows: use --format table, json or csv");
@@ -603,9 +602,19 @@ int RunScan(const GlobalOptions& g, const ScanArgs& a) {
     if (warehouse.empty()) {
       return UsageError("--union needs the lake's warehouse: --warehouse DIR or $FLUSS_WAREHOUSE");
     }
+    // A partitioned table: the partitions --partition selects (by name), or all of them.
+    std::vector<std::string> partition_names;
+    if (partitioned && !a.partitions.empty()) {
+      Admin admin = (*conn)->GetAdmin();
+      auto selected = SelectPartitions(admin, table->info(), a.partitions, /*allow_unmatched=*/false);
+      if (!selected.ok()) return Fail(selected.status());
+      for (const auto& p : *selected) partition_names.push_back(p.partition_name);
+    }
     InstallInterruptHandlers(/*second_signal_kills=*/false);
     auto union_scanner = lake::LakeSnapshotScanner::Open(
-        **conn, *path, {.warehouse = warehouse, .columns = a.columns, .buckets = buckets, .follow = a.follow});
+        **conn, *path,
+        {.warehouse = warehouse, .columns = a.columns, .buckets = buckets, .follow = a.follow,
+         .partitions = std::move(partition_names)});
     if (!union_scanner.ok()) return Fail(union_scanner.status());
     Stdout out;
     std::unique_ptr<Sink> sink;

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <optional>
 #include <regex>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -1140,6 +1141,75 @@ TEST_F(CliTest, LakeStatusShowsTheLagOfATableNotTieredYet) {
   RunResult no_warehouse = Run({"lake", "status", T("t")});
   EXPECT_EQ(no_warehouse.exit_code, 2) << no_warehouse.err;
   EXPECT_NE(no_warehouse.err.find("FLUSS_WAREHOUSE"), std::string::npos) << no_warehouse.err;
+}
+
+TEST_F(CliTest, LakeStatusOfAPartitionedTableListsEveryPartitionBucket) {
+  // (This server has no lake configured; the round runs here, straight from the client.)
+  Ok({"table", "create", T("pt"), "--schema", "id INT, dt STRING PARTITIONED BY (dt)", "--buckets", "2"});
+  Ok({"produce", T("pt"), "-q"}, "1,a\n2,a\n3,b\n");
+  const std::string warehouse = Path("lake");
+  Configuration c;
+  c.bootstrap_servers = server_->address();
+  auto conn = Connection::Create(c);
+  ASSERT_OK(conn);
+  lake::LakeTiering tiering(*conn, lake::TieringOptions{.warehouse = warehouse});
+  ASSERT_OK(tiering.TierOnce(TablePath::Parse(T("pt")).value()));
+  Ok({"produce", T("pt"), "-q"}, "4,b\n5,c\n");
+  const std::string out = Ok({"lake", "status", T("pt"), "--warehouse", warehouse});
+  EXPECT_NE(out.find("partitions:     3"), std::string::npos) << out;
+  EXPECT_NE(out.find("lag:            2 records; last tiered"), std::string::npos) << out;
+  EXPECT_NE(out.find("partition | partition id | bucket | tiered offset | log end | lag"), std::string::npos) << out;
+  // Every bucket of every partition: 3 partitions x 2 buckets, the new partition c not tiered.
+  int rows = 0;
+  int64_t tiered = 0;
+  for (const char* name : {"dt=a ", "dt=b ", "dt=c "}) {
+    for (size_t at = out.find(name); at != std::string::npos; at = out.find(name, at + 1)) {
+      ++rows;
+      const size_t eol = out.find('\n', at);
+      const std::string line = out.substr(at, eol - at);
+      std::vector<std::string> cells;
+      for (size_t p = 0, bar; p != std::string::npos; p = bar == std::string::npos ? bar : bar + 1) {
+        bar = line.find('|', p);
+        std::string cell = line.substr(p, bar == std::string::npos ? std::string::npos : bar - p);
+        cell.erase(0, cell.find_first_not_of(' '));
+        cell.erase(cell.find_last_not_of(' ') + 1);
+        cells.push_back(cell);
+      }
+      ASSERT_EQ(cells.size(), 6u) << line;
+      tiered += std::stoll(cells[3]);
+      if (std::string(name) == "dt=c ") EXPECT_EQ(cells[3], "0") << line;
+    }
+  }
+  EXPECT_EQ(rows, 6) << out;
+  EXPECT_EQ(tiered, 3) << out;  // rows 1, 2 and 3
+}
+
+TEST_F(CliTest, UnionScanOfAPartitionedTableIsTheLakeThenTheLogPerPartition) {
+  // (This server has no lake configured; the round runs here, straight from the client.)
+  Ok({"table", "create", T("pu"), "--schema", "id INT, dt STRING PARTITIONED BY (dt)", "--buckets", "1"});
+  Ok({"produce", T("pu"), "-q"}, "1,a\n2,b\n");
+  const std::string warehouse = Path("lake");
+  Configuration c;
+  c.bootstrap_servers = server_->address();
+  auto conn = Connection::Create(c);
+  ASSERT_OK(conn);
+  lake::LakeTiering tiering(*conn, lake::TieringOptions{.warehouse = warehouse});
+  ASSERT_OK(tiering.TierOnce(TablePath::Parse(T("pu")).value()));
+  Ok({"produce", T("pu"), "-q"}, "3,a\n4,c\n");
+  auto sorted_lines = [](const std::string& text) {
+    std::multiset<std::string> lines;
+    for (size_t p = 0, nl; p < text.size(); p = nl + 1) {
+      nl = text.find('\n', p);
+      lines.insert(text.substr(p, nl - p));
+    }
+    return lines;
+  };
+  EXPECT_EQ(sorted_lines(Ok({"scan", T("pu"), "--union", "--warehouse", warehouse, "--format", "csv"})),
+            (std::multiset<std::string>{"id,dt", "1,a", "2,b", "3,a", "4,c"}));
+  // One partition: its lake row, then its log.
+  EXPECT_EQ(Ok({"scan", T("pu"), "--union", "--warehouse", warehouse, "--format", "csv", "--partition", "dt=a"}),
+            "id,dt\n1,a\n3,a\n");
+  EXPECT_EQ(Run({"scan", T("pu"), "--union", "--warehouse", warehouse, "--partition", "dt=zz"}).exit_code, 1);
 }
 
 TEST_F(CliTest, UnionScanOfATableWithAnEmptyLakeIsTheLog) {

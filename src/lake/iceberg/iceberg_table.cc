@@ -80,7 +80,8 @@ std::string IcebergTable::MetadataFilePath(int64_t version) const {
 }
 
 Result<IcebergTable> IcebergTable::Create(const std::string& table_dir, const Schema& schema,
-                                          std::map<std::string, std::string> properties, FileSystem& fs) {
+                                          std::map<std::string, std::string> properties, FileSystem& fs,
+                                          const std::vector<std::string>& partition_columns) {
   if (table_dir.empty() || table_dir[0] != '/') {
     return Status::Invalid(fmt::format("iceberg: table dir '{}' must be absolute", table_dir));
   }
@@ -97,6 +98,10 @@ Result<IcebergTable> IcebergTable::Create(const std::string& table_dir, const Sc
   m.last_updated_ms = NowMs();
   m.last_column_id = std::max(HighestFieldId(schema_json), schema.highest_field_id());
   m.schemas.push_back(std::move(schema_json));
+  FLUSS_ASSIGN_OR_RETURN(PartitionSpec spec, PartitionSpec::Identity(schema, partition_columns, 0));
+  m.last_partition_id = spec.HighestFieldId();
+  m.partition_specs = {std::move(spec)};
+  m.default_spec_id = 0;
   m.properties = std::move(properties);
   bool linked = false;
   Status st = t.CommitVersion(1, m, &linked);
@@ -217,14 +222,31 @@ Result<Snapshot> IcebergTable::Commit(const std::vector<DataFile>& data_files, c
     }
   }
 
+  // Every file's partition tuple fits the default spec.
+  const PartitionSpec* spec = metadata_.DefaultSpec();
+  if (spec == nullptr) return Status::Corruption(fmt::format("iceberg: table '{}' has no default partition spec", dir_));
+  const nlohmann::json* current_schema = metadata_.CurrentSchema();
+  std::vector<std::string> field_types;
+  if (!spec->unpartitioned()) {
+    if (current_schema == nullptr) return Status::Corruption(fmt::format("iceberg: table '{}' has no schema", dir_));
+    FLUSS_ASSIGN_OR_RETURN(field_types, PartitionFieldTypes(*spec, *current_schema));
+  }
+  for (const auto* group : {&data_files, &delete_files}) {
+    for (const auto& f : *group) {
+      FLUSS_RETURN_NOT_OK(CheckPartitionTuple(f.partition, field_types, fmt::format("file '{}'", f.file_path)));
+    }
+  }
+
   // 1. One manifest per kind of new file.
   std::vector<ManifestFile> manifests;
   std::vector<std::string> written;  // this commit's Avro files, removed when another commit wins
   auto write_manifest = [&](const std::vector<DataFile>& files, ManifestContent content) -> Result<int64_t> {
     if (files.empty()) return int64_t{0};
     std::vector<ManifestEntry> entries;
+    std::vector<const PartitionTuple*> tuples;
     int64_t records = 0;
     for (const auto& f : files) {
+      tuples.push_back(&f.partition);
       ManifestEntry e;
       e.status = ManifestEntryStatus::kAdded;
       e.snapshot_id = snapshot_id;
@@ -239,6 +261,7 @@ Result<Snapshot> IcebergTable::Commit(const std::vector<DataFile>& data_files, c
     const nlohmann::json* schema = metadata_.CurrentSchema();
     mo.table_schema_json = schema ? schema->dump() : "{}";
     mo.schema_id = metadata_.current_schema_id;
+    mo.partition_spec = *spec;
     FLUSS_ASSIGN_OR_RETURN(auto manifest_bytes, WriteManifest(mo, entries));
     std::string manifest_uri = fmt::format("{}/metadata/{}-m{}.avro", metadata_.location, NewUuid(),
                                            static_cast<int>(content));
@@ -248,6 +271,8 @@ Result<Snapshot> IcebergTable::Commit(const std::vector<DataFile>& data_files, c
     ManifestFile mf;
     mf.manifest_path = manifest_uri;
     mf.manifest_length = static_cast<int64_t>(manifest_bytes.size());
+    mf.partition_spec_id = spec->spec_id;
+    mf.partitions = SummarizePartitions(field_types, tuples);
     mf.content = static_cast<int32_t>(content);
     mf.sequence_number = seq;
     mf.min_sequence_number = seq;
@@ -341,7 +366,8 @@ Result<std::vector<ManifestEntry>> IcebergTable::ListDataFiles() const {
   return std::move(files.data);
 }
 
-Status IcebergTable::Replace(const Schema& schema, std::map<std::string, std::string> properties) {
+Status IcebergTable::Replace(const Schema& schema, std::map<std::string, std::string> properties,
+                             const std::vector<std::string>& partition_columns) {
   int32_t schema_id = 0;
   for (const auto& existing : metadata_.schemas) {
     auto id = existing.find("schema-id");
@@ -353,6 +379,22 @@ Status IcebergTable::Replace(const Schema& schema, std::map<std::string, std::st
   next.last_column_id = std::max({next.last_column_id, HighestFieldId(schema_json), schema.highest_field_id()});
   next.schemas.push_back(std::move(schema_json));
   next.current_schema_id = schema_id;
+  FLUSS_ASSIGN_OR_RETURN(PartitionSpec wanted, PartitionSpec::Identity(schema, partition_columns, 0));
+  const PartitionSpec* same = nullptr;
+  int32_t next_spec_id = 0;
+  for (const auto& existing : next.partition_specs) {
+    if (same == nullptr && existing.SamePartitioning(wanted)) same = &existing;
+    next_spec_id = std::max(next_spec_id, existing.spec_id + 1);
+  }
+  if (same != nullptr) {
+    next.default_spec_id = same->spec_id;
+  } else {
+    FLUSS_ASSIGN_OR_RETURN(wanted, PartitionSpec::Identity(schema, partition_columns, next_spec_id,
+                                                           next.last_partition_id + 1));
+    next.last_partition_id = std::max(next.last_partition_id, wanted.HighestFieldId());
+    next.default_spec_id = wanted.spec_id;
+    next.partition_specs.push_back(std::move(wanted));
+  }
   next.properties = std::move(properties);
   next.current_snapshot_id.reset();
   next.last_updated_ms = now;

@@ -40,12 +40,13 @@ struct SnapshotFiles {
 class IcebergTable {
  public:
   // Creates the table at `table_dir` (absolute; created if missing) with metadata v1: the schema
-  // (column ids as field ids), unpartitioned, no snapshot. Errors with LAKE_TABLE_ALREADY_EXIST if
-  // v1 exists.
+  // (column ids as field ids), no snapshot, and partition spec 0: identity on `partition_columns`
+  // (field ids from 1000; none: unpartitioned). Errors with LAKE_TABLE_ALREADY_EXIST if v1 exists.
   // Everything it writes goes through `fs` (and is durable before a commit returns).
   static Result<IcebergTable> Create(const std::string& table_dir, const Schema& schema,
                                      std::map<std::string, std::string> properties = {},
-                                     FileSystem& fs = FileSystem::Local());
+                                     FileSystem& fs = FileSystem::Local(),
+                                     const std::vector<std::string>& partition_columns = {});
   // Loads the latest metadata version of the table at `table_dir`; commits write through `fs`.
   // NotFound when there is no table there.
   static Result<IcebergTable> Open(const std::string& table_dir, FileSystem& fs = FileSystem::Local());
@@ -62,7 +63,9 @@ class IcebergTable {
                           const std::map<std::string, std::string>& summary_properties = {});
 
   // Adds `data_files` (content DATA) and `delete_files` (equality delete files, each with
-  // equality_ids) in one snapshot: a data manifest and a delete manifest (content "deletes", list
+  // equality_ids) in one snapshot. Every file's partition tuple must fit the default partition spec
+  // (one value per field, of its type); the manifests are written with that spec and their manifest
+  // list entries carry the partition field summaries of their files. The files: a data manifest and a delete manifest (content "deletes", list
   // entry content 1), both at the new sequence number — so the deletes apply to the rows of earlier
   // snapshots only, not to the data files committed with them. The operation is "overwrite" when
   // there are delete files, "append" otherwise; the summary adds added-delete-files,
@@ -75,8 +78,11 @@ class IcebergTable {
   // snapshot (Iceberg's "replace table"): readers of the current snapshot see an empty table with the
   // new schema; the earlier snapshots and their files stay in the history (time travel by snapshot
   // id). The table keeps its uuid, location and sequence numbers. The new schema gets the next
-  // schema id; its field ids are kept as given. INVALID_UPDATE_VERSION when another commit came first.
-  Status Replace(const Schema& schema, std::map<std::string, std::string> properties);
+  // schema id; its field ids are kept as given. The default partition spec becomes identity on
+  // `partition_columns`: an existing spec that partitions the same way, else a new spec (next spec
+  // id, field ids after last-partition-id). INVALID_UPDATE_VERSION when another commit came first.
+  Status Replace(const Schema& schema, std::map<std::string, std::string> properties,
+                 const std::vector<std::string>& partition_columns = {});
 
   // Data and delete files of the current snapshot (empty when there is none). Errors: a manifest
   // whose content disagrees with its manifest list entry or its header, wrong lengths, corruption.

@@ -1,5 +1,8 @@
 #include "lake/iceberg/manifest.h"
 
+#include <climits>
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 #include "lake/iceberg/avro_record_view_internal.h"
@@ -15,42 +18,54 @@ using internal::OJson;
 using internal::Optional;
 using internal::RecordView;
 
+namespace {
+
+OJson ManifestEntrySchemaJson(OJson partition_struct) {
+  OJson data_file = {
+      {"type", "record"},
+      {"name", "r2"},
+      {"fields",
+       OJson::array({
+           Field("content", "int", 134),
+           Field("file_path", "string", 100),
+           Field("file_format", "string", 101),
+           Field("partition", std::move(partition_struct), 102),
+           Field("record_count", "long", 103),
+           Field("file_size_in_bytes", "long", 104),
+           Optional("column_sizes", IntKeyMap(117, 118, "long"), 108),
+           Optional("value_counts", IntKeyMap(119, 120, "long"), 109),
+           Optional("null_value_counts", IntKeyMap(121, 122, "long"), 110),
+           Optional("nan_value_counts", IntKeyMap(138, 139, "long"), 137),
+           Optional("lower_bounds", IntKeyMap(126, 127, "bytes"), 125),
+           Optional("upper_bounds", IntKeyMap(129, 130, "bytes"), 128),
+           Optional("key_metadata", "bytes", 131),
+           Optional("split_offsets", OJson{{"type", "array"}, {"items", "long"}, {"element-id", 133}}, 132),
+           Optional("equality_ids", OJson{{"type", "array"}, {"items", "int"}, {"element-id", 136}}, 135),
+           Optional("sort_order_id", "int", 140),
+       })}};
+  OJson entry = {{"type", "record"},
+                 {"name", "manifest_entry"},
+                 {"fields", OJson::array({
+                                Field("status", "int", 0),
+                                Optional("snapshot_id", "long", 1),
+                                Optional("sequence_number", "long", 3),
+                                Optional("file_sequence_number", "long", 4),
+                                Field("data_file", std::move(data_file), 2),
+                            })}};
+  return entry;
+}
+
+}  // namespace
+
 const std::string& ManifestEntryAvroSchema() {
-  static const std::string kSchema = [] {
-    OJson data_file = {
-        {"type", "record"},
-        {"name", "r2"},
-        {"fields",
-         OJson::array({
-             Field("content", "int", 134),
-             Field("file_path", "string", 100),
-             Field("file_format", "string", 101),
-             Field("partition", OJson{{"type", "record"}, {"name", "r102"}, {"fields", OJson::array()}}, 102),
-             Field("record_count", "long", 103),
-             Field("file_size_in_bytes", "long", 104),
-             Optional("column_sizes", IntKeyMap(117, 118, "long"), 108),
-             Optional("value_counts", IntKeyMap(119, 120, "long"), 109),
-             Optional("null_value_counts", IntKeyMap(121, 122, "long"), 110),
-             Optional("nan_value_counts", IntKeyMap(138, 139, "long"), 137),
-             Optional("lower_bounds", IntKeyMap(126, 127, "bytes"), 125),
-             Optional("upper_bounds", IntKeyMap(129, 130, "bytes"), 128),
-             Optional("key_metadata", "bytes", 131),
-             Optional("split_offsets", OJson{{"type", "array"}, {"items", "long"}, {"element-id", 133}}, 132),
-             Optional("equality_ids", OJson{{"type", "array"}, {"items", "int"}, {"element-id", 136}}, 135),
-             Optional("sort_order_id", "int", 140),
-         })}};
-    OJson entry = {{"type", "record"},
-                   {"name", "manifest_entry"},
-                   {"fields", OJson::array({
-                                  Field("status", "int", 0),
-                                  Optional("snapshot_id", "long", 1),
-                                  Optional("sequence_number", "long", 3),
-                                  Optional("file_sequence_number", "long", 4),
-                                  Field("data_file", std::move(data_file), 2),
-                              })}};
-    return entry.dump();
-  }();
+  static const std::string kSchema =
+      ManifestEntrySchemaJson(OJson{{"type", "record"}, {"name", "r102"}, {"fields", OJson::array()}}).dump();
   return kSchema;
+}
+
+Result<std::string> ManifestEntryAvroSchema(const PartitionSpec& spec, const std::vector<std::string>& field_types) {
+  FLUSS_ASSIGN_OR_RETURN(OJson partition, PartitionStructAvroSchema(spec, field_types));
+  return ManifestEntrySchemaJson(std::move(partition)).dump();
 }
 
 namespace {
@@ -87,7 +102,7 @@ AvroValue EntryValue(const ManifestEntry& e) {
       static_cast<int32_t>(f.content),
       f.file_path,
       f.file_format,
-      AvroRecord{},
+      AvroRecord{f.partition},
       f.record_count,
       f.file_size_in_bytes,
       LongMap(f.column_sizes),
@@ -115,7 +130,36 @@ Result<std::vector<uint8_t>> AsBytes(const AvroValue& v) {
   return v.get_if<avro::AvroBytes>()->data;
 }
 
-Result<DataFile> ReadDataFile(const RecordView& r) {
+// The partition tuple of a data_file.partition struct, in the order of `spec`'s fields, matched by
+// field id.
+Result<PartitionTuple> ReadPartition(const avro::AvroNode& schema, const AvroValue& value, const PartitionSpec& spec,
+                                     const std::string& file) {
+  const auto* record = value.get_if<AvroRecord>();
+  if (record == nullptr || schema.type != avro::AvroType::kRecord || record->fields.size() != schema.fields.size()) {
+    return Status::Corruption(fmt::format("iceberg: data file '{}': partition is not a struct", file));
+  }
+  if (schema.fields.size() != spec.fields.size()) {
+    return Status::Corruption(fmt::format("iceberg: data file '{}': partition struct has {} fields, the manifest's "
+                                          "partition spec {}",
+                                          file, schema.fields.size(), spec.fields.size()));
+  }
+  PartitionTuple tuple;
+  for (const auto& pf : spec.fields) {
+    std::optional<size_t> at;
+    for (size_t i = 0; i < schema.fields.size(); ++i) {
+      if (schema.fields[i].field_id() == pf.field_id) at = i;
+    }
+    if (!at) {
+      return Status::Corruption(fmt::format("iceberg: data file '{}': partition struct has no field with field-id {} "
+                                            "('{}')",
+                                            file, pf.field_id, pf.name));
+    }
+    tuple.push_back(record->fields[*at]);
+  }
+  return tuple;
+}
+
+Result<DataFile> ReadDataFile(const RecordView& r, const PartitionSpec& spec) {
   FLUSS_RETURN_NOT_OK(r.Check());
   DataFile f;
   FLUSS_ASSIGN_OR_RETURN(int32_t content, r.Int("content", 134));
@@ -125,6 +169,7 @@ Result<DataFile> ReadDataFile(const RecordView& r) {
   FLUSS_ASSIGN_OR_RETURN(f.file_format, r.String("file_format", 101));
   FLUSS_ASSIGN_OR_RETURN(const AvroValue* partition, r.Find("partition", 102, true));
   if (!partition->is<AvroRecord>()) return r.TypeError("partition", "a struct");
+  FLUSS_ASSIGN_OR_RETURN(f.partition, ReadPartition(r.FieldSchema("partition"), *partition, spec, f.file_path));
   FLUSS_ASSIGN_OR_RETURN(f.record_count, r.Long("record_count", 103));
   FLUSS_ASSIGN_OR_RETURN(f.file_size_in_bytes, r.Long("file_size_in_bytes", 104));
   if (f.record_count < 0 || f.file_size_in_bytes < 0) {
@@ -168,12 +213,19 @@ Result<DataFile> ReadDataFile(const RecordView& r) {
 
 Result<std::vector<uint8_t>> WriteManifest(const ManifestWriteOptions& options,
                                            const std::vector<ManifestEntry>& entries) {
-  FLUSS_ASSIGN_OR_RETURN(auto schema, avro::AvroSchema::Parse(ManifestEntryAvroSchema()));
+  std::vector<std::string> field_types;
+  if (!options.partition_spec.unpartitioned()) {
+    auto table_schema = nlohmann::json::parse(options.table_schema_json, nullptr, /*allow_exceptions=*/false);
+    if (table_schema.is_discarded()) return Status::Invalid("iceberg: manifest table schema is not valid JSON");
+    FLUSS_ASSIGN_OR_RETURN(field_types, PartitionFieldTypes(options.partition_spec, table_schema));
+  }
+  FLUSS_ASSIGN_OR_RETURN(std::string schema_text, ManifestEntryAvroSchema(options.partition_spec, field_types));
+  FLUSS_ASSIGN_OR_RETURN(auto schema, avro::AvroSchema::Parse(schema_text));
   std::map<std::string, std::string> meta = {
       {"schema", options.table_schema_json},
       {"schema-id", std::to_string(options.schema_id)},
-      {"partition-spec", "[]"},
-      {"partition-spec-id", std::to_string(options.partition_spec_id)},
+      {"partition-spec", options.partition_spec.FieldsJson().dump()},
+      {"partition-spec-id", std::to_string(options.partition_spec.spec_id)},
       {"format-version", "2"},
       {"content", options.content == ManifestContent::kDeletes ? "deletes" : "data"},
   };
@@ -193,6 +245,7 @@ Result<std::vector<uint8_t>> WriteManifest(const ManifestWriteOptions& options,
                                          "them)",
                                          f.file_path));
     }
+    FLUSS_RETURN_NOT_OK(CheckPartitionTuple(f.partition, field_types, fmt::format("data file '{}'", f.file_path)));
     FLUSS_RETURN_NOT_OK(writer.Append(EntryValue(e)));
   }
   return writer.Finish();
@@ -207,6 +260,20 @@ Result<Manifest> ReadManifest(std::span<const uint8_t> file) {
   }
   for (const char* key : {"schema", "partition-spec"}) {
     if (!m.metadata.count(key)) return Status::Corruption(fmt::format("iceberg: manifest header has no '{}'", key));
+  }
+  {
+    auto spec_json = nlohmann::json::parse(m.metadata["partition-spec"], nullptr, /*allow_exceptions=*/false);
+    if (spec_json.is_discarded()) return Status::Corruption("iceberg: manifest header 'partition-spec' is not JSON");
+    int32_t spec_id = 0;
+    if (auto id = m.metadata.find("partition-spec-id"); id != m.metadata.end()) {
+      char* end = nullptr;
+      long v = std::strtol(id->second.c_str(), &end, 10);
+      if (id->second.empty() || *end != '\0' || v < 0 || v > INT32_MAX) {
+        return Status::Corruption(fmt::format("iceberg: manifest header partition-spec-id '{}'", id->second));
+      }
+      spec_id = static_cast<int32_t>(v);
+    }
+    FLUSS_ASSIGN_OR_RETURN(m.partition_spec, PartitionSpec::FromFieldsJson(spec_json, spec_id));
   }
   if (auto c = m.metadata.find("content"); c != m.metadata.end()) {
     if (c->second == "deletes") {
@@ -228,7 +295,7 @@ Result<Manifest> ReadManifest(std::span<const uint8_t> file) {
     FLUSS_ASSIGN_OR_RETURN(e.file_sequence_number, r.Opt<int64_t>("file_sequence_number", 4));
     FLUSS_ASSIGN_OR_RETURN(const AvroValue* df, r.Find("data_file", 2, true));
     RecordView dfv(r.FieldSchema("data_file"), *df, fmt::format("manifest_entry {} data_file", i));
-    FLUSS_ASSIGN_OR_RETURN(e.data_file, ReadDataFile(dfv));
+    FLUSS_ASSIGN_OR_RETURN(e.data_file, ReadDataFile(dfv, m.partition_spec));
     if ((e.data_file.content == DataFileContent::kData) != (m.content == ManifestContent::kData)) {
       return Status::Corruption(fmt::format("iceberg: manifest_entry {} ('{}') is a {} file in a {} manifest", i,
                                             e.data_file.file_path,

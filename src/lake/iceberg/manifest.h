@@ -13,6 +13,7 @@
 
 #include "common/status.h"
 #include "lake/avro/avro_container.h"
+#include "lake/iceberg/partition_spec.h"
 
 namespace fluss::iceberg {
 
@@ -25,6 +26,9 @@ struct DataFile {
   DataFileContent content = DataFileContent::kData;
   std::string file_path;            // a URI, e.g. file:///warehouse/db/t/data/00000.parquet
   std::string file_format = "PARQUET";
+  // The partition tuple (data_file.partition): one value per field of the manifest's partition
+  // spec, in its order; empty for an unpartitioned spec.
+  PartitionTuple partition;
   int64_t record_count = 0;
   int64_t file_size_in_bytes = 0;
   std::map<int32_t, int64_t> column_sizes;
@@ -55,6 +59,9 @@ struct ManifestEntry {
 // The Avro schema of manifest_entry for an unpartitioned table (partition = empty struct), with the
 // spec's field ids, as JSON text.
 const std::string& ManifestEntryAvroSchema();
+// The same with `data_file.partition` the struct of `spec` (PartitionStructAvroSchema) whose fields
+// have `field_types`.
+Result<std::string> ManifestEntryAvroSchema(const PartitionSpec& spec, const std::vector<std::string>& field_types);
 
 // What a manifest holds (the header key "content", and manifest_file.content in the list).
 enum class ManifestContent : int32_t { kData = 0, kDeletes = 1 };
@@ -63,7 +70,9 @@ struct ManifestWriteOptions {
   ManifestContent content = ManifestContent::kData;  // kDeletes: delete files only
   std::string table_schema_json;  // the Iceberg schema JSON of the table (iceberg_schema.h)
   int32_t schema_id = 0;
-  int32_t partition_spec_id = 0;
+  // The spec of every entry's partition tuple (header keys partition-spec and partition-spec-id);
+  // its fields' types come from table_schema_json. Unpartitioned by default.
+  PartitionSpec partition_spec;
   avro::AvroCodec codec = avro::AvroCodec::kDeflate;
 };
 
@@ -73,6 +82,7 @@ Result<std::vector<uint8_t>> WriteManifest(const ManifestWriteOptions& options,
 struct Manifest {
   std::map<std::string, std::string> metadata;  // the container header keys
   ManifestContent content = ManifestContent::kData;  // from the header ("data" when absent)
+  PartitionSpec partition_spec;  // from the header keys partition-spec and partition-spec-id
   std::vector<ManifestEntry> entries;
 };
 
@@ -80,7 +90,9 @@ struct Manifest {
 // required ones (status 0, data_file 2, file_path 100, ...). Missing required fields, wrong ids,
 // wrong types or a format-version other than 2 are Corruption errors, and so are a header content
 // other than "data"/"deletes", a data file in a delete manifest (or the reverse), and an equality
-// delete file without equality_ids (or a data file with them).
+// delete file without equality_ids (or a data file with them). Each entry's partition tuple is read in
+// the order of the header's partition spec, its fields matched by field id: a partition struct whose
+// fields are not exactly the spec's is Corruption.
 Result<Manifest> ReadManifest(std::span<const uint8_t> file);
 
 }  // namespace fluss::iceberg

@@ -1,5 +1,8 @@
 #include "lake/iceberg/manifest_list.h"
 
+#include <cmath>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "lake/iceberg/avro_record_view_internal.h"
@@ -52,6 +55,32 @@ const std::string& ManifestFileAvroSchema() {
 
 namespace {
 
+// Orders two non-null partition values of one field (same alternative): numbers by value, strings,
+// binary and fixed by unsigned bytes, false before true.
+bool PartitionValueLess(const AvroValue& a, const AvroValue& b) {
+  if (const auto* x = a.get_if<bool>()) return !*x && *b.get_if<bool>();
+  if (const auto* x = a.get_if<int32_t>()) return *x < *b.get_if<int32_t>();
+  if (const auto* x = a.get_if<int64_t>()) return *x < *b.get_if<int64_t>();
+  if (const auto* x = a.get_if<float>()) return *x < *b.get_if<float>();
+  if (const auto* x = a.get_if<double>()) return *x < *b.get_if<double>();
+  auto bytes = [](const AvroValue& v) -> std::string_view {
+    if (const auto* s = v.get_if<std::string>()) return *s;
+    if (const auto* by = v.get_if<avro::AvroBytes>()) {
+      return {reinterpret_cast<const char*>(by->data.data()), by->data.size()};
+    }
+    if (const auto* f = v.get_if<avro::AvroFixed>()) return {reinterpret_cast<const char*>(f->data.data()), f->data.size()};
+    return {};
+  };
+  // std::string_view compares chars as unsigned (char_traits<char>::lt), as the spec orders bytes.
+  return bytes(a) < bytes(b);
+}
+
+bool IsNaN(const AvroValue& v) {
+  if (const auto* f = v.get_if<float>()) return std::isnan(*f);
+  if (const auto* d = v.get_if<double>()) return std::isnan(*d);
+  return false;
+}
+
 AvroValue OptionalBytes(const std::optional<std::vector<uint8_t>>& b) {
   return b ? AvroValue::Bytes(*b) : AvroValue::Null();
 }
@@ -87,6 +116,32 @@ Result<PartitionFieldSummary> ReadSummary(const RecordView& r) {
 }
 
 }  // namespace
+
+std::vector<PartitionFieldSummary> SummarizePartitions(const std::vector<std::string>& field_types,
+                                                       const std::vector<const PartitionTuple*>& tuples) {
+  std::vector<PartitionFieldSummary> out(field_types.size());
+  for (size_t i = 0; i < field_types.size(); ++i) {
+    PartitionFieldSummary& s = out[i];
+    s.contains_nan = false;
+    const AvroValue* lower = nullptr;
+    const AvroValue* upper = nullptr;
+    for (const PartitionTuple* t : tuples) {
+      if (t == nullptr || i >= t->size()) continue;
+      const AvroValue& v = (*t)[i];
+      if (v.is_null()) {
+        s.contains_null = true;
+      } else if (IsNaN(v)) {
+        s.contains_nan = true;
+      } else {
+        if (lower == nullptr || PartitionValueLess(v, *lower)) lower = &v;
+        if (upper == nullptr || PartitionValueLess(*upper, v)) upper = &v;
+      }
+    }
+    if (lower != nullptr) s.lower_bound = SerializePartitionValue(*lower);
+    if (upper != nullptr) s.upper_bound = SerializePartitionValue(*upper);
+  }
+  return out;
+}
 
 Result<std::vector<uint8_t>> WriteManifestList(const ManifestListWriteOptions& options,
                                                const std::vector<ManifestFile>& manifests) {

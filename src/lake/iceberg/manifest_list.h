@@ -11,6 +11,7 @@
 
 #include "common/status.h"
 #include "lake/avro/avro_container.h"
+#include "lake/iceberg/partition_spec.h"
 
 namespace fluss::iceberg {
 
@@ -39,6 +40,13 @@ struct ManifestFile {
   std::vector<PartitionFieldSummary> partitions;
   bool operator==(const ManifestFile&) const = default;
 };
+
+// The `partitions` summaries of a manifest holding files with `tuples` (partition tuples of one
+// spec whose fields have `field_types`): per field whether a value is null, whether one is NaN
+// (floating types; false for others), and the lowest and highest value that is neither, in the
+// single-value serialization (absent when there is none). Empty for an unpartitioned spec.
+std::vector<PartitionFieldSummary> SummarizePartitions(const std::vector<std::string>& field_types,
+                                                       const std::vector<const PartitionTuple*>& tuples);
 
 // The Avro schema of manifest_file with the spec's field ids, as JSON text.
 const std::string& ManifestFileAvroSchema();

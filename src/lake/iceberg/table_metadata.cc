@@ -24,7 +24,18 @@ const json* TableMetadata::CurrentSchema() const {
   return nullptr;
 }
 
+const PartitionSpec* TableMetadata::FindSpec(int32_t spec_id) const {
+  for (const auto& s : partition_specs) {
+    if (s.spec_id == spec_id) return &s;
+  }
+  return nullptr;
+}
+
+const PartitionSpec* TableMetadata::DefaultSpec() const { return FindSpec(default_spec_id); }
+
 json TableMetadata::ToJson() const {
+  json specs = json::array();
+  for (const auto& s : partition_specs) specs.push_back(s.ToJson());
   json snaps = json::array();
   for (const auto& s : snapshots) {
     json sj = {{"snapshot-id", s.snapshot_id},
@@ -52,7 +63,7 @@ json TableMetadata::ToJson() const {
       {"current-schema-id", current_schema_id},
       {"schemas", schemas},
       {"default-spec-id", default_spec_id},
-      {"partition-specs", json::array({{{"spec-id", 0}, {"fields", json::array()}}})},
+      {"partition-specs", std::move(specs)},
       {"last-partition-id", last_partition_id},
       {"default-sort-order-id", default_sort_order_id},
       {"sort-orders", json::array({{{"order-id", 0}, {"fields", json::array()}}})},
@@ -137,17 +148,22 @@ Result<TableMetadata> TableMetadata::FromJson(const json& j) {
     return Status::Corruption(fmt::format("iceberg metadata: current-schema-id {} names no schema", m.current_schema_id));
   }
   FLUSS_ASSIGN_OR_RETURN(const json* specs, GetArray(j, "partition-specs"));
-  bool spec_found = false;
-  for (const auto& s : *specs) {
-    if (!s.is_object() || !s.contains("spec-id") || !s.contains("fields") || !s["fields"].is_array()) {
-      return Status::Corruption("iceberg metadata: a partition spec without spec-id or fields");
+  m.partition_specs.clear();
+  for (const auto& sj : *specs) {
+    FLUSS_ASSIGN_OR_RETURN(PartitionSpec spec, PartitionSpec::FromJson(sj));
+    if (m.FindSpec(spec.spec_id) != nullptr) {
+      return Status::Corruption(fmt::format("iceberg metadata: partition spec {} given twice", spec.spec_id));
     }
-    if (s["spec-id"] == m.default_spec_id) {
-      spec_found = true;
-      if (!s["fields"].empty()) return Status::NotSupported("iceberg metadata: partitioned tables are not supported");
+    if (spec.HighestFieldId() > m.last_partition_id) {
+      return Status::Corruption(fmt::format("iceberg metadata: partition spec {} has field id {} > last-partition-id {}",
+                                            spec.spec_id, spec.HighestFieldId(), m.last_partition_id));
     }
+    m.partition_specs.push_back(std::move(spec));
   }
-  if (!spec_found) return Status::Corruption("iceberg metadata: default-spec-id names no partition spec");
+  if (m.DefaultSpec() == nullptr) {
+    return Status::Corruption(fmt::format("iceberg metadata: default-spec-id {} names no partition spec",
+                                          m.default_spec_id));
+  }
   FLUSS_ASSIGN_OR_RETURN(const json* orders, GetArray(j, "sort-orders"));
   (void)orders;
   FLUSS_RETURN_NOT_OK(GetStringMap(j, "properties", &m.properties));

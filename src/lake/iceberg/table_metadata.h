@@ -1,6 +1,6 @@
 // Iceberg v2 table metadata (table spec "Table Metadata"), to and from its JSON file
-// `<table>/metadata/v<N>.metadata.json`. Unpartitioned, unsorted tables: one partition spec (id 0,
-// no fields) and one sort order (id 0, no fields).
+// `<table>/metadata/v<N>.metadata.json`. Unsorted tables (one sort order, id 0, no fields); partition
+// specs as partition_spec.h describes (a table starts with spec 0; unpartitioned: no fields).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "lake/iceberg/partition_spec.h"
 
 namespace fluss::iceberg {
 
@@ -49,8 +50,9 @@ struct TableMetadata {
   int32_t last_column_id = 0;
   std::vector<nlohmann::json> schemas;  // Iceberg schema JSON objects, each with "schema-id"
   int32_t current_schema_id = 0;
+  std::vector<PartitionSpec> partition_specs = {PartitionSpec{}};  // "partition-specs"
   int32_t default_spec_id = 0;
-  int32_t last_partition_id = 999;  // no partition fields yet: ids start at 1000
+  int32_t last_partition_id = kFirstPartitionFieldId - 1;  // the highest partition field id ever assigned
   int32_t default_sort_order_id = 0;
   std::map<std::string, std::string> properties;
   std::optional<int64_t> current_snapshot_id;
@@ -61,11 +63,15 @@ struct TableMetadata {
   const Snapshot* FindSnapshot(int64_t id) const;
   const Snapshot* CurrentSnapshot() const;
   const nlohmann::json* CurrentSchema() const;
+  // The spec `default_spec_id` names (FromJson checks that it exists).
+  const PartitionSpec* DefaultSpec() const;
+  const PartitionSpec* FindSpec(int32_t spec_id) const;
 
   // The v2 JSON: every required field, plus partition-specs, sort-orders, refs {"main": current}.
   nlohmann::json ToJson() const;
-  // Validates the required v2 fields and their types, that current ids name an existing schema and
-  // snapshot, and that refs.main (if present) matches current-snapshot-id.
+  // Validates the required v2 fields and their types, that current ids name an existing schema,
+  // partition spec and snapshot, that spec ids are unique and no partition field id exceeds
+  // last-partition-id, and that refs.main (if present) matches current-snapshot-id.
   static Result<TableMetadata> FromJson(const nlohmann::json& j);
   static Result<TableMetadata> Parse(std::string_view text);
 

@@ -17,6 +17,7 @@
 
 #include "common/status.h"
 #include "fluss/client.h"
+#include "lake/avro/avro_value.h"
 
 namespace fluss::parquet {
 class ParquetReader;
@@ -26,7 +27,11 @@ namespace fluss::lake {
 
 struct LakeSnapshotInfo {
   int64_t snapshot_id = -1;            // -1: no snapshot yet (no rows; offsets all 0)
-  std::map<int32_t, int64_t> offsets;  // per bucket: the first offset not in the snapshot
+  std::map<int32_t, int64_t> offsets;  // per bucket: the first offset not in the snapshot (no partitions)
+  // Per (partition, bucket) — for a table without partitions its buckets with kNoPartition — and
+  // the names of the partitions the snapshot records (TieredOffsets).
+  std::map<PartitionBucket, int64_t> partition_offsets;
+  std::map<int64_t, std::string> partition_names;
   int64_t rows = 0;                    // rows returned (after deletes)
   int64_t deleted_rows = 0;            // data rows an equality delete removed
 };
@@ -37,11 +42,17 @@ struct LakeSnapshotInfo {
 class LakeSnapshotReader {
  public:
   // Opens the current snapshot of `table`'s lake table under `warehouse` (none yet: no rows, all
-  // offsets 0). `columns`: the columns to return, in that order (empty: all). Errors: columns not in
-  // the table, a snapshot without Fluss's offsets, a delete file that is not an equality delete
-  // on the primary key, a file that does not read.
+  // offsets 0). `columns`: the columns to return, in that order (empty: all). A partitioned table:
+  // `partitions` (names, "v1$v2") keeps only the data files of those partitions, chosen by the
+  // partition tuples in the manifests (empty: every file, also of partitions dropped from Fluss);
+  // each record's partition_id is its partition's id as the snapshot records it (kNoPartition for
+  // a partition the snapshot no longer names: dropped from Fluss, its rows kept in the lake).
+  // Errors: columns not in the table, a snapshot without Fluss's offsets, a delete file that is not
+  // an equality delete on the primary key, a partition spec that is not identity on the partition
+  // keys, a file that does not read.
   static Result<std::unique_ptr<LakeSnapshotReader>> Open(const std::string& warehouse, const TableInfo& table,
-                                                          const std::vector<std::string>& columns);
+                                                          const std::vector<std::string>& columns,
+                                                          const std::vector<std::string>& partitions = {});
   ~LakeSnapshotReader();
   static constexpr size_t kMaxRecords = 8192;  // records per Next() at most
   // The next rows as ScanRecords (bucket, offset, timestamp from the system columns; change type +A
@@ -56,6 +67,7 @@ class LakeSnapshotReader {
   struct DataFileRef {
     std::string path;
     int64_t sequence_number = 0;
+    int64_t partition_id = kNoPartition;
   };
   // Decodes row group `group` of the open file `f` into cols_ and checks its system columns.
   Status LoadGroup(const DataFileRef& f, int group);
@@ -74,7 +86,14 @@ class LakeSnapshotReader {
   size_t group_rows_ = 0;                 // rows in cols_
   size_t row_ = 0;                        // the next row of cols_ to hand out
   int64_t group_sequence_number_ = 0;     // of the file cols_ came from
+  int64_t group_partition_id_ = kNoPartition;
 };
+
+// The partition name ("v1$v2", upstream's text of each value) of an identity partition tuple of a
+// table partitioned by `keys` (in that order; the tuple's values have the Avro kinds
+// iceberg::IdentityPartitionValue gives them).
+Result<std::string> PartitionNameOfTuple(const Schema& schema, const std::vector<std::string>& keys,
+                                         const std::vector<avro::AvroValue>& tuple);
 
 // Calls `visit` with every row of the snapshot (LakeSnapshotReader::Next's records). `visit`
 // returns false to stop early.

@@ -34,39 +34,107 @@ std::string RandomHex(size_t n) {
   return out.substr(0, n);
 }
 
-Result<std::map<int32_t, int64_t>> ParseOffsets(const std::string& text) {
-  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return Status::Corruption(fmt::format("snapshot summary '{}' is not a JSON object: '{}'", kBucketOffsetsKey, text));
-  }
-  std::map<int32_t, int64_t> out;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (!it.value().is_number_integer()) {
-      return Status::Corruption(fmt::format("snapshot summary '{}': bucket {} has no integer offset", kBucketOffsetsKey,
-                                            it.key()));
-    }
-    int32_t bucket = 0;
-    try {
-      bucket = std::stoi(it.key());
-    } catch (...) {
-      return Status::Corruption(fmt::format("snapshot summary '{}': '{}' is not a bucket", kBucketOffsetsKey, it.key()));
-    }
-    out[bucket] = it.value().get<int64_t>();
-  }
-  return out;
+Status BadOffsets(std::string_view why, const std::string& text) {
+  return Status::Corruption(fmt::format("snapshot summary '{}' {}: '{}'", kBucketOffsetsKey, why, text));
 }
 
-std::string OffsetsJson(const std::map<int32_t, int64_t>& offsets) {
-  nlohmann::json j = nlohmann::json::object();
-  for (const auto& [b, o] : offsets) j[std::to_string(b)] = o;
+// `{"<bucket>": <offset>, ...}` (a table without partitions) or `[{"partition_id": <id>,
+// "partition_name": "<name>", "bucket": <b>, "offset": <o>}, ...]` (a partitioned table).
+Status ParseOffsets(const std::string& text, TieredOffsets* out) {
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || (!j.is_object() && !j.is_array())) return BadOffsets("is not a JSON object or array", text);
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (!it.value().is_number_integer()) return BadOffsets(fmt::format("bucket {} has no integer offset", it.key()), text);
+      int32_t bucket = 0;
+      try {
+        bucket = std::stoi(it.key());
+      } catch (...) {
+        return BadOffsets(fmt::format("'{}' is not a bucket", it.key()), text);
+      }
+      out->offsets[PartitionBucket{kNoPartition, bucket}] = it.value().get<int64_t>();
+    }
+    return Status::OK();
+  }
+  out->partitioned = true;
+  for (const auto& e : j) {
+    if (!e.is_object() || !e.contains("partition_id") || !e["partition_id"].is_number_integer() ||
+        !e.contains("partition_name") || !e["partition_name"].is_string() || !e.contains("bucket") ||
+        !e["bucket"].is_number_integer() || !e.contains("offset") || !e["offset"].is_number_integer()) {
+      return BadOffsets("has an entry without integer partition_id, bucket, offset and a partition_name", text);
+    }
+    const int64_t id = e["partition_id"].get<int64_t>();
+    const std::string name = e["partition_name"].get<std::string>();
+    auto [named, fresh] = out->partition_names.emplace(id, name);
+    if (!fresh && named->second != name) {
+      return BadOffsets(fmt::format("names partition {} both '{}' and '{}'", id, named->second, name), text);
+    }
+    const PartitionBucket pb{id, e["bucket"].get<int32_t>()};
+    if (!out->offsets.emplace(pb, e["offset"].get<int64_t>()).second) {
+      return BadOffsets(fmt::format("has bucket {} of partition {} twice", pb.bucket, id), text);
+    }
+  }
+  return Status::OK();
+}
+
+std::string OffsetsJson(const TieredOffsets& offsets) {
+  if (!offsets.partitioned) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [pb, o] : offsets.offsets) j[std::to_string(pb.bucket)] = o;
+    return j.dump();
+  }
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& [pb, o] : offsets.offsets) {
+    j.push_back({{"partition_id", pb.partition_id},
+                 {"partition_name", offsets.partition_names.at(pb.partition_id)},
+                 {"bucket", pb.bucket},
+                 {"offset", o}});
+  }
   return j.dump();
+}
+
+// Subscribes `scanner` to a bucket of the table or of one of its partitions.
+Status SubscribeTo(LogScanner& scanner, const PartitionBucket& pb, int64_t offset) {
+  if (pb.partition_id == kNoPartition) return scanner.Subscribe(pb.bucket, offset);
+  return scanner.Subscribe(pb.partition_id, pb.bucket, offset);
+}
+Status UnsubscribeFrom(LogScanner& scanner, const PartitionBucket& pb) {
+  if (pb.partition_id == kNoPartition) return scanner.Unsubscribe(pb.bucket);
+  return scanner.Unsubscribe(pb.partition_id, pb.bucket);
+}
+
+std::string BucketName(const PartitionBucket& pb) {
+  if (pb.partition_id == kNoPartition) return fmt::format("bucket {}", pb.bucket);
+  return fmt::format("bucket {} of partition {}", pb.bucket, pb.partition_id);
+}
+
+// After a poll: the scanner's position in `pb` (into `position`); an error when the partition was
+// dropped meanwhile (the scanner let go of it) or the bucket brought nothing for kStallTimeout.
+Status CheckProgress(const LogScanner& scanner, const TablePath& path, const PartitionBucket& pb, int64_t end,
+                     std::chrono::steady_clock::time_point last_data, int64_t* position) {
+  const auto positions = scanner.bucket_positions();
+  auto p = positions.find(pb);
+  if (p == positions.end()) {
+    return Status(ErrorCode::kPartitionNotExists,
+                  fmt::format("{} of '{}' went away during the round (its partition was dropped); the next round "
+                              "leaves it out",
+                              BucketName(pb), path.ToString()));
+  }
+  *position = p->second;
+  if (std::chrono::steady_clock::now() - last_data > kStallTimeout) {
+    return Status(ErrorCode::kRequestTimeOut, fmt::format("{} of '{}' brought nothing for {} s at offset {} (round end "
+                                                          "{})",
+                                                          BucketName(pb), path.ToString(), kStallTimeout.count(),
+                                                          *position, end));
+  }
+  return Status::OK();
 }
 
 // Reads `bucket` of the table's log from `start` up to `end` (exclusive) and hands every record in
 // that range to `consume`, in offset order.
-Status ReadBucketRange(LogScanner& scanner, const TablePath& path, int32_t bucket, int64_t start, int64_t end,
-                       const std::function<Status(const ScanRecord&)>& consume) {
-  Status st = scanner.Subscribe(bucket, start);
+Status ReadBucketRange(LogScanner& scanner, const TablePath& path, const PartitionBucket& pb, int64_t start,
+                       int64_t end, const std::function<Status(const ScanRecord&)>& consume) {
+  Status st = SubscribeTo(scanner, pb, start);
   auto last_data = std::chrono::steady_clock::now();
   int64_t position = start;
   while (st.ok() && position < end) {
@@ -77,27 +145,22 @@ Status ReadBucketRange(LogScanner& scanner, const TablePath& path, int32_t bucke
     }
     if (!records->empty()) last_data = std::chrono::steady_clock::now();
     for (const auto& r : *records) {
-      if (r.bucket != bucket || r.offset < start || r.offset >= end) continue;
+      if (r.partition_id != pb.partition_id || r.bucket != pb.bucket || r.offset < start || r.offset >= end) continue;
       st = consume(r);
       if (!st.ok()) break;
     }
-    auto pos = scanner.positions();
-    if (pos.count(bucket)) position = pos[bucket];
-    if (st.ok() && std::chrono::steady_clock::now() - last_data > kStallTimeout) {
-      st = Status(ErrorCode::kRequestTimeOut,
-                  fmt::format("bucket {} of '{}' brought nothing for {} s at offset {} (round end {})", bucket,
-                              path.ToString(), kStallTimeout.count(), position, end));
-    }
+    if (!st.ok()) break;
+    st = CheckProgress(scanner, path, pb, end, last_data, &position);
   }
-  Status unsub = scanner.Unsubscribe(bucket);
+  Status unsub = UnsubscribeFrom(scanner, pb);
   return st.ok() ? unsub : st;
 }
 
 // As ReadBucketRange, for a log table, as columnar batches: `consume` gets each batch with the row
 // range [begin, end) of it that lies within [start, end) (row i is offset base_offset + i).
-Status ReadBucketBatches(LogScanner& scanner, const TablePath& path, int32_t bucket, int64_t start, int64_t end,
-                         const std::function<Status(const ScanBatch&, size_t, size_t)>& consume) {
-  Status st = scanner.Subscribe(bucket, start);
+Status ReadBucketBatches(LogScanner& scanner, const TablePath& path, const PartitionBucket& pb, int64_t start,
+                         int64_t end, const std::function<Status(const ScanBatch&, size_t, size_t)>& consume) {
+  Status st = SubscribeTo(scanner, pb, start);
   auto last_data = std::chrono::steady_clock::now();
   int64_t position = start;
   while (st.ok() && position < end) {
@@ -109,21 +172,19 @@ Status ReadBucketBatches(LogScanner& scanner, const TablePath& path, int32_t buc
     if (!batches->empty()) last_data = std::chrono::steady_clock::now();
     for (const auto& b : *batches) {
       const auto rows = static_cast<int64_t>(b.num_rows());
-      if (b.bucket != bucket || b.base_offset + rows <= start || b.base_offset >= end) continue;
+      if (b.partition_id != pb.partition_id || b.bucket != pb.bucket || b.base_offset + rows <= start ||
+          b.base_offset >= end) {
+        continue;
+      }
       const int64_t first = std::max<int64_t>(start - b.base_offset, 0);
       const int64_t last = std::min<int64_t>(end - b.base_offset, rows);
       st = consume(b, static_cast<size_t>(first), static_cast<size_t>(last));
       if (!st.ok()) break;
     }
-    auto pos = scanner.positions();
-    if (pos.count(bucket)) position = pos[bucket];
-    if (st.ok() && std::chrono::steady_clock::now() - last_data > kStallTimeout) {
-      st = Status(ErrorCode::kRequestTimeOut,
-                  fmt::format("bucket {} of '{}' brought nothing for {} s at offset {} (round end {})", bucket,
-                              path.ToString(), kStallTimeout.count(), position, end));
-    }
+    if (!st.ok()) break;
+    st = CheckProgress(scanner, path, pb, end, last_data, &position);
   }
-  Status unsub = scanner.Unsubscribe(bucket);
+  Status unsub = UnsubscribeFrom(scanner, pb);
   return st.ok() ? unsub : st;
 }
 
@@ -157,11 +218,13 @@ Status WriteLakeBatch(parquet::ParquetWriter& writer, const ScanBatch& b, size_t
 // and per-column counts (keyed by the Iceberg field ids of `file_schema`). The one place a round
 // describes its files, data and delete files alike.
 Result<iceberg::DataFile> MakeDataFile(const std::string& file, const parquet::ParquetWriter& writer,
-                                       const Schema& file_schema, iceberg::DataFileContent content) {
+                                       const Schema& file_schema, iceberg::DataFileContent content,
+                                       const iceberg::PartitionTuple& partition) {
   std::error_code ec;
   iceberg::DataFile df;
   df.content = content;
   df.file_path = "file://" + file;
+  df.partition = partition;
   df.record_count = writer.rows_written();
   df.file_size_in_bytes = static_cast<int64_t>(fs::file_size(file, ec));
   if (ec) return Status::IOError(fmt::format("lake: size of '{}': {}", file, ec.message()));
@@ -194,6 +257,21 @@ class RoundFiles {
   bool keep_ = false;
 };
 
+// The Iceberg partition tuple (identity on each partition key) of a row of a partitioned table whose
+// column `i` has the value value_at(i); empty for a table without partitions. Every row of a Fluss
+// partition has the same partition-key values, so one row gives its whole file's tuple.
+Result<iceberg::PartitionTuple> PartitionTupleOf(const Schema& schema, const std::vector<std::string>& partition_keys,
+                                                 const std::function<Datum(size_t)>& value_at) {
+  iceberg::PartitionTuple tuple;
+  for (const auto& key : partition_keys) {
+    auto index = schema.IndexOf(key);
+    if (!index) return Status::Invalid(fmt::format("partition key '{}' is not a column", key));
+    FLUSS_ASSIGN_OR_RETURN(auto v, iceberg::IdentityPartitionValue(value_at(*index), schema.column(*index).type, key));
+    tuple.push_back(std::move(v));
+  }
+  return tuple;
+}
+
 // A lake row: the table's columns of `r`, then __bucket, __offset, __timestamp.
 GenericRow LakeRow(const ScanRecord& r, size_t ncols) {
   GenericRow row(ncols + 3);
@@ -211,7 +289,8 @@ GenericRow LakeRow(const ScanRecord& r, size_t ncols) {
 // key columns only; committed at the same sequence number as the data file, it removes the key's
 // rows of earlier rounds, never the row written beside it.
 Status TierChangelog(LogScanner& scanner, const TablePath& path, const Schema& schema,
-                    const Schema& lake_schema, int32_t bucket, int64_t start, int64_t end,
+                    const std::vector<std::string>& partition_keys, const Schema& lake_schema,
+                    const PartitionBucket& bucket, int64_t start, int64_t end,
                     const std::string& file_prefix, RoundFiles& round_files,
                     std::vector<iceberg::DataFile>* data_files, std::vector<iceberg::DataFile>* delete_files, TieringRound* round) {
   struct KeyState {
@@ -221,7 +300,14 @@ Status TierChangelog(LogScanner& scanner, const TablePath& path, const Schema& s
   const std::vector<size_t> key_indexes = schema.primary_key_indexes();
   std::unordered_map<std::string, KeyState> keys;
   std::vector<const std::string*> order;  // keys in the order first seen, for a stable file layout
+  iceberg::PartitionTuple partition;
+  bool partition_known = partition_keys.empty();
   FLUSS_RETURN_NOT_OK(ReadBucketRange(scanner, path, bucket, start, end, [&](const ScanRecord& r) {
+    if (!partition_known) {
+      FLUSS_ASSIGN_OR_RETURN(partition, PartitionTupleOf(schema, partition_keys,
+                                                         [&](size_t i) { return r.row.field(i); }));
+      partition_known = true;
+    }
     ++round->rows;
     std::string key = internal::KeyOf(r.row, key_indexes);
     auto [it, fresh] = keys.try_emplace(std::move(key), KeyState{r.change_type, r});
@@ -250,7 +336,7 @@ Status TierChangelog(LogScanner& scanner, const TablePath& path, const Schema& s
       FLUSS_RETURN_NOT_OK(writer->Write(LakeRow(last, ncols)));
     }
     FLUSS_RETURN_NOT_OK(writer->Finish().status());
-    FLUSS_ASSIGN_OR_RETURN(auto df, MakeDataFile(file, *writer, lake_schema, iceberg::DataFileContent::kData));
+    FLUSS_ASSIGN_OR_RETURN(auto df, MakeDataFile(file, *writer, lake_schema, iceberg::DataFileContent::kData, partition));
     data_files->push_back(std::move(df));
     ++round->files;
   }
@@ -267,7 +353,7 @@ Status TierChangelog(LogScanner& scanner, const TablePath& path, const Schema& s
     }
     FLUSS_RETURN_NOT_OK(writer->Finish().status());
     FLUSS_ASSIGN_OR_RETURN(auto df,
-                           MakeDataFile(file, *writer, key_schema, iceberg::DataFileContent::kEqualityDeletes));
+                           MakeDataFile(file, *writer, key_schema, iceberg::DataFileContent::kEqualityDeletes, partition));
     delete_files->push_back(std::move(df));
     ++round->delete_files;
     round->deleted_keys += deletes;
@@ -301,7 +387,8 @@ Result<int32_t> RemoveOrphans(const iceberg::IcebergTable& table, const std::str
   }
   int32_t removed = 0;
   const auto now = fs::file_time_type::clock::now();
-  for (const auto& f : fs::directory_iterator(data_dir, ec)) {
+  // Partitioned tables keep their files in a directory per partition (data/k1=v1/k2=v2/...).
+  for (const auto& f : fs::recursive_directory_iterator(data_dir, ec)) {
     if (!f.is_regular_file(ec)) continue;
     const std::string path = fs::weakly_canonical(f.path(), ec).string();
     if (live.count(path)) continue;
@@ -343,21 +430,46 @@ std::string LakeTableDir(const std::string& warehouse, const TablePath& path) {
 LakeTiering::LakeTiering(std::shared_ptr<Connection> connection, TieringOptions options)
     : conn_(std::move(connection)), options_(std::move(options)) {}
 
-Result<std::pair<std::map<int32_t, int64_t>, int64_t>> SnapshotOffsets(const iceberg::IcebergTable& table,
-                                                                       int32_t buckets) {
-  std::map<int32_t, int64_t> offsets;
-  for (int32_t b = 0; b < buckets; ++b) offsets[b] = 0;
+std::map<int32_t, int64_t> TieredOffsets::BucketsOf(int64_t partition_id, int32_t buckets) const {
+  std::map<int32_t, int64_t> out;
+  for (int32_t b = 0; b < buckets; ++b) out[b] = 0;
+  for (auto it = offsets.lower_bound(PartitionBucket{partition_id, 0});
+       it != offsets.end() && it->first.partition_id == partition_id; ++it) {
+    out[it->first.bucket] = it->second;
+  }
+  return out;
+}
+
+Result<TieredOffsets> SnapshotTieredOffsets(const iceberg::IcebergTable& table) {
+  TieredOffsets out;
   const iceberg::Snapshot* snap = table.metadata().CurrentSnapshot();
-  if (snap == nullptr) return std::make_pair(offsets, int64_t{-1});
+  if (snap == nullptr) return out;
   auto it = snap->summary.find(kBucketOffsetsKey);
   if (it == snap->summary.end()) {
     return Status::Corruption(fmt::format("lake table '{}': snapshot {} has no '{}' summary (not written by Fluss "
                                           "tiering?)",
                                           table.table_dir(), snap->snapshot_id, kBucketOffsetsKey));
   }
-  FLUSS_ASSIGN_OR_RETURN(auto recorded, ParseOffsets(it->second));
-  for (const auto& [b, o] : recorded) offsets[b] = o;
-  return std::make_pair(offsets, snap->snapshot_id);
+  FLUSS_RETURN_NOT_OK(ParseOffsets(it->second, &out).WithContext(table.table_dir()));
+  out.snapshot_id = snap->snapshot_id;
+  return out;
+}
+
+Result<std::pair<std::map<int32_t, int64_t>, int64_t>> SnapshotOffsets(const iceberg::IcebergTable& table,
+                                                                       int32_t buckets) {
+  FLUSS_ASSIGN_OR_RETURN(TieredOffsets tiered, SnapshotTieredOffsets(table));
+  if (tiered.partitioned) {
+    return Status::Invalid(fmt::format("lake table '{}' is of a partitioned table: its offsets are per partition "
+                                       "(SnapshotTieredOffsets)",
+                                       table.table_dir()));
+  }
+  return std::make_pair(tiered.BucketsOf(kNoPartition, buckets), tiered.snapshot_id);
+}
+
+Result<TieredOffsets> ReadTieredOffsets(const std::string& warehouse, const TablePath& path, int64_t table_id) {
+  FLUSS_ASSIGN_OR_RETURN(auto lake, OpenLakeTableOf(warehouse, path, table_id));
+  if (!lake) return TieredOffsets{};
+  return SnapshotTieredOffsets(*lake);
 }
 
 Result<std::optional<iceberg::IcebergTable>> OpenLakeTableOf(const std::string& warehouse, const TablePath& path,
@@ -388,10 +500,17 @@ Result<std::pair<std::map<int32_t, int64_t>, int64_t>> LakeTiering::LakeOffsets(
   return SnapshotOffsets(*lake, buckets);
 }
 
+Result<TieredOffsets> LakeTiering::LakeTieredOffsets(const TablePath& path) const {
+  FLUSS_ASSIGN_OR_RETURN(Table table, conn_->GetTable(path));
+  return ReadTieredOffsets(options_.warehouse, path, table.info().table_id);
+}
+
 Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
   FLUSS_ASSIGN_OR_RETURN(Table table, conn_->GetTable(path));
   const TableInfo& info = table.info();
   const bool has_pk = info.schema().has_primary_key();
+  const std::vector<std::string>& partition_keys = info.descriptor.partition_keys();
+  const bool partitioned = !partition_keys.empty();
   FLUSS_ASSIGN_OR_RETURN(Schema lake_schema, LakeSchema(info.schema()));
   const std::string dir = LakeTableDir(options_.warehouse, path);
   const std::string data_dir = dir + "/data";
@@ -400,7 +519,7 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
   FileSystem& file_system = options_.file_system != nullptr ? *options_.file_system : FileSystem::Local();
   std::error_code ec;
   if (!fs::exists(dir + "/metadata", ec)) {
-    auto created = iceberg::IcebergTable::Create(dir, lake_schema, properties, file_system);
+    auto created = iceberg::IcebergTable::Create(dir, lake_schema, properties, file_system, partition_keys);
     // Another service may have created it a moment ago; opening it below is all that matters.
     if (!created.ok() && created.status().code() != ErrorCode::kLakeTableAlreadyExist) return created.status();
   }
@@ -415,7 +534,7 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
                  owner == lake.metadata().properties.end() ? std::string("a table of unknown id")
                                                            : fmt::format("table id {}", owner->second),
                  path.ToString(), info.table_id);
-    Status replaced = lake.Replace(lake_schema, properties);
+    Status replaced = lake.Replace(lake_schema, properties, partition_keys);
     if (!replaced.ok() && replaced.code() != ErrorCode::kInvalidUpdateVersion) return replaced;
     // Another service replaced (or committed) first: check again from what is there now.
     if (!replaced.ok()) {
@@ -432,30 +551,76 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
   FLUSS_ASSIGN_OR_RETURN(round.orphans_removed,
                          RemoveOrphans(lake, data_dir, options_.orphan_min_age, file_system));
   // Offsets from the version this round commits on top of (a newer commit makes the commit fail).
-  FLUSS_ASSIGN_OR_RETURN(auto lake_offsets, SnapshotOffsets(lake, info.num_buckets));
-  std::map<int32_t, int64_t> from = lake_offsets.first;
+  FLUSS_ASSIGN_OR_RETURN(TieredOffsets lake_offsets, SnapshotTieredOffsets(lake));
+  if (lake_offsets.snapshot_id >= 0 && lake_offsets.partitioned != partitioned) {
+    return Status::Corruption(fmt::format("lake table '{}' records offsets of a {} table, but '{}' is {}", dir,
+                                          lake_offsets.partitioned ? "partitioned" : "non-partitioned",
+                                          path.ToString(), partitioned ? "partitioned" : "not partitioned"));
+  }
+  // The buckets to read: the table's, or every bucket of every partition that exists now. A
+  // partition dropped since the last round (by hand or by auto-partitioning's retention) is left
+  // out: its rows already in the lake stay there, and its offsets are no longer recorded.
+  struct Source {
+    PartitionBucket bucket;
+    std::string dir;  // where its files go: data/ or data/k1=v1/k2=v2/
+  };
+  std::vector<Source> sources;
+  std::map<PartitionBucket, int64_t> earliest;
+  std::map<PartitionBucket, int64_t> latest;
+  TieredOffsets next;
+  next.partitioned = partitioned;
   Admin admin = conn_->GetAdmin();
-  FLUSS_ASSIGN_OR_RETURN(auto earliest, admin.ListOffsets(path, OffsetSpec::Earliest()));
-  FLUSS_ASSIGN_OR_RETURN(auto latest, admin.ListOffsets(path, OffsetSpec::Latest()));
-  for (const auto& [b, start] : earliest) {
-    if (start > from[b]) {
+  if (!partitioned) {
+    FLUSS_ASSIGN_OR_RETURN(auto first, admin.ListOffsets(path, OffsetSpec::Earliest()));
+    FLUSS_ASSIGN_OR_RETURN(auto last, admin.ListOffsets(path, OffsetSpec::Latest()));
+    for (const auto& [b, o] : last) {
+      const PartitionBucket pb{kNoPartition, b};
+      sources.push_back({pb, data_dir});
+      latest[pb] = o;
+      earliest[pb] = first.count(b) ? first.at(b) : 0;
+    }
+  } else {
+    FLUSS_ASSIGN_OR_RETURN(auto partitions, admin.ListPartitionInfos(path));
+    for (const auto& p : partitions) {
+      auto first = admin.ListPartitionOffsets(path, p.partition_name, OffsetSpec::Earliest());
+      auto last = first.ok() ? admin.ListPartitionOffsets(path, p.partition_name, OffsetSpec::Latest()) : first;
+      if (!last.ok() && last.status().code() == ErrorCode::kPartitionNotExists) continue;  // dropped just now
+      if (!first.ok()) return first.status();
+      if (!last.ok()) return last.status();
+      next.partition_names[p.partition_id] = p.partition_name;
+      for (const auto& [b, o] : *last) {
+        const PartitionBucket pb{p.partition_id, b};
+        sources.push_back({pb, data_dir + "/" + p.QualifiedName()});
+        latest[pb] = o;
+        earliest[pb] = first->count(b) ? first->at(b) : 0;
+      }
+    }
+  }
+  std::map<PartitionBucket, int64_t> from;
+  for (const auto& src : sources) {
+    auto it = lake_offsets.offsets.find(src.bucket);
+    from[src.bucket] = it == lake_offsets.offsets.end() ? 0 : it->second;
+    if (earliest[src.bucket] > from[src.bucket]) {
       return Status(ErrorCode::kLogOffsetOutOfRange,
-                    fmt::format("bucket {} of '{}' starts at offset {} but the lake holds it only up to {}: the rows "
+                    fmt::format("{} of '{}' starts at offset {} but the lake holds it only up to {}: the rows "
                                 "in between were deleted before they were tiered",
-                                b, path.ToString(), start, from[b]));
+                                BucketName(src.bucket), path.ToString(), earliest[src.bucket], from[src.bucket]));
     }
   }
   // This round's end per bucket: the log end as of now, capped so one round stays bounded.
-  std::map<int32_t, int64_t> to;
   int64_t budget = options_.max_rows_per_round;
-  for (const auto& [b, end] : latest) {
-    const int64_t n = std::min(end - from[b], std::max<int64_t>(budget, 0));
-    to[b] = from[b] + std::max<int64_t>(n, 0);
-    budget -= std::max<int64_t>(n, 0);
-  }
-  round.offsets = to;
   bool any = false;
-  for (const auto& [b, end] : to) any |= end > from[b];
+  for (const auto& src : sources) {
+    const int64_t start = from[src.bucket];
+    const int64_t n = std::max<int64_t>(std::min(latest[src.bucket] - start, std::max<int64_t>(budget, 0)), 0);
+    next.offsets[src.bucket] = start + n;
+    budget -= n;
+    any |= n > 0;
+  }
+  for (const auto& [pb, o] : next.offsets) {
+    if (pb.partition_id == kNoPartition) round.offsets[pb.bucket] = o;
+  }
+  round.partition_offsets = next.offsets;
   if (!any) return round;
 
   // Read each bucket's range: a log table's rows go into one Parquet file per bucket as they come;
@@ -463,35 +628,61 @@ Result<TieringRound> LakeTiering::TierOnce(const TablePath& path) {
   std::vector<iceberg::DataFile> data_files;
   std::vector<iceberg::DataFile> delete_files;
   RoundFiles round_files(file_system);
-  FLUSS_RETURN_NOT_OK(file_system.CreateDirectories(data_dir));
+  std::set<std::string> dirs;
   FLUSS_ASSIGN_OR_RETURN(auto scanner, table.NewLogScanner());
-  for (const auto& [bucket, end] : to) {
-    const int64_t start = from[bucket];
+  for (const auto& src : sources) {
+    const int64_t start = from[src.bucket];
+    const int64_t end = next.offsets[src.bucket];
     if (end <= start) continue;
-    const std::string name = fmt::format("{:05d}-{:020d}-{}", bucket, start, RandomHex(16));
+    if (dirs.insert(src.dir).second) FLUSS_RETURN_NOT_OK(file_system.CreateDirectories(src.dir));
+    const std::string name = fmt::format("{:05d}-{:020d}-{}", src.bucket.bucket, start, RandomHex(16));
     if (has_pk) {
-      FLUSS_RETURN_NOT_OK(TierChangelog(*scanner, path, info.schema(), lake_schema, bucket, start, end,
-                                        data_dir + "/" + name, round_files, &data_files, &delete_files, &round));
+      FLUSS_RETURN_NOT_OK(TierChangelog(*scanner, path, info.schema(), partition_keys, lake_schema, src.bucket, start,
+                                        end, src.dir + "/" + name, round_files, &data_files, &delete_files, &round));
       continue;
     }
-    const std::string file = data_dir + "/" + name + ".parquet";
+    const std::string file = src.dir + "/" + name + ".parquet";
     FLUSS_ASSIGN_OR_RETURN(auto writer, round_files.Open(file, lake_schema));
-    FLUSS_RETURN_NOT_OK(ReadBucketBatches(*scanner, path, bucket, start, end,
-                                          [&](const ScanBatch& b, size_t first, size_t last) {
+    iceberg::PartitionTuple partition;
+    bool partition_known = !partitioned;
+    FLUSS_RETURN_NOT_OK(ReadBucketBatches(*scanner, path, src.bucket, start, end,
+                                          [&](const ScanBatch& b, size_t first, size_t last) -> Status {
+                                            if (!partition_known && last > first) {
+                                              FLUSS_ASSIGN_OR_RETURN(
+                                                  partition, PartitionTupleOf(info.schema(), partition_keys,
+                                                                              [&](size_t i) {
+                                                                                return b.columns[i].Get(first);
+                                                                              }));
+                                              partition_known = true;
+                                            }
                                             round.rows += static_cast<int64_t>(last - first);
                                             return WriteLakeBatch(*writer, b, first, last);
                                           }));
     FLUSS_RETURN_NOT_OK(writer->Finish().status());
-    FLUSS_ASSIGN_OR_RETURN(auto df, MakeDataFile(file, *writer, lake_schema, iceberg::DataFileContent::kData));
+    if (!partition_known) {
+      // Only empty batches in the range (a log table has none; kept safe): no rows, no file.
+      (void)file_system.Remove(file);
+      continue;
+    }
+    FLUSS_ASSIGN_OR_RETURN(auto df,
+                           MakeDataFile(file, *writer, lake_schema, iceberg::DataFileContent::kData, partition));
     data_files.push_back(std::move(df));
     ++round.files;
   }
 
-  // The data files are fsynced (ParquetWriter::Finish); their names too, before a snapshot names them.
-  FLUSS_RETURN_NOT_OK(file_system.SyncDirectory(data_dir));
+  // The data files are fsynced (ParquetWriter::Finish); their names too, and those of new partition
+  // directories in their parents up to data/, before a snapshot names them.
+  std::set<std::string> to_sync;
+  for (const auto& d : dirs) {
+    for (fs::path p = d;; p = p.parent_path()) {
+      to_sync.insert(p.string());
+      if (p.string().size() <= data_dir.size()) break;
+    }
+  }
+  for (const auto& d : to_sync) FLUSS_RETURN_NOT_OK(file_system.SyncDirectory(d));
   // One commit: the data files, the delete files and the offsets they bring the lake to.
   auto snapshot = lake.Commit(data_files, delete_files,
-                              {{kBucketOffsetsKey, OffsetsJson(to)}, {"fluss.table", path.ToString()},
+                              {{kBucketOffsetsKey, OffsetsJson(next)}, {"fluss.table", path.ToString()},
                                {kTableIdKey, table_id}});
   if (!snapshot.ok()) {
     if (snapshot.status().code() == ErrorCode::kInvalidUpdateVersion) {

@@ -11,6 +11,9 @@
 // `orphan_min_age`); two services racing on one table cannot both commit the same range (the
 // second commit fails on the version check and deletes its files).
 //
+// Partitioned tables tier per (partition, bucket) into an Iceberg table partitioned by identity on
+// the partition keys (TieredOffsets, TierOnce).
+//
 // Lake rows are the table's columns followed by the system columns `__bucket` INT, `__offset`
 // BIGINT and `__timestamp` TIMESTAMP_LTZ(3) (the batch's commit time), with Iceberg field ids
 // continuing after the table's highest column id.
@@ -52,9 +55,34 @@ inline constexpr const char* kTableIdKey = "fluss.table-id";
 Result<std::optional<iceberg::IcebergTable>> OpenLakeTableOf(const std::string& warehouse, const TablePath& path,
                                                             int64_t table_id);
 
+// What a lake snapshot holds of the log: per bucket — of the table, or of each partition of a
+// partitioned table — the first offset it does not hold. Recorded in the snapshot summary under
+// kBucketOffsetsKey: `{"<bucket>": <offset>}` for a table without partitions, and for a partitioned
+// table (as upstream Fluss records them) `[{"partition_id": 7, "partition_name": "2026-12-07",
+// "bucket": 0, "offset": 120}, ...]` for every bucket of every partition that existed at the round.
+// A partition dropped later keeps its rows in the lake but is no longer named by later snapshots.
+struct TieredOffsets {
+  int64_t snapshot_id = -1;  // -1: no snapshot yet (every offset 0)
+  bool partitioned = false;  // the list form (set from the snapshot; a table without one: false)
+  std::map<PartitionBucket, int64_t> offsets;       // partition_id kNoPartition without partitions
+  std::map<int64_t, std::string> partition_names;  // partition id -> name ("v1$v2"), partitioned only
+
+  // The offsets of `buckets` buckets of one partition (kNoPartition: of the table), 0 where none is
+  // recorded.
+  std::map<int32_t, int64_t> BucketsOf(int64_t partition_id, int32_t buckets) const;
+};
+
+// The offsets recorded with the current snapshot of a loaded lake table. Reading them from the same
+// loaded version as its files is what makes a union read or a round consistent. Corruption when the
+// summary is missing or malformed.
+Result<TieredOffsets> SnapshotTieredOffsets(const iceberg::IcebergTable& table);
+// The offsets of the Fluss table `table_id` at `path` in `warehouse` (none: no lake table of that id,
+// or no snapshot yet). What retention, `fluss lake status` and union reads of partitioned tables use.
+Result<TieredOffsets> ReadTieredOffsets(const std::string& warehouse, const TablePath& path, int64_t table_id);
+
 // The offsets per bucket (0 for buckets it does not name, of `buckets`) recorded with the current
-// snapshot of a loaded lake table, and that snapshot's id (-1: none yet). Reading them from the same
-// loaded version as its files is what makes a union read or a round consistent.
+// snapshot of a loaded lake table of a table without partitions, and that snapshot's id (-1: none
+// yet). INVALID_ARGUMENT for a partitioned table's lake (SnapshotTieredOffsets).
 Result<std::pair<std::map<int32_t, int64_t>, int64_t>> SnapshotOffsets(const iceberg::IcebergTable& table,
                                                                        int32_t buckets);
 
@@ -83,7 +111,12 @@ struct TieringRound {
   int32_t files = 0;                   // Parquet data files written
   int32_t delete_files = 0;            // equality-delete files written (primary-key tables)
   int64_t deleted_keys = 0;            // keys in them
-  std::map<int32_t, int64_t> offsets;  // per bucket, the next offset not in the lake after the round
+  // Per bucket of a table without partitions (empty for a partitioned table): the next offset not
+  // in the lake after the round.
+  std::map<int32_t, int64_t> offsets;
+  // The same per (partition, bucket): every bucket of a partitioned table's partitions (and, for a
+  // table without partitions, its buckets with partition id kNoPartition).
+  std::map<PartitionBucket, int64_t> partition_offsets;
   int32_t orphans_removed = 0;
 };
 
@@ -91,14 +124,20 @@ class LakeTiering {
  public:
   LakeTiering(std::shared_ptr<Connection> connection, TieringOptions options);
 
-  // One round for the table at `path` (a log table with table.datalake.enabled=true). The first
+  // One round for the table at `path` (a table with table.datalake.enabled=true). The first
   // round creates the lake table; a lake table of another table id at the same place (a dropped
   // table's) is replaced (IcebergTable::Replace: its history stays, its current snapshot is empty).
+  // A partitioned table: the lake table is partitioned by identity on the partition keys; the
+  // round lists the partitions that exist now (new ones start at offset 0, dropped ones are left
+  // out) and writes each partition's files under data/k1=v1/k2=v2/ with its partition tuple. A
+  // partition dropped during the round fails the round (PARTITION_NOT_EXISTS); the next leaves it out.
   Result<TieringRound> TierOnce(const TablePath& path);
   // The offsets the lake holds per bucket of the table now at `path` (0 for every bucket before its
   // first snapshot, or when the lake table there is another table id's), and its current snapshot id
   // (-1 when none).
   Result<std::pair<std::map<int32_t, int64_t>, int64_t>> LakeOffsets(const TablePath& path, int32_t buckets) const;
+  // The lake's offsets of the table now at `path`, partitioned or not (ReadTieredOffsets).
+  Result<TieredOffsets> LakeTieredOffsets(const TablePath& path) const;
 
  private:
   std::shared_ptr<Connection> conn_;
