@@ -34,19 +34,21 @@
 
 namespace {
 
-// The lake's tiered offsets of a table, read from its Iceberg table in `warehouse` — whoever tiers it
-// (the embedded service or a separate fluss-tiering). No lake table of this table id, or no snapshot
-// yet: 0 for every bucket (retention keeps everything).
+// The lake's tiered offsets of a table — per bucket, or per bucket of each partition the lake's
+// current snapshot names — read from its Iceberg table in `warehouse`, whoever tiers it (the
+// embedded service or a separate fluss-tiering). No lake table of this table id, or no snapshot yet:
+// nothing named (retention keeps everything).
 fluss::TieredOffsetsProvider IcebergTieredOffsets(std::string warehouse) {
-  return [warehouse = std::move(warehouse)](const fluss::TableRecord& t) -> fluss::Result<std::map<int32_t, int64_t>> {
-    FLUSS_ASSIGN_OR_RETURN(auto table, fluss::lake::OpenLakeTableOf(warehouse, t.path, t.table_id));
-    if (!table) {
-      std::map<int32_t, int64_t> none;
-      for (int32_t b = 0; b < t.bucket_count; ++b) none[b] = 0;
-      return none;
+  return [warehouse = std::move(warehouse)](
+             const fluss::TableRecord& t) -> fluss::Result<std::map<fluss::TableBucket, int64_t>> {
+    FLUSS_ASSIGN_OR_RETURN(auto tiered, fluss::lake::ReadTieredOffsets(warehouse, t.path, t.table_id));
+    std::map<fluss::TableBucket, int64_t> out;
+    for (const auto& [pb, offset] : tiered.offsets) {
+      std::optional<int64_t> partition_id;
+      if (pb.partition_id != fluss::kNoPartition) partition_id = pb.partition_id;
+      out[fluss::TableBucket(t.table_id, partition_id, pb.bucket)] = offset;
     }
-    FLUSS_ASSIGN_OR_RETURN(auto offsets, fluss::lake::SnapshotOffsets(*table, t.bucket_count));
-    return offsets.first;
+    return out;
   };
 }
 

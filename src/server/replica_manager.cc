@@ -635,14 +635,20 @@ void ReplicaManager::UpdateLakeRetentionHolds() {
     {
       std::shared_lock lock(mu_);
       for (const auto& [id, t] : tables_) {
-        // A partitioned table's holds stay at 0 (nothing deleted): the tiered offsets are per
-        // bucket of a table, not yet per partition.
-        if (t->lake_enabled && !t->partitioned) tables.push_back(t);
+        if (t->lake_enabled) tables.push_back(t);
       }
     }
     for (const auto& t : tables) {
+      const int64_t table_id = t->record.table_id;
       LakeRetentionHolds::LakeTable lt{t->record, {}};
-      for (const auto& replica : ReplicasOf(t->record.table_id)) lt.logs.push_back(replica->log());
+      auto add = [&lt](const std::vector<std::shared_ptr<Replica>>& replicas) {
+        for (const auto& replica : replicas) lt.logs.emplace_back(replica->id(), replica->log());
+      };
+      if (t->partitioned) {
+        for (int64_t partition_id : PartitionsOf(table_id)) add(ReplicasOf(table_id, partition_id));
+      } else {
+        add(ReplicasOf(table_id));
+      }
       lake_tables.push_back(std::move(lt));
     }
     return lake_tables;

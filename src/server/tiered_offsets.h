@@ -11,13 +11,16 @@
 
 #include "common/status.h"
 #include "metadata/metadata_store.h"
+#include "types/table_bucket.h"
 
 namespace fluss {
 
-// Per bucket of `table`, the first log offset not yet in the lake (0 for a bucket the lake does not
-// name, and for every bucket of a table with no lake snapshot yet). An error (the lake cannot be
-// read) makes retention keep every segment of the table until a later call succeeds. Called from
-// the LogManager's retention pass, at most once per pass per table; must be thread-safe.
-using TieredOffsetsProvider = std::function<Result<std::map<int32_t, int64_t>>(const TableRecord& table)>;
+// Per bucket of `table` — of the table, or of each of its partitions (the key's partition_id) — the
+// first log offset not yet in the lake. A bucket the answer does not name holds everything (hold 0):
+// every bucket of a table with no lake snapshot yet, and a partition the lake has not seen yet. An
+// error (the lake cannot be read) makes retention keep every segment of the table until a later
+// call succeeds. Called from the LogManager's retention pass, at most once per pass per table; must
+// be thread-safe.
+using TieredOffsetsProvider = std::function<Result<std::map<TableBucket, int64_t>>(const TableRecord& table)>;
 
 }  // namespace fluss

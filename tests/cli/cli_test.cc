@@ -1177,7 +1177,9 @@ TEST_F(CliTest, LakeStatusOfAPartitionedTableListsEveryPartitionBucket) {
       }
       ASSERT_EQ(cells.size(), 6u) << line;
       tiered += std::stoll(cells[3]);
-      if (std::string(name) == "dt=c ") EXPECT_EQ(cells[3], "0") << line;
+      if (std::string(name) == "dt=c ") {
+        EXPECT_EQ(cells[3], "0") << line;
+      }
     }
   }
   EXPECT_EQ(rows, 6) << out;

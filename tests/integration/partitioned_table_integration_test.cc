@@ -289,7 +289,9 @@ TEST_F(PartitionedTableTest, PrimaryKeyTableUpsertsDeletesLookupsAndChangelogAgr
     const std::tuple<int64_t, int32_t, std::string> key{r.row.GetBigInt(0), r.row.GetInt(1),
                                                          std::get<std::string>(r.row.field(2))};
     if (r.change_type == ChangeType::kInsert || r.change_type == ChangeType::kUpdateAfter) replayed[key] = r.row;
-    if (r.change_type == ChangeType::kDelete) EXPECT_EQ(replayed.erase(key), 1u);
+    if (r.change_type == ChangeType::kDelete) {
+      EXPECT_EQ(replayed.erase(key), 1u);
+    }
   }
   EXPECT_EQ(replayed, expected);
 

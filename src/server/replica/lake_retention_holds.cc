@@ -35,23 +35,22 @@ void LakeRetentionHolds::Update(const std::function<std::vector<LakeTable>()>& l
   if (!provider) return;  // the holds stay where they are (0 from AddTable: nothing is deleted)
   for (const LakeTable& t : lake_tables()) {
     // The provider reads the lake (files): no lock is held meanwhile.
-    Result<std::map<int32_t, int64_t>> offsets = provider(t.record);
+    Result<std::map<TableBucket, int64_t>> offsets = provider(t.record);
     if (!offsets.ok()) {
       Warn(t.record, fmt::format("cannot read the lake's tiered offsets: {}", offsets.status().ToString()));
-      for (const auto& log : t.logs) log->SetRetentionHold(RetentionHold::kLakeTiered, 0);
+      for (const auto& [bucket, log] : t.logs) log->SetRetentionHold(RetentionHold::kLakeTiered, 0);
       continue;
     }
-    for (int32_t b = 0; b < static_cast<int32_t>(t.logs.size()); ++b) {
-      LogTablet& log = *t.logs[b];
-      auto it = offsets->find(b);
+    for (const auto& [bucket, log] : t.logs) {
+      auto it = offsets->find(bucket);
       int64_t hold = it == offsets->end() ? 0 : std::max<int64_t>(it->second, 0);
-      if (hold > log.log_end_offset()) {
-        Warn(t.record, fmt::format("the lake holds bucket {} up to offset {}, past its log end {} (a lake of another "
+      if (hold > log->log_end_offset()) {
+        Warn(t.record, fmt::format("the lake holds {} up to offset {}, past its log end {} (a lake of another "
                                    "table of that name?)",
-                                   b, hold, log.log_end_offset()));
+                                   bucket.ToString(), hold, log->log_end_offset()));
         hold = 0;
       }
-      log.SetRetentionHold(RetentionHold::kLakeTiered, hold);
+      log->SetRetentionHold(RetentionHold::kLakeTiered, hold);
     }
   }
 }

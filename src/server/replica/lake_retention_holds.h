@@ -18,21 +18,23 @@
 #include "log/log_tablet.h"
 #include "metadata/metadata_store.h"
 #include "server/tiered_offsets.h"
+#include "types/table_bucket.h"
 
 namespace fluss {
 
 class LakeRetentionHolds {
  public:
-  // A lake-enabled table and its bucket logs (index = bucket).
+  // A lake-enabled table and the bucket logs this server has of it (of the table, or of each of its
+  // partitions).
   struct LakeTable {
     TableRecord record;
-    std::vector<std::shared_ptr<LogTablet>> logs;
+    std::vector<std::pair<TableBucket, std::shared_ptr<LogTablet>>> logs;
   };
 
   // Where the lake's tiered offsets come from. Without one, holds stay at 0: nothing is deleted.
   void SetProvider(TieredOffsetsProvider provider);
   // Asks the provider once per table `lake_tables` lists (called only when there is a provider) and
-  // moves each bucket's hold to the offset it answers. A failed read, or an offset past the bucket's
+  // moves each bucket's hold to the offset it answers for that bucket (0 for one it does not name). A failed read, or an offset past the bucket's
   // log end (a lake that is not this table's log), holds the whole bucket (hold 0) and logs a
   // warning at most once a minute per table. No lock is held while the provider reads the lake.
   void Update(const std::function<std::vector<LakeTable>()>& lake_tables);

@@ -22,6 +22,7 @@ using testing::TempDir;
 // What the fake lake answers, and how often it was asked.
 struct FakeLake {
   std::map<int64_t, std::map<int32_t, int64_t>> offsets;  // table id -> bucket -> tiered offset
+  std::map<int64_t, std::map<TableBucket, int64_t>> partition_offsets;  // partitioned table id -> ...
   Status error;
   std::map<int64_t, int> calls;  // table id -> calls
 };
@@ -40,9 +41,10 @@ class LakeRetentionTest : public ::testing::Test {
     logs_->SetBeforeRetention([r] { r->UpdateLakeRetentionHolds(); });
   }
 
-  void AddTable(int64_t id, const std::string& name, int32_t buckets, bool lake) {
+  void AddTable(int64_t id, const std::string& name, int32_t buckets, bool lake, bool partitioned = false) {
     TableDescriptor d(testing::TestSchema());
     d.DistributedBy(buckets);
+    if (partitioned) d.PartitionedBy({"v"});
     if (lake) d.Property("table.datalake.enabled", "true");
     TableRecord record;
     record.path = TablePath::Make("db", name).value();
@@ -54,12 +56,25 @@ class LakeRetentionTest : public ::testing::Test {
   }
 
   void InstallFakeLake() {
-    replicas_->SetTieredOffsetsProvider([lake = lake_](const TableRecord& t) -> Result<std::map<int32_t, int64_t>> {
+    replicas_->SetTieredOffsetsProvider([lake = lake_](const TableRecord& t) -> Result<std::map<TableBucket, int64_t>> {
       ++lake->calls[t.table_id];
       if (!lake->error.ok()) return lake->error;
-      return lake->offsets[t.table_id];  // empty: no lake snapshot yet
+      std::map<TableBucket, int64_t> out = lake->partition_offsets[t.table_id];
+      for (const auto& [b, offset] : lake->offsets[t.table_id]) out[TableBucket(t.table_id, b)] = offset;
+      return out;  // empty: no lake snapshot yet
     });
   }
+
+  void AddPartition(int64_t table_id, const std::string& table, int64_t partition_id, const std::string& name) {
+    PartitionRecord p;
+    p.path = TablePath::Make("db", table).value();
+    p.table_id = table_id;
+    p.partition_id = partition_id;
+    p.partition_name = name;
+    ASSERT_OK(replicas_->AddPartition(p));
+  }
+
+  LogTablet& Log(const TableBucket& bucket) { return *replicas_->GetReplica(bucket)->log(); }
 
   LogTablet& Log(int64_t table, int32_t bucket) { return *replicas_->GetReplica({table, bucket})->log(); }
 
@@ -187,6 +202,39 @@ TEST_F(LakeRetentionTest, AKvHoldAndALakeHoldTogetherKeepTheLowerOne) {
   Log(1, 0).SetRetentionHold(RetentionHold::kKvApplied, -1);
   EXPECT_EQ(Retention(), 2);
   EXPECT_EQ(Log(1, 0).log_start_offset(), bases[3]);
+}
+
+}  // namespace
+}  // namespace fluss
+
+namespace fluss {
+namespace {
+
+// A partitioned lake table: each partition's buckets are held by the lake's offsets of that
+// partition; a partition the lake does not name yet keeps everything.
+TEST_F(LakeRetentionTest, EachPartitionBucketIsHeldByItsOwnTieredOffset) {
+  config_.retention_ms = 60'000;
+  Open();
+  AddTable(1, "events", 1, /*lake=*/true, /*partitioned=*/true);
+  AddPartition(1, "events", 10, "a");
+  AddPartition(1, "events", 11, "b");
+  const TableBucket a(1, 10, 0);
+  const TableBucket b(1, 11, 0);
+  const auto a_bases = Fill(Log(a), 5);
+  Fill(Log(b), 5);
+  clock_.Advance(3'600'000);  // every segment is past the ttl
+
+  // No provider: nothing of either partition is deleted.
+  EXPECT_EQ(Retention(), 0);
+  InstallFakeLake();
+  // The lake holds partition a up to its third segment and names neither partition b nor (wrongly)
+  // partition a's bucket under the table without a partition.
+  lake_->partition_offsets[1] = {{a, a_bases[2]}};
+  lake_->offsets[1] = {{0, a_bases[4]}};
+  EXPECT_EQ(Retention(), 2);
+  EXPECT_EQ(Log(a).log_start_offset(), a_bases[2]);
+  EXPECT_EQ(Log(b).log_start_offset(), 0);
+  EXPECT_EQ(lake_->calls[1], 1);
 }
 
 }  // namespace
