@@ -26,9 +26,10 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
-#include <fstream>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <random>
@@ -36,6 +37,11 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <netinet/in.h>
+#include <linux/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -511,16 +517,23 @@ std::vector<std::string> SplitColumns(const std::string& list) {
   return out;
 }
 
-// Bytes this process has read through read(2)-like calls so far (/proc/self/io `rchar`): for the
-// scanner, the bytes it received from the server's sockets. -1 when not readable.
-int64_t ProcessReadBytes() {
-  std::ifstream io("/proc/self/io");
-  std::string key;
-  int64_t value = 0;
-  while (io >> key >> value) {
-    if (key == "rchar:") return value;
+// Bytes this process has received over its TCP connections so far: the sum of tcpi_bytes_received
+// over its open TCP sockets (the client's connections to the servers). -1 when not readable.
+int64_t TcpBytesReceived() {
+  std::error_code ec;
+  std::filesystem::directory_iterator it("/proc/self/fd", ec);
+  if (ec) return -1;
+  int64_t total = 0;
+  for (const auto& entry : it) {
+    const int fd = std::atoi(entry.path().filename().c_str());
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    struct tcp_info info {};
+    socklen_t len = sizeof(info);
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) continue;  // not TCP
+    total += static_cast<int64_t>(info.tcpi_bytes_received);
   }
-  return -1;
+  return total;
 }
 
 Result<RunResult> Consume(const Options& o) {
@@ -563,7 +576,7 @@ Result<RunResult> Consume(const Options& o) {
   }
   const int64_t target = o.records > 0 ? o.records : available;
   if (target <= 0) return Status::Invalid(fmt::format("table '{}' is empty; run 'fluss-bench produce' first", o.table));
-  const int64_t read_before = ProcessReadBytes();
+  const int64_t read_before = TcpBytesReceived();
 
   int64_t done = 0;
   double payload = 0;
@@ -598,7 +611,7 @@ Result<RunResult> Consume(const Options& o) {
     }
   }
   const double seconds = Seconds(Clock::now() - start);
-  const int64_t read_after = ProcessReadBytes();
+  const int64_t read_after = TcpBytesReceived();
   RunResult r;
   r.mode = "consume";
   r.compression = TableCodec(table);
@@ -611,7 +624,7 @@ Result<RunResult> Consume(const Options& o) {
   r.payload_bytes = payload;
   r.extra = {{"api", o.api}, {"project", o.project}, {"columns", table.info().schema().num_columns()},
              {"columns_read", ncols}, {"checksum", id_sum}, {"partitions_read", partitions_read},
-             {"client_bytes_read", read_before >= 0 && read_after >= 0 ? read_after - read_before : -1}};
+             {"client_bytes_received", read_before >= 0 && read_after >= 0 ? read_after - read_before : -1}};
   return r;
 }
 
