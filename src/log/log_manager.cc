@@ -199,7 +199,7 @@ Status LogManager::CreateLogs(const std::vector<std::string>& relative_dirs) {
   if (closed_) return Status::Unavailable("log manager is closed");
   const fs::path root(data_dir_);
   std::vector<std::string> new_logs;
-  std::vector<fs::path> tops;     // the first directory made of each log's path (its parent existed)
+  std::vector<fs::path> tops;     // per log, the first directory made for it (removing it undoes the rest)
   std::set<std::string> parents;  // the directories that got a new name
   auto remove_made = [&] {
     for (const fs::path& top : tops) {
@@ -233,8 +233,9 @@ Status LogManager::CreateLogs(const std::vector<std::string>& relative_dirs) {
   // it is synced; fsync of a directory covers every name added to it before the call, so one sync
   // after all of a parent's mkdirs gives each new directory the durability CreateDirectories gives it
   // with a sync per mkdir. After these syncs every directory made above survives a crash, before any
-  // log in it is opened and so before the caller acknowledges anything stored there. The segment files the logs create next are synced into their log directory by the
-  // log itself (LogTablet: dir_dirty_, synced with the first flush), as for any log.
+  // log in it is opened and so before the caller acknowledges anything stored there. The segment
+  // files the logs create next are synced into their log directory by the log itself (LogTablet:
+  // dir_dirty_, synced with its first flush), as for any log.
   for (const std::string& parent : parents) {
     if (Status st = fs_.SyncDirectory(parent); !st.ok()) {
       remove_made();
