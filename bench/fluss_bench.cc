@@ -26,8 +26,10 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <random>
@@ -35,6 +37,11 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <netinet/in.h>
+#include <linux/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -71,7 +78,13 @@ struct Options {
   int tables = 100;        // tables: how many
   bool check = false;      // tables: read back instead of create
   int partitions = 1000;   // partitions: how many
+  int p_values = 0;          // produce/consume: a column `p` holding p00.. with this many values (0: none)
+  bool partitioned = false;  // produce: the table is PARTITIONED BY (p)
+  std::vector<std::string> scan_partitions;  // consume: only these partitions (default: all)
 };
+
+// The name of the bench table's partition column (--p-values) and the width of its values.
+constexpr const char* kPartitionColumn = "p";
 
 int64_t WallMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -82,11 +95,15 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 
 // ---- the table and its rows ----
 
-Result<Schema> BenchSchema(int columns) {
+// With `p_values` > 0 a third column `p STRING NOT NULL` (p00, p01, ...: row id % p_values) comes
+// before the payload columns, so the same rows can go to a partitioned and an unpartitioned table.
+Result<Schema> BenchSchema(int columns, int p_values = 0) {
   if (columns < 3) return Status::Invalid("--columns must be at least 3 (id, ts and one payload column)");
+  if (p_values < 0 || p_values > 100) return Status::Invalid("--p-values must be 0..100");
   std::vector<Column> cols;
   cols.push_back({"id", DataType::BigInt().NotNull(), -1, ""});
   cols.push_back({"ts", DataType::BigInt().NotNull(), -1, ""});
+  if (p_values > 0) cols.push_back({kPartitionColumn, DataType::String().NotNull(), -1, ""});
   for (int i = 2; i < columns; ++i) {
     switch ((i - 2) % 3) {
       case 0: cols.push_back({fmt::format("s{}", i), DataType::String(), -1, ""}); break;
@@ -106,10 +123,15 @@ const char* CodecProperty(const std::string& compression) {
 // Makes rows and columns of the bench schema whose values take `record_size` bytes per row.
 class RowGenerator {
  public:
-  RowGenerator(const Schema& schema, int record_size, uint64_t seed) : schema_(schema), rng_(seed) {
+  // `p_values`: the values of the partition column `p` when the schema has one (p00, p01, ...).
+  RowGenerator(const Schema& schema, int record_size, uint64_t seed, int p_values = 0)
+      : schema_(schema), rng_(seed), p_values_(p_values) {
     size_t fixed = 0;
     for (size_t c = 0; c < schema.num_columns(); ++c) {
-      if (schema.column(c).type.root() == TypeRoot::kString) {
+      if (p_values_ > 0 && schema.column(c).name == kPartitionColumn) {
+        p_column_ = c;
+        fixed += 3;  // "p07"
+      } else if (schema.column(c).type.root() == TypeRoot::kString) {
         string_columns_.push_back(c);
       } else {
         fixed += 8;
@@ -125,7 +147,7 @@ class RowGenerator {
     // A pool of random lower-case words; strings are slices of it at random places.
     static const char* kWords[] = {"fluss", "stream", "log", "bucket", "arrow", "offset", "table", "lake",
                                    "order", "user", "event", "click", "amount", "city", "batch", "page"};
-    const size_t max_len = *std::max_element(string_len_.begin(), string_len_.end());
+    const size_t max_len = std::max<size_t>(1, *std::max_element(string_len_.begin(), string_len_.end()));
     while (pool_.size() < (1u << 20) + max_len) {
       const std::string& w = kWords[rng_() % 16];
       pool_.append(w);
@@ -150,6 +172,13 @@ class RowGenerator {
       } else if (c == 1) {
         v.values.resize(n * 8);
         for (size_t i = 0; i < n; ++i) Store(v.values.data() + i * 8, ts);
+      } else if (c == p_column_) {
+        v.offsets.resize((n + 1) * 4);
+        v.values.resize(n * 3);
+        for (size_t i = 0; i <= n; ++i) Store(v.offsets.data() + i * 4, static_cast<int32_t>(i * 3));
+        for (size_t i = 0; i < n; ++i) {
+          std::memcpy(v.values.data() + i * 3, PartitionValue(first_id + static_cast<int64_t>(i)).data(), 3);
+        }
       } else if (v.type.root() == TypeRoot::kString) {
         const size_t len = string_len_[c];
         v.offsets.resize((n + 1) * 4);
@@ -173,6 +202,10 @@ class RowGenerator {
     row.SetField(0, id);
     row.SetField(1, ts);
     for (size_t c = 2; c < schema_.num_columns(); ++c) {
+      if (c == p_column_) {
+        row.SetField(c, PartitionValue(id));
+        continue;
+      }
       switch (schema_.column(c).type.root()) {
         case TypeRoot::kString: row.SetField(c, std::string(Slice(string_len_[c]), string_len_[c])); break;
         case TypeRoot::kDouble: row.SetField(c, static_cast<double>(rng_() % 1000000) / 100.0); break;
@@ -188,9 +221,12 @@ class RowGenerator {
     std::memcpy(p, &v, sizeof(v));  // little-endian host (x86-64, aarch64)
   }
   const char* Slice(size_t len) { return pool_.data() + rng_() % (pool_.size() - len); }
+  std::string PartitionValue(int64_t id) const { return fmt::format("p{:02}", id % p_values_); }
 
   const Schema& schema_;
   std::mt19937_64 rng_;
+  const int p_values_;
+  size_t p_column_ = SIZE_MAX;  // the index of `p`, if any
   std::vector<size_t> string_columns_;
   std::vector<size_t> string_len_;
   size_t payload_bytes_ = 0;
@@ -376,13 +412,15 @@ std::string TableCodec(const Table& table) {
 // The bench table: created when missing; an existing one must have the bench schema.
 Result<Table> OpenTable(Connection& conn, const Options& o) {
   FLUSS_ASSIGN_OR_RETURN(auto path, TablePath::Parse(o.table));
-  FLUSS_ASSIGN_OR_RETURN(auto schema, BenchSchema(o.columns));
+  FLUSS_ASSIGN_OR_RETURN(auto schema, BenchSchema(o.columns, o.p_values));
+  if (o.partitioned && o.p_values <= 0) return Status::Invalid("--partitioned needs --p-values (the partition column)");
   Admin admin = conn.GetAdmin();
   FLUSS_ASSIGN_OR_RETURN(bool exists, admin.TableExists(path));
   if (!exists) {
     FLUSS_RETURN_NOT_OK(admin.CreateDatabase(path.database(), /*ignore_if_exists=*/true));
     TableDescriptor d(schema);
     d.DistributedBy(o.buckets > 0 ? std::optional<int>(o.buckets) : std::nullopt);
+    if (o.partitioned) d.PartitionedBy({kPartitionColumn});
     d.Property("table.log.arrow.compression.type", CodecProperty(o.compression));
     if (o.replication_factor > 0) d.Property("table.replication.factor", std::to_string(o.replication_factor));
     FLUSS_RETURN_NOT_OK(admin.CreateTable(path, d, /*ignore_if_exists=*/true));
@@ -417,7 +455,7 @@ Result<RunResult> Produce(const Options& o) {
   FLUSS_ASSIGN_OR_RETURN(auto conn, Connect(o));
   FLUSS_ASSIGN_OR_RETURN(auto table, OpenTable(*conn, o));
   FLUSS_ASSIGN_OR_RETURN(auto writer, table.NewAppendWriter());
-  RowGenerator gen(table.info().schema(), o.record_size, 1);
+  RowGenerator gen(table.info().schema(), o.record_size, 1, o.p_values);
   AckTracker tracker;
   int64_t done = 0;
   double payload = 0;
@@ -461,7 +499,9 @@ Result<RunResult> Produce(const Options& o) {
   r.latency_of = o.api == "columns" ? "append->ack per batch" : fmt::format("append->ack of every {}th row", o.sample);
   r.latency = ComputePercentiles(tracker.latencies_us());
   r.extra = {{"api", o.api}, {"batches_sent", stats.batches_sent}, {"requests_sent", stats.requests_sent},
-             {"retries", stats.retries}, {"buckets", table.info().num_buckets}};
+             {"retries", stats.retries}, {"buckets", table.info().num_buckets},
+             {"partitioned", table.info().descriptor.is_partitioned()}, {"p_values", o.p_values},
+             {"partitions_created", stats.partitions_created}};
   return r;
 }
 
@@ -477,22 +517,66 @@ std::vector<std::string> SplitColumns(const std::string& list) {
   return out;
 }
 
+// Bytes this process has received over its TCP connections so far: the sum of tcpi_bytes_received
+// over its open TCP sockets (the client's connections to the servers). -1 when not readable.
+int64_t TcpBytesReceived() {
+  std::error_code ec;
+  std::filesystem::directory_iterator it("/proc/self/fd", ec);
+  if (ec) return -1;
+  int64_t total = 0;
+  for (const auto& entry : it) {
+    const int fd = std::atoi(entry.path().filename().c_str());
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    struct tcp_info info {};
+    socklen_t len = sizeof(info);
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) continue;  // not TCP
+    total += static_cast<int64_t>(info.tcpi_bytes_received);
+  }
+  return total;
+}
+
 Result<RunResult> Consume(const Options& o) {
   FLUSS_ASSIGN_OR_RETURN(auto conn, Connect(o));
   FLUSS_ASSIGN_OR_RETURN(auto path, TablePath::Parse(o.table));
   FLUSS_ASSIGN_OR_RETURN(auto table, conn->GetTable(path));
   Admin admin = conn->GetAdmin();
-  FLUSS_ASSIGN_OR_RETURN(auto earliest, admin.ListOffsets(path, OffsetSpec::Earliest()));
-  FLUSS_ASSIGN_OR_RETURN(auto latest, admin.ListOffsets(path, OffsetSpec::Latest()));
-  int64_t available = 0;
-  for (const auto& [bucket, end] : latest) available += end - earliest[bucket];
-  const int64_t target = o.records > 0 ? o.records : available;
-  if (target <= 0) return Status::Invalid(fmt::format("table '{}' is empty; run 'fluss-bench produce' first", o.table));
-
   ScanOptions scan;
   scan.columns = SplitColumns(o.project);
   FLUSS_ASSIGN_OR_RETURN(auto scanner, table.NewLogScanner(scan));
-  for (int32_t b = 0; b < table.info().num_buckets; ++b) FLUSS_RETURN_NOT_OK(scanner->Subscribe(b, kEarliestOffset));
+  int64_t available = 0;
+  int partitions_read = 0;
+  if (table.info().descriptor.is_partitioned()) {
+    // Every partition, or those --partition names: each bucket of each from its earliest offset.
+    FLUSS_ASSIGN_OR_RETURN(auto infos, admin.ListPartitionInfos(path));
+    for (const auto& want : o.scan_partitions) {
+      if (std::none_of(infos.begin(), infos.end(), [&](const PartitionInfo& p) { return p.partition_name == want; })) {
+        return Status(ErrorCode::kPartitionNotExists, fmt::format("table '{}' has no partition '{}'", o.table, want));
+      }
+    }
+    for (const auto& p : infos) {
+      if (!o.scan_partitions.empty() &&
+          std::find(o.scan_partitions.begin(), o.scan_partitions.end(), p.partition_name) == o.scan_partitions.end()) {
+        continue;
+      }
+      FLUSS_ASSIGN_OR_RETURN(auto earliest, admin.ListPartitionOffsets(path, p.partition_name, OffsetSpec::Earliest()));
+      FLUSS_ASSIGN_OR_RETURN(auto latest, admin.ListPartitionOffsets(path, p.partition_name, OffsetSpec::Latest()));
+      for (const auto& [bucket, end] : latest) available += end - earliest[bucket];
+      for (int32_t b = 0; b < table.info().num_buckets; ++b) {
+        FLUSS_RETURN_NOT_OK(scanner->Subscribe(p.partition_id, b, kEarliestOffset));
+      }
+      ++partitions_read;
+    }
+  } else {
+    if (!o.scan_partitions.empty()) return Status::Invalid(fmt::format("table '{}' has no partitions", o.table));
+    FLUSS_ASSIGN_OR_RETURN(auto earliest, admin.ListOffsets(path, OffsetSpec::Earliest()));
+    FLUSS_ASSIGN_OR_RETURN(auto latest, admin.ListOffsets(path, OffsetSpec::Latest()));
+    for (const auto& [bucket, end] : latest) available += end - earliest[bucket];
+    for (int32_t b = 0; b < table.info().num_buckets; ++b) FLUSS_RETURN_NOT_OK(scanner->Subscribe(b, kEarliestOffset));
+  }
+  const int64_t target = o.records > 0 ? o.records : available;
+  if (target <= 0) return Status::Invalid(fmt::format("table '{}' is empty; run 'fluss-bench produce' first", o.table));
+  const int64_t read_before = TcpBytesReceived();
 
   int64_t done = 0;
   double payload = 0;
@@ -527,6 +611,7 @@ Result<RunResult> Consume(const Options& o) {
     }
   }
   const double seconds = Seconds(Clock::now() - start);
+  const int64_t read_after = TcpBytesReceived();
   RunResult r;
   r.mode = "consume";
   r.compression = TableCodec(table);
@@ -538,7 +623,8 @@ Result<RunResult> Consume(const Options& o) {
   r.seconds = seconds;
   r.payload_bytes = payload;
   r.extra = {{"api", o.api}, {"project", o.project}, {"columns", table.info().schema().num_columns()},
-             {"columns_read", ncols}, {"checksum", id_sum}};
+             {"columns_read", ncols}, {"checksum", id_sum}, {"partitions_read", partitions_read},
+             {"client_bytes_received", read_before >= 0 && read_after >= 0 ? read_after - read_before : -1}};
   return r;
 }
 
@@ -955,11 +1041,14 @@ int main(int argc, char** argv) {
   };
   auto* produce = app.add_subcommand("produce", "append rows as fast as the writer takes them");
   common(produce);
+  produce->add_option("--p-values", o.p_values, "add a column p STRING holding p00.. (row id % N; N <= 100)");
+  produce->add_flag("--partitioned", o.partitioned, "create the table PARTITIONED BY (p) (--buckets per partition)");
   produce->add_option("--batch-rows", o.batch_rows, "rows per AppendColumns call (--api columns)")->capture_default_str();
   produce->add_option("--sample", o.sample, "--api rows: time every N-th row's acknowledgement")->capture_default_str();
   auto* consume = app.add_subcommand("consume", "read the table from the earliest offsets (default: all it holds)");
   common(consume);
   consume->add_option("--project", o.project, "columns to read, comma-separated (default: all)");
+  consume->add_option("--partition", o.scan_partitions, "partitioned tables: read only this partition (repeatable)");
   auto* e2e = app.add_subcommand("e2e", "append at --rate while a scanner polls: append -> poll latency");
   common(e2e);
   e2e->add_option("--rate", o.rate, "records per second (0: as fast as possible)")->capture_default_str();

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # `make bench`: runs the micro-benchmarks and, in the same run, the peers measured on the same data.
 # Usage: bench/run.sh [build dir]. Codec argument of the format benchmarks: 0 none, 1 LZ4_FRAME, 2 ZSTD.
-# FLUSS_BENCH_PARTS=micro,server,kv,lake,cluster,buckets,partitions (the default) picks the parts: micro-benchmarks,
+# FLUSS_BENCH_PARTS=micro,server,kv,lake,cluster,buckets,partitioned,partitions (the default) picks the parts: micro-benchmarks,
 # log tables through the server, primary-key tables through the server beside db_bench, lake tiering
 # beside DuckDB, produce with replication factor 1 vs 3 on a local 3-server cluster
 # (scripts/cluster.sh), and 10,000 buckets on one server (creation, RSS and disk per idle bucket,
-# restarts), and 1,000 partitions of one table (FLUSS_BENCH_PARTITIONS). FLUSS_BENCH_TABLES (2500) sets
+# restarts), partitioned tables (produce to 24 partitions vs 48 buckets, FLUSS_BENCH_PARTITIONED_RUNS
+# interleaved runs (3); a scan of 1 of 20 partitions vs all), and 1,000 partitions of one table
+# (FLUSS_BENCH_PARTITIONS). FLUSS_BENCH_TABLES (2500) sets
 # the tables of the buckets part (4 buckets each).
 # FLUSS_BENCH_LAKE_ROWS (1000000) sets the rows of the lake part.
 set -euo pipefail
@@ -348,11 +350,74 @@ many_partitions() {
       `listed in ${c.list_seconds.toFixed(3)} s`);' "$TMP/partitions.json"
 }
 
-PARTS=${FLUSS_BENCH_PARTS:-micro,server,kv,lake,cluster,buckets,partitions}
+# Partitioned tables through one standalone server: (a) produce to 24 partitions x 2 buckets vs one
+# table of 48 buckets, the same rows (a column p of 24 values), interleaved runs; (b) a scan of 1 of 20
+# partitions vs the whole table: the bytes the client received and the server read and wrote.
+partitioned_tables() {
+  local runs=${FLUSS_BENCH_PARTITIONED_RUNS:-3}
+  local FB="$BUILD_DIR/bench/fluss-bench"
+  echo
+  echo "== fluss-cpp: produce to 24 partitions x 2 buckets vs 48 buckets unpartitioned, same rows (Append per row,"
+  echo "   no compression, 20 columns + p, 1 KiB payload), $runs interleaved runs of 6 s each; then a scan of 1 of 20"
+  echo "   partitions vs a full scan"
+  start_server partitioned
+  # Each table gets an unmeasured 1 s run first (creates it and, partitioned, its 24 partitions).
+  "$FB" produce -b "$BS" --table bench.part24 --p-values 24 --partitioned --buckets 2 --compression none \
+    --api rows --duration 1 >/dev/null 2>&1
+  "$FB" produce -b "$BS" --table bench.flat48 --p-values 24 --buckets 48 --compression none \
+    --api rows --duration 1 >/dev/null 2>&1
+  for run in $(seq 1 "$runs"); do
+    "$FB" produce -b "$BS" --table bench.part24 --p-values 24 --partitioned --buckets 2 --compression none \
+      --api rows --duration 6 --json >"$TMP/ptable-part-$run.json"
+    "$FB" produce -b "$BS" --table bench.flat48 --p-values 24 --buckets 48 --compression none \
+      --api rows --duration 6 --json >"$TMP/ptable-flat-$run.json"
+  done
+  # (b) 400,000 rows over 20 partitions (1 bucket each), then one partition, then all.
+  "$FB" produce -b "$BS" --table bench.scan20 --p-values 20 --partitioned --buckets 1 --compression none \
+    --records 400000 --json >"$TMP/pscan-load.json"
+  # The server's read(2)/pread(2) bytes (rchar: the log segments it read; its sockets use recvmsg and
+  # are not counted) and its write(2) bytes (wchar).
+  io() { awk '/^rchar|^wchar/ {printf "%s ", $2}' "/proc/$SERVER_PID/io"; }
+  local before after
+  before=$(io)
+  "$FB" consume -b "$BS" --table bench.scan20 --partition p07 --json >"$TMP/pscan-one.json"
+  after=$(io)
+  echo "{\"before\": [${before// /,}0], \"after\": [${after// /,}0]}" >"$TMP/pscan-one-server.json"
+  before=$(io)
+  "$FB" consume -b "$BS" --table bench.scan20 --json >"$TMP/pscan-all.json"
+  after=$(io)
+  echo "{\"before\": [${before// /,}0], \"after\": [${after// /,}0]}" >"$TMP/pscan-all-server.json"
+  kill "$SERVER_PID"
+  wait "$SERVER_PID" || true
+  echo
+  echo "== summary: partitioned tables, this run (docs/BENCHMARKS.md, 'Partitioned tables (issue 18)')"
+  node -e 'const fs = require("fs"), dir = process.argv[1], runs = +process.argv[2];
+    const read = (f) => JSON.parse(fs.readFileSync(`${dir}/${f}`));
+    const med = (v) => { const s = [...v].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+    const fmt = (x) => Math.round(x).toLocaleString("en-US");
+    const part = [], flat = [];
+    for (let r = 1; r <= runs; ++r) { part.push(read(`ptable-part-${r}.json`).records_per_sec); flat.push(read(`ptable-flat-${r}.json`).records_per_sec); }
+    const mp = med(part), mf = med(flat);
+    console.log(`produce rows/s, 24 partitions x 2 buckets: median ${fmt(mp)} (min ${fmt(Math.min(...part))}, max ${fmt(Math.max(...part))}; runs ${part.map(fmt).join(", ")})`);
+    console.log(`produce rows/s, 48 buckets unpartitioned:  median ${fmt(mf)} (min ${fmt(Math.min(...flat))}, max ${fmt(Math.max(...flat))}; runs ${flat.map(fmt).join(", ")})`);
+    console.log(`partitioned / unpartitioned: ${(mp / mf).toFixed(2)}x (target >= 0.8x: ${mp / mf >= 0.8 ? "met" : "missed"})`);
+    const one = read("pscan-one.json"), all = read("pscan-all.json");
+    const s1 = read("pscan-one-server.json"), sa = read("pscan-all-server.json");
+    const d = (s, i) => s.after[i] - s.before[i];
+    console.log(`scan of 1 of 20 partitions: ${one.records} rows; client received ${fmt(one.client_bytes_received)} bytes over TCP; server read ${fmt(d(s1, 0))} bytes of log`);
+    console.log(`full scan (20 partitions):  ${all.records} rows; client received ${fmt(all.client_bytes_received)} bytes over TCP; server read ${fmt(d(sa, 0))} bytes of log`);
+    const ratio = one.client_bytes_received / all.client_bytes_received;
+    console.log(`bytes of the one-partition scan / the full scan: client ${ratio.toFixed(4)} (1/${(1 / ratio).toFixed(1)}), ` +
+      `server read ${(d(s1, 0) / d(sa, 0)).toFixed(4)} (target <= 1/15 = 0.0667: ${ratio <= 1 / 15 ? "met" : "missed"})`);' \
+    "$TMP" "$runs"
+}
+
+PARTS=${FLUSS_BENCH_PARTS:-micro,server,kv,lake,cluster,buckets,partitioned,partitions}
 if [[ ,$PARTS, == *,micro,* ]]; then micro_benchmarks; fi
 if [[ ,$PARTS, == *,server,* ]]; then server_end_to_end; fi
 if [[ ,$PARTS, == *,kv,* ]]; then kv_end_to_end; fi
 if [[ ,$PARTS, == *,lake,* ]]; then lake_end_to_end; fi
 if [[ ,$PARTS, == *,cluster,* ]]; then cluster_end_to_end; fi
 if [[ ,$PARTS, == *,buckets,* ]]; then many_buckets; fi
+if [[ ,$PARTS, == *,partitioned,* ]]; then partitioned_tables; fi
 if [[ ,$PARTS, == *,partitions,* ]]; then many_partitions; fi

@@ -200,6 +200,17 @@ Status FaultInjectionFileSystem::CreateDirectories(const std::string& path) {
   return Status::OK();
 }
 
+Status FaultInjectionFileSystem::CreateDirectoryUnsynced(const std::string& path) {
+  std::lock_guard lock(mu_);
+  FLUSS_RETURN_NOT_OK(Begin("create directory", path));
+  std::error_code ec;
+  if (sfs::is_directory(path, ec)) return Status::OK();
+  sfs::create_directory(path, ec);
+  if (ec) return Status::IOError(fmt::format("mkdir '{}': {}", path, ec.message()));
+  Record(ParentDirectory(path), NameChange{NameChange::kCreated, path, {}, std::nullopt});
+  return Status::OK();
+}
+
 Status FaultInjectionFileSystem::SyncDirectory(const std::string& path) {
   std::lock_guard lock(mu_);
   FLUSS_RETURN_NOT_OK(Begin("fsync directory", path));

@@ -7,7 +7,7 @@
 //   ... recover with FileSystem::Local() and check invariants ...
 //
 // Mutating operations are counted from 1 in the order they start: NewWritableFile, Append, Sync,
-// Close, CreateDirectories, SyncDirectory, Rename, LinkIfAbsent, Remove, RemoveAll, SyncFileSystem,
+// Close, CreateDirectories, CreateDirectoryUnsynced, SyncDirectory, Rename, LinkIfAbsent, Remove, RemoveAll, SyncFileSystem,
 // and of random-access files OpenRandomRWFile (writable or creating), WriteAt, Truncate, Allocate
 // and Sync (reads, and StartWriteback, which is a hint, are not counted). FailFrom(n) makes operation n and all after it fail with an IOError "injected fault" and
 // change nothing — as if the machine stopped at that step. PowerCut() then models the loss of the
@@ -72,6 +72,8 @@ class FaultInjectionFileSystem final : public FileSystem {
   }
   Result<uint64_t> FileSize(const std::string& path) override { return base_.FileSize(path); }
   Status CreateDirectories(const std::string& path) override;
+  // A directory made here vanishes at PowerCut() unless its parent was synced after.
+  Status CreateDirectoryUnsynced(const std::string& path) override;
   Status SyncDirectory(const std::string& path) override;
   Status Rename(const std::string& from, const std::string& to) override;
   Result<bool> LinkIfAbsent(const std::string& from, const std::string& to) override;

@@ -227,6 +227,14 @@ class PosixFileSystem final : public FileSystem {
     return SyncDirectory(parent);
   }
 
+  Status CreateDirectoryUnsynced(const std::string& path) override {
+    if (::mkdir(path.c_str(), 0755) == 0) return Status::OK();
+    const int err = errno;
+    std::error_code ec;
+    if (err == EEXIST && std::filesystem::is_directory(path, ec)) return Status::OK();
+    return Errno("mkdir", path, err);
+  }
+
   Status SyncDirectory(const std::string& path) override {
     int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return Errno("open directory", path, errno);
@@ -322,6 +330,8 @@ Result<uint64_t> FileSystem::FileSize(const std::string& path) {
   FLUSS_ASSIGN_OR_RETURN(auto all, ReadFile(path));
   return static_cast<uint64_t>(all.size());
 }
+
+Status FileSystem::CreateDirectoryUnsynced(const std::string& path) { return CreateDirectories(path); }
 
 Status FileSystem::SyncFileSystem(const std::string& path) {
   return Status::NotSupported(fmt::format("sync the file system of '{}': not supported by this file system", path));

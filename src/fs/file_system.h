@@ -115,6 +115,11 @@ class FileSystem {
   virtual Result<uint64_t> FileSize(const std::string& path);
   // mkdir -p. Each created directory is synced into its parent.
   virtual Status CreateDirectories(const std::string& path) = 0;
+  // mkdir of one directory whose parent exists, without syncing the parent: the new name is durable
+  // only after SyncDirectory() of the parent (so that many new directories of one parent cost one
+  // fsync). OK when `path` is a directory already. The default creates it with CreateDirectories
+  // (synced: never weaker).
+  virtual Status CreateDirectoryUnsynced(const std::string& path);
   // fsync of a directory: the names created, renamed, linked or removed in it are durable.
   virtual Status SyncDirectory(const std::string& path) = 0;
   // rename(2): replaces `to` atomically.

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <set>
 
 #include <unistd.h>
 
@@ -117,6 +118,15 @@ LogTabletOptions LogManager::ExistingLogOptions(const std::string& relative_dir)
   return o;
 }
 
+LogTabletOptions LogManager::NewLogOptions() const {
+  LogTabletOptions o;
+  o.clock = options_.clock;
+  o.clean_shutdown = true;  // a new log has nothing to recover
+  o.open_segments = open_segments_;
+  o.file_system = &fs_;
+  return o;
+}
+
 Status LogManager::OpenLogs(const std::vector<std::string>& relative_dirs) {
   std::vector<std::string> dirs;
   {
@@ -167,10 +177,7 @@ Result<std::shared_ptr<LogTablet>> LogManager::GetOrCreateLog(const std::string&
   if (exists) {
     o = ExistingLogOptions(relative_dir);
   } else {
-    o.clock = options_.clock;
-    o.clean_shutdown = true;  // a new log has nothing to recover
-    o.open_segments = open_segments_;
-    o.file_system = &fs_;
+    o = NewLogOptions();
     for (fs::path p = fs::path(dir); p != fs::path(data_dir_) && p.has_relative_path(); p = p.parent_path()) {
       std::error_code exists_ec;
       if (!fs::exists(fs::symlink_status(p, exists_ec))) created = p;  // a dangling link is not ours
@@ -185,6 +192,72 @@ Result<std::shared_ptr<LogTablet>> LogManager::GetOrCreateLog(const std::string&
   std::shared_ptr<LogTablet> shared(std::move(log).value());
   logs_[relative_dir] = shared;
   return shared;
+}
+
+Status LogManager::CreateLogs(const std::vector<std::string>& relative_dirs) {
+  std::lock_guard<std::mutex> guard(lock_);
+  if (closed_) return Status::Unavailable("log manager is closed");
+  const fs::path root(data_dir_);
+  std::vector<std::string> new_logs;
+  std::vector<fs::path> tops;     // per log, the first directory made for it (removing it undoes the rest)
+  std::set<std::string> parents;  // the directories that got a new name
+  auto remove_made = [&] {
+    for (const fs::path& top : tops) {
+      if (Status st = fs_.RemoveAll(top.string()); !st.ok()) {
+        spdlog::warn("cannot remove '{}' after a failed create: {}", top.string(), st.message());
+      }
+    }
+  };
+  // 1. Every missing directory, none synced yet.
+  for (const std::string& relative_dir : relative_dirs) {
+    if (logs_.contains(relative_dir)) continue;
+    const fs::path dir = root / relative_dir;
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(dir, ec))) continue;  // an existing log: GetOrCreateLog's business
+    std::vector<fs::path> missing;
+    for (fs::path p = dir; p != root && p.has_relative_path(); p = p.parent_path()) {
+      if (fs::exists(fs::symlink_status(p, ec))) break;
+      missing.push_back(p);
+    }
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+      if (Status st = fs_.CreateDirectoryUnsynced(it->string()); !st.ok()) {
+        remove_made();
+        return st.WithContext(fmt::format("cannot create log directory '{}'", dir.string()));
+      }
+      if (it == missing.rbegin()) tops.push_back(*it);
+      parents.insert(it->parent_path().string());
+    }
+    new_logs.push_back(relative_dir);
+  }
+  // 2. One fsync per directory that got a new name. A new name is durable once the directory holding
+  // it is synced; fsync of a directory covers every name added to it before the call, so one sync
+  // after all of a parent's mkdirs gives each new directory the durability CreateDirectories gives it
+  // with a sync per mkdir. After these syncs every directory made above survives a crash, before any
+  // log in it is opened and so before the caller acknowledges anything stored there. The segment
+  // files the logs create next are synced into their log directory by the log itself (LogTablet:
+  // dir_dirty_, synced with its first flush), as for any log.
+  for (const std::string& parent : parents) {
+    if (Status st = fs_.SyncDirectory(parent); !st.ok()) {
+      remove_made();
+      return st;
+    }
+  }
+  // 3. The logs, each created empty in its durable directory (CreateDirectories finds it: no sync).
+  std::vector<std::string> opened;
+  for (const std::string& relative_dir : new_logs) {
+    auto log = LogTablet::Open(fmt::format("{}/{}", data_dir_, relative_dir), config_, NewLogOptions());
+    if (!log.ok()) {
+      for (const std::string& dir : opened) {
+        (void)logs_[dir]->Delete();
+        logs_.erase(dir);
+      }
+      remove_made();
+      return log.status();
+    }
+    logs_[relative_dir] = std::shared_ptr<LogTablet>(std::move(log).value());
+    opened.push_back(relative_dir);
+  }
+  return Status::OK();
 }
 
 std::shared_ptr<LogTablet> LogManager::GetLog(const std::string& relative_dir) const {

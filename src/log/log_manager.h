@@ -76,6 +76,13 @@ class LogManager {
   // else created empty. A log that fails to be created leaves no directory behind (nor the parent
   // directories the call created).
   Result<std::shared_ptr<LogTablet>> GetOrCreateLog(const std::string& relative_dir);
+  // Creates the empty logs in `relative_dirs` whose directories do not exist yet (the others are
+  // left to GetOrCreateLog) at the cost of one directory fsync per directory that gained names
+  // rather than one per log: every missing directory is made first, then each parent that got a new
+  // name is synced once, and only then are the logs opened. So the logs of a new partition cost one
+  // fsync of the partition directory and one of the table directory. When this returns OK every
+  // directory it made is durable. On error nothing it made is left (directories or open logs).
+  Status CreateLogs(const std::vector<std::string>& relative_dirs);
   std::shared_ptr<LogTablet> GetLog(const std::string& relative_dir) const;
   std::vector<std::string> LogDirs() const;
   // Deletes the log and its directory.
@@ -108,6 +115,8 @@ class LogManager {
   Status RemoveInterruptedWrites();
   // Options to open the existing log in `relative_dir` with, from the checkpoints read at Open.
   LogTabletOptions ExistingLogOptions(const std::string& relative_dir) const;
+  // Options to open a log created empty now with.
+  LogTabletOptions NewLogOptions() const;
   void BackgroundLoop();
   std::vector<std::pair<std::string, std::shared_ptr<LogTablet>>> Snapshot() const;
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <type_traits>
 
 #include <nlohmann/json.hpp>
@@ -147,6 +148,15 @@ Result<std::vector<std::shared_ptr<Replica>>> ReplicaManager::OpenBuckets(
   std::vector<std::shared_ptr<Replica>> replicas;
   std::vector<std::shared_ptr<Replica>> created_replicas;  // on created logs
   auto add_buckets = [&]() -> Status {
+    // The new buckets' logs first, all at once: their directories cost one fsync of the container
+    // (partition or table) directory and one of its parent, not one per log (LogManager::CreateLogs).
+    std::set<std::string> fresh;
+    for (int32_t b = static_cast<int32_t>(previous.size()); b < table.bucket_count; ++b) {
+      std::string dir = LogManager::BucketDir(table.path.database(), table.path.table(), table.table_id, b, part);
+      if (logs_->GetLog(dir) == nullptr) fresh.insert(std::move(dir));
+    }
+    created_dirs.assign(fresh.begin(), fresh.end());
+    FLUSS_RETURN_NOT_OK(logs_->CreateLogs(created_dirs));
     for (int32_t b = 0; b < table.bucket_count; ++b) {
       if (b < static_cast<int32_t>(previous.size())) {
         previous[b]->UpdateTable(served);
@@ -155,8 +165,7 @@ Result<std::vector<std::shared_ptr<Replica>>> ReplicaManager::OpenBuckets(
       }
       const std::string dir =
           LogManager::BucketDir(table.path.database(), table.path.table(), table.table_id, b, part);
-      const bool created = logs_->GetLog(dir) == nullptr;
-      if (created) created_dirs.push_back(dir);
+      const bool created = fresh.contains(dir);
       FLUSS_ASSIGN_OR_RETURN(auto log, logs_->GetOrCreateLog(dir));
       // Nothing of a lake table goes before the lake has it; a hold set earlier stays.
       if (served->lake_enabled && log->retention_hold(RetentionHold::kLakeTiered) < 0) {

@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <thread>
 
+#include "fs/fault_injection_file_system.h"
 #include "log_test_support.h"
 #include "support/eventually.h"
 #include "support/status_macros.h"
@@ -115,6 +117,66 @@ TEST(LogManagerTest, DropLogRemovesItsDirectory) {
   ASSERT_OK(m->DropLog(bucket));
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/" + bucket));
   EXPECT_EQ(m->GetLog(bucket), nullptr);
+}
+
+std::vector<std::string> PartitionBuckets(int n) {
+  std::vector<std::string> out;
+  for (int b = 0; b < n; ++b) {
+    out.push_back(LogManager::BucketDir("db", "t", 1, b, std::make_pair(std::string("2026"), int64_t{5})));
+  }
+  return out;
+}
+
+TEST(LogManagerTest, CreateLogsOpensEmptyLogsAndLeavesExistingOnesAlone) {
+  TempDir dir;
+  auto m = std::move(LogManager::Open(dir.path(), testing::SmallConfig(), NoBackground())).value();
+  const auto buckets = PartitionBuckets(4);
+  auto first = *m->GetOrCreateLog(buckets[0]);
+  ASSERT_OK(first->AppendAsLeader(MakeBatch(3)));
+  ASSERT_OK(m->CreateLogs(buckets));
+  EXPECT_EQ(m->GetLog(buckets[0]), first);  // open already: untouched
+  EXPECT_EQ(first->log_end_offset(), 3);
+  for (size_t b = 1; b < buckets.size(); ++b) {
+    auto log = m->GetLog(buckets[b]);
+    ASSERT_NE(log, nullptr) << buckets[b];
+    EXPECT_EQ(log->log_end_offset(), 0);
+    ASSERT_OK(log->AppendAsLeader(MakeBatch(2)));
+    EXPECT_EQ(log->log_end_offset(), 2);
+  }
+}
+
+// The directories of the new logs are durable when CreateLogs returns (one sync of the partition
+// directory and one of the table directory stand in for a sync per log).
+TEST(LogManagerTest, CreateLogsMakesTheNewDirectoriesDurableBeforeItReturns) {
+  TempDir dir;
+  FaultInjectionFileSystem faulty(FileSystem::Local(), /*real_syncs=*/false);
+  LogManagerOptions o = NoBackground();
+  o.file_system = &faulty;
+  const auto buckets = PartitionBuckets(4);
+  {
+    auto m = std::move(LogManager::Open(dir.path(), testing::SmallConfig(), o)).value();
+    ASSERT_OK(m->CreateLogs(buckets));
+    for (const auto& b : buckets) ASSERT_NE(m->GetLog(b), nullptr) << b;
+    // The machine stops right after the call: nothing later (closing the logs) reaches the disk.
+    faulty.FailFrom(faulty.operations() + 1);
+  }
+  ASSERT_OK(faulty.PowerCut());
+  for (const auto& b : buckets) EXPECT_TRUE(std::filesystem::is_directory(dir.path() + "/" + b)) << b;
+}
+
+TEST(LogManagerTest, CreateLogsThatFailsLeavesNoDirectoryAndNoLog) {
+  TempDir dir;
+  auto m = std::move(LogManager::Open(dir.path(), testing::SmallConfig(), NoBackground())).value();
+  auto buckets = PartitionBuckets(3);
+  // The last log cannot be made: its parent is a file.
+  { std::ofstream(dir.path() + "/blocker") << "x"; }
+  buckets.push_back("blocker/log-0");
+  Status st = m->CreateLogs(buckets);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("blocker/log-0"), std::string::npos) << st.ToString();
+  for (const auto& b : buckets) EXPECT_EQ(m->GetLog(b), nullptr) << b;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/db"));
+  EXPECT_TRUE(m->LogDirs().empty());
 }
 
 TEST(LogConfigTest, FromOptionsParsesFlussNamesAndUnits) {
