@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -197,6 +198,17 @@ int main(int argc, char** argv) {
   // Log retention of lake-enabled tables waits for the lake, read from the warehouse.
   fluss::ServerHooks hooks;
   if (!config->datalake_format.empty()) hooks.tiered_offsets = IcebergTieredOffsets(config->iceberg_warehouse);
+  if (const int64_t offset = config->auto_partition_test_clock_offset_ms; offset != 0) {
+    spdlog::warn("auto-partition.test.clock-offset is set ({} ms): auto-partitioning runs on a shifted clock (a "
+                 "test-only option)",
+                 offset);
+    hooks.clock = [offset] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count() +
+             offset;
+    };
+  }
   auto server = fluss::FlussServer::Start(std::move(config).value(), std::move(hooks));
   if (!server.ok()) {
     std::cerr << "fluss-server: cannot start: " << server.status().message() << "\n";

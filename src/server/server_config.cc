@@ -113,6 +113,7 @@ namespace {
 constexpr std::string_view kServerOptions[] = {
     "bind.listeners", "advertised.listeners", "data.dir", "tablet-server.id", "default.bucket.number",
     "default.replication.factor", "max.bucket.num", "max.partition.num", "auto-partition.check.interval",
+    "auto-partition.test.clock-offset",
     "netty.server.num-network-threads",
     "netty.server.num-worker-threads", "netty.server.max-request-size", "netty.connection.max-idle-time",
     "kv.rocksdb.shared-write-buffer.size", "kv.rocksdb.block.cache-size", "kv.rocksdb.writebuffer.size",
@@ -198,6 +199,12 @@ Result<ServerConfig> ServerConfig::FromOptions(std::map<std::string, std::string
       if (c.auto_partition_check_interval_ms <= 0) {
         return Status::Invalid(fmt::format("option '{}' must be positive", key));
       }
+    } else if (key == "auto-partition.test.clock-offset") {
+      // A signed duration ("-2d" moves the clock back).
+      const bool negative = !value.empty() && value.front() == '-';
+      FLUSS_ASSIGN_OR_RETURN(int64_t v,
+                             ParseDurationOption(key, negative ? std::string_view(value).substr(1) : value));
+      c.auto_partition_test_clock_offset_ms = negative ? -v : v;
     } else if (key == "netty.server.num-network-threads") {
       FLUSS_ASSIGN_OR_RETURN(c.network_threads, PositiveInt(key, value, 256));
     } else if (key == "netty.server.num-worker-threads") {

@@ -79,6 +79,10 @@ struct ServerConfig {
   // auto-partition.check.interval: how often the auto-partition manager creates and expires the
   // partitions of tables with table.auto-partition.enabled (also once when such a table is created).
   int64_t auto_partition_check_interval_ms = 10 * 60 * 1000;
+  // auto-partition.test.clock-offset (TEST ONLY, standalone): added to the wall clock the
+  // auto-partition manager names and expires partitions by, so a process test can move a running
+  // server days ahead. 0 (the default): the system clock.
+  int64_t auto_partition_test_clock_offset_ms = 0;
   // netty.server.num-network-threads: socket threads (Fluss: 3).
   int32_t network_threads = 2;
   // netty.server.num-worker-threads: threads that run request handlers (Fluss: 8).

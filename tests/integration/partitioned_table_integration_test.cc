@@ -1,14 +1,19 @@
 // Partitioned tables end to end against a real fluss-server: rows written across 24 day partitions
-// (made by the writer on the way) read back whole and per partition, each exactly once; dynamic
+// (made by the writer on the way) read back whole and per partition, each exactly once; auto-partitioning
+// pre-creating and expiring partitions as the server's clock moves; dynamic
 // creation off; partition values that cannot name a partition; a partitioned primary-key table's
 // upserts, deletes, lookups and prefix lookups, and its changelog replayed equal to the lookups.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
 #include <map>
 #include <set>
 
 #include "fluss/client.h"
+#include "support/eventually.h"
 #include "support/server_process.h"
 #include "support/status_macros.h"
 #include "types/schema_parser.h"
@@ -313,6 +318,120 @@ TEST_F(PartitionedTableTest, PrimaryKeyTableUpsertsDeletesLookupsAndChangelogAgr
     }
   }
   EXPECT_EQ(snapshot, expected);
+}
+
+}  // namespace
+}  // namespace fluss
+
+namespace fluss {
+namespace {
+
+// "yyyyMMdd" `days` days after the "yyyyMMdd" `name`.
+std::string DaysAfter(const std::string& name, int days) {
+  using namespace std::chrono;
+  const year_month_day ymd{year{std::stoi(name.substr(0, 4))}, month{static_cast<unsigned>(std::stoi(name.substr(4, 2)))},
+                           day{static_cast<unsigned>(std::stoi(name.substr(6, 2)))}};
+  const year_month_day later{sys_days{ymd} + std::chrono::days{days}};
+  return fmt::format("{:04d}{:02d}{:02d}", static_cast<int>(later.year()), static_cast<unsigned>(later.month()),
+                     static_cast<unsigned>(later.day()));
+}
+
+// Auto-partitioning on a real server process. A DAY table pre-creates today and tomorrow at once;
+// rows go into them. The same data dir started again with the auto-partition clock three days ahead
+// (auto-partition.test.clock-offset, a test-only option) expires both partitions — their buckets'
+// directories are deleted — and pre-creates the new days.
+using testing::Eventually;
+using testing::ServerProcessOptions;
+
+TEST(AutoPartitionProcessTest, PrecreatesAndExpiresPartitionsAsTheServersClockMoves) {
+  ServerProcessOptions first_options;
+  first_options.sets = {"auto-partition.check.interval=1s"};
+  auto first = ServerProcess::Start(first_options);
+  ASSERT_OK(first);
+  const TablePath path = TablePath::Make("it", "auto").value();
+  std::vector<PartitionInfo> before;
+  int64_t table_id = -1;
+  {
+    Configuration c;
+    c.bootstrap_servers = (*first)->address();
+    auto conn = Connection::Create(c);
+    ASSERT_OK(conn);
+    Admin admin = (*conn)->GetAdmin();
+    ASSERT_OK(admin.CreateDatabase("it", /*ignore_if_exists=*/true));
+    TableDescriptor d(ParseSchema("id BIGINT NOT NULL, dt STRING NOT NULL").value());
+    d.DistributedBy(2).PartitionedBy({"dt"});
+    d.Property("table.auto-partition.enabled", "true")
+        .Property("table.auto-partition.time-unit", "DAY")
+        .Property("table.auto-partition.time-zone", "UTC")
+        .Property("table.auto-partition.num-precreate", "2")
+        .Property("table.auto-partition.num-retention", "1");
+    ASSERT_OK(admin.CreateTable(path, d));
+    // Creating the table checks it at once: today and tomorrow (by the server's clock).
+    ASSERT_TRUE(Eventually([&] {
+      auto listed = admin.ListPartitionInfos(path);
+      if (listed.ok()) before = *listed;
+      return before.size() == 2;
+    }));
+    EXPECT_EQ(before[1].partition_name, DaysAfter(before[0].partition_name, 1));
+    auto table = (*conn)->GetTable(path);
+    ASSERT_OK(table);
+    table_id = table->info().table_id;
+    auto writer = table->NewAppendWriter();
+    ASSERT_OK(writer);
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_OK((*writer)->Append(GenericRow({Datum(int64_t{i}), Datum(before[i % 2].partition_name)})));
+    }
+    ASSERT_OK((*writer)->Flush());
+    EXPECT_EQ((*writer)->stats().partitions_created, 0);  // both were there already
+  }
+  const std::string table_dir = fmt::format("{}/it/auto-{}", (*first)->data_dir(), table_id);
+  auto partition_dirs = [&table_dir] {
+    std::set<std::string> names;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(table_dir, ec)) names.insert(e.path().filename().string());
+    return names;
+  };
+  for (const auto& p : before) {
+    EXPECT_TRUE(partition_dirs().count(fmt::format("{}-p{}", p.partition_name, p.partition_id))) << p.partition_name;
+  }
+  ASSERT_OK((*first)->Stop());
+
+  // Three days on: both partitions are past the retention of one earlier day.
+  ServerProcessOptions later_options;
+  later_options.data_dir = (*first)->data_dir();
+  later_options.sets = {"auto-partition.check.interval=1s", "auto-partition.test.clock-offset=3d"};
+  auto later = ServerProcess::Start(later_options);
+  ASSERT_OK(later);
+  Configuration c;
+  c.bootstrap_servers = (*later)->address();
+  auto conn = Connection::Create(c);
+  ASSERT_OK(conn);
+  Admin admin = (*conn)->GetAdmin();
+  // Three days after the first start's today (four, should the first start have run just before a
+  // midnight UTC that has passed since).
+  const std::string day3 = DaysAfter(before[0].partition_name, 3);
+  const std::string day4 = DaysAfter(before[0].partition_name, 4);
+  std::set<std::string> names;
+  std::string new_today;
+  ASSERT_TRUE(Eventually([&] {
+    auto listed = admin.ListPartitionInfos(path);
+    if (!listed.ok()) return false;
+    names.clear();
+    for (const auto& p : *listed) names.insert(p.partition_name);
+    new_today = names.count(day3) ? day3 : day4;
+    return names.count(new_today) == 1 && names.count(before[0].partition_name) == 0 &&
+           names.count(before[1].partition_name) == 0;
+  })) << fmt::format("{}", fmt::join(names, ", "));
+  // The expired partitions' data is gone from the disk.
+  for (const auto& p : before) {
+    EXPECT_FALSE(partition_dirs().count(fmt::format("{}-p{}", p.partition_name, p.partition_id))) << p.partition_name;
+  }
+  // And the partitions that remain are served.
+  auto latest = admin.ListPartitionOffsets(path, new_today, OffsetSpec::Latest());
+  ASSERT_OK(latest);
+  EXPECT_EQ(latest->size(), 2u);
+  conn->reset();
+  ASSERT_OK((*later)->Stop());
 }
 
 }  // namespace
