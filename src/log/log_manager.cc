@@ -199,12 +199,14 @@ Status LogManager::CreateLogs(const std::vector<std::string>& relative_dirs) {
   if (closed_) return Status::Unavailable("log manager is closed");
   const fs::path root(data_dir_);
   std::vector<std::string> new_logs;
-  std::vector<fs::path> tops;     // per log, the first directory made for it (removing it undoes the rest)
+  std::vector<fs::path> made;      // every directory made, in the order made
   std::set<std::string> parents;  // the directories that got a new name
+  // Deepest first: each directory is empty by then unless a log was opened in it, so removing it
+  // needs no descriptor — the create may have failed because the process has none left (EMFILE).
   auto remove_made = [&] {
-    for (const fs::path& top : tops) {
-      if (Status st = fs_.RemoveAll(top.string()); !st.ok()) {
-        spdlog::warn("cannot remove '{}' after a failed create: {}", top.string(), st.message());
+    for (auto it = made.rbegin(); it != made.rend(); ++it) {
+      if (Status st = fs_.RemoveAll(it->string()); !st.ok()) {
+        spdlog::warn("cannot remove '{}' after a failed create: {}", it->string(), st.message());
       }
     }
   };
@@ -224,7 +226,7 @@ Status LogManager::CreateLogs(const std::vector<std::string>& relative_dirs) {
         remove_made();
         return st.WithContext(fmt::format("cannot create log directory '{}'", dir.string()));
       }
-      if (it == missing.rbegin()) tops.push_back(*it);
+      made.push_back(*it);
       parents.insert(it->parent_path().string());
     }
     new_logs.push_back(relative_dir);
