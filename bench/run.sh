@@ -332,8 +332,7 @@ many_partitions() {
   echo "== fluss-cpp: $partitions partitions x 4 buckets of one table on one standalone fluss-server"
   rss() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
   fds() { ls "/proc/$SERVER_PID/fd" | wc -l; }
-  start_server partitions
-  sleep 2
+  start_server partitions  # returns once the server printed its listening line
   local rss0 fds0
   rss0=$(rss)
   fds0=$(fds)

@@ -20,6 +20,7 @@
 #include "format/log_record_batch.h"
 #include "rpc/api_keys.h"
 #include "rpc/rpc_client.h"
+#include "support/eventually.h"
 #include "support/local_cluster.h"
 #include "support/status_macros.h"
 
@@ -31,19 +32,15 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 namespace fs = std::filesystem;
 
+// Polls `done` every 50 ms until it holds or `limit` passed (an RPC per poll: not every millisecond).
 template <typename F>
-bool Within(seconds timeout, F&& done) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  return true;
+bool Within(seconds limit, F&& done) {
+  return testing::Eventually(std::forward<F>(done), limit, milliseconds(50));
 }
 
 Result<std::string> CallServer(uint16_t port, rpc::ApiKey key, const google::protobuf::Message& msg) {
   rpc::RpcClientOptions options;
-  options.connect_timeout = milliseconds(2000);
+  options.connect_timeout = seconds(30);  // generous: a loaded machine; a dead server refuses at once
   FLUSS_ASSIGN_OR_RETURN(auto client, rpc::RpcClient::Connect("127.0.0.1", port, options));
   return client->CallSync(static_cast<int16_t>(key), 0, msg.SerializeAsString(), seconds(20));
 }
